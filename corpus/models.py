@@ -1,0 +1,42 @@
+"""Data that leaves the corpus package: chunks of notes and scan results."""
+
+from __future__ import annotations
+
+import hashlib
+
+from pydantic import BaseModel, ConfigDict
+
+HEADING_SEP = " › "
+
+
+def text_hash(text: str) -> str:
+    """Stable content hash used for incremental indexing (files and chunks)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Chunk(BaseModel):
+    """One section (or part of a long section) of a note, with an exact 1-based line span.
+
+    `text` is exactly lines `start_line..end_line` of the file as read by `corpus.read`
+    (line endings normalised to "\\n"), so it can be re-checked against the file.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int | None = None
+    path: str
+    heading_path: list[str]
+    start_line: int
+    end_line: int
+    text: str
+    content_hash: str
+
+    @property
+    def heading(self) -> str:
+        return HEADING_SEP.join(self.heading_path)
+
+    def embed_text(self) -> str:
+        """What the embedder and BM25 see: the heading path gives a section its context."""
+        if self.heading_path:
+            return f"{self.heading}\n{self.text}"
+        return self.text
