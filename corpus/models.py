@@ -30,6 +30,8 @@ class Chunk(BaseModel):
     end_line: int
     text: str
     content_hash: str
+    context: str = ""
+    """Extra text embedded but never quoted (e.g. the parent list item of a split-off child)."""
 
     @property
     def heading(self) -> str:
@@ -37,6 +39,5 @@ class Chunk(BaseModel):
 
     def embed_text(self) -> str:
         """What the embedder and BM25 see: the heading path gives a section its context."""
-        if self.heading_path:
-            return f"{self.heading}\n{self.text}"
-        return self.text
+        head = "\n".join(p for p in (self.heading, self.context) if p)
+        return f"{head}\n{self.text}" if head else self.text
