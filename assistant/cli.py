@@ -1,0 +1,294 @@
+"""The `assistant` command line: a thin layer over `assistant.engine`.
+
+Exit codes: 0 answered / success; 1 not in the notes (abstained, or no search results);
+2 usage error; 3 index or model error. Heavy modules (torch, sentence-transformers, textual)
+are imported inside commands, never at module import.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from assistant import __version__
+
+EXIT_OK, EXIT_ABSTAINED, EXIT_USAGE, EXIT_INDEX = 0, 1, 2, 3
+
+MODES = click.Choice(["hybrid", "bm25", "dense"])
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"assistant: error: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the engine's errors into one-line messages and documented exit codes."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from pydantic import ValidationError
+
+        from assistant.engine import EngineError, UsageError
+        from index.sync import IndexBusy
+
+        try:
+            return fn(*args, **kwargs)
+        except UsageError as e:
+            _fail(str(e), EXIT_USAGE)
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(p) for p in err.get("loc", ())) or "setting"
+            _fail(f"invalid setting {where}: {err.get('msg')}", EXIT_USAGE)
+        except IndexBusy as e:
+            _fail(f"{e} (run without --no-wait to wait for it)", EXIT_INDEX)
+        except EngineError as e:
+            _fail(str(e), EXIT_INDEX)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--notes and --index, accepted by every command (and by plain `assistant`)."""
+    fn = click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Index folder (default: one per notes folder in the user data dir). "
+        "Env: ASSISTANT_INDEX.",
+    )(fn)
+    fn = click.option(
+        "--notes",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Notes folder or file (default: the bundled AWS container notes). "
+        "Env: ASSISTANT_NOTES.",
+    )(fn)
+    return fn
+
+
+def make_engine(notes: Path | None, index_dir: Path | None, **flags: Any):
+    from assistant.engine import Engine
+    from assistant.settings import load_settings
+
+    return Engine(load_settings(notes=notes, index=index_dir, **flags))
+
+
+def read_question(words: tuple[str, ...]) -> str:
+    if words == ("-",):
+        return sys.stdin.read()
+    return " ".join(words)
+
+
+def ensure_ready(engine: Any, quiet: bool = False) -> None:
+    from assistant.output import ProgressLine, format_report
+
+    bar = ProgressLine()
+    report = engine.ensure_ready(progress=bar)
+    bar.clear()
+    if report is not None and not quiet and (report.changed or report.chunks_embedded):
+        click.echo(format_report(report), err=True)
+
+
+@click.group(
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@common_options
+@click.version_option(__version__, "--version", "-V", prog_name="assistant")
+@click.pass_context
+@handle_errors
+def cli(ctx: click.Context, notes: Path | None, index_dir: Path | None) -> None:
+    """Answer questions about your Markdown notes by quoting them, with citations.
+
+    Run with no command to open the chat in the terminal. Everything runs locally:
+    no network, no API key.
+
+    \b
+    Exit codes: 0 answered, 1 not in your notes, 2 usage error, 3 index or model error.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    try:
+        from tui.app import run_app
+    except ImportError:
+        click.echo(ctx.get_help())
+        return
+    engine = make_engine(notes, index_dir)
+    run_app(engine)
+
+
+@cli.command()
+@click.argument("question", nargs=-1, required=True)
+@common_options
+@click.option("-k", "k", type=click.IntRange(1, 50), default=None, help="Most sections to quote (default 3).")
+@click.option("--mode", type=MODES, default=None, help="Retriever (default hybrid).")
+@click.option("--path", "paths", multiple=True, metavar="GLOB", help="Only search notes whose relative path matches GLOB (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
+@handle_errors
+def ask(
+    question: tuple[str, ...],
+    notes: Path | None,
+    index_dir: Path | None,
+    k: int | None,
+    mode: str | None,
+    paths: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Answer QUESTION from the notes (use - to read it from standard input).
+
+    Exits 1 when the notes do not cover the question.
+    """
+    from assistant.engine import UsageError, clean_question
+
+    text = read_question(question)
+    engine = make_engine(notes, index_dir, k=k, mode=mode)
+    if not clean_question(text, engine.settings.max_question_chars)[0]:
+        raise UsageError("the question is empty")
+    ensure_ready(engine)
+    answer = engine.ask(text, k=k, mode=mode, paths=list(paths) or None)
+    for n in answer.notices:
+        click.echo(f"assistant: warning: {n}", err=True)
+    if as_json:
+        click.echo(answer.model_dump_json(indent=2))
+    else:
+        from assistant.output import format_answer, use_color
+
+        click.echo(format_answer(answer, use_color(sys.stdout)))
+    sys.exit(EXIT_ABSTAINED if answer.abstained else EXIT_OK)
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@common_options
+@click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True, help="Number of sections.")
+@click.option("--mode", type=MODES, default=None, help="Retriever (default hybrid).")
+@click.option("--path", "paths", multiple=True, metavar="GLOB", help="Only search notes whose relative path matches GLOB (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print hits as JSON.")
+@handle_errors
+def search(
+    query: tuple[str, ...],
+    notes: Path | None,
+    index_dir: Path | None,
+    k: int,
+    mode: str | None,
+    paths: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Print the sections that best match QUERY, ranked, with scores and citations."""
+    from assistant.engine import UsageError, clean_question
+
+    engine = make_engine(notes, index_dir, mode=mode)
+    text, notices = clean_question(read_question(query), engine.settings.max_question_chars)
+    if not text:
+        raise UsageError("the query is empty")
+    for n in notices:
+        click.echo(f"assistant: warning: {n}", err=True)
+    ensure_ready(engine)
+    hits = engine.search(text, k=k, mode=mode, paths=list(paths) or None)
+    if as_json:
+        click.echo(json.dumps([h.model_dump(mode="json") for h in hits], indent=2, ensure_ascii=False))
+    else:
+        from assistant.output import format_hits, use_color
+
+        click.echo(format_hits(hits, use_color(sys.stdout)) if hits else "No matching sections.")
+    sys.exit(EXIT_OK if hits else EXIT_ABSTAINED)
+
+
+@cli.command("index")
+@common_options
+@click.option("--list", "list_", is_flag=True, help="List every index on this machine.")
+@click.option("--drop", is_flag=True, help="Delete the index of the notes folder (notes untouched).")
+@click.option("--check", is_flag=True, help="Verify the index against itself and the notes; exit 3 if anything is wrong.")
+@click.option("--no-wait", is_flag=True, help="Fail at once if another process is indexing.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@handle_errors
+def index_cmd(
+    notes: Path | None,
+    index_dir: Path | None,
+    list_: bool,
+    drop: bool,
+    check: bool,
+    no_wait: bool,
+    as_json: bool,
+) -> None:
+    """Build or refresh the index of a notes folder (only changed files are re-embedded)."""
+    from assistant.engine import list_indexes
+    from assistant.output import ProgressLine, format_infos, format_report, safe
+
+    if list_:
+        infos = list_indexes()
+        if as_json:
+            click.echo(json.dumps([i.model_dump() for i in infos], indent=2))
+        else:
+            click.echo(format_infos(infos))
+        return
+    engine = make_engine(notes, index_dir)
+    if drop:
+        engine.drop()
+        click.echo(f"Removed index {engine.index_dir} (notes untouched).")
+        return
+    if check:
+        problems = engine.check()
+        if as_json:
+            click.echo(json.dumps({"ok": not problems, "problems": problems}, indent=2))
+        for p in problems if not as_json else []:
+            click.echo(f"problem: {safe(p)}")
+        if problems:
+            if not as_json:
+                click.echo("Run `assistant index` to repair.", err=True)
+            sys.exit(EXIT_INDEX)
+        if not as_json:
+            click.echo(f"Index OK: {engine.index_dir}")
+        return
+    from filelock import FileLock, Timeout
+
+    from index.store import LOCK_NAME
+
+    if not no_wait:
+        # Say that we wait, instead of hanging silently, when another run holds the lock.
+        try:
+            engine.index_dir.mkdir(parents=True, exist_ok=True)
+            probe = FileLock(str(engine.index_dir / LOCK_NAME))
+            probe.acquire(timeout=0)
+            probe.release()
+        except Timeout:
+            click.echo("assistant: another index run is in progress; waiting for it…", err=True)
+        except OSError:
+            pass
+    bar = ProgressLine()
+    report = engine.refresh(progress=bar, wait=not no_wait)
+    bar.clear()
+    for s in report.skipped:
+        click.echo(f"assistant: warning: skipped {safe(s.path)!r}: {s.reason}", err=True)
+    for r in report.repaired:
+        click.echo(f"assistant: repaired: {r}", err=True)
+    if as_json:
+        click.echo(report.model_dump_json(indent=2))
+    else:
+        click.echo(format_report(report))
+
+
+def _attach_eval() -> None:
+    try:
+        from assistant.eval.cli import eval_cmd
+    except ImportError:
+        return
+    cli.add_command(eval_cmd, "eval")
+
+
+_attach_eval()
+
+
+def main() -> None:
+    cli(prog_name="assistant")

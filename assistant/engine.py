@@ -1,0 +1,479 @@
+"""The assistant's public API: one object per notes folder that the CLI, the TUI and eval share.
+
+It decides which notes and index to use, keeps the index fresh (building a missing one,
+refreshing a stale one, repairing a broken one), retrieves, and composes answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+
+from assistant import answer as compose
+from assistant import paths
+from assistant.models import Answer, Citation
+from assistant.settings import Mode, Settings
+from corpus import BUNDLED_NOTES
+from corpus.markdown import section_at
+from corpus.models import text_hash
+from corpus.read import NoteReadError, read_note, split_lines
+from corpus.scan import scan_notes
+from index.embed import Embedder, bundled_model_path, model_id_for
+from index.models import Hit, IndexInfo, SyncReport
+from index.retrieve import query_terms, retrieve, term_coverage
+from index.store import IndexError_, Store, read_manifest
+from index.sync import IndexBusy, manifest_problem, sync, wipe, writer_lock
+
+Progress = Callable[[str, int, int], None]
+
+
+class UsageError(Exception):
+    """The user asked for something impossible (bad path, empty question): exit code 2."""
+
+
+class EngineError(Exception):
+    """The index or the model cannot be used: exit code 3."""
+
+
+class Turn(BaseModel):
+    """One earlier exchange, for follow-up questions."""
+
+    question: str
+    searched_query: str
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f]")
+_FOLLOW_UP = re.compile(
+    r"^\s*(and|also|what about|how about|what of|same for|and for|and in|and with|or)\b", re.I
+)
+_PRONOUN = re.compile(r"\b(it|its|this|that|they|them|those|these|there|one|ones)\b", re.I)
+
+
+def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
+    """Strip control characters and surrounding space; truncate over-long questions."""
+    notices: list[str] = []
+    q = _CONTROL.sub(" ", unicodedata.normalize("NFC", text))
+    q = re.sub(r"\s+", " ", q).strip()
+    if len(q) > max_chars:
+        q = q[:max_chars].rstrip()
+        notices.append(f"question truncated to {max_chars} characters")
+    return q, notices
+
+
+def is_follow_up(question: str) -> bool:
+    """A question that leans on the previous turn ("and for Fargate?", "what about EKS?")."""
+    if _FOLLOW_UP.match(question):
+        return True
+    return len(query_terms(question)) <= 2 and bool(_PRONOUN.search(question))
+
+
+def contextual_query(question: str, history: Sequence[Turn]) -> str:
+    """The query retrieval should use: a follow-up borrows the previous turn's terms."""
+    if not history or not is_follow_up(question):
+        return question
+    prev = history[-1].searched_query
+    new_terms = query_terms(question)
+    carried = [t for t in query_terms(prev) if t not in new_terms]
+    return " ".join([*carried, *new_terms]) if new_terms else prev
+
+
+def original_words(question: str, terms: Sequence[str]) -> list[str]:
+    """Terms as the user wrote them ("daemonset" -> "DaemonSet")."""
+    words = {w.lower(): w for w in re.findall(r"[^\W_]+", question)}
+    return [words.get(t, t) for t in terms]
+
+
+class Engine:
+    """A notes folder, its index and the models, opened lazily."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        root = settings.notes or BUNDLED_NOTES
+        root = Path(root).expanduser()
+        if not root.exists():
+            raise UsageError(f"notes folder {root} does not exist")
+        if not (root.is_dir() or root.is_file()):
+            raise UsageError(f"notes path {root} is not a folder or a file")
+        self.notes_root = root.resolve()
+        self.index_dir = (
+            Path(settings.index).expanduser() if settings.index else paths.default_index_dir(root)
+        )
+        self._fixed_embedder = embedder
+        self._index_embedder: Embedder | None = embedder
+        self._query_embedder: Embedder | None = embedder
+        self._store: Store | None = None
+        self.notices: list[str] = []
+
+    # ---------------------------------------------------------------- models
+    def index_embedder(self) -> Embedder:
+        if self._index_embedder is None:
+            from index.embed import load_index_embedder
+
+            try:
+                self._index_embedder = load_index_embedder(
+                    self.settings.model, precision=self.settings.precision
+                )
+            except Exception as e:  # a broken model folder is the user's config problem
+                raise EngineError(f"cannot load model {self.settings.model or 'bundled'}: {e}") from e
+        return self._index_embedder
+
+    def query_embedder(self) -> Embedder:
+        if self._query_embedder is None:
+            if self._index_embedder is not None:
+                self._query_embedder = self._index_embedder
+            else:
+                from index.onnx_embed import load_query_embedder
+
+                try:
+                    emb, notice = load_query_embedder(self.settings.model, paths.models_dir())
+                except Exception as e:
+                    raise EngineError(f"cannot load model: {e}") from e
+                if notice:
+                    self.notices.append(notice)
+                self._query_embedder = emb
+        return self._query_embedder
+
+    def model_id(self) -> str:
+        """The configured model's identity, without loading it."""
+        if self._fixed_embedder is not None:
+            return self._fixed_embedder.model_id
+        return model_id_for(Path(self.settings.model) if self.settings.model else bundled_model_path())
+
+    # ---------------------------------------------------------------- index lifecycle
+    def store(self) -> Store:
+        if self._store is None:
+            try:
+                self._store = Store.open(self.index_dir, create=False)
+            except IndexError_ as e:
+                raise EngineError(str(e)) from e
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def stale_reason(self) -> str | None:
+        """Why the index must be (re)built before answering, or None if it is fresh."""
+        manifest = read_manifest(self.index_dir)
+        if manifest is None:
+            return "no index yet"
+        problem = manifest_problem(manifest, self.model_id(), manifest.dim)
+        if problem:
+            return problem
+        try:
+            store = self.store()
+            if store.generation != manifest.generation:
+                return "index is inconsistent (interrupted update)"
+            stored = store.file_rows()
+        except (EngineError, Exception) as e:
+            return f"index unreadable: {e}"
+        scan = scan_notes(self.notes_root)
+        current = {f.rel: f for f in scan.files}
+        if set(current) != set(stored):
+            return "notes were added or removed"
+        for rel, f in current.items():
+            h, size, mtime = stored[rel]
+            if size != f.size or mtime != f.mtime_ns:
+                return f"{rel} changed"
+        return None
+
+    def refresh(self, progress: Progress | None = None, wait: bool = True) -> SyncReport:
+        """Build or update the index (takes the write lock; raises IndexBusy if wait=False)."""
+        self.close()
+        embedder = self.index_embedder()
+        with writer_lock(self.index_dir, timeout=-1 if wait else 0):
+            try:
+                report = sync(self.index_dir, self.notes_root, embedder, progress=progress)
+            except IndexError_ as e:
+                raise EngineError(str(e)) from e
+        self._export_query_model()
+        return report
+
+    def _export_query_model(self) -> None:
+        if self._fixed_embedder is not None:
+            return
+        with contextlib.suppress(Exception):
+            from index.onnx_embed import ensure_onnx_export
+
+            ensure_onnx_export(self.settings.model, paths.models_dir())
+
+    def ensure_ready(self, progress: Progress | None = None) -> SyncReport | None:
+        """Make the index answerable: build if missing, refresh if stale, never wait on a lock."""
+        reason = self.stale_reason()
+        if reason is None:
+            return None
+        try:
+            return self.refresh(progress=progress, wait=False)
+        except IndexBusy:
+            if read_manifest(self.index_dir) is None:
+                raise EngineError(
+                    "the index is being built by another assistant process; try again shortly"
+                ) from None
+            self.notices.append("a refresh is running in another process; answering from the last index")
+            return None
+
+    def check(self) -> list[str]:
+        """Problems with the index (empty list: consistent with itself and with the notes)."""
+        problems: list[str] = []
+        manifest = read_manifest(self.index_dir)
+        if manifest is None:
+            return ["no manifest (index missing or never completed)"]
+        try:
+            store = Store.open(self.index_dir, create=False)
+        except IndexError_ as e:
+            return [str(e)]
+        try:
+            if store.generation != manifest.generation:
+                problems.append("manifest generation does not match the database")
+            if not store.faiss_file_ok():
+                problems.append("vector file missing, unreadable or out of step with the database")
+            else:
+                index = store.vector_index()
+                ids = set(int(i) for i in _faiss_ids(index))
+                db_ids = {r[0] for r in store.conn.execute("SELECT id FROM chunks")}
+                if ids != db_ids:
+                    problems.append(
+                        f"{len(ids - db_ids)} orphan vectors, {len(db_ids - ids)} chunks without vectors"
+                    )
+            dupes = store.conn.execute(
+                "SELECT count(*) FROM (SELECT path, start_line, end_line, text, count(*) c "
+                "FROM chunks GROUP BY path, start_line, end_line, text HAVING c > 1)"
+            ).fetchone()[0]
+            if dupes:
+                problems.append(f"{dupes} duplicated chunks")
+            integrity = store.conn.execute("PRAGMA integrity_check").fetchone()[0]
+            if integrity != "ok":
+                problems.append(f"database integrity: {integrity}")
+            stored = store.file_rows()
+            scan = scan_notes(self.notes_root)
+            current = {f.rel: f for f in scan.files}
+            for rel in sorted(set(stored) - set(current)):
+                problems.append(f"indexed file no longer in notes: {rel}")
+            for rel in sorted(set(current) - set(stored)):
+                problems.append(f"note not indexed: {rel}")
+            for rel in sorted(set(current) & set(stored)):
+                try:
+                    h = text_hash(read_note(current[rel].path).text)
+                except NoteReadError:
+                    continue
+                if h != stored[rel][0]:
+                    problems.append(f"note changed since indexed: {rel}")
+        finally:
+            store.close()
+        return problems
+
+    def drop(self) -> None:
+        """Delete this notes folder's index (the notes are untouched)."""
+        self.close()
+        drop_index(self.index_dir)
+
+    def info(self) -> IndexInfo:
+        try:
+            return self.store().info()
+        except EngineError as e:
+            return IndexInfo(
+                index_dir=str(self.index_dir),
+                notes_root=str(self.notes_root),
+                files=0,
+                chunks=0,
+                size_bytes=0,
+                updated_at=None,
+                model_id=None,
+                problem=str(e),
+            )
+
+    # ---------------------------------------------------------------- questions
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.query_embedder().embed([text])[0]
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        mode: Mode | None = None,
+        paths: Sequence[str] | None = None,
+        qvec: np.ndarray | None = None,
+    ) -> list[Hit]:
+        mode = mode or self.settings.mode
+        if qvec is None and mode != "bm25":
+            qvec = self.embed_query(query)
+        return retrieve(self.store(), query, qvec, k=k, mode=mode, paths=paths)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        k: int | None = None,
+        mode: Mode | None = None,
+        paths: Sequence[str] | None = None,
+    ) -> Answer:
+        """Answer from the current index (call ensure_ready first to refresh it)."""
+        t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        q, notices = clean_question(question, self.settings.max_question_chars)
+        if not q:
+            raise UsageError("the question is empty")
+        k = k or self.settings.k
+        mode = mode or self.settings.mode
+        searched = contextual_query(q, history)
+        qvec = self.embed_query(searched)
+        timings["embed_ms"] = (time.perf_counter() - t0) * 1000
+        t1 = time.perf_counter()
+        hits = self.search(searched, k=max(10, k * 3), mode=mode, paths=paths, qvec=qvec)
+        self._fill_dense_scores(hits, qvec)
+        timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
+        t2 = time.perf_counter()
+        terms = query_terms(searched)
+        coverage = term_coverage(self.store(), terms)
+        decision = compose.decide(searched, coverage, hits)
+        decision.missing = original_words(q, decision.missing)
+        closest = compose.closest_of(hits)
+        citations: list[Citation] = []
+        if not decision.abstain:
+            for n, h in enumerate(compose.pick_sections(hits, k), 1):
+                citations.append(self._cite(n, h, terms))
+        answer_text = compose.render_text(citations, decision.abstain, decision.missing, closest)
+        timings["compose_ms"] = (time.perf_counter() - t2) * 1000
+        timings["total_ms"] = (time.perf_counter() - t0) * 1000
+        return Answer(
+            question=q,
+            searched_query=searched,
+            text=answer_text,
+            citations=citations,
+            abstained=decision.abstain,
+            missing_terms=decision.missing,
+            closest=closest if decision.abstain else [],
+            timings={k_: round(v, 2) for k_, v in timings.items()},
+            notices=[*self.notices, *notices],
+        )
+
+    def _fill_dense_scores(self, hits: list[Hit], qvec: np.ndarray) -> None:
+        """Give every hit its cosine to the question (lexical-only hits lack one)."""
+        index = self.store().vector_index()
+        for h in hits:
+            if h.dense_score is None and h.chunk.id is not None:
+                with contextlib.suppress(Exception):
+                    h.dense_score = float(np.dot(index.reconstruct(int(h.chunk.id)), qvec))
+
+    def _cite(self, n: int, hit: Hit, terms: Sequence[str]) -> Citation:
+        chunk = hit.chunk
+        start, end = compose.quote_span(chunk, terms)
+        quote = compose.slice_lines(chunk, start, end)
+        abs_path = self.abs_path(chunk.path)
+        changed = True
+        with contextlib.suppress(NoteReadError, OSError):
+            lines = split_lines(read_note(abs_path).text)
+            changed = "\n".join(lines[start - 1 : end]) != quote
+        return Citation(
+            n=n,
+            path=chunk.path,
+            absolute_path=str(abs_path),
+            heading_path=chunk.heading_path,
+            start_line=start,
+            end_line=end,
+            quote=quote,
+            score=round(hit.dense_score if hit.dense_score is not None else 0.0, 4),
+            changed_since_indexed=changed,
+        )
+
+    # ---------------------------------------------------------------- notes access
+    def abs_path(self, rel: str) -> Path:
+        if self.notes_root.is_file():
+            return self.notes_root
+        return self.notes_root / rel
+
+    def section(self, rel: str, line: int) -> tuple[int, int, list[str], list[str]] | None:
+        """The note section containing `line` as (start, end, heading_path, all file lines)."""
+        try:
+            text = read_note(self.abs_path(rel)).text
+        except NoteReadError:
+            return None
+        found = section_at(text, line)
+        if found is None:
+            return None
+        start, end, heading_path = found
+        return start, end, heading_path, split_lines(text)
+
+    def example_questions(self, n: int = 4) -> list[str]:
+        """Questions built from the notes' own headings, for an empty conversation."""
+        out: list[str] = []
+        seen: set[str] = set()
+        try:
+            headings = self.store().all_headings()
+        except EngineError:
+            return out
+        for _, hp in headings:
+            leaf = hp[-1].strip(" #")
+            if not leaf or leaf.lower() in seen or len(leaf) > 60:
+                continue
+            seen.add(leaf.lower())
+            out.append(f"What do my notes say about {leaf}?")
+            if len(out) >= n:
+                break
+        return out
+
+
+def _faiss_ids(index) -> np.ndarray:
+    import faiss
+
+    return faiss.vector_to_array(index.id_map)
+
+
+def list_indexes() -> list[IndexInfo]:
+    """Every index under the user data directory."""
+    root = paths.indexes_root()
+    out: list[IndexInfo] = []
+    if not root.is_dir():
+        return out
+    for d in sorted(root.iterdir()):
+        if not d.is_dir():
+            continue
+        try:
+            store = Store.open(d, create=False)
+        except IndexError_ as e:
+            manifest = read_manifest(d)
+            out.append(
+                IndexInfo(
+                    index_dir=str(d),
+                    notes_root=manifest.notes_root if manifest else None,
+                    files=0,
+                    chunks=0,
+                    size_bytes=0,
+                    updated_at=None,
+                    model_id=None,
+                    problem=str(e),
+                )
+            )
+            continue
+        try:
+            out.append(store.info())
+        finally:
+            store.close()
+    return out
+
+
+def drop_index(index_dir: Path) -> None:
+    """Remove an index folder. Refuses folders that do not look like an index."""
+    index_dir = Path(index_dir)
+    if not index_dir.exists():
+        raise UsageError(f"no index at {index_dir}")
+    names = {p.name for p in index_dir.iterdir()}
+    if not names <= _index_file_names(names):
+        wipe(index_dir)
+        return
+    shutil.rmtree(index_dir)
+
+
+def _index_file_names(names: set[str]) -> set[str]:
+    ok = {"index.sqlite", "index.sqlite-wal", "index.sqlite-shm", "manifest.json", "write.lock"}
+    return {n for n in names if n in ok or n.startswith(("vectors-", ".vectors-", ".manifest"))}

@@ -1,0 +1,140 @@
+"""Terminal presentation for the CLI: safe note text, optional colour, a progress line."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from collections.abc import Sequence
+from typing import TextIO
+
+from assistant.answer import cite_label
+from assistant.models import Answer
+from index.models import Hit, IndexInfo, SyncReport
+
+# CSI / OSC / other escape sequences, then any remaining C0/C1 control characters but tab.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: str) -> str:
+    """Note text made inert for a terminal: escape sequences and control characters removed."""
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+def use_color(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return stream.isatty()
+
+
+def _style(text: str, code: str, color: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+
+def format_answer(answer: Answer, color: bool) -> str:
+    """The answer for a terminal: quoted lines, numbered citations, or an abstention."""
+    lines: list[str] = []
+    for line in safe(answer.text).split("\n"):
+        if line.startswith("> "):
+            lines.append(_style("> ", "2", color) + line[2:])
+        elif re.match(r"^\[\d+\] ", line):
+            lines.append(_style(line, "36", color))
+        elif line.startswith("From your notes"):
+            lines.append(_style(line, "1", color))
+        else:
+            lines.append(line)
+    if answer.searched_query != answer.question:
+        lines.insert(0, _style(f"(searched for: {safe(answer.searched_query)})", "2", color))
+    for c in answer.citations:
+        if c.changed_since_indexed:
+            lines.append(_style(f"note: [{c.n}] {c.path} changed since it was indexed", "33", color))
+    return "\n".join(lines)
+
+
+def format_hits(hits: Sequence[Hit], color: bool) -> str:
+    out: list[str] = []
+    for i, h in enumerate(hits, 1):
+        c = h.chunk
+        label = cite_label(c.path, c.start_line, c.end_line, c.heading_path)
+        ranks = f"bm25 #{h.lexical_rank or '-'}, dense #{h.dense_rank or '-'}"
+        cos = f", cosine {h.dense_score:.3f}" if h.dense_score is not None else ""
+        out.append(_style(f"{i}. {safe(label)}", "1", color) + _style(f"  score {h.score:.4f} ({ranks}{cos})", "2", color))
+        body = c.text.split("\n")
+        preview = [ln for ln in body[1:] if ln.strip()][:3] if len(body) > 1 else body
+        out.extend("   " + safe(ln)[:160] for ln in preview)
+    return "\n".join(out)
+
+
+def format_report(r: SyncReport) -> str:
+    parts = [
+        f"{r.added} added",
+        f"{r.updated} updated",
+        f"{r.removed} removed",
+        f"{r.unchanged} unchanged",
+    ]
+    if r.renamed:
+        parts.insert(2, f"{r.renamed} renamed")
+    line = (
+        f"Indexed: {', '.join(parts)} files; {r.chunks} chunks "
+        f"({r.chunks_embedded} embedded) in {r.seconds:.1f}s"
+    )
+    if r.skipped:
+        line += f"; {len(r.skipped)} skipped"
+    return line
+
+
+def format_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def format_infos(infos: Sequence[IndexInfo]) -> str:
+    if not infos:
+        return "No indexes yet."
+    out = []
+    for i in infos:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(i.updated_at)) if i.updated_at else "never"
+        line = f"{i.notes_root or '?'}\n  {i.files} files, {i.chunks} chunks, {format_size(i.size_bytes)}, refreshed {when}\n  index: {i.index_dir}"
+        if i.problem:
+            line += f"\n  problem: {i.problem}"
+        out.append(line)
+    return "\n".join(out)
+
+
+class ProgressLine:
+    """A one-line progress bar with ETA on stderr, only when stderr is a terminal."""
+
+    def __init__(self, stream: TextIO = sys.stderr) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.drawn = False
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        now = time.monotonic()
+        if now - self.last < 0.1 and done < total:
+            return
+        self.last = now
+        frac = done / total
+        width = 24
+        bar = "#" * int(frac * width) + "." * (width - int(frac * width))
+        elapsed = now - self.start
+        eta = f" ETA {int(elapsed / frac - elapsed)}s" if 0 < frac < 1 and elapsed > 1 else ""
+        label = {"embed": "Embedding chunks", "read": "Reading notes"}.get(stage, stage)
+        self.stream.write(f"\r{label} [{bar}] {done}/{total}{eta}   ")
+        self.stream.flush()
+        self.drawn = True
+
+    def clear(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()

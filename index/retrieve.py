@@ -1,0 +1,178 @@
+"""Lexical (FTS5 BM25), dense (FAISS) and fused retrieval, plus the query-term lexicon checks.
+
+Fusion is reciprocal-rank fusion: score = sum over retrievers of 1 / (RRF_K + rank). It needs
+no score calibration between BM25 and cosine, which is why it is the default.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel
+
+from index.models import Hit
+from index.store import Store
+
+Mode = Literal["hybrid", "bm25", "dense"]
+RRF_K = 60
+DEPTH = 50
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself
+    yourselves tell explain describe show give list mean means use used using get got does
+    thing things way ways kind kinds also vs versus much many whats hows""".split()
+)
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def query_terms(text: str) -> list[str]:
+    """Lower-cased content words of a question, in order, without duplicates or stopwords."""
+    out: list[str] = []
+    for t in _TOKEN.findall(text.lower()):
+        if t in STOPWORDS or (len(t) < 2 and not t.isdigit()) or t in out:
+            continue
+        out.append(t)
+    return out
+
+
+def fts_match(terms: Sequence[str]) -> str:
+    """An FTS5 MATCH expression OR-ing the terms (each quoted, so no FTS syntax leaks in)."""
+    return " OR ".join(f'"{t}"' for t in terms)
+
+
+def allowed_ids(store: Store, globs: Sequence[str] | None) -> set[int] | None:
+    """Chunk ids whose path matches any glob (None means no restriction).
+
+    A glob is matched against the path relative to the notes root; `*` also crosses `/`, and a
+    plain folder name matches everything below it.
+    """
+    if not globs:
+        return None
+    paths = list(store.file_rows())
+    keep = [
+        p
+        for p in paths
+        if any(
+            fnmatch.fnmatchcase(p, g) or p.startswith(g.rstrip("/") + "/") or p == g
+            for g in globs
+        )
+    ]
+    return set(store.ids_for_paths(keep))
+
+
+def retrieve(
+    store: Store,
+    query: str,
+    qvec: np.ndarray | None,
+    *,
+    k: int = 10,
+    mode: Mode = "hybrid",
+    paths: Sequence[str] | None = None,
+    depth: int = DEPTH,
+) -> list[Hit]:
+    """Top-k chunks for `query`. `qvec` (the normalised query embedding) is needed unless bm25."""
+    allowed = allowed_ids(store, paths)
+    lexical: list[tuple[int, float]] = []
+    dense: list[tuple[int, float]] = []
+    if mode in ("hybrid", "bm25"):
+        lexical = store.lexical_search(fts_match(query_terms(query)), depth, allowed)
+    if mode in ("hybrid", "dense") and qvec is not None:
+        dense = store.dense_search(qvec, depth, allowed)
+
+    scores: dict[int, float] = {}
+    lex_rank = {cid: r for r, (cid, _) in enumerate(lexical, 1)}
+    dense_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
+    lex_score = dict(lexical)
+    dense_score = dict(dense)
+    if mode == "bm25":
+        scores = dict(lexical)
+    elif mode == "dense":
+        scores = dict(dense)
+    else:
+        for cid, r in lex_rank.items():
+            scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + r)
+        for cid, r in dense_rank.items():
+            scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + r)
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+    chunks = store.chunks([cid for cid, _ in ranked])
+    return [
+        Hit(
+            chunk=chunks[cid],
+            score=s,
+            lexical_rank=lex_rank.get(cid),
+            dense_rank=dense_rank.get(cid),
+            lexical_score=lex_score.get(cid),
+            dense_score=dense_score.get(cid),
+        )
+        for cid, s in ranked
+        if cid in chunks
+    ]
+
+
+class TermInfo(BaseModel):
+    """How the notes cover one question term."""
+
+    term: str
+    chunks: int
+    """Chunks containing the term after stemming (0 if none)."""
+    near: str | None = None
+    """A notes word within a small edit distance, when the term itself is absent (a typo)."""
+
+    @property
+    def covered(self) -> bool:
+        return self.chunks > 0 or self.near is not None
+
+
+def term_coverage(store: Store, terms: Sequence[str]) -> list[TermInfo]:
+    """For each term: how many chunks mention it, or else the closest notes word (typos)."""
+    out = []
+    for t in terms:
+        n = store.term_count(t)
+        near = None if n else closest_word(store, t)
+        out.append(TermInfo(term=t, chunks=n, near=near))
+    return out
+
+
+def closest_word(store: Store, term: str) -> str | None:
+    """A vocabulary word within edit distance 1 (2 for words of 7+ letters), sharing a prefix."""
+    if len(term) < 4 or term.isdigit():
+        return None
+    limit = 2 if len(term) >= 7 else 1
+    best: tuple[int, str] | None = None
+    for cand in store.raw_terms(term[:2]):
+        if abs(len(cand) - len(term)) > limit:
+            continue
+        d = damerau_levenshtein(term, cand, limit)
+        if d <= limit and (best is None or d < best[0]):
+            best = (d, cand)
+    return best[1] if best else None
+
+
+def damerau_levenshtein(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance, stopping early once it exceeds `limit`."""
+    if a == b:
+        return 0
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]

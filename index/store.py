@@ -1,0 +1,482 @@
+"""The on-disk index: SQLite (files, chunks, vectors, FTS5) plus a FAISS file and a manifest.
+
+Crash safety (DESIGN invariant 4): SQLite is the transactional source of the index; every
+chunk's vector is stored there too, so the FAISS file is a cache that can be rebuilt without
+re-embedding. A write goes: SQLite transaction (carrying a new generation id) -> FAISS written to
+a temp file and renamed to `vectors-<generation>.faiss` -> manifest written last. On open, a
+FAISS file or manifest whose generation differs from SQLite's is repaired from SQLite, never
+served.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corpus.models import HEADING_SEP, Chunk
+from index.models import IndexInfo, Manifest
+
+SCHEMA_VERSION = 1
+DB_NAME = "index.sqlite"
+MANIFEST_NAME = "manifest.json"
+LOCK_NAME = "write.lock"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    title TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    indexed_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL,
+    ord INTEGER NOT NULL,
+    heading_path TEXT NOT NULL,
+    heading TEXT NOT NULL,
+    start_line INTEGER NOT NULL,
+    end_line INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    context TEXT NOT NULL DEFAULT '',
+    meta TEXT NOT NULL DEFAULT '',
+    content_hash TEXT NOT NULL,
+    vec BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
+CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(content_hash);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    heading, text, meta, content='chunks', content_rowid='id', tokenize='porter unicode61'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_raw USING fts5(
+    heading, text, meta, content='chunks', content_rowid='id', tokenize='unicode61'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS raw_vocab USING fts5vocab(chunks_raw, 'row');
+"""
+
+
+class IndexError_(Exception):
+    """The index cannot be used (corrupt, foreign, unwritable); str() is a one-line reason."""
+
+
+def _faiss():
+    import faiss
+
+    return faiss
+
+
+def _vec_blob(v: np.ndarray) -> bytes:
+    return np.asarray(v, dtype=np.float32).tobytes()
+
+
+class Store:
+    """An open index directory. Readers and the single writer both use this class."""
+
+    def __init__(self, index_dir: Path, conn: sqlite3.Connection) -> None:
+        self.index_dir = index_dir
+        self.conn = conn
+        self._faiss_index: Any = None
+        self._faiss_generation: str | None = None
+
+    # ---------------------------------------------------------------- opening
+    @classmethod
+    def open(cls, index_dir: Path, *, create: bool = True) -> Store:
+        """Open (and with `create`, initialise) the SQLite part; raises IndexError_ if unusable."""
+        index_dir = Path(index_dir)
+        db = index_dir / DB_NAME
+        if not create and not db.exists():
+            raise IndexError_(f"no index at {index_dir}")
+        if create:
+            try:
+                index_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise IndexError_(f"cannot create index folder {index_dir}: {e.strerror}") from e
+        try:
+            conn = sqlite3.connect(db, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            if create:
+                conn.executescript(_SCHEMA)
+            conn.execute("SELECT count(*) FROM chunks").fetchone()
+        except sqlite3.DatabaseError as e:
+            raise IndexError_(f"index database {db} is unreadable ({e})") from e
+        return cls(index_dir, conn)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    # ---------------------------------------------------------------- meta / manifest
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    @property
+    def generation(self) -> str | None:
+        return self.meta("generation")
+
+    def read_manifest(self) -> Manifest | None:
+        return read_manifest(self.index_dir)
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        _atomic_write(self.index_dir / MANIFEST_NAME, manifest.model_dump_json(indent=2).encode())
+
+    # ---------------------------------------------------------------- reading
+    def file_rows(self) -> dict[str, tuple[str, int, int]]:
+        """path -> (content_hash, size, mtime_ns) for every indexed file."""
+        rows = self.conn.execute("SELECT path, content_hash, size, mtime_ns FROM files")
+        return {p: (h, s, m) for p, h, s, m in rows}
+
+    def counts(self) -> tuple[int, int]:
+        files = self.conn.execute("SELECT count(*) FROM files").fetchone()[0]
+        chunks = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return files, chunks
+
+    def chunks(self, ids: Sequence[int]) -> dict[int, Chunk]:
+        """Chunks by id (missing ids are left out)."""
+        out: dict[int, Chunk] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            q = ",".join("?" * len(part))
+            for row in self.conn.execute(
+                "SELECT id, path, heading_path, start_line, end_line, text, content_hash, context "
+                f"FROM chunks WHERE id IN ({q})",
+                part,
+            ):
+                out[row[0]] = _row_chunk(row)
+        return out
+
+    def chunks_for_path(self, path: str) -> list[Chunk]:
+        rows = self.conn.execute(
+            "SELECT id, path, heading_path, start_line, end_line, text, content_hash, context "
+            "FROM chunks WHERE path=? ORDER BY ord",
+            (path,),
+        )
+        return [_row_chunk(r) for r in rows]
+
+    def all_headings(self, limit: int = 200) -> list[tuple[str, list[str]]]:
+        rows = self.conn.execute(
+            "SELECT path, heading_path FROM chunks WHERE heading != '' ORDER BY path, ord LIMIT ?",
+            (limit,),
+        )
+        return [(p, json.loads(h)) for p, h in rows]
+
+    def ids_for_paths(self, paths: Iterable[str]) -> list[int]:
+        out: list[int] = []
+        for p in paths:
+            out.extend(r[0] for r in self.conn.execute("SELECT id FROM chunks WHERE path=?", (p,)))
+        return out
+
+    def vectors_by_hash(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        """Stored vectors for chunk content hashes (reuse across renames and moved sections)."""
+        out: dict[str, np.ndarray] = {}
+        hashes = list(set(hashes))
+        for start in range(0, len(hashes), 500):
+            part = hashes[start : start + 500]
+            q = ",".join("?" * len(part))
+            for h, blob in self.conn.execute(
+                f"SELECT content_hash, vec FROM chunks WHERE content_hash IN ({q})", part
+            ):
+                out.setdefault(h, np.frombuffer(blob, dtype=np.float32))
+        return out
+
+    def lexical_search(
+        self, match: str, k: int, allowed: set[int] | None = None
+    ) -> list[tuple[int, float]]:
+        """BM25 over heading, text and front-matter metadata; score = -bm25 (higher is better)."""
+        if not match:
+            return []
+        limit = k if allowed is None else max(k * 20, 1000)
+        try:
+            rows = self.conn.execute(
+                "SELECT rowid, -bm25(chunks_fts, 2.0, 1.0, 1.5) AS s FROM chunks_fts "
+                "WHERE chunks_fts MATCH ? ORDER BY s DESC LIMIT ?",
+                (match, limit),
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        if allowed is not None:
+            rows = [r for r in rows if r[0] in allowed]
+        return [(int(i), float(s)) for i, s in rows[:k]]
+
+    def term_count(self, term: str) -> int:
+        """Chunks containing `term` after porter stemming (0 if none)."""
+        q = '"' + term.replace('"', "") + '"'
+        try:
+            return self.conn.execute(
+                "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (q,)
+            ).fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0
+
+    def raw_terms(self, prefix: str) -> list[str]:
+        """Unstemmed vocabulary terms starting with `prefix` (for typo-tolerant matching)."""
+        hi = prefix + "\U0010ffff"
+        rows = self.conn.execute(
+            "SELECT term FROM raw_vocab WHERE term >= ? AND term < ?", (prefix, hi)
+        )
+        return [r[0] for r in rows]
+
+    # ---------------------------------------------------------------- dense
+    def faiss_path(self, generation: str) -> Path:
+        return self.index_dir / f"vectors-{generation}.faiss"
+
+    def vector_index(self) -> Any:
+        """The FAISS index for the current generation, loading or rebuilding it as needed."""
+        gen = self.generation
+        if self._faiss_index is not None and self._faiss_generation == gen:
+            return self._faiss_index
+        index = None
+        if gen is not None:
+            path = self.faiss_path(gen)
+            if path.exists():
+                with contextlib.suppress(Exception):
+                    index = _faiss().read_index(str(path))
+        n_chunks = self.counts()[1]
+        if index is None or index.ntotal != n_chunks:
+            index = self._index_from_sqlite()
+        self._faiss_index, self._faiss_generation = index, gen
+        return index
+
+    def faiss_file_ok(self) -> bool:
+        gen = self.generation
+        if gen is None:
+            return False
+        path = self.faiss_path(gen)
+        if not path.exists():
+            return False
+        try:
+            index = _faiss().read_index(str(path))
+        except Exception:
+            return False
+        return index.ntotal == self.counts()[1]
+
+    def _index_from_sqlite(self) -> Any:
+        dim = self.dim()
+        index = _faiss().IndexIDMap2(_faiss().IndexFlatIP(dim))
+        batch_ids: list[int] = []
+        batch_vecs: list[np.ndarray] = []
+        for cid, blob in self.conn.execute("SELECT id, vec FROM chunks"):
+            batch_ids.append(cid)
+            batch_vecs.append(np.frombuffer(blob, dtype=np.float32))
+            if len(batch_ids) >= 10000:
+                index.add_with_ids(np.stack(batch_vecs), np.array(batch_ids, dtype=np.int64))
+                batch_ids, batch_vecs = [], []
+        if batch_ids:
+            index.add_with_ids(np.stack(batch_vecs), np.array(batch_ids, dtype=np.int64))
+        return index
+
+    def dim(self) -> int:
+        d = self.meta("dim")
+        if d is not None:
+            return int(d)
+        row = self.conn.execute("SELECT vec FROM chunks LIMIT 1").fetchone()
+        return len(row[0]) // 4 if row else 1
+
+    def dense_search(
+        self, qvec: np.ndarray, k: int, allowed: set[int] | None = None
+    ) -> list[tuple[int, float]]:
+        index = self.vector_index()
+        if index.ntotal == 0:
+            return []
+        q = np.asarray(qvec, dtype=np.float32).reshape(1, -1)
+        params = None
+        if allowed is not None:
+            if not allowed:
+                return []
+            sel = _faiss().IDSelectorBatch(np.fromiter(allowed, dtype=np.int64))
+            params = _faiss().SearchParameters(sel=sel)
+        scores, ids = index.search(q, min(k, index.ntotal), params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    # ---------------------------------------------------------------- writing
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def delete_path(self, path: str) -> list[int]:
+        """Inside a transaction: remove a file and its chunks (FTS rows included)."""
+        rows = self.conn.execute(
+            "SELECT id, heading, text, meta FROM chunks WHERE path=?", (path,)
+        ).fetchall()
+        for cid, heading, text, meta in rows:
+            for fts in ("chunks_fts", "chunks_raw"):
+                self.conn.execute(
+                    f"INSERT INTO {fts}({fts}, rowid, heading, text, meta) "
+                    "VALUES('delete', ?, ?, ?, ?)",
+                    (cid, heading, text, meta),
+                )
+        self.conn.execute("DELETE FROM chunks WHERE path=?", (path,))
+        self.conn.execute("DELETE FROM files WHERE path=?", (path,))
+        return [r[0] for r in rows]
+
+    def insert_file(
+        self,
+        path: str,
+        content_hash: str,
+        size: int,
+        mtime_ns: int,
+        title: str | None,
+        tags: list[str],
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+    ) -> list[int]:
+        """Inside a transaction: add a file's chunks and vectors; returns the new chunk ids."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO files(path, content_hash, size, mtime_ns, title, tags, "
+            "indexed_at) VALUES(?,?,?,?,?,?,?)",
+            (path, content_hash, size, mtime_ns, title, json.dumps(tags), time.time()),
+        )
+        meta = " ".join([title or "", *tags]).strip()
+        ids: list[int] = []
+        for ord_, (c, v) in enumerate(zip(chunks, vectors, strict=True)):
+            cur = self.conn.execute(
+                "INSERT INTO chunks(path, ord, heading_path, heading, start_line, end_line, text, "
+                "context, meta, content_hash, vec) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    path,
+                    ord_,
+                    json.dumps(c.heading_path, ensure_ascii=False),
+                    HEADING_SEP.join(c.heading_path),
+                    c.start_line,
+                    c.end_line,
+                    c.text,
+                    c.context,
+                    meta,
+                    c.content_hash,
+                    _vec_blob(v),
+                ),
+            )
+            cid = int(cur.lastrowid)
+            ids.append(cid)
+            heading = HEADING_SEP.join(c.heading_path)
+            for fts in ("chunks_fts", "chunks_raw"):
+                self.conn.execute(
+                    f"INSERT INTO {fts}(rowid, heading, text, meta) VALUES(?,?,?,?)",
+                    (cid, heading, c.text, meta),
+                )
+        return ids
+
+    def set_meta(self, **values: str) -> None:
+        for k, v in values.items():
+            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)", (k, v))
+
+    def write_vectors(self, generation: str) -> None:
+        """Write the FAISS file for `generation` (temp file + rename), then drop older ones."""
+        index = self.vector_index()
+        final = self.faiss_path(generation)
+        fd, tmp = tempfile.mkstemp(dir=self.index_dir, prefix=".vectors-", suffix=".tmp")
+        os.close(fd)
+        try:
+            _faiss().write_index(index, tmp)
+            _fsync_file(Path(tmp))
+            os.replace(tmp, final)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        for old in self.index_dir.glob("vectors-*.faiss"):
+            if old != final:
+                with contextlib.suppress(OSError):
+                    old.unlink()
+
+    def update_vector_index(self, removed: Sequence[int], added: Sequence[int], vecs: np.ndarray):
+        """Apply an incremental change to the in-memory FAISS index (after the SQLite commit)."""
+        index = self._faiss_index
+        if index is None:
+            return
+        if removed:
+            index.remove_ids(np.asarray(removed, dtype=np.int64))
+        if len(added):
+            index.add_with_ids(np.asarray(vecs, dtype=np.float32), np.asarray(added, np.int64))
+
+    def adopt_generation(self, generation: str) -> None:
+        """Mark the in-memory FAISS index as matching `generation` (after a commit)."""
+        if self._faiss_index is not None:
+            self._faiss_generation = generation
+
+    def info(self) -> IndexInfo:
+        files, chunks = self.counts()
+        manifest = self.read_manifest()
+        return IndexInfo(
+            index_dir=str(self.index_dir),
+            notes_root=manifest.notes_root if manifest else self.meta("notes_root"),
+            files=files,
+            chunks=chunks,
+            size_bytes=dir_size(self.index_dir),
+            updated_at=manifest.updated_at if manifest else None,
+            model_id=manifest.model_id if manifest else self.meta("model_id"),
+            precision=manifest.precision if manifest else None,
+        )
+
+
+def new_generation() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def read_manifest(index_dir: Path) -> Manifest | None:
+    path = Path(index_dir) / MANIFEST_NAME
+    try:
+        return Manifest.model_validate_json(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def dir_size(path: Path) -> int:
+    total = 0
+    for p in Path(path).glob("*"):
+        with contextlib.suppress(OSError):
+            total += p.stat().st_size
+    return total
+
+
+def _row_chunk(row: tuple) -> Chunk:
+    cid, path, hp, start, end, text, h, context = row
+    return Chunk(
+        id=cid,
+        path=path,
+        heading_path=json.loads(hp),
+        start_line=start,
+        end_line=end,
+        text=text,
+        content_hash=h,
+        context=context,
+    )
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
