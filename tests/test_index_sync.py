@@ -1,0 +1,188 @@
+"""Incremental indexing on a real SQLite + FAISS store with the fast fake embedder."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.engine import Engine
+from assistant.settings import load_settings
+from corpus.read import read_note, split_lines
+from index.embed import FakeEmbedder
+from index.store import Store, read_manifest
+
+
+def make_engine(notes: Path, index: Path, emb: FakeEmbedder | None = None) -> Engine:
+    return Engine(load_settings(notes=notes, index=index), embedder=emb or FakeEmbedder())
+
+
+def write(p: Path, text: str) -> None:
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text, encoding="utf-8")
+    # Make sure mtime moves even on coarse-grained file systems.
+    st = p.stat()
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    d = tmp_path / "notes"
+    write(d / "a.md", "# Alpha\nalpha one\n\n## Beta\nbeta two\n")
+    write(d / "sub" / "b.md", "# Gamma\ngamma three\n")
+    write(d / "c.txt", "plain text note about delta\n")
+    return d
+
+
+def test_first_build_embeds_everything_then_nothing(folder: Path, tmp_path: Path) -> None:
+    emb = FakeEmbedder()
+    eng = make_engine(folder, tmp_path / "idx", emb)
+    r = eng.refresh()
+    assert (r.added, r.updated, r.removed, r.unchanged) == (3, 0, 0, 0)
+    assert r.chunks == 4 and emb.texts_embedded == 4
+    r2 = eng.refresh()
+    assert (r2.added, r2.updated, r2.removed, r2.unchanged) == (0, 0, 0, 3)
+    assert emb.texts_embedded == 4, "an unchanged folder must not re-embed anything"
+    assert eng.stale_reason() is None
+    assert eng.check() == []
+
+
+def test_edit_reembeds_only_changed_sections(folder: Path, tmp_path: Path) -> None:
+    emb = FakeEmbedder()
+    eng = make_engine(folder, tmp_path / "idx", emb)
+    eng.refresh()
+    before = emb.texts_embedded
+    write(folder / "a.md", "# Alpha\nalpha one\n\n## Beta\nbeta two, edited\n")
+    assert eng.stale_reason() == "a.md changed"
+    r = eng.refresh()
+    assert (r.added, r.updated, r.removed, r.unchanged) == (0, 1, 0, 2)
+    assert emb.texts_embedded - before == 1, "only the edited section is embedded again"
+    hits = eng.search("edited", mode="bm25")
+    assert hits and hits[0].chunk.heading_path == ["Alpha", "Beta"]
+    assert eng.check() == []
+
+
+def test_add_delete_and_rename(folder: Path, tmp_path: Path) -> None:
+    emb = FakeEmbedder()
+    eng = make_engine(folder, tmp_path / "idx", emb)
+    eng.refresh()
+    n0 = emb.texts_embedded
+    (folder / "sub" / "b.md").rename(folder / "sub" / "renamed.md")
+    r = eng.refresh()
+    assert r.renamed == 1 and r.removed == 0 and r.added == 0
+    assert emb.texts_embedded == n0, "a renamed file with unchanged content re-embeds nothing"
+    write(folder / "new.md", "# Epsilon\nepsilon five\n")
+    (folder / "c.txt").unlink()
+    r = eng.refresh()
+    assert (r.added, r.removed) == (1, 1)
+    assert emb.texts_embedded == n0 + 1
+    store = Store.open(tmp_path / "idx", create=False)
+    paths = sorted(store.file_rows())
+    assert paths == ["a.md", "new.md", "sub/renamed.md"]
+    assert store.vector_index().ntotal == store.counts()[1] == 4
+    assert not eng.search("delta", mode="bm25"), "a deleted note leaves the index"
+    store.close()
+    assert eng.check() == []
+
+
+def test_chunk_text_is_the_files_lines(folder: Path, tmp_path: Path) -> None:
+    eng = make_engine(folder, tmp_path / "idx")
+    eng.refresh()
+    store = Store.open(tmp_path / "idx", create=False)
+    for path in store.file_rows():
+        lines = split_lines(read_note(folder / path).text)
+        for c in store.chunks_for_path(path):
+            assert c.text == "\n".join(lines[c.start_line - 1 : c.end_line])
+    store.close()
+
+
+def test_manifest_records_parameters(folder: Path, tmp_path: Path) -> None:
+    eng = make_engine(folder, tmp_path / "idx")
+    eng.refresh()
+    m = read_manifest(tmp_path / "idx")
+    assert m is not None
+    assert m.model_id == "fake-hash-embedder" and m.dim == 64 and m.precision == "fp32"
+    store = Store.open(tmp_path / "idx", create=False)
+    assert store.generation == m.generation
+    assert (tmp_path / "idx" / f"vectors-{m.generation}.faiss").exists()
+    store.close()
+
+
+def test_foreign_manifest_triggers_rebuild(folder: Path, tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    make_engine(folder, idx).refresh()
+    data = json.loads((idx / "manifest.json").read_text())
+    data["model_id"] = "some-other-model"
+    (idx / "manifest.json").write_text(json.dumps(data))
+    eng = make_engine(folder, idx)
+    assert "model" in (eng.stale_reason() or "")
+    r = eng.refresh()
+    assert any("rebuilt" in x for x in r.repaired)
+    assert r.chunks == 4 and eng.check() == []
+
+
+def test_missing_vector_file_is_repaired_without_reembedding(folder: Path, tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    emb = FakeEmbedder()
+    eng = make_engine(folder, idx, emb)
+    eng.refresh()
+    for f in idx.glob("vectors-*.faiss"):
+        f.unlink()
+    problems = eng.check()
+    assert any("vector file" in p for p in problems)
+    n = emb.texts_embedded
+    r = eng.refresh()
+    assert r.repaired and emb.texts_embedded == n
+    assert eng.check() == []
+
+
+def test_search_path_filter(folder: Path, tmp_path: Path) -> None:
+    eng = make_engine(folder, tmp_path / "idx")
+    eng.refresh()
+    all_paths = {h.chunk.path for h in eng.search("alpha gamma delta beta", k=10)}
+    assert all_paths == {"a.md", "sub/b.md", "c.txt"}
+    only = {h.chunk.path for h in eng.search("alpha gamma delta beta", k=10, paths=["sub/*"])}
+    assert only == {"sub/b.md"}
+    folder_prefix = {h.chunk.path for h in eng.search("gamma", k=10, paths=["sub"])}
+    assert folder_prefix == {"sub/b.md"}
+    for mode in ("bm25", "dense"):
+        got = {h.chunk.path for h in eng.search("alpha", k=10, mode=mode, paths=["*.txt"])}
+        assert got <= {"c.txt"}
+
+
+def test_hybrid_fuses_ranks(folder: Path, tmp_path: Path) -> None:
+    eng = make_engine(folder, tmp_path / "idx")
+    eng.refresh()
+    hits = eng.search("gamma three", k=4)
+    top = hits[0]
+    assert top.chunk.path == "sub/b.md"
+    assert top.lexical_rank == 1 and top.dense_rank == 1
+    assert top.score == pytest.approx(2 / 61)
+
+
+def test_list_and_drop(folder: Path, tmp_path: Path, assistant_home: Path) -> None:
+    from assistant.engine import list_indexes
+
+    eng = Engine(load_settings(notes=folder), embedder=FakeEmbedder())
+    eng.refresh()
+    assert str(eng.index_dir).startswith(str(assistant_home))
+    infos = list_indexes()
+    assert len(infos) == 1 and infos[0].files == 3 and infos[0].notes_root == str(folder.resolve())
+    eng.drop()
+    assert list_indexes() == []
+    assert (folder / "a.md").exists(), "dropping an index never touches notes"
+
+
+def test_stale_after_mtime_only_change_is_cheap(folder: Path, tmp_path: Path) -> None:
+    emb = FakeEmbedder()
+    eng = make_engine(folder, tmp_path / "idx", emb)
+    eng.refresh()
+    n = emb.texts_embedded
+    time.sleep(0.01)
+    os.utime(folder / "a.md")
+    r = eng.refresh()
+    assert r.unchanged == 3 and emb.texts_embedded == n
+    assert eng.stale_reason() is None
