@@ -41,3 +41,13 @@ class Chunk(BaseModel):
         """What the embedder and BM25 see: the heading path gives a section its context."""
         head = "\n".join(p for p in (self.heading, self.context) if p)
         return f"{head}\n{self.text}" if head else self.text
+
+
+class Skipped(BaseModel):
+    """A file or folder the scan or read left out, with a short human reason."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    """Path relative to the notes root ("/" separators)."""
+    reason: str

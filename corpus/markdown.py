@@ -1,0 +1,597 @@
+"""Markdown notes -> sections -> chunks with exact 1-based line spans.
+
+Definitions (see ../shared/DESIGN.md, "Sections and spans"):
+
+* A *section* is a top-level heading (ATX or setext; never one inside a code fence, list or
+  block quote) plus its own text up to the next heading of any level. Its heading path is
+  the texts of its ancestor headings and its own, whatever level the note starts at.
+* Its span runs from the heading line to the section's last non-blank line. Text before the
+  first heading forms a section with an empty heading path, spanning its first to last
+  non-blank line. A heading with no body is a one-line section (useful for retrieval).
+* YAML front matter (a "---" first line closed by "---" or "...") is parsed for `title` and
+  `tags`, never chunked; line numbers still count the real file lines.
+* `Chunk.text` is exactly lines `start_line..end_line` joined by "\\n" (lines as
+  `corpus.read.split_lines` defines them), including the heading line.
+
+Long sections. When `count_tokens(chunk.embed_text())` exceeds `max_tokens`, the section is
+split, coarsest first: top-level blocks (paragraphs, lists, code blocks, tables, ...); a list
+into its items; an item into its own first lines and its child items, each child piece carrying
+its ancestor items' first lines as `Chunk.context` (embedded, never quoted); any other block
+into single lines; and a single line into character windows broken at whitespace. Adjacent
+small units with the same context are packed back together up to the limit. Every piece keeps
+the section's heading path. Pieces of whole lines cover the section's non-blank lines without
+overlap.
+
+Window pieces (a single line too long for the model, e.g. a 20 MB one-line file) have
+`start_line == end_line` and `text` = a *substring* of that line; `corpus.quote.verify_quote`
+accepts such a quote. Text longer than `_CHARS_PER_TOKEN_CAP * max_tokens` characters is taken
+to be too long without being tokenised (a real tokenizer on megabytes is slow); token counts of
+packed units are summed (exact for whitespace counters, an over-estimate for WordPiece, which
+adds [CLS]/[SEP] per call), and every packed piece is re-counted once to be sure.
+
+Everything here is iterative and linear-ish in the note's size: no recursion over headings or
+nesting, no re-tokenising of growing concatenations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from pydantic import BaseModel
+
+from corpus.models import HEADING_SEP, Chunk, text_hash
+from corpus.read import split_lines
+
+__all__ = [
+    "CHUNKER_VERSION",
+    "NoteChunks",
+    "Section",
+    "chunk_note",
+    "parse_front_matter",
+    "section_at",
+    "sections",
+]
+
+CHUNKER_VERSION: int = 1
+
+CountTokens = Callable[[str], int]
+
+# Heading texts and contexts are capped (a 20 MB "# ..." line must not become a 20 MB path).
+_MAX_HEADING_CHARS = 200
+_MAX_CONTEXT_CHARS = 300
+# Text longer than this many characters per allowed token is "too long" without counting.
+_CHARS_PER_TOKEN_CAP = 20
+# Character windows for over-long lines: initial guess and cap, in characters per token.
+_WINDOW_CHARS_PER_TOKEN = 4
+_WINDOW_MAX_CHARS_PER_TOKEN = 16
+_MIN_WINDOW = 8
+
+
+class NoteChunks(BaseModel):
+    chunks: list[Chunk]
+    title: str | None = None
+    """`title` from YAML front matter, if any."""
+    tags: list[str] = []
+    """`tags` (or `tag`) from YAML front matter: a list, or a comma/space separated string."""
+
+
+@dataclass(frozen=True)
+class Section:
+    start: int
+    """1-based heading line (or first non-blank line of the text before any heading)."""
+    end: int
+    """1-based last non-blank line."""
+    heading_path: list[str]
+    region_end: int
+    """1-based last line before the next heading (or end of body): start..region_end."""
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+# markdown-it stops at `maxNesting` levels and then swallows the rest of the document into the
+# deepest open block (a heading after a 21-deep list would vanish with the default of 20).
+# Its block parser recurses about twice per level; 200 levels stay far from Python's limit,
+# and a RecursionError falls back to the default.
+_MAX_NESTING = 200
+_SAFE_NESTING = 20
+
+
+@lru_cache(maxsize=2)
+def _block_parser(max_nesting: int = _MAX_NESTING) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"maxNesting": max_nesting}).enable("table")
+    # Block structure and line maps only: inline parsing of megabytes of text is wasted work.
+    md.disable(["inline", "text_join"])
+    return md
+
+
+@lru_cache(maxsize=1)
+def _inline_parser() -> MarkdownIt:
+    return MarkdownIt("commonmark")
+
+
+def _heading_text(raw: str) -> str:
+    """Plain text of a heading's inline Markdown (links -> their text, `code` -> code)."""
+    raw = raw[: _MAX_HEADING_CHARS * 4]
+    parts: list[str] = []
+    try:
+        for tok in _inline_parser().parseInline(raw):
+            for child in tok.children or []:
+                if child.type in ("text", "code_inline"):
+                    parts.append(child.content)
+                elif child.type in ("softbreak", "hardbreak"):
+                    parts.append(" ")
+    except Exception:  # never let a heading stop chunking
+        parts = [raw]
+    text = " ".join("".join(parts).split()) or " ".join(raw.split())
+    return _cap(text, _MAX_HEADING_CHARS)
+
+
+def _cap(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+_FM_OPEN = re.compile(r"^---[ \t]*$")
+_FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
+
+
+def _front_matter_end(lines: list[str]) -> int:
+    """Number of lines the front matter takes (0 if none): "---" on line 1 ... closing fence."""
+    if not lines or not _FM_OPEN.match(lines[0]):
+        return 0
+    for i in range(1, len(lines)):
+        if _FM_CLOSE.match(lines[i]):
+            return i + 1
+    return 0
+
+
+def parse_front_matter(block: str) -> tuple[str | None, list[str]]:
+    """(title, tags) from YAML front matter text; tolerant of malformed YAML."""
+    data: object = None
+    try:
+        import yaml  # optional: pyyaml
+
+        data = yaml.safe_load(block)
+    except ImportError:
+        data = _tiny_yaml(block)
+    except Exception:
+        data = _tiny_yaml(block)
+    if not isinstance(data, dict):
+        return None, []
+    title = data.get("title")
+    title = " ".join(str(title).split()) if isinstance(title, str | int | float) else None
+    raw_tags = data.get("tags", data.get("tag"))
+    tags: list[str] = []
+    if isinstance(raw_tags, str):
+        tags = [t for t in re.split(r"[,\s]+", raw_tags) if t]
+    elif isinstance(raw_tags, list | tuple):
+        tags = [str(t).strip() for t in raw_tags if isinstance(t, str | int | float)]
+        tags = [t for t in tags if t]
+    return title or None, [t.lstrip("#") for t in tags]
+
+
+def _tiny_yaml(block: str) -> dict[str, object]:
+    """Fallback for `key: value` / `key: [a, b]` / `- item` lists when YAML will not do."""
+    out: dict[str, object] = {}
+    key = None
+    for line in block.split("\n"):
+        m = re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$", line)
+        if m:
+            key, val = m.group(1), m.group(2).strip()
+            if val.startswith("[") and val.endswith("]"):
+                out[key] = [v.strip().strip("'\"") for v in val[1:-1].split(",") if v.strip()]
+            elif val:
+                out[key] = val.strip("'\"")
+            else:
+                out[key] = []
+        elif key is not None and re.match(r"^\s*-\s+", line):
+            cur = out.get(key)
+            if isinstance(cur, list):
+                cur.append(line.split("-", 1)[1].strip().strip("'\""))
+    return out
+
+
+@dataclass
+class _Node:
+    """A block token with its 0-based [start, end) line map and its child blocks."""
+
+    type: str
+    start: int
+    end: int
+    level: int = 0
+    """Heading level (1-6) for headings, else 0."""
+    content: str = ""
+    children: list[_Node] = field(default_factory=list)
+
+
+def _parse(lines: list[str], body_start: int) -> list[_Node]:
+    """Top-level block nodes (with children) of lines[body_start:], maps in file lines."""
+    src = "\n" * body_start + "\n".join(lines[body_start:])
+    try:
+        tokens: list[Token] = _block_parser().parse(src)
+    except RecursionError:
+        tokens = _block_parser(_SAFE_NESTING).parse(src)
+    roots: list[_Node] = []
+    stack: list[_Node] = []
+    n_lines = len(lines)
+    for i, tok in enumerate(tokens):
+        if tok.nesting == -1:
+            if stack:
+                stack.pop()
+            continue
+        if tok.type == "inline":
+            continue
+        if tok.map is None:
+            if tok.nesting == 1:  # keep the stack balanced
+                parent = stack[-1] if stack else None
+                node = _Node(tok.type, parent.start if parent else 0, parent.end if parent else 0)
+                stack.append(node)
+            continue
+        start, end = tok.map[0], min(tok.map[1], n_lines)
+        node = _Node(tok.type, start, end)
+        if tok.type == "heading_open":
+            node.level = int(tok.tag[1:]) if tok.tag[1:].isdigit() else 1
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            node.content = nxt.content if nxt is not None and nxt.type == "inline" else ""
+        (stack[-1].children if stack else roots).append(node)
+        if tok.nesting == 1:
+            stack.append(node)
+    return roots
+
+
+def _last_nonblank(lines: list[str], start: int, end: int) -> int:
+    """Largest 0-based i in [start, end) with a non-blank line, or -1."""
+    for i in range(end - 1, start - 1, -1):
+        if lines[i].strip():
+            return i
+    return -1
+
+
+def _first_nonblank(lines: list[str], start: int, end: int) -> int:
+    for i in range(start, end):
+        if lines[i].strip():
+            return i
+    return -1
+
+
+@dataclass
+class _RawSection:
+    start: int  # 0-based first line
+    end: int  # 0-based last non-blank line (inclusive)
+    region_end: int  # 0-based exclusive end of the region
+    heading_path: list[str]
+    heading: _Node | None
+    blocks: list[_Node]
+
+
+def _sections(lines: list[str]) -> tuple[list[_RawSection], int]:
+    body_start = _front_matter_end(lines)
+    roots = _parse(lines, body_start)
+    out: list[_RawSection] = []
+    stack: list[tuple[int, str]] = []
+    cur_head: _Node | None = None
+    cur_blocks: list[_Node] = []
+    cur_path: list[str] = []
+    region_start = body_start
+
+    def flush(region_end: int) -> None:
+        if cur_head is not None:
+            first = cur_head.start
+        else:
+            first = _first_nonblank(lines, region_start, region_end)
+            if first < 0:
+                return
+        last = _last_nonblank(lines, first, region_end)
+        if last < first:  # cannot happen for a heading line, but stay safe
+            last = first
+        out.append(_RawSection(first, last, region_end, list(cur_path), cur_head, cur_blocks))
+
+    for node in roots:
+        if node.type != "heading_open":
+            cur_blocks.append(node)
+            continue
+        flush(node.start)
+        while stack and stack[-1][0] >= node.level:
+            stack.pop()
+        stack.append((node.level, _heading_text(node.content)))
+        cur_head, cur_blocks, cur_path = node, [], [t for _, t in stack]
+        region_start = node.start
+    flush(len(lines))
+    return out, body_start
+
+
+def sections(text: str) -> list[Section]:
+    """Every section of a note (no length splitting), in file order."""
+    lines = split_lines(text)
+    raw, _ = _sections(lines)
+    return [Section(s.start + 1, s.end + 1, s.heading_path, s.region_end) for s in raw]
+
+
+def section_at(text: str, line: int) -> tuple[int, int, list[str]] | None:
+    """(start, end, heading_path) of the section whose region holds 1-based `line`.
+
+    A section's region runs from its heading to just before the next heading, so blank lines
+    after a section belong to it. None for front matter, leading blank lines, or out of range.
+    """
+    for s in sections(text):
+        if s.start <= line <= s.region_end:
+            return s.start, s.end, s.heading_path
+    return None
+
+
+# ----------------------------------------------------------------------------- chunking
+
+
+@dataclass
+class _Unit:
+    start: int  # 0-based first line
+    end: int  # 0-based last line, inclusive
+    context: str
+    node: _Node | None  # the block this unit is (for list / item refinement), if any
+
+
+@dataclass
+class _Piece:
+    start: int
+    end: int
+    context: str
+    text: str
+    cost: int
+    window: bool = False
+
+
+class _Chunker:
+    def __init__(self, rel_path: str, lines: list[str], count: CountTokens, max_tokens: int):
+        self.rel_path = rel_path
+        self.lines = lines
+        self.count = count
+        self.max_tokens = max(1, int(max_tokens))
+        self._head_cost: dict[tuple[str, str], int] = {}
+
+    # -- token accounting
+    def cost(self, text: str) -> int:
+        """Token count, or a certain over-limit for text too long to be worth tokenising."""
+        if len(text) > _CHARS_PER_TOKEN_CAP * self.max_tokens:
+            return self.max_tokens * 1000 + len(text)
+        return self.count(text)
+
+    def budget(self, heading: str, context: str) -> int:
+        key = (heading, context)
+        if key not in self._head_cost:
+            head = "\n".join(p for p in (heading, context) if p)
+            self._head_cost[key] = self.count(head) if head else 0
+        return max(1, self.max_tokens - self._head_cost[key])
+
+    def text(self, start: int, end: int) -> str:
+        return "\n".join(self.lines[start : end + 1])
+
+    def make(self, sec: _RawSection, start: int, end: int, text: str, context: str) -> Chunk:
+        fields = {
+            "path": self.rel_path,
+            "heading_path": sec.heading_path,
+            "start_line": start + 1,
+            "end_line": end + 1,
+            "text": text,
+            "context": context,
+        }
+        draft = Chunk.model_construct(**fields, content_hash="")
+        return Chunk(**fields, content_hash=text_hash(draft.embed_text()))
+
+    # -- sections
+    def chunk_section(self, sec: _RawSection) -> list[Chunk]:
+        text = self.text(sec.start, sec.end)
+        heading = HEADING_SEP.join(sec.heading_path)
+        full = f"{heading}\n{text}" if heading else text  # == Chunk.embed_text()
+        if self.cost(full) <= self.max_tokens:
+            return [self.make(sec, sec.start, sec.end, text, "")]
+        pieces = self.split(sec, heading)
+        out: list[Chunk] = []
+        for p in pieces:
+            out.append(self.make(sec, p.start, p.end, p.text, p.context))
+        return out
+
+    def _partition(self, nodes: list[_Node], start: int, end: int, context: str) -> list[_Unit]:
+        """Units for lines start..end (inclusive), one per node, each running to the line
+        before the next node, trailing blank lines trimmed. Lines before the first node go
+        with the first unit."""
+        units: list[_Unit] = []
+        nodes = [n for n in nodes if start <= n.start <= end]
+        for i, n in enumerate(nodes):
+            u_start = _first_nonblank(self.lines, start if i == 0 else n.start, n.end)
+            if u_start < 0:
+                u_start = n.start
+            nxt = nodes[i + 1].start - 1 if i + 1 < len(nodes) else end
+            last = _last_nonblank(self.lines, u_start, nxt + 1)
+            if last >= u_start:
+                units.append(_Unit(u_start, last, context, n))
+        if not nodes:
+            last = _last_nonblank(self.lines, start, end + 1)
+            first = _first_nonblank(self.lines, start, end + 1)
+            if first >= 0:
+                units.append(_Unit(first, last, context, None))
+        return units
+
+    def _item_context(self, item: _Node, outer: str, heading: str) -> str:
+        """Ancestor items' first lines, nearest last; the farthest are dropped when the
+        heading and context would take more than half of `max_tokens`."""
+        first = _cap(self.lines[item.start].strip(), _MAX_CONTEXT_CHARS)
+        parts = [*outer.split("\n"), first] if outer else [first]
+        while parts:
+            ctx = "\n".join(parts)
+            if len(ctx) <= _MAX_CONTEXT_CHARS and (
+                self.max_tokens - self.budget(heading, ctx) <= self.max_tokens // 2
+            ):
+                return ctx
+            parts.pop(0)
+        return ""
+
+    def refine(self, u: _Unit, heading: str) -> list[_Unit] | None:
+        """Split a unit one level finer; None if it is a single line (-> windows)."""
+        node = u.node
+        if node is not None and node.type in ("bullet_list_open", "ordered_list_open"):
+            items = [c for c in node.children if c.type == "list_item_open"]
+            if len(items) == 1:
+                return [_Unit(u.start, u.end, u.context, items[0])]
+            if len(items) > 1:
+                units = self._partition(items, u.start, u.end, u.context)
+                if len(units) > 1:
+                    return units
+        if node is not None and node.type == "list_item_open":
+            kids = [c for c in node.children if c.start > node.start]
+            if kids:
+                # The item's own first lines, then its later children (nested lists expand to
+                # their items); everything after the first line carries the item as context.
+                head_end = kids[0].start - 1
+                units = []
+                last = _last_nonblank(self.lines, u.start, head_end + 1)
+                if last >= u.start:
+                    units.append(_Unit(u.start, last, u.context, None))
+                ctx = self._item_context(node, u.context, heading)
+                for i, k in enumerate(kids):
+                    k_end = kids[i + 1].start - 1 if i + 1 < len(kids) else u.end
+                    k_last = _last_nonblank(self.lines, k.start, k_end + 1)
+                    if k_last < k.start:
+                        continue
+                    if k.type in ("bullet_list_open", "ordered_list_open"):
+                        items = [c for c in k.children if c.type == "list_item_open"]
+                        units.extend(self._partition(items, k.start, k_last, ctx))
+                    else:
+                        units.append(_Unit(k.start, k_last, ctx, k))
+                if len(units) > 1 or (units and units[0].node is not None):
+                    return units
+        if u.end > u.start:
+            out = []
+            for i in range(u.start, u.end + 1):
+                if self.lines[i].strip():
+                    out.append(_Unit(i, i, u.context, None))
+            return out
+        return None
+
+    def windows(self, line_no: int, context: str, budget: int) -> list[_Piece]:
+        line = self.lines[line_no]
+        n = len(line)
+        pieces: list[_Piece] = []
+        width = max(_MIN_WINDOW, budget * _WINDOW_CHARS_PER_TOKEN)
+        cap = max(_MIN_WINDOW, budget * _WINDOW_MAX_CHARS_PER_TOKEN)
+        pos = 0
+        while pos < n:
+            while True:
+                hard = min(n, pos + width)
+                cut = hard
+                if hard < n:
+                    # Break after the last whitespace in the second half of the window.
+                    ws = max(line.rfind(" ", pos + width // 2, hard), line.rfind("\t", pos, hard))
+                    if ws >= pos + width // 2:
+                        cut = ws + 1
+                piece = line[pos:cut]
+                c = self.count(piece) if piece.strip() else 0
+                if c <= budget or width <= _MIN_WINDOW:
+                    break
+                width = max(_MIN_WINDOW, int(width * budget / c * 0.9))
+            if piece.strip():
+                pieces.append(_Piece(line_no, line_no, context, piece, c, window=True))
+            pos = cut
+            if c < budget // 2 and width < cap:
+                width = min(cap, width * 2)
+        return pieces
+
+    def split(self, sec: _RawSection, heading: str) -> list[_Piece]:
+        # Initial units: the heading (plus any stray lines before the first block), then
+        # one unit per top-level block.
+        if sec.heading is not None:
+            head_end = sec.heading.end - 1
+            blocks = [b for b in sec.blocks if b.start > head_end]
+            first_block = blocks[0].start if blocks else sec.end + 1
+            h_last = _last_nonblank(self.lines, sec.start, min(first_block, sec.end + 1))
+            units = [_Unit(sec.start, max(h_last, sec.start), "", None)]
+            if blocks:
+                units += self._partition(blocks, blocks[0].start, sec.end, "")
+        else:
+            units = self._partition(sec.blocks, sec.start, sec.end, "")
+
+        final: list[_Piece] = []
+        todo = list(reversed(units))
+        while todo:
+            u = todo.pop()
+            budget = self.budget(heading, u.context)
+            text = self.text(u.start, u.end)
+            c = self.cost(text)
+            if c <= budget:
+                final.append(_Piece(u.start, u.end, u.context, text, c))
+                continue
+            finer = self.refine(u, heading)
+            if finer is None:
+                final.extend(self.windows(u.start, u.context, budget))
+            else:
+                todo.extend(reversed(finer))
+        return self.pack(final, heading)
+
+    def pack(self, pieces: list[_Piece], heading: str) -> list[_Piece]:
+        """Merge adjacent whole-line pieces with the same context while they fit."""
+        out: list[_Piece] = []
+        group: list[_Piece] = []
+
+        def close() -> None:
+            if not group:
+                return
+            if len(group) == 1:
+                out.append(group[0])
+            else:
+                merged = _Piece(
+                    group[0].start,
+                    group[-1].end,
+                    group[0].context,
+                    self.text(group[0].start, group[-1].end),
+                    sum(p.cost for p in group),
+                )
+                head = "\n".join(x for x in (heading, merged.context) if x)
+                full = f"{head}\n{merged.text}" if head else merged.text
+                if self.cost(full) <= self.max_tokens:
+                    out.append(merged)
+                else:  # the sum under-estimated: keep the parts (each fits on its own)
+                    out.extend(group)
+            group.clear()
+
+        for p in pieces:
+            if p.window:
+                close()
+                out.append(p)
+                continue
+            if group:
+                g = group[-1]
+                budget = self.budget(heading, p.context)
+                if (
+                    p.context == g.context
+                    and sum(x.cost for x in group) + p.cost <= budget
+                    and p.start > g.end
+                ):
+                    group.append(p)
+                    continue
+                close()
+            group.append(p)
+        close()
+        return out
+
+
+def chunk_note(rel_path: str, text: str, count_tokens: CountTokens, max_tokens: int) -> NoteChunks:
+    """Chunk one note (text as `corpus.read.read_note` returns it) into sections.
+
+    `count_tokens` counts the tokens of a string as the embedder would (the chunker needs no
+    model); chunks whose `embed_text()` exceeds `max_tokens` are split (module docstring).
+    """
+    lines = split_lines(text)
+    raw, body_start = _sections(lines)
+    title: str | None = None
+    tags: list[str] = []
+    if body_start:
+        title, tags = parse_front_matter("\n".join(lines[1 : body_start - 1]))
+    chunker = _Chunker(rel_path, lines, count_tokens, max_tokens)
+    chunks: list[Chunk] = []
+    for sec in raw:
+        chunks.extend(chunker.chunk_section(sec))
+    return NoteChunks(chunks=chunks, title=title, tags=tags)

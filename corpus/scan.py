@@ -1,0 +1,183 @@
+"""Finding the notes in a folder: extensions, hidden entries, `.assistantignore`, symlinks.
+
+`scan_notes` never raises for a problem with one of the user's files or folders: it leaves
+the entry out and, when the user would want to know, records a `Skipped(path, reason)`.
+Silently left out (by design, not worth a warning): hidden files and folders (name starts
+with "."), files with other extensions, anything `.assistantignore` excludes.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+import pathspec
+from pydantic import BaseModel
+
+from corpus.models import Skipped
+
+__all__ = ["IGNORE_FILE", "NOTE_SUFFIXES", "NoteFile", "ScanResult", "Skipped", "scan_notes"]
+
+NOTE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
+IGNORE_FILE = ".assistantignore"
+
+
+class NoteFile(BaseModel):
+    rel: str
+    """Path relative to the notes root, "/" separators (the path citations show)."""
+    path: Path
+    """Absolute path (through any followed symlink, not resolved)."""
+    size: int
+    mtime_ns: int
+
+
+class ScanResult(BaseModel):
+    root: Path
+    """Absolute notes folder; for a single-file root, the file's folder."""
+    files: list[NoteFile]
+    """Sorted by `rel`."""
+    skipped: list[Skipped]
+    """Sorted by `path`."""
+
+
+def is_note_name(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in NOTE_SUFFIXES
+
+
+def _load_ignore(dir_path: str) -> pathspec.PathSpec | None:
+    try:
+        with open(os.path.join(dir_path, IGNORE_FILE), encoding="utf-8", errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except Exception:  # a malformed pattern must not stop the scan
+        return None
+
+
+def _is_within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _stat_reason(e: OSError) -> str:
+    if e.errno == errno.ELOOP:
+        return "symlink loop"
+    if e.errno == errno.ENOENT:
+        return "broken symlink"
+    if e.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return f"unreadable: {e.strerror or e}"
+
+
+def scan_notes(root: Path, *, follow_symlinks_outside: bool = False) -> ScanResult:
+    """List the notes under `root` (a folder, or a single note file).
+
+    Recursive; keeps `.md`/`.markdown`/`.txt` (any case); skips hidden entries; honours
+    `.assistantignore` files (gitignore syntax) at the root and in subfolders, each relative
+    to its own folder. Symlinks resolving inside the root are followed; ones pointing outside
+    are skipped unless `follow_symlinks_outside`; broken ones and loops are skipped with a
+    reason. Raises FileNotFoundError only if `root` itself does not exist.
+    """
+    root = Path(os.path.abspath(os.path.expanduser(os.fspath(root))))
+    try:
+        st = os.stat(root)
+    except OSError as e:
+        raise FileNotFoundError(f"notes folder not found: {root} ({_stat_reason(e)})") from None
+
+    if not stat.S_ISDIR(st.st_mode):
+        # A single file named explicitly: take it whatever its extension.
+        f = NoteFile(rel=root.name, path=root, size=st.st_size, mtime_ns=st.st_mtime_ns)
+        return ScanResult(root=root.parent, files=[f], skipped=[])
+
+    root_real = os.path.realpath(root)
+    files: list[NoteFile] = []
+    skipped: list[Skipped] = []
+
+    # Work stack of folders: (absolute path, rel prefix, ignore specs in force, real-path chain).
+    # Iterative, so deep folder trees cannot overflow the Python stack.
+    Spec = tuple[str, pathspec.PathSpec]  # (rel of the folder holding it, spec)
+    stack: list[tuple[str, str, tuple[Spec, ...], frozenset[str]]] = [
+        (str(root), "", (), frozenset({root_real}))
+    ]
+    while stack:
+        dir_abs, dir_rel, specs, chain = stack.pop()
+        spec = _load_ignore(dir_abs)
+        if spec is not None:
+            specs = (*specs, (dir_rel, spec))
+        try:
+            with os.scandir(dir_abs) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            skipped.append(Skipped(path=dir_rel or ".", reason=_stat_reason(e)))
+            continue
+
+        subdirs: list[tuple[str, str, tuple[Spec, ...], frozenset[str]]] = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            rel = f"{dir_rel}/{name}" if dir_rel else name
+            is_link = False
+            try:
+                is_link = entry.is_symlink()
+                st = entry.stat(follow_symlinks=True)
+            except OSError as e:  # broken symlink, symlink loop, vanished, no permission
+                if not _ignored(specs, rel, False):
+                    skipped.append(Skipped(path=rel, reason=_stat_reason(e)))
+                continue
+            is_dir = stat.S_ISDIR(st.st_mode)
+            if _ignored(specs, rel, is_dir):
+                continue
+            if not is_dir and not is_note_name(name):
+                continue
+
+            real = None
+            if is_link:
+                real = os.path.realpath(entry.path)
+                if not follow_symlinks_outside and not _is_within(real, root_real):
+                    skipped.append(
+                        Skipped(path=rel, reason="symlink points outside the notes folder")
+                    )
+                    continue
+
+            if is_dir:
+                real = real or os.path.realpath(entry.path)
+                if real in chain:
+                    skipped.append(Skipped(path=rel, reason="symlink loop"))
+                    continue
+                subdirs.append((entry.path, rel, specs, chain | {real}))
+            elif stat.S_ISREG(st.st_mode):
+                files.append(
+                    NoteFile(
+                        rel=rel,
+                        path=Path(entry.path),
+                        size=st.st_size,
+                        mtime_ns=st.st_mtime_ns,
+                    )
+                )
+            else:
+                skipped.append(Skipped(path=rel, reason="not a regular file"))
+        stack.extend(reversed(subdirs))
+
+    files.sort(key=lambda f: f.rel)
+    skipped.sort(key=lambda s: s.path)
+    return ScanResult(root=root, files=files, skipped=skipped)
+
+
+def _ignored(specs: tuple[tuple[str, pathspec.PathSpec], ...], rel: str, is_dir: bool) -> bool:
+    """Gitignore-style check against every `.assistantignore` from the root down.
+
+    The deepest file that has an opinion (match or negation) wins, as in git.
+    """
+    verdict = False
+    for base, spec in specs:
+        sub = rel[len(base) + 1 :] if base else rel
+        if is_dir:
+            sub += "/"
+        res = spec.check_file(sub)
+        if res.include is not None:
+            verdict = res.include
+    return verdict

@@ -1,0 +1,358 @@
+"""Chunker: sections, exact spans, front matter, long-section splitting."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from corpus import BUNDLED_NOTES
+from corpus.markdown import CHUNKER_VERSION, chunk_note, section_at, sections
+from corpus.models import HEADING_SEP, text_hash
+from corpus.quote import verify_quote
+from corpus.read import read_note, split_lines
+
+SEED = BUNDLED_NOTES / "aws-containers.md"
+
+
+def words(s: str) -> int:
+    return len(s.split())
+
+
+def big(s: str) -> int:  # a counter under which nothing is ever too long
+    return 1
+
+
+def spans(nc):
+    return [(c.start_line, c.end_line, HEADING_SEP.join(c.heading_path)) for c in nc.chunks]
+
+
+def check_text(text: str, nc) -> None:
+    """Every chunk's text is exactly its lines (or a substring of its single line)."""
+    lines = split_lines(text)
+    for c in nc.chunks:
+        joined = "\n".join(lines[c.start_line - 1 : c.end_line])
+        assert c.text == joined or (c.start_line == c.end_line and c.text in joined), c
+        assert c.content_hash == text_hash(c.embed_text())
+    for c in nc.chunks[:20]:
+        assert verify_quote(text, c.start_line, c.end_line, c.text)
+
+
+SEED_SECTIONS = [
+    (1, 5, "Intro"),
+    (7, 9, "Intro › Hands-on lab"),
+    (11, 22, "Intro › EC2 Launch Type"),
+    (24, 25, "Intro › Fargate Launch Type"),
+    (27, 30, "Intro › Load balancer integration"),
+    (32, 41, "Intro › ECS Service Autoscaling"),
+    (44, 52, "Intro › EC2 Launch Type – Auto Scaling EC2 Instance"),
+    (55, 67, "Elastic Kubernetes Service - EKS"),
+    (69, 76, "Elastic Kubernetes Service - EKS › Amazon EKS – Data Volumes"),
+    (78, 80, "AWS APP Runner"),
+]
+
+
+def test_seed_notes_exact_spans():
+    text = read_note(SEED).text
+    lines = split_lines(text)
+    assert len(lines) == 80
+    nc = chunk_note("aws-containers.md", text, words, 256)
+    assert spans(nc) == SEED_SECTIONS
+    check_text(text, nc)
+    for c in nc.chunks:
+        assert c.path == "aws-containers.md"
+        assert c.text.split("\n")[0].lstrip("#").strip() == c.heading_path[-1]
+        assert c.text == "\n".join(lines[c.start_line - 1 : c.end_line])
+        assert c.context == ""
+    lb = nc.chunks[4]
+    assert lb.text.split("\n")[1:] == [
+        "- ALB - Preferred",
+        "- NLB - Exceptional cases",
+        "- ELB - Supported by not recommended, Fargate not supported",
+    ]
+    auto = nc.chunks[5]
+    assert " - Types" in auto.text.split("\n")  # the one-space indent is kept verbatim
+    assert auto.text.endswith("(predictable changes")  # unclosed parenthesis, last non-blank
+    assert "from the ALB " in auto.text  # trailing space kept
+    assert nc.title is None and nc.tags == []
+    assert isinstance(CHUNKER_VERSION, int)
+
+
+def test_seed_section_at():
+    text = read_note(SEED).text
+    assert section_at(text, 28) == (27, 30, ["Intro", "Load balancer integration"])
+    assert section_at(text, 27) == (27, 30, ["Intro", "Load balancer integration"])
+    assert section_at(text, 42) == (32, 41, ["Intro", "ECS Service Autoscaling"])  # blank after
+    assert section_at(text, 80) == (78, 80, ["AWS APP Runner"])
+    assert section_at(text, 81) is None
+    assert section_at(text, 0) is None
+    assert [(s.start, s.end, HEADING_SEP.join(s.heading_path)) for s in sections(text)] == (
+        SEED_SECTIONS
+    )
+
+
+def test_seed_split_small_limit_is_exact_and_within_limit():
+    text = read_note(SEED).text
+    lines = split_lines(text)
+    for limit in (20, 30, 60):
+        nc = chunk_note("aws-containers.md", text, words, limit)
+        check_text(text, nc)
+        for c in nc.chunks:
+            assert words(c.embed_text()) <= limit, (limit, c)
+        # Whole-line pieces of a section never overlap and cover its non-blank lines.
+        for start, end, head in SEED_SECTIONS:
+            got = [c for c in nc.chunks if HEADING_SEP.join(c.heading_path) == head]
+            covered = []
+            for c in got:
+                if c.start_line == c.end_line and c.text != lines[c.start_line - 1]:
+                    continue  # a window piece
+                covered.extend(range(c.start_line, c.end_line + 1))
+            assert len(covered) == len(set(covered))
+            want = {n for n in range(start, end + 1) if lines[n - 1].strip()}
+            windows = {c.start_line for c in got if c.text != lines[c.start_line - 1]}
+            assert want == set(covered) | windows
+
+
+def test_nested_list_items_keep_parent_as_context():
+    text = read_note(SEED).text
+    nc = chunk_note("aws-containers.md", text, words, 25)
+    by_line = {c.start_line: c for c in nc.chunks}
+    # "Managed Node Groups" children carry the item chain as context.
+    c = by_line[60]
+    assert c.context.split("\n") == ["- Node Types", "- Managed Node Groups"]
+    assert "Node Types" in c.embed_text()
+    assert c.heading_path == ["Elastic Kubernetes Service - EKS"]
+
+
+def test_preamble_setext_code_fence():
+    text = "\n".join(
+        [
+            "",  # 1
+            "Some intro text.",  # 2
+            "",  # 3
+            "Title",  # 4
+            "=====",  # 5
+            "body 1",  # 6
+            "```",  # 7
+            "# not a heading",  # 8
+            "```",  # 9
+            "",  # 10
+            "Sub",  # 11
+            "---",  # 12
+            "",  # 13
+            "    # indented code, not a heading",  # 14
+            "> # quoted heading is content",  # 15
+            "## Empty heading",  # 16
+            "",  # 17
+            "#### Deep jump",  # 18
+            "text",  # 19
+            "",  # 20
+        ]
+    )
+    nc = chunk_note("n.md", text, words, 256)
+    assert spans(nc) == [
+        (2, 2, ""),
+        (4, 9, "Title"),
+        (11, 15, "Title › Sub"),
+        (16, 16, "Title › Empty heading"),
+        (18, 19, "Title › Empty heading › Deep jump"),
+    ]
+    assert nc.chunks[0].heading_path == []
+    assert nc.chunks[0].embed_text() == "Some intro text."
+    check_text(text, nc)
+
+
+def test_heading_inline_markup_is_plain_text():
+    text = "# The `ecs` [docs](http://x) **now** ##\nbody\n"
+    nc = chunk_note("n.md", text, words, 256)
+    assert nc.chunks[0].heading_path == ["The ecs docs now"]
+
+
+def test_front_matter():
+    text = "---\ntitle: My Note\ntags: [aws, ecs]\n---\n\n# Head\nbody\n"
+    nc = chunk_note("n.md", text, words, 256)
+    assert nc.title == "My Note"
+    assert nc.tags == ["aws", "ecs"]
+    assert spans(nc) == [(6, 7, "Head")]
+    assert "title" not in nc.chunks[0].text
+    # Text right after the front matter is a preamble section with real line numbers.
+    text2 = "---\ntags: a, b\n---\nhello\n"
+    nc2 = chunk_note("n.md", text2, words, 256)
+    assert nc2.tags == ["a", "b"]
+    assert spans(nc2) == [(4, 4, "")]
+    assert section_at(text2, 2) is None
+
+
+def test_only_front_matter_and_malformed_yaml():
+    assert chunk_note("n.md", "---\ntitle: x\n---\n", words, 256).chunks == []
+    nc = chunk_note("n.md", "---\ntitle: [unclosed\n: : :\n---\nbody\n", words, 256)
+    assert spans(nc) == [(5, 5, "")]
+    assert nc.title in (None, "[unclosed")
+    # An unclosed front matter is not front matter: the file is ordinary Markdown.
+    nc = chunk_note("n.md", "---\ntitle: x\n", words, 256)
+    assert [c.start_line for c in nc.chunks] == [1]
+
+
+@pytest.mark.parametrize("text", ["", "\n", "\n\n   \n", "\t\n"])
+def test_empty_notes_have_no_chunks(text):
+    assert chunk_note("n.md", text, words, 256).chunks == []
+
+
+def test_headings_fifty_deep():
+    lines = []
+    for i in range(50):
+        level = i % 6 + 1
+        lines += ["#" * level + f" H{i}", f"text {i}", ""]
+    text = "\n".join(lines)
+    nc = chunk_note("n.md", text, words, 256)
+    assert len(nc.chunks) == 50
+    for i, c in enumerate(nc.chunks):
+        assert (c.start_line, c.end_line) == (3 * i + 1, 3 * i + 2)
+        assert c.heading_path[-1] == f"H{i}"
+        assert len(c.heading_path) == i % 6 + 1
+    check_text(text, nc)
+
+
+def test_nesting_fifty_deep_lists_and_quotes():
+    lst = "\n".join("  " * i + f"- item {i}" for i in range(50))
+    quotes = "\n".join("> " * (i + 1) + f"q{i}" for i in range(50))
+    text = f"# Lists\n{lst}\n\n# Quotes\n{quotes}\n"
+    nc = chunk_note("n.md", text, big, 256)
+    assert spans(nc) == [(1, 51, "Lists"), (53, 103, "Quotes")]
+    # And split with a small limit: still exact, within limit, no recursion error.
+    nc = chunk_note("n.md", text, words, 12)
+    check_text(text, nc)
+    assert all(words(c.embed_text()) <= 12 for c in nc.chunks)
+    covered = {n for c in nc.chunks for n in range(c.start_line, c.end_line + 1)}
+    assert covered == {*range(1, 52), *range(53, 104)}
+    # The nearest ancestor items are kept as context, the farthest dropped to fit.
+    (deep,) = [c for c in nc.chunks if c.start_line <= 51 <= c.end_line]
+    assert deep.context.split("\n")[-1] == f"- item {deep.start_line - 3}"
+    assert words(f"Lists {deep.context}") <= 12 // 2
+    nc = chunk_note("n.md", text, words, 40)
+    (deep,) = [c for c in nc.chunks if c.start_line <= 51 <= c.end_line]
+    assert deep.context.split("\n")[-1] == f"- item {deep.start_line - 3}"
+    assert len(deep.context.split("\n")) > 5
+
+
+def test_deeper_nesting_than_markdown_it_default_keeps_later_headings():
+    # markdown-it's default maxNesting (20 levels, a list nests 2 per level) would swallow "# B".
+    lst = "\n".join("  " * i + f"- item {i}" for i in range(90))
+    text = f"# A\n{lst}\n# B\nbody\n"
+    nc = chunk_note("n.md", text, big, 10_000)
+    assert spans(nc) == [(1, 91, "A"), (92, 93, "B")]
+
+
+def test_long_section_split_at_blocks():
+    para = [f"para{i} word word word" for i in range(3)]  # 4 words per line
+    text = "\n".join(
+        [
+            "# Long",  # 1
+            *para,  # 2-4
+            "",  # 5
+            "- a one",  # 6
+            "- b two",  # 7
+            "  - b child one",  # 8
+            "  - b child two",  # 9
+            "- c three",  # 10
+            "",  # 11
+            "```",  # 12
+            "code line one",  # 13
+            "code line two",  # 14
+            "```",  # 15
+            "",  # 16
+            "| x | y |",  # 17
+            "|---|---|",  # 18
+            "| 1 | 2 |",  # 19
+        ]
+    )
+    whole = chunk_note("n.md", text, words, 1000)
+    assert spans(whole) == [(1, 19, "Long")]
+    nc = chunk_note("n.md", text, words, 16)
+    check_text(text, nc)
+    assert all(words(c.embed_text()) <= 16 for c in nc.chunks)
+    got = [(c.start_line, c.end_line) for c in nc.chunks]
+    assert len(got) > 1
+    # Pieces are whole blocks where they fit, in order, never overlapping, covering every
+    # non-blank line; blocks that fit are never cut.
+    assert got[0][0] == 1
+    flat = [n for s, e in got for n in range(s, e + 1)]
+    assert flat == sorted(set(flat))
+    nonblank = {n for n in range(1, 20) if split_lines(text)[n - 1].strip()}
+    assert nonblank <= set(flat)
+    assert all(
+        split_lines(text)[s - 1].strip() and split_lines(text)[e - 1].strip() for s, e in got
+    )
+    for block in ((2, 4), (12, 15), (17, 19)):  # paragraph, code, table
+        assert any(s <= block[0] and block[1] <= e for s, e in got), block
+    assert all(c.heading_path == ["Long"] for c in nc.chunks)
+
+
+def test_long_list_item_children_get_parent_context():
+    kids = [f"  - child {i} " + "w " * 5 for i in range(6)]
+    text = "\n".join(["## S", "- parent item here", *kids, "- sibling"])
+    nc = chunk_note("n.md", text, words, 20)
+    check_text(text, nc)
+    assert all(words(c.embed_text()) <= 20 for c in nc.chunks)
+    child_chunks = [c for c in nc.chunks if c.start_line >= 3 and c.end_line <= 8]
+    assert child_chunks
+    assert all(c.context == "- parent item here" for c in child_chunks)
+    assert nc.chunks[-1].text == "- sibling" or nc.chunks[-1].text.endswith("- sibling")
+
+
+def test_single_line_windows():
+    line = " ".join(f"w{i}" for i in range(1000))
+    text = f"# H\n{line}\nafter\n"
+    nc = chunk_note("n.md", text, words, 50)
+    check_text(text, nc)
+    wins = [c for c in nc.chunks if c.start_line == 2]
+    assert len(wins) > 1
+    assert all(c.end_line == 2 for c in wins)
+    assert all(words(c.embed_text()) <= 50 for c in nc.chunks)
+    # Windows break at whitespace and together hold every word of the line, in order.
+    assert " ".join(" ".join(c.text.split()) for c in wins) == line
+    assert all(not c.text.startswith(" ") for c in wins)
+
+
+def test_twenty_megabyte_single_line_note():
+    word = "container "
+    text = word * (20_000_000 // len(word))
+    calls = []
+
+    def counting(s: str) -> int:
+        calls.append(len(s))
+        return len(s.split())
+
+    t0 = time.perf_counter()
+    nc = chunk_note("big.md", text, counting, 256)
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 10
+    assert max(calls) < 20 * 256 + 1  # never tokenises megabytes at once
+    assert len(nc.chunks) > 1000
+    assert all(c.start_line == c.end_line == 1 for c in nc.chunks)
+    assert all(words(c.embed_text()) <= 256 for c in nc.chunks)
+    assert sum(len(c.text.split()) for c in nc.chunks) == len(text.split())
+    for c in nc.chunks[:50]:
+        assert verify_quote(text, 1, 1, c.text)
+
+
+def test_huge_heading_is_capped_in_path():
+    text = "# " + "x " * 100_000 + "\nbody\n"
+    nc = chunk_note("n.md", text, words, 256)
+    assert all(len(HEADING_SEP.join(c.heading_path)) <= 200 for c in nc.chunks)
+    check_text(text, nc)
+    assert nc.chunks[-1].text.endswith("body")
+
+
+def test_counter_is_never_given_whole_big_sections_and_tiny_limit_terminates():
+    text = "# H\n" + "\n".join("word " * 30 for _ in range(2000))
+    nc = chunk_note("n.md", text, words, 3)
+    check_text(text, nc)
+    assert nc.chunks
+    small = "# H\n" + "\n".join("word " * 3 for _ in range(100))
+    nc = chunk_note("n.md", small, big, 256)
+    assert spans(nc) == [(1, 101, "H")]
+    # Over 20 characters per allowed token: split without asking the counter.
+    nc = chunk_note("n.md", text, big, 256)
+    assert len(nc.chunks) > 1
+    check_text(text, nc)

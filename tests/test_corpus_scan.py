@@ -1,0 +1,180 @@
+"""Scanning a notes folder: extensions, hidden entries, ignore files, symlinks, odd names."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from corpus import BUNDLED_NOTES
+from corpus.markdown import chunk_note
+from corpus.read import NoteReadError, read_note
+from corpus.scan import scan_notes
+
+
+def words(s: str) -> int:
+    return len(s.split())
+
+
+def rels(res) -> list[str]:
+    return [f.rel for f in res.files]
+
+
+def skipped(res) -> dict[str, str]:
+    return {s.path: s.reason for s in res.skipped}
+
+
+def write(p, text="# note\nbody\n"):
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_extensions_hidden_and_order(tmp_path):
+    for rel in [
+        "b.md",
+        "a.MD",
+        "sub/c.markdown",
+        "sub/deeper/d.txt",
+        "sub/e.rst",
+        "image.png",
+        ".hidden.md",
+        ".git/HEAD.md",
+        "sub/.obsidian/x.md",
+    ]:
+        write(tmp_path / rel)
+    res = scan_notes(tmp_path)
+    assert rels(res) == ["a.MD", "b.md", "sub/c.markdown", "sub/deeper/d.txt"]
+    assert res.skipped == []
+    assert res.root == tmp_path
+    for f in res.files:
+        assert f.path.is_absolute() and f.path == tmp_path / f.rel
+        assert f.size == f.path.stat().st_size
+        assert f.mtime_ns == f.path.stat().st_mtime_ns
+
+
+def test_single_file_root(tmp_path):
+    p = write(tmp_path / "one note.md")
+    res = scan_notes(p)
+    assert rels(res) == ["one note.md"]
+    assert res.root == tmp_path
+    assert res.files[0].path == p
+
+
+def test_bundled_notes():
+    res = scan_notes(BUNDLED_NOTES)
+    assert rels(res) == ["aws-containers.md"]
+
+
+def test_missing_root_raises(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        scan_notes(tmp_path / "nope")
+
+
+def test_assistantignore_root_and_nested(tmp_path):
+    for rel in [
+        "keep.md",
+        "drafts/x.md",
+        "tmp-1.md",
+        "tmp-keep.md",
+        "a/b/skip.md",
+        "a/b/ok.md",
+        "nested/local.md",
+        "nested/other.md",
+    ]:
+        write(tmp_path / rel)
+    (tmp_path / ".assistantignore").write_text("drafts/\ntmp-*.md\n!tmp-keep.md\na/b/skip.md\n")
+    (tmp_path / "nested" / ".assistantignore").write_text("local.md\n")
+    res = scan_notes(tmp_path)
+    assert rels(res) == ["a/b/ok.md", "keep.md", "nested/other.md", "tmp-keep.md"]
+
+
+def test_odd_file_names(tmp_path):
+    names = ["with space.md", "ñandú café.md", "日本語.md", "new\nline.md", "tab\there.md"]
+    for n in names:
+        write(tmp_path / n, f"# {n!r}\nbody\n")
+    res = scan_notes(tmp_path)
+    assert sorted(names) == rels(res)
+    for f in res.files:
+        text = read_note(f.path).text
+        nc = chunk_note(f.rel, text, words, 256)
+        assert [(c.start_line, c.end_line) for c in nc.chunks] == [(1, 2)]
+        assert nc.chunks[0].path == f.rel
+
+
+def test_symlinks(tmp_path):
+    root = tmp_path / "notes"
+    outside = write(tmp_path / "outside" / "secret.md")
+    write(root / "real" / "n.md")
+    (root / "inside-link.md").symlink_to(root / "real" / "n.md")
+    (root / "dir-link").symlink_to(root / "real")
+    (root / "out-link.md").symlink_to(outside)
+    (root / "out-dir").symlink_to(outside.parent)
+    (root / "broken.md").symlink_to(root / "missing.md")
+    (root / "loop1.md").symlink_to(root / "loop2.md")
+    (root / "loop2.md").symlink_to(root / "loop1.md")
+    (root / "real" / "up").symlink_to(root)  # a folder loop
+    res = scan_notes(root)
+    assert rels(res) == ["dir-link/n.md", "inside-link.md", "real/n.md"]
+    assert res.files[0].path == root / "dir-link" / "n.md"
+    assert skipped(res) == {
+        "broken.md": "broken symlink",
+        "dir-link/up": "symlink loop",
+        "loop1.md": "symlink loop",
+        "loop2.md": "symlink loop",
+        "out-dir": "symlink points outside the notes folder",
+        "out-link.md": "symlink points outside the notes folder",
+        "real/up": "symlink loop",
+    }
+    # A link inside the root to a hidden or ignored place is still followed.
+    write(root / ".attic" / "old.md")
+    (root / "old.md").symlink_to(root / ".attic" / "old.md")
+    assert "old.md" in rels(scan_notes(root))
+    res2 = scan_notes(root, follow_symlinks_outside=True)
+    assert "out-link.md" in rels(res2) and "out-dir/secret.md" in rels(res2)
+    assert "out-link.md" not in skipped(res2)
+
+
+def test_ignored_broken_links_are_not_reported(tmp_path):
+    (tmp_path / "junk.md").symlink_to(tmp_path / "missing")
+    (tmp_path / ".assistantignore").write_text("junk.md\n")
+    assert scan_notes(tmp_path).skipped == []
+
+
+def test_deleted_between_scan_and_read(tmp_path):
+    p = write(tmp_path / "gone.md")
+    q = write(tmp_path / "changed.md", "# old\n")
+    res = scan_notes(tmp_path)
+    assert rels(res) == ["changed.md", "gone.md"]
+    p.unlink()
+    q.write_text("# new\nbody\n")
+    with pytest.raises(NoteReadError, match="file vanished"):
+        read_note(res.files[1].path)
+    assert read_note(res.files[0].path).text == "# new\nbody\n"  # read as it is now
+
+
+def test_unreadable_folder_and_fifo(tmp_path, monkeypatch):
+    write(tmp_path / "ok.md")
+    os.mkfifo(tmp_path / "pipe.md")
+    locked = tmp_path / "locked"
+    write(locked / "x.md")
+    real_scandir = os.scandir
+
+    def fake_scandir(path):
+        if os.fspath(path) == os.fspath(locked):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", fake_scandir)
+    res = scan_notes(tmp_path)
+    assert rels(res) == ["ok.md"]
+    assert skipped(res) == {"locked": "permission denied", "pipe.md": "not a regular file"}
+
+
+def test_deep_folders_do_not_recurse(tmp_path):
+    d = tmp_path
+    for i in range(60):
+        d = d / f"d{i}"
+    write(d / "deep.md")
+    res = scan_notes(tmp_path)
+    assert len(res.files) == 1 and res.files[0].rel.endswith("d59/deep.md")
