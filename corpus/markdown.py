@@ -24,10 +24,18 @@ overlap.
 
 Window pieces (a single line too long for the model, e.g. a 20 MB one-line file) have
 `start_line == end_line` and `text` = a *substring* of that line; `corpus.quote.verify_quote`
-accepts such a quote. Text longer than `_CHARS_PER_TOKEN_CAP * max_tokens` characters is taken
-to be too long without being tokenised (a real tokenizer on megabytes is slow); token counts of
-packed units are summed (exact for whitespace counters, an over-estimate for WordPiece, which
-adds [CLS]/[SEP] per call), and every packed piece is re-counted once to be sure.
+accepts such a quote. Lines over `_EXACT_WINDOW_LINE_CHARS` characters are cut by a sampled
+tokens-per-character estimate (densest of 16 samples, 25% safety margin) instead of tokenising
+every window (a real tokenizer reads only a few hundred kB/s), so those pieces are within the
+limit in practice, not provably.
+
+Text longer than `_CHARS_PER_TOKEN_CAP * max_tokens` characters is taken to be too long without
+being tokenised. Token counts of packed units are summed (exact for whitespace or WordPiece
+counters, which pre-split on whitespace, and an over-estimate if the counter adds special
+tokens per call), and every packed piece is re-counted once to be sure.
+
+`max_tokens` is compared with `count_tokens(embed_text())` as given: a caller whose counter
+excludes the model's special tokens ([CLS]/[SEP]) should pass `max_seq_length - 2`.
 
 Everything here is iterative and linear-ish in the note's size: no recursion over headings or
 nesting, no re-tokenising of growing concatenations.
@@ -70,6 +78,12 @@ _CHARS_PER_TOKEN_CAP = 20
 _WINDOW_CHARS_PER_TOKEN = 4
 _WINDOW_MAX_CHARS_PER_TOKEN = 16
 _MIN_WINDOW = 8
+# Lines longer than this are cut by an estimated characters-per-token ratio (sampled, with a
+# safety factor) instead of tokenising every window: a real tokenizer reads ~250 kB/s.
+_EXACT_WINDOW_LINE_CHARS = 256_000
+_SAMPLES = 16
+_SAMPLE_CHARS = 2048
+_SAMPLE_SAFETY = 0.75
 
 
 class NoteChunks(BaseModel):
@@ -244,17 +258,22 @@ def _parse(lines: list[str], body_start: int) -> list[_Node]:
     return roots
 
 
+def _has_text(line: str) -> bool:
+    """Not blank (no copy, unlike `strip()`, which matters for a 20 MB line)."""
+    return bool(line) and not line.isspace()
+
+
 def _last_nonblank(lines: list[str], start: int, end: int) -> int:
     """Largest 0-based i in [start, end) with a non-blank line, or -1."""
     for i in range(end - 1, start - 1, -1):
-        if lines[i].strip():
+        if _has_text(lines[i]):
             return i
     return -1
 
 
 def _first_nonblank(lines: list[str], start: int, end: int) -> int:
     for i in range(start, end):
-        if lines[i].strip():
+        if _has_text(lines[i]):
             return i
     return -1
 
@@ -379,8 +398,10 @@ class _Chunker:
             "text": text,
             "context": context,
         }
-        draft = Chunk.model_construct(**fields, content_hash="")
-        return Chunk(**fields, content_hash=text_hash(draft.embed_text()))
+        # Same as Chunk.embed_text() (a test checks), without building the model twice.
+        head = "\n".join(p for p in (HEADING_SEP.join(sec.heading_path), context) if p)
+        embed = f"{head}\n{text}" if head else text
+        return Chunk(**fields, content_hash=text_hash(embed))
 
     # -- sections
     def chunk_section(self, sec: _RawSection) -> list[Chunk]:
@@ -419,7 +440,7 @@ class _Chunker:
     def _item_context(self, item: _Node, outer: str, heading: str) -> str:
         """Ancestor items' first lines, nearest last; the farthest are dropped when the
         heading and context would take more than half of `max_tokens`."""
-        first = _cap(self.lines[item.start].strip(), _MAX_CONTEXT_CHARS)
+        first = _cap(self.lines[item.start][: _MAX_CONTEXT_CHARS * 2].strip(), _MAX_CONTEXT_CHARS)
         parts = [*outer.split("\n"), first] if outer else [first]
         while parts:
             ctx = "\n".join(parts)
@@ -467,7 +488,7 @@ class _Chunker:
         if u.end > u.start:
             out = []
             for i in range(u.start, u.end + 1):
-                if self.lines[i].strip():
+                if _has_text(self.lines[i]):
                     out.append(_Unit(i, i, u.context, None))
             return out
         return None
@@ -478,6 +499,10 @@ class _Chunker:
         pieces: list[_Piece] = []
         width = max(_MIN_WINDOW, budget * _WINDOW_CHARS_PER_TOKEN)
         cap = max(_MIN_WINDOW, budget * _WINDOW_MAX_CHARS_PER_TOKEN)
+        estimate: float | None = None  # tokens per character, for huge lines
+        if n > _EXACT_WINDOW_LINE_CHARS:
+            estimate = self._tokens_per_char(line)
+            width = max(_MIN_WINDOW, min(cap, int(budget / estimate)))
         pos = 0
         while pos < n:
             while True:
@@ -489,16 +514,31 @@ class _Chunker:
                     if ws >= pos + width // 2:
                         cut = ws + 1
                 piece = line[pos:cut]
-                c = self.count(piece) if piece.strip() else 0
+                if estimate is not None:
+                    c = min(budget, int(len(piece) * estimate) + 1)
+                    break
+                c = self.count(piece) if _has_text(piece) else 0
                 if c <= budget or width <= _MIN_WINDOW:
                     break
                 width = max(_MIN_WINDOW, int(width * budget / c * 0.9))
-            if piece.strip():
+            if _has_text(piece):
                 pieces.append(_Piece(line_no, line_no, context, piece, c, window=True))
             pos = cut
             if c < budget // 2 and width < cap:
                 width = min(cap, width * 2)
         return pieces
+
+    def _tokens_per_char(self, line: str) -> float:
+        """Conservative tokens-per-character of a huge line, from evenly spaced samples:
+        the densest sample, over a safety factor (an estimate, not a bound)."""
+        n = len(line)
+        step = max(1, (n - _SAMPLE_CHARS) // max(1, _SAMPLES - 1))
+        densest = 1.0 / _WINDOW_MAX_CHARS_PER_TOKEN
+        for k in range(_SAMPLES):
+            sample = line[k * step : k * step + _SAMPLE_CHARS]
+            if _has_text(sample):
+                densest = max(densest, self.count(sample) / len(sample))
+        return densest / _SAMPLE_SAFETY
 
     def split(self, sec: _RawSection, heading: str) -> list[_Piece]:
         # Initial units: the heading (plus any stray lines before the first block), then
@@ -535,8 +575,10 @@ class _Chunker:
         """Merge adjacent whole-line pieces with the same context while they fit."""
         out: list[_Piece] = []
         group: list[_Piece] = []
+        total = 0
 
         def close() -> None:
+            nonlocal total
             if not group:
                 return
             if len(group) == 1:
@@ -547,7 +589,7 @@ class _Chunker:
                     group[-1].end,
                     group[0].context,
                     self.text(group[0].start, group[-1].end),
-                    sum(p.cost for p in group),
+                    total,
                 )
                 head = "\n".join(x for x in (heading, merged.context) if x)
                 full = f"{head}\n{merged.text}" if head else merged.text
@@ -556,6 +598,7 @@ class _Chunker:
                 else:  # the sum under-estimated: keep the parts (each fits on its own)
                     out.extend(group)
             group.clear()
+            total = 0
 
         for p in pieces:
             if p.window:
@@ -565,15 +608,13 @@ class _Chunker:
             if group:
                 g = group[-1]
                 budget = self.budget(heading, p.context)
-                if (
-                    p.context == g.context
-                    and sum(x.cost for x in group) + p.cost <= budget
-                    and p.start > g.end
-                ):
+                if p.context == g.context and total + p.cost <= budget and p.start > g.end:
                     group.append(p)
+                    total += p.cost
                     continue
                 close()
             group.append(p)
+            total = p.cost
         close()
         return out
 

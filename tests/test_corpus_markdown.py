@@ -331,7 +331,7 @@ def test_twenty_megabyte_single_line_note():
     assert len(nc.chunks) > 1000
     assert all(c.start_line == c.end_line == 1 for c in nc.chunks)
     assert all(words(c.embed_text()) <= 256 for c in nc.chunks)
-    assert sum(len(c.text.split()) for c in nc.chunks) == len(text.split())
+    assert sum(c.text.count("container") for c in nc.chunks) == len(text) // len(word)
     for c in nc.chunks[:50]:
         assert verify_quote(text, 1, 1, c.text)
 
@@ -345,7 +345,7 @@ def test_huge_heading_is_capped_in_path():
 
 
 def test_counter_is_never_given_whole_big_sections_and_tiny_limit_terminates():
-    text = "# H\n" + "\n".join("word " * 30 for _ in range(2000))
+    text = "# H\n" + "\n".join("word " * 30 for _ in range(300))
     nc = chunk_note("n.md", text, words, 3)
     check_text(text, nc)
     assert nc.chunks
