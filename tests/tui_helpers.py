@@ -1,0 +1,47 @@
+"""Helpers for the TUI tests: a small notes folder, an engine over it, predicate waits."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from assistant.engine import Engine
+from assistant.settings import load_settings
+from index.embed import FakeEmbedder
+
+REPO = Path(__file__).resolve().parents[1]
+AWS_NOTES = REPO / "corpus" / "notes" / "aws-containers.md"
+
+TRICKY_NOTE = """# Markup trap
+
+Rich markup must stay literal: [bold]x[/bold] and [link=https://x]y[/link] and [@click=app.quit]z[/]
+A Markdown link [docs](https://example.com/evil) and *stars* stay as typed.
+An ANSI escape \x1b[31mred\x1b[0m must not colour the terminal.
+"""
+
+
+def make_notes(root: Path) -> Path:
+    notes = root / "notes"
+    notes.mkdir(parents=True, exist_ok=True)
+    shutil.copy(AWS_NOTES, notes / "aws-containers.md")
+    (notes / "markup-trap.md").write_text(TRICKY_NOTE, encoding="utf-8")
+    return notes
+
+
+def make_engine(root: Path, notes: Path | None = None) -> Engine:
+    notes = notes or make_notes(root)
+    return Engine(
+        load_settings(notes=notes, index=root / "index"),
+        embedder=FakeEmbedder(),
+    )
+
+
+async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the app run until `predicate()` holds (fails the test after `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {getattr(predicate, '__name__', predicate)}")
+        await pilot.pause(0.02)

@@ -1,0 +1,122 @@
+"""Turn answers and note sections into things safe to show: note text is always literal.
+
+Note text may contain Rich/Textual markup (`[bold]`, `[@click=...]`), Markdown (links, emphasis),
+ANSI escapes and control characters. Everything shown here is either a `rich.text.Text` built by
+appending plain strings (never parsed as markup) or Markdown in which every ASCII punctuation
+character of note text is backslash-escaped, rendered by a CommonMark parser without linkify.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rich.text import Text
+
+from assistant.answer import cite_label
+from assistant.models import Answer, Citation
+from assistant.output import safe
+
+_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def clean(text: str) -> str:
+    """Note text made inert for the terminal: no escapes or control chars; tabs as spaces."""
+    return safe(text.expandtabs(4).replace("\r", ""))
+
+
+def md_escape(text: str) -> str:
+    """Escape text so a CommonMark parser shows it literally (one line)."""
+    return _MD_PUNCT.sub(r"\\\1", clean(text))
+
+
+# Textual's Markdown collapses runs of whitespace (NBSP included); a braille blank is not
+# whitespace, so it keeps the indentation of nested list items visible.
+BLANK = "\u2800"
+
+
+def _md_line(line: str) -> str:
+    """One verbatim note line for Markdown: escaped, indentation and space runs kept."""
+    stripped = line.lstrip(" ")
+    indent = len(line) - len(stripped)
+    body = re.sub(r"(?<= ) ", BLANK, md_escape(stripped.rstrip()))
+    return BLANK * indent + body
+
+
+def citation_label(c: Citation) -> str:
+    return f"[{c.n}] " + clean(cite_label(c.path, c.start_line, c.end_line, c.heading_path))
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The answer as Markdown: each quote as a block quote followed by its numbered citation."""
+    parts: list[str] = []
+    if answer.abstained or not answer.citations:
+        head = "**Not in your notes.**"
+        if answer.missing_terms:
+            head += " Your notes don't mention " + ", ".join(
+                f"*{md_escape(t)}*" for t in answer.missing_terms
+            ) + "."
+        parts.append(head)
+        if answer.closest:
+            parts.append("Closest matches:")
+            parts.append(
+                "\n".join(
+                    "- " + md_escape(cite_label(c.path, c.start_line, c.end_line, c.heading_path))
+                    for c in answer.closest
+                )
+            )
+        return "\n\n".join(parts)
+    for c in answer.citations:
+        lines = clean(c.quote).split("\n")
+        quoted = [f"> {_md_line(ln)}" if ln.strip() else ">" for ln in lines]
+        # Hard line breaks: a trailing backslash keeps every note line on its own line.
+        body = "\n".join(q + "\\" if i < len(quoted) - 1 and q != ">" else q for i, q in enumerate(quoted))
+        parts.append(body)
+        label = f"**{md_escape(f'[{c.n}]')}** " + md_escape(
+            cite_label(c.path, c.start_line, c.end_line, c.heading_path)
+        )
+        if c.changed_since_indexed:
+            label += " *(changed since indexed)*"
+        parts.append(label)
+    return "\n\n".join(parts)
+
+
+def answer_plain(answer: Answer) -> str:
+    """The answer with its citations as plain text, for the clipboard."""
+    out = [f"Q: {clean(answer.question)}"]
+    if answer.searched_query != answer.question:
+        out.append(f"(searched for: {clean(answer.searched_query)})")
+    out.append("")
+    out.append(clean(answer.text))
+    return "\n".join(out)
+
+
+def section_text(
+    lines: Sequence[str],
+    start: int,
+    end: int,
+    quote_start: int,
+    quote_end: int,
+) -> Text:
+    """Lines start..end (1-based) with line numbers, the quoted lines highlighted."""
+    text = Text(no_wrap=False, overflow="fold")
+    width = len(str(end))
+    last = min(end, len(lines))
+    for n in range(max(start, 1), last + 1):
+        quoted = quote_start <= n <= quote_end
+        marker = "▌" if quoted else " "
+        text.append(marker, style="bold yellow" if quoted else "")
+        text.append(f"{n:>{width}} ", style="bold" if quoted else "dim")
+        text.append(clean(lines[n - 1]), style="bold on grey23" if quoted else "")
+        if n < last:
+            text.append("\n")
+    return text
+
+
+def plain(text: str, style: str = "") -> Text:
+    """Note-derived text as a Text that is never parsed as markup."""
+    return Text(clean(text), style=style)
+
+
+def join_heading(heading_path: Sequence[str]) -> str:
+    return " › ".join(heading_path)

@@ -1,0 +1,1 @@
+"""Screens: the chat, and modal screens for a cited section, help and index info."""

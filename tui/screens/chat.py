@@ -1,0 +1,475 @@
+"""The chat screen: it owns the conversation state and the workers, and acts on widget messages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+from textual.worker import get_current_worker
+
+from assistant.engine import EngineError, Turn, UsageError
+from assistant.models import Answer, Citation
+from index.models import IndexInfo
+from tui.render import answer_plain
+from tui.widgets.conversation import Conversation, ExampleQuestions
+from tui.widgets.question_input import QuestionInput
+from tui.widgets.sources import SourcesPanel
+from tui.widgets.status import StatusLine
+from tui.widgets.thinking import Thinking
+
+N_EXAMPLES = 4
+
+
+# Messages posted from worker threads (post_message is thread-safe).
+class IndexProgress(Message):
+    def __init__(self, stage: str, done: int, total: int) -> None:
+        super().__init__()
+        self.stage, self.done, self.total = stage, done, total
+
+
+class IndexReady(Message):
+    def __init__(self, info: IndexInfo, examples: list[str], summary: str | None) -> None:
+        super().__init__()
+        self.info, self.examples, self.summary = info, examples, summary
+
+
+class IndexFailed(Message):
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+class AnswerReady(Message):
+    def __init__(self, req: int, answer: Answer, info: IndexInfo | None) -> None:
+        super().__init__()
+        self.req, self.answer, self.info = req, answer, info
+
+
+class AskFailed(Message):
+    def __init__(self, req: int, error: str) -> None:
+        super().__init__()
+        self.req, self.error = req, error
+
+
+class Freshness(Message):
+    def __init__(self, reason: str | None) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+def short_model(model_id: str | None) -> str | None:
+    """`all-MiniLM-L6-v2-0123456789ab` -> `all-MiniLM-L6-v2` (the hash is for the manifest)."""
+    if not model_id:
+        return None
+    return re.sub(r"[-@][0-9a-f]{12}$", "", model_id)
+
+
+class ChatScreen(Screen):
+    """Conversation + sources + status; questions go to the engine in a thread worker."""
+
+    AUTO_FOCUS = "#question"
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+n", "new_conversation", "New chat"),
+        Binding("ctrl+y", "copy_answer", "Copy answer"),
+        Binding("ctrl+o", "open_editor", "Editor"),
+        Binding("ctrl+t", "toggle_sources", "Sources"),
+        Binding("ctrl+r", "reindex", "Re-index notes", show=False),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("pageup", "scroll_chat(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_chat(1)", "Scroll down", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.turns: list[Turn] = []
+        self.last_answer: Answer | None = None
+        self.ready = False
+        self.indexing = False
+        self.pending: tuple[int, str] | None = None
+        self.in_flight: int | None = None
+        self._req = 0
+        self._info: IndexInfo | None = None
+        self._state = ("starting", "busy")
+        self.seen_notices: set[str] = set()
+        self.examples: list[str] = []
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        with Horizontal(id="main"):
+            with Vertical(id="chat-pane"):
+                yield Conversation(id="conversation")
+                yield Thinking(id="thinking")
+                yield QuestionInput(
+                    self.app.history_entries,  # type: ignore[attr-defined]
+                    id="question",
+                    placeholder="Ask about your notes…  (↑ earlier questions, F1 help)",
+                )
+            yield SourcesPanel(id="sources")
+        yield Footer()
+
+    @property
+    def engine(self):
+        return self.app.engine  # type: ignore[attr-defined]
+
+    @property
+    def conversation(self) -> Conversation:
+        return self.query_one(Conversation)
+
+    @property
+    def sources(self) -> SourcesPanel:
+        return self.query_one(SourcesPanel)
+
+    @property
+    def thinking(self) -> Thinking:
+        return self.query_one(Thinking)
+
+    @property
+    def question_input(self) -> QuestionInput:
+        return self.query_one(QuestionInput)
+
+    def on_mount(self) -> None:
+        self.conversation.show_placeholder("Getting your notes ready… you can type a question now.")
+        self.set_state("loading model and checking the index…", "busy")
+        self.prepare()
+
+    # ------------------------------------------------------------------ status
+    def set_state(self, state: str, kind: str) -> None:
+        self._state = (state, kind)
+        info = self._info
+        self.query_one(StatusLine).show(
+            state=state,
+            kind=kind,
+            notes=self.app.notes_label,  # type: ignore[attr-defined]
+            files=info.files if info else None,
+            chunks=info.chunks if info else None,
+            model=short_model(info.model_id if info and info.model_id else self._model_id()),
+        )
+
+    def _model_id(self) -> str | None:
+        try:
+            return self.engine.model_id()
+        except Exception:
+            return None
+
+    @property
+    def state_text(self) -> str:
+        return self._state[0]
+
+    # ------------------------------------------------------------------ workers
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        self.post_message(IndexProgress(stage, done, total))
+
+    @work(thread=True, exclusive=True, group="index", name="prepare-index")
+    def prepare(self, force: bool = False) -> None:
+        """Build or refresh the index, then warm up the query model."""
+        engine = self.engine
+        try:
+            with self.app.engine_lock:  # type: ignore[attr-defined]
+                if force:
+                    report = engine.refresh(progress=self._progress, wait=True)
+                else:
+                    report = engine.ensure_ready(progress=self._progress)
+                info = engine.info()
+                examples = engine.example_questions(N_EXAMPLES)
+                self.post_message(IndexProgress("loading the query model", 0, 0))
+                try:
+                    engine.embed_query("warm up")  # loads the query model before the first question
+                except Exception as e:  # answered later with a clear error if it really fails
+                    engine.notices.append(f"query model: {e}")
+        except Exception as e:
+            self.post_message(IndexFailed(str(e)))
+            return
+        summary = None
+        if report is not None:
+            summary = (
+                f"indexed {report.added} new, {report.updated} changed, {report.removed} removed "
+                f"files ({report.chunks_embedded} chunks embedded)"
+            )
+        self.post_message(IndexReady(info, examples, summary))
+
+    @work(thread=True, exclusive=True, group="ask", name="ask")
+    def ask_worker(self, req: int, question: str, turns: list[Turn]) -> None:
+        worker = get_current_worker()
+        engine = self.engine
+        try:
+            with self.app.engine_lock:  # type: ignore[attr-defined]
+                if worker.is_cancelled:
+                    return
+                report = engine.ensure_ready(progress=self._progress)  # picks up edited notes
+                answer = engine.ask(question, history=turns)
+                info = engine.info() if report is not None else None
+        except (UsageError, EngineError) as e:
+            self.post_message(AskFailed(req, str(e)))
+            return
+        except Exception as e:
+            self.post_message(AskFailed(req, f"{type(e).__name__}: {e}"))
+            return
+        if not worker.is_cancelled:
+            self.post_message(AnswerReady(req, answer, info))
+
+    @work(thread=True, exclusive=True, group="fresh", name="check-freshness")
+    def check_freshness(self) -> None:
+        with self.app.engine_lock:  # type: ignore[attr-defined]
+            try:
+                reason = self.engine.stale_reason()
+            except Exception as e:
+                reason = str(e)
+        self.post_message(Freshness(reason))
+
+    # ------------------------------------------------------------------ worker results
+    @on(IndexProgress)
+    def _on_progress(self, m: IndexProgress) -> None:
+        if m.total:
+            self.indexing = True
+        label = {"read": "reading notes", "embed": "embedding"}.get(m.stage, m.stage)
+        if m.total:
+            label = f"indexing: {label} {m.done}/{m.total}"
+        self.set_state(label, "busy")
+        if self.pending is not None:
+            self.thinking.start(f"Waiting for the index ({label})…")
+
+    @on(IndexReady)
+    def _on_ready(self, m: IndexReady) -> None:
+        self.ready = True
+        self.indexing = False
+        self._info = m.info
+        self.set_state("index fresh", "fresh")
+        if m.summary and self.conversation.is_empty is False:
+            self.notify(m.summary, title="Index updated")
+        if self.conversation.is_empty and self.pending is None:
+            self.conversation.show_examples(m.examples)
+        self.examples = m.examples
+        if self.pending is not None:
+            req, question = self.pending
+            self.pending = None
+            self.start_ask(req, question)
+
+    @on(IndexFailed)
+    def _on_index_failed(self, m: IndexFailed) -> None:
+        self.indexing = False
+        self.set_state("index error", "error")
+        self.conversation.hide_examples()
+        self.conversation.add_note(f"Cannot prepare the index: {m.error}", "error")
+        self.notify(m.error, title="Index error", severity="error", timeout=10)
+        if self.pending is not None:
+            self.pending = None
+            self.thinking.stop()
+
+    @on(AnswerReady)
+    def _on_answer(self, m: AnswerReady) -> None:
+        if m.req != self.in_flight:
+            return  # cancelled or superseded: discard
+        self.in_flight = None
+        self.thinking.stop()
+        self.refresh_bindings()
+        if m.info is not None:
+            self._info = m.info
+        self.set_state("index fresh", "fresh")
+        a = m.answer
+        fresh_notices = [n for n in a.notices if n not in self.seen_notices]
+        self.seen_notices.update(a.notices)
+        self.conversation.add_answer(a, fresh_notices)
+        self.turns.append(Turn(question=a.question, searched_query=a.searched_query))
+        self.last_answer = a
+        self.sources.show_citations(
+            a.citations, "not in your notes" if a.abstained else ""
+        )
+        if a.citations:
+            self._preview(a.citations[0])
+
+    @on(AskFailed)
+    def _on_ask_failed(self, m: AskFailed) -> None:
+        if m.req != self.in_flight:
+            return
+        self.in_flight = None
+        self.thinking.stop()
+        self.refresh_bindings()
+        self.conversation.add_note(f"Could not answer: {m.error}", "error")
+
+    @on(Freshness)
+    def _on_freshness(self, m: Freshness) -> None:
+        if self.indexing or not self.ready:
+            return
+        if m.reason:
+            self.set_state(f"index stale: {m.reason}", "stale")
+        else:
+            self.set_state("index fresh", "fresh")
+
+    # ------------------------------------------------------------------ asking
+    @on(Input.Submitted, "#question")
+    def _on_submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        question = event.value.strip()
+        self.question_input.value = ""
+        self.question_input.reset_history()
+        if question:
+            self.submit(question)
+
+    @on(ExampleQuestions.Picked)
+    def _on_example(self, event: ExampleQuestions.Picked) -> None:
+        event.stop()
+        self.submit(event.question)
+        self.question_input.focus()
+
+    @on(QuestionInput.DownAtEnd)
+    def _on_down(self, event: QuestionInput.DownAtEnd) -> None:
+        examples = self.query(ExampleQuestions)
+        if examples:
+            examples.first().focus()
+
+    def submit(self, question: str) -> None:
+        """Ask a question now, or queue it until the index is ready."""
+        self.app.history.add(question)  # type: ignore[attr-defined]
+        if self.in_flight is not None or self.pending is not None:
+            self._discard_current()
+        self._req += 1
+        req = self._req
+        self.conversation.add_question(question)
+        if not self.ready:
+            self.pending = (req, question)
+            self.thinking.start("Waiting for the index to be ready…")
+            self.refresh_bindings()
+            return
+        self.start_ask(req, question)
+
+    def start_ask(self, req: int, question: str) -> None:
+        self.in_flight = req
+        self.thinking.start("Searching your notes…")
+        self.refresh_bindings()
+        self.ask_worker(req, question, list(self.turns))
+
+    def _discard_current(self) -> None:
+        self.in_flight = None
+        self.pending = None
+        self.workers.cancel_group(self, "ask")
+        self.thinking.stop()
+        self.refresh_bindings()
+
+    # ------------------------------------------------------------------ sources
+    def _section(self, c: Citation):
+        try:
+            return self.engine.section(c.path, c.start_line)
+        except Exception:
+            return None
+
+    def _preview(self, c: Citation) -> None:
+        self.sources.preview(c, self._section(c))
+
+    @on(SourcesPanel.Highlighted)
+    def _on_cite_highlighted(self, event: SourcesPanel.Highlighted) -> None:
+        self._preview(event.citation)
+
+    @on(SourcesPanel.Selected)
+    def _on_cite_selected(self, event: SourcesPanel.Selected) -> None:
+        from tui.screens.section import SectionScreen
+
+        self.app.push_screen(SectionScreen(event.citation, self._section(event.citation)))
+
+    def on_citation_list_edit_requested(self, event) -> None:
+        event.stop()
+        self.open_citation(event.citation)
+
+    def open_citation(self, c: Citation) -> None:
+        self.app.open_in_editor(c.absolute_path, c.start_line)  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------------ actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            return self.in_flight is not None or self.pending is not None
+        if action == "help":
+            return not isinstance(self.focused, Input)
+        return True
+
+    def action_cancel(self) -> None:
+        if self.in_flight is None and self.pending is None:
+            return
+        self._discard_current()
+        self.conversation.add_note("Cancelled.", "cancelled")
+        self.refresh_bindings()
+
+    def action_new_conversation(self) -> None:
+        self._discard_current()
+        self.turns = []
+        self.last_answer = None
+        self.conversation.clear()
+        self.sources.show_citations([])
+        if self.ready:
+            self.conversation.show_examples(self.examples)
+        else:
+            self.conversation.show_placeholder("Getting your notes ready… you can type a question now.")
+        self.question_input.focus()
+        self.notify("New conversation.", timeout=2)
+
+    def action_copy_answer(self) -> None:
+        if self.last_answer is None:
+            self.notify("No answer to copy yet.", severity="warning")
+            return
+        self.app.copy_to_clipboard(answer_plain(self.last_answer))
+        self.notify("Copied the last answer and its citations.", timeout=3)
+
+    def action_open_editor(self) -> None:
+        c = self.sources.citation_list.current
+        if c is None:
+            self.notify("No citation to open: ask a question first.", severity="warning")
+            return
+        self.open_citation(c)
+
+    def action_toggle_sources(self) -> None:
+        panel = self.sources
+        panel.display = not panel.display
+        if not panel.display:
+            self.question_input.focus()
+
+    def action_reindex(self) -> None:
+        if self.indexing:
+            self.notify("Already indexing.", severity="warning")
+            return
+        self.indexing = True
+        self.set_state("re-indexing…", "busy")
+        self.prepare(force=True)
+
+    def action_index_info(self) -> None:
+        from tui.screens.info import InfoScreen
+
+        try:
+            info = self.engine.info()
+        except Exception as e:
+            self.notify(str(e), severity="error")
+            return
+        self.app.push_screen(InfoScreen(info, str(self.engine.notes_root), self.state_text))
+
+    def action_clear_history(self) -> None:
+        self.app.history.clear()  # type: ignore[attr-defined]
+        self.question_input.reset_history()
+        self.notify("Question history cleared.", timeout=3)
+
+    def action_help(self) -> None:
+        self.app.action_help()  # type: ignore[attr-defined]
+
+    def action_scroll_chat(self, direction: int) -> None:
+        if direction < 0:
+            self.conversation.scroll_page_up()
+        else:
+            self.conversation.scroll_page_down()
+
+    def after_editor(self) -> None:
+        if self.ready and not self.indexing:
+            self.check_freshness()
+
+
+def display_path(path: Path) -> str:
+    home = Path.home()
+    try:
+        return "~/" + str(path.relative_to(home))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,44 @@
+"""A cited note section, full size: line numbers, quoted lines highlighted."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer
+
+from assistant.models import Citation
+from tui.widgets.sources import SectionView
+
+
+class SectionScreen(ModalScreen[None]):
+    """Shows one citation's section; `e` opens the note in $VISUAL/$EDITOR at the quoted line."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("q", "close", "Close", show=False),
+        Binding("e", "edit", "Open in editor"),
+        Binding("ctrl+o", "edit", "Open in editor", show=False),
+    ]
+
+    def __init__(self, citation: Citation, section) -> None:
+        super().__init__()
+        self.citation = citation
+        self.section = section
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="section-dialog"):
+            yield SectionView(id="section-view")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        view = self.query_one(SectionView)
+        view.show_section(self.citation, self.section)
+        view.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_edit(self) -> None:
+        self.app.open_in_editor(self.citation.absolute_path, self.citation.start_line)  # type: ignore[attr-defined]

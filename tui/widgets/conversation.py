@@ -1,0 +1,116 @@
+"""The scrolling conversation: example questions, questions, answers and notes."""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from assistant.models import Answer
+from tui.render import answer_markdown, clean
+
+
+def literal_parser() -> MarkdownIt:
+    """CommonMark without raw HTML and without linkify: escaped note text stays literal."""
+    return MarkdownIt("commonmark", {"html": False, "linkify": False})
+
+
+class ExampleQuestions(OptionList):
+    """Questions built from the notes' headings; Enter or click asks one."""
+
+    class Picked(Message):
+        def __init__(self, question: str) -> None:
+            super().__init__()
+            self.question = question
+
+    def __init__(self, questions: list[str], **kwargs) -> None:
+        super().__init__(*[Option(Text(clean(q)), id=f"ex-{i}") for i, q in enumerate(questions)], **kwargs)
+        self.questions = questions
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.post_message(self.Picked(self.questions[event.option_index]))
+
+
+class QuestionBubble(Static):
+    """The user's question as asked."""
+
+    def __init__(self, question: str, **kwargs) -> None:
+        t = Text()
+        t.append("You  ", style="bold")
+        t.append(clean(question))
+        super().__init__(t, **kwargs)
+        self.question = question
+
+
+class AnswerView(Vertical):
+    """One answer: the query actually searched (if rewritten), the Markdown body, notices."""
+
+    def __init__(self, answer: Answer, notices: list[str] | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.answer = answer
+        self.notices = answer.notices if notices is None else notices
+        if answer.abstained or not answer.citations:
+            self.add_class("-abstained")
+
+    def compose(self) -> ComposeResult:
+        a = self.answer
+        if a.searched_query != a.question:
+            t = Text()
+            t.append("searched for: ", style="dim")
+            t.append(clean(a.searched_query), style="italic")
+            yield Static(t, classes="searched")
+        yield Markdown(answer_markdown(a), parser_factory=literal_parser, open_links=False)
+        for n in self.notices:
+            yield Static(Text("note: " + clean(n), style="yellow"), classes="notice")
+
+
+class Conversation(VerticalScroll):
+    """Holds the chat; the screen adds and clears entries."""
+
+    can_focus = False
+
+    def show_placeholder(self, message: str) -> None:
+        self.remove_children(".placeholder")
+        self.mount(Static(Text(message, style="dim"), classes="placeholder"))
+
+    def show_examples(self, questions: list[str]) -> None:
+        self.remove_children(".placeholder, .examples, ExampleQuestions")
+        if not questions:
+            self.show_placeholder("Ask a question about your notes.")
+            return
+        box = Vertical(classes="examples")
+        self.mount(box)
+        box.mount(Static(Text("Try asking  (↓ or Tab to choose, Enter to ask):", style="dim")))
+        box.mount(ExampleQuestions(questions, id="examples"))
+
+    def hide_examples(self) -> None:
+        self.remove_children(".placeholder, .examples")
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.query(QuestionBubble)
+
+    def add_question(self, question: str) -> QuestionBubble:
+        self.hide_examples()
+        bubble = QuestionBubble(question, classes="question")
+        self.mount(bubble)
+        self.scroll_end(animate=False)
+        return bubble
+
+    def add_answer(self, answer: Answer, notices: list[str] | None = None) -> AnswerView:
+        view = AnswerView(answer, notices, classes="answer")
+        self.mount(view)
+        self.call_after_refresh(self.scroll_end, animate=False)
+        return view
+
+    def add_note(self, message: str, kind: str = "info") -> None:
+        self.mount(Static(Text(clean(message)), classes=f"note -{kind}"))
+        self.scroll_end(animate=False)
+
+    def clear(self) -> None:
+        self.remove_children()

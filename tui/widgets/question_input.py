@@ -1,0 +1,56 @@
+"""The question line: Enter asks, Up/Down walk through earlier questions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Input
+
+
+class QuestionInput(Input):
+    """An Input with question history. Posts `Input.Submitted` (Enter) and `DownAtEnd`."""
+
+    BINDINGS = [
+        Binding("up", "history_prev", "Previous question", show=False),
+        Binding("down", "history_next", "Next question", show=False),
+    ]
+
+    class DownAtEnd(Message):
+        """Down pressed while not browsing history (the screen may move focus to examples)."""
+
+    def __init__(self, history: Callable[[], list[str]], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._history = history
+        self._pos: int | None = None
+        self._draft = ""
+
+    def reset_history(self) -> None:
+        self._pos = None
+        self._draft = ""
+
+    def action_history_prev(self) -> None:
+        entries = self._history()
+        if not entries:
+            return
+        if self._pos is None:
+            self._draft = self.value
+            self._pos = len(entries) - 1
+        else:
+            self._pos = max(self._pos - 1, 0)
+        self.value = entries[self._pos]
+        self.cursor_position = len(self.value)
+
+    def action_history_next(self) -> None:
+        entries = self._history()
+        if self._pos is None:
+            self.post_message(self.DownAtEnd())
+            return
+        self._pos += 1
+        if self._pos >= len(entries):
+            self._pos = None
+            self.value = self._draft
+        else:
+            self.value = entries[self._pos]
+        self.cursor_position = len(self.value)

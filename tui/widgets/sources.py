@@ -1,0 +1,150 @@
+"""The sources panel: the current answer's citations and a preview of the highlighted one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from assistant.models import Citation
+from tui.render import citation_label, clean, join_heading, section_text
+
+
+class CitationList(OptionList):
+    """One option per citation. Enter/click selects; `e` asks to open it in the editor."""
+
+    BINDINGS = [
+        Binding("e", "edit", "Open in editor", show=False),
+    ]
+
+    class EditRequested(Message):
+        def __init__(self, citation: Citation) -> None:
+            super().__init__()
+            self.citation = citation
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.citations: list[Citation] = []
+
+    def set_citations(self, citations: Sequence[Citation]) -> None:
+        self.citations = list(citations)
+        self.clear_options()
+        for c in self.citations:
+            label = Text(citation_label(c), overflow="fold")
+            if c.changed_since_indexed:
+                label.append("  (changed)", style="yellow")
+            self.add_option(Option(label, id=f"cite-{c.n}"))
+        if self.citations:
+            self.highlighted = 0
+
+    @property
+    def current(self) -> Citation | None:
+        if self.highlighted is None or not self.citations:
+            return None
+        return self.citations[self.highlighted]
+
+    def action_edit(self) -> None:
+        if self.current is not None:
+            self.post_message(self.EditRequested(self.current))
+
+
+class SectionView(VerticalScroll):
+    """A note section with line numbers and the quoted lines highlighted."""
+
+    can_focus = True
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="section-title")
+        yield Static(id="section-body")
+
+    def show_section(
+        self,
+        citation: Citation,
+        section: tuple[int, int, list[str], list[str]] | None,
+    ) -> None:
+        title = Text(no_wrap=False, overflow="fold")
+        title.append(f"[{citation.n}] ", style="bold")
+        title.append(clean(citation.path), style="bold")
+        if section is not None and section[2]:
+            title.append(" › " + clean(join_heading(section[2])))
+        changed = citation.changed_since_indexed
+        if section is not None:
+            start, end, _, lines = section
+            s, e = min(start, citation.start_line), max(end, citation.end_line)
+            if citation.end_line > len(lines):
+                changed = True
+            body = section_text(lines, s, e, citation.start_line, citation.end_line)
+        else:
+            changed = True
+            body = Text("This note can no longer be read (moved or deleted?).", style="yellow")
+        if changed:
+            title.append("\n⚠ changed since indexed: the file now differs from the quote", style="bold yellow")
+        self.query_one("#section-title", Static).update(title)
+        self.query_one("#section-body", Static).update(body)
+        self.scroll_home(animate=False)
+        highlight_row = max(citation.start_line - (section[0] if section else 1) - 2, 0)
+        self.call_after_refresh(self.scroll_to, y=highlight_row, animate=False)
+
+    def clear_section(self, message: str = "") -> None:
+        self.query_one("#section-title", Static).update("")
+        self.query_one("#section-body", Static).update(Text(message, style="dim"))
+
+
+class SourcesPanel(Vertical):
+    """Title, citation list and (at wide sizes) a preview. Posts `Selected` and `Highlighted`."""
+
+    class Selected(Message):
+        def __init__(self, citation: Citation) -> None:
+            super().__init__()
+            self.citation = citation
+
+    class Highlighted(Message):
+        def __init__(self, citation: Citation) -> None:
+            super().__init__()
+            self.citation = citation
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Sources", style="bold"), id="sources-title")
+        yield CitationList(id="citations")
+        yield SectionView(id="preview")
+
+    def on_mount(self) -> None:
+        self.show_citations([])
+
+    @property
+    def citation_list(self) -> CitationList:
+        return self.query_one(CitationList)
+
+    def show_citations(self, citations: Sequence[Citation], empty_message: str = "") -> None:
+        self.citation_list.set_citations(citations)
+        self.citation_list.display = bool(citations)
+        title = Text("Sources", style="bold")
+        if citations:
+            title.append(f"  {len(citations)} · Enter: show · e: editor", style="dim")
+        else:
+            title.append("  " + (empty_message or "none yet"), style="dim")
+        self.query_one("#sources-title", Static).update(title)
+        preview = self.query_one(SectionView)
+        if not citations:
+            preview.clear_section()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        c = self.citation_list.current
+        if c is not None:
+            self.post_message(self.Highlighted(c))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        c = self.citation_list.current
+        if c is not None:
+            self.post_message(self.Selected(c))
+
+    def preview(self, citation: Citation, section) -> None:
+        self.query_one(SectionView).show_section(citation, section)
