@@ -7,6 +7,7 @@ module stays cheap.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -84,57 +85,216 @@ class FakeEmbedder:
         return len(_WORD.findall(text))
 
 
-class SentenceTransformerEmbedder:
-    """The real model through sentence-transformers, loaded offline from a local folder."""
+def _as_path(model_path: Path | str | None) -> Path:
+    return Path(model_path).expanduser() if model_path else bundled_model_path()
 
-    def __init__(self, model_path: Path | None = None, batch_size: int = 32) -> None:
+
+def transformer_dir(model_path: Path) -> Path:
+    """The folder holding the transformer and tokenizer.json in a sentence-transformers model."""
+    try:
+        modules = json.loads((model_path / "modules.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return model_path
+    for m in modules:
+        if str(m.get("type", "")).endswith(".Transformer"):
+            return model_path / (m.get("path") or "")
+    return model_path
+
+
+def load_counting_tokenizer(model_path: Path):
+    """The model's own fast tokenizer (tokenizers.Tokenizer), without truncation or padding.
+
+    Returns None when the folder has no tokenizer.json.
+    """
+    from tokenizers import Tokenizer
+
+    for folder in (transformer_dir(model_path), model_path):
+        f = folder / "tokenizer.json"
+        if f.is_file():
+            tok = Tokenizer.from_file(str(f))
+            tok.no_truncation()
+            tok.no_padding()
+            return tok
+    return None
+
+
+class SentenceTransformerEmbedder:
+    """The real model through sentence-transformers, loaded offline from a local folder.
+
+    precision: "auto" (bfloat16 only where the CPU computes it natively, see index.cpu),
+    "fp32" or "bf16". With bf16 the transformer's weights are cast to bfloat16; pooling,
+    normalisation and the returned vectors stay float32. `self.precision` says which was used.
+    """
+
+    DEFAULT_BATCH_SIZE = 32
+    """Best of 8/16/32/64/128 measured with bench/bench_embed.py on a 2-core AVX2 machine."""
+
+    def __init__(
+        self,
+        model_path: Path | str | None = None,
+        precision: str = "auto",
+        batch_size: int | None = None,
+        num_threads: int | None = None,
+    ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch
         from sentence_transformers import SentenceTransformer
 
-        path = Path(model_path) if model_path else bundled_model_path()
+        from index.cpu import default_threads, resolve_precision
+
+        threads = num_threads or default_threads()
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+
+        path = _as_path(model_path)
         self.model_path = path
         self.model_id = model_id_for(path)
+        self.precision = resolve_precision(precision)
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self._model.eval()
+        model = self._model
+        get_dim = getattr(model, "get_embedding_dimension", None)
+        self.dim = int(get_dim() if get_dim else model.get_sentence_embedding_dimension())
         self.max_tokens = int(self._model.max_seq_length)
-        self.precision = "fp32"
-        self.batch_size = batch_size
-        self._tokenizer = self._model.tokenizer
+        self.batch_size = batch_size or self.DEFAULT_BATCH_SIZE
+        self._modules = list(self._model)
+        if self.precision == "bf16":
+            # Only the transformer runs in bfloat16; pooling and anything after it stay float32.
+            self._modules[0].to(torch.bfloat16)
+        self._count_tok = load_counting_tokenizer(path)
+        self._torch = torch
+
+    # ------------------------------------------------------------------ tokens
+    def count_tokens(self, text: str) -> int:
+        """Word pieces the model would read for `text`, special tokens excluded, not truncated."""
+        if self._count_tok is not None:
+            return len(self._count_tok.encode(text, add_special_tokens=False).ids)
+        return len(self._model.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def _lengths(self, texts: Sequence[str]) -> list[int]:
+        if self._count_tok is not None:
+            encs = self._count_tok.encode_batch(list(texts), add_special_tokens=False)
+            return [len(e.ids) for e in encs]
+        return [len(t) for t in texts]
+
+    # ------------------------------------------------------------------ embedding
+    def _preprocess(self, texts: list[str]) -> dict:
+        pre = getattr(self._model, "preprocess", None)
+        return pre(texts) if pre is not None else self._model.tokenize(texts)
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        torch = self._torch
+        features = self._preprocess(texts)
+        with torch.inference_mode():
+            features = self._modules[0](features)
+            if self.precision == "bf16":
+                features = {
+                    k: v.float() if torch.is_tensor(v) and v.is_floating_point() else v
+                    for k, v in features.items()
+                }
+            for module in self._modules[1:]:
+                features = module(features)
+            out = features["sentence_embedding"].float().cpu().numpy()
+        return out
 
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text, in the order given.
+
+        Texts are embedded longest first in batches of similar length (less padding); the
+        original order is restored. `progress(done, total)` is called after every batch.
+        """
         total = len(texts)
         if total == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
-        parts = []
-        step = max(self.batch_size * 4, 1)
-        for start in range(0, total, step):
-            batch = list(texts[start : start + step])
-            parts.append(
-                self._model.encode(
-                    batch,
-                    batch_size=self.batch_size,
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                )
-            )
+        texts = list(texts)
+        lengths = np.asarray(self._lengths(texts))
+        order = np.argsort(-np.minimum(lengths, self.max_tokens), kind="stable")
+        out = np.empty((total, self.dim), dtype=np.float32)
+        done = 0
+        for start in range(0, total, self.batch_size):
+            idx = order[start : start + self.batch_size]
+            out[idx] = self._embed_batch([texts[i] for i in idx])
+            done += len(idx)
             if progress:
-                progress(min(start + step, total), total)
-        return np.concatenate(parts).astype(np.float32)
-
-    def count_tokens(self, text: str) -> int:
-        return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
+                progress(done, total)
+        return normalize_rows(out)
 
 
-def model_id_for(path: Path) -> str:
-    """A model's identity for the manifest: folder name plus a hash of its config and weights' size."""
-    h = hashlib.sha256()
-    for name in sorted(os.listdir(path)):
-        p = path / name
+def normalize_rows(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit L2 norm (zero rows stay zero), as float32."""
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)
+
+
+def load_index_embedder(
+    model_path: Path | str | None = None, precision: str = "auto"
+) -> SentenceTransformerEmbedder:
+    """The embedder for building an index: sentence-transformers, bf16 where the CPU has it."""
+    return SentenceTransformerEmbedder(model_path, precision=precision)
+
+
+_GENERIC_NAMES = {"model", "models", "snapshot", "snapshots", "weights", "files", "main"}
+_NAME_OK = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def model_name(path: Path) -> str:
+    """A readable name for a model folder.
+
+    The folder's own name, unless it is generic ("model", a hash): then the model card's first
+    heading (all-MiniLM-L6-v2 for the bundled model), else the parent folder's name.
+    """
+    name = path.name
+    if name.lower() not in _GENERIC_NAMES and not re.fullmatch(r"[0-9a-f]{16,}", name):
+        return name
+    readme = path / "README.md"
+    try:
+        text = readme.read_text(encoding="utf-8", errors="replace")[:20000]
+    except OSError:
+        text = ""
+    in_code = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        elif not in_code and line.startswith("# "):
+            cleaned = _NAME_OK.sub("-", line[2:].strip()).strip("-.")
+            if cleaned:
+                return cleaned[:80]
+    parent = _NAME_OK.sub("-", path.parent.name).strip("-.")
+    return parent or name
+
+
+def _identity_files(path: Path) -> list[Path]:
+    files = []
+    for p in sorted(path.iterdir()):
+        if p.name.startswith(".") or p.name == "__pycache__":
+            continue
         if p.is_file():
-            h.update(name.encode())
-            h.update(str(p.stat().st_size).encode())
-            if p.stat().st_size < 1_000_000:
-                h.update(p.read_bytes())
-    return f"{path.name}-{h.hexdigest()[:12]}"
+            files.append(p)
+        elif p.is_dir():
+            files.extend(
+                q for q in sorted(p.iterdir()) if q.is_file() and not q.name.startswith(".")
+            )
+    return files
+
+
+def model_id_for(path: Path | str) -> str:
+    """A model's identity for the manifest: "<name>@<hash12>", e.g. "all-MiniLM-L6-v2@1a2b3c4d5e6f".
+
+    The hash covers every file's relative path and size, and the full bytes of files under
+    1 MB (configs, tokenizer), one level of sub-folders deep (1_Pooling/config.json...). It is
+    stable across machines and installs, and cheap (the weights are not read).
+    """
+    path = Path(path)
+    h = hashlib.sha256()
+    for p in _identity_files(path):
+        rel = p.relative_to(path).as_posix()
+        size = p.stat().st_size
+        h.update(rel.encode())
+        h.update(b"\0")
+        h.update(str(size).encode())
+        h.update(b"\0")
+        if size < 1_000_000:
+            h.update(p.read_bytes())
+    return f"{model_name(path)}@{h.hexdigest()[:12]}"

@@ -1,0 +1,236 @@
+"""Fast embedder tests: CPU detection, model identity, export preconditions, cheap imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.cpu import cpu_flags, has_native_bf16, physical_cores, resolve_precision
+from index.embed import FakeEmbedder, bundled_model_path, model_id_for, model_name, normalize_rows
+from index.onnx_embed import export_complete, export_onnx, onnx_cache_dir, pooling_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Trimmed /proc/cpuinfo texts of real machines.
+SAPPHIRE_RAPIDS = """\
+processor\t: 0
+vendor_id\t: GenuineIntel
+model name\t: Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz
+physical id\t: 0
+core id\t\t: 0
+flags\t\t: fpu sse sse2 avx avx2 avx512f avx512bw avx512_bf16 avx512_fp16 amx_bf16 amx_tile amx_int8
+
+processor\t: 1
+vendor_id\t: GenuineIntel
+physical id\t: 0
+core id\t\t: 0
+flags\t\t: fpu sse sse2 avx avx2 avx512f avx512bw avx512_bf16 avx512_fp16 amx_bf16 amx_tile amx_int8
+"""
+ZEN4 = """\
+processor\t: 0
+vendor_id\t: AuthenticAMD
+flags\t\t: fpu sse avx avx2 avx512f avx512_bf16 avx512_vnni
+"""
+ZEN3 = """\
+processor\t: 0
+vendor_id\t: AuthenticAMD
+physical id\t: 0
+core id\t\t: 0
+flags\t\t: fpu sse sse2 avx avx2 fma f16c sha_ni vaes
+
+processor\t: 1
+vendor_id\t: AuthenticAMD
+physical id\t: 0
+core id\t\t: 1
+flags\t\t: fpu sse sse2 avx avx2 fma f16c sha_ni vaes
+"""
+ICELAKE_AVX512_NO_BF16 = "flags\t\t: avx2 avx512f avx512bw avx512_vnni avx512_vbmi2\n"
+GRAVITON3 = "processor\t: 0\nFeatures\t: fp asimd sve bf16 i8mm\nCPU implementer\t: 0x41\n"
+# A hypervisor that hides the feature from one vCPU: the process may run on either.
+MIXED = "flags\t\t: avx2 avx512_bf16\n\nflags\t\t: avx2\n"
+
+
+@pytest.mark.parametrize(
+    ("cpuinfo", "native"),
+    [
+        (SAPPHIRE_RAPIDS, True),
+        (ZEN4, True),
+        (ZEN3, False),
+        (ICELAKE_AVX512_NO_BF16, False),
+        (GRAVITON3, False),  # arm "bf16" is not one of the x86 flags we trust
+        (MIXED, False),
+        ("", False),
+    ],
+)
+def test_native_bf16_detection(cpuinfo: str, native: bool) -> None:
+    assert has_native_bf16(cpuinfo, platform="linux") is native
+    assert resolve_precision("auto", cpuinfo, platform="linux") == ("bf16" if native else "fp32")
+
+
+def test_explicit_precisions_are_honoured() -> None:
+    assert resolve_precision("fp32", SAPPHIRE_RAPIDS, platform="linux") == "fp32"
+    assert resolve_precision("bf16", ZEN3, platform="linux") == "bf16"
+    assert resolve_precision("BF16", ZEN3, platform="linux") == "bf16"
+    with pytest.raises(ValueError, match="precision"):
+        resolve_precision("fp16")
+
+
+def test_other_platforms_fall_back_to_fp32_without_reading_cpuinfo() -> None:
+    assert has_native_bf16(None, platform="darwin") is False
+    assert has_native_bf16(None, platform="win32") is False
+    assert resolve_precision("auto", None, platform="darwin") == "fp32"
+
+
+def test_this_machine_detection_matches_its_cpuinfo() -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("Linux only")
+    text = Path("/proc/cpuinfo").read_text()
+    expected = bool({"avx512_bf16", "amx_bf16"} & set(text.split()))
+    assert has_native_bf16() is expected
+
+
+def test_cpu_flags_and_cores() -> None:
+    assert {"avx512_bf16", "amx_bf16"} <= cpu_flags(SAPPHIRE_RAPIDS)
+    assert "bf16" in cpu_flags(GRAVITON3)
+    assert physical_cores(SAPPHIRE_RAPIDS) == 1  # two hyper-threads of one core
+    assert physical_cores(ZEN3) == 2
+    assert physical_cores("processor : 0\n") is None
+
+
+# ---------------------------------------------------------------- model identity
+
+
+def test_bundled_model_id_is_readable_and_stable() -> None:
+    path = bundled_model_path()
+    mid = model_id_for(path)
+    assert mid.startswith("all-MiniLM-L6-v2@")
+    assert len(mid.split("@")[1]) == 12
+    assert model_id_for(path) == mid
+    assert model_id_for(str(path)) == mid
+
+
+def _fake_model(folder: Path, *, pooling: dict | None = None, modules: list | None = None) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "README.md").write_text(
+        "---\ntags: [x]\n---\n```\n# not a title\n```\n# My Model v2\n"
+    )
+    (folder / "config.json").write_text('{"hidden_size": 8}')
+    (folder / "sentence_bert_config.json").write_text('{"max_seq_length": 128}')
+    (folder / "1_Pooling").mkdir()
+    (folder / "1_Pooling" / "config.json").write_text(
+        json.dumps(pooling or {"word_embedding_dimension": 8, "pooling_mode_mean_tokens": True})
+    )
+    st = "sentence_transformers.models."
+    default = [
+        {"path": "", "type": st + "Transformer"},
+        {"path": "1_Pooling", "type": st + "Pooling"},
+        {"path": "2_Normalize", "type": st + "Normalize"},
+    ]
+    (folder / "modules.json").write_text(json.dumps(modules or default))
+    return folder
+
+
+def test_model_name_for_generic_and_named_folders(tmp_path: Path) -> None:
+    generic = _fake_model(tmp_path / "pkg_name" / "model")
+    assert model_name(generic) == "My-Model-v2"
+    named = _fake_model(tmp_path / "bge-small-en")
+    assert model_name(named) == "bge-small-en"
+    (generic / "README.md").write_text("no heading here")
+    assert model_name(generic) == "pkg_name"
+
+
+def test_model_id_changes_with_config_including_subfolders(tmp_path: Path) -> None:
+    m = _fake_model(tmp_path / "m")
+    before = model_id_for(m)
+    (m / "1_Pooling" / "config.json").write_text('{"pooling_mode_cls_token": true}')
+    after_pool = model_id_for(m)
+    assert after_pool != before
+    (m / "config.json").write_text('{"hidden_size": 16}')
+    assert model_id_for(m) not in (before, after_pool)
+    (m / ".DS_Store").write_text("junk")  # hidden files do not count
+    assert model_id_for(m) == model_id_for(m)
+
+
+def test_onnx_cache_dir_is_keyed_by_model_id(tmp_path: Path) -> None:
+    m = _fake_model(tmp_path / "m")
+    d = onnx_cache_dir(tmp_path / "models", m)
+    assert d == tmp_path / "models" / "onnx" / model_id_for(m)
+    assert not export_complete(d)
+
+
+# ---------------------------------------------------------------- export preconditions
+
+
+def test_pooling_config_accepts_mean_pooling(tmp_path: Path) -> None:
+    cfg = pooling_config(_fake_model(tmp_path / "m"))
+    assert cfg is not None
+    assert cfg["max_seq_length"] == 128 and cfg["normalize"] is True
+
+
+@pytest.mark.parametrize(
+    "pooling",
+    [
+        {"pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False},
+        {"pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": True},
+        {"pooling_mode": "lasttoken"},
+    ],
+)
+def test_export_refuses_non_mean_pooling(tmp_path: Path, pooling: dict) -> None:
+    m = _fake_model(tmp_path / "m", pooling=pooling)
+    assert pooling_config(m) is None
+    assert export_onnx(m, tmp_path / "out") is None
+    assert not (tmp_path / "out").exists()
+
+
+def test_export_refuses_extra_modules(tmp_path: Path) -> None:
+    modules = [
+        {"path": "", "type": "sentence_transformers.models.Transformer"},
+        {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"path": "2_Dense", "type": "sentence_transformers.models.Dense"},
+    ]
+    m = _fake_model(tmp_path / "m", modules=modules)
+    assert pooling_config(m) is None
+    (m / "modules.json").unlink()
+    assert pooling_config(m) is None
+
+
+def test_partial_export_is_not_complete(tmp_path: Path) -> None:
+    d = tmp_path / "exp"
+    d.mkdir()
+    (d / "embedder.json").write_text('{"format": 1}')
+    assert not export_complete(d)
+
+
+# ---------------------------------------------------------------- small pieces
+
+
+def test_normalize_rows() -> None:
+    x = normalize_rows(np.array([[3.0, 4.0], [0.0, 0.0]]))
+    assert x.dtype == np.float32
+    assert np.allclose(x[0], [0.6, 0.8]) and np.allclose(x[1], 0.0)
+
+
+def test_fake_embedder_is_deterministic_and_normalised() -> None:
+    e = FakeEmbedder()
+    seen: list[tuple[int, int]] = []
+    a = e.embed(["ECS on Fargate", "EKS node groups"], progress=lambda d, t: seen.append((d, t)))
+    b = FakeEmbedder().embed(["ECS on Fargate", "EKS node groups"])
+    assert a.dtype == np.float32 and a.shape == (2, e.dim)
+    assert np.array_equal(a, b)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0)
+    assert seen[-1] == (2, 2)
+
+
+def test_query_embedder_module_imports_no_model_stack() -> None:
+    code = (
+        "import sys, index.onnx_embed, index.embed, index.cpu\n"
+        "heavy = ('torch', 'transformers', 'sentence_transformers')\n"
+        "bad = [m for m in heavy if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)

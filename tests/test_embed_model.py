@@ -1,0 +1,230 @@
+"""Embedders with the real bundled model: ONNX query vectors, bf16 index vectors, lazy imports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from corpus import BUNDLED_NOTES
+from index.cpu import has_native_bf16
+from index.embed import SentenceTransformerEmbedder, bundled_model_path, model_id_for
+from index.onnx_embed import (
+    NOT_EXPORTED_NOTICE,
+    OnnxQueryEmbedder,
+    ensure_onnx_export,
+    export_complete,
+    load_query_embedder,
+    onnx_cache_dir,
+)
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL_DATA = ROOT / "assistant" / "eval" / "data"
+
+# Used when the eval harness's question files are absent.
+FALLBACK_QUESTIONS = [
+    "Which load balancer is preferred for ECS?",
+    "Can S3 be mounted as a file system for ECS tasks?",
+    "How does ECS compare with EKS for running containers?",
+    "What is the difference between the EC2 and Fargate launch types?",
+    "How do capacity providers scale an ECS cluster?",
+    "What is a task definition?",
+    "fargte pricing",
+    "What is a Kubernetes DaemonSet?",
+]
+
+
+def eval_questions() -> list[str]:
+    """Every question of the eval harness (gold and calibration sets), or a fallback list."""
+    questions: list[str] = []
+    for name in ("gold.jsonl", "calibration.jsonl"):
+        f = EVAL_DATA / name
+        if f.is_file():
+            for line in f.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    q = json.loads(line).get("question")
+                    if q:
+                        questions.append(q)
+    return questions or FALLBACK_QUESTIONS
+
+
+def note_chunks(limit: int = 50) -> list[str]:
+    """Paragraph-sized texts from the bundled notes (blank-line separated)."""
+    text = (BUNDLED_NOTES / "aws-containers.md").read_text(encoding="utf-8")
+    paras = [p.strip() for p in text.split("\n\n") if len(p.strip()) > 20]
+    return paras[:limit]
+
+
+def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a * b).sum(axis=1)
+
+
+@pytest.fixture(scope="session")
+def st_fp32() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(precision="fp32")
+
+
+@pytest.fixture(scope="session")
+def models_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("models")
+    assert ensure_onnx_export(None, root) is not None
+    return root
+
+
+@pytest.fixture(scope="session")
+def export_dir(models_root: Path) -> Path:
+    return onnx_cache_dir(models_root, bundled_model_path())
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder(export_dir: Path) -> OnnxQueryEmbedder:
+    return OnnxQueryEmbedder(export_dir)
+
+
+# ---------------------------------------------------------------- ONNX query embedder
+
+
+def test_export_layout(export_dir: Path) -> None:
+    assert export_complete(export_dir)
+    names = {p.name for p in export_dir.iterdir()}
+    assert {"model.onnx", "model.onnx.data", "tokenizer.json", "embedder.json"} <= names
+    assert not [n for n in names if n.startswith(".") or n.endswith(".tmp")]
+    meta = json.loads((export_dir / "embedder.json").read_text())
+    assert meta["pooling"] == "mean" and meta["dim"] == 384 and meta["max_seq_length"] == 256
+    assert not [p for p in export_dir.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_onnx_matches_sentence_transformers_on_every_eval_question(
+    onnx_embedder: OnnxQueryEmbedder, st_fp32: SentenceTransformerEmbedder
+) -> None:
+    questions = eval_questions()
+    assert len(questions) >= 8
+    one_by_one = np.concatenate([onnx_embedder.embed([q]) for q in questions])
+    batched = onnx_embedder.embed(questions)
+    reference = st_fp32.embed(questions)
+    worst = cosines(one_by_one, reference)
+    assert worst.min() >= 0.9999, questions[int(worst.argmin())]
+    assert cosines(batched, reference).min() >= 0.9999
+
+
+def test_onnx_matches_on_long_note_chunks(
+    onnx_embedder: OnnxQueryEmbedder, st_fp32: SentenceTransformerEmbedder
+) -> None:
+    texts = note_chunks()
+    texts.append(" ".join(texts))  # far past 256 word pieces: both truncate the same way
+    assert cosines(onnx_embedder.embed(texts), st_fp32.embed(texts)).min() >= 0.9999
+
+
+def test_onnx_embedder_speaks_the_same_protocol(
+    onnx_embedder: OnnxQueryEmbedder, st_fp32: SentenceTransformerEmbedder
+) -> None:
+    assert onnx_embedder.model_id == st_fp32.model_id == model_id_for(bundled_model_path())
+    assert onnx_embedder.dim == st_fp32.dim == 384
+    assert onnx_embedder.max_tokens == st_fp32.max_tokens == 256
+    assert onnx_embedder.precision == "fp32"
+    v = onnx_embedder.embed(["What is Fargate?"])
+    assert v.dtype == np.float32 and v.shape == (1, 384)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    assert onnx_embedder.embed([]).shape == (0, 384)
+    for text in [*note_chunks(10), "", "ECS – Fargate (unclosed", " ".join(note_chunks())]:
+        assert onnx_embedder.count_tokens(text) == st_fp32.count_tokens(text)
+    assert st_fp32.count_tokens(" ".join(note_chunks())) > 256  # counted, not truncated
+    assert st_fp32.count_tokens("") == 0
+
+
+def test_load_query_embedder_prefers_the_export(models_root: Path, tmp_path: Path) -> None:
+    emb, notice = load_query_embedder(None, models_root)
+    assert isinstance(emb, OnnxQueryEmbedder) and notice is None
+
+    emb, notice = load_query_embedder(None, tmp_path / "empty")
+    assert isinstance(emb, SentenceTransformerEmbedder)
+    assert notice == NOT_EXPORTED_NOTICE
+
+
+def test_ensure_export_is_a_cheap_no_op_when_present(models_root: Path, export_dir: Path) -> None:
+    stamp = (export_dir / "model.onnx.data").stat().st_mtime_ns
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        from index.onnx_embed import ensure_onnx_export
+        print(ensure_onnx_export(None, Path({str(models_root)!r})))
+        assert "torch" not in sys.modules
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    assert out.stdout.strip() == str(export_dir)
+    assert (export_dir / "model.onnx.data").stat().st_mtime_ns == stamp
+
+
+def test_query_path_never_imports_the_model_stack(export_dir: Path) -> None:
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        from index.onnx_embed import load_query_embedder
+        emb, notice = load_query_embedder(None, Path({str(export_dir.parent.parent)!r}))
+        assert notice is None, notice
+        v = emb.embed(["Which load balancer is preferred for ECS?"])
+        assert v.shape == (1, 384)
+        emb.count_tokens("Fargate tasks")
+        heavy = ("torch", "transformers", "sentence_transformers")
+        loaded = [m for m in heavy if m in sys.modules]
+        assert not loaded, loaded
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env=env, timeout=120)
+
+
+# ---------------------------------------------------------------- index embedder
+
+
+def test_embed_restores_order_and_reports_progress(st_fp32: SentenceTransformerEmbedder) -> None:
+    texts = note_chunks(40)
+    texts = texts[::2] + texts[1::2]  # lengths in no particular order
+    seen: list[tuple[int, int]] = []
+    batched = st_fp32.embed(texts, progress=lambda d, t: seen.append((d, t)))
+    single = np.concatenate([st_fp32.embed([t]) for t in texts[:8]])
+    assert cosines(batched[:8], single).min() >= 0.9999
+    assert batched.dtype == np.float32
+    assert np.allclose(np.linalg.norm(batched, axis=1), 1.0, atol=1e-5)
+    steps = -(-len(texts) // st_fp32.batch_size)
+    assert len(seen) == steps
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert seen[-1] == (len(texts), len(texts))
+    assert st_fp32.embed([]).shape == (0, st_fp32.dim)
+
+
+def test_bf16_index_embeddings_match_fp32(st_fp32: SentenceTransformerEmbedder) -> None:
+    auto = SentenceTransformerEmbedder(precision="auto")
+    if not has_native_bf16():
+        assert auto.precision == "fp32"
+        pytest.skip("this CPU has no AVX-512 BF16 / AMX-BF16; auto precision fell back to fp32")
+    assert auto.precision == "bf16"
+    texts = note_chunks(50)
+    assert len(texts) >= 40
+    worst = cosines(auto.embed(texts), st_fp32.embed(texts))
+    assert worst.min() >= 0.999, texts[int(worst.argmin())]
+    assert auto.model_id == st_fp32.model_id
+
+
+def test_explicit_bf16_still_gives_close_vectors(st_fp32: SentenceTransformerEmbedder) -> None:
+    """Asked for explicitly, bf16 works on any CPU (emulated, slowly, where not native)."""
+    bf16 = SentenceTransformerEmbedder(precision="bf16")
+    assert bf16.precision == "bf16"
+    texts = note_chunks(8)
+    v = bf16.embed(texts)
+    assert v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    assert cosines(v, st_fp32.embed(texts)).min() >= 0.99
