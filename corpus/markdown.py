@@ -77,7 +77,7 @@ _CHARS_PER_TOKEN_CAP = 20
 # Character windows for over-long lines: initial guess and cap, in characters per token.
 _WINDOW_CHARS_PER_TOKEN = 4
 _WINDOW_MAX_CHARS_PER_TOKEN = 16
-_MIN_WINDOW = 8
+_MIN_WINDOW = 1
 # Lines longer than this are cut by an estimated characters-per-token ratio (sampled, with a
 # safety factor) instead of tokenising every window: a real tokenizer reads ~250 kB/s.
 _EXACT_WINDOW_LINE_CHARS = 256_000
@@ -497,8 +497,8 @@ class _Chunker:
         line = self.lines[line_no]
         n = len(line)
         pieces: list[_Piece] = []
-        width = max(_MIN_WINDOW, budget * _WINDOW_CHARS_PER_TOKEN)
-        cap = max(_MIN_WINDOW, budget * _WINDOW_MAX_CHARS_PER_TOKEN)
+        width = max(16, budget * _WINDOW_CHARS_PER_TOKEN)
+        cap = max(16, budget * _WINDOW_MAX_CHARS_PER_TOKEN)
         estimate: float | None = None  # tokens per character, for huge lines
         if n > _EXACT_WINDOW_LINE_CHARS:
             estimate = self._tokens_per_char(line)

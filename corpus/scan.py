@@ -58,6 +58,18 @@ def _load_ignore(dir_path: str) -> pathspec.PathSpec | None:
         return None
 
 
+def _utf8_ok(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(rel: str) -> str:
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _is_within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
@@ -120,6 +132,12 @@ def scan_notes(root: Path, *, follow_symlinks_outside: bool = False) -> ScanResu
             if name.startswith("."):
                 continue
             rel = f"{dir_rel}/{name}" if dir_rel else name
+            if not _utf8_ok(name):
+                # Undecodable bytes would become lone surrogates, which neither JSON nor
+                # SQLite accept: report it under a printable name rather than crash later.
+                if is_note_name(name) or entry.is_dir():
+                    skipped.append(Skipped(path=_printable(rel), reason="file name is not UTF-8"))
+                continue
             is_link = False
             try:
                 is_link = entry.is_symlink()

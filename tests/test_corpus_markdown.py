@@ -356,3 +356,81 @@ def test_counter_is_never_given_whole_big_sections_and_tiny_limit_terminates():
     nc = chunk_note("n.md", text, big, 256)
     assert len(nc.chunks) > 1
     check_text(text, nc)
+
+
+FRAGMENTS = [
+    "# H1",
+    "## H2 `code`",
+    "### H3",
+    "###### H6",
+    "####### not a heading",
+    "Setext",
+    "===",
+    "---",
+    "",
+    "",
+    "   ",
+    "para words here and there",
+    "- item",
+    "  - child",
+    "    - grandchild",
+    " - one-space item",
+    "1. ordered",
+    "   1. nested ordered",
+    "> quote",
+    "> > deeper # quote",
+    "```",
+    "~~~",
+    "    indented code",
+    "| a | b |",
+    "|---|---|",
+    "<div>",
+    "</div>",
+    "[ref]: http://example.com",
+    "\ttab line",
+    "long " * 40,
+    "x" * 300,
+    "unclosed (paren – en dash",
+]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_fuzz_invariants(seed):
+    import random
+
+    rng = random.Random(seed)
+    lines = [rng.choice(FRAGMENTS) for _ in range(rng.randrange(1, 120))]
+    if rng.random() < 0.2:
+        lines = ["---", "title: t", "---", *lines]
+    text = "\n".join(lines) + rng.choice(["", "\n"])
+    limit = rng.choice([8, 16, 40, 256])
+    file_lines = split_lines(text)
+    nc = chunk_note("f.md", text, words, limit)
+    check_text(text, nc)
+    prev_end = 0
+    covered: set[int] = set()
+    for c in nc.chunks:
+        assert 1 <= c.start_line <= c.end_line <= len(file_lines)
+        assert file_lines[c.start_line - 1].strip() and file_lines[c.end_line - 1].strip()
+        whole = c.text == "\n".join(file_lines[c.start_line - 1 : c.end_line])
+        if whole:
+            assert c.start_line > prev_end  # whole-line pieces never overlap
+            prev_end = c.end_line
+            covered.update(range(c.start_line, c.end_line + 1))
+        else:
+            covered.add(c.start_line)
+            prev_end = max(prev_end, c.start_line - 1)
+        head = HEADING_SEP.join(c.heading_path)
+        if words(head) + words(c.context) < limit:
+            assert words(c.embed_text()) <= limit, c
+    # Every non-blank body line is in some chunk (front matter excluded).
+    fm = 0
+    if file_lines[:1] == ["---"]:
+        closing = [i for i, ln in enumerate(file_lines[1:], 2) if ln in ("---", "...")]
+        fm = closing[0] if closing else 0
+    for i, ln in enumerate(file_lines, 1):
+        if i > fm and ln.strip():
+            assert i in covered, (i, ln)
+    # section_at agrees with whole sections.
+    for s in sections(text):
+        assert section_at(text, s.start) == (s.start, s.end, s.heading_path)

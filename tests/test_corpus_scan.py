@@ -178,3 +178,13 @@ def test_deep_folders_do_not_recurse(tmp_path):
     write(d / "deep.md")
     res = scan_notes(tmp_path)
     assert len(res.files) == 1 and res.files[0].rel.endswith("d59/deep.md")
+
+
+def test_undecodable_file_name_is_skipped_not_crashing(tmp_path):
+    with open(os.path.join(os.fsencode(tmp_path), b"caf\xe9.md"), "wb") as fh:
+        fh.write(b"# x\n")
+    write(tmp_path / "ok.md")
+    res = scan_notes(tmp_path)
+    assert rels(res) == ["ok.md"]
+    assert skipped(res) == {"caf\ufffd.md": "file name is not UTF-8"}
+    res.model_dump_json()
