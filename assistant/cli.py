@@ -131,9 +131,17 @@ def cli(ctx: click.Context, notes: Path | None, index_dir: Path | None) -> None:
 @cli.command()
 @click.argument("question", nargs=-1, required=True)
 @common_options
-@click.option("-k", "k", type=click.IntRange(1, 50), default=None, help="Most sections to quote (default 3).")
+@click.option(
+    "-k", "k", type=click.IntRange(1, 50), default=None, help="Most sections to quote (default 3)."
+)
 @click.option("--mode", type=MODES, default=None, help="Retriever (default hybrid).")
-@click.option("--path", "paths", multiple=True, metavar="GLOB", help="Only search notes whose relative path matches GLOB (repeatable).")
+@click.option(
+    "--path",
+    "paths",
+    multiple=True,
+    metavar="GLOB",
+    help="Only search notes whose relative path matches GLOB (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
 @handle_errors
 def ask(
@@ -171,9 +179,22 @@ def ask(
 @cli.command()
 @click.argument("query", nargs=-1, required=True)
 @common_options
-@click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True, help="Number of sections.")
+@click.option(
+    "-k",
+    "k",
+    type=click.IntRange(1, 1000),
+    default=10,
+    show_default=True,
+    help="Number of sections.",
+)
 @click.option("--mode", type=MODES, default=None, help="Retriever (default hybrid).")
-@click.option("--path", "paths", multiple=True, metavar="GLOB", help="Only search notes whose relative path matches GLOB (repeatable).")
+@click.option(
+    "--path",
+    "paths",
+    multiple=True,
+    metavar="GLOB",
+    help="Only search notes whose relative path matches GLOB (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print hits as JSON.")
 @handle_errors
 def search(
@@ -197,7 +218,9 @@ def search(
     ensure_ready(engine)
     hits = engine.search(text, k=k, mode=mode, paths=list(paths) or None)
     if as_json:
-        click.echo(json.dumps([h.model_dump(mode="json") for h in hits], indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps([h.model_dump(mode="json") for h in hits], indent=2, ensure_ascii=False)
+        )
     else:
         from assistant.output import format_hits, use_color
 
@@ -208,8 +231,14 @@ def search(
 @cli.command("index")
 @common_options
 @click.option("--list", "list_", is_flag=True, help="List every index on this machine.")
-@click.option("--drop", is_flag=True, help="Delete the index of the notes folder (notes untouched).")
-@click.option("--check", is_flag=True, help="Verify the index against itself and the notes; exit 3 if anything is wrong.")
+@click.option(
+    "--drop", is_flag=True, help="Delete the index of the notes folder (notes untouched)."
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Verify the index against itself and the notes; exit 3 if anything is wrong.",
+)
 @click.option("--no-wait", is_flag=True, help="Fail at once if another process is indexing.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @handle_errors

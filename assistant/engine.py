@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
+import sqlite3
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -29,7 +30,7 @@ from corpus.scan import scan_notes
 from index.embed import Embedder, bundled_model_path, model_id_for
 from index.models import Hit, IndexInfo, SyncReport
 from index.retrieve import query_terms, retrieve, term_coverage
-from index.store import IndexError_, Store, read_manifest
+from index.store import IndexError_, Store, manifest_status, read_manifest
 from index.sync import IndexBusy, manifest_problem, sync, wipe, writer_lock
 
 Progress = Callable[[str, int, int], None]
@@ -111,6 +112,7 @@ class Engine:
         self._query_embedder: Embedder | None = embedder
         self._store: Store | None = None
         self.notices: list[str] = []
+        self._common: set[str] | None = None
 
     # ---------------------------------------------------------------- models
     def index_embedder(self) -> Embedder:
@@ -122,7 +124,9 @@ class Engine:
                     self.settings.model, precision=self.settings.precision
                 )
             except Exception as e:  # a broken model folder is the user's config problem
-                raise EngineError(f"cannot load model {self.settings.model or 'bundled'}: {e}") from e
+                raise EngineError(
+                    f"cannot load model {self.settings.model or 'bundled'}: {e}"
+                ) from e
         return self._index_embedder
 
     def query_embedder(self) -> Embedder:
@@ -145,7 +149,21 @@ class Engine:
         """The configured model's identity, without loading it."""
         if self._fixed_embedder is not None:
             return self._fixed_embedder.model_id
-        return model_id_for(Path(self.settings.model) if self.settings.model else bundled_model_path())
+        return model_id_for(
+            Path(self.settings.model) if self.settings.model else bundled_model_path()
+        )
+
+    def common_words(self) -> set[str]:
+        """Ordinary words: the whole words of the model's WordPiece vocabulary (if it has one)."""
+        if self._common is None:
+            folder = Path(self.settings.model) if self.settings.model else bundled_model_path()
+            words: set[str] = set()
+            with contextlib.suppress(OSError):
+                for line in (folder / "vocab.txt").read_text(encoding="utf-8").splitlines():
+                    if line.isalpha() and line.islower() and len(line) > 1:
+                        words.add(line)
+            self._common = words
+        return self._common
 
     # ---------------------------------------------------------------- index lifecycle
     def store(self) -> Store:
@@ -181,7 +199,7 @@ class Engine:
         if set(current) != set(stored):
             return "notes were added or removed"
         for rel, f in current.items():
-            h, size, mtime = stored[rel]
+            _hash, size, mtime = stored[rel]
             if size != f.size or mtime != f.mtime_ns:
                 return f"{rel} changed"
         return None
@@ -189,12 +207,13 @@ class Engine:
     def refresh(self, progress: Progress | None = None, wait: bool = True) -> SyncReport:
         """Build or update the index (takes the write lock; raises IndexBusy if wait=False)."""
         self.close()
-        embedder = self.index_embedder()
-        with writer_lock(self.index_dir, timeout=-1 if wait else 0):
-            try:
+        try:
+            # Lock first: a busy index is reported at once, before loading the model.
+            with writer_lock(self.index_dir, timeout=-1 if wait else 0):
+                embedder = self.index_embedder()
                 report = sync(self.index_dir, self.notes_root, embedder, progress=progress)
-            except IndexError_ as e:
-                raise EngineError(str(e)) from e
+        except IndexError_ as e:
+            raise EngineError(str(e)) from e
         self._export_query_model()
         return report
 
@@ -210,65 +229,80 @@ class Engine:
         """Make the index answerable: build if missing, refresh if stale, never wait on a lock."""
         reason = self.stale_reason()
         if reason is None:
+            reason = self._vector_file_problem()
+        if reason is None:
             return None
         try:
-            return self.refresh(progress=progress, wait=False)
+            report = self.refresh(progress=progress, wait=False)
         except IndexBusy:
             if read_manifest(self.index_dir) is None:
                 raise EngineError(
                     "the index is being built by another assistant process; try again shortly"
                 ) from None
-            self.notices.append("a refresh is running in another process; answering from the last index")
+            self.notices.append(
+                "a refresh is running in another process; answering from the last index"
+            )
             return None
+        self.notices.extend(f"index repaired: {r}" for r in report.repaired)
+        return report
+
+    def _vector_file_problem(self) -> str | None:
+        """Why the current FAISS file cannot be served (loads it: answering needs it anyway)."""
+        try:
+            store = self.store()
+            store.vector_index()
+            return store.vector_problem
+        except Exception as e:  # damaged vectors in SQLite, unreadable database
+            return f"index unreadable: {e}"
 
     def check(self) -> list[str]:
-        """Problems with the index (empty list: consistent with itself and with the notes)."""
-        problems: list[str] = []
-        manifest = read_manifest(self.index_dir)
+        """Problems with the index (empty list: consistent with itself and with the notes).
+
+        Read-only: never takes the write lock, writes or repairs anything (`refresh` repairs).
+        """
+        manifest, manifest_err = manifest_status(self.index_dir)
+        if manifest_err:
+            return [manifest_err]
         if manifest is None:
             return ["no manifest (index missing or never completed)"]
+        if _lock_held(self.index_dir):
+            return ["another assistant process is updating the index; check again when it ends"]
+        problems: list[str] = []
+        wrong = manifest_problem(manifest, self.model_id(), manifest.dim)
+        if wrong:
+            problems.append(f"built for another configuration: {wrong}")
         try:
             store = Store.open(self.index_dir, create=False)
         except IndexError_ as e:
-            return [str(e)]
+            return [*problems, str(e)]
         try:
-            if store.generation != manifest.generation:
-                problems.append("manifest generation does not match the database")
-            if not store.faiss_file_ok():
-                problems.append("vector file missing, unreadable or out of step with the database")
-            else:
-                index = store.vector_index()
-                ids = set(int(i) for i in _faiss_ids(index))
-                db_ids = {r[0] for r in store.conn.execute("SELECT id FROM chunks")}
-                if ids != db_ids:
-                    problems.append(
-                        f"{len(ids - db_ids)} orphan vectors, {len(db_ids - ids)} chunks without vectors"
-                    )
-            dupes = store.conn.execute(
-                "SELECT count(*) FROM (SELECT path, start_line, end_line, text, count(*) c "
-                "FROM chunks GROUP BY path, start_line, end_line, text HAVING c > 1)"
-            ).fetchone()[0]
-            if dupes:
-                problems.append(f"{dupes} duplicated chunks")
-            integrity = store.conn.execute("PRAGMA integrity_check").fetchone()[0]
-            if integrity != "ok":
-                problems.append(f"database integrity: {integrity}")
-            stored = store.file_rows()
-            scan = scan_notes(self.notes_root)
-            current = {f.rel: f for f in scan.files}
-            for rel in sorted(set(stored) - set(current)):
-                problems.append(f"indexed file no longer in notes: {rel}")
-            for rel in sorted(set(current) - set(stored)):
-                problems.append(f"note not indexed: {rel}")
-            for rel in sorted(set(current) & set(stored)):
-                try:
-                    h = text_hash(read_note(current[rel].path).text)
-                except NoteReadError:
-                    continue
-                if h != stored[rel][0]:
-                    problems.append(f"note changed since indexed: {rel}")
+            with store.read_snapshot():
+                problems += _check_store(store, manifest.generation, manifest.dim)
+                stored = store.file_rows()
+                skipped = store.skipped_rows()
+        except (sqlite3.Error, IndexError_) as e:
+            return [*problems, f"index database cannot be read ({e})"]
         finally:
             store.close()
+        scan = scan_notes(self.notes_root)
+        current = {f.rel: f for f in scan.files}
+        for rel in sorted(set(stored) - set(current)):
+            problems.append(f"indexed file no longer in notes: {rel}")
+        for rel in sorted(set(current) - set(stored)):
+            try:
+                read_note(current[rel].path)
+            except NoteReadError:
+                continue  # unreadable: `index` will skip it with a warning, nothing to index
+            problems.append(f"note not indexed: {rel}")
+        for rel in sorted(set(current) & set(stored)):
+            try:
+                h = text_hash(read_note(current[rel].path).text)
+            except NoteReadError:
+                continue
+            if rel in skipped:
+                problems.append(f"note not indexed (was unreadable: {skipped[rel]}): {rel}")
+            elif h != stored[rel][0]:
+                problems.append(f"note changed since indexed: {rel}")
         return problems
 
     def drop(self) -> None:
@@ -329,13 +363,15 @@ class Engine:
         qvec = self.embed_query(searched)
         timings["embed_ms"] = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
-        hits = self.search(searched, k=max(10, k * 3), mode=mode, paths=paths, qvec=qvec)
+        terms = query_terms(searched)
+        coverage = term_coverage(self.store(), terms)
+        # Misspelt words ("fargte") search as the notes' spelling; the embedding keeps the original.
+        lexical_query = " ".join(t.near or t.term for t in coverage)
+        hits = retrieve(self.store(), lexical_query, qvec, k=max(10, k * 3), mode=mode, paths=paths)
         self._fill_dense_scores(hits, qvec)
         timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
-        terms = query_terms(searched)
-        coverage = term_coverage(self.store(), terms)
-        decision = compose.decide(searched, coverage, hits)
+        decision = compose.decide(searched, coverage, hits, self.common_words())
         decision.missing = original_words(q, decision.missing)
         closest = compose.closest_of(hits)
         citations: list[Citation] = []
@@ -353,6 +389,7 @@ class Engine:
             abstained=decision.abstain,
             missing_terms=decision.missing,
             closest=closest if decision.abstain else [],
+            reason=decision.reason,
             timings={k_: round(v, 2) for k_, v in timings.items()},
             notices=[*self.notices, *notices],
         )
@@ -427,6 +464,79 @@ def _faiss_ids(index) -> np.ndarray:
     import faiss
 
     return faiss.vector_to_array(index.id_map)
+
+
+def _lock_held(index_dir: Path) -> bool:
+    """Is another process holding the index's write lock right now? (False if unknowable.)"""
+    from filelock import FileLock, Timeout
+
+    from index.store import LOCK_NAME
+
+    if not (index_dir / LOCK_NAME).exists():
+        return False
+    lock = FileLock(str(index_dir / LOCK_NAME))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    except OSError:
+        return False
+    lock.release()
+    return False
+
+
+def _check_store(store: Store, manifest_generation: str, dim: int) -> list[str]:
+    """The index's own consistency: SQLite, FAISS file and manifest against each other."""
+    import faiss
+
+    problems: list[str] = []
+    gen = store.generation
+    if gen != manifest_generation:
+        problems.append(
+            f"generation mismatch: manifest {manifest_generation}, database {gen} "
+            "(an update was interrupted)"
+        )
+    integrity = store.quick_check()
+    if integrity:
+        problems.append(integrity)
+    db_ids = {r[0] for r in store.conn.execute("SELECT id FROM chunks")}
+    path = store.faiss_path(gen) if gen else None
+    if path is None or not path.exists():
+        problems.append(f"vector file missing ({path.name if path else 'no generation'})")
+    else:
+        try:
+            index = faiss.read_index(str(path))
+        except Exception as e:
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:120]
+            problems.append(f"vector file {path.name} unreadable ({first})")
+        else:
+            ids = {int(i) for i in _faiss_ids(index)}
+            if ids - db_ids:
+                problems.append(f"{len(ids - db_ids)} orphan vectors (no chunk in the database)")
+            if db_ids - ids:
+                problems.append(f"{len(db_ids - ids)} chunks without a vector in the vector file")
+            if index.ntotal != len(ids):
+                problems.append(f"{index.ntotal - len(ids)} duplicated vectors")
+            if index.d != dim:
+                problems.append(f"vector file dimension {index.d} != manifest dimension {dim}")
+    bad_vecs = store.conn.execute(
+        "SELECT count(*) FROM chunks WHERE length(vec) != ?", (dim * 4,)
+    ).fetchone()[0]
+    if bad_vecs:
+        problems.append(f"{bad_vecs} stored vectors do not have dimension {dim}")
+    orphans = store.conn.execute(
+        "SELECT count(*) FROM chunks WHERE path NOT IN "
+        "(SELECT path FROM files WHERE skip_reason IS NULL)"
+    ).fetchone()[0]
+    if orphans:
+        problems.append(f"{orphans} chunks belong to no indexed file")
+    dupes = store.conn.execute(
+        "SELECT count(*) FROM (SELECT path, start_line, end_line, text, count(*) c "
+        "FROM chunks GROUP BY path, start_line, end_line, text HAVING c > 1)"
+    ).fetchone()[0]
+    if dupes:
+        problems.append(f"{dupes} duplicated chunks")
+    return problems
 
 
 def list_indexes() -> list[IndexInfo]:

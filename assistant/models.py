@@ -42,6 +42,7 @@ class Answer(BaseModel):
         default_factory=list, description="Question words the notes never mention."
     )
     closest: list[Closest] = Field(default_factory=list)
+    reason: str = Field(default="", description="Why the assistant answered or abstained.")
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
     notices: list[str] = Field(
         default_factory=list, description="Things the user should know (stale index, fallbacks)."

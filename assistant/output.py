@@ -14,7 +14,9 @@ from assistant.models import Answer
 from index.models import Hit, IndexInfo, SyncReport
 
 # CSI / OSC / other escape sequences, then any remaining C0/C1 control characters but tab.
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]|\x9b[0-?]*[ -/]*[@-~]")
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]|\x9b[0-?]*[ -/]*[@-~]"
+)
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -49,7 +51,9 @@ def format_answer(answer: Answer, color: bool) -> str:
         lines.insert(0, _style(f"(searched for: {safe(answer.searched_query)})", "2", color))
     for c in answer.citations:
         if c.changed_since_indexed:
-            lines.append(_style(f"note: [{c.n}] {c.path} changed since it was indexed", "33", color))
+            lines.append(
+                _style(f"note: [{c.n}] {c.path} changed since it was indexed", "33", color)
+            )
     return "\n".join(lines)
 
 
@@ -60,7 +64,10 @@ def format_hits(hits: Sequence[Hit], color: bool) -> str:
         label = cite_label(c.path, c.start_line, c.end_line, c.heading_path)
         ranks = f"bm25 #{h.lexical_rank or '-'}, dense #{h.dense_rank or '-'}"
         cos = f", cosine {h.dense_score:.3f}" if h.dense_score is not None else ""
-        out.append(_style(f"{i}. {safe(label)}", "1", color) + _style(f"  score {h.score:.4f} ({ranks}{cos})", "2", color))
+        out.append(
+            _style(f"{i}. {safe(label)}", "1", color)
+            + _style(f"  score {h.score:.4f} ({ranks}{cos})", "2", color)
+        )
         body = c.text.split("\n")
         preview = [ln for ln in body[1:] if ln.strip()][:3] if len(body) > 1 else body
         out.extend("   " + safe(ln)[:160] for ln in preview)
@@ -99,8 +106,17 @@ def format_infos(infos: Sequence[IndexInfo]) -> str:
         return "No indexes yet."
     out = []
     for i in infos:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(i.updated_at)) if i.updated_at else "never"
-        line = f"{i.notes_root or '?'}\n  {i.files} files, {i.chunks} chunks, {format_size(i.size_bytes)}, refreshed {when}\n  index: {i.index_dir}"
+        when = (
+            time.strftime("%Y-%m-%d %H:%M", time.localtime(i.updated_at))
+            if i.updated_at
+            else "never"
+        )
+        line = (
+            f"{i.notes_root or '?'}\n"
+            f"  {i.files} files, {i.chunks} chunks, {format_size(i.size_bytes)}, "
+            f"refreshed {when}\n"
+            f"  index: {i.index_dir}"
+        )
         if i.problem:
             line += f"\n  problem: {i.problem}"
         out.append(line)

@@ -17,7 +17,9 @@ SEED = BUNDLED_NOTES / "aws-containers.md"
 
 
 @pytest.fixture(autouse=True)
-def assistant_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def assistant_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Point `assistant.paths.user_dir()` (indexes, history, config) at a fresh temp dir."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("ASSISTANT_HOME", str(home))

@@ -1,0 +1,144 @@
+"""The CLI through its real entry point (`assistant` on PATH): exit codes, text and JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from corpus.read import read_note, split_lines
+
+
+def run(
+    *args: str, input: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).parent / "assistant"
+    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    return subprocess.run(
+        [str(exe), *args], capture_output=True, text=True, input=input, env=full_env, timeout=300
+    )
+
+
+def test_help_and_version() -> None:
+    r = run("--help")
+    assert r.returncode == 0
+    for cmd in ("ask", "search", "index"):
+        assert cmd in r.stdout
+    assert "Exit codes" in r.stdout
+    v = run("--version")
+    assert v.returncode == 0 and "assistant" in v.stdout
+
+
+def test_help_does_not_import_heavy_modules() -> None:
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from assistant.cli import cli\n"
+        "r = CliRunner().invoke(cli, ['--help'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "mods = ('torch', 'sentence_transformers', 'textual', 'transformers', 'faiss',"
+        " 'onnxruntime')\n"
+        "heavy = [m for m in mods if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "", f"--help imported: {r.stdout.strip()}"
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (("ask", ""), "question is empty"),
+        (("ask", "   "), "question is empty"),
+        (("search", " "), "query is empty"),
+        (("ask", "x", "--notes", "/nonexistent/notes"), "does not exist"),
+        (("ask", "x", "-k", "0"), "-k"),
+        (("ask", "x", "--mode", "magic"), "--mode"),
+    ],
+)
+def test_usage_errors_exit_2(args: tuple[str, ...], fragment: str) -> None:
+    r = run(*args)
+    assert r.returncode == 2, r.stderr
+    assert fragment in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_env_setting_is_a_usage_error() -> None:
+    r = run("ask", "x", env={"ASSISTANT_K": "lots"})
+    assert r.returncode == 2
+    assert "invalid setting k" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_stdin_empty_question() -> None:
+    r = run("ask", "-", input="\n\t \n")
+    assert r.returncode == 2 and "empty" in r.stderr
+
+
+@pytest.mark.integration
+class TestWithRealModel:
+    """One index of a temp copy of the bundled notes, built by `assistant index`, shared."""
+
+    @pytest.fixture(scope="class")
+    def env(self, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+        import shutil
+
+        from corpus import BUNDLED_NOTES
+
+        home = tmp_path_factory.mktemp("clihome")
+        notes = tmp_path_factory.mktemp("clinotes")
+        shutil.copy(BUNDLED_NOTES / "aws-containers.md", notes / "aws-containers.md")
+        env = {"ASSISTANT_HOME": str(home), "ASSISTANT_NOTES": str(notes)}
+        r = run("index", env=env)
+        assert r.returncode == 0, r.stderr
+        assert "1 added" in r.stdout and "chunks" in r.stdout
+        return env
+
+    def test_ask_text(self, env: dict[str, str]) -> None:
+        r = run("ask", "Which load balancer is preferred for ECS?", env=env)
+        assert r.returncode == 0, r.stderr
+        assert "> - ALB - Preferred" in r.stdout
+        assert "[1] aws-containers.md:28-30 › Intro › Load balancer integration" in r.stdout
+
+    def test_ask_json_is_verbatim(self, env: dict[str, str]) -> None:
+        r = run("ask", "--json", "What does the EC2 instance profile allow?", env=env)
+        assert r.returncode == 0, r.stderr
+        a = json.loads(r.stdout)
+        assert not a["abstained"] and a["citations"]
+        for c in a["citations"]:
+            lines = split_lines(read_note(Path(c["absolute_path"])).text)
+            assert c["quote"] == "\n".join(lines[c["start_line"] - 1 : c["end_line"]])
+            assert c["changed_since_indexed"] is False
+        assert set(a["timings"]) >= {"embed_ms", "retrieve_ms", "total_ms"}
+
+    def test_ask_stdin(self, env: dict[str, str]) -> None:
+        r = run("ask", "-", input="What is App Runner for?\n", env=env)
+        assert r.returncode == 0, r.stderr
+        assert "AWS APP Runner" in r.stdout
+
+    def test_abstains_with_exit_1(self, env: dict[str, str]) -> None:
+        r = run("ask", "--json", "How do I configure a DynamoDB global table?", env=env)
+        assert r.returncode == 1, r.stdout
+        a = json.loads(r.stdout)
+        assert a["abstained"] and a["citations"] == [] and a["closest"]
+        assert "DynamoDB" in a["missing_terms"]
+
+    def test_search_json_and_modes(self, env: dict[str, str]) -> None:
+        for mode in ("hybrid", "bm25", "dense"):
+            r = run("search", "--json", "-k", "3", "--mode", mode, "data volumes for EKS", env=env)
+            assert r.returncode == 0, r.stderr
+            hits = json.loads(r.stdout)
+            assert len(hits) == 3
+            assert hits[0]["chunk"]["heading_path"][-1] == "Amazon EKS – Data Volumes"
+
+    def test_index_is_incremental_and_checkable(self, env: dict[str, str]) -> None:
+        r = run("index", env=env)
+        assert r.returncode == 0 and "0 added" in r.stdout and "1 unchanged" in r.stdout
+        c = run("index", "--check", env=env)
+        assert c.returncode == 0 and "Index OK" in c.stdout
+        lst = run("index", "--list", env=env)
+        assert env["ASSISTANT_NOTES"] in lst.stdout and "1 files" in lst.stdout
