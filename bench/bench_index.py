@@ -84,7 +84,10 @@ def edit_one_file(path: Path) -> None:
             lines[i] = line + " Benchmark edit: this sentence was added to one section."
             break
     text = "\n".join(lines).rstrip("\n")
-    text += "\n\n## Benchmark appended section\n\nA new section appended by bench_index.py to measure refresh.\n"
+    text += (
+        "\n\n## Benchmark appended section\n\n"
+        "A new section appended by bench_index.py to measure refresh.\n"
+    )
     path.write_text(text, encoding="utf-8")
 
 
