@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
+import stat
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -147,10 +149,16 @@ def read_note(path: Path) -> NoteText:
     """Read and decode one note.
 
     Raises `NoteReadError` (and nothing else) for problems with the user's file:
-    "file vanished", "permission denied", "symlink loop", "is a directory", "binary file",
-    "unreadable: <OS reason>". A file rewritten since it was scanned is read as it is now.
+    "file vanished", "permission denied", "symlink loop", "is a directory",
+    "not a regular file", "binary file", "unreadable: <OS reason>". A file rewritten since
+    it was scanned is read as it is now.
     """
     try:
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            raise NoteReadError("is a directory")
+        if not stat.S_ISREG(mode):  # a FIFO would block open() forever
+            raise NoteReadError("not a regular file")
         with open(path, "rb") as fh:  # builtin open: tests may monkeypatch it
             data = fh.read()
     except FileNotFoundError:

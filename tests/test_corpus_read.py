@@ -139,6 +139,9 @@ def test_symlink_loop_and_directory(tmp_path):
         read_note(a)
     with pytest.raises(NoteReadError, match="is a directory"):
         read_note(tmp_path)
+    os.mkfifo(tmp_path / "pipe.md")
+    with pytest.raises(NoteReadError, match="not a regular file"):
+        read_note(tmp_path / "pipe.md")
 
 
 def test_decode_never_raises_other_errors_on_garbage():
