@@ -264,3 +264,210 @@ def max_score_run(ranked: Iterable[tuple[str, float]], docmap: dict[str, str]) -
         if doc is not None and (doc not in out or score > out[doc]):
             out[doc] = float(score)
     return out
+
+
+# --------------------------------------------------------------------------- the runner
+
+CHUNK_DEPTH = 300
+"""Chunks fetched per query (and per retriever before fusion): enough for the top 100 docs."""
+TOP_DOCS = 100
+
+
+def _peak_rss_mb() -> float | None:
+    try:
+        import resource
+        import sys
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+    except Exception:  # pragma: no cover - not on POSIX
+        return None
+
+
+def _search_fn(engine):
+    """`(query, qvec, k, mode) -> hits` through the engine, with a retrieval depth of k if the
+    engine's search takes one; otherwise through the same `index.retrieve.retrieve` it calls."""
+    import inspect
+
+    if "depth" in inspect.signature(engine.search).parameters:
+        return lambda q, v, k, mode: engine.search(q, k=k, mode=mode, qvec=v, depth=k)
+    from index.retrieve import retrieve
+
+    return lambda q, v, k, mode: retrieve(engine.store(), q, v, k=k, mode=mode, depth=k)
+
+
+def run_beir(
+    root: Path,
+    modes: Iterable[str] = ("bm25", "dense", "hybrid"),
+    *,
+    split: str = "test",
+    limit_queries: int | None = None,
+    cache_root: Path | None = None,
+    embedder=None,
+    progress: Callable[[str, int, int], None] | None = None,
+    log: Callable[[str], None] | None = None,
+    ignore_identical_ids: bool = True,
+) -> dict:
+    """Index a BEIR dataset with the product's engine (cached) and score each mode.
+
+    Returns a JSON-able report: per mode nDCG@10 and Recall@100 (pytrec_eval semantics) and
+    MRR@10 (BEIR's), query latency, plus indexing figures. As BEIR's ``evaluate`` does by
+    default, a document whose id equals the query id is dropped from that query's results.
+    """
+    import time
+
+    from assistant.engine import Engine
+    from assistant.eval import metrics
+    from assistant.settings import load_settings
+
+    say = log or (lambda _m: None)
+    modes = list(modes)
+    root = Path(root).expanduser().resolve()
+    t0 = time.perf_counter()
+    prepared = prepare(
+        root, cache_root, progress=(lambda n: progress("write", n, 0)) if progress else None
+    )
+    say(
+        f"{'Reusing' if prepared.reused else 'Wrote'} {prepared.documents} documents as notes "
+        f"in {prepared.notes_dir}"
+    )
+    write_s = time.perf_counter() - t0
+
+    engine = Engine(
+        load_settings(notes=prepared.notes_dir, index=prepared.index_dir), embedder=embedder
+    )
+    try:
+        t1 = time.perf_counter()
+        reason = engine.stale_reason()
+        report = None
+        if reason is not None:
+            say(f"Indexing ({reason})…")
+            report = engine.refresh(progress=progress)
+        index_s = time.perf_counter() - t1
+        files, chunks = engine.store().counts()
+
+        queries = load_queries(root)
+        qrels_all = load_qrels(root, split)
+        qids = [q for q in qrels_all if q in queries]
+        if limit_queries is not None:
+            qids = qids[:limit_queries]
+        qrels = {q: qrels_all[q] for q in qids}
+        texts = [queries[q] for q in qids]
+
+        qvecs = None
+        embed_s = 0.0
+        if any(m != "bm25" for m in modes) and texts:
+            t2 = time.perf_counter()
+            qvecs = engine.query_embedder().embed(texts)
+            embed_s = time.perf_counter() - t2
+        search = _search_fn(engine)
+        docmap = prepared.docmap()
+
+        results: dict[str, dict] = {}
+        for mode in modes:
+            run: dict[str, dict[str, float]] = {}
+            lat: list[float] = []
+            for i, (qid, text) in enumerate(zip(qids, texts, strict=True)):
+                vec = qvecs[i] if qvecs is not None and mode != "bm25" else None
+                ts = time.perf_counter()
+                hits = search(text, vec, CHUNK_DEPTH, mode)
+                lat.append((time.perf_counter() - ts) * 1000)
+                docs = doc_run(((h.chunk.path, h.score) for h in hits), docmap, k=TOP_DOCS + 1)
+                if ignore_identical_ids:
+                    docs.pop(qid, None)
+                if len(docs) > TOP_DOCS:
+                    docs.pop(min(docs, key=docs.__getitem__))
+                run[qid] = docs
+                if progress:
+                    progress(f"queries ({mode})", i + 1, len(qids))
+            scores = metrics.beir_scores(run, qrels)
+            results[mode] = {**scores, **metrics.latency_summary(lat)}
+            say(
+                f"{mode:>6}: nDCG@10 {scores['ndcg@10']:.4f}  Recall@100 "
+                f"{scores['recall@100']:.4f}  MRR@10 {scores['mrr@10']:.4f}"
+            )
+    finally:
+        engine.close()
+    return {
+        "dataset": str(root),
+        "split": split,
+        "documents": prepared.documents,
+        "files": files,
+        "chunks": chunks,
+        "queries": len(qids),
+        "cache_dir": str(prepared.cache_dir),
+        "notes_reused": prepared.reused,
+        "chunks_embedded": report.chunks_embedded if report else 0,
+        "write_seconds": round(write_s, 2),
+        "index_seconds": round(index_s, 2),
+        "query_embed_seconds": round(embed_s, 2),
+        "peak_rss_mb": _peak_rss_mb(),
+        "modes": results,
+    }
+
+
+def format_beir(report: dict) -> str:
+    lines = [
+        f"dataset {report['dataset']} ({report['split']}): {report['documents']} documents, "
+        f"{report['chunks']} chunks, {report['queries']} queries",
+        f"index: {report['index_seconds']:.1f}s, {report['chunks_embedded']} chunks embedded "
+        f"this run; query embedding {report['query_embed_seconds']:.1f}s; peak RSS "
+        + (f"{report['peak_rss_mb']:.0f} MB" if report.get("peak_rss_mb") else "n/a"),
+        "",
+        f"{'mode':<8}{'nDCG@10':>10}{'R@100':>10}{'MRR@10':>10}{'p50 ms':>9}{'p95 ms':>9}",
+    ]
+    for mode, s in report["modes"].items():
+        lines.append(
+            f"{mode:<8}{s['ndcg@10']:>10.4f}{s['recall@100']:>10.4f}{s['mrr@10']:>10.4f}"
+            f"{s['p50_ms']:>9.1f}{s['p95_ms']:>9.1f}"
+        )
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- a dataset from notes
+
+
+def notes_to_beir(notes_root: Path, out_dir: Path, min_query_words: int = 3) -> dict[str, int]:
+    """Build a known-item BEIR dataset from a notes folder, for runtime and sanity checks.
+
+    Every section with a heading and a body becomes a document (``<path>#<n>``, no title, the
+    body without its heading line); every heading of at least ``min_query_words`` words becomes
+    a query whose relevant documents (grade 1) are the sections carrying that heading.
+    """
+    from corpus.markdown import sections
+    from corpus.read import NoteReadError, read_note, split_lines
+    from corpus.scan import scan_notes
+
+    out_dir = Path(out_dir)
+    (out_dir / "qrels").mkdir(parents=True, exist_ok=True)
+    by_heading: dict[str, list[str]] = {}
+    docs = 0
+    with open(out_dir / "corpus.jsonl", "w", encoding="utf-8") as fh:
+        for f in scan_notes(Path(notes_root)).files:
+            try:
+                text = read_note(f.path).text
+            except NoteReadError:
+                continue
+            lines = split_lines(text)
+            for n, s in enumerate(sections(text), 1):
+                if not s.heading_path:
+                    continue
+                body = "\n".join(lines[s.start : s.end]).strip()
+                if len(body.split()) < 5:
+                    continue
+                doc_id = f"{f.rel}#{n}"
+                fh.write(json.dumps({"_id": doc_id, "title": "", "text": body}) + "\n")
+                docs += 1
+                heading = " ".join(s.heading_path[-1].split())
+                if len(heading.split()) >= min_query_words:
+                    by_heading.setdefault(heading, []).append(doc_id)
+    queries = {f"q{i}": h for i, h in enumerate(sorted(by_heading), 1)}
+    with open(out_dir / "queries.jsonl", "w", encoding="utf-8") as fh:
+        for qid, h in queries.items():
+            fh.write(json.dumps({"_id": qid, "text": h}) + "\n")
+    with open(out_dir / "qrels" / "test.tsv", "w", encoding="utf-8") as fh:
+        fh.write("query-id\tcorpus-id\tscore\n")
+        for qid, h in queries.items():
+            for doc_id in by_heading[h]:
+                fh.write(f"{qid}\t{doc_id}\t1\n")
+    return {"documents": docs, "queries": len(queries)}

@@ -1,0 +1,236 @@
+"""The gold harness, its thresholds check, the `assistant eval` commands and the BEIR runner.
+
+Scoring logic is checked on hand-made results; the end-to-end runs use the real engine, store
+and chunker with the fast fake embedder (the real-model run is `assistant eval` in CI).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.eval import beir, gold
+from assistant.eval import cli as eval_cli
+from assistant.eval.gold import QuestionResult
+
+FIXTURE = Path(__file__).parent / "fixtures" / "beir_tiny"
+A, B, C = "Intro", "Intro › Hands-on lab", "AWS APP Runner"
+
+
+def result(
+    tier,
+    expected,
+    ranked,
+    *,
+    abstained=False,
+    found=(),
+    cited=(),
+    missing=(),
+    missing_expected=(),
+    citations=1,
+    valid=1,
+    ms=10.0,
+):
+    return QuestionResult(
+        id="x",
+        tier=tier,
+        question="q",
+        expected=list(expected),
+        abstained=abstained,
+        ranked_sections=list(ranked),
+        cited_sections=list(cited),
+        key_phrases_found=list(found),
+        citations=citations,
+        citations_valid=valid,
+        missing_terms=list(missing),
+        missing_expected=list(missing_expected),
+        latency_ms=ms,
+    )
+
+
+def test_summarize_hand_computed():
+    rs = [
+        result("direct", [A], [A, B], found=[True, True], cited=[A], ms=10),
+        result("direct", [A], [B, C, A], found=[True, False], cited=[B], ms=20),
+        # abstained on an answerable question: a miss although retrieval ranked it first
+        result("paraphrase", [C], [C], abstained=True, found=[False], citations=0, valid=0, ms=30),
+        result("multi", [A, B], [A, C, B], found=[True, True], cited=[A, B], ms=40),
+        result("unanswerable", [], [A], abstained=True, citations=0, valid=0, ms=50),
+        result("unanswerable", [], [A], abstained=False, citations=2, valid=1, ms=60),
+    ]
+    s = gold.summarize(rs)
+    assert s["n"] == 6 and s["answerable"] == 4
+    assert s["hit_at_1"] == pytest.approx(2 / 4)
+    assert s["hit_at_3"] == pytest.approx(3 / 4)
+    assert s["mrr_at_10"] == pytest.approx((1 + 1 / 3 + 0 + 1) / 4)
+    assert s["retrieval"]["hit_at_1"] == pytest.approx(3 / 4)  # without the abstention gate
+    assert s["both_at_3"] == 1.0
+    assert s["key_phrase_recall"] == pytest.approx((1 + 0.5 + 0 + 1) / 4)
+    assert s["answer_cites_expected"] == pytest.approx(2 / 4)
+    assert s["citation_validity"] == pytest.approx(4 / 5)
+    assert s["abstention_precision"] == pytest.approx(1 / 2)
+    assert s["abstention_recall"] == pytest.approx(1 / 2)
+    assert s["p50_ms"] == pytest.approx(35.0)
+    assert s["missing_named"] is None
+
+
+def test_missing_terms_named():
+    ok = result(
+        "partial",
+        [C],
+        [C],
+        missing=["github", "repositori"],
+        missing_expected=["github", "repository"],
+    )
+    bad = result("partial", [C], [C], missing=["straight"], missing_expected=["github"])
+    assert ok.missing_named and not bad.missing_named
+    assert gold.summarize([ok, bad])["missing_named"] == 0.5
+
+
+def _report(h, b, d, tier_h=None):
+    def mode(v, tv):
+        return {
+            "overall": {"mrr_at_10": v, "hit_at_3": v},
+            "tiers": {"direct": {"mrr_at_10": tv}, "unanswerable": {"mrr_at_10": None}},
+        }
+
+    return {
+        "modes": {
+            "hybrid": mode(h, tier_h if tier_h is not None else h),
+            "bm25": mode(b, b),
+            "dense": mode(d, d),
+        }
+    }
+
+
+def test_check_thresholds_and_comparison():
+    t = {"hybrid": {"hit_at_3": 0.9}, "compare": {"hybrid_mrr_at_least_parts": True}}
+    assert gold.check_thresholds(_report(0.95, 0.9, 0.8), t) == []
+    fails = gold.check_thresholds(_report(0.85, 0.9, 0.8), t)
+    assert any("hit_at_3" in f for f in fails) and any("overall" in f for f in fails)
+    fails = gold.check_thresholds(_report(0.95, 0.9, 0.8, tier_h=0.7), t)
+    assert fails == ["hybrid MRR@10 on direct = 0.700 below the better part (0.900)"]
+    # equal overall is not "strictly better"
+    assert gold.check_thresholds(_report(0.9, 0.9, 0.8), t)
+    # comparison only when all three modes ran; unmeasured figures fail
+    one = {"modes": {"hybrid": _report(0.95, 0, 0)["modes"]["hybrid"]}}
+    assert gold.check_thresholds(one, t) == []
+    assert gold.check_thresholds(one, {"hybrid": {"nope": 1}}) == ["hybrid: nope was not measured"]
+    assert gold.check_thresholds(one, {"hybrid": {"max_hit_at_3": 0.5}})
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+@pytest.fixture
+def fake_engine(notes_dir, tmp_path):
+    from assistant.engine import Engine
+    from assistant.settings import load_settings
+    from index.embed import FakeEmbedder
+
+    def make(notes=None, index_dir=None):
+        return Engine(
+            load_settings(notes=notes or notes_dir, index=index_dir or tmp_path / "index"),
+            embedder=FakeEmbedder(),
+        )
+
+    return make
+
+
+def test_run_gold_end_to_end(fake_engine):
+    questions = [q for q in gold.load_gold() if q.id in {"g01", "g34", "g44", "g58"}]
+    engine = fake_engine()
+    engine.ensure_ready()
+    report = gold.run_gold(engine, questions, ["bm25", "hybrid"])
+    for mode in ("bm25", "hybrid"):
+        res = report["modes"][mode]
+        assert res["overall"]["n"] == 4
+        assert res["overall"]["citation_validity"] == 1.0
+        assert {q["id"] for q in res["questions"]} == {q.id for q in questions}
+        for q in res["questions"]:
+            assert all(isinstance(s, str) and s for s in q["ranked_sections"])
+    # the plainest question is found even by the fake embedder's lexical half
+    g01 = next(q for q in report["modes"]["bm25"]["questions"] if q["id"] == "g01")
+    assert g01["ranked_sections"][0] == "Intro › Load balancer integration"
+    text = gold.format_report(report, [])
+    assert "mode: hybrid" in text and "MRR@10" in text and "All thresholds met." in text
+
+
+def test_cli_exit_codes_and_outputs(fake_engine, monkeypatch, tmp_path):
+    monkeypatch.setattr(eval_cli, "_make_engine", fake_engine)
+    small = tmp_path / "gold.jsonl"
+    small.write_text(
+        "".join(line for line in gold.GOLD_FILE.read_text().splitlines(keepends=True)[:3])
+    )
+    lax = tmp_path / "lax.toml"
+    lax.write_text("[hybrid]\ncitation_validity = 1.0\n")
+    strict = tmp_path / "strict.toml"
+    strict.write_text("[hybrid]\nhit_at_1 = 1.01\n")
+    runner = CliRunner()
+    out = tmp_path / "out" / "report.json"
+    r = runner.invoke(
+        eval_cli.eval_cmd, ["--gold", str(small), "--thresholds", str(lax), "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    assert "mode: hybrid" in r.output and "All thresholds met." in r.output
+    saved = json.loads(out.read_text())
+    assert saved["passed"] is True and list(saved["modes"]) == ["hybrid"]
+
+    r = runner.invoke(
+        eval_cli.eval_cmd, ["--gold", str(small), "--thresholds", str(strict), "--json"]
+    )
+    assert r.exit_code == 1
+    data = json.loads(r.output)
+    assert data["passed"] is False and data["failures"]
+
+    r = runner.invoke(eval_cli.eval_cmd, ["--mode", "nope"])
+    assert r.exit_code == 2
+
+
+def test_main_cli_attaches_eval():
+    from assistant.cli import cli
+
+    assert cli.get_command(None, "eval") is eval_cli.eval_cmd
+
+
+def test_beir_runner_caches_index(tmp_path):
+    from index.embed import FakeEmbedder
+
+    data = tmp_path / "ds"
+    shutil.copytree(FIXTURE, data)
+    emb = FakeEmbedder()
+    first = beir.run_beir(data, cache_root=tmp_path / "cache", embedder=emb)
+    assert first["documents"] == 6 and first["queries"] == 3
+    assert first["chunks_embedded"] > 0 and not first["notes_reused"]
+    for mode in ("bm25", "dense", "hybrid"):
+        s = first["modes"][mode]
+        for key in ("ndcg@10", "recall@100", "mrr@10"):
+            assert 0.0 <= s[key] <= 1.0
+    # every judged doc is among the 6 retrieved docs for the lexical run of q1
+    assert first["modes"]["bm25"]["recall@100"] > 0
+    calls = emb.texts_embedded
+    second = beir.run_beir(data, cache_root=tmp_path / "cache", embedder=emb, limit_queries=1)
+    assert second["notes_reused"] and second["chunks_embedded"] == 0
+    assert second["queries"] == 1
+    assert emb.texts_embedded - calls == 1  # only the one query was embedded
+    assert "nDCG@10" in beir.format_beir(second)
+
+
+def test_beir_cli(monkeypatch, tmp_path):
+    from index.embed import FakeEmbedder
+
+    monkeypatch.setattr(beir, "run_beir", functools.partial(beir.run_beir, embedder=FakeEmbedder()))
+    r = CliRunner().invoke(
+        eval_cli.eval_cmd,
+        ["beir", str(FIXTURE), "--mode", "bm25", "--cache", str(tmp_path / "c"), "--json"],
+    )
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output[r.output.index("{") :])
+    assert list(data["modes"]) == ["bm25"]
+    r = CliRunner().invoke(eval_cli.eval_cmd, ["beir", str(tmp_path)])
+    assert r.exit_code == 2
