@@ -373,6 +373,14 @@ def main() -> int:
         )
         rep.data[f"warm {name} p50_ms"] = p50
         rep.data[f"warm {name} p95_ms"] = p95
+    if qe is not None:  # diagnostics: OpenMP / intra-op threads per single query
+        import numpy as np
+
+        mat = np.stack([qe.embed([q])[0] for q in qs[:20]]).astype(np.float32)
+        for th, ms in common.faiss_thread_probe(fresh.store().vector_index(), mat).items():
+            rep.add(f"  raw FAISS search k=50, {th} OpenMP thread(s), ms/query", ms, "{:.2f}")
+        for th, ms in (common.onnx_thread_probe(qe, qs[:20]) or {}).items():
+            rep.add(f"  ONNX query embedding, {th} thread(s), ms/query", ms, "{:.1f}")
     fresh.close()
     engine.close()
 

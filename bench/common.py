@@ -349,3 +349,51 @@ def cosine_rows(a, b):
     na = np.linalg.norm(a, axis=1)
     nb = np.linalg.norm(b, axis=1)
     return (a * b).sum(axis=1) / np.maximum(na * nb, 1e-12)
+
+
+def faiss_thread_probe(index, qvecs, k: int = 50) -> dict[int, float]:
+    """Mean ms of single-query FAISS searches at the default OpenMP threads and at 1 thread.
+
+    Diagnostic only: restores the thread count afterwards. On a small, busy machine OpenMP's
+    fork/spin for a single query vector can cost far more than the search itself.
+    """
+    import faiss
+    import numpy as np
+
+    default = faiss.omp_get_max_threads()
+    out: dict[int, float] = {}
+    try:
+        for th in dict.fromkeys((default, 1)):
+            faiss.omp_set_num_threads(th)
+            index.search(np.asarray(qvecs[:1], dtype=np.float32), k)
+            t0 = time.perf_counter()
+            for row in qvecs:
+                index.search(np.asarray(row, dtype=np.float32).reshape(1, -1), k)
+            out[th] = (time.perf_counter() - t0) * 1000 / max(1, len(qvecs))
+    finally:
+        faiss.omp_set_num_threads(default)
+    return out
+
+
+def onnx_thread_probe(qemb, texts: Sequence[str]) -> dict[object, float] | None:
+    """Mean ms per single-question embedding with the ONNX query embedder at 1 thread vs default.
+
+    None if `qemb` is not the ONNX embedder (or it cannot be re-created with 1 thread).
+    """
+    directory = getattr(qemb, "directory", None)
+    if type(qemb).__name__ != "OnnxQueryEmbedder" or directory is None:
+        return None
+    out: dict[object, float] = {}
+    try:
+        one = type(qemb)(directory, num_threads=1)
+    except Exception:
+        return None
+    from index.cpu import default_threads
+
+    for name, e in ((f"default={default_threads()}", qemb), (1, one)):
+        e.embed([texts[0]])
+        t0 = time.perf_counter()
+        for t in texts:
+            e.embed([t])
+        out[name] = (time.perf_counter() - t0) * 1000 / max(1, len(texts))
+    return out
