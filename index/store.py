@@ -6,6 +6,12 @@ re-embedding. A write goes: SQLite transaction (carrying a new generation id) ->
 a temp file and renamed to `vectors-<generation>.faiss` -> manifest written last. On open, a
 FAISS file or manifest whose generation differs from SQLite's is repaired from SQLite, never
 served.
+
+Readers (`ask`, the TUI) never take the write lock. SQLite runs in WAL mode, so a reader sees
+the last committed state; `vector_index()` reads the generation, the FAISS file and (when that
+file is missing or out of step) the vectors from SQLite inside one read snapshot. Chunk ids are
+never reused (a high-water mark in `meta`), so an id a reader got from an older snapshot can
+only be missing from a newer one, never name a different chunk.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sqlite3
 import tempfile
 import time
@@ -40,7 +47,8 @@ CREATE TABLE IF NOT EXISTS files (
     mtime_ns INTEGER NOT NULL,
     title TEXT,
     tags TEXT NOT NULL DEFAULT '[]',
-    indexed_at REAL NOT NULL
+    indexed_at REAL NOT NULL,
+    skip_reason TEXT
 );
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY,
@@ -70,6 +78,39 @@ CREATE VIRTUAL TABLE IF NOT EXISTS raw_vocab USING fts5vocab(chunks_raw, 'row');
 
 class IndexError_(Exception):
     """The index cannot be used (corrupt, foreign, unwritable); str() is a one-line reason."""
+
+
+class IndexCorrupt(IndexError_):
+    """The index files are damaged or not an index at all: safe to delete and rebuild."""
+
+
+# sqlite3 error messages that mean "this file is damaged / not our database", as opposed to
+# transient or environmental ones (locked, busy, read-only, cannot open) that must never lead
+# to deleting anything.
+_CORRUPT_MARKERS = (
+    "not a database",
+    "malformed",
+    "corrupt",
+    "no such table",
+    "no such column",
+    "has no column",
+    "file is encrypted",
+    "unsupported file format",
+    "vtable constructor failed",
+)
+
+
+def is_corruption(e: BaseException) -> bool:
+    """Does this sqlite3 error mean the database file is damaged (so a rebuild is the fix)?"""
+    msg = str(e).lower()
+    return isinstance(e, sqlite3.DatabaseError) and any(m in msg for m in _CORRUPT_MARKERS)
+
+
+def db_error(db: Path, e: sqlite3.Error) -> IndexError_:
+    """An sqlite3 error as a one-line IndexError_ (IndexCorrupt when it means damage)."""
+    if is_corruption(e):
+        return IndexCorrupt(f"index database {db} is damaged ({e})")
+    return IndexError_(f"index database {db} cannot be used ({e})")
 
 
 def _faiss():
@@ -104,16 +145,52 @@ class Store:
                 index_dir.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise IndexError_(f"cannot create index folder {index_dir}: {e.strerror}") from e
+        conn = None
         try:
             conn = sqlite3.connect(db, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             if create:
                 conn.executescript(_SCHEMA)
+                _migrate(conn)
             conn.execute("SELECT count(*) FROM chunks").fetchone()
-        except sqlite3.DatabaseError as e:
-            raise IndexError_(f"index database {db} is unreadable ({e})") from e
+            conn.execute("SELECT count(*) FROM files").fetchone()
+        except sqlite3.Error as e:
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    conn.close()
+            raise db_error(db, e) from e
         return cls(index_dir, conn)
+
+    def quick_check(self) -> str | None:
+        """None if SQLite's quick_check and the FTS tables are sound, else the first problem."""
+        try:
+            res = self.conn.execute("PRAGMA quick_check").fetchone()[0]
+            if res != "ok":
+                return f"database integrity: {res}"
+            # The FTS5 integrity check writes nothing, but is a write statement: roll it back.
+            for fts in ("chunks_fts", "chunks_raw"):
+                with self.read_snapshot(write=True, rollback=True):
+                    self.conn.execute(f"INSERT INTO {fts}({fts}) VALUES('integrity-check')")
+        except sqlite3.Error as e:
+            return f"database integrity: {e}"
+        return None
+
+    @contextlib.contextmanager
+    def read_snapshot(self, write: bool = False, rollback: bool = False) -> Iterator[None]:
+        """Run the body in one SQLite transaction (one consistent snapshot for a reader).
+
+        Nested use (already inside a transaction) just runs the body.
+        """
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK" if rollback else "COMMIT")
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -136,13 +213,28 @@ class Store:
 
     # ---------------------------------------------------------------- reading
     def file_rows(self) -> dict[str, tuple[str, int, int]]:
-        """path -> (content_hash, size, mtime_ns) for every indexed file."""
+        """path -> (content_hash, size, mtime_ns) for every file the index has recorded.
+
+        That includes notes skipped as unreadable (binary, no permission): they have no chunks
+        and an empty content hash, and are recorded so an unchanged folder is not seen as stale.
+        """
         rows = self.conn.execute("SELECT path, content_hash, size, mtime_ns FROM files")
         return {p: (h, s, m) for p, h, s, m in rows}
 
+    def skipped_rows(self) -> dict[str, str]:
+        """path -> reason, for the notes recorded as skipped (unreadable) in the last sync."""
+        rows = self.conn.execute(
+            "SELECT path, skip_reason FROM files WHERE skip_reason IS NOT NULL"
+        )
+        return dict(rows.fetchall())
+
     def counts(self) -> tuple[int, int]:
-        files = self.conn.execute("SELECT count(*) FROM files").fetchone()[0]
-        chunks = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        """(indexed files, chunks); files recorded as skipped are not counted."""
+        with self.read_snapshot():
+            files = self.conn.execute(
+                "SELECT count(*) FROM files WHERE skip_reason IS NULL"
+            ).fetchone()[0]
+            chunks = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
         return files, chunks
 
     def chunks(self, ids: Sequence[int]) -> dict[int, Chunk]:
@@ -214,14 +306,25 @@ class Store:
         return [(int(i), float(s)) for i, s in rows[:k]]
 
     def term_count(self, term: str) -> int:
-        """Chunks containing `term` after porter stemming (0 if none)."""
-        q = '"' + term.replace('"', "") + '"'
-        try:
-            return self.conn.execute(
-                "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (q,)
-            ).fetchone()[0]
-        except sqlite3.OperationalError:
-            return 0
+        """Chunks containing `term` after porter stemming, else as a crude-stem prefix (0: none).
+
+        The prefix fallback catches forms porter leaves apart ("autoscale" / "autoscaling").
+        """
+        term = term.replace('"', "")
+        queries = ['"' + term + '"']
+        stem = re.sub(r"(ing|ed|es|e|s)$", "", term)
+        if len(stem) >= 5 and stem != term:
+            queries.append('"' + stem + '"*')
+        for q in queries:
+            try:
+                n = self.conn.execute(
+                    "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (q,)
+                ).fetchone()[0]
+            except sqlite3.OperationalError:
+                n = 0
+            if n:
+                return n
+        return 0
 
     def raw_terms(self, prefix: str) -> list[str]:
         """Unstemmed vocabulary terms starting with `prefix` (for typo-tolerant matching)."""
@@ -236,37 +339,60 @@ class Store:
         return self.index_dir / f"vectors-{generation}.faiss"
 
     def vector_index(self) -> Any:
-        """The FAISS index for the current generation, loading or rebuilding it as needed."""
-        gen = self.generation
-        if self._faiss_index is not None and self._faiss_generation == gen:
-            return self._faiss_index
-        index = None
-        if gen is not None:
-            path = self.faiss_path(gen)
-            if path.exists():
-                with contextlib.suppress(Exception):
-                    index = _faiss().read_index(str(path))
-        n_chunks = self.counts()[1]
-        if index is None or index.ntotal != n_chunks:
-            index = self._index_from_sqlite()
-        self._faiss_index, self._faiss_generation = index, gen
-        return index
+        """The FAISS index for the current generation, loading or rebuilding it as needed.
 
-    def faiss_file_ok(self) -> bool:
-        gen = self.generation
+        The generation, the file and any fallback read of vectors from SQLite happen in one
+        read snapshot, so a writer committing meanwhile cannot pair one state's FAISS file with
+        another state's chunks. `self.vector_problem` says why the file could not be used
+        (None when it was); the index is then rebuilt in memory from SQLite.
+        """
+        with self.read_snapshot():
+            gen = self.generation
+            if self._faiss_index is not None and self._faiss_generation == gen:
+                return self._faiss_index
+            index, problem = self._load_faiss_file(gen)
+            if index is None:
+                index = self._index_from_sqlite()
+            self._faiss_index, self._faiss_generation = index, gen
+            self.vector_problem = problem
+            return index
+
+    vector_problem: str | None = None
+
+    def _load_faiss_file(self, gen: str | None) -> tuple[Any, str | None]:
+        """(index, None) if the FAISS file for `gen` is sound, else (None, reason)."""
         if gen is None:
-            return False
+            return None, "no generation recorded"
         path = self.faiss_path(gen)
         if not path.exists():
-            return False
+            return None, f"vector file {path.name} is missing"
         try:
             index = _faiss().read_index(str(path))
-        except Exception:
-            return False
-        return index.ntotal == self.counts()[1]
+        except Exception as e:  # truncated or garbage file
+            reason = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
+            return None, f"vector file {path.name} is unreadable ({reason})"
+        n_chunks = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        if index.ntotal != n_chunks:
+            return None, f"vector file holds {index.ntotal} vectors for {n_chunks} chunks"
+        if index.d != self.dim():
+            return None, f"vector file has dimension {index.d}, index {self.dim()}"
+        return index, None
+
+    def faiss_file_problem(self) -> str | None:
+        """Why the FAISS file of the current generation cannot be served (None if it can)."""
+        with self.read_snapshot():
+            return self._load_faiss_file(self.generation)[1]
+
+    def faiss_file_ok(self) -> bool:
+        return self.faiss_file_problem() is None
 
     def _index_from_sqlite(self) -> Any:
         dim = self.dim()
+        bad = self.conn.execute(
+            "SELECT count(*) FROM chunks WHERE length(vec) != ?", (dim * 4,)
+        ).fetchone()[0]
+        if bad:
+            raise IndexCorrupt(f"{bad} stored vectors do not have dimension {dim}")
         index = _faiss().IndexIDMap2(_faiss().IndexFlatIP(dim))
         batch_ids: list[int] = []
         batch_vecs: list[np.ndarray] = []
@@ -307,13 +433,29 @@ class Store:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         self.conn.execute("BEGIN IMMEDIATE")
+        self._next_id = None
         try:
             yield self.conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
         else:
             self.conn.execute("COMMIT")
+
+    _next_id: int | None = None
+
+    def _allocate_ids(self, n: int) -> int:
+        """Inside a transaction: the first of `n` fresh chunk ids (never reused after deletes)."""
+        if self._next_id is None:
+            hwm = int(self.meta("max_chunk_id") or 0)
+            top = self.conn.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0]
+            self._next_id = max(hwm, int(top)) + 1
+        first = self._next_id
+        self._next_id += n
+        if n:
+            self.set_meta(max_chunk_id=str(self._next_id - 1))
+        return first
 
     def delete_path(self, path: str) -> list[int]:
         """Inside a transaction: remove a file and its chunks (FTS rows included)."""
@@ -345,16 +487,18 @@ class Store:
         """Inside a transaction: add a file's chunks and vectors; returns the new chunk ids."""
         self.conn.execute(
             "INSERT OR REPLACE INTO files(path, content_hash, size, mtime_ns, title, tags, "
-            "indexed_at) VALUES(?,?,?,?,?,?,?)",
+            "indexed_at, skip_reason) VALUES(?,?,?,?,?,?,?,NULL)",
             (path, content_hash, size, mtime_ns, title, json.dumps(tags), time.time()),
         )
         meta = " ".join([title or "", *tags]).strip()
         ids: list[int] = []
+        next_id = self._allocate_ids(len(chunks))
         for ord_, (c, v) in enumerate(zip(chunks, vectors, strict=True)):
             cur = self.conn.execute(
-                "INSERT INTO chunks(path, ord, heading_path, heading, start_line, end_line, text, "
-                "context, meta, content_hash, vec) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO chunks(id, path, ord, heading_path, heading, start_line, end_line, "
+                "text, context, meta, content_hash, vec) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
+                    next_id + ord_,
                     path,
                     ord_,
                     json.dumps(c.heading_path, ensure_ascii=False),
@@ -378,13 +522,35 @@ class Store:
                 )
         return ids
 
+    def record_skipped(self, path: str, size: int, mtime_ns: int, reason: str) -> None:
+        """Inside a transaction: remember a note that could not be read (it has no chunks)."""
+        self.delete_path(path)
+        self.conn.execute(
+            "INSERT INTO files(path, content_hash, size, mtime_ns, title, tags, indexed_at, "
+            "skip_reason) VALUES(?, '', ?, ?, NULL, '[]', ?, ?)",
+            (path, size, mtime_ns, time.time(), reason),
+        )
+
     def set_meta(self, **values: str) -> None:
         for k, v in values.items():
             self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)", (k, v))
 
     def write_vectors(self, generation: str) -> None:
-        """Write the FAISS file for `generation` (temp file + rename), then drop older ones."""
-        index = self.vector_index()
+        """Write the FAISS file for `generation` (temp file + rename), then drop older ones.
+
+        The in-memory index (kept up to date incrementally during a sync) is checked against
+        SQLite first: ids must match exactly, else it is rebuilt from the stored vectors.
+        """
+        with self.read_snapshot():
+            if self.generation != generation:
+                raise IndexError_("internal error: writing vectors for a stale generation")
+            index = self.vector_index()
+            db_ids = np.fromiter(
+                (r[0] for r in self.conn.execute("SELECT id FROM chunks ORDER BY id")), np.int64
+            )
+            if not np.array_equal(np.sort(faiss_ids(index)), db_ids):
+                index = self._index_from_sqlite()
+                self._faiss_index, self._faiss_generation = index, generation
         final = self.faiss_path(generation)
         fd, tmp = tempfile.mkstemp(dir=self.index_dir, prefix=".vectors-", suffix=".tmp")
         os.close(fd)
@@ -395,10 +561,15 @@ class Store:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+        _fsync_dir(self.index_dir)
         for old in self.index_dir.glob("vectors-*.faiss"):
             if old != final:
                 with contextlib.suppress(OSError):
                     old.unlink()
+
+    def remove_temp_files(self) -> int:
+        """Delete temp files a killed writer left behind (call only under the write lock)."""
+        return remove_temp_files(self.index_dir)
 
     def update_vector_index(self, removed: Sequence[int], added: Sequence[int], vecs: np.ndarray):
         """Apply an incremental change to the in-memory FAISS index (after the SQLite commit)."""
@@ -434,12 +605,55 @@ def new_generation() -> str:
     return uuid.uuid4().hex[:16]
 
 
+def faiss_ids(index: Any) -> np.ndarray:
+    """The chunk ids held by an IndexIDMap2."""
+    return _faiss().vector_to_array(index.id_map).astype(np.int64)
+
+
 def read_manifest(index_dir: Path) -> Manifest | None:
+    return manifest_status(index_dir)[0]
+
+
+def manifest_status(index_dir: Path) -> tuple[Manifest | None, str | None]:
+    """(manifest, None) if readable; (None, None) if absent; (None, reason) if damaged."""
     path = Path(index_dir) / MANIFEST_NAME
     try:
-        return Manifest.model_validate_json(path.read_bytes())
-    except (OSError, ValueError):
-        return None
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, None
+    except OSError as e:
+        return None, f"{MANIFEST_NAME} is unreadable ({e.strerror or e})"
+    try:
+        json.loads(data)
+    except ValueError:
+        return None, f"{MANIFEST_NAME} is not valid JSON"
+    try:
+        return Manifest.model_validate_json(data), None
+    except ValueError as e:
+        n = len(e.errors()) if hasattr(e, "errors") else 1
+        return None, f"{MANIFEST_NAME} is not an index manifest ({n} invalid or missing fields)"
+
+
+TEMP_GLOBS = (".vectors-*.tmp", f".{MANIFEST_NAME}-*.tmp")
+
+
+def remove_temp_files(index_dir: Path) -> int:
+    """Delete leftover temp files of this module's atomic writes; returns how many."""
+    n = 0
+    for pattern in TEMP_GLOBS:
+        for p in Path(index_dir).glob(pattern):
+            with contextlib.suppress(OSError):
+                if p.is_file() and not p.is_symlink():
+                    p.unlink()
+                    n += 1
+    return n
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring an older schema-1 database up to date (columns added since)."""
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(files)")}
+    if "skip_reason" not in cols:
+        conn.execute("ALTER TABLE files ADD COLUMN skip_reason TEXT")
 
 
 def dir_size(path: Path) -> int:
@@ -469,6 +683,16 @@ def _fsync_file(path: Path) -> None:
         os.fsync(f.fileno())
 
 
+def _fsync_dir(path: Path) -> None:
+    """Make a rename in `path` durable (best effort; not every platform allows it)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
     try:
@@ -480,3 +704,4 @@ def _atomic_write(path: Path, data: bytes) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+    _fsync_dir(path.parent)

@@ -3,12 +3,23 @@
 Only files whose bytes changed are re-read and re-chunked, and only chunks whose embedded text
 is new are re-embedded: a renamed file, or a section moved between files, reuses the vectors
 already stored under the same content hash.
+
+Order of writes (crash safety, DESIGN invariant 4): one small transaction marks the update
+(new generation, metadata); changed files are then committed in batches as their vectors are
+ready, each file replaced whole inside one transaction; files that left the folder are removed
+in the last transaction (so a run killed half-way never loses a note's chunks, and a renamed
+file's vectors are still there to reuse on the next run); then the FAISS file for the final
+generation; the manifest last. A run killed anywhere leaves SQLite with every file either
+at its old or its new version, and a generation the manifest does not match; the next run
+resumes from there and rewrites the FAISS file and manifest from SQLite.
 """
 
 from __future__ import annotations
 
 import contextlib
-import shutil
+import os
+import sqlite3
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +28,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from corpus.markdown import CHUNKER_VERSION, chunk_note
-from corpus.models import Chunk, text_hash
+from corpus.models import text_hash
 from corpus.read import NoteReadError, read_note
 from corpus.scan import NoteFile, scan_notes
 from index.embed import Embedder
@@ -27,10 +38,14 @@ from index.store import (
     LOCK_NAME,
     MANIFEST_NAME,
     SCHEMA_VERSION,
+    IndexCorrupt,
     IndexError_,
     Store,
+    db_error,
+    is_corruption,
+    manifest_status,
     new_generation,
-    read_manifest,
+    remove_temp_files,
 )
 
 SyncProgress = Callable[[str, int, int], None]
@@ -50,13 +65,15 @@ def writer_lock(index_dir: Path, timeout: float = -1):
         Path(index_dir).mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise IndexError_(f"cannot create index folder {index_dir}: {e.strerror}") from e
+    if not Path(index_dir).is_dir():
+        raise IndexError_(f"cannot create index folder {index_dir}: not a folder")
     lock = FileLock(str(Path(index_dir) / LOCK_NAME))
     try:
         lock.acquire(timeout=timeout)
     except Timeout as e:
         raise IndexBusy(f"another assistant process is indexing into {index_dir}") from e
     except OSError as e:
-        raise IndexError_(f"cannot write to index folder {index_dir}: {e.strerror}") from e
+        raise IndexError_(f"cannot write to index folder {index_dir}: {e.strerror or e}") from e
     try:
         yield
     finally:
@@ -78,34 +95,110 @@ def manifest_problem(manifest: Manifest | None, embedder_model_id: str, dim: int
     return None
 
 
+def _index_names(index_dir: Path) -> list[Path]:
+    """Every file in `index_dir` this package writes (and so may delete)."""
+    out = []
+    for name in (DB_NAME, MANIFEST_NAME):
+        out += [index_dir / name, index_dir / f"{name}-wal", index_dir / f"{name}-shm"]
+    out += sorted(index_dir.glob("vectors-*.faiss"))
+    return out
+
+
 def wipe(index_dir: Path) -> None:
-    """Delete an index's files (never anything else: only names this module writes)."""
+    """Delete an index's files (never anything else: only regular files with names this package
+    writes; the lock file stays). Raises IndexError_ if they cannot be deleted."""
     index_dir = Path(index_dir)
-    for p in [index_dir / DB_NAME, index_dir / MANIFEST_NAME]:
-        for q in (p, Path(f"{p}-wal"), Path(f"{p}-shm")):
-            with contextlib.suppress(FileNotFoundError):
-                q.unlink()
-    for p in index_dir.glob("vectors-*.faiss"):
-        p.unlink()
-    for p in index_dir.glob(".*.tmp"):
-        with contextlib.suppress(OSError):
-            p.unlink() if p.is_file() else shutil.rmtree(p)
+    for p in _index_names(index_dir):
+        try:
+            if p.is_symlink() or not p.is_file():
+                if p.is_symlink():
+                    p.unlink()
+                continue
+            p.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            raise IndexError_(f"cannot delete {p} to rebuild the index: {e.strerror or e}") from e
+    remove_temp_files(index_dir)
+
+
+def foreign_entries(index_dir: Path) -> list[str]:
+    """Names in `index_dir` that an index folder never holds (user files: refuse to write)."""
+    own = {DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", MANIFEST_NAME}
+    own |= {LOCK_NAME}
+    try:
+        names = sorted(os.listdir(index_dir))
+    except OSError:
+        return []
+    return [
+        n
+        for n in names
+        if n not in own
+        and not (n.startswith("vectors-") and n.endswith(".faiss"))
+        and not (n.startswith(".") and n.endswith(".tmp"))
+    ]
+
+
+def check_writable(index_dir: Path) -> None:
+    """Create `index_dir` if needed; raise IndexError_ (one line) unless we can write in it."""
+    try:
+        Path(index_dir).mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=index_dir, prefix=".probe-", suffix=".tmp")
+    except OSError as e:
+        raise IndexError_(f"cannot write to index folder {index_dir}: {e.strerror or e}") from e
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+
+
+def stored_problem(store: Store, embedder: Embedder) -> str | None:
+    """Why the database itself was built for another configuration (None if it fits)."""
+    files, _ = store.counts()
+    if not files and not store.conn.execute("SELECT 1 FROM chunks LIMIT 1").fetchone():
+        return None  # empty: nothing to keep or to mismatch
+    schema = store.meta("schema_version")
+    if schema is not None and int(schema) != SCHEMA_VERSION:
+        return f"index database schema {schema} != {SCHEMA_VERSION}"
+    model = store.meta("model_id")
+    if model is not None and model != embedder.model_id:
+        return f"index database built with model {model}, now {embedder.model_id}"
+    dim = store.meta("dim")
+    if dim is not None and int(dim) != embedder.dim:
+        return f"stored vectors have dimension {dim}, model {embedder.dim}"
+    chunker = store.meta("chunker_version")
+    if chunker is not None and int(chunker) != CHUNKER_VERSION:
+        return f"index database chunker version {chunker} != {CHUNKER_VERSION}"
+    return None
 
 
 def open_for_write(index_dir: Path, embedder: Embedder, report: SyncReport) -> Store:
-    """Open the store, rebuilding it from scratch if it is corrupt or built differently."""
-    problem = manifest_problem(read_manifest(index_dir), embedder.model_id, embedder.dim)
-    if problem is None and (index_dir / DB_NAME).exists():
+    """Open the store, rebuilding it from scratch if it is corrupt or built differently.
+
+    Only damage (IndexCorrupt) or a foreign configuration leads to a rebuild; environmental
+    errors (locked, read-only, cannot open) are raised as IndexError_ and delete nothing.
+    """
+    manifest, manifest_err = manifest_status(index_dir)
+    problem = manifest_problem(manifest, embedder.model_id, embedder.dim)
+    if manifest_err:
+        report.repaired.append(f"{manifest_err}; rewritten from the database")
+    db_exists = (index_dir / DB_NAME).exists()
+    if not db_exists:
+        foreign = foreign_entries(index_dir)
+        if foreign:
+            raise IndexError_(
+                f"index folder {index_dir} holds files that are not part of an index "
+                f"(e.g. {foreign[0]!r}); choose an empty or new folder"
+            )
+    if problem is None and db_exists:
         try:
             store = Store.open(index_dir)
-            stored_dim = store.meta("dim")
-            if stored_dim is not None and int(stored_dim) != embedder.dim:
-                problem = f"stored vectors have dimension {stored_dim}"
-                store.close()
-            else:
-                return store
-        except IndexError_ as e:
+        except IndexCorrupt as e:
             problem = str(e)
+        else:
+            problem = stored_problem(store, embedder) or store.quick_check()
+            if problem is None:
+                return store
+            store.close()
     if problem:
         report.repaired.append(f"rebuilt index: {problem}")
     wipe(index_dir)
@@ -124,9 +217,23 @@ def sync(
     index_dir = Path(index_dir)
     notes_root = Path(notes_root).resolve()
     report = SyncReport()
+    check_writable(index_dir)
+    remove_temp_files(index_dir)  # left by a killed writer; we hold the lock, so none are live
     store = open_for_write(index_dir, embedder, report)
     try:
-        _sync(store, notes_root, embedder, report, progress)
+        try:
+            _sync(store, notes_root, embedder, report, progress)
+        except sqlite3.Error as e:
+            if not is_corruption(e):
+                raise db_error(index_dir / DB_NAME, e) from e
+            # Damage found only while writing: rebuild once from the notes.
+            store.close()
+            report.repaired.append(f"rebuilt index: database damaged ({e})")
+            wipe(index_dir)
+            store = Store.open(index_dir)
+            fresh = SyncReport(repaired=report.repaired)
+            _sync(store, notes_root, embedder, fresh, progress)
+            report = fresh
     finally:
         store.close()
     report.seconds = time.perf_counter() - t0
@@ -146,57 +253,82 @@ def _sync(
     scan = scan_notes(notes_root)
     report.skipped.extend(Skipped(path=s.path, reason=s.reason) for s in scan.skipped)
     stored = store.file_rows()
+    stored_skipped = store.skipped_rows()
     manifest = store.read_manifest()
     old_gen = store.generation
-    consistent = (
-        manifest is not None and manifest.generation == old_gen and store.faiss_file_ok()
-    )
+    faiss_problem = store.faiss_file_problem() if manifest is not None else None
+    consistent = manifest is not None and manifest.generation == old_gen and faiss_problem is None
     if stored and not consistent:
-        report.repaired.append("vector file or manifest did not match the database; rewritten")
+        if manifest is None:
+            why = "no manifest"
+        elif manifest.generation != old_gen:
+            why = "manifest generation did not match the database (interrupted update)"
+        else:
+            why = faiss_problem
+        report.repaired.append(f"{why}; vector file and manifest rewritten from the database")
 
     # 1. Decide what changed, reading only files whose size or mtime moved.
     changed: list[tuple[NoteFile, str, object]] = []  # (file, hash, NoteChunks)
     touched: list[NoteFile] = []
+    unreadable: list[tuple[NoteFile, str]] = []  # newly skipped at read time
     seen: set[str] = set()
     total = len(scan.files)
     for i, f in enumerate(scan.files, 1):
         seen.add(f.rel)
         old = stored.get(f.rel)
-        if old and old[1] == f.size and old[2] == f.mtime_ns:
+        was_skipped = f.rel in stored_skipped
+        same_stat = bool(old) and old[1] == f.size and old[2] == f.mtime_ns  # type: ignore[index]
+        if same_stat and not was_skipped:
             report.unchanged += 1
+            continue
+        if same_stat and stored_skipped[f.rel] != "permission denied":
+            # Still the same unreadable bytes (binary...): report again without re-reading.
+            report.skipped.append(Skipped(path=f.rel, reason=stored_skipped[f.rel]))
             continue
         try:
             note = read_note(f.path)
         except NoteReadError as e:
             report.skipped.append(Skipped(path=f.rel, reason=str(e)))
-            seen.discard(f.rel)
+            if e.reason == "file vanished":
+                seen.discard(f.rel)  # gone: leaves the index
+            elif not (was_skipped and old and old[1:] == (f.size, f.mtime_ns)):
+                unreadable.append((f, e.reason))
             continue
         h = text_hash(note.text)
         if old and old[0] == h:
             report.unchanged += 1
             touched.append(f)
             continue
-        chunks = chunk_note(f.rel, note.text, embedder.count_tokens, embedder.max_tokens)
+        chunks = chunk_note(f.rel, note.text, embedder.count_tokens, embedder.max_tokens - 2)
         changed.append((f, h, chunks))
         if progress:
             progress("read", i, total)
 
+    report.skipped.sort(key=lambda s: s.path)
     removed = [p for p in stored if p not in seen]
-    removed_hashes = {stored[p][0]: p for p in removed}
+    removed_hashes = {stored[p][0]: p for p in removed if p not in stored_skipped}
     renamed_from: set[str] = set()
     for f, h, _ in changed:
-        if f.rel in stored:
+        if f.rel in stored and f.rel not in stored_skipped:
             report.updated += 1
         elif h in removed_hashes and removed_hashes[h] not in renamed_from:
             report.renamed += 1
             renamed_from.add(removed_hashes[h])
         else:
             report.added += 1
-    report.removed = len(removed) - len(renamed_from)
+    report.removed = len([p for p in removed if p not in stored_skipped]) - len(renamed_from)
+
+    if consistent and not changed and not removed and not touched and not unreadable:
+        # Nothing to do: leave the database and vector file alone; refresh the manifest's time.
+        store.write_manifest(manifest.model_copy(update={"updated_at": time.time()}))  # type: ignore[union-attr]
+        report.chunks = store.counts()[1]
+        return
 
     # 2. Reuse stored vectors by chunk content hash; embed the rest in batches.
     reuse = store.vectors_by_hash(
-        c.content_hash for _, _, nc in changed for c in nc.chunks  # type: ignore[attr-defined]
+        c.content_hash
+        for _, _, nc in changed
+        for c in nc.chunks  # type: ignore[attr-defined]
     )
     to_embed: dict[str, str] = {}
     for _, _, nc in changed:
@@ -209,18 +341,22 @@ def _sync(
     index = store.vector_index() if consistent or not stored else None
     index_loaded = index is not None
     with store.transaction():
-        removed_ids: list[int] = []
-        for p in removed:
-            removed_ids += store.delete_path(p)
+        # Mark the update as started: from here the manifest no longer matches SQLite.
         for f in touched:
             store.conn.execute(
                 "UPDATE files SET size=?, mtime_ns=? WHERE path=?", (f.size, f.mtime_ns, f.rel)
             )
+        removed_ids: list[int] = []
+        for f, reason in unreadable:
+            removed_ids += store.delete_path(f.rel)
+            store.record_skipped(f.rel, f.size, f.mtime_ns, reason)
         store.set_meta(
             generation=gen,
             dim=str(embedder.dim),
             model_id=embedder.model_id,
             notes_root=str(notes_root),
+            schema_version=str(SCHEMA_VERSION),
+            chunker_version=str(CHUNKER_VERSION),
         )
     if index_loaded:
         store.update_vector_index(removed_ids, [], np.zeros((0, embedder.dim), np.float32))
@@ -249,7 +385,14 @@ def _sync(
                     else np.zeros((0, embedder.dim), np.float32)
                 )
                 ids = store.insert_file(
-                    f.rel, h, f.size, f.mtime_ns, nc.title, nc.tags, nc.chunks, vecs  # type: ignore[attr-defined]
+                    f.rel,
+                    h,
+                    f.size,
+                    f.mtime_ns,
+                    nc.title,
+                    nc.tags,
+                    nc.chunks,
+                    vecs,  # type: ignore[attr-defined]
                 )
                 added_ids += ids
                 added_vecs.extend(vecs)
@@ -277,7 +420,19 @@ def _sync(
     _embed_into(reuse, list(batch_needed), to_embed, embedder, progress, done, len(hashes))
     flush()
 
-    # 3. FAISS file for the final generation, then the manifest, last.
+    # 3. Files that left the folder go last, so a killed run never loses what is still there.
+    if removed:
+        gen = new_generation()
+        with store.transaction():
+            removed_ids = []
+            for p in removed:
+                removed_ids += store.delete_path(p)
+            store.set_meta(generation=gen)
+        if index_loaded:
+            store.update_vector_index(removed_ids, [], np.zeros((0, embedder.dim), np.float32))
+            store.adopt_generation(gen)
+
+    # 4. FAISS file for the final generation, then the manifest, last.
     store.write_vectors(gen)
     now = time.time()
     store.write_manifest(
