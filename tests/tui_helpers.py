@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import html
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -43,5 +47,43 @@ async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 10.0) 
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {getattr(predicate, '__name__', predicate)}")
+            raise AssertionError(
+                f"timed out waiting for {getattr(predicate, '__name__', predicate)}"
+            )
         await pilot.pause(0.02)
+
+
+_SVG_TEXT = re.compile(
+    r'<text[^>]*?x="([\d.]+)"[^>]*?clip-path="url\(#terminal(?:-\d+)?-line-(\d+)\)"[^>]*>([^<]*)</text>'
+)
+
+
+def screen_lines(app) -> list[str]:
+    """What the terminal shows, as lines of text (rebuilt from Textual's SVG screenshot)."""
+    svg = app.export_screenshot()
+    width, height = app.size
+    rows = [[" "] * width for _ in range(height)]
+    for x, line, raw in _SVG_TEXT.findall(svg):
+        text = html.unescape(raw).replace("\u00a0", " ")
+        col = round(float(x) / 12.2) - 1
+        row = int(line)
+        if row >= height:
+            continue
+        for i, ch in enumerate(text):
+            if 0 <= col + i < width:
+                rows[row][col + i] = ch
+    return ["".join(r).rstrip() for r in rows]
+
+
+def screen_text(app) -> str:
+    return "\n".join(screen_lines(app))
+
+
+def run_async(fn):
+    """Run an async test function with asyncio (no async pytest plugin needed)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(fn(*args, **kwargs))
+
+    return wrapper

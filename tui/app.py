@@ -8,12 +8,13 @@ from __future__ import annotations
 import subprocess
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 from textual.app import App, SuspendNotSupported
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
-from corpus import BUNDLED_NOTES
 from assistant import paths
+from corpus import BUNDLED_NOTES
 from tui.commands import NotesCommands
 from tui.editor import NoEditor, editor_command, editor_from_env
 from tui.history import QuestionHistory
@@ -36,8 +37,8 @@ class AssistantApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "notes assistant"
     COMMANDS = App.COMMANDS | {NotesCommands}
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
-    BINDINGS = [
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -70,7 +71,12 @@ class AssistantApp(App[None]):
         try:
             editor = editor_from_env()
         except NoEditor as e:
-            self.notify(f"{e}. The section is at {path}:{line}.", title="No editor", severity="warning", timeout=10)
+            self.notify(
+                f"{e}. The section is at {path}:{line}.",
+                title="No editor",
+                severity="warning",
+                timeout=10,
+            )
             return
         cmd = editor_command(editor, path, line)
         self.editor_runs.append(cmd)

@@ -18,7 +18,9 @@ GOTO = frozenset("code code-insiders codium vscodium cursor windsurf code-oss po
 # Editors that take `FILE:LINE`.
 COLON = frozenset("subl sublime_text sublime zed zeditor hx helix lapce".split())
 # JetBrains launchers take `--line LINE FILE`.
-JETBRAINS = frozenset("idea pycharm charm webstorm goland clion rider phpstorm rubymine studio".split())
+JETBRAINS = frozenset(
+    "idea pycharm charm webstorm goland clion rider phpstorm rubymine studio".split()
+)
 
 
 class NoEditor(Exception):

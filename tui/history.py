@@ -48,9 +48,7 @@ class QuestionHistory:
     def _rewrite(self) -> None:
         self.entries = self.entries[-MAX_ENTRIES:]
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(
-            "".join(json.dumps({"q": q}) + "\n" for q in self.entries), encoding="utf-8"
-        )
+        tmp.write_text("".join(json.dumps({"q": q}) + "\n" for q in self.entries), encoding="utf-8")
         tmp.replace(self.path)
 
     def clear(self) -> None:

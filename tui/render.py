@@ -53,9 +53,11 @@ def answer_markdown(answer: Answer) -> str:
     if answer.abstained or not answer.citations:
         head = "**Not in your notes.**"
         if answer.missing_terms:
-            head += " Your notes don't mention " + ", ".join(
-                f"*{md_escape(t)}*" for t in answer.missing_terms
-            ) + "."
+            head += (
+                " Your notes don't mention "
+                + ", ".join(f"*{md_escape(t)}*" for t in answer.missing_terms)
+                + "."
+            )
         parts.append(head)
         if answer.closest:
             parts.append("Closest matches:")
@@ -70,7 +72,9 @@ def answer_markdown(answer: Answer) -> str:
         lines = clean(c.quote).split("\n")
         quoted = [f"> {_md_line(ln)}" if ln.strip() else ">" for ln in lines]
         # Hard line breaks: a trailing backslash keeps every note line on its own line.
-        body = "\n".join(q + "\\" if i < len(quoted) - 1 and q != ">" else q for i, q in enumerate(quoted))
+        body = "\n".join(
+            q + "\\" if i < len(quoted) - 1 and q != ">" else q for i, q in enumerate(quoted)
+        )
         parts.append(body)
         label = f"**{md_escape(f'[{c.n}]')}** " + md_escape(
             cite_label(c.path, c.start_line, c.end_line, c.heading_path)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
@@ -76,7 +77,7 @@ class ChatScreen(Screen):
 
     AUTO_FOCUS = "#question"
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+n", "new_conversation", "New chat"),
         Binding("ctrl+y", "copy_answer", "Copy answer"),
@@ -281,9 +282,7 @@ class ChatScreen(Screen):
         self.conversation.add_answer(a, fresh_notices)
         self.turns.append(Turn(question=a.question, searched_query=a.searched_query))
         self.last_answer = a
-        self.sources.show_citations(
-            a.citations, "not in your notes" if a.abstained else ""
-        )
+        self.sources.show_citations(a.citations, "not in your notes" if a.abstained else "")
         if a.citations:
             self._preview(a.citations[0])
 
@@ -406,7 +405,9 @@ class ChatScreen(Screen):
         if self.ready:
             self.conversation.show_examples(self.examples)
         else:
-            self.conversation.show_placeholder("Getting your notes ready… you can type a question now.")
+            self.conversation.show_placeholder(
+                "Getting your notes ready… you can type a question now."
+            )
         self.question_input.focus()
         self.notify("New conversation.", timeout=2)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from typing import ClassVar
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -13,18 +16,28 @@ from textual.widgets import Static
 EXTRA = [
     ("Chat", "enter", "Ask the question (or choose the highlighted item)"),
     ("Chat", "tab / shift+tab", "Move between the input, examples and sources"),
-    ("Chat", "pageup / pagedown", "Scroll the conversation"),
-    ("Chat", "ctrl+p", "Command palette: re-index, new conversation, toggle sources, index info, clear history"),
+    (
+        "Chat",
+        "ctrl+p",
+        "Command palette: re-index, new conversation, toggle sources, index info, clear history",
+    ),
 ]
 
 
 def key_label(key: str) -> str:
     def one(k: str) -> str:
         parts = k.split("+")
-        names = {"question_mark": "?", "escape": "Esc", "enter": "Enter", "up": "↑", "down": "↓"}
+        names = {
+            "question_mark": "?",
+            "escape": "Esc",
+            "up": "↑",
+            "down": "↓",
+            "pageup": "PgUp",
+            "pagedown": "PgDn",
+        }
         return "+".join(names.get(p, p.capitalize() if len(p) > 1 else p.upper()) for p in parts)
 
-    return " / ".join(one(k.strip()) for k in key.split(","))
+    return " / ".join(one(k.strip()) for k in re.split(r"[,/]", key))
 
 
 def binding_rows() -> list[tuple[str, str, str]]:
@@ -48,6 +61,8 @@ def binding_rows() -> list[tuple[str, str, str]]:
         ("Help", HelpScreen.BINDINGS),
     ]
     for where, bindings in groups:
+        if where == "Question input":
+            rows.extend((w, key_label(k), d) for w, k, d in EXTRA)
         for b in bindings:
             if not isinstance(b, Binding) or not b.description:
                 continue
@@ -60,13 +75,11 @@ def binding_rows() -> list[tuple[str, str, str]]:
                 continue
             seen.add(key)
             rows.append((where, key_label(b.key), b.description))
-    for where, key, desc in EXTRA:
-        rows.append((where, key_label(key), desc))
     return rows
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close help"),
         Binding("f1", "close", "Close help", show=False),
         Binding("q", "close", "Close help", show=False),

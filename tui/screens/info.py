@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -25,7 +26,10 @@ def _size(n: int) -> str:
 
 
 class InfoScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape", "close", "Close"), Binding("q", "close", "Close", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("q", "close", "Close", show=False),
+    ]
 
     def __init__(self, info: IndexInfo, notes: str, state: str) -> None:
         super().__init__()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer
@@ -15,7 +17,7 @@ from tui.widgets.sources import SectionView
 class SectionScreen(ModalScreen[None]):
     """Shows one citation's section; `e` opens the note in $VISUAL/$EDITOR at the quoted line."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
         Binding("q", "close", "Close", show=False),
         Binding("e", "edit", "Open in editor"),

@@ -28,7 +28,9 @@ class ExampleQuestions(OptionList):
             self.question = question
 
     def __init__(self, questions: list[str], **kwargs) -> None:
-        super().__init__(*[Option(Text(clean(q)), id=f"ex-{i}") for i, q in enumerate(questions)], **kwargs)
+        super().__init__(
+            *[Option(Text(clean(q)), id=f"ex-{i}") for i, q in enumerate(questions)], **kwargs
+        )
         self.questions = questions
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -105,7 +107,10 @@ class Conversation(VerticalScroll):
     def add_answer(self, answer: Answer, notices: list[str] | None = None) -> AnswerView:
         view = AnswerView(answer, notices, classes="answer")
         self.mount(view)
-        self.call_after_refresh(self.scroll_end, animate=False)
+        bubbles = self.query(QuestionBubble)
+        if bubbles:
+            # Show the answer from its start (its question on top), not from its end.
+            self.call_after_refresh(self.scroll_to_widget, bubbles.last(), animate=False, top=True)
         return view
 
     def add_note(self, message: str, kind: str = "info") -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input
 
@@ -12,7 +13,7 @@ from textual.widgets import Input
 class QuestionInput(Input):
     """An Input with question history. Posts `Input.Submitted` (Enter) and `DownAtEnd`."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "history_prev", "Previous question", show=False),
         Binding("down", "history_next", "Next question", show=False),
     ]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import OptionList, Static
@@ -19,7 +20,7 @@ from tui.render import citation_label, clean, join_heading, section_text
 class CitationList(OptionList):
     """One option per citation. Enter/click selects; `e` asks to open it in the editor."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "edit", "Open in editor", show=False),
     ]
 
@@ -77,14 +78,18 @@ class SectionView(VerticalScroll):
         if section is not None:
             start, end, _, lines = section
             s, e = min(start, citation.start_line), max(end, citation.end_line)
-            if citation.end_line > len(lines):
-                changed = True
+            current = "\n".join(lines[citation.start_line - 1 : citation.end_line])
+            if citation.end_line > len(lines) or current != citation.quote:
+                changed = True  # re-checked against the file as it is now
             body = section_text(lines, s, e, citation.start_line, citation.end_line)
         else:
             changed = True
             body = Text("This note can no longer be read (moved or deleted?).", style="yellow")
         if changed:
-            title.append("\n⚠ changed since indexed: the file now differs from the quote", style="bold yellow")
+            title.append(
+                "\n⚠ changed since indexed: the file now differs from the quote",
+                style="bold yellow",
+            )
         self.query_one("#section-title", Static).update(title)
         self.query_one("#section-body", Static).update(body)
         self.scroll_home(animate=False)

@@ -1,0 +1,611 @@
+"""Pilot tests of the chat app over a real index built in a temp dir (fake embedder)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("textual")
+
+from textual.widgets import Input
+from textual.widgets._markdown import MarkdownBlock
+from tui_helpers import make_engine, make_notes, run_async, screen_text, wait_for
+
+from tui.app import AssistantApp
+from tui.editor import NoEditor, editor_command, editor_from_env
+from tui.render import section_text
+from tui.screens.help import HelpScreen, binding_rows
+from tui.screens.info import InfoScreen
+from tui.screens.section import SectionScreen
+from tui.widgets.conversation import AnswerView, ExampleQuestions, QuestionBubble
+from tui.widgets.sources import CitationList, SourcesPanel
+
+SIZE = (100, 30)
+LB_QUESTION = "What load balancers does ECS support?"
+LB_CITE = "[1] aws-containers.md:28-30 › Intro › Load balancer integration"
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def engine(tmp_path, home):
+    return make_engine(tmp_path)
+
+
+def new_app(engine, **kw) -> AssistantApp:
+    return AssistantApp(engine, notes_label=kw.pop("notes_label", "notes"), **kw)
+
+
+async def ready(pilot) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: app.chat_screen.ready)
+    await pilot.pause()
+
+
+async def ask(pilot, question: str) -> None:
+    chat = pilot.app.chat_screen
+    before = chat.last_answer
+    chat.question_input.focus()
+    chat.question_input.value = question  # typing char by char is slow; one test types
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: chat.last_answer is not None and chat.last_answer is not before)
+    await pilot.pause()
+
+
+# ---------------------------------------------------------------------- chat
+
+
+@run_async
+async def test_answer_shows_quote_citation_and_sources(engine):
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert isinstance(app.focused, Input)  # input is ready at once
+        await pilot.press(*"ECS load balancers?", "enter")
+        await wait_for(pilot, lambda: app.chat_screen.query(AnswerView))
+        await app.chat_screen.run_action("new_conversation")
+        await ask(pilot, LB_QUESTION)
+        text = screen_text(app)
+        assert f"You  {LB_QUESTION}" in text
+        assert "- ALB - Preferred" in text
+        assert "- ELB - Supported by not recommended, Fargate not supported" in text
+        assert LB_CITE in text  # in the answer and in the sources panel
+        cites = app.chat_screen.query_one(CitationList)
+        assert [c.n for c in cites.citations] == [1]
+        assert cites.option_count == 1
+        assert app.chat_screen.thinking.display is False
+
+
+@run_async
+async def test_status_line_shows_folder_counts_model_and_freshness(engine):
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        first = screen_text(app).splitlines()[0]
+        assert "index fresh" in first
+        assert "notes" in first
+        assert "2 files, 11 chunks" in first
+        assert "fake-hash-embedder" in first
+
+
+@run_async
+async def test_example_questions_are_keyboard_selectable(engine):
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        examples = app.chat_screen.query_one(ExampleQuestions)
+        assert examples.questions and all("Intro" in q or "?" in q for q in examples.questions)
+        await pilot.press("down")  # from the empty input into the examples
+        assert app.focused is examples
+        await pilot.press("down", "enter")
+        chat = app.chat_screen
+        await wait_for(pilot, lambda: chat.last_answer is not None)
+        assert chat.query_one(QuestionBubble).question == examples.questions[1]
+        assert not chat.query(ExampleQuestions)  # examples leave once the chat starts
+        assert isinstance(app.focused, Input)
+
+
+@run_async
+async def test_abstention_says_not_in_notes_with_closest(engine):
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await ask(pilot, "How do I bake sourdough bread?")
+        text = screen_text(app)
+        assert "Not in your notes." in text
+        assert "sourdough" in text
+        assert "Closest matches:" in text
+        assert "aws-containers.md:" in text
+        assert app.chat_screen.query_one(CitationList).citations == []
+        assert "not in your notes" in text.split("Sources", 1)[1]
+
+
+@run_async
+async def test_long_answers_wrap_at_80x24(engine):
+    app = new_app(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await ask(pilot, "What does ECS service autoscaling use?")
+        conv = app.chat_screen.conversation
+        assert conv.max_scroll_x == 0
+        assert all(len(line) <= 80 for line in screen_text(app).splitlines())
+        conv.scroll_end(animate=False)
+        await pilot.pause()
+        assert "[1] aws-containers.md:" in screen_text(app)
+
+
+# ---------------------------------------------------------------------- sources
+
+
+@run_async
+async def test_selecting_a_citation_shows_the_section_with_line_numbers(engine):
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await ask(pilot, LB_QUESTION)
+        await pilot.press("tab")
+        assert isinstance(app.focused, CitationList)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SectionScreen))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "27 #### Load balancer integration" in text  # context line, not highlighted
+        assert "▌28 - ALB - Preferred" in text  # quoted lines carry the marker
+        assert "▌30 - ELB" in text
+        assert "changed since indexed" not in text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.chat_screen)
+
+
+@run_async
+async def test_section_is_marked_when_note_changed_since_indexed(engine, tmp_path):
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await ask(pilot, LB_QUESTION)
+        note = tmp_path / "notes" / "aws-containers.md"
+        note.write_text("# New first line\n" + note.read_text(encoding="utf-8"), encoding="utf-8")
+        app.chat_screen.sources.post_message(
+            SourcesPanel.Selected(app.chat_screen.last_answer.citations[0])
+        )
+        await wait_for(pilot, lambda: isinstance(app.screen, SectionScreen))
+        await pilot.pause()
+        assert "changed since indexed" in screen_text(app)
+
+
+@run_async
+async def test_sources_panel_toggles(engine):
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        panel = app.chat_screen.sources
+        assert panel.display
+        await pilot.press("ctrl+t")
+        assert not panel.display
+        await pilot.press("ctrl+t")
+        assert panel.display
+
+
+def test_section_text_highlights_quoted_lines():
+    lines = ["# H", "a [bold]b[/bold]", "c \x1b[31md", "e"]
+    text = section_text(lines, 1, 4, 2, 3)
+    assert text.plain.splitlines() == [" 1 # H", "▌2 a [bold]b[/bold]", "▌3 c d", " 4 e"]
+    highlighted = {text.plain[s.start : s.end] for s in text.spans if "grey23" in str(s.style)}
+    assert highlighted == {"a [bold]b[/bold]", "c d"}
+
+
+# ---------------------------------------------------------------------- follow-ups
+
+
+@run_async
+async def test_follow_up_uses_context_and_shows_searched_query(engine):
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        chat = app.chat_screen
+        await ask(pilot, LB_QUESTION)
+        await ask(pilot, "and for Fargate?")
+        follow = chat.last_answer
+        assert follow.question == "and for Fargate?"
+        assert follow.searched_query != follow.question
+        assert "load" in follow.searched_query and "fargate" in follow.searched_query
+        assert [t.question for t in chat.turns] == [LB_QUESTION, "and for Fargate?"]
+        assert f"searched for: {follow.searched_query}" in screen_text(app)
+        assert any("Fargate" in " ".join(c.heading_path) for c in follow.citations)
+
+
+@run_async
+async def test_new_conversation_forgets_context(engine):
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        chat = app.chat_screen
+        await ask(pilot, LB_QUESTION)
+        await pilot.press("ctrl+n")
+        assert chat.turns == [] and chat.last_answer is None
+        assert not chat.query(QuestionBubble)
+        assert chat.query(ExampleQuestions)
+        assert chat.query_one(CitationList).citations == []
+        await ask(pilot, "and for Fargate?")
+        assert chat.last_answer.searched_query == "and for Fargate?"
+
+
+# ---------------------------------------------------------------------- keyboard
+
+
+@run_async
+async def test_history_recall_persists_across_sessions(engine, home):
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await ask(pilot, LB_QUESTION)
+        await ask(pilot, "and for Fargate?")
+    lines = (home / "history.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(x)["q"] for x in lines] == [LB_QUESTION, "and for Fargate?"]
+
+    app2 = new_app(engine)
+    async with app2.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        box = app2.chat_screen.question_input
+        box.value = "draft"
+        await pilot.press("up")
+        assert box.value == "and for Fargate?"
+        await pilot.press("up")
+        assert box.value == LB_QUESTION
+        await pilot.press("up")
+        assert box.value == LB_QUESTION
+        await pilot.press("down")
+        assert box.value == "and for Fargate?"
+        await pilot.press("down")
+        assert box.value == "draft"
+
+
+@run_async
+async def test_copy_last_answer_with_citations(engine):
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+y")  # nothing yet: a warning, no crash
+        await ask(pilot, LB_QUESTION)
+        await pilot.press("ctrl+y")
+        assert "> - ALB - Preferred" in app.clipboard
+        assert "[1] aws-containers.md:28-30 › Intro › Load balancer integration" in app.clipboard
+        assert app.clipboard.startswith(f"Q: {LB_QUESTION}")
+
+
+@run_async
+async def test_help_screen_lists_every_binding(engine):
+    app = new_app(engine)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")  # input focused: "?" is text, not help
+        assert app.chat_screen.question_input.value == "?"
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        text = screen_text(app)
+        for _, key, desc in binding_rows():
+            assert desc[:30] in text
+            assert key.split(" / ")[0] in text
+        for needle in (
+            "Ctrl+N",
+            "Ctrl+Y",
+            "Ctrl+O",
+            "Ctrl+T",
+            "Ctrl+R",
+            "F1",
+            "Ctrl+Q",
+            "Ctrl+P",
+            "Esc",
+            "↑",
+            "↓",
+            "Enter",
+        ):
+            assert needle in text, needle
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.chat_screen)
+        # "?" opens help when the input is not focused
+        app.chat_screen.question_input.value = ""
+        await pilot.press("tab")
+        assert not isinstance(app.focused, Input)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+
+
+@run_async
+async def test_command_palette_commands(engine, home):
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await ask(pilot, LB_QUESTION)
+        assert app.history.entries
+
+        async def run_command(name: str) -> None:
+            from textual.command import CommandPalette
+
+            await pilot.press("ctrl+p")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+            app.screen.query_one(Input).value = name
+            await wait_for(
+                pilot,
+                lambda: (
+                    app.screen.query("CommandList Option")
+                    or app.screen.query_one("CommandList").option_count > 0
+                ),
+            )
+            await pilot.press("enter")
+            await pilot.pause()
+
+        await run_command("clear question history")
+        await wait_for(pilot, lambda: not app.history.entries)
+        assert not (home / "history.jsonl").exists()
+
+        await run_command("toggle sources panel")
+        await wait_for(pilot, lambda: not app.chat_screen.sources.display)
+
+        await run_command("show index info")
+        await wait_for(pilot, lambda: isinstance(app.screen, InfoScreen))
+        await pilot.pause()
+        assert "Chunks" in screen_text(app) and "11" in screen_text(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.chat_screen)
+
+        await run_command("new conversation")
+        await wait_for(pilot, lambda: app.chat_screen.last_answer is None)
+
+        refreshes = []
+        real_refresh = engine.refresh
+        engine.refresh = lambda *a, **kw: refreshes.append(1) or real_refresh(*a, **kw)
+        await run_command("re-index notes")
+        await wait_for(pilot, lambda: refreshes)
+        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: not app.chat_screen.indexing)
+        assert "index fresh" in screen_text(app).splitlines()[0]
+
+
+# ---------------------------------------------------------------------- safety
+
+
+@run_async
+async def test_markup_in_notes_renders_literally(tmp_path, home):
+    notes = make_notes(tmp_path)
+    odd = tmp_path / "[bold]odd"
+    notes.rename(odd)
+    engine = make_engine(tmp_path, odd)
+    app = AssistantApp(engine)  # default label: the folder path, shown literally
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        assert "[bold]odd" in screen_text(app).splitlines()[0]
+        await ask(pilot, "markup trap bold link click")
+        text = screen_text(app)
+        for literal in (
+            "[bold]x[/bold]",
+            "[link=https://x]y[/link]",
+            "[@click=app.quit]z[/]",
+            "[docs](https://example.com/evil)",
+            "*stars*",
+            "An ANSI escape red must not colour",
+        ):
+            assert literal in text, literal
+        assert "\x1b" not in text
+        view = app.chat_screen.query(AnswerView).last()
+        for block in view.query(MarkdownBlock):
+            for span in block._content.spans:
+                assert "@click" not in str(span.style)  # no link or action was formed
+        # Clicking the would-be action does nothing.
+        row = next(i for i, line in enumerate(text.splitlines()) if "[@click=app.quit]" in line)
+        col = text.splitlines()[row].index("[@click=app.quit]") + 3
+        await pilot.click(offset=(col, row))
+        await pilot.pause()
+        assert app.is_running
+        # The section view and the sources list are literal too.
+        app.chat_screen.sources.post_message(
+            SourcesPanel.Selected(app.chat_screen.last_answer.citations[0])
+        )
+        await wait_for(pilot, lambda: isinstance(app.screen, SectionScreen))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "[@click=app.quit]z[/]" in text and "[link=https://x]y[/link]" in text
+        assert "\x1b" not in text
+
+
+# ---------------------------------------------------------------------- workers
+
+
+@run_async
+async def test_escape_cancels_a_question_in_flight(engine):
+    gate = threading.Event()
+    real_ask = engine.ask
+
+    def slow_ask(*a, **kw):
+        gate.wait(10)
+        return real_ask(*a, **kw)
+
+    engine.ask = slow_ask
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        chat = app.chat_screen
+        chat.question_input.value = LB_QUESTION
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: chat.thinking.display)
+        assert "Searching your notes" in screen_text(app)
+        await pilot.press("escape")
+        assert not chat.thinking.display
+        assert "Cancelled." in screen_text(app)
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.1)
+        assert not chat.query(AnswerView)  # the late result was discarded
+        assert chat.last_answer is None and chat.turns == []
+        engine.ask = real_ask
+        await ask(pilot, LB_QUESTION)  # and the next question works
+        assert chat.last_answer is not None
+
+
+@run_async
+async def test_question_typed_before_the_index_is_ready_is_answered(engine):
+    gate = threading.Event()
+    real_ready = engine.ensure_ready
+
+    def slow_ready(*a, **kw):
+        gate.wait(10)
+        return real_ready(*a, **kw)
+
+    engine.ensure_ready = slow_ready
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        chat = app.chat_screen
+        assert not chat.ready
+        assert isinstance(app.focused, Input)
+        chat.question_input.value = LB_QUESTION
+        await pilot.press("enter")
+        await pilot.pause()
+        assert chat.pending is not None
+        assert "Waiting for the index" in screen_text(app)
+        gate.set()
+        await wait_for(pilot, lambda: chat.last_answer is not None)
+        assert chat.last_answer.citations[0].start_line == 28
+
+
+# ---------------------------------------------------------------------- editor
+
+
+def fake_editor(directory: Path, name: str = "vim") -> tuple[Path, Path]:
+    """A script named like a real editor that records its arguments, one per line."""
+    directory.mkdir(parents=True, exist_ok=True)
+    record = directory / "argv.txt"
+    script = directory / name
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import sys\n"
+        f"open({str(record)!r}, 'w').write('\\n'.join(sys.argv[1:]))\n",
+        encoding="utf-8",
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return script, record
+
+
+@run_async
+async def test_editor_round_trip(engine, tmp_path, monkeypatch):
+    script, record = fake_editor(tmp_path / "bin")
+    monkeypatch.setenv("EDITOR", f"'{script}' -n")  # editor with its own argument
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await ask(pilot, LB_QUESTION)
+        note = str(tmp_path / "notes" / "aws-containers.md")
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, record.exists)
+        assert record.read_text().splitlines() == ["-n", "+28", note]
+        assert app.editor_runs[-1] == [str(script), "-n", "+28", note]
+        assert app.is_running and app.screen is app.chat_screen
+        # From the section view too, and $VISUAL wins over $EDITOR.
+        code, record2 = fake_editor(tmp_path / "bin2", "code")
+        monkeypatch.setenv("VISUAL", f"{code} --wait")
+        await pilot.press("tab", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SectionScreen))
+        await pilot.press("e")
+        await wait_for(pilot, record2.exists)
+        assert record2.read_text().splitlines() == ["--wait", "--goto", f"{note}:28"]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.chat_screen)
+
+
+@run_async
+async def test_editor_that_changes_the_note_marks_index_stale(engine, tmp_path, monkeypatch):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    script = bindir / "nano"
+    script.write_text(
+        f"#!{sys.executable}\nimport sys\nopen(sys.argv[-1], 'a').write('\\n- edited\\n')\n",
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(script))
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await ask(pilot, LB_QUESTION)
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: "index stale" in screen_text(app).splitlines()[0])
+        await ask(pilot, "edited")  # the next question refreshes the index first
+        assert "index fresh" in screen_text(app).splitlines()[0]
+
+
+@run_async
+async def test_no_editor_set_gives_a_clear_message(engine):
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await ask(pilot, LB_QUESTION)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert app.editor_runs == []
+        messages = [n.message for n in app._notifications]
+        assert any("no editor set" in m and "aws-containers.md:28" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ("vi", ["vi", "+7", "/n/a.md"]),
+        ("nvim", ["nvim", "+7", "/n/a.md"]),
+        ("/usr/bin/nano -w", ["/usr/bin/nano", "-w", "+7", "/n/a.md"]),
+        ("emacsclient -t", ["emacsclient", "-t", "+7", "/n/a.md"]),
+        ("micro", ["micro", "+7", "/n/a.md"]),
+        ("kak", ["kak", "+7", "/n/a.md"]),
+        ("code --wait", ["code", "--wait", "--goto", "/n/a.md:7"]),
+        ("cursor -w", ["cursor", "-w", "--goto", "/n/a.md:7"]),
+        ("codium", ["codium", "--goto", "/n/a.md:7"]),
+        ("subl -w", ["subl", "-w", "/n/a.md:7"]),
+        ("hx", ["hx", "/n/a.md:7"]),
+        ("'/opt/My Editor/ed it' --x", ["/opt/My Editor/ed it", "--x", "/n/a.md"]),
+    ],
+)
+def test_editor_command_line_syntax(env, expected):
+    assert editor_command(editor_from_env({"EDITOR": env}), "/n/a.md", 7) == expected
+
+
+def test_editor_from_env_prefers_visual_and_reports_missing():
+    assert editor_from_env({"VISUAL": "nano", "EDITOR": "vi"}) == ["nano"]
+    assert editor_from_env({"VISUAL": " ", "EDITOR": "vi"}) == ["vi"]
+    with pytest.raises(NoEditor):
+        editor_from_env({})
+
+
+# ---------------------------------------------------------------------- launch
+
+
+def test_cli_help_does_not_import_textual():
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from assistant.cli import cli\n"
+        "r = CliRunner().invoke(cli, ['--help'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "print(sorted(m for m in ('textual', 'tui.app', 'torch') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    )
+    assert out.stdout.strip() == "[]"
