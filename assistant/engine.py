@@ -251,6 +251,9 @@ class Engine:
         try:
             store = self.store()
             store.vector_index()
+            manifest = read_manifest(self.index_dir)
+            if manifest is not None and manifest.dim != store.dim():
+                return f"index dimension {manifest.dim} != stored vectors' {store.dim()}"
             return store.vector_problem
         except Exception as e:  # damaged vectors in SQLite, unreadable database
             return f"index unreadable: {e}"
@@ -498,7 +501,7 @@ def _check_store(store: Store, manifest_generation: str, dim: int) -> list[str]:
         )
     integrity = store.quick_check()
     if integrity:
-        problems.append(integrity)
+        return [*problems, integrity]
     db_ids = {r[0] for r in store.conn.execute("SELECT id FROM chunks")}
     path = store.faiss_path(gen) if gen else None
     if path is None or not path.exists():
@@ -519,23 +522,7 @@ def _check_store(store: Store, manifest_generation: str, dim: int) -> list[str]:
                 problems.append(f"{index.ntotal - len(ids)} duplicated vectors")
             if index.d != dim:
                 problems.append(f"vector file dimension {index.d} != manifest dimension {dim}")
-    bad_vecs = store.conn.execute(
-        "SELECT count(*) FROM chunks WHERE length(vec) != ?", (dim * 4,)
-    ).fetchone()[0]
-    if bad_vecs:
-        problems.append(f"{bad_vecs} stored vectors do not have dimension {dim}")
-    orphans = store.conn.execute(
-        "SELECT count(*) FROM chunks WHERE path NOT IN "
-        "(SELECT path FROM files WHERE skip_reason IS NULL)"
-    ).fetchone()[0]
-    if orphans:
-        problems.append(f"{orphans} chunks belong to no indexed file")
-    dupes = store.conn.execute(
-        "SELECT count(*) FROM (SELECT path, start_line, end_line, text, count(*) c "
-        "FROM chunks GROUP BY path, start_line, end_line, text HAVING c > 1)"
-    ).fetchone()[0]
-    if dupes:
-        problems.append(f"{dupes} duplicated chunks")
+    problems += store.structure_problems(dim)[0]
     return problems
 
 

@@ -163,18 +163,67 @@ class Store:
         return cls(index_dir, conn)
 
     def quick_check(self) -> str | None:
-        """None if SQLite's quick_check and the FTS tables are sound, else the first problem."""
+        """None if SQLite's own quick_check passes, else the first problem (damage: rebuild)."""
         try:
             res = self.conn.execute("PRAGMA quick_check").fetchone()[0]
-            if res != "ok":
-                return f"database integrity: {res}"
-            # The FTS5 integrity check writes nothing, but is a write statement: roll it back.
-            for fts in ("chunks_fts", "chunks_raw"):
-                with self.read_snapshot(write=True, rollback=True):
-                    self.conn.execute(f"INSERT INTO {fts}({fts}) VALUES('integrity-check')")
         except sqlite3.Error as e:
             return f"database integrity: {e}"
+        return None if res == "ok" else f"database integrity: {res}"
+
+    def structure_problems(self, dim: int) -> tuple[list[str], set[str]]:
+        """Inconsistencies between the tables (which our transactions never leave, but a damaged
+        or hand-edited file can): (messages, paths whose records are affected)."""
+        problems: list[str] = []
+        paths: set[str] = set()
+        checks = [
+            (
+                "duplicated chunks",
+                "SELECT DISTINCT path FROM (SELECT path, start_line, end_line, text, count(*) c "
+                "FROM chunks GROUP BY path, start_line, end_line, text HAVING c > 1)",
+            ),
+            (
+                "chunks that belong to no indexed file",
+                "SELECT DISTINCT path FROM chunks WHERE path NOT IN "
+                "(SELECT path FROM files WHERE skip_reason IS NULL)",
+            ),
+            (
+                f"stored vectors without dimension {dim}",
+                f"SELECT DISTINCT path FROM chunks WHERE length(vec) != {int(dim) * 4}",
+            ),
+        ]
+        for what, sql in checks:
+            found = {r[0] for r in self.conn.execute(sql)}
+            if found:
+                problems.append(f"{what} (in {len(found)} files)")
+                paths |= found
+        fts = self.fts_problem()
+        if fts:
+            problems.append(fts)
+        return problems, paths
+
+    def fts_problem(self) -> str | None:
+        """None if both full-text indexes agree with the chunks table."""
+        try:
+            # The FTS5 integrity check writes nothing, but is a write statement: roll it back.
+            for fts in ("chunks_fts", "chunks_raw"):
+                with self.read_snapshot(rollback=True):
+                    self.conn.execute(
+                        f"INSERT INTO {fts}({fts}, rank) VALUES('integrity-check', 1)"
+                    )
+        except sqlite3.Error as e:
+            return f"full-text index out of step with the chunks ({e})"
         return None
+
+    def repair_structure(self, paths: set[str]) -> None:
+        """Forget the records of `paths` (they are re-read from the notes) and rebuild the
+        full-text indexes from the chunks table."""
+        with self.transaction():
+            for p in paths:
+                self.conn.execute("DELETE FROM chunks WHERE path=?", (p,))
+                self.conn.execute("DELETE FROM files WHERE path=?", (p,))
+            for fts in ("chunks_fts", "chunks_raw"):
+                self.conn.execute(f"INSERT INTO {fts}({fts}) VALUES('rebuild')")
+            self.set_meta(generation=new_generation())
 
     @contextlib.contextmanager
     def read_snapshot(self, write: bool = False, rollback: bool = False) -> Iterator[None]:
@@ -371,12 +420,19 @@ class Store:
         except Exception as e:  # truncated or garbage file
             reason = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
             return None, f"vector file {path.name} is unreadable ({reason})"
-        n_chunks = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        if index.ntotal != n_chunks:
-            return None, f"vector file holds {index.ntotal} vectors for {n_chunks} chunks"
+        db_ids = self._chunk_ids()
+        if index.ntotal != len(db_ids):
+            return None, f"vector file holds {index.ntotal} vectors for {len(db_ids)} chunks"
+        if not np.array_equal(np.sort(faiss_ids(index)), db_ids):
+            return None, "vector file ids do not match the database's chunk ids"
         if index.d != self.dim():
             return None, f"vector file has dimension {index.d}, index {self.dim()}"
         return index, None
+
+    def _chunk_ids(self) -> np.ndarray:
+        """Every chunk id, sorted."""
+        rows = self.conn.execute("SELECT id FROM chunks ORDER BY id")
+        return np.fromiter((r[0] for r in rows), np.int64)
 
     def faiss_file_problem(self) -> str | None:
         """Why the FAISS file of the current generation cannot be served (None if it can)."""
@@ -545,10 +601,7 @@ class Store:
             if self.generation != generation:
                 raise IndexError_("internal error: writing vectors for a stale generation")
             index = self.vector_index()
-            db_ids = np.fromiter(
-                (r[0] for r in self.conn.execute("SELECT id FROM chunks ORDER BY id")), np.int64
-            )
-            if not np.array_equal(np.sort(faiss_ids(index)), db_ids):
+            if not np.array_equal(np.sort(faiss_ids(index)), self._chunk_ids()):
                 index = self._index_from_sqlite()
                 self._faiss_index, self._faiss_generation = index, generation
         final = self.faiss_path(generation)

@@ -197,6 +197,12 @@ def open_for_write(index_dir: Path, embedder: Embedder, report: SyncReport) -> S
         else:
             problem = stored_problem(store, embedder) or store.quick_check()
             if problem is None:
+                damaged, paths = store.structure_problems(embedder.dim)
+                if damaged:
+                    store.repair_structure(paths)
+                    report.repaired.append(
+                        f"{'; '.join(damaged)}: those records dropped and re-read from the notes"
+                    )
                 return store
             store.close()
     if problem:

@@ -1,0 +1,299 @@
+"""`assistant index --check`, repair by a plain `assistant index`, and corrupt or foreign indexes
+(issue 5 §2 and §4), through the real CLI code (click's runner in-process, the fast fake
+embedder injected), plus a few real subprocess runs of the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from helpers_robust import run_fake_cli, write
+
+import assistant.engine as engine_mod
+from assistant.cli import cli
+from index.embed import FakeEmbedder
+from index.store import read_manifest
+
+
+@pytest.fixture(autouse=True)
+def fake_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Engine the CLI builds gets the deterministic fake embedder."""
+    init = engine_mod.Engine.__init__
+
+    def patched(self, settings, embedder=None):
+        init(self, settings, embedder or FakeEmbedder())
+
+    monkeypatch.setattr(engine_mod.Engine, "__init__", patched)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    d = tmp_path / "notes"
+    write(d / "a.md", "# Alpha\nalpha one about clusters\n\n## Beta\nbeta two about tasks\n")
+    write(d / "sub" / "b.md", "# Gamma\ngamma three about services\n")
+    write(d / "c.txt", "plain text note about delta and registries\n")
+    return d
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def build(folder: Path, idx: Path) -> None:
+    r = invoke("index", "--notes", str(folder), "--index", str(idx))
+    assert r.exit_code == 0, r.output + r.stderr
+    assert invoke("index", "--check", "--notes", str(folder), "--index", str(idx)).exit_code == 0
+
+
+def check(folder: Path, idx: Path):
+    return invoke("index", "--check", "--notes", str(folder), "--index", str(idx))
+
+
+def gen(idx: Path) -> str:
+    m = read_manifest(idx)
+    assert m is not None
+    return m.generation
+
+
+# ---------------------------------------------------------------- damage to inflict
+def orphan_vector(folder: Path, idx: Path) -> None:
+    path = idx / f"vectors-{gen(idx)}.faiss"
+    index = faiss.read_index(str(path))
+    index.add_with_ids(np.ones((1, index.d), np.float32), np.array([987654], np.int64))
+    faiss.write_index(index, str(path))
+
+
+def lost_vector(folder: Path, idx: Path) -> None:
+    path = idx / f"vectors-{gen(idx)}.faiss"
+    index = faiss.read_index(str(path))
+    first = int(faiss.vector_to_array(index.id_map)[0])
+    index.remove_ids(np.array([first], np.int64))
+    index.add_with_ids(np.ones((1, index.d), np.float32), np.array([987655], np.int64))
+    faiss.write_index(index, str(path))
+
+
+def missing_faiss(folder: Path, idx: Path) -> None:
+    (idx / f"vectors-{gen(idx)}.faiss").unlink()
+
+
+def truncated_faiss(folder: Path, idx: Path) -> None:
+    path = idx / f"vectors-{gen(idx)}.faiss"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def generation_mismatch(folder: Path, idx: Path) -> None:
+    con = sqlite3.connect(idx / "index.sqlite")
+    con.execute("UPDATE meta SET value='0123456789abcdef' WHERE key='generation'")
+    con.commit()
+    con.close()
+
+
+def garbage_sqlite(folder: Path, idx: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        p = idx / f"index.sqlite{suffix}"
+        if p.exists():
+            p.unlink()
+    (idx / "index.sqlite").write_bytes(np.random.default_rng(1).bytes(64 * 1024))
+
+
+def duplicated_chunk(folder: Path, idx: Path) -> None:
+    con = sqlite3.connect(idx / "index.sqlite")
+    con.execute(
+        "INSERT INTO chunks(path, ord, heading_path, heading, start_line, end_line, text, "
+        "context, meta, content_hash, vec) SELECT path, ord + 100, heading_path, heading, "
+        "start_line, end_line, text, context, meta, content_hash, vec FROM chunks LIMIT 1"
+    )
+    con.commit()
+    con.close()
+
+
+def invalid_manifest(folder: Path, idx: Path) -> None:
+    (idx / "manifest.json").write_text('{"schema_version": 1, "model_id": ')
+
+
+def note_changed(folder: Path, idx: Path) -> None:
+    write(folder / "a.md", "# Alpha\nalpha one, edited\n")
+
+
+def note_added(folder: Path, idx: Path) -> None:
+    write(folder / "new.md", "# New\nnew note\n")
+
+
+def note_deleted(folder: Path, idx: Path) -> None:
+    (folder / "c.txt").unlink()
+
+
+def _manifest_field(field: str, value):
+    def damage(folder: Path, idx: Path) -> None:
+        data = json.loads((idx / "manifest.json").read_text())
+        data[field] = value
+        (idx / "manifest.json").write_text(json.dumps(data))
+
+    damage.__name__ = f"foreign_{field}"
+    return damage
+
+
+CASES = [
+    (orphan_vector, "1 orphan vectors"),
+    (lost_vector, "chunks without a vector"),
+    (missing_faiss, "vector file missing"),
+    (truncated_faiss, "unreadable"),
+    (generation_mismatch, "generation mismatch"),
+    (garbage_sqlite, "damaged"),
+    (duplicated_chunk, "duplicated chunks"),
+    (invalid_manifest, "not valid JSON"),
+    (note_changed, "note changed since indexed: a.md"),
+    (note_added, "note not indexed: new.md"),
+    (note_deleted, "indexed file no longer in notes: c.txt"),
+    (_manifest_field("model_id", "other-model@123"), "model other-model@123"),
+    (_manifest_field("dim", 384), "dimension"),
+    (_manifest_field("chunker_version", 999), "chunker version 999"),
+    (_manifest_field("schema_version", 99), "schema 99"),
+]
+
+
+@pytest.mark.parametrize("damage, expected", CASES, ids=[c[0].__name__ for c in CASES])
+def test_check_reports_then_index_repairs(
+    folder: Path, tmp_path: Path, damage, expected: str
+) -> None:
+    idx = tmp_path / "idx"
+    build(folder, idx)
+    damage(folder, idx)
+    r = check(folder, idx)
+    assert r.exit_code == 3, r.output
+    assert expected in r.output, r.output
+    assert "Run `assistant index` to repair." in r.stderr
+    assert "Traceback" not in r.output + r.stderr
+    js = invoke("index", "--check", "--json", "--notes", str(folder), "--index", str(idx))
+    assert js.exit_code == 3 and json.loads(js.stdout)["ok"] is False
+
+    fixed = invoke("index", "--notes", str(folder), "--index", str(idx))
+    assert fixed.exit_code == 0, fixed.output + fixed.stderr
+    if not damage.__name__.startswith("note_"):
+        assert "repaired" in fixed.stderr, fixed.stderr
+    after = check(folder, idx)
+    assert after.exit_code == 0, after.output
+    assert "Index OK" in after.output
+
+
+# ---------------------------------------------------------------- ask repairs on its own
+ASK_CASES = [
+    (truncated_faiss, "unreadable"),
+    (missing_faiss, "missing"),
+    (garbage_sqlite, "damaged"),
+    (invalid_manifest, "not valid JSON"),
+    (generation_mismatch, "interrupted"),
+    (_manifest_field("model_id", "other-model@123"), "other-model@123"),
+    (_manifest_field("dim", 384), "dimension"),
+    (_manifest_field("chunker_version", 999), "chunker"),
+    (_manifest_field("schema_version", 99), "schema"),
+]
+
+
+@pytest.mark.parametrize("damage, expected", ASK_CASES, ids=[c[0].__name__ for c in ASK_CASES])
+def test_ask_rebuilds_a_damaged_or_foreign_index(
+    folder: Path, tmp_path: Path, damage, expected: str
+) -> None:
+    idx = tmp_path / "idx"
+    build(folder, idx)
+    damage(folder, idx)
+    r = invoke("ask", "what about gamma services?", "--notes", str(folder), "--index", str(idx))
+    assert r.exit_code in (0, 1), r.output + r.stderr
+    assert "Traceback" not in r.output + r.stderr
+    assert "index repaired" in r.stderr and expected in r.stderr, r.stderr
+    assert "b.md" in r.stdout
+    assert check(folder, idx).exit_code == 0
+
+
+def test_ask_on_truncated_faiss_uses_sqlite_vectors_meanwhile(folder: Path, tmp_path: Path) -> None:
+    """A reader that finds the FAISS file bad rebuilds the vectors in memory from SQLite."""
+    from index.store import Store
+
+    idx = tmp_path / "idx"
+    build(folder, idx)
+    truncated_faiss(folder, idx)
+    store = Store.open(idx, create=False)
+    index = store.vector_index()
+    assert index.ntotal == store.counts()[1] == 4
+    assert "unreadable" in (store.vector_problem or "")
+    store.close()
+
+
+# ---------------------------------------------------------------- unwritable index folders
+def test_index_under_a_regular_file_is_a_clear_error(folder: Path) -> None:
+    for cmd in (["index"], ["ask", "alpha?"]):
+        r = invoke(*cmd, "--notes", str(folder), "--index", "/etc/passwd/x")
+        assert r.exit_code == 3, r.output
+        assert r.stderr.startswith("assistant: error: cannot create index folder /etc/passwd/x")
+        assert len(r.stderr.strip().splitlines()) == 1
+        assert "Traceback" not in r.output
+
+
+def test_permission_denied_index_folder_is_a_clear_error(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.sync as sync_mod
+
+    idx = tmp_path / "idx"
+    build(folder, idx)
+    write(folder / "new.md", "# New\nnew note\n")  # stale, so ask must write
+
+    def denied(*a, **kw):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(sync_mod.tempfile, "mkstemp", denied)
+    for cmd in (["index"], ["ask", "alpha?"]):
+        r = invoke(*cmd, "--notes", str(folder), "--index", str(idx))
+        assert r.exit_code == 3, r.output
+        assert r.stderr.strip() == (
+            f"assistant: error: cannot write to index folder {idx}: Permission denied"
+        )
+    # Nothing was deleted: the old index is intact.
+    assert (idx / "index.sqlite").exists() and read_manifest(idx) is not None
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere; covered by the mock")
+def test_read_only_index_folder_real_permissions(folder: Path, tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    build(folder, idx)
+    write(folder / "new.md", "# New\nnew note\n")
+    idx.chmod(0o500)
+    try:
+        r = invoke("index", "--notes", str(folder), "--index", str(idx))
+        assert r.exit_code == 3 and "cannot write to index folder" in r.stderr
+    finally:
+        idx.chmod(0o700)
+
+
+def test_index_folder_with_user_files_is_refused(folder: Path, tmp_path: Path) -> None:
+    """Pointing --index at a folder of other files (say, the notes) never deletes them."""
+    other = tmp_path / "project"
+    write(other / "manifest.json", '{"name": "my web app"}')
+    write(other / "README.md", "# mine\n")
+    r = invoke("index", "--notes", str(folder), "--index", str(other))
+    assert r.exit_code == 3
+    assert "not part of an index" in r.stderr
+    assert (other / "manifest.json").read_text() == '{"name": "my web app"}'
+    assert sorted(p.name for p in other.iterdir()) == ["README.md", "manifest.json", "write.lock"]
+
+
+# ---------------------------------------------------------------- the same through a subprocess
+def test_check_and_repair_through_a_real_process(folder: Path, tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    base = ("--notes", str(folder), "--index", str(idx))
+    assert run_fake_cli("index", *base).returncode == 0
+    garbage_sqlite(folder, idx)
+    r = run_fake_cli("index", "--check", *base)
+    assert r.returncode == 3 and "damaged" in r.stdout and "Traceback" not in r.stderr
+    r = run_fake_cli("index", *base)
+    assert r.returncode == 0, r.stderr
+    assert "assistant: repaired: rebuilt index" in r.stderr
+    assert run_fake_cli("index", "--check", *base).returncode == 0
