@@ -280,23 +280,17 @@ def index_cmd(
         if not as_json:
             click.echo(f"Index OK: {engine.index_dir}")
         return
-    from filelock import FileLock, Timeout
+    from index.sync import IndexBusy
 
-    from index.store import LOCK_NAME
-
-    if not no_wait:
-        # Say that we wait, instead of hanging silently, when another run holds the lock.
-        try:
-            engine.index_dir.mkdir(parents=True, exist_ok=True)
-            probe = FileLock(str(engine.index_dir / LOCK_NAME))
-            probe.acquire(timeout=0)
-            probe.release()
-        except Timeout:
-            click.echo("assistant: another index run is in progress; waiting for it…", err=True)
-        except OSError:
-            pass
     bar = ProgressLine()
-    report = engine.refresh(progress=bar, wait=not no_wait)
+    try:
+        report = engine.refresh(progress=bar, wait=False)
+    except IndexBusy:
+        if no_wait:
+            raise
+        # Say that we wait, instead of hanging silently, when another run holds the lock.
+        click.echo("assistant: another index run is in progress; waiting for it…", err=True)
+        report = engine.refresh(progress=bar, wait=True)
     bar.clear()
     for s in report.skipped:
         click.echo(f"assistant: warning: skipped {safe(s.path)!r}: {s.reason}", err=True)

@@ -180,28 +180,43 @@ def run_cli(
     )
 
 
+FAKE_CLI = (
+    "import sys\n"
+    "from index.embed import FakeEmbedder\n"
+    "import assistant.engine as E\n"
+    "_init = E.Engine.__init__\n"
+    "def init(self, settings, embedder=None):\n"
+    "    _init(self, settings, embedder or FakeEmbedder())\n"
+    "E.Engine.__init__ = init\n"
+    "from assistant.cli import main\n"
+    "sys.argv = ['assistant', *sys.argv[1:]]\n"
+    "main()\n"
+)
+"""The real CLI program with the fast FakeEmbedder injected (for index-lifecycle tests)."""
+
+
 def run_fake_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120):
-    """The real CLI code with the fast FakeEmbedder injected (for index-lifecycle tests)."""
-    code = (
-        "import sys\n"
-        "from index.embed import FakeEmbedder\n"
-        "import assistant.engine as E\n"
-        "_init = E.Engine.__init__\n"
-        "def init(self, settings, embedder=None):\n"
-        "    _init(self, settings, embedder or FakeEmbedder())\n"
-        "E.Engine.__init__ = init\n"
-        "from assistant.cli import main\n"
-        "sys.argv = ['assistant', *sys.argv[1:]]\n"
-        "main()\n"
-    )
+    """Run FAKE_CLI with `args` in a subprocess."""
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-c", code, *args],
+        [sys.executable, "-c", FAKE_CLI, *args],
         capture_output=True,
         text=True,
         env=full_env,
         timeout=timeout,
         cwd=ROOT,
+    )
+
+
+def popen_fake_cli(*args: str) -> subprocess.Popen:
+    """Start FAKE_CLI with `args` in the background (stdout and stderr piped, text)."""
+    return subprocess.Popen(
+        [sys.executable, "-c", FAKE_CLI, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "NO_COLOR": "1"},
     )
 
 
