@@ -39,8 +39,8 @@ class AssistantApp(App[None]):
     COMMANDS = App.COMMANDS | {NotesCommands}
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "help", "Help"),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f1", "help", "Help", tooltip="Show every key (this screen)"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit"),
     ]
 
     def __init__(self, engine, *, notes_label: str | None = None) -> None:

@@ -78,15 +78,39 @@ class ChatScreen(Screen):
     AUTO_FOCUS = "#question"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+n", "new_conversation", "New chat"),
-        Binding("ctrl+y", "copy_answer", "Copy answer"),
-        Binding("ctrl+o", "open_editor", "Editor"),
-        Binding("ctrl+t", "toggle_sources", "Sources"),
+        Binding("escape", "cancel", "Cancel", tooltip="Cancel the question in flight"),
+        Binding("ctrl+n", "new_conversation", "New chat", tooltip="Start a new conversation"),
+        Binding(
+            "ctrl+y",
+            "copy_answer",
+            "Copy answer",
+            tooltip="Copy the last answer and its citations to the clipboard",
+        ),
+        Binding(
+            "ctrl+o",
+            "open_editor",
+            "Editor",
+            tooltip="Open the highlighted citation in $VISUAL / $EDITOR at its line",
+        ),
+        Binding("ctrl+t", "toggle_sources", "Sources", tooltip="Show or hide the sources panel"),
         Binding("ctrl+r", "reindex", "Re-index notes", show=False),
-        Binding("question_mark", "help", "Help", show=False),
-        Binding("pageup", "scroll_chat(-1)", "Scroll up", show=False),
-        Binding("pagedown", "scroll_chat(1)", "Scroll down", show=False),
+        Binding(
+            "question_mark", "help", "Help", show=False, tooltip="Show every key (this screen)"
+        ),
+        Binding(
+            "pageup",
+            "scroll_chat(-1)",
+            "Scroll up",
+            show=False,
+            tooltip="Scroll the conversation up",
+        ),
+        Binding(
+            "pagedown",
+            "scroll_chat(1)",
+            "Scroll down",
+            show=False,
+            tooltip="Scroll the conversation down",
+        ),
     ]
 
     def __init__(self) -> None:

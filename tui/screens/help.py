@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 EXTRA = [
-    ("Chat", "enter", "Ask the question (or choose the highlighted item)"),
+    ("Chat", "enter", "Ask the question, or choose the highlighted example or citation"),
     ("Chat", "tab / shift+tab", "Move between the input, examples and sources"),
     (
         "Chat",
@@ -70,11 +70,11 @@ def binding_rows() -> list[tuple[str, str, str]]:
             if key in seen:
                 # Same action, another key: merge into the first row.
                 for i, (w, k, d) in enumerate(rows):
-                    if w == where and d == b.description:
+                    if w == where and d == (b.tooltip or b.description):
                         rows[i] = (w, f"{k} / {key_label(b.key)}", d)
                 continue
             seen.add(key)
-            rows.append((where, key_label(b.key), b.description))
+            rows.append((where, key_label(b.key), b.tooltip or b.description))
     return rows
 
 

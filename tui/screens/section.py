@@ -18,10 +18,16 @@ class SectionScreen(ModalScreen[None]):
     """Shows one citation's section; `e` opens the note in $VISUAL/$EDITOR at the quoted line."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close"),
-        Binding("q", "close", "Close", show=False),
-        Binding("e", "edit", "Open in editor"),
-        Binding("ctrl+o", "edit", "Open in editor", show=False),
+        Binding("escape", "close", "Close", tooltip="Back to the chat"),
+        Binding("q", "close", "Close", show=False, tooltip="Back to the chat"),
+        Binding("e", "edit", "Open in editor", tooltip="Open the note in $VISUAL / $EDITOR"),
+        Binding(
+            "ctrl+o",
+            "edit",
+            "Open in editor",
+            show=False,
+            tooltip="Open the note in $VISUAL / $EDITOR",
+        ),
     ]
 
     def __init__(self, citation: Citation, section) -> None:

@@ -14,8 +14,16 @@ class QuestionInput(Input):
     """An Input with question history. Posts `Input.Submitted` (Enter) and `DownAtEnd`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "history_prev", "Previous question", show=False),
+        Binding(
+            "up",
+            "history_prev",
+            "Previous question",
+            show=False,
+            tooltip="Recall an earlier question (kept across sessions)",
+        ),
         Binding("down", "history_next", "Next question", show=False),
+        # Enter typed before the terminal switched to raw mode arrives as a newline (Ctrl+J).
+        Binding("ctrl+j", "submit", "Ask", show=False, tooltip="Ask (same as Enter)"),
     ]
 
     class DownAtEnd(Message):

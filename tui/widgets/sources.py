@@ -21,7 +21,9 @@ class CitationList(OptionList):
     """One option per citation. Enter/click selects; `e` asks to open it in the editor."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("e", "edit", "Open in editor", show=False),
+        Binding(
+            "e", "edit", "Open in editor", show=False, tooltip="Open this citation in your editor"
+        ),
     ]
 
     class EditRequested(Message):
