@@ -177,9 +177,14 @@ class Store:
         paths: set[str] = set()
         checks = [
             (
+                # The same piece twice. Single-line spans are left out of the text rule: windows
+                # of one over-long line may repeat text legitimately (they differ by `ord`).
                 "duplicated chunks",
-                "SELECT DISTINCT path FROM (SELECT path, start_line, end_line, text, count(*) c "
-                "FROM chunks GROUP BY path, start_line, end_line, text HAVING c > 1)",
+                "SELECT DISTINCT path FROM (SELECT path, count(*) c FROM chunks "
+                "GROUP BY path, ord HAVING c > 1) UNION "
+                "SELECT DISTINCT path FROM (SELECT path, count(*) c FROM chunks "
+                "WHERE end_line > start_line "
+                "GROUP BY path, start_line, end_line, text HAVING c > 1)",
             ),
             (
                 "chunks that belong to no indexed file",
