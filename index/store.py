@@ -692,7 +692,7 @@ def manifest_status(index_dir: Path) -> tuple[Manifest | None, str | None]:
         return None, f"{MANIFEST_NAME} is not an index manifest ({n} invalid or missing fields)"
 
 
-TEMP_GLOBS = (".vectors-*.tmp", f".{MANIFEST_NAME}-*.tmp")
+TEMP_GLOBS = (".vectors-*.tmp", f".{MANIFEST_NAME}-*.tmp", ".probe-*.tmp")
 
 
 def remove_temp_files(index_dir: Path) -> int:

@@ -161,6 +161,20 @@ def test_ask_never_waits_and_answers_from_the_last_index(folder: Path, tmp_path:
     assert elapsed < 60
 
 
+def test_check_while_another_process_writes_says_so(folder: Path, tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    base = ("--notes", str(folder), "--index", str(idx))
+    assert run_fake_cli("index", *base).returncode == 0
+    holder = Holder(idx)
+    try:
+        r = run_fake_cli("index", "--check", *base)
+    finally:
+        holder.release()
+    assert r.returncode == 3
+    assert "another assistant process is updating the index" in r.stdout
+    assert run_fake_cli("index", "--check", *base).returncode == 0
+
+
 def test_ask_during_a_first_build_is_a_clear_error(folder: Path, tmp_path: Path) -> None:
     idx = tmp_path / "idx"
     holder = Holder(idx)
