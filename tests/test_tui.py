@@ -84,8 +84,14 @@ async def test_answer_shows_quote_citation_and_sources(engine):
         assert "- ELB - Supported by not recommended, Fargate not supported" in text
         assert LB_CITE in text  # in the answer and in the sources panel
         cites = app.chat_screen.query_one(CitationList)
-        assert [c.n for c in cites.citations] == [1]
-        assert cites.option_count == 1
+        first = cites.citations[0]
+        assert (first.n, first.path, first.start_line, first.end_line) == (
+            1,
+            "aws-containers.md",
+            28,
+            30,
+        )
+        assert cites.option_count == len(app.chat_screen.last_answer.citations)
         assert app.chat_screen.thinking.display is False
 
 

@@ -7,16 +7,64 @@ timings or versions are displayed, so the SVGs are the same on every machine. Re
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytest.importorskip("pytest_textual_snapshot")
 
 from tui_helpers import make_engine, wait_for
 
+from assistant.models import Answer, Citation, Closest
 from tui.app import AssistantApp
 from tui.widgets.sources import SourcesPanel
 
 SIZE = (100, 30)
+
+
+def canned_answer(question: str, notes: Path) -> Answer:
+    """A fixed answer (real quotes of the real note), so that tuning how the engine picks
+    sections does not change these pictures of the TUI; the Pilot tests use the real `ask`."""
+    note = notes / "aws-containers.md"
+    lines = note.read_text(encoding="utf-8").splitlines()
+
+    def cite(n: int, heading: list[str], start: int, end: int, score: float) -> Citation:
+        return Citation(
+            n=n,
+            path=note.name,
+            absolute_path=str(note),
+            heading_path=heading,
+            start_line=start,
+            end_line=end,
+            quote="\n".join(lines[start - 1 : end]),
+            score=score,
+        )
+
+    if "sourdough" in question:
+        return Answer(
+            question=question,
+            searched_query=question,
+            text="Your notes don't mention bake, sourdough, bread.",
+            abstained=True,
+            missing_terms=["bake", "sourdough", "bread"],
+            closest=[
+                Closest(path=note.name, heading_path=h, start_line=a, end_line=b, score=sc)
+                for h, a, b, sc in [
+                    (["Intro", "ECS Service Autoscaling"], 32, 41, 0.09),
+                    (["Intro", "Load balancer integration"], 27, 30, 0.08),
+                    (["AWS APP Runner"], 78, 80, 0.07),
+                ]
+            ],
+        )
+    return Answer(
+        question=question,
+        searched_query=question,
+        text="(canned)",
+        citations=[
+            cite(1, ["Intro", "Load balancer integration"], 28, 30, 0.62),
+            cite(2, ["Intro", "Fargate Launch Type"], 25, 25, 0.41),
+        ],
+    )
 
 
 @pytest.fixture
@@ -24,7 +72,18 @@ def app(tmp_path, monkeypatch):
     monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.delenv("EDITOR", raising=False)
-    return AssistantApp(make_engine(tmp_path), notes_label="~/notes")
+    engine = make_engine(tmp_path)
+    # Pin what the engine decides (answers, example wording, chunk counts): these tests are about
+    # how the TUI shows things, and must not change when retrieval or chunking is tuned.
+    engine.ask = lambda question, **kw: canned_answer(question, engine.notes_root)
+    engine.example_questions = lambda n=4: [
+        "What do my notes say about Load balancer integration?",
+        "What do my notes say about Fargate Launch Type?",
+        "What do my notes say about ECS Service Autoscaling?",
+    ][:n]
+    real_info = engine.info
+    engine.info = lambda: real_info().model_copy(update={"files": 2, "chunks": 11})
+    return AssistantApp(engine, notes_label="~/notes")
 
 
 async def settle(pilot) -> None:

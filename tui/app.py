@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import ClassVar
@@ -101,4 +104,13 @@ class AssistantApp(App[None]):
 
 
 def run_app(engine) -> None:
-    AssistantApp(engine).run()
+    app = AssistantApp(engine)
+    app.run()
+    if app.engine_lock.locked():
+        # A worker is still loading the model or indexing. Index updates are crash-safe (the old
+        # or the new index survives), so quitting must not wait for them to finish.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(app.return_code or 0)
+    with contextlib.suppress(Exception):
+        engine.close()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -26,6 +28,7 @@ from tui.widgets.status import StatusLine
 from tui.widgets.thinking import Thinking
 
 N_EXAMPLES = 4
+T = TypeVar("T")
 
 
 # Messages posted from worker threads (post_message is thread-safe).
@@ -63,6 +66,41 @@ class Freshness(Message):
     def __init__(self, reason: str | None) -> None:
         super().__init__()
         self.reason = reason
+
+
+class Abandoned(Exception):
+    """The worker was cancelled (Esc, a newer question, or quitting) before the engine finished."""
+
+
+def run_detached(lock: threading.Lock, fn: Callable[[], T]) -> T:
+    """Call `fn()` holding `lock` in a daemon thread, from inside a thread worker.
+
+    Thread workers run in asyncio's default executor, which the app waits for on exit; a model
+    load or index build can take a minute. Running the engine call in a daemon thread lets a
+    cancelled worker return at once (raising `Abandoned`) while the call finishes on its own.
+    """
+    worker = get_current_worker()
+    box: dict[str, object] = {}
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            with lock:
+                box["value"] = fn()
+        except BaseException as e:
+            box["error"] = e
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name=f"engine-{worker.name}", daemon=True).start()
+    while not done.wait(0.05):
+        if worker.is_cancelled:
+            raise Abandoned
+    if worker.is_cancelled:
+        raise Abandoned
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]  # type: ignore[return-value]
 
 
 def short_model(model_id: str | None) -> str | None:
@@ -198,19 +236,25 @@ class ChatScreen(Screen):
     def prepare(self, force: bool = False) -> None:
         """Build or refresh the index, then warm up the query model."""
         engine = self.engine
+
+        def build():
+            if force:
+                report = engine.refresh(progress=self._progress, wait=True)
+            else:
+                report = engine.ensure_ready(progress=self._progress)
+            info = engine.info()
+            examples = engine.example_questions(N_EXAMPLES)
+            self.post_message(IndexProgress("loading the query model", 0, 0))
+            try:
+                engine.embed_query("warm up")  # loads the query model before the first question
+            except Exception as e:  # answered later with a clear error if it really fails
+                engine.notices.append(f"query model: {e}")
+            return report, info, examples
+
         try:
-            with self.app.engine_lock:  # type: ignore[attr-defined]
-                if force:
-                    report = engine.refresh(progress=self._progress, wait=True)
-                else:
-                    report = engine.ensure_ready(progress=self._progress)
-                info = engine.info()
-                examples = engine.example_questions(N_EXAMPLES)
-                self.post_message(IndexProgress("loading the query model", 0, 0))
-                try:
-                    engine.embed_query("warm up")  # loads the query model before the first question
-                except Exception as e:  # answered later with a clear error if it really fails
-                    engine.notices.append(f"query model: {e}")
+            report, info, examples = run_detached(self.app.engine_lock, build)  # type: ignore[attr-defined]
+        except Abandoned:
+            return
         except Exception as e:
             self.post_message(IndexFailed(str(e)))
             return
@@ -224,31 +268,33 @@ class ChatScreen(Screen):
 
     @work(thread=True, exclusive=True, group="ask", name="ask")
     def ask_worker(self, req: int, question: str, turns: list[Turn]) -> None:
-        worker = get_current_worker()
         engine = self.engine
+
+        def answer_it():
+            report = engine.ensure_ready(progress=self._progress)  # picks up edited notes
+            answer = engine.ask(question, history=turns)
+            return answer, (engine.info() if report is not None else None)
+
         try:
-            with self.app.engine_lock:  # type: ignore[attr-defined]
-                if worker.is_cancelled:
-                    return
-                report = engine.ensure_ready(progress=self._progress)  # picks up edited notes
-                answer = engine.ask(question, history=turns)
-                info = engine.info() if report is not None else None
+            answer, info = run_detached(self.app.engine_lock, answer_it)  # type: ignore[attr-defined]
+        except Abandoned:
+            return  # Esc or a newer question: the result is discarded
         except (UsageError, EngineError) as e:
             self.post_message(AskFailed(req, str(e)))
             return
         except Exception as e:
             self.post_message(AskFailed(req, f"{type(e).__name__}: {e}"))
             return
-        if not worker.is_cancelled:
-            self.post_message(AnswerReady(req, answer, info))
+        self.post_message(AnswerReady(req, answer, info))
 
     @work(thread=True, exclusive=True, group="fresh", name="check-freshness")
     def check_freshness(self) -> None:
-        with self.app.engine_lock:  # type: ignore[attr-defined]
-            try:
-                reason = self.engine.stale_reason()
-            except Exception as e:
-                reason = str(e)
+        try:
+            reason = run_detached(self.app.engine_lock, self.engine.stale_reason)  # type: ignore[attr-defined]
+        except Abandoned:
+            return
+        except Exception as e:
+            reason = str(e)
         self.post_message(Freshness(reason))
 
     # ------------------------------------------------------------------ worker results
@@ -466,11 +512,17 @@ class ChatScreen(Screen):
     def action_index_info(self) -> None:
         from tui.screens.info import InfoScreen
 
+        lock = self.app.engine_lock  # type: ignore[attr-defined]
+        if not lock.acquire(blocking=False):
+            self.notify("The index is busy (indexing or answering); try again in a moment.")
+            return
         try:
             info = self.engine.info()
         except Exception as e:
             self.notify(str(e), severity="error")
             return
+        finally:
+            lock.release()
         self.app.push_screen(InfoScreen(info, str(self.engine.notes_root), self.state_text))
 
     def action_clear_history(self) -> None:
