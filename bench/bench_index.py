@@ -164,7 +164,7 @@ def main() -> int:
         c0, t0 = time.process_time(), time.perf_counter()
         if prof:
             prof.enable()
-        r = engine.refresh()
+        r = engine.refresh(progress=common.progress_logger())
         if prof:
             prof.disable()
         return r, time.perf_counter() - t0, time.process_time() - c0

@@ -107,17 +107,9 @@ def main() -> int:
     if not args.reuse_index:
         if index_dir.exists():
             engine.drop()
-        last = [0.0]
-
-        def progress(stage: str, done: int, total: int) -> None:
-            now = time.perf_counter()
-            if stage == "embed" and (now - last[0] > 30 or done == total):
-                last[0] = now
-                log(f"embed {done}/{total}, RSS {common.current_rss_mb():.0f} MiB")
-
         log("full build ...")
         t0 = time.perf_counter()
-        report = engine.refresh(progress=progress)
+        report = engine.refresh(progress=common.progress_logger())
         t_full = time.perf_counter() - t0
         rss_build = common.peak_rss_mb()
         stages = dict(st.seconds)

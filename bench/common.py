@@ -166,6 +166,27 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
+def progress_logger(every_s: float = 60.0) -> Callable[[str, int, int], None]:
+    """A sync progress callback logging the embed stage (with ETA and RSS) every `every_s`."""
+    state = {"t0": None, "last": 0.0}
+
+    def cb(stage: str, done: int, total: int) -> None:
+        if stage != "embed" or not total:
+            return
+        now = time.perf_counter()
+        if state["t0"] is None:
+            state["t0"] = now
+        if now - state["last"] < every_s and done < total:
+            return
+        state["last"] = now
+        rate = done / max(now - state["t0"], 1e-9)
+        eta = (total - done) / rate if rate else float("nan")
+        rss = current_rss_mb() or 0.0
+        log(f"embed {done}/{total} ({rate:.1f}/s, ETA {eta:.0f}s, RSS {rss:.0f} MiB)")
+
+    return cb
+
+
 # ----------------------------------------------------------------------------- machine
 def machine_info() -> dict[str, object]:
     cpu = platform.processor() or platform.machine()
