@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -81,21 +82,37 @@ class AssistantApp(App[None]):
                 timeout=10,
             )
             return
+        if shutil.which(editor[0]) is None:
+            self.notify(
+                f"Editor not found: {editor[0]} (check $VISUAL / $EDITOR). "
+                f"The section is at {path}:{line}.",
+                title="No editor",
+                severity="error",
+                timeout=10,
+            )
+            return
         cmd = editor_command(editor, path, line)
         self.editor_runs.append(cmd)
+        error: OSError | None = None
+        rc = 0
         try:
-            try:
-                with self.suspend():
+            # Textual's suspend() does not resume if its body raises: catch everything inside.
+            with self.suspend():
+                try:
                     rc = subprocess.run(cmd, check=False).returncode
-            except SuspendNotSupported:  # headless (tests) or a driver that cannot suspend
+                except OSError as e:
+                    error = e
+                except KeyboardInterrupt:
+                    rc = 130
+        except SuspendNotSupported:  # headless (tests) or a driver that cannot suspend
+            try:
                 rc = subprocess.run(
                     cmd, check=False, stdin=subprocess.DEVNULL, capture_output=True
                 ).returncode
-        except FileNotFoundError:
-            self.notify(f"Editor not found: {editor[0]}", severity="error", timeout=10)
-            return
-        except OSError as e:
-            self.notify(f"Cannot run the editor: {e}", severity="error", timeout=10)
+            except OSError as e:
+                error = e
+        if error is not None:
+            self.notify(f"Cannot run the editor: {error}", severity="error", timeout=10)
             return
         if rc != 0:
             self.notify(f"The editor exited with status {rc}.", severity="warning")

@@ -117,11 +117,11 @@ class ChatScreen(Screen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Cancel the question in flight"),
-        Binding("ctrl+n", "new_conversation", "New chat", tooltip="Start a new conversation"),
+        Binding("ctrl+n", "new_conversation", "New", tooltip="Start a new conversation"),
         Binding(
             "ctrl+y",
             "copy_answer",
-            "Copy answer",
+            "Copy",
             tooltip="Copy the last answer and its citations to the clipboard",
         ),
         Binding(
