@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 
 from index.cpu import cpu_flags, has_native_bf16, physical_cores, resolve_precision
-from index.embed import FakeEmbedder, bundled_model_path, model_id_for, model_name, normalize_rows
+from index.embed import (
+    FakeEmbedder,
+    bundled_model_path,
+    model_id_for,
+    model_name,
+    normalize_rows,
+    plan_batches,
+)
 from index.onnx_embed import export_complete, export_onnx, onnx_cache_dir, pooling_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -209,6 +216,21 @@ def test_partial_export_is_not_complete(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- small pieces
 
 
+def test_plan_batches_sorts_by_length_and_respects_both_limits() -> None:
+    lengths = [10] * 300 + [256] * 20 + [100] * 5 + [0]
+    batches = plan_batches(lengths, max_texts=128, max_tokens=4096)
+    flat = [i for b in batches for i in b]
+    assert sorted(flat) == list(range(len(lengths)))  # every text exactly once
+    assert [lengths[i] for i in flat] == sorted(lengths, reverse=True)
+    for b in batches:
+        assert len(b) <= 128
+        assert len(b) * max(lengths[i] for i in b) <= 4096
+    assert len(batches[0]) == 16  # 16 × 256 tokens
+    assert max(len(b) for b in batches) == 128  # short texts share big batches
+    assert plan_batches([], 8, 100) == []
+    assert plan_batches([500, 500], 8, 100) == [[0], [1]]  # an over-long text still gets a batch
+
+
 def test_normalize_rows() -> None:
     x = normalize_rows(np.array([[3.0, 4.0], [0.0, 0.0]]))
     assert x.dtype == np.float32
@@ -234,3 +256,20 @@ def test_query_embedder_module_imports_no_model_stack() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
+
+
+def test_stale_export_temps_are_removed(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from index.onnx_embed import _remove_stale_temps
+
+    old = tmp_path / ".m@abc.x1.tmp"
+    fresh = tmp_path / ".m@abc.x2.tmp"
+    for d in (old, fresh):
+        d.mkdir()
+        (d / "raw.onnx").write_bytes(b"partial")
+    past = time.time() - 7200
+    os.utime(old, (past, past))
+    _remove_stale_temps(tmp_path)
+    assert not old.exists() and fresh.exists()  # a fresh one may be another process's export

@@ -1,0 +1,176 @@
+"""Embedding benchmark: indexing throughput (fp32 encode vs index embedder) and cold query start.
+
+    python bench/bench_embed.py [--corpus DIR] [--limit 1500] [--precision auto] [--runs 5]
+
+1. Chunk texts: the corpus's .md files split on blank lines (paragraphs), the first --limit.
+   Prints chunks/s for sentence-transformers' default fp32 `encode` and for
+   `load_index_embedder(precision)` on the same texts in the same process, their ratio
+   (target ≥ 2.5×, issue 6) and the minimum cosine between the two (target ≥ 0.999).
+2. Cold start: wall time of a fresh `python` that imports, loads and embeds one question, for the
+   ONNX query embedder and for sentence-transformers (median of --runs), beside
+   `python -c "import sentence_transformers"`.
+
+Nothing here is a test; figures depend on the machine (and on whatever else it is running).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "aws-container-docs"
+QUESTION = "Which load balancer is preferred for ECS?"
+
+
+def chunk_texts(corpus: Path, limit: int) -> list[str]:
+    texts: list[str] = []
+    for f in sorted(corpus.rglob("*.md")):
+        for para in f.read_text(encoding="utf-8", errors="replace").split("\n\n"):
+            para = para.strip()
+            if para:
+                texts.append(para)
+                if len(texts) >= limit:
+                    return texts
+    return texts
+
+
+def timed(fn):
+    t = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t
+
+
+def bench_throughput(texts: list[str], precision: str, rounds: int) -> dict:
+    import numpy as np
+    from sentence_transformers import SentenceTransformer
+
+    from index.embed import bundled_model_path, load_index_embedder
+
+    path = str(bundled_model_path())
+    baseline = SentenceTransformer(path, device="cpu", local_files_only=True)
+    ours = load_index_embedder(None, precision=precision)
+    warm = texts[:64]
+    baseline.encode(warm, normalize_embeddings=True)
+    ours.embed(warm)
+
+    base_t: list[float] = []
+    ours_t: list[float] = []
+    ref = got = None
+    for _ in range(rounds):  # interleaved, so background load hits both alike
+        ref, t = timed(lambda: baseline.encode(texts, batch_size=32, normalize_embeddings=True))
+        base_t.append(t)
+        got, t = timed(lambda: ours.embed(texts))
+        ours_t.append(t)
+    cos = (np.asarray(ref, dtype=np.float32) * got).sum(axis=1)
+    b, o = min(base_t), min(ours_t)
+    return {
+        "n": len(texts),
+        "precision": ours.precision,
+        "batch_size": ours.batch_size,
+        "base_cps": len(texts) / b,
+        "ours_cps": len(texts) / o,
+        "ratio": b / o,
+        "min_cos": float(cos.min()),
+        "mean_cos": float(cos.mean()),
+    }
+
+
+COLD_ONNX = """
+import time, sys
+from pathlib import Path
+from index.onnx_embed import load_query_embedder
+emb, notice = load_query_embedder(None, Path(sys.argv[1]))
+assert notice is None, notice
+emb.embed([{q!r}])
+heavy = [m for m in ("torch", "transformers", "sentence_transformers") if m in sys.modules]
+assert not heavy, heavy
+"""
+
+COLD_ST = """
+from index.embed import SentenceTransformerEmbedder
+SentenceTransformerEmbedder(precision="fp32").embed([{q!r}])
+"""
+
+
+def wall(args: list[str], runs: int) -> float:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(args, cwd=ROOT, env=env, check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def bench_cold(runs: int, models_root: Path | None) -> dict:
+    from index.onnx_embed import ensure_onnx_export
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = models_root or Path(tmp)
+        _, export_s = timed(lambda: ensure_onnx_export(None, root))
+        py = sys.executable
+        res = {"export_s": export_s}
+        for _ in range(2):  # warm the page cache for every contender
+            wall([py, "-c", COLD_ONNX.format(q=QUESTION), str(root)], 1)
+        res["onnx"] = wall([py, "-c", COLD_ONNX.format(q=QUESTION), str(root)], runs)
+        res["st"] = wall([py, "-c", COLD_ST.format(q=QUESTION)], runs)
+        res["import_st"] = wall([py, "-c", "import sentence_transformers"], runs)
+        res["python"] = wall([py, "-c", "pass"], runs)
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--limit", type=int, default=1500)
+    ap.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"])
+    ap.add_argument("--rounds", type=int, default=2, help="throughput rounds (best is kept)")
+    ap.add_argument("--runs", type=int, default=5, help="cold-start runs (median is kept)")
+    ap.add_argument("--models-root", type=Path, help="reuse an existing ONNX export cache")
+    ap.add_argument("--skip-throughput", action="store_true")
+    ap.add_argument("--skip-cold", action="store_true")
+    a = ap.parse_args()
+
+    from index.cpu import default_threads, has_native_bf16
+
+    print(
+        f"machine: {os.cpu_count()} CPUs, {default_threads()} inference threads, "
+        f"native bf16: {'yes' if has_native_bf16() else 'no'}"
+    )
+    if not a.skip_throughput:
+        if not a.corpus.is_dir():
+            sys.exit(f"corpus {a.corpus} not found (--corpus DIR)")
+        texts = chunk_texts(a.corpus, a.limit)
+        r = bench_throughput(texts, a.precision, a.rounds)
+        print(f"\nindexing throughput, {r['n']} chunk texts from {a.corpus.name}")
+        print(f"  sentence-transformers fp32 encode   {r['base_cps']:7.1f} chunks/s")
+        print(
+            f"  index embedder ({r['precision']}, batch {r['batch_size']:3d})  "
+            f"{r['ours_cps']:7.1f} chunks/s"
+        )
+        print(f"  ratio                               {r['ratio']:7.2f}x   (target >= 2.5x)")
+        print(
+            f"  cosine to fp32 encode: min {r['min_cos']:.5f}, mean {r['mean_cos']:.6f}"
+            "   (target min >= 0.999)"
+        )
+    if not a.skip_cold:
+        c = bench_cold(a.runs, a.models_root)
+        print(f"\ncold first query embedding (fresh python, median of {a.runs})")
+        print(f"  ONNX export (once per model)        {c['export_s']:7.2f} s")
+        print(f"  onnxruntime query embedder          {c['onnx']:7.3f} s   (issue: ~0.3 s)")
+        print(f"  sentence-transformers embedder      {c['st']:7.3f} s")
+        print(f"  python -c 'import sentence_transformers' {c['import_st']:7.3f} s")
+        print(f"  python -c pass                      {c['python']:7.3f} s")
+        print(f"  onnx / import sentence_transformers {c['onnx'] / c['import_st']:7.2f}x")
+
+
+if __name__ == "__main__":
+    main()
