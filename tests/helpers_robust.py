@@ -52,7 +52,7 @@ def note_text(rng: random.Random, title: str) -> str:
     for s in range(rng.randint(2, 7)):
         head = " ".join(rng.choice(WORDS) for _ in range(2)).title()
         body = "\n".join(
-            f"- {sentence(rng)}" if rng.random() < 0.4 else sentence(rng)
+            f"- {sentence(rng)}" if rng.random() < 0.15 else sentence(rng)
             for _ in range(rng.randint(1, 5))
         )
         level = "##" if rng.random() < 0.7 else "###"

@@ -34,7 +34,7 @@ from index.sync import sync, writer_lock
 DIM = 64
 SLEEP = 0.03  # seconds per 8 texts embedded
 BATCH = 100  # chunks per commit (the real default is 2048)
-N_FILES = 110
+N_FILES = 100
 TRIALS = 24
 TARGETED = ["tx-mid", "faiss-tmp", "faiss-old", "manifest-tmp"]
 
