@@ -74,7 +74,7 @@ def bench_throughput(texts: list[str], precision: str, rounds: int) -> dict:
     return {
         "n": len(texts),
         "precision": ours.precision,
-        "batch_size": ours.batch_size,
+        "batch": f"{ours.batch_size} texts/{getattr(ours, 'batch_tokens', '-')} tokens",
         "base_cps": len(texts) / b,
         "ours_cps": len(texts) / o,
         "ratio": b / o,
@@ -100,14 +100,20 @@ SentenceTransformerEmbedder(precision="fp32").embed([{q!r}])
 """
 
 
-def wall(args: list[str], runs: int) -> float:
+def run_child(args: list[str], runs: int) -> tuple[float, float]:
+    """Median wall time and median CPU time (user + sys) of `runs` fresh processes."""
+    import resource
+
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
-    times = []
+    walls, cpus = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         subprocess.run(args, cwd=ROOT, env=env, check=True, capture_output=True)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - t)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def bench_cold(runs: int, models_root: Path | None) -> dict:
@@ -119,11 +125,11 @@ def bench_cold(runs: int, models_root: Path | None) -> dict:
         py = sys.executable
         res = {"export_s": export_s}
         for _ in range(2):  # warm the page cache for every contender
-            wall([py, "-c", COLD_ONNX.format(q=QUESTION), str(root)], 1)
-        res["onnx"] = wall([py, "-c", COLD_ONNX.format(q=QUESTION), str(root)], runs)
-        res["st"] = wall([py, "-c", COLD_ST.format(q=QUESTION)], runs)
-        res["import_st"] = wall([py, "-c", "import sentence_transformers"], runs)
-        res["python"] = wall([py, "-c", "pass"], runs)
+            run_child([py, "-c", COLD_ONNX.format(q=QUESTION), str(root)], 1)
+        res["onnx"] = run_child([py, "-c", COLD_ONNX.format(q=QUESTION), str(root)], runs)
+        res["st"] = run_child([py, "-c", COLD_ST.format(q=QUESTION)], runs)
+        res["import_st"] = run_child([py, "-c", "import sentence_transformers"], runs)
+        res["python"] = run_child([py, "-c", "pass"], runs)
     return res
 
 
@@ -141,9 +147,10 @@ def main() -> None:
 
     from index.cpu import default_threads, has_native_bf16
 
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"machine: {os.cpu_count()} CPUs, {default_threads()} inference threads, "
-        f"native bf16: {'yes' if has_native_bf16() else 'no'}"
+        f"native bf16: {'yes' if has_native_bf16() else 'no'}, load average {load}"
     )
     if not a.skip_throughput:
         if not a.corpus.is_dir():
@@ -163,13 +170,20 @@ def main() -> None:
         )
     if not a.skip_cold:
         c = bench_cold(a.runs, a.models_root)
-        print(f"\ncold first query embedding (fresh python, median of {a.runs})")
-        print(f"  ONNX export (once per model)        {c['export_s']:7.2f} s")
-        print(f"  onnxruntime query embedder          {c['onnx']:7.3f} s   (issue: ~0.3 s)")
-        print(f"  sentence-transformers embedder      {c['st']:7.3f} s")
-        print(f"  python -c 'import sentence_transformers' {c['import_st']:7.3f} s")
-        print(f"  python -c pass                      {c['python']:7.3f} s")
-        print(f"  onnx / import sentence_transformers {c['onnx'] / c['import_st']:7.2f}x")
+        print(f"\ncold first query embedding (fresh python, median of {a.runs})   wall    CPU")
+        print(f"  ONNX export (once per model, in-process)      {c['export_s']:7.2f} s")
+        rows = [
+            ("onnxruntime query embedder (issue: ~0.3 s)", c["onnx"]),
+            ("sentence-transformers query embedder", c["st"]),
+            ("python -c 'import sentence_transformers'", c["import_st"]),
+            ("python -c pass", c["python"]),
+        ]
+        for label, (w, cpu) in rows:
+            print(f"  {label:44s} {w:6.3f} s {cpu:6.3f} s")
+        ratio_w = c["onnx"][0] / c["import_st"][0]
+        ratio_c = c["onnx"][1] / c["import_st"][1]
+        print(f"  onnx / import sentence_transformers          {ratio_w:6.2f}x  {ratio_c:6.2f}x")
+    print(f"\nload average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
