@@ -272,7 +272,8 @@ def run_mode(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Ask every question in one mode; return overall and per-tier figures and per-question rows."""
-    engine.ask(questions[0].question, mode=mode)  # warm-up: load models, caches (not timed)
+    if questions:
+        engine.ask(questions[0].question, mode=mode)  # warm-up: load models, caches (not timed)
     results: list[QuestionResult] = []
     for i, q in enumerate(questions, 1):
         results.append(evaluate_question(engine, q, mode))
