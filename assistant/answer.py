@@ -21,6 +21,8 @@ from index.models import Hit
 from index.retrieve import TermInfo
 
 MAX_QUOTE_LINES = 12
+MAX_MISSING_IN_PHRASE = 0.49
+"""A phrase still counts as covered with up to this share of ordinary words missing."""
 
 # Words that phrase a question rather than name its subject: never reported as "missing".
 PHRASING = frozenset(
@@ -29,20 +31,19 @@ PHRASING = frozenset(
     possible support choose pick option options best good recommend recommendation should
     able allow allows enable enables purpose benefit benefits example examples mean meaning
     define definition happen common main key important types type kind difference work
-    possible available handle handled handles provide provides offer offers""".split()
+    possible available handle handled handles provide provides offer offers say says said
+    notes note""".split()
 )
 
 
 @dataclass(frozen=True)
 class Rule:
-    """Abstention thresholds (cosine is the bundled model's; see README for calibration)."""
+    """Abstention thresholds on the bundled model's cosine; see scripts/calibrate_abstention.py."""
 
-    min_dense: float = 0.20
-    """Below this best-section cosine, abstain whatever else holds."""
-    confident_dense: float = 0.55
-    """At or above this, a question with no missing subject is answered even without agreement."""
-    section_margin: float = 0.12
-    """Quote further sections only if their cosine is within this of the best one."""
+    min_line: float = 0.26
+    """Answer only if some line of a top section is at least this similar to the question."""
+    line_margin: float = 0.12
+    """Quote further sections only if their best line is within this of the best line."""
 
 
 DEFAULT_RULE = Rule()
@@ -85,64 +86,128 @@ def phrases(question: str, subject: Sequence[str]) -> list[list[str]]:
     return out
 
 
-def phrase_covered(phrase: Sequence[str], coverage: dict[str, TermInfo], common: set[str]) -> bool:
-    """A phrase the notes can speak to: every unusual word in it occurs in the notes, and most
-    of its words do ("managed web app runner" yes; "EC2 reserved instance cost" no)."""
-    missing = [t for t in phrase if not coverage[t].covered]
-    if any(t not in common for t in missing):
+def is_neutral(term: str) -> bool:
+    """Short tokens and numbers ("lb", "svc", "53") are too ambiguous to decide coverage."""
+    return len(term) <= 3 or term.isdigit()
+
+
+def names_in(question: str) -> set[str]:
+    """Words the user capitalised mid-question ("Azure", "MySQL"): names, not plain words."""
+    words = re.findall(r"[^\W_]+", question)
+    return {w.lower() for w in words[1:] if any(c.isupper() for c in w)}
+
+
+def phrase_covered(
+    phrase: Sequence[str], coverage: dict[str, TermInfo], common: set[str], names: set[str]
+) -> bool:
+    """A phrase the notes can speak to: every name in it occurs in the notes, and most of its
+    words do ("managed web app runner" yes; "EC2 reserved instance cost" no). Short tokens
+    such as "lb" count neither way, but a phrase needs at least one covered word."""
+    judged = [t for t in phrase if not is_neutral(t) or coverage[t].covered]
+    if not any(coverage[t].covered for t in judged):
         return False
-    return len(missing) / len(phrase) < 0.5
+    missing = [t for t in judged if not coverage[t].covered]
+    if any(t in names or not is_common(t, common) for t in missing):
+        return False
+    return len(missing) / len(judged) <= MAX_MISSING_IN_PHRASE
+
+
+def is_common(term: str, common: set[str]) -> bool:
+    """An ordinary word, allowing for plurals and verb endings ("passwords", "deploying")."""
+    if term in common:
+        return True
+    endings = (
+        ("s", ""),
+        ("es", ""),
+        ("ies", "y"),
+        ("ing", ""),
+        ("ing", "e"),
+        ("ed", ""),
+        ("ed", "e"),
+    )
+    for suffix, repl in endings:
+        if term.endswith(suffix) and term[: -len(suffix)] + repl in common:
+            return True
+    return False
 
 
 def decide(
     question: str,
     coverage: Sequence[TermInfo],
     hits: Sequence[Hit],
+    best_line: float,
     common: set[str] = frozenset(),  # type: ignore[assignment]
-    rule: Rule = DEFAULT_RULE,
+    rule: Rule | None = None,
 ) -> Decision:
     """Abstain or answer, and which question terms the notes never mention.
 
-    The notes answer (perhaps in part) when at least one of the question's phrases is covered
-    by the notes' vocabulary (`phrase_covered`): "EKS with Karpenter" is answered about EKS,
+    Two signals: the vocabulary (`phrase_covered`: "EKS with Karpenter" is answered about EKS,
     naming Karpenter as missing, while in "a Kubernetes DaemonSet" the covered "Kubernetes"
-    only qualifies the missing "DaemonSet", so the assistant abstains. `common` holds ordinary
+    only qualifies the missing name "DaemonSet", so the assistant abstains) and `best_line`, the
+    highest cosine between the question and any single line of the top sections (a specific
+    fact matching the question, which a whole-section cosine blurs). `common` holds ordinary
     English words (the model's whole-word vocabulary); a missing word outside it is a name.
     """
+    rule = rule or DEFAULT_RULE
     subject = subject_terms(coverage)
     missing = [t.term for t in subject if not t.covered]
     if not hits:
         return Decision(True, missing, "no section matched")
-    best_dense = max((h.dense_score or -1.0) for h in hits[:5])
     if missing:
         info = {t.term: t for t in subject}
-        groups = phrases(question, list(info))
-        if not any(phrase_covered(p, info, common) for p in groups):
-            return Decision(True, missing, "no phrase of the question is covered by the notes")
-    if best_dense < rule.min_dense:
-        return Decision(True, missing, "no section is similar enough")
-    top = hits[0]
-    agree = top.lexical_rank is not None and top.dense_rank is not None
-    if not agree and best_dense < rule.confident_dense and not any(t.chunks for t in subject):
-        return Decision(True, missing, "retrievers disagree and similarity is low")
+        names = names_in(question)
+        named = [t for t in missing if t in names or not is_common(t, common)]
+        if named and not any(
+            phrase_covered(p, info, common, names) for p in phrases(question, list(info))
+        ):
+            return Decision(True, missing, "the question is about something the notes never name")
+    if best_line < rule.min_line:
+        return Decision(
+            True, missing, f"no line is similar enough ({best_line:.2f} < {rule.min_line})"
+        )
     return Decision(False, missing, "answered")
 
 
-def pick_sections(hits: Sequence[Hit], k: int, rule: Rule = DEFAULT_RULE) -> list[Hit]:
-    """The hits worth quoting: the best, plus others close to it in similarity, at most k."""
+def pick_sections(
+    hits: Sequence[Hit], k: int, section_best: dict[int, float], rule: Rule = DEFAULT_RULE
+) -> list[Hit]:
+    """The hits worth quoting, best first: the top hit, plus any whose best line is nearly as
+    close to the question as the best line overall, at most k."""
     if not hits:
         return []
-    best = hits[0]
-    best_dense = max((h.dense_score or -1.0) for h in hits[:k])
-    chosen = [best]
-    for h in hits[1:]:
-        if len(chosen) >= k:
-            break
-        close = h.dense_score is not None and h.dense_score >= best_dense - rule.section_margin
-        both = h.lexical_rank is not None and h.dense_rank is not None
-        if close and (both or h.score >= best.score * 0.8):
-            chosen.append(h)
-    return chosen
+    scored = [h for h in hits if h.chunk.id in section_best]
+    if not scored:
+        return list(hits[:1])
+    top = max(section_best.values())
+    best = {h.chunk.id: section_best[h.chunk.id] for h in scored}  # type: ignore[index]
+    chosen = [h for h in scored if best[h.chunk.id] >= top - rule.line_margin]
+    if hits[0] not in chosen and best.get(hits[0].chunk.id, -1.0) >= top - 2 * rule.line_margin:
+        chosen.insert(0, hits[0])
+    return chosen[:k]
+
+
+def evidence_lines(chunk: Chunk, terms: Sequence[str], limit: int) -> list[int]:
+    """Indexes (within chunk.text) of the body lines worth embedding: lexical matches first."""
+    lines = chunk.text.split("\n")
+    skip_first = _is_heading(lines[0], chunk)
+    body = [i for i, ln in enumerate(lines) if ln.strip() and not (i == 0 and skip_first)]
+    if len(body) <= limit:
+        return body
+    matched = matching_lines([lines[i] for i in body], terms)
+    first = [i for i, m in zip(body, matched, strict=True) if m]
+    rest = [i for i in body if i not in set(first)]
+    return sorted((first + rest)[:limit])
+
+
+def _is_heading(line: str, chunk: Chunk) -> bool:
+    return bool(chunk.heading_path) and line.lstrip().startswith("#")
+
+
+def line_text(chunk: Chunk, i: int) -> str:
+    """What is embedded for one line: the section's own heading gives it context."""
+    line = chunk.text.split("\n")[i].strip().lstrip("-*+ ").strip()
+    leaf = chunk.heading_path[-1] if chunk.heading_path else ""
+    return f"{leaf}: {line}" if leaf else line
 
 
 def matching_lines(lines: Sequence[str], terms: Sequence[str]) -> list[set[str]]:
@@ -186,43 +251,34 @@ def parent_start(lines: Sequence[str], i: int, floor: int) -> int:
     return start
 
 
-def quote_span(chunk: Chunk, terms: Sequence[str]) -> tuple[int, int]:
+def quote_span(chunk: Chunk, line_scores: dict[int, float]) -> tuple[int, int]:
     """1-based inclusive line span of the quote inside `chunk`: whole lines, one run.
 
-    The heading line is left out (the citation names it). Short sections are quoted whole; in
-    longer ones the window of at most MAX_QUOTE_LINES lines with the most matched terms wins,
-    widened to start at the parent item of a nested list item.
+    The heading line is left out (the citation names it). A short section is quoted whole; in
+    a longer one the quote runs from the first to the last line that is nearly as close to the
+    question as its best line (at most MAX_QUOTE_LINES), starting at the parent item of a
+    nested list item so the item keeps its context.
     """
     lines = chunk.text.split("\n")
-    body_from = (
-        1 if chunk.heading_path and len(lines) > 1 and lines[0].lstrip().startswith("#") else 0
-    )
-    # Trim blank lines at either end of the body.
-    lo, hi = body_from, len(lines) - 1
+    lo = 1 if len(lines) > 1 and _is_heading(lines[0], chunk) else 0
+    hi = len(lines) - 1
     while lo < hi and not lines[lo].strip():
         lo += 1
     while hi > lo and not lines[hi].strip():
         hi -= 1
-    if hi - lo + 1 <= MAX_QUOTE_LINES:
-        return chunk.start_line + lo, chunk.start_line + hi
-    matched = matching_lines(lines, terms)
-    best = (-1.0, lo, lo + MAX_QUOTE_LINES - 1)
-    for s in range(lo, hi - MAX_QUOTE_LINES + 2):
-        e = s + MAX_QUOTE_LINES - 1
-        covered: set[str] = set()
-        weight = 0.0
-        for i in range(s, e + 1):
-            covered |= matched[i]
-            weight += len(matched[i])
-        score = len(covered) * 10 + weight - (s - lo) * 0.01
-        if score > best[0]:
-            best = (score, s, e)
-    _, s, e = best
-    # Start where the best-matching line's context starts; keep nested items with their parent.
-    first_hit = next((i for i in range(s, e + 1) if matched[i]), s)
-    s2 = parent_start(lines, first_hit, lo)
-    s = min(s2, first_hit)
-    e = min(s + MAX_QUOTE_LINES - 1, hi)
+    if hi - lo + 1 <= MAX_QUOTE_LINES or not line_scores:
+        return chunk.start_line + lo, chunk.start_line + min(hi, lo + MAX_QUOTE_LINES - 1)
+    best_i = max(line_scores, key=lambda i: line_scores[i])
+    good = [i for i, v in line_scores.items() if v >= line_scores[best_i] - 0.08]
+    s = parent_start(lines, best_i, lo)
+    e = best_i
+    for i in sorted(good):
+        if i < s and best_i - i < MAX_QUOTE_LINES:
+            s = min(s, parent_start(lines, i, lo))
+        if i > e and i - s < MAX_QUOTE_LINES:
+            e = i
+    s = max(s, lo)
+    e = min(max(e, s), s + MAX_QUOTE_LINES - 1, hi)
     while e > s and not lines[e].strip():
         e -= 1
     return chunk.start_line + s, chunk.start_line + e

@@ -34,6 +34,10 @@ from index.store import IndexError_, Store, manifest_status, read_manifest
 from index.sync import IndexBusy, manifest_problem, sync, wipe, writer_lock
 
 Progress = Callable[[str, int, int], None]
+EVIDENCE_SECTIONS = 4
+"""Top sections whose single lines are compared with the question."""
+EVIDENCE_LINES = 12
+"""Most lines per section embedded at question time (lexical matches first)."""
 
 
 class UsageError(Exception):
@@ -96,6 +100,13 @@ def contextual_query(question: str, history: Sequence[Turn]) -> str:
     new_terms = query_terms(question)
     carried = [t for t in query_terms(prev) if t not in new_terms]
     return " ".join([*carried, *new_terms]) if new_terms else prev
+
+
+def correct_spelling(text: str, fixes: dict[str, str]) -> str:
+    """`text` with each misspelt word replaced by the notes' word it is closest to."""
+    if not fixes:
+        return text
+    return re.sub(r"[^\W_]+", lambda m: fixes.get(m.group(0).lower(), m.group(0)), text)
 
 
 def original_words(question: str, terms: Sequence[str]) -> list[str]:
@@ -216,8 +227,14 @@ class Engine:
                 return f"{rel} changed"
         return None
 
-    def refresh(self, progress: Progress | None = None, wait: bool = True) -> SyncReport:
-        """Build or update the index (takes the write lock; raises IndexBusy if wait=False)."""
+    def refresh(
+        self, progress: Progress | None = None, wait: bool = True, export: bool = True
+    ) -> SyncReport:
+        """Build or update the index (takes the write lock; raises IndexBusy if wait=False).
+
+        With `export`, the fast query model is exported afterwards if missing (about 10 s, once
+        per model); the TUI passes False and calls `export_query_model` in the background.
+        """
         self.close()
         try:
             # Lock first: a busy index is reported at once, before loading the model.
@@ -226,10 +243,12 @@ class Engine:
                 report = sync(self.index_dir, self.notes_root, embedder, progress=progress)
         except IndexError_ as e:
             raise EngineError(str(e)) from e
-        self._export_query_model()
+        if export:
+            self.export_query_model()
         return report
 
-    def _export_query_model(self) -> None:
+    def export_query_model(self) -> None:
+        """Export the ONNX query model once per model, so later cold starts skip torch."""
         if self._fixed_embedder is not None:
             return
         with contextlib.suppress(Exception):
@@ -237,7 +256,9 @@ class Engine:
 
             ensure_onnx_export(self.settings.model, paths.models_dir())
 
-    def ensure_ready(self, progress: Progress | None = None) -> SyncReport | None:
+    def ensure_ready(
+        self, progress: Progress | None = None, export: bool = True
+    ) -> SyncReport | None:
         """Make the index answerable: build if missing, refresh if stale, never wait on a lock."""
         reason = self.stale_reason()
         if reason is None:
@@ -245,7 +266,7 @@ class Engine:
         if reason is None:
             return None
         try:
-            report = self.refresh(progress=progress, wait=False)
+            report = self.refresh(progress=progress, wait=False, export=export)
         except IndexBusy:
             if read_manifest(self.index_dir) is None:
                 raise EngineError(
@@ -375,24 +396,28 @@ class Engine:
         k = k or self.settings.k
         mode = mode or self.settings.mode
         searched = contextual_query(q, history)
-        qvec = self.embed_query(searched)
-        timings["embed_ms"] = (time.perf_counter() - t0) * 1000
-        t1 = time.perf_counter()
         terms = query_terms(searched)
         coverage = term_coverage(self.store(), terms)
-        # Misspelt words ("fargte") search as the notes' spelling; the embedding keeps the original.
+        # Misspelt words ("fargte") are searched, lexically and densely, as the notes spell them.
+        corrected = correct_spelling(searched, {t.term: t.near for t in coverage if t.near})
+        qvec = self.embed_query(corrected)
+        timings["embed_ms"] = (time.perf_counter() - t0) * 1000
+        t1 = time.perf_counter()
         lexical_query = " ".join(t.near or t.term for t in coverage)
         hits = retrieve(self.store(), lexical_query, qvec, k=max(10, k * 3), mode=mode, paths=paths)
         self._fill_dense_scores(hits, qvec)
         timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
-        decision = compose.decide(searched, coverage, hits, self.common_words())
+        line_scores = self._line_evidence(hits[:EVIDENCE_SECTIONS], terms, qvec)
+        section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
+        best_line = max(section_best.values(), default=-1.0)
+        decision = compose.decide(searched, coverage, hits, best_line, self.common_words())
         decision.missing = original_words(q, decision.missing)
         closest = compose.closest_of(hits)
         citations: list[Citation] = []
         if not decision.abstain:
-            for n, h in enumerate(compose.pick_sections(hits, k), 1):
-                citations.append(self._cite(n, h, terms))
+            for n, h in enumerate(compose.pick_sections(hits, k, section_best), 1):
+                citations.append(self._cite(n, h, line_scores.get(h.chunk.id or -1, {})))
         answer_text = compose.render_text(citations, decision.abstain, decision.missing, closest)
         timings["compose_ms"] = (time.perf_counter() - t2) * 1000
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
@@ -405,8 +430,9 @@ class Engine:
             missing_terms=decision.missing,
             closest=closest if decision.abstain else [],
             reason=decision.reason,
+            line_score=round(best_line, 4),
             timings={k_: round(v, 2) for k_, v in timings.items()},
-            notices=[*self.notices, *notices],
+            notices=[*self._take_notices(), *notices],
         )
 
     def _fill_dense_scores(self, hits: list[Hit], qvec: np.ndarray) -> None:
@@ -417,9 +443,34 @@ class Engine:
                 with contextlib.suppress(Exception):
                     h.dense_score = float(np.dot(index.reconstruct(int(h.chunk.id)), qvec))
 
-    def _cite(self, n: int, hit: Hit, terms: Sequence[str]) -> Citation:
+    def _take_notices(self) -> list[str]:
+        """Engine notices not yet shown: each is attached to one answer only."""
+        out, self.notices = self.notices, []
+        return out
+
+    def _line_evidence(
+        self, hits: Sequence[Hit], terms: Sequence[str], qvec: np.ndarray
+    ) -> dict[int, dict[int, float]]:
+        """Cosine of the question to single lines of the top sections: chunk id -> {line: cos}."""
+        keys: list[tuple[int, int]] = []
+        texts: list[str] = []
+        for h in hits:
+            if h.chunk.id is None:
+                continue
+            for i in compose.evidence_lines(h.chunk, terms, EVIDENCE_LINES):
+                keys.append((h.chunk.id, i))
+                texts.append(compose.line_text(h.chunk, i))
+        out: dict[int, dict[int, float]] = {h.chunk.id: {} for h in hits if h.chunk.id is not None}
+        if not texts:
+            return out
+        sims = self.query_embedder().embed(texts) @ qvec
+        for (cid, i), v in zip(keys, sims, strict=True):
+            out[cid][i] = float(v)
+        return out
+
+    def _cite(self, n: int, hit: Hit, line_scores: dict[int, float]) -> Citation:
         chunk = hit.chunk
-        start, end = compose.quote_span(chunk, terms)
+        start, end = compose.quote_span(chunk, line_scores)
         quote = compose.slice_lines(chunk, start, end)
         abs_path = self.abs_path(chunk.path)
         changed = True

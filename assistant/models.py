@@ -43,6 +43,11 @@ class Answer(BaseModel):
     )
     closest: list[Closest] = Field(default_factory=list)
     reason: str = Field(default="", description="Why the assistant answered or abstained.")
+    line_score: float = Field(
+        default=-1.0,
+        description="Highest cosine (-1..1) between the question and one line of the top "
+        "sections: the similarity signal of the abstention rule.",
+    )
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
     notices: list[str] = Field(
         default_factory=list, description="Things the user should know (stale index, fallbacks)."

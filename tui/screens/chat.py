@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Callable
@@ -160,6 +161,7 @@ class ChatScreen(Screen):
         self.pending: tuple[int, str] | None = None
         self.in_flight: int | None = None
         self._req = 0
+        self._exported = False
         self._info: IndexInfo | None = None
         self._state = ("starting", "busy")
         self.seen_notices: set[str] = set()
@@ -238,10 +240,11 @@ class ChatScreen(Screen):
         engine = self.engine
 
         def build():
+            # The query-model export (about 10 s, once per model) waits for the first answer.
             if force:
-                report = engine.refresh(progress=self._progress, wait=True)
+                report = engine.refresh(progress=self._progress, wait=True, export=False)
             else:
-                report = engine.ensure_ready(progress=self._progress)
+                report = engine.ensure_ready(progress=self._progress, export=False)
             info = engine.info()
             examples = engine.example_questions(N_EXAMPLES)
             self.post_message(IndexProgress("loading the query model", 0, 0))
@@ -271,7 +274,7 @@ class ChatScreen(Screen):
         engine = self.engine
 
         def answer_it():
-            report = engine.ensure_ready(progress=self._progress)  # picks up edited notes
+            report = engine.ensure_ready(progress=self._progress, export=False)  # edited notes
             answer = engine.ask(question, history=turns)
             return answer, (engine.info() if report is not None else None)
 
@@ -286,6 +289,11 @@ class ChatScreen(Screen):
             self.post_message(AskFailed(req, f"{type(e).__name__}: {e}"))
             return
         self.post_message(AnswerReady(req, answer, info))
+        if not self._exported:
+            # After the first answer, so it never delays one: makes the next cold start fast.
+            self._exported = True
+            with contextlib.suppress(Exception):
+                engine.export_query_model()
 
     @work(thread=True, exclusive=True, group="fresh", name="check-freshness")
     def check_freshness(self) -> None:
