@@ -168,21 +168,22 @@ def log(msg: str) -> None:
 
 def progress_logger(every_s: float = 60.0) -> Callable[[str, int, int], None]:
     """A sync progress callback logging the embed stage (with ETA and RSS) every `every_s`."""
-    state = {"t0": None, "last": 0.0}
+    state: dict[str, float] = {}
 
     def cb(stage: str, done: int, total: int) -> None:
         if stage != "embed" or not total:
             return
         now = time.perf_counter()
-        if state["t0"] is None:
-            state["t0"] = now
+        if "t0" not in state:  # rate from the first report on, so batch warm-up is excluded
+            state.update(t0=now, d0=done, last=now)
+            return
         if now - state["last"] < every_s and done < total:
             return
         state["last"] = now
-        rate = done / max(now - state["t0"], 1e-9)
-        eta = (total - done) / rate if rate else float("nan")
+        rate = (done - state["d0"]) / max(now - state["t0"], 1e-9)
+        eta = f"{(total - done) / rate:.0f}s" if rate > 0 else "?"
         rss = current_rss_mb() or 0.0
-        log(f"embed {done}/{total} ({rate:.1f}/s, ETA {eta:.0f}s, RSS {rss:.0f} MiB)")
+        log(f"embed {done}/{total} ({rate:.1f}/s, ETA {eta}, RSS {rss:.0f} MiB)")
 
     return cb
 
