@@ -7,4 +7,4 @@ python -m pip install -q -c constraints.txt -e ".[test]"
 ruff check .
 ruff format --check .
 python -m pytest -q
-assistant eval
+assistant eval --mode all
