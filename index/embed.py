@@ -6,6 +6,7 @@ module stays cheap.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -101,6 +102,23 @@ def transformer_dir(model_path: Path) -> Path:
     return model_path
 
 
+@contextlib.contextmanager
+def quiet_loading():
+    """No "Loading weights" progress bar from transformers while a local model loads."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()
+
+
 def load_counting_tokenizer(model_path: Path):
     """The model's own fast tokenizer (tokenizers.Tokenizer), without truncation or padding.
 
@@ -157,7 +175,8 @@ class SentenceTransformerEmbedder:
         self.model_path = path
         self.model_id = model_id_for(path)
         self.precision = resolve_precision(precision)
-        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        with quiet_loading():
+            self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self._model.eval()
         model = self._model
         get_dim = getattr(model, "get_embedding_dimension", None)

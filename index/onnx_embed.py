@@ -30,6 +30,7 @@ from index.embed import (
     load_index_embedder,
     model_id_for,
     normalize_rows,
+    quiet_loading,
 )
 
 __all__ = [
@@ -149,7 +150,10 @@ def export_onnx(model_path: Path | str | None, out_dir: Path) -> Path | None:
     import torch
     from transformers import AutoModel
 
-    hf = AutoModel.from_pretrained(str(tdir), local_files_only=True, attn_implementation="eager")
+    with quiet_loading():
+        hf = AutoModel.from_pretrained(
+            str(tdir), local_files_only=True, attn_implementation="eager"
+        )
     hf.eval()
 
     class _Wrapper(torch.nn.Module):
