@@ -40,7 +40,7 @@ PHRASING = frozenset(
 class Rule:
     """Abstention thresholds on the bundled model's cosine; see scripts/calibrate_abstention.py."""
 
-    min_line: float = 0.26
+    min_line: float = 0.29
     """Answer only if some line of a top section is at least this similar to the question."""
     line_margin: float = 0.12
     """Quote further sections only if their best line is within this of the best line."""
