@@ -34,9 +34,9 @@ from index.store import IndexError_, Store, manifest_status, read_manifest
 from index.sync import IndexBusy, manifest_problem, sync, wipe, writer_lock
 
 Progress = Callable[[str, int, int], None]
-EVIDENCE_SECTIONS = 4
+EVIDENCE_SECTIONS = 3
 """Top sections whose single lines are compared with the question."""
-EVIDENCE_LINES = 12
+EVIDENCE_LINES = 10
 """Most lines per section embedded at question time (lexical matches first)."""
 
 
