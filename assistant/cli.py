@@ -77,6 +77,25 @@ def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
+def query_options(json_help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--mode, --path and --json, shared by `ask` and `search`."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn = click.option("--json", "as_json", is_flag=True, help=json_help)(fn)
+        fn = click.option(
+            "--path",
+            "paths",
+            multiple=True,
+            metavar="GLOB",
+            help="Only search notes whose relative path matches GLOB (repeatable).",
+        )(fn)
+        return click.option("--mode", type=MODES, default=None, help="Retriever (default hybrid).")(
+            fn
+        )
+
+    return decorate
+
+
 def make_engine(notes: Path | None, index_dir: Path | None, **flags: Any):
     from assistant.engine import Engine
     from assistant.settings import load_settings
@@ -134,15 +153,7 @@ def cli(ctx: click.Context, notes: Path | None, index_dir: Path | None) -> None:
 @click.option(
     "-k", "k", type=click.IntRange(1, 50), default=None, help="Most sections to quote (default 3)."
 )
-@click.option("--mode", type=MODES, default=None, help="Retriever (default hybrid).")
-@click.option(
-    "--path",
-    "paths",
-    multiple=True,
-    metavar="GLOB",
-    help="Only search notes whose relative path matches GLOB (repeatable).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
+@query_options("Print the Answer as JSON.")
 @handle_errors
 def ask(
     question: tuple[str, ...],
@@ -187,15 +198,7 @@ def ask(
     show_default=True,
     help="Number of sections.",
 )
-@click.option("--mode", type=MODES, default=None, help="Retriever (default hybrid).")
-@click.option(
-    "--path",
-    "paths",
-    multiple=True,
-    metavar="GLOB",
-    help="Only search notes whose relative path matches GLOB (repeatable).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print hits as JSON.")
+@query_options("Print hits as JSON.")
 @handle_errors
 def search(
     query: tuple[str, ...],

@@ -350,16 +350,7 @@ class Engine:
         try:
             return self.store().info()
         except EngineError as e:
-            return IndexInfo(
-                index_dir=str(self.index_dir),
-                notes_root=str(self.notes_root),
-                files=0,
-                chunks=0,
-                size_bytes=0,
-                updated_at=None,
-                model_id=None,
-                problem=str(e),
-            )
+            return broken_index_info(self.index_dir, str(self.notes_root), str(e))
 
     # ---------------------------------------------------------------- questions
     def embed_query(self, text: str) -> np.ndarray:
@@ -589,6 +580,20 @@ def _check_store(store: Store, manifest_generation: str, dim: int) -> list[str]:
     return problems
 
 
+def broken_index_info(index_dir: Path, notes_root: str | None, problem: str) -> IndexInfo:
+    """What `index --list` and the TUI show for an index that cannot be opened."""
+    return IndexInfo(
+        index_dir=str(index_dir),
+        notes_root=notes_root,
+        files=0,
+        chunks=0,
+        size_bytes=0,
+        updated_at=None,
+        model_id=None,
+        problem=problem,
+    )
+
+
 def list_indexes() -> list[IndexInfo]:
     """Every index under the user data directory."""
     root = paths.indexes_root()
@@ -602,18 +607,7 @@ def list_indexes() -> list[IndexInfo]:
             store = Store.open(d, create=False)
         except IndexError_ as e:
             manifest = read_manifest(d)
-            out.append(
-                IndexInfo(
-                    index_dir=str(d),
-                    notes_root=manifest.notes_root if manifest else None,
-                    files=0,
-                    chunks=0,
-                    size_bytes=0,
-                    updated_at=None,
-                    model_id=None,
-                    problem=str(e),
-                )
-            )
+            out.append(broken_index_info(d, manifest.notes_root if manifest else None, str(e)))
             continue
         try:
             out.append(store.info())

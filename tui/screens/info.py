@@ -13,16 +13,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from assistant.output import format_size
 from index.models import IndexInfo
 from tui.render import clean
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"
 
 
 class InfoScreen(ModalScreen[None]):
@@ -56,7 +49,7 @@ class InfoScreen(ModalScreen[None]):
             ("Model", i.model_id or "-"),
             ("Precision", i.precision or "-"),
             ("Updated", updated),
-            ("Size on disk", _size(i.size_bytes)),
+            ("Size on disk", format_size(i.size_bytes)),
         ]
         if i.problem:
             rows.append(("Problem", i.problem))
