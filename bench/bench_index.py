@@ -155,7 +155,10 @@ def main() -> int:
     st.patch(index.store.Store, "update_vector_index", "faiss: add/remove in memory")
     st.patch(index.store.Store, "write_vectors", "faiss: write file + fsync")
     st.patch(index.store.Store, "write_manifest", "manifest")
-    st.patch(Engine, "_export_query_model", "onnx export check")
+    for name in ("export_query_model", "_export_query_model"):
+        if hasattr(Engine, name):
+            st.patch(Engine, name, "onnx export check")
+            break
     prof = cProfile.Profile() if args.profile else None
 
     def build() -> tuple[object, float, float]:

@@ -316,7 +316,10 @@ class StageTimer:
         import functools
         import inspect
 
-        orig = getattr(owner, attr)
+        orig = getattr(owner, attr, None)
+        if orig is None:  # the code moved on; time what is still there
+            log(f"stage timer: {getattr(owner, '__name__', owner)}.{attr} not found, not timed")
+            return
         is_instance = not (inspect.ismodule(owner) or inspect.isclass(owner))
 
         @functools.wraps(orig)
