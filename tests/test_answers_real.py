@@ -1,0 +1,116 @@
+"""Answers on the bundled notes with the real model, SQLite and FAISS (integration).
+
+One plain question per section, as a reader of the notes would ask it (kept apart from the
+eval's gold set and the abstention calibration set), and questions the notes do not cover.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.engine import Engine
+from assistant.settings import load_settings
+from corpus.quote import verify_quote
+from corpus.read import read_note
+
+pytestmark = pytest.mark.integration
+
+PER_SECTION = [
+    ("Can EFS be mounted in ECS tasks?", "Intro"),
+    ("Is there a lab for deploying containers on ECS?", "Intro › Hands-on lab"),
+    ("What does the ECS agent need on an EC2 instance?", "Intro › EC2 Launch Type"),
+    ("Is Fargate serverless?", "Intro › Fargate Launch Type"),
+    ("Which load balancer should I use with ECS?", "Intro › Load balancer integration"),
+    (
+        "What scaling policies does ECS service autoscaling support?",
+        "Intro › ECS Service Autoscaling",
+    ),
+    (
+        "How do I add EC2 instances when the ECS service scales?",
+        "Intro › EC2 Launch Type – Auto Scaling EC2 Instance",
+    ),
+    ("What are managed node groups in EKS?", "Elastic Kubernetes Service - EKS"),
+    (
+        "Which CSI storage drivers can an EKS cluster use?",
+        "Elastic Kubernetes Service - EKS › Amazon EKS – Data Volumes",
+    ),
+    ("What do I need to provide to App Runner?", "AWS APP Runner"),
+]
+
+OUT_OF_SCOPE = [
+    ("How do I set the memory size of a Lambda function?", "Lambda"),
+    ("How do DynamoDB streams work?", "DynamoDB"),
+    ("How are AWS Savings Plans priced?", "Savings"),
+]
+
+
+@pytest.fixture(scope="module")
+def engine(real_embedder, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    import shutil
+
+    from corpus import BUNDLED_NOTES
+
+    notes = tmp_path_factory.mktemp("notes")
+    shutil.copy(BUNDLED_NOTES / "aws-containers.md", notes)
+    eng = Engine(
+        load_settings(notes=notes, index=tmp_path_factory.mktemp("idx") / "i"),
+        embedder=real_embedder,
+    )
+    eng.ensure_ready()
+    return eng
+
+
+@pytest.mark.parametrize("question, section", PER_SECTION)
+def test_each_section_is_quoted_for_its_plain_question(
+    engine: Engine, question: str, section: str
+) -> None:
+    a = engine.ask(question)
+    assert not a.abstained, a.reason
+    cited = [" › ".join(c.heading_path) for c in a.citations]
+    assert cited[0] == section, cited
+    for c in a.citations:
+        text = read_note(Path(c.absolute_path)).text
+        assert verify_quote(text, c.start_line, c.end_line, c.quote)
+        assert c.quote and not c.changed_since_indexed
+
+
+@pytest.mark.parametrize("question, term", OUT_OF_SCOPE)
+def test_abstains_on_what_the_notes_do_not_cover(engine: Engine, question: str, term: str) -> None:
+    a = engine.ask(question)
+    assert a.abstained, [c.heading_path for c in a.citations]
+    assert a.citations == [] and a.closest
+    assert term in a.missing_terms
+    assert f"don't mention {term}" in a.text or term in a.text
+
+
+def test_partly_covered_question_names_the_missing_term(engine: Engine) -> None:
+    a = engine.ask("EKS with Karpenter")
+    assert not a.abstained
+    assert a.missing_terms == ["Karpenter"]
+    assert any(c.heading_path[0].startswith("Elastic Kubernetes Service") for c in a.citations)
+
+
+def test_pricing_of_a_covered_service_is_partly_answered(engine: Engine) -> None:
+    a = engine.ask("What is the pricing of Fargate Spot?")
+    assert "pricing" in a.missing_terms
+    assert a.text.startswith("Your notes don't mention pricing.")
+
+
+def test_typo_is_not_a_missing_term(engine: Engine) -> None:
+    a = engine.ask("fargte launch type")
+    assert not a.abstained and a.missing_terms == []
+    assert a.citations[0].heading_path == ["Intro", "Fargate Launch Type"]
+
+
+def test_follow_up_uses_the_previous_turn(engine: Engine) -> None:
+    from assistant.engine import Turn
+
+    first = engine.ask("Which load balancer is preferred for ECS?")
+    follow = engine.ask(
+        "and for Fargate?",
+        history=[Turn(question=first.question, searched_query=first.searched_query)],
+    )
+    assert follow.searched_query != follow.question
+    assert "balancer" in follow.searched_query and "fargate" in follow.searched_query.lower()
