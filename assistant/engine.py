@@ -38,6 +38,8 @@ EVIDENCE_SECTIONS = 3
 """Top sections whose single lines are compared with the question."""
 EVIDENCE_LINES = 10
 """Most lines per section embedded at question time (lexical matches first)."""
+LINE_CACHE_MAX = 50_000
+"""Line embeddings kept in memory by a long-lived engine (about 80 MB at most)."""
 
 
 class UsageError(Exception):
@@ -136,6 +138,7 @@ class Engine:
         self._store: Store | None = None
         self.notices: list[str] = []
         self._common: set[str] | None = None
+        self._line_vectors: dict[str, np.ndarray] = {}
 
     # ---------------------------------------------------------------- models
     def index_embedder(self) -> Embedder:
@@ -454,7 +457,14 @@ class Engine:
         out: dict[int, dict[int, float]] = {h.chunk.id: {} for h in hits if h.chunk.id is not None}
         if not texts:
             return out
-        sims = self.query_embedder().embed(texts) @ qvec
+        # Lines recur across questions (the TUI, eval): embed each distinct line text once.
+        cache = self._line_vectors
+        todo = list(dict.fromkeys(t for t in texts if t not in cache))
+        if todo:
+            if len(cache) > LINE_CACHE_MAX:
+                cache.clear()
+            cache.update(zip(todo, self.query_embedder().embed(todo), strict=True))
+        sims = np.stack([cache[t] for t in texts]) @ qvec
         for (cid, i), v in zip(keys, sims, strict=True):
             out[cid][i] = float(v)
         return out
