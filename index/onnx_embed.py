@@ -273,8 +273,6 @@ class OnnxQueryEmbedder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        from index.cpu import default_threads
-
         self.directory = Path(directory)
         meta = _read_json(self.directory / META_FILE)
         if not isinstance(meta, dict) or meta.get("format") != EXPORT_FORMAT:
@@ -297,7 +295,9 @@ class OnnxQueryEmbedder:
         self._tok = tok
 
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = num_threads or default_threads()
+        # Questions come one at a time: a single thread beat two (18 vs 30 ms per query,
+        # bench/bench_scale.py) and leaves the other core free.
+        opts.intra_op_num_threads = num_threads or 1
         opts.inter_op_num_threads = 1
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         # Optimised at export time; only onnxruntime's cheap basic passes run again here.

@@ -116,6 +116,11 @@ def db_error(db: Path, e: sqlite3.Error) -> IndexError_:
 def _faiss():
     import faiss
 
+    if not getattr(_faiss, "configured", False):
+        # One query at a time: OpenMP threads only add overhead (measured: 18 ms -> 1.7 ms per
+        # flat search over 10k vectors with 1 thread instead of 2 on a busy 2-core machine).
+        faiss.omp_set_num_threads(1)
+        _faiss.configured = True  # type: ignore[attr-defined]
     return faiss
 
 
