@@ -7,7 +7,6 @@ no score calibration between BM25 and cosine, which is why it is the default.
 from __future__ import annotations
 
 import fnmatch
-import os
 import re
 from collections.abc import Sequence
 from typing import Literal
@@ -99,15 +98,6 @@ def retrieve(
         scores = dict(lexical)
     elif mode == "dense":
         scores = dict(dense)
-    elif os.environ.get("ASSISTANT_FUSION") == "cc":
-        lmax = max(lex_score.values(), default=1.0) or 1.0
-        dvals = list(dense_score.values())
-        dmax, dmin = (max(dvals), min(dvals)) if dvals else (1.0, 0.0)
-        w = float(os.environ.get("ASSISTANT_FUSION_W", "0.5"))
-        for cid in set(lex_rank) | set(dense_rank):
-            ls = lex_score.get(cid, 0.0) / lmax
-            ds = (dense_score[cid] - dmin) / ((dmax - dmin) or 1.0) if cid in dense_score else 0.0
-            scores[cid] = w * ls + (1 - w) * ds
     else:
         for cid, r in lex_rank.items():
             scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + r)
