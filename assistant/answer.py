@@ -187,27 +187,20 @@ def pick_sections(
 
 
 def evidence_lines(chunk: Chunk, terms: Sequence[str], limit: int) -> list[int]:
-    """Indexes (within chunk.text) of the body lines worth embedding: lexical matches first."""
-    lines = chunk.text.split("\n")
-    skip_first = _is_heading(lines[0], chunk)
-    body = [i for i, ln in enumerate(lines) if ln.strip() and not (i == 0 and skip_first)]
+    """Positions in `chunk.body_lines()` worth scoring, at most `limit`: lexical matches first."""
+    body = chunk.body_lines()
     if len(body) <= limit:
-        return body
-    matched = matching_lines([lines[i] for i in body], terms)
-    first = [i for i, m in zip(body, matched, strict=True) if m]
-    rest = [i for i in body if i not in set(first)]
+        return list(range(len(body)))
+    lines = chunk.text.split("\n")
+    matched = matching_lines([lines[i] for i, _ in body], terms)
+    first = [n for n, m in enumerate(matched) if m]
+    taken = set(first)
+    rest = [n for n in range(len(body)) if n not in taken]
     return sorted((first + rest)[:limit])
 
 
 def _is_heading(line: str, chunk: Chunk) -> bool:
     return bool(chunk.heading_path) and line.lstrip().startswith("#")
-
-
-def line_text(chunk: Chunk, i: int) -> str:
-    """What is embedded for one line: the section's own heading gives it context."""
-    line = chunk.text.split("\n")[i].strip().lstrip("-*+ ").strip()
-    leaf = chunk.heading_path[-1] if chunk.heading_path else ""
-    return f"{leaf}: {line}" if leaf else line
 
 
 def matching_lines(lines: Sequence[str], terms: Sequence[str]) -> list[set[str]]:

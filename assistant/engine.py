@@ -231,19 +231,26 @@ class Engine:
         return None
 
     def refresh(
-        self, progress: Progress | None = None, wait: bool = True, export: bool = True
+        self,
+        progress: Progress | None = None,
+        wait: bool = True,
+        export: bool = True,
+        lines: bool = True,
     ) -> SyncReport:
         """Build or update the index (takes the write lock; raises IndexBusy if wait=False).
 
         With `export`, the fast query model is exported afterwards if missing (about 10 s, once
         per model); the TUI passes False and calls `export_query_model` in the background.
+        `lines=False` skips the single-line vectors that only `ask` uses (retrieval benchmarks).
         """
         self.close()
         try:
             # Lock first: a busy index is reported at once, before loading the model.
             with writer_lock(self.index_dir, timeout=-1 if wait else 0):
                 embedder = self.index_embedder()
-                report = sync(self.index_dir, self.notes_root, embedder, progress=progress)
+                report = sync(
+                    self.index_dir, self.notes_root, embedder, progress=progress, lines=lines
+                )
         except IndexError_ as e:
             raise EngineError(str(e)) from e
         if export:
@@ -445,26 +452,34 @@ class Engine:
     def _line_evidence(
         self, hits: Sequence[Hit], terms: Sequence[str], qvec: np.ndarray
     ) -> dict[int, dict[int, float]]:
-        """Cosine of the question to single lines of the top sections: chunk id -> {line: cos}."""
+        """Cosine of the question to single lines of the top sections: chunk id -> {line: cos}.
+
+        The lines' vectors were stored when the index was built; lines of a section that lacks
+        them (an index from an older version, or a build stopped early) are embedded here."""
+        out: dict[int, dict[int, float]] = {h.chunk.id: {} for h in hits if h.chunk.id is not None}
+        stored = self.store().line_vectors(h.chunk.content_hash for h in hits)
         keys: list[tuple[int, int]] = []
-        texts: list[str] = []
+        vecs: list[np.ndarray | str] = []  # a vector, or the text still to embed
         for h in hits:
             if h.chunk.id is None:
                 continue
-            for i in compose.evidence_lines(h.chunk, terms, EVIDENCE_LINES):
-                keys.append((h.chunk.id, i))
-                texts.append(compose.line_text(h.chunk, i))
-        out: dict[int, dict[int, float]] = {h.chunk.id: {} for h in hits if h.chunk.id is not None}
-        if not texts:
+            body = h.chunk.body_lines()
+            mat = stored.get(h.chunk.content_hash)
+            if mat is not None and len(mat) != len(body):
+                mat = None  # written for another chunker version: embed afresh
+            for n in compose.evidence_lines(h.chunk, terms, EVIDENCE_LINES):
+                keys.append((h.chunk.id, body[n][0]))
+                vecs.append(mat[n] if mat is not None else body[n][1])
+        if not keys:
             return out
         # Lines recur across questions (the TUI, eval): embed each distinct line text once.
         cache = self._line_vectors
-        todo = list(dict.fromkeys(t for t in texts if t not in cache))
+        todo = list(dict.fromkeys(v for v in vecs if isinstance(v, str) and v not in cache))
         if todo:
             if len(cache) > LINE_CACHE_MAX:
                 cache.clear()
             cache.update(zip(todo, self.query_embedder().embed(todo), strict=True))
-        sims = np.stack([cache[t] for t in texts]) @ qvec
+        sims = np.stack([cache[v] if isinstance(v, str) else v for v in vecs]) @ qvec
         for (cid, i), v in zip(keys, sims, strict=True):
             out[cid][i] = float(v)
         return out

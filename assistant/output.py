@@ -87,6 +87,8 @@ def format_report(r: SyncReport) -> str:
         f"Indexed: {', '.join(parts)} files; {r.chunks} chunks "
         f"({r.chunks_embedded} embedded) in {r.seconds:.1f}s"
     )
+    if r.lines_embedded:
+        line += f"; {r.lines_embedded} single lines embedded"
     if r.skipped:
         line += f"; {len(r.skipped)} skipped"
     return line
@@ -132,11 +134,14 @@ class ProgressLine:
         self.start = time.monotonic()
         self.last = 0.0
         self.drawn = False
+        self.stage = ""
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled or total <= 0:
             return
         now = time.monotonic()
+        if stage != self.stage:  # each stage has its own pace: its ETA starts afresh
+            self.stage, self.start = stage, now
         if now - self.last < 0.1 and done < total:
             return
         self.last = now
@@ -145,7 +150,11 @@ class ProgressLine:
         bar = "#" * int(frac * width) + "." * (width - int(frac * width))
         elapsed = now - self.start
         eta = f" ETA {int(elapsed / frac - elapsed)}s" if 0 < frac < 1 and elapsed > 1 else ""
-        label = {"embed": "Embedding chunks", "read": "Reading notes"}.get(stage, stage)
+        label = {
+            "embed": "Embedding sections",
+            "lines": "Embedding lines",
+            "read": "Reading notes",
+        }.get(stage, stage)
         self.stream.write(f"\r{label} [{bar}] {done}/{total}{eta}   ")
         self.stream.flush()
         self.drawn = True

@@ -5,26 +5,24 @@ Built on demand (never at import time) by `load_settings`, and frozen once built
 
 from __future__ import annotations
 
+import os
+import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant import paths
+
+ENV_PREFIX = "ASSISTANT_"
 
 Mode = Literal["hybrid", "bm25", "dense"]
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """Everything a user can configure. Each field is also `ASSISTANT_<NAME>` and a config key."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     notes: Path | None = Field(
         default=None, description="Notes folder (or one file). Default: the bundled AWS notes."
@@ -53,22 +51,31 @@ class Settings(BaseSettings):
             return None
         return Path(v).expanduser() if isinstance(v, str | Path) else v
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (
-            init_settings,
-            env_settings,
-            TomlConfigSettingsSource(settings_cls, toml_file=paths.config_file()),
-        )
+
+class ConfigFileError(Exception):
+    """The config file cannot be read or parsed; str() names the file and the reason."""
+
+
+def config_file_values() -> dict[str, Any]:
+    """The config file's top-level keys (none when there is no file)."""
+    path = paths.config_file()
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ConfigFileError(f"cannot read config file {path}: {e}") from e
 
 
 def load_settings(**flags: Any) -> Settings:
-    """Settings with command-line flags on top; flags left as None do not override."""
-    return Settings(**{k: v for k, v in flags.items() if v is not None})
+    """Flags (None means "not given") over ASSISTANT_* variables over the config file over
+    defaults. Plain pydantic rather than pydantic-settings: this runs on every cold `ask`,
+    where pydantic-settings' import alone cost 60 ms."""
+    values = config_file_values()
+    env = {k.upper(): v for k, v in os.environ.items()}
+    for name in Settings.model_fields:
+        if (v := env.get(ENV_PREFIX + name.upper())) is not None:
+            values[name] = v
+    values.update({k: v for k, v in flags.items() if v is not None})
+    return Settings(**values)

@@ -47,13 +47,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from pydantic import BaseModel
 
 from corpus.models import HEADING_SEP, Chunk, text_hash
 from corpus.read import split_lines
+
+if TYPE_CHECKING:  # markdown-it is imported on first parse: `ask` never parses
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 __all__ = [
     "CHUNKER_VERSION",
@@ -118,6 +121,8 @@ _SAFE_NESTING = 20
 
 @lru_cache(maxsize=2)
 def _block_parser(max_nesting: int = _MAX_NESTING) -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"maxNesting": max_nesting}).enable("table")
     # Block structure and line maps only: inline parsing of megabytes of text is wasted work.
     md.disable(["inline", "text_join"])
@@ -126,6 +131,8 @@ def _block_parser(max_nesting: int = _MAX_NESTING) -> MarkdownIt:
 
 @lru_cache(maxsize=1)
 def _inline_parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark")
 
 

@@ -42,6 +42,20 @@ class Chunk(BaseModel):
         head = "\n".join(p for p in (self.heading, self.context) if p)
         return f"{head}\n{self.text}" if head else self.text
 
+    def body_lines(self) -> list[tuple[int, str]]:
+        """Each line that can answer a question on its own, as it is embedded for line evidence:
+        (index within `text`, "<leaf heading>: <line>"). Blank lines and the heading line are
+        left out; list markers are dropped, the leaf heading gives the line its context."""
+        lines = self.text.split("\n")
+        leaf = self.heading_path[-1] if self.heading_path else ""
+        out: list[tuple[int, str]] = []
+        for i, raw in enumerate(lines):
+            if not raw.strip() or (i == 0 and self.heading_path and raw.lstrip().startswith("#")):
+                continue
+            line = raw.strip().lstrip("-*+ ").strip()
+            out.append((i, f"{leaf}: {line}" if leaf else line))
+        return out
+
 
 class Skipped(BaseModel):
     """A file or folder the scan or read left out, with a short human reason."""

@@ -12,11 +12,14 @@ import errno
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pathspec
 from pydantic import BaseModel
 
 from corpus.models import Skipped
+
+if TYPE_CHECKING:  # imported only when a folder has an ignore file
+    import pathspec
 
 __all__ = ["IGNORE_FILE", "NOTE_SUFFIXES", "NoteFile", "ScanResult", "Skipped", "scan_notes"]
 
@@ -47,11 +50,14 @@ def is_note_name(name: str) -> bool:
 
 
 def _load_ignore(dir_path: str) -> pathspec.PathSpec | None:
+    """The folder's ignore file as a spec (pathspec is imported only when one exists)."""
     try:
         with open(os.path.join(dir_path, IGNORE_FILE), encoding="utf-8", errors="replace") as fh:
             lines = fh.read().splitlines()
     except OSError:
         return None
+    import pathspec
+
     try:
         return pathspec.GitIgnoreSpec.from_lines(lines)
     except Exception:  # a malformed pattern must not stop the scan
@@ -110,7 +116,7 @@ def scan_notes(root: Path, *, follow_symlinks_outside: bool = False) -> ScanResu
 
     # Work stack of folders: (absolute path, rel prefix, ignore specs in force, real-path chain).
     # Iterative, so deep folder trees cannot overflow the Python stack.
-    Spec = tuple[str, pathspec.PathSpec]  # (rel of the folder holding it, spec)
+    Spec = tuple[str, "pathspec.PathSpec"]  # (rel of the folder holding it, spec)
     stack: list[tuple[str, str, tuple[Spec, ...], frozenset[str]]] = [
         (str(root), "", (), frozenset({root_real}))
     ]

@@ -35,6 +35,7 @@ class SyncReport(BaseModel):
     unchanged: int = 0
     chunks: int = 0
     chunks_embedded: int = 0
+    lines_embedded: int = 0
     skipped: list[Skipped] = Field(default_factory=list)
     seconds: float = 0.0
     repaired: list[str] = Field(default_factory=list, description="Problems found and fixed.")

@@ -73,11 +73,19 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_raw USING fts5(
     heading, text, meta, content='chunks', content_rowid='id', tokenize='unicode61'
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS raw_vocab USING fts5vocab(chunks_raw, 'row');
+CREATE TABLE IF NOT EXISTS line_vectors (
+    content_hash TEXT PRIMARY KEY,
+    vecs BLOB NOT NULL
+);
 """
 
 
 class IndexError_(Exception):
     """The index cannot be used (corrupt, foreign, unwritable); str() is a one-line reason."""
+
+
+class IndexBusy(Exception):
+    """Another process holds the index's write lock."""
 
 
 class IndexCorrupt(IndexError_):
@@ -344,6 +352,59 @@ class Store:
             ):
                 out.setdefault(h, np.frombuffer(blob, dtype=np.float32))
         return out
+
+    # ---------------------------------------------------------------- line vectors
+    # One row per distinct chunk content: the float16 vectors of `Chunk.body_lines()`, in order.
+    # They are filled after the chunks (`index.sync.sync_lines`), so a chunk may lack them for a
+    # while (an interrupted or older index): readers then embed those lines themselves.
+
+    def line_vectors(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        """Stored line vectors (n_lines x dim, float32) by chunk content hash."""
+        hashes = list(set(hashes))
+        if not hashes:
+            return {}
+        q = ",".join("?" * len(hashes))
+        try:
+            rows = self.conn.execute(
+                f"SELECT content_hash, vecs FROM line_vectors WHERE content_hash IN ({q})", hashes
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return {}  # an index from before line vectors, opened read-only
+        dim = self.dim()
+        return {
+            h: np.frombuffer(blob, dtype=np.float16).astype(np.float32).reshape(-1, dim)
+            for h, blob in rows
+        }
+
+    def chunks_missing_line_vectors(self, limit: int) -> list[Chunk]:
+        """Up to `limit` chunks, one per content hash, whose line vectors are not stored yet."""
+        rows = self.conn.execute(
+            "SELECT id, path, heading_path, start_line, end_line, text, content_hash, context "
+            "FROM chunks WHERE content_hash NOT IN (SELECT content_hash FROM line_vectors) "
+            "GROUP BY content_hash LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [_row_chunk(r) for r in rows]
+
+    def count_missing_line_vectors(self) -> int:
+        return self.conn.execute(
+            "SELECT count(DISTINCT content_hash) FROM chunks "
+            "WHERE content_hash NOT IN (SELECT content_hash FROM line_vectors)"
+        ).fetchone()[0]
+
+    def put_line_vectors(self, items: Iterable[tuple[str, np.ndarray]]) -> None:
+        """Inside a transaction: store line vectors by chunk content hash."""
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO line_vectors(content_hash, vecs) VALUES(?, ?)",
+            ((h, np.asarray(v, dtype=np.float16).tobytes()) for h, v in items),
+        )
+
+    def prune_line_vectors(self) -> int:
+        """Inside a transaction: drop line vectors no chunk uses any more."""
+        cur = self.conn.execute(
+            "DELETE FROM line_vectors WHERE content_hash NOT IN (SELECT content_hash FROM chunks)"
+        )
+        return cur.rowcount
 
     def lexical_search(
         self, match: str, k: int, allowed: set[int] | None = None

@@ -25,7 +25,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from filelock import FileLock, Timeout
 
 from corpus.markdown import CHUNKER_VERSION, chunk_note
 from corpus.models import text_hash
@@ -38,6 +37,7 @@ from index.store import (
     LOCK_NAME,
     MANIFEST_NAME,
     SCHEMA_VERSION,
+    IndexBusy,
     IndexCorrupt,
     IndexError_,
     Store,
@@ -49,13 +49,10 @@ from index.store import (
 )
 
 SyncProgress = Callable[[str, int, int], None]
-"""progress(stage, done, total): stage is "scan", "read" or "embed"."""
+"""progress(stage, done, total): stage is "read", "embed" (chunks) or "lines" (sections)."""
 
 BATCH_CHUNKS = 2048
-
-
-class IndexBusy(Exception):
-    """Another process holds the index's write lock."""
+LINE_BATCH_CHUNKS = 256
 
 
 @contextlib.contextmanager
@@ -67,6 +64,8 @@ def writer_lock(index_dir: Path, timeout: float = -1):
         raise IndexError_(f"cannot create index folder {index_dir}: {e.strerror}") from e
     if not Path(index_dir).is_dir():
         raise IndexError_(f"cannot create index folder {index_dir}: not a folder")
+    from filelock import FileLock, Timeout  # only writers lock: kept off the `ask` path
+
     lock = FileLock(str(Path(index_dir) / LOCK_NAME))
     try:
         lock.acquire(timeout=timeout)
@@ -217,8 +216,11 @@ def sync(
     embedder: Embedder,
     *,
     progress: SyncProgress | None = None,
+    lines: bool = True,
 ) -> SyncReport:
-    """Bring the index at `index_dir` up to date with `notes_root`. Caller holds the write lock."""
+    """Bring the index at `index_dir` up to date with `notes_root`. Caller holds the write lock.
+
+    `lines=False` skips the line vectors (retrieval alone, e.g. a BEIR run, never uses them)."""
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
     notes_root = Path(notes_root).resolve()
@@ -228,7 +230,7 @@ def sync(
     store = open_for_write(index_dir, embedder, report)
     try:
         try:
-            _sync(store, notes_root, embedder, report, progress)
+            _sync(store, notes_root, embedder, report, progress, lines)
         except sqlite3.Error as e:
             if not is_corruption(e):
                 raise db_error(index_dir / DB_NAME, e) from e
@@ -238,7 +240,7 @@ def sync(
             wipe(index_dir)
             store = Store.open(index_dir)
             fresh = SyncReport(repaired=report.repaired)
-            _sync(store, notes_root, embedder, fresh, progress)
+            _sync(store, notes_root, embedder, fresh, progress, lines)
             report = fresh
     finally:
         store.close()
@@ -252,6 +254,7 @@ def _sync(
     embedder: Embedder,
     report: SyncReport,
     progress: SyncProgress | None,
+    lines: bool = True,
 ) -> None:
     if store.meta("dim") is None:
         with store.transaction():
@@ -328,6 +331,8 @@ def _sync(
         # Nothing to do: leave the database and vector file alone; refresh the manifest's time.
         store.write_manifest(manifest.model_copy(update={"updated_at": time.time()}))  # type: ignore[union-attr]
         report.chunks = store.counts()[1]
+        if lines:
+            _sync_lines(store, embedder, report, progress)
         return
 
     # 2. Reuse stored vectors by chunk content hash; embed the rest in batches.
@@ -455,6 +460,36 @@ def _sync(
         )
     )
     report.chunks = store.counts()[1]
+    if lines:
+        _sync_lines(store, embedder, report, progress)
+
+
+def _sync_lines(
+    store: Store, embedder: Embedder, report: SyncReport, progress: SyncProgress | None
+) -> None:
+    """5. Vectors for every section's single lines, which `ask` scores against the question.
+
+    This runs after the manifest: the index already answers without them (`ask` embeds missing
+    lines itself), and a killed run, or an index built before line vectors, resumes here."""
+    with store.transaction():
+        store.prune_line_vectors()
+    total = store.count_missing_line_vectors()
+    done = 0
+    while chunks := store.chunks_missing_line_vectors(LINE_BATCH_CHUNKS):
+        bodies = [[t for _, t in c.body_lines()] for c in chunks]
+        texts = [t for body in bodies for t in body]
+        vecs = embedder.embed(texts) if texts else np.zeros((0, embedder.dim), np.float32)
+        items: list[tuple[str, np.ndarray]] = []
+        pos = 0
+        for c, body in zip(chunks, bodies, strict=True):
+            items.append((c.content_hash, vecs[pos : pos + len(body)]))
+            pos += len(body)
+        with store.transaction():
+            store.put_line_vectors(items)
+        done += len(chunks)
+        report.lines_embedded += len(texts)
+        if progress:
+            progress("lines", done, total)
 
 
 def _embed_into(

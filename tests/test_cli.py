@@ -50,6 +50,38 @@ def test_help_does_not_import_heavy_modules() -> None:
     assert r.stdout.strip() == "", f"--help imported: {r.stdout.strip()}"
 
 
+def test_answering_from_a_fresh_index_imports_only_the_query_stack(tmp_path: Path) -> None:
+    """A cold `ask` pays for every import: parsing, locking, config and model libraries stay
+    out of it when the index is already fresh (the writers import them)."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# Alpha\nALB is preferred.\n\n## Beta\nbeta two\n")
+    setup = (
+        "import sys\n"
+        "from assistant.engine import Engine\n"
+        "from assistant.settings import load_settings\n"
+        "from index.embed import FakeEmbedder\n"
+        f"s = load_settings(notes={str(notes)!r}, index={str(tmp_path / 'idx')!r})\n"
+        "e = Engine(s, embedder=FakeEmbedder())\n"
+    )
+    build = setup + "e.refresh()\n"
+    ask = setup + (
+        "import assistant.cli, assistant.output\n"
+        "assert e.ensure_ready() is None\n"
+        "assert e.ask('Which ALB is preferred?').citations\n"
+        "mods = ('torch', 'sentence_transformers', 'transformers', 'textual', 'markdown_it',"
+        " 'pathspec', 'filelock', 'pydantic_settings')\n"
+        "print(','.join(m for m in mods if m in sys.modules))\n"
+    )
+    env = {**os.environ, "ASSISTANT_HOME": str(tmp_path / "home")}
+    for code in (build, ask):
+        r = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
+        )
+        assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "", f"answering imported: {r.stdout.strip()}"
+
+
 @pytest.mark.parametrize(
     "args, fragment",
     [

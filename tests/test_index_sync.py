@@ -42,10 +42,12 @@ def test_first_build_embeds_everything_then_nothing(folder: Path, tmp_path: Path
     eng = make_engine(folder, tmp_path / "idx", emb)
     r = eng.refresh()
     assert (r.added, r.updated, r.removed, r.unchanged) == (3, 0, 0, 0)
-    assert r.chunks == 4 and emb.texts_embedded == 4
+    # 4 sections, and each section's one body line for the answer's line evidence
+    assert r.chunks == 4 and r.chunks_embedded == 4 and r.lines_embedded == 4
+    assert emb.texts_embedded == 8
     r2 = eng.refresh()
     assert (r2.added, r2.updated, r2.removed, r2.unchanged) == (0, 0, 0, 3)
-    assert emb.texts_embedded == 4, "an unchanged folder must not re-embed anything"
+    assert emb.texts_embedded == 8, "an unchanged folder must not re-embed anything"
     assert eng.stale_reason() is None
     assert eng.check() == []
 
@@ -59,7 +61,8 @@ def test_edit_reembeds_only_changed_sections(folder: Path, tmp_path: Path) -> No
     assert eng.stale_reason() == "a.md changed"
     r = eng.refresh()
     assert (r.added, r.updated, r.removed, r.unchanged) == (0, 1, 0, 2)
-    assert emb.texts_embedded - before == 1, "only the edited section is embedded again"
+    assert (r.chunks_embedded, r.lines_embedded) == (1, 1)
+    assert emb.texts_embedded - before == 2, "only the edited section (and its line) again"
     hits = eng.search("edited", mode="bm25")
     assert hits and hits[0].chunk.heading_path == ["Alpha", "Beta"]
     assert eng.check() == []
@@ -78,7 +81,7 @@ def test_add_delete_and_rename(folder: Path, tmp_path: Path) -> None:
     (folder / "c.txt").unlink()
     r = eng.refresh()
     assert (r.added, r.removed) == (1, 1)
-    assert emb.texts_embedded == n0 + 1
+    assert emb.texts_embedded == n0 + 2  # the new section and its one line
     store = Store.open(tmp_path / "idx", create=False)
     paths = sorted(store.file_rows())
     assert paths == ["a.md", "new.md", "sub/renamed.md"]
@@ -186,3 +189,38 @@ def test_stale_after_mtime_only_change_is_cheap(folder: Path, tmp_path: Path) ->
     r = eng.refresh()
     assert r.unchanged == 3 and emb.texts_embedded == n
     assert eng.stale_reason() is None
+
+
+def test_line_vectors_are_stored_backfilled_and_pruned(folder: Path, tmp_path: Path) -> None:
+    """Each section's single lines are embedded at index time, so `ask` embeds none of them."""
+    emb = FakeEmbedder()
+    eng = make_engine(folder, tmp_path / "idx", emb)
+    eng.refresh()
+    store = eng.store()
+    chunks = list(store.chunks(store._chunk_ids().tolist()).values())
+    stored = store.line_vectors(c.content_hash for c in chunks)
+    for c in chunks:
+        texts = [t for _, t in c.body_lines()]
+        assert stored[c.content_hash].shape == (len(texts), emb.dim)
+        assert (abs(stored[c.content_hash] - emb.embed(texts)) < 1e-2).all()  # float16 storage
+
+    before = emb.texts_embedded
+    eng.ask("alpha one")
+    assert emb.texts_embedded - before == 1, "only the question is embedded"
+
+    # An index from before line vectors (or a build killed before them) still answers, and the
+    # next refresh fills them in without re-embedding any section.
+    with store.transaction():
+        store.conn.execute("DELETE FROM line_vectors")
+    before = emb.texts_embedded
+    assert eng.ask("alpha one").citations
+    assert emb.texts_embedded - before > 1, "missing line vectors are embedded on the fly"
+    r = eng.refresh()
+    assert (r.chunks_embedded, r.lines_embedded) == (0, 4)
+
+    # Line vectors of sections that left the notes are dropped.
+    write(folder / "a.md", "# Alpha\nalpha one, changed\n")
+    eng.refresh()
+    store = eng.store()
+    kept = store.conn.execute("SELECT count(*) FROM line_vectors").fetchone()[0]
+    assert kept == store.counts()[1] == 3

@@ -342,7 +342,7 @@ def run_beir(
         report = None
         if reason is not None:
             say(f"Indexing ({reason})…")
-            report = engine.refresh(progress=progress)
+            report = engine.refresh(progress=progress, lines=False)  # retrieval only
         index_s = time.perf_counter() - t1
         files, chunks = engine.store().counts()
 

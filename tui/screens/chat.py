@@ -310,7 +310,8 @@ class ChatScreen(Screen):
     def _on_progress(self, m: IndexProgress) -> None:
         if m.total:
             self.indexing = True
-        label = {"read": "reading notes", "embed": "embedding"}.get(m.stage, m.stage)
+        names = {"read": "reading notes", "embed": "embedding", "lines": "embedding lines"}
+        label = names.get(m.stage, m.stage)
         if m.total:
             label = f"indexing: {label} {m.done}/{m.total}"
         self.set_state(label, "busy")
