@@ -112,23 +112,41 @@ def phrase_covered(
     return len(missing) / len(judged) <= MAX_MISSING_IN_PHRASE
 
 
+_BRITISH = (
+    ("isation", "ization"),
+    ("ise", "ize"),
+    ("ise", "ice"),
+    ("yse", "yze"),
+    ("our", "or"),
+    ("tre", "ter"),
+    ("ence", "ense"),
+)
+"""British spellings and their American forms (the model's vocabulary is American English)."""
+
+_INFLECTIONS = (
+    ("s", ""),
+    ("es", ""),
+    ("ies", "y"),
+    ("ing", ""),
+    ("ing", "e"),
+    ("ed", ""),
+    ("ed", "e"),
+)
+
+
 def is_common(term: str, common: set[str]) -> bool:
-    """An ordinary word, allowing for plurals and verb endings ("passwords", "deploying")."""
-    if term in common:
-        return True
-    endings = (
-        ("s", ""),
-        ("es", ""),
-        ("ies", "y"),
-        ("ing", ""),
-        ("ing", "e"),
-        ("ed", ""),
-        ("ed", "e"),
-    )
-    for suffix, repl in endings:
-        if term.endswith(suffix) and term[: -len(suffix)] + repl in common:
-            return True
-    return False
+    """An ordinary word, allowing for plurals, verb endings and British spelling ("passwords",
+    "deploying", "practise", "optimised"), so that it is never mistaken for a name."""
+    stems = {term}
+    for suffix, repl in _INFLECTIONS:
+        if term.endswith(suffix):
+            stems.add(term[: -len(suffix)] + repl)
+    forms = set(stems)
+    for stem in stems:
+        for brit, us in _BRITISH:
+            if stem.endswith(brit):
+                forms.add(stem[: -len(brit)] + us)
+    return any(f in common for f in forms)
 
 
 def decide(

@@ -155,6 +155,7 @@ def main() -> int:
     st.patch(index.store.Store, "update_vector_index", "faiss: add/remove in memory")
     st.patch(index.store.Store, "write_vectors", "faiss: write file + fsync")
     st.patch(index.store.Store, "write_manifest", "manifest")
+    st.patch(index.sync, "_sync_lines", "line vectors (embed + store)")
     for name in ("export_query_model", "_export_query_model"):
         if hasattr(Engine, name):
             st.patch(Engine, name, "onnx export check")
@@ -202,14 +203,30 @@ def main() -> int:
             by_hash[h] = (c.embed_text(), np.frombuffer(vec, dtype=np.float32))
     texts = [t for t, _ in by_hash.values()]
     stored = np.stack([v for _, v in by_hash.values()])
+    # ... and the single lines it embedded for `ask`'s line evidence (one set per content hash)
+    line_texts = [
+        t
+        for cid, path, hp, s, e, text, h, ctx, _ in {r[6]: r for r in rows}.values()
+        for _, t in Chunk(
+            path=path,
+            heading_path=json.loads(hp),
+            start_line=s,
+            end_line=e,
+            text=text,
+            content_hash=h,
+            context=ctx,
+        ).body_lines()
+    ]
 
     rep.add("files indexed", report.added + report.updated, "{:d}")
     rep.add("chunks (distinct texts embedded)", f"{report.chunks} ({report.chunks_embedded})")
+    rep.add("single lines embedded (line evidence)", report.lines_embedded, "{:d}")
     rep.add("index precision (manifest)", emb.precision)
 
     # ------------------------------------------------------------------ 2. bare encode
     fulls, cpus_full = [t_full], [c_full]
-    fp32s, cpus_fp32, sames = [], [], []
+    fp32s, cpus_fp32, sames = [], [], []  # sections + lines: everything the index embeds
+    fp32_chunks: list[float] = []  # the section texts alone (issue 6's baseline)
     cos = None
     if not args.no_encode:
         from sentence_transformers import SentenceTransformer
@@ -219,15 +236,18 @@ def main() -> int:
         st_model.encode(texts[:32])  # warm-up, as the index's model was already warm
 
         def encode_fp32() -> np.ndarray:
-            log(f"bare fp32 encode of {len(texts)} texts ...")
+            log(f"bare fp32 encode of {len(texts)} section texts + {len(line_texts)} lines ...")
             c0, t0 = time.process_time(), time.perf_counter()
             out = st_model.encode(texts)  # sentence-transformers defaults: fp32, batch 32
+            fp32_chunks.append(time.perf_counter() - t0)
+            st_model.encode(line_texts)
             fp32s.append(time.perf_counter() - t0)
             cpus_fp32.append(time.process_time() - c0)
             if emb.precision != "fp32":
                 log(f"bare {emb.precision} encode (the index's own model object) ...")
                 t0 = time.perf_counter()
                 emb._model.encode(texts, convert_to_tensor=True)  # same weights and precision
+                emb._model.encode(line_texts, convert_to_tensor=True)
                 sames.append(time.perf_counter() - t0)
             else:
                 sames.append(fp32s[-1])
@@ -262,8 +282,9 @@ def main() -> int:
     if fp32s:
         t_same = med(sames)
         t_fp32 = med(fp32s)
-        rep.add("bare encode fp32 (ST default), s", t_fp32, "{:.1f}")
-        rep.add("bare encode fp32 chunks/s", len(texts) / t_fp32, "{:.1f}")
+        rep.add("bare encode fp32 (ST default), sections + lines, s", t_fp32, "{:.1f}")
+        rep.add("  of which the section texts, s", med(fp32_chunks), "{:.1f}")
+        rep.add("bare encode fp32 sections/s", len(texts) / med(fp32_chunks), "{:.1f}")
         rep.add("bare encode fp32 CPU (process), s", med(cpus_fp32), "{:.1f}")
         if emb.precision != "fp32":
             rep.add(f"bare encode {emb.precision} (same precision), s", t_same, "{:.1f}")
@@ -276,9 +297,14 @@ def main() -> int:
             rep.add("  per round", " ".join(f"{x:.2f}" for x in ratios))
         if emb.precision == "fp32":  # CPU time is less sensitive to other load than wall time
             rep.add("full index / bare encode, CPU time", med(cpus_full) / med(cpus_fp32), "{:.2f}")
-        speed = med([f / x for f, x in zip(fp32s, fulls, strict=False)])
+        # issue 6 #2: the whole build against encoding the same section texts alone
+        speed = med([f / x for f, x in zip(fp32_chunks, fulls, strict=False)])
         rep.add(
-            "speed-up vs fp32 encode (fp32 s / index s)", speed, "{:.2f}x", ">= 2.5x", speed >= 2.5
+            "speed-up vs fp32 encode of the sections (fp32 s / index s)",
+            speed,
+            "{:.2f}x",
+            ">= 2.5x",
+            speed >= 2.5,
         )
         rep.add(
             "min cosine stored vs fp32",

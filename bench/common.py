@@ -167,13 +167,15 @@ def log(msg: str) -> None:
 
 
 def progress_logger(every_s: float = 60.0) -> Callable[[str, int, int], None]:
-    """A sync progress callback logging the embed stage (with ETA and RSS) every `every_s`."""
-    state: dict[str, float] = {}
+    """A sync progress callback logging the embedding stages ("embed" = sections, "lines") with
+    ETA and RSS every `every_s`."""
+    states: dict[str, dict[str, float]] = {}
 
     def cb(stage: str, done: int, total: int) -> None:
-        if stage != "embed" or not total:
+        if stage not in ("embed", "lines") or not total:
             return
         now = time.perf_counter()
+        state = states.setdefault(stage, {})
         if "t0" not in state:  # rate from the first report on, so batch warm-up is excluded
             state.update(t0=now, d0=done, last=now)
             return
@@ -183,7 +185,7 @@ def progress_logger(every_s: float = 60.0) -> Callable[[str, int, int], None]:
         rate = (done - state["d0"]) / max(now - state["t0"], 1e-9)
         eta = f"{(total - done) / rate:.0f}s" if rate > 0 else "?"
         rss = current_rss_mb() or 0.0
-        log(f"embed {done}/{total} ({rate:.1f}/s, ETA {eta}, RSS {rss:.0f} MiB)")
+        log(f"{stage} {done}/{total} ({rate:.1f}/s, ETA {eta}, RSS {rss:.0f} MiB)")
 
     return cb
 

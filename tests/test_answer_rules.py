@@ -1,0 +1,65 @@
+"""The answer's pure rules (no index, no model): names vs ordinary words, evidence lines."""
+
+from __future__ import annotations
+
+from assistant.answer import decide, evidence_lines, is_common
+from corpus.models import Chunk, text_hash
+from index.models import Hit
+from index.retrieve import TermInfo
+
+COMMON = {"practice", "optimize", "color", "analyze", "center", "license", "deploy", "password"}
+
+
+def test_inflected_and_british_spellings_are_ordinary_words() -> None:
+    for word in ("passwords", "deploying", "practise", "optimised", "colours", "analyse"):
+        assert is_common(word, COMMON), word
+    assert is_common("centre", COMMON) and is_common("licence", COMMON)
+    for name in ("istio", "karpenter", "dynamodb"):
+        assert not is_common(name, COMMON), name
+
+
+def chunk(text: str, heading: list[str]) -> Chunk:
+    return Chunk(
+        path="n.md",
+        heading_path=heading,
+        start_line=1,
+        end_line=text.count("\n") + 1,
+        text=text,
+        content_hash=text_hash(text),
+        id=1,
+    )
+
+
+def test_body_lines_skip_the_heading_and_blanks_and_carry_the_leaf_heading() -> None:
+    c = chunk("## Scaling\n\n- Step scaling\n  - by alarm\nplain line", ["Intro", "Scaling"])
+    assert c.body_lines() == [
+        (2, "Scaling: Step scaling"),
+        (3, "Scaling: by alarm"),
+        (4, "Scaling: plain line"),
+    ]
+
+
+def test_evidence_lines_prefer_lexical_matches_when_a_section_is_long() -> None:
+    lines = [f"- item {i}" for i in range(20)] + ["- Fargate runs tasks"]
+    c = chunk("## S\n" + "\n".join(lines), ["S"])
+    picked = evidence_lines(c, ["fargate"], 5)
+    assert len(picked) == 5
+    assert c.body_lines()[picked[-1]][1] == "S: Fargate runs tasks"
+    assert evidence_lines(c, ["fargate"], 50) == list(range(21))
+
+
+def test_a_british_spelling_does_not_make_a_question_unanswerable() -> None:
+    """ "practise" is an ordinary word: with a similar line the question is answered."""
+    q = "Where can I practise deploying containers?"
+    cov = [
+        TermInfo(term="practise", chunks=0),
+        TermInfo(term="deploying", chunks=1),
+        TermInfo(term="containers", chunks=3),
+    ]
+    hit = Hit(chunk=chunk("## Lab\n- Deploy Docker containers", ["Lab"]), score=1.0)
+    d = decide(q, cov, [hit], best_line=0.6, common=COMMON | {"containers"})
+    assert not d.abstain and d.missing == ["practise"]
+    # ... while a question about a name the notes never mention still abstains
+    cov2 = [TermInfo(term="nomad", chunks=0), TermInfo(term="jobs", chunks=0)]
+    d2 = decide("How do Nomad jobs work?", cov2, [hit], best_line=0.6, common=COMMON | {"jobs"})
+    assert d2.abstain and "nomad" in d2.missing
