@@ -188,6 +188,7 @@ def main() -> int:
     import json
 
     by_hash: dict[str, tuple[str, np.ndarray]] = {}
+    line_texts: list[str] = []  # the single lines it embedded for `ask`'s line evidence
     for cid, path, hp, s, e, text, h, ctx, vec in rows:
         if h not in by_hash:
             c = Chunk(
@@ -201,22 +202,9 @@ def main() -> int:
                 context=ctx,
             )
             by_hash[h] = (c.embed_text(), np.frombuffer(vec, dtype=np.float32))
+            line_texts += [t for _, t in c.body_lines()]
     texts = [t for t, _ in by_hash.values()]
     stored = np.stack([v for _, v in by_hash.values()])
-    # ... and the single lines it embedded for `ask`'s line evidence (one set per content hash)
-    line_texts = [
-        t
-        for cid, path, hp, s, e, text, h, ctx, _ in {r[6]: r for r in rows}.values()
-        for _, t in Chunk(
-            path=path,
-            heading_path=json.loads(hp),
-            start_line=s,
-            end_line=e,
-            text=text,
-            content_hash=h,
-            context=ctx,
-        ).body_lines()
-    ]
 
     rep.add("files indexed", report.added + report.updated, "{:d}")
     rep.add("chunks (distinct texts embedded)", f"{report.chunks} ({report.chunks_embedded})")
