@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.models import Citation, Closest
+from assistant.output import cite_label
 from corpus.models import HEADING_SEP, Chunk
 from index.models import Hit
 from index.retrieve import TermInfo
@@ -311,12 +312,6 @@ def closest_of(hits: Sequence[Hit], n: int = 3) -> list[Closest]:
         )
         for h in hits[:n]
     ]
-
-
-def cite_label(path: str, start: int, end: int, heading_path: Sequence[str]) -> str:
-    span = f"{start}" if start == end else f"{start}-{end}"
-    head = HEADING_SEP.join(heading_path)
-    return f"{path}:{span}" + (f" › {head}" if head else "")
 
 
 def render_text(

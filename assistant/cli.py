@@ -18,8 +18,7 @@ from typing import Any
 import click
 
 from assistant import __version__
-
-EXIT_OK, EXIT_ABSTAINED, EXIT_USAGE, EXIT_INDEX = 0, 1, 2, 3
+from assistant.errors import EXIT_ABSTAINED, EXIT_INDEX, EXIT_OK, EXIT_USAGE
 
 MODES = click.Choice(["hybrid", "bm25", "dense"])
 
@@ -49,24 +48,15 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from pydantic import ValidationError
-
-        from assistant.engine import EngineError, UsageError
-        from assistant.settings import ConfigFileError
-        from index.store import IndexBusy
-
         try:
             return fn(*args, **kwargs)
-        except (UsageError, ConfigFileError) as e:
-            _fail(str(e), EXIT_USAGE)
-        except ValidationError as e:
-            err = e.errors()[0]
-            where = ".".join(str(p) for p in err.get("loc", ())) or "setting"
-            _fail(f"invalid setting {where}: {err.get('msg')}", EXIT_USAGE)
-        except IndexBusy as e:
-            _fail(f"{e} (run without --no-wait to wait for it)", EXIT_INDEX)
-        except EngineError as e:
-            _fail(str(e), EXIT_INDEX)
+        except Exception as e:
+            from assistant.errors import user_error
+
+            known = user_error(e)  # imported only on error: keeps the TUI's start light
+            if known is None:
+                raise
+            _fail(*known)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
@@ -160,8 +150,11 @@ def cli(ctx: click.Context, notes: Path | None, index_dir: Path | None) -> None:
     except ImportError:
         click.echo(ctx.get_help())
         return
-    engine = make_engine(notes, index_dir)
-    run_app(engine)
+    # The window comes first: the engine is made in the app's first worker. Only a wrong --notes
+    # path is caught here, before the screen switches; the app reports any other bad setting.
+    if notes is not None and not notes.expanduser().exists():
+        _fail(f"notes folder {notes} does not exist", EXIT_USAGE)
+    sys.exit(run_app(lambda: make_engine(notes, index_dir)))
 
 
 @cli.command()

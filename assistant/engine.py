@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from assistant import answer as compose
 from assistant import paths
+from assistant.errors import EngineError, UsageError
 from assistant.models import Answer, Citation
 from assistant.settings import Mode, Settings
 from corpus import BUNDLED_NOTES
@@ -40,14 +41,6 @@ EVIDENCE_LINES = 10
 """Most lines per section embedded at question time (lexical matches first)."""
 LINE_CACHE_MAX = 50_000
 """Line embeddings kept in memory by a long-lived engine (about 80 MB at most)."""
-
-
-class UsageError(Exception):
-    """The user asked for something impossible (bad path, empty question): exit code 2."""
-
-
-class EngineError(Exception):
-    """The index or the model cannot be used: exit code 3."""
 
 
 class Turn(BaseModel):

@@ -7,11 +7,13 @@ import re
 import sys
 import time
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from assistant.answer import cite_label
-from assistant.models import Answer
-from index.models import Hit, IndexInfo, SyncReport
+from corpus import HEADING_SEP
+
+if TYPE_CHECKING:  # type hints only: the TUI's start imports this module before the engine
+    from assistant.models import Answer
+    from index.models import Hit, IndexInfo, SyncReport
 
 # CSI / OSC / other escape sequences, then any remaining C0/C1 control characters but tab.
 _ESCAPES = re.compile(
@@ -23,6 +25,13 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def safe(text: str) -> str:
     """Note text made inert for a terminal: escape sequences and control characters removed."""
     return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+def cite_label(path: str, start: int, end: int, heading_path: Sequence[str]) -> str:
+    """How a citation is written everywhere: "notes.md:28-30 › Intro › Load balancers"."""
+    span = f"{start}" if start == end else f"{start}-{end}"
+    head = HEADING_SEP.join(heading_path)
+    return f"{path}:{span}" + (f" › {head}" if head else "")
 
 
 def use_color(stream: TextIO) -> bool:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant import paths
+from assistant.errors import ConfigFileError
 
 ENV_PREFIX = "ASSISTANT_"
 
@@ -50,10 +51,6 @@ class Settings(BaseModel):
         if isinstance(v, str) and v.strip() == "":
             return None
         return Path(v).expanduser() if isinstance(v, str | Path) else v
-
-
-class ConfigFileError(Exception):
-    """The config file cannot be read or parsed; str() names the file and the reason."""
 
 
 def config_file_values() -> dict[str, Any]:

@@ -6,7 +6,9 @@ import hashlib
 
 from pydantic import BaseModel, ConfigDict
 
-HEADING_SEP = " › "
+from corpus import HEADING_SEP
+
+__all__ = ["HEADING_SEP", "Chunk", "Skipped", "text_hash"]
 
 
 def text_hash(text: str) -> str:

@@ -630,3 +630,51 @@ def test_cli_help_does_not_import_textual():
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
     )
     assert out.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------------- start-up
+
+
+@run_async
+async def test_window_comes_before_the_engine_is_made(tmp_path, home):
+    """The CLI hands the app a function: the window is drawn, then a worker makes the engine."""
+    made = threading.Event()
+    calls: list[bool] = []
+
+    def factory():
+        calls.append(True)
+        made.set()
+        return make_engine(tmp_path)
+
+    app = AssistantApp(factory)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert calls == [True] and app.engine_ready
+        assert app.notes_label != "…"  # named from the engine's notes folder once made
+        await ask(pilot, LB_QUESTION)
+        assert LB_CITE in screen_text(app)
+
+
+@run_async
+async def test_a_bad_setting_found_at_start_quits_with_its_message(home):
+    from assistant.errors import UsageError
+
+    def factory():
+        raise UsageError("notes folder /nowhere does not exist")
+
+    app = AssistantApp(factory)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.start_error is not None)
+    assert app.start_error == ("notes folder /nowhere does not exist", 2)
+    assert app.return_code == 2
+
+
+def test_plain_assistant_with_a_missing_notes_folder_exits_2(tmp_path) -> None:
+    r = subprocess.run(
+        [str(Path(sys.executable).parent / "assistant"), "--notes", str(tmp_path / "nope")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 2, r.stderr
+    assert "does not exist" in r.stderr and "Traceback" not in r.stderr

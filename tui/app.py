@@ -1,6 +1,8 @@
 """`assistant` with no subcommand: a Textual chat over the notes.
 
-`run_app(engine)` is what the CLI calls; `AssistantApp(engine)` is the app, also used by tests.
+`run_app(make_engine)` is what the CLI calls; `AssistantApp(engine)` is the app, also used by
+tests. Given a function rather than an engine, the app draws its window first and makes the engine
+(numpy, FAISS, models: about 0.3 s of imports) in its first worker.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App, SuspendNotSupported
 from textual.binding import Binding, BindingType
@@ -25,8 +28,8 @@ from tui.history import QuestionHistory
 from tui.screens.chat import ChatScreen, display_path
 
 
-def notes_label_for(engine) -> str:
-    root = Path(engine.notes_root)
+def notes_label_for(root: Path) -> str:
+    root = Path(root)
     try:
         if root == Path(BUNDLED_NOTES).resolve():
             return "bundled notes"
@@ -47,14 +50,42 @@ class AssistantApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit"),
     ]
 
-    def __init__(self, engine, *, notes_label: str | None = None) -> None:
+    def __init__(self, engine: Any, *, notes_label: str | None = None) -> None:
+        """`engine`: an Engine, or a function making one (called once, in a worker thread)."""
         super().__init__()
-        self.engine = engine
+        self._engine = None if callable(engine) else engine
+        self._make_engine: Callable[[], Any] | None = engine if callable(engine) else None
+        self._making = threading.Lock()
         self.engine_lock = threading.Lock()
-        self.notes_label = notes_label or notes_label_for(engine)
+        self._label = notes_label
+        self.start_error: tuple[str, int] | None = None
+        """Set when the engine cannot be made (a bad setting): the app exits with this."""
         self.history = QuestionHistory(paths.history_file())
         self.chat_screen = ChatScreen()
         self.editor_runs: list[list[str]] = []
+
+    @property
+    def engine(self) -> Any:
+        """The engine, made on first use when the app was given a function."""
+        with self._making:
+            if self._engine is None:
+                self._engine = self._make_engine()  # type: ignore[misc]
+        return self._engine
+
+    @property
+    def engine_ready(self) -> bool:
+        return self._engine is not None
+
+    @property
+    def notes_label(self) -> str:
+        if self._label is None and self._engine is not None:
+            self._label = notes_label_for(self._engine.notes_root)
+        return self._label or "…"
+
+    def fail_start(self, message: str, code: int) -> None:
+        """The engine could not be made because of the user's settings: quit with the error."""
+        self.start_error = (message, code)
+        self.exit(return_code=code)
 
     def history_entries(self) -> list[str]:
         return self.history.entries
@@ -120,14 +151,21 @@ class AssistantApp(App[None]):
         self.chat_screen.after_editor()
 
 
-def run_app(engine) -> None:
-    app = AssistantApp(engine)
+def run_app(make_engine: Callable[[], Any]) -> int:
+    """Run the chat until the user quits; returns the exit code."""
+    app = AssistantApp(make_engine)
     app.run()
+    if app.start_error is not None:
+        message, code = app.start_error
+        print(f"assistant: error: {message}", file=sys.stderr)
+        return code
     if app.engine_lock.locked():
         # A worker is still loading the model or indexing. Index updates are crash-safe (the old
         # or the new index survives), so quitting must not wait for them to finish.
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(app.return_code or 0)
-    with contextlib.suppress(Exception):
-        engine.close()
+    if app.engine_ready:
+        with contextlib.suppress(Exception):
+            app.engine.close()
+    return app.return_code or 0

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from assistant.answer import cite_label
-from assistant.models import Answer, Citation
-from assistant.output import safe
+from assistant.output import cite_label, safe
+
+if TYPE_CHECKING:
+    from assistant.models import Answer, Citation
 
 _MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
 

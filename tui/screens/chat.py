@@ -7,7 +7,7 @@ import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,15 +18,18 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
-from assistant.engine import EngineError, Turn, UsageError
-from assistant.models import Answer, Citation
-from index.models import IndexInfo
+from assistant.errors import EngineError, UsageError
 from tui.render import answer_plain
 from tui.widgets.conversation import Conversation, ExampleQuestions
 from tui.widgets.question_input import QuestionInput
 from tui.widgets.sources import SourcesPanel
 from tui.widgets.status import StatusLine
 from tui.widgets.thinking import Thinking
+
+if TYPE_CHECKING:  # the engine's modules load in the first worker, after the window is drawn
+    from assistant.engine import Turn
+    from assistant.models import Answer, Citation
+    from index.models import IndexInfo
 
 N_EXAMPLES = 4
 T = TypeVar("T")
@@ -205,7 +208,7 @@ class ChatScreen(Screen):
     def on_mount(self) -> None:
         self.conversation.show_placeholder("Getting your notes ready… you can type a question now.")
         self.set_state("loading model and checking the index…", "busy")
-        self.prepare()
+        self.call_after_refresh(self.prepare)  # the first frame before any engine work
 
     # ------------------------------------------------------------------ status
     def set_state(self, state: str, kind: str) -> None:
@@ -221,6 +224,8 @@ class ChatScreen(Screen):
         )
 
     def _model_id(self) -> str | None:
+        if not self.app.engine_ready:  # type: ignore[attr-defined]
+            return None  # shown once the engine is made
         try:
             return self.engine.model_id()
         except Exception:
@@ -236,10 +241,20 @@ class ChatScreen(Screen):
 
     @work(thread=True, exclusive=True, group="index", name="prepare-index")
     def prepare(self, force: bool = False) -> None:
-        """Build or refresh the index, then warm up the query model."""
-        engine = self.engine
+        """Make the engine, build or refresh the index, then warm up the query model."""
+        app = self.app
 
         def build():
+            try:
+                engine = self.engine
+            except Exception as e:
+                from assistant.errors import user_error
+
+                known = user_error(e)  # a bad setting: say so where the command was typed
+                if known is None:
+                    raise
+                app.call_from_thread(app.fail_start, *known)  # type: ignore[attr-defined]
+                raise Abandoned from e
             # The query-model export (about 10 s, once per model) waits for the first answer.
             if force:
                 report = engine.refresh(progress=self._progress, wait=True, export=False)
@@ -252,6 +267,8 @@ class ChatScreen(Screen):
                 engine.embed_query("warm up")  # loads the query model before the first question
             except Exception as e:  # answered later with a clear error if it really fails
                 engine.notices.append(f"query model: {e}")
+            import textual.widgets._markdown  # noqa: F401  (what shows the first answer)
+
             return report, info, examples
 
         try:
@@ -359,6 +376,8 @@ class ChatScreen(Screen):
         fresh_notices = [n for n in a.notices if n not in self.seen_notices]
         self.seen_notices.update(a.notices)
         self.conversation.add_answer(a, fresh_notices)
+        from assistant.engine import Turn
+
         self.turns.append(Turn(question=a.question, searched_query=a.searched_query))
         self.last_answer = a
         self.sources.show_citations(a.citations, "not in your notes" if a.abstained else "")

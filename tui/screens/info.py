@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -14,8 +14,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from assistant.output import format_size
-from index.models import IndexInfo
 from tui.render import clean
+
+if TYPE_CHECKING:
+    from index.models import IndexInfo
 
 
 class InfoScreen(ModalScreen[None]):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -10,8 +10,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer
 
-from assistant.models import Citation
 from tui.widgets.sources import SectionView
+
+if TYPE_CHECKING:
+    from assistant.models import Citation
 
 
 class SectionScreen(ModalScreen[None]):

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Markdown, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from assistant.models import Answer
 from tui.render import answer_markdown, clean
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+    from assistant.models import Answer
 
 
 def literal_parser() -> MarkdownIt:
     """CommonMark without raw HTML and without linkify: escaped note text stays literal."""
+    from markdown_it import MarkdownIt  # on the first answer, not before the window is drawn
+
     return MarkdownIt("commonmark", {"html": False, "linkify": False})
 
 
@@ -66,6 +73,8 @@ class AnswerView(Vertical):
             t.append("searched for: ", style="dim")
             t.append(clean(a.searched_query), style="italic")
             yield Static(t, classes="searched")
+        from textual.widgets import Markdown  # markdown-it and pygments: not before the window
+
         yield Markdown(answer_markdown(a), parser_factory=literal_parser, open_links=False)
         for n in self.notices:
             yield Static(Text("note: " + clean(n), style="yellow"), classes="notice")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,8 +13,10 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from assistant.models import Citation
 from tui.render import citation_label, clean, join_heading, section_text
+
+if TYPE_CHECKING:
+    from assistant.models import Citation
 
 
 class CitationList(OptionList):

@@ -1,0 +1,39 @@
+"""The errors a user can cause, and the one-line message and exit code each gets.
+
+Kept free of heavy imports: the CLI and the TUI map errors here without loading the engine.
+"""
+
+from __future__ import annotations
+
+EXIT_OK, EXIT_ABSTAINED, EXIT_USAGE, EXIT_INDEX = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """The user asked for something impossible (bad path, empty question): exit code 2."""
+
+
+class EngineError(Exception):
+    """The index or the model cannot be used: exit code 3."""
+
+
+class ConfigFileError(Exception):
+    """The config file cannot be read or parsed; str() names the file and the reason."""
+
+
+def user_error(e: BaseException) -> tuple[str, int] | None:
+    """(one-line message, exit code) for an error the user can fix; None for a bug."""
+    from pydantic import ValidationError
+
+    from index.store import IndexBusy
+
+    if isinstance(e, UsageError | ConfigFileError):
+        return str(e), EXIT_USAGE
+    if isinstance(e, ValidationError):
+        err = e.errors()[0]
+        where = ".".join(str(p) for p in err.get("loc", ())) or "setting"
+        return f"invalid setting {where}: {err.get('msg')}", EXIT_USAGE
+    if isinstance(e, IndexBusy):
+        return f"{e} (run without --no-wait to wait for it)", EXIT_INDEX
+    if isinstance(e, EngineError):
+        return str(e), EXIT_INDEX
+    return None
