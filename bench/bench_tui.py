@@ -153,25 +153,18 @@ def main() -> int:
         return common.median(xs) if len(xs) == len(runs) else None
 
     rep = Report(f"bench_tui: `assistant` in a 100x30 pty, {len(runs)} runs, medians")
-    win, ans, enter = med("window"), med("answer"), med("from_enter")
-    na = "not reached"
-    rep.add(
-        "window drawn after launch, s",
-        na if win is None else win,
-        "{:.3f}",
-        "<= 0.5 s",
-        win is not None and win <= 0.5,
-    )
-    rep.add("  per run", " ".join(f"{r['window']:.2f}" if r["window"] else "-" for r in runs))
-    rep.add(
-        "first answer after launch, s",
-        na if ans is None else ans,
-        "{:.3f}",
-        "<= 2 s",
-        ans is not None and ans <= 2,
-    )
-    rep.add("  per run", " ".join(f"{r['answer']:.2f}" if r["answer"] else "-" for r in runs))
-    rep.add("  of which after Enter, s", na if enter is None else enter, "{:.3f}")
+    for key, label, limit in (("window", "window drawn", 0.5), ("answer", "first answer", 2.0)):
+        v = med(key)
+        rep.add(
+            f"{label} after launch, s",
+            "not reached" if v is None else v,
+            "{:.3f}",
+            f"<= {limit:g} s",
+            v is not None and v <= limit,
+        )
+        rep.add("  per run", " ".join(f"{r[key]:.2f}" if r[key] else "-" for r in runs))
+    enter = med("from_enter")
+    rep.add("  of which after Enter, s", "not reached" if enter is None else enter, "{:.3f}")
     rep.add("`python -c 'import textual.app'`, s", common.median(ref), "{:.3f}")
     rep.print()
     out = rep.save("bench_tui", {"runs": runs})
