@@ -30,7 +30,7 @@ from corpus.read import NoteReadError, read_note, split_lines
 from corpus.scan import scan_notes
 from index.embed import Embedder, bundled_model_path, model_id_for
 from index.models import Hit, IndexInfo, SyncReport
-from index.retrieve import query_terms, retrieve, term_coverage
+from index.retrieve import TermInfo, query_terms, retrieve, term_coverage
 from index.store import IndexError_, Store, manifest_status, read_manifest
 from index.sync import IndexBusy, manifest_problem, sync, wipe, writer_lock
 
@@ -102,6 +102,17 @@ def correct_spelling(text: str, fixes: dict[str, str]) -> str:
     if not fixes:
         return text
     return re.sub(r"[^\W_]+", lambda m: fixes.get(m.group(0).lower(), m.group(0)), text)
+
+
+def as_notes_write_it(text: str, coverage: Sequence[TermInfo]) -> str:
+    """`text` with misspelt words ("fargte") and abbreviations ("lb") as the notes write them:
+    what is embedded for dense search."""
+    return correct_spelling(text, {t.term: t.near for t in coverage if t.near})
+
+
+def lexical_query(coverage: Sequence[TermInfo]) -> str:
+    """The BM25 query: each term, or what the notes call it."""
+    return " ".join(t.near or t.term for t in coverage)
 
 
 def original_words(question: str, terms: Sequence[str]) -> list[str]:
@@ -367,10 +378,13 @@ class Engine:
         paths: Sequence[str] | None = None,
         qvec: np.ndarray | None = None,
     ) -> list[Hit]:
+        """Top-k sections for `query`, understood as `ask` understands a question (typos and
+        abbreviations searched as the notes write them). `qvec` skips embedding."""
         mode = mode or self.settings.mode
+        coverage = term_coverage(self.store(), query_terms(query))
         if qvec is None and mode != "bm25":
-            qvec = self.embed_query(query)
-        return retrieve(self.store(), query, qvec, k=k, mode=mode, paths=paths)
+            qvec = self.embed_query(as_notes_write_it(query, coverage))
+        return retrieve(self.store(), lexical_query(coverage), qvec, k=k, mode=mode, paths=paths)
 
     def ask(
         self,
@@ -392,13 +406,12 @@ class Engine:
         searched = contextual_query(q, history)
         terms = query_terms(searched)
         coverage = term_coverage(self.store(), terms)
-        # Misspelt words ("fargte") are searched, lexically and densely, as the notes spell them.
-        corrected = correct_spelling(searched, {t.term: t.near for t in coverage if t.near})
-        qvec = self.embed_query(corrected)
+        qvec = self.embed_query(as_notes_write_it(searched, coverage))
         timings["embed_ms"] = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
-        lexical_query = " ".join(t.near or t.term for t in coverage)
-        hits = retrieve(self.store(), lexical_query, qvec, k=max(10, k * 3), mode=mode, paths=paths)
+        hits = retrieve(
+            self.store(), lexical_query(coverage), qvec, k=max(10, k * 3), mode=mode, paths=paths
+        )
         self._fill_dense_scores(hits, qvec)
         timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel
 
+from corpus import HEADING_SEP
 from index.models import Hit
 from index.store import Store
 
@@ -126,7 +127,8 @@ class TermInfo(BaseModel):
     chunks: int
     """Chunks containing the term after stemming (0 if none)."""
     near: str | None = None
-    """A notes word within a small edit distance, when the term itself is absent (a typo)."""
+    """What the notes call it, when the term itself is absent: a word within a small edit
+    distance (a typo: "fargte"), or a heading phrase it abbreviates ("lb": "load balancer")."""
 
     @property
     def covered(self) -> bool:
@@ -134,13 +136,40 @@ class TermInfo(BaseModel):
 
 
 def term_coverage(store: Store, terms: Sequence[str]) -> list[TermInfo]:
-    """For each term: how many chunks mention it, or else the closest notes word (typos)."""
+    """For each term: how many chunks mention it, or else the closest notes word (typos) or
+    the heading phrase it abbreviates."""
     out = []
+    acronyms: dict[str, str] | None = None
     for t in terms:
         n = store.term_count(t)
         near = None if n else closest_word(store, t)
+        if not n and near is None and 2 <= len(t) <= 4 and t.isalpha():
+            if acronyms is None:
+                acronyms = heading_acronyms(store.distinct_headings())
+            near = acronyms.get(t)
         out.append(TermInfo(term=t, chunks=n, near=near))
     return out
+
+
+def heading_acronyms(headings: Iterable[str]) -> dict[str, str]:
+    """Initials -> the phrase of 2-4 heading words they abbreviate ("lb" -> "load balancer").
+
+    Only headings are read: they are where notes name things, and there are few of them. When
+    several phrases share initials, the most frequent wins (then the first seen)."""
+    counts: dict[str, dict[str, int]] = {}
+    parts = (part for heading in headings for part in heading.split(HEADING_SEP))
+    for part in parts:
+        words = [w.lower() for w in re.findall(r"[^\W_]+", part)]
+        for size in (2, 3, 4):
+            for i in range(len(words) - size + 1):
+                run = words[i : i + size]
+                if any(w in STOPWORDS for w in run):
+                    continue
+                key = "".join(w[0] for w in run)
+                phrase = " ".join(run)
+                by_phrase = counts.setdefault(key, {})
+                by_phrase[phrase] = by_phrase.get(phrase, 0) + 1
+    return {k: max(v.items(), key=lambda kv: kv[1])[0] for k, v in counts.items()}
 
 
 def closest_word(store: Store, term: str) -> str | None:

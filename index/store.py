@@ -334,6 +334,13 @@ class Store:
         )
         return [(p, json.loads(h)) for p, h in rows]
 
+    def distinct_headings(self, limit: int = 20_000) -> list[str]:
+        """Distinct heading paths (joined), at most `limit`: the notes' own names for things."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT heading FROM chunks WHERE heading != '' LIMIT ?", (limit,)
+        )
+        return [r[0] for r in rows]
+
     def ids_for_paths(self, paths: Iterable[str]) -> list[int]:
         out: list[int] = []
         for p in paths:

@@ -63,3 +63,13 @@ def test_a_british_spelling_does_not_make_a_question_unanswerable() -> None:
     cov2 = [TermInfo(term="nomad", chunks=0), TermInfo(term="jobs", chunks=0)]
     d2 = decide("How do Nomad jobs work?", cov2, [hit], best_line=0.6, common=COMMON | {"jobs"})
     assert d2.abstain and "nomad" in d2.missing
+
+
+def test_abbreviations_are_read_from_the_notes_own_headings() -> None:
+    from index.retrieve import heading_acronyms
+
+    found = heading_acronyms(["Intro › Load balancer integration", "AWS App Runner", "App Runner"])
+    assert found["lb"] == "load balancer"
+    assert found["lbi"] == "load balancer integration"
+    assert found["ar"] == "app runner"
+    assert "il" not in found, "a phrase never spans two headings of a path"

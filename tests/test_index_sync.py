@@ -224,3 +224,14 @@ def test_line_vectors_are_stored_backfilled_and_pruned(folder: Path, tmp_path: P
     store = eng.store()
     kept = store.conn.execute("SELECT count(*) FROM line_vectors").fetchone()[0]
     assert kept == store.counts()[1] == 3
+
+
+def test_search_reads_typos_and_abbreviations_as_the_notes_write_them(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    write(notes / "a.md", "# Load balancer integration\nALB is preferred.\n")
+    write(notes / "b.md", "# Fargate launch type\nServerless containers.\n")
+    eng = make_engine(notes, tmp_path / "idx")
+    eng.refresh()
+    assert eng.search("lb", mode="bm25")[0].chunk.path == "a.md"
+    assert eng.search("fargte", mode="bm25")[0].chunk.path == "b.md"
+    assert eng.ask("which lb is preferred?").citations[0].path == "a.md"
