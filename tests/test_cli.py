@@ -106,6 +106,31 @@ def test_bad_env_setting_is_a_usage_error() -> None:
     assert "invalid setting k" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_config_file_settings_flags_win_and_a_broken_file_is_a_usage_error(tmp_path) -> None:
+    from assistant.settings import load_settings
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('k = 5\nmode = "bm25"\n')
+    env = {"ASSISTANT_CONFIG": str(cfg), "ASSISTANT_MODE": "dense"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        s = load_settings(k=None, mode=None)
+        assert (s.k, s.mode) == (5, "dense")  # file < environment
+        assert load_settings(k=2).k == 2  # environment/file < flags
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    cfg.write_text("k = = 3\n")
+    r = run("ask", "x", env={"ASSISTANT_CONFIG": str(cfg)})
+    assert r.returncode == 2, r.stderr
+    assert "cannot read config file" in r.stderr and str(cfg) in r.stderr
+    assert "Traceback" not in r.stderr
+
+
 def test_stdin_empty_question() -> None:
     r = run("ask", "-", input="\n\t \n")
     assert r.returncode == 2 and "empty" in r.stderr
