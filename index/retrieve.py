@@ -139,14 +139,11 @@ def term_coverage(store: Store, terms: Sequence[str]) -> list[TermInfo]:
     """For each term: how many chunks mention it, or else the closest notes word (typos) or
     the heading phrase it abbreviates."""
     out = []
-    acronyms: dict[str, str] | None = None
     for t in terms:
         n = store.term_count(t)
         near = None if n else closest_word(store, t)
         if not n and near is None and 2 <= len(t) <= 4 and t.isalpha():
-            if acronyms is None:
-                acronyms = heading_acronyms(store.distinct_headings())
-            near = acronyms.get(t)
+            near = heading_acronyms(store.headings_with_initials(t)).get(t)
         out.append(TermInfo(term=t, chunks=n, near=near))
     return out
 

@@ -334,10 +334,13 @@ class Store:
         )
         return [(p, json.loads(h)) for p, h in rows]
 
-    def distinct_headings(self, limit: int = 20_000) -> list[str]:
-        """Distinct heading paths (joined), at most `limit`: the notes' own names for things."""
+    def headings_with_initials(self, initials: str, limit: int = 2000) -> list[str]:
+        """Distinct headings with words starting with these letters, in order (a prefilter for
+        abbreviations: "lb" finds "Load balancer integration"). One scan of the headings."""
+        pattern = "%" + "".join(f" {c}%" for c in initials.replace("%", "").replace("_", ""))
         rows = self.conn.execute(
-            "SELECT DISTINCT heading FROM chunks WHERE heading != '' LIMIT ?", (limit,)
+            "SELECT DISTINCT heading FROM chunks WHERE ' ' || heading LIKE ? LIMIT ?",
+            (pattern, limit),
         )
         return [r[0] for r in rows]
 
