@@ -608,6 +608,15 @@ def _check_store(store: Store, manifest_generation: str, dim: int) -> list[str]:
             if index.d != dim:
                 problems.append(f"vector file dimension {index.d} != manifest dimension {dim}")
     problems += store.structure_problems(dim)[0]
+    try:
+        lacking = store.count_missing_line_vectors()
+    except sqlite3.OperationalError:  # an index from before line vectors
+        lacking = len(db_ids)
+    if lacking:
+        problems.append(
+            f"{lacking} sections without line vectors (`assistant index` adds them; answers "
+            "meanwhile embed those lines themselves)"
+        )
     return problems
 
 

@@ -215,8 +215,10 @@ def test_line_vectors_are_stored_backfilled_and_pruned(folder: Path, tmp_path: P
     before = emb.texts_embedded
     assert eng.ask("alpha one").citations
     assert emb.texts_embedded - before > 1, "missing line vectors are embedded on the fly"
+    assert any("4 sections without line vectors" in p for p in eng.check())
     r = eng.refresh()
     assert (r.chunks_embedded, r.lines_embedded) == (0, 4)
+    assert eng.check() == []
 
     # Line vectors of sections that left the notes are dropped.
     write(folder / "a.md", "# Alpha\nalpha one, changed\n")
