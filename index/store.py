@@ -386,21 +386,30 @@ class Store:
             for h, blob in rows
         }
 
-    def chunks_missing_line_vectors(self, limit: int) -> list[Chunk]:
-        """Up to `limit` chunks, one per content hash, whose line vectors are not stored yet."""
+    def hashes_missing_line_vectors(self) -> list[str]:
+        """Content hashes of chunks whose line vectors are not stored yet (one pass)."""
         rows = self.conn.execute(
-            "SELECT id, path, heading_path, start_line, end_line, text, content_hash, context "
-            "FROM chunks WHERE content_hash NOT IN (SELECT content_hash FROM line_vectors) "
-            "GROUP BY content_hash LIMIT ?",
-            (limit,),
-        ).fetchall()
-        return [_row_chunk(r) for r in rows]
+            "SELECT DISTINCT content_hash FROM chunks "
+            "WHERE content_hash NOT IN (SELECT content_hash FROM line_vectors)"
+        )
+        return [r[0] for r in rows]
 
     def count_missing_line_vectors(self) -> int:
         return self.conn.execute(
             "SELECT count(DISTINCT content_hash) FROM chunks "
             "WHERE content_hash NOT IN (SELECT content_hash FROM line_vectors)"
         ).fetchone()[0]
+
+    def chunks_by_hash(self, hashes: Sequence[str]) -> list[Chunk]:
+        """One chunk for each content hash given (those still in the index), in that order."""
+        q = ",".join("?" * len(hashes))
+        rows = self.conn.execute(
+            "SELECT id, path, heading_path, start_line, end_line, text, content_hash, context "
+            f"FROM chunks WHERE content_hash IN ({q})",
+            list(hashes),
+        ).fetchall()
+        by_hash = {r[6]: r for r in rows}
+        return [_row_chunk(by_hash[h]) for h in hashes if h in by_hash]
 
     def put_line_vectors(self, items: Iterable[tuple[str, np.ndarray]]) -> None:
         """Inside a transaction: store line vectors by chunk content hash."""

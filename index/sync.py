@@ -473,9 +473,9 @@ def _sync_lines(
     lines itself), and a killed run, or an index built before line vectors, resumes here."""
     with store.transaction():
         store.prune_line_vectors()
-    total = store.count_missing_line_vectors()
-    done = 0
-    while chunks := store.chunks_missing_line_vectors(LINE_BATCH_CHUNKS):
+    missing = store.hashes_missing_line_vectors()
+    for start in range(0, len(missing), LINE_BATCH_CHUNKS):
+        chunks = store.chunks_by_hash(missing[start : start + LINE_BATCH_CHUNKS])
         bodies = [[t for _, t in c.body_lines()] for c in chunks]
         texts = [t for body in bodies for t in body]
         vecs = embedder.embed(texts) if texts else np.zeros((0, embedder.dim), np.float32)
@@ -486,10 +486,9 @@ def _sync_lines(
             pos += len(body)
         with store.transaction():
             store.put_line_vectors(items)
-        done += len(chunks)
         report.lines_embedded += len(texts)
         if progress:
-            progress("lines", done, total)
+            progress("lines", min(start + LINE_BATCH_CHUNKS, len(missing)), len(missing))
 
 
 def _embed_into(
