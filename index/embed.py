@@ -168,6 +168,7 @@ class SentenceTransformerEmbedder:
         from index.cpu import default_threads, resolve_precision
 
         threads = num_threads or default_threads()
+        self.threads = threads
         if torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
 
@@ -234,6 +235,9 @@ class SentenceTransformerEmbedder:
         if total == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         texts = list(texts)
+        if self._torch.get_num_threads() != self.threads:
+            # OpenMP's thread count is shared with anything else in the process (FAISS).
+            self._torch.set_num_threads(self.threads)
         # +2: [CLS] and [SEP]; the model reads at most max_tokens.
         lengths = [min(n + 2, self.max_tokens) for n in self._lengths(texts)]
         out = np.empty((total, self.dim), dtype=np.float32)

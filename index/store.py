@@ -124,12 +124,24 @@ def db_error(db: Path, e: sqlite3.Error) -> IndexError_:
 def _faiss():
     import faiss
 
-    if not getattr(_faiss, "configured", False):
-        # One query at a time: OpenMP threads only add overhead (measured: 18 ms -> 1.7 ms per
-        # flat search over 10k vectors with 1 thread instead of 2 on a busy 2-core machine).
-        faiss.omp_set_num_threads(1)
-        _faiss.configured = True  # type: ignore[attr-defined]
     return faiss
+
+
+@contextlib.contextmanager
+def _one_omp_thread() -> Iterator[None]:
+    """One OpenMP thread for a single-query search, restored afterwards.
+
+    One query at a time gains nothing from threads (measured: 18 ms -> 1.7 ms per flat search
+    over 10k vectors with 1 thread instead of 2 on a busy 2-core machine). The setting must not
+    outlive the search: FAISS and torch share the OpenMP runtime, and left at 1 it made every
+    later embedding in the process (a whole index build) run on one core."""
+    faiss = _faiss()
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def _vec_blob(v: np.ndarray) -> bytes:
@@ -572,7 +584,8 @@ class Store:
                 return []
             sel = _faiss().IDSelectorBatch(np.fromiter(allowed, dtype=np.int64))
             params = _faiss().SearchParameters(sel=sel)
-        scores, ids = index.search(q, min(k, index.ntotal), params=params)
+        with _one_omp_thread():
+            scores, ids = index.search(q, min(k, index.ntotal), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     # ---------------------------------------------------------------- writing

@@ -237,3 +237,27 @@ def test_search_reads_typos_and_abbreviations_as_the_notes_write_them(tmp_path: 
     assert eng.search("lb", mode="bm25")[0].chunk.path == "a.md"
     assert eng.search("fargte", mode="bm25")[0].chunk.path == "b.md"
     assert eng.ask("which lb is preferred?").citations[0].path == "a.md"
+
+
+def test_the_index_leaves_the_openmp_thread_count_alone(folder: Path, tmp_path: Path) -> None:
+    """FAISS searches one query on one thread, but OpenMP's count is process-wide (torch uses it
+    too): once left at 1, every embedding after the first search ran on one core."""
+    import subprocess
+    import sys
+
+    code = (
+        "import faiss\n"
+        "from tests.test_index_sync import make_engine\n"
+        "from pathlib import Path\n"
+        "faiss.omp_set_num_threads(2)\n"
+        f"eng = make_engine(Path({str(folder)!r}), Path({str(tmp_path / 'idx')!r}))\n"
+        "eng.refresh()\n"
+        "assert eng.search('alpha', mode='dense')\n"
+        "print(faiss.omp_get_max_threads())\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    r = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "2"
