@@ -392,10 +392,11 @@ class Store:
             ).fetchall()
         except sqlite3.OperationalError:
             return {}  # an index from before line vectors, opened read-only
-        dim = self.dim()
-        return {
-            h: np.frombuffer(blob, dtype=np.float16).astype(np.float32).reshape(-1, dim)
+        width = self.dim() * 2  # bytes per float16 vector
+        return {  # a damaged row is left out: its lines are then embedded on the fly
+            h: np.frombuffer(blob, dtype=np.float16).astype(np.float32).reshape(-1, width // 2)
             for h, blob in rows
+            if isinstance(blob, bytes) and len(blob) % width == 0
         }
 
     def hashes_missing_line_vectors(self) -> list[str]:

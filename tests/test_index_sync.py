@@ -261,3 +261,15 @@ def test_the_index_leaves_the_openmp_thread_count_alone(folder: Path, tmp_path: 
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "2"
+
+
+def test_a_damaged_line_vector_row_is_embedded_afresh(folder: Path, tmp_path: Path) -> None:
+    emb = FakeEmbedder()
+    eng = make_engine(folder, tmp_path / "idx", emb)
+    eng.refresh()
+    store = eng.store()
+    with store.transaction():
+        store.conn.execute("UPDATE line_vectors SET vecs = x'0102030405'")
+    before = emb.texts_embedded
+    assert eng.ask("alpha one").citations
+    assert emb.texts_embedded - before > 1
