@@ -297,13 +297,13 @@ def index_cmd(
 
     bar = ProgressLine()
     try:
-        report = engine.refresh(progress=bar, wait=False)
+        report = engine.refresh(progress=bar, wait=False, verify=True)
     except IndexBusy:
         if no_wait:
             raise
         # Say that we wait, instead of hanging silently, when another run holds the lock.
         click.echo("assistant: another index run is in progress; waiting for it…", err=True)
-        report = engine.refresh(progress=bar, wait=True)
+        report = engine.refresh(progress=bar, wait=True, verify=True)
     bar.clear()
     for s in report.skipped:
         click.echo(f"assistant: warning: skipped {safe(s.path)!r}: {s.reason}", err=True)

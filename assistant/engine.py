@@ -111,8 +111,14 @@ def as_notes_write_it(text: str, coverage: Sequence[TermInfo]) -> str:
 
 
 def lexical_query(coverage: Sequence[TermInfo]) -> str:
-    """The BM25 query: each term, or what the notes call it."""
-    return " ".join(t.near or t.term for t in coverage)
+    """The BM25 query: each term, or what the notes call it; the most common words only when
+    nothing rarer is asked (ranking every section with "aws" in it is slow and tells little)."""
+    rare = [t for t in coverage if not t.common] or list(coverage)
+    return " ".join(t.near or t.term for t in rare)
+
+
+def all_common(coverage: Sequence[TermInfo]) -> bool:
+    return bool(coverage) and all(t.common for t in coverage)
 
 
 def original_words(question: str, terms: Sequence[str]) -> list[str]:
@@ -240,12 +246,15 @@ class Engine:
         wait: bool = True,
         export: bool = True,
         lines: bool = True,
+        verify: bool = False,
     ) -> SyncReport:
         """Build or update the index (takes the write lock; raises IndexBusy if wait=False).
 
         With `export`, the fast query model is exported afterwards if missing (about 10 s, once
         per model); the TUI passes False and calls `export_query_model` in the background.
         `lines=False` skips the single-line vectors that only `ask` uses (retrieval benchmarks).
+        `verify` re-checks the whole database first (`assistant index` does; an automatic
+        refresh trusts an index the last run closed cleanly, and verifies after a crash).
         """
         self.close()
         try:
@@ -253,7 +262,12 @@ class Engine:
             with writer_lock(self.index_dir, timeout=-1 if wait else 0):
                 embedder = self.index_embedder()
                 report = sync(
-                    self.index_dir, self.notes_root, embedder, progress=progress, lines=lines
+                    self.index_dir,
+                    self.notes_root,
+                    embedder,
+                    progress=progress,
+                    lines=lines,
+                    verify=verify,
                 )
         except IndexError_ as e:
             raise EngineError(str(e)) from e
@@ -384,7 +398,15 @@ class Engine:
         coverage = term_coverage(self.store(), query_terms(query))
         if qvec is None and mode != "bm25":
             qvec = self.embed_query(as_notes_write_it(query, coverage))
-        return retrieve(self.store(), lexical_query(coverage), qvec, k=k, mode=mode, paths=paths)
+        return retrieve(
+            self.store(),
+            lexical_query(coverage),
+            qvec,
+            k=k,
+            mode=mode,
+            paths=paths,
+            all_common=all_common(coverage),
+        )
 
     def ask(
         self,
@@ -410,7 +432,13 @@ class Engine:
         timings["embed_ms"] = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
         hits = retrieve(
-            self.store(), lexical_query(coverage), qvec, k=max(10, k * 3), mode=mode, paths=paths
+            self.store(),
+            lexical_query(coverage),
+            qvec,
+            k=max(10, k * 3),
+            mode=mode,
+            paths=paths,
+            all_common=all_common(coverage),
         )
         self._fill_dense_scores(hits, qvec)
         timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000

@@ -80,13 +80,24 @@ def retrieve(
     mode: Mode = "hybrid",
     paths: Sequence[str] | None = None,
     depth: int = DEPTH,
+    all_common: bool = False,
 ) -> list[Hit]:
-    """Top-k chunks for `query`. `qvec` (the normalised query embedding) is needed unless bm25."""
+    """Top-k chunks for `query`. `qvec` (the normalised query embedding) is needed unless bm25.
+
+    `all_common`: every query term is in a large share of the chunks, so BM25 first ranks the
+    chunks having all of them (ranking every chunk that has any is slow at 100k chunks),
+    topped up from the others if those are too few."""
     allowed = allowed_ids(store, paths)
     lexical: list[tuple[int, float]] = []
     dense: list[tuple[int, float]] = []
     if mode in ("hybrid", "bm25"):
-        lexical = store.lexical_search(fts_match(query_terms(query)), depth, allowed)
+        terms = query_terms(query)
+        if all_common and len(terms) > 1:
+            lexical = store.lexical_search(" AND ".join(f'"{t}"' for t in terms), depth, allowed)
+        if len(lexical) < depth:
+            seen = {cid for cid, _ in lexical}
+            more = store.lexical_search(fts_match(terms), depth, allowed)
+            lexical += [(cid, s) for cid, s in more if cid not in seen][: depth - len(lexical)]
     if mode in ("hybrid", "dense") and qvec is not None:
         dense = store.dense_search(qvec, depth, allowed)
 
@@ -126,6 +137,9 @@ class TermInfo(BaseModel):
     term: str
     chunks: int
     """Chunks containing the term after stemming (0 if none)."""
+    common: bool = False
+    """In so many chunks (COMMON_MIN_CHUNKS and COMMON_SHARE) that it barely moves BM25 while
+    costing the most to rank: left out of the lexical query when rarer terms are there."""
     near: str | None = None
     """What the notes call it, when the term itself is absent: a word within a small edit
     distance (a typo: "fargte"), or a heading phrase it abbreviates ("lb": "load balancer")."""
@@ -135,16 +149,21 @@ class TermInfo(BaseModel):
         return self.chunks > 0 or self.near is not None
 
 
+COMMON_MIN_CHUNKS = 5000
+COMMON_SHARE = 0.05
+
+
 def term_coverage(store: Store, terms: Sequence[str]) -> list[TermInfo]:
     """For each term: how many chunks mention it, or else the closest notes word (typos) or
     the heading phrase it abbreviates."""
     out = []
+    common_at = max(COMMON_MIN_CHUNKS, int(COMMON_SHARE * store.chunk_total())) if terms else 0
     for t in terms:
-        n = store.term_count(t)
+        n = store.term_count(t, cap=common_at)
         near = None if n else closest_word(store, t)
         if not n and near is None and 2 <= len(t) <= 4 and t.isalpha():
             near = heading_acronyms(store.headings_with_initials(t)).get(t)
-        out.append(TermInfo(term=t, chunks=n, near=near))
+        out.append(TermInfo(term=t, chunks=n, near=near, common=n >= common_at))
     return out
 
 

@@ -316,6 +316,9 @@ class Store:
             chunks = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
         return files, chunks
 
+    def chunk_total(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+
     def chunks(self, ids: Sequence[int]) -> dict[int, Chunk]:
         """Chunks by id (missing ids are left out)."""
         out: dict[int, Chunk] = {}
@@ -346,13 +349,15 @@ class Store:
         )
         return [(p, json.loads(h)) for p, h in rows]
 
-    def headings_with_initials(self, initials: str, limit: int = 2000) -> list[str]:
+    def headings_with_initials(self, initials: str, sample: int = 10_000) -> list[str]:
         """Distinct headings with words starting with these letters, in order (a prefilter for
-        abbreviations: "lb" finds "Load balancer integration"). One scan of the headings."""
+        abbreviations: "lb" finds "Load balancer integration"), among the first `sample`
+        sections: an abbreviation worth knowing recurs, and the scan stays a few ms."""
         pattern = "%" + "".join(f" {c}%" for c in initials.replace("%", "").replace("_", ""))
         rows = self.conn.execute(
-            "SELECT DISTINCT heading FROM chunks WHERE ' ' || heading LIKE ? LIMIT ?",
-            (pattern, limit),
+            "SELECT DISTINCT heading FROM (SELECT heading FROM chunks LIMIT ?) "
+            "WHERE ' ' || heading LIKE ?",
+            (sample, pattern),
         )
         return [r[0] for r in rows]
 
@@ -457,8 +462,9 @@ class Store:
             rows = [r for r in rows if r[0] in allowed]
         return [(int(i), float(s)) for i, s in rows[:k]]
 
-    def term_count(self, term: str) -> int:
-        """Chunks containing `term` after porter stemming, else as a crude-stem prefix (0: none).
+    def term_count(self, term: str, cap: int = 1_000_000) -> int:
+        """Chunks containing `term` after porter stemming, else as a crude-stem prefix (0: none),
+        counted up to `cap` (counting every match of a frequent word costs ms at 100k chunks).
 
         The prefix fallback catches forms porter leaves apart ("autoscale" / "autoscaling").
         """
@@ -470,7 +476,9 @@ class Store:
         for q in queries:
             try:
                 n = self.conn.execute(
-                    "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (q,)
+                    "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? "
+                    "LIMIT ?)",
+                    (q, cap),
                 ).fetchone()[0]
             except sqlite3.OperationalError:
                 n = 0

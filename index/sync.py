@@ -170,11 +170,15 @@ def stored_problem(store: Store, embedder: Embedder) -> str | None:
     return None
 
 
-def open_for_write(index_dir: Path, embedder: Embedder, report: SyncReport) -> Store:
+def open_for_write(
+    index_dir: Path, embedder: Embedder, report: SyncReport, verify: bool = True
+) -> Store:
     """Open the store, rebuilding it from scratch if it is corrupt or built differently.
 
     Only damage (IndexCorrupt) or a foreign configuration leads to a rebuild; environmental
     errors (locked, read-only, cannot open) are raised as IndexError_ and delete nothing.
+    The full consistency check of the database (seconds at 100k sections) runs with `verify`,
+    and always after a run that did not finish (the manifest does not match the database).
     """
     manifest, manifest_err = manifest_status(index_dir)
     problem = manifest_problem(manifest, embedder.model_id, embedder.dim)
@@ -194,14 +198,18 @@ def open_for_write(index_dir: Path, embedder: Embedder, report: SyncReport) -> S
         except IndexCorrupt as e:
             problem = str(e)
         else:
-            problem = stored_problem(store, embedder) or store.quick_check()
-            if problem is None:
+            finished = manifest is not None and manifest.generation == store.generation
+            problem = stored_problem(store, embedder)
+            if problem is None and (verify or not finished):
+                problem = store.quick_check()
+            if problem is None and (verify or not finished):
                 damaged, paths = store.structure_problems(embedder.dim)
                 if damaged:
                     store.repair_structure(paths)
                     report.repaired.append(
                         f"{'; '.join(damaged)}: those records dropped and re-read from the notes"
                     )
+            if problem is None:
                 return store
             store.close()
     if problem:
@@ -217,17 +225,19 @@ def sync(
     *,
     progress: SyncProgress | None = None,
     lines: bool = True,
+    verify: bool = True,
 ) -> SyncReport:
     """Bring the index at `index_dir` up to date with `notes_root`. Caller holds the write lock.
 
-    `lines=False` skips the line vectors (retrieval alone, e.g. a BEIR run, never uses them)."""
+    `lines=False` skips the line vectors (retrieval alone, e.g. a BEIR run, never uses them).
+    `verify=False` trusts a database the last run closed cleanly (see `open_for_write`)."""
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
     notes_root = Path(notes_root).resolve()
     report = SyncReport()
     check_writable(index_dir)
     remove_temp_files(index_dir)  # left by a killed writer; we hold the lock, so none are live
-    store = open_for_write(index_dir, embedder, report)
+    store = open_for_write(index_dir, embedder, report, verify)
     try:
         try:
             _sync(store, notes_root, embedder, report, progress, lines)

@@ -273,3 +273,57 @@ def test_a_damaged_line_vector_row_is_embedded_afresh(folder: Path, tmp_path: Pa
     before = emb.texts_embedded
     assert eng.ask("alpha one").citations
     assert emb.texts_embedded - before > 1
+
+
+def test_full_database_check_on_explicit_index_or_after_a_crash_only(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole-database check costs seconds at 100k sections: an automatic refresh after an
+    edit trusts an index the last run closed cleanly; `assistant index` (verify) and a run
+    after an interrupted one always check."""
+    calls: list[int] = []
+    real = Store.structure_problems
+
+    def counting(self, dim):
+        calls.append(1)
+        return real(self, dim)
+
+    monkeypatch.setattr(Store, "structure_problems", counting)
+    eng = make_engine(folder, tmp_path / "idx")
+    eng.refresh()
+    calls.clear()
+    write(folder / "a.md", "# Alpha\nalpha one, edited\n")
+    eng.refresh()
+    assert calls == []
+    eng.refresh(verify=True)
+    assert calls == [1]
+    store = eng.store()
+    with store.transaction():
+        store.set_meta(generation="interrupted")
+    eng.close()
+    eng.refresh()
+    assert calls == [1, 1]
+
+
+def test_very_common_words_are_left_out_of_bm25_when_rarer_ones_are_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 100k chunks ranking every chunk with a frequent word dominated search time."""
+    import index.retrieve
+
+    notes = tmp_path / "notes"
+    for i in range(6):
+        write(notes / f"n{i}.md", f"# Service {i}\naws service note {i}\n")
+    write(notes / "lb.md", "# Load balancer\naws service behind an ALB\n")
+    eng = make_engine(notes, tmp_path / "idx")
+    eng.refresh()
+    monkeypatch.setattr(index.retrieve, "COMMON_MIN_CHUNKS", 5)
+    cov = index.retrieve.term_coverage(eng.store(), ["aws", "service", "alb"])
+    assert [t.common for t in cov] == [True, True, False]
+    from assistant.engine import lexical_query
+
+    assert lexical_query(cov) == "alb"
+    assert eng.search("aws service alb", mode="bm25")[0].chunk.path == "lb.md"
+    # all common: chunks with every word first, the rest after
+    hits = eng.search("aws service", mode="bm25", k=10)
+    assert len(hits) == 7

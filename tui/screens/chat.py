@@ -257,7 +257,9 @@ class ChatScreen(Screen):
                 raise Abandoned from e
             # The query-model export (about 10 s, once per model) waits for the first answer.
             if force:
-                report = engine.refresh(progress=self._progress, wait=True, export=False)
+                report = engine.refresh(
+                    progress=self._progress, wait=True, export=False, verify=True
+                )
             else:
                 report = engine.ensure_ready(progress=self._progress, export=False)
             info = engine.info()
