@@ -542,13 +542,19 @@ class Store:
 
     def _chunk_ids(self) -> np.ndarray:
         """Every chunk id, sorted."""
-        rows = self.conn.execute("SELECT id FROM chunks ORDER BY id")
-        return np.fromiter((r[0] for r in rows), np.int64)
+        rows = self.conn.execute("SELECT id FROM chunks ORDER BY id").fetchall()
+        return np.array(rows, dtype=np.int64).reshape(-1)
 
     def faiss_file_problem(self) -> str | None:
-        """Why the FAISS file of the current generation cannot be served (None if it can)."""
+        """Why the FAISS file of the current generation cannot be served (None if it can).
+        A sound file stays loaded for `vector_index` (reading 150 MB twice cost 0.3 s)."""
         with self.read_snapshot():
-            return self._load_faiss_file(self.generation)[1]
+            gen = self.generation
+            index, problem = self._load_faiss_file(gen)
+            if index is not None:
+                self._faiss_index, self._faiss_generation = index, gen
+                self.vector_problem = None
+            return problem
 
     def faiss_file_ok(self) -> bool:
         return self.faiss_file_problem() is None
