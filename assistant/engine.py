@@ -38,7 +38,7 @@ Progress = Callable[[str, int, int], None]
 EVIDENCE_SECTIONS = 3
 """Top sections whose single lines are compared with the question."""
 EVIDENCE_LINES = 10
-"""Most lines per section embedded at question time (lexical matches first)."""
+"""Most lines per section scored against the question (lexical matches first)."""
 LINE_CACHE_MAX = 50_000
 """Line embeddings kept in memory by a long-lived engine (about 80 MB at most)."""
 
@@ -637,7 +637,7 @@ def _check_store(store: Store, manifest_generation: str, dim: int) -> list[str]:
                 problems.append(f"vector file dimension {index.d} != manifest dimension {dim}")
     problems += store.structure_problems(dim)[0]
     try:
-        lacking = store.count_missing_line_vectors()
+        lacking = len(store.hashes_missing_line_vectors())
     except sqlite3.OperationalError:  # an index from before line vectors
         lacking = len(db_ids)
     if lacking:

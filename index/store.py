@@ -382,7 +382,7 @@ class Store:
 
     # ---------------------------------------------------------------- line vectors
     # One row per distinct chunk content: the float16 vectors of `Chunk.body_lines()`, in order.
-    # They are filled after the chunks (`index.sync.sync_lines`), so a chunk may lack them for a
+    # They are filled after the chunks (`index.sync._sync_lines`), so a chunk may lack them for a
     # while (an interrupted or older index): readers then embed those lines themselves.
 
     def line_vectors(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
@@ -411,12 +411,6 @@ class Store:
             "WHERE content_hash NOT IN (SELECT content_hash FROM line_vectors)"
         )
         return [r[0] for r in rows]
-
-    def count_missing_line_vectors(self) -> int:
-        return self.conn.execute(
-            "SELECT count(DISTINCT content_hash) FROM chunks "
-            "WHERE content_hash NOT IN (SELECT content_hash FROM line_vectors)"
-        ).fetchone()[0]
 
     def chunks_by_hash(self, hashes: Sequence[str]) -> list[Chunk]:
         """One chunk for each content hash given (those still in the index), in that order."""

@@ -199,10 +199,11 @@ def open_for_write(
             problem = str(e)
         else:
             finished = manifest is not None and manifest.generation == store.generation
+            deep = verify or not finished
             problem = stored_problem(store, embedder)
-            if problem is None and (verify or not finished):
+            if problem is None and deep:
                 problem = store.quick_check()
-            if problem is None and (verify or not finished):
+            if problem is None and deep:
                 damaged, paths = store.structure_problems(embedder.dim)
                 if damaged:
                     store.repair_structure(paths)
