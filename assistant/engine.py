@@ -398,6 +398,17 @@ class Engine:
         coverage = term_coverage(self.store(), query_terms(query))
         if qvec is None and mode != "bm25":
             qvec = self.embed_query(as_notes_write_it(query, coverage))
+        return self._retrieve(coverage, qvec, k, mode, paths)
+
+    def _retrieve(
+        self,
+        coverage: Sequence[TermInfo],
+        qvec: np.ndarray | None,
+        k: int,
+        mode: Mode,
+        paths: Sequence[str] | None,
+    ) -> list[Hit]:
+        """Hybrid retrieval for a query already read against the notes (`term_coverage`)."""
         return retrieve(
             self.store(),
             lexical_query(coverage),
@@ -431,15 +442,7 @@ class Engine:
         qvec = self.embed_query(as_notes_write_it(searched, coverage))
         timings["embed_ms"] = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
-        hits = retrieve(
-            self.store(),
-            lexical_query(coverage),
-            qvec,
-            k=max(10, k * 3),
-            mode=mode,
-            paths=paths,
-            all_common=all_common(coverage),
-        )
+        hits = self._retrieve(coverage, qvec, max(10, k * 3), mode, paths)
         self._fill_dense_scores(hits, qvec)
         timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()

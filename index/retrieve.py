@@ -136,7 +136,8 @@ class TermInfo(BaseModel):
 
     term: str
     chunks: int
-    """Chunks containing the term after stemming (0 if none)."""
+    """Chunks containing the term after stemming (0 if none), counted only up to the
+    threshold that makes a term `common`."""
     common: bool = False
     """In so many chunks (COMMON_MIN_CHUNKS and COMMON_SHARE) that it barely moves BM25 while
     costing the most to rank: left out of the lexical query when rarer terms are there."""
