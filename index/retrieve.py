@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -74,7 +74,7 @@ def allowed_ids(store: Store, globs: Sequence[str] | None) -> set[int] | None:
 def retrieve(
     store: Store,
     query: str,
-    qvec: np.ndarray | None,
+    qvec: np.ndarray | Callable[[], np.ndarray] | None,
     *,
     k: int = 10,
     mode: Mode = "hybrid",
@@ -82,7 +82,9 @@ def retrieve(
     depth: int = DEPTH,
     all_common: bool = False,
 ) -> list[Hit]:
-    """Top-k chunks for `query`. `qvec` (the normalised query embedding) is needed unless bm25.
+    """Top-k chunks for `query`. `qvec` (the normalised query embedding) is needed unless bm25;
+    it may be a function that waits for it, called only after the lexical search, so an
+    embedding computed on another thread overlaps BM25.
 
     `all_common`: every query term is in a large share of the chunks, so BM25 first ranks the
     chunks having all of them (ranking every chunk that has any is slow at 100k chunks),
@@ -99,7 +101,7 @@ def retrieve(
             more = store.lexical_search(fts_match(terms), depth, allowed)
             lexical += [(cid, s) for cid, s in more if cid not in seen][: depth - len(lexical)]
     if mode in ("hybrid", "dense") and qvec is not None:
-        dense = store.dense_search(qvec, depth, allowed)
+        dense = store.dense_search(qvec() if callable(qvec) else qvec, depth, allowed)
 
     scores: dict[int, float] = {}
     lex_rank = {cid: r for r, (cid, _) in enumerate(lexical, 1)}

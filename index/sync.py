@@ -30,6 +30,7 @@ from corpus.markdown import CHUNKER_VERSION, chunk_note
 from corpus.models import text_hash
 from corpus.read import NoteReadError, read_note
 from corpus.scan import NoteFile, scan_notes
+from index import vectors
 from index.embed import Embedder
 from index.models import Manifest, Skipped, SyncReport
 from index.store import (
@@ -241,7 +242,7 @@ def sync(
     store = open_for_write(index_dir, embedder, report, verify)
     try:
         try:
-            _sync(store, notes_root, embedder, report, progress, lines)
+            _sync(store, notes_root, embedder, report, progress, lines, verify)
         except sqlite3.Error as e:
             if not is_corruption(e):
                 raise db_error(index_dir / DB_NAME, e) from e
@@ -251,7 +252,7 @@ def sync(
             wipe(index_dir)
             store = Store.open(index_dir)
             fresh = SyncReport(repaired=report.repaired)
-            _sync(store, notes_root, embedder, fresh, progress, lines)
+            _sync(store, notes_root, embedder, fresh, progress, lines, verify)
             report = fresh
     finally:
         store.close()
@@ -266,6 +267,7 @@ def _sync(
     report: SyncReport,
     progress: SyncProgress | None,
     lines: bool = True,
+    verify: bool = True,
 ) -> None:
     if store.meta("dim") is None:
         with store.transaction():
@@ -339,11 +341,14 @@ def _sync(
     report.removed = len([p for p in removed if p not in stored_skipped]) - len(renamed_from)
 
     if consistent and not changed and not removed and not touched and not unreadable:
-        # Nothing to do: leave the database and vector file alone; refresh the manifest's time.
+        # Nothing to do: leave the database alone; refresh the manifest's time. The vector
+        # file is rewritten only if its kind no longer suits its size (see index.vectors).
+        if not vectors.fits(store.vector_index()):
+            store.write_vectors(old_gen)  # type: ignore[arg-type]
         store.write_manifest(manifest.model_copy(update={"updated_at": time.time()}))  # type: ignore[union-attr]
         report.chunks = store.counts()[1]
         if lines:
-            _sync_lines(store, embedder, report, progress)
+            _sync_lines(store, embedder, report, progress, verify or not consistent)
         return
 
     # 2. Reuse stored vectors by chunk content hash; embed the rest in batches.
@@ -472,18 +477,23 @@ def _sync(
     )
     report.chunks = store.counts()[1]
     if lines:
-        _sync_lines(store, embedder, report, progress)
+        _sync_lines(store, embedder, report, progress, verify or not consistent)
 
 
 def _sync_lines(
-    store: Store, embedder: Embedder, report: SyncReport, progress: SyncProgress | None
+    store: Store,
+    embedder: Embedder,
+    report: SyncReport,
+    progress: SyncProgress | None,
+    whole_prune: bool = True,
 ) -> None:
     """5. Vectors for every section's single lines, which `ask` scores against the question.
 
     This runs after the manifest: the index already answers without them (`ask` embeds missing
     lines itself), and a killed run, or an index built before line vectors, resumes here."""
     with store.transaction():
-        store.prune_line_vectors()
+        # A verified run sweeps the whole table (orphans of a run killed before this step).
+        store.prune_line_vectors(None if whole_prune else store.dropped_hashes)
     missing = store.hashes_missing_line_vectors()
     for start in range(0, len(missing), LINE_BATCH_CHUNKS):
         chunks = store.chunks_by_hash(missing[start : start + LINE_BATCH_CHUNKS])

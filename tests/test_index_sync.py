@@ -7,6 +7,7 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.engine import Engine
@@ -226,6 +227,16 @@ def test_line_vectors_are_stored_backfilled_and_pruned(folder: Path, tmp_path: P
     store = eng.store()
     kept = store.conn.execute("SELECT count(*) FROM line_vectors").fetchone()[0]
     assert kept == store.counts()[1] == 3
+
+    # An orphan left by a run killed between its commits: an automatic refresh prunes only what
+    # it deleted itself (cheap at 100k), a verified one (`assistant index`) sweeps the table.
+    with store.transaction():
+        store.put_line_vectors([("orphan-hash", np.zeros((1, emb.dim), np.float32))])
+    eng.refresh()
+    count = "SELECT count(*) FROM line_vectors"
+    assert eng.store().conn.execute(count).fetchone()[0] == 4
+    eng.refresh(verify=True)
+    assert eng.store().conn.execute(count).fetchone()[0] == 3
 
 
 def test_search_reads_typos_and_abbreviations_as_the_notes_write_them(tmp_path: Path) -> None:
