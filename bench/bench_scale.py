@@ -196,7 +196,6 @@ def main() -> int:
     for name, xs in (("hybrid retrieve", hyb), ("dense only", dense), ("bm25 only", bm25)):
         rep.add(f"  {name} (given qvec) p50 / p95, ms", f"{pct(xs, 50):.1f} / {pct(xs, 95):.1f}")
     rep.add("warm ask p50 / p95, ms (info)", f"{pct(ask, 50):.1f} / {pct(ask, 95):.1f}")
-    fresh.close()
 
     # An approximate (IVF) index must keep recall@10 >= 0.98 against exact search (target 3).
     mat = np.stack([qemb.embed([q])[0] for q in qs]).astype(np.float32)
@@ -211,7 +210,8 @@ def main() -> int:
         all_ids = np.concatenate(exact_ids)
         _, top = exact.search(mat, 10)
         got = [[i for i, _ in vectors.search(vindex, q, 10)] for q in mat]
-        recall = float(np.mean([len(set(g) & set(all_ids[t])) / 10 for g, t in zip(got, top)]))
+        pairs = zip(got, top, strict=True)
+        recall = float(np.mean([len(set(g) & set(all_ids[t])) / 10 for g, t in pairs]))
         rep.add(
             f"FAISS recall@10 vs exact search ({len(qs)} questions, nprobe "
             f"{vectors.nprobe_for(vindex)} of {vindex.nlist} lists)",
@@ -233,6 +233,7 @@ def main() -> int:
         del exact
     else:
         rep.note(f"exact FAISS search below {vectors.IVF_MIN_VECTORS} vectors: recall 1.0")
+    fresh.close()
 
     # diagnostics for the owners: raw search, and the cost of OpenMP threads per query
     mat = mat[:20]

@@ -365,8 +365,9 @@ def _sync(
     report.chunks_embedded = len(to_embed)
 
     gen = new_generation()
-    index = store.vector_index() if consistent or not stored else None
-    index_loaded = index is not None
+    # Keep the loaded index up to date in place (no local reference: writing the file may swap
+    # it for another kind, and two copies of 100k vectors need not be alive at once).
+    index_loaded = (consistent or not stored) and store.vector_index() is not None
     with store.transaction():
         # Mark the update as started: from here the manifest no longer matches SQLite.
         for f in touched:
