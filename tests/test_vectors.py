@@ -152,3 +152,27 @@ def test_sync_keeps_an_ivf_index_in_step_with_the_notes(
         (notes / f"n{i:02d}.md").unlink()
     eng.refresh()
     assert not vectors.is_ivf(loaded()) and eng.check() == []
+
+
+def test_an_index_that_outgrew_exact_search_switches_without_any_note_changing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index written before IVF existed (or just under the threshold) gets the right kind
+    on the next refresh even when no note changed, and nothing is re-embedded."""
+    notes, idx = tmp_path / "notes", tmp_path / "idx"
+    for i in range(20):
+        write(notes / f"n{i:02d}.md", note(i))
+    emb = FakeEmbedder()
+    eng = Engine(load_settings(notes=notes, index=idx), embedder=emb)
+    eng.refresh()
+    assert not vectors.is_ivf(eng.store().vector_index())
+    monkeypatch.setattr(vectors, "IVF_MIN_VECTORS", 60)
+    before = emb.texts_embedded
+    r = eng.refresh()
+    assert r.changed is False and emb.texts_embedded == before
+    store = Store.open(idx, create=False)
+    try:
+        assert vectors.is_ivf(store.vector_index()) and store.vector_problem is None
+    finally:
+        store.close()
+    assert eng.check() == []
