@@ -81,6 +81,7 @@ def retrieve(
     paths: Sequence[str] | None = None,
     depth: int = DEPTH,
     all_common: bool = False,
+    exact: bool = False,
 ) -> list[Hit]:
     """Top-k chunks for `query`. `qvec` (the normalised query embedding) is needed unless bm25;
     it may be a function that waits for it, called only after the lexical search, so an
@@ -88,7 +89,8 @@ def retrieve(
 
     `all_common`: every query term is in a large share of the chunks, so BM25 first ranks the
     chunks having all of them (ranking every chunk that has any is slow at 100k chunks),
-    topped up from the others if those are too few."""
+    topped up from the others if those are too few. `exact` scans every vector even where the
+    index is approximate (benchmarks comparing with published figures)."""
     allowed = allowed_ids(store, paths)
     lexical: list[tuple[int, float]] = []
     dense: list[tuple[int, float]] = []
@@ -101,7 +103,8 @@ def retrieve(
             more = store.lexical_search(fts_match(terms), depth, allowed)
             lexical += [(cid, s) for cid, s in more if cid not in seen][: depth - len(lexical)]
     if mode in ("hybrid", "dense") and qvec is not None:
-        dense = store.dense_search(qvec() if callable(qvec) else qvec, depth, allowed)
+        vec = qvec() if callable(qvec) else qvec
+        dense = store.dense_search(vec, depth, allowed, exact=exact)
 
     scores: dict[int, float] = {}
     lex_rank = {cid: r for r, (cid, _) in enumerate(lexical, 1)}

@@ -604,11 +604,11 @@ class Store:
         return len(row[0]) // 4 if row else 1
 
     def dense_search(
-        self, qvec: np.ndarray, k: int, allowed: set[int] | None = None
+        self, qvec: np.ndarray, k: int, allowed: set[int] | None = None, exact: bool = False
     ) -> list[tuple[int, float]]:
         index = self.vector_index()
         with _one_omp_thread():
-            return vectors.search(index, qvec, k, allowed)
+            return vectors.search(index, qvec, k, allowed, exact=exact)
 
     # ---------------------------------------------------------------- writing
     @contextlib.contextmanager

@@ -100,17 +100,17 @@ def ids(index: Any) -> np.ndarray:
 
 
 def search(
-    index: Any, qvec: np.ndarray, k: int, allowed: set[int] | None = None
+    index: Any, qvec: np.ndarray, k: int, allowed: set[int] | None = None, exact: bool = False
 ) -> list[tuple[int, float]]:
     """Top-k (chunk id, cosine) for one normalised question vector, optionally only among
-    `allowed` ids (then exhaustive for an IVF index too)."""
+    `allowed` ids. An IVF index probes every list (an exact search) for `exact` or `allowed`."""
     faiss = _faiss()
     if index.ntotal == 0 or (allowed is not None and not allowed):
         return []
     q = np.asarray(qvec, dtype=np.float32).reshape(1, -1)
     sel = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64)) if allowed else None
     if is_ivf(index):
-        nprobe = index.nlist if sel is not None else nprobe_for(index)
+        nprobe = index.nlist if exact or sel is not None else nprobe_for(index)
         params = faiss.SearchParametersIVF(nprobe=nprobe)
         if sel is not None:
             params.sel = sel
