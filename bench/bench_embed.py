@@ -48,10 +48,15 @@ def timed(fn):
     return out, time.perf_counter() - t
 
 
-def bench_throughput(texts: list[str], precision: str, rounds: int) -> dict:
+def bench_throughput(
+    texts: list[str], precision: str, rounds: int, onnx_dir: Path | None = None
+) -> dict:
+    """fp32 `encode` against the index embedder (and, with `onnx_dir`, against onnxruntime
+    fp32 on every inference thread: the other route a CPU without bf16 has)."""
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
+    from index.cpu import default_threads
     from index.embed import bundled_model_path, load_index_embedder
 
     path = str(bundled_model_path())
@@ -71,7 +76,21 @@ def bench_throughput(texts: list[str], precision: str, rounds: int) -> dict:
         ours_t.append(t)
     cos = (np.asarray(ref, dtype=np.float32) * got).sum(axis=1)
     b, o = min(base_t), min(ours_t)
+    extra: dict = {}
+    if onnx_dir is not None:
+        from index.onnx_embed import OnnxQueryEmbedder
+
+        onnx = OnnxQueryEmbedder(onnx_dir, num_threads=default_threads())
+        onnx.embed(warm)
+        onnx_t = []
+        for _ in range(rounds):
+            vecs, t = timed(lambda: onnx.embed(texts))
+            onnx_t.append(t)
+        ocos = (np.asarray(ref, dtype=np.float32) * vecs).sum(axis=1)
+        extra = {"onnx_cps": len(texts) / min(onnx_t), "onnx_ratio": b / min(onnx_t)}
+        extra["onnx_min_cos"] = float(ocos.min())
     return {
+        **extra,
         "n": len(texts),
         "precision": ours.precision,
         "batch": f"{ours.batch_size} texts/{getattr(ours, 'batch_tokens', '-')} tokens",
@@ -143,6 +162,9 @@ def main() -> None:
     ap.add_argument("--models-root", type=Path, help="reuse an existing ONNX export cache")
     ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("--skip-cold", action="store_true")
+    ap.add_argument(
+        "--onnx", action="store_true", help="also time onnxruntime fp32 for indexing throughput"
+    )
     a = ap.parse_args()
 
     from index.cpu import default_threads, has_native_bf16
@@ -156,7 +178,13 @@ def main() -> None:
         if not a.corpus.is_dir():
             sys.exit(f"corpus {a.corpus} not found (--corpus DIR)")
         texts = chunk_texts(a.corpus, a.limit)
-        r = bench_throughput(texts, a.precision, a.rounds)
+        onnx_dir = None
+        if a.onnx:
+            from index.onnx_embed import ensure_onnx_export
+
+            root = a.models_root or Path(tempfile.mkdtemp(prefix="bench-onnx-"))
+            onnx_dir = ensure_onnx_export(None, root)
+        r = bench_throughput(texts, a.precision, a.rounds, onnx_dir)
         print(f"\nindexing throughput, {r['n']} chunk texts from {a.corpus.name}")
         print(f"  sentence-transformers fp32 encode   {r['base_cps']:7.1f} chunks/s")
         print(
@@ -168,6 +196,11 @@ def main() -> None:
             f"  cosine to fp32 encode: min {r['min_cos']:.5f}, mean {r['mean_cos']:.6f}"
             "   (target min >= 0.999)"
         )
+        if "onnx_cps" in r:
+            print(
+                f"  onnxruntime fp32, all threads       {r['onnx_cps']:7.1f} chunks/s"
+                f"   ratio {r['onnx_ratio']:.2f}x, min cosine {r['onnx_min_cos']:.5f}"
+            )
     if not a.skip_cold:
         c = bench_cold(a.runs, a.models_root)
         print(f"\ncold first query embedding (fresh python, median of {a.runs})   wall    CPU")
