@@ -42,6 +42,8 @@ EVIDENCE_LINES = 10
 """Most lines per section scored against the question (lexical matches first)."""
 LINE_CACHE_MAX = 50_000
 """Line embeddings kept in memory by a long-lived engine (about 80 MB at most)."""
+OVERLAP_MIN_CHUNKS = 5_000
+"""Sections from which the question is embedded on a second thread (see `_read_query`)."""
 
 
 class Turn(BaseModel):
@@ -402,14 +404,21 @@ class Engine:
         coverage, embedding = self._read_query(query)
         return self._retrieve(coverage, embedding.result, k, mode, paths)
 
-    def _read_query(self, text: str) -> tuple[list[TermInfo], _Pending]:
+    def _read_query(self, text: str) -> tuple[list[TermInfo], _Pending | _Done]:
         """The query read against the notes (`term_coverage`), and its embedding (as the notes
         write it) being computed.
 
-        The embedding of the text as typed starts on a second thread at once: ONNX and SQLite
-        both release the GIL, so on two cores it overlaps the term counts and BM25 (at 100k
-        sections the three take similar time). A typo or abbreviation the notes write otherwise
-        means embedding the corrected text instead, still overlapping BM25."""
+        From OVERLAP_MIN_CHUNKS sections, the embedding of the text as typed starts on a second
+        thread at once: ONNX and SQLite both release the GIL, so on two cores it overlaps the
+        term counts and BM25 (at 100k sections the three take similar time). A typo or
+        abbreviation the notes write otherwise means embedding the corrected text instead,
+        still overlapping BM25."""
+        self.query_embedder()  # loaded here: imports on two threads at once only contend
+        if self.store().chunk_total() < OVERLAP_MIN_CHUNKS:  # SQLite's part takes ~1 ms
+            coverage = term_coverage(self.store(), query_terms(text))
+            t0 = time.perf_counter()
+            vec = self.embed_query(as_notes_write_it(text, coverage))
+            return coverage, _Done(vec, time.perf_counter() - t0)
         typed = _Pending(self.embed_query, text)
         try:
             coverage = term_coverage(self.store(), query_terms(text))
@@ -601,6 +610,20 @@ class Engine:
             if len(out) >= n:
                 break
         return out
+
+
+class _Done:
+    """A value already computed, with `_Pending`'s interface."""
+
+    def __init__(self, value: np.ndarray, seconds: float = 0.0) -> None:
+        self._value = value
+        self.seconds = seconds
+
+    def wait(self) -> None:
+        pass
+
+    def result(self) -> np.ndarray:
+        return self._value
 
 
 class _Pending:

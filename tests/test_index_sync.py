@@ -338,3 +338,32 @@ def test_very_common_words_are_left_out_of_bm25_when_rarer_ones_are_asked(
     # all common: chunks with every word first, the rest after
     hits = eng.search("aws service", mode="bm25", k=10)
     assert len(hits) == 7
+
+
+def test_a_question_embedded_on_a_second_thread_gets_the_same_results(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large indexes embed the question while SQLite reads it: same hits, same answers, typos
+    still embedded as the notes write them, and an embedder error still reaches the caller."""
+    import assistant.engine as engine_module
+
+    eng = make_engine(folder, tmp_path / "idx")
+    eng.refresh()
+    questions = ["alpha one", "gamma thre", "plain delta note", "beta"]
+
+    def results() -> list:
+        return [
+            ([h.chunk.id for h in eng.search(q)], eng.ask(q).model_dump(exclude={"timings"}))
+            for q in questions
+        ]
+
+    inline = results()
+    monkeypatch.setattr(engine_module, "OVERLAP_MIN_CHUNKS", 0)
+    assert results() == inline
+
+    def broken(texts, progress=None):
+        raise RuntimeError("model fell over")
+
+    monkeypatch.setattr(eng.query_embedder(), "embed", broken)
+    with pytest.raises(RuntimeError, match="model fell over"):
+        eng.search("alpha")
