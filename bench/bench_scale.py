@@ -202,12 +202,7 @@ def main() -> int:
     from index import vectors
 
     if vectors.is_ivf(vindex):
-        exact = faiss.IndexFlatIP(vindex.d)
-        exact_ids = []
-        for ids, vecs in store._stored_vectors():
-            exact.add(vecs)
-            exact_ids.append(ids)
-        all_ids = np.concatenate(exact_ids)
+        exact, all_ids = common.exact_index(store)
         _, top = exact.search(mat, 10)
         got = [[i for i, _ in vectors.search(vindex, q, 10)] for q in mat]
         pairs = zip(got, top, strict=True)

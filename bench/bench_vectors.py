@@ -80,12 +80,7 @@ def main() -> int:
         qemb = engine.query_embedder()
         qs = common.questions(args.queries)
         mat = np.stack([qemb.embed([q])[0] for q in qs]).astype(np.float32)
-        exact = faiss.IndexFlatIP(index.d)
-        all_ids = []
-        for ids, vecs in store._stored_vectors():
-            exact.add(vecs)
-            all_ids.append(ids)
-        id_of = np.concatenate(all_ids)
+        exact, id_of = common.exact_index(store)
         with _one_omp_thread():
             t0 = time.perf_counter()
             _, top = exact.search(mat, 10)

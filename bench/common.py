@@ -378,6 +378,20 @@ def cosine_rows(a, b):
     return (a * b).sum(axis=1) / np.maximum(na * nb, 1e-12)
 
 
+def exact_index(store):
+    """An exact FAISS index over the vectors stored in SQLite, and the chunk id of each row
+    (the reference an approximate index's recall is measured against)."""
+    import faiss
+    import numpy as np
+
+    exact, ids = None, []
+    for batch_ids, vecs in store._stored_vectors():
+        exact = exact or faiss.IndexFlatIP(vecs.shape[1])
+        exact.add(vecs)
+        ids.append(batch_ids)
+    return exact, np.concatenate(ids)
+
+
 def faiss_thread_probe(index, qvecs, k: int = 50) -> dict[int, float]:
     """Mean ms of single-query FAISS searches at the default OpenMP threads and at 1 thread.
 
