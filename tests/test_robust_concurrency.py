@@ -27,6 +27,8 @@ from index.embed import FakeEmbedder
 from index.store import Store, faiss_ids
 from index.sync import sync
 
+pytestmark = pytest.mark.slow
+
 HOLD = (
     "import sys\n"
     "from pathlib import Path\n"

@@ -18,6 +18,8 @@ from assistant.settings import load_settings
 from index.embed import FakeEmbedder
 from index.store import Store
 
+pytestmark = pytest.mark.slow
+
 EXPECTED_WARNINGS = [
     "assistant: warning: skipped 'binary.md': binary file",
     "assistant: warning: skipped 'broken.md': broken symlink",

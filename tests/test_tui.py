@@ -27,6 +27,8 @@ from tui.screens.section import SectionScreen
 from tui.widgets.conversation import AnswerView, ExampleQuestions, QuestionBubble
 from tui.widgets.sources import CitationList, SourcesPanel
 
+pytestmark = pytest.mark.tui
+
 SIZE = (100, 30)
 # Questions that share their key words with the note, so the answer does not hinge on how the
 # abstention thresholds (calibrated for the real model) treat the fake embedder's scores.

@@ -19,6 +19,8 @@ from assistant.models import Answer, Citation, Closest
 from tui.app import AssistantApp
 from tui.widgets.sources import SourcesPanel
 
+pytestmark = pytest.mark.tui
+
 SIZE = (100, 30)
 
 
