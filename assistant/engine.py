@@ -116,8 +116,10 @@ def as_notes_write_it(text: str, coverage: Sequence[TermInfo]) -> str:
 def lexical_query(coverage: Sequence[TermInfo]) -> str:
     """The BM25 query: each term, or what the notes call it; the most common words only when
     nothing rarer is asked (ranking every section with "aws" in it is slow and tells little)."""
-    rare = [t for t in coverage if not t.common] or list(coverage)
-    return " ".join(t.near or t.term for t in rare)
+    rare = [t for t in coverage if not t.common]
+    if not rare:
+        return " ".join(t.near or t.term for t in coverage)
+    return " ".join(t.near_rare or t.term for t in rare)
 
 
 def all_common(coverage: Sequence[TermInfo]) -> bool:
@@ -203,6 +205,10 @@ class Engine:
                         words.add(line)
             self._common = words
         return self._common
+
+    def spelt_right(self, term: str) -> bool:
+        """An ordinary word (inflected or British forms too): never "corrected" to a notes word."""
+        return compose.is_common(term, self.common_words())
 
     # ---------------------------------------------------------------- index lifecycle
     def store(self) -> Store:
@@ -399,7 +405,7 @@ class Engine:
         abbreviations searched as the notes write them). `qvec` skips embedding."""
         mode = mode or self.settings.mode
         if qvec is not None or mode == "bm25":
-            coverage = term_coverage(self.store(), query_terms(query))
+            coverage = term_coverage(self.store(), query_terms(query), self.spelt_right)
             return self._retrieve(coverage, qvec, k, mode, paths)
         coverage, embedding = self._read_query(query)
         return self._retrieve(coverage, embedding.result, k, mode, paths)
@@ -415,13 +421,13 @@ class Engine:
         still overlapping BM25."""
         self.query_embedder()  # loaded here: imports on two threads at once only contend
         if self.store().chunk_total() < OVERLAP_MIN_CHUNKS:  # SQLite's part takes ~1 ms
-            coverage = term_coverage(self.store(), query_terms(text))
+            coverage = term_coverage(self.store(), query_terms(text), self.spelt_right)
             t0 = time.perf_counter()
             vec = self.embed_query(as_notes_write_it(text, coverage))
             return coverage, _Done(vec, time.perf_counter() - t0)
         typed = _Pending(self.embed_query, text)
         try:
-            coverage = term_coverage(self.store(), query_terms(text))
+            coverage = term_coverage(self.store(), query_terms(text), self.spelt_right)
         except BaseException:
             typed.wait()
             raise

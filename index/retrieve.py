@@ -52,6 +52,11 @@ def fts_match(terms: Sequence[str]) -> str:
     return " OR ".join(f'"{t}"' for t in terms)
 
 
+def fts_and(terms: Sequence[str]) -> str:
+    """An FTS5 MATCH expression requiring every term."""
+    return " AND ".join(f'"{t}"' for t in terms)
+
+
 def allowed_ids(store: Store, globs: Sequence[str] | None) -> set[int] | None:
     """Chunk ids whose path matches any glob (None means no restriction).
 
@@ -87,20 +92,28 @@ def retrieve(
     it may be a function that waits for it, called only after the lexical search, so an
     embedding computed on another thread overlaps BM25.
 
-    `all_common`: every query term is in a large share of the chunks, so BM25 first ranks the
-    chunks having all of them (ranking every chunk that has any is slow at 100k chunks),
-    topped up from the others if those are too few. `exact` scans every vector even where the
+    `all_common`: every query term is in a large share of the chunks, so ranking every chunk
+    that has any of them is slow at 100k chunks (~150 ms) and tells BM25 little. BM25 then
+    ranks the chunks having all of them, topped up from those lacking just one (each a few
+    ms), and falls back to any of them only when those find nothing; dense search supplies
+    the rest of the candidates. `exact` scans every vector even where the
     index is approximate (benchmarks comparing with published figures)."""
     allowed = allowed_ids(store, paths)
     lexical: list[tuple[int, float]] = []
     dense: list[tuple[int, float]] = []
     if mode in ("hybrid", "bm25"):
         terms = query_terms(query)
+        queries = [fts_match(terms)]
         if all_common and len(terms) > 1:
-            lexical = store.lexical_search(" AND ".join(f'"{t}"' for t in terms), depth, allowed)
-        if len(lexical) < depth:
+            queries = [fts_and(terms)]
+            if len(terms) > 2:  # then the sections lacking one of the terms
+                queries += [fts_and([u for u in terms if u != t]) for t in terms]
+            queries.append(fts_match(terms))  # only if those found nothing: it is slow
+        for n, fts in enumerate(queries):
+            if len(lexical) >= depth or (n == len(queries) - 1 and lexical and n > 0):
+                break
             seen = {cid for cid, _ in lexical}
-            more = store.lexical_search(fts_match(terms), depth, allowed)
+            more = sorted(store.lexical_search(fts, depth, allowed), key=lambda h: (-h[1], h[0]))
             lexical += [(cid, s) for cid, s in more if cid not in seen][: depth - len(lexical)]
     if mode in ("hybrid", "dense") and qvec is not None:
         vec = qvec() if callable(qvec) else qvec
@@ -111,16 +124,17 @@ def retrieve(
     dense_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
     lex_score = dict(lexical)
     dense_score = dict(dense)
-    if mode == "bm25":
-        scores = dict(lexical)
-    elif mode == "dense":
-        scores = dict(dense)
+    if mode == "bm25":  # in the order found: sections with every common word come first
+        ranked = lexical[:k]
     else:
-        for cid, r in lex_rank.items():
-            scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + r)
-        for cid, r in dense_rank.items():
-            scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + r)
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        if mode == "dense":
+            scores = dict(dense)
+        else:
+            for cid, r in lex_rank.items():
+                scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + r)
+            for cid, r in dense_rank.items():
+                scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + r)
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
     chunks = store.chunks([cid for cid, _ in ranked])
     return [
         Hit(
@@ -149,6 +163,9 @@ class TermInfo(BaseModel):
     near: str | None = None
     """What the notes call it, when the term itself is absent: a word within a small edit
     distance (a typo: "fargte"), or a heading phrase it abbreviates ("lb": "load balancer")."""
+    near_rare: str | None = None
+    """The words of `near` that are not common: what BM25 searches for the term. None when all
+    of them are common (the term then counts as common)."""
 
     @property
     def covered(self) -> bool:
@@ -159,17 +176,32 @@ COMMON_MIN_CHUNKS = 5000
 COMMON_SHARE = 0.05
 
 
-def term_coverage(store: Store, terms: Sequence[str]) -> list[TermInfo]:
+def term_coverage(
+    store: Store, terms: Sequence[str], known: Callable[[str], bool] | None = None
+) -> list[TermInfo]:
     """For each term: how many chunks mention it, or else the closest notes word (typos) or
-    the heading phrase it abbreviates."""
+    the heading phrase it abbreviates.
+
+    A term `known` to be a correctly spelt word is not corrected: when the notes lack
+    "peering" it is absent, not a typo of "pending" (nor "talks" one of "tasks"). Short words
+    may still abbreviate a heading phrase ("lb" is a word too)."""
     out = []
     common_at = max(COMMON_MIN_CHUNKS, int(COMMON_SHARE * store.chunk_total())) if terms else 0
     for t in terms:
         n = store.term_count(t, cap=common_at)
-        near = None if n else closest_word(store, t)
+        near = None
+        if not n and not (known and known(t)):
+            near = closest_word(store, t)
         if not n and near is None and 2 <= len(t) <= 4 and t.isalpha():
             near = heading_acronyms(store.headings_with_initials(t)).get(t)
-        out.append(TermInfo(term=t, chunks=n, near=near, common=n >= common_at))
+        if near is None:
+            out.append(TermInfo(term=t, chunks=n, common=n >= common_at))
+            continue
+        # "csi" read as "container storage interface": searching "container" as well as
+        # "interface" ranks a large share of the sections and tells BM25 little.
+        rare = [w for w in near.split() if store.term_count(w, cap=common_at) < common_at]
+        near_rare = " ".join(rare) or None
+        out.append(TermInfo(term=t, chunks=0, near=near, near_rare=near_rare, common=not rare))
     return out
 
 

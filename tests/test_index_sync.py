@@ -340,6 +340,71 @@ def test_very_common_words_are_left_out_of_bm25_when_rarer_ones_are_asked(
     assert len(hits) == 7
 
 
+def test_all_common_questions_top_up_from_sections_lacking_one_word_not_from_any(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "What must run on an EC2 instance in the EC2 launch type?" at 100k chunks: every word
+    common, too few sections with all of them, and ranking every section with any of them
+    took ~150 ms. The sections lacking one word come next; "any" only when those are none."""
+    import index.retrieve
+
+    notes = tmp_path / "notes"
+    texts = {f"all{i}": "aws service cluster" for i in range(4)}
+    texts |= {
+        "s0": "aws service",
+        "s1": "aws service",
+        "c0": "aws cluster",
+        "c1": "service cluster",
+    }
+    texts |= {"z0": "cluster", "z1": "aws"} | {f"d{i}": "delta" for i in range(5)}
+    for name, text in texts.items():
+        write(notes / f"{name}.md", f"# {name}\n{text} note\n")
+    eng = make_engine(notes, tmp_path / "idx")
+    eng.refresh()
+    monkeypatch.setattr(index.retrieve, "COMMON_MIN_CHUNKS", 5)
+    ran: list[str] = []
+    real = Store.lexical_search
+
+    def spy(self, match, *a, **kw):
+        ran.append(match)
+        return real(self, match, *a, **kw)
+
+    monkeypatch.setattr(Store, "lexical_search", spy)
+    hits = [h.chunk.path for h in eng.search("aws service cluster", mode="bm25", k=20)]
+    assert sorted(hits[:4]) == [f"all{i}.md" for i in range(4)]
+    assert sorted(hits[4:]) == ["c0.md", "c1.md", "s0.md", "s1.md"]
+    assert ran and not any(" OR " in m for m in ran)
+    ran.clear()
+    hits = [h.chunk.path for h in eng.search("aws delta", mode="bm25", k=20)]
+    assert " OR " in ran[-1] and "d0.md" in hits and "z1.md" in hits
+
+
+def test_real_words_are_not_corrected_and_common_words_of_an_expansion_not_searched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "peering" absent from the notes is not a typo of "pending"; "pendng" is. "csi" read as
+    "container storage interface" searches BM25 for the rarer words only."""
+    import index.retrieve
+    from assistant.engine import lexical_query
+
+    notes = tmp_path / "notes"
+    write(notes / "p.md", "# Pending work\npending items\n")
+    write(notes / "csi.md", "# Container Storage Interface\ndrivers for volumes\n")
+    for i in range(5):
+        write(notes / f"c{i}.md", f"# Container {i}\ncontainer note {i}\n")
+    eng = make_engine(notes, tmp_path / "idx")
+    eng.refresh()
+    cov = index.retrieve.term_coverage(eng.store(), ["peering", "pendng"], eng.spelt_right)
+    assert [t.near for t in cov] == [None, "pending"]
+    assert eng.search("vpc peering", mode="bm25") == []
+    monkeypatch.setattr(index.retrieve, "COMMON_MIN_CHUNKS", 5)
+    cov = index.retrieve.term_coverage(eng.store(), ["csi", "drivers"], eng.spelt_right)
+    assert cov[0].near == "container storage interface"
+    assert cov[0].near_rare == "storage interface" and not cov[0].common
+    assert lexical_query(cov) == "storage interface drivers"
+    assert eng.search("csi", mode="bm25")[0].chunk.path == "csi.md"
+
+
 def test_a_question_embedded_on_a_second_thread_gets_the_same_results(
     folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
