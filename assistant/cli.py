@@ -144,6 +144,10 @@ def cli(ctx: click.Context, notes: Path | None, index_dir: Path | None) -> None:
     Exit codes: 0 answered, 1 not in your notes, 2 usage error, 3 index or model error.
     """
     if ctx.invoked_subcommand is not None:
+        # `assistant --notes DIR ask ...`: the command's own --notes / --index win, then these.
+        given = {k: v for k, v in (("notes", notes), ("index_dir", index_dir)) if v is not None}
+        if given:
+            ctx.default_map = {name: dict(given) for name in cli.commands}
         return
     try:
         from tui.app import run_app

@@ -297,3 +297,30 @@ def test_check_and_repair_through_a_real_process(folder: Path, tmp_path: Path) -
     assert r.returncode == 0, r.stderr
     assert "assistant: repaired: rebuilt index" in r.stderr
     assert run_fake_cli("index", "--check", *base).returncode == 0
+
+
+def test_notes_and_index_given_before_the_command_are_used(tmp_path: Path) -> None:
+    """`assistant --notes DIR index` indexed the bundled notes instead, without a word. The
+    command's own --notes / --index still win over the ones before it."""
+    notes, other = tmp_path / "notes", tmp_path / "other"
+    write(notes / "a.md", "# Zebra\nzebra crossing rules\n")
+    write(other / "b.md", "# Yak\nyak shaving\n")
+    idx = tmp_path / "idx"
+    r = run_fake_cli("--notes", str(notes), "--index", str(idx), "index", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["added"] == 1
+    r = run_fake_cli("--notes", str(notes), "--index", str(idx), "search", "zebra")
+    assert r.returncode == 0, r.stderr
+    assert "a.md" in r.stdout
+    r = run_fake_cli(
+        "--notes",
+        str(notes),
+        "search",
+        "--notes",
+        str(other),
+        "--index",
+        str(tmp_path / "i2"),
+        "yak",
+    )
+    assert r.returncode == 0, r.stderr
+    assert "b.md" in r.stdout and "a.md" not in r.stdout
