@@ -222,6 +222,29 @@ def _is_heading(line: str, chunk: Chunk) -> bool:
     return bool(chunk.heading_path) and line.lstrip().startswith("#")
 
 
+_RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")  # a thematic break: "---", "* * *"
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+
+
+def _says_nothing(line: str) -> bool:
+    return not line.strip() or bool(_RULE.match(line))
+
+
+def leads_in(chunk: Chunk) -> bool:
+    """A section whose own text only introduces its subsections: a heading with nothing under
+    it, or with one line ending in ":" ("Manage auto scaling using one of the following
+    methods:"), thematic breaks aside. Quoted alone it answers nothing."""
+    lines = chunk.text.split("\n")
+    if _is_heading(lines[0], chunk):
+        body = lines[1:]
+    elif chunk.heading_path and len(lines) > 1 and lines[0].strip() and _SETEXT.match(lines[1]):
+        body = lines[2:]
+    else:  # not the start of a section (a later piece of a long one)
+        return False
+    said = [line for line in body if not _says_nothing(line)]
+    return not said or (len(said) == 1 and said[0].rstrip().endswith(":"))
+
+
 def matching_lines(lines: Sequence[str], terms: Sequence[str]) -> list[set[str]]:
     """For each line, the query terms it contains, using FTS5's porter stemmer (same as BM25)."""
     hits: list[set[str]] = [set() for _ in lines]
@@ -266,7 +289,8 @@ def parent_start(lines: Sequence[str], i: int, floor: int) -> int:
 def quote_span(chunk: Chunk, line_scores: dict[int, float]) -> tuple[int, int]:
     """1-based inclusive line span of the quote inside `chunk`: whole lines, one run.
 
-    The heading line is left out (the citation names it). A short section is quoted whole; in
+    The heading line and any blank lines or thematic breaks at either end are left out (the
+    citation names the heading). A short section is quoted whole; in
     a longer one the quote runs from the first to the last line that is nearly as close to the
     question as its best line (at most MAX_QUOTE_LINES), starting at the parent item of a
     nested list item so the item keeps its context.
@@ -274,9 +298,9 @@ def quote_span(chunk: Chunk, line_scores: dict[int, float]) -> tuple[int, int]:
     lines = chunk.text.split("\n")
     lo = 1 if len(lines) > 1 and _is_heading(lines[0], chunk) else 0
     hi = len(lines) - 1
-    while lo < hi and not lines[lo].strip():
+    while lo < hi and _says_nothing(lines[lo]):  # blank lines and thematic breaks ("------")
         lo += 1
-    while hi > lo and not lines[hi].strip():
+    while hi > lo and _says_nothing(lines[hi]):
         hi -= 1
     if hi - lo + 1 <= MAX_QUOTE_LINES or not line_scores:
         return chunk.start_line + lo, chunk.start_line + min(hi, lo + MAX_QUOTE_LINES - 1)
@@ -291,7 +315,7 @@ def quote_span(chunk: Chunk, line_scores: dict[int, float]) -> tuple[int, int]:
             e = i
     s = max(s, lo)
     e = min(max(e, s), s + MAX_QUOTE_LINES - 1, hi)
-    while e > s and not lines[e].strip():
+    while e > s and _says_nothing(lines[e]):
         e -= 1
     return chunk.start_line + s, chunk.start_line + e
 

@@ -38,6 +38,8 @@ from index.sync import IndexBusy, manifest_problem, sync, wipe, writer_lock
 Progress = Callable[[str, int, int], None]
 EVIDENCE_SECTIONS = 3
 """Top sections whose single lines are compared with the question."""
+LEAD_IN_PARTS = 3
+"""Most subsections quoted in place of a section that only leads into them."""
 EVIDENCE_LINES = 10
 """Most lines per section scored against the question (lexical matches first)."""
 LINE_CACHE_MAX = 50_000
@@ -477,6 +479,7 @@ class Engine:
         terms = query_terms(searched)
         coverage, embedding = self._read_query(searched)
         hits = self._retrieve(coverage, embedding.result, max(10, k * 3), mode, paths)
+        hits = self._open_lead_ins(hits)
         qvec = embedding.result()
         self._fill_dense_scores(hits, qvec)
         timings["embed_ms"] = embedding.seconds * 1000  # on its own thread, overlapping:
@@ -508,6 +511,29 @@ class Engine:
             timings={k_: round(v, 2) for k_, v in timings.items()},
             notices=[*self._take_notices(), *notices],
         )
+
+    def _open_lead_ins(self, hits: list[Hit]) -> list[Hit]:
+        """A section that only leads into its subsections ("... using one of the following
+        methods:") takes its rank but hands its place to its first LEAD_IN_PARTS subsections:
+        those say what it introduces. Retrieval ranks such stubs high (a matching heading,
+        little else), and in AWS-style docs they are common."""
+        if not any(compose.leads_in(h.chunk) for h in hits):
+            return hits
+        out: list[Hit] = []
+        for h in hits:
+            parts: list[Hit] = []
+            if compose.leads_in(h.chunk):
+                top = h.chunk.heading_path
+                for c in self.store().chunks_after(h.chunk.path, h.chunk.start_line, LEAD_IN_PARTS):
+                    if c.heading_path[: len(top)] != top or len(c.heading_path) == len(top):
+                        break  # past the section's subsections
+                    parts.append(Hit(chunk=c, score=h.score))
+            out.extend(parts or [h])
+        # a subsection also retrieved on its own keeps only its first (higher) place
+        firsts: dict[int | None, Hit] = {}
+        for h in out:
+            firsts.setdefault(h.chunk.id, h)
+        return list(firsts.values())
 
     def _fill_dense_scores(self, hits: list[Hit], qvec: np.ndarray) -> None:
         """Give every hit its cosine to the question (lexical-only hits lack one)."""

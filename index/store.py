@@ -352,6 +352,15 @@ class Store:
         )
         return [_row_chunk(r) for r in rows]
 
+    def chunks_after(self, path: str, line: int, limit: int) -> list[Chunk]:
+        """The next `limit` chunks of `path` starting after `line`, in file order."""
+        rows = self.conn.execute(
+            "SELECT id, path, heading_path, start_line, end_line, text, content_hash, context "
+            "FROM chunks WHERE path=? AND start_line > ? ORDER BY start_line LIMIT ?",
+            (path, line, limit),
+        )
+        return [_row_chunk(r) for r in rows]
+
     def all_headings(self, limit: int = 200) -> list[tuple[str, list[str]]]:
         rows = self.conn.execute(
             "SELECT path, heading_path FROM chunks WHERE heading != '' ORDER BY path, ord LIMIT ?",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.answer import decide, evidence_lines, is_common
+from assistant.answer import decide, evidence_lines, is_common, leads_in, quote_span
 from corpus.models import Chunk, text_hash
 from index.models import Hit
 from index.retrieve import TermInfo
@@ -73,3 +73,19 @@ def test_abbreviations_are_read_from_the_notes_own_headings() -> None:
     assert found["lbi"] == "load balancer integration"
     assert found["ar"] == "app runner"
     assert "il" not in found, "a phrase never spans two headings of a path"
+
+
+def test_a_section_that_only_leads_into_its_subsections_is_recognised() -> None:
+    lead = "Manage auto scaling using one of the following methods:"
+    assert leads_in(chunk(f"## Manage auto scaling\n\n{lead}\n\n------", ["A", "Manage"]))
+    assert leads_in(chunk("### Intro", ["Intro"]))  # a heading with nothing under it
+    assert leads_in(chunk(f"Manage\n------\n{lead}\n* * *", ["Manage"]))  # setext heading
+    assert not leads_in(chunk("#### Fargate Launch Type\n- Serverless", ["Fargate Launch Type"]))
+    assert not leads_in(chunk(f"## Manage\n{lead}\n- one way", ["Manage"]))
+    assert not leads_in(chunk(lead, ["Manage"]))  # a later piece of a long section
+    assert not leads_in(chunk(lead, []))  # text before the first heading
+
+
+def test_quotes_leave_out_thematic_breaks_at_either_end() -> None:
+    c = chunk("#### [ Console ]\n\n------\nOpen the console.\nChoose Pause.\n\n------", ["Console"])
+    assert quote_span(c, {}) == (4, 5)

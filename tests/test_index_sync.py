@@ -405,6 +405,37 @@ def test_real_words_are_not_corrected_and_common_words_of_an_expansion_not_searc
     assert eng.search("csi", mode="bm25")[0].chunk.path == "csi.md"
 
 
+def test_a_section_that_only_leads_into_its_subsections_hands_its_place_to_them(
+    tmp_path: Path,
+) -> None:
+    """AWS-style docs: "## Pause your service / Pause using one of the following methods: /
+    ------ / #### [ Console ] ..." was quoted as the answer, saying nothing."""
+    from index.models import Hit
+
+    notes = tmp_path / "notes"
+    write(
+        notes / "pause.md",
+        "# Pausing a service\nPausing stops billing for compute.\n\n"
+        "## Pause your service\n\nPause your service using one of the following methods:\n\n"
+        "------\n#### [ Console ]\n\nOpen the console and choose Pause.\n\n"
+        "------\n#### [ CLI ]\n\nRun the pause-service command.\n\n------\n"
+        "## Resume\nChoose Resume.\n",
+    )
+    eng = make_engine(notes, tmp_path / "idx")
+    eng.refresh()
+    by_leaf = {c.heading_path[-1]: c for c in eng.store().chunks_for_path("pause.md")}
+    stub, resume = by_leaf["Pause your service"], by_leaf["Resume"]
+    opened = eng._open_lead_ins([Hit(chunk=stub, score=1.0), Hit(chunk=resume, score=0.5)])
+    assert [h.chunk.heading_path[-1] for h in opened] == ["[ Console ]", "[ CLI ]", "Resume"]
+    cli_first = [Hit(chunk=by_leaf["[ CLI ]"], score=1.0), Hit(chunk=stub, score=0.9)]
+    again = eng._open_lead_ins(cli_first)  # a subsection retrieved itself keeps its place
+    assert [h.chunk.heading_path[-1] for h in again] == ["[ CLI ]", "[ Console ]"]
+    answer = eng.ask("pause your service methods", mode="bm25")
+    quoted = [c.heading_path[-1] for c in answer.citations]
+    assert "Pause your service" not in quoted and "[ Console ]" in quoted
+    assert not any("------" in c.quote for c in answer.citations)
+
+
 def test_a_question_embedded_on_a_second_thread_gets_the_same_results(
     folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
