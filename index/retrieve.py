@@ -103,18 +103,16 @@ def retrieve(
     dense: list[tuple[int, float]] = []
     if mode in ("hybrid", "bm25"):
         terms = query_terms(query)
-        queries = [fts_match(terms)]
+        tiers: list[str] = []
         if all_common and len(terms) > 1:
-            queries = [fts_and(terms)]
+            tiers = [fts_and(terms)]
             if len(terms) > 2:  # then the sections lacking one of the terms
-                queries += [fts_and([u for u in terms if u != t]) for t in terms]
-            queries.append(fts_match(terms))  # only if those found nothing: it is slow
-        for n, fts in enumerate(queries):
-            if len(lexical) >= depth or (n == len(queries) - 1 and lexical and n > 0):
-                break
-            seen = {cid for cid, _ in lexical}
-            more = sorted(store.lexical_search(fts, depth, allowed), key=lambda h: (-h[1], h[0]))
-            lexical += [(cid, s) for cid, s in more if cid not in seen][: depth - len(lexical)]
+                tiers += [fts_and([u for u in terms if u != t]) for t in terms]
+        for fts in tiers:
+            if len(lexical) < depth:
+                _top_up(lexical, store.lexical_search(fts, depth, allowed), depth)
+        if not tiers or not lexical:
+            _top_up(lexical, store.lexical_search(fts_match(terms), depth, allowed), depth)
     if mode in ("hybrid", "dense") and qvec is not None:
         vec = qvec() if callable(qvec) else qvec
         dense = store.dense_search(vec, depth, allowed, exact=exact)
@@ -148,6 +146,13 @@ def retrieve(
         for cid, s in ranked
         if cid in chunks
     ]
+
+
+def _top_up(lexical: list[tuple[int, float]], more: list[tuple[int, float]], depth: int) -> None:
+    """Append the new hits of `more`, best first (ties by id), until `lexical` holds `depth`."""
+    seen = {cid for cid, _ in lexical}
+    fresh = sorted((h for h in more if h[0] not in seen), key=lambda h: (-h[1], h[0]))
+    lexical += fresh[: depth - len(lexical)]
 
 
 class TermInfo(BaseModel):

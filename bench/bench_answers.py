@@ -1,0 +1,124 @@
+"""How often an answer quotes a section that says nothing by itself, on real documentation.
+
+AWS-style docs are full of sections such as "## Manage auto scaling / Manage auto scaling
+using one of the following methods: / ------", whose content sits in subsections ("[ App
+Runner console ]", "[ App Runner API or AWS CLI ]"). Retrieval ranks them high (a matching
+heading, little else). `ask` hands such a lead-in's place to its subsections; this script
+measures answers with and without that step, in one run over the same index:
+
+  - answers citing at least one lead-in section (a heading with nothing under it, or one line
+    ending in ":"), and lead-in citations overall;
+  - words quoted per answer (median), a rough measure of what the user is shown.
+
+    python bench/bench_answers.py                    # the AWS container docs (index cached)
+    python bench/bench_answers.py --limit 60         # the first 60 files only
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common
+from common import Report, log
+
+# Written before the lead-in step existed, as a reader of the App Runner and ECS guides would ask.
+EXTRA_QUESTIONS = [
+    "How do I connect App Runner to a VPC?",
+    "How does App Runner auto scaling work?",
+    "Can I use a custom domain?",
+    "How do I pause and resume a service?",
+    "How do I delete an App Runner service?",
+    "How do I deploy from ECR?",
+    "How do I set environment variables?",
+    "What health check options are there?",
+    "How do I view logs?",
+    "How do I manage connections to GitHub?",
+    "How do I use secrets?",
+    "How do I rotate the service's TLS certificate?",
+    "how to enable observability tracing",
+    "How do I tag a service?",
+    "What IAM roles does App Runner need?",
+    "How do I configure outgoing traffic?",
+    "What runtimes does the Python platform support?",
+    "How do I make a service private?",
+    "What is a WAF web ACL for App Runner?",
+    "How are deployments triggered automatically?",
+]
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--corpus", type=Path, default=common.DEFAULT_CORPUS)
+    p.add_argument("--limit", type=int, default=None, help="only the first N files")
+    return p.parse_args()
+
+
+def run(engine, questions: list[str]) -> dict[str, float]:
+    from assistant import answer as compose
+
+    answered = with_lead_in = lead_in_citations = citations = 0
+    words: list[int] = []
+    for q in questions:
+        a = engine.ask(q)
+        if a.abstained:
+            continue
+        answered += 1
+        chunks = [engine.store().chunks_for_path(c.path) for c in a.citations]
+        stubs = 0
+        for c, in_file in zip(a.citations, chunks, strict=True):
+            cited = next((x for x in in_file if x.start_line <= c.start_line <= x.end_line), None)
+            stubs += bool(cited and compose.leads_in(cited))
+        citations += len(a.citations)
+        lead_in_citations += stubs
+        with_lead_in += bool(stubs)
+        words.append(sum(len(c.quote.split()) for c in a.citations))
+    return {
+        "answered": answered,
+        "answers citing a lead-in": with_lead_in,
+        "lead-in citations": lead_in_citations,
+        "citations": citations,
+        "median words quoted": statistics.median(words) if words else 0.0,
+    }
+
+
+def main() -> int:
+    args = parse_args()
+    from assistant.engine import Engine
+    from assistant.settings import load_settings
+
+    out = common.OUT / ("answers" + (f"-limit{args.limit}" if args.limit else ""))
+    notes = out / "notes"
+    if not notes.exists():
+        common.copy_corpus(args.corpus, notes, args.limit)
+    engine = Engine(load_settings(notes=notes, index=out / "index"))
+    log("building or refreshing the index (cached under bench/out/) ...")
+    engine.ensure_ready(progress=common.progress_logger())
+    questions = list(dict.fromkeys([*common.FALLBACK_QUESTIONS, *EXTRA_QUESTIONS]))
+    after = run(engine, questions)
+    opened = Engine._open_lead_ins
+    Engine._open_lead_ins = lambda self, hits: hits  # type: ignore[method-assign]
+    try:
+        before = run(engine, questions)
+    finally:
+        Engine._open_lead_ins = opened  # type: ignore[method-assign]
+
+    rep = Report(f"Answers quoting lead-in sections ({len(questions)} questions)")
+    for key in before:
+        rep.add(f"{key}: without / with the lead-in step", f"{before[key]} / {after[key]}")
+    share_b = before["answers citing a lead-in"] / max(1, before["answered"])
+    share_a = after["answers citing a lead-in"] / max(1, after["answered"])
+    rep.add("share of answers citing a lead-in, without", share_b, "{:.2f}")
+    rep.add("share of answers citing a lead-in, with", share_a, "{:.2f}")
+    rep.print()
+    rep.save("bench_answers" + (f"-limit{args.limit}" if args.limit else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
