@@ -303,7 +303,8 @@ def quote_span(chunk: Chunk, line_scores: dict[int, float]) -> tuple[int, int]:
     while hi > lo and _says_nothing(lines[hi]):
         hi -= 1
     if hi - lo + 1 <= MAX_QUOTE_LINES or not line_scores:
-        return chunk.start_line + lo, chunk.start_line + min(hi, lo + MAX_QUOTE_LINES - 1)
+        e = _complete(lines, lo, min(hi, lo + MAX_QUOTE_LINES - 1), hi)
+        return chunk.start_line + lo, chunk.start_line + e
     best_i = max(line_scores, key=lambda i: line_scores[i])
     good = [i for i, v in line_scores.items() if v >= line_scores[best_i] - 0.08]
     s = parent_start(lines, best_i, lo)
@@ -317,7 +318,48 @@ def quote_span(chunk: Chunk, line_scores: dict[int, float]) -> tuple[int, int]:
     e = min(max(e, s), s + MAX_QUOTE_LINES - 1, hi)
     while e > s and _says_nothing(lines[e]):
         e -= 1
-    return chunk.start_line + s, chunk.start_line + e
+    return chunk.start_line + s, chunk.start_line + _complete(lines, s, e, hi)
+
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def _complete(lines: Sequence[str], s: int, e: int, hi: int) -> int:
+    """The end of a quote starting at `s` that does not stop where the reader needs the rest:
+    on a line that introduces what follows ("... consists of the following components:"),
+    which is extended through the block it introduces, or inside a code block, which is
+    closed, or else left out. Never past `hi` or MAX_QUOTE_LINES."""
+    limit = min(hi, s + MAX_QUOTE_LINES - 1)
+    if lines[e].rstrip().endswith(":") and e < limit:
+        e = _block_end(lines, e + 1, limit, e)
+    fences = [i for i in range(s, e + 1) if _FENCE.match(lines[i])]
+    if len(fences) % 2:
+        close = next((i for i in range(e + 1, limit + 1) if _FENCE.match(lines[i])), None)
+        if close is not None:
+            e = close
+        elif fences[-1] > s:
+            e = fences[-1] - 1
+            while e > s and _says_nothing(lines[e]):
+                e -= 1
+    return e
+
+
+def _block_end(lines: Sequence[str], start: int, stop: int, default: int) -> int:
+    """Last line of the block beginning at `start` (blank lines before it skipped): a list, a
+    code block or a paragraph, ending at a blank line followed by a new unindented paragraph."""
+    last, fenced = default, False
+    for i in range(start, stop + 1):
+        line = lines[i]
+        if _FENCE.match(line):
+            fenced = not fenced
+        elif fenced or not line.strip():
+            if fenced:
+                last = i
+            continue
+        elif last > default and i > last + 1 and not (_ITEM.match(line) or _indent(line)):
+            break  # a blank line, then a new paragraph: the block is over
+        last = i
+    return last
 
 
 def slice_lines(chunk: Chunk, start: int, end: int) -> str:

@@ -18,7 +18,9 @@ split, coarsest first: top-level blocks (paragraphs, lists, code blocks, tables,
 into its items; an item into its own first lines and its child items, each child piece carrying
 its ancestor items' first lines as `Chunk.context` (embedded, never quoted); any other block
 into single lines; and a single line into character windows broken at whitespace. Adjacent
-small units with the same context are packed back together up to the limit. Every piece keeps
+small units with the same context are packed back together up to the limit; a unit ending in
+":" (a lead-in: "... consists of the following:") goes with the unit after it when a piece must
+end between them and the two fit together. Every piece keeps
 the section's heading path. Pieces of whole lines cover the section's non-blank lines without
 overlap.
 
@@ -68,7 +70,7 @@ __all__ = [
     "sections",
 ]
 
-CHUNKER_VERSION: int = 1
+CHUNKER_VERSION: int = 2
 
 CountTokens = Callable[[str], int]
 
@@ -619,11 +621,33 @@ class _Chunker:
                     group.append(p)
                     total += p.cost
                     continue
+                # "... consists of the following components:" starts the next piece, with the
+                # list it introduces, rather than ending this one without it.
+                lead = (
+                    len(group) > 1
+                    and p.context == g.context
+                    and g.cost + p.cost <= budget
+                    and _introduces(g.text)
+                )
+                if lead:
+                    group.pop()
+                    total -= g.cost
                 close()
+                if lead:
+                    group.append(g)
+                    total = g.cost
+                    group.append(p)
+                    total += p.cost
+                    continue
             group.append(p)
             total = p.cost
         close()
         return out
+
+
+def _introduces(text: str) -> bool:
+    """Text whose last line introduces what follows: it ends with a colon."""
+    return text.rstrip().endswith(":")
 
 
 def chunk_note(rel_path: str, text: str, count_tokens: CountTokens, max_tokens: int) -> NoteChunks:
