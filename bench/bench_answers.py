@@ -8,7 +8,9 @@ measures answers with and without that step, in one run over the same index:
 
   - answers citing at least one lead-in section (a heading with nothing under it, or one line
     ending in ":"), and lead-in citations overall;
-  - words quoted per answer (median), a rough measure of what the user is shown.
+  - words quoted per answer (median), a rough measure of what the user is shown;
+  - quotes that stop where the reader needs the rest: on a line ending in ":" or inside a
+    code block.
 
     python bench/bench_answers.py                    # the AWS container docs (index cached)
     python bench/bench_answers.py --limit 60         # the first 60 files only
@@ -62,7 +64,7 @@ def parse_args() -> argparse.Namespace:
 def run(engine, questions: list[str]) -> dict[str, float]:
     from assistant import answer as compose
 
-    answered = with_lead_in = lead_in_citations = citations = 0
+    answered = with_lead_in = lead_in_citations = citations = cut_short = 0
     words: list[int] = []
     for q in questions:
         a = engine.ask(q)
@@ -75,6 +77,9 @@ def run(engine, questions: list[str]) -> dict[str, float]:
             cited = next((x for x in in_file if x.start_line <= c.start_line <= x.end_line), None)
             stubs += bool(cited and compose.leads_in(cited))
         citations += len(a.citations)
+        for c in a.citations:
+            last = [line for line in c.quote.split("\n") if line.strip()][-1]
+            cut_short += last.rstrip().endswith(":") or c.quote.count("```") % 2 == 1
         lead_in_citations += stubs
         with_lead_in += bool(stubs)
         words.append(sum(len(c.quote.split()) for c in a.citations))
@@ -84,6 +89,7 @@ def run(engine, questions: list[str]) -> dict[str, float]:
         "lead-in citations": lead_in_citations,
         "citations": citations,
         "median words quoted": statistics.median(words) if words else 0.0,
+        "quotes ending on ':' or inside a code block": cut_short,
     }
 
 
