@@ -73,9 +73,11 @@ def answer_markdown(answer: Answer) -> str:
     for c in answer.citations:
         lines = clean(c.quote).split("\n")
         quoted = [f"> {_md_line(ln)}" if ln.strip() else ">" for ln in lines]
-        # Hard line breaks: a trailing backslash keeps every note line on its own line.
+        # Hard line breaks: a trailing backslash keeps every note line on its own line. Not
+        # before a blank line: a paragraph's last line shows a backslash break literally.
         body = "\n".join(
-            q + "\\" if i < len(quoted) - 1 and q != ">" else q for i, q in enumerate(quoted)
+            q + "\\" if i < len(quoted) - 1 and q != ">" and quoted[i + 1] != ">" else q
+            for i, q in enumerate(quoted)
         )
         parts.append(body)
         label = f"**{md_escape(f'[{c.n}]')}** " + md_escape(
