@@ -5,12 +5,13 @@ How each figure is computed (also in docs/evaluating.md):
 - Every question goes through ``Engine.ask`` exactly as ``assistant ask`` does (same settings,
   same index, ``--mode`` per run). Its wall time is the latency.
 - Section ranking: ``Engine.search(searched_query, k=10, mode)`` - the very retrieval ``ask``
-  quotes from - reduced to distinct sections (heading paths) in rank order. Hit@1, Hit@3 and
-  MRR@10 are computed on that list, over answerable questions. If ``ask`` abstained on an
-  answerable question the list counts as empty (a miss): the user got no answer. A section hit
-  is a section whose heading path equals an expected one; for a two-section question either
-  counts, and "Both@3" counts both in the top 3. The pure retrieval figures, without the
-  abstention gate, are in the JSON report under ``retrieval``.
+  quotes from, before a section that only leads into its subsections hands its place to them
+  (the bundled notes have none) - reduced to distinct sections (heading paths) in rank order.
+  Hit@1, Hit@3 and MRR@10 are computed on that list, over answerable questions. If ``ask``
+  abstained on an answerable question the list counts as empty (a miss): the user got no
+  answer. A section hit is a section whose heading path equals an expected one; for a
+  two-section question either counts, and "Both@3" counts both in the top 3. The pure
+  retrieval figures, without the abstention gate, are in the JSON report under ``retrieval``.
 - Key-phrase recall: share of a question's key phrases found (case-insensitively) in the
   answer's quoted text, averaged over answerable questions (an abstention finds none).
 - Citation validity: share of all citations whose quote is, re-read from the file now, exactly
