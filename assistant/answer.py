@@ -205,6 +205,15 @@ def pick_sections(
     return chosen[:k]
 
 
+def reading_order(hits: Sequence[Hit]) -> list[Hit]:
+    """Pieces of one section together, in file order, where its best piece ranked: a long
+    section's pieces picked as lines 44, 39 and 41-43 read as 39, 41-43, 44."""
+    groups: dict[tuple[str, tuple[str, ...]], list[Hit]] = {}
+    for h in hits:
+        groups.setdefault((h.chunk.path, tuple(h.chunk.heading_path)), []).append(h)
+    return [h for g in groups.values() for h in sorted(g, key=lambda h: h.chunk.start_line)]
+
+
 def evidence_lines(chunk: Chunk, terms: Sequence[str], limit: int) -> list[int]:
     """Positions in `chunk.body_lines()` worth scoring, at most `limit`: lexical matches first."""
     body = chunk.body_lines()

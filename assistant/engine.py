@@ -493,7 +493,8 @@ class Engine:
         closest = compose.closest_of(hits)
         citations: list[Citation] = []
         if not decision.abstain:
-            for n, h in enumerate(compose.pick_sections(hits, k, section_best), 1):
+            picked = compose.reading_order(compose.pick_sections(hits, k, section_best))
+            for n, h in enumerate(picked, 1):
                 citations.append(self._cite(n, h, line_scores.get(h.chunk.id or -1, {})))
         answer_text = compose.render_text(citations, decision.abstain, decision.missing, closest)
         timings["compose_ms"] = (time.perf_counter() - t2) * 1000

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from assistant.answer import decide, evidence_lines, is_common, leads_in, quote_span
+from assistant.answer import (
+    decide,
+    evidence_lines,
+    is_common,
+    leads_in,
+    quote_span,
+    reading_order,
+)
 from corpus.models import Chunk, text_hash
 from index.models import Hit
 from index.retrieve import TermInfo
@@ -89,3 +96,23 @@ def test_a_section_that_only_leads_into_its_subsections_is_recognised() -> None:
 def test_quotes_leave_out_thematic_breaks_at_either_end() -> None:
     c = chunk("#### [ Console ]\n\n------\nOpen the console.\nChoose Pause.\n\n------", ["Console"])
     assert quote_span(c, {}) == (4, 5)
+
+
+def test_pieces_of_one_section_are_cited_together_in_file_order() -> None:
+    def hit(path: str, heading: list[str], start: int) -> Hit:
+        c = chunk("x", heading).model_copy(update={"path": path, "start_line": start})
+        return Hit(chunk=c, score=1.0)
+
+    a44, b10, a39, a41 = (
+        hit("a.md", ["A"], 44),
+        hit("b.md", ["B"], 10),
+        hit("a.md", ["A"], 39),
+        hit("a.md", ["A"], 41),
+    )
+    got = reading_order([a44, b10, a39, a41])
+    assert [(h.chunk.path, h.chunk.start_line) for h in got] == [
+        ("a.md", 39),
+        ("a.md", 41),
+        ("a.md", 44),
+        ("b.md", 10),
+    ]
