@@ -116,3 +116,34 @@ def test_pieces_of_one_section_are_cited_together_in_file_order() -> None:
         ("a.md", 44),
         ("b.md", 10),
     ]
+
+
+def test_a_quote_ending_on_a_lead_in_runs_on_through_what_it_introduces() -> None:
+    """ "Service discovery consists of the following components:" quoted alone says nothing."""
+    filler = [f"Filler line {i} about something else." for i in range(14)]
+    text = "\n".join(
+        [
+            "## Concepts",
+            *filler,
+            "Discovery consists of the following components:",
+            "+ namespace",
+            "+ service",
+            "",
+            "A new paragraph after the list.",
+        ]
+    )
+    c = chunk(text, ["Concepts"])
+    lead = 15  # index of the lead-in line in c.text
+    start, end = quote_span(c, {lead: 0.9, 1: 0.1})
+    assert (start, end) == (lead + 1, lead + 3)  # the lead-in and its two items, 1-based
+
+
+def test_a_quote_never_stops_inside_a_code_block() -> None:
+    filler = [f"Filler line {i}." for i in range(14)]
+    closed = "\n".join(["## Policy", *filler, "Use this policy.", "```", "{", "}", "```"])
+    c = chunk(closed, ["Policy"])
+    assert quote_span(c, {15: 0.9, 17: 0.85}) == (16, 20)  # runs on to the closing fence
+    long_code = [f"  line {i}," for i in range(20)]
+    unclosed = "\n".join(["## Policy", *filler, "Use this policy.", "```", *long_code, "```"])
+    c = chunk(unclosed, ["Policy"])
+    assert quote_span(c, {15: 0.9, 17: 0.85}) == (16, 16)  # the block cannot fit: left out
