@@ -518,12 +518,13 @@ class Engine:
         methods:") takes its rank but hands its place to its first LEAD_IN_PARTS subsections:
         those say what it introduces. Retrieval ranks such stubs high (a matching heading,
         little else), and in AWS-style docs they are common."""
-        if not any(compose.leads_in(h.chunk) for h in hits):
+        lead_ins = {h.chunk.id for h in hits if compose.leads_in(h.chunk)}
+        if not lead_ins:
             return hits
         out: list[Hit] = []
         for h in hits:
             parts: list[Hit] = []
-            if compose.leads_in(h.chunk):
+            if h.chunk.id in lead_ins:
                 top = h.chunk.heading_path
                 for c in self.store().chunks_after(h.chunk.path, h.chunk.start_line, LEAD_IN_PARTS):
                     if c.heading_path[: len(top)] != top or len(c.heading_path) == len(top):

@@ -337,8 +337,7 @@ class Store:
             part = ids[start : start + 500]
             q = ",".join("?" * len(part))
             for row in self.conn.execute(
-                "SELECT id, path, heading_path, start_line, end_line, text, content_hash, context "
-                f"FROM chunks WHERE id IN ({q})",
+                f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE id IN ({q})",
                 part,
             ):
                 out[row[0]] = _row_chunk(row)
@@ -346,8 +345,7 @@ class Store:
 
     def chunks_for_path(self, path: str) -> list[Chunk]:
         rows = self.conn.execute(
-            "SELECT id, path, heading_path, start_line, end_line, text, content_hash, context "
-            "FROM chunks WHERE path=? ORDER BY ord",
+            f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE path=? ORDER BY ord",
             (path,),
         )
         return [_row_chunk(r) for r in rows]
@@ -355,7 +353,7 @@ class Store:
     def chunks_after(self, path: str, line: int, limit: int) -> list[Chunk]:
         """The next `limit` chunks of `path` starting after `line`, in file order."""
         rows = self.conn.execute(
-            "SELECT id, path, heading_path, start_line, end_line, text, content_hash, context "
+            f"SELECT {_CHUNK_COLUMNS} "
             "FROM chunks WHERE path=? AND start_line > ? ORDER BY start_line LIMIT ?",
             (path, line, limit),
         )
@@ -435,8 +433,7 @@ class Store:
         """One chunk for each content hash given (those still in the index), in that order."""
         q = ",".join("?" * len(hashes))
         rows = self.conn.execute(
-            "SELECT id, path, heading_path, start_line, end_line, text, content_hash, context "
-            f"FROM chunks WHERE content_hash IN ({q})",
+            f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE content_hash IN ({q})",
             list(hashes),
         ).fetchall()
         by_hash = {r[6]: r for r in rows}
@@ -859,6 +856,10 @@ def dir_size(path: Path) -> int:
         with contextlib.suppress(OSError):
             total += p.stat().st_size
     return total
+
+
+_CHUNK_COLUMNS = "id, path, heading_path, start_line, end_line, text, content_hash, context"
+"""The columns `_row_chunk` reads, in its order."""
 
 
 def _row_chunk(row: tuple) -> Chunk:
