@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from assistant.models import Citation, Closest
 from assistant.output import cite_label
+from corpus.markdown import introduces
 from corpus.models import HEADING_SEP, Chunk
 from index.models import Hit
 from index.retrieve import TermInfo
@@ -251,7 +252,7 @@ def leads_in(chunk: Chunk) -> bool:
     else:  # not the start of a section (a later piece of a long one)
         return False
     said = [line for line in body if not _says_nothing(line)]
-    return not said or (len(said) == 1 and said[0].rstrip().endswith(":"))
+    return not said or (len(said) == 1 and introduces(said[0]))
 
 
 def matching_lines(lines: Sequence[str], terms: Sequence[str]) -> list[set[str]]:
@@ -339,7 +340,7 @@ def _complete(lines: Sequence[str], s: int, e: int, hi: int) -> int:
     which is extended through the block it introduces, or inside a code block, which is
     closed, or else left out. Never past `hi` or MAX_QUOTE_LINES."""
     limit = min(hi, s + MAX_QUOTE_LINES - 1)
-    if lines[e].rstrip().endswith(":") and e < limit:
+    if introduces(lines[e]) and e < limit:
         e = _block_end(lines, e + 1, limit, e)
     fences = [i for i in range(s, e + 1) if _FENCE.match(lines[i])]
     if len(fences) % 2:

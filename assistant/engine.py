@@ -212,6 +212,10 @@ class Engine:
         """An ordinary word (inflected or British forms too): never "corrected" to a notes word."""
         return compose.is_common(term, self.common_words())
 
+    def _coverage(self, text: str) -> list[TermInfo]:
+        """The question's terms read against the notes (counts, typos, abbreviations)."""
+        return term_coverage(self.store(), query_terms(text), self.spelt_right)
+
     # ---------------------------------------------------------------- index lifecycle
     def store(self) -> Store:
         if self._store is None:
@@ -407,7 +411,7 @@ class Engine:
         abbreviations searched as the notes write them). `qvec` skips embedding."""
         mode = mode or self.settings.mode
         if qvec is not None or mode == "bm25":
-            coverage = term_coverage(self.store(), query_terms(query), self.spelt_right)
+            coverage = self._coverage(query)
             return self._retrieve(coverage, qvec, k, mode, paths)
         coverage, embedding = self._read_query(query)
         return self._retrieve(coverage, embedding.result, k, mode, paths)
@@ -423,13 +427,13 @@ class Engine:
         still overlapping BM25."""
         self.query_embedder()  # loaded here: imports on two threads at once only contend
         if self.store().chunk_total() < OVERLAP_MIN_CHUNKS:  # SQLite's part takes ~1 ms
-            coverage = term_coverage(self.store(), query_terms(text), self.spelt_right)
+            coverage = self._coverage(text)
             t0 = time.perf_counter()
             vec = self.embed_query(as_notes_write_it(text, coverage))
             return coverage, _Done(vec, time.perf_counter() - t0)
         typed = _Pending(self.embed_query, text)
         try:
-            coverage = term_coverage(self.store(), query_terms(text), self.spelt_right)
+            coverage = self._coverage(text)
         except BaseException:
             typed.wait()
             raise

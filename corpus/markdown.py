@@ -65,6 +65,7 @@ __all__ = [
     "NoteChunks",
     "Section",
     "chunk_note",
+    "introduces",
     "parse_front_matter",
     "section_at",
     "sections",
@@ -627,7 +628,7 @@ class _Chunker:
                     len(group) > 1
                     and p.context == g.context
                     and g.cost + p.cost <= budget
-                    and _introduces(g.text)
+                    and introduces(g.text)
                 )
                 if lead:
                     group.pop()
@@ -636,17 +637,15 @@ class _Chunker:
                 if lead:
                     group.append(g)
                     total = g.cost
-                    group.append(p)
-                    total += p.cost
-                    continue
             group.append(p)
-            total = p.cost
+            total += p.cost
         close()
         return out
 
 
-def _introduces(text: str) -> bool:
-    """Text whose last line introduces what follows: it ends with a colon."""
+def introduces(text: str) -> bool:
+    """Text whose last line introduces what follows ("... consists of the following:"): it
+    ends with a colon. The chunker keeps it with what follows; answers quote on past it."""
     return text.rstrip().endswith(":")
 
 
