@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from assistant.models import Citation, Closest
 from assistant.output import cite_label
-from corpus.markdown import introduces
+from corpus.markdown import introduces, only_links, says_nothing
 from corpus.models import HEADING_SEP, Chunk
 from index.models import Hit
 from index.retrieve import TermInfo
@@ -216,15 +216,16 @@ def reading_order(hits: Sequence[Hit]) -> list[Hit]:
 
 
 def evidence_lines(chunk: Chunk, terms: Sequence[str], limit: int) -> list[int]:
-    """Positions in `chunk.body_lines()` worth scoring, at most `limit`: lexical matches first."""
-    body = chunk.body_lines()
-    if len(body) <= limit:
-        return list(range(len(body)))
+    """Positions in `chunk.body_lines()` worth scoring, at most `limit`: lexical matches first.
+    Lines that only link elsewhere are never evidence (`only_links`)."""
     lines = chunk.text.split("\n")
-    matched = matching_lines([lines[i] for i, _ in body], terms)
-    first = [n for n, m in enumerate(matched) if m]
+    body = [(n, i) for n, (i, _) in enumerate(chunk.body_lines()) if not only_links(lines[i])]
+    if len(body) <= limit:
+        return [n for n, _ in body]
+    matched = matching_lines([lines[i] for _, i in body], terms)
+    first = [n for (n, _), m in zip(body, matched, strict=True) if m]
     taken = set(first)
-    rest = [n for n in range(len(body)) if n not in taken]
+    rest = [n for n, _ in body if n not in taken]
     return sorted((first + rest)[:limit])
 
 
@@ -232,12 +233,7 @@ def _is_heading(line: str, chunk: Chunk) -> bool:
     return bool(chunk.heading_path) and line.lstrip().startswith("#")
 
 
-_RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")  # a thematic break: "---", "* * *"
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-
-
-def _says_nothing(line: str) -> bool:
-    return not line.strip() or bool(_RULE.match(line))
 
 
 def leads_in(chunk: Chunk) -> bool:
@@ -251,7 +247,7 @@ def leads_in(chunk: Chunk) -> bool:
         body = lines[2:]
     else:  # not the start of a section (a later piece of a long one)
         return False
-    said = [line for line in body if not _says_nothing(line)]
+    said = [line for line in body if not says_nothing(line)]
     return not said or (len(said) == 1 and introduces(said[0]))
 
 
@@ -303,14 +299,14 @@ def quote_span(chunk: Chunk, line_scores: dict[int, float]) -> tuple[int, int]:
     citation names the heading). A short section is quoted whole; in
     a longer one the quote runs from the first to the last line that is nearly as close to the
     question as its best line (at most MAX_QUOTE_LINES), starting at the parent item of a
-    nested list item so the item keeps its context.
+    nested list item so the item keeps its context, or at the fence of a code block.
     """
     lines = chunk.text.split("\n")
     lo = 1 if len(lines) > 1 and _is_heading(lines[0], chunk) else 0
     hi = len(lines) - 1
-    while lo < hi and _says_nothing(lines[lo]):  # blank lines and thematic breaks ("------")
+    while lo < hi and says_nothing(lines[lo]):  # blank lines and thematic breaks ("------")
         lo += 1
-    while hi > lo and _says_nothing(lines[hi]):
+    while hi > lo and says_nothing(lines[hi]):
         hi -= 1
     if hi - lo + 1 <= MAX_QUOTE_LINES or not line_scores:
         e = _complete(lines, lo, min(hi, lo + MAX_QUOTE_LINES - 1), hi)
@@ -325,13 +321,22 @@ def quote_span(chunk: Chunk, line_scores: dict[int, float]) -> tuple[int, int]:
         if i > e and i - s < MAX_QUOTE_LINES:
             e = i
     s = max(s, lo)
+    fence = _open_fence(lines, lo, s)
+    if fence is not None and best_i - fence < MAX_QUOTE_LINES:
+        s = fence  # a quote from inside a code block starts at its fence
     e = min(max(e, s), s + MAX_QUOTE_LINES - 1, hi)
-    while e > s and _says_nothing(lines[e]):
+    while e > s and says_nothing(lines[e]):
         e -= 1
     return chunk.start_line + s, chunk.start_line + _complete(lines, s, e, hi)
 
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def _open_fence(lines: Sequence[str], lo: int, s: int) -> int | None:
+    """The opening fence of the code block that line `s` is inside, if it is."""
+    fences = [i for i in range(lo, s) if _FENCE.match(lines[i])]
+    return fences[-1] if len(fences) % 2 else None
 
 
 def _complete(lines: Sequence[str], s: int, e: int, hi: int) -> int:
@@ -349,7 +354,7 @@ def _complete(lines: Sequence[str], s: int, e: int, hi: int) -> int:
             e = close
         elif fences[-1] > s:
             e = fences[-1] - 1
-            while e > s and _says_nothing(lines[e]):
+            while e > s and says_nothing(lines[e]):
                 e -= 1
     return e
 

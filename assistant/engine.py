@@ -37,7 +37,7 @@ from index.sync import IndexBusy, manifest_problem, sync, wipe, writer_lock
 
 Progress = Callable[[str, int, int], None]
 EVIDENCE_SECTIONS = 3
-"""Top sections whose single lines are compared with the question."""
+"""Top sections with lines worth scoring whose single lines are compared with the question."""
 LEAD_IN_PARTS = 3
 """Most subsections quoted in place of a section that only leads into them."""
 EVIDENCE_LINES = 10
@@ -489,7 +489,7 @@ class Engine:
         timings["embed_ms"] = embedding.seconds * 1000  # on its own thread, overlapping:
         timings["retrieve_ms"] = (time.perf_counter() - t0) * 1000  # reading + searching
         t2 = time.perf_counter()
-        line_scores = self._line_evidence(hits[:EVIDENCE_SECTIONS], terms, qvec)
+        line_scores = self._line_evidence(hits, terms, qvec)
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
         decision = compose.decide(searched, coverage, hits, best_line, self.common_words())
@@ -560,23 +560,29 @@ class Engine:
     def _line_evidence(
         self, hits: Sequence[Hit], terms: Sequence[str], qvec: np.ndarray
     ) -> dict[int, dict[int, float]]:
-        """Cosine of the question to single lines of the top sections: chunk id -> {line: cos}.
+        """Cosine of the question to single lines of the first EVIDENCE_SECTIONS hits that have
+        lines worth scoring (a list of links has none): chunk id -> {line: cos}.
 
         The lines' vectors were stored when the index was built; lines of a section that lacks
         them (an index from an older version, or a build stopped early) are embedded here."""
-        out: dict[int, dict[int, float]] = {h.chunk.id: {} for h in hits if h.chunk.id is not None}
-        stored = self.store().line_vectors(h.chunk.content_hash for h in hits)
+        chosen: list[tuple[int, Hit, list[int]]] = []
+        for h in hits:
+            if len(chosen) == EVIDENCE_SECTIONS:
+                break
+            picked = compose.evidence_lines(h.chunk, terms, EVIDENCE_LINES)
+            if h.chunk.id is not None and picked:
+                chosen.append((h.chunk.id, h, picked))
+        out: dict[int, dict[int, float]] = {cid: {} for cid, _, _ in chosen}
+        stored = self.store().line_vectors(h.chunk.content_hash for _, h, _ in chosen)
         keys: list[tuple[int, int]] = []
         vecs: list[np.ndarray | str] = []  # a vector, or the text still to embed
-        for h in hits:
-            if h.chunk.id is None:
-                continue
+        for cid, h, picked in chosen:
             body = h.chunk.body_lines()
             mat = stored.get(h.chunk.content_hash)
             if mat is not None and len(mat) != len(body):
                 mat = None  # written for another chunker version: embed afresh
-            for n in compose.evidence_lines(h.chunk, terms, EVIDENCE_LINES):
-                keys.append((h.chunk.id, body[n][0]))
+            for n in picked:
+                keys.append((cid, body[n][0]))
                 vecs.append(mat[n] if mat is not None else body[n][1])
         if not keys:
             return out

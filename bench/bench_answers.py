@@ -1,13 +1,17 @@
-"""How often an answer quotes a section that says nothing by itself, on real documentation.
+"""How often an answer quotes something that says nothing by itself, on real documentation.
 
 AWS-style docs are full of sections such as "## Manage auto scaling / Manage auto scaling
 using one of the following methods: / ------", whose content sits in subsections ("[ App
 Runner console ]", "[ App Runner API or AWS CLI ]"). Retrieval ranks them high (a matching
-heading, little else). `ask` hands such a lead-in's place to its subsections; this script
-measures answers with and without that step, in one run over the same index:
+heading, little else). `ask` hands such a lead-in's place to its subsections. Their "Topics"
+lists of links name every subject of a guide, so a link line can out-score the paragraph that
+answers; `ask` never takes a line that only links elsewhere as evidence. This script measures
+answers with all steps, without the lead-in step and without the link rule, in one run over
+the same index:
 
   - answers citing at least one lead-in section (a heading with nothing under it, or one line
     ending in ":"), and lead-in citations overall;
+  - citations whose quote is only links; quotes that start inside a code block;
   - words quoted per answer (median), a rough measure of what the user is shown;
   - quotes that stop where the reader needs the rest: on a line ending in ":" or inside a
     code block.
@@ -63,8 +67,9 @@ def parse_args() -> argparse.Namespace:
 
 def run(engine, questions: list[str]) -> dict[str, float]:
     from assistant import answer as compose
+    from corpus.markdown import only_links
 
-    answered = with_lead_in = lead_in_citations = citations = cut_short = 0
+    answered = with_lead_in = lead_in_citations = citations = cut_short = links = in_code = 0
     words: list[int] = []
     for q in questions:
         a = engine.ask(q)
@@ -76,10 +81,14 @@ def run(engine, questions: list[str]) -> dict[str, float]:
         for c, in_file in zip(a.citations, chunks, strict=True):
             cited = next((x for x in in_file if x.start_line <= c.start_line <= x.end_line), None)
             stubs += bool(cited and compose.leads_in(cited))
+            if cited:
+                before = cited.text.split("\n")[: c.start_line - cited.start_line]
+                in_code += sum(x.lstrip().startswith(("```", "~~~")) for x in before) % 2
         citations += len(a.citations)
         for c in a.citations:
             last = [line for line in c.quote.split("\n") if line.strip()][-1]
             cut_short += last.rstrip().endswith(":") or c.quote.count("```") % 2 == 1
+            links += all(only_links(x) for x in c.quote.split("\n") if x.strip())
         lead_in_citations += stubs
         with_lead_in += bool(stubs)
         words.append(sum(len(c.quote.split()) for c in a.citations))
@@ -88,8 +97,10 @@ def run(engine, questions: list[str]) -> dict[str, float]:
         "answers citing a lead-in": with_lead_in,
         "lead-in citations": lead_in_citations,
         "citations": citations,
+        "citations quoting only links": links,
         "median words quoted": statistics.median(words) if words else 0.0,
         "quotes ending on ':' or inside a code block": cut_short,
+        "quotes starting inside a code block": in_code,
     }
 
 
@@ -110,17 +121,28 @@ def main() -> int:
     opened = Engine._open_lead_ins
     Engine._open_lead_ins = lambda self, hits: hits  # type: ignore[method-assign]
     try:
-        before = run(engine, questions)
+        no_lead_in = run(engine, questions)
     finally:
         Engine._open_lead_ins = opened  # type: ignore[method-assign]
+    from assistant import answer as compose
 
-    rep = Report(f"Answers quoting lead-in sections ({len(questions)} questions)")
-    for key in before:
-        rep.add(f"{key}: without / with the lead-in step", f"{before[key]} / {after[key]}")
-    share_b = before["answers citing a lead-in"] / max(1, before["answered"])
+    rule = compose.only_links
+    compose.only_links = lambda line: False  # type: ignore[assignment]
+    try:
+        no_link_rule = run(engine, questions)
+    finally:
+        compose.only_links = rule  # type: ignore[assignment]
+
+    rep = Report(f"What answers quote ({len(questions)} questions)")
+    for key in after:
+        rep.add(
+            f"{key}: all steps / no lead-in step / no link rule",
+            f"{after[key]} / {no_lead_in[key]} / {no_link_rule[key]}",
+        )
+    share_b = no_lead_in["answers citing a lead-in"] / max(1, no_lead_in["answered"])
     share_a = after["answers citing a lead-in"] / max(1, after["answered"])
-    rep.add("share of answers citing a lead-in, without", share_b, "{:.2f}")
-    rep.add("share of answers citing a lead-in, with", share_a, "{:.2f}")
+    rep.add("share of answers citing a lead-in, without the step", share_b, "{:.2f}")
+    rep.add("share of answers citing a lead-in, with it", share_a, "{:.2f}")
     rep.print()
     rep.save("bench_answers" + (f"-limit{args.limit}" if args.limit else ""))
     return 0

@@ -66,12 +66,14 @@ __all__ = [
     "Section",
     "chunk_note",
     "introduces",
+    "only_links",
     "parse_front_matter",
+    "says_nothing",
     "section_at",
     "sections",
 ]
 
-CHUNKER_VERSION: int = 2
+CHUNKER_VERSION: int = 3
 
 CountTokens = Callable[[str], int]
 
@@ -266,6 +268,9 @@ def _parse(lines: list[str], body_start: int) -> list[_Node]:
         if tok.nesting == 1:
             stack.append(node)
     return roots
+
+
+_WORD = re.compile(r"[^\W_]")
 
 
 def _has_text(line: str) -> bool:
@@ -564,12 +569,15 @@ class _Chunker:
         else:
             units = self._partition(sec.blocks, sec.start, sec.end, "")
 
+        heading_unit = units[0] if sec.heading is not None else None
         final: list[_Piece] = []
         todo = list(reversed(units))
         while todo:
             u = todo.pop()
             budget = self.budget(heading, u.context)
             text = self.text(u.start, u.end)
+            if u is not heading_unit and all(says_nothing(x) for x in text.split("\n")):
+                continue  # a lone thematic break ("------"): a chunk of it would say nothing
             c = self.cost(text)
             if c <= budget:
                 final.append(_Piece(u.start, u.end, u.context, text, c))
@@ -643,10 +651,37 @@ class _Chunker:
         return out
 
 
+_BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")  # a thematic break: "---", "* * *"
+
+
+def says_nothing(line: str) -> bool:
+    """A blank line or a thematic break: never a chunk, or the end of a quote, on its own."""
+    return not line.strip() or bool(_BREAK.match(line))
+
+
 def introduces(text: str) -> bool:
     """Text whose last line introduces what follows ("... consists of the following:"): it
     ends with a colon. The chunker keeps it with what follows; answers quote on past it."""
     return text.rstrip().endswith(":")
+
+
+_LINKS = re.compile(
+    r"!?\[[^\]]*\]\([^)]*\)"  # [text](url), ![alt](image)
+    r"|!?\[[^\]]*\]\[[^\]]*\]"  # [text][ref]
+    r"|<[a-z][a-z0-9+.-]*:[^>\s]*>"  # <https://...>
+    r"|\b[a-z][a-z0-9+.-]*://\S+",  # a bare URL
+    re.IGNORECASE,
+)
+
+
+def only_links(line: str) -> bool:
+    """A line that only points elsewhere ("+ [Installing the agent](ecs-agent-install.md)", an
+    image, a bare URL): it names a topic without saying anything about it, so it is no
+    evidence that a section answers a question (a "Topics" list matches every question about
+    the topics it lists)."""
+    text = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line)  # a list marker
+    rest = _LINKS.sub(" ", text)
+    return rest != text and not _WORD.search(rest.replace("\\", ""))
 
 
 def chunk_note(rel_path: str, text: str, count_tokens: CountTokens, max_tokens: int) -> NoteChunks:

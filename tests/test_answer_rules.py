@@ -10,6 +10,7 @@ from assistant.answer import (
     quote_span,
     reading_order,
 )
+from corpus.markdown import only_links
 from corpus.models import Chunk, text_hash
 from index.models import Hit
 from index.retrieve import TermInfo
@@ -53,6 +54,37 @@ def test_evidence_lines_prefer_lexical_matches_when_a_section_is_long() -> None:
     assert len(picked) == 5
     assert c.body_lines()[picked[-1]][1] == "S: Fargate runs tasks"
     assert evidence_lines(c, ["fargate"], 50) == list(range(21))
+
+
+def test_lines_that_only_link_elsewhere_are_no_evidence() -> None:
+    """A "Topics" list names every subject of a guide: "+ [Container agent management using
+    the AWS CLI](...)" out-scored the paragraph that says what the agent is."""
+    for line in (
+        "+ [Installing the agent](ecs-agent-install.md)",
+        "1. [Step one](one.md)",
+        "* [a](a.md), [b](b.md)",
+        "![Diagram of the agent](agent.png)",
+        "https://github.com/aws/amazon-ecs-agent",
+        "<https://example.com/x>",
+        "- [Agent][1]",
+    ):
+        assert only_links(line), line
+    for line in (
+        "The agent connects container instances to your cluster.",
+        "For details, see [Installing the agent](ecs-agent-install.md)\\.",
+        "- Deploy Docker on ECS - https://app.pluralsight.com/labs/x",
+        "**Topics**",
+    ):
+        assert not only_links(line), line
+    text = (
+        "# Agent\nThe agent connects container instances to your cluster.\n\n**Topics**\n"
+        "+ [Installing the agent](install.md)\n+ [Agent management using the CLI](cli.md)"
+    )
+    c = chunk(text, ["Agent"])
+    lines = c.text.split("\n")
+    kept = [lines[c.body_lines()[n][0]] for n in evidence_lines(c, ["agent"], 10)]
+    assert kept == ["The agent connects container instances to your cluster.", "**Topics**"]
+    assert evidence_lines(chunk("# Topics\n+ [A](a.md)\n+ [B](b.md)", ["Topics"]), [], 10) == []
 
 
 def test_a_british_spelling_does_not_make_a_question_unanswerable() -> None:
@@ -147,3 +179,17 @@ def test_a_quote_never_stops_inside_a_code_block() -> None:
     unclosed = "\n".join(["## Policy", *filler, "Use this policy.", "```", *long_code, "```"])
     c = chunk(unclosed, ["Policy"])
     assert quote_span(c, {15: 0.9, 17: 0.85}) == (16, 16)  # the block cannot fit: left out
+
+
+def test_a_quote_from_inside_a_code_block_starts_at_its_fence() -> None:
+    """The best line of a long section can be a line of code: quoted from there, the block lost
+    its opening fence and showed as prose."""
+    filler = [f"Filler line {i}." for i in range(14)]
+    code = ["```", "aws ecs list-clusters", "aws ecs describe-clusters --clusters demo", "```"]
+    c = chunk("\n".join(["## CLI", *filler, "Run:", *code, "Done."]), ["CLI"])
+    best = 18  # "aws ecs describe-clusters ...", inside the block
+    assert quote_span(c, {best: 0.9}) == (17, 20)  # the fence through the closing fence
+    long_code = ["```", *[f"  step {i}" for i in range(20)], "```"]
+    c = chunk("\n".join(["## CLI", *filler, *long_code]), ["CLI"])
+    s, e = quote_span(c, {35: 0.9})  # too far into the block for its fence to fit
+    assert s == 36 and e <= 36 + 11

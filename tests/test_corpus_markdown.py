@@ -7,7 +7,7 @@ import time
 import pytest
 
 from corpus import BUNDLED_NOTES
-from corpus.markdown import CHUNKER_VERSION, chunk_note, section_at, sections
+from corpus.markdown import CHUNKER_VERSION, chunk_note, says_nothing, section_at, sections
 from corpus.models import HEADING_SEP, text_hash
 from corpus.quote import verify_quote
 from corpus.read import read_note, split_lines
@@ -423,13 +423,14 @@ def test_fuzz_invariants(seed):
         head = HEADING_SEP.join(c.heading_path)
         if words(head) + words(c.context) < limit:
             assert words(c.embed_text()) <= limit, c
-    # Every non-blank body line is in some chunk (front matter excluded).
+    # Every body line that says something is in some chunk (front matter and a thematic break
+    # standing alone excluded).
     fm = 0
     if file_lines[:1] == ["---"]:
         closing = [i for i, ln in enumerate(file_lines[1:], 2) if ln in ("---", "...")]
         fm = closing[0] if closing else 0
     for i, ln in enumerate(file_lines, 1):
-        if i > fm and ln.strip():
+        if i > fm and not says_nothing(ln):
             assert i in covered, (i, ln)
     # section_at agrees with whole sections.
     for s in sections(text):
@@ -456,3 +457,17 @@ def test_a_lead_in_stays_with_the_list_it_introduces_when_a_long_section_is_spli
     lines = text.split("\n")
     for c in nc.chunks:  # spans are still exact
         assert c.text == "\n".join(lines[c.start_line - 1 : c.end_line])
+
+
+def test_a_thematic_break_is_never_a_chunk_of_its_own() -> None:
+    """AWS docs end each tab of a section with "------"; when the text before it filled a piece,
+    the break became a chunk that said nothing and was still retrieved (its heading matched)."""
+    para = " ".join(["word"] * 12)
+    text = f"# Console\n\n{para}.\n\n{para}.\n\n------\n\n## Next\n\n{para}.\n"
+    sizes = set()
+    for max_tokens in range(14, 40):
+        nc = chunk_note("n.md", text, words, max_tokens)
+        sizes.add(len(nc.chunks))
+        for c in nc.chunks:
+            assert any(ch.isalnum() for ch in c.text), (max_tokens, c)
+    assert max(sizes) > 2  # some budgets do split the first section
