@@ -299,7 +299,8 @@ def quote_span(chunk: Chunk, line_scores: dict[int, float]) -> tuple[int, int]:
     citation names the heading). A short section is quoted whole; in
     a longer one the quote runs from the first to the last line that is nearly as close to the
     question as its best line (at most MAX_QUOTE_LINES), starting at the parent item of a
-    nested list item so the item keeps its context, or at the fence of a code block.
+    nested list item so the item keeps its context, at the header row of a table or at the
+    fence of a code block.
     """
     lines = chunk.text.split("\n")
     lo = 1 if len(lines) > 1 and _is_heading(lines[0], chunk) else 0
@@ -321,9 +322,13 @@ def quote_span(chunk: Chunk, line_scores: dict[int, float]) -> tuple[int, int]:
         if i > e and i - s < MAX_QUOTE_LINES:
             e = i
     s = max(s, lo)
-    fence = _open_fence(lines, lo, s)
-    if fence is not None and best_i - fence < MAX_QUOTE_LINES:
-        s = fence  # a quote from inside a code block starts at its fence
+    # A quote from inside a code block starts at its fence, one from a table's rows at its
+    # header row (what each column means), when that still leaves room for the best line.
+    head = _open_fence(lines, lo, s)
+    if head is None:
+        head = _table_header(lines, lo, s)
+    if head is not None and best_i - head < MAX_QUOTE_LINES:
+        s = head
     e = min(max(e, s), s + MAX_QUOTE_LINES - 1, hi)
     while e > s and says_nothing(lines[e]):
         e -= 1
@@ -337,6 +342,21 @@ def _open_fence(lines: Sequence[str], lo: int, s: int) -> int | None:
     """The opening fence of the code block that line `s` is inside, if it is."""
     fences = [i for i in range(lo, s) if _FENCE.match(lines[i])]
     return fences[-1] if len(fences) % 2 else None
+
+
+def _table_header(lines: Sequence[str], lo: int, s: int) -> int | None:
+    """The header row of the Markdown table that row `s` belongs to, if it is a body row."""
+    if not lines[s].lstrip().startswith("|"):
+        return None
+    h = s
+    while h > lo and lines[h - 1].lstrip().startswith("|"):
+        h -= 1
+    if h + 1 < s and _TABLE_RULE.match(lines[h + 1]):
+        return h
+    return None
+
+
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 
 
 def _complete(lines: Sequence[str], s: int, e: int, hi: int) -> int:

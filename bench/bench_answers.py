@@ -10,11 +10,12 @@ answers with all steps, without the lead-in step and without the link rule, in o
 the same index:
 
   - answers citing at least one lead-in section (a heading with nothing under it, or one line
-    ending in ":"), and lead-in citations overall;
-  - citations whose quote is only links; quotes that start inside a code block;
+    ending in ":" or a bold label), and lead-in citations overall;
+  - citations whose quote is only links; quotes that start inside a code block; quotes of
+    table rows without the table's header row;
   - words quoted per answer (median), a rough measure of what the user is shown;
-  - quotes that stop where the reader needs the rest: on a line ending in ":" or inside a
-    code block.
+  - quotes that stop where the reader needs the rest: on a line ending in ":", on a bold
+    label ("**To view your scheduled tasks**") or inside a code block.
 
     python bench/bench_answers.py                    # the AWS container docs (index cached)
     python bench/bench_answers.py --limit 60         # the first 60 files only
@@ -67,9 +68,10 @@ def parse_args() -> argparse.Namespace:
 
 def run(engine, questions: list[str]) -> dict[str, float]:
     from assistant import answer as compose
-    from corpus.markdown import only_links
+    from corpus.markdown import introduces, only_links
 
     answered = with_lead_in = lead_in_citations = citations = cut_short = links = in_code = 0
+    headless = 0
     words: list[int] = []
     for q in questions:
         a = engine.ask(q)
@@ -87,8 +89,12 @@ def run(engine, questions: list[str]) -> dict[str, float]:
         citations += len(a.citations)
         for c in a.citations:
             last = [line for line in c.quote.split("\n") if line.strip()][-1]
-            cut_short += last.rstrip().endswith(":") or c.quote.count("```") % 2 == 1
+            cut_short += introduces(last) or c.quote.count("```") % 2 == 1
             links += all(only_links(x) for x in c.quote.split("\n") if x.strip())
+            rows = c.quote.split("\n")
+            headless += rows[0].lstrip().startswith("|") and not (
+                len(rows) > 1 and set(rows[1].replace("|", "").strip()) <= set("-: ")
+            )
         lead_in_citations += stubs
         with_lead_in += bool(stubs)
         words.append(sum(len(c.quote.split()) for c in a.citations))
@@ -99,8 +105,9 @@ def run(engine, questions: list[str]) -> dict[str, float]:
         "citations": citations,
         "citations quoting only links": links,
         "median words quoted": statistics.median(words) if words else 0.0,
-        "quotes ending on ':' or inside a code block": cut_short,
+        "quotes ending on a lead-in (':', a bold label) or inside a code block": cut_short,
         "quotes starting inside a code block": in_code,
+        "quotes of table rows without their header": headless,
     }
 
 

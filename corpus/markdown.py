@@ -73,7 +73,7 @@ __all__ = [
     "sections",
 ]
 
-CHUNKER_VERSION: int = 3
+CHUNKER_VERSION: int = 4
 
 CountTokens = Callable[[str], int]
 
@@ -659,10 +659,16 @@ def says_nothing(line: str) -> bool:
     return not line.strip() or bool(_BREAK.match(line))
 
 
+_LABEL = re.compile(r"(\*\*|__)(?=[^\s*_]).*(\*\*|__):?")  # "**Custom schedulers**"
+
+
 def introduces(text: str) -> bool:
-    """Text whose last line introduces what follows ("... consists of the following:"): it
-    ends with a colon. The chunker keeps it with what follows; answers quote on past it."""
-    return text.rstrip().endswith(":")
+    """Text whose last line introduces what follows: it ends with a colon ("... consists of
+    the following:") or is a bold label alone ("**To view your scheduled tasks**"). The
+    chunker keeps it with what follows; answers quote on past it."""
+    last = text.rstrip()
+    last = last[last.rfind("\n") + 1 :].strip()
+    return last.endswith(":") or bool(_LABEL.fullmatch(last))
 
 
 _LINKS = re.compile(

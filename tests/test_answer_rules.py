@@ -10,7 +10,7 @@ from assistant.answer import (
     quote_span,
     reading_order,
 )
-from corpus.markdown import only_links
+from corpus.markdown import introduces, only_links
 from corpus.models import Chunk, text_hash
 from index.models import Hit
 from index.retrieve import TermInfo
@@ -170,6 +170,30 @@ def test_a_quote_ending_on_a_lead_in_runs_on_through_what_it_introduces() -> Non
     assert (start, end) == (lead + 1, lead + 3)  # the lead-in and its two items, 1-based
 
 
+def test_a_quote_ending_on_a_bold_label_runs_on_through_what_it_labels() -> None:
+    """AWS docs title each procedure with a bold line ("**Custom schedulers**", "**To view
+    your scheduled tasks**"); a quote ending on one showed the title without its text."""
+    filler = [f"Filler line {i} about something else." for i in range(14)]
+    text = "\n".join(
+        [
+            "## Scheduling",
+            *filler,
+            "You can run tasks at set intervals with EventBridge.",
+            "",
+            "**Custom schedulers**",
+            "",
+            "You can write your own scheduler that calls StartTask.",
+            "",
+            "**Placement**",
+        ]
+    )
+    c = chunk(text, ["Scheduling"])
+    start, end = quote_span(c, {15: 0.9, 17: 0.85})
+    assert (start, end) == (16, 20)  # through the paragraph that "Custom schedulers" labels
+    assert introduces("**Items that App Runner doesn't delete:**") and introduces("__Note__")
+    assert not introduces("**Bold** words inside a sentence.")
+
+
 def test_a_quote_never_stops_inside_a_code_block() -> None:
     filler = [f"Filler line {i}." for i in range(14)]
     closed = "\n".join(["## Policy", *filler, "Use this policy.", "```", "{", "}", "```"])
@@ -193,3 +217,20 @@ def test_a_quote_from_inside_a_code_block_starts_at_its_fence() -> None:
     c = chunk("\n".join(["## CLI", *filler, *long_code]), ["CLI"])
     s, e = quote_span(c, {35: 0.9})  # too far into the block for its fence to fit
     assert s == 36 and e <= 36 + 11
+
+
+def test_a_quote_of_table_rows_starts_at_the_header_row() -> None:
+    """Rows quoted alone ("|  `host`  |  Yes  |  No  |") do not say what their columns mean."""
+    filler = [f"Filler line {i}." for i in range(14)]
+    table = [
+        "| Network mode | Linux | Windows |",
+        "| --- | --- | --- |",
+        *[f"| mode{i} | Yes | No |" for i in range(6)],
+    ]
+    c = chunk("\n".join(["## Modes", *filler, *table]), ["Modes"])
+    best = 20  # "| mode3 | Yes | No |"
+    assert quote_span(c, {best: 0.9}) == (16, 21)  # header, rule and rows through the best
+    rows = [f"| mode{i} | Yes | No |" for i in range(20)]
+    c = chunk("\n".join(["## Modes", *filler, *table[:2], *rows]), ["Modes"])
+    start, _ = quote_span(c, {34: 0.9})  # the header is too far above to fit
+    assert start == 35

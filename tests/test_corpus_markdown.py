@@ -437,23 +437,28 @@ def test_fuzz_invariants(seed):
         assert section_at(text, s.start) == (s.start, s.end, s.heading_path)
 
 
-def test_a_lead_in_stays_with_the_list_it_introduces_when_a_long_section_is_split() -> None:
-    """ "Service discovery consists of the following components:" ended one piece and its list
-    began the next, so a quote of it showed the lead-in alone."""
+@pytest.mark.parametrize(
+    "lead_in", ["Discovery consists of the following components:", "**Discovery components**"]
+)
+def test_a_lead_in_stays_with_the_list_it_introduces_when_a_long_section_is_split(
+    lead_in: str,
+) -> None:
+    """ "Service discovery consists of the following components:" (or a bold label) ended one
+    piece and its list began the next, so a quote of it showed the lead-in alone."""
     intro = " ".join(["filler"] * 14)
     text = (
         "# Concepts\n\n"
         f"{intro}.\n\n"
-        "Discovery consists of the following components:\n\n"
+        f"{lead_in}\n\n"
         "- namespace groups the services\n"
         "- service holds the records\n"
         "- instance is one task\n"
     )
     nc = chunk_note("n.md", text, words, 28)
     assert len(nc.chunks) >= 2
-    lead = next(c for c in nc.chunks if "following components:" in c.text)
+    lead = next(c for c in nc.chunks if lead_in in c.text)
     assert "- namespace groups the services" in lead.text
-    assert not any(c.text.rstrip().endswith(":") for c in nc.chunks)
+    assert not any(c.text.rstrip().endswith(lead_in) for c in nc.chunks)
     lines = text.split("\n")
     for c in nc.chunks:  # spans are still exact
         assert c.text == "\n".join(lines[c.start_line - 1 : c.end_line])

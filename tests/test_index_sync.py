@@ -436,6 +436,29 @@ def test_a_section_that_only_leads_into_its_subsections_hands_its_place_to_them(
     assert not any("------" in c.quote for c in answer.citations)
 
 
+def test_a_section_of_nothing_but_links_is_passed_over_for_one_that_says_something(
+    tmp_path: Path,
+) -> None:
+    """A guide's "Topics" list matched "What is the container agent?" best and was quoted as
+    the answer: "+ [Container agent management using the AWS CLI](...)"."""
+    notes = tmp_path / "notes"
+    write(
+        notes / "topics.md",
+        "# Container agent topics\n"
+        "+ [Installing the container agent](install.md)\n"
+        "+ [Updating the container agent](update.md)\n"
+        "+ [Container agent configuration](config.md)\n",
+    )
+    write(notes / "agent.md", "# Agent\nThe container agent connects instances to a cluster.\n")
+    eng = make_engine(notes, tmp_path / "idx")
+    eng.refresh()
+    hits = eng.search("container agent", mode="bm25")
+    assert hits[0].chunk.path == "topics.md"  # retrieval still ranks the list first ...
+    answer = eng.ask("container agent", mode="bm25")
+    assert not answer.abstained
+    assert [c.path for c in answer.citations] == ["agent.md"]  # ... but it is not quoted
+
+
 def test_a_question_embedded_on_a_second_thread_gets_the_same_results(
     folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
