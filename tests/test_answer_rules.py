@@ -38,6 +38,15 @@ def chunk(text: str, heading: list[str]) -> Chunk:
     )
 
 
+FILLER = [f"Filler line {i} about something else." for i in range(14)]
+
+
+def long_section(heading: str, tail: list[str]) -> Chunk:
+    """A section too long to quote whole: its heading, 14 filler lines, then `tail` (whose
+    first line is index 15 of the chunk's text, file line 16)."""
+    return chunk("\n".join([f"## {heading}", *FILLER, *tail]), [heading])
+
+
 def test_body_lines_skip_the_heading_and_blanks_and_carry_the_leaf_heading() -> None:
     c = chunk("## Scaling\n\n- Step scaling\n  - by alarm\nplain line", ["Intro", "Scaling"])
     assert c.body_lines() == [
@@ -152,19 +161,16 @@ def test_pieces_of_one_section_are_cited_together_in_file_order() -> None:
 
 def test_a_quote_ending_on_a_lead_in_runs_on_through_what_it_introduces() -> None:
     """ "Service discovery consists of the following components:" quoted alone says nothing."""
-    filler = [f"Filler line {i} about something else." for i in range(14)]
-    text = "\n".join(
+    c = long_section(
+        "Concepts",
         [
-            "## Concepts",
-            *filler,
             "Discovery consists of the following components:",
             "+ namespace",
             "+ service",
             "",
             "A new paragraph after the list.",
-        ]
+        ],
     )
-    c = chunk(text, ["Concepts"])
     lead = 15  # index of the lead-in line in c.text
     start, end = quote_span(c, {lead: 0.9, 1: 0.1})
     assert (start, end) == (lead + 1, lead + 3)  # the lead-in and its two items, 1-based
@@ -173,11 +179,9 @@ def test_a_quote_ending_on_a_lead_in_runs_on_through_what_it_introduces() -> Non
 def test_a_quote_ending_on_a_bold_label_runs_on_through_what_it_labels() -> None:
     """AWS docs title each procedure with a bold line ("**Custom schedulers**", "**To view
     your scheduled tasks**"); a quote ending on one showed the title without its text."""
-    filler = [f"Filler line {i} about something else." for i in range(14)]
-    text = "\n".join(
+    c = long_section(
+        "Scheduling",
         [
-            "## Scheduling",
-            *filler,
             "You can run tasks at set intervals with EventBridge.",
             "",
             "**Custom schedulers**",
@@ -185,9 +189,8 @@ def test_a_quote_ending_on_a_bold_label_runs_on_through_what_it_labels() -> None
             "You can write your own scheduler that calls StartTask.",
             "",
             "**Placement**",
-        ]
+        ],
     )
-    c = chunk(text, ["Scheduling"])
     start, end = quote_span(c, {15: 0.9, 17: 0.85})
     assert (start, end) == (16, 20)  # through the paragraph that "Custom schedulers" labels
     assert introduces("**Items that App Runner doesn't delete:**") and introduces("__Note__")
@@ -195,42 +198,37 @@ def test_a_quote_ending_on_a_bold_label_runs_on_through_what_it_labels() -> None
 
 
 def test_a_quote_never_stops_inside_a_code_block() -> None:
-    filler = [f"Filler line {i}." for i in range(14)]
-    closed = "\n".join(["## Policy", *filler, "Use this policy.", "```", "{", "}", "```"])
-    c = chunk(closed, ["Policy"])
+    c = long_section("Policy", ["Use this policy.", "```", "{", "}", "```"])
     assert quote_span(c, {15: 0.9, 17: 0.85}) == (16, 20)  # runs on to the closing fence
     long_code = [f"  line {i}," for i in range(20)]
-    unclosed = "\n".join(["## Policy", *filler, "Use this policy.", "```", *long_code, "```"])
-    c = chunk(unclosed, ["Policy"])
+    c = long_section("Policy", ["Use this policy.", "```", *long_code, "```"])
     assert quote_span(c, {15: 0.9, 17: 0.85}) == (16, 16)  # the block cannot fit: left out
 
 
 def test_a_quote_from_inside_a_code_block_starts_at_its_fence() -> None:
     """The best line of a long section can be a line of code: quoted from there, the block lost
     its opening fence and showed as prose."""
-    filler = [f"Filler line {i}." for i in range(14)]
     code = ["```", "aws ecs list-clusters", "aws ecs describe-clusters --clusters demo", "```"]
-    c = chunk("\n".join(["## CLI", *filler, "Run:", *code, "Done."]), ["CLI"])
+    c = long_section("CLI", ["Run:", *code, "Done."])
     best = 18  # "aws ecs describe-clusters ...", inside the block
     assert quote_span(c, {best: 0.9}) == (17, 20)  # the fence through the closing fence
     long_code = ["```", *[f"  step {i}" for i in range(20)], "```"]
-    c = chunk("\n".join(["## CLI", *filler, *long_code]), ["CLI"])
+    c = long_section("CLI", long_code)
     s, e = quote_span(c, {35: 0.9})  # too far into the block for its fence to fit
     assert s == 36 and e <= 36 + 11
 
 
 def test_a_quote_of_table_rows_starts_at_the_header_row() -> None:
     """Rows quoted alone ("|  `host`  |  Yes  |  No  |") do not say what their columns mean."""
-    filler = [f"Filler line {i}." for i in range(14)]
     table = [
         "| Network mode | Linux | Windows |",
         "| --- | --- | --- |",
         *[f"| mode{i} | Yes | No |" for i in range(6)],
     ]
-    c = chunk("\n".join(["## Modes", *filler, *table]), ["Modes"])
+    c = long_section("Modes", table)
     best = 20  # "| mode3 | Yes | No |"
     assert quote_span(c, {best: 0.9}) == (16, 21)  # header, rule and rows through the best
     rows = [f"| mode{i} | Yes | No |" for i in range(20)]
-    c = chunk("\n".join(["## Modes", *filler, *table[:2], *rows]), ["Modes"])
+    c = long_section("Modes", [*table[:2], *rows])
     start, _ = quote_span(c, {34: 0.9})  # the header is too far above to fit
     assert start == 35
