@@ -73,7 +73,7 @@ __all__ = [
     "sections",
 ]
 
-CHUNKER_VERSION: int = 4
+CHUNKER_VERSION: int = 5
 
 CountTokens = Callable[[str], int]
 
@@ -469,6 +469,15 @@ class _Chunker:
     def refine(self, u: _Unit, heading: str) -> list[_Unit] | None:
         """Split a unit one level finer; None if it is a single line (-> windows)."""
         node = u.node
+        if node is not None and node.type == "table_open" and u.end > u.start:
+            # One unit per row, each with the header row as context: rows split off from
+            # their header are still embedded with what their columns mean.
+            ctx = self._item_context(_Node("table", u.start, u.end + 1), u.context, heading)
+            return [
+                _Unit(i, i, ctx, None)
+                for i in range(u.start, u.end + 1)
+                if _has_text(self.lines[i])
+            ]
         if node is not None and node.type in ("bullet_list_open", "ordered_list_open"):
             items = [c for c in node.children if c.type == "list_item_open"]
             if len(items) == 1:

@@ -476,3 +476,19 @@ def test_a_thematic_break_is_never_a_chunk_of_its_own() -> None:
         for c in nc.chunks:
             assert any(ch.isalnum() for ch in c.text), (max_tokens, c)
     assert max(sizes) > 2  # some budgets do split the first section
+
+
+def test_rows_of_a_long_table_keep_its_header_row_as_context() -> None:
+    """A "Document history" or parameter table split across chunks: rows alone ("| host | Yes
+    | No |") were embedded without what their columns mean."""
+    header = "| Network mode | Linux | Windows | Description |"
+    rows = [
+        f"| mode{i} | Yes | No | the task uses mode {i} with a few more words |" for i in range(12)
+    ]
+    text = "\n".join(["# Modes", "", "Intro text.", "", header, "| --- | --- | --- | --- |", *rows])
+    nc = chunk_note("n.md", text, words, 60)
+    table = [c for c in nc.chunks if c.text.startswith("|")]
+    assert len(table) > 2
+    assert all(c.context == header for c in table)
+    assert all(header in c.embed_text() for c in table)
+    check_text(text, nc)
