@@ -73,7 +73,7 @@ __all__ = [
     "sections",
 ]
 
-CHUNKER_VERSION: int = 5
+CHUNKER_VERSION: int = 6
 
 CountTokens = Callable[[str], int]
 
@@ -671,13 +671,17 @@ def says_nothing(line: str) -> bool:
 _LABEL = re.compile(r"(\*\*|__)(?=[^\s*_]).*(\*\*|__):?")  # "**Custom schedulers**"
 
 
+_FOLLOWING = re.compile(r"\bthe following\b[^.]*\\?\.$", re.IGNORECASE)
+
+
 def introduces(text: str) -> bool:
     """Text whose last line introduces what follows: it ends with a colon ("... consists of
-    the following:") or is a bold label alone ("**To view your scheduled tasks**"). The
-    chunker keeps it with what follows; answers quote on past it."""
+    the following:"), is a sentence about "the following" ("The following use cases are
+    supported\\."), or is a bold label alone ("**To view your scheduled tasks**"). The chunker
+    keeps it with what follows; answers quote on past it. (English, like the stemmer.)"""
     last = text.rstrip()
     last = last[last.rfind("\n") + 1 :].strip()
-    return last.endswith(":") or bool(_LABEL.fullmatch(last))
+    return last.endswith(":") or bool(_LABEL.fullmatch(last) or _FOLLOWING.search(last))
 
 
 _LINKS = re.compile(

@@ -195,6 +195,8 @@ def test_a_quote_ending_on_a_bold_label_runs_on_through_what_it_labels() -> None
     assert (start, end) == (16, 20)  # through the paragraph that "Custom schedulers" labels
     assert introduces("**Items that App Runner doesn't delete:**") and introduces("__Note__")
     assert not introduces("**Bold** words inside a sentence.")
+    assert introduces("The following use cases are supported for ECS Anywhere\\.")
+    assert not introduces("See the following topic. Then run it.")
 
 
 def test_a_quote_never_stops_inside_a_code_block() -> None:

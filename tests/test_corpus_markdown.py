@@ -438,7 +438,12 @@ def test_fuzz_invariants(seed):
 
 
 @pytest.mark.parametrize(
-    "lead_in", ["Discovery consists of the following components:", "**Discovery components**"]
+    "lead_in",
+    [
+        "Discovery consists of the following components:",
+        "**Discovery components**",
+        "Discovery has the following components\\.",
+    ],
 )
 def test_a_lead_in_stays_with_the_list_it_introduces_when_a_long_section_is_split(
     lead_in: str,
