@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from assistant.models import Citation, Closest
 from assistant.output import cite_label
-from corpus.markdown import introduces, only_links, says_nothing
+from corpus.markdown import introduces, is_fence, only_links, says_nothing
 from corpus.models import HEADING_SEP, Chunk
 from index.models import Hit
 from index.retrieve import TermInfo
@@ -292,7 +292,9 @@ def parent_start(lines: Sequence[str], i: int, floor: int) -> int:
     return start
 
 
-def quote_span(chunk: Chunk, line_scores: dict[int, float]) -> tuple[int, int]:
+def quote_span(
+    chunk: Chunk, line_scores: dict[int, float], in_code: bool = False
+) -> tuple[int, int]:
     """1-based inclusive line span of the quote inside `chunk`: whole lines, one run.
 
     The heading line and any blank lines or thematic breaks at either end are left out (the
@@ -300,7 +302,7 @@ def quote_span(chunk: Chunk, line_scores: dict[int, float]) -> tuple[int, int]:
     a longer one the quote runs from the first to the last line that is nearly as close to the
     question as its best line (at most MAX_QUOTE_LINES), starting at the parent item of a
     nested list item so the item keeps its context, at the header row of a table or at the
-    fence of a code block.
+    fence of a code block. `in_code`: the chunk starts inside a code block opened above it.
     """
     lines = chunk.text.split("\n")
     lo = 1 if len(lines) > 1 and _is_heading(lines[0], chunk) else 0
@@ -310,7 +312,7 @@ def quote_span(chunk: Chunk, line_scores: dict[int, float]) -> tuple[int, int]:
     while hi > lo and says_nothing(lines[hi]):
         hi -= 1
     if hi - lo + 1 <= MAX_QUOTE_LINES or not line_scores:
-        e = _complete(lines, lo, min(hi, lo + MAX_QUOTE_LINES - 1), hi)
+        e = _complete(lines, lo, min(hi, lo + MAX_QUOTE_LINES - 1), hi, in_code)
         return chunk.start_line + lo, chunk.start_line + e
     best_i = max(line_scores, key=lambda i: line_scores[i])
     good = [i for i, v in line_scores.items() if v >= line_scores[best_i] - 0.08]
@@ -324,7 +326,7 @@ def quote_span(chunk: Chunk, line_scores: dict[int, float]) -> tuple[int, int]:
     s = max(s, lo)
     # A quote from inside a code block starts at its fence, one from a table's rows at its
     # header row (what each column means), when that still leaves room for the best line.
-    head = _open_fence(lines, lo, s)
+    head = _open_fence(lines, lo, s, in_code)
     if head is None:
         head = _table_header(lines, lo, s)
     if head is not None and best_i - head < MAX_QUOTE_LINES:
@@ -332,16 +334,20 @@ def quote_span(chunk: Chunk, line_scores: dict[int, float]) -> tuple[int, int]:
     e = min(max(e, s), s + MAX_QUOTE_LINES - 1, hi)
     while e > s and says_nothing(lines[e]):
         e -= 1
-    return chunk.start_line + s, chunk.start_line + _complete(lines, s, e, hi)
+    return chunk.start_line + s, chunk.start_line + _complete(lines, s, e, hi, in_code)
 
 
-_FENCE = re.compile(r"^\s*(```|~~~)")
+def _fences(lines: Sequence[str], a: int, b: int) -> list[int]:
+    return [i for i in range(a, b) if is_fence(lines[i])]
 
 
-def _open_fence(lines: Sequence[str], lo: int, s: int) -> int | None:
-    """The opening fence of the code block that line `s` is inside, if it is."""
-    fences = [i for i in range(lo, s) if _FENCE.match(lines[i])]
-    return fences[-1] if len(fences) % 2 else None
+def _open_fence(lines: Sequence[str], lo: int, s: int, in_code: bool) -> int | None:
+    """The opening fence of the code block that line `s` is inside, if it is and the fence is
+    in the chunk (`in_code`: the chunk starts inside a block opened above it)."""
+    fences = _fences(lines, 0, s)
+    if (in_code + len(fences)) % 2 and fences and fences[-1] >= lo:
+        return fences[-1]
+    return None
 
 
 def _table_header(lines: Sequence[str], lo: int, s: int) -> int | None:
@@ -359,20 +365,21 @@ def _table_header(lines: Sequence[str], lo: int, s: int) -> int | None:
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 
 
-def _complete(lines: Sequence[str], s: int, e: int, hi: int) -> int:
+def _complete(lines: Sequence[str], s: int, e: int, hi: int, in_code: bool = False) -> int:
     """The end of a quote starting at `s` that does not stop where the reader needs the rest:
     on a line that introduces what follows ("... consists of the following components:"),
     which is extended through the block it introduces, or inside a code block, which is
-    closed, or else left out. Never past `hi` or MAX_QUOTE_LINES."""
+    closed, or else left out. Never past `hi` or MAX_QUOTE_LINES. `in_code`: the chunk
+    starts inside a code block opened above it (a later piece of a long block)."""
     limit = min(hi, s + MAX_QUOTE_LINES - 1)
     if introduces(lines[e]) and e < limit:
         e = _block_end(lines, e + 1, limit, e)
-    fences = [i for i in range(s, e + 1) if _FENCE.match(lines[i])]
-    if len(fences) % 2:
-        close = next((i for i in range(e + 1, limit + 1) if _FENCE.match(lines[i])), None)
+    fences = _fences(lines, s, e + 1)
+    if (in_code + len(_fences(lines, 0, s)) + len(fences)) % 2:  # it ends inside a block
+        close = next((i for i in range(e + 1, limit + 1) if is_fence(lines[i])), None)
         if close is not None:
             e = close
-        elif fences[-1] > s:
+        elif fences and fences[-1] > s:
             e = fences[-1] - 1
             while e > s and says_nothing(lines[e]):
                 e -= 1
@@ -385,7 +392,7 @@ def _block_end(lines: Sequence[str], start: int, stop: int, default: int) -> int
     last, fenced = default, False
     for i in range(start, stop + 1):
         line = lines[i]
-        if _FENCE.match(line):
+        if is_fence(line):
             fenced = not fenced
         elif fenced or not line.strip():
             if fenced:

@@ -25,7 +25,7 @@ from assistant.errors import EngineError, UsageError
 from assistant.models import Answer, Citation
 from assistant.settings import Mode, Settings
 from corpus import BUNDLED_NOTES
-from corpus.markdown import section_at
+from corpus.markdown import inside_code, section_at
 from corpus.models import text_hash
 from corpus.read import NoteReadError, read_note, split_lines
 from corpus.scan import scan_notes
@@ -600,13 +600,19 @@ class Engine:
 
     def _cite(self, n: int, hit: Hit, line_scores: dict[int, float]) -> Citation:
         chunk = hit.chunk
-        start, end = compose.quote_span(chunk, line_scores)
-        quote = compose.slice_lines(chunk, start, end)
         abs_path = self.abs_path(chunk.path)
-        changed = True
+        lines: list[str] | None = None
         with contextlib.suppress(NoteReadError, OSError):
             lines = split_lines(read_note(abs_path).text)
-            changed = "\n".join(lines[start - 1 : end]) != quote
+        # A later piece of a long code block starts inside it (known from the file, if the
+        # file still holds the chunk where it was).
+        in_code = lines is not None and (
+            "\n".join(lines[chunk.start_line - 1 : chunk.end_line]) == chunk.text
+            and inside_code(lines, chunk.start_line - 1)
+        )
+        start, end = compose.quote_span(chunk, line_scores, in_code)
+        quote = compose.slice_lines(chunk, start, end)
+        changed = lines is None or "\n".join(lines[start - 1 : end]) != quote
         return Citation(
             n=n,
             path=chunk.path,

@@ -68,7 +68,8 @@ def parse_args() -> argparse.Namespace:
 
 def run(engine, questions: list[str]) -> dict[str, float]:
     from assistant import answer as compose
-    from corpus.markdown import introduces, only_links
+    from corpus.markdown import inside_code, introduces, is_fence, only_links
+    from corpus.read import read_note, split_lines
 
     answered = with_lead_in = lead_in_citations = citations = cut_short = links = in_code = 0
     headless = 0
@@ -83,13 +84,14 @@ def run(engine, questions: list[str]) -> dict[str, float]:
         for c, in_file in zip(a.citations, chunks, strict=True):
             cited = next((x for x in in_file if x.start_line <= c.start_line <= x.end_line), None)
             stubs += bool(cited and compose.leads_in(cited))
-            if cited:
-                before = cited.text.split("\n")[: c.start_line - cited.start_line]
-                in_code += sum(x.lstrip().startswith(("```", "~~~")) for x in before) % 2
         citations += len(a.citations)
         for c in a.citations:
             last = [line for line in c.quote.split("\n") if line.strip()][-1]
-            cut_short += introduces(last) or c.quote.count("```") % 2 == 1
+            file_lines = split_lines(read_note(engine.abs_path(c.path)).text)
+            opened = inside_code(file_lines, c.start_line - 1)
+            in_code += opened
+            fences = sum(map(is_fence, c.quote.split("\n")))
+            cut_short += introduces(last) or (opened + fences) % 2 == 1
             links += all(only_links(x) for x in c.quote.split("\n") if x.strip())
             rows = c.quote.split("\n")
             headless += rows[0].lstrip().startswith("|") and not (

@@ -65,7 +65,9 @@ __all__ = [
     "NoteChunks",
     "Section",
     "chunk_note",
+    "inside_code",
     "introduces",
+    "is_fence",
     "only_links",
     "parse_front_matter",
     "says_nothing",
@@ -73,7 +75,7 @@ __all__ = [
     "sections",
 ]
 
-CHUNKER_VERSION: int = 6
+CHUNKER_VERSION: int = 7
 
 CountTokens = Callable[[str], int]
 
@@ -641,9 +643,11 @@ class _Chunker:
                     continue
                 # "... consists of the following components:" starts the next piece, with the
                 # list it introduces, rather than ending this one without it.
+                # (The next piece's context may add to the lead-in's: a table's header row, a
+                # list item's parent. The merged piece keeps the lead-in's, the outer one.)
                 lead = (
                     len(group) > 1
-                    and p.context == g.context
+                    and p.context.startswith(g.context)
                     and g.cost + p.cost <= budget
                     and introduces(g.text)
                 )
@@ -666,6 +670,20 @@ _BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")  # a thematic brea
 def says_nothing(line: str) -> bool:
     """A blank line or a thematic break: never a chunk, or the end of a quote, on its own."""
     return not line.strip() or bool(_BREAK.match(line))
+
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def is_fence(line: str) -> bool:
+    """A code fence line, opening or closing ("```", "~~~json")."""
+    return bool(_FENCE.match(line))
+
+
+def inside_code(lines: list[str], i: int) -> bool:
+    """Whether line `i` (0-based) of a file lies inside a fenced code block opened above it: a
+    long block's later chunks start there."""
+    return sum(map(is_fence, lines[:i])) % 2 == 1
 
 
 _LABEL = re.compile(r"(\*\*|__)(?=[^\s*_]).*(\*\*|__):?")  # "**Custom schedulers**"

@@ -10,7 +10,7 @@ from assistant.answer import (
     quote_span,
     reading_order,
 )
-from corpus.markdown import introduces, only_links
+from corpus.markdown import inside_code, introduces, only_links
 from corpus.models import Chunk, text_hash
 from index.models import Hit
 from index.retrieve import TermInfo
@@ -234,3 +234,16 @@ def test_a_quote_of_table_rows_starts_at_the_header_row() -> None:
     c = long_section("Modes", [*table[:2], *rows])
     start, _ = quote_span(c, {34: 0.9})  # the header is too far above to fit
     assert start == 35
+
+
+def test_a_chunk_that_starts_inside_a_long_code_block_is_quoted_with_its_fences_balanced() -> None:
+    """A long code block is split across chunks; in a later piece the first fence closes the
+    block. Counted as an opening one, a quote of the piece lost the next block's last line."""
+    text = "\n".join(['    "b": 2', "}", "```", "", "Then run it:", "```bash", "deploy", "```"])
+    c = chunk(text, ["Policy"])  # a later piece: no heading line
+    assert quote_span(c, {0: 0.9}, in_code=True) == (1, 8)  # whole, both blocks closed
+    assert quote_span(c, {0: 0.9}, in_code=False) == (1, 7)  # the fences read the wrong way
+    lines = ["# Policy", "```json", "{", '    "b": 2', "}", "```", "After."]
+    assert [inside_code(lines, i) for i in range(len(lines))] == [
+        False, False, True, True, True, True, False
+    ]  # fmt: skip

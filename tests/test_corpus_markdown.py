@@ -497,3 +497,17 @@ def test_rows_of_a_long_table_keep_its_header_row_as_context() -> None:
     assert all(c.context == header for c in table)
     assert all(header in c.embed_text() for c in table)
     check_text(text, nc)
+
+
+def test_a_lead_in_stays_with_a_long_table_it_introduces() -> None:
+    """ "Use the following table to determine the package to download:" ended one piece, and
+    the table (its rows split off with the header row as context) began the next."""
+    intro = " ".join(["filler"] * 14)
+    header = "| Package | Architecture |"
+    rows = [f"| pkg{i} | arch{i} with a few words |" for i in range(12)]
+    lead_in = "Use the following table to determine the package to download:"
+    text = "\n".join(["# Updates", "", f"{intro}.", "", lead_in, header, "| --- | --- |", *rows])
+    nc = chunk_note("n.md", text, words, 40)
+    lead = next(c for c in nc.chunks if lead_in in c.text)
+    assert header in lead.text
+    check_text(text, nc)
