@@ -455,8 +455,8 @@ class _Chunker:
         return units
 
     def _item_context(self, item: _Node, outer: str, heading: str) -> str:
-        """Ancestor items' first lines, nearest last; the farthest are dropped when the
-        heading and context would take more than half of `max_tokens`."""
+        """Ancestor items' first lines (or a table's header row), nearest last; the farthest
+        are dropped when the heading and context would take more than half of `max_tokens`."""
         first = _cap(self.lines[item.start][: _MAX_CONTEXT_CHARS * 2].strip(), _MAX_CONTEXT_CHARS)
         parts = [*outer.split("\n"), first] if outer else [first]
         while parts:
@@ -474,7 +474,7 @@ class _Chunker:
         if node is not None and node.type == "table_open" and u.end > u.start:
             # One unit per row, each with the header row as context: rows split off from
             # their header are still embedded with what their columns mean.
-            ctx = self._item_context(_Node("table", u.start, u.end + 1), u.context, heading)
+            ctx = self._item_context(node, u.context, heading)
             return [
                 _Unit(i, i, ctx, None)
                 for i in range(u.start, u.end + 1)
