@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.models import Citation, Closest
@@ -213,6 +213,41 @@ def reading_order(hits: Sequence[Hit]) -> list[Hit]:
     for h in hits:
         groups.setdefault((h.chunk.path, tuple(h.chunk.heading_path)), []).append(h)
     return [h for g in groups.values() for h in sorted(g, key=lambda h: h.chunk.start_line)]
+
+
+MERGE_GAP = 2
+"""Quotes of one section at most this many lines apart are shown as one."""
+
+
+def merge_adjacent(
+    citations: Sequence[Citation], file_lines: Callable[[str], list[str] | None]
+) -> list[Citation]:
+    """Quotes of one section that nearly touch (pieces of a long section, or a bold label and
+    the list it labels) become one quote, from the first line to the last: still a verbatim
+    run of the file (`file_lines` reads it by absolute path). Not when either quote no longer
+    matches the file. Citations are numbered afresh."""
+    out: list[Citation] = []
+    for c in citations:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and (prev.path, prev.heading_path) == (c.path, c.heading_path)
+            and 0 <= c.start_line - prev.end_line - 1 <= MERGE_GAP
+            and not (prev.changed_since_indexed or c.changed_since_indexed)
+        ):
+            lines = file_lines(c.absolute_path)
+            if lines is not None and c.end_line <= len(lines):
+                quote = "\n".join(lines[prev.start_line - 1 : c.end_line])
+                out[-1] = prev.model_copy(
+                    update={
+                        "end_line": c.end_line,
+                        "quote": quote,
+                        "score": max(prev.score, c.score),
+                    }
+                )
+                continue
+        out.append(c)
+    return [c.model_copy(update={"n": n}) for n, c in enumerate(out, 1)]
 
 
 def evidence_lines(chunk: Chunk, terms: Sequence[str], limit: int) -> list[int]:

@@ -500,6 +500,7 @@ class Engine:
             picked = compose.reading_order(compose.pick_sections(hits, k, section_best))
             for n, h in enumerate(picked, 1):
                 citations.append(self._cite(n, h, line_scores.get(h.chunk.id or -1, {})))
+            citations = compose.merge_adjacent(citations, _file_lines)
         answer_text = compose.render_text(citations, decision.abstain, decision.missing, closest)
         timings["compose_ms"] = (time.perf_counter() - t2) * 1000
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
@@ -703,6 +704,13 @@ class _Pending:
             raise self._error
         assert self._value is not None
         return self._value
+
+
+def _file_lines(path: str) -> list[str] | None:
+    try:
+        return split_lines(read_note(Path(path)).text)
+    except (NoteReadError, OSError):
+        return None
 
 
 def _lock_held(index_dir: Path) -> bool:

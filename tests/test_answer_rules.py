@@ -7,6 +7,7 @@ from assistant.answer import (
     evidence_lines,
     is_common,
     leads_in,
+    merge_adjacent,
     quote_span,
     reading_order,
 )
@@ -247,3 +248,37 @@ def test_a_chunk_that_starts_inside_a_long_code_block_is_quoted_with_its_fences_
     assert [inside_code(lines, i) for i in range(len(lines))] == [
         False, False, True, True, True, True, False
     ]  # fmt: skip
+
+
+def test_quotes_of_one_section_that_nearly_touch_are_shown_as_one() -> None:
+    """ "[1] lines 38-45, [2] lines 47-54" of one section read as one quote of 38-54; a bold
+    label ending one piece and the list it labels starting the next are joined too."""
+    from assistant.models import Citation
+
+    file = [f"line {i}" for i in range(1, 61)]
+
+    def cite(start: int, end: int, heading: str = "A", path: str = "/n/a.md") -> Citation:
+        return Citation(
+            n=0,
+            path=path.rsplit("/", 1)[-1],
+            absolute_path=path,
+            heading_path=[heading],
+            start_line=start,
+            end_line=end,
+            quote="\n".join(file[start - 1 : end]),
+            score=0.5 if start < 40 else 0.7,
+        )
+
+    got = merge_adjacent(
+        [cite(38, 45), cite(47, 54), cite(58, 59), cite(60, 60, "B"), cite(1, 2, path="/n/b.md")],
+        lambda p: file if p == "/n/a.md" else None,
+    )
+    assert [(c.n, c.start_line, c.end_line) for c in got] == [
+        (1, 38, 54),  # joined across one blank-or-other line
+        (2, 58, 59),  # three lines apart: kept apart
+        (3, 60, 60),  # another section
+        (4, 1, 2),
+    ]
+    assert got[0].quote == "\n".join(file[37:54]) and got[0].score == 0.7
+    changed = cite(47, 54).model_copy(update={"changed_since_indexed": True})
+    assert len(merge_adjacent([cite(38, 45), changed], lambda p: file)) == 2
