@@ -252,9 +252,10 @@ def merge_adjacent(
 
 def evidence_lines(chunk: Chunk, terms: Sequence[str], limit: int) -> list[int]:
     """Positions in `chunk.body_lines()` worth scoring, at most `limit`: lexical matches first.
-    Lines that only link elsewhere are never evidence (`only_links`)."""
+    Navigation is never evidence: lines that only link elsewhere (`only_links`), and the label
+    that introduces them ("**Topics**")."""
     lines = chunk.text.split("\n")
-    body = [(n, i) for n, (i, _) in enumerate(chunk.body_lines()) if not only_links(lines[i])]
+    body = [(n, i) for n, (i, _) in enumerate(chunk.body_lines()) if not _navigation(lines, i)]
     if len(body) <= limit:
         return [n for n, _ in body]
     matched = matching_lines([lines[i] for _, i in body], terms)
@@ -262,6 +263,15 @@ def evidence_lines(chunk: Chunk, terms: Sequence[str], limit: int) -> list[int]:
     taken = set(first)
     rest = [n for n, _ in body if n not in taken]
     return sorted((first + rest)[:limit])
+
+
+def _navigation(lines: Sequence[str], i: int) -> bool:
+    if only_links(lines[i]):
+        return True
+    if not introduces(lines[i]):
+        return False
+    after = next((x for x in lines[i + 1 :] if not says_nothing(x)), "")
+    return only_links(after)
 
 
 def _is_heading(line: str, chunk: Chunk) -> bool:
@@ -337,7 +347,8 @@ def quote_span(
     a longer one the quote runs from the first to the last line that is nearly as close to the
     question as its best line (at most MAX_QUOTE_LINES), starting at the parent item of a
     nested list item so the item keeps its context, at the header row of a table or at the
-    fence of a code block. `in_code`: the chunk starts inside a code block opened above it.
+    fence of a code block, and never ending on a list of links. `in_code`: the chunk starts
+    inside a code block opened above it.
     """
     lines = chunk.text.split("\n")
     lo = 1 if len(lines) > 1 and _is_heading(lines[0], chunk) else 0
@@ -348,7 +359,7 @@ def quote_span(
         hi -= 1
     if hi - lo + 1 <= MAX_QUOTE_LINES or not line_scores:
         e = _complete(lines, lo, min(hi, lo + MAX_QUOTE_LINES - 1), hi, in_code)
-        return chunk.start_line + lo, chunk.start_line + e
+        return chunk.start_line + lo, chunk.start_line + _drop_trailing_links(lines, lo, e)
     best_i = max(line_scores, key=lambda i: line_scores[i])
     good = [i for i, v in line_scores.items() if v >= line_scores[best_i] - 0.08]
     s = parent_start(lines, best_i, lo)
@@ -369,7 +380,23 @@ def quote_span(
     e = min(max(e, s), s + MAX_QUOTE_LINES - 1, hi)
     while e > s and says_nothing(lines[e]):
         e -= 1
-    return chunk.start_line + s, chunk.start_line + _complete(lines, s, e, hi, in_code)
+    e = _complete(lines, s, e, hi, in_code)
+    return chunk.start_line + s, chunk.start_line + _drop_trailing_links(lines, s, e)
+
+
+def _drop_trailing_links(lines: Sequence[str], s: int, e: int) -> int:
+    """The end of a quote without a trailing list of links (a "Topics" list) and the label
+    that introduces it: navigation, not an answer. A quote of nothing but links is kept."""
+    end = e
+    while end > s and (only_links(lines[end]) or says_nothing(lines[end])):
+        end -= 1
+    if end == e or _navigation(lines, s) or _ITEM.match(lines[end]):
+        return e  # no links, nothing but navigation, or a list only partly of links
+    if end > s and introduces(lines[end]) and not is_fence(lines[end]):
+        end -= 1  # "**Topics**"
+        while end > s and says_nothing(lines[end]):
+            end -= 1
+    return end
 
 
 def _fences(lines: Sequence[str], a: int, b: int) -> list[int]:

@@ -11,7 +11,8 @@ the same index:
 
   - answers citing at least one lead-in section (a heading with nothing under it, or one line
     ending in ":" or a bold label), and lead-in citations overall;
-  - citations whose quote is only links; quotes that start inside a code block; quotes of
+  - citations whose quote is only links, or ends on a list of links; quotes that start
+    inside a code block; quotes of
     table rows without the table's header row;
   - words quoted per answer (median), a rough measure of what the user is shown;
   - quotes that stop where the reader needs the rest: on a line ending in ":", on a bold
@@ -72,7 +73,7 @@ def run(engine, questions: list[str]) -> dict[str, float]:
     from corpus.read import read_note, split_lines
 
     answered = with_lead_in = lead_in_citations = citations = cut_short = links = in_code = 0
-    headless = 0
+    headless = link_tail = 0
     words: list[int] = []
     for q in questions:
         a = engine.ask(q)
@@ -92,7 +93,9 @@ def run(engine, questions: list[str]) -> dict[str, float]:
             in_code += opened
             fences = sum(map(is_fence, c.quote.split("\n")))
             cut_short += introduces(last) or (opened + fences) % 2 == 1
-            links += all(only_links(x) for x in c.quote.split("\n") if x.strip())
+            said = [x for x in c.quote.split("\n") if x.strip()]
+            links += all(map(only_links, said))
+            link_tail += only_links(said[-1]) and not all(map(only_links, said))
             rows = c.quote.split("\n")
             headless += rows[0].lstrip().startswith("|") and not (
                 len(rows) > 1 and set(rows[1].replace("|", "").strip()) <= set("-: ")
@@ -106,6 +109,7 @@ def run(engine, questions: list[str]) -> dict[str, float]:
         "lead-in citations": lead_in_citations,
         "citations": citations,
         "citations quoting only links": links,
+        "quotes ending on a list of links": link_tail,
         "median words quoted": statistics.median(words) if words else 0.0,
         "quotes ending on a lead-in (':', a bold label) or inside a code block": cut_short,
         "quotes starting inside a code block": in_code,

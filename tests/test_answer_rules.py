@@ -93,7 +93,7 @@ def test_lines_that_only_link_elsewhere_are_no_evidence() -> None:
     c = chunk(text, ["Agent"])
     lines = c.text.split("\n")
     kept = [lines[c.body_lines()[n][0]] for n in evidence_lines(c, ["agent"], 10)]
-    assert kept == ["The agent connects container instances to your cluster.", "**Topics**"]
+    assert kept == ["The agent connects container instances to your cluster."]
     assert evidence_lines(chunk("# Topics\n+ [A](a.md)\n+ [B](b.md)", ["Topics"]), [], 10) == []
 
 
@@ -282,3 +282,22 @@ def test_quotes_of_one_section_that_nearly_touch_are_shown_as_one() -> None:
     assert got[0].quote == "\n".join(file[37:54]) and got[0].score == 0.7
     changed = cite(47, 54).model_copy(update={"changed_since_indexed": True})
     assert len(merge_adjacent([cite(38, 45), changed], lambda p: file)) == 2
+
+
+def test_a_quote_does_not_end_on_a_list_of_links() -> None:
+    """ "ECS Anywhere provides support for ... **Topics** + [External instance registration
+    issues](#...)": the links are navigation, not part of the answer."""
+    text = (
+        "# Troubleshooting\nECS Anywhere registers external instances.\n\n**Topics**\n"
+        "+ [Registration issues](#registration)\n+ [Network issues](#network)"
+    )
+    assert quote_span(chunk(text, ["Troubleshooting"]), {}) == (2, 2)
+    links = "# Topics\n+ [Registration issues](#registration)\n+ [Network issues](#network)"
+    assert quote_span(chunk(links, ["Topics"]), {}) == (2, 3)  # nothing else: kept
+    said = "# Agent\nSee these:\n+ [Install](install.md) \\(Linux\\)\n+ [Update](update.md)"
+    assert quote_span(chunk(said, ["Agent"]), {}) == (2, 4)  # a list only partly of links
+    topics = "# Managing\n**Topics**\n+ [Creating](create.md)\n+ [Deleting](delete.md)"
+    assert quote_span(chunk(topics, ["Managing"]), {}) == (2, 4)  # never a lone "**Topics**"
+    c = chunk(text, ["Troubleshooting"])
+    kept = [c.text.split("\n")[c.body_lines()[n][0]] for n in evidence_lines(c, [], 10)]
+    assert kept == ["ECS Anywhere registers external instances."]  # the label is no evidence
