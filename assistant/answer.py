@@ -392,7 +392,7 @@ def _drop_trailing_links(lines: Sequence[str], s: int, e: int) -> int:
         end -= 1
     if end == e or _navigation(lines, s) or _ITEM.match(lines[end]):
         return e  # no links, nothing but navigation, or a list only partly of links
-    if end > s and introduces(lines[end]) and not is_fence(lines[end]):
+    if end > s and introduces(lines[end]):
         end -= 1  # "**Topics**"
         while end > s and says_nothing(lines[end]):
             end -= 1
