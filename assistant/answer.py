@@ -283,8 +283,9 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 
 def leads_in(chunk: Chunk) -> bool:
     """A section whose own text only introduces its subsections: a heading with nothing under
-    it, or with one line ending in ":" ("Manage auto scaling using one of the following
-    methods:"), thematic breaks aside. Quoted alone it answers nothing."""
+    it, or with one line that introduces what follows (`introduces`: "Manage auto scaling
+    using one of the following methods:"), thematic breaks aside. Quoted alone it answers
+    nothing."""
     lines = chunk.text.split("\n")
     if _is_heading(lines[0], chunk):
         body = lines[1:]

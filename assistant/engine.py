@@ -602,9 +602,7 @@ class Engine:
     def _cite(self, n: int, hit: Hit, line_scores: dict[int, float]) -> Citation:
         chunk = hit.chunk
         abs_path = self.abs_path(chunk.path)
-        lines: list[str] | None = None
-        with contextlib.suppress(NoteReadError, OSError):
-            lines = split_lines(read_note(abs_path).text)
+        lines = _file_lines(str(abs_path))
         # A later piece of a long code block starts inside it (known from the file, if the
         # file still holds the chunk where it was).
         in_code = lines is not None and (
@@ -707,6 +705,7 @@ class _Pending:
 
 
 def _file_lines(path: str) -> list[str] | None:
+    """A note's lines as they are now, or None if it cannot be read."""
     try:
         return split_lines(read_note(Path(path)).text)
     except (NoteReadError, OSError):
