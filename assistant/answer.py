@@ -222,29 +222,25 @@ MERGE_GAP = 2
 def merge_adjacent(
     citations: Sequence[Citation], file_lines: Callable[[str], list[str] | None]
 ) -> list[Citation]:
-    """Quotes of one section that nearly touch (pieces of a long section, or a bold label and
-    the list it labels) become one quote, from the first line to the last: still a verbatim
-    run of the file (`file_lines` reads it by absolute path). Not when either quote no longer
-    matches the file. Citations are numbered afresh."""
+    """Quotes of one section that overlap or nearly touch (pieces of a long section, a bold
+    label and the list it labels) become one quote, from the first line to the last: still a
+    verbatim run of the file (`file_lines` reads it by absolute path). Not when either quote
+    no longer matches the file. Citations are numbered afresh."""
     out: list[Citation] = []
     for c in citations:
         prev = out[-1] if out else None
         if (
             prev is not None
             and (prev.path, prev.heading_path) == (c.path, c.heading_path)
-            and 0 <= c.start_line - prev.end_line - 1 <= MERGE_GAP
+            and prev.start_line <= c.start_line <= prev.end_line + 1 + MERGE_GAP
             and not (prev.changed_since_indexed or c.changed_since_indexed)
         ):
             lines = file_lines(c.absolute_path)
-            if lines is not None and c.end_line <= len(lines):
-                quote = "\n".join(lines[prev.start_line - 1 : c.end_line])
-                out[-1] = prev.model_copy(
-                    update={
-                        "end_line": c.end_line,
-                        "quote": quote,
-                        "score": max(prev.score, c.score),
-                    }
-                )
+            end = max(prev.end_line, c.end_line)  # they overlap when a quote ran on (`run_on`)
+            if lines is not None and end <= len(lines):
+                quote = "\n".join(lines[prev.start_line - 1 : end])
+                score = max(prev.score, c.score)
+                out[-1] = prev.model_copy(update={"end_line": end, "quote": quote, "score": score})
                 continue
         out.append(c)
     return [c.model_copy(update={"n": n}) for n, c in enumerate(out, 1)]
@@ -447,6 +443,23 @@ def _complete(lines: Sequence[str], s: int, e: int, hi: int, in_code: bool = Fal
             while e > s and says_nothing(lines[e]):
                 e -= 1
     return e
+
+
+def run_on(file_lines: Sequence[str], start: int, end: int) -> int:
+    """The end (1-based) of a quote of lines `start`..`end` of a file that ends its chunk on a
+    lead-in: on through the block it introduces, in the file's next lines, up to the next
+    heading and at most MAX_QUOTE_LINES in all. Unchanged if the last line is no lead-in."""
+    e = end - 1
+    if not introduces(file_lines[e]):
+        return end
+    stop = min(len(file_lines) - 1, start - 1 + MAX_QUOTE_LINES - 1)
+    nxt = next((i for i in range(e + 1, stop + 1) if file_lines[i].lstrip().startswith("#")), None)
+    if nxt is not None:
+        stop = nxt - 1
+    if stop <= e:
+        return end
+    last = _block_end(file_lines, e + 1, stop, e)
+    return _complete(file_lines, start - 1, last, stop) + 1
 
 
 def _block_end(lines: Sequence[str], start: int, stop: int, default: int) -> int:

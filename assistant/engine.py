@@ -26,7 +26,7 @@ from assistant.models import Answer, Citation
 from assistant.settings import Mode, Settings
 from corpus import BUNDLED_NOTES
 from corpus.markdown import inside_code, section_at
-from corpus.models import text_hash
+from corpus.models import Chunk, text_hash
 from corpus.read import NoteReadError, read_note, split_lines
 from corpus.scan import scan_notes
 from index.embed import Embedder, bundled_model_path, model_id_for
@@ -603,14 +603,16 @@ class Engine:
         chunk = hit.chunk
         abs_path = self.abs_path(chunk.path)
         lines = _file_lines(str(abs_path))
-        # A later piece of a long code block starts inside it (known from the file, if the
-        # file still holds the chunk where it was).
-        in_code = lines is not None and (
-            "\n".join(lines[chunk.start_line - 1 : chunk.end_line]) == chunk.text
-            and inside_code(lines, chunk.start_line - 1)
-        )
+        # The file's lines, if it still holds the chunk where it was: then a later piece of a
+        # long code block is known to start inside it, and a lead-in that ends its chunk can
+        # run on into the lines it introduces, which are in the next chunk.
+        same = lines if lines is not None and _holds(lines, chunk) else None
+        in_code = same is not None and inside_code(same, chunk.start_line - 1)
         start, end = compose.quote_span(chunk, line_scores, in_code)
         quote = compose.slice_lines(chunk, start, end)
+        if same is not None and end == chunk.end_line:
+            end = compose.run_on(same, start, end)
+            quote = "\n".join(same[start - 1 : end])
         changed = lines is None or "\n".join(lines[start - 1 : end]) != quote
         return Citation(
             n=n,
@@ -702,6 +704,10 @@ class _Pending:
             raise self._error
         assert self._value is not None
         return self._value
+
+
+def _holds(lines: list[str], chunk: Chunk) -> bool:
+    return "\n".join(lines[chunk.start_line - 1 : chunk.end_line]) == chunk.text
 
 
 def _file_lines(path: str) -> list[str] | None:

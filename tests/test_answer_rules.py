@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.answer import (
+    MAX_QUOTE_LINES,
     decide,
     evidence_lines,
     is_common,
@@ -10,6 +11,7 @@ from assistant.answer import (
     merge_adjacent,
     quote_span,
     reading_order,
+    run_on,
 )
 from corpus.markdown import inside_code, introduces, only_links
 from corpus.models import Chunk, text_hash
@@ -301,3 +303,39 @@ def test_a_quote_does_not_end_on_a_list_of_links() -> None:
     c = chunk(text, ["Troubleshooting"])
     kept = [c.text.split("\n")[c.body_lines()[n][0]] for n in evidence_lines(c, [], 10)]
     assert kept == ["ECS Anywhere registers external instances."]  # the label is no evidence
+
+
+def test_a_quote_ending_its_chunk_on_a_lead_in_runs_on_into_the_file() -> None:
+    """ "Service discovery consists of the following components:" ended its chunk, the list in
+    the next one: the quote was the lead-in alone."""
+    file = [
+        "## Service discovery",
+        "Service discovery consists of the following components:",
+        "+ namespace",
+        "+ service",
+        "",
+        "A new paragraph.",
+        "## Next",
+    ]
+    assert run_on(file, 2, 2) == 4  # through the list, not the next paragraph
+    assert run_on(file, 3, 4) == 4  # no lead-in at the end: unchanged
+    assert run_on([*file[:2], "## Next"], 2, 2) == 2  # a heading follows: nothing to run on to
+    long = ["Do this:", *[f"+ step {i}" for i in range(30)]]
+    assert run_on(long, 1, 1) == MAX_QUOTE_LINES  # never past the cap
+
+
+def test_overlapping_quotes_of_one_section_are_shown_once() -> None:
+    from assistant.models import Citation
+
+    file = [f"line {i}" for i in range(1, 21)]
+
+    def cite(start: int, end: int) -> Citation:
+        quote = "\n".join(file[start - 1 : end])
+        return Citation(
+            n=0, path="a.md", absolute_path="/a.md", heading_path=["A"], start_line=start,
+            end_line=end, quote=quote, score=0.5,
+        )  # fmt: skip
+
+    got = merge_adjacent([cite(2, 6), cite(5, 9)], lambda p: file)
+    assert [(c.start_line, c.end_line) for c in got] == [(2, 9)]
+    assert got[0].quote == "\n".join(file[1:9])
