@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from assistant.models import Citation, Closest
 from assistant.output import cite_label
-from corpus.markdown import introduces, is_fence, only_links, says_nothing
+from corpus.markdown import inside_code, introduces, is_fence, only_links, says_nothing
 from corpus.models import HEADING_SEP, Chunk
 from index.models import Hit
 from index.retrieve import TermInfo
@@ -434,7 +434,7 @@ def _complete(lines: Sequence[str], s: int, e: int, hi: int, in_code: bool = Fal
     if introduces(lines[e]) and e < limit:
         e = _block_end(lines, e + 1, limit, e)
     fences = _fences(lines, s, e + 1)
-    if (in_code + len(_fences(lines, 0, s)) + len(fences)) % 2:  # it ends inside a block
+    if (in_code + inside_code(lines, s) + len(fences)) % 2:  # it ends inside a block
         close = next((i for i in range(e + 1, limit + 1) if is_fence(lines[i])), None)
         if close is not None:
             e = close

@@ -7,6 +7,7 @@ refreshing a stale one, repairing a broken one), retrieves, and composes answers
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import shutil
 import sqlite3
@@ -498,9 +499,10 @@ class Engine:
         citations: list[Citation] = []
         if not decision.abstain:
             picked = compose.reading_order(compose.pick_sections(hits, k, section_best))
+            read = functools.cache(_file_lines)  # each cited file read once per answer
             for n, h in enumerate(picked, 1):
-                citations.append(self._cite(n, h, line_scores.get(h.chunk.id or -1, {})))
-            citations = compose.merge_adjacent(citations, _file_lines)
+                citations.append(self._cite(n, h, line_scores.get(h.chunk.id or -1, {}), read))
+            citations = compose.merge_adjacent(citations, read)
         answer_text = compose.render_text(citations, decision.abstain, decision.missing, closest)
         timings["compose_ms"] = (time.perf_counter() - t2) * 1000
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
@@ -599,10 +601,16 @@ class Engine:
             out[cid][i] = float(v)
         return out
 
-    def _cite(self, n: int, hit: Hit, line_scores: dict[int, float]) -> Citation:
+    def _cite(
+        self,
+        n: int,
+        hit: Hit,
+        line_scores: dict[int, float],
+        read: Callable[[str], list[str] | None],
+    ) -> Citation:
         chunk = hit.chunk
         abs_path = self.abs_path(chunk.path)
-        lines = _file_lines(str(abs_path))
+        lines = read(str(abs_path))
         # The file's lines, if it still holds the chunk where it was: then a later piece of a
         # long code block is known to start inside it, and a lead-in that ends its chunk can
         # run on into the lines it introduces, which are in the next chunk.

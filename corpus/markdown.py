@@ -46,7 +46,7 @@ nesting, no re-tokenising of growing concatenations.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -680,9 +680,9 @@ def is_fence(line: str) -> bool:
     return bool(_FENCE.match(line))
 
 
-def inside_code(lines: list[str], i: int) -> bool:
-    """Whether line `i` (0-based) of a file lies inside a fenced code block opened above it: a
-    long block's later chunks start there."""
+def inside_code(lines: Sequence[str], i: int) -> bool:
+    """Whether line `i` (0-based) lies inside a fenced code block opened above it, counting
+    fences from `lines[0]` (a file's first line: a long block's later chunks start inside)."""
     return sum(map(is_fence, lines[:i])) % 2 == 1
 
 
