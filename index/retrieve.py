@@ -31,7 +31,11 @@ STOPWORDS = frozenset(
     themselves then there these they this those through to too under until up very was we were
     what when where which while who whom why will with would you your yours yourself
     yourselves tell explain describe show give list mean means use used using get got does
-    thing things way ways kind kinds also vs versus much many whats hows""".split()
+    thing things way ways kind kinds also vs versus much many whats hows across along among
+    amongst around behind beside besides beyond within without toward towards upon onto via
+    per since though although unless whether either neither instead rather already always
+    still yet even ever often usually really actually etc anything something everything
+    nothing anyone someone everyone""".split()
 )
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)

@@ -339,3 +339,12 @@ def test_overlapping_quotes_of_one_section_are_shown_once() -> None:
     got = merge_adjacent([cite(2, 6), cite(5, 9)], lambda p: file)
     assert [(c.start_line, c.end_line) for c in got] == [(2, 9)]
     assert got[0].quote == "\n".join(file[1:9])
+
+
+def test_prepositions_are_neither_searched_nor_reported_missing() -> None:
+    """ "across" or "within" say nothing about the subject: "Your notes don't mention spread,
+    traffic, across" read as if the notes lacked a topic called "across"."""
+    from index.retrieve import query_terms
+
+    q = "How do I spread traffic across my tasks within a cluster, without downtime?"
+    assert query_terms(q) == ["spread", "traffic", "tasks", "cluster", "downtime"]
