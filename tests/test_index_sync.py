@@ -486,3 +486,29 @@ def test_a_question_embedded_on_a_second_thread_gets_the_same_results(
     monkeypatch.setattr(eng.query_embedder(), "embed", broken)
     with pytest.raises(RuntimeError, match="model fell over"):
         eng.search("alpha")
+
+
+def test_example_questions_name_subjects_spread_over_the_notes(tmp_path: Path) -> None:
+    """Generic headings ("Intro", "Next steps") and tab labels make poor examples, and the
+    first file's first headings say nothing of the rest of the folder."""
+    notes = tmp_path / "notes"
+    for i in range(8):
+        write(
+            notes / f"guide{i}.md",
+            f"# Intro\nhello\n\n## Topic {i} setup\nsteps\n\n## [ Console ]\nclick\n\n"
+            f"## Topic {i} limits\nten\n\n## Next steps\nmore\n",
+        )
+    eng = make_engine(notes, tmp_path / "idx")
+    eng.ensure_ready()
+    assert eng.example_questions(4) == [
+        f"What do my notes say about Topic {i} setup?" for i in (0, 2, 4, 6)
+    ]
+    one = tmp_path / "one"
+    text = "# Intro\nx\n\n## Alpha\na\n\n## Beta\nb\n\n## Gamma\nc\n\n## See also\nd\n"
+    write(one / "n.md", text)
+    eng = make_engine(one, tmp_path / "idx1")
+    eng.ensure_ready()
+    assert eng.example_questions(2) == [
+        "What do my notes say about Alpha?",
+        "What do my notes say about Beta?",
+    ]
