@@ -280,15 +280,17 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 def leads_in(chunk: Chunk) -> bool:
     """A section whose own text only introduces its subsections: a heading with nothing under
     it, or with one line that introduces what follows (`introduces`: "Manage auto scaling
-    using one of the following methods:"), thematic breaks aside. Quoted alone it answers
-    nothing."""
+    using one of the following methods:"), thematic breaks aside; or the last piece of a long
+    section that is only such a line ("Follow these steps to check stopped tasks for
+    errors\\."). Quoted alone it answers nothing."""
     lines = chunk.text.split("\n")
     if _is_heading(lines[0], chunk):
         body = lines[1:]
     elif chunk.heading_path and len(lines) > 1 and lines[0].strip() and _SETEXT.match(lines[1]):
         body = lines[2:]
-    else:  # not the start of a section (a later piece of a long one)
-        return False
+    else:  # a later piece of a long section (no heading line), or text before the first one
+        said = [line for line in lines if not says_nothing(line)]
+        return bool(chunk.heading_path) and len(said) == 1 and introduces(said[0])
     said = [line for line in body if not says_nothing(line)]
     return not said or (len(said) == 1 and introduces(said[0]))
 

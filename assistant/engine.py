@@ -612,13 +612,14 @@ class Engine:
         abs_path = self.abs_path(chunk.path)
         lines = read(str(abs_path))
         # The file's lines, if it still holds the chunk where it was: then a later piece of a
-        # long code block is known to start inside it, and a lead-in that ends its chunk can
-        # run on into the lines it introduces, which are in the next chunk.
+        # long code block is known to start inside it, and a quote ending on a lead-in can run
+        # on into the lines it introduces, often in the next chunk (or cut from this one: a
+        # code block's opening fence without its body).
         same = lines if lines is not None and _holds(lines, chunk) else None
         in_code = same is not None and inside_code(same, chunk.start_line - 1)
         start, end = compose.quote_span(chunk, line_scores, in_code)
         quote = compose.slice_lines(chunk, start, end)
-        if same is not None and end == chunk.end_line:
+        if same is not None:
             end = compose.run_on(same, start, end)
             quote = "\n".join(same[start - 1 : end])
         changed = lines is None or "\n".join(lines[start - 1 : end]) != quote

@@ -75,7 +75,7 @@ __all__ = [
     "sections",
 ]
 
-CHUNKER_VERSION: int = 7
+CHUNKER_VERSION: int = 8
 
 CountTokens = Callable[[str], int]
 
@@ -689,14 +689,20 @@ def inside_code(lines: Sequence[str], i: int) -> bool:
 _LABEL = re.compile(r"(\*\*|__)(?=[^\s*_]).*(\*\*|__):?")  # "**Custom schedulers**"
 
 
-_FOLLOWING = re.compile(r"\bthe following\b[^.]*\\?\.$", re.IGNORECASE)
+_FOLLOWING = re.compile(
+    r"(?:\bthe following\b"  # "The following use cases are supported\."
+    r"|^(?:to\b[^,]*,\s*)?(?:follow|complete|use|perform)\s+(?:these|the)\s+steps\b)"
+    r"[^.]*\\?\.$",
+    re.IGNORECASE,
+)
 
 
 def introduces(text: str) -> bool:
     """Text whose last line introduces what follows: it ends with a colon ("... consists of
     the following:"), is a sentence about "the following" ("The following use cases are
-    supported\\."), or is a bold label alone ("**To view your scheduled tasks**"). The chunker
-    keeps it with what follows; answers quote on past it. (English, like the stemmer.)"""
+    supported\\.") or one asking to follow steps ("Follow these steps to ..."), or is a bold
+    label alone ("**To view your scheduled tasks**"). The chunker keeps it with what follows;
+    answers quote on past it. (English, like the stemmer.)"""
     last = text.rstrip()
     last = last[last.rfind("\n") + 1 :].strip()
     return last.endswith(":") or bool(_LABEL.fullmatch(last) or _FOLLOWING.search(last))

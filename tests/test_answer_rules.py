@@ -133,7 +133,9 @@ def test_a_section_that_only_leads_into_its_subsections_is_recognised() -> None:
     assert leads_in(chunk(f"Manage\n------\n{lead}\n* * *", ["Manage"]))  # setext heading
     assert not leads_in(chunk("#### Fargate Launch Type\n- Serverless", ["Fargate Launch Type"]))
     assert not leads_in(chunk(f"## Manage\n{lead}\n- one way", ["Manage"]))
-    assert not leads_in(chunk(lead, ["Manage"]))  # a later piece of a long section
+    steps = "Follow these steps to check stopped tasks for errors\\."
+    assert leads_in(chunk(f"{steps}\n\n------", ["Checking"]))  # the last piece of a section
+    assert not leads_in(chunk(f"Tasks stop for many reasons.\n{steps}", ["Checking"]))
     assert not leads_in(chunk(lead, []))  # text before the first heading
 
 
@@ -200,6 +202,9 @@ def test_a_quote_ending_on_a_bold_label_runs_on_through_what_it_labels() -> None
     assert not introduces("**Bold** words inside a sentence.")
     assert introduces("The following use cases are supported for ECS Anywhere\\.")
     assert not introduces("See the following topic. Then run it.")
+    assert introduces("Follow these steps to check stopped tasks for errors\\.")
+    assert introduces("To create a service using defined parameters, follow these steps\\.")
+    assert not introduces("After you complete these steps, the service is ready\\.")
 
 
 def test_a_quote_never_stops_inside_a_code_block() -> None:

@@ -512,3 +512,54 @@ def test_example_questions_name_subjects_spread_over_the_notes(tmp_path: Path) -
         "What do my notes say about Alpha?",
         "What do my notes say about Beta?",
     ]
+
+
+def test_a_quote_ending_on_a_lead_in_runs_on_through_the_code_it_introduces(
+    tmp_path: Path,
+) -> None:
+    """ "Run these commands:" ended a chunk that also held the code block's opening fence (the
+    block itself was too long for the chunk): the quote stopped on the lead-in."""
+    commands = "\n".join(f"sudo step-{i} --flag value{i} --more a b c d e f" for i in range(5))
+    text = (
+        "# Setup\n\n"
+        + "Prepare the host before you install anything on it at all. " * 3
+        + f"\n\nRun these commands:\n\n```\n{commands}\n```\n\n## Reboot\nThen reboot.\n"
+    )
+    notes = tmp_path / "notes"
+    write(notes / "setup.md", text)
+    eng = make_engine(notes, tmp_path / "idx", FakeEmbedder(max_tokens=40))
+    eng.refresh()
+    first = eng.store().chunks_for_path("setup.md")[0]
+    assert first.text.endswith("Run these commands:\n\n```")  # the case this is about
+    [cited] = eng.ask("prepare the host commands", mode="bm25").citations
+    assert (cited.start_line, cited.end_line) == (3, 13)
+    assert cited.quote.endswith(f"{commands}\n```")
+    assert cited.quote == "\n".join(split_lines(text)[2:13])
+
+
+def test_the_last_piece_of_a_section_that_only_asks_to_follow_steps_hands_its_place_on(
+    tmp_path: Path,
+) -> None:
+    """ "Follow these steps to check stopped tasks for errors\\." was quoted alone: the steps
+    are in the subsections after it ("[ Console ]", "[ CLI ]")."""
+    from index.models import Hit
+
+    notes = tmp_path / "notes"
+    write(
+        notes / "stopped.md",
+        "# Checking stopped tasks\n\n"
+        + "Stopped tasks show why they stopped in the console for an hour after. " * 3
+        + "\n\nFollow these steps to check stopped tasks for errors\\.\n\n------\n"
+        "#### [ Console ]\n\n1. Open the console and choose the stopped task for its errors.\n\n"
+        "------\n#### [ CLI ]\n\n1. Run describe-tasks on the stopped task for its errors.\n",
+    )
+    eng = make_engine(notes, tmp_path / "idx", FakeEmbedder(max_tokens=40))
+    eng.refresh()
+    chunks = eng.store().chunks_for_path("stopped.md")
+    [lead] = [c for c in chunks if c.text.startswith("Follow these steps")]
+    opened = eng._open_lead_ins([Hit(chunk=lead, score=1.0)])
+    assert [h.chunk.heading_path[-1] for h in opened] == ["[ Console ]", "[ CLI ]"]
+    answer = eng.ask("check stopped task errors", mode="bm25")
+    assert not answer.abstained
+    assert not any(c.quote.startswith("Follow these steps") for c in answer.citations)
+    assert "[ Console ]" in [c.heading_path[-1] for c in answer.citations]
