@@ -32,7 +32,14 @@ from corpus.read import NoteReadError, read_note, split_lines
 from corpus.scan import scan_notes
 from index.embed import Embedder, bundled_model_path, model_id_for
 from index.models import Hit, IndexInfo, SyncReport
-from index.retrieve import TermInfo, query_terms, retrieve, term_coverage
+from index.retrieve import (
+    DEPTH,
+    TermInfo,
+    best_per_section,
+    query_terms,
+    retrieve,
+    term_coverage,
+)
 from index.store import IndexError_, Store, faiss_ids, manifest_status, read_manifest
 from index.sync import IndexBusy, manifest_problem, sync, wipe, writer_lock
 
@@ -409,13 +416,18 @@ class Engine:
         qvec: np.ndarray | None = None,
     ) -> list[Hit]:
         """Top-k sections for `query`, understood as `ask` understands a question (typos and
-        abbreviations searched as the notes write them). `qvec` skips embedding."""
+        abbreviations searched as the notes write them). `qvec` skips embedding.
+
+        One hit per section, its best piece: a long section split into pieces that all match
+        (its heading path is in each) would otherwise fill the list with itself."""
         mode = mode or self.settings.mode
+        depth = max(k, DEPTH)
         if qvec is not None or mode == "bm25":
             coverage = self._coverage(query)
-            return self._retrieve(coverage, qvec, k, mode, paths)
+            return best_per_section(self._retrieve(coverage, qvec, depth, mode, paths))[:k]
         coverage, embedding = self._read_query(query)
-        return self._retrieve(coverage, embedding.result, k, mode, paths)
+        hits = self._retrieve(coverage, embedding.result, depth, mode, paths)
+        return best_per_section(hits)[:k]
 
     def _read_query(self, text: str) -> tuple[list[TermInfo], _Pending | _Done]:
         """The query read against the notes (`term_coverage`), and its embedding (as the notes

@@ -152,6 +152,19 @@ def retrieve(
     ]
 
 
+def best_per_section(hits: Sequence[Hit]) -> list[Hit]:
+    """The first (best) hit of each section, in order: pieces of one section share its path
+    and heading path."""
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    out: list[Hit] = []
+    for h in hits:
+        key = (h.chunk.path, tuple(h.chunk.heading_path))
+        if key not in seen:
+            seen.add(key)
+            out.append(h)
+    return out
+
+
 def _top_up(lexical: list[tuple[int, float]], more: list[tuple[int, float]], depth: int) -> None:
     """Append the new hits of `more`, best first (ties by id), until `lexical` holds `depth`."""
     seen = {cid for cid, _ in lexical}

@@ -563,3 +563,21 @@ def test_the_last_piece_of_a_section_that_only_asks_to_follow_steps_hands_its_pl
     assert not answer.abstained
     assert not any(c.quote.startswith("Follow these steps") for c in answer.citations)
     assert "[ Console ]" in [c.heading_path[-1] for c in answer.citations]
+
+
+def test_search_lists_each_section_once_however_many_pieces_match(tmp_path: Path) -> None:
+    """ "update the agent" listed six pieces of one long section, whose heading path every
+    piece carries, before the guide's other sections."""
+    notes = tmp_path / "notes"
+    paragraphs = "\n\n".join(
+        f"Step {i}: download package {i} and verify its signature with the key." for i in range(8)
+    )
+    write(notes / "external.md", f"# Updating the agent on external hosts\n\n{paragraphs}\n")
+    write(notes / "console.md", "# Updating the agent in the console\nChoose Update agent.\n")
+    eng = make_engine(notes, tmp_path / "idx", FakeEmbedder(max_tokens=40))
+    eng.refresh()
+    assert len(eng.store().chunks_for_path("external.md")) > 2  # the case this is about
+    for mode in ("bm25", "dense", "hybrid"):
+        hits = eng.search("updating the agent", k=5, mode=mode)
+        sections = [(h.chunk.path, h.chunk.heading) for h in hits]
+        assert len(sections) == len(set(sections)) == 2, mode
