@@ -32,14 +32,7 @@ from corpus.read import NoteReadError, read_note, split_lines
 from corpus.scan import scan_notes
 from index.embed import Embedder, bundled_model_path, model_id_for
 from index.models import Hit, IndexInfo, SyncReport
-from index.retrieve import (
-    DEPTH,
-    TermInfo,
-    best_per_section,
-    query_terms,
-    retrieve,
-    term_coverage,
-)
+from index.retrieve import TermInfo, query_terms, retrieve, term_coverage
 from index.store import IndexError_, Store, faiss_ids, manifest_status, read_manifest
 from index.sync import IndexBusy, manifest_problem, sync, wipe, writer_lock
 
@@ -421,13 +414,11 @@ class Engine:
         One hit per section, its best piece: a long section split into pieces that all match
         (its heading path is in each) would otherwise fill the list with itself."""
         mode = mode or self.settings.mode
-        depth = max(k, DEPTH)
         if qvec is not None or mode == "bm25":
             coverage = self._coverage(query)
-            return best_per_section(self._retrieve(coverage, qvec, depth, mode, paths))[:k]
+            return self._retrieve(coverage, qvec, k, mode, paths, sections=True)
         coverage, embedding = self._read_query(query)
-        hits = self._retrieve(coverage, embedding.result, depth, mode, paths)
-        return best_per_section(hits)[:k]
+        return self._retrieve(coverage, embedding.result, k, mode, paths, sections=True)
 
     def _read_query(self, text: str) -> tuple[list[TermInfo], _Pending | _Done]:
         """The query read against the notes (`term_coverage`), and its embedding (as the notes
@@ -463,6 +454,7 @@ class Engine:
         k: int,
         mode: Mode,
         paths: Sequence[str] | None,
+        sections: bool = False,
     ) -> list[Hit]:
         """Hybrid retrieval for a query already read against the notes (`term_coverage`)."""
         return retrieve(
@@ -473,6 +465,7 @@ class Engine:
             mode=mode,
             paths=paths,
             all_common=all_common(coverage),
+            sections=sections,
         )
 
     def ask(

@@ -91,10 +91,13 @@ def retrieve(
     depth: int = DEPTH,
     all_common: bool = False,
     exact: bool = False,
+    sections: bool = False,
 ) -> list[Hit]:
-    """Top-k chunks for `query`. `qvec` (the normalised query embedding) is needed unless bm25;
-    it may be a function that waits for it, called only after the lexical search, so an
-    embedding computed on another thread overlaps BM25.
+    """Top-k chunks for `query`; with `sections`, one per section (its best piece: a long
+    section's pieces all carry its heading path, and would otherwise fill the list). `qvec`
+    (the normalised query embedding) is needed unless bm25; it may be a function that waits
+    for it, called only after the lexical search, so an embedding computed on another thread
+    overlaps BM25.
 
     `all_common`: every query term is in a large share of the chunks, so ranking every chunk
     that has any of them is slow at 100k chunks (~150 ms) and tells BM25 little. BM25 then
@@ -127,7 +130,7 @@ def retrieve(
     lex_score = dict(lexical)
     dense_score = dict(dense)
     if mode == "bm25":  # in the order found: sections with every common word come first
-        ranked = lexical[:k]
+        ranked = lexical
     else:
         if mode == "dense":
             scores = dict(dense)
@@ -136,33 +139,35 @@ def retrieve(
                 scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + r)
             for cid, r in dense_rank.items():
                 scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + r)
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
-    chunks = store.chunks([cid for cid, _ in ranked])
-    return [
-        Hit(
-            chunk=chunks[cid],
-            score=s,
-            lexical_rank=lex_rank.get(cid),
-            dense_rank=dense_rank.get(cid),
-            lexical_score=lex_score.get(cid),
-            dense_score=dense_score.get(cid),
-        )
-        for cid, s in ranked
-        if cid in chunks
-    ]
-
-
-def best_per_section(hits: Sequence[Hit]) -> list[Hit]:
-    """The first (best) hit of each section, in order: pieces of one section share its path
-    and heading path."""
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    hits: list[Hit] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()
-    out: list[Hit] = []
-    for h in hits:
-        key = (h.chunk.path, tuple(h.chunk.heading_path))
-        if key not in seen:
-            seen.add(key)
-            out.append(h)
-    return out
+    for at in range(0, len(ranked), k):  # usually one batch; more when pieces repeat
+        batch = ranked[at : at + k]
+        chunks = store.chunks([cid for cid, _ in batch])
+        for cid, s in batch:
+            if cid not in chunks:
+                continue
+            c = chunks[cid]
+            if sections:
+                if (c.path, tuple(c.heading_path)) in seen:
+                    continue
+                seen.add((c.path, tuple(c.heading_path)))
+            hits.append(
+                Hit(
+                    chunk=c,
+                    score=s,
+                    lexical_rank=lex_rank.get(cid),
+                    dense_rank=dense_rank.get(cid),
+                    lexical_score=lex_score.get(cid),
+                    dense_score=dense_score.get(cid),
+                )
+            )
+            if len(hits) == k:
+                return hits
+        if not sections:
+            break
+    return hits
 
 
 def _top_up(lexical: list[tuple[int, float]], more: list[tuple[int, float]], depth: int) -> None:
