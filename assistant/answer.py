@@ -1,10 +1,10 @@
 """Answer composition: which sections to quote, which lines of them, and when to abstain.
 
 Everything shown as coming from the notes is a verbatim run of whole lines of a note. The
-abstention rule combines three signals (see README, "How answers are chosen"):
+abstention rule combines two signals (see README, "When it abstains"):
   1. vocabulary: question terms the notes never mention (after stemming, allowing typos);
-  2. dense similarity of the best section to the question;
-  3. agreement between the lexical and dense rankings.
+  2. similarity: the highest cosine between the question and a single line of the top
+     sections.
 Its thresholds live in `Rule` and are calibrated on assistant/eval/data/calibration.jsonl.
 """
 
