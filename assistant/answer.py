@@ -62,30 +62,53 @@ def subject_terms(coverage: Sequence[TermInfo]) -> list[TermInfo]:
     return [t for t in coverage if t.term not in PHRASING]
 
 
-def phrases(question: str, subject: Sequence[str]) -> list[list[str]]:
+@dataclass(frozen=True)
+class Phrase:
+    terms: tuple[str, ...]
+    capitalised: frozenset[str]
+    """Its terms the user capitalised ("Azure Container Apps"), not as the question's first
+    word: names, as written in this phrase."""
+
+
+def phrases(question: str, subject: Sequence[str]) -> list[Phrase]:
     """The question's runs of adjacent subject terms: its noun phrases, roughly.
 
     "What is a Kubernetes DaemonSet?" has one phrase [kubernetes, daemonset]; "EKS with
     Karpenter" has two, [eks] and [karpenter]. Stopwords and phrasing words separate phrases,
     except inside a hyphenated word ("on-demand").
     """
-    out: list[list[str]] = []
+    out: list[Phrase] = []
     run: list[str] = []
-    for token in question.lower().split():
+    caps: set[str] = set()
+    first = True
+    for token in question.split():
         parts = re.findall(r"[^\W_]+", token)
+        capital = {w.lower() for w in parts if any(c.isupper() for c in w)} if not first else set()
+        first = first and not parts
+        parts = [w.lower() for w in parts]
         subject_parts = [w for w in parts if w in subject]
         if not subject_parts:
             if parts and run:
-                out.append(run)
-                run = []
+                out.append(Phrase(tuple(run), frozenset(caps)))
+                run, caps = [], set()
             continue
         run.extend(w for w in subject_parts if w not in run)
+        caps |= capital & set(subject_parts)
         if not re.search(r"[^\W_]$", token) and token.rstrip("'\")").endswith((",", ";", ":", "?")):
-            out.append(run)
-            run = []
+            out.append(Phrase(tuple(run), frozenset(caps)))
+            run, caps = [], set()
     if run:
-        out.append(run)
+        out.append(Phrase(tuple(run), frozenset(caps)))
     return out
+
+
+def anchored(phrase: Phrase, info: dict[str, TermInfo], common: set[str]) -> bool:
+    """A covered phrase that names something of the notes: a term capitalised there or not an
+    ordinary word ("ECS", "binpack"). "ECS with Loki" is about ECS, naming Loki as missing;
+    "scale a deployment on Heroku" is about Heroku, and "scale a deployment" alone is too
+    general to answer it."""
+    named = [t for t in phrase.terms if t in phrase.capitalised or not is_common(t, common)]
+    return any(info[t].covered and not t.isdigit() for t in named)
 
 
 def is_neutral(term: str) -> bool:
@@ -167,6 +190,9 @@ def decide(
     highest cosine between the question and any single line of the top sections (a specific
     fact matching the question, which a whole-section cosine blurs). `common` holds ordinary
     English words (the model's whole-word vocabulary); a missing word outside it is a name.
+    A name the user capitalised that the notes lack ("Heroku") also needs a covered phrase
+    that names something (`anchored`): in a large corpus "scale a deployment" is always
+    covered, and answering "How do I scale a deployment on Heroku?" from it misleads.
     """
     rule = rule or DEFAULT_RULE
     subject = subject_terms(coverage)
@@ -177,10 +203,16 @@ def decide(
         info = {t.term: t for t in subject}
         names = names_in(question)
         named = [t for t in missing if t in names or not is_common(t, common)]
-        if named and not any(
-            phrase_covered(p, info, common, names) for p in phrases(question, list(info))
-        ):
+        covered = [
+            p for p in phrases(question, list(info)) if phrase_covered(p.terms, info, common, names)
+        ]
+        if named and not covered:
             return Decision(True, missing, "the question is about something the notes never name")
+        proper = [t for t in missing if t in names and not is_neutral(t)]  # not "VM"
+        if proper and not any(anchored(p, info, common) for p in covered):
+            return Decision(
+                True, missing, "the notes never name it, and the rest of the question is general"
+            )
     if best_line < rule.min_line:
         return Decision(
             True, missing, f"no line is similar enough ({best_line:.2f} < {rule.min_line})"

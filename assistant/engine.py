@@ -214,8 +214,12 @@ class Engine:
         return compose.is_common(term, self.common_words())
 
     def _coverage(self, text: str) -> list[TermInfo]:
-        """The question's terms read against the notes (counts, typos, abbreviations)."""
-        return term_coverage(self.store(), query_terms(text), self.spelt_right)
+        """The question's terms read against the notes (counts, typos, abbreviations). A word
+        the user capitalised mid-question is a name, never a typo: "Nomad" is not "nomand"."""
+        names = compose.names_in(text)
+        return term_coverage(
+            self.store(), query_terms(text), lambda t: t in names or self.spelt_right(t)
+        )
 
     # ---------------------------------------------------------------- index lifecycle
     def store(self) -> Store:

@@ -10,9 +10,12 @@ never committed). In one run over one index it reports, per retriever, the secti
 abstention, and the same for `ask` variants:
 
   - "one piece per section": `ask` retrieves the best piece of each section instead of
-    every matching piece (a long section's pieces all carry its heading path).
+    every matching piece (a long section's pieces all carry its heading path);
+  - "no name rule": a name the user capitalised that the notes lack does not need a covered
+    phrase that names something (`assistant.answer.anchored` always true).
 
     python bench/bench_relevance.py                  # the AWS container docs (index cached)
+    python bench/bench_relevance.py --gold bench/aws_calibration.jsonl   # the tuning set
 """
 
 from __future__ import annotations
@@ -47,19 +50,37 @@ def parse_args() -> argparse.Namespace:
     return p.parse_args()
 
 
-def one_piece_per_section(engine_cls: type) -> Callable[[], None]:
+def one_piece_per_section() -> Callable[[], None]:
     """Make `ask` retrieve one piece per section; returns the undo."""
-    original = engine_cls._retrieve
+    from assistant.engine import Engine
+
+    original = Engine._retrieve
 
     def patched(self, coverage, qvec, k, mode, paths, sections=False):  # type: ignore[no-untyped-def]
         return original(self, coverage, qvec, k, mode, paths, sections=True)
 
-    engine_cls._retrieve = patched
+    Engine._retrieve = patched  # type: ignore[method-assign]
 
     def undo() -> None:
-        engine_cls._retrieve = original
+        Engine._retrieve = original  # type: ignore[method-assign]
 
     return undo
+
+
+def no_name_rule() -> Callable[[], None]:
+    """Every covered phrase counts as naming something; returns the undo."""
+    from assistant import answer
+
+    original = answer.anchored
+    answer.anchored = lambda *args: True  # type: ignore[assignment]
+
+    def undo() -> None:
+        answer.anchored = original  # type: ignore[assignment]
+
+    return undo
+
+
+VARIANTS = {"one piece per section": one_piece_per_section, "no name rule": no_name_rule}
 
 
 def main() -> int:
@@ -81,14 +102,17 @@ def main() -> int:
     for mode in ("bm25", "dense", "hybrid"):
         log(f"{len(questions)} questions, {mode} ...")
         runs[mode] = run_mode(engine, questions, mode)["overall"]
-    undo = one_piece_per_section(Engine)
-    try:
-        log("hybrid, one piece per section ...")
-        runs["hybrid, one piece per section"] = run_mode(engine, questions, "hybrid")["overall"]
-    finally:
-        undo()
+    for name, patch in VARIANTS.items():
+        undo = patch()
+        try:
+            log(f"hybrid, {name} ...")
+            runs[f"hybrid, {name}"] = run_mode(engine, questions, "hybrid")["overall"]
+        finally:
+            undo()
 
-    rep = Report(f"Answer relevance on the AWS container docs ({len(questions)} questions)")
+    rep = Report(
+        f"Answer relevance on the AWS container docs: {args.gold.name}, {len(questions)} questions"
+    )
     names = list(runs)
     for label, key in FIGURES:
         values = [runs[n][key] for n in names]
@@ -100,7 +124,7 @@ def main() -> int:
     p50 = [runs[n]["p50_ms"] for n in names]
     rep.add("ask p50, ms: " + " / ".join(names), " / ".join(f"{v:.0f}" for v in p50), key="p50")
     rep.print()
-    rep.save("bench_relevance", {"runs": runs})
+    rep.save(f"bench_relevance-{args.gold.stem}", {"runs": runs})
     return 0
 
 

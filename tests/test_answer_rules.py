@@ -9,6 +9,7 @@ from assistant.answer import (
     is_common,
     leads_in,
     merge_adjacent,
+    phrases,
     quote_span,
     reading_order,
     run_on,
@@ -353,3 +354,61 @@ def test_prepositions_are_neither_searched_nor_reported_missing() -> None:
 
     q = "How do I spread traffic across my tasks within a cluster, without downtime?"
     assert query_terms(q) == ["spread", "traffic", "tasks", "cluster", "downtime"]
+
+
+def test_a_question_about_a_name_the_notes_lack_needs_a_named_subject_they_have() -> None:
+    """In a large corpus every ordinary word is covered: "scale a deployment" matched
+    "How do I scale a deployment on Heroku?", which was answered from ECS docs."""
+    hit = Hit(chunk=chunk("## Scaling\n- Scale the ECS service", ["Scaling"]), score=1.0)
+    common = COMMON | {"scale", "deployment", "logs", "send", "container"}
+
+    def cov(**chunks: int) -> list[TermInfo]:
+        return [TermInfo(term=t, chunks=n) for t, n in chunks.items()]
+
+    heroku = decide(
+        "How do I scale a deployment on Heroku?",
+        cov(scale=9, deployment=9, heroku=0),
+        [hit],
+        best_line=0.6,
+        common=common,
+    )
+    assert heroku.abstain and heroku.missing == ["heroku"]
+    loki = decide(  # about ECS, which the notes name: answered, naming Loki as missing
+        "How do I send ECS container logs to Loki?",
+        cov(send=9, ecs=9, container=9, logs=9, loki=0),
+        [hit],
+        best_line=0.6,
+        common=common,
+    )
+    assert not loki.abstain and loki.missing == ["loki"]
+    # capitalised only where it is a name: "Azure Container Apps", not "a container"
+    azure = decide(
+        "How do I scale a container on Azure Container Apps?",
+        cov(scale=9, container=9, azure=0, apps=3),
+        [hit],
+        best_line=0.6,
+        common=common | {"apps"},
+    )
+    assert azure.abstain
+    # a short capitalised token ("VM") is too ambiguous to count as a name
+    vm = decide(
+        "What may the host VM do for the container?",
+        cov(host=3, vm=0, container=9),
+        [hit],
+        best_line=0.6,
+        common=common | {"host"},
+    )
+    assert not vm.abstain
+
+
+def test_phrases_know_which_of_their_words_were_capitalised() -> None:
+    subject = ["push", "gitlab", "container", "registry", "ci"]
+    found = phrases("How do I push to the GitLab container registry from CI?", subject)
+    assert [(p.terms, set(p.capitalised)) for p in found] == [
+        (("push",), set()),
+        (("gitlab", "container", "registry"), {"gitlab"}),
+        (("ci",), {"ci"}),
+    ]
+    first, fargate = phrases("Containers on Fargate?", ["containers", "fargate"])
+    assert not first.capitalised  # the first word of a question is capitalised anyway
+    assert fargate.capitalised == {"fargate"}

@@ -581,3 +581,17 @@ def test_search_lists_each_section_once_however_many_pieces_match(tmp_path: Path
         hits = eng.search("updating the agent", k=5, mode=mode)
         sections = [(h.chunk.path, h.chunk.heading) for h in hits]
         assert len(sections) == len(set(sections)) == 2, mode
+
+
+def test_a_capitalised_word_is_a_name_never_corrected_as_a_typo(tmp_path: Path) -> None:
+    """ "Nomad" was read as a typo of "nomand", a typo once in the AWS docs, and the question
+    about Nomad was answered from them."""
+    notes = tmp_path / "notes"
+    write(notes / "jobs.md", "# Jobs\nThe zorbaxx scheduler runs batch jobs.\n")
+    eng = make_engine(notes, tmp_path / "idx")
+    eng.refresh()
+    typed = {t.term: t for t in eng._coverage("how do i run batch jobs on zorbax")}
+    assert typed["zorbax"].near == "zorbaxx"  # lower case: a typo of a notes word
+    named = {t.term: t for t in eng._coverage("How do I run batch jobs on Zorbax?")}
+    assert named["zorbax"].near is None and not named["zorbax"].covered
+    assert "Zorbax" in eng.ask("How do I run batch jobs on Zorbax?").missing_terms
