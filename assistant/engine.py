@@ -572,18 +572,24 @@ class Engine:
     def _line_evidence(
         self, hits: Sequence[Hit], terms: Sequence[str], qvec: np.ndarray
     ) -> dict[int, dict[int, float]]:
-        """Cosine of the question to single lines of the first EVIDENCE_SECTIONS hits that have
-        lines worth scoring (a list of links has none): chunk id -> {line: cos}.
+        """Cosine of the question to single lines of the first EVIDENCE_SECTIONS sections among
+        the hits that have lines worth scoring (a list of links has none), in every retrieved
+        piece of those sections: chunk id -> {line: cos}. A long section's best line may sit
+        in a piece ranked below another piece of it ("idle timeout of 20 minutes" in piece 3
+        of "Considerations", ranked 4th, after piece 4).
 
         The lines' vectors were stored when the index was built; lines of a section that lacks
         them (an index from an older version, or a build stopped early) are embedded here."""
         chosen: list[tuple[int, Hit, list[int]]] = []
+        sections: set[tuple[str, tuple[str, ...]]] = set()
         for h in hits:
-            if len(chosen) == EVIDENCE_SECTIONS:
-                break
+            key = (h.chunk.path, tuple(h.chunk.heading_path))
+            if key not in sections and len(sections) == EVIDENCE_SECTIONS:
+                continue
             picked = compose.evidence_lines(h.chunk, terms, EVIDENCE_LINES)
             if h.chunk.id is not None and picked:
                 chosen.append((h.chunk.id, h, picked))
+                sections.add(key)
         out: dict[int, dict[int, float]] = {cid: {} for cid, _, _ in chosen}
         stored = self.store().line_vectors(h.chunk.content_hash for _, h, _ in chosen)
         keys: list[tuple[int, int]] = []

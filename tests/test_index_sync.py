@@ -595,3 +595,28 @@ def test_a_capitalised_word_is_a_name_never_corrected_as_a_typo(tmp_path: Path) 
     named = {t.term: t for t in eng._coverage("How do I run batch jobs on Zorbax?")}
     assert named["zorbax"].near is None and not named["zorbax"].covered
     assert "Zorbax" in eng.ask("How do I run batch jobs on Zorbax?").missing_terms
+
+
+def test_line_evidence_covers_every_retrieved_piece_of_its_top_sections(tmp_path: Path) -> None:
+    """ "What is the idle timeout of an ECS Exec session?": the line that answers was in the
+    4th hit, a piece of the 1st hit's section, and was never compared with the question."""
+    from index.models import Hit
+
+    notes = tmp_path / "notes"
+    body = "\n\n".join(
+        f"+ Consideration {i} about sessions and their many limits." for i in range(6)
+    )
+    write(
+        notes / "exec.md",
+        f"# Considerations\n\n{body}\n\n+ The session idle timeout is 20 minutes.\n",
+    )
+    write(notes / "b.md", "# Prerequisites\nInstall the plugin.\n")
+    write(notes / "c.md", "# Limits\nSessions count against a quota.\n")
+    eng = make_engine(notes, tmp_path / "idx", FakeEmbedder(max_tokens=40))
+    eng.refresh()
+    pieces = eng.store().chunks_for_path("exec.md")
+    assert len(pieces) >= 2  # the case this is about
+    others = [eng.store().chunks_for_path(p)[0] for p in ("b.md", "c.md")]
+    hits = [Hit(chunk=c, score=1.0) for c in [pieces[0], *others, pieces[-1]]]
+    scores = eng._line_evidence(hits, ["idle", "timeout"], eng.embed_query("idle timeout"))
+    assert pieces[-1].id in scores and scores[pieces[-1].id]
