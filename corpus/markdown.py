@@ -75,7 +75,7 @@ __all__ = [
     "sections",
 ]
 
-CHUNKER_VERSION: int = 8
+CHUNKER_VERSION: int = 9
 
 CountTokens = Callable[[str], int]
 
@@ -144,19 +144,21 @@ def _inline_parser() -> MarkdownIt:
 
 
 def _heading_text(raw: str) -> str:
-    """Plain text of a heading's inline Markdown (links -> their text, `code` -> code)."""
+    """Plain text of a heading's inline Markdown (links -> their text, `code` -> code, an
+    image -> its alt text). Empty for a heading of nothing but HTML (`### <a name="x"></a>`,
+    an anchor to link to): it names nothing, so it adds no level to heading paths."""
     raw = raw[: _MAX_HEADING_CHARS * 4]
     parts: list[str] = []
     try:
         for tok in _inline_parser().parseInline(raw):
             for child in tok.children or []:
-                if child.type in ("text", "code_inline"):
+                if child.type in ("text", "code_inline", "image"):
                     parts.append(child.content)
                 elif child.type in ("softbreak", "hardbreak"):
                     parts.append(" ")
     except Exception:  # never let a heading stop chunking
         parts = [raw]
-    text = " ".join("".join(parts).split()) or " ".join(raw.split())
+    text = " ".join("".join(parts).split()) or " ".join(re.sub(r"<[^>]*>", " ", raw).split())
     return _cap(text, _MAX_HEADING_CHARS)
 
 
@@ -335,7 +337,7 @@ def _sections(lines: list[str]) -> tuple[list[_RawSection], int]:
         while stack and stack[-1][0] >= node.level:
             stack.pop()
         stack.append((node.level, _heading_text(node.content)))
-        cur_head, cur_blocks, cur_path = node, [], [t for _, t in stack]
+        cur_head, cur_blocks, cur_path = node, [], [t for _, t in stack if t]
         region_start = node.start
     flush(len(lines))
     return out, body_start

@@ -168,6 +168,22 @@ def test_heading_inline_markup_is_plain_text():
     assert nc.chunks[0].heading_path == ["The ecs docs now"]
 
 
+def test_a_heading_of_nothing_but_an_anchor_adds_no_level_to_heading_paths():
+    """AWS docs' `### <a name="service-connect-concepts-general"></a>` showed as a heading path
+    ending in raw HTML; an image heading showed its Markdown rather than its alt text."""
+    text = (
+        '# Service Connect\n\n## Concepts<a name="c"></a>\n\n### <a name="general"></a>\n\n'
+        "The feature creates a network.\n\n### Terms\nx\n\n## ![Logo](l.png)\ny\n"
+    )
+    assert [s.heading_path for s in sections(text)] == [
+        ["Service Connect"],
+        ["Service Connect", "Concepts"],
+        ["Service Connect", "Concepts"],  # the anchor-only heading: still its own section
+        ["Service Connect", "Concepts", "Terms"],
+        ["Service Connect", "Logo"],
+    ]
+
+
 def test_front_matter():
     text = "---\ntitle: My Note\ntags: [aws, ecs]\n---\n\n# Head\nbody\n"
     nc = chunk_note("n.md", text, words, 256)
