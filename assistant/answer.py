@@ -211,7 +211,10 @@ def decide(
         proper = [t for t in missing if t in names and not is_neutral(t)]  # not "VM"
         if proper and not any(anchored(p, info, common) for p in covered):
             return Decision(
-                True, missing, "the notes never name it, and the rest of the question is general"
+                True,
+                missing,
+                "the question names something the notes never mention, and the "
+                "rest of it names nothing they cover",
             )
     if best_line < rule.min_line:
         return Decision(
