@@ -66,8 +66,8 @@ def subject_terms(coverage: Sequence[TermInfo]) -> list[TermInfo]:
 class Phrase:
     terms: tuple[str, ...]
     capitalised: frozenset[str]
-    """Its terms the user capitalised ("Azure Container Apps"), not as the question's first
-    word: names, as written in this phrase."""
+    """Its terms the user wrote as names (`capitalised`: "Azure Container Apps"), in this
+    phrase."""
 
 
 def phrases(question: str, subject: Sequence[str]) -> list[Phrase]:
@@ -83,7 +83,7 @@ def phrases(question: str, subject: Sequence[str]) -> list[Phrase]:
     first = True
     for token in question.split():
         parts = re.findall(r"[^\W_]+", token)
-        capital = {w.lower() for w in parts if any(c.isupper() for c in w)} if not first else set()
+        capital = {w.lower() for i, w in enumerate(parts) if capitalised(w, first and i == 0)}
         first = first and not parts
         parts = [w.lower() for w in parts]
         subject_parts = [w for w in parts if w in subject]
@@ -116,10 +116,17 @@ def is_neutral(term: str) -> bool:
     return len(term) <= 3 or term.isdigit()
 
 
+def capitalised(word: str, first: bool = False) -> bool:
+    """Written as a name: with a capital letter, or for the question's first word (capitalised
+    anyway) with one after its first letter ("EKS with Karpenter", "FastAPI on ...")."""
+    return any(c.isupper() for c in (word[1:] if first else word))
+
+
 def names_in(question: str) -> set[str]:
-    """Words the user capitalised mid-question ("Azure", "MySQL"): names, not plain words."""
+    """Words the user capitalised ("Azure", "MySQL"; a first word only if "EKS" or "FastAPI"):
+    names, not plain words."""
     words = re.findall(r"[^\W_]+", question)
-    return {w.lower() for w in words[1:] if any(c.isupper() for c in w)}
+    return {w.lower() for i, w in enumerate(words) if capitalised(w, first=i == 0)}
 
 
 def phrase_covered(

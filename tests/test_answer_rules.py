@@ -390,6 +390,11 @@ def test_a_question_about_a_name_the_notes_lack_needs_a_named_subject_they_have(
         common=common | {"apps"},
     )
     assert azure.abstain
+    # a question's first word is capitalised anyway, but "EKS" is still written as a name
+    eks = decide(
+        "EKS with Karpenter", cov(eks=3, karpenter=0), [hit], best_line=0.6, common=common | {"eks"}
+    )
+    assert not eks.abstain and eks.missing == ["karpenter"]
     # a short capitalised token ("VM") is too ambiguous to count as a name
     vm = decide(
         "What may the host VM do for the container?",
