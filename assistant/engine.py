@@ -215,10 +215,9 @@ class Engine:
 
     def _coverage(self, text: str) -> list[TermInfo]:
         """The question's terms read against the notes (counts, typos, abbreviations). A word
-        the user capitalised mid-question is a name, never a typo: "Nomad" is not "nomand"."""
-        names = compose.names_in(text)
+        the user capitalised is a name: a typo only of a word the notes use often."""
         return term_coverage(
-            self.store(), query_terms(text), lambda t: t in names or self.spelt_right(t)
+            self.store(), query_terms(text), self.spelt_right, compose.names_in(text)
         )
 
     # ---------------------------------------------------------------- index lifecycle

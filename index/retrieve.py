@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -203,15 +203,24 @@ COMMON_MIN_CHUNKS = 5000
 COMMON_SHARE = 0.05
 
 
+NAME_TYPO_MIN_CHUNKS = 3
+"""A word the user capitalised is read as a typo only of a word this many sections use."""
+
+
 def term_coverage(
-    store: Store, terms: Sequence[str], known: Callable[[str], bool] | None = None
+    store: Store,
+    terms: Sequence[str],
+    known: Callable[[str], bool] | None = None,
+    names: Collection[str] = (),
 ) -> list[TermInfo]:
     """For each term: how many chunks mention it, or else the closest notes word (typos) or
     the heading phrase it abbreviates.
 
     A term `known` to be a correctly spelt word is not corrected: when the notes lack
     "peering" it is absent, not a typo of "pending" (nor "talks" one of "tasks"). Short words
-    may still abbreviate a heading phrase ("lb" is a word too)."""
+    may still abbreviate a heading phrase ("lb" is a word too). One of the `names` the user
+    capitalised is a typo only of a word the notes use often ("Fargte" of "fargate"): "Nomad"
+    is a name they lack, not a typo of "nomand", itself a typo once in the AWS docs."""
     out = []
     common_at = max(COMMON_MIN_CHUNKS, int(COMMON_SHARE * store.chunk_total())) if terms else 0
     for t in terms:
@@ -219,6 +228,9 @@ def term_coverage(
         near = None
         if not n and not (known and known(t)):
             near = closest_word(store, t)
+            few = NAME_TYPO_MIN_CHUNKS
+            if near and t in names and store.term_count(near, cap=few) < few:
+                near = None
         if not n and near is None and 2 <= len(t) <= 4 and t.isalpha():
             near = heading_acronyms(store.headings_with_initials(t)).get(t)
         if near is None:
