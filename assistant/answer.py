@@ -253,7 +253,7 @@ def reading_order(hits: Sequence[Hit]) -> list[Hit]:
     section's pieces picked as lines 44, 39 and 41-43 read as 39, 41-43, 44."""
     groups: dict[tuple[str, tuple[str, ...]], list[Hit]] = {}
     for h in hits:
-        groups.setdefault((h.chunk.path, tuple(h.chunk.heading_path)), []).append(h)
+        groups.setdefault(h.chunk.section, []).append(h)
     return [h for g in groups.values() for h in sorted(g, key=lambda h: h.chunk.start_line)]
 
 

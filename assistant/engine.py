@@ -582,13 +582,12 @@ class Engine:
         chosen: list[tuple[int, Hit, list[int]]] = []
         sections: set[tuple[str, tuple[str, ...]]] = set()
         for h in hits:
-            key = (h.chunk.path, tuple(h.chunk.heading_path))
-            if key not in sections and len(sections) == EVIDENCE_SECTIONS:
+            if h.chunk.section not in sections and len(sections) == EVIDENCE_SECTIONS:
                 continue
             picked = compose.evidence_lines(h.chunk, terms, EVIDENCE_LINES)
             if h.chunk.id is not None and picked:
                 chosen.append((h.chunk.id, h, picked))
-                sections.add(key)
+                sections.add(h.chunk.section)
         out: dict[int, dict[int, float]] = {cid: {} for cid, _, _ in chosen}
         stored = self.store().line_vectors(h.chunk.content_hash for _, h, _ in chosen)
         keys: list[tuple[int, int]] = []

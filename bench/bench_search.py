@@ -62,7 +62,7 @@ def main() -> int:
                 hits = fn(q)
                 ms[name].append((time.perf_counter() - t0) * 1000)
                 if name == "10 best pieces":
-                    keys = [(h.chunk.path, tuple(h.chunk.heading_path)) for h in hits]
+                    keys = [h.chunk.section for h in hits]
                     repeats += len(keys) - len(set(keys))
 
     size = f"{engine.store().chunk_total()} chunks, {len(questions)} questions"

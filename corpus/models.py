@@ -39,6 +39,11 @@ class Chunk(BaseModel):
     def heading(self) -> str:
         return HEADING_SEP.join(self.heading_path)
 
+    @property
+    def section(self) -> tuple[str, tuple[str, ...]]:
+        """Which section of which note this is: the pieces of a long section share it."""
+        return self.path, tuple(self.heading_path)
+
     def embed_text(self) -> str:
         """What the embedder and BM25 see: the heading path gives a section its context."""
         head = "\n".join(p for p in (self.heading, self.context) if p)

@@ -150,9 +150,9 @@ def retrieve(
                 continue
             c = chunks[cid]
             if sections:
-                if (c.path, tuple(c.heading_path)) in seen:
+                if c.section in seen:
                     continue
-                seen.add((c.path, tuple(c.heading_path)))
+                seen.add(c.section)
             hits.append(
                 Hit(
                     chunk=c,
