@@ -490,9 +490,10 @@ def _complete(lines: Sequence[str], s: int, e: int, hi: int, in_code: bool = Fal
 
 
 def run_on(file_lines: Sequence[str], start: int, end: int) -> int:
-    """The end (1-based) of a quote of lines `start`..`end` of a file that ends its chunk on a
-    lead-in: on through the block it introduces, in the file's next lines, up to the next
-    heading and at most MAX_QUOTE_LINES in all. Unchanged if the last line is no lead-in."""
+    """The end (1-based) of a quote of lines `start`..`end` of a file that ends on a lead-in:
+    on through the block it introduces, in the file's next lines (often in the next chunk), up
+    to the next heading and at most MAX_QUOTE_LINES in all. Unchanged if the last line is no
+    lead-in."""
     e = end - 1
     if not introduces(file_lines[e]):
         return end
