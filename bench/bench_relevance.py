@@ -12,7 +12,9 @@ abstention, and the same for `ask` variants:
   - "one piece per section": `ask` retrieves the best piece of each section instead of
     every matching piece (a long section's pieces all carry its heading path);
   - "no name rule": a name the user capitalised that the notes lack does not need a covered
-    phrase that names something (`assistant.answer.anchored` always true).
+    phrase that names something (`assistant.answer.anchored` always true);
+  - "subject-word search vector": dense search with the mean of the question's embedding and
+    that of its subject words (tried for paraphrased questions, not adopted).
 
     python bench/bench_relevance.py                  # the AWS container docs (index cached)
     python bench/bench_relevance.py --gold bench/aws_calibration.jsonl   # the tuning set
@@ -80,7 +82,43 @@ def no_name_rule() -> Callable[[], None]:
     return undo
 
 
-VARIANTS = {"one piece per section": one_piece_per_section, "no name rule": no_name_rule}
+def subject_search_vector() -> Callable[[], None]:
+    """Dense search with the mean of the question's embedding and its subject words'
+    (stopwords and phrasing words dropped: "spread web traffic containers"); lines are still
+    scored against the question itself. Tried for paraphrases, not adopted (docs/evaluating.md).
+    Returns the undo."""
+    import numpy as np
+
+    from assistant.answer import PHRASING
+    from assistant.engine import Engine
+
+    original = Engine._retrieve
+
+    def patched(self, coverage, qvec, k, mode, paths, sections=False):  # type: ignore[no-untyped-def]
+        words = " ".join(t.near or t.term for t in coverage if t.term not in PHRASING)
+        if qvec is None or not words:
+            return original(self, coverage, qvec, k, mode, paths, sections)
+
+        def mean() -> np.ndarray:
+            question = qvec() if callable(qvec) else qvec
+            both = question + self.query_embedder().embed([words])[0]
+            return both / np.linalg.norm(both)
+
+        return original(self, coverage, mean, k, mode, paths, sections)
+
+    Engine._retrieve = patched  # type: ignore[method-assign]
+
+    def undo() -> None:
+        Engine._retrieve = original  # type: ignore[method-assign]
+
+    return undo
+
+
+VARIANTS = {
+    "one piece per section": one_piece_per_section,
+    "no name rule": no_name_rule,
+    "subject-word search vector": subject_search_vector,
+}
 
 
 def main() -> int:
