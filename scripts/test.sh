@@ -7,5 +7,6 @@ python -m pip install -q -c constraints.txt -e ".[test]"
 ruff check .
 ruff format --check .
 python -m pytest -q
-# CI gates on regression floors; thresholds.toml holds the (not yet met) targets.
-assistant eval --mode all --thresholds assistant/eval/data/regression.toml
+# The quality gate: `assistant eval` gates on the floors in regression.toml by default and
+# prints the targets (thresholds.toml) beside each figure, not gated.
+assistant eval --mode all

@@ -92,11 +92,14 @@ def test_missing_terms_named():
     assert gold.summarize([ok, bad])["missing_named"] == 0.5
 
 
-def _report(h, b, d, tier_h=None):
+def _report(h, b, d, tier_h=None, n=10):
     def mode(v, tv):
         return {
             "overall": {"mrr_at_10": v, "hit_at_3": v},
-            "tiers": {"direct": {"mrr_at_10": tv}, "unanswerable": {"mrr_at_10": None}},
+            "tiers": {
+                "direct": {"mrr_at_10": tv, "answerable": n},
+                "unanswerable": {"mrr_at_10": None, "answerable": 0},
+            },
         }
 
     return {
@@ -122,6 +125,51 @@ def test_check_thresholds_and_comparison():
     assert gold.check_thresholds(one, t) == []
     assert gold.check_thresholds(one, {"hybrid": {"nope": 1}}) == ["hybrid: nope was not measured"]
     assert gold.check_thresholds(one, {"hybrid": {"max_hit_at_3": 0.5}})
+
+
+def test_tier_comparison_tolerates_one_question_when_asked():
+    t = {"compare": {"hybrid_mrr_at_least_parts": True, "tier_tolerance_questions": 1}}
+    # 10 answerable questions: one question's worth is 0.1 of MRR
+    assert gold.check_thresholds(_report(0.95, 0.9, 0.8, tier_h=0.81), t) == []
+    fails = gold.check_thresholds(_report(0.95, 0.9, 0.8, tier_h=0.79), t)
+    assert fails == [
+        "hybrid MRR@10 on direct = 0.790 below the better part (0.900), "
+        "more than 1 question(s) behind"
+    ]
+    # overall stays strict
+    assert gold.check_thresholds(_report(0.9, 0.9, 0.8), t)
+
+
+def test_targets_table_shows_floor_and_target_and_gates_only_floors():
+    report = {"modes": {"hybrid": {"overall": {"hit_at_3": 0.93, "key_phrase_recall": 0.95}}}}
+    floors = {"hybrid": {"hit_at_3": 0.91}}
+    targets = {"hybrid": {"hit_at_3": 0.95, "key_phrase_recall": 0.9}}
+    table = gold.format_targets(report, floors, targets)
+    lines = table.splitlines()
+    assert "floor (gated)" in lines[0] and "target (not gated)" in lines[0]
+    hit = next(line for line in lines if "hit_at_3" in line)
+    assert "0.930" in hit and "0.91" in hit and "0.95" in hit and "not met yet" in hit
+    kp = next(line for line in lines if "key_phrase_recall" in line)
+    assert kp.split()[3] == "-" and kp.endswith("target met")
+    assert gold.check_thresholds(report, floors) == []
+    assert gold.check_thresholds(report, targets)
+
+
+def test_sections_named_with_their_file_in_a_folder_of_many_notes():
+    class H:
+        def __init__(self, path, hp):
+            self.chunk = type("C", (), {"path": path, "heading_path": hp})()
+
+    hits = [H("a.md", ["Details"]), H("b.md", ["Details"]), H("a.md", ["Details"]), H("c.md", [])]
+    assert gold.ranked_sections(hits) == ["Details", ""]
+    assert gold.ranked_sections(hits, with_file=True) == [
+        "a.md › Details",
+        "b.md › Details",
+        "c.md",
+    ]
+    assert gold.names_files(["git/rebase.md › Rebase"]) and gold.names_files(["notes.markdown"])
+    assert not gold.names_files(["Intro › Load balancer integration"])
+    assert not gold.names_files([])
 
 
 # --------------------------------------------------------------------------- end to end
@@ -190,6 +238,16 @@ def test_cli_exit_codes_and_outputs(fake_engine, monkeypatch, tmp_path):
 
     r = runner.invoke(eval_cli.eval_cmd, ["--mode", "nope"])
     assert r.exit_code == 2
+
+    # no --thresholds: gated on the committed floors, the targets printed beside the figures
+    calls: list[str] = []
+    real_load = gold.load_thresholds
+    monkeypatch.setattr(
+        gold, "load_thresholds", lambda p: calls.append(Path(p).name) or real_load(p)
+    )
+    r = runner.invoke(eval_cli.eval_cmd, ["--gold", str(small)])
+    assert calls == ["regression.toml", "thresholds.toml"]
+    assert "target (not gated)" in r.output
 
 
 def test_main_cli_attaches_eval():

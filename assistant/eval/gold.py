@@ -46,7 +46,8 @@ class GoldQuestion:
     tier: str
     question: str
     expected: tuple[str, ...]
-    """Heading paths (joined with " › ") of the sections that answer it; empty = abstain."""
+    """Heading paths (joined with " › ") of the sections that answer it; empty = abstain. In a
+    folder of many notes each starts with the note's path ("git/rebase.md › Rebase")."""
     key_phrases: tuple[str, ...] = ()
     """Exact substrings of the notes the quoted answer must contain (matched case-insensitively)."""
     missing: tuple[str, ...] = field(default=())
@@ -156,15 +157,26 @@ def _mean(xs: Sequence[float]) -> float:
     return sum(xs) / len(xs) if xs else 0.0
 
 
-def section_key(heading_path: Iterable[str]) -> str:
-    return HEADING_SEP.join(heading_path)
+def section_key(heading_path: Iterable[str], path: str | None = None) -> str:
+    """How a gold set names a section: its heading path, or with `path` its file first
+    ("git/rebase.md › Rebase"; just the file for text before any heading)."""
+    return HEADING_SEP.join([path, *heading_path] if path is not None else heading_path)
 
 
-def ranked_sections(hits: Iterable[Any]) -> list[str]:
-    """Distinct heading paths of hits, in rank order (a split section counts once)."""
+def names_files(expected: Iterable[str]) -> bool:
+    """Does a question name its sections with their file first? Sets for a folder of many
+    notes do: there "Summary" or "Details" heads sections in hundreds of files."""
+    return any(e.split(HEADING_SEP, 1)[0].lower().endswith(NOTE_SUFFIXES) for e in expected)
+
+
+NOTE_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".txt")
+
+
+def ranked_sections(hits: Iterable[Any], with_file: bool = False) -> list[str]:
+    """Distinct sections of hits, in rank order (a split section counts once)."""
     out: list[str] = []
     for h in hits:
-        key = section_key(h.chunk.heading_path)
+        key = section_key(h.chunk.heading_path, h.chunk.path if with_file else None)
         if key not in out:
             out.append(key)
     return out
@@ -193,6 +205,7 @@ def evaluate_question(engine: Any, q: GoldQuestion, mode: str) -> QuestionResult
     answer = engine.ask(q.question, mode=mode)
     latency = (time.perf_counter() - t0) * 1000
     hits = engine.search(answer.searched_query, k=SEARCH_K, mode=mode)
+    with_file = names_files(q.expected)
     quoted = "\n".join(c.quote for c in answer.citations).casefold()
     invalid = [
         f"{c.path}:{c.start_line}-{c.end_line}" for c in answer.citations if not citation_valid(c)
@@ -203,8 +216,10 @@ def evaluate_question(engine: Any, q: GoldQuestion, mode: str) -> QuestionResult
         question=q.question,
         expected=list(q.expected),
         abstained=bool(answer.abstained),
-        ranked_sections=ranked_sections(hits),
-        cited_sections=[section_key(c.heading_path) for c in answer.citations],
+        ranked_sections=ranked_sections(hits, with_file),
+        cited_sections=[
+            section_key(c.heading_path, c.path if with_file else None) for c in answer.citations
+        ],
         key_phrases_found=[p.casefold() in quoted for p in q.key_phrases],
         citations=len(answer.citations),
         citations_valid=len(answer.citations) - len(invalid),
@@ -324,12 +339,15 @@ def check_thresholds(report: dict[str, Any], thresholds: dict[str, Any]) -> list
                 failures.append(f"{mode}: {name} = {value:.3f} below {bound}")
     compare = thresholds.get("compare", {})
     if compare.get("hybrid_mrr_at_least_parts") and set(MODES) <= set(report["modes"]):
-        failures.extend(compare_hybrid(report))
+        failures.extend(compare_hybrid(report, compare.get("tier_tolerance_questions", 0.0)))
     return failures
 
 
-def compare_hybrid(report: dict[str, Any]) -> list[str]:
-    """Hybrid MRR@10 must be >= the better part on every tier, and strictly better overall."""
+def compare_hybrid(report: dict[str, Any], tolerance_questions: float = 0.0) -> list[str]:
+    """Hybrid MRR@10 must be strictly above both parts overall, and on every tier not below the
+    better part by more than `tolerance_questions` questions' worth (each question moves a
+    tier's MRR by at most 1/n). One question in a 13-question tier found first by BM25 and
+    third by hybrid is 0.051: index numerics alone (bf16) move one rank like that."""
     modes = report["modes"]
     out: list[str] = []
     for tier, s in modes["hybrid"]["tiers"].items():
@@ -337,13 +355,58 @@ def compare_hybrid(report: dict[str, Any]) -> list[str]:
         if h is None:
             continue
         best = max(modes[m]["tiers"][tier]["mrr_at_10"] for m in ("bm25", "dense"))
-        if h < best - 1e-12:
-            out.append(f"hybrid MRR@10 on {tier} = {h:.3f} below the better part ({best:.3f})")
+        slack = tolerance_questions / s["answerable"] if s.get("answerable") else 0.0
+        if h < best - slack - 1e-12:
+            allowed = f", more than {tolerance_questions:g} question(s) behind" if slack else ""
+            out.append(
+                f"hybrid MRR@10 on {tier} = {h:.3f} below the better part ({best:.3f}){allowed}"
+            )
     h = modes["hybrid"]["overall"]["mrr_at_10"]
     best = max(modes[m]["overall"]["mrr_at_10"] for m in ("bm25", "dense"))
     if not h > best:
         out.append(f"hybrid MRR@10 overall = {h:.3f}, not above the better part ({best:.3f})")
     return out
+
+
+def format_targets(report: dict[str, Any], floors: dict[str, Any], targets: dict[str, Any]) -> str:
+    """Each gated or targeted figure beside its floor (gated) and its target (not gated)."""
+    rows: list[tuple[str, str, str, str, str]] = []
+    for mode, result in report["modes"].items():
+        keys = list(dict.fromkeys([*floors.get(mode, {}), *targets.get(mode, {})]))
+        for key in keys:
+            name = key.removeprefix("max_")
+            value = result["overall"].get(name)
+            floor, target = floors.get(mode, {}).get(key), targets.get(mode, {}).get(key)
+            met = "" if target is None or value is None else _verdict(key, value, target)
+            rows.append(
+                (
+                    f"{mode} {name}",
+                    "-" if value is None else f"{value:.3f}",
+                    "-" if floor is None else f"{floor:g}",
+                    "-" if target is None else f"{target:g}",
+                    met,
+                )
+            )
+    head = ("figure", "value", "floor (gated)", "target (not gated)", "")
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(head[:4], widths, strict=True))
+        )
+    ]
+    for r in rows:
+        cells = [
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r[:4], widths, strict=True))
+        ]
+        lines.append("  ".join(cells) + (f"  {r[4]}" if r[4] else ""))
+    return "\n".join(lines)
+
+
+def _verdict(key: str, value: float, bound: float) -> str:
+    ok = value <= bound if key.startswith("max_") else value >= bound - 1e-12
+    return "target met" if ok else "target not met yet"
 
 
 # --------------------------------------------------------------------------- text report
@@ -382,7 +445,9 @@ def format_mode(mode: str, result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def format_report(report: dict[str, Any], failures: Sequence[str]) -> str:
+def format_report(
+    report: dict[str, Any], failures: Sequence[str], targets_table: str | None = None
+) -> str:
     parts = [format_mode(m, r) for m, r in report["modes"].items()]
     if len(report["modes"]) > 1:
         header = f"{'MRR@10':<13}" + "".join(f"{m:>8}" for m in report["modes"])
@@ -396,6 +461,8 @@ def format_report(report: dict[str, Any], failures: Sequence[str]) -> str:
                 vals.append(f"{'-' if v is None else f'{v:.3f}':>8}")
             lines.append(f"{t:<13}" + "".join(vals))
         parts.append("\n".join(lines))
+    if targets_table:
+        parts.append(targets_table)
     if failures:
         parts.append("FAILED thresholds:\n" + "\n".join(f"  - {f}" for f in failures))
     else:
