@@ -190,6 +190,19 @@ def fake_engine(notes_dir, tmp_path):
     return make
 
 
+def test_duplicate_citations_counts_overlapping_lines_of_one_file():
+    from types import SimpleNamespace as C
+
+    cites = [
+        C(path="a.md", start_line=3, end_line=6),
+        C(path="b.md", start_line=3, end_line=6),  # other file: not a duplicate
+        C(path="a.md", start_line=6, end_line=8),  # shares line 6 with the first
+        C(path="a.md", start_line=9, end_line=9),  # adjacent, not overlapping
+    ]
+    assert gold.duplicate_citations(cites) == 1
+    assert gold.duplicate_citations([]) == 0
+
+
 def test_run_gold_end_to_end(fake_engine):
     questions = [q for q in gold.load_gold() if q.id in {"g01", "g34", "g44", "g58"}]
     engine = fake_engine()

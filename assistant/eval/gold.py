@@ -115,6 +115,11 @@ class QuestionResult:
     missing_expected: list[str]
     latency_ms: float
     invalid: list[str] = field(default_factory=list)
+    quoted_lines: int = 0
+    """Lines quoted by the answer, over all its citations."""
+    quoted_words: int = 0
+    duplicate_citations: int = 0
+    """Citations whose lines overlap an earlier citation of the same answer (same file)."""
 
     @property
     def answerable(self) -> bool:
@@ -227,7 +232,22 @@ def evaluate_question(engine: Any, q: GoldQuestion, mode: str) -> QuestionResult
         missing_expected=list(q.missing),
         latency_ms=latency,
         invalid=invalid,
+        quoted_lines=sum(c.end_line - c.start_line + 1 for c in answer.citations),
+        quoted_words=sum(len(c.quote.split()) for c in answer.citations),
+        duplicate_citations=duplicate_citations(answer.citations),
     )
+
+
+def duplicate_citations(citations: Sequence[Any]) -> int:
+    """Citations quoting lines that an earlier citation of the same answer already quotes."""
+    n = 0
+    for i, c in enumerate(citations):
+        if any(
+            p.path == c.path and p.start_line <= c.end_line and c.start_line <= p.end_line
+            for p in citations[:i]
+        ):
+            n += 1
+    return n
 
 
 # --------------------------------------------------------------------------- summaries
