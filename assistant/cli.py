@@ -319,6 +319,33 @@ def index_cmd(
         click.echo(format_report(report))
 
 
+@cli.command("mcp")
+@common_options
+@click.option("--http", is_flag=True, help="Serve streamable HTTP on 127.0.0.1 instead of stdio.")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8765,
+    show_default=True,
+    help="Port for --http (bound to 127.0.0.1 only).",
+)
+@handle_errors
+def mcp_cmd(notes: Path | None, index_dir: Path | None, http: bool, port: int) -> None:
+    """Serve the notes to coding agents and chat clients over the Model Context Protocol.
+
+    Read-only tools: search, ask (the Answer of `ask --json`), read (exact lines of a note)
+    and status. Speaks stdio by default (the client starts this command: give it absolute
+    paths); --http serves http://127.0.0.1:PORT/mcp and refuses non-local Host and Origin.
+    """
+    from assistant.mcp_server import NotesServer
+
+    server = NotesServer(make_engine(notes, index_dir))
+    server.warm()  # loads the index and model while the SDK is imported
+    from assistant.mcp_tools import serve
+
+    serve(server, http=http, port=port)
+
+
 def _attach_eval() -> None:
     try:
         from assistant.eval.cli import eval_cmd

@@ -654,6 +654,27 @@ class Engine:
             return self.notes_root
         return self.notes_root / rel
 
+    def note_lines(self, rel: str) -> list[str]:
+        """Every line of an indexed note, as it is on disk now (to follow a citation).
+
+        Only a note the index holds sections of, inside the notes root: a path with `..`, an
+        absolute path, a symlink leading out of the root, a note the index skipped (binary,
+        unreadable) or never saw are UsageErrors naming the path and the reason."""
+        if not rel or Path(rel).is_absolute() or ".." in Path(rel).parts:
+            raise UsageError(f"{rel!r}: give a note path relative to the notes folder")
+        rel = Path(rel).as_posix()
+        indexed = {p for p, (h, _, _) in self.store().file_rows().items() if h}
+        if rel not in indexed:
+            raise UsageError(f"{rel}: not a note in the index of {self.notes_root}")
+        path = self.abs_path(rel)
+        root = self.notes_root if self.notes_root.is_dir() else self.notes_root.parent
+        if not path.resolve().is_relative_to(root.resolve()):
+            raise UsageError(f"{rel}: leads outside the notes folder")
+        try:
+            return split_lines(read_note(path).text)
+        except NoteReadError as e:
+            raise UsageError(f"{rel}: {e}") from e
+
     def section(self, rel: str, line: int) -> tuple[int, int, list[str], list[str]] | None:
         """The note section containing `line` as (start, end, heading_path, all file lines)."""
         try:

@@ -26,7 +26,7 @@ def run(
 def test_help_and_version() -> None:
     r = run("--help")
     assert r.returncode == 0
-    for cmd in ("ask", "search", "index"):
+    for cmd in ("ask", "search", "index", "mcp"):
         assert cmd in r.stdout
     assert "Exit codes" in r.stdout
     v = run("--version")
@@ -41,7 +41,7 @@ def test_help_does_not_import_heavy_modules() -> None:
         "r = CliRunner().invoke(cli, ['--help'])\n"
         "assert r.exit_code == 0, r.output\n"
         "mods = ('torch', 'sentence_transformers', 'textual', 'transformers', 'faiss',"
-        " 'onnxruntime')\n"
+        " 'onnxruntime', 'mcp', 'mcp_types')\n"
         "heavy = [m for m in mods if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )

@@ -1,0 +1,267 @@
+"""`assistant mcp`: the notes served to coding agents and chat clients over the Model Context
+Protocol, as four read-only tools (search, ask, read, status) over the engine's public API.
+
+Everything here is a thin layer: `ask` returns the `Answer` exactly as `assistant ask --json`
+prints it, `search` the sections `assistant search` lists. What this module adds is what a
+long-lived server needs: one engine (and model) for its lifetime, a lock so concurrent calls
+never share the SQLite connection unguarded, and an index kept fresh without blocking a call
+for minutes (a build runs in the background while calls get a tool error saying how far it
+is; a refresh of an existing index answers from the last one with a notice).
+
+`mcp` itself is imported only by `serve` (invariant 5: `assistant --help` stays cheap).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from assistant.errors import EngineError, UsageError
+from assistant.models import Answer
+
+MAX_SEARCH_K = 50
+"""Most sections one `search` call returns."""
+MAX_ASK_K = 10
+"""Most sections one `ask` call quotes."""
+MAX_READ_LINES = 500
+"""Most lines one `read` call returns; a longer span is cut there (`truncated`)."""
+FRESH_TTL_S = 2.0
+"""How long a freshness check (a scan of the notes folder) is trusted: a saved note is seen by
+the first call made more than this after the previous check."""
+REFRESH_WAIT_S = 3.0
+"""How long a call waits for a refresh it started (an edited note takes well under a second)
+before answering from the last index with a notice."""
+
+
+class SectionHit(BaseModel):
+    """One ranked section: where it is and what it says."""
+
+    rank: int
+    path: str = Field(description="Note path relative to the notes folder.")
+    start_line: int = Field(description="First line of the section (1-based).")
+    end_line: int = Field(description="Last line of the section (inclusive).")
+    heading_path: list[str] = Field(description="Headings from the top of the note down.")
+    score: float = Field(description="Fused reciprocal-rank score (higher is better).")
+    lexical_rank: int | None = None
+    dense_rank: int | None = None
+    text: str = Field(description="The section's text, verbatim.")
+
+
+class SearchResult(BaseModel):
+    query: str
+    hits: list[SectionHit]
+    notices: list[str] = Field(default_factory=list)
+
+
+class NoteLines(BaseModel):
+    """Exact lines of a note, as they are on disk now."""
+
+    path: str
+    start_line: int
+    end_line: int = Field(description="Last line returned (inclusive).")
+    total_lines: int = Field(description="Lines in the whole note.")
+    truncated: bool = Field(description=f"The span asked for was cut at {MAX_READ_LINES} lines.")
+    text: str = Field(description="The lines joined with newlines, verbatim.")
+
+
+class Status(BaseModel):
+    notes: str = Field(description="The notes folder (or file) served.")
+    index: str
+    files: int
+    sections: int
+    last_refresh: str | None = Field(description="When the index was last written (UTC ISO).")
+    model: str | None
+    precision: str | None
+    building: str | None = Field(
+        default=None, description="Progress of an index build or refresh running now."
+    )
+    problem: str | None = None
+
+
+class NotesServer:
+    """The tools' logic, independent of the MCP SDK (so it is testable without a client)."""
+
+    def __init__(self, engine: Any, builder: Any = None) -> None:
+        """`builder`: the engine that builds and refreshes the index on the refresh thread
+        (default: a new one with `engine`'s settings, made when first needed)."""
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="refresh")
+        self._job: concurrent.futures.Future[list[str]] | None = None
+        self._builder: Any = builder
+        self._progress = "starting"
+        self._checked = float("-inf")
+        self._verified = False
+
+    def warm(self) -> threading.Thread:
+        """Check the index and load the query model on a thread while the SDK is imported
+        (about 0.4 s each): the first call then finds both ready. Errors are left for that
+        call to report."""
+
+        def run() -> None:
+            with self._lock, contextlib.suppress(Exception):
+                self._fresh()
+                self.engine.embed_query("warm up")
+
+        t = threading.Thread(target=run, name="warm", daemon=True)
+        t.start()
+        return t
+
+    # ------------------------------------------------------------------ freshness
+    def _on_progress(self, stage: str, done: int, total: int) -> None:
+        self._progress = f"{stage}: {done} of {total}" if total else stage
+
+    def _refresh(self) -> list[str]:
+        """Runs on the refresh thread, through an engine of its own (its own connections)."""
+        if self._builder is None:
+            from assistant.engine import Engine
+
+            self._builder = Engine(self.engine.settings)
+        self._builder.ensure_ready(progress=self._on_progress)
+        notices, self._builder.notices = self._builder.notices, []
+        return notices
+
+    def _has_index(self) -> bool:
+        from index.store import read_manifest
+
+        return read_manifest(self.engine.index_dir) is not None
+
+    def _fresh(self) -> list[str]:
+        """Bring the index up to date before a call (lock held), never blocking for minutes.
+
+        Returns notices for the call's result; raises UsageError while a first build runs."""
+        notices: list[str] = []
+        job = self._job
+        if job is None:
+            if time.monotonic() - self._checked < FRESH_TTL_S:
+                return notices
+            self._checked = time.monotonic()
+            if self._has_index() and self.engine.stale_reason() is None:
+                if not self._verified:  # once: what the scan cannot see (a damaged vector file)
+                    self.engine.ensure_ready()
+                    self._verified = True
+                return notices
+            self._progress = "starting"
+            job = self._job = self._pool.submit(self._refresh)
+        try:
+            notices += job.result(timeout=REFRESH_WAIT_S)
+        except concurrent.futures.TimeoutError:
+            if not self._has_index():
+                raise UsageError(
+                    f"the index of {self.engine.notes_root} is being built ({self._progress}); "
+                    "call again shortly"
+                ) from None
+            return [f"the index is being refreshed ({self._progress}); answered from the last one"]
+        except EngineError as e:
+            self._job = None
+            if not self._has_index():
+                raise
+            notices.append(f"index refresh failed: {e}; answered from the last index")
+            return notices
+        self._job = None
+        self._checked = time.monotonic()
+        self.engine.close()  # reopen on the new generation
+        return notices
+
+    # ------------------------------------------------------------------ tools
+    def search(self, query: str, k: int = 10, paths: Sequence[str] = ()) -> SearchResult:
+        from assistant.engine import clean_question
+
+        text, cleaned = clean_question(query, self.engine.settings.max_question_chars)
+        if not text:
+            raise UsageError("query is empty")
+        _check_k(k, MAX_SEARCH_K)
+        with self._lock:
+            notices = [*self._fresh(), *cleaned]
+            hits = self.engine.search(text, k=k, paths=list(paths) or None)
+        return SearchResult(
+            query=text,
+            hits=[
+                SectionHit(
+                    rank=n,
+                    path=h.chunk.path,
+                    start_line=h.chunk.start_line,
+                    end_line=h.chunk.end_line,
+                    heading_path=h.chunk.heading_path,
+                    score=round(h.score, 6),
+                    lexical_rank=h.lexical_rank,
+                    dense_rank=h.dense_rank,
+                    text=h.chunk.text,
+                )
+                for n, h in enumerate(hits, 1)
+            ],
+            notices=notices,
+        )
+
+    def ask(self, question: str, k: int = 3) -> Answer:
+        from assistant.engine import clean_question
+
+        if not clean_question(question, self.engine.settings.max_question_chars)[0]:
+            raise UsageError("question is empty")
+        _check_k(k, MAX_ASK_K)
+        with self._lock:
+            notices = self._fresh()
+            answer = self.engine.ask(question, k=k)
+        if notices:
+            answer = answer.model_copy(update={"notices": [*notices, *answer.notices]})
+        return answer
+
+    def read(self, path: str, start_line: int = 1, end_line: int | None = None) -> NoteLines:
+        if start_line < 1:
+            raise UsageError(f"start_line must be at least 1, not {start_line}")
+        if end_line is not None and end_line < start_line:
+            raise UsageError(f"end_line {end_line} is before start_line {start_line}")
+        with self._lock:
+            self._fresh()
+            lines = self.engine.note_lines(path)
+        total = len(lines)
+        if start_line > total:
+            raise UsageError(f"{path} has {total} lines; start_line {start_line} is past the end")
+        if end_line is not None and end_line > total:
+            raise UsageError(f"{path} has {total} lines; end_line {end_line} is past the end")
+        last = total if end_line is None else end_line
+        cut = min(last, start_line + MAX_READ_LINES - 1)
+        return NoteLines(
+            path=path,
+            start_line=start_line,
+            end_line=cut,
+            total_lines=total,
+            truncated=cut < last,
+            text="\n".join(lines[start_line - 1 : cut]),
+        )
+
+    def status(self) -> Status:
+        from datetime import UTC, datetime
+
+        with self._lock:
+            building = None
+            if self._job is not None and not self._job.done():
+                building = self._progress
+            info = self.engine.info() if self._has_index() else None
+        updated = info.updated_at if info else None
+        return Status(
+            notes=str(self.engine.notes_root),
+            index=str(self.engine.index_dir),
+            files=info.files if info else 0,
+            sections=info.chunks if info else 0,
+            last_refresh=datetime.fromtimestamp(updated, UTC).isoformat() if updated else None,
+            model=info.model_id if info else self.engine.model_id(),
+            precision=info.precision if info else None,
+            building=building or (None if info else "no index yet: the first call builds it"),
+            problem=info.problem if info else None,
+        )
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.engine.close()
+
+
+def _check_k(k: int, most: int) -> None:
+    if not 1 <= k <= most:
+        raise UsageError(f"k must be between 1 and {most}, not {k}")

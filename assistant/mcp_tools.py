@@ -1,0 +1,168 @@
+"""The MCP layer of `assistant mcp`: the four tools registered on the SDK's MCPServer, and the
+transports. Imported only by the `mcp` command (it loads the SDK); the tools' logic is
+`assistant.mcp_server.NotesServer`.
+
+No `from __future__ import annotations` here: the SDK reads the tools' annotations at run time
+to publish their input and output schemas.
+"""
+
+import logging
+import os
+import sys
+import warnings
+from typing import Annotated, Any
+
+import mcp_types as types
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.transport_security import TransportSecuritySettings
+from pydantic import BaseModel, Field
+
+from assistant import __version__
+from assistant.errors import EngineError, UsageError
+from assistant.mcp_server import (
+    MAX_ASK_K,
+    MAX_SEARCH_K,
+    NoteLines,
+    NotesServer,
+    SearchResult,
+    SectionHit,
+    Status,
+)
+from assistant.models import Answer
+from assistant.output import format_answer, format_hits
+
+INSTRUCTIONS = """\
+Search and quote the user's own Markdown notes. Every quote is a verbatim run of whole lines of
+a note, cited as path:start-end with its heading path; `read` returns the exact lines behind a
+citation. When the notes do not cover a question, `ask` says so (abstained=true) instead of
+guessing: tell the user their notes do not cover it rather than inventing an answer."""
+
+
+def build_server(notes: NotesServer) -> Any:
+    """The MCPServer with the four tools registered."""
+    server = MCPServer(
+        "notes-assistant", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
+    )
+    read_only = types.ToolAnnotations(readOnlyHint=True, openWorldHint=False)
+
+    def call(fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except (UsageError, EngineError) as e:
+            raise ToolError(str(e)) from e
+
+    def result(text: str, model: BaseModel) -> types.CallToolResult:
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=text)],
+            structured_content=model.model_dump(mode="json"),
+        )
+
+    @server.tool(annotations=read_only)
+    def search(
+        query: Annotated[str, Field(description="What to look for, in words.")],
+        k: Annotated[int, Field(description=f"Sections to return (1-{MAX_SEARCH_K}).")] = 10,
+        paths: Annotated[
+            list[str],
+            Field(description="Only notes whose relative path matches one of these globs."),
+        ] = [],  # noqa: B006 - the SDK reads the default for the schema; never mutated
+    ) -> Annotated[types.CallToolResult, SearchResult]:
+        """Rank the sections of the user's notes that best match `query` (hybrid BM25 + dense
+        retrieval). Each hit has its note path, line span, heading path, score and full text.
+        Use it to explore; use `ask` for an answer quoted line by line."""
+        found = call(notes.search, query, k, paths)
+        hits = [_as_hit(h) for h in found.hits]
+        text = format_hits(hits, False) if hits else "No matching sections."
+        return result("\n".join([*found.notices, text]), found)
+
+    @server.tool(annotations=read_only)
+    def ask(
+        question: Annotated[str, Field(description="The question, in natural language.")],
+        k: Annotated[int, Field(description=f"Most sections to quote (1-{MAX_ASK_K}).")] = 3,
+    ) -> Annotated[types.CallToolResult, Answer]:
+        """Answer a question from the user's notes by quoting them verbatim. Returns exactly
+        what `assistant ask --json` prints: citations (path, absolute_path, line span, heading
+        path, quote, score, changed_since_indexed), `abstained` (true: the notes do not cover
+        it; `closest` lists the nearest sections), `missing_terms` (question words the notes
+        never mention), the reason and timings. Cite the quotes; never present an abstained
+        answer as the notes' content."""
+        answer = call(notes.ask, question, k)
+        return result(format_answer(answer, False), answer)
+
+    @server.tool(annotations=read_only)
+    def read(
+        path: Annotated[str, Field(description="Note path relative to the notes folder.")],
+        start_line: Annotated[int, Field(description="First line (1-based).")] = 1,
+        end_line: Annotated[
+            int | None, Field(description="Last line, inclusive (default: end of note).")
+        ] = None,
+    ) -> Annotated[types.CallToolResult, NoteLines]:
+        """Exact lines of one note, as they are on disk now, to follow a citation or read
+        around it. Only notes the index knows, inside the notes folder; at most 500 lines
+        per call (`truncated` says when the span was cut)."""
+        lines = call(notes.read, path, start_line, end_line)
+        head = f"{lines.path}:{lines.start_line}-{lines.end_line} of {lines.total_lines}"
+        return result(f"{head}\n{lines.text}", lines)
+
+    @server.tool(annotations=read_only)
+    def status() -> Annotated[types.CallToolResult, Status]:
+        """The notes folder served, its index (files, sections, last refresh), the model and
+        the precision, and any index build running now."""
+        s = call(notes.status)
+        text = "\n".join(f"{k}: {v}" for k, v in s.model_dump().items() if v is not None)
+        return result(text, s)
+
+    return server
+
+
+def _as_hit(h: SectionHit) -> Any:
+    """A SectionHit as the CLI's formatter reads it (an `index.models.Hit`)."""
+    from corpus.models import Chunk
+    from index.models import Hit
+
+    chunk = Chunk(
+        path=h.path,
+        heading_path=h.heading_path,
+        start_line=h.start_line,
+        end_line=h.end_line,
+        text=h.text,
+        content_hash="",
+    )
+    return Hit(chunk=chunk, score=h.score, lexical_rank=h.lexical_rank, dense_rank=h.dense_rank)
+
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def serve(notes: NotesServer, http: bool = False, port: int = 8765) -> None:
+    """Serve until the client disconnects (stdio) or Ctrl+C (HTTP). Stdout carries the protocol
+    only: the SDK points file descriptor 1 at stderr while it serves stdio, and everything
+    this process says (warnings, progress, notices) goes to stderr."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    warnings.simplefilter("default")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    server = build_server(notes)
+    try:
+        if not http:
+            server.run()
+            return
+        _check_port(port)
+        security = TransportSecuritySettings(
+            enable_dns_rebinding_protection=True,
+            allowed_hosts=[f"{h}:{port}" for h in LOCAL_HOSTS],
+            allowed_origins=[f"http://{h}:{port}" for h in LOCAL_HOSTS],
+        )
+        server.run("streamable-http", host="127.0.0.1", port=port, transport_security=security)
+    finally:
+        notes.close()
+
+
+def _check_port(port: int) -> None:
+    """A port in use is the user's to fix: one line and exit 2, not the server's log."""
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as e:
+            raise UsageError(f"--port {port}: {e.strerror or e}") from None

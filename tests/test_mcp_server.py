@@ -1,0 +1,114 @@
+"""The MCP tools' logic without the SDK (fast: fake embedder): freshness, a first build in the
+background, concurrent calls, and the read tool's limits."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.engine import Engine
+from assistant.errors import UsageError
+from assistant.mcp_server import MAX_READ_LINES, NotesServer
+from assistant.settings import load_settings
+from index.embed import FakeEmbedder
+
+
+class SlowEmbedder(FakeEmbedder):
+    """A fake that takes a while per text, so a build is still running when a call comes."""
+
+    def embed(self, texts, progress=None) -> np.ndarray:
+        time.sleep(0.01 * len(texts))
+        return super().embed(texts, progress)
+
+
+def server(notes: Path, index: Path, embedder: FakeEmbedder | None = None) -> NotesServer:
+    settings = load_settings(notes=notes, index=index)
+    emb = embedder or FakeEmbedder()
+    return NotesServer(Engine(settings, embedder=emb), builder=Engine(settings, embedder=emb))
+
+
+@pytest.fixture
+def many_notes(tmp_path: Path) -> Path:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for i in range(120):
+        (notes / f"n{i:03}.md").write_text(f"# Topic {i}\n\nNote {i} says word{i} often.\n")
+    return notes
+
+
+def test_a_first_build_runs_in_the_background_and_calls_say_how_far(
+    many_notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("assistant.mcp_server.REFRESH_WAIT_S", 0.2)
+    s = server(many_notes, tmp_path / "index", SlowEmbedder())
+    t0 = time.monotonic()
+    with pytest.raises(UsageError, match="is being built") as e:
+        s.search("word7")
+    assert time.monotonic() - t0 < 5  # never blocks for the whole build
+    assert "call again" in str(e.value)
+    assert s.status().building is not None
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            hits = s.search("word7", k=3).hits
+            break
+        except UsageError:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+    assert hits[0].path == "n007.md"
+    while s.status().building is not None:  # the build may go on (line vectors) once answerable
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert s.status().files == 120
+    s.close()
+
+
+def test_an_edit_is_seen_and_concurrent_calls_are_safe(
+    many_notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("assistant.mcp_server.FRESH_TTL_S", 0.0)
+    s = server(many_notes, tmp_path / "index")
+    assert s.search("word3").hits[0].path == "n003.md"
+    (many_notes / "new.md").write_text("# Fresh\n\nzebracorn facts live here.\n")
+    assert s.search("zebracorn").hits[0].path == "new.md"  # refreshed before answering
+
+    errors: list[BaseException] = []
+
+    def worker(i: int) -> None:
+        try:
+            for j in range(10):
+                assert s.search(f"word{(i * 10 + j) % 120}", k=2).hits
+                s.ask(f"What does note {i} say?")
+                s.read("n001.md")
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors[:3]
+    s.close()
+
+
+def test_read_is_capped_and_refuses_paths_outside(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "long.md").write_text("# Long\n" + "".join(f"line {i}\n" for i in range(2, 1201)))
+    s = server(notes, tmp_path / "index")
+    part = s.read("long.md")
+    assert part.truncated and part.end_line == MAX_READ_LINES and part.total_lines == 1200
+    assert part.text.split("\n")[-1] == f"line {MAX_READ_LINES}"
+    tail = s.read("long.md", 1190, 1200)
+    assert not tail.truncated and tail.text.split("\n") == [f"line {i}" for i in range(1190, 1201)]
+    for bad in ("../long.md", str(notes / "long.md"), "missing.md", "sub/../../x.md"):
+        with pytest.raises(UsageError):
+            s.read(bad)
+    with pytest.raises(UsageError, match="before start_line"):
+        s.read("long.md", 10, 5)
+    s.close()
