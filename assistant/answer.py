@@ -5,7 +5,10 @@ abstention rule combines two signals (see README, "When it abstains"):
   1. vocabulary: question terms the notes never mention (after stemming, allowing typos);
   2. similarity: the highest cosine between the question and a single line of the top
      sections.
-Its thresholds live in `Rule` and are calibrated on assistant/eval/data/calibration.jsonl.
+Its thresholds, and every other number or switch of composition, live in
+`assistant.options.AnswerOptions` (calibrated on assistant/eval/data/calibration.jsonl).
+Functions that take a `why` list append the name of each rule that moved a quote's span, for
+`ask --explain`.
 """
 
 from __future__ import annotations
@@ -16,15 +19,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.models import Citation, Closest
+from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.output import cite_label
 from corpus.markdown import inside_code, introduces, is_fence, only_links, says_nothing
 from corpus.models import HEADING_SEP, Chunk
 from index.models import Hit
 from index.retrieve import TermInfo
-
-MAX_QUOTE_LINES = 12
-MAX_MISSING_IN_PHRASE = 0.49
-"""A phrase still counts as covered with up to this share of ordinary words missing."""
 
 # Words that phrase a question rather than name its subject: never reported as "missing".
 PHRASING = frozenset(
@@ -36,19 +36,6 @@ PHRASING = frozenset(
     possible available handle handled handles provide provides offer offers say says said
     notes note""".split()
 )
-
-
-@dataclass(frozen=True)
-class Rule:
-    """Abstention thresholds on the bundled model's cosine; see scripts/calibrate_abstention.py."""
-
-    min_line: float = 0.29
-    """Answer only if some line of a top section is at least this similar to the question."""
-    line_margin: float = 0.12
-    """Quote further sections only if their best line is within this of the best line."""
-
-
-DEFAULT_RULE = Rule()
 
 
 @dataclass
@@ -130,7 +117,11 @@ def names_in(question: str) -> set[str]:
 
 
 def phrase_covered(
-    phrase: Sequence[str], coverage: dict[str, TermInfo], common: set[str], names: set[str]
+    phrase: Sequence[str],
+    coverage: dict[str, TermInfo],
+    common: set[str],
+    names: set[str],
+    max_missing: float = DEFAULT_OPTIONS.max_missing_in_phrase,
 ) -> bool:
     """A phrase the notes can speak to: every name in it occurs in the notes, and most of its
     words do ("managed web app runner" yes; "EC2 reserved instance cost" no). Short tokens
@@ -141,7 +132,7 @@ def phrase_covered(
     missing = [t for t in judged if not coverage[t].covered]
     if any(t in names or not is_common(t, common) for t in missing):
         return False
-    return len(missing) / len(judged) <= MAX_MISSING_IN_PHRASE
+    return len(missing) / len(judged) <= max_missing
 
 
 _BRITISH = (
@@ -187,7 +178,7 @@ def decide(
     hits: Sequence[Hit],
     best_line: float,
     common: set[str] = frozenset(),  # type: ignore[assignment]
-    rule: Rule | None = None,
+    opts: AnswerOptions = DEFAULT_OPTIONS,
 ) -> Decision:
     """Abstain or answer, and which question terms the notes never mention.
 
@@ -201,7 +192,6 @@ def decide(
     that names something (`anchored`): in a large corpus "scale a deployment" is always
     covered, and answering "How do I scale a deployment on Heroku?" from it misleads.
     """
-    rule = rule or DEFAULT_RULE
     subject = subject_terms(coverage)
     missing = [t.term for t in subject if not t.covered]
     if not hits:
@@ -211,27 +201,32 @@ def decide(
         names = names_in(question)
         named = [t for t in missing if t in names or not is_common(t, common)]
         covered = [
-            p for p in phrases(question, list(info)) if phrase_covered(p.terms, info, common, names)
+            p
+            for p in phrases(question, list(info))
+            if phrase_covered(p.terms, info, common, names, opts.max_missing_in_phrase)
         ]
         if named and not covered:
             return Decision(True, missing, "the question is about something the notes never name")
         proper = [t for t in missing if t in names and not is_neutral(t)]  # not "VM"
-        if proper and not any(anchored(p, info, common) for p in covered):
+        if opts.names and proper and not any(anchored(p, info, common) for p in covered):
             return Decision(
                 True,
                 missing,
                 "the question names something the notes never mention, and the "
                 "rest of it names nothing they cover",
             )
-    if best_line < rule.min_line:
+    if best_line < opts.min_line:
         return Decision(
-            True, missing, f"no line is similar enough ({best_line:.2f} < {rule.min_line})"
+            True, missing, f"no line is similar enough ({best_line:.2f} < {opts.min_line})"
         )
     return Decision(False, missing, "answered")
 
 
 def pick_sections(
-    hits: Sequence[Hit], k: int, section_best: dict[int, float], rule: Rule = DEFAULT_RULE
+    hits: Sequence[Hit],
+    k: int,
+    section_best: dict[int, float],
+    opts: AnswerOptions = DEFAULT_OPTIONS,
 ) -> list[Hit]:
     """The hits worth quoting, best first: the top hit, plus any whose best line is nearly as
     close to the question as the best line overall, at most k."""
@@ -242,8 +237,8 @@ def pick_sections(
         return list(hits[:1])
     top = max(section_best.values())
     best = {h.chunk.id: section_best[h.chunk.id] for h in scored}  # type: ignore[index]
-    chosen = [h for h in scored if best[h.chunk.id] >= top - rule.line_margin]
-    if hits[0] not in chosen and best.get(hits[0].chunk.id, -1.0) >= top - 2 * rule.line_margin:
+    chosen = [h for h in scored if best[h.chunk.id] >= top - opts.line_margin]
+    if hits[0] not in chosen and best.get(hits[0].chunk.id, -1.0) >= top - 2 * opts.line_margin:
         chosen.insert(0, hits[0])
     return chosen[:k]
 
@@ -257,12 +252,10 @@ def reading_order(hits: Sequence[Hit]) -> list[Hit]:
     return [h for g in groups.values() for h in sorted(g, key=lambda h: h.chunk.start_line)]
 
 
-MERGE_GAP = 2
-"""Quotes of one section at most this many lines apart are shown as one."""
-
-
 def merge_adjacent(
-    citations: Sequence[Citation], file_lines: Callable[[str], list[str] | None]
+    citations: Sequence[Citation],
+    file_lines: Callable[[str], list[str] | None],
+    gap: int = DEFAULT_OPTIONS.merge_gap,
 ) -> list[Citation]:
     """Quotes of one section that overlap or nearly touch (pieces of a long section, a bold
     label and the list it labels) become one quote, from the first line to the last: still a
@@ -274,7 +267,7 @@ def merge_adjacent(
         if (
             prev is not None
             and (prev.path, prev.heading_path) == (c.path, c.heading_path)
-            and prev.start_line <= c.start_line <= prev.end_line + 1 + MERGE_GAP
+            and prev.start_line <= c.start_line <= prev.end_line + 1 + gap
             and not (prev.changed_since_indexed or c.changed_since_indexed)
         ):
             lines = file_lines(c.absolute_path)
@@ -288,12 +281,16 @@ def merge_adjacent(
     return [c.model_copy(update={"n": n}) for n, c in enumerate(out, 1)]
 
 
-def evidence_lines(chunk: Chunk, terms: Sequence[str], limit: int) -> list[int]:
+def evidence_lines(chunk: Chunk, terms: Sequence[str], limit: int, links: bool = True) -> list[int]:
     """Positions in `chunk.body_lines()` worth scoring, at most `limit`: lexical matches first.
     Navigation is never evidence: lines that only link elsewhere (`only_links`), and the label
     that introduces them ("**Topics**")."""
     lines = chunk.text.split("\n")
-    body = [(n, i) for n, (i, _) in enumerate(chunk.body_lines()) if not _navigation(lines, i)]
+    body = [
+        (n, i)
+        for n, (i, _) in enumerate(chunk.body_lines())
+        if not (links and _navigation(lines, i))
+    ]
     if len(body) <= limit:
         return [n for n, _ in body]
     matched = matching_lines([lines[i] for _, i in body], terms)
@@ -379,18 +376,24 @@ def parent_start(lines: Sequence[str], i: int, floor: int) -> int:
 
 
 def quote_span(
-    chunk: Chunk, line_scores: dict[int, float], in_code: bool = False
+    chunk: Chunk,
+    line_scores: dict[int, float],
+    in_code: bool = False,
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+    why: list[str] | None = None,
 ) -> tuple[int, int]:
     """1-based inclusive line span of the quote inside `chunk`: whole lines, one run.
 
     The heading line and any blank lines or thematic breaks at either end are left out (the
     citation names the heading). A short section is quoted whole; in
     a longer one the quote runs from the first to the last line that is nearly as close to the
-    question as its best line (at most MAX_QUOTE_LINES), starting at the parent item of a
+    question as its best line (at most `max_quote_lines`), starting at the parent item of a
     nested list item so the item keeps its context, at the header row of a table or at the
     fence of a code block, and never ending on a list of links. `in_code`: the chunk starts
     inside a code block opened above it.
     """
+    why = why if why is not None else []
+    n = opts.max_quote_lines
     lines = chunk.text.split("\n")
     lo = 1 if len(lines) > 1 and _is_heading(lines[0], chunk) else 0
     hi = len(lines) - 1
@@ -398,31 +401,50 @@ def quote_span(
         lo += 1
     while hi > lo and says_nothing(lines[hi]):
         hi -= 1
-    if hi - lo + 1 <= MAX_QUOTE_LINES or not line_scores:
-        e = _complete(lines, lo, min(hi, lo + MAX_QUOTE_LINES - 1), hi, in_code)
-        return chunk.start_line + lo, chunk.start_line + _drop_trailing_links(lines, lo, e)
+    if hi - lo + 1 <= n or not line_scores:
+        fits = hi - lo + 1 <= n
+        why.append(f"whole: the section fits in {n} lines" if fits else f"first {n} lines")
+        e = _complete(lines, lo, min(hi, lo + n - 1), hi, in_code, opts, why)
+        return chunk.start_line + lo, chunk.start_line + _trim_links(lines, lo, e, opts, why)
     best_i = max(line_scores, key=lambda i: line_scores[i])
-    good = [i for i, v in line_scores.items() if v >= line_scores[best_i] - 0.08]
+    good = [i for i, v in line_scores.items() if v >= line_scores[best_i] - opts.quote_window]
+    why.append(
+        f"best line {chunk.start_line + best_i} ({line_scores[best_i]:.2f}) and lines within "
+        f"{opts.quote_window} of it"
+    )
     s = parent_start(lines, best_i, lo)
+    if s != best_i:
+        why.append(f"start: parent list item, line {chunk.start_line + s}")
     e = best_i
     for i in sorted(good):
-        if i < s and best_i - i < MAX_QUOTE_LINES:
+        if i < s and best_i - i < n:
             s = min(s, parent_start(lines, i, lo))
-        if i > e and i - s < MAX_QUOTE_LINES:
+        if i > e and i - s < n:
             e = i
     s = max(s, lo)
     # A quote from inside a code block starts at its fence, one from a table's rows at its
     # header row (what each column means), when that still leaves room for the best line.
-    head = _open_fence(lines, lo, s, in_code)
+    head, kind = _open_fence(lines, lo, s, in_code), "code fence"
     if head is None:
-        head = _table_header(lines, lo, s)
-    if head is not None and best_i - head < MAX_QUOTE_LINES:
+        head, kind = _table_header(lines, lo, s), "table header row"
+    if head is not None and best_i - head < n:
         s = head
-    e = min(max(e, s), s + MAX_QUOTE_LINES - 1, hi)
+        why.append(f"start: {kind}, line {chunk.start_line + s}")
+    e = min(max(e, s), s + n - 1, hi)
     while e > s and says_nothing(lines[e]):
         e -= 1
-    e = _complete(lines, s, e, hi, in_code)
-    return chunk.start_line + s, chunk.start_line + _drop_trailing_links(lines, s, e)
+    e = _complete(lines, s, e, hi, in_code, opts, why)
+    return chunk.start_line + s, chunk.start_line + _trim_links(lines, s, e, opts, why)
+
+
+def _trim_links(lines: Sequence[str], s: int, e: int, opts: AnswerOptions, why: list[str]) -> int:
+    """`_drop_trailing_links` under the link rule's switch, saying when it trimmed."""
+    if not opts.links:
+        return e
+    end = _drop_trailing_links(lines, s, e)
+    if end != e:
+        why.append("end: a trailing list of links left out")
+    return end
 
 
 def _drop_trailing_links(lines: Sequence[str], s: int, e: int) -> int:
@@ -468,43 +490,67 @@ def _table_header(lines: Sequence[str], lo: int, s: int) -> int | None:
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 
 
-def _complete(lines: Sequence[str], s: int, e: int, hi: int, in_code: bool = False) -> int:
+def _complete(
+    lines: Sequence[str],
+    s: int,
+    e: int,
+    hi: int,
+    in_code: bool = False,
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+    why: list[str] | None = None,
+) -> int:
     """The end of a quote starting at `s` that does not stop where the reader needs the rest:
     on a line that introduces what follows ("... consists of the following components:"),
     which is extended through the block it introduces, or inside a code block, which is
-    closed, or else left out. Never past `hi` or MAX_QUOTE_LINES. `in_code`: the chunk
+    closed, or else left out. Never past `hi` or `max_quote_lines`. `in_code`: the chunk
     starts inside a code block opened above it (a later piece of a long block)."""
-    limit = min(hi, s + MAX_QUOTE_LINES - 1)
-    if introduces(lines[e]) and e < limit:
+    why = why if why is not None else []
+    limit = min(hi, s + opts.max_quote_lines - 1)
+    if opts.lead_in_run_on and introduces(lines[e]) and e < limit:
         e = _block_end(lines, e + 1, limit, e)
+        why.append("end: ran on through what a lead-in line introduces")
     fences = _fences(lines, s, e + 1)
     if (in_code + inside_code(lines, s) + len(fences)) % 2:  # it ends inside a block
         close = next((i for i in range(e + 1, limit + 1) if is_fence(lines[i])), None)
         if close is not None:
             e = close
+            why.append("end: the code block closed")
         elif fences and fences[-1] > s:
             e = fences[-1] - 1
             while e > s and says_nothing(lines[e]):
                 e -= 1
+            why.append("end: a code block too long to close left out")
     return e
 
 
-def run_on(file_lines: Sequence[str], start: int, end: int) -> int:
+def run_on(
+    file_lines: Sequence[str],
+    start: int,
+    end: int,
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+    why: list[str] | None = None,
+) -> int:
     """The end (1-based) of a quote of lines `start`..`end` of a file that ends on a lead-in:
     on through the block it introduces, in the file's next lines (often in the next chunk), up
-    to the next heading and at most MAX_QUOTE_LINES in all. Unchanged if the last line is no
-    lead-in."""
+    to the next heading and at most `max_quote_lines` in all. Unchanged if the last line is no
+    lead-in, or with the lead-in rule off."""
     e = end - 1
-    if not introduces(file_lines[e]):
+    if not opts.lead_in_run_on or not introduces(file_lines[e]):
         return end
-    stop = min(len(file_lines) - 1, start - 1 + MAX_QUOTE_LINES - 1)
-    nxt = next((i for i in range(e + 1, stop + 1) if file_lines[i].lstrip().startswith("#")), None)
-    if nxt is not None:
-        stop = nxt - 1
+    stop = min(len(file_lines) - 1, start - 1 + opts.max_quote_lines - 1)
+    fenced = False
+    for i in range(e + 1, stop + 1):  # up to the next heading; a `# comment` in code is none
+        if is_fence(file_lines[i]):
+            fenced = not fenced
+        elif not fenced and file_lines[i].lstrip().startswith("#"):
+            stop = i - 1
+            break
     if stop <= e:
         return end
     last = _block_end(file_lines, e + 1, stop, e)
-    return _complete(file_lines, start - 1, last, stop) + 1
+    if why is not None:
+        why.append("end: ran on past a lead-in into the file's next lines")
+    return _complete(file_lines, start - 1, last, stop, False, opts, why) + 1
 
 
 def _block_end(lines: Sequence[str], start: int, stop: int, default: int) -> int:

@@ -168,6 +168,13 @@ def cli(ctx: click.Context, notes: Path | None, index_dir: Path | None) -> None:
     "-k", "k", type=click.IntRange(1, 50), default=None, help="Most sections to quote (default 3)."
 )
 @query_options("Print the Answer as JSON.")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Also show why: each candidate section's BM25 and dense ranks, fused score and best "
+    "line score, the rule that decided, the rules behind each quote's span, and the options "
+    "in force (with --json: the Answer's `explain` field).",
+)
 @handle_errors
 def ask(
     question: tuple[str, ...],
@@ -177,6 +184,7 @@ def ask(
     mode: str | None,
     paths: tuple[str, ...],
     as_json: bool,
+    explain: bool,
 ) -> None:
     """Answer QUESTION from the notes (use - to read it from standard input).
 
@@ -189,15 +197,18 @@ def ask(
     if not clean_question(text, engine.settings.max_question_chars)[0]:
         raise UsageError("the question is empty")
     ensure_ready(engine)
-    answer = engine.ask(text, k=k, mode=mode, paths=list(paths) or None)
+    answer = engine.ask(text, k=k, mode=mode, paths=list(paths) or None, explain=explain)
     for n in answer.notices:
         click.echo(f"assistant: warning: {n}", err=True)
     if as_json:
         click.echo(answer.model_dump_json(indent=2))
     else:
-        from assistant.output import format_answer, use_color
+        from assistant.output import format_answer, format_explain, use_color
 
-        click.echo(format_answer(answer, use_color(sys.stdout)))
+        color = use_color(sys.stdout)
+        click.echo(format_answer(answer, color))
+        if answer.explain is not None:
+            click.echo("\n" + format_explain(answer.explain, color))
     _finish(EXIT_ABSTAINED if answer.abstained else EXIT_OK)
 
 

@@ -23,7 +23,8 @@ from pydantic import BaseModel
 from assistant import answer as compose
 from assistant import paths
 from assistant.errors import EngineError, UsageError
-from assistant.models import Answer, Citation
+from assistant.models import Answer, CandidateTrace, Citation, Explain, QuoteTrace
+from assistant.options import AnswerOptions
 from assistant.settings import Mode, Settings
 from corpus import BUNDLED_NOTES
 from corpus.markdown import inside_code, section_at
@@ -37,12 +38,6 @@ from index.store import IndexError_, Store, faiss_ids, manifest_status, read_man
 from index.sync import IndexBusy, manifest_problem, sync, wipe, writer_lock
 
 Progress = Callable[[str, int, int], None]
-EVIDENCE_SECTIONS = 3
-"""Top sections with lines worth scoring whose single lines are compared with the question."""
-LEAD_IN_PARTS = 3
-"""Most subsections quoted in place of a section that only leads into them."""
-EVIDENCE_LINES = 10
-"""Most lines per section scored against the question (lexical matches first)."""
 LINE_CACHE_MAX = 50_000
 """Line embeddings kept in memory by a long-lived engine (about 80 MB at most)."""
 OVERLAP_MIN_CHUNKS = 5_000
@@ -138,8 +133,15 @@ def original_words(question: str, terms: Sequence[str]) -> list[str]:
 class Engine:
     """A notes folder, its index and the models, opened lazily."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        options: AnswerOptions | None = None,
+    ) -> None:
+        """`options`: every threshold and switch of answer composition (default: calibrated)."""
         self.settings = settings
+        self.options = options or AnswerOptions()
         root = settings.notes or BUNDLED_NOTES
         root = Path(root).expanduser()
         if not root.exists():
@@ -479,8 +481,11 @@ class Engine:
         k: int | None = None,
         mode: Mode | None = None,
         paths: Sequence[str] | None = None,
+        explain: bool = False,
     ) -> Answer:
-        """Answer from the current index (call ensure_ready first to refresh it)."""
+        """Answer from the current index (call ensure_ready first to refresh it). `explain`
+        attaches the trace: candidates, the deciding rule, each quote's rules, the options."""
+        opts = self.options
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         q, notices = clean_question(question, self.settings.max_question_chars)
@@ -492,7 +497,7 @@ class Engine:
         terms = query_terms(searched)
         coverage, embedding = self._read_query(searched)
         hits = self._retrieve(coverage, embedding.result, max(10, k * 3), mode, paths)
-        hits = self._open_lead_ins(hits)
+        hits = self._open_lead_ins(hits) if opts.lead_in_sections else hits
         qvec = embedding.result()
         self._fill_dense_scores(hits, qvec)
         timings["embed_ms"] = embedding.seconds * 1000  # on its own thread, overlapping:
@@ -501,16 +506,20 @@ class Engine:
         line_scores = self._line_evidence(hits, terms, qvec)
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
-        decision = compose.decide(searched, coverage, hits, best_line, self.common_words())
+        decision = compose.decide(searched, coverage, hits, best_line, self.common_words(), opts)
         decision.missing = original_words(q, decision.missing)
         closest = compose.closest_of(hits)
         citations: list[Citation] = []
+        rules: list[list[str]] = []
+        picked: list[Hit] = []
         if not decision.abstain:
-            picked = compose.reading_order(compose.pick_sections(hits, k, section_best))
+            picked = compose.reading_order(compose.pick_sections(hits, k, section_best, opts))
             read = functools.cache(_file_lines)  # each cited file read once per answer
             for n, h in enumerate(picked, 1):
-                citations.append(self._cite(n, h, line_scores.get(h.chunk.id or -1, {}), read))
-            citations = compose.merge_adjacent(citations, read)
+                rules.append([])
+                scores = line_scores.get(h.chunk.id or -1, {})
+                citations.append(self._cite(n, h, scores, read, rules[-1]))
+            citations = compose.merge_adjacent(citations, read, opts.merge_gap)
         answer_text = compose.render_text(citations, decision.abstain, decision.missing, closest)
         timings["compose_ms"] = (time.perf_counter() - t2) * 1000
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
@@ -526,11 +535,14 @@ class Engine:
             line_score=round(best_line, 4),
             timings={k_: round(v, 2) for k_, v in timings.items()},
             notices=[*self._take_notices(), *notices],
+            explain=_trace(decision, best_line, hits, section_best, picked, rules, citations, opts)
+            if explain
+            else None,
         )
 
     def _open_lead_ins(self, hits: list[Hit]) -> list[Hit]:
         """A section that only leads into its subsections ("... using one of the following
-        methods:") takes its rank but hands its place to its first LEAD_IN_PARTS subsections:
+        methods:") takes its rank but hands its place to its first `lead_in_parts` subsections:
         those say what it introduces. Retrieval ranks such stubs high (a matching heading,
         little else), and in AWS-style docs they are common."""
         lead_ins = {h.chunk.id for h in hits if compose.leads_in(h.chunk)}
@@ -541,7 +553,8 @@ class Engine:
             parts: list[Hit] = []
             if h.chunk.id in lead_ins:
                 top = h.chunk.heading_path
-                for c in self.store().chunks_after(h.chunk.path, h.chunk.start_line, LEAD_IN_PARTS):
+                parts_n = self.options.lead_in_parts
+                for c in self.store().chunks_after(h.chunk.path, h.chunk.start_line, parts_n):
                     if c.heading_path[: len(top)] != top or len(c.heading_path) == len(top):
                         break  # past the section's subsections
                     parts.append(Hit(chunk=c, score=h.score))
@@ -571,7 +584,7 @@ class Engine:
     def _line_evidence(
         self, hits: Sequence[Hit], terms: Sequence[str], qvec: np.ndarray
     ) -> dict[int, dict[int, float]]:
-        """Cosine of the question to single lines of the first EVIDENCE_SECTIONS sections among
+        """Cosine of the question to single lines of the first `evidence_sections` sections among
         the hits that have lines worth scoring (a list of links has none), in every retrieved
         piece of those sections: chunk id -> {line: cos}. A long section's best line may sit
         in a piece ranked below another piece of it ("idle timeout of 20 minutes" in piece 3
@@ -579,12 +592,13 @@ class Engine:
 
         The lines' vectors were stored when the index was built; lines of a section that lacks
         them (an index from an older version, or a build stopped early) are embedded here."""
+        opts = self.options
         chosen: list[tuple[int, Hit, list[int]]] = []
         sections: set[tuple[str, tuple[str, ...]]] = set()
         for h in hits:
-            if h.chunk.section not in sections and len(sections) == EVIDENCE_SECTIONS:
+            if h.chunk.section not in sections and len(sections) == opts.evidence_sections:
                 continue
-            picked = compose.evidence_lines(h.chunk, terms, EVIDENCE_LINES)
+            picked = compose.evidence_lines(h.chunk, terms, opts.evidence_lines, opts.links)
             if h.chunk.id is not None and picked:
                 chosen.append((h.chunk.id, h, picked))
                 sections.add(h.chunk.section)
@@ -620,6 +634,7 @@ class Engine:
         hit: Hit,
         line_scores: dict[int, float],
         read: Callable[[str], list[str] | None],
+        why: list[str] | None = None,
     ) -> Citation:
         chunk = hit.chunk
         abs_path = self.abs_path(chunk.path)
@@ -630,10 +645,10 @@ class Engine:
         # code block's opening fence without its body).
         same = lines if lines is not None and _holds(lines, chunk) else None
         in_code = same is not None and inside_code(same, chunk.start_line - 1)
-        start, end = compose.quote_span(chunk, line_scores, in_code)
+        start, end = compose.quote_span(chunk, line_scores, in_code, self.options, why)
         quote = compose.slice_lines(chunk, start, end)
         if same is not None:
-            end = compose.run_on(same, start, end)
+            end = compose.run_on(same, start, end, self.options, why)
             quote = "\n".join(same[start - 1 : end])
         changed = lines is None or "\n".join(lines[start - 1 : end]) != quote
         return Citation(
@@ -717,6 +732,64 @@ GENERIC_HEADINGS = frozenset(
     appendix index readme changelog misc miscellaneous other others general background
     conclusion""".split()
 ) | {"table of contents", "see also", "next steps", "related topics", "document history"}
+
+
+def _trace(
+    decision: compose.Decision,
+    best_line: float,
+    hits: Sequence[Hit],
+    section_best: dict[int, float],
+    picked: Sequence[Hit],
+    rules: Sequence[list[str]],
+    citations: Sequence[Citation],
+    opts: AnswerOptions,
+) -> Explain:
+    """The `--explain` trace of one answer, from what the pipeline already computed."""
+    quoted = {h.chunk.id for h in picked}
+    spans = [(h.chunk.path, h.chunk.start_line, h.chunk.end_line) for h in picked]
+    quotes = []
+    for c in citations:  # a merged quote carries the rules of every piece inside it
+        inside = [
+            r
+            for (p, a, b), r in zip(spans, rules, strict=True)
+            if p == c.path and a <= c.end_line and c.start_line <= b
+        ]
+        merged = ["merged with a nearby quote of the same section"] if len(inside) > 1 else []
+        quotes.append(
+            QuoteTrace(
+                n=c.n,
+                path=c.path,
+                start_line=c.start_line,
+                end_line=c.end_line,
+                rules=[r for rs in inside for r in rs] + merged,
+            )
+        )
+    return Explain(
+        decision=f"abstained: {decision.reason}"
+        if decision.abstain
+        else f"answered: the vocabulary rule passed, and the best "
+        f"line scores {best_line:.2f} >= min_line {opts.min_line}",
+        line_score=round(best_line, 4),
+        candidates=[
+            CandidateTrace(
+                path=h.chunk.path,
+                heading_path=h.chunk.heading_path,
+                start_line=h.chunk.start_line,
+                end_line=h.chunk.end_line,
+                lexical_rank=h.lexical_rank,
+                dense_rank=h.dense_rank,
+                fused_score=round(h.score, 6),
+                dense_score=None if h.dense_score is None else round(h.dense_score, 4),
+                best_line=None
+                if section_best.get(h.chunk.id or -1) is None
+                else round(section_best[h.chunk.id or -1], 4),
+                quoted=h.chunk.id in quoted,
+            )
+            for h in hits
+        ],
+        quotes=quotes,
+        options=opts.model_dump(),
+    )
 
 
 def names_a_subject(heading: str) -> bool:

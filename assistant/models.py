@@ -32,6 +32,43 @@ class Closest(BaseModel):
     score: float
 
 
+class CandidateTrace(BaseModel):
+    """One retrieved section as the answer weighed it (`ask --explain`)."""
+
+    path: str
+    heading_path: list[str]
+    start_line: int
+    end_line: int
+    lexical_rank: int | None = Field(description="Rank in BM25 (FTS5), None if not retrieved.")
+    dense_rank: int | None = Field(description="Rank in the vector search, None if not retrieved.")
+    fused_score: float = Field(description="Reciprocal-rank fusion of the two ranks.")
+    dense_score: float | None = Field(description="Cosine of the question and the section.")
+    best_line: float | None = Field(
+        description="Highest cosine of the question and one line of it (None: not scored)."
+    )
+    quoted: bool = False
+
+
+class QuoteTrace(BaseModel):
+    """Why a quote starts and ends where it does: the rules that moved its span, in order."""
+
+    n: int
+    path: str
+    start_line: int
+    end_line: int
+    rules: list[str]
+
+
+class Explain(BaseModel):
+    """How an answer was reached: the candidates, the decision, each quote's rules, the options."""
+
+    decision: str = Field(description="answered or abstained, with the rule that decided.")
+    line_score: float
+    candidates: list[CandidateTrace]
+    quotes: list[QuoteTrace]
+    options: dict[str, float | int | bool]
+
+
 class Answer(BaseModel):
     question: str
     searched_query: str = Field(description="What retrieval actually used (after follow-ups).")
@@ -51,4 +88,7 @@ class Answer(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
     notices: list[str] = Field(
         default_factory=list, description="Things the user should know (stale index, fallbacks)."
+    )
+    explain: Explain | None = Field(
+        default=None, description="The trace behind the answer, when asked for (`--explain`)."
     )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 from corpus import HEADING_SEP
 
 if TYPE_CHECKING:  # type hints only: the TUI's start imports this module before the engine
-    from assistant.models import Answer
+    from assistant.models import Answer, Explain
     from index.models import Hit, IndexInfo, SyncReport
 
 # CSI / OSC / other escape sequences, then any remaining C0/C1 control characters but tab.
@@ -64,6 +64,31 @@ def format_answer(answer: Answer, color: bool) -> str:
                 _style(f"note: [{c.n}] {c.path} changed since it was indexed", "33", color)
             )
     return "\n".join(lines)
+
+
+def format_explain(trace: Explain, color: bool = False) -> str:
+    """`ask --explain` for a terminal: the candidates with their ranks and scores, the decision,
+    the rules behind each quote's span, and the options in force."""
+
+    def num(v: float | int | None, fmt: str = "{:.3f}") -> str:
+        return "-" if v is None else fmt.format(v)
+
+    out = [_style("Why this answer", "1", color), f"decision: {trace.decision}"]
+    out.append(f"best line score: {trace.line_score:.3f}")
+    out.append("candidates (rank order; * = quoted):")
+    out.append(f"  {'bm25':>4} {'dense':>5} {'fused':>7} {'cosine':>6} {'line':>6}  section")
+    for c in trace.candidates:
+        label = cite_label(c.path, c.start_line, c.end_line, c.heading_path)
+        out.append(
+            f"{'*' if c.quoted else ' '} {num(c.lexical_rank, '{:d}'):>4} "
+            f"{num(c.dense_rank, '{:d}'):>5} {c.fused_score:7.4f} {num(c.dense_score):>6} "
+            f"{num(c.best_line):>6}  {safe(label)}"
+        )
+    for q in trace.quotes:
+        out.append(f"quote [{q.n}] {q.path}:{q.start_line}-{q.end_line}:")
+        out.extend(f"  - {r}" for r in q.rules)
+    out.append("options: " + ", ".join(f"{k}={v}" for k, v in trace.options.items()))
+    return "\n".join(out)
 
 
 def format_hits(hits: Sequence[Hit], color: bool) -> str:

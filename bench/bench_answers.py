@@ -131,20 +131,20 @@ def main() -> int:
     engine.ensure_ready(progress=common.progress_logger())
     questions = list(dict.fromkeys([*common.FALLBACK_QUESTIONS, *EXTRA_QUESTIONS]))
     after = run(engine, questions)
-    opened = Engine._open_lead_ins
-    Engine._open_lead_ins = lambda self, hits: hits  # type: ignore[method-assign]
-    try:
-        no_lead_in = run(engine, questions)
-    finally:
-        Engine._open_lead_ins = opened  # type: ignore[method-assign]
-    from assistant import answer as compose
+    from assistant.options import AnswerOptions
 
-    rule = compose.only_links
-    compose.only_links = lambda line: False  # type: ignore[assignment]
-    try:
-        no_link_rule = run(engine, questions)
-    finally:
-        compose.only_links = rule  # type: ignore[assignment]
+    settings = engine.settings
+    engine.close()
+    # The same questions with one step switched off, through options (never by patching).
+    without: dict[str, dict] = {}
+    for name, opts in (
+        ("lead-in", AnswerOptions(lead_in_sections=False)),
+        ("links", AnswerOptions(links=False)),
+    ):
+        other = Engine(settings, options=opts)
+        without[name] = run(other, questions)
+        other.close()
+    no_lead_in, no_link_rule = without["lead-in"], without["links"]
 
     rep = Report(f"What answers quote ({len(questions)} questions)")
     for key in after:

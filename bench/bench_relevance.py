@@ -7,14 +7,13 @@ harness (`assistant.eval.gold`) and a question set written for the AWS container
 of the sections that answer it and short phrases a good quote contains; the corpus itself is
 never committed). In one run over one index it reports, per retriever, the section ranking
 (Hit@1, Hit@3, MRR@10), whether the answer cites an expected section, key-phrase recall and
-abstention, and the same for `ask` variants:
+abstention, and the same for `ask` with answer options changed (`assistant.options`):
 
-  - "one piece per section": `ask` retrieves the best piece of each section instead of
-    every matching piece (a long section's pieces all carry its heading path);
   - "no name rule": a name the user capitalised that the notes lack does not need a covered
-    phrase that names something (`assistant.answer.anchored` always true);
-  - "subject-word search vector": dense search with the mean of the question's embedding and
-    that of its subject words (tried for paraphrased questions, not adopted).
+    phrase that names something (`AnswerOptions(names=False)`).
+
+Variants tried earlier and not adopted ("one piece per section", "subject-word search
+vector") are no longer in the code; their figures are in docs/evaluating.md.
 
     python bench/bench_relevance.py                  # the AWS container docs (index cached)
     python bench/bench_relevance.py --gold bench/aws_calibration.jsonl   # the tuning set
@@ -24,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -52,73 +50,8 @@ def parse_args() -> argparse.Namespace:
     return p.parse_args()
 
 
-def one_piece_per_section() -> Callable[[], None]:
-    """Make `ask` retrieve one piece per section; returns the undo."""
-    from assistant.engine import Engine
-
-    original = Engine._retrieve
-
-    def patched(self, coverage, qvec, k, mode, paths, sections=False):  # type: ignore[no-untyped-def]
-        return original(self, coverage, qvec, k, mode, paths, sections=True)
-
-    Engine._retrieve = patched  # type: ignore[method-assign]
-
-    def undo() -> None:
-        Engine._retrieve = original  # type: ignore[method-assign]
-
-    return undo
-
-
-def no_name_rule() -> Callable[[], None]:
-    """Every covered phrase counts as naming something; returns the undo."""
-    from assistant import answer
-
-    original = answer.anchored
-    answer.anchored = lambda *args: True  # type: ignore[assignment]
-
-    def undo() -> None:
-        answer.anchored = original  # type: ignore[assignment]
-
-    return undo
-
-
-def subject_search_vector() -> Callable[[], None]:
-    """Dense search with the mean of the question's embedding and its subject words'
-    (stopwords and phrasing words dropped: "spread web traffic containers"); lines are still
-    scored against the question itself. Tried for paraphrases, not adopted (docs/evaluating.md).
-    Returns the undo."""
-    import numpy as np
-
-    from assistant.answer import PHRASING
-    from assistant.engine import Engine
-
-    original = Engine._retrieve
-
-    def patched(self, coverage, qvec, k, mode, paths, sections=False):  # type: ignore[no-untyped-def]
-        words = " ".join(t.near or t.term for t in coverage if t.term not in PHRASING)
-        if qvec is None or not words:
-            return original(self, coverage, qvec, k, mode, paths, sections)
-
-        def mean() -> np.ndarray:
-            question = qvec() if callable(qvec) else qvec
-            both = question + self.query_embedder().embed([words])[0]
-            return both / np.linalg.norm(both)
-
-        return original(self, coverage, mean, k, mode, paths, sections)
-
-    Engine._retrieve = patched  # type: ignore[method-assign]
-
-    def undo() -> None:
-        Engine._retrieve = original  # type: ignore[method-assign]
-
-    return undo
-
-
-VARIANTS = {
-    "one piece per section": one_piece_per_section,
-    "no name rule": no_name_rule,
-    "subject-word search vector": subject_search_vector,
-}
+VARIANTS = {"no name rule": {"names": False}}
+"""Name -> the AnswerOptions fields it changes."""
 
 
 def main() -> int:
@@ -140,13 +73,13 @@ def main() -> int:
     for mode in ("bm25", "dense", "hybrid"):
         log(f"{len(questions)} questions, {mode} ...")
         runs[mode] = run_mode(engine, questions, mode)["overall"]
-    for name, patch in VARIANTS.items():
-        undo = patch()
-        try:
-            log(f"hybrid, {name} ...")
-            runs[f"hybrid, {name}"] = run_mode(engine, questions, "hybrid")["overall"]
-        finally:
-            undo()
+    from assistant.options import AnswerOptions
+
+    for name, changes in VARIANTS.items():
+        variant = Engine(engine.settings, options=AnswerOptions(**changes))
+        log(f"hybrid, {name} ...")
+        runs[f"hybrid, {name}"] = run_mode(variant, questions, "hybrid")["overall"]
+        variant.close()
 
     rep = Report(
         f"Answer relevance on the AWS container docs: {args.gold.name}, {len(questions)} questions"

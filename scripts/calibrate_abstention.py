@@ -1,4 +1,4 @@
-"""Calibrate the abstention thresholds (assistant.answer.Rule) on the calibration set.
+"""Calibrate the abstention threshold (`AnswerOptions.min_line`) on the calibration set.
 
 Never on the gold set: the gold set measures, this file tunes. Prints each question's signals
 and the accuracy of every threshold pair on a grid, best first.
@@ -11,15 +11,15 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
-from assistant import answer as compose
 from assistant.engine import Engine
+from assistant.options import AnswerOptions
 from assistant.settings import load_settings
 
 DATA = Path(__file__).resolve().parent.parent / "assistant/eval/data/calibration.jsonl"
-NEVER = compose.Rule(min_line=-2.0)
+NEVER = AnswerOptions(min_line=-2.0)
+"""Collect the signals with abstention on similarity off (the vocabulary rule still applies)."""
 
 
 def main() -> None:
@@ -28,11 +28,10 @@ def main() -> None:
     args = ap.parse_args()
     rows = [json.loads(line) for line in args.data.read_text().splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
-        engine = Engine(load_settings(index=Path(tmp) / "index"))
+        engine = Engine(load_settings(index=Path(tmp) / "index"), options=NEVER)
         engine.ensure_ready()
         feats = []
         for r in rows:
-            compose.DEFAULT_RULE = NEVER  # collect signals with abstention on similarity off
             a = engine.ask(r["question"])
             vocab_abstain = a.abstained
             feats.append((r, a.line_score, vocab_abstain))
@@ -55,7 +54,7 @@ def main() -> None:
     print("\nmin(P,R)  min_line  precision  recall")
     for score, neg, precision, recall in results[:8]:
         print(f"{score:8.3f}  {-neg:8.2f}  {precision:9.3f}  {recall:6.3f}")
-    print(f"\ncurrent Rule: {replace(compose.Rule())}")
+    print(f"\ncurrent min_line: {AnswerOptions().min_line}")
 
 
 if __name__ == "__main__":

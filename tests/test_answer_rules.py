@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from assistant.answer import (
-    MAX_QUOTE_LINES,
     decide,
     evidence_lines,
     is_common,
@@ -14,6 +13,7 @@ from assistant.answer import (
     reading_order,
     run_on,
 )
+from assistant.options import DEFAULT_OPTIONS
 from corpus.markdown import inside_code, introduces, only_links
 from corpus.models import Chunk, text_hash
 from index.models import Hit
@@ -327,7 +327,7 @@ def test_a_quote_ending_its_chunk_on_a_lead_in_runs_on_into_the_file() -> None:
     assert run_on(file, 3, 4) == 4  # no lead-in at the end: unchanged
     assert run_on([*file[:2], "## Next"], 2, 2) == 2  # a heading follows: nothing to run on to
     long = ["Do this:", *[f"+ step {i}" for i in range(30)]]
-    assert run_on(long, 1, 1) == MAX_QUOTE_LINES  # never past the cap
+    assert run_on(long, 1, 1) == DEFAULT_OPTIONS.max_quote_lines  # never past the cap
 
 
 def test_overlapping_quotes_of_one_section_are_shown_once() -> None:
@@ -417,3 +417,94 @@ def test_phrases_know_which_of_their_words_were_capitalised() -> None:
     first, fargate = phrases("Containers on Fargate?", ["containers", "fargate"])
     assert not first.capitalised  # the first word of a question is capitalised anyway
     assert fargate.capitalised == {"fargate"}
+
+
+def test_a_lead_in_runs_on_into_a_code_block_whose_first_line_is_a_comment() -> None:
+    """ "Run the following commands:" then a fenced block opening with `# install the agent`:
+    the `#` line is a shell comment inside the fence, not the next heading."""
+    file = [
+        "## Setup",
+        "Run the following commands:",
+        "",
+        "```sh",
+        "# install the agent",
+        "sudo yum install -y agent",
+        "```",
+        "",
+        "## Next",
+    ]
+    assert run_on(file, 2, 2) == 7
+    assert run_on([*file[:2], "", "# Real heading", "text"], 2, 2) == 2  # a heading: stop
+
+
+def test_options_switch_rules_off_without_patching() -> None:
+    from assistant.options import AnswerOptions
+
+    file = ["## S", "Do the following:", "+ one", "+ two"]
+    assert run_on(file, 2, 2) == 4
+    assert run_on(file, 2, 2, AnswerOptions(lead_in_run_on=False)) == 2
+    text = "# T\nECS Anywhere registers external instances.\n\n**Topics**\n+ [A](#a)\n+ [B](#b)"
+    assert quote_span(chunk(text, ["T"]), {}) == (2, 2)
+    assert quote_span(chunk(text, ["T"]), {}, opts=AnswerOptions(links=False)) == (2, 6)
+    long = "# L\n" + "\n".join([*FILLER, "The answer is 42.", *FILLER])
+    scores = {i: 0.1 for i in range(1, 30)} | {15: 0.9}
+    assert quote_span(chunk(long, ["L"]), scores, opts=AnswerOptions(max_quote_lines=3)) == (
+        16,
+        16,
+    )
+    why: list[str] = []
+    quote_span(chunk(long, ["L"]), scores, why=why)
+    assert why and why[0].startswith("best line 16")
+
+
+def hit(cid: int, path: str = "n.md") -> Hit:
+    c = chunk(f"# H{cid}\ntext {cid}", [f"H{cid}"]).model_copy(update={"id": cid, "path": path})
+    return Hit(chunk=c, score=1.0 / cid)
+
+
+def test_pick_sections_keeps_near_best_lines_and_reinserts_a_close_top_hit() -> None:
+    from assistant.answer import pick_sections
+    from assistant.options import AnswerOptions
+
+    hits = [hit(1), hit(2), hit(3), hit(4)]
+    best = {1: 0.50, 2: 0.70, 3: 0.62, 4: 0.40}
+    got = [h.chunk.id for h in pick_sections(hits, 3, best)]
+    assert got == [1, 2, 3]  # 2 and 3 within 0.12 of the best; top hit 1 within 0.24
+    assert [h.chunk.id for h in pick_sections(hits, 3, {**best, 1: 0.40})] == [2, 3]
+    assert [h.chunk.id for h in pick_sections(hits, 1, best)] == [1]  # at most k
+    tight = AnswerOptions(line_margin=0.05)
+    assert [h.chunk.id for h in pick_sections(hits, 3, best, tight)] == [2]
+    assert [h.chunk.id for h in pick_sections(hits, 3, {})] == [1]  # nothing scored: top hit
+    assert pick_sections([], 3, best) == []
+
+
+def test_render_text_quotes_cites_and_abstains_plainly() -> None:
+    from assistant.answer import render_text
+    from assistant.models import Citation, Closest
+
+    c = Citation(
+        n=1,
+        path="n.md",
+        absolute_path="/x/n.md",
+        heading_path=["Intro", "LB"],
+        start_line=3,
+        end_line=4,
+        quote="- ALB\n- NLB",
+        score=0.5,
+    )
+    text = render_text([c], False, [], [])
+    assert text.split("\n") == [
+        "From your notes, Intro › LB:",
+        "> - ALB",
+        "> - NLB",
+        "[1] n.md:3-4 › Intro › LB",
+    ]
+    near = Closest(path="n.md", heading_path=["Intro"], start_line=1, end_line=9, score=0.2)
+    out = render_text([], True, ["Heroku"], [near])
+    assert out.split("\n") == [
+        "Your notes don't mention Heroku.",
+        "Closest matches:",
+        "  - n.md:1-9 › Intro",
+    ]
+    assert "From your notes" not in out
+    assert render_text([], True, [], []) == "Your notes don't seem to cover this."

@@ -1,0 +1,75 @@
+"""Every threshold and switch of answer composition, in one frozen object.
+
+The engine answers with `AnswerOptions()` unless given others; benchmarks and tests switch a
+rule off or move a threshold by passing options (`AnswerOptions(links=False)`), never by
+patching the code. `assistant ask --explain` prints the options in force.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AnswerOptions(BaseModel):
+    """How an answer is decided and shaped (defaults calibrated on the bundled calibration set
+    with the bundled model; see scripts/calibrate_abstention.py and docs/evaluating.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # decide: answer or abstain
+    min_line: float = Field(0.29, description="Answer only if some line of a top section is at "
+                            "least this similar (cosine) to the question.")  # fmt: skip
+    max_missing_in_phrase: float = Field(
+        0.49,
+        description="A phrase of the question still counts as covered with up to this share "
+        "of its ordinary words missing from the notes.",
+    )
+    names: bool = Field(
+        True,
+        description="Name rule: a name the user capitalised that the notes lack needs a covered "
+        "phrase that names something, or the assistant abstains.",
+    )
+    # line evidence
+    evidence_sections: int = Field(
+        3, ge=1, description="Top sections whose single lines are compared with the question."
+    )
+    evidence_lines: int = Field(
+        10, ge=1, description="Most lines per section scored (lexical matches first)."
+    )
+    # select sections
+    line_margin: float = Field(
+        0.12,
+        description="Quote further sections only if their best line is within this of the "
+        "best line overall (the top hit is kept within twice this).",
+    )
+    lead_in_sections: bool = Field(
+        True,
+        description="Lead-in rule, sections: a section that only introduces its subsections "
+        "hands its place to them.",
+    )
+    lead_in_run_on: bool = Field(
+        True,
+        description="Lead-in rule, quotes: a quote ending on a line that introduces what "
+        "follows runs on through it.",
+    )
+    lead_in_parts: int = Field(
+        3, ge=1, description="Most subsections quoted in place of a lead-in section."
+    )
+    # shape quotes
+    max_quote_lines: int = Field(12, ge=1, description="Most lines in one quote.")
+    quote_window: float = Field(
+        0.08,
+        description="In a section too long to quote whole, lines within this of its best "
+        "line's score are quoted with it.",
+    )
+    links: bool = Field(
+        True,
+        description="Link rule: lines of nothing but links are no evidence, and a quote does "
+        "not end on a list of links.",
+    )
+    merge_gap: int = Field(
+        2, ge=0, description="Quotes of one section at most this many lines apart become one."
+    )
+
+
+DEFAULT_OPTIONS = AnswerOptions()
