@@ -296,6 +296,28 @@ async def test_copy_last_answer_with_citations(engine):
 
 
 @run_async
+async def test_explain_shows_why_the_current_answer(engine):
+    from tui.screens.explain import ExplainScreen
+
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f2")  # nothing yet: a warning, no crash
+        assert app.screen is app.chat_screen
+        await ask(pilot, LB_QUESTION)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Why this answer" in text and "decision: answered" in text
+        assert "Load balancer integration" in text and "bm25" in text
+        full = app.screen.trace_text  # the dialog scrolls: the rest is below the fold
+        assert "quote [1] aws-containers.md:28-30" in full and "options:" in full
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.chat_screen)
+
+
+@run_async
 async def test_help_screen_lists_every_binding(engine):
     app = new_app(engine)
     async with app.run_test(size=(100, 50)) as pilot:

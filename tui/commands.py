@@ -9,6 +9,11 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 COMMANDS = [
     ("Re-index notes", "Rebuild the index from the notes folder", "reindex"),
     ("New conversation", "Forget the conversation and start again", "new_conversation"),
+    (
+        "Explain the last answer",
+        "Why it quoted what it did: candidates, ranks, the deciding rule, the quote rules",
+        "explain",
+    ),
     ("Toggle sources panel", "Show or hide the list of citations", "toggle_sources"),
     ("Show index info", "Where the index lives, what it holds, when it was updated", "index_info"),
     ("Clear question history", "Forget the questions recalled with Up/Down", "clear_history"),

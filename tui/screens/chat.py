@@ -135,6 +135,13 @@ class ChatScreen(Screen):
             tooltip="Open the highlighted citation in $VISUAL / $EDITOR at its line",
         ),
         Binding("ctrl+t", "toggle_sources", "Sources", tooltip="Show or hide the sources panel"),
+        Binding(
+            "f2",
+            "explain",
+            "Why",
+            show=False,
+            tooltip="Why this answer: candidates, ranks, the deciding rule, each quote's rules",
+        ),
         Binding("ctrl+r", "reindex", "Re-index notes", show=False),
         Binding(
             "question_mark", "help", "Help", show=False, tooltip="Show every key (this screen)"
@@ -294,7 +301,7 @@ class ChatScreen(Screen):
 
         def answer_it():
             report = engine.ensure_ready(progress=self._progress, export=False)  # edited notes
-            answer = engine.ask(question, history=turns)
+            answer = engine.ask(question, history=turns, explain=True)
             return answer, (engine.info() if report is not None else None)
 
         try:
@@ -524,6 +531,15 @@ class ChatScreen(Screen):
             self.notify("No citation to open: ask a question first.", severity="warning")
             return
         self.open_citation(c)
+
+    def action_explain(self) -> None:
+        if self.last_answer is None or self.last_answer.explain is None:
+            self.notify("No answer to explain yet.", severity="warning")
+            return
+        from assistant.output import format_explain
+        from tui.screens.explain import ExplainScreen
+
+        self.app.push_screen(ExplainScreen(format_explain(self.last_answer.explain)))
 
     def action_toggle_sources(self) -> None:
         panel = self.sources

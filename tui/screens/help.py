@@ -19,7 +19,8 @@ EXTRA = [
     (
         "Chat",
         "ctrl+p",
-        "Command palette: re-index, new conversation, toggle sources, index info, clear history",
+        "Command palette: re-index, new conversation, explain the last answer, toggle sources, "
+        "index info, clear history",
     ),
 ]
 
@@ -44,6 +45,7 @@ def binding_rows() -> list[tuple[str, str, str]]:
     """(where, key, description) for every binding of the app, its screens and widgets."""
     from tui.app import AssistantApp
     from tui.screens.chat import ChatScreen
+    from tui.screens.explain import ExplainScreen
     from tui.screens.info import InfoScreen
     from tui.screens.section import SectionScreen
     from tui.widgets.question_input import QuestionInput
@@ -58,6 +60,7 @@ def binding_rows() -> list[tuple[str, str, str]]:
         ("Sources list", CitationList.BINDINGS),
         ("Section view", SectionScreen.BINDINGS),
         ("Index info", InfoScreen.BINDINGS),
+        ("Why this answer", ExplainScreen.BINDINGS),
         ("Help", HelpScreen.BINDINGS),
     ]
     for where, bindings in groups:
