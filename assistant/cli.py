@@ -103,11 +103,36 @@ def query_options(json_help: str) -> Callable[[Callable[..., Any]], Callable[...
     return decorate
 
 
-def make_engine(notes: Path | None, index_dir: Path | None, **flags: Any):
-    from assistant.engine import Engine
+EngineFactory = Callable[[Any], Any]
+"""Settings -> Engine. The seam through which tests run the real CLI with a fake embedder:
+`main(engine_factory=...)`, or `CliRunner().invoke(cli, args, obj={"engine_factory": ...})`."""
+_ENGINE_FACTORY: EngineFactory | None = None
+
+
+def engine_factory() -> EngineFactory | None:
+    """The factory given to this invocation (click's `obj`), or to `main`; None: the real one."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    if isinstance(obj, dict) and obj.get("engine_factory") is not None:
+        return obj["engine_factory"]
+    return _ENGINE_FACTORY
+
+
+def make_engine(
+    notes: Path | None,
+    index_dir: Path | None,
+    factory: EngineFactory | None = None,
+    **flags: Any,
+):
     from assistant.settings import load_settings
 
-    return Engine(load_settings(notes=notes, index=index_dir, **flags))
+    settings = load_settings(notes=notes, index=index_dir, **flags)
+    factory = factory or engine_factory()
+    if factory is not None:
+        return factory(settings)
+    from assistant.engine import Engine
+
+    return Engine(settings)
 
 
 def read_question(words: tuple[str, ...]) -> str:
@@ -158,7 +183,8 @@ def cli(ctx: click.Context, notes: Path | None, index_dir: Path | None) -> None:
     # path is caught here, before the screen switches; the app reports any other bad setting.
     if notes is not None and not notes.expanduser().exists():
         _fail(f"notes folder {notes} does not exist", EXIT_USAGE)
-    sys.exit(run_app(lambda: make_engine(notes, index_dir)))
+    factory = engine_factory()  # resolved here: the app makes the engine on another thread
+    sys.exit(run_app(lambda: make_engine(notes, index_dir, factory)))
 
 
 @cli.command()
@@ -368,7 +394,9 @@ def _attach_eval() -> None:
 _attach_eval()
 
 
-def main() -> None:
-    global _FAST_EXIT
+def main(engine_factory: EngineFactory | None = None) -> None:
+    """The console script. `engine_factory` replaces how engines are made (tests only)."""
+    global _FAST_EXIT, _ENGINE_FACTORY
     _FAST_EXIT = True
+    _ENGINE_FACTORY = engine_factory
     cli(prog_name="assistant")

@@ -187,21 +187,15 @@ def run_cli(args: list[str], fake: bool) -> tuple[int, str, str]:
     """Run `assistant ARGS` (the real click command) in this process; (exit code, out, err)."""
     from click.testing import CliRunner
 
-    import assistant.engine as engine_mod
     from assistant.cli import cli
 
-    init = engine_mod.Engine.__init__
-    if fake:
-        from index.embed import FakeEmbedder
+    obj = None
+    if fake:  # the CLI's engine-factory seam: the test suite's fake embedder
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+        from fakes import fake_engine
 
-        def patched(self, settings, embedder=None):
-            init(self, settings, embedder or FakeEmbedder())
-
-        engine_mod.Engine.__init__ = patched
-    try:
-        r = CliRunner().invoke(cli, args, catch_exceptions=True)
-    finally:
-        engine_mod.Engine.__init__ = init
+        obj = {"engine_factory": fake_engine}
+    r = CliRunner().invoke(cli, args, catch_exceptions=True, obj=obj)
     err = r.stderr
     if r.exception and not isinstance(r.exception, SystemExit):
         import traceback

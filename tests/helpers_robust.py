@@ -180,26 +180,15 @@ def run_cli(
     )
 
 
-FAKE_CLI = (
-    "import sys\n"
-    "from index.embed import FakeEmbedder\n"
-    "import assistant.engine as E\n"
-    "_init = E.Engine.__init__\n"
-    "def init(self, settings, embedder=None):\n"
-    "    _init(self, settings, embedder or FakeEmbedder())\n"
-    "E.Engine.__init__ = init\n"
-    "from assistant.cli import main\n"
-    "sys.argv = ['assistant', *sys.argv[1:]]\n"
-    "main()\n"
-)
-"""The real CLI program with the fast FakeEmbedder injected (for index-lifecycle tests)."""
+FAKE_CLI = str(Path(__file__).resolve().parent / "fake_cli.py")
+"""The real CLI program with the fast FakeEmbedder as its engine factory (a script under tests/)."""
 
 
 def run_fake_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120):
     """Run FAKE_CLI with `args` in a subprocess."""
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-c", FAKE_CLI, *args],
+        [sys.executable, FAKE_CLI, *args],
         capture_output=True,
         text=True,
         env=full_env,
@@ -211,7 +200,7 @@ def run_fake_cli(*args: str, env: dict[str, str] | None = None, timeout: float =
 def popen_fake_cli(*args: str) -> subprocess.Popen:
     """Start FAKE_CLI with `args` in the background (stdout and stderr piped, text)."""
     return subprocess.Popen(
-        [sys.executable, "-c", FAKE_CLI, *args],
+        [sys.executable, FAKE_CLI, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -60,7 +60,8 @@ def test_answering_from_a_fresh_index_imports_only_the_query_stack(tmp_path: Pat
         "import sys\n"
         "from assistant.engine import Engine\n"
         "from assistant.settings import load_settings\n"
-        "from index.embed import FakeEmbedder\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
+        "from fakes import FakeEmbedder\n"
         f"s = load_settings(notes={str(notes)!r}, index={str(tmp_path / 'idx')!r})\n"
         "e = Engine(s, embedder=FakeEmbedder())\n"
     )

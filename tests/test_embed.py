@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fakes import FakeEmbedder
 
 from index.cpu import cpu_flags, has_native_bf16, physical_cores, resolve_precision
 from index.embed import (
-    FakeEmbedder,
     bundled_model_path,
     model_id_for,
     model_name,

@@ -177,9 +177,10 @@ def test_sections_named_with_their_file_in_a_folder_of_many_notes():
 
 @pytest.fixture
 def fake_engine(notes_dir, tmp_path):
+    from fakes import FakeEmbedder
+
     from assistant.engine import Engine
     from assistant.settings import load_settings
-    from index.embed import FakeEmbedder
 
     def make(notes=None, index_dir=None):
         return Engine(
@@ -222,8 +223,9 @@ def test_run_gold_end_to_end(fake_engine):
     assert "mode: hybrid" in text and "MRR@10" in text and "All thresholds met." in text
 
 
-def test_cli_exit_codes_and_outputs(fake_engine, monkeypatch, tmp_path):
-    monkeypatch.setattr(eval_cli, "_make_engine", fake_engine)
+def test_cli_exit_codes_and_outputs(monkeypatch, tmp_path):
+    from fakes import fake_engine
+
     small = tmp_path / "gold.jsonl"
     small.write_text(
         "".join(line for line in gold.GOLD_FILE.read_text().splitlines(keepends=True)[:3])
@@ -233,9 +235,12 @@ def test_cli_exit_codes_and_outputs(fake_engine, monkeypatch, tmp_path):
     strict = tmp_path / "strict.toml"
     strict.write_text("[hybrid]\nhit_at_1 = 1.01\n")
     runner = CliRunner()
+    obj = {"engine_factory": fake_engine}  # the CLI's seam: engines with the fake embedder
     out = tmp_path / "out" / "report.json"
     r = runner.invoke(
-        eval_cli.eval_cmd, ["--gold", str(small), "--thresholds", str(lax), "--out", str(out)]
+        eval_cli.eval_cmd,
+        ["--gold", str(small), "--thresholds", str(lax), "--out", str(out)],
+        obj=obj,
     )
     assert r.exit_code == 0, r.output
     assert "mode: hybrid" in r.output and "All thresholds met." in r.output
@@ -243,13 +248,13 @@ def test_cli_exit_codes_and_outputs(fake_engine, monkeypatch, tmp_path):
     assert saved["passed"] is True and list(saved["modes"]) == ["hybrid"]
 
     r = runner.invoke(
-        eval_cli.eval_cmd, ["--gold", str(small), "--thresholds", str(strict), "--json"]
+        eval_cli.eval_cmd, ["--gold", str(small), "--thresholds", str(strict), "--json"], obj=obj
     )
     assert r.exit_code == 1
     data = json.loads(r.output)
     assert data["passed"] is False and data["failures"]
 
-    r = runner.invoke(eval_cli.eval_cmd, ["--mode", "nope"])
+    r = runner.invoke(eval_cli.eval_cmd, ["--mode", "nope"], obj=obj)
     assert r.exit_code == 2
 
     # no --thresholds: gated on the committed floors, the targets printed beside the figures
@@ -258,7 +263,7 @@ def test_cli_exit_codes_and_outputs(fake_engine, monkeypatch, tmp_path):
     monkeypatch.setattr(
         gold, "load_thresholds", lambda p: calls.append(Path(p).name) or real_load(p)
     )
-    r = runner.invoke(eval_cli.eval_cmd, ["--gold", str(small)])
+    r = runner.invoke(eval_cli.eval_cmd, ["--gold", str(small)], obj=obj)
     assert calls == ["regression.toml", "thresholds.toml"]
     assert "target (not gated)" in r.output
 
@@ -270,7 +275,7 @@ def test_main_cli_attaches_eval():
 
 
 def test_beir_runner_caches_index(tmp_path):
-    from index.embed import FakeEmbedder
+    from fakes import FakeEmbedder
 
     data = tmp_path / "ds"
     shutil.copytree(FIXTURE, data)
@@ -293,7 +298,7 @@ def test_beir_runner_caches_index(tmp_path):
 
 
 def test_beir_cli(monkeypatch, tmp_path):
-    from index.embed import FakeEmbedder
+    from fakes import FakeEmbedder
 
     monkeypatch.setattr(beir, "run_beir", functools.partial(beir.run_beir, embedder=FakeEmbedder()))
     r = CliRunner().invoke(

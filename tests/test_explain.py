@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fakes import FakeEmbedder
+
 from assistant.engine import Engine
 from assistant.options import AnswerOptions
 from assistant.settings import load_settings
-from index.embed import FakeEmbedder
 
 
 def engine(notes: Path, tmp: Path, options: AnswerOptions | None = None) -> Engine:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fakes import FakeEmbedder
 
 from assistant.engine import Engine
 from assistant.settings import load_settings
 from corpus.read import read_note, split_lines
-from index.embed import FakeEmbedder
 from index.store import Store, read_manifest
 
 
@@ -257,7 +257,8 @@ def test_the_index_leaves_the_openmp_thread_count_alone(folder: Path, tmp_path: 
     import sys
 
     code = (
-        "import faiss\n"
+        "import faiss, sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
         "from tests.test_index_sync import make_engine\n"
         "from pathlib import Path\n"
         "faiss.omp_set_num_threads(2)\n"

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fakes import FakeEmbedder
 
 from assistant.engine import Engine
 from assistant.errors import UsageError
 from assistant.mcp_server import MAX_READ_LINES, NotesServer
 from assistant.settings import load_settings
-from index.embed import FakeEmbedder
 
 
 class SlowEmbedder(FakeEmbedder):

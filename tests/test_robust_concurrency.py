@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from fakes import FakeEmbedder
 from helpers_robust import (
     HELPER,
     ROOT,
@@ -23,7 +24,6 @@ from helpers_robust import (
     write,
 )
 
-from index.embed import FakeEmbedder
 from index.store import Store, faiss_ids
 from index.sync import sync
 

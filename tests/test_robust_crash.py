@@ -24,11 +24,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from fakes import FakeEmbedder
 from helpers_robust import HELPER, assert_same_index, make_folder, mutate
 
 from assistant.engine import Engine
 from assistant.settings import load_settings
-from index.embed import FakeEmbedder
 from index.sync import sync, writer_lock
 
 DIM = 64

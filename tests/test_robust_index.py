@@ -14,23 +14,11 @@ import faiss
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from fakes import fake_engine
 from helpers_robust import run_fake_cli, write
 
-import assistant.engine as engine_mod
 from assistant.cli import cli
-from index.embed import FakeEmbedder
 from index.store import read_manifest
-
-
-@pytest.fixture(autouse=True)
-def fake_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every Engine the CLI builds gets the deterministic fake embedder."""
-    init = engine_mod.Engine.__init__
-
-    def patched(self, settings, embedder=None):
-        init(self, settings, embedder or FakeEmbedder())
-
-    monkeypatch.setattr(engine_mod.Engine, "__init__", patched)
 
 
 @pytest.fixture
@@ -43,7 +31,9 @@ def folder(tmp_path: Path) -> Path:
 
 
 def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    """The real CLI in this process, its engines made with the fake embedder (the CLI's seam)."""
+    obj = {"engine_factory": fake_engine}
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False, obj=obj)
 
 
 def build(folder: Path, idx: Path) -> None:

@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from fakes import FakeEmbedder
 from helpers_robust import ROOT
 
 from assistant.engine import Engine
 from assistant.settings import load_settings
-from index.embed import FakeEmbedder
 from index.store import Store
 
 pytestmark = pytest.mark.slow

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fakes import FakeEmbedder
 
 from assistant.engine import Engine
 from assistant.settings import load_settings
 from index import vectors
-from index.embed import FakeEmbedder
 from index.store import Store, faiss_ids
 
 

@@ -11,9 +11,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from fakes import FakeEmbedder
+
 from assistant.engine import Engine
 from assistant.settings import load_settings
-from index.embed import FakeEmbedder
 
 REPO = Path(__file__).resolve().parents[1]
 AWS_NOTES = REPO / "corpus" / "notes" / "aws-containers.md"

@@ -31,11 +31,10 @@ def _fail(message: str, code: int) -> None:
 
 
 def _make_engine(notes: Path | None, index_dir: Path | None) -> Any:
-    """The engine `assistant ask` would use for these flags (tests replace this)."""
-    from assistant.engine import Engine
-    from assistant.settings import load_settings
+    """The engine `assistant ask` would use for these flags (and its factory seam)."""
+    from assistant.cli import make_engine
 
-    return Engine(load_settings(notes=notes, index=index_dir))
+    return make_engine(notes, index_dir)
 
 
 def _progress() -> Any:
