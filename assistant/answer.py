@@ -21,7 +21,18 @@ from dataclasses import dataclass
 from assistant.models import Citation, Closest
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.output import cite_label
-from corpus.markdown import inside_code, introduces, is_fence, only_links, says_nothing
+from corpus.markdown import (
+    inside_code,
+    introduces,
+    is_atx_heading,
+    is_fence,
+    is_list_item,
+    is_setext_underline,
+    is_table_row,
+    is_table_rule,
+    only_links,
+    says_nothing,
+)
 from corpus.models import HEADING_SEP, Chunk
 from index.models import Hit
 from index.retrieve import TermInfo
@@ -310,10 +321,7 @@ def _navigation(lines: Sequence[str], i: int) -> bool:
 
 
 def _is_heading(line: str, chunk: Chunk) -> bool:
-    return bool(chunk.heading_path) and line.lstrip().startswith("#")
-
-
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+    return bool(chunk.heading_path) and is_atx_heading(line)
 
 
 def leads_in(chunk: Chunk) -> bool:
@@ -325,7 +333,9 @@ def leads_in(chunk: Chunk) -> bool:
     lines = chunk.text.split("\n")
     if _is_heading(lines[0], chunk):
         body = lines[1:]
-    elif chunk.heading_path and len(lines) > 1 and lines[0].strip() and _SETEXT.match(lines[1]):
+    elif (
+        chunk.heading_path and len(lines) > 1 and lines[0].strip() and is_setext_underline(lines[1])
+    ):
         body = lines[2:]
     else:  # a later piece of a long section (no heading line), or text before the first one
         said = [line for line in lines if not says_nothing(line)]
@@ -356,20 +366,17 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
 
-_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
-
-
 def parent_start(lines: Sequence[str], i: int, floor: int) -> int:
     """Index of the outermost list item that `lines[i]` is nested under (within the section)."""
-    if not _ITEM.match(lines[i]):
+    if not is_list_item(lines[i]):
         return i
     start = i
     ind = _indent(lines[i])
     j = i - 1
     while j >= floor and ind > 0:
-        if lines[j].strip() and _ITEM.match(lines[j]) and _indent(lines[j]) < ind:
+        if lines[j].strip() and is_list_item(lines[j]) and _indent(lines[j]) < ind:
             start, ind = j, _indent(lines[j])
-        elif lines[j].strip() and not _ITEM.match(lines[j]) and _indent(lines[j]) == 0:
+        elif lines[j].strip() and not is_list_item(lines[j]) and _indent(lines[j]) == 0:
             break
         j -= 1
     return start
@@ -453,7 +460,7 @@ def _drop_trailing_links(lines: Sequence[str], s: int, e: int) -> int:
     end = e
     while end > s and (only_links(lines[end]) or says_nothing(lines[end])):
         end -= 1
-    if end == e or _navigation(lines, s) or _ITEM.match(lines[end]):
+    if end == e or _navigation(lines, s) or is_list_item(lines[end]):
         return e  # no links, nothing but navigation, or a list only partly of links
     if end > s and introduces(lines[end]):
         end -= 1  # "**Topics**"
@@ -477,17 +484,14 @@ def _open_fence(lines: Sequence[str], lo: int, s: int, in_code: bool) -> int | N
 
 def _table_header(lines: Sequence[str], lo: int, s: int) -> int | None:
     """The header row of the Markdown table that row `s` belongs to, if it is a body row."""
-    if not lines[s].lstrip().startswith("|"):
+    if not is_table_row(lines[s]):
         return None
     h = s
-    while h > lo and lines[h - 1].lstrip().startswith("|"):
+    while h > lo and is_table_row(lines[h - 1]):
         h -= 1
-    if h + 1 < s and _TABLE_RULE.match(lines[h + 1]):
+    if h + 1 < s and is_table_rule(lines[h + 1]):
         return h
     return None
-
-
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 
 
 def _complete(
@@ -542,7 +546,7 @@ def run_on(
     for i in range(e + 1, stop + 1):  # up to the next heading; a `# comment` in code is none
         if is_fence(file_lines[i]):
             fenced = not fenced
-        elif not fenced and file_lines[i].lstrip().startswith("#"):
+        elif not fenced and is_atx_heading(file_lines[i]):
             stop = i - 1
             break
     if stop <= e:
@@ -565,7 +569,7 @@ def _block_end(lines: Sequence[str], start: int, stop: int, default: int) -> int
             if fenced:
                 last = i
             continue
-        elif last > default and i > last + 1 and not (_ITEM.match(line) or _indent(line)):
+        elif last > default and i > last + 1 and not (is_list_item(line) or _indent(line)):
             break  # a blank line, then a new paragraph: the block is over
         last = i
     return last

@@ -21,7 +21,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from assistant import answer as compose
-from assistant import paths
+from assistant import examples, paths
 from assistant.errors import EngineError, UsageError
 from assistant.models import Answer, CandidateTrace, Citation, Explain, QuoteTrace
 from assistant.options import AnswerOptions
@@ -703,35 +703,12 @@ class Engine:
         return start, end, heading_path, split_lines(text)
 
     def example_questions(self, n: int = 4) -> list[str]:
-        """Questions built from the notes' own headings, for an empty conversation: headings
-        that name a subject (not "Intro" or "Next steps"), spread over the notes and their
-        files rather than the first few of the first file."""
+        """Questions built from the notes' own headings, for an empty conversation."""
         try:
             headings = self.store().sample_headings()
         except EngineError:
             return []
-        by_file: dict[str, list[str]] = {}
-        seen: set[str] = set()
-        for path, hp in headings:
-            leaf = hp[-1].strip(" #") if hp else ""
-            if leaf.lower() in seen or not names_a_subject(leaf):
-                continue
-            seen.add(leaf.lower())
-            by_file.setdefault(path, []).append(leaf)
-        files = list(by_file.values())
-        if len(files) >= n:  # one heading from each of n files spread over the folder
-            chosen = [files[i * len(files) // n][0] for i in range(n)]
-        else:  # few files: headings spread over all of them
-            leaves = [leaf for file in files for leaf in file]
-            chosen = [leaves[i * len(leaves) // n] for i in range(min(n, len(leaves)))]
-        return [f"What do my notes say about {leaf}?" for leaf in chosen]
-
-
-GENERIC_HEADINGS = frozenset(
-    """intro introduction overview summary contents toc notes todo links references resources
-    appendix index readme changelog misc miscellaneous other others general background
-    conclusion""".split()
-) | {"table of contents", "see also", "next steps", "related topics", "document history"}
+        return examples.from_headings(headings, n)
 
 
 def _trace(
@@ -789,18 +766,6 @@ def _trace(
         ],
         quotes=quotes,
         options=opts.model_dump(),
-    )
-
-
-def names_a_subject(heading: str) -> bool:
-    """A heading worth asking about: not generic ("Intro", "See also"), not a tab label ("[
-    Console ]"), not too long to read as a question."""
-    plain = heading.strip().lower()
-    return (
-        bool(re.search(r"[^\W\d_]", plain))
-        and not plain.startswith("[")
-        and len(plain) <= 60
-        and plain.rstrip(":") not in GENERIC_HEADINGS
     )
 
 

@@ -1,0 +1,49 @@
+"""Example questions for an empty chat, made from the notes' own headings.
+
+Headings that name a subject (not "Intro" or "Next steps"), spread over the notes and their
+files rather than the first few headings of the first file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+
+def from_headings(headings: Iterable[tuple[str, Sequence[str]]], n: int = 4) -> list[str]:
+    """`n` questions from (path, heading path) pairs, one heading per file where there are
+    at least `n` files, else spread over all of them."""
+    by_file: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for path, hp in headings:
+        leaf = hp[-1].strip(" #") if hp else ""
+        if leaf.lower() in seen or not names_a_subject(leaf):
+            continue
+        seen.add(leaf.lower())
+        by_file.setdefault(path, []).append(leaf)
+    files = list(by_file.values())
+    if len(files) >= n:  # one heading from each of n files spread over the folder
+        chosen = [files[i * len(files) // n][0] for i in range(n)]
+    else:  # few files: headings spread over all of them
+        leaves = [leaf for file in files for leaf in file]
+        chosen = [leaves[i * len(leaves) // n] for i in range(min(n, len(leaves)))]
+    return [f"What do my notes say about {leaf}?" for leaf in chosen]
+
+
+GENERIC_HEADINGS = frozenset(
+    """intro introduction overview summary contents toc notes todo links references resources
+    appendix index readme changelog misc miscellaneous other others general background
+    conclusion""".split()
+) | {"table of contents", "see also", "next steps", "related topics", "document history"}
+
+
+def names_a_subject(heading: str) -> bool:
+    """A heading worth asking about: not generic ("Intro", "See also"), not a tab label ("[
+    Console ]"), not too long to read as a question."""
+    plain = heading.strip().lower()
+    return (
+        bool(re.search(r"[^\W\d_]", plain))
+        and not plain.startswith("[")
+        and len(plain) <= 60
+        and plain.rstrip(":") not in GENERIC_HEADINGS
+    )
