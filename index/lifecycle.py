@@ -1,0 +1,117 @@
+"""The index folder's lifecycle outside a build: which files belong to it, whether another
+process holds its write lock, its own consistency (`assistant index --check`), and the list
+of indexes on this machine. Used by the engine; knows nothing of answers or settings."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from index.models import IndexInfo
+from index.store import IndexError_, Store, faiss_ids, read_manifest
+
+
+def lock_held(index_dir: Path) -> bool:
+    """Is another process holding the index's write lock right now? (False if unknowable.)"""
+    from filelock import FileLock, Timeout
+
+    from index.store import LOCK_NAME
+
+    if not (index_dir / LOCK_NAME).exists():
+        return False
+    lock = FileLock(str(index_dir / LOCK_NAME))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    except OSError:
+        return False
+    lock.release()
+    return False
+
+
+def check_store(store: Store, manifest_generation: str, dim: int) -> list[str]:
+    """The index's own consistency: SQLite, FAISS file and manifest against each other."""
+    import faiss
+
+    problems: list[str] = []
+    gen = store.generation
+    if gen != manifest_generation:
+        problems.append(
+            f"generation mismatch: manifest {manifest_generation}, database {gen} "
+            "(an update was interrupted)"
+        )
+    integrity = store.quick_check()
+    if integrity:
+        return [*problems, integrity]
+    db_ids = {r[0] for r in store.conn.execute("SELECT id FROM chunks")}
+    path = store.faiss_path(gen) if gen else None
+    if path is None or not path.exists():
+        problems.append(f"vector file missing ({path.name if path else 'no generation'})")
+    else:
+        try:
+            index = faiss.read_index(str(path))
+        except Exception as e:
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:120]
+            problems.append(f"vector file {path.name} unreadable ({first})")
+        else:
+            ids = {int(i) for i in faiss_ids(index)}
+            if ids - db_ids:
+                problems.append(f"{len(ids - db_ids)} orphan vectors (no chunk in the database)")
+            if db_ids - ids:
+                problems.append(f"{len(db_ids - ids)} chunks without a vector in the vector file")
+            if index.ntotal != len(ids):
+                problems.append(f"{index.ntotal - len(ids)} duplicated vectors")
+            if index.d != dim:
+                problems.append(f"vector file dimension {index.d} != manifest dimension {dim}")
+    problems += store.structure_problems(dim)[0]
+    try:
+        lacking = len(store.hashes_missing_line_vectors())
+    except sqlite3.OperationalError:  # an index from before line vectors
+        lacking = len(db_ids)
+    if lacking:
+        problems.append(
+            f"{lacking} sections without line vectors (`assistant index` adds them; answers "
+            "meanwhile embed those lines themselves)"
+        )
+    return problems
+
+
+def broken_index_info(index_dir: Path, notes_root: str | None, problem: str) -> IndexInfo:
+    """What `index --list` and the TUI show for an index that cannot be opened."""
+    return IndexInfo(
+        index_dir=str(index_dir),
+        notes_root=notes_root,
+        files=0,
+        chunks=0,
+        size_bytes=0,
+        updated_at=None,
+        model_id=None,
+        problem=problem,
+    )
+
+
+def list_indexes(root: Path) -> list[IndexInfo]:
+    """Every index folder under `root` (the user data directory's indexes)."""
+    out: list[IndexInfo] = []
+    if not root.is_dir():
+        return out
+    for d in sorted(root.iterdir()):
+        if not d.is_dir():
+            continue
+        try:
+            store = Store.open(d, create=False)
+        except IndexError_ as e:
+            manifest = read_manifest(d)
+            out.append(broken_index_info(d, manifest.notes_root if manifest else None, str(e)))
+            continue
+        try:
+            out.append(store.info())
+        finally:
+            store.close()
+    return out
+
+
+def index_file_names(names: set[str]) -> set[str]:
+    ok = {"index.sqlite", "index.sqlite-wal", "index.sqlite-shm", "manifest.json", "write.lock"}
+    return {n for n in names if n in ok or n.startswith(("vectors-", ".vectors-", ".manifest"))}
