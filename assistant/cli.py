@@ -216,7 +216,8 @@ def ask(
 
     Exits 1 when the notes do not cover the question.
     """
-    from assistant.engine import UsageError, clean_question
+    from assistant.errors import UsageError
+    from assistant.stages.query import clean_question
 
     text = read_question(question)
     engine = make_engine(notes, index_dir, k=k, mode=mode)
@@ -261,7 +262,8 @@ def search(
     as_json: bool,
 ) -> None:
     """Print the sections that best match QUERY, ranked, with scores and citations."""
-    from assistant.engine import UsageError, clean_question
+    from assistant.errors import UsageError
+    from assistant.stages.query import clean_question
 
     engine = make_engine(notes, index_dir, mode=mode)
     text, notices = clean_question(read_question(query), engine.settings.max_question_chars)

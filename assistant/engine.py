@@ -8,27 +8,34 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import re
 import shutil
 import sqlite3
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel
 
-from assistant import answer as compose
 from assistant import examples, paths
 from assistant.errors import EngineError, UsageError
-from assistant.models import Answer, CandidateTrace, Citation, Explain, QuoteTrace
+from assistant.models import Answer, Citation
 from assistant.options import AnswerOptions
 from assistant.settings import Mode, Settings
+from assistant.stages import decide, evidence, render, select, shape
+from assistant.stages.explain import trace as explain_trace
+from assistant.stages.query import (
+    Turn,
+    all_common,
+    as_notes_write_it,
+    clean_question,
+    contextual_query,
+    lexical_query,
+    original_words,
+)
 from corpus import BUNDLED_NOTES
-from corpus.markdown import inside_code, section_at
-from corpus.models import Chunk, text_hash
+from corpus.markdown import section_at
+from corpus.models import text_hash
 from corpus.read import NoteReadError, read_note, split_lines
 from corpus.scan import scan_notes
 from index import lifecycle
@@ -43,92 +50,6 @@ LINE_CACHE_MAX = 50_000
 """Line embeddings kept in memory by a long-lived engine (about 80 MB at most)."""
 OVERLAP_MIN_CHUNKS = 5_000
 """Sections from which the question is embedded on a second thread (see `_read_query`)."""
-
-
-class Turn(BaseModel):
-    """One earlier exchange, for follow-up questions."""
-
-    question: str
-    searched_query: str
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f]")
-_FOLLOW_UP = re.compile(
-    r"^\s*(and|also|what about|how about|what of|same for|and for|and in|and with|or)\b", re.I
-)
-_PRONOUN = re.compile(r"\b(it|its|this|that|they|them|those|these|there|one|ones)\b", re.I)
-
-
-# Terminal escape sequences (CSI, OSC, other ESC-x) are dropped whole, not just their ESC byte.
-_ESCAPE_SEQ = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]|\x9b[0-?]*[ -/]*[@-~]"
-)
-
-
-def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
-    """Strip escape sequences, control characters and surrounding space; truncate over-long
-    questions (at a word boundary when one is near)."""
-    notices: list[str] = []
-    # Undecodable input bytes (surrogate escapes) and lone surrogates become U+FFFD, then go.
-    text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace").replace("\ufffd", " ")
-    q = _CONTROL.sub(" ", _ESCAPE_SEQ.sub(" ", unicodedata.normalize("NFC", text)))
-    q = re.sub(r"\s+", " ", q).strip()
-    if len(q) > max_chars:
-        cut = q[:max_chars]
-        if q[max_chars].isalnum() and " " in cut[-40:]:
-            cut = cut[: cut.rindex(" ")]  # do not leave half a word behind
-        q = cut.rstrip()
-        notices.append(f"question truncated to {max_chars} characters")
-    return q, notices
-
-
-def is_follow_up(question: str) -> bool:
-    """A question that leans on the previous turn ("and for Fargate?", "what about EKS?")."""
-    if _FOLLOW_UP.match(question):
-        return True
-    return len(query_terms(question)) <= 2 and bool(_PRONOUN.search(question))
-
-
-def contextual_query(question: str, history: Sequence[Turn]) -> str:
-    """The query retrieval should use: a follow-up borrows the previous turn's terms."""
-    if not history or not is_follow_up(question):
-        return question
-    prev = history[-1].searched_query
-    new_terms = query_terms(question)
-    carried = [t for t in query_terms(prev) if t not in new_terms]
-    return " ".join([*carried, *new_terms]) if new_terms else prev
-
-
-def correct_spelling(text: str, fixes: dict[str, str]) -> str:
-    """`text` with each misspelt word replaced by the notes' word it is closest to."""
-    if not fixes:
-        return text
-    return re.sub(r"[^\W_]+", lambda m: fixes.get(m.group(0).lower(), m.group(0)), text)
-
-
-def as_notes_write_it(text: str, coverage: Sequence[TermInfo]) -> str:
-    """`text` with misspelt words ("fargte") and abbreviations ("lb") as the notes write them:
-    what is embedded for dense search."""
-    return correct_spelling(text, {t.term: t.near for t in coverage if t.near})
-
-
-def lexical_query(coverage: Sequence[TermInfo]) -> str:
-    """The BM25 query: each term, or what the notes call it; the most common words only when
-    nothing rarer is asked (ranking every section with "aws" in it is slow and tells little)."""
-    rare = [t for t in coverage if not t.common]
-    if not rare:
-        return " ".join(t.near or t.term for t in coverage)
-    return " ".join(t.near_rare or t.term for t in rare)
-
-
-def all_common(coverage: Sequence[TermInfo]) -> bool:
-    return bool(coverage) and all(t.common for t in coverage)
-
-
-def original_words(question: str, terms: Sequence[str]) -> list[str]:
-    """Terms as the user wrote them ("daemonset" -> "DaemonSet")."""
-    words = {w.lower(): w for w in re.findall(r"[^\W_]+", question)}
-    return [words.get(t, t) for t in terms]
 
 
 class Engine:
@@ -214,13 +135,13 @@ class Engine:
 
     def spelt_right(self, term: str) -> bool:
         """An ordinary word (inflected or British forms too): never "corrected" to a notes word."""
-        return compose.is_common(term, self.common_words())
+        return decide.is_common(term, self.common_words())
 
     def _coverage(self, text: str) -> list[TermInfo]:
         """The question's terms read against the notes (counts, typos, abbreviations). A word
         the user capitalised is a name: a typo only of a word the notes use often."""
         return term_coverage(
-            self.store(), query_terms(text), self.spelt_right, compose.names_in(text)
+            self.store(), query_terms(text), self.spelt_right, decide.names_in(text)
         )
 
     # ---------------------------------------------------------------- index lifecycle
@@ -498,30 +419,32 @@ class Engine:
         terms = query_terms(searched)
         coverage, embedding = self._read_query(searched)
         hits = self._retrieve(coverage, embedding.result, max(10, k * 3), mode, paths)
-        hits = self._open_lead_ins(hits) if opts.lead_in_sections else hits
+        hits = select.open_lead_ins(self.store(), hits, opts) if opts.lead_in_sections else hits
         qvec = embedding.result()
-        self._fill_dense_scores(hits, qvec)
+        evidence.fill_dense_scores(self.store(), hits, qvec)
         timings["embed_ms"] = embedding.seconds * 1000  # on its own thread, overlapping:
         timings["retrieve_ms"] = (time.perf_counter() - t0) * 1000  # reading + searching
         t2 = time.perf_counter()
-        line_scores = self._line_evidence(hits, terms, qvec)
+        line_scores = evidence.line_evidence(
+            self.store(), hits, terms, qvec, opts, self._embed_lines
+        )
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
-        decision = compose.decide(searched, coverage, hits, best_line, self.common_words(), opts)
+        decision = decide.decide(searched, coverage, hits, best_line, self.common_words(), opts)
         decision.missing = original_words(q, decision.missing)
-        closest = compose.closest_of(hits)
+        closest = render.closest_of(hits)
         citations: list[Citation] = []
         rules: list[list[str]] = []
         picked: list[Hit] = []
         if not decision.abstain:
-            picked = compose.reading_order(compose.pick_sections(hits, k, section_best, opts))
-            read = functools.cache(_file_lines)  # each cited file read once per answer
+            picked = select.reading_order(select.pick_sections(hits, k, section_best, opts))
+            read = functools.cache(shape.file_lines)  # each cited file read once per answer
             for n, h in enumerate(picked, 1):
                 rules.append([])
                 scores = line_scores.get(h.chunk.id or -1, {})
-                citations.append(self._cite(n, h, scores, read, rules[-1]))
-            citations = compose.merge_adjacent(citations, read, opts.merge_gap)
-        answer_text = compose.render_text(citations, decision.abstain, decision.missing, closest)
+                citations.append(shape.cite(n, h, scores, read, self.abs_path, opts, rules[-1]))
+            citations = shape.merge_adjacent(citations, read, opts.merge_gap)
+        answer_text = render.render_text(citations, decision.abstain, decision.missing, closest)
         timings["compose_ms"] = (time.perf_counter() - t2) * 1000
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         return Answer(
@@ -536,133 +459,28 @@ class Engine:
             line_score=round(best_line, 4),
             timings={k_: round(v, 2) for k_, v in timings.items()},
             notices=[*self._take_notices(), *notices],
-            explain=_trace(decision, best_line, hits, section_best, picked, rules, citations, opts)
+            explain=explain_trace(
+                decision, best_line, hits, section_best, picked, rules, citations, opts
+            )
             if explain
             else None,
         )
 
-    def _open_lead_ins(self, hits: list[Hit]) -> list[Hit]:
-        """A section that only leads into its subsections ("... using one of the following
-        methods:") takes its rank but hands its place to its first `lead_in_parts` subsections:
-        those say what it introduces. Retrieval ranks such stubs high (a matching heading,
-        little else), and in AWS-style docs they are common."""
-        lead_ins = {h.chunk.id for h in hits if compose.leads_in(h.chunk)}
-        if not lead_ins:
-            return hits
-        out: list[Hit] = []
-        for h in hits:
-            parts: list[Hit] = []
-            if h.chunk.id in lead_ins:
-                top = h.chunk.heading_path
-                parts_n = self.options.lead_in_parts
-                for c in self.store().chunks_after(h.chunk.path, h.chunk.start_line, parts_n):
-                    if c.heading_path[: len(top)] != top or len(c.heading_path) == len(top):
-                        break  # past the section's subsections
-                    parts.append(Hit(chunk=c, score=h.score))
-            out.extend(parts or [h])
-        # a subsection also retrieved on its own keeps only its first (higher) place
-        firsts: dict[int | None, Hit] = {}
-        for h in out:
-            firsts.setdefault(h.chunk.id, h)
-        return list(firsts.values())
-
-    def _fill_dense_scores(self, hits: list[Hit], qvec: np.ndarray) -> None:
-        """Give every hit its cosine to the question (lexical-only hits lack one)."""
-        lacking = [h for h in hits if h.dense_score is None and h.chunk.id is not None]
-        if not lacking:
-            return
-        stored = self.store().vectors_for_ids([int(h.chunk.id) for h in lacking])  # type: ignore[arg-type]
-        for h in lacking:
-            vec = stored.get(int(h.chunk.id))  # type: ignore[arg-type]
-            if vec is not None and vec.shape == qvec.shape:
-                h.dense_score = float(np.dot(vec, qvec))
+    def _embed_lines(self, texts: list[str]) -> list[np.ndarray]:
+        """Line vectors embedded now (sections whose stored ones are missing), each distinct
+        line text once per engine: lines recur across questions (the TUI, eval)."""
+        cache = self._line_vectors
+        todo = list(dict.fromkeys(t for t in texts if t not in cache))
+        if todo:
+            if len(cache) > LINE_CACHE_MAX:
+                cache.clear()
+            cache.update(zip(todo, self.query_embedder().embed(todo), strict=True))
+        return [cache[t] for t in texts]
 
     def _take_notices(self) -> list[str]:
         """Engine notices not yet shown: each is attached to one answer only."""
         out, self.notices = self.notices, []
         return out
-
-    def _line_evidence(
-        self, hits: Sequence[Hit], terms: Sequence[str], qvec: np.ndarray
-    ) -> dict[int, dict[int, float]]:
-        """Cosine of the question to single lines of the first `evidence_sections` sections among
-        the hits that have lines worth scoring (a list of links has none), in every retrieved
-        piece of those sections: chunk id -> {line: cos}. A long section's best line may sit
-        in a piece ranked below another piece of it ("idle timeout of 20 minutes" in piece 3
-        of "Considerations", ranked 4th, after piece 4).
-
-        The lines' vectors were stored when the index was built; lines of a section that lacks
-        them (an index from an older version, or a build stopped early) are embedded here."""
-        opts = self.options
-        chosen: list[tuple[int, Hit, list[int]]] = []
-        sections: set[tuple[str, tuple[str, ...]]] = set()
-        for h in hits:
-            if h.chunk.section not in sections and len(sections) == opts.evidence_sections:
-                continue
-            picked = compose.evidence_lines(h.chunk, terms, opts.evidence_lines, opts.links)
-            if h.chunk.id is not None and picked:
-                chosen.append((h.chunk.id, h, picked))
-                sections.add(h.chunk.section)
-        out: dict[int, dict[int, float]] = {cid: {} for cid, _, _ in chosen}
-        stored = self.store().line_vectors(h.chunk.content_hash for _, h, _ in chosen)
-        keys: list[tuple[int, int]] = []
-        vecs: list[np.ndarray | str] = []  # a vector, or the text still to embed
-        for cid, h, picked in chosen:
-            body = h.chunk.body_lines()
-            mat = stored.get(h.chunk.content_hash)
-            if mat is not None and len(mat) != len(body):
-                mat = None  # written for another chunker version: embed afresh
-            for n in picked:
-                keys.append((cid, body[n][0]))
-                vecs.append(mat[n] if mat is not None else body[n][1])
-        if not keys:
-            return out
-        # Lines recur across questions (the TUI, eval): embed each distinct line text once.
-        cache = self._line_vectors
-        todo = list(dict.fromkeys(v for v in vecs if isinstance(v, str) and v not in cache))
-        if todo:
-            if len(cache) > LINE_CACHE_MAX:
-                cache.clear()
-            cache.update(zip(todo, self.query_embedder().embed(todo), strict=True))
-        sims = np.stack([cache[v] if isinstance(v, str) else v for v in vecs]) @ qvec
-        for (cid, i), v in zip(keys, sims, strict=True):
-            out[cid][i] = float(v)
-        return out
-
-    def _cite(
-        self,
-        n: int,
-        hit: Hit,
-        line_scores: dict[int, float],
-        read: Callable[[str], list[str] | None],
-        why: list[str] | None = None,
-    ) -> Citation:
-        chunk = hit.chunk
-        abs_path = self.abs_path(chunk.path)
-        lines = read(str(abs_path))
-        # The file's lines, if it still holds the chunk where it was: then a later piece of a
-        # long code block is known to start inside it, and a quote ending on a lead-in can run
-        # on into the lines it introduces, often in the next chunk (or cut from this one: a
-        # code block's opening fence without its body).
-        same = lines if lines is not None and _holds(lines, chunk) else None
-        in_code = same is not None and inside_code(same, chunk.start_line - 1)
-        start, end = compose.quote_span(chunk, line_scores, in_code, self.options, why)
-        quote = compose.slice_lines(chunk, start, end)
-        if same is not None:
-            end = compose.run_on(same, start, end, self.options, why)
-            quote = "\n".join(same[start - 1 : end])
-        changed = lines is None or "\n".join(lines[start - 1 : end]) != quote
-        return Citation(
-            n=n,
-            path=chunk.path,
-            absolute_path=str(abs_path),
-            heading_path=chunk.heading_path,
-            start_line=start,
-            end_line=end,
-            quote=quote,
-            score=round(hit.dense_score if hit.dense_score is not None else 0.0, 4),
-            changed_since_indexed=changed,
-        )
 
     # ---------------------------------------------------------------- notes access
     def abs_path(self, rel: str) -> Path:
@@ -712,64 +530,6 @@ class Engine:
         return examples.from_headings(headings, n)
 
 
-def _trace(
-    decision: compose.Decision,
-    best_line: float,
-    hits: Sequence[Hit],
-    section_best: dict[int, float],
-    picked: Sequence[Hit],
-    rules: Sequence[list[str]],
-    citations: Sequence[Citation],
-    opts: AnswerOptions,
-) -> Explain:
-    """The `--explain` trace of one answer, from what the pipeline already computed."""
-    quoted = {h.chunk.id for h in picked}
-    spans = [(h.chunk.path, h.chunk.start_line, h.chunk.end_line) for h in picked]
-    quotes = []
-    for c in citations:  # a merged quote carries the rules of every piece inside it
-        inside = [
-            r
-            for (p, a, b), r in zip(spans, rules, strict=True)
-            if p == c.path and a <= c.end_line and c.start_line <= b
-        ]
-        merged = ["merged with a nearby quote of the same section"] if len(inside) > 1 else []
-        quotes.append(
-            QuoteTrace(
-                n=c.n,
-                path=c.path,
-                start_line=c.start_line,
-                end_line=c.end_line,
-                rules=[r for rs in inside for r in rs] + merged,
-            )
-        )
-    return Explain(
-        decision=f"abstained: {decision.reason}"
-        if decision.abstain
-        else f"answered: the vocabulary rule passed, and the best "
-        f"line scores {best_line:.2f} >= min_line {opts.min_line}",
-        line_score=round(best_line, 4),
-        candidates=[
-            CandidateTrace(
-                path=h.chunk.path,
-                heading_path=h.chunk.heading_path,
-                start_line=h.chunk.start_line,
-                end_line=h.chunk.end_line,
-                lexical_rank=h.lexical_rank,
-                dense_rank=h.dense_rank,
-                fused_score=round(h.score, 6),
-                dense_score=None if h.dense_score is None else round(h.dense_score, 4),
-                best_line=None
-                if section_best.get(h.chunk.id or -1) is None
-                else round(section_best[h.chunk.id or -1], 4),
-                quoted=h.chunk.id in quoted,
-            )
-            for h in hits
-        ],
-        quotes=quotes,
-        options=opts.model_dump(),
-    )
-
-
 class _Done:
     """A value already computed, with `_Pending`'s interface."""
 
@@ -811,18 +571,6 @@ class _Pending:
             raise self._error
         assert self._value is not None
         return self._value
-
-
-def _holds(lines: list[str], chunk: Chunk) -> bool:
-    return "\n".join(lines[chunk.start_line - 1 : chunk.end_line]) == chunk.text
-
-
-def _file_lines(path: str) -> list[str] | None:
-    """A note's lines as they are now, or None if it cannot be read."""
-    try:
-        return split_lines(read_note(Path(path)).text)
-    except (NoteReadError, OSError):
-        return None
 
 
 def list_indexes() -> list[IndexInfo]:

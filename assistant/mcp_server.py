@@ -171,7 +171,7 @@ class NotesServer:
 
     # ------------------------------------------------------------------ tools
     def search(self, query: str, k: int = 10, paths: Sequence[str] = ()) -> SearchResult:
-        from assistant.engine import clean_question
+        from assistant.stages.query import clean_question
 
         text, cleaned = clean_question(query, self.engine.settings.max_question_chars)
         if not text:
@@ -200,7 +200,7 @@ class NotesServer:
         )
 
     def ask(self, question: str, k: int = 3) -> Answer:
-        from assistant.engine import clean_question
+        from assistant.stages.query import clean_question
 
         if not clean_question(question, self.engine.settings.max_question_chars)[0]:
             raise UsageError("question is empty")

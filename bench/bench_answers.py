@@ -68,7 +68,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def run(engine, questions: list[str]) -> dict[str, float]:
-    from assistant import answer as compose
+    from assistant.stages.select import leads_in
     from corpus.markdown import inside_code, introduces, is_fence, only_links
     from corpus.read import read_note, split_lines
 
@@ -84,7 +84,7 @@ def run(engine, questions: list[str]) -> dict[str, float]:
         stubs = 0
         for c, in_file in zip(a.citations, chunks, strict=True):
             cited = next((x for x in in_file if x.start_line <= c.start_line <= x.end_line), None)
-            stubs += bool(cited and compose.leads_in(cited))
+            stubs += bool(cited and leads_in(cited))
         citations += len(a.citations)
         for c in a.citations:
             last = [line for line in c.quote.split("\n") if line.strip()][-1]

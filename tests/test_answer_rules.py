@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from assistant.answer import (
-    decide,
-    evidence_lines,
-    is_common,
-    leads_in,
-    merge_adjacent,
-    phrases,
-    quote_span,
-    reading_order,
-    run_on,
-)
 from assistant.options import DEFAULT_OPTIONS
+from assistant.stages.decide import decide, is_common, phrases
+from assistant.stages.evidence import evidence_lines
+from assistant.stages.select import leads_in, reading_order
+from assistant.stages.shape import merge_adjacent, quote_span, run_on
 from corpus.markdown import inside_code, introduces, only_links
 from corpus.models import Chunk, text_hash
 from index.models import Hit
@@ -463,8 +456,8 @@ def hit(cid: int, path: str = "n.md") -> Hit:
 
 
 def test_pick_sections_keeps_near_best_lines_and_reinserts_a_close_top_hit() -> None:
-    from assistant.answer import pick_sections
     from assistant.options import AnswerOptions
+    from assistant.stages.select import pick_sections
 
     hits = [hit(1), hit(2), hit(3), hit(4)]
     best = {1: 0.50, 2: 0.70, 3: 0.62, 4: 0.40}
@@ -479,8 +472,8 @@ def test_pick_sections_keeps_near_best_lines_and_reinserts_a_close_top_hit() -> 
 
 
 def test_render_text_quotes_cites_and_abstains_plainly() -> None:
-    from assistant.answer import render_text
     from assistant.models import Citation, Closest
+    from assistant.stages.render import render_text
 
     c = Citation(
         n=1,

@@ -105,7 +105,7 @@ def test_typo_is_not_a_missing_term(engine: Engine) -> None:
 
 
 def test_follow_up_uses_the_previous_turn(engine: Engine) -> None:
-    from assistant.engine import Turn
+    from assistant.stages.query import Turn
 
     first = engine.ask("Which load balancer is preferred for ECS?")
     follow = engine.ask(

@@ -13,6 +13,8 @@ from fakes import FakeEmbedder
 
 from assistant.engine import Engine
 from assistant.settings import load_settings
+from assistant.stages.evidence import line_evidence
+from assistant.stages.select import open_lead_ins
 from corpus.read import read_note, split_lines
 from index.store import Store, read_manifest
 
@@ -332,7 +334,7 @@ def test_very_common_words_are_left_out_of_bm25_when_rarer_ones_are_asked(
     monkeypatch.setattr(index.retrieve, "COMMON_MIN_CHUNKS", 5)
     cov = index.retrieve.term_coverage(eng.store(), ["aws", "service", "alb"])
     assert [t.common for t in cov] == [True, True, False]
-    from assistant.engine import lexical_query
+    from assistant.stages.query import lexical_query
 
     assert lexical_query(cov) == "alb"
     assert eng.search("aws service alb", mode="bm25")[0].chunk.path == "lb.md"
@@ -386,7 +388,7 @@ def test_real_words_are_not_corrected_and_common_words_of_an_expansion_not_searc
     """ "peering" absent from the notes is not a typo of "pending"; "pendng" is. "csi" read as
     "container storage interface" searches BM25 for the rarer words only."""
     import index.retrieve
-    from assistant.engine import lexical_query
+    from assistant.stages.query import lexical_query
 
     notes = tmp_path / "notes"
     write(notes / "p.md", "# Pending work\npending items\n")
@@ -426,10 +428,14 @@ def test_a_section_that_only_leads_into_its_subsections_hands_its_place_to_them(
     eng.refresh()
     by_leaf = {c.heading_path[-1]: c for c in eng.store().chunks_for_path("pause.md")}
     stub, resume = by_leaf["Pause your service"], by_leaf["Resume"]
-    opened = eng._open_lead_ins([Hit(chunk=stub, score=1.0), Hit(chunk=resume, score=0.5)])
+    opened = open_lead_ins(
+        eng.store(), [Hit(chunk=stub, score=1.0), Hit(chunk=resume, score=0.5)], eng.options
+    )
     assert [h.chunk.heading_path[-1] for h in opened] == ["[ Console ]", "[ CLI ]", "Resume"]
     cli_first = [Hit(chunk=by_leaf["[ CLI ]"], score=1.0), Hit(chunk=stub, score=0.9)]
-    again = eng._open_lead_ins(cli_first)  # a subsection retrieved itself keeps its place
+    again = open_lead_ins(
+        eng.store(), cli_first, eng.options
+    )  # a subsection retrieved itself keeps its place
     assert [h.chunk.heading_path[-1] for h in again] == ["[ CLI ]", "[ Console ]"]
     answer = eng.ask("pause your service methods", mode="bm25")
     quoted = [c.heading_path[-1] for c in answer.citations]
@@ -558,7 +564,7 @@ def test_the_last_piece_of_a_section_that_only_asks_to_follow_steps_hands_its_pl
     eng.refresh()
     chunks = eng.store().chunks_for_path("stopped.md")
     [lead] = [c for c in chunks if c.text.startswith("Follow these steps")]
-    opened = eng._open_lead_ins([Hit(chunk=lead, score=1.0)])
+    opened = open_lead_ins(eng.store(), [Hit(chunk=lead, score=1.0)], eng.options)
     assert [h.chunk.heading_path[-1] for h in opened] == ["[ Console ]", "[ CLI ]"]
     answer = eng.ask("check stopped task errors", mode="bm25")
     assert not answer.abstained
@@ -626,5 +632,8 @@ def test_line_evidence_covers_every_retrieved_piece_of_its_top_sections(tmp_path
     assert len(pieces) >= 2  # the case this is about
     others = [eng.store().chunks_for_path(p)[0] for p in ("b.md", "c.md")]
     hits = [Hit(chunk=c, score=1.0) for c in [pieces[0], *others, pieces[-1]]]
-    scores = eng._line_evidence(hits, ["idle", "timeout"], eng.embed_query("idle timeout"))
+    qvec = eng.embed_query("idle timeout")
+    scores = line_evidence(
+        eng.store(), hits, ["idle", "timeout"], qvec, eng.options, eng.query_embedder().embed
+    )
     assert pieces[-1].id in scores and scores[pieces[-1].id]

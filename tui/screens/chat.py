@@ -27,8 +27,8 @@ from tui.widgets.status import StatusLine
 from tui.widgets.thinking import Thinking
 
 if TYPE_CHECKING:  # the engine's modules load in the first worker, after the window is drawn
-    from assistant.engine import Turn
     from assistant.models import Answer, Citation
+    from assistant.stages.query import Turn
     from index.models import IndexInfo
 
 N_EXAMPLES = 4
@@ -385,7 +385,7 @@ class ChatScreen(Screen):
         fresh_notices = [n for n in a.notices if n not in self.seen_notices]
         self.seen_notices.update(a.notices)
         self.conversation.add_answer(a, fresh_notices)
-        from assistant.engine import Turn
+        from assistant.stages.query import Turn
 
         self.turns.append(Turn(question=a.question, searched_query=a.searched_query))
         self.last_answer = a

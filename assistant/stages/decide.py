@@ -1,0 +1,211 @@
+"""Stage: decide. Answer or abstain, and which question terms the notes never mention.
+
+Two signals (README, "When it abstains"): the vocabulary (question terms the notes never
+mention, after stemming and allowing typos) and the best single line's cosine with the
+question. Thresholds and the name rule's switch are `AnswerOptions` fields.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.options import DEFAULT_OPTIONS, AnswerOptions
+from index.models import Hit
+from index.retrieve import TermInfo
+
+# Words that phrase a question rather than name its subject: never reported as "missing".
+PHRASING = frozenset(
+    """configure configuring configured setup set work works working happen happens difference
+    differences differ compare comparison between need needs needed require required requires
+    possible support choose pick option options best good recommend recommendation should
+    able allow allows enable enables purpose benefit benefits example examples mean meaning
+    define definition happen common main key important types type kind difference work
+    possible available handle handled handles provide provides offer offers say says said
+    notes note""".split()
+)
+
+
+@dataclass
+class Decision:
+    abstain: bool
+    missing: list[str]
+    reason: str
+
+
+def subject_terms(coverage: Sequence[TermInfo]) -> list[TermInfo]:
+    return [t for t in coverage if t.term not in PHRASING]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    terms: tuple[str, ...]
+    capitalised: frozenset[str]
+    """Its terms the user wrote as names (`capitalised`: "Azure Container Apps"), in this
+    phrase."""
+
+
+def phrases(question: str, subject: Sequence[str]) -> list[Phrase]:
+    """The question's runs of adjacent subject terms: its noun phrases, roughly.
+
+    "What is a Kubernetes DaemonSet?" has one phrase [kubernetes, daemonset]; "EKS with
+    Karpenter" has two, [eks] and [karpenter]. Stopwords and phrasing words separate phrases,
+    except inside a hyphenated word ("on-demand").
+    """
+    out: list[Phrase] = []
+    run: list[str] = []
+    caps: set[str] = set()
+    first = True
+    for token in question.split():
+        parts = re.findall(r"[^\W_]+", token)
+        capital = {w.lower() for i, w in enumerate(parts) if capitalised(w, first and i == 0)}
+        first = first and not parts
+        parts = [w.lower() for w in parts]
+        subject_parts = [w for w in parts if w in subject]
+        if not subject_parts:
+            if parts and run:
+                out.append(Phrase(tuple(run), frozenset(caps)))
+                run, caps = [], set()
+            continue
+        run.extend(w for w in subject_parts if w not in run)
+        caps |= capital & set(subject_parts)
+        if not re.search(r"[^\W_]$", token) and token.rstrip("'\")").endswith((",", ";", ":", "?")):
+            out.append(Phrase(tuple(run), frozenset(caps)))
+            run, caps = [], set()
+    if run:
+        out.append(Phrase(tuple(run), frozenset(caps)))
+    return out
+
+
+def anchored(phrase: Phrase, info: dict[str, TermInfo], common: set[str]) -> bool:
+    """A covered phrase that names something of the notes: a term capitalised there or not an
+    ordinary word ("ECS", "binpack"). "ECS with Loki" is about ECS, naming Loki as missing;
+    "scale a deployment on Heroku" is about Heroku, and "scale a deployment" alone is too
+    general to answer it."""
+    named = [t for t in phrase.terms if t in phrase.capitalised or not is_common(t, common)]
+    return any(info[t].covered and not t.isdigit() for t in named)
+
+
+def is_neutral(term: str) -> bool:
+    """Short tokens and numbers ("lb", "svc", "53") are too ambiguous to decide coverage."""
+    return len(term) <= 3 or term.isdigit()
+
+
+def capitalised(word: str, first: bool = False) -> bool:
+    """Written as a name: with a capital letter, or for the question's first word (capitalised
+    anyway) with one after its first letter ("EKS with Karpenter", "FastAPI on ...")."""
+    return any(c.isupper() for c in (word[1:] if first else word))
+
+
+def names_in(question: str) -> set[str]:
+    """Words the user capitalised ("Azure", "MySQL"; a first word only if "EKS" or "FastAPI"):
+    names, not plain words."""
+    words = re.findall(r"[^\W_]+", question)
+    return {w.lower() for i, w in enumerate(words) if capitalised(w, first=i == 0)}
+
+
+def phrase_covered(
+    phrase: Sequence[str],
+    coverage: dict[str, TermInfo],
+    common: set[str],
+    names: set[str],
+    max_missing: float = DEFAULT_OPTIONS.max_missing_in_phrase,
+) -> bool:
+    """A phrase the notes can speak to: every name in it occurs in the notes, and most of its
+    words do ("managed web app runner" yes; "EC2 reserved instance cost" no). Short tokens
+    such as "lb" count neither way, but a phrase needs at least one covered word."""
+    judged = [t for t in phrase if not is_neutral(t) or coverage[t].covered]
+    if not any(coverage[t].covered for t in judged):
+        return False
+    missing = [t for t in judged if not coverage[t].covered]
+    if any(t in names or not is_common(t, common) for t in missing):
+        return False
+    return len(missing) / len(judged) <= max_missing
+
+
+_BRITISH = (
+    ("isation", "ization"),
+    ("ise", "ize"),
+    ("ise", "ice"),
+    ("yse", "yze"),
+    ("our", "or"),
+    ("tre", "ter"),
+    ("ence", "ense"),
+)
+"""British spellings and their American forms (the model's vocabulary is American English)."""
+
+_INFLECTIONS = (
+    ("s", ""),
+    ("es", ""),
+    ("ies", "y"),
+    ("ing", ""),
+    ("ing", "e"),
+    ("ed", ""),
+    ("ed", "e"),
+)
+
+
+def is_common(term: str, common: set[str]) -> bool:
+    """An ordinary word, allowing for plurals, verb endings and British spelling ("passwords",
+    "deploying", "practise", "optimised"), so that it is never mistaken for a name."""
+    stems = {term}
+    for suffix, repl in _INFLECTIONS:
+        if term.endswith(suffix):
+            stems.add(term[: -len(suffix)] + repl)
+    forms = set(stems)
+    for stem in stems:
+        for brit, us in _BRITISH:
+            if stem.endswith(brit):
+                forms.add(stem[: -len(brit)] + us)
+    return any(f in common for f in forms)
+
+
+def decide(
+    question: str,
+    coverage: Sequence[TermInfo],
+    hits: Sequence[Hit],
+    best_line: float,
+    common: set[str] = frozenset(),  # type: ignore[assignment]
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+) -> Decision:
+    """Abstain or answer, and which question terms the notes never mention.
+
+    Two signals: the vocabulary (`phrase_covered`: "EKS with Karpenter" is answered about EKS,
+    naming Karpenter as missing, while in "a Kubernetes DaemonSet" the covered "Kubernetes"
+    only qualifies the missing name "DaemonSet", so the assistant abstains) and `best_line`, the
+    highest cosine between the question and any single line of the top sections (a specific
+    fact matching the question, which a whole-section cosine blurs). `common` holds ordinary
+    English words (the model's whole-word vocabulary); a missing word outside it is a name.
+    A name the user capitalised that the notes lack ("Heroku") also needs a covered phrase
+    that names something (`anchored`): in a large corpus "scale a deployment" is always
+    covered, and answering "How do I scale a deployment on Heroku?" from it misleads.
+    """
+    subject = subject_terms(coverage)
+    missing = [t.term for t in subject if not t.covered]
+    if not hits:
+        return Decision(True, missing, "no section matched")
+    if missing:
+        info = {t.term: t for t in subject}
+        names = names_in(question)
+        named = [t for t in missing if t in names or not is_common(t, common)]
+        covered = [
+            p
+            for p in phrases(question, list(info))
+            if phrase_covered(p.terms, info, common, names, opts.max_missing_in_phrase)
+        ]
+        if named and not covered:
+            return Decision(True, missing, "the question is about something the notes never name")
+        proper = [t for t in missing if t in names and not is_neutral(t)]  # not "VM"
+        if opts.names and proper and not any(anchored(p, info, common) for p in covered):
+            return Decision(
+                True,
+                missing,
+                "the question names something the notes never mention, and the "
+                "rest of it names nothing they cover",
+            )
+    if best_line < opts.min_line:
+        return Decision(
+            True, missing, f"no line is similar enough ({best_line:.2f} < {opts.min_line})"
+        )
+    return Decision(False, missing, "answered")

@@ -1,0 +1,128 @@
+"""Stage: line evidence. Which lines of a section are compared with the question.
+
+Lexical matches first; navigation (lines of nothing but links, and the label introducing
+them) is never evidence while the link rule is on.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from assistant.options import AnswerOptions
+from assistant.stages.source import NotesSource
+from corpus.markdown import (
+    introduces,
+    only_links,
+    says_nothing,
+)
+from corpus.models import Chunk
+from index.models import Hit
+
+
+def evidence_lines(chunk: Chunk, terms: Sequence[str], limit: int, links: bool = True) -> list[int]:
+    """Positions in `chunk.body_lines()` worth scoring, at most `limit`: lexical matches first.
+    Navigation is never evidence: lines that only link elsewhere (`only_links`), and the label
+    that introduces them ("**Topics**")."""
+    lines = chunk.text.split("\n")
+    body = [
+        (n, i)
+        for n, (i, _) in enumerate(chunk.body_lines())
+        if not (links and is_navigation(lines, i))
+    ]
+    if len(body) <= limit:
+        return [n for n, _ in body]
+    matched = matching_lines([lines[i] for _, i in body], terms)
+    first = [n for (n, _), m in zip(body, matched, strict=True) if m]
+    taken = set(first)
+    rest = [n for n, _ in body if n not in taken]
+    return sorted((first + rest)[:limit])
+
+
+def is_navigation(lines: Sequence[str], i: int) -> bool:
+    if only_links(lines[i]):
+        return True
+    if not introduces(lines[i]):
+        return False
+    after = next((x for x in lines[i + 1 :] if not says_nothing(x)), "")
+    return only_links(after)
+
+
+def matching_lines(lines: Sequence[str], terms: Sequence[str]) -> list[set[str]]:
+    """For each line, the query terms it contains, using FTS5's porter stemmer (same as BM25)."""
+    hits: list[set[str]] = [set() for _ in lines]
+    if not terms or not lines:
+        return hits
+    db = sqlite3.connect(":memory:")
+    try:
+        db.execute("CREATE VIRTUAL TABLE l USING fts5(t, tokenize='porter unicode61')")
+        db.executemany("INSERT INTO l(rowid, t) VALUES(?, ?)", enumerate(lines))
+        for term in terms:
+            q = '"' + term.replace('"', "") + '"'
+            for (row,) in db.execute("SELECT rowid FROM l WHERE l MATCH ?", (q,)):
+                hits[row].add(term)
+    finally:
+        db.close()
+    return hits
+
+
+def fill_dense_scores(source: NotesSource, hits: list[Hit], qvec: np.ndarray) -> None:
+    """Give every hit its cosine to the question (lexical-only hits lack one)."""
+    lacking = [h for h in hits if h.dense_score is None and h.chunk.id is not None]
+    if not lacking:
+        return
+    stored = source.vectors_for_ids([int(h.chunk.id) for h in lacking])  # type: ignore[arg-type]
+    for h in lacking:
+        vec = stored.get(int(h.chunk.id))  # type: ignore[arg-type]
+        if vec is not None and vec.shape == qvec.shape:
+            h.dense_score = float(np.dot(vec, qvec))
+
+
+def line_evidence(
+    source: NotesSource,
+    hits: Sequence[Hit],
+    terms: Sequence[str],
+    qvec: np.ndarray,
+    opts: AnswerOptions,
+    embed_lines: Callable[[list[str]], list[np.ndarray]],
+) -> dict[int, dict[int, float]]:
+    """Cosine of the question to single lines of the first `evidence_sections` sections among
+    the hits that have lines worth scoring (a list of links has none), in every retrieved
+    piece of those sections: chunk id -> {line: cos}. A long section's best line may sit
+    in a piece ranked below another piece of it ("idle timeout of 20 minutes" in piece 3
+    of "Considerations", ranked 4th, after piece 4).
+
+    The lines' vectors were stored when the index was built; lines of a section that lacks
+    them (an index from an older version, or a build stopped early) are embedded by
+    `embed_lines`."""
+    chosen: list[tuple[int, Hit, list[int]]] = []
+    sections: set[tuple[str, tuple[str, ...]]] = set()
+    for h in hits:
+        if h.chunk.section not in sections and len(sections) == opts.evidence_sections:
+            continue
+        picked = evidence_lines(h.chunk, terms, opts.evidence_lines, opts.links)
+        if h.chunk.id is not None and picked:
+            chosen.append((h.chunk.id, h, picked))
+            sections.add(h.chunk.section)
+    out: dict[int, dict[int, float]] = {cid: {} for cid, _, _ in chosen}
+    stored = source.line_vectors(h.chunk.content_hash for _, h, _ in chosen)
+    keys: list[tuple[int, int]] = []
+    vecs: list[np.ndarray | str] = []  # a vector, or the text still to embed
+    for cid, h, picked in chosen:
+        body = h.chunk.body_lines()
+        mat = stored.get(h.chunk.content_hash)
+        if mat is not None and len(mat) != len(body):
+            mat = None  # written for another chunker version: embed afresh
+        for n in picked:
+            keys.append((cid, body[n][0]))
+            vecs.append(mat[n] if mat is not None else body[n][1])
+    if not keys:
+        return out
+    texts = [v for v in vecs if isinstance(v, str)]
+    fresh = iter(embed_lines(texts) if texts else [])
+    sims = np.stack([next(fresh) if isinstance(v, str) else v for v in vecs]) @ qvec
+    for (cid, i), v in zip(keys, sims, strict=True):
+        out[cid][i] = float(v)
+    return out

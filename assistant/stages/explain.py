@@ -1,0 +1,68 @@
+"""The `ask --explain` trace of one answer, built from what the stages already computed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assistant.models import CandidateTrace, Citation, Explain, QuoteTrace
+from assistant.options import AnswerOptions
+from assistant.stages.decide import Decision
+from index.models import Hit
+
+
+def trace(
+    decision: Decision,
+    best_line: float,
+    hits: Sequence[Hit],
+    section_best: dict[int, float],
+    picked: Sequence[Hit],
+    rules: Sequence[list[str]],
+    citations: Sequence[Citation],
+    opts: AnswerOptions,
+) -> Explain:
+    """The `--explain` trace of one answer, from what the pipeline already computed."""
+    quoted = {h.chunk.id for h in picked}
+    spans = [(h.chunk.path, h.chunk.start_line, h.chunk.end_line) for h in picked]
+    quotes = []
+    for c in citations:  # a merged quote carries the rules of every piece inside it
+        inside = [
+            r
+            for (p, a, b), r in zip(spans, rules, strict=True)
+            if p == c.path and a <= c.end_line and c.start_line <= b
+        ]
+        merged = ["merged with a nearby quote of the same section"] if len(inside) > 1 else []
+        quotes.append(
+            QuoteTrace(
+                n=c.n,
+                path=c.path,
+                start_line=c.start_line,
+                end_line=c.end_line,
+                rules=[r for rs in inside for r in rs] + merged,
+            )
+        )
+    return Explain(
+        decision=f"abstained: {decision.reason}"
+        if decision.abstain
+        else f"answered: the vocabulary rule passed, and the best "
+        f"line scores {best_line:.2f} >= min_line {opts.min_line}",
+        line_score=round(best_line, 4),
+        candidates=[
+            CandidateTrace(
+                path=h.chunk.path,
+                heading_path=h.chunk.heading_path,
+                start_line=h.chunk.start_line,
+                end_line=h.chunk.end_line,
+                lexical_rank=h.lexical_rank,
+                dense_rank=h.dense_rank,
+                fused_score=round(h.score, 6),
+                dense_score=None if h.dense_score is None else round(h.dense_score, 4),
+                best_line=None
+                if section_best.get(h.chunk.id or -1) is None
+                else round(section_best[h.chunk.id or -1], 4),
+                quoted=h.chunk.id in quoted,
+            )
+            for h in hits
+        ],
+        quotes=quotes,
+        options=opts.model_dump(),
+    )

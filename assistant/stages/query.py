@@ -1,0 +1,98 @@
+"""Stage: understand the query. Clean it, read a follow-up in the context of the last turn,
+and the helpers that write it as the notes do (typos, abbreviations) for retrieval."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from index.retrieve import TermInfo, query_terms
+
+
+class Turn(BaseModel):
+    """One earlier exchange, for follow-up questions."""
+
+    question: str
+    searched_query: str
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f]")
+_FOLLOW_UP = re.compile(
+    r"^\s*(and|also|what about|how about|what of|same for|and for|and in|and with|or)\b", re.I
+)
+_PRONOUN = re.compile(r"\b(it|its|this|that|they|them|those|these|there|one|ones)\b", re.I)
+
+
+# Terminal escape sequences (CSI, OSC, other ESC-x) are dropped whole, not just their ESC byte.
+_ESCAPE_SEQ = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]|\x9b[0-?]*[ -/]*[@-~]"
+)
+
+
+def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
+    """Strip escape sequences, control characters and surrounding space; truncate over-long
+    questions (at a word boundary when one is near)."""
+    notices: list[str] = []
+    # Undecodable input bytes (surrogate escapes) and lone surrogates become U+FFFD, then go.
+    text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace").replace("\ufffd", " ")
+    q = _CONTROL.sub(" ", _ESCAPE_SEQ.sub(" ", unicodedata.normalize("NFC", text)))
+    q = re.sub(r"\s+", " ", q).strip()
+    if len(q) > max_chars:
+        cut = q[:max_chars]
+        if q[max_chars].isalnum() and " " in cut[-40:]:
+            cut = cut[: cut.rindex(" ")]  # do not leave half a word behind
+        q = cut.rstrip()
+        notices.append(f"question truncated to {max_chars} characters")
+    return q, notices
+
+
+def is_follow_up(question: str) -> bool:
+    """A question that leans on the previous turn ("and for Fargate?", "what about EKS?")."""
+    if _FOLLOW_UP.match(question):
+        return True
+    return len(query_terms(question)) <= 2 and bool(_PRONOUN.search(question))
+
+
+def contextual_query(question: str, history: Sequence[Turn]) -> str:
+    """The query retrieval should use: a follow-up borrows the previous turn's terms."""
+    if not history or not is_follow_up(question):
+        return question
+    prev = history[-1].searched_query
+    new_terms = query_terms(question)
+    carried = [t for t in query_terms(prev) if t not in new_terms]
+    return " ".join([*carried, *new_terms]) if new_terms else prev
+
+
+def correct_spelling(text: str, fixes: dict[str, str]) -> str:
+    """`text` with each misspelt word replaced by the notes' word it is closest to."""
+    if not fixes:
+        return text
+    return re.sub(r"[^\W_]+", lambda m: fixes.get(m.group(0).lower(), m.group(0)), text)
+
+
+def as_notes_write_it(text: str, coverage: Sequence[TermInfo]) -> str:
+    """`text` with misspelt words ("fargte") and abbreviations ("lb") as the notes write them:
+    what is embedded for dense search."""
+    return correct_spelling(text, {t.term: t.near for t in coverage if t.near})
+
+
+def lexical_query(coverage: Sequence[TermInfo]) -> str:
+    """The BM25 query: each term, or what the notes call it; the most common words only when
+    nothing rarer is asked (ranking every section with "aws" in it is slow and tells little)."""
+    rare = [t for t in coverage if not t.common]
+    if not rare:
+        return " ".join(t.near or t.term for t in coverage)
+    return " ".join(t.near_rare or t.term for t in rare)
+
+
+def all_common(coverage: Sequence[TermInfo]) -> bool:
+    return bool(coverage) and all(t.common for t in coverage)
+
+
+def original_words(question: str, terms: Sequence[str]) -> list[str]:
+    """Terms as the user wrote them ("daemonset" -> "DaemonSet")."""
+    words = {w.lower(): w for w in re.findall(r"[^\W_]+", question)}
+    return [words.get(t, t) for t in terms]

@@ -1,0 +1,100 @@
+"""Stage: select sections. Which retrieved sections are quoted, and in what order.
+
+A section that only leads into its subsections (`leads_in`) hands its place to them (the
+engine opens them); the rest are chosen by how close their best line is to the best overall.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assistant.options import DEFAULT_OPTIONS, AnswerOptions
+from assistant.stages.source import NotesSource
+from corpus.markdown import (
+    introduces,
+    is_atx_heading,
+    is_setext_underline,
+    says_nothing,
+)
+from corpus.models import Chunk
+from index.models import Hit
+
+
+def pick_sections(
+    hits: Sequence[Hit],
+    k: int,
+    section_best: dict[int, float],
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+) -> list[Hit]:
+    """The hits worth quoting, best first: the top hit, plus any whose best line is nearly as
+    close to the question as the best line overall, at most k."""
+    if not hits:
+        return []
+    scored = [h for h in hits if h.chunk.id in section_best]
+    if not scored:
+        return list(hits[:1])
+    top = max(section_best.values())
+    best = {h.chunk.id: section_best[h.chunk.id] for h in scored}  # type: ignore[index]
+    chosen = [h for h in scored if best[h.chunk.id] >= top - opts.line_margin]
+    if hits[0] not in chosen and best.get(hits[0].chunk.id, -1.0) >= top - 2 * opts.line_margin:
+        chosen.insert(0, hits[0])
+    return chosen[:k]
+
+
+def reading_order(hits: Sequence[Hit]) -> list[Hit]:
+    """Pieces of one section together, in file order, where its best piece ranked: a long
+    section's pieces picked as lines 44, 39 and 41-43 read as 39, 41-43, 44."""
+    groups: dict[tuple[str, tuple[str, ...]], list[Hit]] = {}
+    for h in hits:
+        groups.setdefault(h.chunk.section, []).append(h)
+    return [h for g in groups.values() for h in sorted(g, key=lambda h: h.chunk.start_line)]
+
+
+def is_heading_line(line: str, chunk: Chunk) -> bool:
+    return bool(chunk.heading_path) and is_atx_heading(line)
+
+
+def leads_in(chunk: Chunk) -> bool:
+    """A section whose own text only introduces its subsections: a heading with nothing under
+    it, or with one line that introduces what follows (`introduces`: "Manage auto scaling
+    using one of the following methods:"), thematic breaks aside; or the last piece of a long
+    section that is only such a line ("Follow these steps to check stopped tasks for
+    errors\\."). Quoted alone it answers nothing."""
+    lines = chunk.text.split("\n")
+    if is_heading_line(lines[0], chunk):
+        body = lines[1:]
+    elif (
+        chunk.heading_path and len(lines) > 1 and lines[0].strip() and is_setext_underline(lines[1])
+    ):
+        body = lines[2:]
+    else:  # a later piece of a long section (no heading line), or text before the first one
+        said = [line for line in lines if not says_nothing(line)]
+        return bool(chunk.heading_path) and len(said) == 1 and introduces(said[0])
+    said = [line for line in body if not says_nothing(line)]
+    return not said or (len(said) == 1 and introduces(said[0]))
+
+
+def open_lead_ins(source: NotesSource, hits: list[Hit], opts: AnswerOptions) -> list[Hit]:
+    """A section that only leads into its subsections ("... using one of the following
+    methods:") takes its rank but hands its place to its first `lead_in_parts` subsections:
+    those say what it introduces. Retrieval ranks such stubs high (a matching heading,
+    little else), and in AWS-style docs they are common."""
+    lead_ins = {h.chunk.id for h in hits if leads_in(h.chunk)}
+    if not lead_ins:
+        return hits
+    out: list[Hit] = []
+    for h in hits:
+        parts: list[Hit] = []
+        if h.chunk.id in lead_ins:
+            top = h.chunk.heading_path
+            after = source.chunks_after(h.chunk.path, h.chunk.start_line, opts.lead_in_parts)
+            for c in after:
+                if c.heading_path[: len(top)] != top or len(c.heading_path) == len(top):
+                    break  # past the section's subsections
+                parts.append(Hit(chunk=c, score=h.score))
+        out.extend(parts or [h])
+    # a subsection also retrieved on its own keeps only its first (higher) place
+    firsts: dict[int | None, Hit] = {}
+    for h in out:
+        firsts.setdefault(h.chunk.id, h)
+    return list(firsts.values())

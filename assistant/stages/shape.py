@@ -1,0 +1,327 @@
+"""Stage: shape quotes. Which whole lines of a section are quoted.
+
+Every quote is a verbatim run of whole lines of one section of one note. Functions that take
+a `why` list append the name of each rule that moved the span, for `ask --explain`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from assistant.models import Citation
+from assistant.options import DEFAULT_OPTIONS, AnswerOptions
+from assistant.stages.evidence import is_navigation
+from assistant.stages.select import is_heading_line
+from corpus.markdown import (
+    inside_code,
+    introduces,
+    is_atx_heading,
+    is_fence,
+    is_list_item,
+    is_table_row,
+    is_table_rule,
+    only_links,
+    says_nothing,
+)
+from corpus.models import Chunk
+from corpus.read import NoteReadError, read_note, split_lines
+from index.models import Hit
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def parent_start(lines: Sequence[str], i: int, floor: int) -> int:
+    """Index of the outermost list item that `lines[i]` is nested under (within the section)."""
+    if not is_list_item(lines[i]):
+        return i
+    start = i
+    ind = _indent(lines[i])
+    j = i - 1
+    while j >= floor and ind > 0:
+        if lines[j].strip() and is_list_item(lines[j]) and _indent(lines[j]) < ind:
+            start, ind = j, _indent(lines[j])
+        elif lines[j].strip() and not is_list_item(lines[j]) and _indent(lines[j]) == 0:
+            break
+        j -= 1
+    return start
+
+
+def quote_span(
+    chunk: Chunk,
+    line_scores: dict[int, float],
+    in_code: bool = False,
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+    why: list[str] | None = None,
+) -> tuple[int, int]:
+    """1-based inclusive line span of the quote inside `chunk`: whole lines, one run.
+
+    The heading line and any blank lines or thematic breaks at either end are left out (the
+    citation names the heading). A short section is quoted whole; in
+    a longer one the quote runs from the first to the last line that is nearly as close to the
+    question as its best line (at most `max_quote_lines`), starting at the parent item of a
+    nested list item so the item keeps its context, at the header row of a table or at the
+    fence of a code block, and never ending on a list of links. `in_code`: the chunk starts
+    inside a code block opened above it.
+    """
+    why = why if why is not None else []
+    n = opts.max_quote_lines
+    lines = chunk.text.split("\n")
+    lo = 1 if len(lines) > 1 and is_heading_line(lines[0], chunk) else 0
+    hi = len(lines) - 1
+    while lo < hi and says_nothing(lines[lo]):  # blank lines and thematic breaks ("------")
+        lo += 1
+    while hi > lo and says_nothing(lines[hi]):
+        hi -= 1
+    if hi - lo + 1 <= n or not line_scores:
+        fits = hi - lo + 1 <= n
+        why.append(f"whole: the section fits in {n} lines" if fits else f"first {n} lines")
+        e = _complete(lines, lo, min(hi, lo + n - 1), hi, in_code, opts, why)
+        return chunk.start_line + lo, chunk.start_line + _trim_links(lines, lo, e, opts, why)
+    best_i = max(line_scores, key=lambda i: line_scores[i])
+    good = [i for i, v in line_scores.items() if v >= line_scores[best_i] - opts.quote_window]
+    why.append(
+        f"best line {chunk.start_line + best_i} ({line_scores[best_i]:.2f}) and lines within "
+        f"{opts.quote_window} of it"
+    )
+    s = parent_start(lines, best_i, lo)
+    if s != best_i:
+        why.append(f"start: parent list item, line {chunk.start_line + s}")
+    e = best_i
+    for i in sorted(good):
+        if i < s and best_i - i < n:
+            s = min(s, parent_start(lines, i, lo))
+        if i > e and i - s < n:
+            e = i
+    s = max(s, lo)
+    # A quote from inside a code block starts at its fence, one from a table's rows at its
+    # header row (what each column means), when that still leaves room for the best line.
+    head, kind = _open_fence(lines, lo, s, in_code), "code fence"
+    if head is None:
+        head, kind = _table_header(lines, lo, s), "table header row"
+    if head is not None and best_i - head < n:
+        s = head
+        why.append(f"start: {kind}, line {chunk.start_line + s}")
+    e = min(max(e, s), s + n - 1, hi)
+    while e > s and says_nothing(lines[e]):
+        e -= 1
+    e = _complete(lines, s, e, hi, in_code, opts, why)
+    return chunk.start_line + s, chunk.start_line + _trim_links(lines, s, e, opts, why)
+
+
+def _trim_links(lines: Sequence[str], s: int, e: int, opts: AnswerOptions, why: list[str]) -> int:
+    """`_drop_trailing_links` under the link rule's switch, saying when it trimmed."""
+    if not opts.links:
+        return e
+    end = _drop_trailing_links(lines, s, e)
+    if end != e:
+        why.append("end: a trailing list of links left out")
+    return end
+
+
+def _drop_trailing_links(lines: Sequence[str], s: int, e: int) -> int:
+    """The end of a quote without a trailing list of links (a "Topics" list) and the label
+    that introduces it: navigation, not an answer. A quote of nothing but links is kept."""
+    end = e
+    while end > s and (only_links(lines[end]) or says_nothing(lines[end])):
+        end -= 1
+    if end == e or is_navigation(lines, s) or is_list_item(lines[end]):
+        return e  # no links, nothing but navigation, or a list only partly of links
+    if end > s and introduces(lines[end]):
+        end -= 1  # "**Topics**"
+        while end > s and says_nothing(lines[end]):
+            end -= 1
+    return end
+
+
+def _fences(lines: Sequence[str], a: int, b: int) -> list[int]:
+    return [i for i in range(a, b) if is_fence(lines[i])]
+
+
+def _open_fence(lines: Sequence[str], lo: int, s: int, in_code: bool) -> int | None:
+    """The opening fence of the code block that line `s` is inside, if it is and the fence is
+    in the chunk (`in_code`: the chunk starts inside a block opened above it)."""
+    fences = _fences(lines, 0, s)
+    if (in_code + len(fences)) % 2 and fences and fences[-1] >= lo:
+        return fences[-1]
+    return None
+
+
+def _table_header(lines: Sequence[str], lo: int, s: int) -> int | None:
+    """The header row of the Markdown table that row `s` belongs to, if it is a body row."""
+    if not is_table_row(lines[s]):
+        return None
+    h = s
+    while h > lo and is_table_row(lines[h - 1]):
+        h -= 1
+    if h + 1 < s and is_table_rule(lines[h + 1]):
+        return h
+    return None
+
+
+def _complete(
+    lines: Sequence[str],
+    s: int,
+    e: int,
+    hi: int,
+    in_code: bool = False,
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+    why: list[str] | None = None,
+) -> int:
+    """The end of a quote starting at `s` that does not stop where the reader needs the rest:
+    on a line that introduces what follows ("... consists of the following components:"),
+    which is extended through the block it introduces, or inside a code block, which is
+    closed, or else left out. Never past `hi` or `max_quote_lines`. `in_code`: the chunk
+    starts inside a code block opened above it (a later piece of a long block)."""
+    why = why if why is not None else []
+    limit = min(hi, s + opts.max_quote_lines - 1)
+    if opts.lead_in_run_on and introduces(lines[e]) and e < limit:
+        e = _block_end(lines, e + 1, limit, e)
+        why.append("end: ran on through what a lead-in line introduces")
+    fences = _fences(lines, s, e + 1)
+    if (in_code + inside_code(lines, s) + len(fences)) % 2:  # it ends inside a block
+        close = next((i for i in range(e + 1, limit + 1) if is_fence(lines[i])), None)
+        if close is not None:
+            e = close
+            why.append("end: the code block closed")
+        elif fences and fences[-1] > s:
+            e = fences[-1] - 1
+            while e > s and says_nothing(lines[e]):
+                e -= 1
+            why.append("end: a code block too long to close left out")
+    return e
+
+
+def run_on(
+    file_lines: Sequence[str],
+    start: int,
+    end: int,
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+    why: list[str] | None = None,
+) -> int:
+    """The end (1-based) of a quote of lines `start`..`end` of a file that ends on a lead-in:
+    on through the block it introduces, in the file's next lines (often in the next chunk), up
+    to the next heading and at most `max_quote_lines` in all. Unchanged if the last line is no
+    lead-in, or with the lead-in rule off."""
+    e = end - 1
+    if not opts.lead_in_run_on or not introduces(file_lines[e]):
+        return end
+    stop = min(len(file_lines) - 1, start - 1 + opts.max_quote_lines - 1)
+    fenced = False
+    for i in range(e + 1, stop + 1):  # up to the next heading; a `# comment` in code is none
+        if is_fence(file_lines[i]):
+            fenced = not fenced
+        elif not fenced and is_atx_heading(file_lines[i]):
+            stop = i - 1
+            break
+    if stop <= e:
+        return end
+    last = _block_end(file_lines, e + 1, stop, e)
+    if why is not None:
+        why.append("end: ran on past a lead-in into the file's next lines")
+    return _complete(file_lines, start - 1, last, stop, False, opts, why) + 1
+
+
+def _block_end(lines: Sequence[str], start: int, stop: int, default: int) -> int:
+    """Last line of the block beginning at `start` (blank lines before it skipped): a list, a
+    code block or a paragraph, ending at a blank line followed by a new unindented paragraph."""
+    last, fenced = default, False
+    for i in range(start, stop + 1):
+        line = lines[i]
+        if is_fence(line):
+            fenced = not fenced
+        elif fenced or not line.strip():
+            if fenced:
+                last = i
+            continue
+        elif last > default and i > last + 1 and not (is_list_item(line) or _indent(line)):
+            break  # a blank line, then a new paragraph: the block is over
+        last = i
+    return last
+
+
+def slice_lines(chunk: Chunk, start: int, end: int) -> str:
+    lines = chunk.text.split("\n")
+    return "\n".join(lines[start - chunk.start_line : end - chunk.start_line + 1])
+
+
+def merge_adjacent(
+    citations: Sequence[Citation],
+    file_lines: Callable[[str], list[str] | None],
+    gap: int = DEFAULT_OPTIONS.merge_gap,
+) -> list[Citation]:
+    """Quotes of one section that overlap or nearly touch (pieces of a long section, a bold
+    label and the list it labels) become one quote, from the first line to the last: still a
+    verbatim run of the file (`file_lines` reads it by absolute path). Not when either quote
+    no longer matches the file. Citations are numbered afresh."""
+    out: list[Citation] = []
+    for c in citations:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and (prev.path, prev.heading_path) == (c.path, c.heading_path)
+            and prev.start_line <= c.start_line <= prev.end_line + 1 + gap
+            and not (prev.changed_since_indexed or c.changed_since_indexed)
+        ):
+            lines = file_lines(c.absolute_path)
+            end = max(prev.end_line, c.end_line)  # they overlap when a quote ran on (`run_on`)
+            if lines is not None and end <= len(lines):
+                quote = "\n".join(lines[prev.start_line - 1 : end])
+                score = max(prev.score, c.score)
+                out[-1] = prev.model_copy(update={"end_line": end, "quote": quote, "score": score})
+                continue
+        out.append(c)
+    return [c.model_copy(update={"n": n}) for n, c in enumerate(out, 1)]
+
+
+def cite(
+    n: int,
+    hit: Hit,
+    line_scores: dict[int, float],
+    read: Callable[[str], list[str] | None],
+    abs_path_of: Callable[[str], Path],
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+    why: list[str] | None = None,
+) -> Citation:
+    """One citation: the quote's span shaped in the chunk, run on in the file, re-read from it
+    (`read` takes an absolute path; `changed_since_indexed` when the file's lines differ)."""
+    chunk = hit.chunk
+    abs_path = abs_path_of(chunk.path)
+    lines = read(str(abs_path))
+    # The file's lines, if it still holds the chunk where it was: then a later piece of a
+    # long code block is known to start inside it, and a quote ending on a lead-in can run
+    # on into the lines it introduces, often in the next chunk (or cut from this one: a
+    # code block's opening fence without its body).
+    same = lines if lines is not None and holds(lines, chunk) else None
+    in_code = same is not None and inside_code(same, chunk.start_line - 1)
+    start, end = quote_span(chunk, line_scores, in_code, opts, why)
+    quote = slice_lines(chunk, start, end)
+    if same is not None:
+        end = run_on(same, start, end, opts, why)
+        quote = "\n".join(same[start - 1 : end])
+    changed = lines is None or "\n".join(lines[start - 1 : end]) != quote
+    return Citation(
+        n=n,
+        path=chunk.path,
+        absolute_path=str(abs_path),
+        heading_path=chunk.heading_path,
+        start_line=start,
+        end_line=end,
+        quote=quote,
+        score=round(hit.dense_score if hit.dense_score is not None else 0.0, 4),
+        changed_since_indexed=changed,
+    )
+
+
+def holds(lines: list[str], chunk: Chunk) -> bool:
+    return "\n".join(lines[chunk.start_line - 1 : chunk.end_line]) == chunk.text
+
+
+def file_lines(path: str) -> list[str] | None:
+    """A note's lines as they are now, or None if it cannot be read."""
+    try:
+        return split_lines(read_note(Path(path)).text)
+    except (NoteReadError, OSError):
+        return None

@@ -1,0 +1,87 @@
+"""The answer stages that read the index, run against a dict-backed `NotesSource` (no SQLite,
+no model): lead-in hand-off, dense scores for lexical-only hits, line evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from assistant.options import AnswerOptions
+from assistant.stages.evidence import fill_dense_scores, line_evidence
+from assistant.stages.select import open_lead_ins
+from corpus.models import Chunk, text_hash
+from index.models import Hit
+
+
+def chunk(cid: int, heading: list[str], text: str, start: int) -> Chunk:
+    return Chunk(
+        id=cid,
+        path="n.md",
+        heading_path=heading,
+        start_line=start,
+        end_line=start + text.count("\n"),
+        text=text,
+        content_hash=text_hash(text),
+    )
+
+
+class DictSource:
+    """A NotesSource over plain dicts."""
+
+    def __init__(self, chunks: list[Chunk], vectors=None, lines=None) -> None:
+        self.chunks = sorted(chunks, key=lambda c: c.start_line)
+        self.vectors = vectors or {}
+        self.lines = lines or {}
+
+    def chunks_after(self, path: str, line: int, limit: int) -> list[Chunk]:
+        return [c for c in self.chunks if c.path == path and c.start_line > line][:limit]
+
+    def vectors_for_ids(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        return {i: self.vectors[i] for i in ids if i in self.vectors}
+
+    def line_vectors(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        return {h: self.lines[h] for h in hashes if h in self.lines}
+
+
+STUB = chunk(1, ["Scaling"], "## Scaling\nManage scaling using one of the following methods:", 1)
+CONSOLE = chunk(2, ["Scaling", "Console"], "### Console\nOpen the console and pick a size.", 4)
+CLI = chunk(3, ["Scaling", "CLI"], "### CLI\nRun aws ecs update-service.", 7)
+NEXT = chunk(4, ["Pricing"], "## Pricing\nPay per second.", 10)
+
+
+def test_a_lead_in_hands_its_place_to_its_subsections() -> None:
+    src = DictSource([STUB, CONSOLE, CLI, NEXT])
+    hits = [Hit(chunk=STUB, score=1.0), Hit(chunk=NEXT, score=0.5)]
+    opened = open_lead_ins(src, hits, AnswerOptions())
+    assert [h.chunk.id for h in opened] == [2, 3, 4]
+    assert [h.chunk.id for h in open_lead_ins(src, hits, AnswerOptions(lead_in_parts=1))] == [2, 4]
+    again = open_lead_ins(src, [Hit(chunk=CLI, score=1.0), *hits], AnswerOptions())
+    assert [h.chunk.id for h in again] == [3, 2, 4]  # a subsection keeps its own higher place
+
+
+def test_lexical_only_hits_get_their_cosine() -> None:
+    q = np.array([1.0, 0.0], dtype=np.float32)
+    src = DictSource([], vectors={4: np.array([0.6, 0.8], dtype=np.float32)})
+    hits = [Hit(chunk=NEXT, score=0.5), Hit(chunk=CLI, score=0.4, dense_score=0.1)]
+    fill_dense_scores(src, hits, q)
+    assert abs(hits[0].dense_score - 0.6) < 1e-6 and hits[1].dense_score == 0.1
+
+
+def test_line_evidence_uses_stored_line_vectors_and_embeds_what_is_missing() -> None:
+    q = np.array([1.0, 0.0], dtype=np.float32)
+    stored = {CONSOLE.content_hash: np.array([[0.9, 0.1]], dtype=np.float32)}
+    src = DictSource([], lines=stored)
+    asked: list[list[str]] = []
+
+    def embed(texts: list[str]) -> list[np.ndarray]:
+        asked.append(texts)
+        return [np.array([0.2, 0.9], dtype=np.float32) for _ in texts]
+
+    hits = [Hit(chunk=CONSOLE, score=1.0), Hit(chunk=CLI, score=0.9)]
+    scores = line_evidence(src, hits, ["console"], q, AnswerOptions(), embed)
+    assert list(scores) == [2, 3] and list(scores[2]) == [1] and list(scores[3]) == [1]
+    assert abs(scores[2][1] - 0.9) < 1e-6 and abs(scores[3][1] - 0.2) < 1e-6
+    assert asked == [[CLI.body_lines()[0][1]]]  # only the line without a stored vector
+    one = line_evidence(src, hits, ["console"], q, AnswerOptions(evidence_sections=1), embed)
+    assert list(one) == [2]
