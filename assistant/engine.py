@@ -10,9 +10,10 @@ import contextlib
 import functools
 import shutil
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -81,6 +82,7 @@ class Engine:
         self.notices: list[str] = []
         self._common: set[str] | None = None
         self._line_vectors: dict[str, np.ndarray] = {}
+        self._executor: ThreadPoolExecutor | None = None
 
     # ---------------------------------------------------------------- models
     def index_embedder(self) -> Embedder:
@@ -347,7 +349,7 @@ class Engine:
         coverage, embedding = self._read_query(query)
         return self._retrieve(coverage, embedding.result, k, mode, paths, sections=True)
 
-    def _read_query(self, text: str) -> tuple[list[TermInfo], _Pending | _Done]:
+    def _read_query(self, text: str) -> tuple[list[TermInfo], _Embedding]:
         """The query read against the notes (`term_coverage`), and its embedding (as the notes
         write it) being computed.
 
@@ -359,10 +361,8 @@ class Engine:
         self.query_embedder()  # loaded here: imports on two threads at once only contend
         if self.store().chunk_total() < OVERLAP_MIN_CHUNKS:  # SQLite's part takes ~1 ms
             coverage = self._coverage(text)
-            t0 = time.perf_counter()
-            vec = self.embed_query(as_notes_write_it(text, coverage))
-            return coverage, _Done(vec, time.perf_counter() - t0)
-        typed = _Pending(self.embed_query, text)
+            return coverage, _Embedding.now(self.embed_query, as_notes_write_it(text, coverage))
+        typed = self._in_background(text)
         try:
             coverage = self._coverage(text)
         except BaseException:
@@ -372,7 +372,13 @@ class Engine:
         if wanted == text:
             return coverage, typed
         typed.wait()
-        return coverage, _Pending(self.embed_query, wanted)
+        return coverage, self._in_background(wanted)
+
+    def _in_background(self, text: str) -> _Embedding:
+        """Embed `text` on the engine's second thread (one worker, made on first use)."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="embed")
+        return _Embedding(self._executor.submit(_timed, self.embed_query, text))
 
     def _retrieve(
         self,
@@ -530,47 +536,34 @@ class Engine:
         return examples.from_headings(headings, n)
 
 
-class _Done:
-    """A value already computed, with `_Pending`'s interface."""
+class _Embedding:
+    """The question's vector: computed already, or being computed on the engine's second
+    thread (a `concurrent.futures` future of (vector, seconds))."""
 
-    def __init__(self, value: np.ndarray, seconds: float = 0.0) -> None:
-        self._value = value
-        self.seconds = seconds
+    def __init__(self, future: Future[tuple[np.ndarray, float]]) -> None:
+        self._future = future
 
-    def wait(self) -> None:
-        pass
-
-    def result(self) -> np.ndarray:
-        return self._value
-
-
-class _Pending:
-    """A call running on a second thread; `result()` waits for it and re-raises its error."""
-
-    def __init__(self, fn: Callable[[str], np.ndarray], arg: str) -> None:
-        self._value: np.ndarray | None = None
-        self._error: BaseException | None = None
-        self.seconds = 0.0
-        self._thread = threading.Thread(target=self._run, args=(fn, arg), daemon=True)
-        self._thread.start()
-
-    def _run(self, fn: Callable[[str], np.ndarray], arg: str) -> None:
-        t0 = time.perf_counter()
-        try:
-            self._value = fn(arg)
-        except BaseException as e:  # handed to the caller by result()
-            self._error = e
-        self.seconds = time.perf_counter() - t0
-
-    def wait(self) -> None:
-        self._thread.join()
+    @classmethod
+    def now(cls, fn: Callable[[str], np.ndarray], arg: str) -> _Embedding:
+        done: Future[tuple[np.ndarray, float]] = Future()
+        done.set_result(_timed(fn, arg))
+        return cls(done)
 
     def result(self) -> np.ndarray:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._value is not None
-        return self._value
+        """The vector (waits for it; re-raises the embedding's error)."""
+        return self._future.result()[0]
+
+    @property
+    def seconds(self) -> float:
+        return self._future.result()[1]
+
+    def wait(self) -> None:
+        futures.wait([self._future])
+
+
+def _timed(fn: Callable[[str], np.ndarray], arg: str) -> tuple[np.ndarray, float]:
+    t0 = time.perf_counter()
+    return fn(arg), time.perf_counter() - t0
 
 
 def list_indexes() -> list[IndexInfo]:

@@ -15,8 +15,9 @@ if TYPE_CHECKING:  # type hints only: the TUI's start imports this module before
     from assistant.models import Answer, Explain
     from index.models import Hit, IndexInfo, SyncReport
 
-# CSI / OSC / other escape sequences, then any remaining C0/C1 control characters but tab.
-_ESCAPES = re.compile(
+# CSI / OSC / other escape sequences (the question cleaner drops them too), then any remaining
+# C0/C1 control characters but tab.
+ESCAPES = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]|\x9b[0-?]*[ -/]*[@-~]"
 )
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -24,7 +25,7 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def safe(text: str) -> str:
     """Note text made inert for a terminal: escape sequences and control characters removed."""
-    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+    return _CONTROLS.sub("", ESCAPES.sub("", text))
 
 
 def cite_label(path: str, start: int, end: int, heading_path: Sequence[str]) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from assistant.output import ESCAPES
 from index.retrieve import TermInfo, query_terms
 
 
@@ -26,19 +27,13 @@ _FOLLOW_UP = re.compile(
 _PRONOUN = re.compile(r"\b(it|its|this|that|they|them|those|these|there|one|ones)\b", re.I)
 
 
-# Terminal escape sequences (CSI, OSC, other ESC-x) are dropped whole, not just their ESC byte.
-_ESCAPE_SEQ = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]|\x9b[0-?]*[ -/]*[@-~]"
-)
-
-
 def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
     """Strip escape sequences, control characters and surrounding space; truncate over-long
     questions (at a word boundary when one is near)."""
     notices: list[str] = []
     # Undecodable input bytes (surrogate escapes) and lone surrogates become U+FFFD, then go.
     text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace").replace("\ufffd", " ")
-    q = _CONTROL.sub(" ", _ESCAPE_SEQ.sub(" ", unicodedata.normalize("NFC", text)))
+    q = _CONTROL.sub(" ", ESCAPES.sub(" ", unicodedata.normalize("NFC", text)))
     q = re.sub(r"\s+", " ", q).strip()
     if len(q) > max_chars:
         cut = q[:max_chars]
