@@ -19,8 +19,9 @@ import click
 
 from assistant import __version__
 from assistant.errors import EXIT_ABSTAINED, EXIT_INDEX, EXIT_OK, EXIT_USAGE
+from index.modes import MODES as MODE_NAMES
 
-MODES = click.Choice(["hybrid", "bm25", "dense"])
+MODES = click.Choice(list(MODE_NAMES))
 
 
 _FAST_EXIT = False

@@ -181,7 +181,7 @@ class Engine:
             return "notes were added or removed"
         for rel, f in current.items():
             _hash, size, mtime = stored[rel]
-            if size != f.size or mtime != f.mtime_ns:
+            if not f.same_stat(size, mtime):
                 return f"{rel} changed"
         return None
 

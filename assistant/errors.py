@@ -24,7 +24,7 @@ def user_error(e: BaseException) -> tuple[str, int] | None:
     """(one-line message, exit code) for an error the user can fix; None for a bug."""
     from pydantic import ValidationError
 
-    from index.store import IndexBusy
+    from index.store import IndexBusy, IndexError_
 
     if isinstance(e, UsageError | ConfigFileError):
         return str(e), EXIT_USAGE
@@ -34,6 +34,6 @@ def user_error(e: BaseException) -> tuple[str, int] | None:
         return f"invalid setting {where}: {err.get('msg')}", EXIT_USAGE
     if isinstance(e, IndexBusy):
         return f"{e} (run without --no-wait to wait for it)", EXIT_INDEX
-    if isinstance(e, EngineError):
+    if isinstance(e, EngineError | IndexError_):
         return str(e), EXIT_INDEX
     return None

@@ -17,7 +17,7 @@ from assistant.errors import ConfigFileError
 
 ENV_PREFIX = "ASSISTANT_"
 
-Mode = Literal["hybrid", "bm25", "dense"]
+from index.modes import Mode  # noqa: E402
 
 
 class Settings(BaseModel):

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from corpus.models import HEADING_SEP, Chunk, text_hash
+from corpus.models import HEADING_SEP, Chunk, embed_text, text_hash
 from corpus.read import split_lines
 
 if TYPE_CHECKING:  # markdown-it is imported on first parse: `ask` never parses
@@ -417,16 +417,14 @@ class _Chunker:
             "text": text,
             "context": context,
         }
-        # Same as Chunk.embed_text() (a test checks), without building the model twice.
-        head = "\n".join(p for p in (HEADING_SEP.join(sec.heading_path), context) if p)
-        embed = f"{head}\n{text}" if head else text
+        embed = embed_text(sec.heading_path, context, text)  # == Chunk.embed_text()
         return Chunk(**fields, content_hash=text_hash(embed))
 
     # -- sections
     def chunk_section(self, sec: _RawSection) -> list[Chunk]:
         text = self.text(sec.start, sec.end)
         heading = HEADING_SEP.join(sec.heading_path)
-        full = f"{heading}\n{text}" if heading else text  # == Chunk.embed_text()
+        full = embed_text(sec.heading_path, "", text)
         if self.cost(full) <= self.max_tokens:
             return [self.make(sec, sec.start, sec.end, text, "")]
         pieces = self.split(sec, heading)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -14,6 +15,13 @@ __all__ = ["HEADING_SEP", "Chunk", "Skipped", "text_hash"]
 def text_hash(text: str) -> str:
     """Stable content hash used for incremental indexing (files and chunks)."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def embed_text(heading_path: Sequence[str], context: str, text: str) -> str:
+    """The one formula for what is embedded and searched: heading path, any context (a split
+    nested item's parent, a table's header row), then the text."""
+    head = "\n".join(p for p in (HEADING_SEP.join(heading_path), context) if p)
+    return f"{head}\n{text}" if head else text
 
 
 class Chunk(BaseModel):
@@ -46,8 +54,7 @@ class Chunk(BaseModel):
 
     def embed_text(self) -> str:
         """What the embedder and BM25 see: the heading path gives a section its context."""
-        head = "\n".join(p for p in (self.heading, self.context) if p)
-        return f"{head}\n{self.text}" if head else self.text
+        return embed_text(self.heading_path, self.context, self.text)
 
     def body_lines(self) -> list[tuple[int, str]]:
         """Each line that can answer a question on its own, as it is embedded for line evidence:

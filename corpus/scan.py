@@ -35,6 +35,10 @@ class NoteFile(BaseModel):
     size: int
     mtime_ns: int
 
+    def same_stat(self, size: int, mtime_ns: int) -> bool:
+        """The one "unchanged" rule: same size and modification time as recorded."""
+        return self.size == size and self.mtime_ns == mtime_ns
+
 
 class ScanResult(BaseModel):
     root: Path

@@ -9,16 +9,15 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
-from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel
 
 from corpus import HEADING_SEP
 from index.models import Hit
+from index.modes import Mode
 from index.store import Store
 
-Mode = Literal["hybrid", "bm25", "dense"]
 RRF_K = 60
 DEPTH = 50
 

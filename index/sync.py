@@ -299,7 +299,7 @@ def _sync(
         seen.add(f.rel)
         old = stored.get(f.rel)
         was_skipped = f.rel in stored_skipped
-        same_stat = bool(old) and old[1] == f.size and old[2] == f.mtime_ns  # type: ignore[index]
+        same_stat = bool(old) and f.same_stat(old[1], old[2])  # type: ignore[index]
         if same_stat and not was_skipped:
             report.unchanged += 1
             continue
@@ -313,7 +313,7 @@ def _sync(
             report.skipped.append(Skipped(path=f.rel, reason=str(e)))
             if e.reason == "file vanished":
                 seen.discard(f.rel)  # gone: leaves the index
-            elif not (was_skipped and old and old[1:] == (f.size, f.mtime_ns)):
+            elif not (was_skipped and old and f.same_stat(old[1], old[2])):
                 unreadable.append((f, e.reason))
             continue
         h = text_hash(note.text)

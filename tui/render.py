@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from assistant.output import cite_label, safe
+from assistant.output import HEADING_SEP, cite_label, safe
 
 if TYPE_CHECKING:
     from assistant.models import Answer, Citation
@@ -127,4 +127,4 @@ def plain(text: str, style: str = "") -> Text:
 
 
 def join_heading(heading_path: Sequence[str]) -> str:
-    return " › ".join(heading_path)
+    return HEADING_SEP.join(heading_path)

@@ -16,8 +16,10 @@ from typing import Any
 
 import click
 
-MODE_CHOICE = click.Choice(["bm25", "dense", "hybrid", "all"])
-ALL_MODES = ("bm25", "dense", "hybrid")
+from index.modes import MODES
+
+MODE_CHOICE = click.Choice([*MODES, "all"])
+ALL_MODES = MODES
 EXIT_OK, EXIT_BELOW, EXIT_USAGE, EXIT_INDEX = 0, 1, 2, 3
 
 
@@ -62,12 +64,15 @@ def _guard(fn):
         try:
             return fn(*args, **kwargs)
         except Exception as e:
-            name = type(e).__name__
-            if name in ("UsageError", "BeirFormatError", "ValidationError"):
+            from assistant.errors import user_error
+            from assistant.eval.beir import BeirFormatError
+
+            if isinstance(e, BeirFormatError):
                 _fail(str(e), EXIT_USAGE)
-            if name in ("EngineError", "IndexBusy", "IndexError_"):
-                _fail(str(e), EXIT_INDEX)
-            raise
+            known = user_error(e)  # the same mapping as every other command
+            if known is None:
+                raise
+            _fail(*known)
 
     return wrapper
 

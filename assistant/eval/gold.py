@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.eval import CALIBRATION_FILE, GOLD_FILE, THRESHOLDS_FILE, metrics
+from corpus import HEADING_SEP
+from index.modes import MODES
 
 TIERS = ("direct", "paraphrase", "multi", "typo", "partial", "unanswerable")
-MODES = ("bm25", "dense", "hybrid")
-HEADING_SEP = " › "
 SEARCH_K = 10
 
 

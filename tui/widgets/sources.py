@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from assistant.output import HEADING_SEP
 from tui.render import citation_label, clean, join_heading, section_text
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class SectionView(VerticalScroll):
         title.append(f"[{citation.n}] ", style="bold")
         title.append(clean(citation.path), style="bold")
         if section is not None and section[2]:
-            title.append(" › " + clean(join_heading(section[2])))
+            title.append(HEADING_SEP + clean(join_heading(section[2])))
         changed = citation.changed_since_indexed
         if section is not None:
             start, end, _, lines = section
