@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import shutil
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from concurrent import futures
@@ -36,14 +35,12 @@ from assistant.stages.query import (
 )
 from corpus import BUNDLED_NOTES
 from corpus.markdown import section_at
-from corpus.models import text_hash
 from corpus.read import NoteReadError, read_note, split_lines
-from corpus.scan import scan_notes
 from index import lifecycle
 from index.embed import Embedder, bundled_model_path, model_id_for
 from index.models import Hit, IndexInfo, SyncReport
 from index.retrieve import TermInfo, query_terms, retrieve, term_coverage
-from index.store import IndexError_, Store, manifest_status, read_manifest
+from index.store import IndexError_, Store, read_manifest
 from index.sync import IndexBusy, manifest_problem, sync, wipe, writer_lock
 
 Progress = Callable[[str, int, int], None]
@@ -175,15 +172,7 @@ class Engine:
             stored = store.file_rows()
         except (EngineError, Exception) as e:
             return f"index unreadable: {e}"
-        scan = scan_notes(self.notes_root)
-        current = {f.rel: f for f in scan.files}
-        if set(current) != set(stored):
-            return "notes were added or removed"
-        for rel, f in current.items():
-            _hash, size, mtime = stored[rel]
-            if not f.same_stat(size, mtime):
-                return f"{rel} changed"
-        return None
+        return lifecycle.notes_changed(stored, self.notes_root)
 
     def refresh(
         self,
@@ -265,54 +254,9 @@ class Engine:
             return f"index unreadable: {e}"
 
     def check(self) -> list[str]:
-        """Problems with the index (empty list: consistent with itself and with the notes).
-
-        Read-only: never takes the write lock, writes or repairs anything (`refresh` repairs).
-        """
-        manifest, manifest_err = manifest_status(self.index_dir)
-        if manifest_err:
-            return [manifest_err]
-        if manifest is None:
-            return ["no manifest (index missing or never completed)"]
-        if lifecycle.lock_held(self.index_dir):
-            return ["another assistant process is updating the index; check again when it ends"]
-        problems: list[str] = []
-        wrong = manifest_problem(manifest, self.model_id(), manifest.dim)
-        if wrong:
-            problems.append(f"built for another configuration: {wrong}")
-        try:
-            store = Store.open(self.index_dir, create=False)
-        except IndexError_ as e:
-            return [*problems, str(e)]
-        try:
-            with store.read_snapshot():
-                problems += lifecycle.check_store(store, manifest.generation, manifest.dim)
-                stored = store.file_rows()
-                skipped = store.skipped_rows()
-        except (sqlite3.Error, IndexError_) as e:
-            return [*problems, f"index database cannot be read ({e})"]
-        finally:
-            store.close()
-        scan = scan_notes(self.notes_root)
-        current = {f.rel: f for f in scan.files}
-        for rel in sorted(set(stored) - set(current)):
-            problems.append(f"indexed file no longer in notes: {rel}")
-        for rel in sorted(set(current) - set(stored)):
-            try:
-                read_note(current[rel].path)
-            except NoteReadError:
-                continue  # unreadable: `index` will skip it with a warning, nothing to index
-            problems.append(f"note not indexed: {rel}")
-        for rel in sorted(set(current) & set(stored)):
-            try:
-                h = text_hash(read_note(current[rel].path).text)
-            except NoteReadError:
-                continue
-            if rel in skipped:
-                problems.append(f"note not indexed (was unreadable: {skipped[rel]}): {rel}")
-            elif h != stored[rel][0]:
-                problems.append(f"note changed since indexed: {rel}")
-        return problems
+        """Problems with the index (empty: consistent with itself and with the notes);
+        read-only (`index/lifecycle.check_index`)."""
+        return lifecycle.check_index(self.index_dir, self.notes_root, self.model_id())
 
     def drop(self) -> None:
         """Delete this notes folder's index (the notes are untouched)."""

@@ -7,8 +7,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from corpus.models import text_hash
+from corpus.read import NoteReadError, read_note
+from corpus.scan import scan_notes
 from index.models import IndexInfo
-from index.store import IndexError_, Store, faiss_ids, read_manifest
+from index.store import IndexError_, Store, faiss_ids, manifest_status, read_manifest
+from index.sync import manifest_problem
 
 
 def lock_held(index_dir: Path) -> bool:
@@ -115,3 +119,67 @@ def list_indexes(root: Path) -> list[IndexInfo]:
 def index_file_names(names: set[str]) -> set[str]:
     ok = {"index.sqlite", "index.sqlite-wal", "index.sqlite-shm", "manifest.json", "write.lock"}
     return {n for n in names if n in ok or n.startswith(("vectors-", ".vectors-", ".manifest"))}
+
+
+def check_index(index_dir: Path, notes_root: Path, model_id: str) -> list[str]:
+    """Problems with the index (empty list: consistent with itself and with the notes).
+
+    Read-only: never takes the write lock, writes or repairs anything (`refresh` repairs).
+    """
+    manifest, manifest_err = manifest_status(index_dir)
+    if manifest_err:
+        return [manifest_err]
+    if manifest is None:
+        return ["no manifest (index missing or never completed)"]
+    if lock_held(index_dir):
+        return ["another assistant process is updating the index; check again when it ends"]
+    problems: list[str] = []
+    wrong = manifest_problem(manifest, model_id, manifest.dim)
+    if wrong:
+        problems.append(f"built for another configuration: {wrong}")
+    try:
+        store = Store.open(index_dir, create=False)
+    except IndexError_ as e:
+        return [*problems, str(e)]
+    try:
+        with store.read_snapshot():
+            problems += check_store(store, manifest.generation, manifest.dim)
+            stored = store.file_rows()
+            skipped = store.skipped_rows()
+    except (sqlite3.Error, IndexError_) as e:
+        return [*problems, f"index database cannot be read ({e})"]
+    finally:
+        store.close()
+    scan = scan_notes(notes_root)
+    current = {f.rel: f for f in scan.files}
+    for rel in sorted(set(stored) - set(current)):
+        problems.append(f"indexed file no longer in notes: {rel}")
+    for rel in sorted(set(current) - set(stored)):
+        try:
+            read_note(current[rel].path)
+        except NoteReadError:
+            continue  # unreadable: `index` will skip it with a warning, nothing to index
+        problems.append(f"note not indexed: {rel}")
+    for rel in sorted(set(current) & set(stored)):
+        try:
+            h = text_hash(read_note(current[rel].path).text)
+        except NoteReadError:
+            continue
+        if rel in skipped:
+            problems.append(f"note not indexed (was unreadable: {skipped[rel]}): {rel}")
+        elif h != stored[rel][0]:
+            problems.append(f"note changed since indexed: {rel}")
+    return problems
+
+
+def notes_changed(stored: dict[str, tuple[str, int, int]], notes_root: Path) -> str | None:
+    """Why the notes no longer match the index's file rows (added, removed or a file whose
+    size or mtime moved), or None."""
+    current = {f.rel: f for f in scan_notes(notes_root).files}
+    if set(current) != set(stored):
+        return "notes were added or removed"
+    for rel, f in current.items():
+        _hash, size, mtime = stored[rel]
+        if not f.same_stat(size, mtime):
+            return f"{rel} changed"
+    return None
