@@ -158,10 +158,13 @@ class NotesServer:
                     "call again shortly"
                 ) from None
             return [f"the index is being refreshed ({self._progress}); answered from the last one"]
-        except EngineError as e:
+        except Exception as e:  # the job is done either way: the next call starts a new one
             self._job = None
+            self._checked = float("-inf")  # and checks again, whatever the TTL
+            if not isinstance(e, EngineError | UsageError):
+                e = EngineError(f"index refresh failed ({type(e).__name__}: {e})")
             if not self._has_index():
-                raise
+                raise e from None
             notices.append(f"index refresh failed: {e}; answered from the last index")
             return notices
         self._job = None
@@ -199,12 +202,14 @@ class NotesServer:
             notices=notices,
         )
 
-    def ask(self, question: str, k: int = 3) -> Answer:
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        """`k` None: the `k` setting, as `assistant ask` without -k (so the two agree)."""
         from assistant.engine import clean_question
 
         if not clean_question(question, self.engine.settings.max_question_chars)[0]:
             raise UsageError("question is empty")
-        _check_k(k, MAX_ASK_K)
+        if k is not None:
+            _check_k(k, MAX_ASK_K)
         with self._lock:
             notices = self._fresh()
             answer = self.engine.ask(question, k=k)

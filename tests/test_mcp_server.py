@@ -12,7 +12,7 @@ import pytest
 from fakes import FakeEmbedder
 
 from assistant.engine import Engine
-from assistant.errors import UsageError
+from assistant.errors import EngineError, UsageError
 from assistant.mcp_server import MAX_READ_LINES, NotesServer
 from assistant.settings import load_settings
 
@@ -111,4 +111,44 @@ def test_read_is_capped_and_refuses_paths_outside(tmp_path: Path) -> None:
             s.read(bad)
     with pytest.raises(UsageError, match="before start_line"):
         s.read("long.md", 10, 5)
+    s.close()
+
+
+class FailingOnce(Engine):
+    """A builder whose first refresh fails with an error no one planned for."""
+
+    failures = 1
+
+    def ensure_ready(self, *a, **k):
+        if FailingOnce.failures:
+            FailingOnce.failures -= 1
+            raise OSError("disk hiccup")
+        return super().ensure_ready(*a, **k)
+
+
+def test_a_failed_refresh_is_reported_and_the_next_call_retries(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# Alpha\n\nALB is preferred.\n")
+    settings = load_settings(notes=notes, index=tmp_path / "index")
+    emb = FakeEmbedder()
+    s = NotesServer(Engine(settings, embedder=emb), builder=FailingOnce(settings, embedder=emb))
+    with pytest.raises(EngineError, match=r"index refresh failed.*disk hiccup"):
+        s.search("alb")
+    assert s.search("alb").hits[0].path == "a.md"  # not wedged on the failed job
+    s.close()
+
+
+def test_ask_takes_k_from_the_settings_like_the_cli(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for i in range(6):
+        (notes / f"n{i}.md").write_text(f"# Port {i}\n\nThe port setting {i} is 80{i}.\n")
+    settings = load_settings(notes=notes, index=tmp_path / "index", k=1)
+    engine = Engine(settings, embedder=FakeEmbedder())
+    s = NotesServer(engine, builder=Engine(settings, embedder=FakeEmbedder()))
+    got = s.ask("Which port setting?")
+    want = engine.ask("Which port setting?")
+    assert len(engine.ask("Which port setting?", k=3).citations) > len(want.citations) == 1
+    assert [c.path for c in got.citations] == [c.path for c in want.citations]
     s.close()
