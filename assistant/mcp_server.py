@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -34,6 +35,8 @@ MAX_READ_LINES = 500
 FRESH_TTL_S = 2.0
 """How long a freshness check (a scan of the notes folder) is trusted: a saved note is seen by
 the first call made more than this after the previous check."""
+PROGRESS_LOG_S = 5.0
+"""Seconds between progress lines on stderr while the index is built or refreshed."""
 REFRESH_WAIT_S = 3.0
 """How long a call waits for a refresh it started (an edited note takes well under a second)
 before answering from the last index with a notice."""
@@ -97,6 +100,7 @@ class NotesServer:
         self._builder: Any = builder
         self._progress = "starting"
         self._checked = float("-inf")
+        self._logged = 0.0
         self._verified = False
 
     def warm(self) -> threading.Thread:
@@ -116,15 +120,27 @@ class NotesServer:
     # ------------------------------------------------------------------ freshness
     def _on_progress(self, stage: str, done: int, total: int) -> None:
         self._progress = f"{stage}: {done} of {total}" if total else stage
+        now = time.monotonic()
+        if now - self._logged >= PROGRESS_LOG_S:  # a client's server log shows stderr
+            self._logged = now
+            _say(f"index: {self._progress}")
 
     def _refresh(self) -> list[str]:
-        """Runs on the refresh thread, through an engine of its own (its own connections)."""
+        """Runs on the refresh thread, through an engine of its own (its own connections).
+        Says on stderr what it does: stdout is the protocol's."""
         if self._builder is None:
             from assistant.engine import Engine
 
             self._builder = Engine(self.engine.settings)
-        self._builder.ensure_ready(progress=self._on_progress)
+        self._logged = time.monotonic()
+        report = self._builder.ensure_ready(progress=self._on_progress)
         notices, self._builder.notices = self._builder.notices, []
+        if report is not None:
+            from assistant.output import format_report
+
+            _say(format_report(report))
+        for n in notices:
+            _say(f"warning: {n}")
         return notices
 
     def _has_index(self) -> bool:
@@ -265,6 +281,10 @@ class NotesServer:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.engine.close()
+
+
+def _say(message: str) -> None:
+    print(f"assistant: {message}", file=sys.stderr, flush=True)
 
 
 def _check_k(k: int, most: int) -> None:

@@ -68,13 +68,19 @@ def test_a_first_build_runs_in_the_background_and_calls_say_how_far(
 
 
 def test_an_edit_is_seen_and_concurrent_calls_are_safe(
-    many_notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    many_notes: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr("assistant.mcp_server.FRESH_TTL_S", 0.0)
     s = server(many_notes, tmp_path / "index")
     assert s.search("word3").hits[0].path == "n003.md"
     (many_notes / "new.md").write_text("# Fresh\n\nzebracorn facts live here.\n")
+    capsys.readouterr()
     assert s.search("zebracorn").hits[0].path == "new.md"  # refreshed before answering
+    said = capsys.readouterr()
+    assert "assistant: Indexed: 1 added" in said.err and said.out == ""  # stdout: protocol's
 
     errors: list[BaseException] = []
 
