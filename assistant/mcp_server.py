@@ -32,6 +32,9 @@ MAX_ASK_K = 10
 """Most sections one `ask` call quotes."""
 MAX_READ_LINES = 500
 """Most lines one `read` call returns; a longer span is cut there (`truncated`)."""
+MAX_READ_CHARS = 100_000
+"""Most characters one `read` call returns (about 25k tokens): the span is cut before the line
+that would pass it (`truncated`); a first line longer than that alone is refused."""
 FRESH_TTL_S = 2.0
 """How long a freshness check (a scan of the notes folder) is trusted: a saved note is seen by
 the first call made more than this after the previous check."""
@@ -69,7 +72,10 @@ class NoteLines(BaseModel):
     start_line: int
     end_line: int = Field(description="Last line returned (inclusive).")
     total_lines: int = Field(description="Lines in the whole note.")
-    truncated: bool = Field(description=f"The span asked for was cut at {MAX_READ_LINES} lines.")
+    truncated: bool = Field(
+        description=f"The span asked for was cut at {MAX_READ_LINES} lines or "
+        f"{MAX_READ_CHARS:,} characters."
+    )
     text: str = Field(description="The lines joined with newlines, verbatim.")
 
 
@@ -248,6 +254,17 @@ class NotesServer:
             raise UsageError(f"{path} has {total} lines; end_line {end_line} is past the end")
         last = total if end_line is None else end_line
         cut = min(last, start_line + MAX_READ_LINES - 1)
+        size = -1  # characters so far, joining newlines included
+        for n in range(start_line, cut + 1):
+            size += len(lines[n - 1]) + 1
+            if size > MAX_READ_CHARS:
+                if n == start_line:
+                    raise UsageError(
+                        f"{path}: line {n} alone holds {len(lines[n - 1]):,} characters, more "
+                        f"than the {MAX_READ_CHARS:,} one call returns"
+                    )
+                cut = n - 1
+                break
         return NoteLines(
             path=path,
             start_line=start_line,

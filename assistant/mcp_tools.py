@@ -104,7 +104,7 @@ def build_server(notes: NotesServer) -> Any:
     ) -> Annotated[types.CallToolResult, NoteLines]:
         """Exact lines of one note, as they are on disk now, to follow a citation or read
         around it. Only notes the index knows, inside the notes folder; at most 500 lines
-        per call (`truncated` says when the span was cut)."""
+        and 100,000 characters per call (`truncated` says when the span was cut)."""
         lines = call(notes.read, path, start_line, end_line)
         head = f"{lines.path}:{lines.start_line}-{lines.end_line} of {lines.total_lines}"
         return result(f"{head}\n{lines.text}", lines)

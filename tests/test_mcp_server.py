@@ -13,7 +13,7 @@ from fakes import FakeEmbedder
 
 from assistant.engine import Engine
 from assistant.errors import EngineError, UsageError
-from assistant.mcp_server import MAX_READ_LINES, NotesServer
+from assistant.mcp_server import MAX_READ_CHARS, MAX_READ_LINES, NotesServer
 from assistant.settings import load_settings
 
 
@@ -157,4 +157,23 @@ def test_ask_takes_k_from_the_settings_like_the_cli(tmp_path: Path) -> None:
     want = engine.ask("Which port setting?")
     assert len(engine.ask("Which port setting?", k=3).citations) > len(want.citations) == 1
     assert [c.path for c in got.citations] == [c.path for c in want.citations]
+    s.close()
+
+
+def test_read_is_capped_in_characters_too(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    wide = "x" * (MAX_READ_CHARS // 3)
+    (notes / "wide.md").write_text("# Wide\n" + "".join(f"{wide}\n" for _ in range(5)))
+    (notes / "huge.md").write_text("# Huge\n" + "y" * (MAX_READ_CHARS + 1) + "\n")
+    s = server(notes, tmp_path / "index")
+    part = s.read("wide.md")
+    assert part.truncated and len(part.text) <= MAX_READ_CHARS
+    assert (part.start_line, part.end_line) == (1, 3)  # the heading and two wide lines
+    assert part.text.split("\n") == ["# Wide", wide, wide]
+    rest = s.read("wide.md", 4, 6)
+    assert rest.truncated and rest.end_line == 5
+    with pytest.raises(UsageError, match="line 2 alone holds"):
+        s.read("huge.md", 2)
+    assert s.read("huge.md", 1, 1).text == "# Huge"
     s.close()
