@@ -92,7 +92,8 @@ def build_server(notes: NotesServer) -> Any:
         never mention), the reason and timings. Cite the quotes; never present an abstained
         answer as the notes' content."""
         answer = call(notes.ask, question, k)
-        return result(format_answer(answer, False), answer)
+        notices = [f"notice: {n}" for n in answer.notices]
+        return result("\n".join([*notices, format_answer(answer, False)]), answer)
 
     @server.tool(annotations=read_only)
     def read(
@@ -123,7 +124,7 @@ def build_server(notes: NotesServer) -> Any:
 def render_hits(found: SearchResult) -> str:
     """Each hit's citation line and its whole text: many clients hand the model only the text
     rendering, so it must carry what the structured hits carry."""
-    out = list(found.notices)
+    out = [f"notice: {n}" for n in found.notices]
     for h in found.hits:
         label = cite_label(h.path, h.start_line, h.end_line, h.heading_path)
         ranks = f"bm25 #{h.lexical_rank or '-'}, dense #{h.dense_rank or '-'}"

@@ -387,3 +387,18 @@ def test_http_on_loopback_serves_and_refuses_foreign_origins(folder: dict[str, A
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_search_text_rendering_carries_notices_and_whole_sections() -> None:
+    from assistant.mcp_server import SearchResult, SectionHit
+    from assistant.mcp_tools import render_hits
+
+    hit = SectionHit(
+        rank=1, path="a.md", start_line=1, end_line=3, heading_path=["A"], score=0.5,
+        text="# A\nfirst line\nlast line",
+    )  # fmt: skip
+    text = render_hits(SearchResult(query="q", hits=[hit], notices=["index refreshing"]))
+    assert text.splitlines()[0] == "notice: index refreshing"
+    assert "[1] a.md:1-3 › A" in text and "# A\nfirst line\nlast line" in text
+    none = render_hits(SearchResult(query="q", hits=[], notices=[]))
+    assert none == "No matching sections."
