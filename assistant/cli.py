@@ -384,6 +384,9 @@ def mcp_cmd(notes: Path | None, index_dir: Path | None, http: bool, port: int) -
     from assistant.mcp_tools import serve
 
     serve(server, http=http, port=port)
+    # The client is gone: exit now, not after an index build still running on the refresh
+    # thread (interrupting one is safe: the next run carries on from its last commit).
+    _finish(EXIT_OK)
 
 
 def _attach_eval() -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -31,9 +32,14 @@ MAX_ASK_K = 10
 """Most sections one `ask` call quotes."""
 MAX_READ_LINES = 500
 """Most lines one `read` call returns; a longer span is cut there (`truncated`)."""
+MAX_READ_CHARS = 100_000
+"""Most characters one `read` call returns (about 25k tokens): the span is cut before the line
+that would pass it (`truncated`); a first line longer than that alone is refused."""
 FRESH_TTL_S = 2.0
 """How long a freshness check (a scan of the notes folder) is trusted: a saved note is seen by
 the first call made more than this after the previous check."""
+PROGRESS_LOG_S = 5.0
+"""Seconds between progress lines on stderr while the index is built or refreshed."""
 REFRESH_WAIT_S = 3.0
 """How long a call waits for a refresh it started (an edited note takes well under a second)
 before answering from the last index with a notice."""
@@ -66,7 +72,10 @@ class NoteLines(BaseModel):
     start_line: int
     end_line: int = Field(description="Last line returned (inclusive).")
     total_lines: int = Field(description="Lines in the whole note.")
-    truncated: bool = Field(description=f"The span asked for was cut at {MAX_READ_LINES} lines.")
+    truncated: bool = Field(
+        description=f"The span asked for was cut at {MAX_READ_LINES} lines or "
+        f"{MAX_READ_CHARS:,} characters."
+    )
     text: str = Field(description="The lines joined with newlines, verbatim.")
 
 
@@ -97,6 +106,7 @@ class NotesServer:
         self._builder: Any = builder
         self._progress = "starting"
         self._checked = float("-inf")
+        self._logged = 0.0
         self._verified = False
 
     def warm(self) -> threading.Thread:
@@ -116,15 +126,27 @@ class NotesServer:
     # ------------------------------------------------------------------ freshness
     def _on_progress(self, stage: str, done: int, total: int) -> None:
         self._progress = f"{stage}: {done} of {total}" if total else stage
+        now = time.monotonic()
+        if now - self._logged >= PROGRESS_LOG_S:  # a client's server log shows stderr
+            self._logged = now
+            _say(f"index: {self._progress}")
 
     def _refresh(self) -> list[str]:
-        """Runs on the refresh thread, through an engine of its own (its own connections)."""
+        """Runs on the refresh thread, through an engine of its own (its own connections).
+        Says on stderr what it does: stdout is the protocol's."""
         if self._builder is None:
             from assistant.engine import Engine
 
             self._builder = Engine(self.engine.settings)
-        self._builder.ensure_ready(progress=self._on_progress)
+        self._logged = time.monotonic()
+        report = self._builder.ensure_ready(progress=self._on_progress)
         notices, self._builder.notices = self._builder.notices, []
+        if report is not None:
+            from assistant.output import format_report
+
+            _say(format_report(report))
+        for n in notices:
+            _say(f"warning: {n}")
         return notices
 
     def _has_index(self) -> bool:
@@ -158,10 +180,13 @@ class NotesServer:
                     "call again shortly"
                 ) from None
             return [f"the index is being refreshed ({self._progress}); answered from the last one"]
-        except EngineError as e:
+        except Exception as e:  # the job is done either way: the next call starts a new one
             self._job = None
+            self._checked = float("-inf")  # and checks again, whatever the TTL
+            if not isinstance(e, EngineError | UsageError):
+                e = EngineError(f"index refresh failed ({type(e).__name__}: {e})")
             if not self._has_index():
-                raise
+                raise e from None
             notices.append(f"index refresh failed: {e}; answered from the last index")
             return notices
         self._job = None
@@ -199,12 +224,14 @@ class NotesServer:
             notices=notices,
         )
 
-    def ask(self, question: str, k: int = 3) -> Answer:
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        """`k` None: the `k` setting, as `assistant ask` without -k (so the two agree)."""
         from assistant.stages.query import clean_question
 
         if not clean_question(question, self.engine.settings.max_question_chars)[0]:
             raise UsageError("question is empty")
-        _check_k(k, MAX_ASK_K)
+        if k is not None:
+            _check_k(k, MAX_ASK_K)
         with self._lock:
             notices = self._fresh()
             answer = self.engine.ask(question, k=k)
@@ -227,6 +254,17 @@ class NotesServer:
             raise UsageError(f"{path} has {total} lines; end_line {end_line} is past the end")
         last = total if end_line is None else end_line
         cut = min(last, start_line + MAX_READ_LINES - 1)
+        size = -1  # characters so far, joining newlines included
+        for n in range(start_line, cut + 1):
+            size += len(lines[n - 1]) + 1
+            if size > MAX_READ_CHARS:
+                if n == start_line:
+                    raise UsageError(
+                        f"{path}: line {n} alone holds {len(lines[n - 1]):,} characters, more "
+                        f"than the {MAX_READ_CHARS:,} one call returns"
+                    )
+                cut = n - 1
+                break
         return NoteLines(
             path=path,
             start_line=start_line,
@@ -260,6 +298,10 @@ class NotesServer:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.engine.close()
+
+
+def _say(message: str) -> None:
+    print(f"assistant: {message}", file=sys.stderr, flush=True)
 
 
 def _check_k(k: int, most: int) -> None:

@@ -8,6 +8,7 @@ to publish their input and output schemas.
 
 import logging
 import os
+import re
 import sys
 import warnings
 from typing import Annotated, Any
@@ -26,11 +27,10 @@ from assistant.mcp_server import (
     NoteLines,
     NotesServer,
     SearchResult,
-    SectionHit,
     Status,
 )
 from assistant.models import Answer
-from assistant.output import format_answer, format_hits
+from assistant.output import cite_label, format_answer, safe
 
 INSTRUCTIONS = """\
 Search and quote the user's own Markdown notes. Every quote is a verbatim run of whole lines of
@@ -44,6 +44,7 @@ def build_server(notes: NotesServer) -> Any:
     server = MCPServer(
         "notes-assistant", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
     )
+    server.middleware.append(one_line_errors)
     read_only = types.ToolAnnotations(readOnlyHint=True, openWorldHint=False)
 
     def call(fn: Any, *args: Any) -> Any:
@@ -71,14 +72,18 @@ def build_server(notes: NotesServer) -> Any:
         retrieval). Each hit has its note path, line span, heading path, score and full text.
         Use it to explore; use `ask` for an answer quoted line by line."""
         found = call(notes.search, query, k, paths)
-        hits = [_as_hit(h) for h in found.hits]
-        text = format_hits(hits, False) if hits else "No matching sections."
-        return result("\n".join([*found.notices, text]), found)
+        return result(render_hits(found), found)
 
     @server.tool(annotations=read_only)
     def ask(
         question: Annotated[str, Field(description="The question, in natural language.")],
-        k: Annotated[int, Field(description=f"Most sections to quote (1-{MAX_ASK_K}).")] = 3,
+        k: Annotated[
+            int | None,
+            Field(
+                description=f"Most sections to quote (1-{MAX_ASK_K}; default: the user's "
+                "setting, 3 unless configured)."
+            ),
+        ] = None,
     ) -> Annotated[types.CallToolResult, Answer]:
         """Answer a question from the user's notes by quoting them verbatim. Returns exactly
         what `assistant ask --json` prints: citations (path, absolute_path, line span, heading
@@ -87,7 +92,8 @@ def build_server(notes: NotesServer) -> Any:
         never mention), the reason and timings. Cite the quotes; never present an abstained
         answer as the notes' content."""
         answer = call(notes.ask, question, k)
-        return result(format_answer(answer, False), answer)
+        notices = [f"notice: {n}" for n in answer.notices]
+        return result("\n".join([*notices, format_answer(answer, False)]), answer)
 
     @server.tool(annotations=read_only)
     def read(
@@ -99,7 +105,7 @@ def build_server(notes: NotesServer) -> Any:
     ) -> Annotated[types.CallToolResult, NoteLines]:
         """Exact lines of one note, as they are on disk now, to follow a citation or read
         around it. Only notes the index knows, inside the notes folder; at most 500 lines
-        per call (`truncated` says when the span was cut)."""
+        and 100,000 characters per call (`truncated` says when the span was cut)."""
         lines = call(notes.read, path, start_line, end_line)
         head = f"{lines.path}:{lines.start_line}-{lines.end_line} of {lines.total_lines}"
         return result(f"{head}\n{lines.text}", lines)
@@ -115,20 +121,34 @@ def build_server(notes: NotesServer) -> Any:
     return server
 
 
-def _as_hit(h: SectionHit) -> Any:
-    """A SectionHit as the CLI's formatter reads it (an `index.models.Hit`)."""
-    from corpus.models import Chunk
-    from index.models import Hit
+def render_hits(found: SearchResult) -> str:
+    """Each hit's citation line and its whole text: many clients hand the model only the text
+    rendering, so it must carry what the structured hits carry."""
+    out = [f"notice: {n}" for n in found.notices]
+    for h in found.hits:
+        label = cite_label(h.path, h.start_line, h.end_line, h.heading_path)
+        ranks = f"bm25 #{h.lexical_rank or '-'}, dense #{h.dense_rank or '-'}"
+        out += [f"[{h.rank}] {safe(label)}  score {h.score:.4f} ({ranks})", safe(h.text), ""]
+    return "\n".join(out).rstrip() if found.hits else "\n".join([*out, "No matching sections."])
 
-    chunk = Chunk(
-        path=h.path,
-        heading_path=h.heading_path,
-        start_line=h.start_line,
-        end_line=h.end_line,
-        text=h.text,
-        content_hash="",
-    )
-    return Hit(chunk=chunk, score=h.score, lexical_rank=h.lexical_rank, dense_rank=h.dense_rank)
+
+_PYDANTIC = re.compile(r"validation errors? for \w+\n(\S+)\n\s+([^\[\n]+)")
+
+
+async def one_line_errors(ctx: Any, call_next: Any) -> Any:
+    """Server middleware: a tool error is one line. The SDK reports a wrongly typed argument
+    with pydantic's multi-line message; this keeps the argument's name and the reason.
+    (Results reach middleware in their wire form, a dict.)"""
+    result = await call_next(ctx)
+    if isinstance(result, dict) and result.get("isError"):
+        for block in result.get("content") or []:
+            text = block.get("text") if isinstance(block, dict) else None
+            if isinstance(text, str) and "\n" in text.strip():
+                m = _PYDANTIC.search(text)
+                head = text.split(":", 1)[0]
+                reason = f"argument {m.group(1)}: {m.group(2).strip()}" if m else None
+                block["text"] = f"{head}: {reason}" if reason else " ".join(text.split())
+    return result
 
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -14,11 +15,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from assistant.output import cite_label
 from corpus import BUNDLED_NOTES
 from corpus.read import read_note, split_lines
 
@@ -40,6 +43,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     outside = root / "secret.md"
     outside.write_text("# Secret\n\nnot a note\n")
     (notes / "escape.md").symlink_to(outside)
+    (notes / "picture.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
     env = {
         **os.environ,
         "ASSISTANT_HOME": str(root / "home"),
@@ -54,69 +58,132 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"root": root, "notes": notes, "args": args, "env": env}
 
 
-def client(folder: dict[str, Any]):
-    from mcp import Client
-    from mcp.client.stdio import StdioServerParameters
+class Session:
+    """A synchronous face on one SDK `ClientSession` whose event loop runs in a portal thread:
+    the module's tests share one server process."""
+
+    def __init__(self, portal: Any, session: Any) -> None:
+        self.portal, self.session = portal, session
+
+    def call(self, name: str, **args: Any) -> Any:
+        return self.portal.call(lambda: self.session.call_tool(name, args))
+
+
+@pytest.fixture(scope="module")
+def session(folder: dict[str, Any]) -> Iterator[Session]:
+    from anyio.from_thread import start_blocking_portal
+    from mcp import ClientSession
+    from mcp.client.stdio import StdioServerParameters, stdio_client
 
     params = StdioServerParameters(command=EXE, args=["mcp", *folder["args"]], env=folder["env"])
-    return Client(params)
+    errlog = (folder["root"] / "server-stderr.txt").open("w")
+    with errlog, start_blocking_portal() as portal, contextlib.ExitStack() as stack:
+        streams = stack.enter_context(
+            portal.wrap_async_context_manager(stdio_client(params, errlog=errlog))
+        )
+        s = stack.enter_context(
+            portal.wrap_async_context_manager(ClientSession(*streams, read_timeout_seconds=120))
+        )
+        portal.call(s.initialize)
+        yield Session(portal, s)
 
 
 def run(coro):
     return asyncio.run(coro)
 
 
-def test_every_tool_over_stdio_matches_the_cli(folder: dict[str, Any]) -> None:
-    async def session() -> dict[str, Any]:
-        async with client(folder) as c:
-            tools = {t.name: t for t in (await c.list_tools()).tools}
-            out: dict[str, Any] = {"tools": tools}
-            for name, args in {
-                "search": {"query": "load balancer", "k": 3},
-                "ask": {"question": QUESTION},
-                "read": {"path": "aws-containers.md", "start_line": 27, "end_line": 30},
-                "status": {},
-            }.items():
-                out[name] = await c.call_tool(name, args)
-            return out
-
-    got = run(session())
-    assert set(got["tools"]) == {"search", "ask", "read", "status"}
-    for tool in got["tools"].values():
-        assert tool.description and tool.input_schema["type"] == "object"
-        assert tool.output_schema is not None  # structured output, with its schema
-    for name in ("search", "ask", "read", "status"):
-        assert not got[name].is_error, (name, got[name].content)
-
-    cli = subprocess.run(
-        [EXE, "ask", QUESTION, "--json", *folder["args"]],
+def cli_json(folder: dict[str, Any], *args: str) -> Any:
+    r = subprocess.run(
+        [EXE, *args, "--json", *folder["args"]],
         capture_output=True,
         text=True,
         env=folder["env"],
         timeout=300,
     )
-    assert cli.returncode == 0, cli.stderr
-    expected = json.loads(cli.stdout)
-    answer = got["ask"].structured_content
-    assert answer["citations"], answer
-    keys = ("path", "start_line", "end_line", "heading_path", "quote", "score")
-    assert [{k: c[k] for k in keys} for c in answer["citations"]] == [
-        {k: c[k] for k in keys} for c in expected["citations"]
+    assert r.returncode in (0, 1), r.stderr
+    return json.loads(r.stdout)
+
+
+def file_lines(path: Path, start: int, end: int) -> str:
+    return "\n".join(split_lines(read_note(path).text)[start - 1 : end])
+
+
+def test_lists_four_read_only_tools_with_schemas(session: Session) -> None:
+    tools = {t.name: t for t in session.portal.call(session.session.list_tools).tools}
+    assert set(tools) == {"search", "ask", "read", "status"}
+    for tool in tools.values():
+        assert tool.description and len(tool.description) > 40
+        assert tool.input_schema["type"] == "object"
+        assert tool.output_schema is not None  # structured output, with its schema
+        assert tool.annotations.read_only_hint is True
+    assert "citations" in tools["ask"].output_schema["properties"]
+
+
+@pytest.mark.parametrize(
+    "question, abstains",
+    [
+        (QUESTION, False),
+        ("How should I knead the dough?", False),
+        ("How do I configure a DynamoDB global table?", True),
+    ],
+)
+def test_ask_is_the_answer_of_ask_json(
+    session: Session, folder: dict[str, Any], question: str, abstains: bool
+) -> None:
+    res = session.call("ask", question=question)
+    assert not res.is_error, res.content
+    got = dict(res.structured_content)
+    expected = cli_json(folder, "ask", question)
+    for answer in (got, expected):
+        answer.pop("timings")  # the only field that differs between two runs
+    assert got == expected
+    text = res.content[0].text  # the readable rendering carries the citations
+    for c in expected["citations"]:
+        label = cite_label(c["path"], c["start_line"], c["end_line"], c["heading_path"])
+        assert f"[{c['n']}] {label}" in text
+        assert c["quote"].splitlines()[-1] in text
+    assert expected["abstained"] is abstains
+    assert bool(expected["citations"]) is not abstains
+
+
+def test_search_ranks_the_sections_search_json_lists(
+    session: Session, folder: dict[str, Any]
+) -> None:
+    res = session.call("search", query="data volumes for EKS", k=3)
+    assert not res.is_error, res.content
+    hits = res.structured_content["hits"]
+    expected = cli_json(folder, "search", "-k", "3", "data volumes for EKS")
+    assert [(h["path"], h["start_line"], h["end_line"], h["score"]) for h in hits] == [
+        (e["chunk"]["path"], e["chunk"]["start_line"], e["chunk"]["end_line"], round(e["score"], 6))
+        for e in expected
     ]
-    assert answer["abstained"] is expected["abstained"] is False
-    assert "ALB - Preferred" in got["ask"].content[0].text  # the readable rendering
+    assert hits[0]["heading_path"][-1] == "Amazon EKS – Data Volumes"
+    for h in hits:
+        assert h["text"] == file_lines(folder["notes"] / h["path"], h["start_line"], h["end_line"])
+        assert h["text"] in res.content[0].text  # whole sections in the text rendering too
+    only = session.call("search", query="dough", paths=["kitchen*"]).structured_content
+    assert {h["path"] for h in only["hits"]} == {"kitchen.md"}
 
-    hits = got["search"].structured_content["hits"]
-    assert hits[0]["heading_path"][-1] == "Load balancer integration"
-    assert {"path", "start_line", "end_line", "heading_path", "score", "text"} <= set(hits[0])
 
-    lines = split_lines(read_note(folder["notes"] / "aws-containers.md").text)
-    read = got["read"].structured_content
-    assert read["text"] == "\n".join(lines[26:30])
-    assert (read["start_line"], read["end_line"], read["total_lines"]) == (27, 30, len(lines))
+def test_read_returns_the_notes_lines(session: Session, folder: dict[str, Any]) -> None:
+    res = session.call("read", path="aws-containers.md", start_line=27, end_line=30)
+    assert not res.is_error, res.content
+    span = res.structured_content
+    note = folder["notes"] / "aws-containers.md"
+    assert span["text"] == file_lines(note, 27, 30)
+    assert span["text"] == "\n".join(note.read_text(encoding="utf-8").splitlines()[26:30])
+    total = len(split_lines(read_note(note).text))
+    assert (span["start_line"], span["end_line"], span["total_lines"]) == (27, 30, total)
+    whole = session.call("read", path="kitchen.md").structured_content
+    assert whole["text"] == "# Bread\n\nKnead the dough for ten minutes."
+    assert whole["truncated"] is False
 
-    status = got["status"].structured_content
+
+def test_status_describes_the_index(session: Session, folder: dict[str, Any]) -> None:
+    status = session.call("status").structured_content
+    assert status["notes"] == str(folder["notes"].resolve())
     assert status["files"] == 2 and status["sections"] > 10  # the binary file is skipped
+    assert status["last_refresh"] and status["building"] is None
     assert status["model"] and status["precision"] in ("fp32", "bf16")
 
 
@@ -124,32 +191,60 @@ def test_every_tool_over_stdio_matches_the_cli(folder: dict[str, Any]) -> None:
     "tool, args, reason",
     [
         ("read", {"path": "../secret.md"}, "relative to the notes folder"),
+        ("read", {"path": "kitchen/../../secret.md"}, "relative to the notes folder"),
         ("read", {"path": "/etc/passwd"}, "relative to the notes folder"),
+        ("read", {"path": str(BUNDLED_NOTES / "aws-containers.md")}, "relative to the notes"),
         ("read", {"path": "escape.md"}, "escape.md"),
         ("read", {"path": "blob.md"}, "not a note in the index"),
+        ("read", {"path": "picture.png"}, "not a note in the index"),
         ("read", {"path": "kitchen.md", "start_line": 40}, "past the end"),
         ("read", {"path": "kitchen.md", "start_line": 1, "end_line": 99}, "past the end"),
+        ("read", {"path": "kitchen.md", "start_line": 0}, "start_line must be at least 1"),
+        ("read", {"path": "kitchen.md", "start_line": 3, "end_line": 2}, "before start_line"),
         ("search", {"query": "   "}, "query is empty"),
         ("search", {"query": "bread", "k": 100000}, "k must be between 1 and 50"),
+        ("search", {"query": "bread", "k": "many"}, "argument k"),
         ("ask", {"question": ""}, "question is empty"),
         ("ask", {"question": "bread", "k": 0}, "k must be between 1 and 10"),
+        ("ask", {}, "argument question"),
     ],
 )
 def test_bad_input_is_a_tool_error_and_the_session_goes_on(
-    folder: dict[str, Any], tool: str, args: dict[str, Any], reason: str
+    session: Session, tool: str, args: dict[str, Any], reason: str
 ) -> None:
-    async def session():
-        async with client(folder) as c:
-            bad = await c.call_tool(tool, args)
-            good = await c.call_tool("search", {"query": "knead the dough", "k": 1})
-            return bad, good
-
-    bad, good = run(session())
+    bad = session.call(tool, **args)
     assert bad.is_error
     text = bad.content[0].text
     assert reason in text and "\n" not in text.strip() and "Traceback" not in text
+    assert "not a note" in text or "Secret" not in text  # nothing of the file outside leaks
+    good = session.call("search", query="knead the dough", k=1)
     assert not good.is_error
     assert good.structured_content["hits"][0]["path"] == "kitchen.md"
+
+
+def test_concurrent_calls_on_one_session(session: Session) -> None:
+    calls = [
+        ("search", {"query": "fargate", "k": 3}),
+        ("ask", {"question": "What is App Runner for?"}),
+        ("read", {"path": "aws-containers.md", "start_line": 1, "end_line": 5}),
+        ("status", {}),
+    ]
+
+    async def all_at_once() -> list[Any]:
+        import anyio
+
+        out: list[Any] = []
+
+        async def one(name: str, args: dict[str, Any]) -> None:
+            out.append(await session.session.call_tool(name, args))
+
+        async with anyio.create_task_group() as tg:
+            for name, args in calls * 3:
+                tg.start_soon(one, name, args)
+        return out
+
+    results = session.portal.call(all_at_once)
+    assert len(results) == 12 and not any(r.is_error for r in results)
 
 
 def test_stdout_carries_the_protocol_only(folder: dict[str, Any], tmp_path: Path) -> None:
@@ -292,3 +387,18 @@ def test_http_on_loopback_serves_and_refuses_foreign_origins(folder: dict[str, A
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_search_text_rendering_carries_notices_and_whole_sections() -> None:
+    from assistant.mcp_server import SearchResult, SectionHit
+    from assistant.mcp_tools import render_hits
+
+    hit = SectionHit(
+        rank=1, path="a.md", start_line=1, end_line=3, heading_path=["A"], score=0.5,
+        text="# A\nfirst line\nlast line",
+    )  # fmt: skip
+    text = render_hits(SearchResult(query="q", hits=[hit], notices=["index refreshing"]))
+    assert text.splitlines()[0] == "notice: index refreshing"
+    assert "[1] a.md:1-3 › A" in text and "# A\nfirst line\nlast line" in text
+    none = render_hits(SearchResult(query="q", hits=[], notices=[]))
+    assert none == "No matching sections."

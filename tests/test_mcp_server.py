@@ -12,8 +12,8 @@ import pytest
 from fakes import FakeEmbedder
 
 from assistant.engine import Engine
-from assistant.errors import UsageError
-from assistant.mcp_server import MAX_READ_LINES, NotesServer
+from assistant.errors import EngineError, UsageError
+from assistant.mcp_server import MAX_READ_CHARS, MAX_READ_LINES, NotesServer
 from assistant.settings import load_settings
 
 
@@ -68,13 +68,19 @@ def test_a_first_build_runs_in_the_background_and_calls_say_how_far(
 
 
 def test_an_edit_is_seen_and_concurrent_calls_are_safe(
-    many_notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    many_notes: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr("assistant.mcp_server.FRESH_TTL_S", 0.0)
     s = server(many_notes, tmp_path / "index")
     assert s.search("word3").hits[0].path == "n003.md"
     (many_notes / "new.md").write_text("# Fresh\n\nzebracorn facts live here.\n")
+    capsys.readouterr()
     assert s.search("zebracorn").hits[0].path == "new.md"  # refreshed before answering
+    said = capsys.readouterr()
+    assert "assistant: Indexed: 1 added" in said.err and said.out == ""  # stdout: protocol's
 
     errors: list[BaseException] = []
 
@@ -111,4 +117,63 @@ def test_read_is_capped_and_refuses_paths_outside(tmp_path: Path) -> None:
             s.read(bad)
     with pytest.raises(UsageError, match="before start_line"):
         s.read("long.md", 10, 5)
+    s.close()
+
+
+class FailingOnce(Engine):
+    """A builder whose first refresh fails with an error no one planned for."""
+
+    failures = 1
+
+    def ensure_ready(self, *a, **k):
+        if FailingOnce.failures:
+            FailingOnce.failures -= 1
+            raise OSError("disk hiccup")
+        return super().ensure_ready(*a, **k)
+
+
+def test_a_failed_refresh_is_reported_and_the_next_call_retries(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# Alpha\n\nALB is preferred.\n")
+    settings = load_settings(notes=notes, index=tmp_path / "index")
+    emb = FakeEmbedder()
+    s = NotesServer(Engine(settings, embedder=emb), builder=FailingOnce(settings, embedder=emb))
+    with pytest.raises(EngineError, match=r"index refresh failed.*disk hiccup"):
+        s.search("alb")
+    assert s.search("alb").hits[0].path == "a.md"  # not wedged on the failed job
+    s.close()
+
+
+def test_ask_takes_k_from_the_settings_like_the_cli(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for i in range(6):
+        (notes / f"n{i}.md").write_text(f"# Port {i}\n\nThe port setting {i} is 80{i}.\n")
+    settings = load_settings(notes=notes, index=tmp_path / "index", k=1)
+    engine = Engine(settings, embedder=FakeEmbedder())
+    s = NotesServer(engine, builder=Engine(settings, embedder=FakeEmbedder()))
+    got = s.ask("Which port setting?")
+    want = engine.ask("Which port setting?")
+    assert len(engine.ask("Which port setting?", k=3).citations) > len(want.citations) == 1
+    assert [c.path for c in got.citations] == [c.path for c in want.citations]
+    s.close()
+
+
+def test_read_is_capped_in_characters_too(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    wide = "x" * (MAX_READ_CHARS // 3)
+    (notes / "wide.md").write_text("# Wide\n" + "".join(f"{wide}\n" for _ in range(5)))
+    (notes / "huge.md").write_text("# Huge\n" + "y" * (MAX_READ_CHARS + 1) + "\n")
+    s = server(notes, tmp_path / "index")
+    part = s.read("wide.md")
+    assert part.truncated and len(part.text) <= MAX_READ_CHARS
+    assert (part.start_line, part.end_line) == (1, 3)  # the heading and two wide lines
+    assert part.text.split("\n") == ["# Wide", wide, wide]
+    rest = s.read("wide.md", 4, 6)
+    assert rest.truncated and rest.end_line == 5
+    with pytest.raises(UsageError, match="line 2 alone holds"):
+        s.read("huge.md", 2)
+    assert s.read("huge.md", 1, 1).text == "# Huge"
     s.close()
