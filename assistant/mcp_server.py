@@ -164,7 +164,7 @@ class NotesServer:
             if time.monotonic() - self._checked < FRESH_TTL_S:
                 return notices
             self._checked = time.monotonic()
-            if self._has_index() and self.engine.stale_reason() is None:
+            if self.engine.stale_reason() is None:  # "no index yet" when there is none
                 if not self._verified:  # once: what the scan cannot see (a damaged vector file)
                     self.engine.ensure_ready()
                     self._verified = True

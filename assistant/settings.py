@@ -14,10 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant import paths
 from assistant.errors import ConfigFileError
+from index.modes import Mode
 
 ENV_PREFIX = "ASSISTANT_"
-
-from index.modes import Mode  # noqa: E402
 
 
 class Settings(BaseModel):

@@ -149,10 +149,8 @@ def main() -> None:
         r = common.Report(f"BEIR known-item run on {args.corpus.name}: fp32 vs bf16 index")
         for mode in ("bm25", "dense", "hybrid"):
             for key in ("ndcg@10", "recall@100", "mrr@10"):
-                fa = _metric(beirs["fp32"], mode, key)
-                fb = _metric(beirs["bf16"], mode, key)
-                if fa is None or fb is None:
-                    continue
+                fa = beirs["fp32"]["modes"][mode][key]
+                fb = beirs["bf16"]["modes"][mode][key]
                 r.add(f"{mode} {key}", f"fp32 {fa:.4f}  bf16 {fb:.4f}  diff {fb - fa:+.4f}")
         for pr in PRECISIONS:
             r.add(f"{pr} eval beir wall (index + score)", f"{beirs[pr]['wall_s']:.1f} s")
@@ -163,15 +161,6 @@ def main() -> None:
     out.write_text(json.dumps(report, indent=2, default=str) + "\n")
     print(f"\nJSON: {out}")
     shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _metric(report: dict, mode: str, key: str) -> float | None:
-    """One figure from `assistant eval beir --json` (tolerant of its nesting)."""
-    node = report.get("modes", report).get(mode, {})
-    for k in (key, key.replace("@", "_at_"), key.replace("@", "_cut_")):
-        if isinstance(node, dict) and k in node:
-            return float(node[k])
-    return None
 
 
 if __name__ == "__main__":
