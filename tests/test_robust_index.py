@@ -150,6 +150,16 @@ CASES = [
 ]
 
 
+def test_the_cli_makes_its_engines_through_the_factory_it_is_given(
+    folder: Path, tmp_path: Path
+) -> None:
+    """The seam every fake-embedder CLI test relies on: the index is built by the factory's
+    engine (the fake embedder's model id in the manifest), not by the bundled model."""
+    build(folder, tmp_path / "idx")
+    manifest = read_manifest(tmp_path / "idx")
+    assert manifest is not None and manifest.model_id == "fake-hash-embedder"
+
+
 @pytest.mark.parametrize("damage, expected", CASES, ids=[c[0].__name__ for c in CASES])
 def test_check_reports_then_index_repairs(
     folder: Path, tmp_path: Path, damage, expected: str
