@@ -6,7 +6,6 @@ refreshing a stale one, repairing a broken one), retrieves, and composes answers
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import shutil
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant import examples, paths
+from assistant.embedders import Embedders
 from assistant.errors import EngineError, UsageError
 from assistant.models import Answer, Citation
 from assistant.options import AnswerOptions
@@ -37,15 +37,13 @@ from corpus import BUNDLED_NOTES
 from corpus.markdown import section_at
 from corpus.read import NoteReadError, read_note, split_lines
 from index import lifecycle
-from index.embed import Embedder, bundled_model_path, model_id_for
+from index.embed import Embedder
 from index.models import Hit, IndexInfo, SyncReport
 from index.retrieve import TermInfo, query_terms, retrieve, term_coverage
 from index.store import IndexError_, Store, read_manifest
 from index.sync import IndexBusy, manifest_problem, sync, wipe, writer_lock
 
 Progress = Callable[[str, int, int], None]
-LINE_CACHE_MAX = 50_000
-"""Line embeddings kept in memory by a long-lived engine (about 80 MB at most)."""
 OVERLAP_MIN_CHUNKS = 5_000
 """Sections from which the question is embedded on a second thread (see `_read_query`)."""
 
@@ -72,75 +70,30 @@ class Engine:
         self.index_dir = (
             Path(settings.index).expanduser() if settings.index else paths.default_index_dir(root)
         )
-        self._fixed_embedder = embedder
-        self._index_embedder: Embedder | None = embedder
-        self._query_embedder: Embedder | None = embedder
+        self.models = Embedders(settings, embedder)
         self._store: Store | None = None
         self.notices: list[str] = []
-        self._common: set[str] | None = None
-        self._line_vectors: dict[str, np.ndarray] = {}
         self._executor: ThreadPoolExecutor | None = None
 
     # ---------------------------------------------------------------- models
     def index_embedder(self) -> Embedder:
-        if self._index_embedder is None:
-            from index.embed import load_index_embedder
-
-            try:
-                self._index_embedder = load_index_embedder(
-                    self.settings.model, precision=self.settings.precision
-                )
-            except Exception as e:  # a broken model folder is the user's config problem
-                raise EngineError(
-                    f"cannot load model {self.settings.model or 'bundled'}: {e}"
-                ) from e
-        return self._index_embedder
+        return self.models.index_embedder()
 
     def query_embedder(self) -> Embedder:
-        if self._query_embedder is None:
-            if self._index_embedder is not None:
-                self._query_embedder = self._index_embedder
-            else:
-                from index.onnx_embed import load_query_embedder
-
-                try:
-                    emb, notice = load_query_embedder(self.settings.model, paths.models_dir())
-                except Exception as e:
-                    raise EngineError(f"cannot load model: {e}") from e
-                if notice:
-                    self.notices.append(notice)
-                self._query_embedder = emb
-        return self._query_embedder
+        return self.models.query_embedder()
 
     def model_id(self) -> str:
         """The configured model's identity, without loading it."""
-        if self._fixed_embedder is not None:
-            return self._fixed_embedder.model_id
-        return model_id_for(
-            Path(self.settings.model) if self.settings.model else bundled_model_path()
-        )
+        return self.models.model_id()
 
     def common_words(self) -> set[str]:
-        """Ordinary words: the whole words of the model's WordPiece vocabulary (if it has one)."""
-        if self._common is None:
-            folder = Path(self.settings.model) if self.settings.model else bundled_model_path()
-            words: set[str] = set()
-            with contextlib.suppress(OSError):
-                for line in (folder / "vocab.txt").read_text(encoding="utf-8").splitlines():
-                    if line.isalpha() and line.islower() and len(line) > 1:
-                        words.add(line)
-            self._common = words
-        return self._common
+        return self.models.common_words()
 
-    def spelt_right(self, term: str) -> bool:
-        """An ordinary word (inflected or British forms too): never "corrected" to a notes word."""
-        return decide.is_common(term, self.common_words())
-
-    def _coverage(self, text: str) -> list[TermInfo]:
+    def coverage(self, text: str) -> list[TermInfo]:
         """The question's terms read against the notes (counts, typos, abbreviations). A word
         the user capitalised is a name: a typo only of a word the notes use often."""
         return term_coverage(
-            self.store(), query_terms(text), self.spelt_right, decide.names_in(text)
+            self.store(), query_terms(text), self.models.spelt_right, decide.names_in(text)
         )
 
     # ---------------------------------------------------------------- index lifecycle
@@ -210,13 +163,7 @@ class Engine:
         return report
 
     def export_query_model(self) -> None:
-        """Export the ONNX query model once per model, so later cold starts skip torch."""
-        if self._fixed_embedder is not None:
-            return
-        with contextlib.suppress(Exception):
-            from index.onnx_embed import ensure_onnx_export
-
-            ensure_onnx_export(self.settings.model, paths.models_dir())
+        self.models.export_query_model()
 
     def ensure_ready(
         self, progress: Progress | None = None, export: bool = True
@@ -288,7 +235,7 @@ class Engine:
         (its heading path is in each) would otherwise fill the list with itself."""
         mode = mode or self.settings.mode
         if qvec is not None or mode == "bm25":
-            coverage = self._coverage(query)
+            coverage = self.coverage(query)
             return self._retrieve(coverage, qvec, k, mode, paths, sections=True)
         coverage, embedding = self._read_query(query)
         return self._retrieve(coverage, embedding.result, k, mode, paths, sections=True)
@@ -304,11 +251,11 @@ class Engine:
         still overlapping BM25."""
         self.query_embedder()  # loaded here: imports on two threads at once only contend
         if self.store().chunk_total() < OVERLAP_MIN_CHUNKS:  # SQLite's part takes ~1 ms
-            coverage = self._coverage(text)
+            coverage = self.coverage(text)
             return coverage, _Embedding.now(self.embed_query, as_notes_write_it(text, coverage))
         typed = self._in_background(text)
         try:
-            coverage = self._coverage(text)
+            coverage = self.coverage(text)
         except BaseException:
             typed.wait()
             raise
@@ -376,7 +323,7 @@ class Engine:
         timings["retrieve_ms"] = (time.perf_counter() - t0) * 1000  # reading + searching
         t2 = time.perf_counter()
         line_scores = evidence.line_evidence(
-            self.store(), hits, terms, qvec, opts, self._embed_lines
+            self.store(), hits, terms, qvec, opts, self.models.embed_lines
         )
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
@@ -416,20 +363,9 @@ class Engine:
             else None,
         )
 
-    def _embed_lines(self, texts: list[str]) -> list[np.ndarray]:
-        """Line vectors embedded now (sections whose stored ones are missing), each distinct
-        line text once per engine: lines recur across questions (the TUI, eval)."""
-        cache = self._line_vectors
-        todo = list(dict.fromkeys(t for t in texts if t not in cache))
-        if todo:
-            if len(cache) > LINE_CACHE_MAX:
-                cache.clear()
-            cache.update(zip(todo, self.query_embedder().embed(todo), strict=True))
-        return [cache[t] for t in texts]
-
     def _take_notices(self) -> list[str]:
         """Engine notices not yet shown: each is attached to one answer only."""
-        out, self.notices = self.notices, []
+        out, self.notices, self.models.notices = [*self.models.notices, *self.notices], [], []
         return out
 
     # ---------------------------------------------------------------- notes access

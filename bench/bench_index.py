@@ -234,8 +234,8 @@ def main() -> int:
             if emb.precision != "fp32":
                 log(f"bare {emb.precision} encode (the index's own model object) ...")
                 t0 = time.perf_counter()
-                emb._model.encode(texts, convert_to_tensor=True)  # same weights and precision
-                emb._model.encode(line_texts, convert_to_tensor=True)
+                emb.model.encode(texts, convert_to_tensor=True)  # same weights and precision
+                emb.model.encode(line_texts, convert_to_tensor=True)
                 sames.append(time.perf_counter() - t0)
             else:
                 sames.append(fp32s[-1])

@@ -215,7 +215,7 @@ def main() -> int:
             ">= 0.98",
             recall >= 0.98,
         )
-        with index.store._one_omp_thread():
+        with index.store.one_omp_thread():
             t0 = time.perf_counter()
             for q in mat:
                 exact.search(q[None], 50)

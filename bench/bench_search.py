@@ -36,6 +36,8 @@ def main() -> int:
     os.environ["ASSISTANT_HOME"] = str(common.OUT / "home")
     from assistant.engine import Engine
     from assistant.settings import load_settings
+    from assistant.stages.query import all_common, lexical_query
+    from index.retrieve import retrieve
 
     engine = Engine(load_settings(notes=args.base / "notes", index=args.base / "index"))
     questions = common.questions(args.queries)
@@ -44,10 +46,18 @@ def main() -> int:
     engine.store().vector_index()
 
     def pieces(q: str) -> list:
-        return engine._retrieve(engine._coverage(q), vecs[q], 10, "hybrid", None)
+        cov = engine.coverage(q)
+        return retrieve(
+            engine.store(),
+            lexical_query(cov),
+            vecs[q],
+            k=10,
+            mode="hybrid",
+            all_common=all_common(cov),
+        )
 
     def sections(q: str) -> list:
-        return engine._retrieve(engine._coverage(q), vecs[q], 10, "hybrid", None, sections=True)
+        return engine.search(q, k=10, mode="hybrid", qvec=vecs[q])
 
     variants = {"10 best pieces": pieces, "10 sections (search)": sections}
     for q in questions[:5]:  # warm-up

@@ -46,7 +46,7 @@ def main() -> int:
     from assistant.engine import Engine
     from assistant.settings import load_settings
     from index import vectors
-    from index.store import _one_omp_thread
+    from index.store import one_omp_thread
     from index.sync import writer_lock
 
     settings = load_settings(notes=base / "notes", index=base / "index")
@@ -60,9 +60,9 @@ def main() -> int:
         store = engine.store()
         gen = store.generation
         flat = vectors.empty(store.dim())
-        for ids, vecs in store._stored_vectors():
+        for ids, vecs in store.stored_vectors():
             flat.add_with_ids(vecs, ids)
-        store._faiss_index, store._faiss_generation = flat, gen
+        store.adopt_vector_index(flat, gen)
         del flat
         rss_flat = common.peak_rss_mb()
         rep.add("peak RSS with the exact index in memory, MiB", rss_flat, "{:.0f}")
@@ -81,7 +81,7 @@ def main() -> int:
         qs = common.questions(args.queries)
         mat = np.stack([qemb.embed([q])[0] for q in qs]).astype(np.float32)
         exact, id_of = common.exact_index(store)
-        with _one_omp_thread():
+        with one_omp_thread():
             t0 = time.perf_counter()
             _, top = exact.search(mat, 10)
             t_exact = (time.perf_counter() - t0) / len(mat) * 1000

@@ -385,7 +385,7 @@ def exact_index(store):
     import numpy as np
 
     exact, ids = None, []
-    for batch_ids, vecs in store._stored_vectors():
+    for batch_ids, vecs in store.stored_vectors():
         exact = exact or faiss.IndexFlatIP(vecs.shape[1])
         exact.add(vecs)
         ids.append(batch_ids)

@@ -136,15 +136,15 @@ class SentenceTransformerEmbedder:
         self.model_id = model_id_for(path)
         self.precision = resolve_precision(precision)
         with quiet_loading():
-            self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        self._model.eval()
-        model = self._model
+            self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        self.model.eval()
+        model = self.model
         get_dim = getattr(model, "get_embedding_dimension", None)
         self.dim = int(get_dim() if get_dim else model.get_sentence_embedding_dimension())
-        self.max_tokens = int(self._model.max_seq_length)
+        self.max_tokens = int(self.model.max_seq_length)
         self.batch_size = batch_size or self.DEFAULT_BATCH_SIZE
         self.batch_tokens = batch_tokens or self.DEFAULT_BATCH_TOKENS
-        self._modules = list(self._model)
+        self._modules = list(self.model)
         if self.precision == "bf16":
             # Only the transformer runs in bfloat16; pooling and anything after it stay float32.
             self._modules[0].to(torch.bfloat16)
@@ -156,7 +156,7 @@ class SentenceTransformerEmbedder:
         """Word pieces the model would read for `text`, special tokens excluded, not truncated."""
         if self._count_tok is not None:
             return len(self._count_tok.encode(text, add_special_tokens=False).ids)
-        return len(self._model.tokenizer(text, add_special_tokens=False)["input_ids"])
+        return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def _lengths(self, texts: Sequence[str]) -> list[int]:
         if self._count_tok is not None:
@@ -166,8 +166,8 @@ class SentenceTransformerEmbedder:
 
     # ------------------------------------------------------------------ embedding
     def _preprocess(self, texts: list[str]) -> dict:
-        pre = getattr(self._model, "preprocess", None)
-        return pre(texts) if pre is not None else self._model.tokenize(texts)
+        pre = getattr(self.model, "preprocess", None)
+        return pre(texts) if pre is not None else self.model.tokenize(texts)
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         torch = self._torch

@@ -129,7 +129,7 @@ def _faiss():
 
 
 @contextlib.contextmanager
-def _one_omp_thread() -> Iterator[None]:
+def one_omp_thread() -> Iterator[None]:
     """One OpenMP thread for a single-query search, restored afterwards.
 
     One query at a time gains nothing from threads (measured: 18 ms -> 1.7 ms per flat search
@@ -598,9 +598,9 @@ class Store:
             step = max(1, n // (vectors.nlist_for(n) * vectors.TRAIN_PER_LIST))
             rows = self.conn.execute("SELECT vec FROM chunks WHERE id % ? = 0", (step,))
             sample = np.stack([np.frombuffer(r[0], dtype=np.float32) for r in rows])
-        return vectors.build(dim, n, sample, self._stored_vectors())
+        return vectors.build(dim, n, sample, self.stored_vectors())
 
-    def _stored_vectors(self, batch: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def stored_vectors(self, batch: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(ids, vectors) from SQLite in batches, so a rebuild never holds two copies."""
         cur = self.conn.execute("SELECT id, vec FROM chunks")
         while rows := cur.fetchmany(batch):
@@ -624,7 +624,7 @@ class Store:
         self, qvec: np.ndarray, k: int, allowed: set[int] | None = None, exact: bool = False
     ) -> list[tuple[int, float]]:
         index = self.vector_index()
-        with _one_omp_thread():
+        with one_omp_thread():
             return vectors.search(index, qvec, k, allowed, exact=exact)
 
     # ---------------------------------------------------------------- writing
@@ -779,6 +779,12 @@ class Store:
             index.remove_ids(np.asarray(removed, dtype=np.int64))
         if len(added):
             index.add_with_ids(np.asarray(vecs, dtype=np.float32), np.asarray(added, np.int64))
+
+    def adopt_vector_index(self, index: Any, generation: str) -> None:
+        """Serve `index` (built by the caller from this store's vectors, e.g. the exact index
+        a build grows) as the in-memory index of `generation`; `write_vectors` checks its ids
+        against SQLite before writing it."""
+        self._faiss_index, self._faiss_generation = index, generation
 
     def adopt_generation(self, generation: str) -> None:
         """Mark the in-memory FAISS index as matching `generation` (after a commit)."""

@@ -397,11 +397,11 @@ def test_real_words_are_not_corrected_and_common_words_of_an_expansion_not_searc
         write(notes / f"c{i}.md", f"# Container {i}\ncontainer note {i}\n")
     eng = make_engine(notes, tmp_path / "idx")
     eng.refresh()
-    cov = index.retrieve.term_coverage(eng.store(), ["peering", "pendng"], eng.spelt_right)
+    cov = index.retrieve.term_coverage(eng.store(), ["peering", "pendng"], eng.models.spelt_right)
     assert [t.near for t in cov] == [None, "pending"]
     assert eng.search("vpc peering", mode="bm25") == []
     monkeypatch.setattr(index.retrieve, "COMMON_MIN_CHUNKS", 5)
-    cov = index.retrieve.term_coverage(eng.store(), ["csi", "drivers"], eng.spelt_right)
+    cov = index.retrieve.term_coverage(eng.store(), ["csi", "drivers"], eng.models.spelt_right)
     assert cov[0].near == "container storage interface"
     assert cov[0].near_rare == "storage interface" and not cov[0].common
     assert lexical_query(cov) == "storage interface drivers"
@@ -597,16 +597,16 @@ def test_a_capitalised_word_is_a_name_not_a_typo_of_a_rare_notes_word(tmp_path: 
     write(notes / "jobs.md", "# Jobs\nThe zorbaxx scheduler runs batch jobs.\n")
     eng = make_engine(notes, tmp_path / "idx")
     eng.refresh()
-    typed = {t.term: t for t in eng._coverage("how do i run batch jobs on zorbax")}
+    typed = {t.term: t for t in eng.coverage("how do i run batch jobs on zorbax")}
     assert typed["zorbax"].near == "zorbaxx"  # lower case: a typo of a notes word
-    named = {t.term: t for t in eng._coverage("How do I run batch jobs on Zorbax?")}
+    named = {t.term: t for t in eng.coverage("How do I run batch jobs on Zorbax?")}
     assert named["zorbax"].near is None and not named["zorbax"].covered
     assert "Zorbax" in eng.ask("How do I run batch jobs on Zorbax?").missing_terms
     # ... but a capitalised typo of a word the notes use often is still read as one
     for i in range(3):
         write(notes / f"fargate{i}.md", f"# Fargate {i}\nFargate runs tasks without servers.\n")
     eng.refresh()
-    assert {t.term: t for t in eng._coverage("Does Fargte run batch jobs?")}["fargte"].near == (
+    assert {t.term: t for t in eng.coverage("Does Fargte run batch jobs?")}["fargte"].near == (
         "fargate"
     )
 

@@ -171,15 +171,12 @@ def _complete(
     why: list[str] | None = None,
 ) -> int:
     """The end of a quote starting at `s` that does not stop where the reader needs the rest:
-    on a line that introduces what follows ("... consists of the following components:"),
-    which is extended through the block it introduces, or inside a code block, which is
-    closed, or else left out. Never past `hi` or `max_quote_lines`. `in_code`: the chunk
-    starts inside a code block opened above it (a later piece of a long block)."""
+    on a lead-in (`run_on_lead_in`), or inside a code block, which is closed, or else left
+    out. Never past `hi` or `max_quote_lines`. `in_code`: the chunk starts inside a code block
+    opened above it (a later piece of a long block)."""
     why = why if why is not None else []
     limit = min(hi, s + opts.max_quote_lines - 1)
-    if opts.lead_in_run_on and introduces(lines[e]) and e < limit:
-        e = _block_end(lines, e + 1, limit, e)
-        why.append("end: ran on through what a lead-in line introduces")
+    e, _ = run_on_lead_in(lines, s, e, hi, opts, why)
     fences = _fences(lines, s, e + 1)
     if (in_code + inside_code(lines, s) + len(fences)) % 2:  # it ends inside a block
         close = next((i for i in range(e + 1, limit + 1) if is_fence(lines[i])), None)
@@ -194,6 +191,36 @@ def _complete(
     return e
 
 
+def run_on_lead_in(
+    lines: Sequence[str],
+    s: int,
+    e: int,
+    upto: int,
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+    why: list[str] | None = None,
+) -> tuple[int, int]:
+    """The lead-in rule, the one place a quote runs on: a quote `s`..`e` (0-based) whose last
+    line introduces what follows ("Run the following commands:") runs on through the block it
+    introduces, up to the next heading (a `# comment` in a code block is none), `upto` and
+    `max_quote_lines` in all. Returns (end, the bound it ran to); `e` unchanged if the last
+    line is no lead-in, or with the rule off."""
+    stop = min(upto, s + opts.max_quote_lines - 1)
+    if not opts.lead_in_run_on or not introduces(lines[e]) or stop <= e:
+        return e, stop
+    fenced = inside_code(lines, e + 1)
+    for i in range(e + 1, stop + 1):
+        if is_fence(lines[i]):
+            fenced = not fenced
+        elif not fenced and is_atx_heading(lines[i]):
+            stop = i - 1
+            break
+    if stop <= e:
+        return e, stop
+    if why is not None:
+        why.append("end: ran on through what a lead-in line introduces")
+    return _block_end(lines, e + 1, stop, e), stop
+
+
 def run_on(
     file_lines: Sequence[str],
     start: int,
@@ -201,27 +228,12 @@ def run_on(
     opts: AnswerOptions = DEFAULT_OPTIONS,
     why: list[str] | None = None,
 ) -> int:
-    """The end (1-based) of a quote of lines `start`..`end` of a file that ends on a lead-in:
-    on through the block it introduces, in the file's next lines (often in the next chunk), up
-    to the next heading and at most `max_quote_lines` in all. Unchanged if the last line is no
-    lead-in, or with the lead-in rule off."""
-    e = end - 1
-    if not opts.lead_in_run_on or not introduces(file_lines[e]):
+    """The end (1-based) of a quote of lines `start`..`end` of a file, run on past a lead-in
+    into the file's next lines (often the next chunk: `run_on_lead_in` over the whole file)."""
+    e, stop = run_on_lead_in(file_lines, start - 1, end - 1, len(file_lines) - 1, opts, why)
+    if e == end - 1:
         return end
-    stop = min(len(file_lines) - 1, start - 1 + opts.max_quote_lines - 1)
-    fenced = False
-    for i in range(e + 1, stop + 1):  # up to the next heading; a `# comment` in code is none
-        if is_fence(file_lines[i]):
-            fenced = not fenced
-        elif not fenced and is_atx_heading(file_lines[i]):
-            stop = i - 1
-            break
-    if stop <= e:
-        return end
-    last = _block_end(file_lines, e + 1, stop, e)
-    if why is not None:
-        why.append("end: ran on past a lead-in into the file's next lines")
-    return _complete(file_lines, start - 1, last, stop, False, opts, why) + 1
+    return _complete(file_lines, start - 1, e, stop, False, opts, why) + 1
 
 
 def _block_end(lines: Sequence[str], start: int, stop: int, default: int) -> int:

@@ -1,0 +1,110 @@
+"""The models one engine uses, loaded on first need: building an index needs the
+sentence-transformers model (torch), answering needs only the fast ONNX query model."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import numpy as np
+
+from assistant import paths
+from assistant.errors import EngineError
+from assistant.settings import Settings
+from assistant.stages import decide
+from index.embed import Embedder, bundled_model_path, model_id_for
+
+LINE_CACHE_MAX = 50_000
+"""Line embeddings kept in memory by a long-lived engine (about 80 MB at most)."""
+
+
+class Embedders:
+    """The index embedder, the query embedder and the vocabulary of one configured model.
+
+    A fixed embedder (tests, benches) serves both roles and is never exported."""
+
+    def __init__(self, settings: Settings, fixed: Embedder | None = None) -> None:
+        self.settings = settings
+        self.fixed = fixed
+        self._index: Embedder | None = fixed
+        self._query: Embedder | None = fixed
+        self._common: set[str] | None = None
+        self._line_vectors: dict[str, np.ndarray] = {}
+        self.notices: list[str] = []
+        """Said once by the query model's loader (e.g. 'no ONNX export yet')."""
+
+    def _folder(self) -> Path:
+        return Path(self.settings.model) if self.settings.model else bundled_model_path()
+
+    def index_embedder(self) -> Embedder:
+        if self._index is None:
+            from index.embed import load_index_embedder
+
+            try:
+                self._index = load_index_embedder(
+                    self.settings.model, precision=self.settings.precision
+                )
+            except Exception as e:  # a broken model folder is the user's config problem
+                raise EngineError(
+                    f"cannot load model {self.settings.model or 'bundled'}: {e}"
+                ) from e
+        return self._index
+
+    def query_embedder(self) -> Embedder:
+        """The index embedder if this process loaded it already, else the ONNX export."""
+        if self._query is None:
+            if self._index is not None:
+                self._query = self._index
+            else:
+                from index.onnx_embed import load_query_embedder
+
+                try:
+                    emb, notice = load_query_embedder(self.settings.model, paths.models_dir())
+                except Exception as e:
+                    raise EngineError(f"cannot load model: {e}") from e
+                if notice:
+                    self.notices.append(notice)
+                self._query = emb
+        return self._query
+
+    def model_id(self) -> str:
+        """The configured model's identity, without loading it."""
+        if self.fixed is not None:
+            return self.fixed.model_id
+        return model_id_for(self._folder())
+
+    def export_query_model(self) -> None:
+        """Export the ONNX query model once per model, so later cold starts skip torch."""
+        if self.fixed is not None:
+            return
+        with contextlib.suppress(Exception):
+            from index.onnx_embed import ensure_onnx_export
+
+            ensure_onnx_export(self.settings.model, paths.models_dir())
+
+    def common_words(self) -> set[str]:
+        """Ordinary words: the whole words of the model's WordPiece vocabulary (if it has one)."""
+        if self._common is None:
+            words: set[str] = set()
+            with contextlib.suppress(OSError):
+                vocab = (self._folder() / "vocab.txt").read_text(encoding="utf-8")
+                for line in vocab.splitlines():
+                    if line.isalpha() and line.islower() and len(line) > 1:
+                        words.add(line)
+            self._common = words
+        return self._common
+
+    def spelt_right(self, term: str) -> bool:
+        """An ordinary word (inflected or British forms too): never "corrected" to a notes word."""
+        return decide.is_common(term, self.common_words())
+
+    def embed_lines(self, texts: list[str]) -> list[np.ndarray]:
+        """Line vectors embedded now (sections whose stored ones are missing), each distinct
+        line text once per engine: lines recur across questions (the TUI, eval)."""
+        cache = self._line_vectors
+        todo = list(dict.fromkeys(t for t in texts if t not in cache))
+        if todo:
+            if len(cache) > LINE_CACHE_MAX:
+                cache.clear()
+            cache.update(zip(todo, self.query_embedder().embed(todo), strict=True))
+        return [cache[t] for t in texts]
