@@ -327,7 +327,13 @@ class Engine:
         )
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
-        decision = decide.decide(searched, coverage, hits, best_line, self.common_words(), opts)
+        common = self.common_words()
+        in_top = evidence.terms_in(hits, coverage, opts.local_sections)
+        local = decide.localise(coverage, searched, common, in_top)
+        total = self.store().chunk_total()
+        decision = decide.decide(searched, local, hits, best_line, common, opts, total)
+        anywhere = {t.term for t in coverage if t.covered}
+        decision.elsewhere = original_words(q, [t for t in decision.missing if t in anywhere])
         decision.missing = original_words(q, decision.missing)
         closest = render.closest_of(hits)
         citations: list[Citation] = []
@@ -341,7 +347,9 @@ class Engine:
                 scores = line_scores.get(h.chunk.id or -1, {})
                 citations.append(shape.cite(n, h, scores, read, self.abs_path, opts, rules[-1]))
             citations = shape.merge_adjacent(citations, read, opts.merge_gap)
-        answer_text = render.render_text(citations, decision.abstain, decision.missing, closest)
+        answer_text = render.render_text(
+            citations, decision.abstain, decision.missing, closest, decision.elsewhere
+        )
         timings["compose_ms"] = (time.perf_counter() - t2) * 1000
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         return Answer(
@@ -349,8 +357,11 @@ class Engine:
             searched_query=searched,
             text=answer_text,
             citations=citations,
+            outcome=decision.outcome,
+            confidence=decide.confidence(decision, best_line),
             abstained=decision.abstain,
             missing_terms=decision.missing,
+            missing_elsewhere=decision.elsewhere,
             closest=closest if decision.abstain else [],
             reason=decision.reason,
             line_score=round(best_line, 4),

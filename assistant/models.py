@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -19,7 +21,15 @@ class Citation(BaseModel):
         description="Cosine similarity (-1..1) between the question and the cited section, "
         "from the bundled model; higher is closer."
     )
-    changed_since_indexed: bool = False
+    changed_since_indexed: bool = Field(
+        default=False, description="The file's lines at this span differ from the indexed text."
+    )
+    excerpt: str | None = Field(
+        default=None,
+        description="The quote as shown when one of its lines is too long to read whole: the "
+        "part that matched, cuts marked with '…' (start_line..end_line stay exact and `quote` "
+        "stays whole). None: shown whole.",
+    )
 
 
 class Closest(BaseModel):
@@ -69,14 +79,39 @@ class Explain(BaseModel):
     options: dict[str, float | int | bool]
 
 
+Outcome = Literal["answered", "partly_covered", "not_covered"]
+Confidence = Literal["high", "medium", "low"]
+
+
 class Answer(BaseModel):
+    """One answer: what `ask --json` prints (README, "Answers and exit codes")."""
+
     question: str
     searched_query: str = Field(description="What retrieval actually used (after follow-ups).")
     text: str = Field(description="The answer as plain text, quotes included.")
     citations: list[Citation] = Field(default_factory=list)
-    abstained: bool = False
+    outcome: Outcome = Field(
+        default="answered",
+        description="answered: the quotes answer it; partly_covered: the quotes answer part of "
+        "it and `missing_terms` names what the notes lack; not_covered: not in the notes "
+        "(no quotes; `closest` lists the nearest sections, which are not answers).",
+    )
+    confidence: Confidence = Field(
+        default="medium",
+        description="high: answered, and a line of the notes is close to the question "
+        "(cosine >= 0.5); medium: answered less closely, or partly covered; low: not covered.",
+    )
+    abstained: bool = Field(default=False, description="outcome == 'not_covered'.")
     missing_terms: list[str] = Field(
-        default_factory=list, description="Question words the notes never mention."
+        default_factory=list,
+        description="Names the question uses (a capitalised word, or one that is not "
+        "ordinary English) that the notes never mention, or mention only in sections that "
+        "do not answer it (`missing_elsewhere`).",
+    )
+    missing_elsewhere: list[str] = Field(
+        default_factory=list,
+        description="Of `missing_terms`, those the notes use elsewhere, in no section the "
+        "answer could quote.",
     )
     closest: list[Closest] = Field(default_factory=list)
     reason: str = Field(default="", description="Why the assistant answered or abstained.")

@@ -29,6 +29,19 @@ class AnswerOptions(BaseModel):
         description="Name rule: a name the user capitalised that the notes lack needs a covered "
         "phrase that names something, or the assistant abstains.",
     )
+    local_sections: int = Field(
+        3,
+        ge=1,
+        description="Local coverage rule: a name the question uses (a word it capitalised or "
+        "one that is not ordinary English) counts as covered only if one of the top this-many "
+        "sections mentions it; elsewhere in a large folder it is about something else.",
+    )
+    ubiquitous_share: float = Field(
+        0.2,
+        description="A term in at least this share of the sections of a folder of 50 or more "
+        '("dendron" in Dendron\'s own notes) names nothing in particular there: it does not '
+        "anchor a phrase for the name rule.",
+    )
     # line evidence
     evidence_sections: int = Field(
         3, ge=1, description="Top sections whose single lines are compared with the question."

@@ -94,7 +94,8 @@ def test_lines_that_only_link_elsewhere_are_no_evidence() -> None:
 
 
 def test_a_british_spelling_does_not_make_a_question_unanswerable() -> None:
-    """ "practise" is an ordinary word: with a similar line the question is answered."""
+    """ "practise" is an ordinary word: with a similar line the question is answered, and an
+    ordinary word the notes lack is no missing subject to report (outcome: answered)."""
     q = "Where can I practise deploying containers?"
     cov = [
         TermInfo(term="practise", chunks=0),
@@ -103,7 +104,7 @@ def test_a_british_spelling_does_not_make_a_question_unanswerable() -> None:
     ]
     hit = Hit(chunk=chunk("## Lab\n- Deploy Docker containers", ["Lab"]), score=1.0)
     d = decide(q, cov, [hit], best_line=0.6, common=COMMON | {"containers"})
-    assert not d.abstain and d.missing == ["practise"]
+    assert not d.abstain and d.missing == [] and d.outcome == "answered"
     # ... while a question about a name the notes never mention still abstains
     cov2 = [TermInfo(term="nomad", chunks=0), TermInfo(term="jobs", chunks=0)]
     d2 = decide("How do Nomad jobs work?", cov2, [hit], best_line=0.6, common=COMMON | {"jobs"})
@@ -495,9 +496,18 @@ def test_render_text_quotes_cites_and_abstains_plainly() -> None:
     near = Closest(path="n.md", heading_path=["Intro"], start_line=1, end_line=9, score=0.2)
     out = render_text([], True, ["Heroku"], [near])
     assert out.split("\n") == [
-        "Your notes don't mention Heroku.",
-        "Closest matches:",
+        "Not in your notes. Your notes don't mention Heroku.",
+        "Closest matches (not answers):",
         "  - n.md:1-9 › Intro",
     ]
     assert "From your notes" not in out
-    assert render_text([], True, [], []) == "Your notes don't seem to cover this."
+    assert render_text([], True, [], []) == "Not in your notes."
+    # partly covered: the covered part quoted, the missing names said first, each as it is
+    # missing (from the whole folder, or from the sections found)
+    partly = render_text([c], False, ["Loki", "rebased"], [], elsewhere=["rebased"])
+    assert partly.split("\n")[:3] == [
+        "Partly covered. Your notes don't mention Loki. The sections found don't mention "
+        "rebased.",
+        "",
+        "From your notes, Intro › LB:",
+    ]

@@ -137,7 +137,7 @@ async def test_abstention_says_not_in_notes_with_closest(engine):
         text = screen_text(app)
         assert "Not in your notes." in text
         assert "sourdough" in text
-        assert "Closest matches:" in text
+        assert "Closest matches (not answers):" in text
         assert "aws-containers.md:" in text
         assert app.chat_screen.query_one(CitationList).citations == []
         assert "not in your notes" in text.split("Sources", 1)[1]

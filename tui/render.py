@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from assistant.output import HEADING_SEP, cite_label, safe
+from assistant.stages.render import missing_sentence
 
 if TYPE_CHECKING:
     from assistant.models import Answer, Citation
@@ -55,14 +56,12 @@ def answer_markdown(answer: Answer) -> str:
     if answer.abstained or not answer.citations:
         head = "**Not in your notes.**"
         if answer.missing_terms:
-            head += (
-                " Your notes don't mention "
-                + ", ".join(f"*{md_escape(t)}*" for t in answer.missing_terms)
-                + "."
+            head += " " + md_escape(
+                missing_sentence(answer.missing_terms, answer.missing_elsewhere)
             )
         parts.append(head)
         if answer.closest:
-            parts.append("Closest matches:")
+            parts.append("Closest matches (not answers):")
             parts.append(
                 "\n".join(
                     "- " + md_escape(cite_label(c.path, c.start_line, c.end_line, c.heading_path))
@@ -70,8 +69,13 @@ def answer_markdown(answer: Answer) -> str:
                 )
             )
         return "\n\n".join(parts)
+    if answer.missing_terms:
+        parts.append(
+            "**Partly covered.** "
+            + md_escape(missing_sentence(answer.missing_terms, answer.missing_elsewhere))
+        )
     for c in answer.citations:
-        lines = clean(c.quote).split("\n")
+        lines = clean(c.excerpt or c.quote).split("\n")
         quoted = [f"> {_md_line(ln)}" if ln.strip() else ">" for ln in lines]
         # Hard line breaks: a trailing backslash keeps every note line on its own line. Not
         # before a blank line: a paragraph's last line shows a backslash break literally.

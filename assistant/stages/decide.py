@@ -8,12 +8,15 @@ question. Thresholds and the name rule's switch are `AnswerOptions` fields.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
 
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from index.models import Hit
 from index.retrieve import TermInfo
+
+Outcome = Literal["answered", "partly_covered", "not_covered"]
 
 # Words that phrase a question rather than name its subject: never reported as "missing".
 PHRASING = frozenset(
@@ -31,7 +34,17 @@ PHRASING = frozenset(
 class Decision:
     abstain: bool
     missing: list[str]
+    """Names the question uses that the notes never mention (or only outside the top
+    sections: `elsewhere`)."""
     reason: str
+    elsewhere: list[str] = field(default_factory=list)
+    """Of `missing`, the names the notes use, but not in any section the answer could quote."""
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.abstain:
+            return "not_covered"
+        return "partly_covered" if self.missing else "answered"
 
 
 def subject_terms(coverage: Sequence[TermInfo]) -> list[TermInfo]:
@@ -78,13 +91,43 @@ def phrases(question: str, subject: Sequence[str]) -> list[Phrase]:
     return out
 
 
-def anchored(phrase: Phrase, info: dict[str, TermInfo], common: set[str]) -> bool:
+def anchored(
+    phrase: Phrase,
+    info: dict[str, TermInfo],
+    common: set[str],
+    ubiquitous: Callable[[TermInfo], bool] = lambda t: False,
+) -> bool:
     """A covered phrase that names something of the notes: a term capitalised there or not an
-    ordinary word ("ECS", "binpack"). "ECS with Loki" is about ECS, naming Loki as missing;
-    "scale a deployment on Heroku" is about Heroku, and "scale a deployment" alone is too
-    general to answer it."""
+    ordinary word ("ECS", "binpack"), and not one found all over the folder. "ECS with Loki"
+    is about ECS, naming Loki as missing; "scale a deployment on Heroku" is about Heroku, and
+    "scale a deployment" alone is too general to answer it."""
     named = [t for t in phrase.terms if t in phrase.capitalised or not is_common(t, common)]
-    return any(info[t].covered and not t.isdigit() for t in named)
+    return any(info[t].covered and not t.isdigit() and not ubiquitous(info[t]) for t in named)
+
+
+def is_name(term: str, names: Collection[str], common: set[str]) -> bool:
+    """A term that names something: capitalised by the user, or not an ordinary word; a short
+    lowercase token ("lb", "53") is too ambiguous to count."""
+    return term in names or (not is_common(term, common) and not is_neutral(term))
+
+
+def localise(
+    coverage: Sequence[TermInfo],
+    question: str,
+    common: set[str],
+    in_top: Collection[str],
+) -> list[TermInfo]:
+    """Coverage as the top sections see it (the local coverage rule): a name the notes use
+    somewhere, but none of the top sections mentions, is missing from what can be quoted
+    ("rebased" in a folder of 1,800 notes, none of them about rebasing that the question
+    reached). `in_top`: the terms the top sections mention (`evidence.terms_in`)."""
+    names = names_in(question)
+    return [
+        t.model_copy(update={"chunks": 0, "near": None})
+        if t.covered and is_name(t.term, names, common) and t.term not in in_top
+        else t
+        for t in coverage
+    ]
 
 
 def is_neutral(term: str) -> bool:
@@ -168,6 +211,7 @@ def decide(
     best_line: float,
     common: set[str] = frozenset(),  # type: ignore[assignment]
     opts: AnswerOptions = DEFAULT_OPTIONS,
+    sections_total: int = 0,
 ) -> Decision:
     """Abstain or answer, and which question terms the notes never mention.
 
@@ -179,15 +223,25 @@ def decide(
     English words (the model's whole-word vocabulary); a missing word outside it is a name.
     A name the user capitalised that the notes lack ("Heroku") also needs a covered phrase
     that names something (`anchored`): in a large corpus "scale a deployment" is always
-    covered, and answering "How do I scale a deployment on Heroku?" from it misleads.
+    covered, and answering "How do I scale a deployment on Heroku?" from it misleads. A term
+    in `ubiquitous_share` of the folder's `sections_total` sections anchors nothing.
+    `Decision.missing` holds the missing names only (`is_name`): an ordinary word the notes
+    do not use ("cost") is no subject to report.
     """
     subject = subject_terms(coverage)
     missing = [t.term for t in subject if not t.covered]
+    names = names_in(question)
+    reported = [t for t in missing if is_name(t, names, common)]
     if not hits:
-        return Decision(True, missing, "no section matched")
+        return Decision(True, reported, "no section matched")
+
+    def ubiquitous(t: TermInfo) -> bool:
+        if t.common:
+            return True
+        return sections_total >= 50 and t.chunks >= opts.ubiquitous_share * sections_total
+
     if missing:
         info = {t.term: t for t in subject}
-        names = names_in(question)
         named = [t for t in missing if t in names or not is_common(t, common)]
         covered = [
             p
@@ -195,17 +249,32 @@ def decide(
             if phrase_covered(p.terms, info, common, names, opts.max_missing_in_phrase)
         ]
         if named and not covered:
-            return Decision(True, missing, "the question is about something the notes never name")
+            return Decision(True, reported, "the question is about something the notes never name")
         proper = [t for t in missing if t in names and not is_neutral(t)]  # not "VM"
-        if opts.names and proper and not any(anchored(p, info, common) for p in covered):
+        if (
+            opts.names
+            and proper
+            and not any(anchored(p, info, common, ubiquitous) for p in covered)
+        ):
             return Decision(
                 True,
-                missing,
+                reported,
                 "the question names something the notes never mention, and the "
                 "rest of it names nothing they cover",
             )
     if best_line < opts.min_line:
         return Decision(
-            True, missing, f"no line is similar enough ({best_line:.2f} < {opts.min_line})"
+            True, reported, f"no line is similar enough ({best_line:.2f} < {opts.min_line})"
         )
-    return Decision(False, missing, "answered")
+    if reported:
+        return Decision(False, reported, "partly covered: the notes never mention a name it uses")
+    return Decision(False, reported, "answered")
+
+
+def confidence(decision: Decision, best_line: float) -> Literal["high", "medium", "low"]:
+    """What the user can read into the answer: high when it answers and a line of the notes is
+    close to the question (cosine >= 0.5), medium when less close or partly covered, low when
+    the notes do not cover it."""
+    if decision.abstain:
+        return "low"
+    return "high" if decision.outcome == "answered" and best_line >= 0.5 else "medium"

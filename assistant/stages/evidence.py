@@ -6,6 +6,8 @@ them) is never evidence while the link rule is on.
 
 from __future__ import annotations
 
+import contextlib
+import re
 import sqlite3
 from collections.abc import Callable, Sequence
 
@@ -20,6 +22,7 @@ from corpus.markdown import (
 )
 from corpus.models import Chunk
 from index.models import Hit
+from index.retrieve import TermInfo
 
 
 def evidence_lines(chunk: Chunk, terms: Sequence[str], limit: int, links: bool = True) -> list[int]:
@@ -66,6 +69,41 @@ def matching_lines(lines: Sequence[str], terms: Sequence[str]) -> list[set[str]]
     finally:
         db.close()
     return hits
+
+
+def terms_in(hits: Sequence[Hit], coverage: Sequence[TermInfo], sections: int) -> set[str]:
+    """The question terms that the first `sections` distinct sections among the hits mention
+    (heading path or text; all their retrieved pieces), matched as BM25 matches them (porter
+    stems, a typo as the word the notes use, a crude-stem prefix as `Store.term_count`)."""
+    texts: list[str] = []
+    seen: list[tuple[str, tuple[str, ...]]] = []
+    for h in hits:
+        if h.chunk.section not in seen:
+            if len(seen) == sections:
+                continue
+            seen.append(h.chunk.section)
+        texts.append(h.chunk.embed_text())
+    found: set[str] = set()
+    if not texts:
+        return found
+    db = sqlite3.connect(":memory:")
+    try:
+        db.execute("CREATE VIRTUAL TABLE s USING fts5(t, tokenize='porter unicode61')")
+        db.executemany("INSERT INTO s(t) VALUES(?)", [(t,) for t in texts])
+        for t in coverage:
+            word = (t.near_rare or t.near or t.term).replace('"', "")
+            queries = ['"' + word + '"']
+            stem = re.sub(r"(ing|ed|es|e|s)$", "", word)
+            if len(stem) >= 5 and stem != word:
+                queries.append('"' + stem + '"*')
+            for q in queries:
+                with contextlib.suppress(sqlite3.OperationalError):
+                    if db.execute("SELECT 1 FROM s WHERE s MATCH ? LIMIT 1", (q,)).fetchone():
+                        found.add(t.term)
+                        break
+    finally:
+        db.close()
+    return found
 
 
 def fill_dense_scores(source: NotesSource, hits: list[Hit], qvec: np.ndarray) -> None:

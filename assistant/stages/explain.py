@@ -41,10 +41,7 @@ def trace(
             )
         )
     return Explain(
-        decision=f"abstained: {decision.reason}"
-        if decision.abstain
-        else f"answered: the vocabulary rule passed, and the best "
-        f"line scores {best_line:.2f} >= min_line {opts.min_line}",
+        decision=_decision_text(decision, best_line, opts),
         line_score=round(best_line, 4),
         candidates=[
             CandidateTrace(
@@ -66,3 +63,22 @@ def trace(
         quotes=quotes,
         options=opts.model_dump(),
     )
+
+
+def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) -> str:
+    """The outcome and the rule that decided it, with the local coverage rule's work."""
+    local = (
+        f"; local coverage: {', '.join(decision.elsewhere)} in the notes but in none of the "
+        f"top {opts.local_sections} sections"
+        if decision.elsewhere
+        else ""
+    )
+    if decision.abstain:
+        return f"not covered (abstained): {decision.reason}{local}"
+    passed = f"the best line scores {best_line:.2f} >= min_line {opts.min_line}"
+    if decision.missing:
+        return (
+            f"partly covered: {', '.join(decision.missing)} missing, but another phrase of the "
+            f"question is covered, and {passed}{local}"
+        )
+    return f"answered: the vocabulary rule passed, and {passed}"

@@ -23,31 +23,45 @@ def closest_of(hits: Sequence[Hit], n: int = 3) -> list[Closest]:
     ]
 
 
+def missing_sentence(missing: Sequence[str], elsewhere: Sequence[str] = ()) -> str:
+    """ "Your notes don't mention X." and/or "The sections found don't mention Y." """
+    absent = [t for t in missing if t not in elsewhere]
+    local = [t for t in missing if t in elsewhere]
+    out = []
+    if absent:
+        out.append("Your notes don't mention " + ", ".join(absent) + ".")
+    if local:
+        out.append("The sections found don't mention " + ", ".join(local) + ".")
+    return " ".join(out)
+
+
 def render_text(
     citations: Sequence[Citation],
     abstained: bool,
     missing: Sequence[str],
     closest: Sequence[Closest],
+    elsewhere: Sequence[str] = (),
 ) -> str:
-    """Plain-text answer: quotes as `> ` lines, each followed by its numbered citation."""
+    """Plain-text answer: the outcome when it is not a plain answer ("Not in your notes.",
+    "Partly covered."), then quotes as `> ` lines, each followed by its numbered citation."""
     out: list[str] = []
-    if missing:
-        out.append("Your notes don't mention " + ", ".join(missing) + ".")
+    said = missing_sentence(missing, elsewhere)
     if abstained:
-        if not missing:
-            out.append("Your notes don't seem to cover this.")
+        out.append(" ".join(["Not in your notes.", said]).strip())
         if closest:
-            out.append("Closest matches:")
+            out.append("Closest matches (not answers):")
             out.extend(
                 f"  - {cite_label(c.path, c.start_line, c.end_line, c.heading_path)}"
                 for c in closest
             )
         return "\n".join(out)
+    if said:
+        out.append("Partly covered. " + said)
     for c in citations:
         head = HEADING_SEP.join(c.heading_path) or c.path
         if out:
             out.append("")
         out.append(f"From your notes, {head}:")
-        out.extend(f"> {line}" for line in c.quote.split("\n"))
+        out.extend(f"> {line}" for line in (c.excerpt or c.quote).split("\n"))
         out.append(f"[{c.n}] {cite_label(c.path, c.start_line, c.end_line, c.heading_path)}")
     return "\n".join(out)

@@ -282,7 +282,10 @@ def merge_adjacent(
             if lines is not None and end <= len(lines):
                 quote = "\n".join(lines[prev.start_line - 1 : end])
                 score = max(prev.score, c.score)
-                out[-1] = prev.model_copy(update={"end_line": end, "quote": quote, "score": score})
+                excerpt = _merge_excerpts(quote, prev.excerpt, c.excerpt)
+                out[-1] = prev.model_copy(
+                    update={"end_line": end, "quote": quote, "score": score, "excerpt": excerpt}
+                )
                 continue
         out.append(c)
     return [c.model_copy(update={"n": n}) for n, c in enumerate(out, 1)]
@@ -314,6 +317,9 @@ def cite(
         end = run_on(same, start, end, opts, why)
         quote = "\n".join(same[start - 1 : end])
     changed = lines is None or "\n".join(lines[start - 1 : end]) != quote
+    excerpt = None
+    if same is not None and is_window(same, chunk):  # a piece of a line too long to embed
+        excerpt = _elide(same[start - 1], chunk.text)
     return Citation(
         n=n,
         path=chunk.path,
@@ -324,11 +330,46 @@ def cite(
         quote=quote,
         score=round(hit.dense_score if hit.dense_score is not None else 0.0, 4),
         changed_since_indexed=changed,
+        excerpt=excerpt,
     )
 
 
 def holds(lines: list[str], chunk: Chunk) -> bool:
-    return "\n".join(lines[chunk.start_line - 1 : chunk.end_line]) == chunk.text
+    """The file still holds the chunk at its lines (a window: inside its one line)."""
+    return "\n".join(lines[chunk.start_line - 1 : chunk.end_line]) == chunk.text or is_window(
+        lines, chunk
+    )
+
+
+def is_window(lines: list[str], chunk: Chunk) -> bool:
+    """The chunk is a piece of one line too long to embed whole (`corpus.markdown` cuts such
+    a line into windows at whitespace): its quote is still the whole line."""
+    if chunk.start_line != chunk.end_line or chunk.start_line > len(lines):
+        return False
+    line = lines[chunk.start_line - 1]
+    return len(chunk.text) < len(line) and chunk.text in line
+
+
+def _merge_excerpts(quote: str, a: str | None, b: str | None) -> str | None:
+    """The excerpt of two merged quotes of one over-long line: from the first part shown to
+    the last. None (shown whole) when the merged quote is more than that line."""
+    if not (a or b) or "\n" in quote:
+        return None
+    spans = []
+    for ex in (a, b):
+        part = (ex or quote).removeprefix("… ").removesuffix(" …")
+        at = quote.find(part)
+        spans.append((at, at + len(part)) if at >= 0 else (0, len(quote)))
+    lo, hi = min(x for x, _ in spans), max(y for _, y in spans)
+    return _elide(quote, quote[lo:hi]) if hi - lo < len(quote) else None
+
+
+def _elide(line: str, part: str) -> str:
+    """`line` shown as the `part` of it that matched, with '…' where it was cut."""
+    at = line.find(part)
+    lead = "… " if line[:at].strip() else ""
+    tail = " …" if line[at + len(part) :].strip() else ""
+    return f"{lead}{part.strip()}{tail}"
 
 
 def file_lines(path: str) -> list[str] | None:
