@@ -511,3 +511,108 @@ def test_render_text_quotes_cites_and_abstains_plainly() -> None:
         "",
         "From your notes, Intro › LB:",
     ]
+
+
+def test_local_coverage_a_name_only_elsewhere_in_the_folder_is_missing() -> None:
+    """ "rebased" is in the notes, but none of the top sections mentions it: the answer names
+    it as missing (from the sections found), and an ordinary word is never reported."""
+    from assistant.stages.decide import localise
+    from assistant.stages.evidence import terms_in
+
+    hits = [
+        Hit(chunk=chunk("## Branches\nCompare two branches with git diff.", ["Branches"]), score=1),
+        Hit(chunk=chunk("## Log\nShow the log of a branch.", ["Log"]), score=0.9),
+    ]
+    cov = [
+        TermInfo(term="rebased", chunks=20),
+        TermInfo(term="branch", chunks=90),
+        TermInfo(term="compare", chunks=5),
+    ]
+    top = terms_in(hits, cov, sections=3)
+    assert top == {"branch", "compare"}
+    q = "How do I compare a branch after it was rebased?"
+    local = localise(cov, q, COMMON | {"branch"}, top)
+    assert [t.term for t in local if not t.covered] == ["rebased"]
+    d = decide(q, local, hits, 0.6, COMMON | {"branch"})
+    assert not d.abstain and d.missing == ["rebased"] and d.outcome == "partly_covered"
+    # an ordinary word the top sections lack stays covered: it names no subject
+    assert localise(cov, "compare rebased", COMMON | {"rebased"}, top)[0].covered
+
+
+def test_a_term_all_over_the_folder_anchors_nothing_for_the_name_rule() -> None:
+    """ "How do I install Dendron with pnpm?" in Dendron's own notes: "dendron" is in most
+    sections, so the covered phrase names nothing in particular and the question is declined;
+    in a folder where it is rare it anchors the phrase (partly covered, naming pnpm)."""
+    q = "How do I install Dendron with Pnpm?"
+    hits = [Hit(chunk=chunk("## Install\nnpm install dendron", ["Install"]), score=1.0)]
+
+    def cov(n: int) -> list[TermInfo]:
+        return [
+            TermInfo(term="install", chunks=100),
+            TermInfo(term="dendron", chunks=n),
+            TermInfo(term="pnpm", chunks=0),
+        ]
+
+    everywhere = decide(q, cov(4000), hits, 0.7, COMMON | {"install"}, sections_total=6876)
+    assert everywhere.abstain and everywhere.outcome == "not_covered"
+    rare = decide(q, cov(40), hits, 0.7, COMMON | {"install"}, sections_total=6876)
+    assert not rare.abstain and rare.missing == ["pnpm"] and rare.outcome == "partly_covered"
+    # a small folder: every term is in a large share of ten sections; the share means nothing
+    small = decide(q, cov(4), hits, 0.7, COMMON | {"install"}, sections_total=10)
+    assert not small.abstain
+
+
+def test_confidence_reads_the_outcome_and_the_best_line() -> None:
+    from assistant.stages.decide import Decision, confidence
+
+    assert confidence(Decision(False, [], "answered"), 0.62) == "high"
+    assert confidence(Decision(False, [], "answered"), 0.41) == "medium"
+    assert confidence(Decision(False, ["Loki"], "partly"), 0.9) == "medium"
+    assert confidence(Decision(True, [], "no line"), 0.9) == "low"
+
+
+def test_a_line_too_long_to_embed_is_quoted_whole_once_and_not_flagged_changed(
+    tmp_path,
+) -> None:
+    """A window of an over-long line (the chunker cuts such a line at whitespace) is cited as
+    the whole line, with an excerpt around the part that matched; the file is unchanged."""
+    from pathlib import Path
+
+    from assistant.stages.shape import cite, file_lines, merge_adjacent
+
+    rules = " ".join(f"-A INPUT -p tcp --dport {1000 + i} -j ACCEPT" for i in range(200))
+    note = tmp_path / "fw.md"
+    note.write_text(f"# Firewall\n\n{rules}\n", encoding="utf-8")
+    line = rules
+    parts = [line[:3000], line[3000:6000]]
+    hits = [
+        Hit(
+            chunk=Chunk(
+                path="fw.md",
+                heading_path=["Firewall"],
+                start_line=3,
+                end_line=3,
+                text=p,
+                content_hash=text_hash(p),
+                id=i,
+            ),
+            score=1.0,
+        )
+        for i, p in enumerate(parts)
+    ]
+    cites = [cite(n, h, {}, file_lines, lambda rel: Path(note)) for n, h in enumerate(hits, 1)]
+    for c in cites:
+        assert c.quote == line and not c.changed_since_indexed
+        assert c.excerpt and c.excerpt.endswith(" …") and len(c.excerpt) < len(line)
+    assert cites[1].excerpt.startswith("… ")
+    merged = merge_adjacent(cites, file_lines)
+    assert len(merged) == 1 and merged[0].quote == line
+    assert merged[0].excerpt is not None and parts[0].strip() in merged[0].excerpt
+
+
+def test_wiki_link_lists_are_navigation_not_evidence() -> None:
+    assert only_links("- [[dendron.topic.lookup]]")
+    assert only_links("* [[Lookup|dendron.topic.lookup]]")
+    assert not only_links("- [[dendron.topic.lookup]] finds notes by name")
+    nav = chunk("## Children\n- [[a.b]]\n- [[a.c]]\n- [[a.d]]", ["Children"])
+    assert evidence_lines(nav, [], 10) == []
