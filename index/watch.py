@@ -93,10 +93,10 @@ class NotesWatcher:
         self.debounce_ms = debounce_ms
         self.max_wait_ms = max_wait_ms
         self.force_polling = force_polling
+        """None: watchfiles decides (WATCHFILES_FORCE_POLLING, WSL); the fallback sets True."""
         self.poll_delay_ms = poll_delay_ms
         self.on_notice = on_notice or (lambda _message: None)
         self.watch_fn = watch_fn
-        self.polling = bool(force_polling)
         self._dirs: set[str] = set()
         self._ignore_specs: dict[str, Any] = {}
 
@@ -106,9 +106,9 @@ class NotesWatcher:
                 yield from self._batches()
                 return
             except (OSError, RuntimeError) as e:  # RuntimeError: watchfiles' internal error
-                if self.polling or not is_watch_limit(e):
+                if self.force_polling or not is_watch_limit(e):
                     raise
-                self.polling = True
+                self.force_polling = True
                 self.on_notice(POLLING_NOTICE)
 
     def _batches(self) -> Iterator[Batch]:
@@ -127,7 +127,7 @@ class NotesWatcher:
             rust_timeout=TICK_MS,
             yield_on_timeout=True,
             stop_event=self.stop,
-            force_polling=self.polling,
+            force_polling=self.force_polling,
             poll_delay_ms=self.poll_delay_ms,
             recursive=not self.single,
             ignore_permission_denied=True,  # an unreadable folder is the scan's to report
