@@ -298,6 +298,12 @@ def search(
 )
 @click.option("--no-wait", is_flag=True, help="Fail at once if another process is indexing.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep the index fresh as notes change; Ctrl+C stops. One line per refresh "
+    "(with --json: one JSON object per line).",
+)
 @handle_errors
 def index_cmd(
     notes: Path | None,
@@ -307,11 +313,16 @@ def index_cmd(
     check: bool,
     no_wait: bool,
     as_json: bool,
+    watch: bool,
 ) -> None:
     """Build or refresh the index of a notes folder (only changed files are re-embedded)."""
     from assistant.engine import list_indexes
     from assistant.output import ProgressLine, format_infos, format_report, safe
 
+    if watch and (list_ or drop or check):
+        from assistant.errors import UsageError
+
+        raise UsageError("--watch cannot be combined with --list, --drop or --check")
     if list_:
         infos = list_indexes()
         if as_json:
@@ -354,9 +365,33 @@ def index_cmd(
     for r in report.repaired:
         click.echo(f"assistant: repaired: {r}", err=True)
     if as_json:
-        click.echo(report.model_dump_json(indent=2))
+        click.echo(report.model_dump_json(indent=None if watch else 2))
     else:
         click.echo(format_report(report))
+    if watch:
+        watch_index(engine, as_json)
+
+
+def watch_index(engine: Any, as_json: bool) -> None:
+    """`index --watch`: a line on stdout per refresh until Ctrl+C (which exits 0)."""
+    from assistant.live import watch_notes
+    from assistant.output import format_refresh, refresh_json
+
+    def show(report: Any, batch: Any) -> None:
+        click.echo(refresh_json(report, batch.paths) if as_json else format_refresh(report))
+
+    def ready() -> None:
+        click.echo(f"Watching {engine.notes_root} for changes (Ctrl+C to stop)", err=True)
+
+    try:
+        watch_notes(
+            engine,
+            show,
+            on_notice=lambda m: click.echo(f"assistant: {m}", err=True),
+            on_ready=ready,
+        )
+    except KeyboardInterrupt:
+        click.echo("Stopped watching.", err=True)
 
 
 @cli.command("mcp")

@@ -109,17 +109,18 @@ def format_hits(hits: Sequence[Hit], color: bool) -> str:
     return "\n".join(out)
 
 
-def format_report(r: SyncReport) -> str:
-    parts = [
-        f"{r.added} added",
-        f"{r.updated} updated",
-        f"{r.removed} removed",
-        f"{r.unchanged} unchanged",
-    ]
+def _file_counts(r: SyncReport, unchanged: bool = True) -> str:
+    parts = [f"{r.added} added", f"{r.updated} updated", f"{r.removed} removed"]
     if r.renamed:
         parts.insert(2, f"{r.renamed} renamed")
+    if unchanged:
+        parts.append(f"{r.unchanged} unchanged")
+    return ", ".join(parts)
+
+
+def format_report(r: SyncReport) -> str:
     line = (
-        f"Indexed: {', '.join(parts)} files; {r.chunks} chunks "
+        f"Indexed: {_file_counts(r)} files; {r.chunks} chunks "
         f"({r.chunks_embedded} embedded) in {r.seconds:.1f}s"
     )
     if r.lines_embedded:
@@ -127,6 +128,26 @@ def format_report(r: SyncReport) -> str:
     if r.skipped:
         line += f"; {len(r.skipped)} skipped"
     return line
+
+
+def format_refresh(r: SyncReport, when: float | None = None) -> str:
+    """One `index --watch` refresh: "12:03:04 refreshed: 0 added, 1 updated, 0 removed files;
+    3 sections embedded in 412 ms"."""
+    stamp = time.strftime("%H:%M:%S", time.localtime(when))
+    return (
+        f"{stamp} refreshed: {_file_counts(r, unchanged=False)} files; "
+        f"{r.chunks_embedded} sections embedded in {r.seconds * 1000:.0f} ms"
+    )
+
+
+def refresh_json(r: SyncReport, paths: Sequence[str], when: float | None = None) -> str:
+    """One `index --watch --json` refresh: a JSON Lines record (the report, the changed paths
+    that caused it, the local time)."""
+    import json
+
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(when))
+    record = {"event": "refresh", "time": stamp, "paths": list(paths), **r.model_dump()}
+    return json.dumps(record, ensure_ascii=False)
 
 
 def format_size(n: int) -> str:

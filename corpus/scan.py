@@ -21,7 +21,15 @@ from corpus.models import Skipped
 if TYPE_CHECKING:  # imported only when a folder has an ignore file
     import pathspec
 
-__all__ = ["IGNORE_FILE", "NOTE_SUFFIXES", "NoteFile", "ScanResult", "Skipped", "scan_notes"]
+__all__ = [
+    "IGNORE_FILE",
+    "NOTE_SUFFIXES",
+    "NoteFile",
+    "ScanResult",
+    "Skipped",
+    "is_ignored",
+    "scan_notes",
+]
 
 NOTE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 IGNORE_FILE = ".assistantignore"
@@ -209,3 +217,28 @@ def _ignored(specs: tuple[tuple[str, pathspec.PathSpec], ...], rel: str, is_dir:
         if res.include is not None:
             verdict = res.include
     return verdict
+
+
+def is_ignored(
+    root: str | os.PathLike[str],
+    rel: str,
+    is_dir: bool = False,
+    cache: dict[str, pathspec.PathSpec | None] | None = None,
+) -> bool:
+    """Whether `scan_notes(root)` leaves `rel` ("/"-separated) out by an `.assistantignore`:
+    its own folder's, one above it, or one that excludes a folder on its way.
+
+    `cache` (folder path -> spec) spares re-reading the ignore files; clear it when one changes.
+    """
+    cache = {} if cache is None else cache
+    parts = rel.split("/")
+    specs: tuple[tuple[str, pathspec.PathSpec], ...] = ()
+    for i in range(len(parts)):
+        base = "/".join(parts[:i])
+        folder = os.path.join(root, *parts[:i])
+        spec = cache[folder] if folder in cache else cache.setdefault(folder, _load_ignore(folder))
+        if spec is not None:
+            specs = (*specs, (base, spec))
+        if _ignored(specs, "/".join(parts[: i + 1]), is_dir or i < len(parts) - 1):
+            return True
+    return False

@@ -38,6 +38,7 @@ class SyncReport(BaseModel):
     lines_embedded: int = 0
     skipped: list[Skipped] = Field(default_factory=list)
     seconds: float = 0.0
+    embed_seconds: float = Field(default=0.0, description="Of `seconds`, spent embedding.")
     repaired: list[str] = Field(default_factory=list, description="Problems found and fixed.")
 
     @property

@@ -441,11 +441,13 @@ def _sync(
             if c.content_hash not in reuse:
                 batch_needed[c.content_hash] = None
         if pending_chunks >= BATCH_CHUNKS:
-            _embed_into(reuse, list(batch_needed), to_embed, embedder, progress, done, len(hashes))
+            _embed_into(
+                reuse, list(batch_needed), to_embed, embedder, progress, done, len(hashes), report
+            )
             done += len(batch_needed)
             batch_needed = {}
             flush()
-    _embed_into(reuse, list(batch_needed), to_embed, embedder, progress, done, len(hashes))
+    _embed_into(reuse, list(batch_needed), to_embed, embedder, progress, done, len(hashes), report)
     flush()
 
     # 3. Files that left the folder go last, so a killed run never loses what is still there.
@@ -505,7 +507,9 @@ def _sync_lines(
         chunks = store.chunks_by_hash(missing[start : start + LINE_BATCH_CHUNKS])
         bodies = [[t for _, t in c.body_lines()] for c in chunks]
         texts = [t for body in bodies for t in body]
+        t = time.perf_counter()
         vecs = embedder.embed(texts) if texts else np.zeros((0, embedder.dim), np.float32)
+        report.embed_seconds += time.perf_counter() - t
         items: list[tuple[str, np.ndarray]] = []
         pos = 0
         for c, body in zip(chunks, bodies, strict=True):
@@ -526,6 +530,7 @@ def _embed_into(
     progress: SyncProgress | None,
     done_before: int,
     total: int,
+    report: SyncReport,
 ) -> None:
     def cb(done: int, _n: int) -> None:
         if progress:
@@ -533,6 +538,8 @@ def _embed_into(
 
     if not needed:
         return
+    t = time.perf_counter()
     vecs = embedder.embed([texts[h] for h in needed], progress=cb)
+    report.embed_seconds += time.perf_counter() - t
     for h, v in zip(needed, vecs, strict=True):
         reuse[h] = v

@@ -41,7 +41,7 @@ def test_help_does_not_import_heavy_modules() -> None:
         "r = CliRunner().invoke(cli, ['--help'])\n"
         "assert r.exit_code == 0, r.output\n"
         "mods = ('torch', 'sentence_transformers', 'textual', 'transformers', 'faiss',"
-        " 'onnxruntime', 'mcp', 'mcp_types')\n"
+        " 'onnxruntime', 'mcp', 'mcp_types', 'watchfiles')\n"
         "heavy = [m for m in mods if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )

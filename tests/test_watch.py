@@ -1,0 +1,395 @@
+"""Live notes (`assistant index --watch`): `index.watch.NotesWatcher` batches the changes that
+matter, `assistant.live.watch_notes` refreshes the index after each batch. Real watchfiles,
+SQLite and FAISS, the fast fake embedder; every wait is a predicate with a generous timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from fakes import FakeEmbedder, fake_engine
+from helpers_robust import FAKE_CLI, ROOT
+
+from assistant.cli import cli
+from assistant.engine import Engine
+from assistant.errors import EngineError
+from assistant.live import watch_notes
+from assistant.settings import load_settings
+from corpus.scan import is_ignored, scan_notes
+from index.store import Store
+from index.sync import writer_lock
+from index.watch import Batch, is_watch_limit
+
+TIMEOUT = 20.0
+
+
+def wait_for(pred: Callable[[], Any], what: str, timeout: float = TIMEOUT) -> Any:
+    """Poll `pred` every 50 ms until it is truthy (returned) or `timeout` passes (fail)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        got = pred()
+        if got:
+            return got
+        time.sleep(0.05)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def write(p: Path, text: str) -> None:
+    """A plain write, as an editor does it (no mtime bump: the watcher sees real saves)."""
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text, encoding="utf-8")
+
+
+def indexed(idx: Path) -> dict[str, str]:
+    """path -> the text of its sections, as the index holds it now."""
+    store = Store.open(idx, create=False)
+    try:
+        paths = [p for p, (h, _, _) in store.file_rows().items() if h]
+        return {p: "\n".join(c.text for c in store.chunks_for_path(p)) for p in paths}
+    finally:
+        store.close()
+
+
+def make_engine(notes: Path, idx: Path) -> Engine:
+    return Engine(load_settings(notes=notes, index=idx), embedder=FakeEmbedder())
+
+
+class Live:
+    """`watch_notes` on a thread, recording what it reports; stopped and joined on exit."""
+
+    def __init__(self, engine: Engine, **options: Any) -> None:
+        self.engine = engine
+        self.batches: list[Batch] = []
+        self.notices: list[str] = []
+        self.errors: list[BaseException] = []
+        self.stop = threading.Event()
+        self.ready = threading.Event()
+        self.options = options
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            watch_notes(
+                self.engine,
+                lambda report, batch: self.batches.append(batch),
+                stop=self.stop,
+                on_notice=self.notices.append,
+                on_ready=self.ready.set,
+                **self.options,
+            )
+        except BaseException as e:
+            self.errors.append(e)
+            raise
+
+    @property
+    def refreshes(self) -> int:
+        return len(self.batches)
+
+    def paths(self) -> list[list[str]]:
+        return [b.paths for b in self.batches]
+
+    def __enter__(self) -> Live:
+        self.thread.start()
+        wait_for(lambda: self.ready.is_set() or self.errors, "the watch to start")
+        assert not self.errors, self.errors
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(10)
+        assert not self.thread.is_alive(), "the watcher did not stop on its stop event"
+        assert not self.errors, self.errors
+
+
+@pytest.fixture
+def notes(tmp_path: Path) -> Path:
+    d = tmp_path / "notes"
+    write(d / "a.md", "# Alpha\nalpha one about clusters\n")
+    write(d / "b.md", "# Beta\nbeta two about tasks\n")
+    return d
+
+
+@pytest.fixture
+def engine(notes: Path, tmp_path: Path) -> Engine:
+    eng = make_engine(notes, tmp_path / "idx")
+    eng.refresh(export=False)
+    return eng
+
+
+def test_create_edit_rename_delete(engine: Engine, notes: Path) -> None:
+    idx = engine.index_dir
+    with Live(engine) as live:
+        write(notes / "c.md", "# Gamma\ngamma new about registries\n")
+        wait_for(lambda: "c.md" in indexed(idx), "the new note indexed")
+        write(notes / "a.md", "# Alpha\nalpha edited about pods\n")
+        wait_for(lambda: "pods" in indexed(idx)["a.md"], "the edit indexed")
+        os.rename(notes / "b.md", notes / "renamed.md")
+        wait_for(lambda: set(indexed(idx)) == {"a.md", "c.md", "renamed.md"}, "the rename")
+        (notes / "c.md").unlink()
+        wait_for(lambda: set(indexed(idx)) == {"a.md", "renamed.md"}, "the deletion")
+        assert live.refreshes <= 4 + 1  # one a change; a rename may straddle two batches
+    assert engine.check() == []
+
+
+def test_new_folder_with_a_note(engine: Engine, notes: Path) -> None:
+    with Live(engine):
+        write(notes / "projects" / "deep" / "p.md", "# Plan\nproject plan about queues\n")
+        wait_for(lambda: "projects/deep/p.md" in indexed(engine.index_dir), "the folder's note")
+        os.rename(notes / "projects", notes / "work")
+        wait_for(
+            lambda: {"a.md", "b.md", "work/deep/p.md"} == set(indexed(engine.index_dir)),
+            "the renamed folder",
+        )
+
+
+@pytest.mark.parametrize("style", ["temp-then-rename", "vim-backup"])
+def test_an_editors_save_is_one_refresh(engine: Engine, notes: Path, style: str) -> None:
+    with Live(engine) as live:
+        target = notes / "a.md"
+        if style == "temp-then-rename":  # most editors and atomic-write libraries
+            write(notes / ".a.md.tmp", "# Alpha\nalpha saved atomically\n")
+            os.replace(notes / ".a.md.tmp", target)
+        else:  # vim: probe file 4913, backup a.md~, write a.md, drop the backup; swap file
+            write(notes / "4913", "")
+            (notes / "4913").unlink()
+            write(notes / ".a.md.swp", "swap")
+            os.rename(target, notes / "a.md~")
+            write(target, "# Alpha\nalpha saved atomically\n")
+            (notes / "a.md~").unlink()
+        wait_for(lambda: "atomically" in indexed(engine.index_dir)["a.md"], "the save indexed")
+        wait_for(lambda: live.refreshes >= 1, "its refresh to end")
+        write(notes / "b.md", "# Beta\nbeta sentinel\n")  # anything after the save comes after
+        wait_for(lambda: live.refreshes >= 2, "the sentinel's refresh")
+        assert "sentinel" in indexed(engine.index_dir)["b.md"]
+        assert live.paths() == [["a.md"], ["b.md"]]
+
+
+def test_a_burst_of_saves_is_a_few_refreshes(engine: Engine, notes: Path) -> None:
+    names = ["a.md", "b.md", "c.md", "sub/d.md"]
+    with Live(engine) as live:
+        for i in range(100):
+            name = names[i % len(names)]
+            write(notes / name, f"# Note {name}\nversion {i} of {name}\n")
+        final = {n: f"version {96 + k} of {n}" for k, n in enumerate(names)}
+        wait_for(
+            lambda: all(t in indexed(engine.index_dir).get(n, "") for n, t in final.items()),
+            "the final versions indexed",
+        )
+        wait_for(lambda: live.refreshes >= 1, "the refresh to end")
+        write(notes / "z.md", "# Zeta\nzeta sentinel\n")  # every burst refresh comes before it
+        wait_for(lambda: ["z.md"] in live.paths(), "the sentinel's refresh")
+        assert live.paths()[-1] == ["z.md"] and 1 <= live.refreshes - 1 <= 3, live.paths()
+
+
+def test_noise_and_the_index_folder_never_refresh(notes: Path) -> None:
+    engine = make_engine(notes, notes / "index")  # the index inside the notes folder
+    engine.refresh(export=False)
+    noise = [".a.md.swp", ".a.md.swx", "4913", "a.md~", ".#a.md", "#a.md#", "x.tmp", "pic.png"]
+    with Live(engine) as live:
+        for name in noise:
+            write(notes / name, "noise")
+        write(notes / ".git" / "objects" / "ab.md", "hidden folder")
+        write(notes / ".obsidian" / "workspace.md", "hidden folder")
+        for name in noise:
+            (notes / name).unlink()
+        write(notes / "a.md", "# Alpha\nalpha first sentinel\n")
+        wait_for(lambda: live.refreshes >= 1, "the first sentinel's refresh")
+        # That refresh wrote into notes/index: those writes must not cause another one.
+        write(notes / "b.md", "# Beta\nbeta second sentinel\n")
+        wait_for(lambda: live.refreshes >= 2, "the second sentinel's refresh")
+        assert "sentinel" in indexed(engine.index_dir)["b.md"]
+        assert live.paths() == [["a.md"], ["b.md"]]
+    assert set(indexed(engine.index_dir)) == {"a.md", "b.md"}
+
+
+def test_assistantignore_edits_apply(engine: Engine, notes: Path) -> None:
+    with Live(engine) as live:
+        write(notes / "drafts" / "d.md", "# Draft\ndraft about secrets\n")
+        wait_for(lambda: "drafts/d.md" in indexed(engine.index_dir), "the draft indexed")
+        write(notes / ".assistantignore", "drafts/\nb.md\n")
+        wait_for(lambda: set(indexed(engine.index_dir)) == {"a.md"}, "ignored notes leaving")
+        wait_for(lambda: [".assistantignore"] in live.paths(), "that refresh to end")
+        before = live.refreshes
+        write(notes / "b.md", "# Beta\nbeta edited while ignored\n")  # no refresh for these
+        write(notes / "drafts" / "e.md", "# E\nignored too\n")
+        write(notes / "a.md", "# Alpha\nalpha sentinel\n")
+        wait_for(lambda: live.refreshes > before, "the sentinel's refresh")
+        assert "sentinel" in indexed(engine.index_dir)["a.md"]
+        assert live.paths()[before:] == [["a.md"]]
+
+
+def test_a_single_note_file_as_the_notes(notes: Path, tmp_path: Path) -> None:
+    engine = make_engine(notes / "a.md", tmp_path / "idx")
+    engine.refresh(export=False)
+    with Live(engine) as live:
+        write(notes / "b.md", "# Beta\nnot the watched file\n")
+        write(notes / ".a.md.tmp", "# Alpha\nalpha saved atomically\n")
+        os.replace(notes / ".a.md.tmp", notes / "a.md")
+        wait_for(lambda: live.refreshes >= 1, "the refresh of the watched file")
+        assert "atomically" in indexed(engine.index_dir)["a.md"]
+        assert live.paths() == [["a.md"]]
+
+
+def test_is_ignored_agrees_with_the_scan(tmp_path: Path) -> None:
+    write(tmp_path / ".assistantignore", "drafts/\n*.txt\n!keep.txt\n")
+    write(tmp_path / "sub" / ".assistantignore", "private.md\n")
+    rels = ["a.md", "drafts/x.md", "n.txt", "keep.txt", "sub/private.md", "sub/ok.md"]
+    for rel in rels:
+        write(tmp_path / rel, "# x\n")
+    found = {f.rel for f in scan_notes(tmp_path).files}
+    assert found == {"a.md", "keep.txt", "sub/ok.md"}
+    cache: dict[str, Any] = {}
+    assert {r for r in rels if not is_ignored(tmp_path, r, cache=cache)} == found
+    assert is_ignored(tmp_path, "drafts", is_dir=True) and not is_ignored(tmp_path, "sub", True)
+
+
+def test_watch_limit_falls_back_to_polling(engine: Engine, notes: Path) -> None:
+    import watchfiles
+
+    tries: list[bool] = []
+
+    def limited_watch(*paths: Any, force_polling: bool | None = None, **kw: Any):
+        tries.append(bool(force_polling))
+        if not force_polling:  # what watchfiles raises when inotify has no watches left
+            raise OSError("OS file watch limit reached. (Error { kind: MaxFilesWatch })")
+        return watchfiles.watch(*paths, force_polling=True, **kw)
+
+    with Live(engine, watch_fn=limited_watch, poll_delay_ms=100) as live:
+        assert tries == [False, True]
+        assert [n for n in live.notices if "polling" in n] == live.notices != []
+        write(notes / "c.md", "# Gamma\ngamma found by polling\n")
+        wait_for(lambda: "c.md" in indexed(engine.index_dir), "the note indexed by polling")
+
+
+def test_watch_limit_errors_are_recognised() -> None:
+    assert is_watch_limit(RuntimeError("error in underlying watcher: OS file watch limit reached."))
+    assert is_watch_limit(OSError(28, "No space left on device"))
+    assert is_watch_limit(RuntimeError("Error creating recommended watcher: Too many open files"))
+    assert not is_watch_limit(FileNotFoundError("No such file or directory"))
+
+
+def test_another_writer_is_waited_for_never_blocked(engine: Engine, notes: Path) -> None:
+    idx = engine.index_dir
+    with Live(engine) as live:
+        with writer_lock(idx, timeout=5):  # the idle watcher holds no lock
+            write(notes / "c.md", "# Gamma\ngamma while locked\n")
+            wait_for(lambda: any("another index run" in n for n in live.notices), "the wait")
+            assert "c.md" not in indexed(idx)
+        wait_for(lambda: live.refreshes == 1, "the refresh after the lock is released")
+        assert "c.md" in indexed(idx)
+        # Between two of the watcher's refreshes, another writer takes the lock at once.
+        make_engine(notes, idx).refresh(wait=False, export=False)
+        write(notes / "d.md", "# Delta\ndelta after the other writer\n")
+        wait_for(lambda: "d.md" in indexed(idx), "the watcher's next refresh")
+
+
+def test_a_failed_refresh_is_reported_and_the_watch_goes_on(
+    engine: Engine, notes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = engine.refresh
+    calls: list[int] = []
+
+    def flaky(**kw: Any):
+        calls.append(1)
+        if len(calls) == 2:  # the first refresh after the catch-up fails
+            raise EngineError("cannot load model: broken\nsecond line")
+        return real(**kw)
+
+    monkeypatch.setattr(engine, "refresh", flaky)
+    with Live(engine) as live:
+        write(notes / "c.md", "# Gamma\ngamma lost by the failure\n")
+        wait_for(lambda: any("refresh failed" in n for n in live.notices), "the failure notice")
+        assert [n for n in live.notices if "refresh failed" in n] == [
+            "error: refresh failed: cannot load model: broken second line"
+        ]
+        write(notes / "d.md", "# Delta\ndelta after the failure\n")
+        wait_for(lambda: {"c.md", "d.md"} <= set(indexed(engine.index_dir)), "the next refresh")
+
+
+def test_watch_with_list_drop_or_check_is_a_usage_error() -> None:
+    for flag in ("--list", "--drop", "--check"):
+        r = CliRunner().invoke(cli, ["index", "--watch", flag], obj={"engine_factory": fake_engine})
+        assert r.exit_code == 2, r.output
+        assert r.stderr.strip() == (
+            "assistant: error: --watch cannot be combined with --list, --drop or --check"
+        )
+
+
+class Lines:
+    """A subprocess stream's lines, read on a thread (so the test can wait with a timeout)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.q: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        self.thread = threading.Thread(target=lambda: [self.q.put(ln) for ln in stream])
+        self.thread.daemon = True
+        self.thread.start()
+
+    def next_with(self, want: str) -> str:
+        end = time.monotonic() + TIMEOUT
+        while time.monotonic() < end:
+            try:
+                line = self.q.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            if want in line:
+                return line
+        pytest.fail(f"no line with {want!r} within {TIMEOUT:.0f} s; saw {self.seen}")
+
+    def rest(self) -> str:
+        """Every line not read yet, once the stream has closed."""
+        self.thread.join(TIMEOUT)
+        while not self.q.empty():
+            self.seen.append(self.q.get())
+        return "".join(self.seen)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("as_json", [False, True])
+def test_cli_index_watch_then_ctrl_c(notes: Path, tmp_path: Path, as_json: bool) -> None:
+    args = ["index", "--watch", "--notes", str(notes), "--index", str(tmp_path / "idx")]
+    p = subprocess.Popen(
+        [sys.executable, FAKE_CLI, *args, *(["--json"] if as_json else [])],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "NO_COLOR": "1"},
+        # A shell running the tests in the background ignores SIGINT for its children; Ctrl+C
+        # is what is tested here, so the child gets the default disposition back.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        assert p.stdout is not None and p.stderr is not None
+        out, err = Lines(p.stdout), Lines(p.stderr)
+        first = out.next_with('"added":2' if as_json else "Indexed: 2 added")
+        assert first.count("\n") == 1  # JSON Lines: the first report is one line too
+        err.next_with(f"Watching {notes.resolve()} for changes (Ctrl+C to stop)")
+        write(notes / "a.md", "# Alpha\nalpha edited about pods\n")
+        line = out.next_with("refresh")
+        if as_json:
+            record = json.loads(line)
+            assert (record["event"], record["updated"], record["paths"]) == ("refresh", 1, ["a.md"])
+        else:
+            assert "refreshed: 0 added, 1 updated, 0 removed files; 1 sections embedded in" in line
+        p.send_signal(signal.SIGINT)
+        assert p.wait(timeout=TIMEOUT) == 0
+        stderr = err.rest()
+        assert "Traceback" not in stderr and "Stopped watching." in stderr, stderr
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
