@@ -70,6 +70,13 @@ class AnswerOptions(BaseModel):
     )
     # shape quotes
     max_quote_lines: int = Field(12, ge=1, description="Most lines in one quote.")
+    code_after_paragraph: int = Field(
+        20,
+        ge=0,
+        description="Paragraph rule: a quote ends at the end of its paragraph and, when a code "
+        "block follows it (the command the prose introduces), runs on through that block, if "
+        "the whole quote stays within this many lines (0: off).",
+    )
     quote_window: float = Field(
         0.08,
         description="In a section too long to quote whole, lines within this of its best "

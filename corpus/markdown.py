@@ -740,8 +740,7 @@ def introduces(text: str) -> bool:
 
 
 _LINKS = re.compile(
-    r"!?\[\[[^\]]*\]\]"  # [[wiki link]], ![[embedded note]]
-    r"|!?\[[^\]]*\]\([^)]*\)"  # [text](url), ![alt](image)
+    r"!?\[[^\]]*\]\([^)]*\)"  # [text](url), ![alt](image)
     r"|!?\[[^\]]*\]\[[^\]]*\]"  # [text][ref]
     r"|<[a-z][a-z0-9+.-]*:[^>\s]*>"  # <https://...>
     r"|\b[a-z][a-z0-9+.-]*://\S+",  # a bare URL

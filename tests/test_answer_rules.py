@@ -506,8 +506,7 @@ def test_render_text_quotes_cites_and_abstains_plainly() -> None:
     # missing (from the whole folder, or from the sections found)
     partly = render_text([c], False, ["Loki", "rebased"], [], elsewhere=["rebased"])
     assert partly.split("\n")[:3] == [
-        "Partly covered. Your notes don't mention Loki. The sections found don't mention "
-        "rebased.",
+        "Partly covered. Your notes don't mention Loki. The sections found don't mention rebased.",
         "",
         "From your notes, Intro › LB:",
     ]
@@ -610,9 +609,27 @@ def test_a_line_too_long_to_embed_is_quoted_whole_once_and_not_flagged_changed(
     assert merged[0].excerpt is not None and parts[0].strip() in merged[0].excerpt
 
 
-def test_wiki_link_lists_are_navigation_not_evidence() -> None:
-    assert only_links("- [[dendron.topic.lookup]]")
-    assert only_links("* [[Lookup|dendron.topic.lookup]]")
-    assert not only_links("- [[dendron.topic.lookup]] finds notes by name")
-    nav = chunk("## Children\n- [[a.b]]\n- [[a.c]]\n- [[a.d]]", ["Children"])
-    assert evidence_lines(nav, [], 10) == []
+def test_a_quote_ends_at_its_paragraph_and_runs_on_through_the_code_it_introduces() -> None:
+    """A short note's prose introduces the command that answers: the quote of its best line
+    ends with the paragraph, then takes the code block after it (within
+    `code_after_paragraph` lines); with the rule off it stops at the best lines."""
+    from assistant.options import AnswerOptions
+
+    body = [
+        "Each replacement can be the result of an expression.",
+        "To increment every number in the buffer,",
+        "search for numbers and use `\\=` with submatch:",
+        "",
+        "```vim",
+        ":%s/\\d\\+/\\=submatch(0)+1/g",
+        "```",
+        "",
+        *[f"Unrelated remark {i}." for i in range(12)],
+    ]
+    c = long_section("Increment", body)
+    scores = {15: 0.8} | {i: 0.1 for i in range(16, 34)}
+    why: list[str] = []
+    assert quote_span(c, scores, why=why) == (16, 22)  # paragraph, then the block
+    assert "end: through the code block that follows the paragraph" in why
+    off = AnswerOptions(code_after_paragraph=0)
+    assert quote_span(c, scores, opts=off) == (16, 16)

@@ -39,7 +39,8 @@ def test_explain_traces_candidates_decision_quotes_and_options(notes_dir: Path, 
 def test_explain_names_the_rule_that_abstained(notes_dir: Path, tmp_path: Path):
     a = engine(notes_dir, tmp_path).ask("What is a Kubernetes DaemonSet?", explain=True)
     assert a.abstained and a.explain is not None
-    assert a.explain.decision.startswith("not covered (abstained): ") and a.reason in a.explain.decision
+    decision = a.explain.decision
+    assert decision.startswith("not covered (abstained): ") and a.reason in decision
     assert a.explain.quotes == []
 
 

@@ -78,7 +78,8 @@ def quote_span(
     if hi - lo + 1 <= n or not line_scores:
         fits = hi - lo + 1 <= n
         why.append(f"whole: the section fits in {n} lines" if fits else f"first {n} lines")
-        e = _complete(lines, lo, min(hi, lo + n - 1), hi, in_code, opts, why)
+        e = _through_code(lines, lo, min(hi, lo + n - 1), hi, in_code, opts, why)
+        e = _complete(lines, lo, e, hi, in_code, opts, why)
         return chunk.start_line + lo, chunk.start_line + _trim_links(lines, lo, e, opts, why)
     best_i = max(line_scores, key=lambda i: line_scores[i])
     good = [i for i, v in line_scores.items() if v >= line_scores[best_i] - opts.quote_window]
@@ -107,8 +108,47 @@ def quote_span(
     e = min(max(e, s), s + n - 1, hi)
     while e > s and says_nothing(lines[e]):
         e -= 1
+    e = _through_code(lines, s, e, hi, in_code, opts, why)
     e = _complete(lines, s, e, hi, in_code, opts, why)
     return chunk.start_line + s, chunk.start_line + _trim_links(lines, s, e, opts, why)
+
+
+def _through_code(
+    lines: Sequence[str],
+    s: int,
+    e: int,
+    hi: int,
+    in_code: bool,
+    opts: AnswerOptions,
+    why: list[str],
+) -> int:
+    """The paragraph rule: a quote ending in prose ends at its paragraph's end, and runs on
+    through a code block that follows the paragraph (a note's prose usually introduces the
+    command that answers): the paragraph within `max_quote_lines`, the block while the quote
+    stays within `code_after_paragraph` lines."""
+    cap = opts.code_after_paragraph
+    if not cap or in_code or inside_code(lines, e + 1) or is_fence(lines[e]):
+        return e
+    if is_table_row(lines[e]) or is_list_item(lines[e]):
+        return e  # prose only: tables and lists have rules of their own
+    end = e
+    while end < hi and not says_nothing(lines[end + 1]) and not is_fence(lines[end + 1]):
+        if is_atx_heading(lines[end + 1]):
+            return e
+        end += 1
+    if end - s + 1 > min(cap, opts.max_quote_lines):
+        return e
+    j = end + 1
+    while j <= hi and says_nothing(lines[j]) and lines[j].strip() == "":
+        j += 1
+    if j <= hi and is_fence(lines[j]):
+        close = next((k for k in range(j + 1, hi + 1) if is_fence(lines[k])), None)
+        if close is not None and close - s + 1 <= cap:
+            why.append("end: through the code block that follows the paragraph")
+            return close
+    if end != e:
+        why.append("end: the paragraph's end")
+    return end
 
 
 def _trim_links(lines: Sequence[str], s: int, e: int, opts: AnswerOptions, why: list[str]) -> int:
