@@ -155,6 +155,7 @@ class Engine:
                     progress=progress,
                     lines=lines,
                     verify=verify,
+                    line_vectors=self.settings.line_vectors,
                 )
         except IndexError_ as e:
             raise EngineError(str(e)) from e

@@ -43,6 +43,12 @@ class Settings(BaseModel):
     precision: Literal["auto", "fp32", "bf16"] = Field(
         default="auto", description="Indexing precision: auto uses bfloat16 where the CPU has it."
     )
+    line_vectors: Literal["own", "pooled"] = Field(
+        default="own",
+        description="How the index makes its single-line vectors: own embeds each line on its "
+        "own (the calibrated default); pooled takes them from the section's pass through the "
+        "model, about half the work of a first index (README, 'Faster first index').",
+    )
 
     @field_validator("notes", "index", "model", mode="before")
     @classmethod

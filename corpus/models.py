@@ -70,6 +70,26 @@ class Chunk(BaseModel):
             out.append((i, f"{leaf}: {line}" if leaf else line))
         return out
 
+    def body_line_spans(self) -> list[tuple[int, int]]:
+        """Where each of `body_lines()` lies in `embed_text()`: (start, end) character offsets
+        of the line's words (its list marker left out), for line vectors pooled from the
+        section's own pass through the model."""
+        raw = self.text.split("\n")
+        offset = len(self.embed_text()) - len(self.text)
+        starts = [0]
+        for line in raw:
+            starts.append(starts[-1] + len(line) + 1)
+        spans = []
+        for i, _ in self.body_lines():
+            line = raw[i]
+            lead = (
+                len(line)
+                - len(line.strip().lstrip("-*+ ").strip())
+                - (len(line) - len(line.rstrip()))
+            )
+            spans.append((offset + starts[i] + lead, offset + starts[i] + len(line.rstrip())))
+        return spans
+
 
 class Skipped(BaseModel):
     """A file or folder the scan or read left out, with a short human reason."""

@@ -184,6 +184,62 @@ class SentenceTransformerEmbedder:
             out = features["sentence_embedding"].float().cpu().numpy()
         return out
 
+    def embed_with_lines(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        progress: Progress | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Section vectors exactly as `embed` gives them, and from the same pass through the
+        model each section's line vectors: the mean of the token states whose characters fall
+        in each (start, end) span of `spans[i]` (`Chunk.body_line_spans`), normalised. A span
+        the model did not read (past its token limit) gets the section's vector."""
+        torch = self._torch
+        total = len(texts)
+        secs = np.empty((total, self.dim), dtype=np.float32)
+        lines: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * total
+        if total == 0:
+            return secs, lines
+        if torch.get_num_threads() != self.threads:
+            torch.set_num_threads(self.threads)
+        lengths = [min(n + 2, self.max_tokens) for n in self._lengths(texts)]
+        done = 0
+        for idx in plan_batches(lengths, self.batch_size, self.batch_tokens):
+            batch = [texts[i] for i in idx]
+            enc = self.model.tokenizer(
+                batch,
+                padding=True,
+                truncation="longest_first",
+                return_tensors="pt",
+                max_length=self.max_tokens,
+                return_offsets_mapping=True,
+            )
+            offsets = enc.pop("offset_mapping").numpy()
+            with torch.inference_mode():
+                features = self._modules[0](dict(enc))
+                if self.precision == "bf16":
+                    features = {
+                        k: v.float() if torch.is_tensor(v) and v.is_floating_point() else v
+                        for k, v in features.items()
+                    }
+                states = features["token_embeddings"].float().numpy()
+                for module in self._modules[1:]:
+                    features = module(features)
+                secs[idx] = features["sentence_embedding"].float().cpu().numpy()
+            mask = enc["attention_mask"].numpy().astype(bool)
+            for r, i in enumerate(idx):
+                start, end = offsets[r, :, 0], offsets[r, :, 1]
+                real = mask[r] & (end > start)
+                out = np.empty((len(spans[i]), self.dim), dtype=np.float32)
+                for k, (a, b) in enumerate(spans[i]):
+                    sel = real & (start < b) & (end > a)
+                    out[k] = states[r][sel].mean(0) if sel.any() else secs[i]
+                lines[i] = normalize_rows(out)
+            done += len(idx)
+            if progress:
+                progress(done, total)
+        return normalize_rows(secs), lines
+
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """L2-normalised float32 vectors, one row per text, in the order given.
 
@@ -207,6 +263,27 @@ class SentenceTransformerEmbedder:
             if progress:
                 progress(done, total)
         return normalize_rows(out)
+
+
+def embed_with_lines(
+    embedder: Embedder,
+    texts: Sequence[str],
+    spans: Sequence[Sequence[tuple[int, int]]],
+    progress: Progress | None = None,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Section vectors and pooled line vectors (`SentenceTransformerEmbedder.embed_with_lines`);
+    an embedder without token states (the test fake) embeds each span's text instead."""
+    own = getattr(embedder, "embed_with_lines", None)
+    if own is not None:
+        return own(texts, spans, progress)
+    secs = embedder.embed(texts, progress)
+    flat = [t[a:b] for t, sp in zip(texts, spans, strict=True) for a, b in sp]
+    vecs = embedder.embed(flat) if flat else np.zeros((0, embedder.dim), np.float32)
+    out, pos = [], 0
+    for sp in spans:
+        out.append(vecs[pos : pos + len(sp)])
+        pos += len(sp)
+    return secs, out
 
 
 def plan_batches(lengths: Sequence[int], max_texts: int, max_tokens: int) -> list[list[int]]:

@@ -451,6 +451,10 @@ class Store:
             ((h, np.asarray(v, dtype=np.float16).tobytes()) for h, v in items),
         )
 
+    def drop_line_vectors(self) -> None:
+        """Inside a transaction: drop every line vector (their kind changed)."""
+        self.conn.execute("DELETE FROM line_vectors")
+
     def prune_line_vectors(self, hashes: Iterable[str] | None = None) -> int:
         """Inside a transaction: drop line vectors no chunk uses any more, checking only
         `hashes` when given (else the whole table)."""

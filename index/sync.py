@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -31,7 +32,7 @@ from corpus.models import text_hash
 from corpus.read import NoteReadError, read_note
 from corpus.scan import NoteFile, scan_notes
 from index import vectors
-from index.embed import Embedder
+from index.embed import Embedder, embed_with_lines
 from index.models import Manifest, Skipped, SyncReport
 from index.store import (
     DB_NAME,
@@ -53,6 +54,9 @@ SyncProgress = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is "read", "embed" (chunks) or "lines" (sections)."""
 
 BATCH_CHUNKS = 2048
+LINE_KIND = "line_vectors"
+"""Meta key: which kind of line vectors the index holds ("own" or "pooled")."""
+LineVectors = Literal["own", "pooled"]
 LINE_BATCH_CHUNKS = 256
 
 
@@ -228,10 +232,13 @@ def sync(
     progress: SyncProgress | None = None,
     lines: bool = True,
     verify: bool = True,
+    line_vectors: LineVectors = "own",
 ) -> SyncReport:
     """Bring the index at `index_dir` up to date with `notes_root`. Caller holds the write lock.
 
     `lines=False` skips the line vectors (retrieval alone, e.g. a BEIR run, never uses them).
+    `line_vectors`: "own" embeds each line on its own, "pooled" takes it from the section's
+    own pass through the model (`embed_with_lines`; README, "Faster first index").
     `verify=False` trusts a database the last run closed cleanly (see `open_for_write`)."""
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
@@ -242,7 +249,7 @@ def sync(
     store = open_for_write(index_dir, embedder, report, verify)
     try:
         try:
-            _sync(store, notes_root, embedder, report, progress, lines, verify)
+            _sync(store, notes_root, embedder, report, progress, lines, verify, line_vectors)
         except sqlite3.Error as e:
             if not is_corruption(e):
                 raise db_error(index_dir / DB_NAME, e) from e
@@ -252,7 +259,7 @@ def sync(
             wipe(index_dir)
             store = Store.open(index_dir)
             fresh = SyncReport(repaired=report.repaired)
-            _sync(store, notes_root, embedder, fresh, progress, lines, verify)
+            _sync(store, notes_root, embedder, fresh, progress, lines, verify, line_vectors)
             report = fresh
     finally:
         store.close()
@@ -268,7 +275,13 @@ def _sync(
     progress: SyncProgress | None,
     lines: bool = True,
     verify: bool = True,
+    line_vectors: LineVectors = "own",
 ) -> None:
+    if lines and store.meta(LINE_KIND) != line_vectors:
+        with store.transaction():  # the other kind of line vectors: all made afresh
+            store.drop_line_vectors()
+            store.set_meta(**{LINE_KIND: line_vectors})
+    pooled = lines and line_vectors == "pooled"
     if store.meta("dim") is None:
         with store.transaction():
             store.set_meta(dim=str(embedder.dim))
@@ -348,7 +361,7 @@ def _sync(
         store.write_manifest(manifest.model_copy(update={"updated_at": time.time()}))  # type: ignore[union-attr]
         report.chunks = store.counts()[1]
         if lines:
-            _sync_lines(store, embedder, report, progress, verify or not consistent)
+            _sync_lines(store, embedder, report, progress, verify or not consistent, line_vectors)
         return
 
     # 2. Reuse stored vectors by chunk content hash; embed the rest in batches.
@@ -358,10 +371,14 @@ def _sync(
         for c in nc.chunks  # type: ignore[attr-defined]
     )
     to_embed: dict[str, str] = {}
+    spans: dict[str, list[tuple[int, int]]] = {}  # pooled line vectors: where each line lies
+    line_mats: dict[str, np.ndarray] = {}
     for _, _, nc in changed:
         for c in nc.chunks:  # type: ignore[attr-defined]
             if c.content_hash not in reuse:
                 to_embed.setdefault(c.content_hash, c.embed_text())
+                if pooled:
+                    spans.setdefault(c.content_hash, c.body_line_spans())
     report.chunks_embedded = len(to_embed)
 
     gen = new_generation()
@@ -424,7 +441,9 @@ def _sync(
                 )
                 added_ids += ids
                 added_vecs.extend(vecs)
+            store.put_line_vectors(line_mats.items())
             store.set_meta(generation=gen)
+        line_mats.clear()
         if index_loaded and added_ids:
             store.update_vector_index([], added_ids, np.stack(added_vecs))
         if index_loaded:
@@ -441,13 +460,13 @@ def _sync(
             if c.content_hash not in reuse:
                 batch_needed[c.content_hash] = None
         if pending_chunks >= BATCH_CHUNKS:
-            _embed_into(
-                reuse, list(batch_needed), to_embed, embedder, progress, done, len(hashes), report
-            )
+            args = (to_embed, embedder, progress, done, len(hashes), report, spans, line_mats)
+            _embed_into(reuse, list(batch_needed), *args)
             done += len(batch_needed)
             batch_needed = {}
             flush()
-    _embed_into(reuse, list(batch_needed), to_embed, embedder, progress, done, len(hashes), report)
+    args = (to_embed, embedder, progress, done, len(hashes), report, spans, line_mats)
+    _embed_into(reuse, list(batch_needed), *args)
     flush()
 
     # 3. Files that left the folder go last, so a killed run never loses what is still there.
@@ -485,7 +504,7 @@ def _sync(
     reuse.clear()
     to_embed.clear()
     if lines:
-        _sync_lines(store, embedder, report, progress, verify or not consistent)
+        _sync_lines(store, embedder, report, progress, verify or not consistent, line_vectors)
 
 
 def _sync_lines(
@@ -494,23 +513,39 @@ def _sync_lines(
     report: SyncReport,
     progress: SyncProgress | None,
     whole_prune: bool = True,
+    line_vectors: LineVectors = "own",
 ) -> None:
     """5. Vectors for every section's single lines, which `ask` scores against the question.
 
     This runs after the manifest: the index already answers without them (`ask` embeds missing
-    lines itself), and a killed run, or an index built before line vectors, resumes here."""
+    lines itself), and a killed run, or an index built before line vectors, resumes here.
+    Lines of the other kind ("own" / "pooled", the setting changed) are all made afresh."""
     with store.transaction():
+        if store.meta(LINE_KIND) != line_vectors:
+            store.drop_line_vectors()
+            store.set_meta(**{LINE_KIND: line_vectors})
         # A verified run sweeps the whole table (orphans of a run killed before this step).
         store.prune_line_vectors(None if whole_prune else store.dropped_hashes)
     missing = store.hashes_missing_line_vectors()
     for start in range(0, len(missing), LINE_BATCH_CHUNKS):
         chunks = store.chunks_by_hash(missing[start : start + LINE_BATCH_CHUNKS])
+        t = time.perf_counter()
+        if line_vectors == "pooled":
+            texts = [c.embed_text() for c in chunks]
+            _, mats = embed_with_lines(embedder, texts, [c.body_line_spans() for c in chunks])
+            items = [(c.content_hash, m) for c, m in zip(chunks, mats, strict=True)]
+            report.lines_embedded += sum(len(m) for m in mats)
+            report.embed_seconds += time.perf_counter() - t
+            with store.transaction():
+                store.put_line_vectors(items)
+            if progress:
+                progress("lines", min(start + LINE_BATCH_CHUNKS, len(missing)), len(missing))
+            continue
         bodies = [[t for _, t in c.body_lines()] for c in chunks]
         texts = [t for body in bodies for t in body]
-        t = time.perf_counter()
         vecs = embedder.embed(texts) if texts else np.zeros((0, embedder.dim), np.float32)
         report.embed_seconds += time.perf_counter() - t
-        items: list[tuple[str, np.ndarray]] = []
+        items = []
         pos = 0
         for c, body in zip(chunks, bodies, strict=True):
             items.append((c.content_hash, vecs[pos : pos + len(body)]))
@@ -531,7 +566,12 @@ def _embed_into(
     done_before: int,
     total: int,
     report: SyncReport,
+    spans: dict[str, list[tuple[int, int]]] | None = None,
+    line_mats: dict[str, np.ndarray] | None = None,
 ) -> None:
+    """Embed the `needed` sections into `reuse`; with `spans` (pooled line vectors) their
+    lines' vectors into `line_mats` from the same pass."""
+
     def cb(done: int, _n: int) -> None:
         if progress:
             progress("embed", done_before + done, total)
@@ -539,7 +579,13 @@ def _embed_into(
     if not needed:
         return
     t = time.perf_counter()
-    vecs = embedder.embed([texts[h] for h in needed], progress=cb)
+    batch = [texts[h] for h in needed]
+    if spans and line_mats is not None:
+        vecs, mats = embed_with_lines(embedder, batch, [spans[h] for h in needed], cb)
+        line_mats.update(zip(needed, mats, strict=True))
+        report.lines_embedded += sum(len(m) for m in mats)
+    else:
+        vecs = embedder.embed(batch, progress=cb)
     report.embed_seconds += time.perf_counter() - t
     for h, v in zip(needed, vecs, strict=True):
         reuse[h] = v

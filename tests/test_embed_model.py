@@ -246,3 +246,25 @@ def test_explicit_bf16_still_gives_close_vectors(st_fp32: SentenceTransformerEmb
     assert v.dtype == np.float32
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
     assert cosines(v, st_fp32.embed(texts)).min() >= 0.999
+
+
+def test_pooled_line_vectors_leave_section_vectors_exactly_as_embed_gives_them(
+    st_fp32: SentenceTransformerEmbedder,
+) -> None:
+    """One pass gives the section vectors `embed` gives (bit for bit, fp32) and unit line
+    vectors, most of them closer to their own line embedded alone than to the section's other
+    lines (contextual vectors blur a section's lines together: docs/evaluating.md)."""
+    from corpus.markdown import chunk_note
+
+    text = (BUNDLED_NOTES / "aws-containers.md").read_text(encoding="utf-8")
+    chunks = chunk_note("n.md", text, st_fp32.count_tokens, st_fp32.max_tokens - 2).chunks[:6]
+    texts = [c.embed_text() for c in chunks]
+    secs, lines = st_fp32.embed_with_lines(texts, [c.body_line_spans() for c in chunks])
+    assert np.array_equal(secs, st_fp32.embed(texts))
+    own: list[bool] = []
+    for c, mat in zip(chunks, lines, strict=True):
+        assert mat.shape == (len(c.body_lines()), st_fp32.dim)
+        assert np.allclose(np.linalg.norm(mat, axis=1), 1.0, atol=1e-5)
+        alone = st_fp32.embed([t for _, t in c.body_lines()])
+        own.extend((mat @ alone.T).argmax(axis=1) == np.arange(len(mat)))
+    assert len(own) >= 10 and np.mean(own) >= 0.6

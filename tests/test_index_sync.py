@@ -637,3 +637,34 @@ def test_line_evidence_covers_every_retrieved_piece_of_its_top_sections(tmp_path
         eng.store(), hits, ["idle", "timeout"], qvec, eng.options, eng.query_embedder().embed
     )
     assert pieces[-1].id in scores and scores[pieces[-1].id]
+
+
+def test_pooled_line_vectors_come_from_the_section_pass_and_a_change_of_kind_remakes_them(
+    folder: Path, tmp_path: Path
+) -> None:
+    """line_vectors="pooled": one pass per section gives its lines too (no second pass over
+    single lines); switching the setting either way makes every line vector afresh."""
+    from assistant.engine import Engine
+    from assistant.settings import load_settings
+
+    emb = FakeEmbedder()
+    pooled = Engine(load_settings(notes=folder, index=tmp_path / "idx", line_vectors="pooled"), emb)
+    r = pooled.refresh()
+    store = pooled.store()
+    assert store.meta("line_vectors") == "pooled"
+    chunks = list(store.chunks(store._chunk_ids().tolist()).values())
+    stored = store.line_vectors(c.content_hash for c in chunks)
+    for c in chunks:
+        text = c.embed_text()
+        words = [text[a:b] for a, b in c.body_line_spans()]
+        leaf = f"{c.heading_path[-1]}: " if c.heading_path else ""
+        assert words == [t.removeprefix(leaf) for _, t in c.body_lines()]
+        assert (abs(stored[c.content_hash] - emb.embed(words)) < 1e-2).all()
+    assert r.lines_embedded == sum(len(c.body_lines()) for c in chunks)
+    assert pooled.refresh().lines_embedded == 0  # nothing to redo
+    pooled.close()
+    own = Engine(load_settings(notes=folder, index=tmp_path / "idx", line_vectors="own"), emb)
+    r = own.refresh()
+    assert r.chunks_embedded == 0 and r.lines_embedded == sum(len(c.body_lines()) for c in chunks)
+    assert own.store().meta("line_vectors") == "own"
+    assert own.check() == []
