@@ -49,3 +49,34 @@ def test_options_reach_the_pipeline(notes_dir: Path, tmp_path: Path):
     a = strict.ask("Which load balancer is preferred for ECS?", explain=True)
     assert a.abstained and "min_line" not in a.reason and "1.01" in a.reason
     assert a.explain is not None and a.explain.options["min_line"] == 1.01
+
+
+def test_a_generated_index_page_is_never_cited_and_outcomes_are_set(tmp_path: Path) -> None:
+    """A README listing every note's title and link matches every question's words, and says
+    nothing: the notes themselves are quoted. The outcome follows the decision."""
+    notes = tmp_path / "notes"
+    (notes / "git").mkdir(parents=True)
+    (notes / "git" / "rebase.md").write_text(
+        "# Interactive Rebase\n\nSquash the last three commits with an interactive rebase:\n\n"
+        "```\ngit rebase -i HEAD~3\n```\n",
+        encoding="utf-8",
+    )
+    (notes / "git" / "stash.md").write_text(
+        "# Stash Changes\n\nKeep unfinished changes aside with git stash push.\n",
+        encoding="utf-8",
+    )
+    (notes / "README.md").write_text(
+        "# TIL\n\n### Git\n\n- [Interactive Rebase](git/rebase.md)\n"
+        "- [Stash Changes](git/stash.md)\n",
+        encoding="utf-8",
+    )
+    a = engine(notes, tmp_path).ask("How do I squash commits with an interactive rebase?")
+    assert a.outcome == "answered" and a.citations
+    assert all(c.path != "README.md" for c in a.citations)
+    assert a.citations[0].path == "git/rebase.md"
+    assert "git rebase -i HEAD~3" in a.citations[0].quote  # the paragraph rule: the command
+    partly = engine(notes, tmp_path).ask(
+        "How do I squash commits with an interactive rebase in Mercurial?"
+    )
+    assert partly.outcome == "partly_covered" and partly.missing_terms == ["Mercurial"]
+    assert partly.text.startswith("Partly covered. Your notes don't mention Mercurial.")
