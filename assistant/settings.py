@@ -43,6 +43,11 @@ class Settings(BaseModel):
     precision: Literal["auto", "fp32", "bf16"] = Field(
         default="auto", description="Indexing precision: auto uses bfloat16 where the CPU has it."
     )
+    watch: bool = Field(
+        default=True,
+        description="The chat follows the notes: a saved change is indexed in the background. "
+        "Off (ASSISTANT_WATCH=0, --no-watch) for folders on slow network file systems.",
+    )
 
     @field_validator("notes", "index", "model", mode="before")
     @classmethod
