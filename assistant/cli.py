@@ -157,10 +157,16 @@ def ensure_ready(engine: Any, quiet: bool = False) -> None:
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @common_options
+@click.option(
+    "--no-watch",
+    is_flag=True,
+    help="The chat only: do not follow the notes while open (index them on each question "
+    "instead), for folders on slow network file systems. Env: ASSISTANT_WATCH=0.",
+)
 @click.version_option(__version__, "--version", "-V", prog_name="assistant")
 @click.pass_context
 @handle_errors
-def cli(ctx: click.Context, notes: Path | None, index_dir: Path | None) -> None:
+def cli(ctx: click.Context, notes: Path | None, index_dir: Path | None, no_watch: bool) -> None:
     """Answer questions about your Markdown notes by quoting them, with citations.
 
     Run with no command to open the chat in the terminal. Everything runs locally:
@@ -170,6 +176,10 @@ def cli(ctx: click.Context, notes: Path | None, index_dir: Path | None) -> None:
     Exit codes: 0 answered, 1 not in your notes, 2 usage error, 3 index or model error.
     """
     if ctx.invoked_subcommand is not None:
+        if no_watch:
+            from assistant.errors import UsageError
+
+            raise UsageError("--no-watch is an option of the chat (plain `assistant`) only")
         # `assistant --notes DIR ask ...`: the command's own --notes / --index win, then these.
         given = {k: v for k, v in (("notes", notes), ("index_dir", index_dir)) if v is not None}
         if given:
@@ -185,7 +195,8 @@ def cli(ctx: click.Context, notes: Path | None, index_dir: Path | None) -> None:
     if notes is not None and not notes.expanduser().exists():
         _fail(f"notes folder {notes} does not exist", EXIT_USAGE)
     factory = engine_factory()  # resolved here: the app makes the engine on another thread
-    sys.exit(run_app(lambda: make_engine(notes, index_dir, factory)))
+    watch = False if no_watch else None  # None: the setting (ASSISTANT_WATCH, config, on)
+    sys.exit(run_app(lambda: make_engine(notes, index_dir, factory, watch=watch)))
 
 
 @cli.command()

@@ -4,6 +4,7 @@ sentence-transformers model (torch), answering needs only the fast ONNX query mo
 from __future__ import annotations
 
 import contextlib
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,9 @@ LINE_CACHE_MAX = 50_000
 class Embedders:
     """The index embedder, the query embedder and the vocabulary of one configured model.
 
-    A fixed embedder (tests, benches) serves both roles and is never exported."""
+    A fixed embedder (tests, benches) serves both roles and is never exported. Two engines of
+    one process may share one `Embedders` (`Engine.twin`): each model is loaded once, under a
+    lock of its own, by whichever thread needs it first."""
 
     def __init__(self, settings: Settings, fixed: Embedder | None = None) -> None:
         self.settings = settings
@@ -32,40 +35,44 @@ class Embedders:
         self._line_vectors: dict[str, np.ndarray] = {}
         self.notices: list[str] = []
         """Said once by the query model's loader (e.g. 'no ONNX export yet')."""
+        self._index_loading = threading.Lock()
+        self._query_loading = threading.Lock()
 
     def _folder(self) -> Path:
         return Path(self.settings.model) if self.settings.model else bundled_model_path()
 
     def index_embedder(self) -> Embedder:
-        if self._index is None:
-            from index.embed import load_index_embedder
+        with self._index_loading:
+            if self._index is None:
+                from index.embed import load_index_embedder
 
-            try:
-                self._index = load_index_embedder(
-                    self.settings.model, precision=self.settings.precision
-                )
-            except Exception as e:  # a broken model folder is the user's config problem
-                raise EngineError(
-                    f"cannot load model {self.settings.model or 'bundled'}: {e}"
-                ) from e
-        return self._index
+                try:
+                    self._index = load_index_embedder(
+                        self.settings.model, precision=self.settings.precision
+                    )
+                except Exception as e:  # a broken model folder is the user's config problem
+                    raise EngineError(
+                        f"cannot load model {self.settings.model or 'bundled'}: {e}"
+                    ) from e
+            return self._index
 
     def query_embedder(self) -> Embedder:
         """The index embedder if this process loaded it already, else the ONNX export."""
-        if self._query is None:
-            if self._index is not None:
-                self._query = self._index
-            else:
-                from index.onnx_embed import load_query_embedder
+        with self._query_loading:  # never waits for the index embedder's load (its own lock)
+            if self._query is None:
+                if self._index is not None:
+                    self._query = self._index
+                else:
+                    from index.onnx_embed import load_query_embedder
 
-                try:
-                    emb, notice = load_query_embedder(self.settings.model, paths.models_dir())
-                except Exception as e:
-                    raise EngineError(f"cannot load model: {e}") from e
-                if notice:
-                    self.notices.append(notice)
-                self._query = emb
-        return self._query
+                    try:
+                        emb, notice = load_query_embedder(self.settings.model, paths.models_dir())
+                    except Exception as e:
+                        raise EngineError(f"cannot load model: {e}") from e
+                    if notice:
+                        self.notices.append(notice)
+                    self._query = emb
+            return self._query
 
     def model_id(self) -> str:
         """The configured model's identity, without loading it."""

@@ -75,6 +75,15 @@ class Engine:
         self.notices: list[str] = []
         self._executor: ThreadPoolExecutor | None = None
 
+    def twin(self) -> Engine:
+        """Another engine over the same notes, index, settings and options, for another thread
+        (the chat's live refresh): it opens its own SQLite connection and shares this engine's
+        models, so a model either engine loaded is not loaded again (nothing is loaded here)."""
+        twin = Engine(self.settings, options=self.options)
+        twin.notes_root, twin.index_dir = self.notes_root, self.index_dir
+        twin.models = self.models
+        return twin
+
     # ---------------------------------------------------------------- models
     def index_embedder(self) -> Embedder:
         return self.models.index_embedder()

@@ -49,6 +49,11 @@ class Settings(BaseModel):
         "own (the calibrated default); pooled takes them from the section's pass through the "
         "model, about half the work of a first index (README, 'Faster first index').",
     )
+    watch: bool = Field(
+        default=True,
+        description="The chat follows the notes: a saved change is indexed in the background. "
+        "Off (ASSISTANT_WATCH=0, --no-watch) for folders on slow network file systems.",
+    )
 
     @field_validator("notes", "index", "model", mode="before")
     @classmethod

@@ -23,7 +23,13 @@ def assistant_home(
     """Point `assistant.paths.user_dir()` (indexes, history, config) at a fresh temp dir."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("ASSISTANT_HOME", str(home))
-    for var in ("ASSISTANT_NOTES", "ASSISTANT_INDEX", "ASSISTANT_MODEL", "ASSISTANT_CONFIG"):
+    for var in (
+        "ASSISTANT_NOTES",
+        "ASSISTANT_INDEX",
+        "ASSISTANT_MODEL",
+        "ASSISTANT_CONFIG",
+        "ASSISTANT_WATCH",
+    ):
         monkeypatch.delenv(var, raising=False)
     return home
 

@@ -559,7 +559,10 @@ async def test_editor_round_trip(engine, tmp_path, monkeypatch):
 
 
 @run_async
-async def test_editor_that_changes_the_note_marks_index_stale(engine, tmp_path, monkeypatch):
+async def test_editor_that_changes_the_note_marks_index_stale(tmp_path, home, monkeypatch):
+    """Not following the notes (watch off): the status says stale, the next question
+    refreshes (tests/test_tui_live.py has the same edit followed live)."""
+    engine = make_engine(tmp_path, watch=False)
     bindir = tmp_path / "bin"
     bindir.mkdir()
     script = bindir / "nano"

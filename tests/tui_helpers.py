@@ -35,10 +35,12 @@ def make_notes(root: Path) -> Path:
     return notes
 
 
-def make_engine(root: Path, notes: Path | None = None) -> Engine:
+def make_engine(root: Path, notes: Path | None = None, **settings) -> Engine:
+    """An engine over `notes` (default: a fresh copy under `root`) with its index in
+    `root/index`; `settings` as flags (watch=False, ...)."""
     notes = notes or make_notes(root)
     return Engine(
-        load_settings(notes=notes, index=root / "index"),
+        load_settings(notes=notes, index=root / "index", **settings),
         embedder=FakeEmbedder(),
     )
 

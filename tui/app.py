@@ -50,13 +50,25 @@ class AssistantApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit"),
     ]
 
-    def __init__(self, engine: Any, *, notes_label: str | None = None) -> None:
-        """`engine`: an Engine, or a function making one (called once, in a worker thread)."""
+    def __init__(
+        self,
+        engine: Any,
+        *,
+        notes_label: str | None = None,
+        watch_options: dict[str, Any] | None = None,
+    ) -> None:
+        """`engine`: an Engine, or a function making one (called once, in a worker thread).
+        `watch_options` go to the notes watcher (`index.watch.NotesWatcher`: debounce_ms, ...);
+        whether the chat follows the notes at all is the engine's `watch` setting."""
         super().__init__()
         self._engine = None if callable(engine) else engine
         self._make_engine: Callable[[], Any] | None = engine if callable(engine) else None
         self._making = threading.Lock()
         self.engine_lock = threading.Lock()
+        self.index_write_lock = threading.Lock()
+        """Held while this process writes the index (the start-up build, Ctrl+R, a live
+        refresh on its own engine): one at a time; the index's file lock guards processes."""
+        self.watch_options = dict(watch_options or {})
         self._label = notes_label
         self.start_error: tuple[str, int] | None = None
         """Set when the engine cannot be made (a bad setting): the app exits with this."""
@@ -92,6 +104,9 @@ class AssistantApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.chat_screen)
+
+    def on_unmount(self) -> None:
+        self.chat_screen.stop_live()  # stop following the notes (the chat screen does too)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
@@ -155,11 +170,15 @@ def run_app(make_engine: Callable[[], Any]) -> int:
     """Run the chat until the user quits; returns the exit code."""
     app = AssistantApp(make_engine)
     app.run()
+    live = app.chat_screen.live
+    if live is not None:
+        live.stop.set()
+        live.done.wait(0.5)  # an idle watch ends within 0.1 s; a refresh is not waited for
     if app.start_error is not None:
         message, code = app.start_error
         print(f"assistant: error: {message}", file=sys.stderr)
         return code
-    if app.engine_lock.locked():
+    if app.engine_lock.locked() or app.index_write_lock.locked():
         # A worker is still loading the model or indexing. Index updates are crash-safe (the old
         # or the new index survives), so quitting must not wait for them to finish.
         sys.stdout.flush()

@@ -356,7 +356,7 @@ def cite(
     if same is not None:
         end = run_on(same, start, end, opts, why)
         quote = "\n".join(same[start - 1 : end])
-    changed = lines is None or "\n".join(lines[start - 1 : end]) != quote
+    changed = quote_differs(lines, start, end, quote)
     excerpt = None
     if same is not None and is_window(same, chunk):  # a piece of a line too long to embed
         excerpt = _elide(same[start - 1], chunk.text)
@@ -410,6 +410,11 @@ def _elide(line: str, part: str) -> str:
     lead = "… " if line[:at].strip() else ""
     tail = " …" if line[at + len(part) :].strip() else ""
     return f"{lead}{part.strip()}{tail}"
+
+
+def quote_differs(lines: list[str] | None, start: int, end: int, quote: str) -> bool:
+    """The file's `lines` (None: unreadable) no longer hold `quote` at start..end (1-based)."""
+    return lines is None or "\n".join(lines[start - 1 : end]) != quote
 
 
 def file_lines(path: str) -> list[str] | None:

@@ -29,17 +29,22 @@ from tui.widgets.thinking import Thinking
 if TYPE_CHECKING:  # the engine's modules load in the first worker, after the window is drawn
     from assistant.models import Answer, Citation
     from assistant.stages.query import Turn
-    from index.models import IndexInfo
+    from index.models import IndexInfo, SyncReport
+    from tui.live import LiveNotes
 
 N_EXAMPLES = 4
+LIVE_STATUS_S = 4.0
+"""How long the status line says what a live refresh did ("notes.md refreshed")."""
 T = TypeVar("T")
 
 
 # Messages posted from worker threads (post_message is thread-safe).
 class IndexProgress(Message):
-    def __init__(self, stage: str, done: int, total: int) -> None:
+    def __init__(self, stage: str, done: int, total: int, by_question: bool = False) -> None:
         super().__init__()
         self.stage, self.done, self.total = stage, done, total
+        self.by_question = by_question
+        """A refresh before a question (ended by its answer, not by IndexReady)."""
 
 
 class IndexReady(Message):
@@ -68,6 +73,30 @@ class AskFailed(Message):
 
 class Freshness(Message):
     def __init__(self, reason: str | None) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class LiveProgress(Message):
+    def __init__(self, stage: str, done: int, total: int) -> None:
+        super().__init__()
+        self.stage, self.done, self.total = stage, done, total
+
+
+class LiveRefreshed(Message):
+    def __init__(self, report: SyncReport, paths: list[str], info: IndexInfo | None) -> None:
+        super().__init__()
+        self.report, self.paths, self.info = report, paths, info
+
+
+class LiveNotice(Message):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class LiveStopped(Message):
+    def __init__(self, reason: str) -> None:
         super().__init__()
         self.reason = reason
 
@@ -176,6 +205,10 @@ class ChatScreen(Screen):
         self._state = ("starting", "busy")
         self.seen_notices: set[str] = set()
         self.examples: list[str] = []
+        self.live: LiveNotes | None = None
+        """Following the notes (started once the index is first ready; None: not started)."""
+        self._live_status: str | None = None
+        self._skips_said: set[tuple[str, str]] = set()
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -246,6 +279,9 @@ class ChatScreen(Screen):
     def _progress(self, stage: str, done: int, total: int) -> None:
         self.post_message(IndexProgress(stage, done, total))
 
+    def _question_progress(self, stage: str, done: int, total: int) -> None:
+        self.post_message(IndexProgress(stage, done, total, by_question=True))
+
     @work(thread=True, exclusive=True, group="index", name="prepare-index")
     def prepare(self, force: bool = False) -> None:
         """Make the engine, build or refresh the index, then warm up the query model."""
@@ -263,12 +299,13 @@ class ChatScreen(Screen):
                 app.call_from_thread(app.fail_start, *known)  # type: ignore[attr-defined]
                 raise Abandoned from e
             # The query-model export (about 10 s, once per model) waits for the first answer.
-            if force:
-                report = engine.refresh(
-                    progress=self._progress, wait=True, export=False, verify=True
-                )
-            else:
-                report = engine.ensure_ready(progress=self._progress, export=False)
+            with app.index_write_lock:  # type: ignore[attr-defined]  (after a live refresh)
+                if force:
+                    report = engine.refresh(
+                        progress=self._progress, wait=True, export=False, verify=True
+                    )
+                else:
+                    report = engine.ensure_ready(progress=self._progress, export=False)
             info = engine.info()
             examples = engine.example_questions(N_EXAMPLES)
             self.post_message(IndexProgress("loading the query model", 0, 0))
@@ -298,9 +335,17 @@ class ChatScreen(Screen):
     @work(thread=True, exclusive=True, group="ask", name="ask")
     def ask_worker(self, req: int, question: str, turns: list[Turn]) -> None:
         engine = self.engine
+        write_lock = self.app.index_write_lock  # type: ignore[attr-defined]
 
         def answer_it():
-            report = engine.ensure_ready(progress=self._progress, export=False)  # edited notes
+            report = None
+            # Following the notes, the index is refreshed in the background: answer at once
+            # from the last committed index. Otherwise refresh first if notes were edited.
+            if not self.live_active and write_lock.acquire(blocking=False):
+                try:
+                    report = engine.ensure_ready(progress=self._question_progress, export=False)
+                finally:
+                    write_lock.release()
             answer = engine.ask(question, history=turns, explain=True)
             return answer, (engine.info() if report is not None else None)
 
@@ -321,6 +366,50 @@ class ChatScreen(Screen):
             with contextlib.suppress(Exception):
                 engine.export_query_model()
 
+    @property
+    def live_active(self) -> bool:
+        """The notes are being followed (a refresh after each save)."""
+        return self.live is not None and self.live.active
+
+    def start_live(self) -> None:
+        """Follow the notes from now on, unless the `watch` setting is off (or the notes are
+        followed already). After the index is ready: at start, and after a Ctrl+R, which so
+        starts again a watch that ended on an error."""
+        live = self.live
+        if live is not None and (live.active or live.stop.is_set()):
+            return
+        if not self.app.engine_ready:  # type: ignore[attr-defined]
+            return
+        engine = self.engine
+        settings = getattr(engine, "settings", None)
+        if not getattr(settings, "watch", False) or not hasattr(engine, "twin"):
+            return
+        from tui.live import LiveNotes
+
+        self.live = LiveNotes(
+            engine,
+            self.app.index_write_lock,  # type: ignore[attr-defined]
+            on_progress=lambda stage, done, total: self.post_message(
+                LiveProgress(stage, done, total)
+            ),
+            on_refreshed=lambda report, paths, info: self.post_message(
+                LiveRefreshed(report, paths, info)
+            ),
+            on_notice=lambda text: self.post_message(LiveNotice(text)),
+            on_stopped=lambda reason: self.post_message(LiveStopped(reason)),
+            **getattr(self.app, "watch_options", {}),
+        )
+        # A daemon thread of its own, not a worker: it lasts as long as the screen (workers are
+        # tasks that finish), and quitting never waits for a refresh in progress.
+        self.live.start()
+
+    def stop_live(self) -> None:
+        if self.live is not None:
+            self.live.stop.set()
+
+    def on_unmount(self) -> None:
+        self.stop_live()
+
     @work(thread=True, exclusive=True, group="fresh", name="check-freshness")
     def check_freshness(self) -> None:
         try:
@@ -334,7 +423,7 @@ class ChatScreen(Screen):
     # ------------------------------------------------------------------ worker results
     @on(IndexProgress)
     def _on_progress(self, m: IndexProgress) -> None:
-        if m.total:
+        if m.total and not m.by_question:
             self.indexing = True
         names = {"read": "reading notes", "embed": "embedding", "lines": "embedding lines"}
         label = names.get(m.stage, m.stage)
@@ -359,6 +448,7 @@ class ChatScreen(Screen):
             req, question = self.pending
             self.pending = None
             self.start_ask(req, question)
+        self.start_live()
 
     @on(IndexFailed)
     def _on_index_failed(self, m: IndexFailed) -> None:
@@ -380,7 +470,8 @@ class ChatScreen(Screen):
         self.refresh_bindings()
         if m.info is not None:
             self._info = m.info
-        self.set_state("index fresh", "fresh")
+        if not self.live_active:  # the question refreshed the index first (ensure_ready)
+            self.set_state("index fresh", "fresh")
         a = m.answer
         fresh_notices = [n for n in a.notices if n not in self.seen_notices]
         self.seen_notices.update(a.notices)
@@ -410,6 +501,84 @@ class ChatScreen(Screen):
             self.set_state(f"index stale: {m.reason}", "stale")
         else:
             self.set_state("index fresh", "fresh")
+
+    # ------------------------------------------------------------------ live refresh
+    @on(LiveProgress)
+    def _on_live_progress(self, m: LiveProgress) -> None:
+        if self.indexing or not self.ready:
+            return
+        names = {"read": "reading notes", "embed": "embedding", "lines": "embedding lines"}
+        label = "notes changed: refreshing the index…"
+        if m.total:
+            label = f"refreshing: {names.get(m.stage, m.stage)} {m.done}/{m.total}"
+        self._live_status = None
+        self.set_state(label, "busy")
+
+    @on(LiveRefreshed)
+    def _on_live_refreshed(self, m: LiveRefreshed) -> None:
+        from tui.live import refresh_summary
+
+        if m.info is not None:
+            self._info = m.info
+        self.recheck_sources(m.paths or None)
+        for s in m.report.skipped:  # each refresh lists them all: say each once
+            if (s.path, s.reason) not in self._skips_said:
+                self._skips_said.add((s.path, s.reason))
+                self.notify(
+                    f"Skipped {s.path}: {s.reason}", title="Not indexed", severity="warning"
+                )
+        if self.indexing or not self.ready:
+            return
+        summary = refresh_summary(m.report, m.paths)
+        if summary is None:
+            if self._live_status is None:
+                self.set_state("index fresh", "fresh")
+            return
+        self._live_status = summary
+        self.set_state(summary, "fresh")
+        self.set_timer(LIVE_STATUS_S, lambda: self._live_status_over(summary))
+
+    def _live_status_over(self, summary: str) -> None:
+        if self._live_status == summary and self.state_text == summary:
+            self._live_status = None
+            self.set_state("index fresh", "fresh")
+
+    @on(LiveNotice)
+    def _on_live_notice(self, m: LiveNotice) -> None:
+        text = m.text
+        if text.startswith("error: "):
+            text = text.removeprefix("error: ")
+            self.notify(text, title="Live refresh", severity="error", timeout=10)
+            if not self.indexing:
+                self._live_status = None
+                self.set_state("index stale: the last refresh failed", "stale")
+        elif text.startswith("another index run"):
+            if not self.indexing:
+                self._live_status = None
+                self.set_state("waiting for another index run…", "busy")
+        else:
+            self.notify(text, title="Live refresh", severity="warning", timeout=10)
+
+    @on(LiveStopped)
+    def _on_live_stopped(self, m: LiveStopped) -> None:
+        self.notify(
+            f"Stopped following the notes: {m.reason}. "
+            "Each question refreshes the index first; Ctrl+R re-indexes and follows them again.",
+            title="Live refresh",
+            severity="warning",
+            timeout=10,
+        )
+        if self.ready and not self.indexing:
+            self.check_freshness()
+
+    def recheck_sources(self, paths: list[str] | None = None) -> None:
+        """Mark the shown citations whose file no longer holds their quote (the list) and show
+        the highlighted one as its file is now (the preview); `paths`: only citations of these
+        notes (None: all)."""
+        if self.sources.recheck(paths):
+            current = self.sources.citation_list.current
+            if current is not None:
+                self._preview(current)
 
     # ------------------------------------------------------------------ asking
     @on(Input.Submitted, "#question")
@@ -586,8 +755,9 @@ class ChatScreen(Screen):
             self.conversation.scroll_page_down()
 
     def after_editor(self) -> None:
-        if self.ready and not self.indexing:
-            self.check_freshness()
+        self.recheck_sources()
+        if self.ready and not self.indexing and not self.live_active:
+            self.check_freshness()  # following the notes, the refresh is on its way
 
 
 def display_path(path: Path) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -37,17 +37,45 @@ class CitationList(OptionList):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.citations: list[Citation] = []
+        self.changed: set[int] = set()
+        """The numbers of the citations whose file no longer holds their quote."""
 
     def set_citations(self, citations: Sequence[Citation]) -> None:
         self.citations = list(citations)
+        self.changed = {c.n for c in self.citations if c.changed_since_indexed}
         self.clear_options()
         for c in self.citations:
-            label = Text(citation_label(c), overflow="fold")
-            if c.changed_since_indexed:
-                label.append("  (changed)", style="yellow")
-            self.add_option(Option(label, id=f"cite-{c.n}"))
+            self.add_option(Option(self._label(c), id=f"cite-{c.n}"))
         if self.citations:
             self.highlighted = 0
+
+    def _label(self, c: Citation) -> Text:
+        label = Text(citation_label(c), overflow="fold")
+        if c.n in self.changed:
+            label.append("  (changed)", style="yellow")
+        return label
+
+    def recheck(self, paths: Collection[str] | None = None) -> bool:
+        """Re-read the cited notes (only those under `paths`, if given) and mark each citation
+        whose file no longer holds its quote; True if any cited note was re-read."""
+        from assistant.stages.shape import file_lines, quote_differs
+
+        def affected(c: Citation) -> bool:
+            return paths is None or any(
+                p == "." or c.path == p or c.path.startswith(p + "/") for p in paths
+            )
+
+        touched = False
+        for i, c in enumerate(self.citations):
+            if not affected(c):
+                continue
+            touched = True
+            lines = file_lines(c.absolute_path)
+            changed = quote_differs(lines, c.start_line, c.end_line, c.quote)
+            if changed != (c.n in self.changed):
+                self.changed ^= {c.n}
+                self.replace_option_prompt_at_index(i, self._label(c))
+        return touched
 
     @property
     def current(self) -> Citation | None:
@@ -155,6 +183,10 @@ class SourcesPanel(Vertical):
         c = self.citation_list.current
         if c is not None:
             self.post_message(self.Selected(c))
+
+    def recheck(self, paths: Collection[str] | None = None) -> bool:
+        """After notes were saved: mark the citations whose file no longer holds their quote."""
+        return self.citation_list.recheck(paths)
 
     def preview(self, citation: Citation, section) -> None:
         self.query_one(SectionView).show_section(citation, section)
