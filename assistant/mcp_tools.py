@@ -86,11 +86,12 @@ def build_server(notes: NotesServer) -> Any:
         ] = None,
     ) -> Annotated[types.CallToolResult, Answer]:
         """Answer a question from the user's notes by quoting them verbatim. Returns exactly
-        what `assistant ask --json` prints: citations (path, absolute_path, line span, heading
-        path, quote, score, changed_since_indexed), `abstained` (true: the notes do not cover
-        it; `closest` lists the nearest sections), `missing_terms` (question words the notes
-        never mention), the reason and timings. Cite the quotes; never present an abstained
-        answer as the notes' content."""
+        what `assistant ask --json` prints: `outcome` (answered; partly_covered: the quotes
+        answer part of it and `missing_terms` names what the notes lack; not_covered: nothing
+        to quote, `closest` lists the nearest sections, which are not answers), `confidence`
+        (high, medium, low), citations (path, absolute_path, line span, heading path, quote,
+        score, changed_since_indexed, excerpt), the reason and timings. Cite the quotes; never
+        present a not_covered answer as the notes' content."""
         answer = call(notes.ask, question, k)
         notices = [f"notice: {n}" for n in answer.notices]
         return result("\n".join([*notices, format_answer(answer, False)]), answer)
