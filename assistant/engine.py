@@ -345,6 +345,7 @@ class Engine:
         anywhere = {t.term for t in coverage if t.covered}
         decision.elsewhere = original_words(q, [t for t in decision.missing if t in anywhere])
         decision.missing = original_words(q, decision.missing)
+        decision.names = original_words(q, decision.names)
         closest = render.closest_of(hits)
         citations: list[Citation] = []
         rules: list[list[str]] = []
@@ -358,7 +359,12 @@ class Engine:
                 citations.append(shape.cite(n, h, scores, read, self.abs_path, opts, rules[-1]))
             citations = shape.merge_adjacent(citations, read, opts.merge_gap)
         answer_text = render.render_text(
-            citations, decision.abstain, decision.missing, closest, decision.elsewhere
+            citations,
+            decision.abstain,
+            decision.missing,
+            closest,
+            decision.elsewhere,
+            partly=decision.outcome == "partly_covered",
         )
         timings["compose_ms"] = (time.perf_counter() - t2) * 1000
         timings["total_ms"] = (time.perf_counter() - t0) * 1000

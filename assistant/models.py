@@ -104,9 +104,10 @@ class Answer(BaseModel):
     abstained: bool = Field(default=False, description="outcome == 'not_covered'.")
     missing_terms: list[str] = Field(
         default_factory=list,
-        description="Names the question uses (a capitalised word, or one that is not "
-        "ordinary English) that the notes never mention, or mention only in sections that "
-        "do not answer it (`missing_elsewhere`).",
+        description="Subject words of the question the notes never mention (after stemming, "
+        "allowing for typos), and names (a capitalised word, or one that is not ordinary "
+        "English) they mention only in sections that do not answer it (`missing_elsewhere`). "
+        "A missing name makes the outcome partly_covered; an ordinary word does not.",
     )
     missing_elsewhere: list[str] = Field(
         default_factory=list,

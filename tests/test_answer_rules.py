@@ -94,8 +94,8 @@ def test_lines_that_only_link_elsewhere_are_no_evidence() -> None:
 
 
 def test_a_british_spelling_does_not_make_a_question_unanswerable() -> None:
-    """ "practise" is an ordinary word: with a similar line the question is answered, and an
-    ordinary word the notes lack is no missing subject to report (outcome: answered)."""
+    """ "practise" is an ordinary word: with a similar line the question is answered; the
+    notes lack it, which is said, but an ordinary word does not make the answer partial."""
     q = "Where can I practise deploying containers?"
     cov = [
         TermInfo(term="practise", chunks=0),
@@ -104,7 +104,7 @@ def test_a_british_spelling_does_not_make_a_question_unanswerable() -> None:
     ]
     hit = Hit(chunk=chunk("## Lab\n- Deploy Docker containers", ["Lab"]), score=1.0)
     d = decide(q, cov, [hit], best_line=0.6, common=COMMON | {"containers"})
-    assert not d.abstain and d.missing == [] and d.outcome == "answered"
+    assert not d.abstain and d.missing == ["practise"] and d.outcome == "answered"
     # ... while a question about a name the notes never mention still abstains
     cov2 = [TermInfo(term="nomad", chunks=0), TermInfo(term="jobs", chunks=0)]
     d2 = decide("How do Nomad jobs work?", cov2, [hit], best_line=0.6, common=COMMON | {"jobs"})
@@ -504,12 +504,15 @@ def test_render_text_quotes_cites_and_abstains_plainly() -> None:
     assert render_text([], True, [], []) == "Not in your notes."
     # partly covered: the covered part quoted, the missing names said first, each as it is
     # missing (from the whole folder, or from the sections found)
-    partly = render_text([c], False, ["Loki", "rebased"], [], elsewhere=["rebased"])
+    partly = render_text([c], False, ["Loki", "rebased"], [], elsewhere=["rebased"], partly=True)
     assert partly.split("\n")[:3] == [
         "Partly covered. Your notes don't mention Loki. The sections found don't mention rebased.",
         "",
         "From your notes, Intro › LB:",
     ]
+    # an ordinary word the notes lack is said, without calling the answer partial
+    plain = render_text([c], False, ["pricing"], [])
+    assert plain.split("\n")[0] == "Your notes don't mention pricing."
 
 
 def test_local_coverage_a_name_only_elsewhere_in_the_folder_is_missing() -> None:
@@ -566,7 +569,8 @@ def test_confidence_reads_the_outcome_and_the_best_line() -> None:
 
     assert confidence(Decision(False, [], "answered"), 0.62) == "high"
     assert confidence(Decision(False, [], "answered"), 0.41) == "medium"
-    assert confidence(Decision(False, ["Loki"], "partly"), 0.9) == "medium"
+    assert confidence(Decision(False, ["Loki"], "partly", names=["Loki"]), 0.9) == "medium"
+    assert confidence(Decision(False, ["pricing"], "answered"), 0.62) == "high"
     assert confidence(Decision(True, [], "no line"), 0.9) == "low"
 
 

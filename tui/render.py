@@ -70,10 +70,8 @@ def answer_markdown(answer: Answer) -> str:
             )
         return "\n\n".join(parts)
     if answer.missing_terms:
-        parts.append(
-            "**Partly covered.** "
-            + md_escape(missing_sentence(answer.missing_terms, answer.missing_elsewhere))
-        )
+        said = md_escape(missing_sentence(answer.missing_terms, answer.missing_elsewhere))
+        parts.append(("**Partly covered.** " if answer.outcome == "partly_covered" else "") + said)
     for c in answer.citations:
         lines = clean(c.excerpt or c.quote).split("\n")
         quoted = [f"> {_md_line(ln)}" if ln.strip() else ">" for ln in lines]

@@ -34,17 +34,20 @@ PHRASING = frozenset(
 class Decision:
     abstain: bool
     missing: list[str]
-    """Names the question uses that the notes never mention (or only outside the top
-    sections: `elsewhere`)."""
+    """Subject words of the question the notes never mention (or, for names, only outside
+    the top sections: `elsewhere`)."""
     reason: str
     elsewhere: list[str] = field(default_factory=list)
     """Of `missing`, the names the notes use, but not in any section the answer could quote."""
+    names: list[str] = field(default_factory=list)
+    """Of `missing`, the names (`is_name`): what makes an answer only partly covered. An
+    ordinary word the notes lack ("pricing") is said, but it may only be worded otherwise."""
 
     @property
     def outcome(self) -> Outcome:
         if self.abstain:
             return "not_covered"
-        return "partly_covered" if self.missing else "answered"
+        return "partly_covered" if self.names else "answered"
 
 
 def subject_terms(coverage: Sequence[TermInfo]) -> list[TermInfo]:
@@ -225,15 +228,19 @@ def decide(
     that names something (`anchored`): in a large corpus "scale a deployment" is always
     covered, and answering "How do I scale a deployment on Heroku?" from it misleads. A term
     in `ubiquitous_share` of the folder's `sections_total` sections anchors nothing.
-    `Decision.missing` holds the missing names only (`is_name`): an ordinary word the notes
-    do not use ("cost") is no subject to report.
+    `Decision.names` holds the missing names (`is_name`): only they make an answer partly
+    covered; an ordinary word the notes do not use ("pricing") is said, not held against it.
     """
     subject = subject_terms(coverage)
     missing = [t.term for t in subject if not t.covered]
     names = names_in(question)
-    reported = [t for t in missing if is_name(t, names, common)]
+    named_missing = [t for t in missing if is_name(t, names, common)]
+
+    def said(abstain: bool, reason: str) -> Decision:
+        return Decision(abstain, missing, reason, names=named_missing)
+
     if not hits:
-        return Decision(True, reported, "no section matched")
+        return said(True, "no section matched")
 
     def ubiquitous(t: TermInfo) -> bool:
         if t.common:
@@ -249,26 +256,23 @@ def decide(
             if phrase_covered(p.terms, info, common, names, opts.max_missing_in_phrase)
         ]
         if named and not covered:
-            return Decision(True, reported, "the question is about something the notes never name")
+            return said(True, "the question is about something the notes never name")
         proper = [t for t in missing if t in names and not is_neutral(t)]  # not "VM"
         if (
             opts.names
             and proper
             and not any(anchored(p, info, common, ubiquitous) for p in covered)
         ):
-            return Decision(
+            return said(
                 True,
-                reported,
                 "the question names something the notes never mention, and the "
                 "rest of it names nothing they cover",
             )
     if best_line < opts.min_line:
-        return Decision(
-            True, reported, f"no line is similar enough ({best_line:.2f} < {opts.min_line})"
-        )
-    if reported:
-        return Decision(False, reported, "partly covered: the notes never mention a name it uses")
-    return Decision(False, reported, "answered")
+        return said(True, f"no line is similar enough ({best_line:.2f} < {opts.min_line})")
+    if named_missing:
+        return said(False, "partly covered: the notes never mention a name it uses")
+    return said(False, "answered")
 
 
 def confidence(decision: Decision, best_line: float) -> Literal["high", "medium", "low"]:

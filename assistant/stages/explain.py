@@ -76,9 +76,9 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
     if decision.abstain:
         return f"not covered (abstained): {decision.reason}{local}"
     passed = f"the best line scores {best_line:.2f} >= min_line {opts.min_line}"
-    if decision.missing:
+    if decision.names:
         return (
-            f"partly covered: {', '.join(decision.missing)} missing, but another phrase of the "
+            f"partly covered: {', '.join(decision.names)} missing, but another phrase of the "
             f"question is covered, and {passed}{local}"
         )
     return f"answered: the vocabulary rule passed, and {passed}"

@@ -41,6 +41,7 @@ def render_text(
     missing: Sequence[str],
     closest: Sequence[Closest],
     elsewhere: Sequence[str] = (),
+    partly: bool = False,
 ) -> str:
     """Plain-text answer: the outcome when it is not a plain answer ("Not in your notes.",
     "Partly covered."), then quotes as `> ` lines, each followed by its numbered citation."""
@@ -56,7 +57,7 @@ def render_text(
             )
         return "\n".join(out)
     if said:
-        out.append("Partly covered. " + said)
+        out.append(("Partly covered. " if partly else "") + said)
     for c in citations:
         head = HEADING_SEP.join(c.heading_path) or c.path
         if out:
