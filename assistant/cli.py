@@ -173,7 +173,8 @@ def cli(ctx: click.Context, notes: Path | None, index_dir: Path | None, no_watch
     no network, no API key.
 
     \b
-    Exit codes: 0 answered, 1 not in your notes, 2 usage error, 3 index or model error.
+    Exit codes: 0 answered (partly covered too), 1 not in your notes, 2 usage error, 3 index
+    or model error.
     """
     if ctx.invoked_subcommand is not None:
         if no_watch:
