@@ -81,13 +81,9 @@ class Chunk(BaseModel):
             starts.append(starts[-1] + len(line) + 1)
         spans = []
         for i, _ in self.body_lines():
-            line = raw[i]
-            lead = (
-                len(line)
-                - len(line.strip().lstrip("-*+ ").strip())
-                - (len(line) - len(line.rstrip()))
-            )
-            spans.append((offset + starts[i] + lead, offset + starts[i] + len(line.rstrip())))
+            line = raw[i].rstrip()
+            lead = len(line) - len(line.lstrip().lstrip("-*+ ").lstrip())  # as `body_lines`
+            spans.append((offset + starts[i] + lead, offset + starts[i] + len(line)))
         return spans
 
 

@@ -169,9 +169,22 @@ class SentenceTransformerEmbedder:
         pre = getattr(self.model, "preprocess", None)
         return pre(texts) if pre is not None else self.model.tokenize(texts)
 
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+    def _batches(self, texts: Sequence[str]) -> list[list[int]]:
+        """Indices of `texts` in batches of similar length (`plan_batches`), with torch's
+        thread count restored first: OpenMP's is shared with anything else in the process
+        (FAISS)."""
+        if not texts:
+            return []
+        if self._torch.get_num_threads() != self.threads:
+            self._torch.set_num_threads(self.threads)
+        # +2: [CLS] and [SEP]; the model reads at most max_tokens.
+        lengths = [min(n + 2, self.max_tokens) for n in self._lengths(texts)]
+        return plan_batches(lengths, self.batch_size, self.batch_tokens)
+
+    def _forward(self, features: dict) -> tuple[np.ndarray, np.ndarray]:
+        """The model over tokenised texts: (sentence embeddings, token states), float32. Only
+        the transformer runs in bf16; pooling and what follows read float32 states."""
         torch = self._torch
-        features = self._preprocess(texts)
         with torch.inference_mode():
             features = self._modules[0](features)
             if self.precision == "bf16":
@@ -179,10 +192,13 @@ class SentenceTransformerEmbedder:
                     k: v.float() if torch.is_tensor(v) and v.is_floating_point() else v
                     for k, v in features.items()
                 }
+            states = features["token_embeddings"]
             for module in self._modules[1:]:
                 features = module(features)
-            out = features["sentence_embedding"].float().cpu().numpy()
-        return out
+            return features["sentence_embedding"].float().cpu().numpy(), states.float().numpy()
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        return self._forward(self._preprocess(texts))[0]
 
     def embed_with_lines(
         self,
@@ -194,17 +210,11 @@ class SentenceTransformerEmbedder:
         model each section's line vectors: the mean of the token states whose characters fall
         in each (start, end) span of `spans[i]` (`Chunk.body_line_spans`), normalised. A span
         the model did not read (past its token limit) gets the section's vector."""
-        torch = self._torch
         total = len(texts)
         secs = np.empty((total, self.dim), dtype=np.float32)
         lines: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * total
-        if total == 0:
-            return secs, lines
-        if torch.get_num_threads() != self.threads:
-            torch.set_num_threads(self.threads)
-        lengths = [min(n + 2, self.max_tokens) for n in self._lengths(texts)]
         done = 0
-        for idx in plan_batches(lengths, self.batch_size, self.batch_tokens):
+        for idx in self._batches(texts):
             batch = [texts[i] for i in idx]
             enc = self.model.tokenizer(
                 batch,
@@ -215,17 +225,7 @@ class SentenceTransformerEmbedder:
                 return_offsets_mapping=True,
             )
             offsets = enc.pop("offset_mapping").numpy()
-            with torch.inference_mode():
-                features = self._modules[0](dict(enc))
-                if self.precision == "bf16":
-                    features = {
-                        k: v.float() if torch.is_tensor(v) and v.is_floating_point() else v
-                        for k, v in features.items()
-                    }
-                states = features["token_embeddings"].float().numpy()
-                for module in self._modules[1:]:
-                    features = module(features)
-                secs[idx] = features["sentence_embedding"].float().cpu().numpy()
+            secs[idx], states = self._forward(dict(enc))
             mask = enc["attention_mask"].numpy().astype(bool)
             for r, i in enumerate(idx):
                 start, end = offsets[r, :, 0], offsets[r, :, 1]
@@ -247,17 +247,10 @@ class SentenceTransformerEmbedder:
         original order is restored. `progress(done, total)` is called after every batch.
         """
         total = len(texts)
-        if total == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
         texts = list(texts)
-        if self._torch.get_num_threads() != self.threads:
-            # OpenMP's thread count is shared with anything else in the process (FAISS).
-            self._torch.set_num_threads(self.threads)
-        # +2: [CLS] and [SEP]; the model reads at most max_tokens.
-        lengths = [min(n + 2, self.max_tokens) for n in self._lengths(texts)]
         out = np.empty((total, self.dim), dtype=np.float32)
         done = 0
-        for idx in plan_batches(lengths, self.batch_size, self.batch_tokens):
+        for idx in self._batches(texts):
             out[idx] = self._embed_batch([texts[i] for i in idx])
             done += len(idx)
             if progress:
@@ -279,11 +272,12 @@ def embed_with_lines(
     secs = embedder.embed(texts, progress)
     flat = [t[a:b] for t, sp in zip(texts, spans, strict=True) for a, b in sp]
     vecs = embedder.embed(flat) if flat else np.zeros((0, embedder.dim), np.float32)
-    out, pos = [], 0
-    for sp in spans:
-        out.append(vecs[pos : pos + len(sp)])
-        pos += len(sp)
-    return secs, out
+    return secs, split_rows(vecs, [len(sp) for sp in spans])
+
+
+def split_rows(mat: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray]:
+    """`mat`'s rows cut into consecutive blocks of `sizes` rows (one per section)."""
+    return np.split(mat, np.cumsum(sizes)[:-1]) if sizes else []
 
 
 def plan_batches(lengths: Sequence[int], max_texts: int, max_tokens: int) -> list[list[int]]:

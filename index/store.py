@@ -149,6 +149,18 @@ def _vec_blob(v: np.ndarray) -> bytes:
     return np.asarray(v, dtype=np.float32).tobytes()
 
 
+def term_queries(term: str) -> list[str]:
+    """FTS5 queries for a question term, tried in order: the term (porter-stemmed by the
+    index), then a crude-stem prefix ("autoscal"*) that catches forms porter leaves apart
+    ("autoscale" / "autoscaling")."""
+    term = term.replace('"', "")
+    queries = ['"' + term + '"']
+    stem = re.sub(r"(ing|ed|es|e|s)$", "", term)
+    if len(stem) >= 5 and stem != term:
+        queries.append('"' + stem + '"*')
+    return queries
+
+
 class Store:
     """An open index directory. Readers and the single writer both use this class."""
 
@@ -496,12 +508,7 @@ class Store:
 
         The prefix fallback catches forms porter leaves apart ("autoscale" / "autoscaling").
         """
-        term = term.replace('"', "")
-        queries = ['"' + term + '"']
-        stem = re.sub(r"(ing|ed|es|e|s)$", "", term)
-        if len(stem) >= 5 and stem != term:
-            queries.append('"' + stem + '"*')
-        for q in queries:
+        for q in term_queries(term):
             try:
                 n = self.conn.execute(
                     "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? "

@@ -28,11 +28,11 @@ from typing import Literal
 import numpy as np
 
 from corpus.markdown import CHUNKER_VERSION, chunk_note
-from corpus.models import text_hash
+from corpus.models import Chunk, text_hash
 from corpus.read import NoteReadError, read_note
 from corpus.scan import NoteFile, scan_notes
 from index import vectors
-from index.embed import Embedder, embed_with_lines
+from index.embed import Embedder, embed_with_lines, split_rows
 from index.models import Manifest, Skipped, SyncReport
 from index.store import (
     DB_NAME,
@@ -515,15 +515,13 @@ def _sync_lines(
     whole_prune: bool = True,
     line_vectors: LineVectors = "own",
 ) -> None:
-    """5. Vectors for every section's single lines, which `ask` scores against the question.
+    """5. Vectors for every section's single lines, which `ask` scores against the question:
+    each line embedded on its own, or ("pooled") from its section's pass (`embed_with_lines`;
+    `_sync` has already dropped vectors of the other kind).
 
     This runs after the manifest: the index already answers without them (`ask` embeds missing
-    lines itself), and a killed run, or an index built before line vectors, resumes here.
-    Lines of the other kind ("own" / "pooled", the setting changed) are all made afresh."""
+    lines itself), and a killed run, or an index built before line vectors, resumes here."""
     with store.transaction():
-        if store.meta(LINE_KIND) != line_vectors:
-            store.drop_line_vectors()
-            store.set_meta(**{LINE_KIND: line_vectors})
         # A verified run sweeps the whole table (orphans of a run killed before this step).
         store.prune_line_vectors(None if whole_prune else store.dropped_hashes)
     missing = store.hashes_missing_line_vectors()
@@ -533,28 +531,22 @@ def _sync_lines(
         if line_vectors == "pooled":
             texts = [c.embed_text() for c in chunks]
             _, mats = embed_with_lines(embedder, texts, [c.body_line_spans() for c in chunks])
-            items = [(c.content_hash, m) for c, m in zip(chunks, mats, strict=True)]
-            report.lines_embedded += sum(len(m) for m in mats)
-            report.embed_seconds += time.perf_counter() - t
-            with store.transaction():
-                store.put_line_vectors(items)
-            if progress:
-                progress("lines", min(start + LINE_BATCH_CHUNKS, len(missing)), len(missing))
-            continue
-        bodies = [[t for _, t in c.body_lines()] for c in chunks]
-        texts = [t for body in bodies for t in body]
-        vecs = embedder.embed(texts) if texts else np.zeros((0, embedder.dim), np.float32)
+        else:
+            mats = _own_line_vectors(embedder, chunks)
         report.embed_seconds += time.perf_counter() - t
-        items = []
-        pos = 0
-        for c, body in zip(chunks, bodies, strict=True):
-            items.append((c.content_hash, vecs[pos : pos + len(body)]))
-            pos += len(body)
+        report.lines_embedded += sum(len(m) for m in mats)
         with store.transaction():
-            store.put_line_vectors(items)
-        report.lines_embedded += len(texts)
+            store.put_line_vectors((c.content_hash, m) for c, m in zip(chunks, mats, strict=True))
         if progress:
             progress("lines", min(start + LINE_BATCH_CHUNKS, len(missing)), len(missing))
+
+
+def _own_line_vectors(embedder: Embedder, chunks: list[Chunk]) -> list[np.ndarray]:
+    """Each chunk's body lines embedded on their own, one matrix per chunk."""
+    bodies = [[t for _, t in c.body_lines()] for c in chunks]
+    texts = [t for body in bodies for t in body]
+    vecs = embedder.embed(texts) if texts else np.zeros((0, embedder.dim), np.float32)
+    return split_rows(vecs, [len(body) for body in bodies])
 
 
 def _embed_into(

@@ -7,7 +7,6 @@ them) is never evidence while the link rule is on.
 from __future__ import annotations
 
 import contextlib
-import re
 import sqlite3
 from collections.abc import Callable, Sequence
 
@@ -23,6 +22,7 @@ from corpus.markdown import (
 from corpus.models import Chunk
 from index.models import Hit
 from index.retrieve import TermInfo
+from index.store import term_queries
 
 
 def evidence_lines(chunk: Chunk, terms: Sequence[str], limit: int, links: bool = True) -> list[int]:
@@ -91,12 +91,7 @@ def terms_in(hits: Sequence[Hit], coverage: Sequence[TermInfo], sections: int) -
         db.execute("CREATE VIRTUAL TABLE s USING fts5(t, tokenize='porter unicode61')")
         db.executemany("INSERT INTO s(t) VALUES(?)", [(t,) for t in texts])
         for t in coverage:
-            word = (t.near_rare or t.near or t.term).replace('"', "")
-            queries = ['"' + word + '"']
-            stem = re.sub(r"(ing|ed|es|e|s)$", "", word)
-            if len(stem) >= 5 and stem != word:
-                queries.append('"' + stem + '"*')
-            for q in queries:
+            for q in term_queries(t.near_rare or t.near or t.term):
                 with contextlib.suppress(sqlite3.OperationalError):
                     if db.execute("SELECT 1 FROM s WHERE s MATCH ? LIMIT 1", (q,)).fetchone():
                         found.add(t.term)
