@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
+from collections.abc import Callable
+from concurrent import futures
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -115,3 +119,33 @@ class Embedders:
                 cache.clear()
             cache.update(zip(todo, self.query_embedder().embed(todo), strict=True))
         return [cache[t] for t in texts]
+
+
+class Embedding:
+    """The question's vector: computed already, or being computed on the engine's second
+    thread (a `concurrent.futures` future of (vector, seconds))."""
+
+    def __init__(self, future: Future[tuple[np.ndarray, float]]) -> None:
+        self._future = future
+
+    @classmethod
+    def now(cls, fn: Callable[[str], np.ndarray], arg: str) -> Embedding:
+        done: Future[tuple[np.ndarray, float]] = Future()
+        done.set_result(timed(fn, arg))
+        return cls(done)
+
+    def result(self) -> np.ndarray:
+        """The vector (waits for it; re-raises the embedding's error)."""
+        return self._future.result()[0]
+
+    @property
+    def seconds(self) -> float:
+        return self._future.result()[1]
+
+    def wait(self) -> None:
+        futures.wait([self._future])
+
+
+def timed(fn: Callable[[str], np.ndarray], arg: str) -> tuple[np.ndarray, float]:
+    t0 = time.perf_counter()
+    return fn(arg), time.perf_counter() - t0

@@ -6,18 +6,16 @@ refreshing a stale one, repairing a broken one), retrieves, and composes answers
 
 from __future__ import annotations
 
-import functools
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from concurrent import futures
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
-from assistant import examples, paths
-from assistant.embedders import Embedders
+from assistant import examples, follow, paths
+from assistant.embedders import Embedders, Embedding, timed
 from assistant.errors import EngineError, UsageError
 from assistant.models import Answer, Citation
 from assistant.options import AnswerOptions
@@ -34,9 +32,7 @@ from assistant.stages.query import (
     original_words,
 )
 from corpus import BUNDLED_NOTES
-from corpus.markdown import section_at
-from corpus.read import NoteReadError, read_note, split_lines
-from index import lifecycle
+from index import keywords, lifecycle
 from index.embed import Embedder
 from index.models import Hit, IndexInfo, SyncReport
 from index.retrieve import TermInfo, query_terms, retrieve, term_coverage
@@ -107,6 +103,10 @@ class Engine:
 
     # ---------------------------------------------------------------- index lifecycle
     def store(self) -> Store:
+        """The index's database; while a first build has written only its keyword preview
+        (index/keywords.py), the preview (`Store.keywords_only`)."""
+        if self._store is None:
+            self._store = keywords.open_preview(self.index_dir)
         if self._store is None:
             try:
                 self._store = Store.open(self.index_dir, create=False)
@@ -165,6 +165,7 @@ class Engine:
                     lines=lines,
                     verify=verify,
                     line_vectors=self.settings.line_vectors,
+                    keywords_min=keywords.KEYWORDS_MIN_SECTIONS,
                 )
         except IndexError_ as e:
             raise EngineError(str(e)) from e
@@ -188,6 +189,12 @@ class Engine:
             report = self.refresh(progress=progress, wait=False, export=export)
         except IndexBusy:
             if read_manifest(self.index_dir) is None:
+                if self.previewing():
+                    self.notices.append(
+                        "the index is being built by another process: keyword matches until "
+                        "it is ready"
+                    )
+                    return None
                 raise EngineError(
                     "the index is being built by another assistant process; try again shortly"
                 ) from None
@@ -197,6 +204,18 @@ class Engine:
             return None
         self.notices.extend(f"index repaired: {r}" for r in report.repaired)
         return report
+
+    def previewing(self) -> bool:
+        """Whether this engine reads a first build's keyword preview (answers by keywords);
+        looks again while there is neither a manifest nor a preview open (one may appear)."""
+        if self._store is not None and not self._store.keywords_only:
+            if read_manifest(self.index_dir) is not None:
+                return False
+            self.close()
+        try:
+            return self.store().keywords_only
+        except EngineError:
+            return False
 
     def _vector_file_problem(self) -> str | None:
         """Why the current FAISS file cannot be served (loads it: answering needs it anyway)."""
@@ -243,14 +262,14 @@ class Engine:
 
         One hit per section, its best piece: a long section split into pieces that all match
         (its heading path is in each) would otherwise fill the list with itself."""
-        mode = mode or self.settings.mode
+        mode = "bm25" if self.store().keywords_only else mode or self.settings.mode
         if qvec is not None or mode == "bm25":
             coverage = self.coverage(query)
             return self._retrieve(coverage, qvec, k, mode, paths, sections=True)
         coverage, embedding = self._read_query(query)
         return self._retrieve(coverage, embedding.result, k, mode, paths, sections=True)
 
-    def _read_query(self, text: str) -> tuple[list[TermInfo], _Embedding]:
+    def _read_query(self, text: str) -> tuple[list[TermInfo], Embedding]:
         """The query read against the notes (`term_coverage`), and its embedding (as the notes
         write it) being computed.
 
@@ -262,7 +281,7 @@ class Engine:
         self.query_embedder()  # loaded here: imports on two threads at once only contend
         if self.store().chunk_total() < OVERLAP_MIN_CHUNKS:  # SQLite's part takes ~1 ms
             coverage = self.coverage(text)
-            return coverage, _Embedding.now(self.embed_query, as_notes_write_it(text, coverage))
+            return coverage, Embedding.now(self.embed_query, as_notes_write_it(text, coverage))
         typed = self._in_background(text)
         try:
             coverage = self.coverage(text)
@@ -275,11 +294,11 @@ class Engine:
         typed.wait()
         return coverage, self._in_background(wanted)
 
-    def _in_background(self, text: str) -> _Embedding:
+    def _in_background(self, text: str) -> Embedding:
         """Embed `text` on the engine's second thread (one worker, made on first use)."""
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="embed")
-        return _Embedding(self._executor.submit(_timed, self.embed_query, text))
+        return Embedding(self._executor.submit(timed, self.embed_query, text))
 
     def _retrieve(
         self,
@@ -324,24 +343,33 @@ class Engine:
         mode = mode or self.settings.mode
         searched = contextual_query(q, history)
         terms = query_terms(searched)
-        coverage, embedding = self._read_query(searched)
-        hits = self._retrieve(coverage, embedding.result, max(10, k * 3), mode, paths)
-        hits = select.open_lead_ins(self.store(), hits, opts) if opts.lead_in_sections else hits
-        qvec = embedding.result()
-        evidence.fill_dense_scores(self.store(), hits, qvec)
-        timings["embed_ms"] = embedding.seconds * 1000  # on its own thread, overlapping:
+        by_keywords = self.store().keywords_only  # a first build's preview: no vectors yet
+        if by_keywords:
+            coverage = self.coverage(searched)
+            hits = self._retrieve(coverage, None, max(10, k * 3), "bm25", paths)
+            line_scores = evidence.keyword_evidence(hits, terms, opts)
+        else:
+            coverage, embedding = self._read_query(searched)
+            hits = self._retrieve(coverage, embedding.result, max(10, k * 3), mode, paths)
+            hits = select.open_lead_ins(self.store(), hits, opts) if opts.lead_in_sections else hits
+            qvec = embedding.result()
+            evidence.fill_dense_scores(self.store(), hits, qvec)
+            timings["embed_ms"] = embedding.seconds * 1000  # on its own thread, overlapping:
         timings["retrieve_ms"] = (time.perf_counter() - t0) * 1000  # reading + searching
         t2 = time.perf_counter()
-        line_scores = evidence.line_evidence(
-            self.store(), hits, terms, qvec, opts, self.models.embed_lines
-        )
+        if not by_keywords:
+            line_scores = evidence.line_evidence(
+                self.store(), hits, terms, qvec, opts, self.models.embed_lines
+            )
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
         common = self.common_words()
         in_top = evidence.terms_in(hits, coverage, opts.local_sections)
         local = decide.localise(coverage, searched, common, in_top)
         total = self.store().chunk_total()
-        decision = decide.decide(searched, local, hits, best_line, common, opts, total)
+        decision = decide.decide(
+            searched, local, hits, best_line, common, opts, total, keywords=by_keywords
+        )
         anywhere = {t.term for t in coverage if t.covered}
         decision.elsewhere = original_words(q, [t for t in decision.missing if t in anywhere])
         decision.missing = original_words(q, decision.missing)
@@ -352,19 +380,14 @@ class Engine:
         picked: list[Hit] = []
         if not decision.abstain:
             picked = select.reading_order(select.pick_sections(hits, k, section_best, opts))
-            read = functools.cache(shape.file_lines)  # each cited file read once per answer
-            for n, h in enumerate(picked, 1):
-                rules.append([])
-                scores = line_scores.get(h.chunk.id or -1, {})
-                citations.append(shape.cite(n, h, scores, read, self.abs_path, opts, rules[-1]))
-            citations = shape.merge_adjacent(citations, read, opts.merge_gap)
+            citations, rules = shape.quote_sections(picked, line_scores, self.abs_path, opts)
         answer_text = render.render_text(
             citations,
             decision.abstain,
             decision.missing,
             closest,
             decision.elsewhere,
-            partly=decision.outcome == "partly_covered",
+            outcome=decision.outcome,
         )
         timings["compose_ms"] = (time.perf_counter() - t2) * 1000
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
@@ -380,7 +403,7 @@ class Engine:
             missing_elsewhere=decision.elsewhere,
             closest=closest if decision.abstain else [],
             reason=decision.reason,
-            line_score=round(best_line, 4),
+            line_score=-1.0 if by_keywords else round(best_line, 4),
             timings={k_: round(v, 2) for k_, v in timings.items()},
             notices=[*self._take_notices(), *notices],
             explain=explain_trace(
@@ -397,42 +420,16 @@ class Engine:
 
     # ---------------------------------------------------------------- notes access
     def abs_path(self, rel: str) -> Path:
-        if self.notes_root.is_file():
-            return self.notes_root
-        return self.notes_root / rel
+        return follow.abs_path(self.notes_root, rel)
 
     def note_lines(self, rel: str) -> list[str]:
-        """Every line of an indexed note, as it is on disk now (to follow a citation).
-
-        Only a note the index holds sections of, inside the notes root: a path with `..`, an
-        absolute path, a symlink leading out of the root, a note the index skipped (binary,
-        unreadable) or never saw are UsageErrors naming the path and the reason."""
-        if not rel or Path(rel).is_absolute() or ".." in Path(rel).parts:
-            raise UsageError(f"{rel!r}: give a note path relative to the notes folder")
-        rel = Path(rel).as_posix()
+        """Every line of an indexed note, as it is on disk now (`follow.note_lines`)."""
         indexed = {p for p, (h, _, _) in self.store().file_rows().items() if h}
-        if rel not in indexed:
-            raise UsageError(f"{rel}: not a note in the index of {self.notes_root}")
-        path = self.abs_path(rel)
-        root = self.notes_root if self.notes_root.is_dir() else self.notes_root.parent
-        if not path.resolve().is_relative_to(root.resolve()):
-            raise UsageError(f"{rel}: leads outside the notes folder")
-        try:
-            return split_lines(read_note(path).text)
-        except NoteReadError as e:
-            raise UsageError(f"{rel}: {e}") from e
+        return follow.note_lines(self.notes_root, rel, indexed)
 
     def section(self, rel: str, line: int) -> tuple[int, int, list[str], list[str]] | None:
         """The note section containing `line` as (start, end, heading_path, all file lines)."""
-        try:
-            text = read_note(self.abs_path(rel)).text
-        except NoteReadError:
-            return None
-        found = section_at(text, line)
-        if found is None:
-            return None
-        start, end, heading_path = found
-        return start, end, heading_path, split_lines(text)
+        return follow.section(self.abs_path(rel), line)
 
     def example_questions(self, n: int = 4) -> list[str]:
         """Questions built from the notes' own headings, for an empty conversation."""
@@ -441,36 +438,6 @@ class Engine:
         except EngineError:
             return []
         return examples.from_headings(headings, n)
-
-
-class _Embedding:
-    """The question's vector: computed already, or being computed on the engine's second
-    thread (a `concurrent.futures` future of (vector, seconds))."""
-
-    def __init__(self, future: Future[tuple[np.ndarray, float]]) -> None:
-        self._future = future
-
-    @classmethod
-    def now(cls, fn: Callable[[str], np.ndarray], arg: str) -> _Embedding:
-        done: Future[tuple[np.ndarray, float]] = Future()
-        done.set_result(_timed(fn, arg))
-        return cls(done)
-
-    def result(self) -> np.ndarray:
-        """The vector (waits for it; re-raises the embedding's error)."""
-        return self._future.result()[0]
-
-    @property
-    def seconds(self) -> float:
-        return self._future.result()[1]
-
-    def wait(self) -> None:
-        futures.wait([self._future])
-
-
-def _timed(fn: Callable[[str], np.ndarray], arg: str) -> tuple[np.ndarray, float]:
-    t0 = time.perf_counter()
-    return fn(arg), time.perf_counter() - t0
 
 
 def list_indexes() -> list[IndexInfo]:

@@ -6,7 +6,8 @@ prints it, `search` the sections `assistant search` lists. What this module adds
 long-lived server needs: one engine (and model) for its lifetime, a lock so concurrent calls
 never share the SQLite connection unguarded, and an index kept fresh without blocking a call
 for minutes (a build runs in the background while calls get a tool error saying how far it
-is; a refresh of an existing index answers from the last one with a notice).
+is, or, once a big folder's keyword preview is written, keyword matches with a notice; a
+refresh of an existing index answers from the last one with a notice).
 
 `mcp` itself is imported only by `serve` (invariant 5: `assistant --help` stays cheap).
 """
@@ -175,6 +176,11 @@ class NotesServer:
             notices += job.result(timeout=REFRESH_WAIT_S)
         except concurrent.futures.TimeoutError:
             if not self._has_index():
+                if self.engine.previewing():
+                    return [
+                        f"the index is being built ({self._progress}); keyword matches until "
+                        "it is ready"
+                    ]
                 raise UsageError(
                     f"the index of {self.engine.notes_root} is being built ({self._progress}); "
                     "call again shortly"

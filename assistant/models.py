@@ -19,7 +19,7 @@ class Citation(BaseModel):
     quote: str
     score: float = Field(
         description="Cosine similarity (-1..1) between the question and the cited section, "
-        "from the bundled model; higher is closer."
+        "from the bundled model; higher is closer (0 for keyword matches: no vectors yet)."
     )
     changed_since_indexed: bool = Field(
         default=False, description="The file's lines at this span differ from the indexed text."
@@ -79,7 +79,7 @@ class Explain(BaseModel):
     options: dict[str, float | int | bool]
 
 
-Outcome = Literal["answered", "partly_covered", "not_covered"]
+Outcome = Literal["answered", "partly_covered", "not_covered", "keyword_matches"]
 Confidence = Literal["high", "medium", "low"]
 
 
@@ -94,12 +94,16 @@ class Answer(BaseModel):
         default="answered",
         description="answered: the quotes answer it; partly_covered: the quotes answer part of "
         "it and `missing_terms` names what the notes lack; not_covered: not in the notes "
-        "(no quotes; `closest` lists the nearest sections, which are not answers).",
+        "(no quotes; `closest` lists the nearest sections, which are not answers); "
+        "keyword_matches: the index is still being built (a first build's keyword preview), "
+        "so the quotes come from sections that contain the question's words, not yet checked "
+        "for meaning.",
     )
     confidence: Confidence = Field(
         default="medium",
         description="high: answered, and a line of the notes is close to the question "
-        "(cosine >= 0.5); medium: answered less closely, or partly covered; low: not covered.",
+        "(cosine >= 0.5); medium: answered less closely, or partly covered; low: not covered, "
+        "or keyword matches.",
     )
     abstained: bool = Field(default=False, description="outcome == 'not_covered'.")
     missing_terms: list[str] = Field(
@@ -119,7 +123,8 @@ class Answer(BaseModel):
     line_score: float = Field(
         default=-1.0,
         description="Highest cosine (-1..1) between the question and one line of the top "
-        "sections: the similarity signal of the abstention rule.",
+        "sections: the similarity signal of the abstention rule (-1: not computed, as for "
+        "keyword matches).",
     )
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
     notices: list[str] = Field(

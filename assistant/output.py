@@ -210,6 +210,7 @@ class ProgressLine:
             "embed": "Embedding sections",
             "lines": "Embedding lines",
             "read": "Reading notes",
+            "keywords": "Keyword search ready",
         }.get(stage, stage)
         self.stream.write(f"\r{label} [{bar}] {done}/{total}{eta}   ")
         self.stream.flush()

@@ -10,6 +10,7 @@ from pathlib import Path
 from corpus.models import text_hash
 from corpus.read import NoteReadError, read_note
 from corpus.scan import scan_notes
+from index import keywords
 from index.models import IndexInfo
 from index.store import IndexError_, Store, faiss_ids, manifest_status, read_manifest
 from index.sync import manifest_problem
@@ -118,6 +119,7 @@ def list_indexes(root: Path) -> list[IndexInfo]:
 
 def index_file_names(names: set[str]) -> set[str]:
     ok = {"index.sqlite", "index.sqlite-wal", "index.sqlite-shm", "manifest.json", "write.lock"}
+    ok |= set(keywords.NAMES)
     return {n for n in names if n in ok or n.startswith(("vectors-", ".vectors-", ".manifest"))}
 
 

@@ -36,6 +36,9 @@ from index.models import IndexInfo, Manifest
 
 SCHEMA_VERSION = 1
 DB_NAME = "index.sqlite"
+KEYWORDS_DB = "keywords.sqlite"
+"""The keyword preview of a first build: every section's text and full-text index, no vectors
+(index/keywords.py)."""
 MANIFEST_NAME = "manifest.json"
 LOCK_NAME = "write.lock"
 
@@ -170,16 +173,19 @@ class Store:
         self._faiss_index: Any = None
         self._faiss_generation: str | None = None
         self._total: tuple[str | None, int] | None = None
+        self.keywords_only = False
+        """A first build's keyword preview (KEYWORDS_DB): full-text search, no vectors."""
         self.dropped_hashes: set[str] = set()
         """Content hashes of chunks this Store deleted: the only line vectors a sync can have
         orphaned (pruning just these costs ms; a whole-table prune, a second at 100k)."""
 
     # ---------------------------------------------------------------- opening
     @classmethod
-    def open(cls, index_dir: Path, *, create: bool = True) -> Store:
-        """Open (and with `create`, initialise) the SQLite part; raises IndexError_ if unusable."""
+    def open(cls, index_dir: Path, *, create: bool = True, db_name: str = DB_NAME) -> Store:
+        """Open (and with `create`, initialise) the SQLite part; raises IndexError_ if unusable.
+        `db_name`: KEYWORDS_DB opens a first build's keyword preview instead."""
         index_dir = Path(index_dir)
-        db = index_dir / DB_NAME
+        db = index_dir / db_name
         if not create and not db.exists():
             raise IndexError_(f"no index at {index_dir}")
         if create:
@@ -202,7 +208,9 @@ class Store:
                 with contextlib.suppress(Exception):
                     conn.close()
             raise db_error(db, e) from e
-        return cls(index_dir, conn)
+        store = cls(index_dir, conn)
+        store.keywords_only = db_name == KEYWORDS_DB
+        return store
 
     def quick_check(self) -> str | None:
         """None if SQLite's own quick_check passes, else the first problem (damage: rebuild)."""
@@ -316,6 +324,11 @@ class Store:
         """
         rows = self.conn.execute("SELECT path, content_hash, size, mtime_ns FROM files")
         return {p: (h, s, m) for p, h, s, m in rows}
+
+    def file_labels(self, path: str) -> tuple[str | None, list[str]]:
+        """A stored note's front-matter title and tags."""
+        row = self.conn.execute("SELECT title, tags FROM files WHERE path=?", (path,)).fetchone()
+        return (row[0], json.loads(row[1])) if row else (None, [])
 
     def skipped_rows(self) -> dict[str, str]:
         """path -> reason, for the notes recorded as skipped (unreadable) in the last sync."""

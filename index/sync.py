@@ -31,7 +31,7 @@ from corpus.markdown import CHUNKER_VERSION, chunk_note
 from corpus.models import Chunk, text_hash
 from corpus.read import NoteReadError, read_note
 from corpus.scan import NoteFile, scan_notes
-from index import vectors
+from index import keywords, vectors
 from index.embed import Embedder, embed_with_lines, split_rows
 from index.models import Manifest, Skipped, SyncReport
 from index.store import (
@@ -105,7 +105,7 @@ def _index_names(index_dir: Path) -> list[Path]:
     for name in (DB_NAME, MANIFEST_NAME):
         out += [index_dir / name, index_dir / f"{name}-wal", index_dir / f"{name}-shm"]
     out += sorted(index_dir.glob("vectors-*.faiss"))
-    return out
+    return out + [index_dir / n for n in keywords.NAMES]
 
 
 def wipe(index_dir: Path) -> None:
@@ -129,7 +129,7 @@ def wipe(index_dir: Path) -> None:
 def foreign_entries(index_dir: Path) -> list[str]:
     """Names in `index_dir` that an index folder never holds (user files: refuse to write)."""
     own = {DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", MANIFEST_NAME}
-    own |= {LOCK_NAME}
+    own |= {LOCK_NAME, *keywords.NAMES}
     try:
         names = sorted(os.listdir(index_dir))
     except OSError:
@@ -233,23 +233,29 @@ def sync(
     lines: bool = True,
     verify: bool = True,
     line_vectors: LineVectors = "own",
+    keywords_min: int | None = None,
 ) -> SyncReport:
     """Bring the index at `index_dir` up to date with `notes_root`. Caller holds the write lock.
 
     `lines=False` skips the line vectors (retrieval alone, e.g. a BEIR run, never uses them).
     `line_vectors`: "own" embeds each line on its own, "pooled" takes it from the section's
     own pass through the model (`embed_with_lines`; README, "Faster first index").
-    `verify=False` trusts a database the last run closed cleanly (see `open_for_write`)."""
+    `verify=False` trusts a database the last run closed cleanly (see `open_for_write`).
+    `keywords_min`: a build with no manifest yet and at least this many sections to embed
+    first writes the keyword preview (index/keywords.py; None: never; `Engine.refresh` passes
+    `KEYWORDS_MIN_SECTIONS`)."""
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
     notes_root = Path(notes_root).resolve()
     report = SyncReport()
     check_writable(index_dir)
     remove_temp_files(index_dir)  # left by a killed writer; we hold the lock, so none are live
+    keywords.drop(index_dir)  # a stopped first build's: written afresh if still wanted
     store = open_for_write(index_dir, embedder, report, verify)
+    kw = keywords_min
     try:
         try:
-            _sync(store, notes_root, embedder, report, progress, lines, verify, line_vectors)
+            _sync(store, notes_root, embedder, report, progress, lines, verify, line_vectors, kw)
         except sqlite3.Error as e:
             if not is_corruption(e):
                 raise db_error(index_dir / DB_NAME, e) from e
@@ -259,7 +265,7 @@ def sync(
             wipe(index_dir)
             store = Store.open(index_dir)
             fresh = SyncReport(repaired=report.repaired)
-            _sync(store, notes_root, embedder, fresh, progress, lines, verify, line_vectors)
+            _sync(store, notes_root, embedder, fresh, progress, lines, verify, line_vectors, kw)
             report = fresh
     finally:
         store.close()
@@ -276,6 +282,7 @@ def _sync(
     lines: bool = True,
     verify: bool = True,
     line_vectors: LineVectors = "own",
+    keywords_min: int | None = None,
 ) -> None:
     if lines and store.meta(LINE_KIND) != line_vectors:
         with store.transaction():  # the other kind of line vectors: all made afresh
@@ -380,6 +387,8 @@ def _sync(
                 if pooled:
                     spans.setdefault(c.content_hash, c.body_line_spans())
     report.chunks_embedded = len(to_embed)
+    if manifest is None and keywords_min is not None and len(to_embed) >= keywords_min:
+        _write_preview(store, notes_root, changed, seen, stored_skipped, progress)
 
     gen = new_generation()
     # Keep the loaded index up to date in place (no local reference: writing the file may swap
@@ -497,6 +506,7 @@ def _sync(
             updated_at=now,
         )
     )
+    keywords.drop(store.index_dir)  # the index answers now
     report.chunks = store.counts()[1]
     # The sections' texts and vectors are in SQLite now: let go of them before the line pass
     # (at 100k sections they held about 400 MB through the rest of the build).
@@ -505,6 +515,31 @@ def _sync(
     to_embed.clear()
     if lines:
         _sync_lines(store, embedder, report, progress, verify or not consistent, line_vectors)
+
+
+def _write_preview(
+    store: Store,
+    notes_root: Path,
+    changed: list[tuple[NoteFile, str, object]],
+    seen: set[str],
+    skipped: dict[str, str],
+    progress: SyncProgress | None,
+) -> None:
+    """The keyword preview of the notes as this build will index them: the files read now,
+    and those a stopped build had stored already (index/keywords.py)."""
+    fresh = {f.rel for f, _, _ in changed}
+    files = [
+        keywords.PreviewFile(f.rel, h, f.size, f.mtime_ns, nc.title, nc.tags, nc.chunks)  # type: ignore[attr-defined]
+        for f, h, nc in changed
+    ]
+    for rel, (h, size, mtime) in store.file_rows().items():
+        if rel in seen and rel not in fresh and rel not in skipped:
+            title, tags = store.file_labels(rel)
+            chunks = store.chunks_for_path(rel)
+            files.append(keywords.PreviewFile(rel, h, size, mtime, title, tags, chunks))
+    sections = keywords.write(store.index_dir, files, str(notes_root))
+    if progress:
+        progress("keywords", sections, sections)
 
 
 def _sync_lines(

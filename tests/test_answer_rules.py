@@ -504,7 +504,9 @@ def test_render_text_quotes_cites_and_abstains_plainly() -> None:
     assert render_text([], True, [], []) == "Not in your notes."
     # partly covered: the covered part quoted, the missing names said first, each as it is
     # missing (from the whole folder, or from the sections found)
-    partly = render_text([c], False, ["Loki", "rebased"], [], elsewhere=["rebased"], partly=True)
+    partly = render_text(
+        [c], False, ["Loki", "rebased"], [], elsewhere=["rebased"], outcome="partly_covered"
+    )
     assert partly.split("\n")[:3] == [
         "Partly covered. Your notes don't mention Loki. The sections found don't mention rebased.",
         "",

@@ -67,6 +67,36 @@ def test_a_first_build_runs_in_the_background_and_calls_say_how_far(
     s.close()
 
 
+def test_during_a_big_first_build_calls_get_keyword_matches_that_say_so(
+    many_notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the keyword preview written (index/keywords.py), a call during the first build
+    answers by keywords, with a notice, instead of a tool error; then fully once built."""
+    from index import keywords
+
+    monkeypatch.setattr("assistant.mcp_server.REFRESH_WAIT_S", 0.2)
+    monkeypatch.setattr(keywords, "KEYWORDS_MIN_SECTIONS", 100)  # 120 notes: a big folder here
+    s = server(many_notes, tmp_path / "index", SlowEmbedder())
+    deadline = time.monotonic() + 60
+    while True:  # the preview is written after the notes are read: a moment
+        try:
+            result = s.search("word7", k=3)
+            break
+        except UsageError:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    assert result.hits[0].path == "n007.md"
+    assert any("keyword matches" in n for n in result.notices)
+    answer = s.ask("What does note 7 say about word7?")
+    assert answer.outcome == "keyword_matches"
+    assert answer.citations[0].path == "n007.md"
+    while s.status().building is not None:
+        assert time.monotonic() < deadline + 120
+        time.sleep(0.2)
+    assert s.ask("What does note 7 say about word7?").outcome != "keyword_matches"
+    s.close()
+
+
 def test_an_edit_is_seen_and_concurrent_calls_are_safe(
     many_notes: Path,
     tmp_path: Path,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from assistant.output import HEADING_SEP, cite_label, safe
-from assistant.stages.render import missing_sentence
+from assistant.stages.render import KEYWORDS_NOTE, missing_sentence
 
 if TYPE_CHECKING:
     from assistant.models import Answer, Citation
@@ -69,6 +69,8 @@ def answer_markdown(answer: Answer) -> str:
                 )
             )
         return "\n\n".join(parts)
+    if answer.outcome == "keyword_matches":
+        parts.append(f"**{md_escape(KEYWORDS_NOTE)}**")
     if answer.missing_terms:
         said = md_escape(missing_sentence(answer.missing_terms, answer.missing_elsewhere))
         parts.append(("**Partly covered.** " if answer.outcome == "partly_covered" else "") + said)

@@ -12,11 +12,10 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from assistant.models import Outcome
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from index.models import Hit
 from index.retrieve import TermInfo
-
-Outcome = Literal["answered", "partly_covered", "not_covered"]
 
 # Words that phrase a question rather than name its subject: never reported as "missing".
 PHRASING = frozenset(
@@ -42,11 +41,15 @@ class Decision:
     names: list[str] = field(default_factory=list)
     """Of `missing`, the names (`is_name`): what makes an answer only partly covered. An
     ordinary word the notes lack ("pricing") is said, but it may only be worded otherwise."""
+    keywords: bool = False
+    """Decided without vectors (a first build's keyword preview): found, not judged."""
 
     @property
     def outcome(self) -> Outcome:
         if self.abstain:
             return "not_covered"
+        if self.keywords:
+            return "keyword_matches"
         return "partly_covered" if self.names else "answered"
 
 
@@ -215,6 +218,7 @@ def decide(
     common: set[str] = frozenset(),  # type: ignore[assignment]
     opts: AnswerOptions = DEFAULT_OPTIONS,
     sections_total: int = 0,
+    keywords: bool = False,
 ) -> Decision:
     """Abstain or answer, and which question terms the notes never mention.
 
@@ -230,6 +234,8 @@ def decide(
     in `ubiquitous_share` of the folder's `sections_total` sections anchors nothing.
     `Decision.names` holds the missing names (`is_name`): only they make an answer partly
     covered; an ordinary word the notes do not use ("pricing") is said, not held against it.
+    `keywords`: no vectors yet (a first build's preview): the vocabulary rules alone decide,
+    and what they let through is `keyword_matches`, never `answered`.
     """
     subject = subject_terms(coverage)
     missing = [t.term for t in subject if not t.covered]
@@ -237,7 +243,7 @@ def decide(
     named_missing = [t for t in missing if is_name(t, names, common)]
 
     def said(abstain: bool, reason: str) -> Decision:
-        return Decision(abstain, missing, reason, names=named_missing)
+        return Decision(abstain, missing, reason, names=named_missing, keywords=keywords)
 
     if not hits:
         return said(True, "no section matched")
@@ -268,6 +274,8 @@ def decide(
                 "the question names something the notes never mention, and the "
                 "rest of it names nothing they cover",
             )
+    if keywords:
+        return said(False, "keyword matches: no vectors yet to weigh the lines' meaning")
     if best_line < opts.min_line:
         return said(True, f"no line is similar enough ({best_line:.2f} < {opts.min_line})")
     if named_missing:
@@ -278,7 +286,7 @@ def decide(
 def confidence(decision: Decision, best_line: float) -> Literal["high", "medium", "low"]:
     """What the user can read into the answer: high when it answers and a line of the notes is
     close to the question (cosine >= 0.5), medium when less close or partly covered, low when
-    the notes do not cover it."""
-    if decision.abstain:
+    the notes do not cover it or only keywords matched."""
+    if decision.abstain or decision.keywords:
         return "low"
     return "high" if decision.outcome == "answered" and best_line >= 0.5 else "medium"

@@ -101,6 +101,28 @@ def terms_in(hits: Sequence[Hit], coverage: Sequence[TermInfo], sections: int) -
     return found
 
 
+def keyword_evidence(
+    hits: Sequence[Hit], terms: Sequence[str], opts: AnswerOptions
+) -> dict[int, dict[int, float]]:
+    """Line evidence without vectors (a first build's keyword preview): for the lines
+    `line_evidence` would score, the share of the question's terms each one contains, in
+    place of a cosine. chunk id -> {line: share}."""
+    out: dict[int, dict[int, float]] = {}
+    sections: set[tuple[str, tuple[str, ...]]] = set()
+    for h in hits:
+        if h.chunk.section not in sections and len(sections) == opts.evidence_sections:
+            continue
+        picked = evidence_lines(h.chunk, terms, opts.evidence_lines, opts.links)
+        if h.chunk.id is None or not picked or not terms:
+            continue
+        sections.add(h.chunk.section)
+        at = [h.chunk.body_lines()[n][0] for n in picked]
+        lines = h.chunk.text.split("\n")  # the line itself: its heading matches every line
+        found = matching_lines([lines[i] for i in at], terms)
+        out[h.chunk.id] = {i: len(f) / len(terms) for i, f in zip(at, found, strict=True)}
+    return out
+
+
 def fill_dense_scores(source: NotesSource, hits: list[Hit], qvec: np.ndarray) -> None:
     """Give every hit its cosine to the question (lexical-only hits lack one)."""
     lacking = [h for h in hits if h.dense_score is None and h.chunk.id is not None]

@@ -75,6 +75,12 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
     )
     if decision.abstain:
         return f"not covered (abstained): {decision.reason}{local}"
+    if decision.keywords:
+        return (
+            "keyword matches: the index's vectors are still being built, so sections were "
+            "found by BM25 alone and their lines weighed by the share of the question's terms "
+            f"they hold; the vocabulary rule passed{local}"
+        )
     passed = f"the best line scores {best_line:.2f} >= min_line {opts.min_line}"
     if decision.names:
         return (

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant.models import Citation, Closest
+from assistant.models import Citation, Closest, Outcome
 from assistant.output import cite_label
 from corpus.models import HEADING_SEP
 from index.models import Hit
+
+KEYWORDS_NOTE = (
+    "Keyword matches only: the index is still being built, so these sections contain your "
+    "words but are not yet checked for meaning."
+)
 
 
 def closest_of(hits: Sequence[Hit], n: int = 3) -> list[Closest]:
@@ -41,11 +46,12 @@ def render_text(
     missing: Sequence[str],
     closest: Sequence[Closest],
     elsewhere: Sequence[str] = (),
-    partly: bool = False,
+    outcome: Outcome = "answered",
 ) -> str:
     """Plain-text answer: the outcome when it is not a plain answer ("Not in your notes.",
-    "Partly covered."), then quotes as `> ` lines, each followed by its numbered citation."""
-    out: list[str] = []
+    "Partly covered.", `KEYWORDS_NOTE`), then quotes as `> ` lines, each followed by its
+    numbered citation."""
+    out: list[str] = [KEYWORDS_NOTE] if outcome == "keyword_matches" else []
     said = missing_sentence(missing, elsewhere)
     if abstained:
         out.append(" ".join(["Not in your notes.", said]).strip())
@@ -57,7 +63,7 @@ def render_text(
             )
         return "\n".join(out)
     if said:
-        out.append(("Partly covered. " if partly else "") + said)
+        out.append(("Partly covered. " if outcome == "partly_covered" else "") + said)
     for c in citations:
         head = HEADING_SEP.join(c.heading_path) or c.path
         if out:

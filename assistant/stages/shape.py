@@ -6,6 +6,7 @@ a `why` list append the name of each rule that moved the span, for `ask --explai
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -423,3 +424,21 @@ def file_lines(path: str) -> list[str] | None:
         return split_lines(read_note(Path(path)).text)
     except (NoteReadError, OSError):
         return None
+
+
+def quote_sections(
+    picked: Sequence[Hit],
+    line_scores: dict[int, dict[int, float]],
+    abs_path_of: Callable[[str], Path],
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+) -> tuple[list[Citation], list[list[str]]]:
+    """The picked sections as numbered citations (`cite`, then `merge_adjacent`), each cited
+    file read once; with the rules behind each piece's span, for `--explain`."""
+    read = functools.cache(file_lines)
+    citations: list[Citation] = []
+    rules: list[list[str]] = []
+    for n, h in enumerate(picked, 1):
+        rules.append([])
+        scores = line_scores.get(h.chunk.id or -1, {})
+        citations.append(cite(n, h, scores, read, abs_path_of, opts, rules[-1]))
+    return merge_adjacent(citations, read, opts.merge_gap), rules

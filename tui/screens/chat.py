@@ -7,7 +7,7 @@ import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -197,6 +197,11 @@ class ChatScreen(Screen):
         self.last_answer: Answer | None = None
         self.ready = False
         self.indexing = False
+        self.keywords_ready = False
+        """A first build has written its keyword preview: questions get keyword matches."""
+        self._keyword_engine: Any = None
+        self._keyword_lock = threading.Lock()
+        self._keyword_answers = 0
         self.pending: tuple[int, str] | None = None
         self.in_flight: int | None = None
         self._req = 0
@@ -333,12 +338,23 @@ class ChatScreen(Screen):
         self.post_message(IndexReady(info, examples, summary))
 
     @work(thread=True, exclusive=True, group="ask", name="ask")
-    def ask_worker(self, req: int, question: str, turns: list[Turn]) -> None:
+    def ask_worker(
+        self, req: int, question: str, turns: list[Turn], keywords: bool = False
+    ) -> None:
+        """Answer on a thread; `keywords`: from the first build's keyword preview, on an engine
+        of its own (the building one is busy for minutes)."""
         engine = self.engine
         write_lock = self.app.index_write_lock  # type: ignore[attr-defined]
+        lock = self.app.engine_lock  # type: ignore[attr-defined]
+        if keywords:
+            if self._keyword_engine is None:
+                self._keyword_engine = engine.twin()
+            engine, lock = self._keyword_engine, self._keyword_lock
 
         def answer_it():
             report = None
+            if keywords:
+                return engine.ask(question, history=turns, explain=True), None
             # Following the notes, the index is refreshed in the background: answer at once
             # from the last committed index. Otherwise refresh first if notes were edited.
             if not self.live_active and write_lock.acquire(blocking=False):
@@ -350,7 +366,7 @@ class ChatScreen(Screen):
             return answer, (engine.info() if report is not None else None)
 
         try:
-            answer, info = run_detached(self.app.engine_lock, answer_it)  # type: ignore[attr-defined]
+            answer, info = run_detached(lock, answer_it)
         except Abandoned:
             return  # Esc or a newer question: the result is discarded
         except (UsageError, EngineError) as e:
@@ -360,7 +376,7 @@ class ChatScreen(Screen):
             self.post_message(AskFailed(req, f"{type(e).__name__}: {e}"))
             return
         self.post_message(AnswerReady(req, answer, info))
-        if not self._exported:
+        if not self._exported and not keywords:
             # After the first answer, so it never delays one: makes the next cold start fast.
             self._exported = True
             with contextlib.suppress(Exception):
@@ -425,10 +441,23 @@ class ChatScreen(Screen):
     def _on_progress(self, m: IndexProgress) -> None:
         if m.total and not m.by_question:
             self.indexing = True
-        names = {"read": "reading notes", "embed": "embedding", "lines": "embedding lines"}
+        if m.stage == "keywords" and not m.by_question and not self.ready:
+            self.keywords_ready = True
+            if self.pending is not None:  # asked while the notes were read: answer it now
+                req, question = self.pending
+                self.pending = None
+                self.start_ask(req, question)
+        names = {
+            "read": "reading notes",
+            "keywords": "keyword search ready",
+            "embed": "embedding",
+            "lines": "embedding lines",
+        }
         label = names.get(m.stage, m.stage)
         if m.total:
             label = f"indexing: {label} {m.done}/{m.total}"
+        if self.keywords_ready and not self.ready:
+            label += " · keyword answers meanwhile"
         self.set_state(label, "busy")
         if self.pending is not None:
             self.thinking.start(f"Waiting for the index ({label})…")
@@ -437,6 +466,13 @@ class ChatScreen(Screen):
     def _on_ready(self, m: IndexReady) -> None:
         self.ready = True
         self.indexing = False
+        self.keywords_ready = False
+        self._keyword_engine = None  # its connection closes with it
+        if self._keyword_answers:
+            self.conversation.add_note(
+                "The index is ready: answers now weigh meaning, not only keywords. "
+                "Ask again for a full answer."
+            )
         self._info = m.info
         self.set_state("index fresh", "fresh")
         if m.summary and self.conversation.is_empty is False:
@@ -470,9 +506,11 @@ class ChatScreen(Screen):
         self.refresh_bindings()
         if m.info is not None:
             self._info = m.info
-        if not self.live_active:  # the question refreshed the index first (ensure_ready)
-            self.set_state("index fresh", "fresh")
         a = m.answer
+        if a.outcome == "keyword_matches":
+            self._keyword_answers += 1
+        elif not self.live_active:  # the question refreshed the index first (ensure_ready)
+            self.set_state("index fresh", "fresh")
         fresh_notices = [n for n in a.notices if n not in self.seen_notices]
         self.seen_notices.update(a.notices)
         self.conversation.add_answer(a, fresh_notices)
@@ -610,7 +648,7 @@ class ChatScreen(Screen):
         self._req += 1
         req = self._req
         self.conversation.add_question(question)
-        if not self.ready:
+        if not self.ready and not self.keywords_ready:
             self.pending = (req, question)
             self.thinking.start("Waiting for the index to be ready…")
             self.refresh_bindings()
@@ -619,9 +657,12 @@ class ChatScreen(Screen):
 
     def start_ask(self, req: int, question: str) -> None:
         self.in_flight = req
-        self.thinking.start("Searching your notes…")
+        keywords = not self.ready  # a first build's keyword preview until the index is ready
+        self.thinking.start(
+            "Searching your notes by keywords…" if keywords else "Searching your notes…"
+        )
         self.refresh_bindings()
-        self.ask_worker(req, question, list(self.turns))
+        self.ask_worker(req, question, list(self.turns), keywords)
 
     def _discard_current(self) -> None:
         self.in_flight = None
