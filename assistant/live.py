@@ -1,24 +1,39 @@
-"""Live notes (`assistant index --watch`): refresh the index each time the notes change.
+"""Live notes: refresh the index each time the notes change (`assistant index --watch`), and
+follow the notes in the background of a long-lived process (the chat, `assistant mcp`).
 
-The loop uses only the engine's public API (`notes_root`, `index_dir`, `refresh`). The write
-lock is taken per refresh, never for the watch's lifetime: another `assistant index` or the
-chat's re-index run between refreshes, and a refresh that finds the lock taken retries until
-it is free. A refresh that fails is reported in one line and the watch goes on.
+`watch_notes` uses only the engine's public API (`notes_root`, `index_dir`, `refresh`). The
+write lock is taken per refresh, never for the watch's lifetime: another `assistant index` or
+the chat's re-index run between refreshes, and a refresh that finds the lock taken retries
+until it is free. A refresh that fails is reported in one line and the watch goes on.
+
+`LiveNotes` runs `watch_notes` on a daemon thread of its own, over a twin of the process's
+engine (`Engine.twin`: its own SQLite connection, the same models), so that engine is never
+used from two threads and a question is answered from the last committed index while a
+refresh runs (SQLite WAL; the engine's store reloads FAISS when the generation moves on).
+One writer per process at a time: a refresh holds the process's write lock, as do its other
+builds (the chat's start-up build and Ctrl+R, the MCP server's refresh job); a refresh that
+finds it taken waits for it (`watch_notes` retries), and across processes the index's write
+lock does the same. Nothing is loaded to watch: a batch that leaves the notes as indexed (the
+catch-up once the watch is up, a save of the same text) is answered without a refresh, and the
+index model loads on the first real change unless the engine has it already. A daemon thread,
+so that quitting never waits for a refresh: an interrupted refresh is safe (the index keeps
+its last committed state).
 """
 
 from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from index.models import IndexInfo, SyncReport
 from index.sync import IndexBusy
 from index.watch import Batch, NotesWatcher
 
 if TYPE_CHECKING:
     from assistant.engine import Engine
-    from index.models import SyncReport
 
 LOCK_RETRY_S = 0.25
 """Pause between tries while another process holds the index's write lock."""
@@ -82,3 +97,131 @@ def _refresh(
 def _one_line(e: Exception) -> str:
     text = " ".join(str(e).split()) or type(e).__name__
     return text if len(text) <= 300 else text[:299] + "…"
+
+
+BUSY_NOTICE = "another index run is in progress"
+"""How `watch_notes` starts the notice it gives while it waits for the write lock."""
+
+
+def refresh_summary(report: SyncReport, paths: Sequence[str]) -> str | None:
+    """The status line after a refresh: "notes.md refreshed", "3 files refreshed", or None
+    when the refresh changed no file."""
+    files = report.added + report.updated + report.removed + report.renamed
+    if files == 0:
+        return "index repaired" if report.repaired else None
+    notes = [p for p in paths if p != "."]
+    if files == 1 and len(notes) == 1:
+        name = Path(notes[0]).name
+        return f"{name} removed from the index" if report.removed else f"{name} refreshed"
+    return f"{files} file{'s' if files != 1 else ''} refreshed"
+
+
+class LiveNotes:
+    """Watch the chat engine's notes folder and refresh its index after each batch of changes.
+
+    The callbacks run on the watch thread (post a message from them): `on_progress(stage, done,
+    total)` while a refresh runs, `on_refreshed(report, paths, info)` after a batch (`info` is
+    None when nothing changed), `on_notice(text)` for the watch's notices and one-line errors,
+    `on_stopped(reason)` if the watch ends without being asked to. `watch_options` go to
+    `index.watch.NotesWatcher` (debounce_ms, force_polling, ...).
+    """
+
+    def __init__(
+        self,
+        engine: Any,
+        write_lock: threading.Lock,
+        *,
+        on_progress: Callable[[str, int, int], None],
+        on_refreshed: Callable[[SyncReport, list[str], IndexInfo | None], None],
+        on_notice: Callable[[str], None],
+        on_stopped: Callable[[str], None],
+        **watch_options: Any,
+    ) -> None:
+        self.engine = engine
+        self.write_lock = write_lock
+        self.on_progress = on_progress
+        self.on_refreshed = on_refreshed
+        self.on_notice = on_notice
+        self.on_stopped = on_stopped
+        self.watch_options = watch_options
+        self.stop = threading.Event()
+        """Set to end the watch (within about 0.1 s when no refresh is running)."""
+        self.ready = threading.Event()
+        """The watch is up and has caught up with changes made before it."""
+        self.done = threading.Event()
+        """The watch thread has ended."""
+        self.refreshes = 0
+        """Refreshes that changed the index."""
+        self._twin: Any = None
+        self._waiting_for_us = False
+        self._thread: threading.Thread | None = None
+
+    @property
+    def active(self) -> bool:
+        return self._thread is not None and not self.done.is_set()
+
+    @property
+    def notes_root(self) -> Path:
+        return self.engine.notes_root
+
+    @property
+    def index_dir(self) -> Path:
+        return self.engine.index_dir
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="watch-notes", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from assistant.live import watch_notes
+
+        reason = "the watch ended"
+        try:
+            self._twin = self.engine.twin()
+            # `self` is what watch_notes refreshes: notes_root, index_dir and refresh().
+            watch_notes(
+                self,
+                self._refreshed,
+                stop=self.stop,
+                on_notice=self._notice,
+                on_ready=self.ready.set,
+                **self.watch_options,
+            )
+        except Exception as e:  # the folder removed, the watch refused by the OS
+            reason = " ".join(str(e).split()) or type(e).__name__
+        finally:
+            if self._twin is not None:
+                self._twin.close()
+            self.done.set()
+        if not self.stop.is_set():
+            self.on_stopped(reason)
+
+    def refresh(self, wait: bool = True, export: bool = True) -> SyncReport:
+        """One refresh by the twin engine, for `watch_notes`; IndexBusy while this process
+        writes the index already (the start-up build, Ctrl+R): watch_notes then retries."""
+        if not self.write_lock.acquire(blocking=False):
+            self._waiting_for_us = True
+            raise IndexBusy("the chat is indexing")
+        self._waiting_for_us = False
+        twin = self._twin
+        try:
+            if twin.stale_reason() is None:
+                return SyncReport()  # the notes are as indexed: no model needed, nothing written
+            self.on_progress("refresh", 0, 0)
+            return twin.refresh(progress=self.on_progress, wait=wait, export=export)
+        finally:
+            twin.close()
+            self.write_lock.release()
+
+    def _refreshed(self, report: SyncReport, batch: Any) -> None:
+        info = None
+        if report.changed:
+            self.refreshes += 1
+            info = self._twin.info()
+            self._twin.close()
+        self.on_refreshed(report, list(batch.paths), info)
+
+    def _notice(self, message: str) -> None:
+        if message.startswith(BUSY_NOTICE) and self._waiting_for_us:
+            return  # our own build or Ctrl+R: the status line says so already
+        self.on_notice(message)

@@ -7,7 +7,8 @@ long-lived server needs: one engine (and model) for its lifetime, a lock so conc
 never share the SQLite connection unguarded, and an index kept fresh without blocking a call
 for minutes (a build runs in the background while calls get a tool error saying how far it
 is, or, once a big folder's keyword preview is written, keyword matches with a notice; a
-refresh of an existing index answers from the last one with a notice).
+refresh of an existing index answers from the last one with a notice), following the notes
+in the background once the index is ready, as the chat does (`assistant.live.LiveNotes`).
 
 `mcp` itself is imported only by `serve` (invariant 5: `assistant --help` stays cheap).
 """
@@ -97,11 +98,20 @@ class Status(BaseModel):
 class NotesServer:
     """The tools' logic, independent of the MCP SDK (so it is testable without a client)."""
 
-    def __init__(self, engine: Any, builder: Any = None) -> None:
+    def __init__(
+        self, engine: Any, builder: Any = None, watch_options: dict[str, Any] | None = None
+    ) -> None:
         """`builder`: the engine that builds and refreshes the index on the refresh thread
-        (default: a new one with `engine`'s settings, made when first needed)."""
+        (default: a new one with `engine`'s settings, made when first needed).
+        `watch_options` go to the notes watcher (`index.watch.NotesWatcher`: debounce_ms...)."""
         self.engine = engine
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        """One writer in this process: the refresh job, or a refresh of `live`."""
+        self.live: Any = None
+        """Following the notes (`assistant.live.LiveNotes`), once the index is first ready and
+        if the `watch` setting is on; None until then."""
+        self._watch_options = dict(watch_options or {})
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="refresh")
         self._job: concurrent.futures.Future[list[str]] | None = None
         self._builder: Any = builder
@@ -140,7 +150,8 @@ class NotesServer:
 
             self._builder = Engine(self.engine.settings)
         self._logged = time.monotonic()
-        report = self._builder.ensure_ready(progress=self._on_progress)
+        with self._write_lock:  # after a refresh `live` is running, which then often has done it
+            report = self._builder.ensure_ready(progress=self._on_progress)
         notices, self._builder.notices = self._builder.notices, []
         if report is not None:
             from assistant.output import format_report
@@ -169,6 +180,7 @@ class NotesServer:
                 if not self._verified:  # once: what the scan cannot see (a damaged vector file)
                     self.engine.ensure_ready()
                     self._verified = True
+                self._follow()
                 return notices
             self._progress = "starting"
             job = self._job = self._pool.submit(self._refresh)
@@ -198,7 +210,33 @@ class NotesServer:
         self._job = None
         self._checked = time.monotonic()
         self.engine.close()  # reopen on the new generation
+        self._follow()
         return notices
+
+    def _follow(self) -> None:
+        """Follow the notes as the chat does, once the index is ready (unless `watch` is off):
+        a saved change is indexed in the background, so a call rarely finds the index stale
+        (the per-call check stays: a call right after an edit still waits for its refresh)."""
+        if self.live is not None or not self.engine.settings.watch:
+            return
+        from assistant.live import LiveNotes
+
+        def refreshed(report: Any, paths: list[str], info: Any) -> None:
+            if report.changed:
+                from assistant.output import format_report
+
+                _say(format_report(report))
+
+        self.live = LiveNotes(
+            self.engine,
+            self._write_lock,
+            on_progress=self._on_progress,
+            on_refreshed=refreshed,
+            on_notice=_say,
+            on_stopped=lambda why: _say(f"stopped following the notes: {why}"),
+            **self._watch_options,
+        )
+        self.live.start()
 
     # ------------------------------------------------------------------ tools
     def search(self, query: str, k: int = 10, paths: Sequence[str] = ()) -> SearchResult:
@@ -302,6 +340,8 @@ class NotesServer:
         )
 
     def close(self) -> None:
+        if self.live is not None:
+            self.live.stop.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.engine.close()
 

@@ -51,8 +51,9 @@ class Settings(BaseModel):
     )
     watch: bool = Field(
         default=True,
-        description="The chat follows the notes: a saved change is indexed in the background. "
-        "Off (ASSISTANT_WATCH=0, --no-watch) for folders on slow network file systems.",
+        description="The chat and `assistant mcp` follow the notes: a saved change is indexed "
+        "in the background. Off (ASSISTANT_WATCH=0, --no-watch for the chat) for folders on "
+        "slow network file systems.",
     )
 
     @field_validator("notes", "index", "model", mode="before")

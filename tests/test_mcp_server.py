@@ -97,6 +97,50 @@ def test_during_a_big_first_build_calls_get_keyword_matches_that_say_so(
     s.close()
 
 
+def test_once_ready_the_server_follows_the_notes_without_a_call(
+    many_notes: Path, tmp_path: Path
+) -> None:
+    """As the chat does: a saved note is indexed in the background, before any call asks."""
+    from index.store import Store
+
+    settings = load_settings(notes=many_notes, index=tmp_path / "index")
+    emb = FakeEmbedder()
+    s = NotesServer(
+        Engine(settings, embedder=emb),
+        builder=Engine(settings, embedder=emb),
+        watch_options={"debounce_ms": 100},
+    )
+    assert s.search("word3").hits[0].path == "n003.md"
+    assert s.live is not None
+    assert s.live.ready.wait(20), "the watch did not come up"
+    (many_notes / "new.md").write_text("# Fresh\n\nzebracorn facts live here.\n")
+
+    def indexed() -> bool:
+        store = Store.open(tmp_path / "index", create=False)
+        try:
+            return "new.md" in store.file_rows()
+        finally:
+            store.close()
+
+    deadline = time.monotonic() + 20
+    while not indexed():  # no call made: the watch refreshed the index on its own
+        assert time.monotonic() < deadline, "the saved note was not indexed in the background"
+        time.sleep(0.1)
+    result = s.search("zebracorn")
+    assert result.hits[0].path == "new.md" and result.notices == []
+    s.close()
+    assert s.live.done.wait(5)
+
+
+def test_with_watch_off_the_server_only_checks_per_call(many_notes: Path, tmp_path: Path) -> None:
+    settings = load_settings(notes=many_notes, index=tmp_path / "index", watch=False)
+    emb = FakeEmbedder()
+    s = NotesServer(Engine(settings, embedder=emb), builder=Engine(settings, embedder=emb))
+    assert s.search("word3").hits[0].path == "n003.md"
+    assert s.live is None
+    s.close()
+
+
 def test_an_edit_is_seen_and_concurrent_calls_are_safe(
     many_notes: Path,
     tmp_path: Path,

@@ -1,4 +1,4 @@
-"""The chat follows the notes (`tui.live.LiveNotes`): a note saved while the app is open is
+"""The chat follows the notes (`assistant.live.LiveNotes`): a note saved while the app is open is
 indexed in the background and answerable, the status line says so, questions never wait for a
 refresh, citations of changed files are marked, the `watch` setting turns it off, Ctrl+R and a
 live refresh never run at once, and an index built live answers like one built fresh.
@@ -25,12 +25,12 @@ from tui_helpers import make_engine, make_notes, run_async, screen_text
 
 from assistant.cli import cli
 from assistant.engine import Engine
+from assistant.live import LiveNotes, refresh_summary
 from assistant.settings import load_settings
 from index import lifecycle
 from index.store import Store
 from tui import app as app_module
 from tui.app import AssistantApp
-from tui.live import LiveNotes, refresh_summary
 from tui.screens import chat as chat_module
 from tui.widgets.sources import CitationList
 

@@ -27,10 +27,10 @@ from tui.widgets.status import StatusLine
 from tui.widgets.thinking import Thinking
 
 if TYPE_CHECKING:  # the engine's modules load in the first worker, after the window is drawn
+    from assistant.live import LiveNotes
     from assistant.models import Answer, Citation
     from assistant.stages.query import Turn
     from index.models import IndexInfo, SyncReport
-    from tui.live import LiveNotes
 
 N_EXAMPLES = 4
 LIVE_STATUS_S = 4.0
@@ -400,7 +400,7 @@ class ChatScreen(Screen):
         settings = getattr(engine, "settings", None)
         if not getattr(settings, "watch", False) or not hasattr(engine, "twin"):
             return
-        from tui.live import LiveNotes
+        from assistant.live import LiveNotes
 
         self.live = LiveNotes(
             engine,
@@ -554,7 +554,7 @@ class ChatScreen(Screen):
 
     @on(LiveRefreshed)
     def _on_live_refreshed(self, m: LiveRefreshed) -> None:
-        from tui.live import refresh_summary
+        from assistant.live import refresh_summary
 
         if m.info is not None:
             self._info = m.info
