@@ -177,16 +177,18 @@ class Engine:
         self.models.export_query_model()
 
     def ensure_ready(
-        self, progress: Progress | None = None, export: bool = True
+        self, progress: Progress | None = None, export: bool = True, lines: bool = True
     ) -> SyncReport | None:
-        """Make the index answerable: build if missing, refresh if stale, never wait on a lock."""
+        """Make the index answerable: build if missing, refresh if stale, never wait on a lock.
+        `lines=False` leaves the line vectors to a later refresh (the chat's live notes do
+        them in the background; answers meanwhile embed the lines they need)."""
         reason = self.stale_reason()
         if reason is None:
             reason = self._vector_file_problem()
         if reason is None:
             return None
         try:
-            report = self.refresh(progress=progress, wait=False, export=export)
+            report = self.refresh(progress=progress, wait=False, export=export, lines=lines)
         except IndexBusy:
             if read_manifest(self.index_dir) is None:
                 if self.previewing():
@@ -214,6 +216,13 @@ class Engine:
             self.close()
         try:
             return self.store().keywords_only
+        except EngineError:
+            return False
+
+    def lines_missing(self) -> bool:
+        """Whether some section still lacks its stored line vectors."""
+        try:
+            return self.store().line_vectors_missing()
         except EngineError:
             return False
 

@@ -15,9 +15,11 @@ builds (the chat's start-up build and Ctrl+R, the MCP server's refresh job); a r
 finds it taken waits for it (`watch_notes` retries), and across processes the index's write
 lock does the same. Nothing is loaded to watch: a batch that leaves the notes as indexed (the
 catch-up once the watch is up, a save of the same text) is answered without a refresh, and the
-index model loads on the first real change unless the engine has it already. A daemon thread,
-so that quitting never waits for a refresh: an interrupted refresh is safe (the index keeps
-its last committed state).
+index model loads on the first real change unless the engine has it already. The catch-up also
+fills in line vectors a build left to it: the chat's start-up build does (`lines=False`), so
+it answers once the sections are embedded, and the line pass runs here, in the background.
+A daemon thread, so that quitting never waits for a refresh: an interrupted refresh is safe
+(the index keeps its last committed state).
 """
 
 from __future__ import annotations
@@ -154,6 +156,8 @@ class LiveNotes:
         """Refreshes that changed the index."""
         self._twin: Any = None
         self._waiting_for_us = False
+        self._caught_up = False
+        """The first refresh (the catch-up) also fills in line vectors a build left to it."""
         self._thread: threading.Thread | None = None
 
     @property
@@ -205,7 +209,8 @@ class LiveNotes:
         self._waiting_for_us = False
         twin = self._twin
         try:
-            if twin.stale_reason() is None:
+            catch_up, self._caught_up = not self._caught_up, True
+            if twin.stale_reason() is None and not (catch_up and twin.lines_missing()):
                 return SyncReport()  # the notes are as indexed: no model needed, nothing written
             self.on_progress("refresh", 0, 0)
             return twin.refresh(progress=self.on_progress, wait=wait, export=export)

@@ -459,6 +459,15 @@ class Store:
         )
         return [r[0] for r in rows]
 
+    def line_vectors_missing(self) -> bool:
+        """Whether some section's line vectors are not stored yet (a build that deferred or
+        was stopped during its line pass)."""
+        row = self.conn.execute(
+            "SELECT 1 FROM chunks WHERE content_hash NOT IN "
+            "(SELECT content_hash FROM line_vectors) LIMIT 1"
+        ).fetchone()
+        return row is not None
+
     def chunks_by_hash(self, hashes: Sequence[str]) -> list[Chunk]:
         """One chunk for each content hash given (those still in the index), in that order."""
         q = ",".join("?" * len(hashes))

@@ -225,6 +225,7 @@ async def test_a_question_during_a_refresh_is_answered_at_once(tmp_path):
     notes = engine.notes_root
     gate = threading.Event()
     started = threading.Event()
+    holding = threading.Event()  # not the catch-up (it fills in the deferred line vectors)
     real_twin = engine.twin
 
     def slow_twin():
@@ -232,8 +233,9 @@ async def test_a_question_during_a_refresh_is_answered_at_once(tmp_path):
         real_refresh = twin.refresh
 
         def refresh(**kw):
-            started.set()
-            assert gate.wait(30)
+            if holding.is_set():
+                started.set()
+                assert gate.wait(30)
             return real_refresh(**kw)
 
         twin.refresh = refresh
@@ -243,6 +245,7 @@ async def test_a_question_during_a_refresh_is_answered_at_once(tmp_path):
     app = new_app(engine)
     async with app.run_test(size=SIZE) as pilot:
         live = await following(pilot)
+        holding.set()
         (notes / "bread.md").write_text(BREAD_NOTE, encoding="utf-8")
         await until(pilot, started.is_set, "the refresh to start")
         await until(pilot, lambda: "refreshing the index" in status(app), "the busy status")
@@ -471,6 +474,8 @@ async def test_reindex_and_a_live_refresh_never_run_at_once(tmp_path):
     app = new_app(engine)
     async with app.run_test(size=SIZE) as pilot:
         live = await following(pilot)
+        assert order in ([], ["live", "live done"])  # the catch-up filled in the line vectors
+        order.clear()
         chat = app.chat_screen
         notices: list[str] = []
         real_notify = app.notify
@@ -623,3 +628,55 @@ async def test_an_index_built_live_answers_like_a_fresh_build(tmp_path):
         assert key == [(h.chunk.path, h.chunk.start_line, h.chunk.end_line) for h in b], q
     assert any(a.citations and a.citations[0].path == "garden/tomatoes.md" for a in live_answers)
     assert any("45 minutes" in c.quote for a in live_answers for c in a.citations)
+
+
+@run_async
+async def test_the_first_build_answers_before_its_line_vectors_which_follow_in_background(
+    tmp_path,
+):
+    """Following the notes, the start-up build stops after the sections (the chat is ready
+    sooner) and the watch's catch-up embeds the lines; a question meanwhile is fully answered
+    (it embeds the lines it needs). With `watch` off the build does both, as before."""
+    engine = make_engine(tmp_path)
+    gate = threading.Event()
+    real_twin = engine.twin
+
+    def held_twin():
+        twin = real_twin()
+        real_refresh = twin.refresh
+
+        def refresh(**kw):
+            assert gate.wait(30)
+            return real_refresh(**kw)
+
+        twin.refresh = refresh
+        return twin
+
+    engine.twin = held_twin
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        chat = app.chat_screen
+        await until(pilot, lambda: chat.ready, "the index")
+        store = Store.open(engine.index_dir, create=False)
+        try:
+            assert store.line_vectors_missing()  # left to the catch-up, which is held
+            answer = await ask(pilot, LB_QUESTION)
+            assert answer.outcome in ("answered", "partly_covered") and answer.citations
+            gate.set()
+            await until(pilot, lambda: not store.line_vectors_missing(), "the line vectors")
+        finally:
+            gate.set()
+            store.close()
+        again = await ask(pilot, LB_QUESTION)
+        assert cites(again) == cites(answer)  # stored lines answer as embedded ones did
+        stop_and_join(chat.live)
+
+    off = make_engine(tmp_path / "off", watch=False)
+    app = new_app(off)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.chat_screen.ready, "the index")
+        store = Store.open(off.index_dir, create=False)
+        try:
+            assert not store.line_vectors_missing()
+        finally:
+            store.close()

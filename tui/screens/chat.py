@@ -309,8 +309,9 @@ class ChatScreen(Screen):
                     report = engine.refresh(
                         progress=self._progress, wait=True, export=False, verify=True
                     )
-                else:
-                    report = engine.ensure_ready(progress=self._progress, export=False)
+                else:  # following the notes, the line vectors come after: answers sooner
+                    lines = not self._will_follow()
+                    report = engine.ensure_ready(progress=self._progress, export=False, lines=lines)
             info = engine.info()
             examples = engine.example_questions(N_EXAMPLES)
             self.post_message(IndexProgress("loading the query model", 0, 0))
@@ -397,8 +398,7 @@ class ChatScreen(Screen):
         if not self.app.engine_ready:  # type: ignore[attr-defined]
             return
         engine = self.engine
-        settings = getattr(engine, "settings", None)
-        if not getattr(settings, "watch", False) or not hasattr(engine, "twin"):
+        if not self._will_follow():
             return
         from assistant.live import LiveNotes
 
@@ -418,6 +418,12 @@ class ChatScreen(Screen):
         # A daemon thread of its own, not a worker: it lasts as long as the screen (workers are
         # tasks that finish), and quitting never waits for a refresh in progress.
         self.live.start()
+
+    def _will_follow(self) -> bool:
+        """The chat follows its notes once ready (`watch` setting; an engine with a twin)."""
+        engine = self.engine
+        settings = getattr(engine, "settings", None)
+        return bool(getattr(settings, "watch", False)) and hasattr(engine, "twin")
 
     def stop_live(self) -> None:
         if self.live is not None:
