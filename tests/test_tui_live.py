@@ -125,6 +125,33 @@ def cites(answer) -> list[tuple[str, int, int, str]]:
     return [(c.path, c.start_line, c.end_line, c.quote) for c in answer.citations]
 
 
+def hold_live_refreshes(
+    engine: Engine,
+    gate: threading.Event,
+    started: threading.Event | None = None,
+    holding: threading.Event | None = None,
+) -> None:
+    """Each refresh by the engine's twins (the live watch's) waits for `gate`, from when
+    `holding` is set (default: always), after setting `started`. Fault injection only."""
+    real_twin = engine.twin
+
+    def held_twin():
+        twin = real_twin()
+        real_refresh = twin.refresh
+
+        def refresh(**kw):
+            if holding is None or holding.is_set():
+                if started is not None:
+                    started.set()
+                assert gate.wait(30)
+            return real_refresh(**kw)
+
+        twin.refresh = refresh
+        return twin
+
+    engine.twin = held_twin  # type: ignore[method-assign]
+
+
 def stop_and_join(live: LiveNotes | None) -> None:
     if live is not None:
         live.stop.set()
@@ -226,22 +253,7 @@ async def test_a_question_during_a_refresh_is_answered_at_once(tmp_path):
     gate = threading.Event()
     started = threading.Event()
     holding = threading.Event()  # not the catch-up (it fills in the deferred line vectors)
-    real_twin = engine.twin
-
-    def slow_twin():
-        twin = real_twin()
-        real_refresh = twin.refresh
-
-        def refresh(**kw):
-            if holding.is_set():
-                started.set()
-                assert gate.wait(30)
-            return real_refresh(**kw)
-
-        twin.refresh = refresh
-        return twin
-
-    engine.twin = slow_twin
+    hold_live_refreshes(engine, gate, started, holding)
     app = new_app(engine)
     async with app.run_test(size=SIZE) as pilot:
         live = await following(pilot)
@@ -639,20 +651,7 @@ async def test_the_first_build_answers_before_its_line_vectors_which_follow_in_b
     (it embeds the lines it needs). With `watch` off the build does both, as before."""
     engine = make_engine(tmp_path)
     gate = threading.Event()
-    real_twin = engine.twin
-
-    def held_twin():
-        twin = real_twin()
-        real_refresh = twin.refresh
-
-        def refresh(**kw):
-            assert gate.wait(30)
-            return real_refresh(**kw)
-
-        twin.refresh = refresh
-        return twin
-
-    engine.twin = held_twin
+    hold_live_refreshes(engine, gate)
     app = new_app(engine)
     async with app.run_test(size=SIZE) as pilot:
         chat = app.chat_screen
