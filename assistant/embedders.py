@@ -109,6 +109,10 @@ class Embedders:
         """An ordinary word (inflected or British forms too): never "corrected" to a notes word."""
         return decide.is_common(term, self.common_words())
 
+    def forget_lines(self) -> None:
+        """Empty the line cache (a bench timing questions about lines not seen yet)."""
+        self._line_vectors.clear()
+
     def embed_lines(self, texts: list[str]) -> list[np.ndarray]:
         """Line vectors embedded now (sections whose stored ones are missing), each distinct
         line text once per engine: lines recur across questions (the TUI, eval)."""

@@ -37,7 +37,7 @@ from index.embed import Embedder
 from index.models import Hit, IndexInfo, SyncReport
 from index.retrieve import TermInfo, query_terms, retrieve, term_coverage
 from index.store import IndexError_, Store, read_manifest
-from index.sync import IndexBusy, manifest_problem, sync, wipe, writer_lock
+from index.sync import LINE_KIND, IndexBusy, manifest_problem, sync, wipe, writer_lock
 
 Progress = Callable[[str, int, int], None]
 OVERLAP_MIN_CHUNKS = 5_000
@@ -353,6 +353,7 @@ class Engine:
         searched = contextual_query(q, history)
         terms = query_terms(searched)
         by_keywords = self.store().keywords_only  # a first build's preview: no vectors yet
+        kind = "none" if by_keywords else self.store().meta(LINE_KIND) or "own"
         if by_keywords:
             coverage = self.coverage(searched)
             hits = self._retrieve(coverage, None, max(10, k * 3), "bm25", paths)
@@ -368,7 +369,7 @@ class Engine:
         t2 = time.perf_counter()
         if not by_keywords:
             line_scores = evidence.line_evidence(
-                self.store(), hits, terms, qvec, opts, self.models.embed_lines
+                self.store(), hits, terms, qvec, opts, self.models.embed_lines, kind == "pooled"
             )
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
@@ -416,7 +417,7 @@ class Engine:
             timings={k_: round(v, 2) for k_, v in timings.items()},
             notices=[*self._take_notices(), *notices],
             explain=explain_trace(
-                decision, best_line, hits, section_best, picked, rules, citations, opts
+                decision, best_line, hits, section_best, picked, rules, citations, opts, kind
             )
             if explain
             else None,

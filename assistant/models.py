@@ -77,6 +77,12 @@ class Explain(BaseModel):
     candidates: list[CandidateTrace]
     quotes: list[QuoteTrace]
     options: dict[str, float | int | bool]
+    line_vectors: str = Field(
+        default="own",
+        description="What the line scores came from: own (each line embedded on its own), "
+        "pooled (from its section's pass; the `rescore_lines` best embedded on their own), "
+        "or none (keyword matches: shares of the question's terms).",
+    )
 
 
 Outcome = Literal["answered", "partly_covered", "not_covered", "keyword_matches"]

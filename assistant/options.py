@@ -49,6 +49,14 @@ class AnswerOptions(BaseModel):
     evidence_lines: int = Field(
         10, ge=1, description="Most lines per section scored (lexical matches first)."
     )
+    rescore_lines: int = Field(
+        10,
+        ge=0,
+        description="Pooled rule: with pooled line vectors (setting line_vectors = pooled), "
+        "the this-many best lines by their pooled score are embedded on their own as the "
+        "question is answered, and scored so, which keeps the decisions own line vectors give "
+        "(0: off; no effect with own line vectors).",
+    )
     # select sections
     line_margin: float = Field(
         0.12,

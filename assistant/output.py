@@ -75,7 +75,7 @@ def format_explain(trace: Explain, color: bool = False) -> str:
         return "-" if v is None else fmt.format(v)
 
     out = [_style("Why this answer", "1", color), f"decision: {trace.decision}"]
-    out.append(f"best line score: {trace.line_score:.3f}")
+    out.append(f"best line score: {trace.line_score:.3f} (line vectors: {trace.line_vectors})")
     out.append("candidates (rank order; * = quoted):")
     out.append(f"  {'bm25':>4} {'dense':>5} {'fused':>7} {'cosine':>6} {'line':>6}  section")
     for c in trace.candidates:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import pytest
 
 from assistant.options import AnswerOptions
 from assistant.stages.evidence import fill_dense_scores, line_evidence
@@ -85,3 +86,30 @@ def test_line_evidence_uses_stored_line_vectors_and_embeds_what_is_missing() -> 
     assert asked == [[CLI.body_lines()[0][1]]]  # only the line without a stored vector
     one = line_evidence(src, hits, ["console"], q, AnswerOptions(evidence_sections=1), embed)
     assert list(one) == [2]
+
+
+def test_pooled_line_vectors_have_their_best_lines_rescored_on_their_own() -> None:
+    """Pooled rule: the `rescore_lines` best stored (pooled) lines are embedded on their own and
+    scored so; the rest keep their pooled scores; own vectors are never re-embedded."""
+    text = "## Deploy\nuse the console\nuse the cli\nuse the api"
+    c = chunk(7, ["Deploy"], text, 1)
+    q = np.array([1.0, 0.0], dtype=np.float32)
+    pooled = np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9]], dtype=np.float32)
+    src = DictSource([], lines={c.content_hash: pooled})
+    asked: list[list[str]] = []
+
+    def embed(texts: list[str]) -> list[np.ndarray]:
+        asked.append(texts)
+        return [np.array([0.5, 0.5], dtype=np.float32) for _ in texts]
+
+    hits = [Hit(chunk=c, score=1.0)]
+    opts = AnswerOptions(rescore_lines=2)
+    scores = line_evidence(src, hits, ["console"], q, opts, embed, pooled=True)
+    body = c.body_lines()
+    assert asked == [[body[0][1], body[1][1]]]  # the two best by pooled score
+    assert scores[7] == pytest.approx({1: 0.5, 2: 0.5, 3: 0.1})
+    asked.clear()
+    own = line_evidence(src, hits, ["console"], q, opts, embed, pooled=False)
+    assert asked == [] and own[7] == pytest.approx({1: 0.9, 2: 0.8, 3: 0.1})
+    off = line_evidence(src, hits, ["console"], q, AnswerOptions(rescore_lines=0), embed, True)
+    assert asked == [] and off == own

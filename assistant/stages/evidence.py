@@ -142,6 +142,7 @@ def line_evidence(
     qvec: np.ndarray,
     opts: AnswerOptions,
     embed_lines: Callable[[list[str]], list[np.ndarray]],
+    pooled: bool = False,
 ) -> dict[int, dict[int, float]]:
     """Cosine of the question to single lines of the first `evidence_sections` sections among
     the hits that have lines worth scoring (a list of links has none), in every retrieved
@@ -151,7 +152,9 @@ def line_evidence(
 
     The lines' vectors were stored when the index was built; lines of a section that lacks
     them (an index from an older version, or a build stopped early) are embedded by
-    `embed_lines`."""
+    `embed_lines`. With `pooled` stored vectors (taken from the section's pass), the
+    `rescore_lines` best of them are embedded on their own too and scored so: the decision
+    then sees what own line vectors give (docs/evaluating.md, "Line vectors: own or pooled")."""
     chosen: list[tuple[int, Hit, list[int]]] = []
     sections: set[tuple[str, tuple[str, ...]]] = set()
     for h in hits:
@@ -178,6 +181,13 @@ def line_evidence(
     texts = [v for v in vecs if isinstance(v, str)]
     fresh = iter(embed_lines(texts) if texts else [])
     sims = np.stack([next(fresh) if isinstance(v, str) else v for v in vecs]) @ qvec
+    if pooled and opts.rescore_lines:
+        texts_at = {(cid, i): t for cid, h, _ in chosen for i, t in h.chunk.body_lines()}
+        stored_at = [n for n, v in enumerate(vecs) if not isinstance(v, str)]
+        best = sorted(stored_at, key=lambda n: -sims[n])[: opts.rescore_lines]
+        own = embed_lines([texts_at[keys[n]] for n in best]) if best else []
+        for n, v in zip(best, own, strict=True):
+            sims[n] = float(v @ qvec)
     for (cid, i), v in zip(keys, sims, strict=True):
         out[cid][i] = float(v)
     return out

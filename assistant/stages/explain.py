@@ -19,6 +19,7 @@ def trace(
     rules: Sequence[list[str]],
     citations: Sequence[Citation],
     opts: AnswerOptions,
+    line_vectors: str = "own",
 ) -> Explain:
     """The `--explain` trace of one answer, from what the pipeline already computed."""
     quoted = {h.chunk.id for h in picked}
@@ -62,6 +63,11 @@ def trace(
         ],
         quotes=quotes,
         options=opts.model_dump(),
+        line_vectors=(
+            f"pooled; the {opts.rescore_lines} best lines re-scored on their own"
+            if line_vectors == "pooled" and opts.rescore_lines
+            else line_vectors
+        ),
     )
 
 
