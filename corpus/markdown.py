@@ -64,10 +64,10 @@ __all__ = [
     "CHUNKER_VERSION",
     "NoteChunks",
     "Section",
+    "block_tokens",
     "chunk_note",
-    "inside_code",
+    "front_matter_end",
     "introduces",
-    "is_fence",
     "only_links",
     "parse_front_matter",
     "says_nothing",
@@ -170,7 +170,7 @@ _FM_OPEN = re.compile(r"^---[ \t]*$")
 _FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 
 
-def _front_matter_end(lines: list[str]) -> int:
+def front_matter_end(lines: Sequence[str]) -> int:
     """Number of lines the front matter takes (0 if none): "---" on line 1 ... closing fence."""
     if not lines or not _FM_OPEN.match(lines[0]):
         return 0
@@ -239,13 +239,19 @@ class _Node:
     children: list[_Node] = field(default_factory=list)
 
 
-def _parse(lines: list[str], body_start: int) -> list[_Node]:
-    """Top-level block nodes (with children) of lines[body_start:], maps in file lines."""
+def block_tokens(lines: Sequence[str], body_start: int = 0) -> list[Token]:
+    """markdown-it's block tokens of lines[body_start:] (after any front matter), their line
+    maps in file lines: the one parse behind both sections and `corpus.lines.LineRoles`."""
     src = "\n" * body_start + "\n".join(lines[body_start:])
     try:
-        tokens: list[Token] = _block_parser().parse(src)
+        return _block_parser().parse(src)
     except RecursionError:
-        tokens = _block_parser(_SAFE_NESTING).parse(src)
+        return _block_parser(_SAFE_NESTING).parse(src)
+
+
+def _parse(lines: list[str], body_start: int) -> list[_Node]:
+    """Top-level block nodes (with children) of lines[body_start:], maps in file lines."""
+    tokens = block_tokens(lines, body_start)
     roots: list[_Node] = []
     stack: list[_Node] = []
     n_lines = len(lines)
@@ -308,7 +314,7 @@ class _RawSection:
 
 
 def _sections(lines: list[str]) -> tuple[list[_RawSection], int]:
-    body_start = _front_matter_end(lines)
+    body_start = front_matter_end(lines)
     roots = _parse(lines, body_start)
     out: list[_RawSection] = []
     stack: list[tuple[int, str]] = []
