@@ -6,7 +6,6 @@ refreshing a stale one, repairing a broken one), retrieves, and composes answers
 
 from __future__ import annotations
 
-import functools
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -352,7 +351,7 @@ class Engine:
         picked: list[Hit] = []
         if not decision.abstain:
             picked = select.reading_order(select.pick_sections(hits, k, section_best, opts))
-            read = functools.cache(shape.file_lines)  # each cited file read once per answer
+            read = shape.NoteReader()  # each cited file read and parsed once per answer
             for n, h in enumerate(picked, 1):
                 rules.append([])
                 scores = line_scores.get(h.chunk.id or -1, {})

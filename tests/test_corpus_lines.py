@@ -1,8 +1,9 @@
 """Line roles from the Markdown parse (`corpus.lines.LineRoles`): code is never a heading or
-a list item."""
+a list item (the quote rules that use them: tests/test_answer_rules.py)."""
 
 from __future__ import annotations
 
+from assistant.stages.shape import parent_start
 from corpus.lines import LineRoles
 
 
@@ -47,6 +48,9 @@ def test_a_nested_list_item_knows_its_parent_item() -> None:
     r = roles(text)
     assert [i for i in range(8) if r.is_item(i)] == [0, 1, 2, 3, 4, 6, 7]
     assert [r.parent_item(i) for i in (0, 1, 2, 3, 4, 6, 7)] == [None, 0, 1, 0, None, None, 6]
+    assert parent_start(r, 2, 0) == 0  # the outermost item in reach
+    assert parent_start(r, 2, 1) == 1  # ... not above the chunk's first line
+    assert parent_start(r, 5, 0) == 5  # no item: unchanged
 
 
 def test_a_table_knows_its_header_row() -> None:
