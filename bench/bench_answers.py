@@ -69,7 +69,8 @@ def parse_args() -> argparse.Namespace:
 
 def run(engine, questions: list[str]) -> dict[str, float]:
     from assistant.stages.select import leads_in
-    from corpus.markdown import inside_code, introduces, is_fence, only_links
+    from corpus.lines import LineRoles
+    from corpus.markdown import introduces, only_links
     from corpus.read import read_note, split_lines
 
     answered = with_lead_in = lead_in_citations = citations = cut_short = links = in_code = 0
@@ -88,18 +89,13 @@ def run(engine, questions: list[str]) -> dict[str, float]:
         citations += len(a.citations)
         for c in a.citations:
             last = [line for line in c.quote.split("\n") if line.strip()][-1]
-            file_lines = split_lines(read_note(engine.abs_path(c.path)).text)
-            opened = inside_code(file_lines, c.start_line - 1)
-            in_code += opened
-            fences = sum(map(is_fence, c.quote.split("\n")))
-            cut_short += introduces(last) or (opened + fences) % 2 == 1
+            roles = LineRoles.of(split_lines(read_note(engine.abs_path(c.path)).text))
+            in_code += roles.open_after(c.start_line - 2)  # a block open above its first line
+            cut_short += introduces(last) or roles.open_after(c.end_line - 1)
             said = [x for x in c.quote.split("\n") if x.strip()]
             links += all(map(only_links, said))
             link_tail += only_links(said[-1]) and not all(map(only_links, said))
-            rows = c.quote.split("\n")
-            headless += rows[0].lstrip().startswith("|") and not (
-                len(rows) > 1 and set(rows[1].replace("|", "").strip()) <= set("-: ")
-            )
+            headless += roles.table_header(c.start_line - 1) is not None  # a body row first
         lead_in_citations += stubs
         with_lead_in += bool(stubs)
         words.append(sum(len(c.quote.split()) for c in a.citations))

@@ -56,7 +56,7 @@ from pydantic import BaseModel
 from corpus.models import HEADING_SEP, Chunk, embed_text, text_hash
 from corpus.read import split_lines
 
-if TYPE_CHECKING:  # markdown-it is imported on first parse: `ask` never parses
+if TYPE_CHECKING:  # markdown-it is imported on first parse (`ask`: on its first quote)
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
@@ -64,10 +64,10 @@ __all__ = [
     "CHUNKER_VERSION",
     "NoteChunks",
     "Section",
+    "block_tokens",
     "chunk_note",
-    "inside_code",
+    "front_matter_end",
     "introduces",
-    "is_fence",
     "only_links",
     "parse_front_matter",
     "says_nothing",
@@ -170,7 +170,7 @@ _FM_OPEN = re.compile(r"^---[ \t]*$")
 _FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 
 
-def _front_matter_end(lines: list[str]) -> int:
+def front_matter_end(lines: Sequence[str]) -> int:
     """Number of lines the front matter takes (0 if none): "---" on line 1 ... closing fence."""
     if not lines or not _FM_OPEN.match(lines[0]):
         return 0
@@ -239,13 +239,19 @@ class _Node:
     children: list[_Node] = field(default_factory=list)
 
 
-def _parse(lines: list[str], body_start: int) -> list[_Node]:
-    """Top-level block nodes (with children) of lines[body_start:], maps in file lines."""
+def block_tokens(lines: Sequence[str], body_start: int = 0) -> list[Token]:
+    """markdown-it's block tokens of lines[body_start:] (after any front matter), their line
+    maps in file lines: the one parse behind both sections and `corpus.lines.LineRoles`."""
     src = "\n" * body_start + "\n".join(lines[body_start:])
     try:
-        tokens: list[Token] = _block_parser().parse(src)
+        return _block_parser().parse(src)
     except RecursionError:
-        tokens = _block_parser(_SAFE_NESTING).parse(src)
+        return _block_parser(_SAFE_NESTING).parse(src)
+
+
+def _parse(lines: list[str], body_start: int) -> list[_Node]:
+    """Top-level block nodes (with children) of lines[body_start:], maps in file lines."""
+    tokens = block_tokens(lines, body_start)
     roots: list[_Node] = []
     stack: list[_Node] = []
     n_lines = len(lines)
@@ -308,7 +314,7 @@ class _RawSection:
 
 
 def _sections(lines: list[str]) -> tuple[list[_RawSection], int]:
-    body_start = _front_matter_end(lines)
+    body_start = front_matter_end(lines)
     roots = _parse(lines, body_start)
     out: list[_RawSection] = []
     stack: list[tuple[int, str]] = []
@@ -670,51 +676,6 @@ _BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")  # a thematic brea
 def says_nothing(line: str) -> bool:
     """A blank line or a thematic break: never a chunk, or the end of a quote, on its own."""
     return not line.strip() or bool(_BREAK.match(line))
-
-
-_FENCE = re.compile(r"^\s*(```|~~~)")
-
-
-def is_fence(line: str) -> bool:
-    """A code fence line, opening or closing ("```", "~~~json")."""
-    return bool(_FENCE.match(line))
-
-
-_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
-
-
-def is_list_item(line: str) -> bool:
-    """A bullet or numbered list item ("- x", "* x", "1. x", "2) x"), at any indent."""
-    return bool(_ITEM.match(line))
-
-
-def is_setext_underline(line: str) -> bool:
-    """The "===" / "---" line under a setext heading's text."""
-    return bool(_SETEXT.match(line))
-
-
-def is_table_row(line: str) -> bool:
-    """A pipe-table row (header, rule or body)."""
-    return line.lstrip().startswith("|")
-
-
-def is_table_rule(line: str) -> bool:
-    """The "|---|:---:|" line under a pipe table's header row."""
-    return bool(_TABLE_RULE.match(line))
-
-
-def is_atx_heading(line: str) -> bool:
-    """A line that reads as an ATX heading ("## Title") when it is not inside a code block
-    (callers that scan across fences track them: a `# comment` in code is no heading)."""
-    return line.lstrip().startswith("#")
-
-
-def inside_code(lines: Sequence[str], i: int) -> bool:
-    """Whether line `i` (0-based) lies inside a fenced code block opened above it, counting
-    fences from `lines[0]` (a file's first line: a long block's later chunks start inside)."""
-    return sum(map(is_fence, lines[:i])) % 2 == 1
 
 
 _LABEL = re.compile(r"(\*\*|__)(?=[^\s*_]).*(\*\*|__):?")  # "**Custom schedulers**"

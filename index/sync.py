@@ -284,7 +284,8 @@ def _sync(
     line_vectors: LineVectors = "own",
     keywords_min: int | None = None,
 ) -> None:
-    if lines and store.meta(LINE_KIND) != line_vectors:
+    # An index from before the choice holds own line vectors: an upgrade keeps them.
+    if lines and (store.meta(LINE_KIND) or "own") != line_vectors:
         with store.transaction():  # the other kind of line vectors: all made afresh
             store.drop_line_vectors()
             store.set_meta(**{LINE_KIND: line_vectors})

@@ -7,7 +7,8 @@ from assistant.stages.decide import decide, is_common, phrases
 from assistant.stages.evidence import evidence_lines
 from assistant.stages.select import leads_in, reading_order
 from assistant.stages.shape import merge_adjacent, quote_span, run_on
-from corpus.markdown import inside_code, introduces, only_links
+from corpus.lines import LineRoles
+from corpus.markdown import introduces, only_links
 from corpus.models import Chunk, text_hash
 from index.models import Hit
 from index.retrieve import TermInfo
@@ -244,10 +245,11 @@ def test_a_chunk_that_starts_inside_a_long_code_block_is_quoted_with_its_fences_
     block. Counted as an opening one, a quote of the piece lost the next block's last line."""
     text = "\n".join(['    "b": 2', "}", "```", "", "Then run it:", "```bash", "deploy", "```"])
     c = chunk(text, ["Policy"])  # a later piece: no heading line
-    assert quote_span(c, {0: 0.9}, in_code=True) == (1, 8)  # whole, both blocks closed
-    assert quote_span(c, {0: 0.9}, in_code=False) == (1, 7)  # the fences read the wrong way
+    file = ["# Policy", "```json", "{", '    "a": 1,', *text.split("\n")]
+    in_file = LineRoles.of(file).shifted(4)  # the chunk's lines as the file's parse reads them
+    assert quote_span(c, {0: 0.9}, in_file) == (1, 8)  # whole, both blocks closed
     lines = ["# Policy", "```json", "{", '    "b": 2', "}", "```", "After."]
-    assert [inside_code(lines, i) for i in range(len(lines))] == [
+    assert [LineRoles.of(lines).open_after(i - 1) for i in range(len(lines))] == [
         False, False, True, True, True, True, False
     ]  # fmt: skip
 
@@ -583,7 +585,7 @@ def test_a_line_too_long_to_embed_is_quoted_whole_once_and_not_flagged_changed(
     the whole line, with an excerpt around the part that matched; the file is unchanged."""
     from pathlib import Path
 
-    from assistant.stages.shape import cite, file_lines, merge_adjacent
+    from assistant.stages.shape import NoteReader, cite, merge_adjacent
 
     rules = " ".join(f"-A INPUT -p tcp --dport {1000 + i} -j ACCEPT" for i in range(200))
     note = tmp_path / "fw.md"
@@ -605,12 +607,13 @@ def test_a_line_too_long_to_embed_is_quoted_whole_once_and_not_flagged_changed(
         )
         for i, p in enumerate(parts)
     ]
-    cites = [cite(n, h, {}, file_lines, lambda rel: Path(note)) for n, h in enumerate(hits, 1)]
+    read = NoteReader()
+    cites = [cite(n, h, {}, read, lambda rel: Path(note)) for n, h in enumerate(hits, 1)]
     for c in cites:
         assert c.quote == line and not c.changed_since_indexed
         assert c.excerpt and c.excerpt.endswith(" …") and len(c.excerpt) < len(line)
     assert cites[1].excerpt.startswith("… ")
-    merged = merge_adjacent(cites, file_lines)
+    merged = merge_adjacent(cites, read)
     assert len(merged) == 1 and merged[0].quote == line
     assert merged[0].excerpt is not None and parts[0].strip() in merged[0].excerpt
 
@@ -639,3 +642,28 @@ def test_a_quote_ends_at_its_paragraph_and_runs_on_through_the_code_it_introduce
     assert "end: through the code block that follows the paragraph" in why
     off = AnswerOptions(code_after_paragraph=0)
     assert quote_span(c, scores, opts=off) == (16, 16)
+
+
+def test_a_lead_in_runs_on_through_a_code_block_whose_first_line_is_a_comment() -> None:
+    """The issue's case: "Run the following commands:" then a fenced block opening with a
+    shell comment. Read as a heading, the `#` line stopped the run-on before the block."""
+    file = ["## Setup", "Run the following commands:", "```bash", "# install the agent"]
+    file += ["yum install -y ecs-init", "```", "", "## Next", "Other."]
+    assert run_on(file, 2, 2) == 6  # through the closing fence
+
+
+def test_a_setext_heading_is_not_quoted() -> None:
+    text = "\n".join(["Scaling", "=======", *[f"Line {i} of text." for i in range(20)]])
+    start, _ = quote_span(chunk(text, ["Scaling"]), {})
+    assert start == 3  # the first line after the heading's text and underline
+
+
+def test_a_list_marker_in_code_is_no_parent_item() -> None:
+    """Terminal output listing resources in a fenced block: the best line's quote does not
+    widen to a "parent item" that is only more output."""
+    body = ["```", *[f"output {i}" for i in range(14)]]
+    body += ["- Virtual private cloud  [Complete]", "  - Private subnets  [Complete]", "```"]
+    text = "\n".join(["# Deploy", "", *body])
+    best = text.split("\n").index("  - Private subnets  [Complete]")
+    start, _ = quote_span(chunk(text, ["Deploy"]), {best: 0.9})
+    assert start == best + 1  # 1-based: the best line itself, no parent

@@ -17,6 +17,7 @@ from assistant.stages.evidence import line_evidence
 from assistant.stages.select import open_lead_ins
 from corpus.read import read_note, split_lines
 from index.store import Store, read_manifest
+from index.sync import sync, writer_lock
 
 
 def make_engine(notes: Path, index: Path, emb: FakeEmbedder | None = None) -> Engine:
@@ -637,6 +638,24 @@ def test_line_evidence_covers_every_retrieved_piece_of_its_top_sections(tmp_path
         eng.store(), hits, ["idle", "timeout"], qvec, eng.options, eng.query_embedder().embed
     )
     assert pieces[-1].id in scores and scores[pieces[-1].id]
+
+
+def test_an_index_from_before_the_line_vector_setting_keeps_its_own_line_vectors(
+    folder: Path, tmp_path: Path
+) -> None:
+    """Indexes built before `line_vectors` existed hold own line vectors and no record of the
+    kind: an upgrade refreshes them without embedding a line again."""
+    index_dir = tmp_path / "idx"
+    with writer_lock(index_dir):
+        first = sync(index_dir, folder, FakeEmbedder())
+    assert first.lines_embedded > 0
+    store = Store.open(index_dir)
+    with store.transaction():
+        store.conn.execute("DELETE FROM meta WHERE key = 'line_vectors'")  # as an old version
+    store.close()
+    with writer_lock(index_dir):
+        again = sync(index_dir, folder, FakeEmbedder())
+    assert again.lines_embedded == 0
 
 
 def test_pooled_line_vectors_come_from_the_section_pass_and_a_change_of_kind_remakes_them(

@@ -10,12 +10,8 @@ from collections.abc import Sequence
 
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.source import NotesSource
-from corpus.markdown import (
-    introduces,
-    is_atx_heading,
-    is_setext_underline,
-    says_nothing,
-)
+from corpus.lines import LineRoles
+from corpus.markdown import introduces, says_nothing
 from corpus.models import Chunk
 from index.models import Hit
 
@@ -50,28 +46,23 @@ def reading_order(hits: Sequence[Hit]) -> list[Hit]:
     return [h for g in groups.values() for h in sorted(g, key=lambda h: h.chunk.start_line)]
 
 
-def is_heading_line(line: str, chunk: Chunk) -> bool:
-    return bool(chunk.heading_path) and is_atx_heading(line)
-
-
 def leads_in(chunk: Chunk) -> bool:
     """A section whose own text only introduces its subsections: a heading with nothing under
     it, or with one line that introduces what follows (`introduces`: "Manage auto scaling
     using one of the following methods:"), thematic breaks aside; or the last piece of a long
     section that is only such a line ("Follow these steps to check stopped tasks for
-    errors\\."). Quoted alone it answers nothing."""
+    errors\\."). Quoted alone it answers nothing. Its heading line(s) are read from a parse of
+    the chunk's own text (the file is not read at this stage), and only for a chunk of at
+    most three lines that say something: a heading of one or two lines and one more."""
     lines = chunk.text.split("\n")
-    if is_heading_line(lines[0], chunk):
-        body = lines[1:]
-    elif (
-        chunk.heading_path and len(lines) > 1 and lines[0].strip() and is_setext_underline(lines[1])
-    ):
-        body = lines[2:]
-    else:  # a later piece of a long section (no heading line), or text before the first one
-        said = [line for line in lines if not says_nothing(line)]
-        return bool(chunk.heading_path) and len(said) == 1 and introduces(said[0])
-    said = [line for line in body if not says_nothing(line)]
-    return not said or (len(said) == 1 and introduces(said[0]))
+    said = [i for i, line in enumerate(lines) if not says_nothing(line)]
+    if not chunk.heading_path or len(said) > 3:
+        return False
+    roles = LineRoles.of(lines, front_matter=False)
+    if not roles.is_heading(0):  # a later piece of a long section: no heading line
+        return len(said) == 1 and introduces(lines[said[0]])
+    body = [i for i in said if not roles.is_heading(i)]
+    return not body or (len(body) == 1 and introduces(lines[body[0]]))
 
 
 def open_lead_ins(source: NotesSource, hits: list[Hit], opts: AnswerOptions) -> list[Hit]:

@@ -1,7 +1,11 @@
 """Stage: shape quotes. Which whole lines of a section are quoted.
 
 Every quote is a verbatim run of whole lines of one section of one note. Functions that take
-a `why` list append the name of each rule that moved the span, for `ask --explain`.
+a `why` list append the name of each rule that moved the span, for `ask --explain`. What a
+line is (heading, fence, code, list item and its parent, table row and its header) comes
+from the note's Markdown parse, `corpus.lines.LineRoles`, read once per cited file per answer
+(`NoteReader`); `lines` and `roles` are indexed alike (a chunk's lines and its roles shifted to
+its first line, or a whole file's).
 """
 
 from __future__ import annotations
@@ -13,18 +17,8 @@ from pathlib import Path
 from assistant.models import Citation
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.evidence import is_navigation
-from assistant.stages.select import is_heading_line
-from corpus.markdown import (
-    inside_code,
-    introduces,
-    is_atx_heading,
-    is_fence,
-    is_list_item,
-    is_table_row,
-    is_table_rule,
-    only_links,
-    says_nothing,
-)
+from corpus.lines import LineRoles
+from corpus.markdown import introduces, only_links, says_nothing
 from corpus.models import Chunk
 from corpus.read import NoteReadError, read_note, split_lines
 from index.models import Hit
@@ -34,26 +28,19 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
 
-def parent_start(lines: Sequence[str], i: int, floor: int) -> int:
-    """Index of the outermost list item that `lines[i]` is nested under (within the section)."""
-    if not is_list_item(lines[i]):
-        return i
-    start = i
-    ind = _indent(lines[i])
-    j = i - 1
-    while j >= floor and ind > 0:
-        if lines[j].strip() and is_list_item(lines[j]) and _indent(lines[j]) < ind:
-            start, ind = j, _indent(lines[j])
-        elif lines[j].strip() and not is_list_item(lines[j]) and _indent(lines[j]) == 0:
-            break
-        j -= 1
+def parent_start(roles: LineRoles, i: int, floor: int) -> int:
+    """The first line of the outermost list item that list item `i` is nested in, at or
+    after `floor` (within the chunk); `i` itself if it is no nested item."""
+    start, parent = i, roles.parent_item(i)
+    while parent is not None and parent >= floor:
+        start, parent = parent, roles.parent_item(parent)
     return start
 
 
 def quote_span(
     chunk: Chunk,
     line_scores: dict[int, float],
-    in_code: bool = False,
+    roles: LineRoles | None = None,
     opts: AnswerOptions = DEFAULT_OPTIONS,
     why: list[str] | None = None,
 ) -> tuple[int, int]:
@@ -64,13 +51,17 @@ def quote_span(
     a longer one the quote runs from the first to the last line that is nearly as close to the
     question as its best line (at most `max_quote_lines`), starting at the parent item of a
     nested list item so the item keeps its context, at the header row of a table or at the
-    fence of a code block, and never ending on a list of links. `in_code`: the chunk starts
-    inside a code block opened above it.
+    fence of a code block, and never ending on a list of links. `roles`: the roles of the
+    chunk's lines, its first line as 0 (the file's, shifted: a later piece of a long code
+    block starts inside it); by default those of the chunk's own text.
     """
     why = why if why is not None else []
     n = opts.max_quote_lines
     lines = chunk.text.split("\n")
-    lo = 1 if len(lines) > 1 and is_heading_line(lines[0], chunk) else 0
+    roles = roles if roles is not None else LineRoles.of(lines, front_matter=False)
+    lo = 0
+    while chunk.heading_path and lo < len(lines) - 1 and roles.is_heading(lo):
+        lo += 1  # the heading: ATX, or a setext heading's text and underline
     hi = len(lines) - 1
     while lo < hi and says_nothing(lines[lo]):  # blank lines and thematic breaks ("------")
         lo += 1
@@ -79,62 +70,63 @@ def quote_span(
     if hi - lo + 1 <= n or not line_scores:
         fits = hi - lo + 1 <= n
         why.append(f"whole: the section fits in {n} lines" if fits else f"first {n} lines")
-        e = _through_code(lines, lo, min(hi, lo + n - 1), hi, in_code, opts, why)
-        e = _complete(lines, lo, e, hi, in_code, opts, why)
-        return chunk.start_line + lo, chunk.start_line + _trim_links(lines, lo, e, opts, why)
+        e = _through_code(lines, roles, lo, min(hi, lo + n - 1), hi, opts, why)
+        e = _complete(lines, roles, lo, e, hi, opts, why)
+        return chunk.start_line + lo, chunk.start_line + _trim_links(lines, roles, lo, e, opts, why)
     best_i = max(line_scores, key=lambda i: line_scores[i])
     good = [i for i, v in line_scores.items() if v >= line_scores[best_i] - opts.quote_window]
     why.append(
         f"best line {chunk.start_line + best_i} ({line_scores[best_i]:.2f}) and lines within "
         f"{opts.quote_window} of it"
     )
-    s = parent_start(lines, best_i, lo)
+    s = parent_start(roles, best_i, lo)
     if s != best_i:
         why.append(f"start: parent list item, line {chunk.start_line + s}")
     e = best_i
     for i in sorted(good):
         if i < s and best_i - i < n:
-            s = min(s, parent_start(lines, i, lo))
+            s = min(s, parent_start(roles, i, lo))
         if i > e and i - s < n:
             e = i
     s = max(s, lo)
     # A quote from inside a code block starts at its fence, one from a table's rows at its
     # header row (what each column means), when that still leaves room for the best line.
-    head, kind = _open_fence(lines, lo, s, in_code), "code fence"
+    head, kind = roles.fence_open(s), "code fence"
     if head is None:
-        head, kind = _table_header(lines, lo, s), "table header row"
-    if head is not None and best_i - head < n:
+        head, kind = roles.table_header(s), "table header row"
+    if head is not None and lo <= head < s and best_i - head < n:
         s = head
         why.append(f"start: {kind}, line {chunk.start_line + s}")
     e = min(max(e, s), s + n - 1, hi)
     while e > s and says_nothing(lines[e]):
         e -= 1
-    e = _through_code(lines, s, e, hi, in_code, opts, why)
-    e = _complete(lines, s, e, hi, in_code, opts, why)
-    return chunk.start_line + s, chunk.start_line + _trim_links(lines, s, e, opts, why)
+    e = _through_code(lines, roles, s, e, hi, opts, why)
+    e = _complete(lines, roles, s, e, hi, opts, why)
+    return chunk.start_line + s, chunk.start_line + _trim_links(lines, roles, s, e, opts, why)
 
 
 def _through_code(
     lines: Sequence[str],
+    roles: LineRoles,
     s: int,
     e: int,
     hi: int,
-    in_code: bool,
     opts: AnswerOptions,
     why: list[str],
 ) -> int:
     """The paragraph rule: a quote ending in prose ends at its paragraph's end, and runs on
     through a code block that follows the paragraph (a note's prose usually introduces the
     command that answers): the paragraph within `max_quote_lines`, the block while the quote
-    stays within `code_after_paragraph` lines."""
+    stays within `code_after_paragraph` lines. Not in a chunk that starts inside a code block
+    (a later piece of a long one: its quotes are code), nor for a quote ending in code."""
     cap = opts.code_after_paragraph
-    if not cap or in_code or inside_code(lines, e + 1) or is_fence(lines[e]):
+    if not cap or roles.open_after(-1) or roles.open_after(e) or roles.is_fence(e):
         return e
-    if is_table_row(lines[e]) or is_list_item(lines[e]):
+    if roles.in_table(e) or roles.is_item(e):
         return e  # prose only: tables and lists have rules of their own
     end = e
-    while end < hi and not says_nothing(lines[end + 1]) and not is_fence(lines[end + 1]):
-        if is_atx_heading(lines[end + 1]):
+    while end < hi and not says_nothing(lines[end + 1]) and not roles.is_fence(end + 1):
+        if roles.is_heading(end + 1):
             return e
         end += 1
     if end - s + 1 > min(cap, opts.max_quote_lines):
@@ -142,9 +134,9 @@ def _through_code(
     j = end + 1
     while j <= hi and says_nothing(lines[j]) and lines[j].strip() == "":
         j += 1
-    if j <= hi and is_fence(lines[j]):
-        close = next((k for k in range(j + 1, hi + 1) if is_fence(lines[k])), None)
-        if close is not None and close - s + 1 <= cap:
+    if j <= hi and roles.is_fence(j):
+        close = roles.fence_close(j)
+        if close is not None and close <= hi and close - s + 1 <= cap:
             why.append("end: through the code block that follows the paragraph")
             return close
     if end != e:
@@ -152,23 +144,25 @@ def _through_code(
     return end
 
 
-def _trim_links(lines: Sequence[str], s: int, e: int, opts: AnswerOptions, why: list[str]) -> int:
+def _trim_links(
+    lines: Sequence[str], roles: LineRoles, s: int, e: int, opts: AnswerOptions, why: list[str]
+) -> int:
     """`_drop_trailing_links` under the link rule's switch, saying when it trimmed."""
     if not opts.links:
         return e
-    end = _drop_trailing_links(lines, s, e)
+    end = _drop_trailing_links(lines, roles, s, e)
     if end != e:
         why.append("end: a trailing list of links left out")
     return end
 
 
-def _drop_trailing_links(lines: Sequence[str], s: int, e: int) -> int:
+def _drop_trailing_links(lines: Sequence[str], roles: LineRoles, s: int, e: int) -> int:
     """The end of a quote without a trailing list of links (a "Topics" list) and the label
     that introduces it: navigation, not an answer. A quote of nothing but links is kept."""
     end = e
     while end > s and (only_links(lines[end]) or says_nothing(lines[end])):
         end -= 1
-    if end == e or is_navigation(lines, s) or is_list_item(lines[end]):
+    if end == e or is_navigation(lines, s) or roles.is_item(end):
         return e  # no links, nothing but navigation, or a list only partly of links
     if end > s and introduces(lines[end]):
         end -= 1  # "**Topics**"
@@ -177,55 +171,28 @@ def _drop_trailing_links(lines: Sequence[str], s: int, e: int) -> int:
     return end
 
 
-def _fences(lines: Sequence[str], a: int, b: int) -> list[int]:
-    return [i for i in range(a, b) if is_fence(lines[i])]
-
-
-def _open_fence(lines: Sequence[str], lo: int, s: int, in_code: bool) -> int | None:
-    """The opening fence of the code block that line `s` is inside, if it is and the fence is
-    in the chunk (`in_code`: the chunk starts inside a block opened above it)."""
-    fences = _fences(lines, 0, s)
-    if (in_code + len(fences)) % 2 and fences and fences[-1] >= lo:
-        return fences[-1]
-    return None
-
-
-def _table_header(lines: Sequence[str], lo: int, s: int) -> int | None:
-    """The header row of the Markdown table that row `s` belongs to, if it is a body row."""
-    if not is_table_row(lines[s]):
-        return None
-    h = s
-    while h > lo and is_table_row(lines[h - 1]):
-        h -= 1
-    if h + 1 < s and is_table_rule(lines[h + 1]):
-        return h
-    return None
-
-
 def _complete(
     lines: Sequence[str],
+    roles: LineRoles,
     s: int,
     e: int,
     hi: int,
-    in_code: bool = False,
     opts: AnswerOptions = DEFAULT_OPTIONS,
     why: list[str] | None = None,
 ) -> int:
     """The end of a quote starting at `s` that does not stop where the reader needs the rest:
     on a lead-in (`run_on_lead_in`), or inside a code block, which is closed, or else left
-    out. Never past `hi` or `max_quote_lines`. `in_code`: the chunk starts inside a code block
-    opened above it (a later piece of a long block)."""
+    out. Never past `hi` or `max_quote_lines`."""
     why = why if why is not None else []
     limit = min(hi, s + opts.max_quote_lines - 1)
-    e, _ = run_on_lead_in(lines, s, e, hi, opts, why)
-    fences = _fences(lines, s, e + 1)
-    if (in_code + inside_code(lines, s) + len(fences)) % 2:  # it ends inside a block
-        close = next((i for i in range(e + 1, limit + 1) if is_fence(lines[i])), None)
-        if close is not None:
+    e, _ = run_on_lead_in(lines, roles, s, e, hi, opts, why)
+    if roles.open_after(e):  # it ends inside a block
+        close, opening = roles.fence_close(e), roles.fence_open(e)
+        if close is not None and close <= limit:
             e = close
             why.append("end: the code block closed")
-        elif fences and fences[-1] > s:
-            e = fences[-1] - 1
+        elif opening is not None and opening > s:
+            e = opening - 1
             while e > s and says_nothing(lines[e]):
                 e -= 1
             why.append("end: a code block too long to close left out")
@@ -234,6 +201,7 @@ def _complete(
 
 def run_on_lead_in(
     lines: Sequence[str],
+    roles: LineRoles,
     s: int,
     e: int,
     upto: int,
@@ -248,18 +216,12 @@ def run_on_lead_in(
     stop = min(upto, s + opts.max_quote_lines - 1)
     if not opts.lead_in_run_on or not introduces(lines[e]) or stop <= e:
         return e, stop
-    fenced = inside_code(lines, e + 1)
-    for i in range(e + 1, stop + 1):
-        if is_fence(lines[i]):
-            fenced = not fenced
-        elif not fenced and is_atx_heading(lines[i]):
-            stop = i - 1
-            break
+    stop = next((i - 1 for i in range(e + 1, stop + 1) if roles.is_heading(i)), stop)
     if stop <= e:
         return e, stop
     if why is not None:
         why.append("end: ran on through what a lead-in line introduces")
-    return _block_end(lines, e + 1, stop, e), stop
+    return _block_end(lines, roles, e + 1, stop, e), stop
 
 
 def run_on(
@@ -268,30 +230,33 @@ def run_on(
     end: int,
     opts: AnswerOptions = DEFAULT_OPTIONS,
     why: list[str] | None = None,
+    roles: LineRoles | None = None,
 ) -> int:
     """The end (1-based) of a quote of lines `start`..`end` of a file, run on past a lead-in
-    into the file's next lines (often the next chunk: `run_on_lead_in` over the whole file)."""
-    e, stop = run_on_lead_in(file_lines, start - 1, end - 1, len(file_lines) - 1, opts, why)
+    into the file's next lines (often the next chunk: `run_on_lead_in` over the whole file).
+    `roles`: the file's (parsed here if not given)."""
+    roles = roles if roles is not None else LineRoles.of(file_lines)
+    last = len(file_lines) - 1
+    e, stop = run_on_lead_in(file_lines, roles, start - 1, end - 1, last, opts, why)
     if e == end - 1:
         return end
-    return _complete(file_lines, start - 1, e, stop, False, opts, why) + 1
+    return _complete(file_lines, roles, start - 1, e, stop, opts, why) + 1
 
 
-def _block_end(lines: Sequence[str], start: int, stop: int, default: int) -> int:
+def _block_end(lines: Sequence[str], roles: LineRoles, start: int, stop: int, default: int) -> int:
     """Last line of the block beginning at `start` (blank lines before it skipped): a list, a
     code block or a paragraph, ending at a blank line followed by a new unindented paragraph."""
-    last, fenced = default, False
+    last = default
     for i in range(start, stop + 1):
         line = lines[i]
-        if is_fence(line):
-            fenced = not fenced
-        elif fenced or not line.strip():
-            if fenced:
-                last = i
+        if roles.is_fence(i) or roles.open_after(i - 1):  # a fence, or a line of a block
+            last = i
+        elif not line.strip():
             continue
-        elif last > default and i > last + 1 and not (is_list_item(line) or _indent(line)):
+        elif last > default and i > last + 1 and not (roles.is_item(i) or _indent(line)):
             break  # a blank line, then a new paragraph: the block is over
-        last = i
+        else:
+            last = i
     return last
 
 
@@ -332,30 +297,61 @@ def merge_adjacent(
     return [c.model_copy(update={"n": n}) for n, c in enumerate(out, 1)]
 
 
+class NoteReader:
+    """A note's lines as they are now and their roles, each file read and parsed at most once
+    (one reader per answer). Called with an absolute path, it gives the lines (None if the
+    file cannot be read), as `file_lines` does."""
+
+    def __init__(self, read: Callable[[str], list[str] | None] | None = None) -> None:
+        self._read = read or file_lines
+        self._lines: dict[str, list[str] | None] = {}
+        self._roles: dict[str, LineRoles] = {}
+
+    def __call__(self, path: str) -> list[str] | None:
+        if path not in self._lines:
+            self._lines[path] = self._read(path)
+        return self._lines[path]
+
+    def roles(self, path: str) -> LineRoles | None:
+        """The roles of the file's lines, from its Markdown parse (None if unreadable)."""
+        lines = self(path)
+        if lines is not None and path not in self._roles:
+            self._roles[path] = roles_of(tuple(lines))
+        return self._roles.get(path)
+
+
+@functools.lru_cache(maxsize=64)
+def roles_of(lines: tuple[str, ...]) -> LineRoles:
+    """A note's roles, kept for the notes cited lately: a long-lived engine (the chat, the MCP
+    server, eval) cites the same notes again, and a 100 KB note takes ~30 ms to parse."""
+    return LineRoles.of(lines)
+
+
 def cite(
     n: int,
     hit: Hit,
     line_scores: dict[int, float],
-    read: Callable[[str], list[str] | None],
+    read: NoteReader,
     abs_path_of: Callable[[str], Path],
     opts: AnswerOptions = DEFAULT_OPTIONS,
     why: list[str] | None = None,
 ) -> Citation:
     """One citation: the quote's span shaped in the chunk, run on in the file, re-read from it
-    (`read` takes an absolute path; `changed_since_indexed` when the file's lines differ)."""
+    (`read` reads a file by absolute path; `changed_since_indexed` when its lines differ)."""
     chunk = hit.chunk
     abs_path = abs_path_of(chunk.path)
     lines = read(str(abs_path))
-    # The file's lines, if it still holds the chunk where it was: then a later piece of a
-    # long code block is known to start inside it, and a quote ending on a lead-in can run
-    # on into the lines it introduces, often in the next chunk (or cut from this one: a
-    # code block's opening fence without its body).
+    # The file's lines and roles, if it still holds the chunk where it was: then a later
+    # piece of a long code block is known to start inside it, and a quote ending on a
+    # lead-in can run on into the lines it introduces, often in the next chunk (or cut from
+    # this one: a code block's opening fence without its body).
     same = lines if lines is not None and holds(lines, chunk) else None
-    in_code = same is not None and inside_code(same, chunk.start_line - 1)
-    start, end = quote_span(chunk, line_scores, in_code, opts, why)
+    roles = read.roles(str(abs_path)) if same is not None else None
+    in_chunk = roles.shifted(chunk.start_line - 1) if roles is not None else None
+    start, end = quote_span(chunk, line_scores, in_chunk, opts, why)
     quote = slice_lines(chunk, start, end)
-    if same is not None:
-        end = run_on(same, start, end, opts, why)
+    if same is not None and roles is not None:
+        end = run_on(same, start, end, opts, why, roles)
         quote = "\n".join(same[start - 1 : end])
     changed = quote_differs(lines, start, end, quote)
     excerpt = None
@@ -433,8 +429,8 @@ def quote_sections(
     opts: AnswerOptions = DEFAULT_OPTIONS,
 ) -> tuple[list[Citation], list[list[str]]]:
     """The picked sections as numbered citations (`cite`, then `merge_adjacent`), each cited
-    file read once; with the rules behind each piece's span, for `--explain`."""
-    read = functools.cache(file_lines)
+    file read and parsed once; with the rules behind each piece's span, for `--explain`."""
+    read = NoteReader()
     citations: list[Citation] = []
     rules: list[list[str]] = []
     for n, h in enumerate(picked, 1):
