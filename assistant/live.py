@@ -59,8 +59,8 @@ def watch_notes(
 
     Once the watch is up, one catch-up refresh covers changes made before it; then `on_ready`
     is called. `on_refresh(report, batch)` follows every refresh a change caused (and the
-    catch-up if it changed anything). Notices and one-line errors go to `on_notice`.
-    `watch_options` go to `index.watch.NotesWatcher` (debounce_ms, force_polling, ...).
+    catch-up if it changed anything or embedded line vectors). Notices and one-line errors go
+    to `on_notice`. `watch_options` go to `index.watch.NotesWatcher` (debounce_ms, ...).
     """
     stop = stop or threading.Event()
     watcher = NotesWatcher(
@@ -69,7 +69,7 @@ def watch_notes(
     ready = False
     for batch in watcher:
         report = _refresh(engine, stop, on_notice)
-        if report is not None and (report.changed or not batch.rescan):
+        if report is not None and (report.changed or report.lines_embedded or not batch.rescan):
             on_refresh(report, batch)
         if not ready:
             ready = True

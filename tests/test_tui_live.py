@@ -663,6 +663,7 @@ async def test_the_first_build_answers_before_its_line_vectors_which_follow_in_b
             assert answer.outcome in ("answered", "partly_covered") and answer.citations
             gate.set()
             await until(pilot, lambda: not store.line_vectors_missing(), "the line vectors")
+            await until(pilot, lambda: chat.state_text == "index fresh", "the status after it")
         finally:
             gate.set()
             store.close()

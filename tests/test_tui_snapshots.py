@@ -90,7 +90,11 @@ def app(tmp_path, monkeypatch):
 
 async def settle(pilot) -> None:
     app = pilot.app
-    await wait_for(pilot, lambda: app.chat_screen.ready)
+    chat = app.chat_screen
+    await wait_for(pilot, lambda: chat.ready)
+    # the live watch's catch-up (it embeds the line vectors the start-up build left) has ended
+    await wait_for(pilot, lambda: chat.live is not None and chat.live.ready.is_set())
+    await wait_for(pilot, lambda: chat.state_text == "index fresh")
     app.chat_screen.question_input.cursor_blink = False
     await pilot.pause()
 
