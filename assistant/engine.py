@@ -146,8 +146,11 @@ class Engine:
     ) -> SyncReport:
         """Build or update the index (takes the write lock; raises IndexBusy if wait=False).
 
-        With `export`, the fast query model is exported afterwards if missing (about 10 s, once
-        per model); the TUI passes False and calls `export_query_model` in the background.
+        With `export`, the fast query model is exported first if missing (about 10 s, once per
+        model), before the index model loads: torch's exporter needs about 300 MiB for a moment,
+        which on top of a finished build's memory made the peak of a first `assistant index`
+        (docs/evaluating.md, "First index: time and memory"). The TUI passes False and calls
+        `export_query_model` in the background.
         `lines=False` skips the single-line vectors that only `ask` uses (retrieval benchmarks).
         `verify` re-checks the whole database first (`assistant index` does; an automatic
         refresh trusts an index the last run closed cleanly, and verifies after a crash).
@@ -156,6 +159,8 @@ class Engine:
         try:
             # Lock first: a busy index is reported at once, before loading the model.
             with writer_lock(self.index_dir, timeout=-1 if wait else 0):
+                if export:
+                    self.export_query_model()
                 embedder = self.index_embedder()
                 report = sync(
                     self.index_dir,
@@ -168,8 +173,6 @@ class Engine:
                 )
         except IndexError_ as e:
             raise EngineError(str(e)) from e
-        if export:
-            self.export_query_model()
         return report
 
     def export_query_model(self) -> None:
