@@ -58,7 +58,9 @@ def parse_args() -> argparse.Namespace:
         "--runs",
         nargs="+",
         default=["baseline", "own", "pooled"],
-        choices=["baseline", "own", "pooled"],
+        metavar="RUN",
+        help="baseline, own, pooled, or COMMIT:own / COMMIT:pooled (another commit's build, "
+        "e.g. the one before a change)",
     )
     p.add_argument(
         "--export-present",
@@ -141,7 +143,7 @@ def main() -> None:
     args = parse_args()
     common.print_machine()
     work = Path(tempfile.mkdtemp(prefix="bench-first-index-"))
-    worktree = work / f"wt-{args.baseline}"
+    worktrees: list[Path] = []
     try:
         notes = args.corpus
         if args.limit:
@@ -149,14 +151,14 @@ def main() -> None:
             common.copy_corpus(args.corpus, notes, args.limit)
         n_files = len(common.note_files(notes))
         codes = {"own": common.REPO, "pooled": common.REPO}
-        if "baseline" in args.runs:
-            add = ["worktree", "add", "--detach", str(worktree), args.baseline]
-            subprocess.run(
-                ["git", "-C", str(common.REPO), *add],
-                check=True,
-                capture_output=True,
-            )
-            codes["baseline"] = worktree
+        refs = {args.baseline: "baseline"} if "baseline" in args.runs else {}
+        refs |= {r.split(":")[0]: r.split(":")[0] for r in args.runs if ":" in r}
+        for ref, name in refs.items():
+            tree = work / f"wt-{name}"
+            add = ["worktree", "add", "--detach", str(tree), ref]
+            subprocess.run(["git", "-C", str(common.REPO), *add], check=True, capture_output=True)
+            worktrees.append(tree)
+            codes[name] = tree
         base_env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")} | {
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
@@ -179,19 +181,19 @@ def main() -> None:
                 check=True,
             )
         results: dict[str, dict] = {}
-        for name in args.runs:
-            code = codes[name]
-            home = shared_home if args.export_present else work / f"home-{name}"
+        for i, name in enumerate(args.runs):
+            code = codes[name.split(":")[0]]
+            home = shared_home if args.export_present else work / f"home-{i}"
             env = base_env | {"PYTHONPATH": str(code), "ASSISTANT_HOME": str(home)}
             if name != "baseline":
-                env["ASSISTANT_LINE_VECTORS"] = name
+                env["ASSISTANT_LINE_VECTORS"] = name.split(":")[-1]
             check_code(code, env)
             cmd = [sys.executable, "-c", ENTRY, "index", "--json"]
-            cmd += ["--notes", str(notes), "--index", str(work / f"idx-{name}")]
+            cmd += ["--notes", str(notes), "--index", str(work / f"idx-{i}")]
             log(f"{name}: first index of {n_files} notes ({args.precision}) ...")
-            r = run_measured(cmd, env, code, work / f"{name}.log")
+            r = run_measured(cmd, env, code, work / f"run-{i}.log")
             if r["rc"] != 0:
-                sys.stderr.write((work / f"{name}.log").read_text(errors="replace")[-3000:])
+                sys.stderr.write((work / f"run-{i}.log").read_text(errors="replace")[-3000:])
                 raise SystemExit(f"{name}: assistant index exited {r['rc']}")
             report = json.loads(r.pop("stdout"))
             r.update(sections=report["chunks"], lines=report["lines_embedded"])
@@ -202,9 +204,9 @@ def main() -> None:
             results[name] = r
         print_table(args, n_files, results)
     finally:
-        if worktree.exists():
+        for tree in worktrees:
             subprocess.run(
-                ["git", "-C", str(common.REPO), "worktree", "remove", "--force", str(worktree)],
+                ["git", "-C", str(common.REPO), "worktree", "remove", "--force", str(tree)],
                 check=False,
             )
         shutil.rmtree(work, ignore_errors=True)
@@ -224,7 +226,7 @@ def print_table(args: argparse.Namespace, n_files: int, results: dict[str, dict]
     )
     base = results.get("baseline")
     for name, r in results.items():
-        label = f"commit {args.baseline}" if name == "baseline" else LABELS[name]
+        label = f"commit {args.baseline}" if name == "baseline" else LABELS.get(name, name)
         rep.note(f"{label}: {r['sections']} sections, {r['lines']} lines embedded")
         rep.add(f"  {name}: wall s", r["wall_s"], "{:.1f}", key=f"{name}_wall_s")
         rep.add(f"  {name}: peak RSS MiB", r["peak_rss_mib"], "{:.0f}", key=f"{name}_rss_mib")
