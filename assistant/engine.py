@@ -37,7 +37,7 @@ from index.embed import Embedder
 from index.models import Hit, IndexInfo, SyncReport
 from index.retrieve import TermInfo, query_terms, retrieve, term_coverage
 from index.store import IndexError_, Store, read_manifest
-from index.sync import LINE_KIND, IndexBusy, manifest_problem, sync, wipe, writer_lock
+from index.sync import LINE_KIND, IndexBusy, sync, wipe, writer_lock
 
 Progress = Callable[[str, int, int], None]
 OVERLAP_MIN_CHUNKS = 5_000
@@ -121,20 +121,7 @@ class Engine:
 
     def stale_reason(self) -> str | None:
         """Why the index must be (re)built before answering, or None if it is fresh."""
-        manifest = read_manifest(self.index_dir)
-        if manifest is None:
-            return "no index yet"
-        problem = manifest_problem(manifest, self.model_id(), manifest.dim)
-        if problem:
-            return problem
-        try:
-            store = self.store()
-            if store.generation != manifest.generation:
-                return "index is inconsistent (interrupted update)"
-            stored = store.file_rows()
-        except (EngineError, Exception) as e:
-            return f"index unreadable: {e}"
-        return lifecycle.notes_changed(stored, self.notes_root)
+        return lifecycle.stale_reason(self.index_dir, self.notes_root, self.model_id(), self.store)
 
     def refresh(
         self,
@@ -146,8 +133,11 @@ class Engine:
     ) -> SyncReport:
         """Build or update the index (takes the write lock; raises IndexBusy if wait=False).
 
-        With `export`, the fast query model is exported afterwards if missing (about 10 s, once
-        per model); the TUI passes False and calls `export_query_model` in the background.
+        With `export`, the fast query model is exported first if missing (about 10 s, once per
+        model), before the index model loads: torch's exporter needs about 300 MiB for a moment,
+        which on top of a finished build's memory made the peak of a first `assistant index`
+        (docs/evaluating.md, "First index: time and memory"). The TUI passes False and calls
+        `export_query_model` in the background.
         `lines=False` skips the single-line vectors that only `ask` uses (retrieval benchmarks).
         `verify` re-checks the whole database first (`assistant index` does; an automatic
         refresh trusts an index the last run closed cleanly, and verifies after a crash).
@@ -156,6 +146,8 @@ class Engine:
         try:
             # Lock first: a busy index is reported at once, before loading the model.
             with writer_lock(self.index_dir, timeout=-1 if wait else 0):
+                if export:
+                    self.export_query_model()
                 embedder = self.index_embedder()
                 report = sync(
                     self.index_dir,
@@ -169,8 +161,6 @@ class Engine:
                 )
         except IndexError_ as e:
             raise EngineError(str(e)) from e
-        if export:
-            self.export_query_model()
         return report
 
     def export_query_model(self) -> None:

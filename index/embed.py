@@ -17,6 +17,8 @@ from typing import Protocol
 
 import numpy as np
 
+from index.heap import HeapTrimmer
+
 Progress = Callable[[int, int], None]
 """Called as progress(done, total) while embedding."""
 
@@ -150,6 +152,7 @@ class SentenceTransformerEmbedder:
             self._modules[0].to(torch.bfloat16)
         self._count_tok = load_counting_tokenizer(path)
         self._torch = torch
+        self._trim = HeapTrimmer()
 
     # ------------------------------------------------------------------ tokens
     def count_tokens(self, text: str) -> int:
@@ -236,6 +239,7 @@ class SentenceTransformerEmbedder:
                     out[k] = states[r][sel].mean(0) if sel.any() else secs[i]
                 lines[i] = normalize_rows(out)
             done += len(idx)
+            self._trim()
             if progress:
                 progress(done, total)
         return normalize_rows(secs), lines
@@ -253,6 +257,7 @@ class SentenceTransformerEmbedder:
         for idx in self._batches(texts):
             out[idx] = self._embed_batch([texts[i] for i in idx])
             done += len(idx)
+            self._trim()
             if progress:
                 progress(done, total)
         return normalize_rows(out)

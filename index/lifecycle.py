@@ -5,6 +5,7 @@ of indexes on this machine. Used by the engine; knows nothing of answers or sett
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from corpus.models import text_hash
@@ -172,6 +173,28 @@ def check_index(index_dir: Path, notes_root: Path, model_id: str) -> list[str]:
         elif h != stored[rel][0]:
             problems.append(f"note changed since indexed: {rel}")
     return problems
+
+
+def stale_reason(
+    index_dir: Path, notes_root: Path, model_id: str, open_store: Callable[[], Store]
+) -> str | None:
+    """Why the index must be (re)built before answering, or None if it is fresh: no manifest,
+    another configuration, an interrupted update, an unreadable database, or notes changed
+    (`notes_changed`). `open_store` gives the reader's open store."""
+    manifest = read_manifest(index_dir)
+    if manifest is None:
+        return "no index yet"
+    problem = manifest_problem(manifest, model_id, manifest.dim)
+    if problem:
+        return problem
+    try:
+        store = open_store()
+        if store.generation != manifest.generation:
+            return "index is inconsistent (interrupted update)"
+        stored = store.file_rows()
+    except Exception as e:  # an EngineError from the opener, a damaged database
+        return f"index unreadable: {e}"
+    return notes_changed(stored, notes_root)
 
 
 def notes_changed(stored: dict[str, tuple[str, int, int]], notes_root: Path) -> str | None:

@@ -12,6 +12,7 @@ or sentence_transformers (tests check it); only `export_onnx` imports torch, ins
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import shutil
@@ -32,6 +33,7 @@ from index.embed import (
     normalize_rows,
     quiet_loading,
 )
+from index.heap import release
 
 __all__ = [
     "EXPORT_FORMAT",
@@ -174,6 +176,8 @@ def export_onnx(model_path: Path | str | None, out_dir: Path) -> Path | None:
 
     with torch.no_grad():
         expected = _Wrapper(hf)(*dummy).numpy()  # before export: it leaves the model in train mode
+    dim = int(hf.config.hidden_size)
+    release()  # what a build just freed: the export's peak should not stack on it
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
@@ -191,12 +195,15 @@ def export_onnx(model_path: Path | str | None, out_dir: Path) -> Path | None:
                 do_constant_folding=True,
                 dynamo=False,
             )
+        del hf  # written to disk; onnxruntime's optimiser below needs its own copy of the weights
+        gc.collect()
+        release()
         shutil.copyfile(tokenizer_file, tmp / TOKENIZER_FILE)
         meta = {
             "format": EXPORT_FORMAT,
             "model_id": model_id_for(model_path),
             "model_path": str(model_path),
-            "dim": int(hf.config.hidden_size),
+            "dim": dim,
             "max_seq_length": cfg["max_seq_length"],
             "do_lower_case": cfg["do_lower_case"],
             "pooling": "mean",
@@ -373,7 +380,11 @@ def ensure_onnx_export(model_path: Path | str | None, models_root: Path) -> Path
     if export_complete(directory):
         return directory
     _remove_stale_temps(directory.parent)
-    return export_onnx(model_path, directory)
+    try:
+        return export_onnx(model_path, directory)
+    finally:
+        gc.collect()  # the exporter's model and graphs, before whatever the caller runs next
+        release()
 
 
 def _remove_stale_temps(folder: Path, older_than_s: float = 3600) -> None:

@@ -33,6 +33,7 @@ from corpus.read import NoteReadError, read_note
 from corpus.scan import NoteFile, scan_notes
 from index import keywords, vectors
 from index.embed import Embedder, embed_with_lines, split_rows
+from index.heap import release
 from index.models import Manifest, Skipped, SyncReport
 from index.store import (
     DB_NAME,
@@ -269,6 +270,7 @@ def sync(
             report = fresh
     finally:
         store.close()
+        release()  # the build's freed batches, before the caller's next step (the export)
     report.seconds = time.perf_counter() - t0
     return report
 

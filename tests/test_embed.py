@@ -273,3 +273,40 @@ def test_stale_export_temps_are_removed(tmp_path: Path) -> None:
     os.utime(old, (past, past))
     _remove_stale_temps(tmp_path)
     assert not old.exists() and fresh.exists()  # a fresh one may be another process's export
+
+
+def test_heap_trimmer_trims_only_after_growth(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A trim first, then only once RSS has grown by the slack since the last one; and RSS
+    measured back down lowers the mark growth is measured from."""
+    from index import heap
+
+    calls: list[int] = []
+    rss = iter([100, 100, 150, 170, 170, 60, 125, 125])
+    monkeypatch.setattr(heap, "_malloc_trim", lambda: calls.append)
+    monkeypatch.setattr(heap, "rss_bytes", lambda: next(rss) * 2**20)
+    trim = heap.HeapTrimmer(slack_mib=64)
+    trim()  # 100: first call trims (then 100)
+    trim()  # 150: +50, within the slack
+    trim()  # 170: +70 over 100: trims (then 170)
+    trim()  # 60: lower, the mark follows it down
+    trim()  # 125: +65 over 60: trims
+    assert calls == [0, 0, 0] and trim.trims == 3
+
+
+def test_heap_trimmer_is_a_no_op_without_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
+    from index import heap
+
+    monkeypatch.setattr(heap, "_malloc_trim", lambda: None)
+    trim = heap.HeapTrimmer(slack_mib=0)
+    trim()
+    heap.release()
+    assert trim.trims == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_rss_is_read_on_linux() -> None:
+    from index.heap import release, rss_bytes
+
+    before = rss_bytes()
+    release()
+    assert before is not None and before > 10 * 2**20

@@ -687,3 +687,20 @@ def test_pooled_line_vectors_come_from_the_section_pass_and_a_change_of_kind_rem
     assert r.chunks_embedded == 0 and r.lines_embedded == sum(len(c.body_lines()) for c in chunks)
     assert own.store().meta("line_vectors") == "own"
     assert own.check() == []
+
+
+def test_refresh_exports_the_query_model_before_loading_the_index_model(
+    folder: Path, tmp_path: Path
+) -> None:
+    """The export's moment of ~300 MiB must not stack on a build's memory (peak RSS of a first
+    `assistant index`); with export=False (the TUI) nothing is exported."""
+    eng = make_engine(folder, tmp_path / "idx")
+    order: list[str] = []
+    load = eng.models.index_embedder
+    eng.models.export_query_model = lambda: order.append("export")  # type: ignore[method-assign]
+    eng.models.index_embedder = lambda: order.append("model") or load()  # type: ignore[method-assign]
+    eng.refresh()
+    assert order[:2] == ["export", "model"]
+    order.clear()
+    eng.refresh(export=False)
+    assert "export" not in order
