@@ -11,10 +11,9 @@ from pathlib import Path
 from corpus.models import text_hash
 from corpus.read import NoteReadError, read_note
 from corpus.scan import scan_notes
-from index import keywords
 from index.models import IndexInfo
 from index.store import IndexError_, Store, faiss_ids, manifest_status, read_manifest
-from index.sync import manifest_problem
+from index.sync import is_index_name, manifest_problem
 
 
 def lock_held(index_dir: Path) -> bool:
@@ -119,9 +118,8 @@ def list_indexes(root: Path) -> list[IndexInfo]:
 
 
 def index_file_names(names: set[str]) -> set[str]:
-    ok = {"index.sqlite", "index.sqlite-wal", "index.sqlite-shm", "manifest.json", "write.lock"}
-    ok |= set(keywords.NAMES)
-    return {n for n in names if n in ok or n.startswith(("vectors-", ".vectors-", ".manifest"))}
+    """Of `names`, those an index folder holds (`index.sync.is_index_name`)."""
+    return {n for n in names if is_index_name(n)}
 
 
 def check_index(index_dir: Path, notes_root: Path, model_id: str) -> list[str]:

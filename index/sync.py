@@ -127,21 +127,24 @@ def wipe(index_dir: Path) -> None:
     remove_temp_files(index_dir)
 
 
+def is_index_name(name: str) -> bool:
+    """A name an index folder holds: the database and its journals, the manifest, the lock,
+    FAISS files, the keyword preview, a writer's temp files."""
+    own = {DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", MANIFEST_NAME}
+    return (
+        name in own | {LOCK_NAME, *keywords.NAMES}
+        or (name.startswith("vectors-") and name.endswith(".faiss"))
+        or (name.startswith(".") and name.endswith(".tmp"))
+    )
+
+
 def foreign_entries(index_dir: Path) -> list[str]:
     """Names in `index_dir` that an index folder never holds (user files: refuse to write)."""
-    own = {DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", MANIFEST_NAME}
-    own |= {LOCK_NAME, *keywords.NAMES}
     try:
         names = sorted(os.listdir(index_dir))
     except OSError:
         return []
-    return [
-        n
-        for n in names
-        if n not in own
-        and not (n.startswith("vectors-") and n.endswith(".faiss"))
-        and not (n.startswith(".") and n.endswith(".tmp"))
-    ]
+    return [n for n in names if not is_index_name(n)]
 
 
 def check_writable(index_dir: Path) -> None:

@@ -101,6 +101,24 @@ def terms_in(hits: Sequence[Hit], coverage: Sequence[TermInfo], sections: int) -
     return found
 
 
+def scored_lines(
+    hits: Sequence[Hit], terms: Sequence[str], opts: AnswerOptions
+) -> list[tuple[int, Hit, list[int]]]:
+    """The lines compared with the question: (chunk id, hit, positions in its `body_lines()`)
+    for every retrieved piece of the first `evidence_sections` sections among the hits that
+    have lines worth scoring (`evidence_lines`; a list of links has none)."""
+    chosen: list[tuple[int, Hit, list[int]]] = []
+    sections: set[tuple[str, tuple[str, ...]]] = set()
+    for h in hits:
+        if h.chunk.section not in sections and len(sections) == opts.evidence_sections:
+            continue
+        picked = evidence_lines(h.chunk, terms, opts.evidence_lines, opts.links)
+        if h.chunk.id is not None and picked:
+            chosen.append((h.chunk.id, h, picked))
+            sections.add(h.chunk.section)
+    return chosen
+
+
 def keyword_evidence(
     hits: Sequence[Hit], terms: Sequence[str], opts: AnswerOptions
 ) -> dict[int, dict[int, float]]:
@@ -108,18 +126,13 @@ def keyword_evidence(
     `line_evidence` would score, the share of the question's terms each one contains, in
     place of a cosine. chunk id -> {line: share}."""
     out: dict[int, dict[int, float]] = {}
-    sections: set[tuple[str, tuple[str, ...]]] = set()
-    for h in hits:
-        if h.chunk.section not in sections and len(sections) == opts.evidence_sections:
-            continue
-        picked = evidence_lines(h.chunk, terms, opts.evidence_lines, opts.links)
-        if h.chunk.id is None or not picked or not terms:
-            continue
-        sections.add(h.chunk.section)
+    if not terms:
+        return out
+    for cid, h, picked in scored_lines(hits, terms, opts):
         at = [h.chunk.body_lines()[n][0] for n in picked]
         lines = h.chunk.text.split("\n")  # the line itself: its heading matches every line
         found = matching_lines([lines[i] for i in at], terms)
-        out[h.chunk.id] = {i: len(f) / len(terms) for i, f in zip(at, found, strict=True)}
+        out[cid] = {i: len(f) / len(terms) for i, f in zip(at, found, strict=True)}
     return out
 
 
@@ -144,29 +157,20 @@ def line_evidence(
     embed_lines: Callable[[list[str]], list[np.ndarray]],
     pooled: bool = False,
 ) -> dict[int, dict[int, float]]:
-    """Cosine of the question to single lines of the first `evidence_sections` sections among
-    the hits that have lines worth scoring (a list of links has none), in every retrieved
-    piece of those sections: chunk id -> {line: cos}. A long section's best line may sit
-    in a piece ranked below another piece of it ("idle timeout of 20 minutes" in piece 3
-    of "Considerations", ranked 4th, after piece 4).
+    """Cosine of the question to the `scored_lines`: chunk id -> {line: cos}. A long
+    section's best line may sit in a piece ranked below another piece of it ("idle timeout
+    of 20 minutes" in piece 3 of "Considerations", ranked 4th, after piece 4).
 
     The lines' vectors were stored when the index was built; lines of a section that lacks
     them (an index from an older version, or a build stopped early) are embedded by
     `embed_lines`. With `pooled` stored vectors (taken from the section's pass), the
     `rescore_lines` best of them are embedded on their own too and scored so: the decision
     then sees what own line vectors give (docs/evaluating.md, "Line vectors: own or pooled")."""
-    chosen: list[tuple[int, Hit, list[int]]] = []
-    sections: set[tuple[str, tuple[str, ...]]] = set()
-    for h in hits:
-        if h.chunk.section not in sections and len(sections) == opts.evidence_sections:
-            continue
-        picked = evidence_lines(h.chunk, terms, opts.evidence_lines, opts.links)
-        if h.chunk.id is not None and picked:
-            chosen.append((h.chunk.id, h, picked))
-            sections.add(h.chunk.section)
+    chosen = scored_lines(hits, terms, opts)
     out: dict[int, dict[int, float]] = {cid: {} for cid, _, _ in chosen}
     stored = source.line_vectors(h.chunk.content_hash for _, h, _ in chosen)
     keys: list[tuple[int, int]] = []
+    texts_of: list[str] = []  # each key's line as it is embedded on its own
     vecs: list[np.ndarray | str] = []  # a vector, or the text still to embed
     for cid, h, picked in chosen:
         body = h.chunk.body_lines()
@@ -175,6 +179,7 @@ def line_evidence(
             mat = None  # written for another chunker version: embed afresh
         for n in picked:
             keys.append((cid, body[n][0]))
+            texts_of.append(body[n][1])
             vecs.append(mat[n] if mat is not None else body[n][1])
     if not keys:
         return out
@@ -182,10 +187,9 @@ def line_evidence(
     fresh = iter(embed_lines(texts) if texts else [])
     sims = np.stack([next(fresh) if isinstance(v, str) else v for v in vecs]) @ qvec
     if pooled and opts.rescore_lines:
-        texts_at = {(cid, i): t for cid, h, _ in chosen for i, t in h.chunk.body_lines()}
         stored_at = [n for n, v in enumerate(vecs) if not isinstance(v, str)]
         best = sorted(stored_at, key=lambda n: -sims[n])[: opts.rescore_lines]
-        own = embed_lines([texts_at[keys[n]] for n in best]) if best else []
+        own = embed_lines([texts_of[n] for n in best]) if best else []
         for n, v in zip(best, own, strict=True):
             sims[n] = float(v @ qvec)
     for (cid, i), v in zip(keys, sims, strict=True):
