@@ -1,5 +1,6 @@
-"""The models one engine uses, loaded on first need: building an index needs the
-sentence-transformers model (torch), answering needs only the fast ONNX query model."""
+"""The models one engine uses, loaded on first need: answering needs only the fast ONNX query
+model; building an index needs the ONNX model too in fp32, sentence-transformers (torch) in
+bf16."""
 
 from __future__ import annotations
 
@@ -48,11 +49,11 @@ class Embedders:
     def index_embedder(self) -> Embedder:
         with self._index_loading:
             if self._index is None:
-                from index.embed import load_index_embedder
+                from index.onnx_embed import load_index_embedder
 
                 try:
                     self._index = load_index_embedder(
-                        self.settings.model, precision=self.settings.precision
+                        self.settings.model, self.settings.precision, paths.models_dir()
                     )
                 except Exception as e:  # a broken model folder is the user's config problem
                     raise EngineError(

@@ -57,11 +57,13 @@ def bench_throughput(
     from sentence_transformers import SentenceTransformer
 
     from index.cpu import default_threads
-    from index.embed import bundled_model_path, load_index_embedder
+    from index.embed import bundled_model_path
+    from index.onnx_embed import load_index_embedder
 
     path = str(bundled_model_path())
     baseline = SentenceTransformer(path, device="cpu", local_files_only=True)
-    ours = load_index_embedder(None, precision=precision)
+    models_root = onnx_dir.parent.parent if onnx_dir is not None else None
+    ours = load_index_embedder(None, precision, models_root)
     warm = texts[:64]
     baseline.encode(warm, normalize_embeddings=True)
     ours.embed(warm)
@@ -78,9 +80,9 @@ def bench_throughput(
     b, o = min(base_t), min(ours_t)
     extra: dict = {}
     if onnx_dir is not None:
-        from index.onnx_embed import OnnxQueryEmbedder
+        from index.onnx_embed import OnnxEmbedder
 
-        onnx = OnnxQueryEmbedder(onnx_dir, num_threads=default_threads())
+        onnx = OnnxEmbedder(onnx_dir, num_threads=default_threads(), index=True)
         onnx.embed(warm)
         onnx_t = []
         for _ in range(rounds):

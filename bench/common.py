@@ -422,7 +422,7 @@ def onnx_thread_probe(qemb, texts: Sequence[str]) -> dict[object, float] | None:
     None if `qemb` is not the ONNX embedder (or it cannot be re-created with 1 thread).
     """
     directory = getattr(qemb, "directory", None)
-    if type(qemb).__name__ != "OnnxQueryEmbedder" or directory is None:
+    if type(qemb).__name__ != "OnnxEmbedder" or directory is None:
         return None
     out: dict[object, float] = {}
     try:

@@ -231,13 +231,7 @@ class SentenceTransformerEmbedder:
             secs[idx], states = self._forward(dict(enc))
             mask = enc["attention_mask"].numpy().astype(bool)
             for r, i in enumerate(idx):
-                start, end = offsets[r, :, 0], offsets[r, :, 1]
-                real = mask[r] & (end > start)
-                out = np.empty((len(spans[i]), self.dim), dtype=np.float32)
-                for k, (a, b) in enumerate(spans[i]):
-                    sel = real & (start < b) & (end > a)
-                    out[k] = states[r][sel].mean(0) if sel.any() else secs[i]
-                lines[i] = normalize_rows(out)
+                lines[i] = pool_lines(states[r][mask[r]], offsets[r][mask[r]], spans[i], secs[i])
             done += len(idx)
             self._trim()
             if progress:
@@ -280,6 +274,25 @@ def embed_with_lines(
     return secs, split_rows(vecs, [len(sp) for sp in spans])
 
 
+def pool_lines(
+    states: np.ndarray,
+    offsets: np.ndarray,
+    spans: Sequence[tuple[int, int]],
+    fallback: np.ndarray,
+) -> np.ndarray:
+    """One text's line vectors from its token states: for each (start, end) character span,
+    the normalised mean of the states of the tokens overlapping it (`offsets`: each token's
+    character span; special tokens have empty ones). A span the model did not read (past its
+    token limit) gets `fallback`, the text's own vector."""
+    start, end = offsets[:, 0], offsets[:, 1]
+    real = end > start
+    out = np.empty((len(spans), states.shape[1]), dtype=np.float32)
+    for k, (a, b) in enumerate(spans):
+        sel = real & (start < b) & (end > a)
+        out[k] = states[sel].mean(0) if sel.any() else fallback
+    return normalize_rows(out)
+
+
 def split_rows(mat: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray]:
     """`mat`'s rows cut into consecutive blocks of `sizes` rows (one per section)."""
     return np.split(mat, np.cumsum(sizes)[:-1]) if sizes else []
@@ -312,13 +325,6 @@ def normalize_rows(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     return x / np.maximum(norms, 1e-12)
-
-
-def load_index_embedder(
-    model_path: Path | str | None = None, precision: str = "auto"
-) -> SentenceTransformerEmbedder:
-    """The embedder for building an index: sentence-transformers, bf16 where the CPU has it."""
-    return SentenceTransformerEmbedder(model_path, precision=precision)
 
 
 _GENERIC_NAMES = {"model", "models", "snapshot", "snapshots", "weights", "files", "main"}

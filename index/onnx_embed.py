@@ -1,12 +1,15 @@
-"""A fast-starting query embedder: the same model exported once to ONNX, run with onnxruntime.
+"""The model as ONNX, run with onnxruntime: the query embedder, and the fp32 index embedder.
 
-`import sentence_transformers` costs seconds (torch, transformers); a one-shot `assistant ask`
-needs one query vector. So after an index build the transformer is exported once
-(`ensure_onnx_export`) into a cache folder keyed by the model's identity, and `ask` embeds its
-question with onnxruntime + the model's own tokenizer.json + mean pooling and L2 norm in numpy.
+`import sentence_transformers` costs seconds (torch, transformers) and ~450 MiB; a one-shot
+`assistant ask` needs one query vector, and an fp32 index build needs nothing torch adds. So the
+transformer is exported once (`ensure_onnx_export`) into a cache folder keyed by the model's
+identity, and both embed with onnxruntime + the model's own tokenizer.json + mean pooling and
+L2 norm in numpy. A BERT is written as a graph straight from its weights (`index.onnx_graph`, no
+torch); other architectures go through torch's exporter. bf16 index builds stay with
+sentence-transformers (`load_index_embedder`).
 
-This module must stay cheap to import and its query path must never import torch, transformers
-or sentence_transformers (tests check it); only `export_onnx` imports torch, inside.
+This module must stay cheap to import and its embedding path must never import torch,
+transformers or sentence_transformers (tests check it); only `_torch_export` imports torch.
 """
 
 from __future__ import annotations
@@ -28,16 +31,17 @@ from index.embed import (
     Progress,
     SentenceTransformerEmbedder,
     bundled_model_path,
-    load_index_embedder,
     model_id_for,
     normalize_rows,
+    plan_batches,
+    pool_lines,
     quiet_loading,
 )
-from index.heap import release
+from index.heap import HeapTrimmer, release
 
 __all__ = [
     "EXPORT_FORMAT",
-    "OnnxQueryEmbedder",
+    "OnnxEmbedder",
     "ensure_onnx_export",
     "export_complete",
     "export_onnx",
@@ -130,8 +134,9 @@ def export_onnx(model_path: Path | str | None, out_dir: Path) -> Path | None:
 
     Written into a temporary sibling folder and renamed into place, so `out_dir` is either
     absent or complete. Returns `out_dir`, or None if the model is not a mean-pooling
-    sentence-transformers model (the caller then keeps using sentence-transformers).
-    Takes a few seconds; imports torch and transformers.
+    sentence-transformers model (the caller then keeps using sentence-transformers). A BERT
+    takes about a second and no torch (`index.onnx_graph`); anything else goes through torch's
+    exporter (several seconds, imports torch and transformers) and is checked against torch.
     """
     model_path = _as_path(model_path)
     out_dir = Path(out_dir)
@@ -147,6 +152,60 @@ def export_onnx(model_path: Path | str | None, out_dir: Path) -> Path | None:
         if not tokenizer_file.is_file():
             return None
 
+    release()  # what a build just freed: the export's peak should not stack on it
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    try:
+        dim = _graph_export(tdir, tmp / RAW_FILE)
+        check = None
+        if dim is None:
+            dim, check = _torch_export(tdir, tmp / RAW_FILE)
+        gc.collect()
+        release()
+        shutil.copyfile(tokenizer_file, tmp / TOKENIZER_FILE)
+        meta = {
+            "format": EXPORT_FORMAT,
+            "model_id": model_id_for(model_path),
+            "model_path": str(model_path),
+            "dim": dim,
+            "max_seq_length": cfg["max_seq_length"],
+            "do_lower_case": cfg["do_lower_case"],
+            "pooling": "mean",
+            "normalize": cfg["normalize"],
+            "opset": OPSET,
+            "inputs": ["input_ids", "attention_mask", "token_type_ids"],
+            "graph": "weights" if check is None else "torch.onnx",
+        }
+        meta["onnxruntime"] = _optimize(tmp / RAW_FILE, tmp / MODEL_FILE)
+        for leftover in tmp.glob(RAW_FILE + "*"):
+            leftover.unlink()
+        if check is not None and _min_pooled_cosine(tmp / MODEL_FILE, *check) < 0.9999:
+            return None  # the exported graph disagrees with the model: keep sentence-transformers
+        (tmp / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        try:
+            os.replace(tmp, out_dir)
+        except OSError:
+            if not export_complete(out_dir):  # a broken leftover: replace it
+                shutil.rmtree(out_dir, ignore_errors=True)
+                os.replace(tmp, out_dir)
+            # else another process finished the same export first; keep theirs
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out_dir
+
+
+def _graph_export(tdir: Path, raw: Path) -> int | None:
+    """Write a BERT's encoder built from its weights to `raw` (no torch); its hidden size, or
+    None if `index.onnx_graph` does not reproduce this model."""
+    from index.onnx_graph import write_bert
+
+    return write_bert(tdir, raw, OPSET)
+
+
+def _torch_export(tdir: Path, raw: Path) -> tuple[int, tuple[dict, np.ndarray]]:
+    """Write the transformer to `raw` with torch's exporter; its hidden size and sample inputs
+    with torch's outputs for them, to check the exported graph against."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
@@ -173,70 +232,32 @@ def export_onnx(model_path: Path | str | None, out_dir: Path) -> Path | None:
     ids = torch.tensor([[101, 2054, 2003, 1037, 3231, 102, 0, 0], [101] + [2000] * 6 + [102]])
     mask = (ids != 0).long()
     dummy = (ids, mask, torch.zeros_like(ids))
-
     with torch.no_grad():
         expected = _Wrapper(hf)(*dummy).numpy()  # before export: it leaves the model in train mode
     dim = int(hf.config.hidden_size)
-    release()  # what a build just freed: the export's peak should not stack on it
-
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    try:
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # tracer chatter about constant shapes
-            torch.onnx.export(
-                _Wrapper(hf),
-                dummy,
-                str(tmp / RAW_FILE),
-                input_names=names,
-                output_names=["token_embeddings"],
-                dynamic_axes={n: {0: "batch", 1: "sequence"} for n in [*names, "token_embeddings"]},
-                opset_version=OPSET,
-                do_constant_folding=True,
-                dynamo=False,
-            )
-        del hf  # written to disk; onnxruntime's optimiser below needs its own copy of the weights
-        gc.collect()
-        release()
-        shutil.copyfile(tokenizer_file, tmp / TOKENIZER_FILE)
-        meta = {
-            "format": EXPORT_FORMAT,
-            "model_id": model_id_for(model_path),
-            "model_path": str(model_path),
-            "dim": dim,
-            "max_seq_length": cfg["max_seq_length"],
-            "do_lower_case": cfg["do_lower_case"],
-            "pooling": "mean",
-            "normalize": cfg["normalize"],
-            "opset": OPSET,
-            "inputs": names,
-        }
-        meta["onnxruntime"] = _optimize(tmp / RAW_FILE, tmp / MODEL_FILE)
-        (tmp / RAW_FILE).unlink()
-        if _min_pooled_cosine(tmp / MODEL_FILE, dummy, expected) < 0.9999:
-            return None  # the exported graph disagrees with the model: keep sentence-transformers
-        (tmp / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-        try:
-            os.replace(tmp, out_dir)
-        except OSError:
-            if not export_complete(out_dir):  # a broken leftover: replace it
-                shutil.rmtree(out_dir, ignore_errors=True)
-                os.replace(tmp, out_dir)
-            # else another process finished the same export first; keep theirs
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return out_dir
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer chatter about constant shapes
+        torch.onnx.export(
+            _Wrapper(hf),
+            dummy,
+            str(raw),
+            input_names=names,
+            output_names=["token_embeddings"],
+            dynamic_axes={n: {0: "batch", 1: "sequence"} for n in [*names, "token_embeddings"]},
+            opset_version=OPSET,
+            do_constant_folding=True,
+            dynamo=False,
+        )
+    feeds = {n: t.numpy() for n, t in zip(names, dummy, strict=True)}
+    return dim, (feeds, expected)
 
 
-def _min_pooled_cosine(model_file: Path, dummy, expected: np.ndarray) -> float:
+def _min_pooled_cosine(model_file: Path, feeds: dict, expected: np.ndarray) -> float:
     """Lowest cosine between mean-pooled ONNX and torch outputs for the export's sample inputs."""
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(model_file), providers=["CPUExecutionProvider"])
     names = [i.name for i in session.get_inputs()]
-    keys = ["input_ids", "attention_mask", "token_type_ids"]
-    feeds = {n: t.numpy() for n, t in zip(keys, dummy, strict=True)}
     (got,) = session.run(None, {n: feeds[n] for n in names})
     mask = feeds["attention_mask"][:, :, None].astype(np.float32)
     a = normalize_rows((got * mask).sum(1))
@@ -245,10 +266,10 @@ def _min_pooled_cosine(model_file: Path, dummy, expected: np.ndarray) -> float:
 
 
 def _optimize(raw: Path, out: Path) -> str:
-    """Save onnxruntime's optimised graph (fused attention, layer norm, GELU) as `out`.
+    """Save onnxruntime's optimised graph (fused layer norm, GELU, matmuls) as `out`.
 
     The weights go to a separate file (WEIGHTS_FILE) that onnxruntime maps instead of parsing
-    them out of a protobuf: session creation drops from ~0.27 s to ~0.1 s. Queries then load
+    them out of a protobuf: session creation drops from ~0.27 s to ~0.1 s. Embedders then load
     the graph without optimising it again. Returns the onnxruntime version that wrote it.
     """
     import onnxruntime as ort
@@ -266,17 +287,22 @@ def _optimize(raw: Path, out: Path) -> str:
     return ort.__version__
 
 
-class OnnxQueryEmbedder:
+class OnnxEmbedder:
     """The `Embedder` protocol over an ONNX export: onnxruntime, tokenizers and numpy only.
 
     Gives the same vectors as SentenceTransformerEmbedder in fp32 (cosine ≥ 0.9999, tested) and
-    the same model_id, so an index built by one is searched with the other.
+    the same model_id, so an index built by one is searched with the other. `index=True` sets
+    it up for embedding a folder rather than a question: every core, weights pre-packed for
+    faster matmuls (~80 ms more at start), freed heap handed back between batches.
     """
 
     precision = "fp32"
-    batch_size = 32
+    batch_size = 128
+    """Most texts in one forward pass (as SentenceTransformerEmbedder)."""
+    batch_tokens = SentenceTransformerEmbedder.DEFAULT_BATCH_TOKENS
+    """Most padded tokens (texts × longest) in one forward pass."""
 
-    def __init__(self, directory: Path, num_threads: int | None = None) -> None:
+    def __init__(self, directory: Path, num_threads: int | None = None, index: bool = False):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -291,14 +317,11 @@ class OnnxQueryEmbedder:
         self._lower = bool(meta.get("do_lower_case"))
 
         tok = Tokenizer.from_file(str(self.directory / TOKENIZER_FILE))
+        padding = tok.padding or {}
+        self._pad_id = int(padding.get("pad_id", tok.token_to_id("[PAD]") or 0))
+        tok.no_padding()  # batches are padded here, to their own longest text
         self._count_tok: Tokenizer | None = None  # made on first count_tokens (costs ~30 ms)
         tok.enable_truncation(max_length=self.max_tokens)
-        pad_id = tok.token_to_id("[PAD]")
-        pad_token = "[PAD]"
-        padding = tok.padding
-        if padding:
-            pad_id, pad_token = padding.get("pad_id", 0), padding.get("pad_token", "[PAD]")
-        tok.enable_padding(pad_id=pad_id or 0, pad_token=pad_token)  # pad to longest in batch
         self._tok = tok
 
         opts = ort.SessionOptions()
@@ -309,14 +332,16 @@ class OnnxQueryEmbedder:
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         # Optimised at export time; only onnxruntime's cheap basic passes run again here.
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
-        # Repacking the weights for faster matmuls costs ~80 ms CPU at session start and gains
-        # ~10 ms on a query: not worth it for a process that embeds a question or two.
-        opts.add_session_config_entry("session.disable_prepacking", "1")
+        if not index:
+            # Repacking the weights costs ~80 ms CPU at session start and gains ~10 ms on a
+            # query: not worth it for a process that embeds a question or two.
+            opts.add_session_config_entry("session.disable_prepacking", "1")
         self._session = ort.InferenceSession(
             str(self.directory / MODEL_FILE), opts, providers=["CPUExecutionProvider"]
         )
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._output = self._session.get_outputs()[0].name
+        self._trim = HeapTrimmer() if index else None
 
     def count_tokens(self, text: str) -> int:
         """Word pieces the model would read for `text`, special tokens excluded, not truncated."""
@@ -325,39 +350,79 @@ class OnnxQueryEmbedder:
 
             self._count_tok = Tokenizer.from_str(self._tok.to_str())
             self._count_tok.no_truncation()
-            self._count_tok.no_padding()
         if self._lower:
             text = text.lower()
         return len(self._count_tok.encode(text, add_special_tokens=False).ids)
 
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
-        if self._lower:
-            texts = [t.lower() for t in texts]
-        encs = self._tok.encode_batch(texts)
-        ids = np.asarray([e.ids for e in encs], dtype=np.int64)
-        mask = np.asarray([e.attention_mask for e in encs], dtype=np.int64)
+    def _encode(self, texts: Sequence[str]) -> list:
+        """Each text's encoding (truncated to the model's limit, not padded)."""
+        texts = [t.lower() for t in texts] if self._lower else list(texts)
+        return self._tok.encode_batch(texts)
+
+    def _states(self, encs: list) -> tuple[np.ndarray, np.ndarray]:
+        """Token states (batch, longest, dim) float32 and the 0/1 mask of real tokens."""
+        width = max(len(e.ids) for e in encs)
+        ids = np.full((len(encs), width), self._pad_id, dtype=np.int64)
+        types = np.zeros((len(encs), width), dtype=np.int64)
+        mask = np.zeros((len(encs), width), dtype=np.int64)
+        for r, e in enumerate(encs):
+            n = len(e.ids)
+            ids[r, :n], types[r, :n], mask[r, :n] = e.ids, e.type_ids, 1
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
-            feeds["token_type_ids"] = np.asarray([e.type_ids for e in encs], dtype=np.int64)
+            feeds["token_type_ids"] = types
         (hidden,) = self._session.run([self._output], feeds)
+        return hidden.astype(np.float32, copy=False), mask
+
+    @staticmethod
+    def _mean(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
         m = mask[:, :, None].astype(np.float32)
-        summed = (hidden.astype(np.float32) * m).sum(axis=1)
-        return summed / np.maximum(m.sum(axis=1), 1e-9)
+        return (states * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+
+    def _batches(self, encs: list) -> list[list[int]]:
+        return plan_batches([len(e.ids) for e in encs], self.batch_size, self.batch_tokens)
+
+    def _after_batch(self, done: int, total: int, progress: Progress | None) -> None:
+        if self._trim is not None:
+            self._trim()
+        if progress:
+            progress(done, total)
 
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        """L2-normalised float32 vectors, one row per text, in the order given."""
+        """L2-normalised float32 vectors, one row per text, in the order given (embedded
+        longest first in batches of similar length; `progress(done, total)` after each)."""
         total = len(texts)
-        if total == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        texts = list(texts)
-        order = sorted(range(total), key=lambda i: -len(texts[i]))
         out = np.empty((total, self.dim), dtype=np.float32)
-        for start in range(0, total, self.batch_size):
-            idx = order[start : start + self.batch_size]
-            out[idx] = self._embed_batch([texts[i] for i in idx])
-            if progress:
-                progress(min(start + self.batch_size, total), total)
+        encs = self._encode(texts)
+        done = 0
+        for idx in self._batches(encs):
+            out[idx] = self._mean(*self._states([encs[i] for i in idx]))
+            done += len(idx)
+            self._after_batch(done, total, progress)
         return normalize_rows(out)
+
+    def embed_with_lines(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        progress: Progress | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Section vectors as `embed` gives them and, from the same pass, each section's line
+        vectors (`pool_lines`, as `SentenceTransformerEmbedder.embed_with_lines`)."""
+        total = len(texts)
+        secs = np.empty((total, self.dim), dtype=np.float32)
+        lines: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * total
+        encs = self._encode(texts)
+        done = 0
+        for idx in self._batches(encs):
+            states, mask = self._states([encs[i] for i in idx])
+            secs[idx] = self._mean(states, mask)
+            for r, i in enumerate(idx):
+                offsets = np.asarray(encs[i].offsets, dtype=np.int64).reshape(-1, 2)
+                lines[i] = pool_lines(states[r, : len(offsets)], offsets, spans[i], secs[i])
+            done += len(idx)
+            self._after_batch(done, total, progress)
+        return normalize_rows(secs), lines
 
 
 def load_query_embedder(
@@ -367,11 +432,29 @@ def load_query_embedder(
     directory = onnx_cache_dir(models_root, model_path)
     if export_complete(directory):
         try:
-            return OnnxQueryEmbedder(directory), None
+            return OnnxEmbedder(directory), None
         except Exception:  # a damaged export: fall back, the next index build re-exports
             with contextlib.suppress(OSError):
                 shutil.rmtree(directory)
     return SentenceTransformerEmbedder(model_path, precision="fp32"), NOT_EXPORTED_NOTICE
+
+
+def load_index_embedder(
+    model_path: Path | str | None = None,
+    precision: str = "auto",
+    models_root: Path | None = None,
+) -> Embedder:
+    """The embedder for building an index. fp32: onnxruntime over the export (made first if
+    missing; no torch, half the memory, same vectors), given where exports live; bf16 (where
+    the CPU has it, see index.cpu) or a model that cannot be exported: sentence-transformers."""
+    from index.cpu import default_threads, resolve_precision
+
+    resolved = resolve_precision(precision)
+    if models_root is not None and resolved == "fp32":
+        directory = ensure_onnx_export(model_path, models_root)
+        if directory is not None:
+            return OnnxEmbedder(directory, num_threads=default_threads(), index=True)
+    return SentenceTransformerEmbedder(model_path, precision=resolved)
 
 
 def ensure_onnx_export(model_path: Path | str | None, models_root: Path) -> Path | None:

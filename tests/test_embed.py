@@ -310,3 +310,72 @@ def test_rss_is_read_on_linux() -> None:
     before = rss_bytes()
     release()
     assert before is not None and before > 10 * 2**20
+
+
+# ---------------------------------------------------------------- the graph written from weights
+
+
+def _bert_folder(folder: Path, drop: str | None = None, **config) -> Path:
+    """A tiny BERT config with random weights in safetensors (`drop`: a weight left out)."""
+    from safetensors.numpy import save_file
+
+    folder.mkdir(parents=True)
+    cfg = {"model_type": "bert", "hidden_act": "gelu", "hidden_size": 8, "vocab_size": 20}
+    cfg |= {"num_attention_heads": 2, "num_hidden_layers": 1, "intermediate_size": 16}
+    cfg |= {"max_position_embeddings": 16, "type_vocab_size": 2} | config
+    (folder / "config.json").write_text(json.dumps(cfg))
+    rng = np.random.default_rng(0)
+    shapes = {
+        "embeddings.word_embeddings.weight": (20, 8),
+        "embeddings.position_embeddings.weight": (16, 8),
+        "embeddings.token_type_embeddings.weight": (2, 8),
+    }
+    for ln in ("embeddings.LayerNorm", "encoder.layer.0.attention.output.LayerNorm",
+               "encoder.layer.0.output.LayerNorm"):  # fmt: skip
+        shapes |= {f"{ln}.weight": (8,), f"{ln}.bias": (8,)}
+    dense = {"attention.self.query": (8, 8), "attention.self.key": (8, 8)}
+    dense |= {"attention.self.value": (8, 8), "attention.output.dense": (8, 8)}
+    dense |= {"intermediate.dense": (16, 8), "output.dense": (8, 16)}
+    for name, shape in dense.items():
+        p = f"encoder.layer.0.{name}"
+        shapes |= {f"{p}.weight": shape, f"{p}.bias": shape[:1]}
+    weights = {k: rng.standard_normal(s).astype(np.float32) for k, s in shapes.items() if k != drop}
+    save_file(weights, str(folder / "model.safetensors"))
+    return folder
+
+
+def test_graph_runs_and_ignores_padding(tmp_path: Path) -> None:
+    """The graph written from weights runs in onnxruntime; a padded row's real tokens get the
+    states they get unpadded (padding is masked out of attention)."""
+    import onnxruntime as ort
+
+    from index.onnx_graph import write_bert
+
+    out = tmp_path / "raw.onnx"
+    assert write_bert(_bert_folder(tmp_path / "m"), out) == 8
+    session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    ids = np.array([[1, 5, 7, 2, 0, 0], [1, 3, 4, 9, 11, 2]])
+    mask = (ids != 0).astype(np.int64)
+    feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+    (states,) = session.run(None, feeds)
+    assert states.shape == (2, 6, 8) and np.isfinite(states).all()
+    alone = {k: v[:1, :4] for k, v in feeds.items()}
+    (short,) = session.run(None, alone)
+    assert np.allclose(states[0, :4], short[0], atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("config", "drop"),
+    [
+        ({"model_type": "roberta"}, None),
+        ({"hidden_act": "relu"}, None),
+        ({"position_embedding_type": "relative_key"}, None),
+        ({}, "encoder.layer.0.output.dense.weight"),
+    ],
+)
+def test_graph_refuses_what_it_does_not_reproduce(tmp_path: Path, config: dict, drop) -> None:
+    from index.onnx_graph import write_bert
+
+    out = tmp_path / "raw.onnx"
+    assert write_bert(_bert_folder(tmp_path / "m", drop=drop, **config), out) is None
+    assert list(tmp_path.glob("raw.onnx*")) == []  # nothing half-written

@@ -17,9 +17,10 @@ from index.cpu import has_native_bf16
 from index.embed import SentenceTransformerEmbedder, bundled_model_path, model_id_for
 from index.onnx_embed import (
     NOT_EXPORTED_NOTICE,
-    OnnxQueryEmbedder,
+    OnnxEmbedder,
     ensure_onnx_export,
     export_complete,
+    load_index_embedder,
     load_query_embedder,
     onnx_cache_dir,
 )
@@ -104,8 +105,8 @@ def export_dir(models_root: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def onnx_embedder(export_dir: Path) -> OnnxQueryEmbedder:
-    return OnnxQueryEmbedder(export_dir)
+def onnx_embedder(export_dir: Path) -> OnnxEmbedder:
+    return OnnxEmbedder(export_dir)
 
 
 # ---------------------------------------------------------------- ONNX query embedder
@@ -118,11 +119,12 @@ def test_export_layout(export_dir: Path) -> None:
     assert not [n for n in names if n.startswith(".") or n.endswith(".tmp")]
     meta = json.loads((export_dir / "embedder.json").read_text())
     assert meta["pooling"] == "mean" and meta["dim"] == 384 and meta["max_seq_length"] == 256
+    assert meta["graph"] == "weights"  # written from the safetensors, not by torch's exporter
     assert not [p for p in export_dir.parent.iterdir() if p.name.endswith(".tmp")]
 
 
 def test_onnx_matches_sentence_transformers_on_every_eval_question(
-    onnx_embedder: OnnxQueryEmbedder, st_fp32: SentenceTransformerEmbedder
+    onnx_embedder: OnnxEmbedder, st_fp32: SentenceTransformerEmbedder
 ) -> None:
     questions = eval_questions()
     assert len(questions) >= 8
@@ -135,7 +137,7 @@ def test_onnx_matches_sentence_transformers_on_every_eval_question(
 
 
 def test_onnx_matches_on_long_note_chunks(
-    onnx_embedder: OnnxQueryEmbedder, st_fp32: SentenceTransformerEmbedder
+    onnx_embedder: OnnxEmbedder, st_fp32: SentenceTransformerEmbedder
 ) -> None:
     texts = note_chunks()
     texts.append(" ".join(texts))  # far past 256 word pieces: both truncate the same way
@@ -143,7 +145,7 @@ def test_onnx_matches_on_long_note_chunks(
 
 
 def test_onnx_embedder_speaks_the_same_protocol(
-    onnx_embedder: OnnxQueryEmbedder, st_fp32: SentenceTransformerEmbedder
+    onnx_embedder: OnnxEmbedder, st_fp32: SentenceTransformerEmbedder
 ) -> None:
     assert onnx_embedder.model_id == st_fp32.model_id == model_id_for(bundled_model_path())
     assert onnx_embedder.dim == st_fp32.dim == 384
@@ -161,7 +163,7 @@ def test_onnx_embedder_speaks_the_same_protocol(
 
 def test_load_query_embedder_prefers_the_export(models_root: Path, tmp_path: Path) -> None:
     emb, notice = load_query_embedder(None, models_root)
-    assert isinstance(emb, OnnxQueryEmbedder) and notice is None
+    assert isinstance(emb, OnnxEmbedder) and notice is None
 
     emb, notice = load_query_embedder(None, tmp_path / "empty")
     assert isinstance(emb, SentenceTransformerEmbedder)
@@ -206,7 +208,90 @@ def test_query_path_never_imports_the_model_stack(export_dir: Path) -> None:
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env=env, timeout=120)
 
 
+def test_export_needs_no_torch(tmp_path: Path) -> None:
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        from index.onnx_embed import ensure_onnx_export
+        assert ensure_onnx_export(None, Path({str(tmp_path)!r})) is not None
+        heavy = ("torch", "transformers", "sentence_transformers")
+        loaded = [m for m in heavy if m in sys.modules]
+        assert not loaded, loaded
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env=env, timeout=120)
+
+
+def test_torch_exporter_still_serves_models_the_graph_does_not_write(
+    tmp_path: Path, onnx_embedder: OnnxEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.onnx_graph
+
+    monkeypatch.setattr(index.onnx_graph, "write_bert", lambda *a, **k: None)
+    directory = ensure_onnx_export(None, tmp_path)
+    assert directory is not None
+    assert json.loads((directory / "embedder.json").read_text())["graph"] == "torch.onnx"
+    texts = note_chunks(20)
+    assert cosines(OnnxEmbedder(directory).embed(texts), onnx_embedder.embed(texts)).min() >= 0.9999
+
+
 # ---------------------------------------------------------------- index embedder
+
+
+def test_fp32_index_embedder_is_onnx_bf16_is_sentence_transformers(models_root: Path) -> None:
+    fp32 = load_index_embedder(None, "fp32", models_root)
+    assert isinstance(fp32, OnnxEmbedder) and fp32.precision == "fp32"
+    assert isinstance(load_index_embedder(None, "bf16", models_root), SentenceTransformerEmbedder)
+    assert isinstance(load_index_embedder(None, "fp32"), SentenceTransformerEmbedder)  # no root
+
+
+def test_onnx_index_embedder_matches_sentence_transformers_sections_and_lines(
+    models_root: Path, st_fp32: SentenceTransformerEmbedder
+) -> None:
+    """Section vectors and pooled line vectors as sentence-transformers gives them (cosine
+    ≥ 0.9999), sections from the pooled pass exactly as `embed` gives them."""
+    from corpus.markdown import chunk_note
+
+    emb = load_index_embedder(None, "fp32", models_root)
+    text = (BUNDLED_NOTES / "aws-containers.md").read_text(encoding="utf-8")
+    chunks = chunk_note("n.md", text, emb.count_tokens, emb.max_tokens - 2).chunks
+    texts = [c.embed_text() for c in chunks] + [" ".join(note_chunks())]  # one past 256 tokens
+    spans = [c.body_line_spans() for c in chunks] + [[(0, 40), (10**6, 10**6 + 5)]]
+    seen: list[tuple[int, int]] = []
+    secs, lines = emb.embed_with_lines(texts, spans, progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (len(texts), len(texts))
+    assert np.array_equal(secs, emb.embed(texts))
+    ref_secs, ref_lines = st_fp32.embed_with_lines(texts, spans)
+    assert cosines(secs, ref_secs).min() >= 0.9999
+    for mine, ref in zip(lines, ref_lines, strict=True):
+        assert mine.shape == ref.shape
+        assert cosines(mine, ref).min() >= 0.9999
+    assert np.allclose(lines[-1][1], secs[-1], atol=1e-6)  # a span past the limit: the section
+
+
+def test_an_fp32_index_build_never_imports_torch(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text((BUNDLED_NOTES / "aws-containers.md").read_text("utf-8"), "utf-8")
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from assistant.engine import Engine
+        from assistant.settings import load_settings
+        engine = Engine(load_settings(notes={str(notes)!r}, index={str(tmp_path / "idx")!r}))
+        engine.refresh()
+        assert engine.ask("Which load balancer is preferred for ECS?").citations
+        engine.close()
+        heavy = ("torch", "transformers", "sentence_transformers")
+        loaded = [m for m in heavy if m in sys.modules]
+        assert not loaded, loaded
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ASSISTANT_HOME": str(tmp_path / "home")}
+    env["ASSISTANT_PRECISION"] = "fp32"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env=env, timeout=300)
 
 
 def test_embed_restores_order_and_reports_progress(st_fp32: SentenceTransformerEmbedder) -> None:

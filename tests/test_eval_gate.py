@@ -18,7 +18,7 @@ from assistant.engine import Engine
 from assistant.eval import FLOORS_FILE, gold
 from assistant.settings import load_settings
 from corpus import BUNDLED_NOTES
-from index.onnx_embed import OnnxQueryEmbedder, ensure_onnx_export
+from index.onnx_embed import OnnxEmbedder, ensure_onnx_export
 from index.store import read_manifest
 
 pytestmark = pytest.mark.integration
@@ -51,7 +51,7 @@ def gold_report(request: pytest.FixtureRequest, home: Path, tmp_path_factory) ->
         engine = Engine(settings)
         try:
             assert engine.stale_reason() is None
-            assert isinstance(engine.query_embedder(), OnnxQueryEmbedder)
+            assert isinstance(engine.query_embedder(), OnnxEmbedder)
             report = gold.run_gold(engine, gold.load_gold(), gold.MODES)
         finally:
             engine.close()
