@@ -133,9 +133,9 @@ class Engine:
     ) -> SyncReport:
         """Build or update the index (takes the write lock; raises IndexBusy if wait=False).
 
-        With `export`, the fast query model is exported first if missing (about 10 s, once per
-        model), before the index model loads: torch's exporter needs about 300 MiB for a moment,
-        which on top of a finished build's memory made the peak of a first `assistant index`
+        With `export`, the ONNX model `ask` uses is exported first if missing (once per model;
+        about a second for a BERT, written from its weights), before a bf16 build loads torch,
+        so the two never stack in memory; an fp32 build embeds with that export itself
         (docs/evaluating.md, "First index: time and memory"). The TUI passes False and calls
         `export_query_model` in the background.
         `lines=False` skips the single-line vectors that only `ask` uses (retrieval benchmarks).
