@@ -42,6 +42,16 @@ class AnswerOptions(BaseModel):
         '("dendron" in Dendron\'s own notes) names nothing in particular there: it does not '
         "anchor a phrase for the name rule.",
     )
+    # retrieve
+    line_pool: int = Field(
+        100,
+        ge=0,
+        description="Line retrieval: the top this-many dense candidates and the BM25 ones are "
+        "ranked a third time, by their best single line's cosine with the question (stored "
+        "line vectors; with the link rule, lines of nothing but links left out), and that "
+        "ranking joins the fusion, so a long section whose one paragraph answers is found "
+        "(hybrid only; 0: off).",
+    )
     # line evidence
     evidence_sections: int = Field(
         3, ge=1, description="Top sections whose single lines are compared with the question."
