@@ -44,13 +44,14 @@ class AnswerOptions(BaseModel):
     )
     # retrieve
     line_pool: int = Field(
-        100,
+        0,
         ge=0,
-        description="Line retrieval: the top this-many dense candidates and the BM25 ones are "
+        description="Line retrieval: the BM25 candidates and the top this-many dense ones are "
         "ranked a third time, by their best single line's cosine with the question (stored "
         "line vectors; with the link rule, lines of nothing but links left out), and that "
-        "ranking joins the fusion, so a long section whose one paragraph answers is found "
-        "(hybrid only; 0: off).",
+        "ranking joins the fusion (hybrid only). 0, the default: off; 100 lifted the AWS docs "
+        "and Dendron but lowered the bundled notes and til (docs/evaluating.md, "
+        '"Line retrieval").',
     )
     # line evidence
     evidence_sections: int = Field(

@@ -23,6 +23,11 @@ model against the existing index). Per folder and mode it prints:
     python bench/bench_realnotes.py                      # gold sets, all folders, all modes
     python bench/bench_realnotes.py --set calibration    # the tuning sets
     python bench/bench_realnotes.py --folders til dendron --modes hybrid
+    python bench/bench_realnotes.py --set calibration --option line_pool=100 --out lp100.json
+
+--option NAME=VALUE sets an AnswerOptions field for every question (repeatable); the JSON
+report (bench/out/realnotes-SET.json, or --out) holds each question's outcome ("per_question":
+rank of the expected section, declined, key phrases found), for comparing two runs.
 
 Precision: the index is built with ASSISTANT_PRECISION as set (the baseline uses fp32).
 """

@@ -38,7 +38,10 @@ def notes_folder(tmp: Path) -> Path:
     return notes
 
 
-def engine(notes: Path, tmp: Path, options: AnswerOptions | None = None) -> Engine:
+ON = AnswerOptions(line_pool=100)
+
+
+def engine(notes: Path, tmp: Path, options: AnswerOptions = ON) -> Engine:
     e = Engine(load_settings(notes=notes, index=tmp / "index"), FakeEmbedder(), options)
     e.ensure_ready()
     return e
@@ -58,9 +61,10 @@ def test_a_long_sections_answering_line_ranks_it_and_joins_the_fusion(tmp_path: 
         assert h.score == pytest.approx(sum(1 / (RRF_K + r) for r in ranks if r is not None))
 
 
-def test_line_pool_zero_is_the_two_list_fusion(tmp_path: Path) -> None:
+def test_line_pool_zero_the_default_is_the_two_list_fusion(tmp_path: Path) -> None:
     notes = notes_folder(tmp_path)
-    off = engine(notes, tmp_path, AnswerOptions(line_pool=0)).search(QUESTION, k=5)
+    assert AnswerOptions().line_pool == 0
+    off = engine(notes, tmp_path, AnswerOptions()).search(QUESTION, k=5)
     assert off and all(h.line_rank is None for h in off)
     for h in off:
         ranks = (h.lexical_rank, h.dense_rank)
@@ -76,8 +80,8 @@ def test_a_line_of_nothing_but_links_ranks_nothing_under_the_link_rule(tmp_path:
         hits = engine(notes, tmp_path, options).search(q, k=5)
         return next(h.line_rank for h in hits if h.chunk.heading_path == ["Links"])
 
-    assert links_rank(AnswerOptions()) is None  # every line of it only links elsewhere
-    assert links_rank(AnswerOptions(links=False)) is not None
+    assert links_rank(ON) is None  # every line of it only links elsewhere
+    assert links_rank(AnswerOptions(line_pool=100, links=False)) is not None
 
 
 def test_explain_shows_each_candidates_line_rank(tmp_path: Path) -> None:
