@@ -32,6 +32,7 @@ from assistant.stages.query import (
     original_words,
 )
 from corpus import BUNDLED_NOTES
+from corpus.markdown import only_links
 from index import keywords, lifecycle
 from index.embed import Embedder
 from index.models import Hit, IndexInfo, SyncReport
@@ -318,6 +319,8 @@ class Engine:
             paths=paths,
             all_common=all_common(coverage),
             sections=sections,
+            line_pool=self.options.line_pool,
+            line_skip=only_links if self.options.links else None,
         )
 
     def ask(

@@ -51,7 +51,12 @@ class CandidateTrace(BaseModel):
     end_line: int
     lexical_rank: int | None = Field(description="Rank in BM25 (FTS5), None if not retrieved.")
     dense_rank: int | None = Field(description="Rank in the vector search, None if not retrieved.")
-    fused_score: float = Field(description="Reciprocal-rank fusion of the two ranks.")
+    line_rank: int | None = Field(
+        default=None,
+        description="Rank by the best single line's cosine (line retrieval, option line_pool), "
+        "None if not ranked so.",
+    )
+    fused_score: float = Field(description="Reciprocal-rank fusion of the ranks.")
     dense_score: float | None = Field(description="Cosine of the question and the section.")
     best_line: float | None = Field(
         description="Highest cosine of the question and one line of it (None: not scored)."

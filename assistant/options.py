@@ -42,6 +42,17 @@ class AnswerOptions(BaseModel):
         '("dendron" in Dendron\'s own notes) names nothing in particular there: it does not '
         "anchor a phrase for the name rule.",
     )
+    # retrieve
+    line_pool: int = Field(
+        0,
+        ge=0,
+        description="Line retrieval: the BM25 candidates and the top this-many dense ones are "
+        "ranked a third time, by their best single line's cosine with the question (stored "
+        "line vectors; with the link rule, lines of nothing but links left out), and that "
+        "ranking joins the fusion (hybrid only). 0, the default: off; 100 lifted the AWS docs "
+        "and Dendron but lowered the bundled notes and til (docs/evaluating.md, "
+        '"Line retrieval").',
+    )
     # line evidence
     evidence_sections: int = Field(
         3, ge=1, description="Top sections whose single lines are compared with the question."

@@ -23,6 +23,11 @@ model against the existing index). Per folder and mode it prints:
     python bench/bench_realnotes.py                      # gold sets, all folders, all modes
     python bench/bench_realnotes.py --set calibration    # the tuning sets
     python bench/bench_realnotes.py --folders til dendron --modes hybrid
+    python bench/bench_realnotes.py --set calibration --option line_pool=100 --out lp100.json
+
+--option NAME=VALUE sets an AnswerOptions field for every question (repeatable); the JSON
+report (bench/out/realnotes-SET.json, or --out) holds each question's outcome ("per_question":
+rank of the expected section, declined, key phrases found), for comparing two runs.
 
 Precision: the index is built with ASSISTANT_PRECISION as set (the baseline uses fp32).
 """
@@ -70,6 +75,14 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--set", dest="which", choices=["gold", "calibration"], default="gold")
     p.add_argument("--rebuild", action="store_true", help="Build each index afresh.")
     p.add_argument("--cache", type=Path, default=CACHE, help="Where indexes are kept.")
+    p.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="An AnswerOptions field for every question (repeatable): --option line_rank=50.",
+    )
+    p.add_argument("--out", default=None, help="JSON report name (default realnotes-SET.json).")
     return p.parse_args()
 
 
@@ -98,6 +111,20 @@ def build(name: str, notes: Path, cache: Path, rebuild: bool) -> dict:
     figures = {"build_s": wall, "build_peak_rss_mb": usage.ru_maxrss / 1024}
     figures_file.write_text(json.dumps(figures) + "\n")
     return {**figures, "index_dir": str(index_dir), "reused": False}
+
+
+def answer_options(pairs: list[str]):
+    """AnswerOptions from NAME=VALUE pairs (values parsed as JSON where they parse)."""
+    from assistant.options import AnswerOptions
+
+    values: dict[str, object] = {}
+    for pair in pairs:
+        name, _, raw = pair.partition("=")
+        try:
+            values[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            values[name] = raw
+    return AnswerOptions(**values)
 
 
 def summarize(results: list[dict], gold_missing: dict[str, list[str]]) -> dict[str, float | None]:
@@ -132,6 +159,14 @@ def summarize(results: list[dict], gold_missing: dict[str, list[str]]) -> dict[s
         "answerable": len(ans),
         "uncovered": len(unc),
     }
+
+
+def _brief(r: dict) -> dict:
+    """One question's outcome, for comparing two runs question by question."""
+    ranked = r["ranked_sections"] if not r["abstained"] else []
+    hit = next((n for n, s in enumerate(ranked, 1) if s in r["expected"]), None)
+    keys = ("id", "abstained", "key_phrases_found", "quoted_lines")
+    return {**{k: r[k] for k in keys}, "answerable": bool(r["expected"]), "rank": hit}
 
 
 def _row(r: dict):
@@ -178,6 +213,8 @@ def main() -> None:
 
     common.print_machine()
     print(f"question set: {args.which}; precision: {os.environ.get('ASSISTANT_PRECISION', 'auto')}")
+    if args.option:
+        print("options: " + ", ".join(args.option))
     report: dict[str, dict] = {}
     for name in args.folders:
         notes, gold_file, calib_file = FOLDERS[name]
@@ -187,7 +224,8 @@ def main() -> None:
             continue
         questions = gold.load_questions(qfile)
         built = build(name, notes, args.cache, args.rebuild)
-        engine = Engine(load_settings(notes=notes, index=Path(built["index_dir"])))
+        settings = load_settings(notes=notes, index=Path(built["index_dir"]))
+        engine = Engine(settings, options=answer_options(args.option))
         modes = args.modes or list(gold.MODES)
         per_mode: dict[str, dict] = {}
         try:
@@ -199,6 +237,7 @@ def main() -> None:
                 log(f"{name}: {len(questions)} questions, {mode}")
                 result = gold.run_mode(engine, questions, mode)
                 per_mode[mode] = summarize(result["questions"], missing)
+                per_mode[mode]["per_question"] = [_brief(r) for r in result["questions"]]
         finally:
             engine.close()
         report[name] = {"build": built, "files": files, "sections": sections, "modes": per_mode}
@@ -223,7 +262,7 @@ def main() -> None:
             + (" (cached figures)" if built["reused"] else ""),
         )
         r.print()
-    out = common.OUT / f"realnotes-{args.which}.json"
+    out = common.OUT / (args.out or f"realnotes-{args.which}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
         json.dumps({"machine": common.machine_info(), "folders": report}, indent=2) + "\n"

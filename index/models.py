@@ -16,6 +16,9 @@ class Hit(BaseModel):
     dense_rank: int | None = None
     lexical_score: float | None = Field(default=None, description="FTS5 BM25, higher is better.")
     dense_score: float | None = Field(default=None, description="Cosine similarity, -1..1.")
+    line_rank: int | None = Field(
+        default=None, description="Rank by the best single line's cosine (line retrieval)."
+    )
 
 
 class Skipped(BaseModel):

@@ -91,6 +91,8 @@ def retrieve(
     all_common: bool = False,
     exact: bool = False,
     sections: bool = False,
+    line_pool: int = 0,
+    line_skip: Callable[[str], bool] | None = None,
 ) -> list[Hit]:
     """Top-k chunks for `query`; with `sections`, one per section (its best piece: a long
     section's pieces all carry its heading path, and would otherwise fill the list). `qvec`
@@ -121,7 +123,12 @@ def retrieve(
             _top_up(lexical, store.lexical_search(fts_match(terms), depth, allowed), depth)
     if mode in ("hybrid", "dense") and qvec is not None:
         vec = qvec() if callable(qvec) else qvec
-        dense = store.dense_search(vec, depth, allowed, exact=exact)
+        wide = max(depth, line_pool) if mode == "hybrid" else depth  # line retrieval's pool
+        dense = store.dense_search(vec, wide, allowed, exact=exact)
+    line_rank: dict[int, int] = {}
+    if line_pool and mode == "hybrid" and dense:
+        line_rank = rank_by_lines(store, lexical, dense[:line_pool], vec, line_skip)
+    dense = dense[:depth]
 
     scores: dict[int, float] = {}
     lex_rank = {cid: r for r, (cid, _) in enumerate(lexical, 1)}
@@ -137,6 +144,8 @@ def retrieve(
             for cid, r in lex_rank.items():
                 scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + r)
             for cid, r in dense_rank.items():
+                scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + r)
+            for cid, r in line_rank.items():
                 scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + r)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     hits: list[Hit] = []
@@ -160,6 +169,7 @@ def retrieve(
                     dense_rank=dense_rank.get(cid),
                     lexical_score=lex_score.get(cid),
                     dense_score=dense_score.get(cid),
+                    line_rank=line_rank.get(cid),
                 )
             )
             if len(hits) == k:
@@ -167,6 +177,24 @@ def retrieve(
         if not sections:
             break
     return hits
+
+
+def rank_by_lines(
+    store: Store,
+    lexical: Sequence[tuple[int, float]],
+    dense: Sequence[tuple[int, float]],
+    qvec: np.ndarray,
+    skip: Callable[[str], bool] | None = None,
+) -> dict[int, int]:
+    """Line retrieval: the candidates of both searches (chunk id -> 1-based rank) ranked by
+    their best single line's cosine with the question, from the stored line vectors. A long
+    section's one vector dilutes the paragraph that answers; its best line does not. Only
+    candidates are scored, so the cost stays a few ms; those without stored line vectors
+    are not ranked."""
+    pool = list(dict.fromkeys([cid for cid, _ in lexical] + [cid for cid, _ in dense]))
+    best = store.best_line_scores(pool, qvec, skip)
+    ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {cid: r for r, (cid, _) in enumerate(ranked, 1)}
 
 
 def _top_up(lexical: list[tuple[int, float]], more: list[tuple[int, float]], depth: int) -> None:

@@ -24,7 +24,7 @@ import sqlite3
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -450,6 +450,34 @@ class Store:
             for h, blob in rows
             if isinstance(blob, bytes) and len(blob) % width == 0
         }
+
+    def best_line_scores(
+        self, ids: Sequence[int], qvec: np.ndarray, skip: Callable[[str], bool] | None = None
+    ) -> dict[int, float]:
+        """Each chunk's best stored line cosine with `qvec` (chunk id -> score), for line
+        retrieval (`index.retrieve`). A chunk without stored line vectors (or with vectors of
+        other lines) is left out; a line `skip` rejects (given its raw text: a line of
+        nothing but links) does not count, nor does a chunk with no other line."""
+        chunks = self.chunks(list(ids)) if ids else {}
+        mats = self.line_vectors(c.content_hash for c in chunks.values())
+        out: dict[int, float] = {}
+        for cid, c in chunks.items():
+            mat = mats.get(c.content_hash)
+            if mat is None or not len(mat):
+                continue
+            sims = mat @ qvec
+            if skip is None:
+                out[cid] = float(sims.max())
+                continue
+            body = c.body_lines()
+            if len(body) != len(sims):
+                continue  # written for another chunker version
+            raw = c.text.split("\n")
+            for n in np.argsort(-sims, kind="stable"):  # usually the first one counts
+                if not skip(raw[body[n][0]]):
+                    out[cid] = float(sims[n])
+                    break
+        return out
 
     def hashes_missing_line_vectors(self) -> list[str]:
         """Content hashes of chunks whose line vectors are not stored yet (one pass)."""
