@@ -480,10 +480,12 @@ class Store:
         return out
 
     def hashes_missing_line_vectors(self) -> list[str]:
-        """Content hashes of chunks whose line vectors are not stored yet (one pass)."""
+        """Content hashes of chunks whose line vectors are not stored yet (one pass), in
+        file order: a file's repeated lines then meet in one build's line cache."""
         rows = self.conn.execute(
-            "SELECT DISTINCT content_hash FROM chunks "
-            "WHERE content_hash NOT IN (SELECT content_hash FROM line_vectors)"
+            "SELECT content_hash FROM chunks "
+            "WHERE content_hash NOT IN (SELECT content_hash FROM line_vectors) "
+            "GROUP BY content_hash ORDER BY MIN(id)"
         )
         return [r[0] for r in rows]
 

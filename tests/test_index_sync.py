@@ -56,6 +56,26 @@ def test_first_build_embeds_everything_then_nothing(folder: Path, tmp_path: Path
     assert eng.check() == []
 
 
+def test_a_repeated_line_is_embedded_once_and_stored_for_each_section(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    for name in ("a", "b", "c"):  # one heading and line in three files, a line of its own each
+        write(notes / f"{name}.md", f"# Example\nRun it:\n\n{name} differs here\n")
+    emb = FakeEmbedder()
+    eng = make_engine(notes, tmp_path / "idx", emb)
+    r = eng.refresh()
+    assert r.chunks == 3 and r.lines_embedded == 6
+    assert emb.texts_embedded == 3 + 4  # 3 sections; "Example: Run it:" once, 3 others
+    store = Store.open(tmp_path / "idx", create=False)
+    try:
+        chunks = [store.chunks_for_path(f"{n}.md")[0] for n in "abc"]
+        mats = store.line_vectors(c.content_hash for c in chunks)
+        first = [mats[c.content_hash][0] for c in chunks]
+        assert all(np.array_equal(first[0], v) for v in first)
+        assert np.allclose(first[0], emb.embed(["Example: Run it:"])[0], atol=1e-3)  # float16
+    finally:
+        store.close()
+
+
 def test_edit_reembeds_only_changed_sections(folder: Path, tmp_path: Path) -> None:
     emb = FakeEmbedder()
     eng = make_engine(folder, tmp_path / "idx", emb)
