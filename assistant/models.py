@@ -85,8 +85,9 @@ class Explain(BaseModel):
     line_vectors: str = Field(
         default="own",
         description="What the line scores came from: own (each line embedded on its own), "
-        "pooled (from its section's pass; the `rescore_lines` best embedded on their own), "
-        "or none (keyword matches: shares of the question's terms).",
+        "mixed (short lines on their own, long ones from their section's pass), pooled (from "
+        "its section's pass; the `rescore_lines` best embedded on their own), or none "
+        "(keyword matches: shares of the question's terms).",
     )
 
 

@@ -43,11 +43,13 @@ class Settings(BaseModel):
     precision: Literal["auto", "fp32", "bf16"] = Field(
         default="auto", description="Indexing precision: auto uses bfloat16 where the CPU has it."
     )
-    line_vectors: Literal["own", "pooled"] = Field(
-        default="own",
-        description="How the index makes its single-line vectors: own embeds each line on its "
-        "own (the calibrated default); pooled takes them from the section's pass through the "
-        "model, about half the work of a first index (README, 'Faster first index').",
+    line_vectors: Literal["mixed", "own", "pooled"] = Field(
+        default="mixed",
+        description="How the index makes its single-line vectors: mixed (the default) embeds "
+        "each line shorter than 240 characters on its own and takes longer ones from the "
+        "section's pass through the model; own embeds every line on its own (what the answer "
+        "rules were calibrated on); pooled takes every line from the section's pass, about "
+        "half the work of a first index (README, 'Faster first index').",
     )
     watch: bool = Field(
         default=True,

@@ -3,9 +3,10 @@
 
   1. bare sentence-transformers `model.encode` (fp32, its defaults) of every section text the
      index embeds (`chunk.embed_text()`, one per distinct content hash): the baseline;
-  2. a full build through `Engine.refresh()` into a fresh index, line_vectors="own" (each line
-     embedded on its own: the default);
-  3. the same with line_vectors="pooled" (lines from the section pass);
+  2. a full build through `Engine.refresh()` into a fresh index, line_vectors="mixed" (the
+     default: lines under 240 characters embedded on their own, longer ones pooled);
+  3. the same with line_vectors="own" (each line embedded on its own) and "pooled" (lines
+     from the section pass);
 each at the precision ASSISTANT_PRECISION gives (fp32 for the target), with wall times and
 their ratios to (1) from this same run.
 
@@ -35,7 +36,8 @@ def parse_args() -> argparse.Namespace:
     )
     p.add_argument("--corpus", type=Path, default=common.DEFAULT_CORPUS)
     p.add_argument("--limit", type=int, default=None, help="only the first N notes (by path)")
-    p.add_argument("--kinds", nargs="+", default=["own", "pooled"], choices=["own", "pooled"])
+    kinds = ["mixed", "own", "pooled"]
+    p.add_argument("--kinds", nargs="+", default=kinds, choices=kinds)
     return p.parse_args()
 
 

@@ -2,13 +2,15 @@
 "answer figures kept": per set, at most one answerable question changes whether its section is
 in the top 3, and no decline flips, against line vectors embedded on their own).
 
-Each folder of bench_realnotes.py is indexed twice by `assistant index` in a child process,
-once with `line_vectors = own` (the default) and once with `pooled` (ASSISTANT_LINE_VECTORS),
-both cached under bench/out/realnotes/ with their build figures. Every question of the gold
-and calibration sets then goes through `Engine.ask` (hybrid) three ways, switched by settings
-and options only:
+Each folder of bench_realnotes.py is indexed three times by `assistant index` in a child
+process, with `line_vectors = own`, `mixed` (the default) and `pooled` (ASSISTANT_LINE_VECTORS),
+cached under bench/out/realnotes/ (mixed: the default, shared with bench_realnotes.py; own/
+and pooled/ below it) with their build figures. Every question of the gold and
+calibration sets then goes through `Engine.ask` (hybrid) four ways, switched by settings and
+options only:
 
-  own          the own index, default options
+  own          the own index, default options: the reference
+  mixed        the mixed index (short lines own, long ones pooled), default options
   pooled       the pooled index, rescore_lines=0 (pooled scores as they are)
   pooled+K     the pooled index, default options (the pooled rule: the K best lines
                re-embedded on their own as the question is answered)
@@ -50,7 +52,7 @@ def build_kind(name: str, notes: Path, kind: str, rebuild: bool) -> dict:
     before = os.environ.get("ASSISTANT_LINE_VECTORS")
     os.environ["ASSISTANT_LINE_VECTORS"] = kind
     try:
-        return build(name, notes, CACHE if kind == "own" else CACHE / kind, rebuild)
+        return build(name, notes, CACHE if kind == "mixed" else CACHE / kind, rebuild)
     finally:
         if before is None:
             os.environ.pop("ASSISTANT_LINE_VECTORS")
@@ -69,6 +71,7 @@ def main() -> None:
     k = AnswerOptions().rescore_lines
     ways = {
         "own": ("own", AnswerOptions()),
+        "mixed": ("mixed", AnswerOptions()),
         "pooled": ("pooled", AnswerOptions(rescore_lines=0)),
         f"pooled+{k}": ("pooled", AnswerOptions()),
     }
@@ -77,14 +80,16 @@ def main() -> None:
         if not notes.exists():
             print(f"\n{name}: skipped ({notes} missing)")
             continue
-        built = {kind: build_kind(name, notes, kind, args.rebuild) for kind in ("own", "pooled")}
+        kinds = ("own", "mixed", "pooled")
+        built = {kind: build_kind(name, notes, kind, args.rebuild) for kind in kinds}
         sets = {"gold": gold_file, "calibration": calib_file}
         for which in args.sets or list(sets):
             questions = gold.load_questions(sets[which])
             results: dict[str, dict] = {}
             latency: dict[str, list[float]] = {}
             for way, (kind, opts) in ways.items():
-                settings = load_settings(notes=notes, index=Path(built[kind]["index_dir"]))
+                index = Path(built[kind]["index_dir"])
+                settings = load_settings(notes=notes, index=index, line_vectors=kind)
                 engine = Engine(settings, options=opts)
                 try:
                     if engine.stale_reason() is not None:

@@ -56,8 +56,14 @@ SyncProgress = Callable[[str, int, int], None]
 
 BATCH_CHUNKS = 2048
 LINE_KIND = "line_vectors"
-"""Meta key: which kind of line vectors the index holds ("own" or "pooled")."""
-LineVectors = Literal["own", "pooled"]
+"""Meta key: which kind of line vectors the index holds ("own", "pooled" or "mixed")."""
+LineVectors = Literal["own", "pooled", "mixed"]
+MIXED_OWN_CHARS = 240
+"""With "mixed" line vectors, a line (as embedded: "heading: line") shorter than this is
+embedded on its own and a longer one pooled from its section's pass. A line read in context
+drifts from the line read alone the more, the shorter it is (cosine of the two, 60 AWS docs
+files: 0.42–0.65 under 24 tokens, 0.89 for 64–128, 0.95 above); the long lines are where the
+tokens are (41% of the AWS docs' line tokens from 64 tokens, about 240 characters, up)."""
 LINE_BATCH_CHUNKS = 256
 LINE_CACHE_MAX = 20_000
 """Distinct line vectors a build keeps to skip repeated lines (about 30 MB at most)."""
@@ -291,12 +297,16 @@ def _sync(
     line_vectors: LineVectors = "own",
     keywords_min: int | None = None,
 ) -> None:
-    # An index from before the choice holds own line vectors: an upgrade keeps them.
-    if lines and (store.meta(LINE_KIND) or "own") != line_vectors:
-        with store.transaction():  # the other kind of line vectors: all made afresh
-            store.drop_line_vectors()
+    # An index from before the choice holds own line vectors: an upgrade keeps them, and so
+    # does a switch from own to mixed (which only approximates own).
+    held = store.meta(LINE_KIND) or "own"
+    if lines and held != line_vectors:
+        with store.transaction():
+            if (held, line_vectors) != ("own", "mixed"):  # another kind: all made afresh
+                store.drop_line_vectors()
             store.set_meta(**{LINE_KIND: line_vectors})
-    pooled = lines and line_vectors == "pooled"
+    pooled = lines and line_vectors in ("pooled", "mixed")
+    line_cache: dict[str, np.ndarray] = {}  # own line vectors of this build, by text
     if store.meta("dim") is None:
         with store.transaction():
             store.set_meta(dim=str(embedder.dim))
@@ -433,6 +443,11 @@ def _sync(
         nonlocal pending, pending_chunks, gen
         if not pending:
             return
+        if line_vectors == "mixed" and line_mats:
+            t = time.perf_counter()
+            chunks = [c for _, _, nc in pending for c in nc.chunks]  # type: ignore[attr-defined]
+            _own_short_lines(embedder, chunks, line_mats, line_cache)
+            report.embed_seconds += time.perf_counter() - t
         gen = new_generation()
         added_ids: list[int] = []
         added_vecs: list[np.ndarray] = []
@@ -572,13 +587,15 @@ def _sync_lines(
     for start in range(0, len(missing), LINE_BATCH_CHUNKS):
         chunks = store.chunks_by_hash(missing[start : start + LINE_BATCH_CHUNKS])
         t = time.perf_counter()
-        if line_vectors == "pooled":
+        if line_vectors == "own":
+            mats = _own_line_vectors(embedder, chunks, seen)
+        else:
             texts = [c.embed_text() for c in chunks]
             _, mats = embed_with_lines(embedder, texts, [c.body_line_spans() for c in chunks])
-        else:
-            if len(seen) > LINE_CACHE_MAX:
-                seen.clear()
-            mats = _own_line_vectors(embedder, chunks, seen)
+            if line_vectors == "mixed":
+                by_hash = {c.content_hash: m for c, m in zip(chunks, mats, strict=True)}
+                _own_short_lines(embedder, chunks, by_hash, seen)
+                mats = [by_hash[c.content_hash] for c in chunks]
         report.embed_seconds += time.perf_counter() - t
         report.lines_embedded += sum(len(m) for m in mats)
         with store.transaction():
@@ -595,12 +612,39 @@ def _own_line_vectors(
     heading, and repeated ones ("Example container definitions: ```", "…: }") are about a
     tenth of the line tokens of the AWS docs and of til."""
     bodies = [[t for _, t in c.body_lines()] for c in chunks]
-    todo = list(dict.fromkeys(t for body in bodies for t in body if t not in seen))
+    texts = [t for body in bodies for t in body]
+    vecs = _own_vectors(embedder, texts, seen)
+    return split_rows(vecs, [len(body) for body in bodies])
+
+
+def _own_short_lines(
+    embedder: Embedder, chunks: list[Chunk], mats: dict[str, np.ndarray], seen: dict
+) -> None:
+    """Mixed line vectors: in each chunk's pooled matrix in `mats`, the lines shorter than
+    MIXED_OWN_CHARS replaced by their own vectors."""
+    rows: list[tuple[str, int, str]] = []  # (content hash, line position, text)
+    for c in {c.content_hash: c for c in chunks if c.content_hash in mats}.values():
+        body = c.body_lines()
+        if len(body) == len(mats[c.content_hash]):
+            rows += [
+                (c.content_hash, n, t) for n, (_, t) in enumerate(body) if len(t) < MIXED_OWN_CHARS
+            ]
+    vecs = _own_vectors(embedder, [t for _, _, t in rows], seen)
+    for h in {h for h, _, _ in rows}:
+        mats[h] = mats[h].copy()
+    for (h, n, _), v in zip(rows, vecs, strict=True):
+        mats[h][n] = v
+
+
+def _own_vectors(embedder: Embedder, texts: list[str], seen: dict[str, np.ndarray]) -> np.ndarray:
+    """`texts` embedded on their own, one row each; a text met before in this build (in
+    `seen`, which this fills, up to LINE_CACHE_MAX) is not embedded again."""
+    if len(seen) > LINE_CACHE_MAX:
+        seen.clear()
+    todo = list(dict.fromkeys(t for t in texts if t not in seen))
     if todo:
         seen.update(zip(todo, embedder.embed(todo), strict=True))
-    texts = [t for body in bodies for t in body]
-    vecs = np.stack([seen[t] for t in texts]) if texts else np.zeros((0, embedder.dim), np.float32)
-    return split_rows(vecs, [len(body) for body in bodies])
+    return np.stack([seen[t] for t in texts]) if texts else np.zeros((0, embedder.dim), np.float32)
 
 
 def _embed_into(

@@ -21,7 +21,10 @@ from index.sync import sync, writer_lock
 
 
 def make_engine(notes: Path, index: Path, emb: FakeEmbedder | None = None) -> Engine:
-    return Engine(load_settings(notes=notes, index=index), embedder=emb or FakeEmbedder())
+    """Own line vectors: the counts of texts embedded below are one per line (mixed ones,
+    the default, have their own test: the fake has no token states to pool)."""
+    settings = load_settings(notes=notes, index=index, line_vectors="own")
+    return Engine(settings, embedder=emb or FakeEmbedder())
 
 
 def write(p: Path, text: str) -> None:
@@ -707,6 +710,47 @@ def test_pooled_line_vectors_come_from_the_section_pass_and_a_change_of_kind_rem
     assert r.chunks_embedded == 0 and r.lines_embedded == sum(len(c.body_lines()) for c in chunks)
     assert own.store().meta("line_vectors") == "own"
     assert own.check() == []
+
+
+def test_mixed_line_vectors_embed_short_lines_alone_and_pool_long_ones(tmp_path: Path) -> None:
+    """line_vectors="mixed" (the default): a line shorter than MIXED_OWN_CHARS gets its own
+    vector ("heading: line" embedded alone), a longer one its pooled vector (the fake pools by
+    embedding the line's span of the section text); an own index switched to mixed keeps its
+    vectors, and mixed switched to own remakes them."""
+    from index.embed import embed_with_lines
+    from index.sync import MIXED_OWN_CHARS
+
+    notes = tmp_path / "notes"
+    long = "the long line about capacity providers " * 8
+    assert len(long) > MIXED_OWN_CHARS
+    write(notes / "a.md", f"# Scaling\nshort line on tasks\n{long}\n")
+    emb = FakeEmbedder()
+    mixed = Engine(load_settings(notes=notes, index=tmp_path / "idx"), emb)
+    assert mixed.settings.line_vectors == "mixed"
+    mixed.refresh()
+    store = mixed.store()
+    assert store.meta("line_vectors") == "mixed"
+    (c,) = store.chunks_for_path("a.md")
+    got = store.line_vectors([c.content_hash])[c.content_hash]
+    (_, short_text), (_, long_text) = c.body_lines()
+    assert len(short_text) < MIXED_OWN_CHARS <= len(long_text)
+    _, (pooled,) = embed_with_lines(emb, [c.embed_text()], [c.body_line_spans()])
+    own = emb.embed([short_text, long_text])
+    assert np.allclose(got[0], own[0], atol=1e-3) and not np.allclose(got[0], pooled[0], atol=1e-2)
+    assert np.allclose(got[1], pooled[1], atol=1e-3) and not np.allclose(got[1], own[1], atol=1e-2)
+    mixed.close()
+
+    own_idx = tmp_path / "own"
+    first = Engine(load_settings(notes=notes, index=own_idx, line_vectors="own"), emb)
+    assert first.refresh().lines_embedded == 2
+    first.close()
+    switched = Engine(load_settings(notes=notes, index=own_idx, line_vectors="mixed"), emb)
+    assert switched.refresh().lines_embedded == 0  # own vectors serve mixed as they are
+    assert switched.store().meta("line_vectors") == "mixed"
+    switched.close()
+    back = Engine(load_settings(notes=notes, index=own_idx, line_vectors="own"), emb)
+    assert back.refresh().lines_embedded == 2  # mixed ones are not own: made afresh
+    back.close()
 
 
 def test_refresh_exports_the_query_model_before_loading_the_index_model(
