@@ -5,8 +5,9 @@ commit 49ca00c's on the 1,873-file til-jbranchaud folder).
 One run measures, back to back:
   1. the baseline commit (default 49ca00c), checked out in a temporary git worktree and run
      with the same venv (PYTHONPATH pointing at the worktree);
-  2. this checkout with line_vectors=own (each line embedded on its own: the default);
-  3. this checkout with line_vectors=pooled (lines from the section pass);
+  2. this checkout with line_vectors=mixed (the default: short lines embedded on their own,
+     long ones pooled from the section pass), own (each line on its own) and pooled (every
+     line from the section pass);
 each as a child process `assistant index --notes DIR --index FRESH` with ASSISTANT_PRECISION
 set (fp32 unless --precision bf16), a fresh ASSISTANT_HOME (no config file; the ONNX query-model
 export that `assistant index` runs after a build is part of the run, as on a first use, unless
@@ -57,9 +58,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument(
         "--runs",
         nargs="+",
-        default=["baseline", "own", "pooled"],
+        default=["baseline", "mixed", "own", "pooled"],
         metavar="RUN",
-        help="baseline, own, pooled, or COMMIT:own / COMMIT:pooled (another commit's build, "
+        help="baseline, mixed, own, pooled, or COMMIT:KIND (another commit's build, "
         "e.g. the one before a change)",
     )
     p.add_argument(
@@ -150,7 +151,7 @@ def main() -> None:
             notes = work / "notes"
             common.copy_corpus(args.corpus, notes, args.limit)
         n_files = len(common.note_files(notes))
-        codes = {"own": common.REPO, "pooled": common.REPO}
+        codes = {"mixed": common.REPO, "own": common.REPO, "pooled": common.REPO}
         refs = {args.baseline: "baseline"} if "baseline" in args.runs else {}
         refs |= {r.split(":")[0]: r.split(":")[0] for r in args.runs if ":" in r}
         for ref, name in refs.items():
@@ -213,6 +214,7 @@ def main() -> None:
 
 
 LABELS = {
+    "mixed": "this checkout, line_vectors=mixed",
     "own": "this checkout, line_vectors=own",
     "pooled": "this checkout, line_vectors=pooled",
 }
