@@ -165,7 +165,8 @@ def line_evidence(
     them (an index from an older version, or a build stopped early) are embedded by
     `embed_lines`. With `pooled` stored vectors (taken from the section's pass), the
     `rescore_lines` best of them are embedded on their own too and scored so: the decision
-    then sees what own line vectors give (docs/evaluating.md, "Line vectors: own, pooled or mixed")."""
+    then sees what own line vectors give (docs/evaluating.md, "Line vectors: own, pooled or
+    mixed")."""
     chosen = scored_lines(hits, terms, opts)
     out: dict[int, dict[int, float]] = {cid: {} for cid, _, _ in chosen}
     stored = source.line_vectors(h.chunk.content_hash for _, h, _ in chosen)
