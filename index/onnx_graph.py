@@ -11,6 +11,7 @@ to torch's exporter. Tests compare its vectors with sentence-transformers' on re
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -86,11 +87,10 @@ def write_bert(transformer_dir: Path, out: Path, opset: int = 17) -> int | None:
         inits.append(numpy_helper.from_array(np.asarray(value, dtype=dtype), name))
         return name
 
-    count = [0]
+    numbers = itertools.count(1)
 
     def node(op: str, ins: list[str], **attrs) -> str:
-        count[0] += 1
-        result = f"{op.lower()}_{count[0]}"
+        result = f"{op.lower()}_{next(numbers)}"
         nodes.append(helper.make_node(op, ins, [result], **attrs))
         return result
 

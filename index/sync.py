@@ -618,10 +618,13 @@ def _own_line_vectors(
 
 
 def _own_short_lines(
-    embedder: Embedder, chunks: list[Chunk], mats: dict[str, np.ndarray], seen: dict
+    embedder: Embedder,
+    chunks: list[Chunk],
+    mats: dict[str, np.ndarray],
+    seen: dict[str, np.ndarray],
 ) -> None:
-    """Mixed line vectors: in each chunk's pooled matrix in `mats`, the lines shorter than
-    MIXED_OWN_CHARS replaced by their own vectors."""
+    """Mixed line vectors: in each chunk's pooled matrix in `mats` (written in place), the
+    lines shorter than MIXED_OWN_CHARS replaced by their own vectors."""
     rows: list[tuple[str, int, str]] = []  # (content hash, line position, text)
     for c in {c.content_hash: c for c in chunks if c.content_hash in mats}.values():
         body = c.body_lines()
@@ -630,8 +633,6 @@ def _own_short_lines(
                 (c.content_hash, n, t) for n, (_, t) in enumerate(body) if len(t) < MIXED_OWN_CHARS
             ]
     vecs = _own_vectors(embedder, [t for _, _, t in rows], seen)
-    for h in {h for h, _, _ in rows}:
-        mats[h] = mats[h].copy()
     for (h, n, _), v in zip(rows, vecs, strict=True):
         mats[h][n] = v
 
