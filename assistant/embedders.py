@@ -85,6 +85,17 @@ class Embedders:
             return self.fixed.model_id
         return model_id_for(self._folder())
 
+    def precision(self) -> str | None:
+        """The precision the index embedder embeds in ("fp32" or "bf16"), without loading it."""
+        if self.fixed is not None:
+            return getattr(self.fixed, "precision", None)
+        from index.cpu import resolve_precision
+
+        try:
+            return resolve_precision(self.settings.precision)
+        except ValueError:
+            return None
+
     def export_query_model(self) -> None:
         """Export the ONNX query model once per model, so later cold starts skip torch."""
         if self.fixed is not None:

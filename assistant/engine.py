@@ -122,7 +122,9 @@ class Engine:
 
     def stale_reason(self) -> str | None:
         """Why the index must be (re)built before answering, or None if it is fresh."""
-        return lifecycle.stale_reason(self.index_dir, self.notes_root, self.model_id(), self.store)
+        return lifecycle.stale_reason(
+            self.index_dir, self.notes_root, self.model_id(), self.store, self.models.precision()
+        )
 
     def refresh(
         self,

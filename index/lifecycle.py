@@ -174,15 +174,20 @@ def check_index(index_dir: Path, notes_root: Path, model_id: str) -> list[str]:
 
 
 def stale_reason(
-    index_dir: Path, notes_root: Path, model_id: str, open_store: Callable[[], Store]
+    index_dir: Path,
+    notes_root: Path,
+    model_id: str,
+    open_store: Callable[[], Store],
+    precision: str | None = None,
 ) -> str | None:
     """Why the index must be (re)built before answering, or None if it is fresh: no manifest,
-    another configuration, an interrupted update, an unreadable database, or notes changed
-    (`notes_changed`). `open_store` gives the reader's open store."""
+    another configuration (model, or `precision` when given), an interrupted update, an
+    unreadable database, or notes changed (`notes_changed`). `open_store` gives the reader's
+    open store."""
     manifest = read_manifest(index_dir)
     if manifest is None:
         return "no index yet"
-    problem = manifest_problem(manifest, model_id, manifest.dim)
+    problem = manifest_problem(manifest, model_id, manifest.dim, precision)
     if problem:
         return problem
     try:

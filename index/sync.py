@@ -93,8 +93,12 @@ def writer_lock(index_dir: Path, timeout: float = -1):
         lock.release()
 
 
-def manifest_problem(manifest: Manifest | None, embedder_model_id: str, dim: int) -> str | None:
-    """Why an existing index cannot be used with this configuration (None if it can)."""
+def manifest_problem(
+    manifest: Manifest | None, embedder_model_id: str, dim: int, precision: str | None = None
+) -> str | None:
+    """Why an existing index cannot be used with this configuration (None if it can). A
+    `precision` (the index embedder's, "fp32" or "bf16") other than the index's means the
+    user changed it: the vectors are made again in the new one, not left mixed."""
     if manifest is None:
         return None
     if manifest.schema_version != SCHEMA_VERSION:
@@ -105,6 +109,8 @@ def manifest_problem(manifest: Manifest | None, embedder_model_id: str, dim: int
         return f"index dimension {manifest.dim} != model dimension {dim}"
     if manifest.chunker_version != CHUNKER_VERSION:
         return f"index chunker version {manifest.chunker_version} != {CHUNKER_VERSION}"
+    if precision is not None and manifest.precision != precision:
+        return f"index built in {manifest.precision}, precision now {precision}"
     return None
 
 
@@ -198,7 +204,9 @@ def open_for_write(
     and always after a run that did not finish (the manifest does not match the database).
     """
     manifest, manifest_err = manifest_status(index_dir)
-    problem = manifest_problem(manifest, embedder.model_id, embedder.dim)
+    problem = manifest_problem(
+        manifest, embedder.model_id, embedder.dim, getattr(embedder, "precision", None)
+    )
     if manifest_err:
         report.repaired.append(f"{manifest_err}; rewritten from the database")
     db_exists = (index_dir / DB_NAME).exists()

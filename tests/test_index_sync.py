@@ -768,3 +768,30 @@ def test_refresh_exports_the_query_model_before_loading_the_index_model(
     order.clear()
     eng.refresh(export=False)
     assert "export" not in order
+
+
+def test_a_change_of_precision_rebuilds_the_index(tmp_path: Path) -> None:
+    """The manifest records the precision the vectors were made in; a reader with another
+    one sees the index as stale and the next refresh makes every vector again in it (not a
+    mix of old bf16 sections and new fp32 ones), as a change of model does."""
+
+    class Bf16Fake(FakeEmbedder):
+        precision = "bf16"
+
+    notes = tmp_path / "notes"
+    write(notes / "a.md", "# A\nFargate runs tasks without servers.\n")
+    first = make_engine(notes, tmp_path / "idx")
+    first.refresh()
+    assert read_manifest(tmp_path / "idx").precision == "fp32"
+    assert first.stale_reason() is None
+    first.close()
+
+    emb = Bf16Fake()
+    second = make_engine(notes, tmp_path / "idx", emb)
+    assert second.stale_reason() == "index built in fp32, precision now bf16"
+    report = second.refresh()
+    assert any("precision now bf16" in r for r in report.repaired)
+    assert report.chunks_embedded == 1 and emb.texts_embedded >= 1
+    assert read_manifest(tmp_path / "idx").precision == "bf16"
+    assert second.stale_reason() is None
+    second.close()

@@ -522,6 +522,7 @@ def test_watching_loads_no_model_until_a_change(tmp_path):
     engine.models.fixed = None
     engine.models._index = None  # as after a start whose index was fresh (ONNX queries)
     engine.models.model_id = lambda: fake.model_id
+    engine.models.precision = lambda: fake.precision
     loads: list[int] = []
 
     def load():
