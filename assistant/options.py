@@ -96,6 +96,19 @@ class AnswerOptions(BaseModel):
         "block follows it (the command the prose introduces), runs on through that block, if "
         "the whole quote stays within this many lines (0: off).",
     )
+    command_piece: bool = Field(
+        True,
+        description="Command rule: when a section's quote stops before a lead-in whose "
+        "paragraph is among its best lines (within command_window) and introduces a code "
+        'block ("We can run the following command:"), that paragraph and block are quoted '
+        "too, and the first quote is cut so both stay within max_quote_lines.",
+    )
+    command_window: float = Field(
+        0.16,
+        ge=0,
+        description="Command rule: how far below the section's best line a lead-in's paragraph "
+        "may score (a lead-in shares few words with the question; twice quote_window).",
+    )
     quote_window: float = Field(
         0.08,
         description="In a section too long to quote whole, lines within this of its best "

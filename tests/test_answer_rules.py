@@ -608,7 +608,7 @@ def test_a_line_too_long_to_embed_is_quoted_whole_once_and_not_flagged_changed(
         for i, p in enumerate(parts)
     ]
     read = NoteReader()
-    cites = [cite(n, h, {}, read, lambda rel: Path(note)) for n, h in enumerate(hits, 1)]
+    cites = [c for n, h in enumerate(hits, 1) for c in cite(n, h, {}, read, lambda rel: Path(note))]
     for c in cites:
         assert c.quote == line and not c.changed_since_indexed
         assert c.excerpt and c.excerpt.endswith(" …") and len(c.excerpt) < len(line)
@@ -642,6 +642,65 @@ def test_a_quote_ends_at_its_paragraph_and_runs_on_through_the_code_it_introduce
     assert "end: through the code block that follows the paragraph" in why
     off = AnswerOptions(code_after_paragraph=0)
     assert quote_span(c, scores, opts=off) == (16, 16)
+
+
+def test_the_command_a_later_lead_in_introduces_is_quoted_beside_the_best_paragraph(
+    tmp_path,
+) -> None:
+    """The command rule: the best line opens the note, the command comes after an example
+    block, past `max_quote_lines`; the lead-in's paragraph scores within `command_window`, so
+    the quote is the best paragraph and the lead-in with its block, two quotes of whole lines
+    within 12 lines. Off, too far below the best line, or with the best line in code: one
+    quote as before."""
+    from pathlib import Path
+
+    from assistant.options import AnswerOptions
+    from assistant.stages.shape import NoteReader, cite, command_piece
+
+    text = "\n".join(
+        [
+            "# Increment All The Numbers",  # 1
+            "",
+            "Substitution can do more than replace static text:",  # 3 (best line)
+            "each replacement can be an expression, so all numbers",
+            "in the buffer can be incremented at once.",  # 5
+            "",
+            "Given the following text in our buffer:",  # 7
+            "",
+            "```",
+            "1 2 a b c 45 123 1982",  # 10
+            "```",
+            "",
+            "We can run the following substitution command:",  # 13
+            "",
+            "```",
+            ":%s/\\d\\+/\\=submatch(0)+1/g",  # 16
+            "```",
+            "",
+            "This transforms all digits in the buffer.",  # 19
+        ]
+    )
+    c = chunk(text, ["Increment All The Numbers"])
+    roles = LineRoles.of(text.split("\n"), front_matter=False)
+    scores = {2: 0.80, 3: 0.60, 6: 0.73, 9: 0.45, 12: 0.70, 15: 0.52, 18: 0.60}
+    span = quote_span(c, scores, roles)
+    assert span == (3, 11)  # the best lines and the example: the command is left out
+    why: list[str] = []
+    assert command_piece(c, scores, roles, span, why=why) == ((3, 5), (13, 17))
+    assert why and why[0].startswith("command rule: the lead-in at line 13")
+    assert command_piece(c, scores, roles, span, AnswerOptions(command_piece=False)) is None
+    low = scores | {12: 0.60}  # 0.20 below the best line: not among its best lines
+    assert command_piece(c, low, roles, span) is None
+    in_code = scores | {9: 0.90}  # the best line is the example's code: its block answers
+    assert command_piece(c, in_code, roles, quote_span(c, in_code, roles)) is None
+
+    note = tmp_path / "n.md"
+    note.write_text(text + "\n", encoding="utf-8")
+    hit = Hit(chunk=c, score=1.0)
+    cites = cite(1, hit, scores, NoteReader(), lambda rel: Path(note))
+    assert [(x.n, x.start_line, x.end_line) for x in cites] == [(1, 3, 5), (2, 13, 17)]
+    assert cites[1].quote.endswith(":%s/\\d\\+/\\=submatch(0)+1/g\n```")
+    assert not any(x.changed_since_indexed for x in cites)
 
 
 def test_a_lead_in_runs_on_through_a_code_block_whose_first_line_is_a_comment() -> None:

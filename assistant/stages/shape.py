@@ -105,6 +105,72 @@ def quote_span(
     return chunk.start_line + s, chunk.start_line + _trim_links(lines, roles, s, e, opts, why)
 
 
+def command_piece(
+    chunk: Chunk,
+    line_scores: dict[int, float],
+    roles: LineRoles,
+    span: tuple[int, int],
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+    why: list[str] | None = None,
+) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The command rule: a how-to note's answer is often the command its prose introduces
+    further down ("We can run the following substitution command:"), past where the quote
+    `span` (1-based, in `chunk`) stops. If a paragraph after the quote ends on a lead-in, is
+    followed by a code block that closes within the chunk, and holds a line within
+    `command_window` of the section's best line, the best such paragraph and its block become a
+    second quote, and the first becomes the best line's paragraph (as much of it as fits
+    beside the second in `max_quote_lines`). None if no paragraph qualifies, or the best line
+    is code or outside the quote."""
+    if not opts.command_piece or not line_scores:
+        return None
+    lines = chunk.text.split("\n")
+    s, e = span[0] - chunk.start_line, span[1] - chunk.start_line
+    hi, n = len(lines) - 1, opts.max_quote_lines
+    best_i = max(line_scores, key=lambda i: line_scores[i])
+    floor = line_scores[best_i] - opts.command_window
+    found: list[tuple[float, int, int]] = []  # (score, paragraph start, block end)
+    for i in range(e + 1, hi + 1):
+        if roles.in_code(i) or roles.is_fence(i) or not introduces(lines[i]):
+            continue
+        j = i + 1
+        while j <= hi and not lines[j].strip():
+            j += 1
+        close = roles.fence_close(j) if j <= hi and roles.fence_open(j) == j else None
+        p = i
+        while p - 1 > e and lines[p - 1].strip() and not _structural(roles, p - 1):
+            p -= 1
+        scored = [line_scores[k] for k in range(p, i + 1) if k in line_scores]
+        if close is not None and close <= hi and scored and max(scored) >= floor:
+            found.append((max(scored), p, close))
+    if not found:
+        return None
+    _, p, close = max(found)
+    room = min(e, s + n - (close - p + 1) - 1)  # the last line the first quote may keep
+    if roles.in_code(best_i) or roles.is_fence(best_i) or not s <= best_i <= room:
+        return None  # the best line is code (its block is the answer), or would not fit
+    cut = best_i  # the first quote keeps the best line's paragraph, as far as it fits
+    while cut < room and lines[cut + 1].strip() and not _structural(roles, cut + 1):
+        cut += 1
+    if why is not None:
+        why.append(
+            f"command rule: the lead-in at line {chunk.start_line + p} and its code block "
+            f"quoted too (first quote cut at line {chunk.start_line + cut})"
+        )
+    first = (chunk.start_line + s, chunk.start_line + cut)
+    return first, (chunk.start_line + p, chunk.start_line + close)
+
+
+def _structural(roles: LineRoles, i: int) -> bool:
+    """A line that ends a paragraph above it: a heading, a fence or code, a list item, a table."""
+    return (
+        roles.is_heading(i)
+        or roles.is_fence(i)
+        or roles.in_code(i)
+        or roles.is_item(i)
+        or roles.in_table(i)
+    )
+
+
 def _through_code(
     lines: Sequence[str],
     roles: LineRoles,
@@ -335,9 +401,10 @@ def cite(
     abs_path_of: Callable[[str], Path],
     opts: AnswerOptions = DEFAULT_OPTIONS,
     why: list[str] | None = None,
-) -> Citation:
-    """One citation: the quote's span shaped in the chunk, run on in the file, re-read from it
-    (`read` reads a file by absolute path; `changed_since_indexed` when its lines differ)."""
+) -> list[Citation]:
+    """A section's citations: the quote's span shaped in the chunk (and the command rule's
+    second quote), run on in the file, re-read from it (`read` reads a file by absolute path;
+    `changed_since_indexed` when its lines differ)."""
     chunk = hit.chunk
     abs_path = abs_path_of(chunk.path)
     lines = read(str(abs_path))
@@ -348,27 +415,33 @@ def cite(
     same = lines if lines is not None and holds(lines, chunk) else None
     roles = read.roles(str(abs_path)) if same is not None else None
     in_chunk = roles.shifted(chunk.start_line - 1) if roles is not None else None
-    start, end = quote_span(chunk, line_scores, in_chunk, opts, why)
-    quote = slice_lines(chunk, start, end)
-    if same is not None and roles is not None:
-        end = run_on(same, start, end, opts, why, roles)
-        quote = "\n".join(same[start - 1 : end])
-    changed = quote_differs(lines, start, end, quote)
-    excerpt = None
-    if same is not None and is_window(same, chunk):  # a piece of a line too long to embed
-        excerpt = _elide(same[start - 1], chunk.text)
-    return Citation(
-        n=n,
-        path=chunk.path,
-        absolute_path=str(abs_path),
-        heading_path=chunk.heading_path,
-        start_line=start,
-        end_line=end,
-        quote=quote,
-        score=round(hit.dense_score if hit.dense_score is not None else 0.0, 4),
-        changed_since_indexed=changed,
-        excerpt=excerpt,
-    )
+    span = quote_span(chunk, line_scores, in_chunk, opts, why)
+    own_roles = in_chunk or LineRoles.of(chunk.text.split("\n"), front_matter=False)
+    spans = command_piece(chunk, line_scores, own_roles, span, opts, why) or (span,)
+    out = []
+    for start, end in spans:
+        quote = slice_lines(chunk, start, end)
+        if same is not None and roles is not None:
+            end = run_on(same, start, end, opts, why, roles)
+            quote = "\n".join(same[start - 1 : end])
+        excerpt = None
+        if same is not None and is_window(same, chunk):  # a piece of a line too long to embed
+            excerpt = _elide(same[start - 1], chunk.text)
+        out.append(
+            Citation(
+                n=n + len(out),
+                path=chunk.path,
+                absolute_path=str(abs_path),
+                heading_path=chunk.heading_path,
+                start_line=start,
+                end_line=end,
+                quote=quote,
+                score=round(hit.dense_score if hit.dense_score is not None else 0.0, 4),
+                changed_since_indexed=quote_differs(lines, start, end, quote),
+                excerpt=excerpt,
+            )
+        )
+    return out
 
 
 def holds(lines: list[str], chunk: Chunk) -> bool:
@@ -436,5 +509,5 @@ def quote_sections(
     for n, h in enumerate(picked, 1):
         rules.append([])
         scores = line_scores.get(h.chunk.id or -1, {})
-        citations.append(cite(n, h, scores, read, abs_path_of, opts, rules[-1]))
+        citations += cite(n, h, scores, read, abs_path_of, opts, rules[-1])
     return merge_adjacent(citations, read, opts.merge_gap), rules
