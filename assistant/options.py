@@ -94,7 +94,8 @@ class AnswerOptions(BaseModel):
         ge=0,
         description="Paragraph rule: a quote ends at the end of its paragraph and, when a code "
         "block follows it (the command the prose introduces), runs on through that block, if "
-        "the whole quote stays within this many lines (0: off).",
+        "the whole quote stays within this many lines; a quote of one paragraph that ends "
+        "inside the block after it closes the block within as many (0: off).",
     )
     command_piece: bool = Field(
         True,

@@ -644,6 +644,26 @@ def test_a_quote_ends_at_its_paragraph_and_runs_on_through_the_code_it_introduce
     assert quote_span(c, scores, opts=off) == (16, 16)
 
 
+def test_a_paragraph_and_the_long_code_block_after_it_are_quoted_whole() -> None:
+    """The paragraph rule, when the best lines run into the code block after one paragraph:
+    a block too long to close within `max_quote_lines` is still closed within
+    `code_after_paragraph` lines rather than left out (it is what the paragraph introduces);
+    with the rule off, or after more than one paragraph, it is left out as before."""
+    from assistant.options import AnswerOptions
+
+    block = ["```html", "<div>", *[f"  <p>line {i}</p>" for i in range(10)], "</div>", "```"]
+    head = ["# Submit", "", "Tie a button to a form it is not inside", "with its form property."]
+    text = "\n".join([*head, "", *block, "", "With this setup the button submits.", *FILLER])
+    c = chunk(text, ["Submit"])
+    scores = {2: 0.84, 3: 0.83, 7: 0.82, 10: 0.81}
+    why: list[str] = []
+    assert quote_span(c, scores, why=why) == (3, 19)  # the paragraph and the whole block
+    assert "end: the code block closed (paragraph rule)" in why
+    assert quote_span(c, scores, opts=AnswerOptions(code_after_paragraph=0)) == (3, 4)
+    two = text.replace("with its form property.", "with its form property.\n\nA second one.")
+    assert quote_span(chunk(two, ["Submit"]), scores) == (3, 6)  # two paragraphs: left out
+
+
 def test_the_command_a_later_lead_in_introduces_is_quoted_beside_the_best_paragraph(
     tmp_path,
 ) -> None:

@@ -248,7 +248,9 @@ def _complete(
 ) -> int:
     """The end of a quote starting at `s` that does not stop where the reader needs the rest:
     on a lead-in (`run_on_lead_in`), or inside a code block, which is closed, or else left
-    out. Never past `hi` or `max_quote_lines`."""
+    out. Never past `hi` or `max_quote_lines`, except under the paragraph rule: a quote of one
+    paragraph and the code block after it closes that block within `code_after_paragraph`
+    lines (the block is the command the paragraph introduces)."""
     why = why if why is not None else []
     limit = min(hi, s + opts.max_quote_lines - 1)
     e, _ = run_on_lead_in(lines, roles, s, e, hi, opts, why)
@@ -257,12 +259,31 @@ def _complete(
         if close is not None and close <= limit:
             e = close
             why.append("end: the code block closed")
+        elif (
+            opts.code_after_paragraph
+            and close is not None
+            and opening is not None
+            and close <= min(hi, s + opts.code_after_paragraph - 1)
+            and _one_paragraph(lines, roles, s, opening)
+        ):
+            e = close
+            why.append("end: the code block closed (paragraph rule)")
         elif opening is not None and opening > s:
             e = opening - 1
             while e > s and says_nothing(lines[e]):
                 e -= 1
             why.append("end: a code block too long to close left out")
     return e
+
+
+def _one_paragraph(lines: Sequence[str], roles: LineRoles, s: int, opening: int) -> bool:
+    """Lines `s`..`opening - 1` are prose, one paragraph (blank lines after it aside)."""
+    body = [i for i in range(s, opening) if lines[i].strip()]
+    return (
+        bool(body)
+        and body == list(range(s, body[-1] + 1))
+        and not any(_structural(roles, i) for i in body)
+    )
 
 
 def run_on_lead_in(
