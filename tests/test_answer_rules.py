@@ -670,8 +670,8 @@ def test_the_command_a_later_lead_in_introduces_is_quoted_beside_the_best_paragr
     """The command rule: the best line opens the note, the command comes after an example
     block, past `max_quote_lines`; the lead-in's paragraph scores within `command_window`, so
     the quote is the best paragraph and the lead-in with its block, two quotes of whole lines
-    within 12 lines. Off, too far below the best line, or with the best line in code: one
-    quote as before."""
+    within 12 lines (also when the first quote stopped inside the lead-in's paragraph). Off,
+    too far below the best line, or with the best line in code: one quote as before."""
     from pathlib import Path
 
     from assistant.options import AnswerOptions
@@ -709,6 +709,8 @@ def test_the_command_a_later_lead_in_introduces_is_quoted_beside_the_best_paragr
     assert command_piece(c, scores, roles, span, why=why) == ((3, 5), (13, 17))
     assert why and why[0].startswith("command rule: the lead-in at line 13")
     assert command_piece(c, scores, roles, span, AnswerOptions(command_piece=False)) is None
+    # a quote cut inside the lead-in's paragraph (before its block) gives it up to the rule
+    assert command_piece(c, scores, roles, (3, 13)) == ((3, 5), (13, 17))
     low = scores | {12: 0.60}  # 0.20 below the best line: not among its best lines
     assert command_piece(c, low, roles, span) is None
     in_code = scores | {9: 0.90}  # the best line is the example's code: its block answers

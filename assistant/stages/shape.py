@@ -115,42 +115,49 @@ def command_piece(
 ) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """The command rule: a how-to note's answer is often the command its prose introduces
     further down ("We can run the following substitution command:"), past where the quote
-    `span` (1-based, in `chunk`) stops. If a paragraph after the quote ends on a lead-in, is
-    followed by a code block that closes within the chunk, and holds a line within
-    `command_window` of the section's best line, the best such paragraph and its block become a
-    second quote, and the first becomes the best line's paragraph (as much of it as fits
-    beside the second in `max_quote_lines`). None if no paragraph qualifies, or the best line
-    is code or outside the quote."""
+    `span` (1-based, in `chunk`) stops. If a code block after the quote closes within the
+    chunk and the paragraph before it (after the best line's own) ends on a lead-in and holds
+    a line within `command_window` of the section's best line, the best such paragraph and its
+    block become a second quote, and the first becomes the best line's paragraph (as much of
+    it as fits before the second and beside it in `max_quote_lines`). None if no paragraph
+    qualifies, or the best line is code or outside the quote."""
     if not opts.command_piece or not line_scores:
         return None
     lines = chunk.text.split("\n")
     s, e = span[0] - chunk.start_line, span[1] - chunk.start_line
     hi, n = len(lines) - 1, opts.max_quote_lines
     best_i = max(line_scores, key=lambda i: line_scores[i])
+    if roles.in_code(best_i) or roles.is_fence(best_i) or not s <= best_i <= e:
+        return None  # the best line is code (its block is the answer), or not quoted
+    para_end = best_i  # the end of the best line's paragraph
+    while para_end < hi and lines[para_end + 1].strip() and not _structural(roles, para_end + 1):
+        para_end += 1
     floor = line_scores[best_i] - opts.command_window
     found: list[tuple[float, int, int]] = []  # (score, paragraph start, block end)
-    for i in range(e + 1, hi + 1):
-        if roles.in_code(i) or roles.is_fence(i) or not introduces(lines[i]):
+    for j in range(e + 1, hi + 1):  # each code block that opens after the quote
+        close = roles.fence_close(j) if roles.fence_open(j) == j else None
+        if close is None or close > hi:
             continue
-        j = i + 1
-        while j <= hi and not lines[j].strip():
-            j += 1
-        close = roles.fence_close(j) if j <= hi and roles.fence_open(j) == j else None
-        p = i
-        while p - 1 > e and lines[p - 1].strip() and not _structural(roles, p - 1):
+        lead = j - 1
+        while lead > para_end and not lines[lead].strip():
+            lead -= 1
+        if lead <= para_end or _structural(roles, lead):
+            continue  # no paragraph of its own before the block
+        if not introduces(lines[lead]):
+            continue
+        p = lead
+        while p - 1 > para_end and lines[p - 1].strip() and not _structural(roles, p - 1):
             p -= 1
-        scored = [line_scores[k] for k in range(p, i + 1) if k in line_scores]
-        if close is not None and close <= hi and scored and max(scored) >= floor:
+        scored = [line_scores[k] for k in range(p, lead + 1) if k in line_scores]
+        if scored and max(scored) >= floor:
             found.append((max(scored), p, close))
     if not found:
         return None
     _, p, close = max(found)
-    room = min(e, s + n - (close - p + 1) - 1)  # the last line the first quote may keep
-    if roles.in_code(best_i) or roles.is_fence(best_i) or not s <= best_i <= room:
-        return None  # the best line is code (its block is the answer), or would not fit
-    cut = best_i  # the first quote keeps the best line's paragraph, as far as it fits
-    while cut < room and lines[cut + 1].strip() and not _structural(roles, cut + 1):
-        cut += 1
+    room = min(e, p - 1, s + n - (close - p + 1) - 1)  # the last line the first quote may keep
+    if best_i > room:
+        return None  # the two would not fit in max_quote_lines
+    cut = min(para_end, room)
     if why is not None:
         why.append(
             f"command rule: the lead-in at line {chunk.start_line + p} and its code block "
