@@ -36,6 +36,12 @@ class AnswerOptions(BaseModel):
         "one that is not ordinary English) counts as covered only if one of the top this-many "
         "sections mentions it; elsewhere in a large folder it is about something else.",
     )
+    compounds: bool = Field(
+        True,
+        description="Compound rule: an identifier of words joined by _ or . "
+        "(pg_advisory_lock, lazy.nvim) that none of the top local_sections sections writes "
+        "is missing, so the answer is partly covered, though each of its words is in the notes.",
+    )
     ubiquitous_share: float = Field(
         0.2,
         description="A term in at least this share of the sections of a folder of 50 or more "

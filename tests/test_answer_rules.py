@@ -545,6 +545,36 @@ def test_local_coverage_a_name_only_elsewhere_in_the_folder_is_missing() -> None
     assert localise(cov, "compare rebased", COMMON | {"rebased"}, top)[0].covered
 
 
+def test_an_identifier_no_top_section_writes_is_missing_though_its_words_are_there() -> None:
+    """The compound rule: "pg_advisory_lock" is three words the notes use, but no top section
+    writes the function, so the answer is partly covered, naming it; a section that writes it
+    (any joiner) covers it; words joined by "-" are left to the term rules; off: answered."""
+    from assistant.options import AnswerOptions
+    from assistant.stages.decide import missing_compounds
+
+    q = "How do I take a pg_advisory_lock so that two workers don't run the same job?"
+    about = [Hit(chunk=chunk("## Locks\nOne worker runs the job: advisory locks.", ["L"]), score=1)]
+    cov = [TermInfo(term=t, chunks=5) for t in ("pg", "advisory", "lock", "workers", "job")]
+    d = decide(q, cov, about, 0.6, COMMON)
+    assert not d.abstain and d.outcome == "partly_covered"
+    assert d.missing == ["pg_advisory_lock"] and d.names == ["pg_advisory_lock"]
+    assert d.compounds == ["pg_advisory_lock"]
+    from assistant.stages.explain import _decision_text
+
+    assert _decision_text(d, 0.6, DEFAULT_OPTIONS).endswith(
+        "; compound rule: none of the top 3 sections writes pg_advisory_lock"
+    )
+    off = decide(q, cov, about, 0.6, COMMON, AnswerOptions(compounds=False))
+    assert off.outcome == "answered" and off.missing == []
+    writes = [Hit(chunk=chunk("## Locks\nselect pg_advisory_lock(42);", ["L"]), score=1)]
+    assert decide(q, cov, writes, 0.6, COMMON).outcome == "answered"
+    spaced = [Hit(chunk=chunk("## Locks\nThe PG Advisory Lock functions.", ["L"]), score=1)]
+    assert missing_compounds(q, spaced) == []
+    found = missing_compounds("Set up lazy.nvim, e.g. v1.2 on Node.js?", [])
+    assert found == ["lazy.nvim", "Node.js"]
+    assert missing_compounds("a latency-sensitive, slimmed-down git filter-repo", []) == []
+
+
 def test_a_term_all_over_the_folder_anchors_nothing_for_the_name_rule() -> None:
     """ "How do I install Dendron with pnpm?" in Dendron's own notes: "dendron" is in most
     sections, so the covered phrase names nothing in particular and the question is declined;

@@ -43,6 +43,8 @@ class Decision:
     ordinary word the notes lack ("pricing") is said, but it may only be worded otherwise."""
     keywords: bool = False
     """Decided without vectors (a first build's keyword preview): found, not judged."""
+    compounds: list[str] = field(default_factory=list)
+    """Of `names`, the identifiers the compound rule found unwritten (`missing_compounds`)."""
 
     @property
     def outcome(self) -> Outcome:
@@ -241,9 +243,13 @@ def decide(
     missing = [t.term for t in subject if not t.covered]
     names = names_in(question)
     named_missing = [t for t in missing if is_name(t, names, common)]
+    compounds = missing_compounds(question, hits[: opts.local_sections]) if opts.compounds else []
+    missing, named_missing = missing + compounds, named_missing + compounds
 
     def said(abstain: bool, reason: str) -> Decision:
-        return Decision(abstain, missing, reason, names=named_missing, keywords=keywords)
+        return Decision(
+            abstain, missing, reason, names=named_missing, keywords=keywords, compounds=compounds
+        )
 
     if not hits:
         return said(True, "no section matched")
@@ -281,6 +287,29 @@ def decide(
     if named_missing:
         return said(False, "partly covered: the notes never mention a name it uses")
     return said(False, "answered")
+
+
+COMPOUND = re.compile(r"(?<![\w.-])[^\W\d_]{2,}(?:[_.][^\W\d_]{2,})+(?![\w-])")
+"""An identifier built of words joined by "_" or "." ("pg_advisory_lock", "lazy.nvim",
+"asyncio.TaskGroup"); parts of two letters or more, no digits (not "e.g.", a version). Words
+joined by "-" are left to the term rules: most are ordinary ("latency-sensitive",
+"slimmed-down"), and a name among their parts is already judged on its own."""
+
+
+def missing_compounds(question: str, top: Sequence[Hit]) -> list[str]:
+    """The compound rule: compound names of the question (`COMPOUND`) that none of the `top`
+    sections writes, with any joiner or none ("filter repo", "filterrepo"). Each of its words
+    may be all over the notes ("filter", "repo") while the tool it names is not."""
+    compounds = COMPOUND.findall(question.rstrip("?.!"))
+    if not compounds:
+        return []
+    text = "\n".join(h.chunk.text for h in top).lower()
+    out: list[str] = []
+    for found in compounds:
+        parts = re.split(r"[-_.]", found.lower())
+        if not re.search(r"[-_. ]?".join(map(re.escape, parts)), text) and found not in out:
+            out.append(found)
+    return out
 
 
 def confidence(decision: Decision, best_line: float) -> Literal["high", "medium", "low"]:

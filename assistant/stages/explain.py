@@ -89,6 +89,11 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
             f"they hold; the vocabulary rule passed{local}"
         )
     passed = f"the best line scores {best_line:.2f} >= min_line {opts.min_line}"
+    if decision.compounds:
+        local += (
+            f"; compound rule: none of the top {opts.local_sections} sections writes "
+            f"{', '.join(decision.compounds)}"
+        )
     if decision.names:
         return (
             f"partly covered: {', '.join(decision.names)} missing, but another phrase of the "
