@@ -86,15 +86,13 @@ class Embedders:
         return model_id_for(self._folder())
 
     def precision(self) -> str | None:
-        """The precision the index embedder embeds in ("fp32" or "bf16"), without loading it."""
+        """The precision the index must be in ("fp32" or "bf16"): the one the settings ask for
+        (a fixed embedder's own), or None for "auto", which takes an index made in either (a
+        CPU without native bf16 reading an index built where it had it is no reason to redo
+        every vector)."""
         if self.fixed is not None:
             return getattr(self.fixed, "precision", None)
-        from index.cpu import resolve_precision
-
-        try:
-            return resolve_precision(self.settings.precision)
-        except ValueError:
-            return None
+        return None if self.settings.precision == "auto" else self.settings.precision
 
     def export_query_model(self) -> None:
         """Export the ONNX query model once per model, so later cold starts skip torch."""

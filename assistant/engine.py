@@ -161,6 +161,7 @@ class Engine:
                     verify=verify,
                     line_vectors=self.settings.line_vectors,
                     keywords_min=keywords.KEYWORDS_MIN_SECTIONS,
+                    precision=self.models.precision(),
                 )
         except IndexError_ as e:
             raise EngineError(str(e)) from e

@@ -97,8 +97,8 @@ def manifest_problem(
     manifest: Manifest | None, embedder_model_id: str, dim: int, precision: str | None = None
 ) -> str | None:
     """Why an existing index cannot be used with this configuration (None if it can). A
-    `precision` (the index embedder's, "fp32" or "bf16") other than the index's means the
-    user changed it: the vectors are made again in the new one, not left mixed."""
+    `precision` the user asked for ("fp32" or "bf16"; None for "auto") other than the
+    index's: the vectors are made again in it, not left mixed."""
     if manifest is None:
         return None
     if manifest.schema_version != SCHEMA_VERSION:
@@ -194,7 +194,11 @@ def stored_problem(store: Store, embedder: Embedder) -> str | None:
 
 
 def open_for_write(
-    index_dir: Path, embedder: Embedder, report: SyncReport, verify: bool = True
+    index_dir: Path,
+    embedder: Embedder,
+    report: SyncReport,
+    verify: bool = True,
+    precision: str | None = None,
 ) -> Store:
     """Open the store, rebuilding it from scratch if it is corrupt or built differently.
 
@@ -204,9 +208,7 @@ def open_for_write(
     and always after a run that did not finish (the manifest does not match the database).
     """
     manifest, manifest_err = manifest_status(index_dir)
-    problem = manifest_problem(
-        manifest, embedder.model_id, embedder.dim, getattr(embedder, "precision", None)
-    )
+    problem = manifest_problem(manifest, embedder.model_id, embedder.dim, precision)
     if manifest_err:
         report.repaired.append(f"{manifest_err}; rewritten from the database")
     db_exists = (index_dir / DB_NAME).exists()
@@ -254,6 +256,7 @@ def sync(
     verify: bool = True,
     line_vectors: LineVectors = "own",
     keywords_min: int | None = None,
+    precision: str | None = None,
 ) -> SyncReport:
     """Bring the index at `index_dir` up to date with `notes_root`. Caller holds the write lock.
 
@@ -263,7 +266,9 @@ def sync(
     `verify=False` trusts a database the last run closed cleanly (see `open_for_write`).
     `keywords_min`: a build with no manifest yet and at least this many sections to embed
     first writes the keyword preview (index/keywords.py; None: never; `Engine.refresh` passes
-    `KEYWORDS_MIN_SECTIONS`)."""
+    `KEYWORDS_MIN_SECTIONS`).
+    `precision`: the one the user asked for ("fp32" or "bf16"); an index made in another is
+    rebuilt in it. None ("auto") takes the index as it is, whatever this CPU would pick."""
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
     notes_root = Path(notes_root).resolve()
@@ -271,7 +276,7 @@ def sync(
     check_writable(index_dir)
     remove_temp_files(index_dir)  # left by a killed writer; we hold the lock, so none are live
     keywords.drop(index_dir)  # a stopped first build's: written afresh if still wanted
-    store = open_for_write(index_dir, embedder, report, verify)
+    store = open_for_write(index_dir, embedder, report, verify, precision)
     kw = keywords_min
     try:
         try:

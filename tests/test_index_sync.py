@@ -795,3 +795,15 @@ def test_a_change_of_precision_rebuilds_the_index(tmp_path: Path) -> None:
     assert read_manifest(tmp_path / "idx").precision == "bf16"
     assert second.stale_reason() is None
     second.close()
+
+
+def test_auto_precision_takes_an_index_made_in_either(tmp_path: Path) -> None:
+    """Only a precision the user asked for is required of the index: "auto" (the default)
+    may resolve otherwise on another CPU, and that is no reason to redo every vector."""
+    from assistant.embedders import Embedders
+
+    def asked(value: str) -> str | None:
+        return Embedders(load_settings(notes=tmp_path, precision=value)).precision()
+
+    assert asked("auto") is None
+    assert asked("fp32") == "fp32" and asked("bf16") == "bf16"
