@@ -298,15 +298,15 @@ joined by "-" are left to the term rules: most are ordinary ("latency-sensitive"
 
 def missing_compounds(question: str, top: Sequence[Hit]) -> list[str]:
     """The compound rule: compound names of the question (`COMPOUND`) that none of the `top`
-    sections writes, with any joiner or none ("filter repo", "filterrepo"). Each of its words
-    may be all over the notes ("filter", "repo") while the tool it names is not."""
+    sections writes, with any joiner or none ("pg advisory lock", "lazy-nvim"). Each of its
+    words may be all over the notes ("advisory", "lock") while the name is not."""
     compounds = COMPOUND.findall(question.rstrip("?.!"))
     if not compounds:
         return []
     text = "\n".join(h.chunk.text for h in top).lower()
     out: list[str] = []
     for found in compounds:
-        parts = re.split(r"[-_.]", found.lower())
+        parts = re.split(r"[_.]", found.lower())
         if not re.search(r"[-_. ]?".join(map(re.escape, parts)), text) and found not in out:
             out.append(found)
     return out

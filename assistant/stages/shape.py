@@ -129,9 +129,7 @@ def command_piece(
     best_i = max(line_scores, key=lambda i: line_scores[i])
     if roles.in_code(best_i) or roles.is_fence(best_i) or not s <= best_i <= e:
         return None  # the best line is code (its block is the answer), or not quoted
-    para_end = best_i  # the end of the best line's paragraph
-    while para_end < hi and lines[para_end + 1].strip() and not _structural(roles, para_end + 1):
-        para_end += 1
+    para_end = _paragraph_end(lines, roles, best_i, hi)
     floor = line_scores[best_i] - opts.command_window
     found: list[tuple[float, int, int]] = []  # (score, paragraph start, block end)
     for j in range(e + 1, hi + 1):  # each code block that opens after the quote
@@ -145,9 +143,7 @@ def command_piece(
             continue  # no paragraph of its own before the block
         if not introduces(lines[lead]):
             continue
-        p = lead
-        while p - 1 > para_end and lines[p - 1].strip() and not _structural(roles, p - 1):
-            p -= 1
+        p = _paragraph_start(lines, roles, lead, para_end + 1)
         scored = [line_scores[k] for k in range(p, lead + 1) if k in line_scores]
         if scored and max(scored) >= floor:
             found.append((max(scored), p, close))
@@ -165,6 +161,20 @@ def command_piece(
         )
     first = (chunk.start_line + s, chunk.start_line + cut)
     return first, (chunk.start_line + p, chunk.start_line + close)
+
+
+def _paragraph_end(lines: Sequence[str], roles: LineRoles, i: int, last: int) -> int:
+    """The last line, at most `last`, of the paragraph line `i` is in."""
+    while i < last and lines[i + 1].strip() and not _structural(roles, i + 1):
+        i += 1
+    return i
+
+
+def _paragraph_start(lines: Sequence[str], roles: LineRoles, i: int, first: int) -> int:
+    """The first line, at least `first`, of the paragraph line `i` is in."""
+    while i > first and lines[i - 1].strip() and not _structural(roles, i - 1):
+        i -= 1
+    return i
 
 
 def _structural(roles: LineRoles, i: int) -> bool:
@@ -285,12 +295,10 @@ def _complete(
 
 def _one_paragraph(lines: Sequence[str], roles: LineRoles, s: int, opening: int) -> bool:
     """Lines `s`..`opening - 1` are prose, one paragraph (blank lines after it aside)."""
-    body = [i for i in range(s, opening) if lines[i].strip()]
-    return (
-        bool(body)
-        and body == list(range(s, body[-1] + 1))
-        and not any(_structural(roles, i) for i in body)
-    )
+    if not lines[s].strip() or _structural(roles, s):
+        return False
+    end = _paragraph_end(lines, roles, s, opening - 1)
+    return not any(lines[i].strip() for i in range(end + 1, opening))
 
 
 def run_on_lead_in(
@@ -443,9 +451,10 @@ def cite(
     same = lines if lines is not None and holds(lines, chunk) else None
     roles = read.roles(str(abs_path)) if same is not None else None
     in_chunk = roles.shifted(chunk.start_line - 1) if roles is not None else None
+    if in_chunk is None:  # the chunk's own text, as `quote_span` would parse it
+        in_chunk = LineRoles.of(chunk.text.split("\n"), front_matter=False)
     span = quote_span(chunk, line_scores, in_chunk, opts, why)
-    own_roles = in_chunk or LineRoles.of(chunk.text.split("\n"), front_matter=False)
-    spans = command_piece(chunk, line_scores, own_roles, span, opts, why) or (span,)
+    spans = command_piece(chunk, line_scores, in_chunk, span, opts, why) or (span,)
     out = []
     for start, end in spans:
         quote = slice_lines(chunk, start, end)
