@@ -324,6 +324,7 @@ class Engine:
             sections=sections,
             line_pool=self.options.line_pool,
             line_skip=only_links if self.options.links else None,
+            rrf_k=self.options.rrf_k,
         )
 
     def ask(

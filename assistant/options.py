@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from index.modes import RRF_K
+
 
 class AnswerOptions(BaseModel):
     """How an answer is decided and shaped (defaults calibrated on the bundled calibration set
@@ -58,6 +60,14 @@ class AnswerOptions(BaseModel):
         "ranking joins the fusion (hybrid only). 0, the default: off; 100 lifted the AWS docs "
         "and Dendron but lowered the bundled notes and til (docs/evaluating.md, "
         '"Line retrieval").',
+    )
+    rrf_k: int = Field(
+        RRF_K,
+        ge=1,
+        description="Hybrid fusion: a section's score is the sum over retrievers of "
+        "1 / (rrf_k + its rank). Small values keep a section one retriever ranks first near "
+        "the top though the other misses it (5: chosen on the calibration sets; 60, the "
+        'customary value, before; docs/evaluating.md, "Fusion constant").',
     )
     # line evidence
     evidence_sections: int = Field(

@@ -1,7 +1,8 @@
 """Lexical (FTS5 BM25), dense (FAISS) and fused retrieval, plus the query-term lexicon checks.
 
-Fusion is reciprocal-rank fusion: score = sum over retrievers of 1 / (RRF_K + rank). It needs
-no score calibration between BM25 and cosine, which is why it is the default.
+Fusion is reciprocal-rank fusion: score = sum over retrievers of 1 / (rrf_k + rank), `RRF_K`
+unless given. It needs no score calibration between BM25 and cosine, which is why it is the
+default.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from pydantic import BaseModel
 
 from corpus import HEADING_SEP
 from index.models import Hit
-from index.modes import Mode
+from index.modes import RRF_K, Mode
 from index.store import Store
 
-RRF_K = 60
 DEPTH = 50
 
 STOPWORDS = frozenset(
@@ -93,6 +93,7 @@ def retrieve(
     sections: bool = False,
     line_pool: int = 0,
     line_skip: Callable[[str], bool] | None = None,
+    rrf_k: int = RRF_K,
 ) -> list[Hit]:
     """Top-k chunks for `query`; with `sections`, one per section (its best piece: a long
     section's pieces all carry its heading path, and would otherwise fill the list). `qvec`
@@ -142,11 +143,11 @@ def retrieve(
             scores = dict(dense)
         else:
             for cid, r in lex_rank.items():
-                scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + r)
+                scores[cid] = scores.get(cid, 0.0) + 1.0 / (rrf_k + r)
             for cid, r in dense_rank.items():
-                scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + r)
+                scores[cid] = scores.get(cid, 0.0) + 1.0 / (rrf_k + r)
             for cid, r in line_rank.items():
-                scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + r)
+                scores[cid] = scores.get(cid, 0.0) + 1.0 / (rrf_k + r)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     hits: list[Hit] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()

@@ -12,10 +12,12 @@ import pytest
 from fakes import FakeEmbedder
 
 from assistant.engine import Engine
+from assistant.options import AnswerOptions
 from assistant.settings import load_settings
 from assistant.stages.evidence import line_evidence
 from assistant.stages.select import open_lead_ins
 from corpus.read import read_note, split_lines
+from index.retrieve import RRF_K
 from index.store import Store, read_manifest
 from index.sync import sync, writer_lock
 
@@ -190,7 +192,10 @@ def test_hybrid_fuses_ranks(folder: Path, tmp_path: Path) -> None:
     top = hits[0]
     assert top.chunk.path == "sub/b.md"
     assert top.lexical_rank == 1 and top.dense_rank == 1
-    assert top.score == pytest.approx(2 / 61)
+    assert top.score == pytest.approx(2 / (RRF_K + 1))
+    assert RRF_K == AnswerOptions().rrf_k == 5
+    wide = Engine(eng.settings, embedder=FakeEmbedder(), options=AnswerOptions(rrf_k=60))
+    assert wide.search("gamma three", k=4)[0].score == pytest.approx(2 / 61)
 
 
 def test_list_and_drop(folder: Path, tmp_path: Path, assistant_home: Path) -> None:
