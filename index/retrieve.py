@@ -247,8 +247,9 @@ def term_coverage(
     A term `known` to be a correctly spelt word is not corrected: when the notes lack
     "peering" it is absent, not a typo of "pending" (nor "talks" one of "tasks"). Short words
     may still abbreviate a heading phrase ("lb" is a word too). One of the `names` the user
-    capitalised is a typo only of a word the notes use often ("Fargte" of "fargate"): "Nomad"
-    is a name they lack, not a typo of "nomand", itself a typo once in the AWS docs."""
+    capitalised is a typo only of a word the notes use often, as written ("Fargte" of
+    "fargate"): "Nomad" is a name they lack, not a typo of "nomand", itself a typo once in the
+    AWS docs, and "Redis" is not "reds", once in til's notes (though "red" is in dozens)."""
     out = []
     common_at = max(COMMON_MIN_CHUNKS, int(COMMON_SHARE * store.chunk_total())) if terms else 0
     for t in terms:
@@ -257,7 +258,7 @@ def term_coverage(
         if not n and not (known and known(t)):
             near = closest_word(store, t)
             few = NAME_TYPO_MIN_CHUNKS
-            if near and t in names and store.term_count(near, cap=few) < few:
+            if near and t in names and store.raw_count(near) < few:
                 near = None
         if not n and near is None and 2 <= len(t) <= 4 and t.isalpha():
             near = heading_acronyms(store.headings_with_initials(t)).get(t)

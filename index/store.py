@@ -573,6 +573,12 @@ class Store:
                 return n
         return 0
 
+    def raw_count(self, word: str) -> int:
+        """Chunks holding `word` exactly as written (lower-cased, not stemmed): "reds" is in
+        one til note though `term_count` finds "red" in dozens."""
+        row = self.conn.execute("SELECT doc FROM raw_vocab WHERE term = ?", (word,)).fetchone()
+        return int(row[0]) if row else 0
+
     def raw_terms(self, prefix: str) -> list[str]:
         """Unstemmed vocabulary terms starting with `prefix` (for typo-tolerant matching)."""
         hi = prefix + "\U0010ffff"

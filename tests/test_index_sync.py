@@ -640,6 +640,22 @@ def test_a_capitalised_word_is_a_name_not_a_typo_of_a_rare_notes_word(tmp_path: 
     )
 
 
+def test_a_name_is_not_a_typo_of_a_rare_word_whose_stem_is_common(tmp_path: Path) -> None:
+    """ "Redis" was read as a typo of "reds", once in til's notes, because the porter stem
+    "red" is in dozens of them; the question about Redis was then not declined."""
+    notes = tmp_path / "notes"
+    write(notes / "colors.md", "# Colors\nI prefer greens and reds in test output.\n")
+    for i in range(3):
+        write(notes / f"red{i}.md", f"# Red {i}\nA red button {i}.\n")
+    eng = make_engine(notes, tmp_path / "idx")
+    eng.refresh()
+    assert eng.store().raw_count("reds") == 1 and eng.store().raw_count("red") == 3
+    typed = {t.term: t for t in eng.coverage("how do i configure redis")}
+    assert typed["redis"].near == "reds"  # lower case: still a typo of a notes word
+    named = {t.term: t for t in eng.coverage("How do I configure Redis?")}
+    assert named["redis"].near is None and not named["redis"].covered
+
+
 def test_line_evidence_covers_every_retrieved_piece_of_its_top_sections(tmp_path: Path) -> None:
     """ "What is the idle timeout of an ECS Exec session?": the line that answers was in the
     4th hit, a piece of the 1st hit's section, and was never compared with the question."""
