@@ -295,7 +295,10 @@ def heading_acronyms(headings: Iterable[str]) -> dict[str, str]:
 
 
 def closest_word(store: Store, term: str) -> str | None:
-    """A vocabulary word within edit distance 1 (2 for words of 7+ letters), sharing a prefix."""
+    """A vocabulary word within edit distance 1 (2 for words of 7+ letters) that shares the
+    term's first two letters, or else the term with two of its first three letters swapped
+    ("lsit" for "list", "cdoe" for "code"): a transposition there is as common a typo as any,
+    while other edits that near the start read too many names as words ("pnpm" as "npm")."""
     if len(term) < 4 or term.isdigit():
         return None
     limit = 2 if len(term) >= 7 else 1
@@ -306,6 +309,12 @@ def closest_word(store: Store, term: str) -> str | None:
         d = damerau_levenshtein(term, cand, limit)
         if d <= limit and (best is None or d < best[0]):
             best = (d, cand)
+    if best is None:
+        for swapped in dict.fromkeys(
+            (term[1] + term[0] + term[2:], term[0] + term[2] + term[1] + term[3:])
+        ):
+            if swapped != term and store.raw_count(swapped):
+                return swapped
     return best[1] if best else None
 
 

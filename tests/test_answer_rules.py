@@ -545,6 +545,22 @@ def test_local_coverage_a_name_only_elsewhere_in_the_folder_is_missing() -> None
     assert localise(cov, "compare rebased", COMMON | {"rebased"}, top)[0].covered
 
 
+def test_local_coverage_a_lowercase_typo_of_an_ordinary_word_is_that_word() -> None:
+    """ "isue" read as "issue" is an ordinary word, not a name only elsewhere in the folder
+    ("Your notes don't mention isue" was said); "ClickUp" read as "click" stays a name."""
+    from assistant.stages.decide import localise
+
+    cov = [
+        TermInfo(term="isue", chunks=0, near="issue"),
+        TermInfo(term="clickup", chunks=0, near="click"),
+    ]
+    common = COMMON | {"issue", "click"}
+    q = "Is it a timezone isue, and can tasks be pushed to ClickUp?"
+    local = {t.term: t for t in localise(cov, q, common, in_top=set())}
+    assert local["isue"].covered and local["isue"].near == "issue"
+    assert not local["clickup"].covered
+
+
 def test_an_identifier_no_top_section_writes_is_missing_though_its_words_are_there() -> None:
     """The compound rule: "pg_advisory_lock" is three words the notes use, but no top section
     writes the function, so the answer is partly covered, naming it; a section that writes it

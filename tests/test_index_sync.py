@@ -656,6 +656,19 @@ def test_a_name_is_not_a_typo_of_a_rare_word_whose_stem_is_common(tmp_path: Path
     assert named["redis"].near is None and not named["redis"].covered
 
 
+def test_a_transposed_letter_near_the_start_is_a_typo_too(tmp_path: Path) -> None:
+    """ "lsit" and "cdoe" (two of the first three letters swapped) were not read as "list" and
+    "code": the search for a close word only looked at words sharing the first two letters.
+    Other edits there stay unread: "pnpm" is not "npm"."""
+    notes = tmp_path / "notes"
+    write(notes / "md.md", "# Markdown\nA task list and inline code.\n")
+    write(notes / "js.md", "# Install\nRun npm install.\n")
+    eng = make_engine(notes, tmp_path / "idx")
+    eng.refresh()
+    near = {t.term: t.near for t in eng.coverage("make a task lsit with inline cdoe via pnpm")}
+    assert near["lsit"] == "list" and near["cdoe"] == "code" and near["pnpm"] is None
+
+
 def test_line_evidence_covers_every_retrieved_piece_of_its_top_sections(tmp_path: Path) -> None:
     """ "What is the idle timeout of an ECS Exec session?": the line that answers was in the
     4th hit, a piece of the 1st hit's section, and was never compared with the question."""

@@ -128,11 +128,16 @@ def localise(
     """Coverage as the top sections see it (the local coverage rule): a name the notes use
     somewhere, but none of the top sections mentions, is missing from what can be quoted
     ("rebased" in a folder of 1,800 notes, none of them about rebasing that the question
-    reached). `in_top`: the terms the top sections mention (`evidence.terms_in`)."""
+    reached). A lowercase misspelling read as an ordinary word ("isue" as "issue") is that
+    word, not a name; a capitalised one stays a name ("ClickUp" is not "click").
+    `in_top`: the terms the top sections mention (`evidence.terms_in`)."""
     names = names_in(question)
     return [
         t.model_copy(update={"chunks": 0, "near": None})
-        if t.covered and is_name(t.term, names, common) and t.term not in in_top
+        if t.covered
+        and is_name(t.term, names, common)
+        and t.term not in in_top
+        and not (t.near and t.term not in names and is_common(t.near, common))
         else t
         for t in coverage
     ]
