@@ -13,6 +13,5 @@ RRF_K = 5
 5, not the customary 60: a section one retriever ranks first and the other misses (a section
 of code BM25 finds and the model cannot read; a paraphrase only the model links) then
 outranks every section both place 8th or lower (with 60, only those past 62nd), instead of
-sinking below sections both rank middling. Chosen on the four
-calibration sets (docs/evaluating.md, "Fusion constant"); `AnswerOptions.rrf_k` overrides it.
-"""
+sinking below sections both rank middling. Chosen on the four calibration sets
+(docs/evaluating.md, "Fusion constant"); `AnswerOptions.rrf_k` overrides it."""
