@@ -16,7 +16,8 @@ model against the existing index). Per folder and mode it prints:
   Hit@1, Hit@3, MRR@10 (answerable questions; an abstention counts as a miss), key-phrase
   recall, uncovered questions declined, uncovered questions answered naming the missing
   subject (the "partly covered" outcome, where the gold set names one), answerable questions
-  declined (false declines), verbatim rate (quotes equal to their cited lines re-read now),
+  declined (false declines), answerable questions answered as partly covered (the partial
+  tier aside), verbatim rate (quotes equal to their cited lines re-read now),
   duplicate citations (lines quoted twice in one answer), median lines and words quoted per
   answered question, warm `ask` p50/p95 ms.
 
@@ -26,8 +27,8 @@ model against the existing index). Per folder and mode it prints:
     python bench/bench_realnotes.py --set calibration --option line_pool=100 --out lp100.json
 
 --option NAME=VALUE sets an AnswerOptions field for every question (repeatable); the JSON
-report (bench/out/realnotes-SET.json, or --out) holds each question's outcome ("per_question":
-rank of the expected section, declined, key phrases found), for comparing two runs.
+report (bench/out/realnotes-SET.json, or --out) holds each question's result ("per_question":
+rank of the expected section, declined, outcome, key phrases found), for comparing two runs.
 
 Precision: the index is built with ASSISTANT_PRECISION as set (the baseline uses fp32).
 """
@@ -149,6 +150,9 @@ def summarize(results: list[dict], gold_missing: dict[str, list[str]]) -> dict[s
         "uncovered_declined": _share([r["abstained"] for r in unc]),
         "uncovered_partly_named": len(named) / len(unc) if unc else None,
         "false_declines": _share([r["abstained"] for r in ans]),
+        "answerable_partly": _share(
+            [r["outcome"] == "partly_covered" for r in ans if r["tier"] != "partial"]
+        ),
         "verbatim": overall["citation_validity"],
         "duplicate_citations": sum(r["duplicate_citations"] for r in results),
         "citations": cites,
@@ -165,7 +169,7 @@ def _brief(r: dict) -> dict:
     """One question's outcome, for comparing two runs question by question."""
     ranked = r["ranked_sections"] if not r["abstained"] else []
     hit = next((n for n, s in enumerate(ranked, 1) if s in r["expected"]), None)
-    keys = ("id", "abstained", "key_phrases_found", "quoted_lines")
+    keys = ("id", "abstained", "outcome", "key_phrases_found", "quoted_lines")
     return {**{k: r[k] for k in keys}, "answerable": bool(r["expected"]), "rank": hit}
 
 
@@ -195,6 +199,7 @@ ROWS = (
     ("uncovered declined", "uncovered_declined", "{:.3f}"),
     ("uncovered answered naming the missing subject", "uncovered_partly_named", "{:.3f}"),
     ("answerable declined (false declines)", "false_declines", "{:.3f}"),
+    ("answerable answered as partly covered (partial tier aside)", "answerable_partly", "{:.3f}"),
     ("verbatim rate", "verbatim", "{:.3f}"),
     ("duplicate citations", "duplicate_citations", "{:d}"),
     ("citations", "citations", "{:d}"),

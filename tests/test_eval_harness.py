@@ -216,6 +216,8 @@ def test_run_gold_end_to_end(fake_engine):
         assert {q["id"] for q in res["questions"]} == {q.id for q in questions}
         for q in res["questions"]:
             assert all(isinstance(s, str) and s for s in q["ranked_sections"])
+            assert q["outcome"] in {"answered", "partly_covered", "not_covered"}
+            assert (q["outcome"] == "not_covered") == q["abstained"]
     # the plainest question is found even by the fake embedder's lexical half
     g01 = next(q for q in report["modes"]["bm25"]["questions"] if q["id"] == "g01")
     assert g01["ranked_sections"][0] == "Intro › Load balancer integration"

@@ -120,6 +120,8 @@ class QuestionResult:
     quoted_words: int = 0
     duplicate_citations: int = 0
     """Citations whose lines overlap an earlier citation of the same answer (same file)."""
+    outcome: str = ""
+    """The Answer's outcome ("answered", "partly_covered", "not_covered", ...)."""
 
     @property
     def answerable(self) -> bool:
@@ -235,6 +237,7 @@ def evaluate_question(engine: Any, q: GoldQuestion, mode: str) -> QuestionResult
         quoted_lines=sum(c.end_line - c.start_line + 1 for c in answer.citations),
         quoted_words=sum(len(c.quote.split()) for c in answer.citations),
         duplicate_citations=duplicate_citations(answer.citations),
+        outcome=answer.outcome,
     )
 
 
