@@ -296,19 +296,25 @@ def heading_acronyms(headings: Iterable[str]) -> dict[str, str]:
 
 def closest_word(store: Store, term: str) -> str | None:
     """A vocabulary word within edit distance 1 (2 for words of 7+ letters) that shares the
-    term's first two letters, or else the term with two of its first three letters swapped
-    ("lsit" for "list", "cdoe" for "code"): a transposition there is as common a typo as any,
-    while other edits that near the start read too many names as words ("pnpm" as "npm")."""
+    term's first two letters, the one the notes write most among equally near ones; or else
+    the term with two of its first three letters swapped ("lsit" for "list", "cdoe" for
+    "code"): a transposition there is as common a typo as any, while other edits that near
+    the start read too many names as words ("pnpm" as "npm")."""
     if len(term) < 4 or term.isdigit():
         return None
     limit = 2 if len(term) >= 7 else 1
     best: tuple[int, str] | None = None
+    ties: list[str] = []
     for cand in store.raw_terms(term[:2]):
         if abs(len(cand) - len(term)) > limit:
             continue
         d = damerau_levenshtein(term, cand, limit)
         if d <= limit and (best is None or d < best[0]):
-            best = (d, cand)
+            best, ties = (d, cand), [cand]
+        elif best is not None and d == best[0]:
+            ties.append(cand)
+    if len(ties) > 1:  # as near as each other: the word the notes write most ("taks": task)
+        return max(ties, key=store.raw_count)
     if best is None:
         for swapped in dict.fromkeys(
             (term[1] + term[0] + term[2:], term[0] + term[2] + term[1] + term[3:])

@@ -29,6 +29,15 @@ def make_engine(notes: Path, index: Path, emb: FakeEmbedder | None = None) -> En
     return Engine(settings, embedder=emb or FakeEmbedder())
 
 
+def engine_over(tmp_path: Path, files: dict[str, str]) -> Engine:
+    """An engine over a notes folder of these files (name -> text), indexed."""
+    for name, text in files.items():
+        write(tmp_path / "notes" / name, text)
+    eng = make_engine(tmp_path / "notes", tmp_path / "idx")
+    eng.refresh()
+    return eng
+
+
 def write(p: Path, text: str) -> None:
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(text, encoding="utf-8")
@@ -643,12 +652,8 @@ def test_a_capitalised_word_is_a_name_not_a_typo_of_a_rare_notes_word(tmp_path: 
 def test_a_name_is_not_a_typo_of_a_rare_word_whose_stem_is_common(tmp_path: Path) -> None:
     """ "Redis" was read as a typo of "reds", once in til's notes, because the porter stem
     "red" is in dozens of them; the question about Redis was then not declined."""
-    notes = tmp_path / "notes"
-    write(notes / "colors.md", "# Colors\nI prefer greens and reds in test output.\n")
-    for i in range(3):
-        write(notes / f"red{i}.md", f"# Red {i}\nA red button {i}.\n")
-    eng = make_engine(notes, tmp_path / "idx")
-    eng.refresh()
+    files = {f"red{i}.md": f"# Red {i}\nA red button {i}.\n" for i in range(3)}
+    eng = engine_over(tmp_path, {"colors.md": "# Colors\nI prefer greens and reds.\n", **files})
     assert eng.store().raw_count("reds") == 1 and eng.store().raw_count("red") == 3
     typed = {t.term: t for t in eng.coverage("how do i configure redis")}
     assert typed["redis"].near == "reds"  # lower case: still a typo of a notes word
@@ -660,13 +665,20 @@ def test_a_transposed_letter_near_the_start_is_a_typo_too(tmp_path: Path) -> Non
     """ "lsit" and "cdoe" (two of the first three letters swapped) were not read as "list" and
     "code": the search for a close word only looked at words sharing the first two letters.
     Other edits there stay unread: "pnpm" is not "npm"."""
-    notes = tmp_path / "notes"
-    write(notes / "md.md", "# Markdown\nA task list and inline code.\n")
-    write(notes / "js.md", "# Install\nRun npm install.\n")
-    eng = make_engine(notes, tmp_path / "idx")
-    eng.refresh()
+    md, js = "# Markdown\nA task list and inline code.\n", "# Install\nRun npm install.\n"
+    eng = engine_over(tmp_path, {"md.md": md, "js.md": js})
     near = {t.term: t.near for t in eng.coverage("make a task lsit with inline cdoe via pnpm")}
     assert near["lsit"] == "list" and near["cdoe"] == "code" and near["pnpm"] is None
+
+
+def test_of_equally_near_notes_words_a_typo_reads_as_the_one_written_most(
+    tmp_path: Path,
+) -> None:
+    """ "taks" is one edit from "tabs" and from "task": the first in the vocabulary's order
+    was taken; the notes' most frequent one is the likelier meant."""
+    files = {f"y{i}.md": f"# Common {i}\nThe zorbey runs {i}.\n" for i in range(3)}
+    eng = engine_over(tmp_path, {"x.md": "# Rare\nOne zorbex here.\n", **files})
+    assert {t.term: t.near for t in eng.coverage("what is a zorbez")}["zorbez"] == "zorbey"
 
 
 def test_line_evidence_covers_every_retrieved_piece_of_its_top_sections(tmp_path: Path) -> None:
