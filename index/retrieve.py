@@ -303,25 +303,21 @@ def closest_word(store: Store, term: str) -> str | None:
     if len(term) < 4 or term.isdigit():
         return None
     limit = 2 if len(term) >= 7 else 1
-    best: tuple[int, str] | None = None
-    ties: list[str] = []
-    for cand in store.raw_terms(term[:2]):
-        if abs(len(cand) - len(term)) > limit:
-            continue
-        d = damerau_levenshtein(term, cand, limit)
-        if d <= limit and (best is None or d < best[0]):
-            best, ties = (d, cand), [cand]
-        elif best is not None and d == best[0]:
-            ties.append(cand)
-    if len(ties) > 1:  # as near as each other: the word the notes write most ("taks": task)
-        return max(ties, key=store.raw_count)
-    if best is None:
-        for swapped in dict.fromkeys(
-            (term[1] + term[0] + term[2:], term[0] + term[2] + term[1] + term[3:])
-        ):
-            if swapped != term and store.raw_count(swapped):
-                return swapped
-    return best[1] if best else None
+    near = [
+        (d, cand)
+        for cand in store.raw_terms(term[:2])
+        if abs(len(cand) - len(term)) <= limit
+        and (d := damerau_levenshtein(term, cand, limit)) <= limit
+    ]
+    if near:  # of the nearest, the word the notes write most ("taks": task, not tabs)
+        least = min(d for d, _ in near)
+        return max((cand for d, cand in near if d == least), key=store.raw_count)
+    for swapped in dict.fromkeys(
+        (term[1] + term[0] + term[2:], term[0] + term[2] + term[1] + term[3:])
+    ):
+        if swapped != term and store.raw_count(swapped):
+            return swapped
+    return None
 
 
 def damerau_levenshtein(a: str, b: str, limit: int) -> int:

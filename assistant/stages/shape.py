@@ -455,15 +455,14 @@ def cite(
         in_chunk = LineRoles.of(chunk.text.split("\n"), front_matter=False)
     span = quote_span(chunk, line_scores, in_chunk, opts, why)
     spans = command_piece(chunk, line_scores, in_chunk, span, opts, why) or (span,)
+    window = same is not None and is_window(same, chunk)  # a piece of a line too long to embed
     out = []
     for start, end in spans:
         quote = slice_lines(chunk, start, end)
         if same is not None and roles is not None:
             end = run_on(same, start, end, opts, why, roles)
             quote = "\n".join(same[start - 1 : end])
-        excerpt = None
-        if same is not None and is_window(same, chunk):  # a piece of a line too long to embed
-            excerpt = _elide(same[start - 1], chunk.text)
+        excerpt = _elide(same[start - 1], chunk.text) if window and same is not None else None
         out.append(
             Citation(
                 n=n + len(out),
