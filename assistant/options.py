@@ -113,6 +113,12 @@ class AnswerOptions(BaseModel):
         "the whole quote stays within this many lines; a quote of one paragraph that ends "
         "inside the block after it closes the block within as many (0: off).",
     )
+    best_paragraph: bool = Field(
+        True,
+        description="Best-paragraph rule: a quote whose earlier lines leave no room for the "
+        "rest of its best line's paragraph and the code block after it (the paragraph rule's "
+        "limits) starts at a later paragraph instead, never past the best line's own.",
+    )
     command_piece: bool = Field(
         True,
         description="Command rule: when a section's quote stops before a lead-in whose "

@@ -690,6 +690,49 @@ def test_a_quote_ends_at_its_paragraph_and_runs_on_through_the_code_it_introduce
     assert quote_span(c, scores, opts=off) == (16, 16)
 
 
+def test_a_quote_leaves_room_for_the_rest_of_its_best_lines_paragraph() -> None:
+    """The best-paragraph rule: lines as close to the question as the best one, further up,
+    would start the quote so early that the best line ends it mid-sentence, before the command
+    its paragraph introduces. The quote starts at a later paragraph instead, so the paragraph
+    and its code block fit; off, the quote ends on the best line as before."""
+    from assistant.options import AnswerOptions
+
+    text = "\n".join(
+        [
+            "# Trim Old Images",  # 1
+            "",
+            "Old images pile up on a build host that nobody",  # 3
+            "cleans, and the disk fills up over a few weeks.",  # 4
+            "",
+            "Prune removes what no container uses.",  # 6
+            "",
+            "For instance, to remove dangling images only,",  # 8
+            "I run this:",
+            "",
+            "```sh",  # 11
+            "docker image prune",
+            "```",
+            "",
+            "To remove every unused image that is older than a day, run it",  # 15 (best)
+            "with a filter:",
+            "",
+            "```sh",  # 18
+            'docker image prune -a --filter "until=24h"',
+            "```",  # 20
+            "",
+            "Add it to cron.",
+        ]
+    )
+    c = chunk(text, ["Trim Old Images"])
+    scores = {2: 0.80, 3: 0.78, 5: 0.70, 7: 0.74, 14: 0.81, 15: 0.6}
+    why: list[str] = []
+    assert quote_span(c, scores, why=why) == (6, 20)  # from a later paragraph, through the block
+    assert "start: line 6, room for the best line's paragraph" in why
+    assert quote_span(c, scores, opts=AnswerOptions(best_paragraph=False)) == (4, 15)
+    # the best line's paragraph and its block fit already: the start stays where it was
+    assert quote_span(c, {7: 0.80, 14: 0.81}) == (8, 20)
+
+
 def test_a_paragraph_and_the_long_code_block_after_it_are_quoted_whole() -> None:
     """The paragraph rule, when the best lines run into the code block after one paragraph:
     a block too long to close within `max_quote_lines` is still closed within

@@ -89,6 +89,11 @@ def quote_span(
         if i > e and i - s < n:
             e = i
     s = max(s, lo)
+    t = _room_for_paragraph(lines, roles, s, best_i, hi, opts)
+    if t != s:
+        s = t
+        e = max([best_i] + [i for i in good if best_i < i < s + n])
+        why.append(f"start: line {chunk.start_line + s}, room for the best line's paragraph")
     # A quote from inside a code block starts at its fence, one from a table's rows at its
     # header row (what each column means), when that still leaves room for the best line.
     head, kind = roles.fence_open(s), "code fence"
@@ -161,6 +166,43 @@ def command_piece(
         )
     first = (chunk.start_line + s, chunk.start_line + cut)
     return first, (chunk.start_line + p, chunk.start_line + close)
+
+
+def _room_for_paragraph(
+    lines: Sequence[str], roles: LineRoles, s: int, best_i: int, hi: int, opts: AnswerOptions
+) -> int:
+    """The best-paragraph rule: where a quote of the lines near its best one should start so
+    that the best line's paragraph, and the code block right after it, still fit (the paragraph
+    within `max_quote_lines`, the block within `code_after_paragraph`, as the paragraph rule
+    asks). Lines just as close to the question before it pull the start back until the best
+    line is the quote's last, cut mid-sentence before the command it introduces; then the
+    start moves on to a later paragraph, never past the best line's own. `s` if it fits
+    already, if no later start makes it fit, for a best line in code, a list or a table, or
+    with the rule off."""
+    cap = opts.code_after_paragraph
+    if not opts.best_paragraph or not cap or _structural(roles, best_i):
+        return s
+    first = _paragraph_start(lines, roles, best_i, s)
+    end = _paragraph_end(lines, roles, best_i, hi)
+    want = end
+    j = end + 1
+    while j <= hi and not lines[j].strip():
+        j += 1
+    if j <= hi and roles.fence_open(j) == j:
+        close = roles.fence_close(j)
+        if close is not None and close <= hi:
+            want = close
+
+    def fits(t: int) -> bool:
+        return end - t + 1 <= min(cap, opts.max_quote_lines) and want - t + 1 <= cap
+
+    if fits(s):
+        return s
+    for t in range(s + 1, first + 1):
+        opens = t == first or (not lines[t - 1].strip() and not roles.open_after(t - 1))
+        if opens and lines[t].strip() and not roles.in_code(t) and fits(t):
+            return t
+    return s
 
 
 def _paragraph_end(lines: Sequence[str], roles: LineRoles, i: int, last: int) -> int:
