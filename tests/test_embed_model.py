@@ -240,6 +240,27 @@ def test_torch_exporter_still_serves_models_the_graph_does_not_write(
 # ---------------------------------------------------------------- index embedder
 
 
+def test_an_index_embedder_runs_batches_side_by_side_with_the_same_vectors(
+    export_dir: Path,
+) -> None:
+    """Indexing embeds a batch per core at once, each on one thread: the vectors (sections
+    and pooled lines) are those of one batch at a time to the bit, and progress still counts
+    up in order to the total."""
+    texts = [f"Line {i}: " + "word " * (i % 37) for i in range(400)]  # many batches
+    seen: list[int] = []
+    two = OnnxEmbedder(export_dir, num_threads=2, index=True)
+    one = OnnxEmbedder(export_dir, num_threads=1, index=True)
+    assert (two._workers, one._workers) == (2, 1)
+    vecs = two.embed(texts, progress=lambda done, total: seen.append(done))
+    assert np.array_equal(vecs, one.embed(texts))
+    assert len(seen) > 2 and seen == sorted(seen) and seen[-1] == len(texts)
+    spans = [[(0, len(t))] for t in texts]
+    secs, lines = two.embed_with_lines(texts, spans)
+    secs1, lines1 = one.embed_with_lines(texts, spans)
+    assert np.array_equal(secs, secs1)
+    assert all(np.array_equal(a, b) for a, b in zip(lines, lines1, strict=True))
+
+
 def test_fp32_index_embedder_is_onnx_bf16_is_sentence_transformers(models_root: Path) -> None:
     fp32 = load_index_embedder(None, "fp32", models_root)
     assert isinstance(fp32, OnnxEmbedder) and fp32.precision == "fp32"
