@@ -38,6 +38,12 @@ class AnswerOptions(BaseModel):
         "one that is not ordinary English) counts as covered only if one of the top this-many "
         "sections mentions it; elsewhere in a large folder it is about something else.",
     )
+    clauses: bool = Field(
+        True,
+        description="Clause rule: a question joining questions of its own (', and can…'), one "
+        "of which uses only words the notes have, is answered as partly covered though the "
+        "name rule finds nothing in it that names something.",
+    )
     compounds: bool = Field(
         True,
         description="Compound rule: an identifier of words joined by _ or . "

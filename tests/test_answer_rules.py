@@ -614,6 +614,50 @@ def test_a_term_all_over_the_folder_anchors_nothing_for_the_name_rule() -> None:
     assert not small.abstain
 
 
+def test_a_question_joining_a_covered_question_is_partly_covered_not_declined() -> None:
+    """The clause rule: "…multiple vaults, and can a vault be stored in Supabase?" joins two
+    questions; the first uses only words the notes have, though all of them are all over the
+    folder (nothing anchors it for the name rule), so the answer is partly covered, naming
+    Supabase. One question with the same words is still declined, and so is the joined one
+    with the rule off or when the other clause also lacks a word."""
+    import re
+
+    from assistant.options import AnswerOptions
+    from assistant.stages.decide import Decision, clauses
+
+    hits = [Hit(chunk=chunk("## Vaults\nUse several vaults.", ["Vaults"]), score=1.0)]
+    cov = [
+        TermInfo(term="use", chunks=3000),
+        TermInfo(term="cases", chunks=2000),
+        TermInfo(term="multiple", chunks=2500),
+        TermInfo(term="vaults", chunks=4000),
+        TermInfo(term="vault", chunks=4000),
+        TermInfo(term="stored", chunks=2000),
+        TermInfo(term="supabase", chunks=0),
+        TermInfo(term="encrypted", chunks=0),
+    ]
+    common = COMMON | {"use", "cases", "multiple", "vaults", "vault", "stored", "encrypted"}
+
+    def decide_(q: str, **kw) -> Decision:  # the coverage of the question's own words
+        words = set(re.findall(r"\w+", q.lower()))
+        return decide(q, [t for t in cov if t.term in words], hits, 0.75, common, **kw)
+
+    joined = "What are the use cases for multiple vaults, and can a vault be stored in Supabase?"
+    assert clauses(joined) == [
+        "What are the use cases for multiple vaults",
+        "can a vault be stored in Supabase?",
+    ]
+    d = decide_(joined, sections_total=6876)
+    assert not d.abstain and d.outcome == "partly_covered" and d.missing == ["supabase"]
+    assert d.clause  # --explain names the clause rule as what let it through
+    off = AnswerOptions(clauses=False)
+    assert decide_(joined, opts=off, sections_total=6876).abstain
+    one = "Can a multiple vault be stored in Supabase?"
+    assert decide_(one, sections_total=6876).abstain
+    both = "What are the use cases for encrypted vaults, and can a vault be stored in Supabase?"
+    assert decide_(both, sections_total=6876).abstain
+
+
 def test_confidence_reads_the_outcome_and_the_best_line() -> None:
     from assistant.stages.decide import Decision, confidence
 

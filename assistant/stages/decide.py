@@ -45,6 +45,8 @@ class Decision:
     """Decided without vectors (a first build's keyword preview): found, not judged."""
     compounds: list[str] = field(default_factory=list)
     """Of `names`, the identifiers the compound rule found unwritten (`missing_compounds`)."""
+    clause: bool = False
+    """Answered only by the clause rule (`covered_clause`), which the name rule would decline."""
 
     @property
     def outcome(self) -> Outcome:
@@ -251,9 +253,17 @@ def decide(
     compounds = missing_compounds(question, hits[: opts.local_sections]) if opts.compounds else []
     missing, named_missing = missing + compounds, named_missing + compounds
 
+    by_clause = False
+
     def said(abstain: bool, reason: str) -> Decision:
         return Decision(
-            abstain, missing, reason, names=named_missing, keywords=keywords, compounds=compounds
+            abstain,
+            missing,
+            reason,
+            names=named_missing,
+            keywords=keywords,
+            compounds=compounds,
+            clause=by_clause and not abstain,
         )
 
     if not hits:
@@ -280,11 +290,14 @@ def decide(
             and proper
             and not any(anchored(p, info, common, ubiquitous) for p in covered)
         ):
-            return said(
-                True,
-                "the question names something the notes never mention, and the "
-                "rest of it names nothing they cover",
-            )
+            if opts.clauses and covered_clause(question, info, common, names, opts):
+                by_clause = True
+            else:
+                return said(
+                    True,
+                    "the question names something the notes never mention, and the "
+                    "rest of it names nothing they cover",
+                )
     if keywords:
         return said(False, "keyword matches: no vectors yet to weigh the lines' meaning")
     if best_line < opts.min_line:
@@ -292,6 +305,46 @@ def decide(
     if named_missing:
         return said(False, "partly covered: the notes never mention a name it uses")
     return said(False, "answered")
+
+
+CLAUSE_BREAK = re.compile(
+    r"[;?]\s+|,\s*(?:and|but|or)\s+|\s+(?:and|but|or)\s+(?=(?:can|could|do|does|did|is|are|"
+    r"was|were|will|would|should|how|what|which|why|where|when|who)\b)",
+    re.IGNORECASE,
+)
+"""Where a question joins two questions of its own: "…, and can…", "…; how…"."""
+
+
+def clauses(question: str) -> list[str]:
+    """The questions a question joins ("What are the use cases for multiple vaults, and can a
+    vault be stored in Supabase?": two), each as written; one if it joins none."""
+    return [c for c in CLAUSE_BREAK.split(question) if c.strip()]
+
+
+def covered_clause(
+    question: str,
+    info: dict[str, TermInfo],
+    common: set[str],
+    names: set[str],
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+) -> bool:
+    """The clause rule: a question that joins two or more questions of its own, one of which
+    uses no word the notes lack and has a phrase they cover, is partly covered, not "about
+    nothing the notes name", even when every word of that one is common in the folder
+    ("multiple vaults" in Dendron's notes): it asks that part on its own."""
+    parts = clauses(question)
+    if len(parts) < 2:
+        return False
+    for part in parts:
+        terms = [t for t in re.findall(r"[^\W_]+", part.lower()) if t in info]
+        if not terms or any(not info[t].covered for t in terms):
+            continue
+        if any(
+            phrase_covered(p.terms, info, common, names, opts.max_missing_in_phrase)
+            for p in phrases(part, list(info))
+        ):
+            return True
+    return False
 
 
 COMPOUND = re.compile(r"(?<![\w.-])[^\W\d_]{2,}(?:[_.][^\W\d_]{2,})+(?![\w-])")

@@ -95,8 +95,13 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
             f"{', '.join(decision.compounds)}"
         )
     if decision.names:
+        covered = (
+            "another question it joins uses only words the notes have (clause rule)"
+            if decision.clause
+            else "another phrase of the question is covered"
+        )
         return (
-            f"partly covered: {', '.join(decision.names)} missing, but another phrase of the "
-            f"question is covered, and {passed}{local}"
+            f"partly covered: {', '.join(decision.names)} missing, but {covered}, and "
+            f"{passed}{local}"
         )
     return f"answered: the vocabulary rule passed, and {passed}"
