@@ -777,6 +777,44 @@ def test_a_quote_leaves_room_for_the_rest_of_its_best_lines_paragraph() -> None:
     assert quote_span(c, {7: 0.80, 14: 0.81}) == (8, 20)
 
 
+def test_a_quote_whose_best_line_is_code_keeps_that_line_and_closes_its_block() -> None:
+    """The best-paragraph rule for a best line in a code block: lines as close further up
+    started the quote so early that its block could not close within `max_quote_lines`, and
+    the block, best line and all, was left out. The quote now starts at the first later
+    paragraph that lets the block close (here the command before the lead-in); off, the best
+    line is lost."""
+    from assistant.options import AnswerOptions
+
+    text = "\n".join(
+        [
+            "# Argument List Too Long",  # 1
+            "",
+            "I tried to empty a folder of a few hundred thousand images",  # 3
+            "with a glob:",
+            "",
+            "```",  # 6
+            "$ rm images/*",
+            "```",
+            "",
+            "Instead of deleting them, rm printed this message:",  # 10
+            "",
+            "```",  # 12
+            "/bin/rm: cannot execute [Argument list too long]",  # 13 (best)
+            "cannot remove more than the limit",
+            "```",  # 15
+            "",
+            "Unrelated closing remark.",
+        ]
+    )
+    c = chunk(text, ["Argument List Too Long"])
+    scores = {2: 0.80, 3: 0.74, 6: 0.60, 9: 0.70, 12: 0.85, 13: 0.5, 16: 0.1}
+    why: list[str] = []
+    assert quote_span(c, scores, why=why) == (6, 15)  # the command, lead-in, whole block
+    assert "start: line 6, room for the best line's code block" in why
+    off = quote_span(c, scores, opts=AnswerOptions(best_paragraph=False))
+    assert off[1] < 13  # the block, and the best line in it, left out
+
+
 def test_a_paragraph_and_the_long_code_block_after_it_are_quoted_whole() -> None:
     """The paragraph rule, when the best lines run into the code block after one paragraph:
     a block too long to close within `max_quote_lines` is still closed within

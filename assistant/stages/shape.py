@@ -93,7 +93,8 @@ def quote_span(
     if t != s:
         s = t
         e = max([best_i] + [i for i in good if best_i < i < s + n])
-        why.append(f"start: line {chunk.start_line + s}, room for the best line's paragraph")
+        what = "code block" if roles.in_code(best_i) else "paragraph"
+        why.append(f"start: line {chunk.start_line + s}, room for the best line's {what}")
     # A quote from inside a code block starts at its fence, one from a table's rows at its
     # header row (what each column means), when that still leaves room for the best line.
     head, kind = roles.fence_open(s), "code fence"
@@ -176,22 +177,39 @@ def _room_for_paragraph(
     within `max_quote_lines`, the block within `code_after_paragraph`, as the paragraph rule
     asks). Lines just as close to the question before it pull the start back until the best
     line is the quote's last, cut mid-sentence before the command it introduces; then the
-    start moves on to a later paragraph, never past the best line's own. `s` if it fits
-    already, if no later start makes it fit, for a best line in code, a list or a table, or
-    with the rule off."""
+    start moves on to a later paragraph, never past the best line's own. A best line in a
+    fenced code block needs its whole block within `max_quote_lines` (else the block, best
+    line and all, is left out), the start going no further than the block's lead-in or fence.
+    `s` if it fits already, if no later start makes it fit, for a best line in a list or a
+    table, or with the rule off."""
     cap = opts.code_after_paragraph
-    if not opts.best_paragraph or not cap or _structural(roles, best_i):
+    if not opts.best_paragraph or not cap:
         return s
-    first = _paragraph_start(lines, roles, best_i, s)
-    end = _paragraph_end(lines, roles, best_i, hi)
-    want = end
-    j = end + 1
-    while j <= hi and not lines[j].strip():
-        j += 1
-    if j <= hi and roles.fence_open(j) == j:
-        close = roles.fence_close(j)
-        if close is not None and close <= hi:
-            want = close
+    if roles.in_code(best_i) and roles.fence_open(best_i) is not None:
+        # the best line is code: room for its whole block, from its fence or lead-in on
+        close = roles.fence_close(best_i)
+        if close is None or close > hi:
+            return s
+        first = roles.fence_open(best_i)
+        above = first - 1
+        while above > s and not lines[above].strip():
+            above -= 1
+        if above >= s and not _structural(roles, above) and introduces(lines[above]):
+            first = _paragraph_start(lines, roles, above, s)
+        end = want = close
+    elif _structural(roles, best_i):
+        return s
+    else:
+        first = _paragraph_start(lines, roles, best_i, s)
+        end = _paragraph_end(lines, roles, best_i, hi)
+        want = end
+        j = end + 1
+        while j <= hi and not lines[j].strip():
+            j += 1
+        if j <= hi and roles.fence_open(j) == j:
+            close = roles.fence_close(j)
+            if close is not None and close <= hi:
+                want = close
 
     def fits(t: int) -> bool:
         return end - t + 1 <= min(cap, opts.max_quote_lines) and want - t + 1 <= cap
