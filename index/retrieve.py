@@ -299,7 +299,9 @@ def closest_word(store: Store, term: str) -> str | None:
     term's first two letters, the one the notes write most among equally near ones; or else
     the term with two of its first three letters swapped ("lsit" for "list", "cdoe" for
     "code"): a transposition there is as common a typo as any, while other edits that near
-    the start read too many names as words ("pnpm" as "npm")."""
+    the start read too many names as words ("pnpm" as "npm"). Nor is a word a typo of one it
+    differs from only in its last letter, added or changed: that is how words are made from
+    words ("systemd" from "system", not a typo of "systems"; "repot" is not "repo")."""
     if len(term) < 4 or term.isdigit():
         return None
     limit = 2 if len(term) >= 7 else 1
@@ -307,6 +309,7 @@ def closest_word(store: Store, term: str) -> str | None:
         (d, cand)
         for cand in store.raw_terms(term[:2])
         if abs(len(cand) - len(term)) <= limit
+        and not _last_letter_apart(term, cand)
         and (d := damerau_levenshtein(term, cand, limit)) <= limit
     ]
     if near:  # of the nearest, the word the notes write most ("taks": task, not tabs)
@@ -318,6 +321,11 @@ def closest_word(store: Store, term: str) -> str | None:
         if swapped != term and store.raw_count(swapped):
             return swapped
     return None
+
+
+def _last_letter_apart(term: str, word: str) -> bool:
+    """`term` is `word` with one letter added at its end, or its last letter changed."""
+    return term[:-1] == word or (len(term) == len(word) and term[:-1] == word[:-1])
 
 
 def damerau_levenshtein(a: str, b: str, limit: int) -> int:

@@ -676,9 +676,22 @@ def test_of_equally_near_notes_words_a_typo_reads_as_the_one_written_most(
 ) -> None:
     """ "taks" is one edit from "tabs" and from "task": the first in the vocabulary's order
     was taken; the notes' most frequent one is the likelier meant."""
-    files = {f"y{i}.md": f"# Common {i}\nThe zorbey runs {i}.\n" for i in range(3)}
-    eng = engine_over(tmp_path, {"x.md": "# Rare\nOne zorbex here.\n", **files})
-    assert {t.term: t.near for t in eng.coverage("what is a zorbez")}["zorbez"] == "zorbey"
+    files = {f"y{i}.md": f"# Common {i}\nThe zorbeyn runs {i}.\n" for i in range(3)}
+    eng = engine_over(tmp_path, {"x.md": "# Rare\nOne zorbexn here.\n", **files})
+    assert {t.term: t.near for t in eng.coverage("what is a zorbezn")}["zorbezn"] == "zorbeyn"
+
+
+def test_a_word_that_differs_from_a_notes_word_only_at_its_end_is_no_typo(
+    tmp_path: Path,
+) -> None:
+    """ "systemd" was read as a typo of "systems" (its last letter changed) and "repot" of
+    "repo" (a letter added at the end), so "How do I set up a systemd timer?" was answered
+    from notes about other systems. Words are made that way; typos inside a word still read
+    as the notes word ("sytems" as "systems")."""
+    md = "# Systems\nOld systems run a backup script from the repo every night.\n"
+    eng = engine_over(tmp_path, {"s.md": md})
+    near = {t.term: t.near for t in eng.coverage("set up a systemd timer to repot sytems")}
+    assert near["systemd"] is None and near["repot"] is None and near["sytems"] == "systems"
 
 
 def test_line_evidence_covers_every_retrieved_piece_of_its_top_sections(tmp_path: Path) -> None:
