@@ -401,17 +401,19 @@ class OnnxEmbedder:
             return idx
 
         total, done = len(encs), 0
-        pool = ThreadPoolExecutor(self._workers, thread_name_prefix="embed")
         batches = self._batches(encs)
-        try:  # a question is one batch: run here, no thread
-            for idx in map(run, batches) if self._workers == 1 else pool.map(run, batches):
+        # a question is one batch: run here, no pool
+        pool = ThreadPoolExecutor(self._workers, "embed") if self._workers > 1 else None
+        try:
+            for idx in pool.map(run, batches) if pool else map(run, batches):
                 done += len(idx)
                 if self._trim is not None:
                     self._trim()
                 if progress:
                     progress(done, total)
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)  # Ctrl+C: no batch left queued
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)  # Ctrl+C: no batch left queued
 
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """L2-normalised float32 vectors, one row per text, in the order given (embedded

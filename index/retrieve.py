@@ -142,12 +142,9 @@ def retrieve(
         if mode == "dense":
             scores = dict(dense)
         else:
-            for cid, r in lex_rank.items():
-                scores[cid] = scores.get(cid, 0.0) + 1.0 / (rrf_k + r)
-            for cid, r in dense_rank.items():
-                scores[cid] = scores.get(cid, 0.0) + 1.0 / (rrf_k + r)
-            for cid, r in line_rank.items():
-                scores[cid] = scores.get(cid, 0.0) + 1.0 / (rrf_k + r)
+            for ranks in (lex_rank, dense_rank, line_rank):
+                for cid, r in ranks.items():
+                    scores[cid] = scores.get(cid, 0.0) + 1.0 / (rrf_k + r)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     hits: list[Hit] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()

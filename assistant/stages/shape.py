@@ -142,14 +142,10 @@ def command_piece(
         close = roles.fence_close(j) if roles.fence_open(j) == j else None
         if close is None or close > hi:
             continue
-        lead = j - 1
-        while lead > para_end and not lines[lead].strip():
-            lead -= 1
-        if lead <= para_end or _structural(roles, lead):
-            continue  # no paragraph of its own before the block
-        if not introduces(lines[lead]):
-            continue
-        p = _paragraph_start(lines, roles, lead, para_end + 1)
+        lead_in = _lead_in_before(lines, roles, j, para_end + 1)
+        if lead_in is None:
+            continue  # no paragraph of its own before the block, or it introduces nothing
+        p, lead = lead_in
         scored = [line_scores[k] for k in range(p, lead + 1) if k in line_scores]
         if scored and max(scored) >= floor:
             found.append((max(scored), p, close))
@@ -191,25 +187,16 @@ def _room_for_paragraph(
         if close is None or close > hi:
             return s
         first = roles.fence_open(best_i)
-        above = first - 1
-        while above > s and not lines[above].strip():
-            above -= 1
-        if above >= s and not _structural(roles, above) and introduces(lines[above]):
-            first = _paragraph_start(lines, roles, above, s)
+        lead_in = _lead_in_before(lines, roles, first, s)
+        first = lead_in[0] if lead_in else first
         end = want = close
     elif _structural(roles, best_i):
         return s
     else:
         first = _paragraph_start(lines, roles, best_i, s)
         end = _paragraph_end(lines, roles, best_i, hi)
-        want = end
-        j = end + 1
-        while j <= hi and not lines[j].strip():
-            j += 1
-        if j <= hi and roles.fence_open(j) == j:
-            close = roles.fence_close(j)
-            if close is not None and close <= hi:
-                want = close
+        block = _block_after(lines, roles, end, hi)
+        want = end if block is None else block
 
     def fits(t: int) -> bool:
         return end - t + 1 <= min(cap, opts.max_quote_lines) and want - t + 1 <= cap
@@ -221,6 +208,33 @@ def _room_for_paragraph(
         if opens and lines[t].strip() and not roles.in_code(t) and fits(t):
             return t
     return s
+
+
+def _block_after(lines: Sequence[str], roles: LineRoles, i: int, hi: int) -> int | None:
+    """The closing fence, at most `hi`, of a code block that opens right after line `i`
+    (blank lines between aside): the block a paragraph ending at `i` introduces."""
+    j = i + 1
+    while j <= hi and not lines[j].strip():
+        j += 1
+    if j <= hi and roles.fence_open(j) == j:
+        close = roles.fence_close(j)
+        if close is not None and close <= hi:
+            return close
+    return None
+
+
+def _lead_in_before(
+    lines: Sequence[str], roles: LineRoles, fence: int, floor: int
+) -> tuple[int, int] | None:
+    """(first, last) line of the paragraph right above the code block opening at `fence`
+    (blank lines between aside), at or after `floor`, if it is prose ending on a lead-in
+    ("We can run the following command:"); None otherwise."""
+    lead = fence - 1
+    while lead >= floor and not lines[lead].strip():
+        lead -= 1
+    if lead < floor or _structural(roles, lead) or not introduces(lines[lead]):
+        return None
+    return _paragraph_start(lines, roles, lead, floor), lead
 
 
 def _paragraph_end(lines: Sequence[str], roles: LineRoles, i: int, last: int) -> int:
@@ -274,14 +288,10 @@ def _through_code(
         end += 1
     if end - s + 1 > min(cap, opts.max_quote_lines):
         return e
-    j = end + 1
-    while j <= hi and says_nothing(lines[j]) and lines[j].strip() == "":
-        j += 1
-    if j <= hi and roles.is_fence(j):
-        close = roles.fence_close(j)
-        if close is not None and close <= hi and close - s + 1 <= cap:
-            why.append("end: through the code block that follows the paragraph")
-            return close
+    close = _block_after(lines, roles, end, hi)
+    if close is not None and close - s + 1 <= cap:
+        why.append("end: through the code block that follows the paragraph")
+        return close
     if end != e:
         why.append("end: the paragraph's end")
     return end
