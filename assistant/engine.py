@@ -36,7 +36,7 @@ from corpus.markdown import only_links
 from index import keywords, lifecycle
 from index.embed import Embedder
 from index.models import Hit, IndexInfo, SyncReport
-from index.retrieve import TermInfo, query_terms, retrieve, term_coverage
+from index.retrieve import TermInfo, clipped_words, query_terms, retrieve, term_coverage
 from index.store import IndexError_, Store, read_manifest
 from index.sync import LINE_KIND, IndexBusy, sync, wipe, writer_lock
 
@@ -96,10 +96,12 @@ class Engine:
         return self.models.common_words()
 
     def coverage(self, text: str) -> list[TermInfo]:
-        """The question's terms read against the notes (counts, typos, abbreviations). A word
-        the user capitalised is a name: a typo only of a word the notes use often."""
+        """The question's terms read against the notes (counts, typos, abbreviations, clipped
+        words). A word the user capitalised is a name: a typo only of a word the notes use
+        often."""
+        clipped = clipped_words(text) if self.options.clippings else ()
         return term_coverage(
-            self.store(), query_terms(text), self.models.spelt_right, decide.names_in(text)
+            self.store(), query_terms(text), self.models.spelt_right, decide.names_in(text), clipped
         )
 
     # ---------------------------------------------------------------- index lifecycle

@@ -50,6 +50,13 @@ class AnswerOptions(BaseModel):
         "(pg_advisory_lock, lazy.nvim) that none of the top local_sections sections writes "
         "is missing, so the answer is partly covered, though each of its words is in the notes.",
     )
+    clippings: bool = Field(
+        True,
+        description="Clipping rule: a clipped word the question writes on its own (repo, "
+        "auth, config; index.retrieve.CLIPPINGS) is covered by a section that writes a word it "
+        "stands for (repository; authentication or authorization; configuration), and read "
+        "as that word where the notes never write the clipping.",
+    )
     ubiquitous_share: float = Field(
         0.2,
         description="A term in at least this share of the sections of a folder of 50 or more "

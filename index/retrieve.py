@@ -218,6 +218,10 @@ class TermInfo(BaseModel):
     near_rare: str | None = None
     """The words of `near` that are not common: what BM25 searches for the term. None when all
     of them are common (the term then counts as common)."""
+    full: tuple[str, ...] = ()
+    """The words a clipped word stands for (`CLIPPINGS`: "auth" -> authentication,
+    authorization), when the question writes it on its own: a section writing one of them
+    mentions the term."""
 
     @property
     def covered(self) -> bool:
@@ -232,11 +236,73 @@ NAME_TYPO_MIN_CHUNKS = 3
 """A word the user capitalised is read as a typo only of a word this many sections use."""
 
 
+CLIPPINGS: dict[str, tuple[str, ...]] = {
+    "admin": ("administrator", "administration"),
+    "app": ("application",),
+    "arg": ("argument",),
+    "args": ("arguments",),
+    "async": ("asynchronous",),
+    "auth": ("authentication", "authorization"),
+    "cmd": ("command",),
+    "config": ("configuration",),
+    "configs": ("configurations",),
+    "db": ("database",),
+    "dep": ("dependency",),
+    "deps": ("dependencies",),
+    "dest": ("destination",),
+    "dev": ("development",),
+    "dir": ("directory",),
+    "dirs": ("directories",),
+    "docs": ("documentation",),
+    "env": ("environment",),
+    "func": ("function",),
+    "img": ("image",),
+    "impl": ("implementation",),
+    "info": ("information",),
+    "init": ("initialize", "initialise", "initialization", "initialisation"),
+    "k8s": ("kubernetes",),
+    "lib": ("library",),
+    "libs": ("libraries",),
+    "msg": ("message",),
+    "param": ("parameter",),
+    "params": ("parameters",),
+    "perf": ("performance",),
+    "pkg": ("package",),
+    "prod": ("production",),
+    "regex": ("regular expression",),
+    "regexp": ("regular expression",),
+    "repo": ("repository",),
+    "repos": ("repositories",),
+    "spec": ("specification",),
+    "src": ("source",),
+    "temp": ("temporary",),
+    "tmp": ("temporary",),
+    "util": ("utility",),
+    "utils": ("utilities",),
+    "var": ("variable",),
+    "vars": ("variables",),
+}
+"""Clipped words of technical writing and the words they stand for: a user asks about "the
+repo's auth config" of notes that write "repository", "authentication", "configuration"."""
+
+
+def clipped_words(text: str) -> set[str]:
+    """The `CLIPPINGS` the text writes as words of their own: inside an identifier joined by
+    "-", "_", "." or "/" ("--link-dest", "auth_token", "src/app") a clipping is part of a name,
+    which the notes write as such or not at all."""
+    return {
+        w.lower()
+        for w in re.findall(r"(?<![\w./-])[^\W_]+(?![\w/]|[-.]\w)", text)
+        if w.lower() in CLIPPINGS
+    }
+
+
 def term_coverage(
     store: Store,
     terms: Sequence[str],
     known: Callable[[str], bool] | None = None,
     names: Collection[str] = (),
+    clipped: Collection[str] = (),
 ) -> list[TermInfo]:
     """For each term: how many chunks mention it, or else the closest notes word (typos) or
     the heading phrase it abbreviates.
@@ -246,7 +312,9 @@ def term_coverage(
     may still abbreviate a heading phrase ("lb" is a word too). One of the `names` the user
     capitalised is a typo only of a word the notes use often, as written ("Fargte" of
     "fargate"): "Nomad" is a name they lack, not a typo of "nomand", itself a typo once in the
-    AWS docs, and "Redis" is not "reds", once in til's notes (though "red" is in dozens)."""
+    AWS docs, and "Redis" is not "reds", once in til's notes (though "red" is in dozens).
+    A `clipped` term (`clipped_words`) the notes never write is read as the full word they
+    do ("repo" as "repository"), and carries its full words for the local coverage rule."""
     out = []
     common_at = max(COMMON_MIN_CHUNKS, int(COMMON_SHARE * store.chunk_total())) if terms else 0
     for t in terms:
@@ -257,16 +325,21 @@ def term_coverage(
             few = NAME_TYPO_MIN_CHUNKS
             if near and t in names and store.raw_count(near) < few:
                 near = None
+        full = CLIPPINGS.get(t, ()) if t in clipped else ()
+        if not n and near is None and full:
+            near = next((f for f in full if store.term_count(f, cap=1)), None)
         if not n and near is None and 2 <= len(t) <= 4 and t.isalpha():
             near = heading_acronyms(store.headings_with_initials(t)).get(t)
         if near is None:
-            out.append(TermInfo(term=t, chunks=n, common=n >= common_at))
+            out.append(TermInfo(term=t, chunks=n, common=n >= common_at, full=full))
             continue
         # "csi" read as "container storage interface": searching "container" as well as
         # "interface" ranks a large share of the sections and tells BM25 little.
         rare = [w for w in near.split() if store.term_count(w, cap=common_at) < common_at]
         near_rare = " ".join(rare) or None
-        out.append(TermInfo(term=t, chunks=0, near=near, near_rare=near_rare, common=not rare))
+        out.append(
+            TermInfo(term=t, chunks=0, near=near, near_rare=near_rare, common=not rare, full=full)
+        )
     return out
 
 

@@ -545,6 +545,20 @@ def test_local_coverage_a_name_only_elsewhere_in_the_folder_is_missing() -> None
     assert localise(cov, "compare rebased", COMMON | {"rebased"}, top)[0].covered
 
 
+def test_local_coverage_a_clipped_word_is_mentioned_by_its_full_word() -> None:
+    """ "auth" is in the notes, and the top section writes "authentication": it mentions the
+    term, which is no missing name ("The sections found don't mention auth" was said)."""
+    from assistant.stages.decide import localise
+    from assistant.stages.evidence import terms_in
+
+    hits = [Hit(chunk=chunk("## Access\nTurn on authentication for the vault.", ["A"]), score=1)]
+    auth = TermInfo(term="auth", chunks=20, full=("authentication", "authorization"))
+    assert terms_in(hits, [auth], sections=3) == {"auth"}
+    assert terms_in(hits, [auth.model_copy(update={"full": ()})], sections=3) == set()
+    q = "How do I turn on auth for the vault?"
+    assert localise([auth], q, COMMON, {"auth"})[0].covered
+
+
 def test_local_coverage_a_lowercase_typo_of_an_ordinary_word_is_that_word() -> None:
     """ "isue" read as "issue" is an ordinary word, not a name only elsewhere in the folder
     ("Your notes don't mention isue" was said); "ClickUp" read as "click" stays a name."""

@@ -694,6 +694,28 @@ def test_a_word_that_differs_from_a_notes_word_only_at_its_end_is_no_typo(
     assert near["systemd"] is None and near["repot"] is None and near["sytems"] == "systems"
 
 
+def test_a_clipped_word_is_covered_by_the_full_word_the_notes_write(tmp_path: Path) -> None:
+    """ "How do I set up auth for a private vault?" was answered as partly covered, "The
+    sections found don't mention auth", though the section quoted says "authentication". A
+    clipping the notes never write reads as the full word (and is searched as it); inside an
+    identifier ("--link-dest") it is part of a name; the clipping rule off: read as before."""
+    from assistant.options import AnswerOptions
+
+    md = "# Vaults\nA private vault needs authentication: set the repository's token.\n"
+    eng = engine_over(tmp_path, {"v.md": md})
+    cov = {t.term: t for t in eng.coverage("How do I set up auth for a private vault's repo?")}
+    assert cov["auth"].near == "authentication" and cov["auth"].covered
+    assert cov["repo"].near == "repository" and cov["repo"].full == ("repository",)
+    answer = eng.ask("How do I set up auth for a private vault?", explain=True)
+    assert answer.missing_terms == [] and answer.explain is not None
+    assert "; clipping rule: auth: authentication or authorization" in answer.explain.decision
+    assert eng.coverage("rsync with --link-dest")[-1].full == ()
+    settings = load_settings(notes=tmp_path / "notes", index=tmp_path / "idx", line_vectors="own")
+    off = Engine(settings, embedder=FakeEmbedder(), options=AnswerOptions(clippings=False))
+    assert not {t.term: t for t in off.coverage("set up auth")}["auth"].covered
+    assert "auth" in off.ask("How do I set up auth for a private vault?").missing_terms
+
+
 def test_line_evidence_covers_every_retrieved_piece_of_its_top_sections(tmp_path: Path) -> None:
     """ "What is the idle timeout of an ECS Exec session?": the line that answers was in the
     4th hit, a piece of the 1st hit's section, and was never compared with the question."""

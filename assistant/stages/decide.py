@@ -47,6 +47,9 @@ class Decision:
     """Of `names`, the identifiers the compound rule found unwritten (`missing_compounds`)."""
     clause: bool = False
     """Answered only by the clause rule (`covered_clause`), which the name rule would decline."""
+    clippings: list[str] = field(default_factory=list)
+    """Clipped words of the question read with their full words ("auth: authentication or
+    authorization"; `TermInfo.full`)."""
 
     @property
     def outcome(self) -> Outcome:
@@ -264,6 +267,7 @@ def decide(
             keywords=keywords,
             compounds=compounds,
             clause=by_clause and not abstain,
+            clippings=[f"{t.term}: {' or '.join(t.full)}" for t in subject if t.full],
         )
 
     if not hits:

@@ -74,7 +74,8 @@ def matching_lines(lines: Sequence[str], terms: Sequence[str]) -> list[set[str]]
 def terms_in(hits: Sequence[Hit], coverage: Sequence[TermInfo], sections: int) -> set[str]:
     """The question terms that the first `sections` distinct sections among the hits mention
     (heading path or text; all their retrieved pieces), matched as BM25 matches them (porter
-    stems, a typo as the word the notes use, a crude-stem prefix as `Store.term_count`)."""
+    stems, a typo as the word the notes use, a crude-stem prefix as `Store.term_count`, a
+    clipped word as itself or a full word it stands for: `TermInfo.full`)."""
     texts: list[str] = []
     seen: list[tuple[str, tuple[str, ...]]] = []
     for h in hits:
@@ -91,7 +92,8 @@ def terms_in(hits: Sequence[Hit], coverage: Sequence[TermInfo], sections: int) -
         db.execute("CREATE VIRTUAL TABLE s USING fts5(t, tokenize='porter unicode61')")
         db.executemany("INSERT INTO s(t) VALUES(?)", [(t,) for t in texts])
         for t in coverage:
-            for q in term_queries(t.near_rare or t.near or t.term):
+            written = (t.near_rare or t.near or t.term, *t.full)
+            for q in (q for w in written for q in term_queries(w)):
                 with contextlib.suppress(sqlite3.OperationalError):
                     if db.execute("SELECT 1 FROM s WHERE s MATCH ? LIMIT 1", (q,)).fetchone():
                         found.add(t.term)

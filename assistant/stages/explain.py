@@ -80,6 +80,8 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
         if decision.elsewhere
         else ""
     )
+    if decision.clippings:
+        local += f"; clipping rule: {', '.join(decision.clippings)}"
     if decision.abstain:
         return f"not covered (abstained): {decision.reason}{local}"
     if decision.keywords:
@@ -104,4 +106,4 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
             f"partly covered: {', '.join(decision.names)} missing, but {covered}, and "
             f"{passed}{local}"
         )
-    return f"answered: the vocabulary rule passed, and {passed}"
+    return f"answered: the vocabulary rule passed, and {passed}{local}"
