@@ -224,6 +224,21 @@ def test_a_quote_from_inside_a_code_block_starts_at_its_fence() -> None:
     assert s == 36 and e <= 36 + 11
 
 
+def test_a_quote_of_a_code_block_from_its_fence_closes_it_under_the_paragraph_rule() -> None:
+    """A quote starting at a block's fence (its best line inside) ended inside the block when
+    the block ran past 12 lines, its fence left open; as a paragraph and its block may, it
+    now closes a block within `code_after_paragraph` lines (longer ones stay a window)."""
+    from assistant.options import AnswerOptions
+
+    block = ["```json", *[f'  "key{i}": {i},' for i in range(14)], "```"]  # 16 lines
+    c = long_section("Keys", ["Run:", "", *block])
+    why: list[str] = []
+    assert quote_span(c, {24: 0.9}, why=why) == (18, 33)  # fence through the closing fence
+    assert "end: the code block closed (paragraph rule)" in why
+    s, e = quote_span(c, {24: 0.9}, opts=AnswerOptions(code_after_paragraph=0))
+    assert (s, e) == (18, 25)  # the rule off: the block is left open
+
+
 def test_a_quote_of_table_rows_starts_at_the_header_row() -> None:
     """Rows quoted alone ("|  `host`  |  Yes  |  No  |") do not say what their columns mean."""
     table = [

@@ -336,8 +336,9 @@ def _complete(
     """The end of a quote starting at `s` that does not stop where the reader needs the rest:
     on a lead-in (`run_on_lead_in`), or inside a code block, which is closed, or else left
     out. Never past `hi` or `max_quote_lines`, except under the paragraph rule: a quote of one
-    paragraph and the code block after it closes that block within `code_after_paragraph`
-    lines (the block is the command the paragraph introduces)."""
+    paragraph and the code block after it, or of a code block from its opening fence, closes
+    that block within `code_after_paragraph` lines (the block is the command the paragraph
+    introduces, or what the quote is of)."""
     why = why if why is not None else []
     limit = min(hi, s + opts.max_quote_lines - 1)
     e, _ = run_on_lead_in(lines, roles, s, e, hi, opts, why)
@@ -351,7 +352,7 @@ def _complete(
             and close is not None
             and opening is not None
             and close <= min(hi, s + opts.code_after_paragraph - 1)
-            and _one_paragraph(lines, roles, s, opening)
+            and (s == opening or _one_paragraph(lines, roles, s, opening))
         ):
             e = close
             why.append("end: the code block closed (paragraph rule)")
