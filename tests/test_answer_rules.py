@@ -844,6 +844,36 @@ def test_a_quote_whose_best_line_is_code_keeps_that_line_and_closes_its_block() 
     assert off[1] < 13  # the block, and the best line in it, left out
 
 
+def test_a_best_line_in_a_long_block_is_quoted_with_its_lead_in_and_whole_block() -> None:
+    """til's "Display Free Disk Space": the best line, `df -h`, opens a 10-line output block
+    after "Here is the output from a linode box of mine:"; lead-in and block take 13 lines,
+    one more than a quote, so the quote ended on the lead-in, best line and block left out.
+    From its lead-in a block closes within `code_after_paragraph`, as the paragraph rule lets
+    a paragraph's block close."""
+    text = "\n".join(
+        [
+            "# Display Free Disk Space",  # 1
+            "",
+            "The df utility displays the free disk space",  # 3
+            "on a file system.",
+            "",
+            "Use df with the -h flag for human-readable sizes.",  # 6
+            "",
+            "Here is the output from a box of mine:",  # 8
+            "",
+            "```bash",  # 10
+            "df -h",  # 11 (best)
+            *[f"/dev/sd{i}  20G  3.8G  16G  20% /mnt/{i}" for i in range(9)],  # 12-20
+            "```",  # 21
+        ]
+    )
+    c = chunk(text, ["Display Free Disk Space"])
+    scores = {2: 0.80, 5: 0.78, 7: 0.70, 10: 0.85}
+    why: list[str] = []
+    assert quote_span(c, scores, why=why) == (8, 21)  # the lead-in through the closing fence
+    assert "start: line 8, room for the best line's code block" in why
+
+
 def test_a_paragraph_and_the_long_code_block_after_it_are_quoted_whole() -> None:
     """The paragraph rule, when the best lines run into the code block after one paragraph:
     a block too long to close within `max_quote_lines` is still closed within

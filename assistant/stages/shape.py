@@ -175,13 +175,15 @@ def _room_for_paragraph(
     line is the quote's last, cut mid-sentence before the command it introduces; then the
     start moves on to a later paragraph, never past the best line's own. A best line in a
     fenced code block needs its whole block within `max_quote_lines` (else the block, best
-    line and all, is left out), the start going no further than the block's lead-in or fence.
+    line and all, is left out), the start going no further than the block's lead-in or fence;
+    from there the block may close within `code_after_paragraph`, as a paragraph's may.
     `s` if it fits already, if no later start makes it fit, for a best line in a list or a
     table, or with the rule off."""
     cap = opts.code_after_paragraph
     if not opts.best_paragraph or not cap:
         return s
-    if roles.in_code(best_i) and roles.fence_open(best_i) is not None:
+    code = roles.in_code(best_i) and roles.fence_open(best_i) is not None
+    if code:
         # the best line is code: room for its whole block, from its fence or lead-in on
         close = roles.fence_close(best_i)
         if close is None or close > hi:
@@ -199,6 +201,8 @@ def _room_for_paragraph(
         want = end if block is None else block
 
     def fits(t: int) -> bool:
+        if code and t == first:  # a block from its lead-in or fence: the paragraph rule's cap
+            return want - t + 1 <= cap
         return end - t + 1 <= min(cap, opts.max_quote_lines) and want - t + 1 <= cap
 
     if fits(s):
