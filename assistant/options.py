@@ -47,8 +47,9 @@ class AnswerOptions(BaseModel):
     compounds: bool = Field(
         True,
         description="Compound rule: an identifier of words joined by _ or . "
-        "(pg_advisory_lock, lazy.nvim) that none of the top local_sections sections writes "
-        "is missing, so the answer is partly covered, though each of its words is in the notes.",
+        "(pg_advisory_lock, lazy.nvim), or a command-line option (--link-dest), that none of "
+        "the top local_sections sections writes is missing, so the answer is partly covered, "
+        "though each of its words is in the notes.",
     )
     clippings: bool = Field(
         True,

@@ -620,6 +620,22 @@ def test_an_identifier_no_top_section_writes_is_missing_though_its_words_are_the
     assert missing_compounds("a latency-sensitive, slimmed-down git filter-repo", []) == []
 
 
+def test_a_command_line_option_no_top_section_writes_is_a_missing_name() -> None:
+    """ "What does the --auto-heal-containers flag of aws ecs create-service do?" (the AWS
+    docs have no such flag) was answered from sections about containers and services: an
+    option is an exact name. A section writing it (dashes or not, any joiner) covers it."""
+    from assistant.stages.decide import missing_compounds
+
+    q = "What does the --auto-heal-containers flag of aws ecs create-service do?"
+    about = [Hit(chunk=chunk("## Services\nContainers of a service heal.", ["S"]), score=1)]
+    cov = [TermInfo(term=t, chunks=5) for t in ("auto", "heal", "containers", "flag", "aws")]
+    d = decide(q, cov, about, 0.6, COMMON)
+    assert d.outcome == "partly_covered" and d.names == ["--auto-heal-containers"]
+    writes = [Hit(chunk=chunk("## Flags\nSet autoHealContainers to true.", ["F"]), score=1)]
+    assert missing_compounds(q, writes) == []
+    assert missing_compounds("git log --oneline -n 5 --", []) == ["--oneline"]
+
+
 def test_a_term_all_over_the_folder_anchors_nothing_for_the_name_rule() -> None:
     """ "How do I install Dendron with pnpm?" in Dendron's own notes: "dendron" is in most
     sections, so the covered phrase names nothing in particular and the question is declined;

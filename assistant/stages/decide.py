@@ -351,24 +351,28 @@ def covered_clause(
     return False
 
 
-COMPOUND = re.compile(r"(?<![\w.-])[^\W\d_]{2,}(?:[_.][^\W\d_]{2,})+(?![\w-])")
+COMPOUND = re.compile(
+    r"(?<![\w.-])(?:[^\W\d_]{2,}(?:[_.][^\W\d_]{2,})+|--[^\W\d_][\w-]*[^\W_])(?![\w-])"
+)
 """An identifier built of words joined by "_" or "." ("pg_advisory_lock", "lazy.nvim",
-"asyncio.TaskGroup"); parts of two letters or more, no digits (not "e.g.", a version). Words
-joined by "-" are left to the term rules: most are ordinary ("latency-sensitive",
-"slimmed-down"), and a name among their parts is already judged on its own."""
+"asyncio.TaskGroup"; parts of two letters or more, no digits: not "e.g.", a version), or a
+command-line option ("--auto-heal-containers", "--link-dest"). Other words joined by "-" are
+left to the term rules: most are ordinary ("latency-sensitive", "slimmed-down"), and a name
+among their parts is already judged on its own."""
 
 
 def missing_compounds(question: str, top: Sequence[Hit]) -> list[str]:
     """The compound rule: compound names of the question (`COMPOUND`) that none of the `top`
-    sections writes, with any joiner or none ("pg advisory lock", "lazy-nvim"). Each of its
-    words may be all over the notes ("advisory", "lock") while the name is not."""
+    sections writes, with any joiner or none ("pg advisory lock", "lazy-nvim"; an option
+    without its dashes). Each of its words may be all over the notes ("advisory", "lock")
+    while the name is not."""
     compounds = COMPOUND.findall(question.rstrip("?.!"))
     if not compounds:
         return []
     text = "\n".join(h.chunk.text for h in top).lower()
     out: list[str] = []
     for found in compounds:
-        parts = re.split(r"[_.]", found.lower())
+        parts = re.split(r"[-_.]", found.lower().lstrip("-"))
         if not re.search(r"[-_. ]?".join(map(re.escape, parts)), text) and found not in out:
             out.append(found)
     return out
