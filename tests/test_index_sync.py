@@ -681,6 +681,16 @@ def test_of_equally_near_notes_words_a_typo_reads_as_the_one_written_most(
     assert {t.term: t.near for t in eng.coverage("what is a zorbezn")}["zorbezn"] == "zorbeyn"
 
 
+def test_a_typo_is_no_plural_of_a_three_letter_word(tmp_path: Path) -> None:
+    """ "taks" read as the plural of "tak" (a whole word of the model's vocabulary) was spelt
+    right, so never read as "tasks": "Your notes don't mention taks." Inflections of words of
+    four letters or more still count ("deploying")."""
+    eng = engine_over(tmp_path, {"t.md": "# Tasks\nRun tasks on Fargate.\n"})
+    assert "tak" in eng.common_words() and not eng.models.spelt_right("taks")
+    assert eng.models.spelt_right("deploying") and eng.models.spelt_right("uses")
+    assert {t.term: t.near for t in eng.coverage("run ECS taks")}["taks"] == "tasks"
+
+
 def test_a_word_that_differs_from_a_notes_word_only_at_its_end_is_no_typo(
     tmp_path: Path,
 ) -> None:

@@ -207,13 +207,15 @@ _INFLECTIONS = (
 )
 
 
-def is_common(term: str, common: set[str]) -> bool:
+def is_common(term: str, common: set[str], min_stem: int = 1) -> bool:
     """An ordinary word, allowing for plurals, verb endings and British spelling ("passwords",
-    "deploying", "practise", "optimised"), so that it is never mistaken for a name."""
+    "deploying", "practise", "optimised"), so that it is never mistaken for a name. An
+    inflection counts only of a word of `min_stem` letters or more."""
     stems = {term}
     for suffix, repl in _INFLECTIONS:
-        if term.endswith(suffix):
-            stems.add(term[: -len(suffix)] + repl)
+        stem = term[: -len(suffix)] + repl
+        if term.endswith(suffix) and len(stem) >= min_stem:
+            stems.add(stem)
     forms = set(stems)
     for stem in stems:
         for brit, us in _BRITISH:
