@@ -294,6 +294,8 @@ def search(
         from assistant.output import format_hits, use_color
 
         click.echo(format_hits(hits, use_color(sys.stdout)) if hits else "No matching sections.")
+    if not hits and (empty := engine.no_notes()):
+        click.echo(f"assistant: warning: {empty}", err=True)
     _finish(EXIT_OK if hits else EXIT_ABSTAINED)
 
 
@@ -376,6 +378,8 @@ def index_cmd(
         click.echo(f"assistant: warning: skipped {safe(s.path)!r}: {s.reason}", err=True)
     for r in report.repaired:
         click.echo(f"assistant: repaired: {r}", err=True)
+    if empty := engine.no_notes():
+        click.echo(f"assistant: warning: {empty}", err=True)
     if as_json:
         click.echo(report.model_dump_json(indent=None if watch else 2))
     else:

@@ -33,6 +33,7 @@ from assistant.stages.query import (
 )
 from corpus import BUNDLED_NOTES
 from corpus.markdown import only_links
+from corpus.scan import IGNORE_FILE, NOTE_SUFFIXES
 from index import keywords, lifecycle
 from index.embed import Embedder
 from index.models import Hit, IndexInfo, SyncReport
@@ -202,6 +203,20 @@ class Engine:
             return None
         self.notices.extend(f"index repaired: {r}" for r in report.repaired)
         return report
+
+    def no_notes(self) -> str | None:
+        """What to tell a user whose index holds no notes (an empty folder, or none of its
+        files a note), so "Not in your notes." is not all they see; None when it holds some."""
+        try:
+            if self.store().counts()[0]:
+                return None
+        except EngineError:
+            return None
+        *rest, last = sorted(NOTE_SUFFIXES)
+        return (
+            f"no notes in {self.notes_root} (only {', '.join(rest)} and {last} files are read; "
+            f"hidden folders and {IGNORE_FILE} patterns are skipped)"
+        )
 
     def previewing(self) -> bool:
         """Whether this engine reads a first build's keyword preview (answers by keywords);
@@ -383,6 +398,8 @@ class Engine:
         decision.elsewhere = original_words(q, [t for t in decision.missing if t in anywhere])
         decision.missing = original_words(q, decision.missing)
         decision.names = original_words(q, decision.names)
+        if not hits and (empty := self.no_notes()):
+            self.notices.append(empty)
         closest = render.closest_of(hits)
         citations: list[Citation] = []
         rules: list[list[str]] = []

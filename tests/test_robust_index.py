@@ -324,3 +324,22 @@ def test_notes_and_index_given_before_the_command_are_used(tmp_path: Path) -> No
     )
     assert r.returncode == 0, r.stderr
     assert "b.md" in r.stdout and "a.md" not in r.stdout
+
+
+def test_a_folder_without_notes_is_said_to_be_one(tmp_path: Path) -> None:
+    """A folder with no notes in it (empty, or only files of other kinds) answered every
+    question "Not in your notes." and nothing else; `index`, `ask` and `search` now say why,
+    on stderr, with their usual exit codes. Once it holds a note, nothing is said."""
+    notes, idx = tmp_path / "notes", tmp_path / "idx"
+    write(notes / "readme.rst", "Zebra crossing rules\n")
+    base = ("--notes", str(notes), "--index", str(idx))
+    said = f"assistant: warning: no notes in {notes} (only .markdown, .md and .txt files are read"
+    r = run_fake_cli("index", *base)
+    assert r.returncode == 0 and said in r.stderr, r.stderr
+    r = run_fake_cli("ask", *base, "zebra crossing")
+    assert r.returncode == 1 and said in r.stderr and "Not in your notes." in r.stdout
+    r = run_fake_cli("search", *base, "zebra")
+    assert r.returncode == 1 and said in r.stderr
+    write(notes / "z.md", "# Zebra\nzebra crossing rules\n")
+    r = run_fake_cli("ask", *base, "zebra crossing")
+    assert "no notes in" not in r.stderr, r.stderr
