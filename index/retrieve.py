@@ -240,19 +240,15 @@ CLIPPINGS: dict[str, tuple[str, ...]] = {
     "admin": ("administrator", "administration"),
     "app": ("application",),
     "arg": ("argument",),
-    "args": ("arguments",),
     "async": ("asynchronous",),
     "auth": ("authentication", "authorization"),
     "cmd": ("command",),
     "config": ("configuration",),
-    "configs": ("configurations",),
     "db": ("database",),
     "dep": ("dependency",),
-    "deps": ("dependencies",),
     "dest": ("destination",),
     "dev": ("development",),
     "dir": ("directory",),
-    "dirs": ("directories",),
     "docs": ("documentation",),
     "env": ("environment",),
     "func": ("function",),
@@ -262,28 +258,29 @@ CLIPPINGS: dict[str, tuple[str, ...]] = {
     "init": ("initialize", "initialise", "initialization", "initialisation"),
     "k8s": ("kubernetes",),
     "lib": ("library",),
-    "libs": ("libraries",),
     "msg": ("message",),
     "param": ("parameter",),
-    "params": ("parameters",),
     "perf": ("performance",),
     "pkg": ("package",),
     "prod": ("production",),
     "regex": ("regular expression",),
     "regexp": ("regular expression",),
     "repo": ("repository",),
-    "repos": ("repositories",),
     "spec": ("specification",),
     "src": ("source",),
     "temp": ("temporary",),
     "tmp": ("temporary",),
     "util": ("utility",),
-    "utils": ("utilities",),
     "var": ("variable",),
-    "vars": ("variables",),
 }
 """Clipped words of technical writing and the words they stand for: a user asks about "the
-repo's auth config" of notes that write "repository", "authentication", "configuration"."""
+repo's auth config" of notes that write "repository", "authentication", "configuration". A
+plural ("repos") is read as its singular: the notes are searched with porter stems."""
+
+
+def clipping(word: str) -> tuple[str, ...]:
+    """The words `word` stands for if it is a clipping ("repo", or its plural "repos"), else ()."""
+    return CLIPPINGS.get(word) or (CLIPPINGS.get(word[:-1], ()) if word.endswith("s") else ())
 
 
 def clipped_words(text: str) -> set[str]:
@@ -293,7 +290,7 @@ def clipped_words(text: str) -> set[str]:
     return {
         w.lower()
         for w in re.findall(r"(?<![\w./-])[^\W_]+(?![\w/]|[-.]\w)", text)
-        if w.lower() in CLIPPINGS
+        if clipping(w.lower())
     }
 
 
@@ -325,7 +322,7 @@ def term_coverage(
             few = NAME_TYPO_MIN_CHUNKS
             if near and t in names and store.raw_count(near) < few:
                 near = None
-        full = CLIPPINGS.get(t, ()) if t in clipped else ()
+        full = clipping(t) if t in clipped else ()
         if not n and near is None and full:
             near = next((f for f in full if store.term_count(f, cap=1)), None)
         if not n and near is None and 2 <= len(t) <= 4 and t.isalpha():

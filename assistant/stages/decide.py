@@ -15,7 +15,7 @@ from typing import Literal
 from assistant.models import Outcome
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from index.models import Hit
-from index.retrieve import TermInfo
+from index.retrieve import TermInfo, query_terms
 
 # Words that phrase a question rather than name its subject: never reported as "missing".
 PHRASING = frozenset(
@@ -342,7 +342,7 @@ def covered_clause(
     if len(parts) < 2:
         return False
     for part in parts:
-        terms = [t for t in re.findall(r"[^\W_]+", part.lower()) if t in info]
+        terms = [t for t in query_terms(part) if t in info]
         if not terms or any(not info[t].covered for t in terms):
             continue
         if any(

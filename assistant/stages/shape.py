@@ -182,15 +182,15 @@ def _room_for_paragraph(
     cap = opts.code_after_paragraph
     if not opts.best_paragraph or not cap:
         return s
-    code = roles.in_code(best_i) and roles.fence_open(best_i) is not None
-    if code:
+    fence = roles.fence_open(best_i) if roles.in_code(best_i) else None
+    code = fence is not None
+    if fence is not None:
         # the best line is code: room for its whole block, from its fence or lead-in on
         close = roles.fence_close(best_i)
         if close is None or close > hi:
             return s
-        first = roles.fence_open(best_i)
-        lead_in = _lead_in_before(lines, roles, first, s)
-        first = lead_in[0] if lead_in else first
+        lead_in = _lead_in_before(lines, roles, fence, s)
+        first = lead_in[0] if lead_in else fence
         end = want = close
     elif _structural(roles, best_i):
         return s
