@@ -719,6 +719,7 @@ def test_a_clipped_word_is_covered_by_the_full_word_the_notes_write(tmp_path: Pa
     answer = eng.ask("How do I set up auth for a private vault?", explain=True)
     assert answer.missing_terms == [] and answer.explain is not None
     assert "; clipping rule: auth: authentication or authorization" in answer.explain.decision
+    assert {t.term: t.near for t in eng.coverage("our repos")}["repos"] == "repository"
     assert eng.coverage("rsync with --link-dest")[-1].full == ()
     settings = load_settings(notes=tmp_path / "notes", index=tmp_path / "idx", line_vectors="own")
     off = Engine(settings, embedder=FakeEmbedder(), options=AnswerOptions(clippings=False))
