@@ -199,8 +199,15 @@ async def test_the_status_line_says_what_was_refreshed_then_returns(tmp_path, mo
         states = record_states(app.chat_screen)
         (notes / "bread.md").write_text(BREAD_NOTE, encoding="utf-8")
         (notes / "cake.md").write_text("# Cake\n\nA lemon cake needs lemons.\n", "utf-8")
+
+        def said_both() -> bool:  # the status is set after the index is written: wait for it
+            said = " ".join(s for s in states if "refreshed" in s)
+            return "2 files" in said or ("bread.md" in said and "cake.md" in said)
+
         await until(
-            pilot, lambda: live.refreshes >= 1 and in_step(engine.index_dir, notes), "refresh"
+            pilot,
+            lambda: live.refreshes >= 1 and in_step(engine.index_dir, notes) and said_both(),
+            "refresh",
         )
         refreshed = [s for s in states if "refreshed" in s]
         # One batch (an editor's burst) or, on a very busy machine, two.
