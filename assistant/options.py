@@ -36,7 +36,8 @@ class AnswerOptions(BaseModel):
         ge=1,
         description="Local coverage rule: a name the question uses (a word it capitalised or "
         "one that is not ordinary English) counts as covered only if one of the top this-many "
-        "sections mentions it; elsewhere in a large folder it is about something else.",
+        "sections mentions it (heading, text or the note's path); elsewhere in a large folder "
+        "it is about something else.",
     )
     clauses: bool = Field(
         True,
@@ -153,8 +154,9 @@ class AnswerOptions(BaseModel):
     )
     links: bool = Field(
         True,
-        description="Link rule: lines of nothing but links are no evidence, and a quote does "
-        "not end on a list of links.",
+        description="Link rule: lines of nothing but links (wiki links and transclusions "
+        "too) are no evidence, and a quote does not end on a list of links (a list of wiki "
+        "links is kept: in a wiki its items are the content).",
     )
     merge_gap: int = Field(
         2, ge=0, description="Quotes of one section at most this many lines apart become one."

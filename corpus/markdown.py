@@ -709,13 +709,20 @@ _LINKS = re.compile(
 )
 
 
-def only_links(line: str) -> bool:
+_WIKI_LINKS = re.compile(r"!?\[\[[^\]\n]*\]\]")  # [[wiki link]], ![[transclusion]]
+
+
+def only_links(line: str, wiki: bool = False) -> bool:
     """A line that only points elsewhere ("+ [Installing the agent](ecs-agent-install.md)", an
     image, a bare URL): it names a topic without saying anything about it, so it is no
     evidence that a section answers a question (a "Topics" list matches every question about
-    the topics it lists)."""
+    the topics it lists). With `wiki`, wiki links and transclusions count as links too
+    ("- [[prioritySymbols|dendron.topic.tasks.config.priority-symbols]]", "![[schema.lib]]"):
+    such a line is no evidence either, but a list of them stays in a quote, since in a wiki
+    a list of page names is often the answer ("supports the following symbols: [[Wiki
+    Links]], ...")."""
     text = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line)  # a list marker
-    rest = _LINKS.sub(" ", text)
+    rest = _LINKS.sub(" ", _WIKI_LINKS.sub(" ", text) if wiki else text)
     return rest != text and not _WORD.search(rest.replace("\\", ""))
 
 

@@ -994,3 +994,41 @@ def test_a_list_marker_in_code_is_no_parent_item() -> None:
     best = text.split("\n").index("  - Private subnets  [Complete]")
     start, _ = quote_span(chunk(text, ["Deploy"]), {best: 0.9})
     assert start == best + 1  # 1-based: the best line itself, no parent
+
+
+def test_a_line_of_wiki_links_is_no_evidence_but_a_list_of_them_stays_quoted() -> None:
+    """A wiki's link line ("- [[prioritySymbols|…priority-symbols]]") was quoted alone as the
+    answer about priority symbols: it names a page without saying anything. It is no evidence
+    now; a list of wiki links after a lead-in is still quoted (the list is the answer)."""
+    assert only_links("- [[prioritySymbols|dendron://site/topic.priority-symbols]]", wiki=True)
+    assert only_links("![[dendron.topic.schema.lib]]", wiki=True)
+    assert not only_links("- [[prioritySymbols|dendron://site/topic.priority-symbols]]")
+    assert not only_links("Share and discuss [[schemas|topic.schema]].", wiki=True)
+    text = (
+        "## Task Display\nThe symbols shown for each priority are set in the config.\n"
+        "- [[prioritySymbols|dendron://site/topic.priority-symbols]]\n"
+        "- [[statusSymbols|dendron://site/topic.status-symbols]]"
+    )
+    c = chunk(text, ["Task Display"])
+    lines = c.text.split("\n")
+    kept = [lines[c.body_lines()[n][0]] for n in evidence_lines(c, ["priority"], 10)]
+    assert kept == ["The symbols shown for each priority are set in the config."]
+    assert evidence_lines(c, ["priority"], 10, links=False) == [0, 1, 2]
+    listed = ["Dendron supports the following symbols:", "- [[Wiki Links|a]]", "- [[Refs|b]]"]
+    roles = LineRoles.of(listed)
+    from assistant.stages.shape import _drop_trailing_links
+
+    assert _drop_trailing_links(listed, roles, 0, 2) == 2
+
+
+def test_local_coverage_a_note_path_mentions_its_words() -> None:
+    """ "How can I see how much disk space is free on a Linux box?" was declined ("The
+    sections found don't mention Linux") though the top sections answer it and one is filed
+    as `linux/show-used-and-available-system-memory.md`: a note's path mentions its words."""
+    from assistant.stages.evidence import terms_in
+
+    filed = chunk("## Free memory\nRun `free -h` to see used and free memory.", ["Free memory"])
+    hits = [Hit(chunk=filed.model_copy(update={"path": "linux/show-free-memory.md"}), score=1)]
+    cov = [TermInfo(term="linux", chunks=22), TermInfo(term="md", chunks=0)]
+    assert terms_in(hits, cov, sections=3) == {"linux"}
+    assert terms_in([Hit(chunk=filed, score=1)], cov, sections=3) == set()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Callable, Sequence
+from pathlib import PurePosixPath
 
 import numpy as np
 
@@ -33,7 +34,7 @@ def evidence_lines(chunk: Chunk, terms: Sequence[str], limit: int, links: bool =
     body = [
         (n, i)
         for n, (i, _) in enumerate(chunk.body_lines())
-        if not (links and is_navigation(lines, i))
+        if not (links and is_navigation(lines, i, wiki=True))
     ]
     if len(body) <= limit:
         return [n for n, _ in body]
@@ -44,13 +45,13 @@ def evidence_lines(chunk: Chunk, terms: Sequence[str], limit: int, links: bool =
     return sorted((first + rest)[:limit])
 
 
-def is_navigation(lines: Sequence[str], i: int) -> bool:
-    if only_links(lines[i]):
+def is_navigation(lines: Sequence[str], i: int, wiki: bool = False) -> bool:
+    if only_links(lines[i], wiki):
         return True
     if not introduces(lines[i]):
         return False
     after = next((x for x in lines[i + 1 :] if not says_nothing(x)), "")
-    return only_links(after)
+    return only_links(after, wiki)
 
 
 def matching_lines(lines: Sequence[str], terms: Sequence[str]) -> list[set[str]]:
@@ -73,7 +74,8 @@ def matching_lines(lines: Sequence[str], terms: Sequence[str]) -> list[set[str]]
 
 def terms_in(hits: Sequence[Hit], coverage: Sequence[TermInfo], sections: int) -> set[str]:
     """The question terms that the first `sections` distinct sections among the hits mention
-    (heading path or text; all their retrieved pieces), matched as BM25 matches them (porter
+    (heading path, text or their note's path: a note filed as `linux/show-free-memory.md`
+    mentions Linux; all their retrieved pieces), matched as BM25 matches them (porter
     stems, a typo as the word the notes use, a crude-stem prefix as `Store.term_count`, a
     clipped word as itself or a full word it stands for: `TermInfo.full`)."""
     texts: list[str] = []
@@ -83,7 +85,7 @@ def terms_in(hits: Sequence[Hit], coverage: Sequence[TermInfo], sections: int) -
             if len(seen) == sections:
                 continue
             seen.append(h.chunk.section)
-        texts.append(h.chunk.embed_text())
+        texts.append(f"{h.chunk.embed_text()}\n{PurePosixPath(h.chunk.path).with_suffix('')}")
     found: set[str] = set()
     if not texts:
         return found

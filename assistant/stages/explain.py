@@ -76,7 +76,7 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
     """The outcome and the rule that decided it, with the local coverage rule's work."""
     local = (
         f"; local coverage: {', '.join(decision.elsewhere)} in the notes but in none of the "
-        f"top {opts.local_sections} sections"
+        f"top {opts.local_sections} sections (headings, text or file paths)"
         if decision.elsewhere
         else ""
     )
