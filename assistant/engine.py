@@ -388,7 +388,7 @@ class Engine:
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
         common = self.common_words()
-        in_top = evidence.terms_in(hits, coverage, opts.local_sections)
+        in_top = evidence.terms_in(hits, coverage, opts.local_sections, self._labels)
         local = decide.localise(coverage, searched, common, in_top)
         total = self.store().chunk_total()
         decision = decide.decide(
@@ -456,6 +456,11 @@ class Engine:
     def section(self, rel: str, line: int) -> tuple[int, int, list[str], list[str]] | None:
         """The note section containing `line` as (start, end, heading_path, all file lines)."""
         return follow.section(self.abs_path(rel), line)
+
+    def _labels(self, path: str) -> str:
+        """A note's front-matter title and tags, as one text (the local coverage rule)."""
+        title, tags = self.store().file_labels(path)
+        return " ".join([title or "", *tags])
 
     def example_questions(self, n: int = 4) -> list[str]:
         """Questions built from the notes' own headings, for an empty conversation."""

@@ -38,12 +38,15 @@ STOPWORDS = frozenset(
 )
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_AS_WELL = re.compile(r"\bas well(?: as)?\b")  # "with Fargate as well as EC2": no subject "well"
 
 
 def query_terms(text: str) -> list[str]:
-    """Lower-cased content words of a question, in order, without duplicates or stopwords."""
+    """Lower-cased content words of a question, in order, without duplicates or stopwords
+    (nor the "well" of "as well as", which is one, while "well" alone may name something:
+    "Well-Architected")."""
     out: list[str] = []
-    for t in _TOKEN.findall(text.lower()):
+    for t in _TOKEN.findall(_AS_WELL.sub(" ", text.lower())):
         if t in STOPWORDS or (len(t) < 2 and not t.isdigit()) or t in out:
             continue
         out.append(t)

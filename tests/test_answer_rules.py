@@ -1032,3 +1032,45 @@ def test_local_coverage_a_note_path_mentions_its_words() -> None:
     cov = [TermInfo(term="linux", chunks=22), TermInfo(term="md", chunks=0)]
     assert terms_in(hits, cov, sections=3) == {"linux"}
     assert terms_in([Hit(chunk=filed, score=1)], cov, sections=3) == set()
+
+
+def test_as_well_as_names_no_subject() -> None:
+    """ "Does autoscaling work with Fargate as well as EC2?" said "Your notes don't mention
+    well.": the "well" of "as well (as)" is a function word; "Well-Architected" keeps it."""
+    from index.retrieve import query_terms
+
+    assert query_terms("Does autoscaling work with Fargate as well as EC2?") == [
+        "autoscaling",
+        "work",
+        "fargate",
+        "ec2",
+    ]
+    assert query_terms("Is logging covered as well?") == ["logging", "covered"]
+    assert "well" in query_terms("What is the AWS Well-Architected Framework?")
+
+
+def test_closest_matches_name_each_span_once() -> None:
+    """Two pieces of one over-long line share its span: "huge.md:3 › Huge" was listed twice
+    among the closest matches."""
+    from assistant.stages.render import closest_of
+
+    long_line = chunk("A very long line of firewall rules.", ["Huge"])
+    piece = long_line.model_copy(update={"id": 2})
+    other = chunk("Something else.", ["Other"]).model_copy(update={"start_line": 5, "id": 3})
+    hits = [Hit(chunk=c, score=1 - i / 10) for i, c in enumerate((long_line, piece, other))]
+    assert [(c.start_line, c.heading_path) for c in closest_of(hits)] == [
+        (1, ["Huge"]),
+        (5, ["Other"]),
+    ]
+
+
+def test_local_coverage_a_note_front_matter_title_mentions_its_words() -> None:
+    """A note titled in its front matter ("title: Capybara Handbook"; Dendron titles every
+    note so) mentions "capybara", though its sections are headed "Feeding"."""
+    from assistant.stages.evidence import terms_in
+
+    fed = chunk("## Feeding\nThey eat grass, about 3 kg a day.", ["Feeding"])
+    cov = [TermInfo(term="capybara", chunks=1), TermInfo(term="rodent", chunks=1)]
+    labels = {"n.md": "Capybara Handbook rodent"}.get
+    assert terms_in([Hit(chunk=fed, score=1)], cov, 3, labels) == {"capybara", "rodent"}
+    assert terms_in([Hit(chunk=fed, score=1)], cov, 3) == set()

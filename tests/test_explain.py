@@ -80,3 +80,26 @@ def test_a_generated_index_page_is_never_cited_and_outcomes_are_set(tmp_path: Pa
     )
     assert partly.outcome == "partly_covered" and partly.missing_terms == ["Mercurial"]
     assert partly.text.startswith("Partly covered. Your notes don't mention Mercurial.")
+
+
+def test_a_note_path_and_front_matter_title_mention_their_words(tmp_path: Path) -> None:
+    """The local coverage rule reads where a note is filed and what its front matter calls it:
+    "Linux" (the folder of the note that answers) and "capybara" (a title only in front
+    matter) are not said to be missing from the sections found."""
+    notes = tmp_path / "notes"
+    (notes / "linux").mkdir(parents=True)
+    (notes / "linux" / "free-memory.md").write_text(
+        "# Free Memory\n\nRun `free -h` to see used and available memory.\n", "utf-8"
+    )
+    (notes / "cap.md").write_text(
+        "---\ntitle: Capybara Handbook\n---\n\n## Feeding\n\nThey eat grass, 3 kg a day.\n",
+        "utf-8",
+    )
+    (notes / "kernel.md").write_text("# Kernel\n\nLinux kernels boot with a capybara.\n", "utf-8")
+    for i in range(4):
+        (notes / f"other{i}.md").write_text(f"# Other {i}\n\nNothing about it {i}.\n", "utf-8")
+    e = engine(notes, tmp_path, AnswerOptions(min_line=-1.0, local_sections=1))
+    a = e.ask("How do I see available memory on Linux?", explain=True)
+    assert a.citations[0].path == "linux/free-memory.md" and "Linux" not in a.missing_terms
+    b = e.ask("What does the Capybara Handbook say about feeding?", explain=True)
+    assert b.citations[0].path == "cap.md" and "Capybara" not in b.missing_terms

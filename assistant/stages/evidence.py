@@ -72,10 +72,16 @@ def matching_lines(lines: Sequence[str], terms: Sequence[str]) -> list[set[str]]
     return hits
 
 
-def terms_in(hits: Sequence[Hit], coverage: Sequence[TermInfo], sections: int) -> set[str]:
+def terms_in(
+    hits: Sequence[Hit],
+    coverage: Sequence[TermInfo],
+    sections: int,
+    labels: Callable[[str], str] | None = None,
+) -> set[str]:
     """The question terms that the first `sections` distinct sections among the hits mention
     (heading path, text or their note's path: a note filed as `linux/show-free-memory.md`
-    mentions Linux; all their retrieved pieces), matched as BM25 matches them (porter
+    mentions Linux; `labels(path)`, its front-matter title and tags: Dendron keeps a note's
+    title there; all their retrieved pieces), matched as BM25 matches them (porter
     stems, a typo as the word the notes use, a crude-stem prefix as `Store.term_count`, a
     clipped word as itself or a full word it stands for: `TermInfo.full`)."""
     texts: list[str] = []
@@ -85,7 +91,9 @@ def terms_in(hits: Sequence[Hit], coverage: Sequence[TermInfo], sections: int) -
             if len(seen) == sections:
                 continue
             seen.append(h.chunk.section)
-        texts.append(f"{h.chunk.embed_text()}\n{PurePosixPath(h.chunk.path).with_suffix('')}")
+        label = labels(h.chunk.path) if labels else ""
+        path = PurePosixPath(h.chunk.path).with_suffix("")
+        texts.append(f"{h.chunk.embed_text()}\n{path}\n{label}")
     found: set[str] = set()
     if not texts:
         return found

@@ -16,16 +16,27 @@ KEYWORDS_NOTE = (
 
 
 def closest_of(hits: Sequence[Hit], n: int = 3) -> list[Closest]:
-    return [
-        Closest(
-            path=h.chunk.path,
-            heading_path=h.chunk.heading_path,
-            start_line=h.chunk.start_line,
-            end_line=h.chunk.end_line,
-            score=round(h.dense_score if h.dense_score is not None else h.score, 4),
+    """The first `n` distinct spans among the hits: the pieces of one over-long line share
+    its span, and a list naming the same lines twice says nothing more."""
+    out: list[Closest] = []
+    for h in hits:
+        c = h.chunk
+        if len(out) == n:
+            break
+        span = (c.path, c.start_line, c.end_line)
+        if any((x.path, x.start_line, x.end_line) == span for x in out):
+            continue
+        score = h.dense_score if h.dense_score is not None else h.score
+        out.append(
+            Closest(
+                path=c.path,
+                heading_path=c.heading_path,
+                start_line=c.start_line,
+                end_line=c.end_line,
+                score=round(score, 4),
+            )
         )
-        for h in hits[:n]
-    ]
+    return out
 
 
 def missing_sentence(missing: Sequence[str], elsewhere: Sequence[str] = ()) -> str:
