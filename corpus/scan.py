@@ -102,14 +102,18 @@ def _stat_reason(e: OSError) -> str:
     return f"unreadable: {e.strerror or e}"
 
 
-def scan_notes(root: Path, *, follow_symlinks_outside: bool = False) -> ScanResult:
+def scan_notes(
+    root: Path, *, follow_symlinks_outside: bool = False, exclude: Path | None = None
+) -> ScanResult:
     """List the notes under `root` (a folder, or a single note file).
 
     Recursive; keeps `.md`/`.markdown`/`.txt` (any case); skips hidden entries; honours
     `.assistantignore` files (gitignore syntax) at the root and in subfolders, each relative
     to its own folder. Symlinks resolving inside the root are followed; ones pointing outside
     are skipped unless `follow_symlinks_outside`; broken ones and loops are skipped with a
-    reason. Raises FileNotFoundError only if `root` itself does not exist.
+    reason. `exclude` (the index folder, when it lies inside the notes folder) is never read:
+    what the assistant writes is not a note. Raises FileNotFoundError only if `root` itself
+    does not exist.
     """
     root = Path(os.path.abspath(os.path.expanduser(os.fspath(root))))
     try:
@@ -123,6 +127,7 @@ def scan_notes(root: Path, *, follow_symlinks_outside: bool = False) -> ScanResu
         return ScanResult(root=root.parent, files=[f], skipped=[])
 
     root_real = os.path.realpath(root)
+    skip_real = os.path.realpath(exclude) if exclude is not None else None
     files: list[NoteFile] = []
     skipped: list[Skipped] = []
 
@@ -181,6 +186,8 @@ def scan_notes(root: Path, *, follow_symlinks_outside: bool = False) -> ScanResu
 
             if is_dir:
                 real = real or os.path.realpath(entry.path)
+                if real == skip_real:
+                    continue
                 if real in chain:
                     skipped.append(Skipped(path=rel, reason="symlink loop"))
                     continue

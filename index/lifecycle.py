@@ -151,7 +151,7 @@ def check_index(index_dir: Path, notes_root: Path, model_id: str) -> list[str]:
         return [*problems, f"index database cannot be read ({e})"]
     finally:
         store.close()
-    scan = scan_notes(notes_root)
+    scan = scan_notes(notes_root, exclude=index_dir)
     current = {f.rel: f for f in scan.files}
     for rel in sorted(set(stored) - set(current)):
         problems.append(f"indexed file no longer in notes: {rel}")
@@ -197,13 +197,15 @@ def stale_reason(
         stored = store.file_rows()
     except Exception as e:  # an EngineError from the opener, a damaged database
         return f"index unreadable: {e}"
-    return notes_changed(stored, notes_root)
+    return notes_changed(stored, notes_root, index_dir)
 
 
-def notes_changed(stored: dict[str, tuple[str, int, int]], notes_root: Path) -> str | None:
+def notes_changed(
+    stored: dict[str, tuple[str, int, int]], notes_root: Path, index_dir: Path | None = None
+) -> str | None:
     """Why the notes no longer match the index's file rows (added, removed or a file whose
-    size or mtime moved), or None."""
-    current = {f.rel: f for f in scan_notes(notes_root).files}
+    size or mtime moved), or None. `index_dir` is not part of the notes (`scan_notes`)."""
+    current = {f.rel: f for f in scan_notes(notes_root, exclude=index_dir).files}
     if set(current) != set(stored):
         return "notes were added or removed"
     for rel, f in current.items():

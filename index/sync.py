@@ -323,7 +323,7 @@ def _sync(
     if store.meta("dim") is None:
         with store.transaction():
             store.set_meta(dim=str(embedder.dim))
-    scan = scan_notes(notes_root)
+    scan = scan_notes(notes_root, exclude=store.index_dir)
     report.skipped.extend(Skipped(path=s.path, reason=s.reason) for s in scan.skipped)
     stored = store.file_rows()
     stored_skipped = store.skipped_rows()

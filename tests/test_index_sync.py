@@ -899,3 +899,16 @@ def test_auto_precision_takes_an_index_made_in_either(tmp_path: Path) -> None:
 
     assert asked("auto") is None
     assert asked("fp32") == "fp32" and asked("bf16") == "bf16"
+
+
+def test_an_index_folder_inside_the_notes_is_never_read_as_notes(folder: Path) -> None:
+    """`--index notes/idx`: a Markdown file in the index folder (a README someone put there)
+    was indexed and cited. The scan leaves the index folder out, and the index stays fresh."""
+    eng = make_engine(folder, folder / "idx")
+    eng.refresh()
+    write(folder / "idx" / "planted.md", "# Planted\nzebra crossing\n")
+    assert eng.stale_reason() is None
+    report = eng.refresh()
+    assert report.added == 0
+    assert "idx/planted.md" not in eng.store().file_rows()
+    assert not eng.search("zebra crossing", mode="bm25")
