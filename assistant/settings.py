@@ -74,6 +74,8 @@ def config_file_values() -> dict[str, Any]:
             return tomllib.load(f)
     except FileNotFoundError:
         return {}
+    except UnicodeDecodeError as e:  # tomllib decodes the whole file before parsing it
+        raise ConfigFileError(f"cannot read config file {path}: not UTF-8 text") from e
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise ConfigFileError(f"cannot read config file {path}: {e}") from e
 
