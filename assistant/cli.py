@@ -19,6 +19,7 @@ import click
 
 from assistant import __version__
 from assistant.errors import EXIT_ABSTAINED, EXIT_INDEX, EXIT_OK, EXIT_USAGE
+from assistant.params import GivenPath
 from index.modes import MODES as MODE_NAMES
 
 MODES = click.Choice(list(MODE_NAMES))
@@ -70,14 +71,14 @@ def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.option(
         "--index",
         "index_dir",
-        type=click.Path(path_type=Path, file_okay=False),
+        type=GivenPath(path_type=Path, file_okay=False),
         default=None,
         help="Index folder (default: one per notes folder in the user data dir). "
         "Env: ASSISTANT_INDEX.",
     )(fn)
     fn = click.option(
         "--notes",
-        type=click.Path(path_type=Path),
+        type=GivenPath(path_type=Path),
         default=None,
         help="Notes folder or file (default: the bundled AWS container notes). "
         "Env: ASSISTANT_NOTES.",

@@ -87,7 +87,9 @@ def load_settings(**flags: Any) -> Settings:
     values = config_file_values()
     env = {k.upper(): v for k, v in os.environ.items()}
     for name in Settings.model_fields:
-        if (v := env.get(ENV_PREFIX + name.upper())) is not None:
+        # An empty variable counts as unset (README, Configuration): `ASSISTANT_NOTES=` keeps
+        # the config file's notes instead of silently switching to the bundled ones.
+        if v := env.get(ENV_PREFIX + name.upper()):
             values[name] = v
     values.update({k: v for k, v in flags.items() if v is not None})
     return Settings(**values)

@@ -37,13 +37,58 @@ def notes(tmp_path: Path) -> Path:
     return d
 
 
+@pytest.fixture
+def cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The config file ASSISTANT_CONFIG names (the test writes it)."""
+    path = tmp_path / "config.toml"
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(path))
+    return path
+
+
 def test_config_file_that_is_not_utf8_is_a_usage_error(
-    tmp_path: Path, notes: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, notes: Path, cfg: Path
 ) -> None:
-    cfg = tmp_path / "config.toml"
     cfg.write_bytes(b"\xff\xfek = 3\n")
-    monkeypatch.setenv("ASSISTANT_CONFIG", str(cfg))
     r = invoke("ask", "--notes", str(notes), "--index", str(tmp_path / "idx"), "alpha?")
     line = one_error_line(r)
     assert line == f"assistant: error: cannot read config file {cfg}: not UTF-8 text"
     assert not (tmp_path / "idx").exists()
+
+
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (("ask", "--notes", "", "q"), "--notes"),
+        (("ask", "--notes", "  ", "q"), "--notes"),
+        (("search", "--index", "", "--notes", "NOTES", "q"), "--index"),
+        (("--notes", "", "index"), "--notes"),
+        (("index", "--drop", "--notes", "NOTES", "--index", ""), "--index"),
+        (("eval", "--index", ""), "--index"),
+    ],
+)
+def test_an_empty_path_option_is_a_usage_error_and_writes_nothing(
+    args: tuple[str, ...], option: str, tmp_path: Path, notes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--notes ""` indexed the current folder (from ~, the home folder); `--index ""` left a
+    write.lock in it."""
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    r = invoke(*(str(notes) if a == "NOTES" else a for a in args))
+    assert r.exit_code == 2, r.stderr
+    assert f"Invalid value for '{option}': empty path" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert list(cwd.iterdir()) == []
+
+
+def test_an_empty_environment_variable_counts_as_unset(
+    notes: Path, cfg: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ASSISTANT_NOTES="" used to replace the config file's notes by the bundled ones."""
+    from assistant.settings import load_settings
+
+    cfg.write_text(f"notes = {str(notes)!r}\nk = 5\n")
+    monkeypatch.setenv("ASSISTANT_NOTES", "")
+    monkeypatch.setenv("ASSISTANT_K", "")
+    s = load_settings()
+    assert (s.notes, s.k) == (notes, 5)

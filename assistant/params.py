@@ -1,0 +1,17 @@
+"""click parameter types shared by `assistant` and `assistant eval` (click only: cheap)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+
+class GivenPath(click.Path):
+    """A path option that refuses an empty value: `--notes ""` would otherwise mean the current
+    folder (from ~, the whole home folder indexed) and `--index ""` a lock file in it."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("empty path", param, ctx)
+        return super().convert(value, param, ctx)
