@@ -38,7 +38,7 @@ from index import keywords, lifecycle
 from index.embed import Embedder
 from index.models import Hit, IndexInfo, SyncReport
 from index.retrieve import TermInfo, clipped_words, query_terms, retrieve, term_coverage
-from index.store import IndexError_, Store, read_manifest
+from index.store import LOCK_NAME, IndexError_, Store, read_manifest
 from index.sync import LINE_KIND, IndexBusy, sync, wipe, writer_lock
 
 Progress = Callable[[str, int, int], None]
@@ -472,12 +472,19 @@ def list_indexes() -> list[IndexInfo]:
 
 
 def drop_index(index_dir: Path) -> None:
-    """Remove an index folder. Refuses folders that do not look like an index."""
+    """Remove an index folder. A folder holding no index files (a notes folder, a project) is
+    "no index", as a missing one is: nothing is removed. Beside other files, only the index's
+    own files go, its lock file included: a dropped index leaves nothing behind."""
     index_dir = Path(index_dir)
-    if not index_dir.exists():
+    try:
+        names = {p.name for p in index_dir.iterdir()}
+    except (FileNotFoundError, NotADirectoryError):
+        names = set()
+    own = lifecycle.index_file_names(names)
+    if not own - {LOCK_NAME}:
         raise UsageError(f"no index at {index_dir}")
-    names = {p.name for p in index_dir.iterdir()}
-    if not names <= lifecycle.index_file_names(names):
-        wipe(index_dir)
+    if names == own:
+        shutil.rmtree(index_dir)
         return
-    shutil.rmtree(index_dir)
+    wipe(index_dir)
+    (index_dir / LOCK_NAME).unlink(missing_ok=True)
