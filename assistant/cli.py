@@ -45,6 +45,27 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+class OneLineErrors(click.Group):
+    """click's group, whose usage errors are one line on stderr as every other error is
+    (README, "Exit codes"), not click's three (Usage:, Try, Error:)."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as e:
+            where = f" (see {e.ctx.command_path} --help)" if e.ctx is not None else ""
+            _fail(e.format_message().rstrip(".") + where, EXIT_USAGE)
+        except click.ClickException as e:
+            _fail(e.format_message(), e.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        # Commands return None; an int is the code of click's own exit (--help, --version).
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn the engine's errors into one-line messages and documented exit codes."""
 
@@ -154,6 +175,7 @@ def ensure_ready(engine: Any, quiet: bool = False) -> None:
 
 
 @click.group(
+    cls=OneLineErrors,
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

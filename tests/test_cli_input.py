@@ -75,9 +75,7 @@ def test_an_empty_path_option_is_a_usage_error_and_writes_nothing(
     cwd.mkdir()
     monkeypatch.chdir(cwd)
     r = invoke(*(str(notes) if a == "NOTES" else a for a in args))
-    assert r.exit_code == 2, r.stderr
-    assert f"Invalid value for '{option}': empty path" in r.stderr
-    assert "Traceback" not in r.stderr
+    assert f"Invalid value for '{option}': empty path" in one_error_line(r)
     assert list(cwd.iterdir()) == []
 
 
@@ -92,3 +90,26 @@ def test_an_empty_environment_variable_counts_as_unset(
     monkeypatch.setenv("ASSISTANT_K", "")
     s = load_settings()
     assert (s.notes, s.k) == (notes, 5)
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (("ask", "-k", "0", "q"), "Invalid value for '-k': 0 is not in the range 1<=x<=50"),
+        (("ask", "--mode", "foo", "q"), "Invalid value for '--mode': 'foo' is not one of"),
+        (("ask", "--bogus", "q"), "No such option '--bogus' (see cli ask --help)"),
+        (("frob",), "No such command 'frob' (see cli --help)"),
+        (("ask",), "Missing argument 'QUESTION...' (see cli ask --help)"),
+        (("eval", "--mode", "x"), "Invalid value for '--mode'"),
+    ],
+)
+def test_click_usage_errors_are_one_line(args: tuple[str, ...], expected: str) -> None:
+    """click printed three lines (Usage:, Try, Error:) where the README promises one."""
+    assert expected in one_error_line(invoke(*args))
+
+
+@pytest.mark.parametrize("args", [("--help",), ("ask", "--help"), ("eval", "-h"), ("--version",)])
+def test_help_and_version_still_exit_0(args: tuple[str, ...]) -> None:
+    r = invoke(*args)
+    assert r.exit_code == 0 and r.stderr == "", r.stderr
+    assert "Usage:" in r.stdout or "version" in r.stdout
