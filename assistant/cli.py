@@ -159,7 +159,13 @@ def make_engine(
 
 
 def read_question(words: tuple[str, ...]) -> str:
-    if words == ("-",):
+    """The question words, or standard input for a lone `-`. `- more words` is refused: it
+    was asked as the literal question "- more words" instead of reading standard input."""
+    if words[:1] == ("-",):
+        if len(words) > 1:
+            from assistant.errors import UsageError
+
+            raise UsageError("'-' reads the question from standard input: give it alone")
         return sys.stdin.read()
     return " ".join(words)
 

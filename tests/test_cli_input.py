@@ -113,3 +113,14 @@ def test_help_and_version_still_exit_0(args: tuple[str, ...]) -> None:
     r = invoke(*args)
     assert r.exit_code == 0 and r.stderr == "", r.stderr
     assert "Usage:" in r.stdout or "version" in r.stdout
+
+
+@pytest.mark.parametrize("command", ["ask", "search"])
+def test_dash_with_more_words_is_a_usage_error(command: str, notes: Path, tmp_path: Path) -> None:
+    """`ask - extra words` asked the literal question "- extra words"."""
+    base = ("--notes", str(notes), "--index", str(tmp_path / "idx"))
+    r = invoke(command, *base, "-", "extra", "words", input="alpha one?\n")
+    assert one_error_line(r).endswith("'-' reads the question from standard input: give it alone")
+    assert not (tmp_path / "idx").exists()
+    r = invoke(command, *base, "-", input="alpha one?\n")
+    assert r.exit_code == 0, r.stderr
