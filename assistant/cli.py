@@ -19,7 +19,7 @@ import click
 
 from assistant import __version__
 from assistant.errors import EXIT_ABSTAINED, EXIT_INDEX, EXIT_OK, EXIT_USAGE
-from assistant.params import GivenPath
+from assistant.params import GivenPath, Glob
 from index.modes import MODES as MODE_NAMES
 
 MODES = click.Choice(list(MODE_NAMES))
@@ -116,6 +116,7 @@ def query_options(json_help: str) -> Callable[[Callable[..., Any]], Callable[...
             "--path",
             "paths",
             multiple=True,
+            type=Glob(),
             metavar="GLOB",
             help="Only search notes whose relative path matches GLOB (repeatable).",
         )(fn)
@@ -168,6 +169,14 @@ def read_question(words: tuple[str, ...]) -> str:
             raise UsageError("'-' reads the question from standard input: give it alone")
         return sys.stdin.read()
     return " ".join(words)
+
+
+def warn_unmatched(engine: Any, paths: tuple[str, ...]) -> None:
+    """Say which --path matches no note: else "Not in your notes." blames the notes."""
+    from assistant.output import safe
+
+    for n in engine.path_notices(paths, "--path"):
+        click.echo(f"assistant: warning: {safe(n)}", err=True)
 
 
 def ensure_ready(engine: Any, quiet: bool = False) -> None:
@@ -266,6 +275,7 @@ def ask(
     if not clean_question(text, engine.settings.max_question_chars)[0]:
         raise UsageError("the question is empty")
     ensure_ready(engine)
+    warn_unmatched(engine, paths)
     answer = engine.ask(text, k=k, mode=mode, paths=list(paths) or None, explain=explain)
     for n in answer.notices:
         click.echo(f"assistant: warning: {n}", err=True)
@@ -314,6 +324,7 @@ def search(
     for n in notices:
         click.echo(f"assistant: warning: {n}", err=True)
     ensure_ready(engine)
+    warn_unmatched(engine, paths)
     hits = engine.search(text, k=k, mode=mode, paths=list(paths) or None)
     if as_json:
         click.echo(

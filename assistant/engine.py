@@ -37,7 +37,14 @@ from corpus.scan import IGNORE_FILE, NOTE_SUFFIXES
 from index import keywords, lifecycle
 from index.embed import Embedder
 from index.models import Hit, IndexInfo, SyncReport
-from index.retrieve import TermInfo, clipped_words, query_terms, retrieve, term_coverage
+from index.retrieve import (
+    TermInfo,
+    clipped_words,
+    query_terms,
+    retrieve,
+    term_coverage,
+    unmatched_globs,
+)
 from index.store import LOCK_NAME, IndexError_, Store, read_manifest
 from index.sync import LINE_KIND, IndexBusy, sync, wipe, writer_lock
 
@@ -288,6 +295,11 @@ class Engine:
             return self._retrieve(coverage, qvec, k, mode, paths, sections=True)
         coverage, embedding = self._read_query(query)
         return self._retrieve(coverage, embedding.result, k, mode, paths, sections=True)
+
+    def path_notices(self, globs: Sequence[str], name: str) -> list[str]:
+        """A notice for each path glob that matches no indexed note (`name`: how the surface
+        calls the argument, `--path` or `paths`); call after the index is ready."""
+        return [f"{name} {g!r} matches no notes" for g in unmatched_globs(self.store(), globs)]
 
     def _read_query(self, text: str) -> tuple[list[TermInfo], Embedding]:
         """The query read against the notes (`term_coverage`), and its embedding (as the notes

@@ -15,3 +15,14 @@ class GivenPath(click.Path):
         if isinstance(value, str) and not value.strip():
             self.fail("empty path", param, ctx)
         return super().convert(value, param, ctx)
+
+
+class Glob(click.ParamType):
+    """A `--path` glob; an empty one is refused (it matches no note, so nothing is found)."""
+
+    name = "glob"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("empty glob", param, ctx)
+        return value

@@ -124,3 +124,24 @@ def test_dash_with_more_words_is_a_usage_error(command: str, notes: Path, tmp_pa
     assert not (tmp_path / "idx").exists()
     r = invoke(command, *base, "-", input="alpha one?\n")
     assert r.exit_code == 0, r.stderr
+
+
+@pytest.mark.parametrize("command, code", [("ask", 1), ("search", 1)])
+@pytest.mark.parametrize("glob", ["[", "/etc/*", "**/nomatch"])
+def test_a_path_glob_matching_no_note_is_said(
+    command: str, code: int, glob: str, notes: Path, tmp_path: Path
+) -> None:
+    """`--path '['` answered "Not in your notes." with no hint that the glob was the cause."""
+    base = ("--notes", str(notes), "--index", str(tmp_path / "idx"))
+    r = invoke(command, *base, "--path", glob, "alpha one clusters")
+    assert r.exit_code == code, r.stderr
+    said = f"assistant: warning: --path {glob!r} matches no notes"
+    assert said in r.stderr.splitlines()
+    r = invoke(command, *base, "--path", "a*", "alpha one clusters")
+    assert r.exit_code == 0 and "matches no notes" not in r.stderr, r.stderr
+
+
+def test_an_empty_path_glob_is_a_usage_error(notes: Path, tmp_path: Path) -> None:
+    r = invoke("ask", "--notes", str(notes), "--index", str(tmp_path / "idx"), "--path", "", "q")
+    assert "Invalid value for '--path': empty glob" in one_error_line(r)
+    assert not (tmp_path / "idx").exists()
