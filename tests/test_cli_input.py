@@ -145,3 +145,56 @@ def test_an_empty_path_glob_is_a_usage_error(notes: Path, tmp_path: Path) -> Non
     r = invoke("ask", "--notes", str(notes), "--index", str(tmp_path / "idx"), "--path", "", "q")
     assert "Invalid value for '--path': empty glob" in one_error_line(r)
     assert not (tmp_path / "idx").exists()
+
+
+def test_unknown_config_keys_are_warned_about_once(
+    cfg: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typo (`bogus = 1`) or a `[section]` table was silently ignored."""
+    from assistant.settings import load_settings
+
+    cfg.write_text("bogus = 1\nk = 2\n[section]\nx = 1\n")
+    assert load_settings().k == 2 and load_settings().k == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"assistant: warning: {cfg}: unknown setting 'bogus'",
+        f"assistant: warning: {cfg}: unknown setting 'section'",
+    ]
+
+
+def test_a_config_file_named_by_the_environment_must_exist(
+    notes: Path, cfg: Path, tmp_path: Path
+) -> None:
+    """ASSISTANT_CONFIG=/missing.toml was silent; the default config file may be missing."""
+    r = invoke("ask", "--notes", str(notes), "--index", str(tmp_path / "idx"), "alpha?")
+    assert one_error_line(r) == (
+        f"assistant: error: cannot read config file {cfg} (from ASSISTANT_CONFIG): no such file"
+    )
+
+
+@pytest.mark.parametrize(
+    "env, file, source",
+    [
+        ({"ASSISTANT_K": "abc"}, "", "ASSISTANT_K"),
+        ({}, "k = 99\n", "CONFIG"),
+        ({"ASSISTANT_K": "4"}, "k = 99\n", None),  # the variable wins: the file's k is unused
+    ],
+)
+def test_a_bad_setting_names_where_it_came_from(
+    env: dict[str, str],
+    file: str,
+    source: str | None,
+    cfg: Path,
+    notes: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cfg.write_text(file)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    r = invoke("ask", "--notes", str(notes), "--index", str(tmp_path / "idx"), "alpha one?")
+    if source is None:
+        assert r.exit_code in (0, 1), r.stderr
+        return
+    where = str(cfg) if source == "CONFIG" else source
+    assert one_error_line(r).startswith(f"assistant: error: invalid setting k (from {where}): ")
+    assert invoke("ask", "--notes", str(notes), "-k", "2", "alpha one?").exit_code in (0, 1)
