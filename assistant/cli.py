@@ -19,6 +19,7 @@ import click
 
 from assistant import __version__
 from assistant.errors import EXIT_ABSTAINED, EXIT_INDEX, EXIT_OK, EXIT_USAGE
+from assistant.params import GivenPath, Glob
 from index.modes import MODES as MODE_NAMES
 
 MODES = click.Choice(list(MODE_NAMES))
@@ -42,6 +43,27 @@ def _finish(code: int) -> None:
 def _fail(message: str, code: int) -> None:
     click.echo(f"assistant: error: {message}", err=True)
     sys.exit(code)
+
+
+class OneLineErrors(click.Group):
+    """click's group, whose usage errors are one line on stderr as every other error is
+    (README, "Exit codes"), not click's three (Usage:, Try, Error:)."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as e:
+            where = f" (see {e.ctx.command_path} --help)" if e.ctx is not None else ""
+            _fail(e.format_message().rstrip(".") + where, EXIT_USAGE)
+        except click.ClickException as e:
+            _fail(e.format_message(), e.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        # Commands return None; an int is the code of click's own exit (--help, --version).
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -70,14 +92,14 @@ def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.option(
         "--index",
         "index_dir",
-        type=click.Path(path_type=Path, file_okay=False),
+        type=GivenPath(path_type=Path, file_okay=False),
         default=None,
         help="Index folder (default: one per notes folder in the user data dir). "
         "Env: ASSISTANT_INDEX.",
     )(fn)
     fn = click.option(
         "--notes",
-        type=click.Path(path_type=Path),
+        type=GivenPath(path_type=Path),
         default=None,
         help="Notes folder or file (default: the bundled AWS container notes). "
         "Env: ASSISTANT_NOTES.",
@@ -94,6 +116,7 @@ def query_options(json_help: str) -> Callable[[Callable[..., Any]], Callable[...
             "--path",
             "paths",
             multiple=True,
+            type=Glob(),
             metavar="GLOB",
             help="Only search notes whose relative path matches GLOB (repeatable).",
         )(fn)
@@ -137,9 +160,23 @@ def make_engine(
 
 
 def read_question(words: tuple[str, ...]) -> str:
-    if words == ("-",):
+    """The question words, or standard input for a lone `-`. `- more words` is refused: it
+    was asked as the literal question "- more words" instead of reading standard input."""
+    if words[:1] == ("-",):
+        if len(words) > 1:
+            from assistant.errors import UsageError
+
+            raise UsageError("'-' reads the question from standard input: give it alone")
         return sys.stdin.read()
     return " ".join(words)
+
+
+def warn_unmatched(engine: Any, paths: tuple[str, ...]) -> None:
+    """Say which --path matches no note: else "Not in your notes." blames the notes."""
+    from assistant.output import safe
+
+    for n in engine.path_notices(paths, "--path"):
+        click.echo(f"assistant: warning: {safe(n)}", err=True)
 
 
 def ensure_ready(engine: Any, quiet: bool = False) -> None:
@@ -153,6 +190,7 @@ def ensure_ready(engine: Any, quiet: bool = False) -> None:
 
 
 @click.group(
+    cls=OneLineErrors,
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -237,6 +275,7 @@ def ask(
     if not clean_question(text, engine.settings.max_question_chars)[0]:
         raise UsageError("the question is empty")
     ensure_ready(engine)
+    warn_unmatched(engine, paths)
     answer = engine.ask(text, k=k, mode=mode, paths=list(paths) or None, explain=explain)
     for n in answer.notices:
         click.echo(f"assistant: warning: {n}", err=True)
@@ -285,6 +324,7 @@ def search(
     for n in notices:
         click.echo(f"assistant: warning: {n}", err=True)
     ensure_ready(engine)
+    warn_unmatched(engine, paths)
     hits = engine.search(text, k=k, mode=mode, paths=list(paths) or None)
     if as_json:
         click.echo(

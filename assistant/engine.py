@@ -37,8 +37,15 @@ from corpus.scan import IGNORE_FILE, NOTE_SUFFIXES
 from index import keywords, lifecycle
 from index.embed import Embedder
 from index.models import Hit, IndexInfo, SyncReport
-from index.retrieve import TermInfo, clipped_words, query_terms, retrieve, term_coverage
-from index.store import IndexError_, Store, read_manifest
+from index.retrieve import (
+    TermInfo,
+    clipped_words,
+    query_terms,
+    retrieve,
+    term_coverage,
+    unmatched_globs,
+)
+from index.store import LOCK_NAME, IndexError_, Store, read_manifest
 from index.sync import LINE_KIND, IndexBusy, sync, wipe, writer_lock
 
 Progress = Callable[[str, int, int], None]
@@ -289,6 +296,11 @@ class Engine:
         coverage, embedding = self._read_query(query)
         return self._retrieve(coverage, embedding.result, k, mode, paths, sections=True)
 
+    def path_notices(self, globs: Sequence[str], name: str) -> list[str]:
+        """A notice for each path glob that matches no indexed note (`name`: how the surface
+        calls the argument, `--path` or `paths`); call after the index is ready."""
+        return [f"{name} {g!r} matches no notes" for g in unmatched_globs(self.store(), globs)]
+
     def _read_query(self, text: str) -> tuple[list[TermInfo], Embedding]:
         """The query read against the notes (`term_coverage`), and its embedding (as the notes
         write it) being computed.
@@ -477,12 +489,19 @@ def list_indexes() -> list[IndexInfo]:
 
 
 def drop_index(index_dir: Path) -> None:
-    """Remove an index folder. Refuses folders that do not look like an index."""
+    """Remove an index folder. A folder holding no index files (a notes folder, a project) is
+    "no index", as a missing one is: nothing is removed. Beside other files, only the index's
+    own files go, its lock file included: a dropped index leaves nothing behind."""
     index_dir = Path(index_dir)
-    if not index_dir.exists():
+    try:
+        names = {p.name for p in index_dir.iterdir()}
+    except (FileNotFoundError, NotADirectoryError):
+        names = set()
+    own = lifecycle.index_file_names(names)
+    if not own - {LOCK_NAME}:
         raise UsageError(f"no index at {index_dir}")
-    names = {p.name for p in index_dir.iterdir()}
-    if not names <= lifecycle.index_file_names(names):
-        wipe(index_dir)
+    if names == own:
+        shutil.rmtree(index_dir)
         return
-    shutil.rmtree(index_dir)
+    wipe(index_dir)
+    (index_dir / LOCK_NAME).unlink(missing_ok=True)

@@ -246,8 +246,10 @@ class NotesServer:
         if not text:
             raise UsageError("query is empty")
         _check_k(k, MAX_SEARCH_K)
+        if any(not g.strip() for g in paths):
+            raise UsageError("paths: empty glob")
         with self._lock:
-            notices = [*self._fresh(), *cleaned]
+            notices = [*self._fresh(), *cleaned, *self.engine.path_notices(paths, "paths")]
             hits = self.engine.search(text, k=k, paths=list(paths) or None)
         return SearchResult(
             query=text,

@@ -6,14 +6,15 @@ Built on demand (never at import time) by `load_settings`, and frozen once built
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assistant import paths
-from assistant.errors import ConfigFileError
+from assistant.errors import ConfigFileError, UsageError
 from index.modes import Mode
 
 ENV_PREFIX = "ASSISTANT_"
@@ -66,26 +67,59 @@ class Settings(BaseModel):
         return Path(v).expanduser() if isinstance(v, str | Path) else v
 
 
-def config_file_values() -> dict[str, Any]:
-    """The config file's top-level keys (none when there is no file)."""
+_WARNED: set[str] = set()
+"""Warnings already given by this process: each is said once, however often settings load."""
+
+
+def _warn(message: str) -> None:
+    if message not in _WARNED:
+        _WARNED.add(message)
+        print(f"assistant: warning: {message}", file=sys.stderr)
+
+
+def config_file_values() -> tuple[dict[str, Any], Path]:
+    """The config file's settings (none when there is no file) and its path. A file that
+    ASSISTANT_CONFIG names must exist (a typo would otherwise pass unseen; the default file
+    need not); a key that is no setting is warned about (a typo, or a `[section]`)."""
     path = paths.config_file()
     try:
         with path.open("rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError:
-        return {}
+            data = tomllib.load(f)
+    except FileNotFoundError as e:
+        if os.environ.get("ASSISTANT_CONFIG"):
+            raise ConfigFileError(
+                f"cannot read config file {path} (from ASSISTANT_CONFIG): no such file"
+            ) from e
+        return {}, path
+    except UnicodeDecodeError as e:  # tomllib decodes the whole file before parsing it
+        raise ConfigFileError(f"cannot read config file {path}: not UTF-8 text") from e
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise ConfigFileError(f"cannot read config file {path}: {e}") from e
+    for key in sorted(data.keys() - Settings.model_fields.keys()):
+        _warn(f"{path}: unknown setting {key!r}")
+    return {k: v for k, v in data.items() if k in Settings.model_fields}, path
 
 
 def load_settings(**flags: Any) -> Settings:
     """Flags (None means "not given") over ASSISTANT_* variables over the config file over
     defaults. Plain pydantic rather than pydantic-settings: this runs on every cold `ask`,
-    where pydantic-settings' import alone cost 60 ms."""
-    values = config_file_values()
+    where pydantic-settings' import alone cost 60 ms. A bad value is a UsageError naming
+    where it came from (the variable or the file)."""
+    values, path = config_file_values()
+    source = dict.fromkeys(values, str(path))
     env = {k.upper(): v for k, v in os.environ.items()}
     for name in Settings.model_fields:
-        if (v := env.get(ENV_PREFIX + name.upper())) is not None:
-            values[name] = v
-    values.update({k: v for k, v in flags.items() if v is not None})
-    return Settings(**values)
+        # An empty variable counts as unset (README, Configuration): `ASSISTANT_NOTES=` keeps
+        # the config file's notes instead of silently switching to the bundled ones.
+        if v := env.get(var := ENV_PREFIX + name.upper()):
+            values[name], source[name] = v, var
+    given = {k: v for k, v in flags.items() if v is not None}
+    values.update(given)
+    try:
+        return Settings(**values)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = err.get("loc") or ("setting",)
+        name = ".".join(str(p) for p in loc)
+        where = f" (from {source[loc[0]]})" if loc[0] in source and loc[0] not in given else ""
+        raise UsageError(f"invalid setting {name}{where}: {err.get('msg')}") from e

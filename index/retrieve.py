@@ -63,23 +63,26 @@ def fts_and(terms: Sequence[str]) -> str:
     return " AND ".join(f'"{t}"' for t in terms)
 
 
-def allowed_ids(store: Store, globs: Sequence[str] | None) -> set[int] | None:
-    """Chunk ids whose path matches any glob (None means no restriction).
+def path_matches(path: str, glob: str) -> bool:
+    """Whether `glob` takes the note at `path` (relative to the notes root): `*` also crosses
+    `/`, and a plain folder name matches everything below it."""
+    folder = glob.rstrip("/") + "/"
+    return fnmatch.fnmatchcase(path, glob) or path.startswith(folder) or path == glob
 
-    A glob is matched against the path relative to the notes root; `*` also crosses `/`, and a
-    plain folder name matches everything below it.
-    """
+
+def allowed_ids(store: Store, globs: Sequence[str] | None) -> set[int] | None:
+    """Chunk ids whose path matches any glob (None means no restriction)."""
     if not globs:
         return None
-    paths = list(store.file_rows())
-    keep = [
-        p
-        for p in paths
-        if any(
-            fnmatch.fnmatchcase(p, g) or p.startswith(g.rstrip("/") + "/") or p == g for g in globs
-        )
-    ]
+    keep = [p for p in store.file_rows() if any(path_matches(p, g) for g in globs)]
     return set(store.ids_for_paths(keep))
+
+
+def unmatched_globs(store: Store, globs: Sequence[str]) -> list[str]:
+    """Of `globs`, those that match no indexed note: a search restricted to them finds nothing,
+    which the user should hear is their glob's doing, not the notes'."""
+    paths = list(store.file_rows()) if globs else []
+    return [g for g in globs if not any(path_matches(p, g) for p in paths)]
 
 
 def retrieve(

@@ -72,6 +72,7 @@ LINE_CACHE_MAX = 20_000
 @contextlib.contextmanager
 def writer_lock(index_dir: Path, timeout: float = -1):
     """Exclusive write lock on an index folder. timeout=0: fail at once; -1: wait forever."""
+    refuse_foreign(Path(index_dir))  # before the lock file: a refused folder is never written
     try:
         Path(index_dir).mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -161,6 +162,19 @@ def foreign_entries(index_dir: Path) -> list[str]:
     return [n for n in names if not is_index_name(n)]
 
 
+def refuse_foreign(index_dir: Path) -> None:
+    """Raise IndexError_ if `index_dir` holds other files and no index database (a notes
+    folder, a project): an index is never written among a user's files."""
+    if (index_dir / DB_NAME).exists():
+        return
+    foreign = foreign_entries(index_dir)
+    if foreign:
+        raise IndexError_(
+            f"index folder {index_dir} holds files that are not part of an index "
+            f"(e.g. {foreign[0]!r}); choose an empty or new folder"
+        )
+
+
 def check_writable(index_dir: Path) -> None:
     """Create `index_dir` if needed; raise IndexError_ (one line) unless we can write in it."""
     try:
@@ -211,14 +225,8 @@ def open_for_write(
     problem = manifest_problem(manifest, embedder.model_id, embedder.dim, precision)
     if manifest_err:
         report.repaired.append(f"{manifest_err}; rewritten from the database")
+    refuse_foreign(index_dir)
     db_exists = (index_dir / DB_NAME).exists()
-    if not db_exists:
-        foreign = foreign_entries(index_dir)
-        if foreign:
-            raise IndexError_(
-                f"index folder {index_dir} holds files that are not part of an index "
-                f"(e.g. {foreign[0]!r}); choose an empty or new folder"
-            )
     if problem is None and db_exists:
         try:
             store = Store.open(index_dir)

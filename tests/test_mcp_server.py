@@ -251,3 +251,18 @@ def test_read_is_capped_in_characters_too(tmp_path: Path) -> None:
         s.read("huge.md", 2)
     assert s.read("huge.md", 1, 1).text == "# Huge"
     s.close()
+
+
+def test_search_says_which_paths_match_no_notes(tmp_path: Path) -> None:
+    """A `paths` glob that matches no note found nothing without a word; an empty one is a
+    tool error."""
+    notes = tmp_path / "notes"
+    (notes / "sub").mkdir(parents=True)
+    (notes / "sub" / "a.md").write_text("# Alpha\n\nalpha one about clusters\n")
+    s = server(notes, tmp_path / "index")
+    found = s.search("alpha clusters", paths=["sub", "["])
+    assert found.hits and found.notices == ["paths '[' matches no notes"]
+    assert s.search("alpha clusters", paths=["sub/*"]).notices == []
+    with pytest.raises(UsageError, match="paths: empty glob"):
+        s.search("alpha clusters", paths=[""])
+    s.close()

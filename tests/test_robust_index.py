@@ -282,7 +282,40 @@ def test_index_folder_with_user_files_is_refused(folder: Path, tmp_path: Path) -
     assert r.exit_code == 3
     assert "not part of an index" in r.stderr
     assert (other / "manifest.json").read_text() == '{"name": "my web app"}'
-    assert sorted(p.name for p in other.iterdir()) == ["README.md", "manifest.json", "write.lock"]
+    assert sorted(p.name for p in other.iterdir()) == ["README.md", "manifest.json"]
+
+
+def test_the_notes_folder_as_index_is_refused_before_anything_is_written(folder: Path) -> None:
+    """The refusal came after the write lock, which left write.lock among the notes."""
+    before = sorted(p.name for p in folder.iterdir())
+    for cmd in (["index"], ["ask", "alpha?"]):
+        r = invoke(*cmd, "--notes", str(folder), "--index", str(folder))
+        assert r.exit_code == 3 and "not part of an index" in r.stderr, r.stderr
+        assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_drop_of_a_folder_that_is_no_index_removes_nothing(folder: Path, tmp_path: Path) -> None:
+    """`index --drop` said "Removed index" for a folder of other files, and removed nothing."""
+    missing = tmp_path / "missing"
+    for idx in (folder, missing):
+        r = invoke("index", "--drop", "--notes", str(folder), "--index", str(idx))
+        assert r.exit_code == 2, r.output
+        assert r.stderr.strip() == f"assistant: error: no index at {idx}"
+    assert sorted(p.name for p in folder.iterdir()) == ["a.md", "c.txt", "sub"]
+
+
+def test_drop_leaves_nothing_of_the_index_behind(folder: Path, tmp_path: Path) -> None:
+    """Beside a user's file, the index's files go, its write.lock too; alone, the folder."""
+    idx = tmp_path / "idx"
+    build(folder, idx)
+    write(idx / "keep.txt", "mine\n")
+    r = invoke("index", "--drop", "--notes", str(folder), "--index", str(idx))
+    assert r.exit_code == 0 and "Removed index" in r.stdout, r.stderr
+    assert [p.name for p in idx.iterdir()] == ["keep.txt"]
+    (idx / "keep.txt").unlink()
+    build(folder, idx)
+    assert invoke("index", "--drop", "--notes", str(folder), "--index", str(idx)).exit_code == 0
+    assert not idx.exists()
 
 
 # ---------------------------------------------------------------- the same through a subprocess

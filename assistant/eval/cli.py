@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from assistant.params import GivenPath
 from index.modes import MODES
 
 MODE_CHOICE = click.Choice([*MODES, "all"])
@@ -90,34 +91,34 @@ def _guard(fn):
 @click.option("--json", "as_json", is_flag=True, help="Print the full JSON report.")
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=GivenPath(path_type=Path, dir_okay=False),
     default=None,
     help="Also write the full JSON report to FILE.",
 )
 @click.option(
     "--notes",
-    type=click.Path(path_type=Path, exists=True),
+    type=GivenPath(path_type=Path, exists=True),
     default=None,
     help="Notes folder (default: the bundled notes the gold set is written for).",
 )
 @click.option(
     "--index",
     "index_dir",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=GivenPath(path_type=Path, file_okay=False),
     default=None,
     help="Index folder (default: as `assistant ask`).",
 )
 @click.option(
     "--gold",
     "gold_file",
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    type=GivenPath(path_type=Path, exists=True, dir_okay=False),
     default=None,
     help="Question file (default: the bundled gold set).",
 )
 @click.option(
     "--thresholds",
     "thresholds_file",
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    type=GivenPath(path_type=Path, exists=True, dir_okay=False),
     default=None,
     help="Floors to gate on (default: the committed regression.toml; exit 1 below any). "
     "The targets in thresholds.toml are printed beside each figure, not gated.",
@@ -169,7 +170,7 @@ def eval_cmd(
 
 
 @eval_cmd.command("beir")
-@click.argument("dataset", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.argument("dataset", type=GivenPath(path_type=Path, exists=True, file_okay=False))
 @click.option(
     "--mode", type=MODE_CHOICE, default="all", show_default=True, help="Retriever(s) to score."
 )
@@ -183,7 +184,7 @@ def eval_cmd(
 @click.option(
     "--cache",
     "cache_root",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=GivenPath(path_type=Path, file_okay=False),
     default=None,
     help="Where to keep the notes and index built from the dataset "
     "(default: <user data dir>/beir).",
@@ -191,7 +192,7 @@ def eval_cmd(
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report.")
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=GivenPath(path_type=Path, dir_okay=False),
     default=None,
     help="Also write the JSON report to FILE.",
 )
@@ -236,8 +237,8 @@ def beir_cmd(
 
 
 @eval_cmd.command("beir-from-notes")
-@click.argument("notes", type=click.Path(path_type=Path, exists=True, file_okay=False))
-@click.argument("out", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("notes", type=GivenPath(path_type=Path, exists=True, file_okay=False))
+@click.argument("out", type=GivenPath(path_type=Path, file_okay=False))
 def beir_from_notes_cmd(notes: Path, out: Path) -> None:
     """Build a known-item BEIR dataset in OUT from the NOTES folder (sections become documents,
     their headings queries), to time `assistant eval beir` on a corpus of your own."""

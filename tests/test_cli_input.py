@@ -1,0 +1,200 @@
+"""A user's mistakes on the command line and in settings: one line on stderr naming the option,
+file or variable and the reason, the documented exit code, no traceback, nothing written.
+In-process through click's runner, engines made with the fake embedder (the CLI's seam)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from fakes import fake_engine
+from helpers_robust import write
+
+from assistant.cli import cli
+
+
+def invoke(*args: str, input: str | None = None) -> Result:
+    """The real CLI in this process; the engine factory is the fake one."""
+    obj = {"engine_factory": fake_engine}
+    return CliRunner().invoke(cli, list(args), input=input, obj=obj)
+
+
+def one_error_line(r: Result, code: int = 2) -> str:
+    """The single stderr line of a refused invocation (asserting its shape and exit code)."""
+    assert r.exit_code == code, (r.exit_code, r.output, r.stderr)
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("assistant: error: "), lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def notes(tmp_path: Path) -> Path:
+    d = tmp_path / "notes"
+    write(d / "a.md", "# Alpha\nalpha one about clusters\n\n## Beta\nbeta two about tasks\n")
+    return d
+
+
+@pytest.fixture
+def cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The config file ASSISTANT_CONFIG names (the test writes it)."""
+    path = tmp_path / "config.toml"
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(path))
+    return path
+
+
+def test_config_file_that_is_not_utf8_is_a_usage_error(
+    tmp_path: Path, notes: Path, cfg: Path
+) -> None:
+    cfg.write_bytes(b"\xff\xfek = 3\n")
+    r = invoke("ask", "--notes", str(notes), "--index", str(tmp_path / "idx"), "alpha?")
+    line = one_error_line(r)
+    assert line == f"assistant: error: cannot read config file {cfg}: not UTF-8 text"
+    assert not (tmp_path / "idx").exists()
+
+
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (("ask", "--notes", "", "q"), "--notes"),
+        (("ask", "--notes", "  ", "q"), "--notes"),
+        (("search", "--index", "", "--notes", "NOTES", "q"), "--index"),
+        (("--notes", "", "index"), "--notes"),
+        (("index", "--drop", "--notes", "NOTES", "--index", ""), "--index"),
+        (("eval", "--index", ""), "--index"),
+    ],
+)
+def test_an_empty_path_option_is_a_usage_error_and_writes_nothing(
+    args: tuple[str, ...], option: str, tmp_path: Path, notes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--notes ""` indexed the current folder (from ~, the home folder); `--index ""` left a
+    write.lock in it."""
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    r = invoke(*(str(notes) if a == "NOTES" else a for a in args))
+    assert f"Invalid value for '{option}': empty path" in one_error_line(r)
+    assert list(cwd.iterdir()) == []
+
+
+def test_an_empty_environment_variable_counts_as_unset(
+    notes: Path, cfg: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ASSISTANT_NOTES="" used to replace the config file's notes by the bundled ones."""
+    from assistant.settings import load_settings
+
+    cfg.write_text(f"notes = {str(notes)!r}\nk = 5\n")
+    monkeypatch.setenv("ASSISTANT_NOTES", "")
+    monkeypatch.setenv("ASSISTANT_K", "")
+    s = load_settings()
+    assert (s.notes, s.k) == (notes, 5)
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (("ask", "-k", "0", "q"), "Invalid value for '-k': 0 is not in the range 1<=x<=50"),
+        (("ask", "--mode", "foo", "q"), "Invalid value for '--mode': 'foo' is not one of"),
+        (("ask", "--bogus", "q"), "No such option '--bogus' (see cli ask --help)"),
+        (("frob",), "No such command 'frob' (see cli --help)"),
+        (("ask",), "Missing argument 'QUESTION...' (see cli ask --help)"),
+        (("eval", "--mode", "x"), "Invalid value for '--mode'"),
+    ],
+)
+def test_click_usage_errors_are_one_line(args: tuple[str, ...], expected: str) -> None:
+    """click printed three lines (Usage:, Try, Error:) where the README promises one."""
+    assert expected in one_error_line(invoke(*args))
+
+
+@pytest.mark.parametrize("args", [("--help",), ("ask", "--help"), ("eval", "-h"), ("--version",)])
+def test_help_and_version_still_exit_0(args: tuple[str, ...]) -> None:
+    r = invoke(*args)
+    assert r.exit_code == 0 and r.stderr == "", r.stderr
+    assert "Usage:" in r.stdout or "version" in r.stdout
+
+
+@pytest.mark.parametrize("command", ["ask", "search"])
+def test_dash_with_more_words_is_a_usage_error(command: str, notes: Path, tmp_path: Path) -> None:
+    """`ask - extra words` asked the literal question "- extra words"."""
+    base = ("--notes", str(notes), "--index", str(tmp_path / "idx"))
+    r = invoke(command, *base, "-", "extra", "words", input="alpha one?\n")
+    assert one_error_line(r).endswith("'-' reads the question from standard input: give it alone")
+    assert not (tmp_path / "idx").exists()
+    r = invoke(command, *base, "-", input="alpha one?\n")
+    assert r.exit_code == 0, r.stderr
+
+
+@pytest.mark.parametrize("command, code", [("ask", 1), ("search", 1)])
+@pytest.mark.parametrize("glob", ["[", "/etc/*", "**/nomatch"])
+def test_a_path_glob_matching_no_note_is_said(
+    command: str, code: int, glob: str, notes: Path, tmp_path: Path
+) -> None:
+    """`--path '['` answered "Not in your notes." with no hint that the glob was the cause."""
+    base = ("--notes", str(notes), "--index", str(tmp_path / "idx"))
+    r = invoke(command, *base, "--path", glob, "alpha one clusters")
+    assert r.exit_code == code, r.stderr
+    said = f"assistant: warning: --path {glob!r} matches no notes"
+    assert said in r.stderr.splitlines()
+    r = invoke(command, *base, "--path", "a*", "alpha one clusters")
+    assert r.exit_code == 0 and "matches no notes" not in r.stderr, r.stderr
+
+
+def test_an_empty_path_glob_is_a_usage_error(notes: Path, tmp_path: Path) -> None:
+    r = invoke("ask", "--notes", str(notes), "--index", str(tmp_path / "idx"), "--path", "", "q")
+    assert "Invalid value for '--path': empty glob" in one_error_line(r)
+    assert not (tmp_path / "idx").exists()
+
+
+def test_unknown_config_keys_are_warned_about_once(
+    cfg: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typo (`bogus = 1`) or a `[section]` table was silently ignored."""
+    from assistant.settings import load_settings
+
+    cfg.write_text("bogus = 1\nk = 2\n[section]\nx = 1\n")
+    assert load_settings().k == 2 and load_settings().k == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"assistant: warning: {cfg}: unknown setting 'bogus'",
+        f"assistant: warning: {cfg}: unknown setting 'section'",
+    ]
+
+
+def test_a_config_file_named_by_the_environment_must_exist(
+    notes: Path, cfg: Path, tmp_path: Path
+) -> None:
+    """ASSISTANT_CONFIG=/missing.toml was silent; the default config file may be missing."""
+    r = invoke("ask", "--notes", str(notes), "--index", str(tmp_path / "idx"), "alpha?")
+    assert one_error_line(r) == (
+        f"assistant: error: cannot read config file {cfg} (from ASSISTANT_CONFIG): no such file"
+    )
+
+
+@pytest.mark.parametrize(
+    "env, file, source",
+    [
+        ({"ASSISTANT_K": "abc"}, "", "ASSISTANT_K"),
+        ({}, "k = 99\n", "CONFIG"),
+        ({"ASSISTANT_K": "4"}, "k = 99\n", None),  # the variable wins: the file's k is unused
+    ],
+)
+def test_a_bad_setting_names_where_it_came_from(
+    env: dict[str, str],
+    file: str,
+    source: str | None,
+    cfg: Path,
+    notes: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cfg.write_text(file)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    r = invoke("ask", "--notes", str(notes), "--index", str(tmp_path / "idx"), "alpha one?")
+    if source is None:
+        assert r.exit_code in (0, 1), r.stderr
+        return
+    where = str(cfg) if source == "CONFIG" else source
+    assert one_error_line(r).startswith(f"assistant: error: invalid setting k (from {where}): ")
+    assert invoke("ask", "--notes", str(notes), "-k", "2", "alpha one?").exit_code in (0, 1)
