@@ -292,8 +292,9 @@ class NotesServer:
         with self._lock:
             notices = self._fresh()
             answer = self.engine.ask(question, k=k)
-        if notices:
-            answer = answer.model_copy(update={"notices": [*notices, *answer.notices]})
+        if notices:  # the refresh job's engine and this one may say the same thing
+            merged = list(dict.fromkeys([*notices, *answer.notices]))
+            answer = answer.model_copy(update={"notices": merged})
         return answer
 
     def read(self, path: str, start_line: int = 1, end_line: int | None = None) -> NoteLines:
