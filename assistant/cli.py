@@ -391,12 +391,21 @@ def index_cmd(
         return
     if check:
         problems = engine.check()
+        read_only = engine.read_only()
         if as_json:
-            click.echo(json.dumps({"ok": not problems, "problems": problems}, indent=2))
+            out = {"ok": not problems, "problems": problems, "read_only": read_only}
+            click.echo(json.dumps(out, indent=2))
         for p in problems if not as_json else []:
             click.echo(f"problem: {safe(p)}")
+        if read_only and not as_json:  # `assistant index` cannot repair or refresh it there
+            click.echo(
+                f"assistant: the index folder {engine.index_dir} is read-only ({read_only}): "
+                "answers come from it as it stands; refreshing or repairing it needs a "
+                "writable folder (its full-text check was skipped)",
+                err=True,
+            )
         if problems:
-            if not as_json:
+            if not as_json and not read_only:
                 click.echo("Run `assistant index` to repair.", err=True)
             sys.exit(EXIT_INDEX)
         if not as_json:

@@ -45,8 +45,15 @@ from index.retrieve import (
     term_coverage,
     unmatched_globs,
 )
-from index.store import LOCK_NAME, IndexError_, Store, read_manifest
-from index.sync import LINE_KIND, IndexBusy, sync, wipe, writer_lock
+from index.store import (
+    LOCK_NAME,
+    IndexError_,
+    IndexReadOnly,
+    Store,
+    read_manifest,
+    read_only_reason,
+)
+from index.sync import LINE_KIND, IndexBusy, manifest_problem, sync, wipe, writer_lock
 
 Progress = Callable[[str, int, int], None]
 OVERLAP_MIN_CHUNKS = 5_000
@@ -208,6 +215,14 @@ class Engine:
                 "a refresh is running in another process; answering from the last index"
             )
             return None
+        except EngineError as e:  # a read-only folder can still be read, if only notes moved on
+            if not isinstance(e.__cause__, IndexReadOnly) or not self._servable():
+                raise
+            self.notices.append(
+                f"the index could not be refreshed ({reason}): {e}; answering from the last "
+                "consistent index"
+            )
+            return None
         self.notices.extend(f"index repaired: {r}" for r in report.repaired)
         return report
 
@@ -244,6 +259,19 @@ class Engine:
         except EngineError:
             return False
 
+    def _servable(self) -> bool:
+        """Whether the index as it stands can answer: made for this model and chunker, whole
+        (one generation), its vectors readable. Only the notes may have moved on."""
+        manifest = read_manifest(self.index_dir)
+        if manifest is None or manifest_problem(manifest, self.model_id(), manifest.dim):
+            return False
+        try:
+            if self.store().generation != manifest.generation:
+                return False
+        except EngineError:
+            return False
+        return self._vector_file_problem() is None
+
     def _vector_file_problem(self) -> str | None:
         """Why the current FAISS file cannot be served (loads it: answering needs it anyway)."""
         try:
@@ -260,6 +288,11 @@ class Engine:
         """Problems with the index (empty: consistent with itself and with the notes);
         read-only (`index/lifecycle.check_index`)."""
         return lifecycle.check_index(self.index_dir, self.notes_root, self.model_id())
+
+    def read_only(self) -> str | None:
+        """Why the index folder cannot be written ("Read-only file system"), or None: such
+        an index answers as it stands, but cannot be refreshed or repaired there."""
+        return read_only_reason(self.index_dir)
 
     def drop(self) -> None:
         """Delete this notes folder's index (the notes are untouched)."""

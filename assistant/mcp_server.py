@@ -37,9 +37,6 @@ MAX_READ_LINES = 500
 MAX_READ_CHARS = 100_000
 """Most characters one `read` call returns (about 25k tokens): the span is cut before the line
 that would pass it (`truncated`); a first line longer than that alone is refused."""
-FRESH_TTL_S = 2.0
-"""How long a freshness check (a scan of the notes folder) is trusted: a saved note is seen by
-the first call made more than this after the previous check."""
 PROGRESS_LOG_S = 5.0
 """Seconds between progress lines on stderr while the index is built or refreshed."""
 REFRESH_WAIT_S = 3.0
@@ -79,6 +76,7 @@ class NoteLines(BaseModel):
         f"{MAX_READ_CHARS:,} characters."
     )
     text: str = Field(description="The lines joined with newlines, verbatim.")
+    notices: list[str] = Field(default_factory=list)
 
 
 class Status(BaseModel):
@@ -91,6 +89,11 @@ class Status(BaseModel):
     precision: str | None
     building: str | None = Field(
         default=None, description="Progress of an index build or refresh running now."
+    )
+    stale: str | None = Field(
+        default=None,
+        description="Why the index is behind the notes, when no refresh runs yet (the next "
+        "call refreshes it first, or the server's watch does in a moment).",
     )
     problem: str | None = None
 
@@ -116,7 +119,6 @@ class NotesServer:
         self._job: concurrent.futures.Future[list[str]] | None = None
         self._builder: Any = builder
         self._progress = "starting"
-        self._checked = float("-inf")
         self._logged = 0.0
         self._verified = False
 
@@ -169,49 +171,60 @@ class NotesServer:
     def _fresh(self) -> list[str]:
         """Bring the index up to date before a call (lock held), never blocking for minutes.
 
-        Returns notices for the call's result; raises UsageError while a first build runs."""
+        The notes are scanned on every call (about 10 µs a note): a call made right after an
+        edit must see it, and an agent often edits a note and asks at once. A refresh that
+        began before this call (another call's, or one that outlasted its call's wait) read
+        the notes before the edit may have happened, so once it ends they are checked again.
+        Returns notices for the call's result: a refresh that outlasts REFRESH_WAIT_S leaves
+        the call answering from the last consistent index with a notice saying so, never
+        silently. Raises UsageError while a first build runs."""
         notices: list[str] = []
-        job = self._job
-        if job is None:
-            if time.monotonic() - self._checked < FRESH_TTL_S:
+        deadline = time.monotonic() + REFRESH_WAIT_S
+        own = False  # a job this call started read the notes after any edit made before it
+        while True:
+            job = self._job
+            if job is None:
+                if own or self.engine.stale_reason() is None:  # "no index yet" when none
+                    if not self._verified:  # once: what the scan cannot see (damaged vectors)
+                        self.engine.ensure_ready()
+                        self._verified = True
+                    self._follow()
+                    return notices
+                self._progress = "starting"
+                job = self._job = self._pool.submit(self._refresh)
+                own = True
+            try:
+                notices += job.result(timeout=max(0.0, deadline - time.monotonic()))
+            except concurrent.futures.TimeoutError:
+                return [*notices, self._refreshing_notice()]
+            except Exception as e:  # the job is done either way: the next call starts a new one
+                self._job = None
+                if not isinstance(e, EngineError | UsageError):
+                    e = EngineError(f"index refresh failed ({type(e).__name__}: {e})")
+                if not self._has_index():
+                    raise e from None
+                notices.append(f"index refresh failed: {e}; answered from the last index")
                 return notices
-            self._checked = time.monotonic()
-            if self.engine.stale_reason() is None:  # "no index yet" when there is none
-                if not self._verified:  # once: what the scan cannot see (a damaged vector file)
-                    self.engine.ensure_ready()
-                    self._verified = True
-                self._follow()
-                return notices
-            self._progress = "starting"
-            job = self._job = self._pool.submit(self._refresh)
-        try:
-            notices += job.result(timeout=REFRESH_WAIT_S)
-        except concurrent.futures.TimeoutError:
-            if not self._has_index():
-                if self.engine.previewing():
-                    return [
-                        f"the index is being built ({self._progress}); keyword matches until "
-                        "it is ready"
-                    ]
-                raise UsageError(
-                    f"the index of {self.engine.notes_root} is being built ({self._progress}); "
-                    "call again shortly"
-                ) from None
-            return [f"the index is being refreshed ({self._progress}); answered from the last one"]
-        except Exception as e:  # the job is done either way: the next call starts a new one
             self._job = None
-            self._checked = float("-inf")  # and checks again, whatever the TTL
-            if not isinstance(e, EngineError | UsageError):
-                e = EngineError(f"index refresh failed ({type(e).__name__}: {e})")
-            if not self._has_index():
-                raise e from None
-            notices.append(f"index refresh failed: {e}; answered from the last index")
-            return notices
-        self._job = None
-        self._checked = time.monotonic()
-        self.engine.close()  # reopen on the new generation
-        self._follow()
-        return notices
+            self.engine.close()  # reopen on the new generation
+
+    def _refreshing_notice(self) -> str:
+        """What a call answered while a build or refresh goes on says (or raises, with no
+        index to answer from)."""
+        if not self._has_index():
+            if self.engine.previewing():
+                return (
+                    f"the index is being built ({self._progress}); keyword matches until it "
+                    "is ready"
+                )
+            raise UsageError(
+                f"the index of {self.engine.notes_root} is being built ({self._progress}); "
+                "call again shortly"
+            ) from None
+        return (
+            f"the notes changed and the index is being refreshed ({self._progress}); "
+            "answered from the last consistent index, which may not have the latest changes"
+        )
 
     def _follow(self) -> None:
         """Follow the notes as the chat does, once the index is ready (unless `watch` is off):
@@ -281,8 +294,9 @@ class NotesServer:
         with self._lock:
             notices = self._fresh()
             answer = self.engine.ask(question, k=k)
-        if notices:
-            answer = answer.model_copy(update={"notices": [*notices, *answer.notices]})
+        if notices:  # the refresh job's engine and this one may say the same thing
+            merged = list(dict.fromkeys([*notices, *answer.notices]))
+            answer = answer.model_copy(update={"notices": merged})
         return answer
 
     def read(self, path: str, start_line: int = 1, end_line: int | None = None) -> NoteLines:
@@ -291,8 +305,11 @@ class NotesServer:
         if end_line is not None and end_line < start_line:
             raise UsageError(f"end_line {end_line} is before start_line {start_line}")
         with self._lock:
-            self._fresh()
-            lines = self.engine.note_lines(path)
+            notices = self._fresh()
+            try:
+                lines = self.engine.note_lines(path)
+            except UsageError as e:  # a note saved a moment ago may be in the next index
+                raise UsageError("; ".join([str(e), *notices])) from None
         total = len(lines)
         if start_line > total:
             raise UsageError(f"{path} has {total} lines; start_line {start_line} is past the end")
@@ -318,16 +335,20 @@ class NotesServer:
             total_lines=total,
             truncated=cut < last,
             text="\n".join(lines[start_line - 1 : cut]),
+            notices=notices,
         )
 
     def status(self) -> Status:
         from datetime import UTC, datetime
 
         with self._lock:
-            building = None
-            if self._job is not None and not self._job.done():
+            building = stale = None
+            # The refresh job, or the watch's refresh (both hold the write lock while writing).
+            if (self._job is not None and not self._job.done()) or self._write_lock.locked():
                 building = self._progress
             info = self.engine.info() if self._has_index() else None
+            if info is not None and building is None:
+                stale = self.engine.stale_reason()
         updated = info.updated_at if info else None
         return Status(
             notes=str(self.engine.notes_root),
@@ -339,6 +360,7 @@ class NotesServer:
             precision=info.precision if info else None,
             building=building or (None if info else "no index yet: the first call builds it"),
             problem=info.problem if info else None,
+            stale=stale,
         )
 
     def close(self) -> None:

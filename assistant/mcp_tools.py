@@ -109,7 +109,8 @@ def build_server(notes: NotesServer) -> Any:
         and 100,000 characters per call (`truncated` says when the span was cut)."""
         lines = call(notes.read, path, start_line, end_line)
         head = f"{lines.path}:{lines.start_line}-{lines.end_line} of {lines.total_lines}"
-        return result(f"{head}\n{lines.text}", lines)
+        notices = [f"notice: {n}\n" for n in lines.notices]
+        return result("".join([*notices, f"{head}\n{lines.text}"]), lines)
 
     @server.tool(annotations=read_only)
     def status() -> Annotated[types.CallToolResult, Status]:

@@ -17,6 +17,7 @@ only be missing from a newer one, never name a different chunk.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -92,6 +93,29 @@ class IndexBusy(Exception):
     """Another process holds the index's write lock."""
 
 
+class IndexReadOnly(IndexError_):
+    """The index folder cannot be written (a read-only mount, no permission): it can still be
+    read, so a reader answers from it; only a refresh is impossible."""
+
+
+READ_ONLY_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
+"""OSError numbers that mean the index folder cannot be written (not that it is damaged)."""
+
+
+def read_only_reason(index_dir: Path) -> str | None:
+    """Why this process cannot write in `index_dir` ("Read-only file system", "Permission
+    denied"), or None if it can (or the folder is missing). Writes nothing: `index --check`
+    and readers call it."""
+    try:
+        if os.access(index_dir, os.W_OK):
+            return None
+        if os.statvfs(index_dir).f_flag & os.ST_RDONLY:
+            return os.strerror(errno.EROFS)
+    except OSError:
+        return None
+    return os.strerror(errno.EACCES) if Path(index_dir).is_dir() else None
+
+
 class IndexCorrupt(IndexError_):
     """The index files are damaged or not an index at all: safe to delete and rebuild."""
 
@@ -164,6 +188,38 @@ def term_queries(term: str) -> list[str]:
     return queries
 
 
+def _connect_read_only(db: Path, why: str, first: sqlite3.Error) -> sqlite3.Connection:
+    """A read-only connection to a database in a folder this process cannot write.
+
+    A WAL database needs its -shm file, which SQLite cannot create there: `mode=ro` opens it
+    when the -shm is present, `immutable=1` when it is not (the index was closed cleanly, and
+    no writer can change a folder that cannot be written). Raises IndexError_ naming the
+    folder as read-only, not the database as broken."""
+    uri = db.absolute().as_uri()
+    for query in ("mode=ro", "mode=ro&immutable=1"):
+        conn = None
+        try:
+            conn = sqlite3.connect(
+                f"{uri}?{query}",
+                uri=True,
+                timeout=30,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            conn.execute("SELECT count(*) FROM chunks").fetchone()
+            conn.execute("SELECT count(*) FROM files").fetchone()
+            return conn
+        except sqlite3.Error as e:
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    conn.close()
+            if is_corruption(e):
+                raise db_error(db, e) from e
+    raise IndexReadOnly(
+        f"index database {db} cannot be opened: the index folder is read-only ({why}) and {first}"
+    ) from first
+
+
 class Store:
     """An open index directory. Readers and the single writer both use this class."""
 
@@ -175,6 +231,8 @@ class Store:
         self._total: tuple[str | None, int] | None = None
         self.keywords_only = False
         """A first build's keyword preview (KEYWORDS_DB): full-text search, no vectors."""
+        self.read_only: str | None = None
+        """Why the folder cannot be written, when it was opened read-only (`Store.open`)."""
         self.dropped_hashes: set[str] = set()
         """Content hashes of chunks this Store deleted: the only line vectors a sync can have
         orphaned (pruning just these costs ms; a whole-table prune, a second at 100k)."""
@@ -194,6 +252,7 @@ class Store:
             except OSError as e:
                 raise IndexError_(f"cannot create index folder {index_dir}: {e.strerror}") from e
         conn = None
+        read_only: str | None = None
         try:
             conn = sqlite3.connect(db, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
@@ -207,9 +266,13 @@ class Store:
             if conn is not None:
                 with contextlib.suppress(Exception):
                     conn.close()
-            raise db_error(db, e) from e
+            read_only = None if create or is_corruption(e) else read_only_reason(index_dir)
+            if read_only is None:
+                raise db_error(db, e) from e
+            conn = _connect_read_only(db, read_only, e)
         store = cls(index_dir, conn)
         store.keywords_only = db_name == KEYWORDS_DB
+        store.read_only = read_only
         return store
 
     def quick_check(self) -> str | None:
@@ -257,7 +320,10 @@ class Store:
         return problems, paths
 
     def fts_problem(self) -> str | None:
-        """None if both full-text indexes agree with the chunks table."""
+        """None if both full-text indexes agree with the chunks table (not checked on a
+        read-only store: FTS5's integrity check is a write statement, which it refuses)."""
+        if self.read_only:
+            return None
         try:
             # The FTS5 integrity check writes nothing, but is a write statement: roll it back.
             for fts in ("chunks_fts", "chunks_raw"):

@@ -39,10 +39,12 @@ from index.store import (
     DB_NAME,
     LOCK_NAME,
     MANIFEST_NAME,
+    READ_ONLY_ERRNOS,
     SCHEMA_VERSION,
     IndexBusy,
     IndexCorrupt,
     IndexError_,
+    IndexReadOnly,
     Store,
     db_error,
     is_corruption,
@@ -87,11 +89,18 @@ def writer_lock(index_dir: Path, timeout: float = -1):
     except Timeout as e:
         raise IndexBusy(f"another assistant process is indexing into {index_dir}") from e
     except OSError as e:
-        raise IndexError_(f"cannot write to index folder {index_dir}: {e.strerror or e}") from e
+        raise cannot_write(index_dir, e) from e
     try:
         yield
     finally:
         lock.release()
+
+
+def cannot_write(index_dir: Path, e: OSError) -> IndexError_:
+    """An OSError writing in the index folder, as one line; IndexReadOnly when the folder is
+    read-only or not ours to write (readers can still answer from it)."""
+    cls = IndexReadOnly if e.errno in READ_ONLY_ERRNOS else IndexError_
+    return cls(f"cannot write to index folder {index_dir}: {e.strerror or e}")
 
 
 def manifest_problem(
@@ -181,7 +190,7 @@ def check_writable(index_dir: Path) -> None:
         Path(index_dir).mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=index_dir, prefix=".probe-", suffix=".tmp")
     except OSError as e:
-        raise IndexError_(f"cannot write to index folder {index_dir}: {e.strerror or e}") from e
+        raise cannot_write(index_dir, e) from e
     os.close(fd)
     with contextlib.suppress(OSError):
         os.unlink(tmp)

@@ -147,7 +147,6 @@ def test_an_edit_is_seen_and_concurrent_calls_are_safe(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr("assistant.mcp_server.FRESH_TTL_S", 0.0)
     s = server(many_notes, tmp_path / "index")
     assert s.search("word3").hits[0].path == "n003.md"
     (many_notes / "new.md").write_text("# Fresh\n\nzebracorn facts live here.\n")
@@ -265,4 +264,93 @@ def test_search_says_which_paths_match_no_notes(tmp_path: Path) -> None:
     assert s.search("alpha clusters", paths=["sub/*"]).notices == []
     with pytest.raises(UsageError, match="paths: empty glob"):
         s.search("alpha clusters", paths=[""])
+    s.close()
+
+
+class GatedEmbedder(FakeEmbedder):
+    """A fake that, while `gate` is clear, holds each embedding on the refresh thread until it
+    is set, and says when one is waiting (`entered`): a refresh then runs as long as a test
+    needs, while questions are embedded at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.gate.set()
+        self.entered = threading.Event()
+
+    def embed(self, texts, progress=None) -> np.ndarray:
+        if not self.gate.is_set() and threading.current_thread().name.startswith("refresh"):
+            self.entered.set()
+            assert self.gate.wait(30)
+        return super().embed(texts, progress)
+
+
+def quiet_server(notes: Path, index: Path, embedder: FakeEmbedder) -> NotesServer:
+    """A server that only checks per call (no watch), so a test decides when refreshes run."""
+    settings = load_settings(notes=notes, index=index, watch=False)
+    return NotesServer(
+        Engine(settings, embedder=embedder), builder=Engine(settings, embedder=embedder)
+    )
+
+
+def test_a_call_right_after_another_still_sees_an_edit(many_notes: Path, tmp_path: Path) -> None:
+    """An agent edits a note and asks at once: no scan of the folder is trusted for a while."""
+    s = quiet_server(many_notes, tmp_path / "index", FakeEmbedder())
+    assert s.search("word3").hits[0].path == "n003.md"
+    (many_notes / "new.md").write_text("# Fresh\n\nzebracorn facts live here.\n")
+    result = s.search("zebracorn")
+    assert result.hits[0].path == "new.md" and result.notices == []
+    assert s.read("new.md").text.endswith("zebracorn facts live here.")
+    s.close()
+
+
+def test_an_edit_made_while_a_refresh_runs_is_never_missed_silently(
+    many_notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refresh that outlasts its call's wait (a bf16 rebuild loading torch) read the notes
+    before a later edit: the call after the edit checks again rather than taking that
+    refresh's end for a fresh index, and says so while it cannot wait."""
+    monkeypatch.setattr("assistant.mcp_server.REFRESH_WAIT_S", 0.3)
+    emb = GatedEmbedder()
+    s = quiet_server(many_notes, tmp_path / "index", emb)
+    assert s.search("word3").hits[0].path == "n003.md"
+    emb.gate.clear()
+    (many_notes / "n001.md").write_text("# Topic 1\n\nNote 1 now says quokka.\n")
+    slow = s.search("quokka")  # the refresh waits in the embedder: answered from the last index
+    assert any("being refreshed" in n for n in slow.notices), slow.notices
+    assert s.status().building is not None
+    assert emb.entered.wait(10)
+    (many_notes / "okapi.md").write_text("# Okapi\n\nThe okapi eats leaves every morning.\n")
+    during = s.search("okapi")  # that refresh still runs: said, not silent
+    assert any("being refreshed" in n for n in during.notices), during.notices
+    with pytest.raises(UsageError, match="being refreshed"):
+        s.read("okapi.md")  # not in the index yet, and the error says why
+    emb.gate.set()
+    deadline = time.monotonic() + 20
+    while s._job is not None and not s._job.done():  # the refresh ends between calls
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    after = s.search("okapi")  # that refresh predates okapi.md: checked again, refreshed
+    assert after.hits[0].path == "okapi.md", [h.path for h in after.hits]
+    assert not any("being refreshed" in n for n in after.notices)
+    assert s.ask("What does the okapi eat?").outcome == "answered"
+    assert s.status().building is None and s.status().stale is None
+    s.close()
+
+
+def test_status_says_when_the_index_is_behind_or_being_refreshed(
+    many_notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("assistant.mcp_server.REFRESH_WAIT_S", 0.2)
+    s = quiet_server(many_notes, tmp_path / "index", FakeEmbedder())
+    s.search("word3")
+    assert s.status().stale is None and s.status().building is None
+    (many_notes / "new.md").write_text("# Fresh\n\nzebracorn facts live here.\n")
+    assert s.status().stale == "notes were added or removed"
+    with s._write_lock:  # the watch's refresh of this process writing meanwhile
+        assert s.status().building is not None and s.status().stale is None
+        result = s.search("zebracorn")  # waits for that refresh no longer than it may
+        assert any("being refreshed" in n for n in result.notices), result.notices
+    assert s.search("zebracorn").hits[0].path == "new.md"
+    assert s.status().stale is None
     s.close()
