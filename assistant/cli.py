@@ -341,7 +341,13 @@ def search(
 
 @cli.command("index")
 @common_options
-@click.option("--list", "list_", is_flag=True, help="List every index on this machine.")
+@click.option(
+    "--list",
+    "list_",
+    is_flag=True,
+    help="List the indexes kept in the user data folder (the default place; an index "
+    "given with --index elsewhere is not listed).",
+)
 @click.option(
     "--drop", is_flag=True, help="Delete the index of the notes folder (notes untouched)."
 )

@@ -111,9 +111,12 @@ def list_indexes(root: Path) -> list[IndexInfo]:
             out.append(broken_index_info(d, manifest.notes_root if manifest else None, str(e)))
             continue
         try:
-            out.append(store.info())
+            info = store.info()
         finally:
             store.close()
+        if info.notes_root and not Path(info.notes_root).exists():  # moved or deleted
+            info.problem = "its notes folder no longer exists (`assistant index --drop` removes it)"
+        out.append(info)
     return out
 
 

@@ -215,6 +215,10 @@ def test_list_and_drop(folder: Path, tmp_path: Path, assistant_home: Path) -> No
     assert str(eng.index_dir).startswith(str(assistant_home))
     infos = list_indexes()
     assert len(infos) == 1 and infos[0].files == 3 and infos[0].notes_root == str(folder.resolve())
+    assert infos[0].problem is None
+    moved = folder.rename(folder.with_name("moved"))  # the notes folder is gone: say so
+    assert "notes folder no longer exists" in (list_indexes()[0].problem or "")
+    moved.rename(folder)
     eng.drop()
     assert list_indexes() == []
     assert (folder / "a.md").exists(), "dropping an index never touches notes"
