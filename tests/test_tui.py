@@ -705,3 +705,36 @@ def test_plain_assistant_with_a_missing_notes_folder_exits_2(tmp_path) -> None:
     )
     assert r.returncode == 2, r.stderr
     assert "does not exist" in r.stderr and "Traceback" not in r.stderr
+
+
+# ---------------------------------------------------------------------- fast typing
+
+
+def type_fast(app, *texts: str) -> None:
+    """Queue every key of `texts` (each followed by Enter) at once, as a terminal delivers a
+    burst of input (tmux send-keys, a paste of lines): no pause between keys."""
+    from textual import events
+
+    for text in texts:
+        for ch in text:
+            key = "space" if ch == " " else ("question_mark" if ch == "?" else ch)
+            app._driver.send_message(events.Key(key, ch))
+        app._driver.send_message(events.Key("enter", "\r"))
+
+
+@run_async
+async def test_questions_typed_in_a_burst_are_asked_one_each_in_order(engine, home):
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        chat = app.chat_screen
+        questions = ["what is EKS", "what is app runner", "load balancer ALB?"]
+        type_fast(app, *questions)
+        await wait_for(pilot, lambda: chat.last_answer is not None)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.1)
+        asked = [b.question for b in chat.query(QuestionBubble)]
+        assert asked == questions  # never glued, doubled or lost
+        assert app.history.entries[-3:] == questions
+        assert chat.last_answer.question == questions[-1]  # a newer question replaces one
+        assert chat.question_input.value == ""

@@ -628,9 +628,7 @@ class ChatScreen(Screen):
     @on(Input.Submitted, "#question")
     def _on_submit(self, event: Input.Submitted) -> None:
         event.stop()
-        question = event.value.strip()
-        self.question_input.value = ""
-        self.question_input.reset_history()
+        question = event.value.strip()  # the input has emptied itself already (in key order)
         if question:
             self.submit(question)
 
