@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -738,3 +741,69 @@ async def test_questions_typed_in_a_burst_are_asked_one_each_in_order(engine, ho
         assert app.history.entries[-3:] == questions
         assert chat.last_answer.question == questions[-1]  # a newer question replaces one
         assert chat.question_input.value == ""
+
+
+# ---------------------------------------------------------------------- signals
+
+
+def _read_until(fd: int, out: bytearray, done: Callable[[], bool], timeout: float) -> None:
+    """Read the pty's output into `out` until `done()` or EOF (fails after `timeout` s)."""
+    import select
+
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out; output ends {bytes(out[-300:])!r}")
+        ready_fds, _, _ = select.select([fd], [], [], 0.1)
+        if ready_fds:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                return
+            if not chunk:
+                return
+            out += chunk
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX terminals and signals")
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_signal_quits_and_restores_the_terminal(tmp_path, sig, code):
+    """`kill` (or a closed terminal window) ends the chat as Ctrl+Q does: alternate screen
+    left, mouse tracking off, the terminal's modes as before, exit code 128 + the signal."""
+    import pty
+    import termios
+
+    notes = make_notes(tmp_path)
+    master, slave = pty.openpty()
+    before = termios.tcgetattr(slave)
+    env = {**os.environ, "TERM": "xterm-256color", "ASSISTANT_HOME": str(tmp_path / "home")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    cli = Path(__file__).with_name("fake_cli.py")
+    args = ["--notes", str(notes), "--index", str(tmp_path / "index"), "--no-watch"]
+    proc = subprocess.Popen(
+        [sys.executable, str(cli), *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
+    out = bytearray()
+    try:
+        _read_until(master, out, lambda: b"index fresh" in out, 60)
+        assert b"\x1b[?1049h" in out  # the alternate screen
+        proc.send_signal(sig)
+        _read_until(master, out, lambda: proc.poll() is not None, 30)
+        rc = proc.wait(30)
+        after = termios.tcgetattr(slave)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+        os.close(slave)
+    assert rc == code
+    tail = bytes(out[out.rindex(b"\x1b[?1049h") :])
+    assert b"\x1b[?1049l" in tail  # back to the main screen
+    assert b"\x1b[?1000l" in tail  # mouse tracking off
+    assert after == before  # raw mode undone
+    assert b"Traceback" not in out
