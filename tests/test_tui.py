@@ -132,6 +132,26 @@ async def test_example_questions_are_keyboard_selectable(engine):
 
 
 @run_async
+@pytest.mark.parametrize("width", [100, 130])  # sources below the chat, and beside it
+async def test_tab_from_the_input_goes_to_the_examples_and_never_to_an_empty_box(engine, width):
+    app = new_app(engine)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await ready(pilot)
+        chat = app.chat_screen
+        await pilot.press("tab")
+        assert app.focused is chat.query_one(ExampleQuestions)  # as the hint says
+        await pilot.press("tab")
+        assert app.focused is chat.question_input
+        await pilot.press("tab")  # nothing else to visit yet: not the empty preview
+        assert app.focused.display and app.focused.region.area
+        assert app.focused in (chat.query_one(ExampleQuestions), chat.question_input)
+        await ask(pilot, LB_QUESTION)
+        chain = app.screen.focus_chain
+        assert chat.query_one(CitationList) in chain  # with an answer, its sources are visited
+        assert all(w.display and w.region.area for w in chain)
+
+
+@run_async
 async def test_abstention_says_not_in_notes_with_closest(engine):
     app = new_app(engine)
     async with app.run_test(size=SIZE) as pilot:

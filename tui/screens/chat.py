@@ -644,6 +644,16 @@ class ChatScreen(Screen):
         if examples:
             examples.first().focus()
 
+    @on(QuestionInput.TabOut)
+    def _on_tab(self, event: QuestionInput.TabOut) -> None:
+        """Tab goes to the example questions, as the hint above them says; they come before
+        the input in the focus order, so plain focus-next would reach them last."""
+        examples = self.query(ExampleQuestions)
+        if examples:
+            examples.first().focus()
+        else:
+            self.focus_next()
+
     def submit(self, question: str) -> None:
         """Ask a question now, or queue it until the index is ready."""
         self.app.history.add(question)  # type: ignore[attr-defined]

@@ -30,12 +30,17 @@ class QuestionInput(Input):
             tooltip="Recall an earlier question (kept across sessions)",
         ),
         Binding("down", "history_next", "Next question", show=False),
+        # No description: the help lists Tab once, as moving between input, examples, sources.
+        Binding("tab", "tab_out", "", show=False),
         # Enter typed before the terminal switched to raw mode arrives as a newline (Ctrl+J).
         Binding("ctrl+j", "submit", "Ask", show=False, tooltip="Ask (same as Enter)"),
     ]
 
     class DownAtEnd(Message):
         """Down pressed while not browsing history (the screen may move focus to examples)."""
+
+    class TabOut(Message):
+        """Tab pressed: the screen moves focus (to the examples first, when they are shown)."""
 
     def __init__(self, history: Callable[[], list[str]], **kwargs) -> None:
         super().__init__(**kwargs)
@@ -84,6 +89,9 @@ class QuestionInput(Input):
             self._pos = max(self._pos - 1, 0)
         self.value = entries[self._pos]
         self.cursor_position = len(self.value)
+
+    def action_tab_out(self) -> None:
+        self.post_message(self.TabOut())
 
     def action_history_next(self) -> None:
         entries = self._history()

@@ -89,9 +89,13 @@ class CitationList(OptionList):
 
 
 class SectionView(VerticalScroll):
-    """A note section with line numbers and the quoted lines highlighted."""
+    """A note section with line numbers and the quoted lines highlighted.
 
-    can_focus = True
+    Focusable only while it shows a section: Tab must not land on an empty box, where the
+    keys typed next would be lost.
+    """
+
+    can_focus = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="section-title")
@@ -125,11 +129,15 @@ class SectionView(VerticalScroll):
             )
         self.query_one("#section-title", Static).update(title)
         self.query_one("#section-body", Static).update(body)
+        self.can_focus = True
         self.scroll_home(animate=False)
         highlight_row = max(citation.start_line - (section[0] if section else 1) - 2, 0)
         self.call_after_refresh(self.scroll_to, y=highlight_row, animate=False)
 
     def clear_section(self, message: str = "") -> None:
+        self.can_focus = False
+        if self.has_focus:
+            self.screen.focus_next()
         self.query_one("#section-title", Static).update("")
         self.query_one("#section-body", Static).update(Text(message, style="dim"))
 
