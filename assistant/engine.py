@@ -42,6 +42,8 @@ from index.store import IndexError_, Store, read_manifest
 from index.sync import LINE_KIND, IndexBusy, sync, wipe, writer_lock
 
 Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total): the stages of `index.sync.SyncProgress`, and "model" (0, 0)
+when a refresh loads the index model first."""
 OVERLAP_MIN_CHUNKS = 5_000
 """Sections from which the question is embedded on a second thread (see `_read_query`)."""
 
@@ -154,6 +156,8 @@ class Engine:
             with writer_lock(self.index_dir, timeout=-1 if wait else 0):
                 if export:
                     self.export_query_model()
+                if progress is not None and not self.models.index_loaded:
+                    progress("model", 0, 0)  # seconds, once: say so rather than the last stage
                 embedder = self.index_embedder()
                 report = sync(
                     self.index_dir,

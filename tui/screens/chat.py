@@ -37,6 +37,28 @@ LIVE_STATUS_S = 4.0
 """How long the status line says what a live refresh did ("notes.md refreshed")."""
 T = TypeVar("T")
 
+STAGE_NAMES = {
+    "read": "reading notes",
+    "keywords": "keyword search ready",
+    "embed": "embedding",
+    "lines": "embedding lines",
+    "model": "loading the model",
+    "refresh": "refreshing the index",
+}
+"""What the status line calls each stage of an index build (`index.sync`, `Engine.refresh`)."""
+
+
+def live_label(stage: str, done: int, total: int) -> str:
+    """The status line during a background refresh: the stage it is in now. A refresh may
+    not come from an edit (the one after start-up makes the line vectors), so it never says
+    "notes changed"; a count is shown only with its stage, never left from the one before."""
+    name = STAGE_NAMES.get(stage, stage)
+    if total:
+        return f"refreshing: {name} {done}/{total}"
+    if stage in ("refresh", "model"):
+        return f"{name}…"
+    return f"refreshing: {name}…"
+
 
 # Messages posted from worker threads (post_message is thread-safe).
 class IndexProgress(Message):
@@ -453,13 +475,7 @@ class ChatScreen(Screen):
                 req, question = self.pending
                 self.pending = None
                 self.start_ask(req, question)
-        names = {
-            "read": "reading notes",
-            "keywords": "keyword search ready",
-            "embed": "embedding",
-            "lines": "embedding lines",
-        }
-        label = names.get(m.stage, m.stage)
+        label = STAGE_NAMES.get(m.stage, m.stage)
         if m.total:
             label = f"indexing: {label} {m.done}/{m.total}"
         if self.keywords_ready and not self.ready:
@@ -551,11 +567,8 @@ class ChatScreen(Screen):
     def _on_live_progress(self, m: LiveProgress) -> None:
         if self.indexing or not self.ready:
             return
-        names = {"read": "reading notes", "embed": "embedding", "lines": "embedding lines"}
-        label = "notes changed: refreshing the index…"
-        if m.total:
-            label = f"refreshing: {names.get(m.stage, m.stage)} {m.done}/{m.total}"
         self._live_status = None
+        label = live_label(m.stage, m.done, m.total)
         self.set_state(label, "busy")
 
     @on(LiveRefreshed)
