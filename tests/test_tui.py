@@ -381,6 +381,22 @@ async def test_help_screen_lists_every_binding(engine):
 
 
 @run_async
+async def test_help_is_readable_in_a_narrow_terminal(engine):
+    """At 50 columns the places become headings over two columns: actions keep their
+    words whole instead of being folded into a column a few characters wide."""
+    app = new_app(engine)
+    async with app.run_test(size=(50, 60)) as pilot:
+        await ready(pilot)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        text = screen_text(app)
+        for words in ("Cancel the question in", "Start a new conversation", "Show or hide the"):
+            assert words in text, words
+        assert "Esc" in text and "Ctrl+N" in text
+
+
+@run_async
 async def test_command_palette_commands(engine, home):
     app = new_app(engine)
     async with app.run_test(size=SIZE) as pilot:
