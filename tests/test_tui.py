@@ -232,6 +232,31 @@ async def test_sources_panel_toggles(engine):
         assert panel.display
 
 
+@run_async
+@pytest.mark.parametrize("size", [SIZE, (140, 36)])  # sources below the chat, and beside it
+async def test_toggling_sources_keeps_the_conversation_at_its_end(engine, size):
+    app = new_app(engine)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        chat = app.chat_screen
+        conv = chat.conversation
+        while conv.max_scroll_y < 5:  # a conversation longer than the window
+            await ask(pilot, LB_QUESTION)
+        conv.scroll_end(animate=False)
+        await pilot.pause()
+        assert conv.max_scroll_y > 0 and conv.is_vertical_scroll_end
+        for _ in range(2):
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+            await pilot.pause()
+            assert conv.is_vertical_scroll_end, (chat.sources.display, conv.scroll_y)
+        conv.scroll_home(animate=False)  # not at its end: left where the reader is
+        await pilot.pause()
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert conv.scroll_y == 0
+
+
 def test_section_text_highlights_quoted_lines():
     lines = ["# H", "a [bold]b[/bold]", "c \x1b[31md", "e"]
     text = section_text(lines, 1, 4, 2, 3)

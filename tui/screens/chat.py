@@ -779,10 +779,16 @@ class ChatScreen(Screen):
         self.app.push_screen(ExplainScreen(format_explain(self.last_answer.explain)))
 
     def action_toggle_sources(self) -> None:
+        """Show or hide the sources. The conversation's window changes size with it: one
+        read at its end stays at its end (else the newest lines would end up hidden)."""
         panel = self.sources
+        conversation = self.conversation
+        at_end = conversation.is_vertical_scroll_end
         panel.display = not panel.display
         if not panel.display:
             self.question_input.focus()
+        if at_end:
+            self.call_after_refresh(conversation.scroll_end, animate=False)
 
     def action_reindex(self) -> None:
         if self.indexing:
