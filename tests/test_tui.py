@@ -573,9 +573,15 @@ async def test_question_typed_before_the_index_is_ready_is_answered(engine):
         await pilot.pause()
         assert chat.pending is not None
         assert "Waiting for the index" in screen_text(app)
+        chat.question_input.value = LB_QUESTION + " "  # replaces the waiting one
+        await pilot.press("enter")
+        await pilot.pause()
+        assert chat.pending is not None
+        assert "Cancelled." in screen_text(app)  # under the one replaced
         gate.set()
         await wait_for(pilot, lambda: chat.last_answer is not None)
         assert chat.last_answer.citations[0].start_line == 28
+        assert len(chat.query(AnswerView)) == 1
 
 
 # ---------------------------------------------------------------------- editor
@@ -799,6 +805,10 @@ async def test_questions_typed_in_a_burst_are_asked_one_each_in_order(engine, ho
         await pilot.pause(0.1)
         asked = [b.question for b in chat.query(QuestionBubble)]
         assert asked == questions  # never glued, doubled or lost
+        # Each one replaced says so under it, as Esc would.
+        shown = [type(w).__name__ for w in chat.conversation.children]
+        assert shown[-6:] == ["QuestionBubble", "Static"] * 2 + ["QuestionBubble", "AnswerView"]
+        assert screen_text(app).count("Cancelled.") == 2
         assert app.history.entries[-3:] == questions
         assert chat.last_answer.question == questions[-1]  # a newer question replaces one
         assert chat.question_input.value == ""

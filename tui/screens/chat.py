@@ -670,8 +670,7 @@ class ChatScreen(Screen):
     def submit(self, question: str) -> None:
         """Ask a question now, or queue it until the index is ready."""
         self.app.history.add(question)  # type: ignore[attr-defined]
-        if self.in_flight is not None or self.pending is not None:
-            self._discard_current()
+        self._cancel_current()  # a newer question replaces one not answered yet
         self._req += 1
         req = self._req
         self.conversation.add_question(question)
@@ -734,6 +733,11 @@ class ChatScreen(Screen):
         return True
 
     def action_cancel(self) -> None:
+        self._cancel_current()
+
+    def _cancel_current(self) -> None:
+        """Drop the question in flight or waiting, if any, and say so under it (Esc, or a
+        newer question replacing it): no question is left with nothing under it."""
         if self.in_flight is None and self.pending is None:
             return
         self._discard_current()
