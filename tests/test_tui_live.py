@@ -327,6 +327,13 @@ async def test_a_citation_whose_file_changed_is_marked_after_the_live_refresh(tm
         note.write_text(note.read_text(encoding="utf-8").split("\n", 1)[1], encoding="utf-8")
         await until(pilot, lambda: live.refreshes == 2, "the second refresh")
         await until(pilot, lambda: cite_list.changed == set(), "the mark to go")
+        # Deleted: said as such, not as a change of its text.
+        note.unlink()
+        await until(pilot, lambda: 1 in cite_list.gone, "the deleted mark")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "(deleted)" in text and "(changed)" not in text
+        assert "deleted since indexed" in text and "changed since indexed" not in text
     stop_and_join(live)
 
 
