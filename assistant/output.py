@@ -152,6 +152,11 @@ def refresh_json(r: SyncReport, paths: Sequence[str], when: float | None = None)
     return json.dumps(record, ensure_ascii=False)
 
 
+def counted(n: int, noun: str) -> str:
+    """`1 chunk`, `2 chunks`: a count with its noun in the right number (regular plurals)."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def format_size(n: int) -> str:
     size = float(n)
     for unit in ("B", "KB", "MB", "GB"):

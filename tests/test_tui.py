@@ -164,6 +164,10 @@ async def test_abstention_says_not_in_notes_with_closest(engine):
         assert "aws-containers.md:" in text
         assert app.chat_screen.query_one(CitationList).citations == []
         assert "not in your notes" in text.split("Sources", 1)[1]
+        await pilot.press("ctrl+o")  # nothing to open, and not for want of a question
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert said[-1] == "This answer has no citations (not in your notes)."
 
 
 @run_async
@@ -419,6 +423,28 @@ async def test_help_is_readable_in_a_narrow_terminal(engine):
         for words in ("Cancel the question in", "Start a new conversation", "Show or hide the"):
             assert words in text, words
         assert "Esc" in text and "Ctrl+N" in text
+
+
+def test_command_palette_says_re_index_is_incremental():
+    from tui.commands import COMMANDS
+
+    help_text = {name: text for name, text, _ in COMMANDS}["Re-index notes"]
+    assert "Rebuild" not in help_text and "changed" in help_text
+
+
+def test_counts_are_said_in_the_right_number():
+    from assistant.output import counted
+    from tui.widgets.status import StatusLine
+
+    assert (counted(1, "chunk"), counted(0, "file"), counted(2, "chunk")) == (
+        "1 chunk",
+        "0 files",
+        "2 chunks",
+    )
+    line, shown = StatusLine(), []
+    line.update = shown.append  # type: ignore[method-assign]  (no app to draw it in)
+    line.show(state="index fresh", kind="fresh", notes="notes", files=1, chunks=1)
+    assert "1 file, 1 chunk │" in str(shown[0]) or str(shown[0]).endswith("1 file, 1 chunk")
 
 
 @run_async

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
 from assistant.errors import EngineError, UsageError
+from assistant.output import counted
 from tui.render import answer_plain
 from tui.widgets.conversation import Conversation, ExampleQuestions
 from tui.widgets.question_input import QuestionInput
@@ -356,7 +357,7 @@ class ChatScreen(Screen):
         if report is not None:
             summary = (
                 f"indexed {report.added} new, {report.updated} changed, {report.removed} removed "
-                f"files ({report.chunks_embedded} chunks embedded)"
+                f"files ({counted(report.chunks_embedded, 'chunk')} embedded)"
             )
         self.post_message(IndexReady(info, examples, summary))
 
@@ -769,7 +770,14 @@ class ChatScreen(Screen):
     def action_open_editor(self) -> None:
         c = self.sources.citation_list.current
         if c is None:
-            self.notify("No citation to open: ask a question first.", severity="warning")
+            a = self.last_answer
+            if a is None:
+                message = "No citation to open: ask a question first."
+            elif a.abstained:
+                message = "This answer has no citations (not in your notes)."
+            else:
+                message = "This answer has no citations."
+            self.notify(message, severity="warning")
             return
         self.open_citation(c)
 
