@@ -361,7 +361,11 @@ async def test_explain_shows_why_the_current_answer(engine):
         await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
         await pilot.pause()
         text = screen_text(app)
-        assert "Why this answer" in text and "decision: answered" in text
+        assert text.count("Why this answer") == 1  # the dialog's title, not the trace's too
+        assert "decision: answered" in text
+        # Centred, as the help is.
+        box = app.screen.query_one("#explain-dialog").region
+        assert abs(box.x - (SIZE[0] - box.right)) <= 1, box
         assert "Load balancer integration" in text and "bm25" in text
         full = app.screen.trace_text  # the dialog scrolls: the rest is below the fold
         assert "quote [1] aws-containers.md:28-30" in full and "options:" in full

@@ -788,7 +788,7 @@ class ChatScreen(Screen):
         from assistant.output import format_explain
         from tui.screens.explain import ExplainScreen
 
-        self.app.push_screen(ExplainScreen(format_explain(self.last_answer.explain)))
+        self.app.push_screen(ExplainScreen(format_explain(self.last_answer.explain, title=False)))
 
     def action_toggle_sources(self) -> None:
         """Show or hide the sources. The conversation's window changes size with it: one
