@@ -477,6 +477,8 @@ class ChatScreen(Screen):
                 self.pending = None
                 self.start_ask(req, question)
         label = STAGE_NAMES.get(m.stage, m.stage)
+        if m.stage == "model":
+            label += "…"
         if m.total:
             label = f"indexing: {label} {m.done}/{m.total}"
         if self.keywords_ready and not self.ready:
