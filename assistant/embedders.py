@@ -46,6 +46,11 @@ class Embedders:
     def _folder(self) -> Path:
         return Path(self.settings.model) if self.settings.model else bundled_model_path()
 
+    @property
+    def index_loaded(self) -> bool:
+        """The index embedder is in memory (a refresh starts without a model load)."""
+        return self._index is not None
+
     def index_embedder(self) -> Embedder:
         with self._index_loading:
             if self._index is None:

@@ -56,6 +56,8 @@ from index.store import (
 from index.sync import LINE_KIND, IndexBusy, manifest_problem, sync, wipe, writer_lock
 
 Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total): the stages of `index.sync.SyncProgress`, and "model" (0, 0)
+when a refresh loads the index model first."""
 OVERLAP_MIN_CHUNKS = 5_000
 """Sections from which the question is embedded on a second thread (see `_read_query`)."""
 
@@ -168,6 +170,8 @@ class Engine:
             with writer_lock(self.index_dir, timeout=-1 if wait else 0):
                 if export:
                     self.export_query_model()
+                if progress is not None and not self.models.index_loaded:
+                    progress("model", 0, 0)  # seconds, once: say so rather than the last stage
                 embedder = self.index_embedder()
                 report = sync(
                     self.index_dir,

@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.output import counted
 from index.models import IndexInfo, SyncReport
 from index.sync import IndexBusy
 from index.watch import Batch, NotesWatcher
@@ -115,7 +116,7 @@ def refresh_summary(report: SyncReport, paths: Sequence[str]) -> str | None:
     if files == 1 and len(notes) == 1:
         name = Path(notes[0]).name
         return f"{name} removed from the index" if report.removed else f"{name} refreshed"
-    return f"{files} file{'s' if files != 1 else ''} refreshed"
+    return f"{counted(files, 'file')} refreshed"
 
 
 class LiveNotes:

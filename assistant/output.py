@@ -67,14 +67,16 @@ def format_answer(answer: Answer, color: bool) -> str:
     return "\n".join(lines)
 
 
-def format_explain(trace: Explain, color: bool = False) -> str:
+def format_explain(trace: Explain, color: bool = False, title: bool = True) -> str:
     """`ask --explain` for a terminal: the candidates with their ranks and scores, the decision,
-    the rules behind each quote's span, and the options in force."""
+    the rules behind each quote's span, and the options in force. `title=False`: without
+    the "Why this answer" line (the chat's dialog has it as its own title)."""
 
     def num(v: float | int | None, fmt: str = "{:.3f}") -> str:
         return "-" if v is None else fmt.format(v)
 
-    out = [_style("Why this answer", "1", color), f"decision: {trace.decision}"]
+    out = [_style("Why this answer", "1", color)] if title else []
+    out.append(f"decision: {trace.decision}")
     out.append(f"best line score: {trace.line_score:.3f} (line vectors: {trace.line_vectors})")
     out.append("candidates (rank order; * = quoted):")
     head = f"{'bm25':>4} {'dense':>5} {'lines':>5} {'fused':>7} {'cosine':>6} {'line':>6}"
@@ -150,6 +152,11 @@ def refresh_json(r: SyncReport, paths: Sequence[str], when: float | None = None)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(when))
     record = {"event": "refresh", "time": stamp, "paths": list(paths), **r.model_dump()}
     return json.dumps(record, ensure_ascii=False)
+
+
+def counted(n: int, noun: str) -> str:
+    """`1 chunk`, `2 chunks`: a count with its noun in the right number (regular plurals)."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def format_size(n: int) -> str:

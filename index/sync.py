@@ -54,7 +54,8 @@ from index.store import (
 )
 
 SyncProgress = Callable[[str, int, int], None]
-"""progress(stage, done, total): stage is "read", "embed" (chunks) or "lines" (sections)."""
+"""progress(stage, done, total): stage is "read", "embed" (chunks) or "lines" (sections);
+"lines" says 0/total before its first batch, which can take minutes."""
 
 BATCH_CHUNKS = 2048
 LINE_KIND = "line_vectors"
@@ -613,6 +614,8 @@ def _sync_lines(
         # A verified run sweeps the whole table (orphans of a run killed before this step).
         store.prune_line_vectors(None if whole_prune else store.dropped_hashes)
     missing = store.hashes_missing_line_vectors()
+    if progress and missing:  # a batch can take minutes: say the phase before the first
+        progress("lines", 0, len(missing))
     seen: dict[str, np.ndarray] = {}  # line text -> vector, across batches (bounded)
     for start in range(0, len(missing), LINE_BATCH_CHUNKS):
         chunks = store.chunks_by_hash(missing[start : start + LINE_BATCH_CHUNKS])

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -129,6 +132,26 @@ async def test_example_questions_are_keyboard_selectable(engine):
 
 
 @run_async
+@pytest.mark.parametrize("width", [100, 130])  # sources below the chat, and beside it
+async def test_tab_from_the_input_goes_to_the_examples_and_never_to_an_empty_box(engine, width):
+    app = new_app(engine)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await ready(pilot)
+        chat = app.chat_screen
+        await pilot.press("tab")
+        assert app.focused is chat.query_one(ExampleQuestions)  # as the hint says
+        await pilot.press("tab")
+        assert app.focused is chat.question_input
+        await pilot.press("tab")  # nothing else to visit yet: not the empty preview
+        assert app.focused.display and app.focused.region.area
+        assert app.focused in (chat.query_one(ExampleQuestions), chat.question_input)
+        await ask(pilot, LB_QUESTION)
+        chain = app.screen.focus_chain
+        assert chat.query_one(CitationList) in chain  # with an answer, its sources are visited
+        assert all(w.display and w.region.area for w in chain)
+
+
+@run_async
 async def test_abstention_says_not_in_notes_with_closest(engine):
     app = new_app(engine)
     async with app.run_test(size=SIZE) as pilot:
@@ -141,6 +164,10 @@ async def test_abstention_says_not_in_notes_with_closest(engine):
         assert "aws-containers.md:" in text
         assert app.chat_screen.query_one(CitationList).citations == []
         assert "not in your notes" in text.split("Sources", 1)[1]
+        await pilot.press("ctrl+o")  # nothing to open, and not for want of a question
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert said[-1] == "This answer has no citations (not in your notes)."
 
 
 @run_async
@@ -207,6 +234,31 @@ async def test_sources_panel_toggles(engine):
         assert not panel.display
         await pilot.press("ctrl+t")
         assert panel.display
+
+
+@run_async
+@pytest.mark.parametrize("size", [SIZE, (140, 36)])  # sources below the chat, and beside it
+async def test_toggling_sources_keeps_the_conversation_at_its_end(engine, size):
+    app = new_app(engine)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        chat = app.chat_screen
+        conv = chat.conversation
+        while conv.max_scroll_y < 5:  # a conversation longer than the window
+            await ask(pilot, LB_QUESTION)
+        conv.scroll_end(animate=False)
+        await pilot.pause()
+        assert conv.max_scroll_y > 0 and conv.is_vertical_scroll_end
+        for _ in range(2):
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+            await pilot.pause()
+            assert conv.is_vertical_scroll_end, (chat.sources.display, conv.scroll_y)
+        conv.scroll_home(animate=False)  # not at its end: left where the reader is
+        await pilot.pause()
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert conv.scroll_y == 0
 
 
 def test_section_text_highlights_quoted_lines():
@@ -309,7 +361,11 @@ async def test_explain_shows_why_the_current_answer(engine):
         await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
         await pilot.pause()
         text = screen_text(app)
-        assert "Why this answer" in text and "decision: answered" in text
+        assert text.count("Why this answer") == 1  # the dialog's title, not the trace's too
+        assert "decision: answered" in text
+        # Centred, as the help is.
+        box = app.screen.query_one("#explain-dialog").region
+        assert abs(box.x - (SIZE[0] - box.right)) <= 1, box
         assert "Load balancer integration" in text and "bm25" in text
         full = app.screen.trace_text  # the dialog scrolls: the rest is below the fold
         assert "quote [1] aws-containers.md:28-30" in full and "options:" in full
@@ -355,6 +411,44 @@ async def test_help_screen_lists_every_binding(engine):
         assert not isinstance(app.focused, Input)
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+
+
+@run_async
+async def test_help_is_readable_in_a_narrow_terminal(engine):
+    """At 50 columns the places become headings over two columns: actions keep their
+    words whole instead of being folded into a column a few characters wide."""
+    app = new_app(engine)
+    async with app.run_test(size=(50, 60)) as pilot:
+        await ready(pilot)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        text = screen_text(app)
+        for words in ("Cancel the question in", "Start a new conversation", "Show or hide the"):
+            assert words in text, words
+        assert "Esc" in text and "Ctrl+N" in text
+
+
+def test_command_palette_says_re_index_is_incremental():
+    from tui.commands import COMMANDS
+
+    help_text = {name: text for name, text, _ in COMMANDS}["Re-index notes"]
+    assert "Rebuild" not in help_text and "changed" in help_text
+
+
+def test_counts_are_said_in_the_right_number():
+    from assistant.output import counted
+    from tui.widgets.status import StatusLine
+
+    assert (counted(1, "chunk"), counted(0, "file"), counted(2, "chunk")) == (
+        "1 chunk",
+        "0 files",
+        "2 chunks",
+    )
+    line, shown = StatusLine(), []
+    line.update = shown.append  # type: ignore[method-assign]  (no app to draw it in)
+    line.show(state="index fresh", kind="fresh", notes="notes", files=1, chunks=1)
+    assert "1 file, 1 chunk │" in str(shown[0]) or str(shown[0]).endswith("1 file, 1 chunk")
 
 
 @run_async
@@ -509,9 +603,15 @@ async def test_question_typed_before_the_index_is_ready_is_answered(engine):
         await pilot.pause()
         assert chat.pending is not None
         assert "Waiting for the index" in screen_text(app)
+        chat.question_input.value = LB_QUESTION + " "  # replaces the waiting one
+        await pilot.press("enter")
+        await pilot.pause()
+        assert chat.pending is not None
+        assert "Cancelled." in screen_text(app)  # under the one replaced
         gate.set()
         await wait_for(pilot, lambda: chat.last_answer is not None)
         assert chat.last_answer.citations[0].start_line == 28
+        assert len(chat.query(AnswerView)) == 1
 
 
 # ---------------------------------------------------------------------- editor
@@ -705,3 +805,106 @@ def test_plain_assistant_with_a_missing_notes_folder_exits_2(tmp_path) -> None:
     )
     assert r.returncode == 2, r.stderr
     assert "does not exist" in r.stderr and "Traceback" not in r.stderr
+
+
+# ---------------------------------------------------------------------- fast typing
+
+
+def type_fast(app, *texts: str) -> None:
+    """Queue every key of `texts` (each followed by Enter) at once, as a terminal delivers a
+    burst of input (tmux send-keys, a paste of lines): no pause between keys."""
+    from textual import events
+
+    for text in texts:
+        for ch in text:
+            key = "space" if ch == " " else ("question_mark" if ch == "?" else ch)
+            app._driver.send_message(events.Key(key, ch))
+        app._driver.send_message(events.Key("enter", "\r"))
+
+
+@run_async
+async def test_questions_typed_in_a_burst_are_asked_one_each_in_order(engine, home):
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        chat = app.chat_screen
+        questions = ["what is EKS", "what is app runner", "load balancer ALB?"]
+        type_fast(app, *questions)
+        await wait_for(pilot, lambda: chat.last_answer is not None)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.1)
+        asked = [b.question for b in chat.query(QuestionBubble)]
+        assert asked == questions  # never glued, doubled or lost
+        # Each one replaced says so under it, as Esc would.
+        shown = [type(w).__name__ for w in chat.conversation.children]
+        assert shown[-6:] == ["QuestionBubble", "Static"] * 2 + ["QuestionBubble", "AnswerView"]
+        assert screen_text(app).count("Cancelled.") == 2
+        assert app.history.entries[-3:] == questions
+        assert chat.last_answer.question == questions[-1]  # a newer question replaces one
+        assert chat.question_input.value == ""
+
+
+# ---------------------------------------------------------------------- signals
+
+
+def _read_until(fd: int, out: bytearray, done: Callable[[], bool], timeout: float) -> None:
+    """Read the pty's output into `out` until `done()` or EOF (fails after `timeout` s)."""
+    import select
+
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out; output ends {bytes(out[-300:])!r}")
+        ready_fds, _, _ = select.select([fd], [], [], 0.1)
+        if ready_fds:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                return
+            if not chunk:
+                return
+            out += chunk
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX terminals and signals")
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_signal_quits_and_restores_the_terminal(tmp_path, sig, code):
+    """`kill` (or a closed terminal window) ends the chat as Ctrl+Q does: alternate screen
+    left, mouse tracking off, the terminal's modes as before, exit code 128 + the signal."""
+    import pty
+    import termios
+
+    notes = make_notes(tmp_path)
+    master, slave = pty.openpty()
+    before = termios.tcgetattr(slave)
+    env = {**os.environ, "TERM": "xterm-256color", "ASSISTANT_HOME": str(tmp_path / "home")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    cli = Path(__file__).with_name("fake_cli.py")
+    args = ["--notes", str(notes), "--index", str(tmp_path / "index"), "--no-watch"]
+    proc = subprocess.Popen(
+        [sys.executable, str(cli), *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
+    out = bytearray()
+    try:
+        _read_until(master, out, lambda: b"index fresh" in out, 60)
+        assert b"\x1b[?1049h" in out  # the alternate screen
+        proc.send_signal(sig)
+        _read_until(master, out, lambda: proc.poll() is not None, 30)
+        rc = proc.wait(30)
+        after = termios.tcgetattr(slave)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+        os.close(slave)
+    assert rc == code
+    tail = bytes(out[out.rindex(b"\x1b[?1049h") :])
+    assert b"\x1b[?1049l" in tail  # back to the main screen
+    assert b"\x1b[?1000l" in tail  # mouse tracking off
+    assert after == before  # raw mode undone
+    assert b"Traceback" not in out

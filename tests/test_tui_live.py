@@ -240,6 +240,15 @@ async def test_a_note_that_cannot_be_indexed_is_said_once(tmp_path):
     stop_and_join(live)
 
 
+def test_live_status_labels_follow_the_stage():
+    label = chat_module.live_label
+    assert label("refresh", 0, 0) == "refreshing the index…"  # an edit, or the catch-up
+    assert label("model", 0, 0) == "loading the model…"
+    assert label("embed", 1, 1) == "refreshing: embedding 1/1"
+    assert label("lines", 0, 3576) == "refreshing: embedding lines 0/3576"
+    assert label("read", 0, 0) == "refreshing: reading notes…"
+
+
 def test_refresh_summary_wording():
     from index.models import SyncReport
 
@@ -318,6 +327,13 @@ async def test_a_citation_whose_file_changed_is_marked_after_the_live_refresh(tm
         note.write_text(note.read_text(encoding="utf-8").split("\n", 1)[1], encoding="utf-8")
         await until(pilot, lambda: live.refreshes == 2, "the second refresh")
         await until(pilot, lambda: cite_list.changed == set(), "the mark to go")
+        # Deleted: said as such, not as a change of its text.
+        note.unlink()
+        await until(pilot, lambda: 1 in cite_list.gone, "the deleted mark")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "(deleted)" in text and "(changed)" not in text
+        assert "deleted since indexed" in text and "changed since indexed" not in text
     stop_and_join(live)
 
 
@@ -539,10 +555,11 @@ def test_watching_loads_no_model_until_a_change(tmp_path):
 
     engine.models.index_embedder = load
     refreshed: list[Any] = []
+    stages: list[tuple[str, int, int]] = []
     live = LiveNotes(
         engine,
         threading.Lock(),
-        on_progress=lambda *a: None,
+        on_progress=lambda *a: stages.append(a),
         on_refreshed=lambda report, paths, info: refreshed.append((report, paths, info)),
         on_notice=lambda text: None,
         on_stopped=lambda reason: None,
@@ -559,6 +576,7 @@ def test_watching_loads_no_model_until_a_change(tmp_path):
         report, paths, info = refreshed[0]
         assert (report.added, paths, info.files) == (1, ["bread.md"], 3)
         assert loads == [1]
+        assert stages[:2] == [("refresh", 0, 0), ("model", 0, 0)]  # said before the load
         # The chat's engine answers from the new index without refreshing.
         assert engine.search("sourdough bread oven", k=1)[0].chunk.path == "bread.md"
     finally:
@@ -661,6 +679,7 @@ async def test_the_first_build_answers_before_its_line_vectors_which_follow_in_b
     gate = threading.Event()
     hold_live_refreshes(engine, gate)
     app = new_app(engine)
+    states = record_states(app.chat_screen)
     async with app.run_test(size=SIZE) as pilot:
         chat = app.chat_screen
         await until(pilot, lambda: chat.ready, "the index")
@@ -675,6 +694,11 @@ async def test_the_first_build_answers_before_its_line_vectors_which_follow_in_b
         finally:
             gate.set()
             store.close()
+        # No note changed: the status says what runs, each count with its own stage.
+        assert "refreshing the index…" in states
+        assert not any("notes changed" in s for s in states)
+        first_lines = next(i for i, s in enumerate(states) if "embedding lines" in s)
+        assert states[first_lines].startswith("refreshing: embedding lines 0/")
         again = await ask(pilot, LB_QUESTION)
         assert cites(again) == cites(answer)  # stored lines answer as embedded ones did
         stop_and_join(chat.live)

@@ -7,9 +7,11 @@ tests. Given a function rather than an engine, the app draws its window first an
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -26,6 +28,9 @@ from tui.commands import NotesCommands
 from tui.editor import NoEditor, editor_command, editor_from_env
 from tui.history import QuestionHistory
 from tui.screens.chat import ChatScreen, display_path
+
+EXIT_SIGNALS = ("SIGTERM", "SIGHUP")
+"""Signals that end the chat the way Ctrl+Q does (then the exit code is 128 + the signal)."""
 
 
 def notes_label_for(root: Path) -> str:
@@ -75,6 +80,9 @@ class AssistantApp(App[None]):
         self.history = QuestionHistory(paths.history_file())
         self.chat_screen = ChatScreen()
         self.editor_runs: list[list[str]] = []
+        self.exit_signal: int | None = None
+        """The signal that ended the app (SIGTERM, SIGHUP), if one did."""
+        self._signals: list[int] = []
 
     @property
     def engine(self) -> Any:
@@ -103,10 +111,35 @@ class AssistantApp(App[None]):
         return self.history.entries
 
     def on_mount(self) -> None:
+        self._catch_exit_signals()
         self.push_screen(self.chat_screen)
 
     def on_unmount(self) -> None:
         self.chat_screen.stop_live()  # stop following the notes (the chat screen does too)
+        loop = asyncio.get_running_loop()
+        for sig in self._signals:
+            loop.remove_signal_handler(sig)
+        self._signals = []
+
+    def _catch_exit_signals(self) -> None:
+        """Quit cleanly on SIGTERM / SIGHUP: their default action kills the process at once,
+        leaving the terminal in the alternate screen, raw mode and mouse tracking (`reset`
+        needed). Handled in the event loop, they exit as Ctrl+Q does and the driver restores
+        the terminal."""
+        loop = asyncio.get_running_loop()
+        for name in EXIT_SIGNALS:
+            sig = getattr(signal, name, None)
+            if sig is None:  # Windows has no SIGHUP
+                continue
+            try:
+                loop.add_signal_handler(sig, self._exit_on_signal, sig)
+            except (NotImplementedError, RuntimeError, ValueError):  # no Unix loop, not main
+                continue
+            self._signals.append(sig)
+
+    def _exit_on_signal(self, sig: int) -> None:
+        self.exit_signal = sig
+        self.exit(return_code=128 + sig)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

@@ -7,7 +7,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 COMMANDS = [
-    ("Re-index notes", "Rebuild the index from the notes folder", "reindex"),
+    ("Re-index notes", "Update the index: re-embed only the notes that changed", "reindex"),
     ("New conversation", "Forget the conversation and start again", "new_conversation"),
     (
         "Explain the last answer",

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
 from assistant.errors import EngineError, UsageError
+from assistant.output import counted
 from tui.render import answer_plain
 from tui.widgets.conversation import Conversation, ExampleQuestions
 from tui.widgets.question_input import QuestionInput
@@ -36,6 +37,28 @@ N_EXAMPLES = 4
 LIVE_STATUS_S = 4.0
 """How long the status line says what a live refresh did ("notes.md refreshed")."""
 T = TypeVar("T")
+
+STAGE_NAMES = {
+    "read": "reading notes",
+    "keywords": "keyword search ready",
+    "embed": "embedding",
+    "lines": "embedding lines",
+    "model": "loading the model",
+    "refresh": "refreshing the index",
+}
+"""What the status line calls each stage of an index build (`index.sync`, `Engine.refresh`)."""
+
+
+def live_label(stage: str, done: int, total: int) -> str:
+    """The status line during a background refresh: the stage it is in now. A refresh may
+    not come from an edit (the one after start-up makes the line vectors), so it never says
+    "notes changed"; a count is shown only with its stage, never left from the one before."""
+    name = STAGE_NAMES.get(stage, stage)
+    if total:
+        return f"refreshing: {name} {done}/{total}"
+    if stage in ("refresh", "model"):
+        return f"{name}…"
+    return f"refreshing: {name}…"
 
 
 # Messages posted from worker threads (post_message is thread-safe).
@@ -334,7 +357,7 @@ class ChatScreen(Screen):
         if report is not None:
             summary = (
                 f"indexed {report.added} new, {report.updated} changed, {report.removed} removed "
-                f"files ({report.chunks_embedded} chunks embedded)"
+                f"files ({counted(report.chunks_embedded, 'chunk')} embedded)"
             )
         self.post_message(IndexReady(info, examples, summary))
 
@@ -453,13 +476,9 @@ class ChatScreen(Screen):
                 req, question = self.pending
                 self.pending = None
                 self.start_ask(req, question)
-        names = {
-            "read": "reading notes",
-            "keywords": "keyword search ready",
-            "embed": "embedding",
-            "lines": "embedding lines",
-        }
-        label = names.get(m.stage, m.stage)
+        label = STAGE_NAMES.get(m.stage, m.stage)
+        if m.stage == "model":
+            label += "…"
         if m.total:
             label = f"indexing: {label} {m.done}/{m.total}"
         if self.keywords_ready and not self.ready:
@@ -551,11 +570,8 @@ class ChatScreen(Screen):
     def _on_live_progress(self, m: LiveProgress) -> None:
         if self.indexing or not self.ready:
             return
-        names = {"read": "reading notes", "embed": "embedding", "lines": "embedding lines"}
-        label = "notes changed: refreshing the index…"
-        if m.total:
-            label = f"refreshing: {names.get(m.stage, m.stage)} {m.done}/{m.total}"
         self._live_status = None
+        label = live_label(m.stage, m.done, m.total)
         self.set_state(label, "busy")
 
     @on(LiveRefreshed)
@@ -628,9 +644,7 @@ class ChatScreen(Screen):
     @on(Input.Submitted, "#question")
     def _on_submit(self, event: Input.Submitted) -> None:
         event.stop()
-        question = event.value.strip()
-        self.question_input.value = ""
-        self.question_input.reset_history()
+        question = event.value.strip()  # the input has emptied itself already (in key order)
         if question:
             self.submit(question)
 
@@ -646,11 +660,20 @@ class ChatScreen(Screen):
         if examples:
             examples.first().focus()
 
+    @on(QuestionInput.TabOut)
+    def _on_tab(self, event: QuestionInput.TabOut) -> None:
+        """Tab goes to the example questions, as the hint above them says; they come before
+        the input in the focus order, so plain focus-next would reach them last."""
+        examples = self.query(ExampleQuestions)
+        if examples:
+            examples.first().focus()
+        else:
+            self.focus_next()
+
     def submit(self, question: str) -> None:
         """Ask a question now, or queue it until the index is ready."""
         self.app.history.add(question)  # type: ignore[attr-defined]
-        if self.in_flight is not None or self.pending is not None:
-            self._discard_current()
+        self._cancel_current()  # a newer question replaces one not answered yet
         self._req += 1
         req = self._req
         self.conversation.add_question(question)
@@ -713,6 +736,11 @@ class ChatScreen(Screen):
         return True
 
     def action_cancel(self) -> None:
+        self._cancel_current()
+
+    def _cancel_current(self) -> None:
+        """Drop the question in flight or waiting, if any, and say so under it (Esc, or a
+        newer question replacing it): no question is left with nothing under it."""
         if self.in_flight is None and self.pending is None:
             return
         self._discard_current()
@@ -744,7 +772,14 @@ class ChatScreen(Screen):
     def action_open_editor(self) -> None:
         c = self.sources.citation_list.current
         if c is None:
-            self.notify("No citation to open: ask a question first.", severity="warning")
+            a = self.last_answer
+            if a is None:
+                message = "No citation to open: ask a question first."
+            elif a.abstained:
+                message = "This answer has no citations (not in your notes)."
+            else:
+                message = "This answer has no citations."
+            self.notify(message, severity="warning")
             return
         self.open_citation(c)
 
@@ -755,13 +790,19 @@ class ChatScreen(Screen):
         from assistant.output import format_explain
         from tui.screens.explain import ExplainScreen
 
-        self.app.push_screen(ExplainScreen(format_explain(self.last_answer.explain)))
+        self.app.push_screen(ExplainScreen(format_explain(self.last_answer.explain, title=False)))
 
     def action_toggle_sources(self) -> None:
+        """Show or hide the sources. The conversation's window changes size with it: one
+        read at its end stays at its end (else the newest lines would end up hidden)."""
         panel = self.sources
+        conversation = self.conversation
+        at_end = conversation.is_vertical_scroll_end
         panel.display = not panel.display
         if not panel.display:
             self.question_input.focus()
+        if at_end:
+            self.call_after_refresh(conversation.scroll_end, animate=False)
 
     def action_reindex(self) -> None:
         if self.indexing:

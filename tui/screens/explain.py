@@ -24,10 +24,11 @@ class ExplainScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="explain-dialog", classes="dialog"):
-            yield Static(Text("Why this answer", style="bold"), classes="dialog-title")
+            # Titled as the help is; the trace scrolls below.
+            title = Text("Why this answer  (Esc to close)", style="bold")
+            yield Static(title, classes="dialog-title")
             with VerticalScroll():
                 yield Static(Text(self.trace_text), id="explain-text")
-            yield Static(Text("Esc to close", style="dim"))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -81,6 +82,54 @@ def binding_rows() -> list[tuple[str, str, str]]:
     return rows
 
 
+STACK_BELOW = 72
+"""Narrower than this, the keys are listed under a heading per place, not beside a column."""
+
+
+class KeyTable:
+    """The key table, laid out for the width it is drawn at: three columns (where, key,
+    action) when wide; when narrow, a heading per place over two columns, so the action
+    keeps most of the width instead of being folded into a few characters."""
+
+    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+        self.rows = rows
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if options.max_width >= STACK_BELOW:
+            yield self._columns()
+        else:
+            yield self._stacked()
+
+    def _table(self) -> Table:
+        return Table(box=None, padding=(0, 1), show_header=False, expand=True)
+
+    def _columns(self) -> Table:
+        table = self._table()
+        table.show_header, table.header_style = True, "bold"
+        table.add_column("Where", style="dim", no_wrap=True)
+        table.add_column("Key", style="bold cyan", no_wrap=True)
+        table.add_column("Action", overflow="fold")
+        last = None
+        for where, key, desc in self.rows:
+            table.add_row(where if where != last else "", key, desc)
+            last = where
+        return table
+
+    def _stacked(self) -> Table:
+        table = self._table()
+        table.add_column("Key", style="bold cyan", max_width=10)  # "Tab /" over "Shift+Tab"
+        table.add_column("Action", overflow="fold", ratio=1)
+        last = None
+        for where, key, desc in self.rows:
+            if where != last:
+                if last is not None:
+                    table.add_row("", "")
+                table.add_row(Text(where, style="bold"), "")
+                last = where
+            table.add_row(key, desc)
+        return table
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close help"),
@@ -89,14 +138,7 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        table = Table(box=None, padding=(0, 1), show_header=True, header_style="bold", expand=True)
-        table.add_column("Where", style="dim", no_wrap=True)
-        table.add_column("Key", style="bold cyan", no_wrap=True)
-        table.add_column("Action", overflow="fold")
-        last = None
-        for where, key, desc in binding_rows():
-            table.add_row(where if where != last else "", key, desc)
-            last = where
+        table = KeyTable(binding_rows())
         with Vertical(id="help-dialog", classes="dialog"):
             yield Static(Text("Keys  (Esc to close)", style="bold"), classes="dialog-title")
             with VerticalScroll():

@@ -5,13 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input
 
+SUBMIT_KEYS = frozenset({"enter", "ctrl+j"})
+
 
 class QuestionInput(Input):
-    """An Input with question history. Posts `Input.Submitted` (Enter) and `DownAtEnd`."""
+    """An Input with question history. Posts `Input.Submitted` (Enter) and `DownAtEnd`.
+
+    Enter submits and empties the line here, in the order the keys arrive: the value the
+    message carries is exactly what was typed before that Enter, and the keys typed after it
+    start the next question (see `_on_key`).
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -22,6 +30,8 @@ class QuestionInput(Input):
             tooltip="Recall an earlier question (kept across sessions)",
         ),
         Binding("down", "history_next", "Next question", show=False),
+        # No description: the help lists Tab once, as moving between input, examples, sources.
+        Binding("tab", "tab_out", "", show=False),
         # Enter typed before the terminal switched to raw mode arrives as a newline (Ctrl+J).
         Binding("ctrl+j", "submit", "Ask", show=False, tooltip="Ask (same as Enter)"),
     ]
@@ -29,11 +39,40 @@ class QuestionInput(Input):
     class DownAtEnd(Message):
         """Down pressed while not browsing history (the screen may move focus to examples)."""
 
+    class TabOut(Message):
+        """Tab pressed: the screen moves focus (to the examples first, when they are shown)."""
+
     def __init__(self, history: Callable[[], list[str]], **kwargs) -> None:
         super().__init__(**kwargs)
         self._history = history
         self._pos: int | None = None
         self._draft = ""
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Submit on Enter before the next key is handled.
+
+        Left to its binding, Enter bubbles up to the app and the submit runs only after the
+        input has handled the keys queued behind it: a burst of input (a paste of lines, tmux
+        send-keys) then glues questions together, submits one twice or loses one when the
+        screen empties the line late.
+        """
+        if event.key in SUBMIT_KEYS:
+            event.stop()
+            event.prevent_default()
+            self.submit_now()
+            return
+        await super()._on_key(event)
+
+    def submit_now(self) -> None:
+        """Post `Submitted` with the current text, then empty the line and leave history."""
+        value = self.value
+        self.post_message(self.Submitted(self, value))
+        self.value = ""
+        self.reset_history()
+
+    async def action_submit(self) -> None:
+        """The `submit` action (Ctrl+J, a binding run by other means) submits the same way."""
+        self.submit_now()
 
     def reset_history(self) -> None:
         self._pos = None
@@ -50,6 +89,9 @@ class QuestionInput(Input):
             self._pos = max(self._pos - 1, 0)
         self.value = entries[self._pos]
         self.cursor_position = len(self.value)
+
+    def action_tab_out(self) -> None:
+        self.post_message(self.TabOut())
 
     def action_history_next(self) -> None:
         entries = self._history()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -18,6 +19,12 @@ from tui.render import citation_label, clean, join_heading, section_text
 
 if TYPE_CHECKING:
     from assistant.models import Citation
+
+
+def note_gone(c: Citation) -> bool:
+    """The cited note no longer exists (deleted, or moved away): said as such, not as a
+    change of its text."""
+    return not Path(c.absolute_path).exists()
 
 
 class CitationList(OptionList):
@@ -39,10 +46,13 @@ class CitationList(OptionList):
         self.citations: list[Citation] = []
         self.changed: set[int] = set()
         """The numbers of the citations whose file no longer holds their quote."""
+        self.gone: set[int] = set()
+        """Of those, the ones whose file no longer exists."""
 
     def set_citations(self, citations: Sequence[Citation]) -> None:
         self.citations = list(citations)
         self.changed = {c.n for c in self.citations if c.changed_since_indexed}
+        self.gone = {c.n for c in self.citations if c.n in self.changed and note_gone(c)}
         self.clear_options()
         for c in self.citations:
             self.add_option(Option(self._label(c), id=f"cite-{c.n}"))
@@ -51,7 +61,9 @@ class CitationList(OptionList):
 
     def _label(self, c: Citation) -> Text:
         label = Text(citation_label(c), overflow="fold")
-        if c.n in self.changed:
+        if c.n in self.gone:
+            label.append("  (deleted)", style="yellow")
+        elif c.n in self.changed:
             label.append("  (changed)", style="yellow")
         return label
 
@@ -72,8 +84,10 @@ class CitationList(OptionList):
             touched = True
             lines = file_lines(c.absolute_path)
             changed = quote_differs(lines, c.start_line, c.end_line, c.quote)
-            if changed != (c.n in self.changed):
-                self.changed ^= {c.n}
+            gone = lines is None and note_gone(c)
+            if (changed, gone) != (c.n in self.changed, c.n in self.gone):
+                self.changed = self.changed | {c.n} if changed else self.changed - {c.n}
+                self.gone = self.gone | {c.n} if gone else self.gone - {c.n}
                 self.replace_option_prompt_at_index(i, self._label(c))
         return touched
 
@@ -89,9 +103,13 @@ class CitationList(OptionList):
 
 
 class SectionView(VerticalScroll):
-    """A note section with line numbers and the quoted lines highlighted."""
+    """A note section with line numbers and the quoted lines highlighted.
 
-    can_focus = True
+    Focusable only while it shows a section: Tab must not land on an empty box, where the
+    keys typed next would be lost.
+    """
+
+    can_focus = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="section-title")
@@ -115,9 +133,16 @@ class SectionView(VerticalScroll):
             if citation.end_line > len(lines) or current != citation.quote:
                 changed = True  # re-checked against the file as it is now
             body = section_text(lines, s, e, citation.start_line, citation.end_line)
+        elif note_gone(citation):
+            changed = False  # said as deleted instead
+            title.append(
+                "\n⚠ deleted since indexed: the note is no longer in the folder",
+                style="bold yellow",
+            )
+            body = Text("This note no longer exists (deleted or moved).", style="yellow")
         else:
             changed = True
-            body = Text("This note can no longer be read (moved or deleted?).", style="yellow")
+            body = Text("This note can no longer be read.", style="yellow")
         if changed:
             title.append(
                 "\n⚠ changed since indexed: the file now differs from the quote",
@@ -125,11 +150,15 @@ class SectionView(VerticalScroll):
             )
         self.query_one("#section-title", Static).update(title)
         self.query_one("#section-body", Static).update(body)
+        self.can_focus = True
         self.scroll_home(animate=False)
         highlight_row = max(citation.start_line - (section[0] if section else 1) - 2, 0)
         self.call_after_refresh(self.scroll_to, y=highlight_row, animate=False)
 
     def clear_section(self, message: str = "") -> None:
+        self.can_focus = False
+        if self.has_focus:
+            self.screen.focus_next()
         self.query_one("#section-title", Static).update("")
         self.query_one("#section-body", Static).update(Text(message, style="dim"))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from assistant.output import counted
 from tui.render import clean
 
 STATE_STYLES = {
@@ -38,7 +39,7 @@ class StatusLine(Static):
         t.append(clean(notes))
         if files is not None and chunks is not None:
             t.append(*sep)
-            t.append(f"{files} file{'s' if files != 1 else ''}, {chunks} chunks")
+            t.append(f"{counted(files, 'file')}, {counted(chunks, 'chunk')}")
         if model:
             t.append(*sep)
             t.append(clean(model), style="dim")
