@@ -1,7 +1,9 @@
 """Example questions for an empty chat, made from the notes' own headings.
 
-Headings that name a subject (not "Intro" or "Next steps"), spread over the notes and their
-files rather than the first few headings of the first file.
+Headings that name a subject (not "Intro" or "Next steps") over sections that say something
+(not a list of links: "What do my notes say about Hands-on lab?" was the bundled notes' first
+example, and its section of lab links answers nothing), spread over the notes and their files
+rather than the first few headings of the first file.
 """
 
 from __future__ import annotations
@@ -9,15 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from corpus.markdown import holds_link
 
-def from_headings(headings: Iterable[tuple[str, Sequence[str]]], n: int = 4) -> list[str]:
-    """`n` questions from (path, heading path) pairs, one heading per file where there are
-    at least `n` files, else spread over all of them."""
+
+def from_headings(headings: Iterable[tuple[str, Sequence[str], str]], n: int = 4) -> list[str]:
+    """`n` questions from (path, heading path, section text) triples, one heading per file
+    where there are at least `n` files, else spread over all of them."""
     by_file: dict[str, list[str]] = {}
     seen: set[str] = set()
-    for path, hp in headings:
+    for path, hp, text in headings:
         leaf = hp[-1].strip(" #") if hp else ""
-        if leaf.lower() in seen or not names_a_subject(leaf):
+        if leaf.lower() in seen or not names_a_subject(leaf) or only_pointers(text):
             continue
         seen.add(leaf.lower())
         by_file.setdefault(path, []).append(leaf)
@@ -47,3 +51,9 @@ def names_a_subject(heading: str) -> bool:
         and len(plain) <= 60
         and plain.rstrip(":") not in GENERIC_HEADINGS
     )
+
+
+def only_pointers(text: str) -> bool:
+    """A section whose every line under its heading holds a link: a list of pointers."""
+    body = [line for line in text.split("\n")[1:] if line.strip()]
+    return bool(body) and all(map(holds_link, body))

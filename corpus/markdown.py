@@ -67,6 +67,7 @@ __all__ = [
     "block_tokens",
     "chunk_note",
     "front_matter_end",
+    "holds_link",
     "introduces",
     "only_links",
     "parse_front_matter",
@@ -710,6 +711,12 @@ _LINKS = re.compile(
 
 
 _WIKI_LINKS = re.compile(r"!?\[\[[^\]\n]*\]\]")  # [[wiki link]], ![[transclusion]]
+
+
+def holds_link(line: str) -> bool:
+    """A line that points elsewhere, whatever else it says ("- Deploy Docker on ECS -
+    https://…", "see [[schemas]]")."""
+    return bool(_LINKS.search(line) or _WIKI_LINKS.search(line))
 
 
 def only_links(line: str, wiki: bool = False) -> bool:

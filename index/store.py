@@ -450,17 +450,17 @@ class Store:
         )
         return [_row_chunk(r) for r in rows]
 
-    def sample_headings(self, limit: int = 400) -> list[tuple[str, list[str]]]:
-        """(path, heading path) of up to about `limit` sections spread evenly over the notes, in
-        file order: every section of a small folder, a cheap sample of a large one."""
+    def sample_headings(self, limit: int = 400) -> list[tuple[str, list[str], str]]:
+        """(path, heading path, text) of up to about `limit` sections spread evenly over the
+        notes, in file order: every section of a small folder, a cheap sample of a large one."""
         total = self.chunk_total()
         step = max(1, total // limit)
         rows = self.conn.execute(
-            "SELECT path, heading_path FROM chunks WHERE heading != '' AND rowid % ? = 0 "
+            "SELECT path, heading_path, text FROM chunks WHERE heading != '' AND rowid % ? = 0 "
             "ORDER BY path, ord LIMIT ?",
             (step, limit),
         )
-        return [(p, json.loads(h)) for p, h in rows]
+        return [(p, json.loads(h), t) for p, h, t in rows]
 
     def headings_with_initials(self, initials: str, sample: int = 10_000) -> list[str]:
         """Distinct headings with words starting with these letters, in order (a prefilter for
