@@ -552,33 +552,30 @@ def test_example_questions_name_subjects_spread_over_the_notes(tmp_path: Path) -
     assert eng.example_questions(4) == [
         f"What do my notes say about Topic {i} setup?" for i in (0, 2, 4, 6)
     ]
-    one = tmp_path / "one"
     text = "# Intro\nx\n\n## Alpha\na\n\n## Beta\nb\n\n## Gamma\nc\n\n## See also\nd\n"
-    write(one / "n.md", text)
-    eng = make_engine(one, tmp_path / "idx1")
+    assert two_examples(tmp_path, text) == ALPHA_BETA
+
+
+ALPHA_BETA = ["What do my notes say about Alpha?", "What do my notes say about Beta?"]
+
+
+def two_examples(tmp_path: Path, text: str) -> list[str]:
+    """The first two example questions of a folder of one note of this text."""
+    write(tmp_path / "one" / "n.md", text)
+    eng = make_engine(tmp_path / "one", tmp_path / "idx1")
     eng.ensure_ready()
-    assert eng.example_questions(2) == [
-        "What do my notes say about Alpha?",
-        "What do my notes say about Beta?",
-    ]
+    return eng.example_questions(2)
 
 
 def test_example_questions_skip_sections_of_links(tmp_path: Path) -> None:
     """The bundled notes' first example was "What do my notes say about Hands-on lab?", a
     section of lab links that answers nothing ("Not in your notes."): lists of links are no
     examples."""
-    one = tmp_path / "one"
     text = (
         "# Intro\nx\n\n## Hands-on lab\n- Deploy Docker on ECS - https://labs.example/1\n"
         "- [Auto Scaling lab](https://labs.example/2)\n\n## Alpha\na\n\n## Beta\nb\n"
     )
-    write(one / "n.md", text)
-    eng = make_engine(one, tmp_path / "idx1")
-    eng.ensure_ready()
-    assert eng.example_questions(2) == [
-        "What do my notes say about Alpha?",
-        "What do my notes say about Beta?",
-    ]
+    assert two_examples(tmp_path, text) == ALPHA_BETA
 
 
 def test_a_quote_ending_on_a_lead_in_runs_on_through_the_code_it_introduces(
