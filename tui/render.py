@@ -76,13 +76,11 @@ def answer_markdown(answer: Answer) -> str:
         parts.append(("**Partly covered.** " if answer.outcome == "partly_covered" else "") + said)
     for c in answer.citations:
         lines = clean(c.excerpt or c.quote).split("\n")
-        quoted = [f"> {_md_line(ln)}" if ln.strip() else ">" for ln in lines]
-        # Hard line breaks: a trailing backslash keeps every note line on its own line. Not
-        # before a blank line: a paragraph's last line shows a backslash break literally.
-        body = "\n".join(
-            q + "\\" if i < len(quoted) - 1 and q != ">" and quoted[i + 1] != ">" else q
-            for i, q in enumerate(quoted)
-        )
+        # One paragraph with hard line breaks (a trailing backslash): every note line on its own
+        # line, and a blank note line kept as a line holding a braille blank, since the chat's
+        # Markdown shows no space between paragraphs of a block quote.
+        quoted = [f"> {_md_line(ln)}" if ln.strip() else f"> {BLANK}" for ln in lines]
+        body = "\\\n".join(quoted)
         parts.append(body)
         label = f"**{md_escape(f'[{c.n}]')}** " + md_escape(
             cite_label(c.path, c.start_line, c.end_line, c.heading_path)
