@@ -468,7 +468,7 @@ class Engine:
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         return Answer(
             question=q,
-            searched_query=searched,
+            searched_query=as_notes_write_it(searched, coverage),  # typos as the notes spell them
             text=answer_text,
             citations=citations,
             outcome=decision.outcome,

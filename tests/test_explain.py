@@ -103,3 +103,11 @@ def test_a_note_path_and_front_matter_title_mention_their_words(tmp_path: Path) 
     assert a.citations[0].path == "linux/free-memory.md" and "Linux" not in a.missing_terms
     b = e.ask("What does the Capybara Handbook say about feeding?", explain=True)
     assert b.citations[0].path == "cap.md" and "Capybara" not in b.missing_terms
+
+
+def test_the_searched_query_shows_typos_as_the_notes_spell_them(notes_dir: Path, tmp_path: Path):
+    """ "scle ecs servce" was searched as "scale ecs service" without a word to the user: the
+    answer's `searched_query` (shown as "searched for: …") says how it was read."""
+    e = engine(notes_dir, tmp_path)
+    assert e.ask("fargte launch type").searched_query == "fargate launch type"
+    assert e.ask("Fargate launch type").searched_query == "Fargate launch type"
