@@ -310,9 +310,10 @@ def test_an_edit_made_while_a_refresh_runs_is_never_missed_silently(
     """A refresh that outlasts its call's wait (a bf16 rebuild loading torch) read the notes
     before a later edit: the call after the edit checks again rather than taking that
     refresh's end for a fresh index, and says so while it cannot wait."""
-    monkeypatch.setattr("assistant.mcp_server.REFRESH_WAIT_S", 0.3)
     emb = GatedEmbedder()
     s = quiet_server(many_notes, tmp_path / "index", emb)
+    s.engine.refresh()  # built before the short wait: a loaded machine may take longer
+    monkeypatch.setattr("assistant.mcp_server.REFRESH_WAIT_S", 0.3)
     assert s.search("word3").hits[0].path == "n003.md"
     emb.gate.clear()
     (many_notes / "n001.md").write_text("# Topic 1\n\nNote 1 now says quokka.\n")
@@ -341,8 +342,9 @@ def test_an_edit_made_while_a_refresh_runs_is_never_missed_silently(
 def test_status_says_when_the_index_is_behind_or_being_refreshed(
     many_notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("assistant.mcp_server.REFRESH_WAIT_S", 0.2)
     s = quiet_server(many_notes, tmp_path / "index", FakeEmbedder())
+    s.engine.refresh()  # built before the short wait: a loaded machine may take longer
+    monkeypatch.setattr("assistant.mcp_server.REFRESH_WAIT_S", 0.2)
     s.search("word3")
     assert s.status().stale is None and s.status().building is None
     (many_notes / "new.md").write_text("# Fresh\n\nzebracorn facts live here.\n")
