@@ -92,11 +92,12 @@ def _is_within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def _stat_reason(e: OSError) -> str:
+def _stat_reason(e: OSError, path: str | os.PathLike[str]) -> str:
+    """Why `path` could not be read, in a user's words (a missing folder is no symlink)."""
     if e.errno == errno.ELOOP:
         return "symlink loop"
     if e.errno == errno.ENOENT:
-        return "broken symlink"
+        return "broken symlink" if os.path.islink(path) else "no such file or folder"
     if e.errno in (errno.EACCES, errno.EPERM):
         return "permission denied"
     return f"unreadable: {e.strerror or e}"
@@ -119,7 +120,8 @@ def scan_notes(
     try:
         st = os.stat(root)
     except OSError as e:
-        raise FileNotFoundError(f"notes folder not found: {root} ({_stat_reason(e)})") from None
+        why = _stat_reason(e, root)
+        raise FileNotFoundError(f"notes folder not found: {root} ({why})") from None
 
     if not stat.S_ISDIR(st.st_mode):
         # A single file named explicitly: take it whatever its extension.
@@ -146,7 +148,7 @@ def scan_notes(
             with os.scandir(dir_abs) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as e:
-            skipped.append(Skipped(path=dir_rel or ".", reason=_stat_reason(e)))
+            skipped.append(Skipped(path=dir_rel or ".", reason=_stat_reason(e, dir_abs)))
             continue
 
         subdirs: list[tuple[str, str, tuple[Spec, ...], frozenset[str]]] = []
@@ -167,7 +169,7 @@ def scan_notes(
                 st = entry.stat(follow_symlinks=True)
             except OSError as e:  # broken symlink, symlink loop, vanished, no permission
                 if not _ignored(specs, rel, False):
-                    skipped.append(Skipped(path=rel, reason=_stat_reason(e)))
+                    skipped.append(Skipped(path=rel, reason=_stat_reason(e, entry.path)))
                 continue
             is_dir = stat.S_ISDIR(st.st_mode)
             if _ignored(specs, rel, is_dir):

@@ -188,3 +188,12 @@ def test_undecodable_file_name_is_skipped_not_crashing(tmp_path):
     assert rels(res) == ["ok.md"]
     assert skipped(res) == {"caf\ufffd.md": "file name is not UTF-8"}
     res.model_dump_json()
+
+
+def test_a_missing_notes_folder_is_not_called_a_broken_symlink(tmp_path: Path) -> None:
+    """A notes folder moved away while the chat watched it was reported "(broken symlink)"."""
+    with pytest.raises(FileNotFoundError, match=r"\(no such file or folder\)"):
+        scan_notes(tmp_path / "moved")
+    (tmp_path / "link").symlink_to(tmp_path / "moved")
+    with pytest.raises(FileNotFoundError, match=r"\(broken symlink\)"):
+        scan_notes(tmp_path / "link")
