@@ -190,7 +190,7 @@ def test_undecodable_file_name_is_skipped_not_crashing(tmp_path):
     res.model_dump_json()
 
 
-def test_a_missing_notes_folder_is_not_called_a_broken_symlink(tmp_path: Path) -> None:
+def test_a_missing_notes_folder_is_not_called_a_broken_symlink(tmp_path):
     """A notes folder moved away while the chat watched it was reported "(broken symlink)"."""
     with pytest.raises(FileNotFoundError, match=r"\(no such file or folder\)"):
         scan_notes(tmp_path / "moved")
