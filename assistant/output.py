@@ -124,11 +124,11 @@ def _file_counts(r: SyncReport, unchanged: bool = True) -> str:
 
 def format_report(r: SyncReport) -> str:
     line = (
-        f"Indexed: {_file_counts(r)} files; {r.chunks} chunks "
+        f"Indexed: {_file_counts(r)} files; {counted(r.chunks, 'chunk')} "
         f"({r.chunks_embedded} embedded) in {r.seconds:.1f}s"
     )
     if r.lines_embedded:
-        line += f"; {r.lines_embedded} single lines embedded"
+        line += f"; {counted(r.lines_embedded, 'single line')} embedded"
     if r.skipped:
         line += f"; {len(r.skipped)} skipped"
     return line
@@ -140,7 +140,7 @@ def format_refresh(r: SyncReport, when: float | None = None) -> str:
     stamp = time.strftime("%H:%M:%S", time.localtime(when))
     return (
         f"{stamp} refreshed: {_file_counts(r, unchanged=False)} files; "
-        f"{r.chunks_embedded} sections embedded in {r.seconds * 1000:.0f} ms"
+        f"{counted(r.chunks_embedded, 'section')} embedded in {r.seconds * 1000:.0f} ms"
     )
 
 

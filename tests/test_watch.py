@@ -384,7 +384,7 @@ def test_cli_index_watch_then_ctrl_c(notes: Path, tmp_path: Path, as_json: bool)
             record = json.loads(line)
             assert (record["event"], record["updated"], record["paths"]) == ("refresh", 1, ["a.md"])
         else:
-            assert "refreshed: 0 added, 1 updated, 0 removed files; 1 sections embedded in" in line
+            assert "refreshed: 0 added, 1 updated, 0 removed files; 1 section embedded in" in line
         p.send_signal(signal.SIGINT)
         assert p.wait(timeout=TIMEOUT) == 0
         stderr = err.rest()
