@@ -435,8 +435,12 @@ def index_cmd(
         click.echo(f"assistant: repaired: {r}", err=True)
     if empty := engine.no_notes():
         click.echo(f"assistant: warning: {empty}", err=True)
-    if as_json:
-        click.echo(report.model_dump_json(indent=None if watch else 2))
+    if as_json and watch:  # JSON Lines, every record of one shape
+        from assistant.output import refresh_json
+
+        click.echo(refresh_json(report, [], event="index"))
+    elif as_json:
+        click.echo(report.model_dump_json(indent=2))
     else:
         click.echo(format_report(report))
     if watch:

@@ -144,13 +144,15 @@ def format_refresh(r: SyncReport, when: float | None = None) -> str:
     )
 
 
-def refresh_json(r: SyncReport, paths: Sequence[str], when: float | None = None) -> str:
-    """One `index --watch --json` refresh: a JSON Lines record (the report, the changed paths
-    that caused it, the local time)."""
+def refresh_json(
+    r: SyncReport, paths: Sequence[str], when: float | None = None, event: str = "refresh"
+) -> str:
+    """One `index --watch --json` record, JSON Lines: the report, the changed paths that
+    caused it, the local time; `event` "index" for the first sync, "refresh" for each after."""
     import json
 
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(when))
-    record = {"event": "refresh", "time": stamp, "paths": list(paths), **r.model_dump()}
+    record = {"event": event, "time": stamp, "paths": list(paths), **r.model_dump()}
     return json.dumps(record, ensure_ascii=False)
 
 

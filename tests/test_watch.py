@@ -375,8 +375,10 @@ def test_cli_index_watch_then_ctrl_c(notes: Path, tmp_path: Path, as_json: bool)
     try:
         assert p.stdout is not None and p.stderr is not None
         out, err = Lines(p.stdout), Lines(p.stderr)
-        first = out.next_with('"added":2' if as_json else "Indexed: 2 added")
+        first = out.next_with('"added": 2' if as_json else "Indexed: 2 added")
         assert first.count("\n") == 1  # JSON Lines: the first report is one line too
+        if as_json:  # and of the same shape as the refreshes
+            assert (json.loads(first)["event"], json.loads(first)["paths"]) == ("index", [])
         err.next_with(f"Watching {notes.resolve()} for changes (Ctrl+C to stop)")
         write(notes / "a.md", "# Alpha\nalpha edited about pods\n")
         line = out.next_with("refresh")
