@@ -156,9 +156,7 @@ class NotesServer:
             report = self._builder.ensure_ready(progress=self._on_progress)
         notices, self._builder.notices = self._builder.notices, []
         if report is not None:
-            from assistant.output import format_report
-
-            _say(format_report(report))
+            _say_report(report)
         for n in notices:
             _say(f"warning: {n}")
         return notices
@@ -236,9 +234,7 @@ class NotesServer:
 
         def refreshed(report: Any, paths: list[str], info: Any) -> None:
             if report.changed:
-                from assistant.output import format_report
-
-                _say(format_report(report))
+                _say_report(report)
 
         self.live = LiveNotes(
             self.engine,
@@ -368,6 +364,15 @@ class NotesServer:
             self.live.stop.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.engine.close()
+
+
+def _say_report(report: Any) -> None:
+    """A sync's report, and each note it skipped, as `assistant index` says them."""
+    from assistant.output import format_report, safe
+
+    _say(format_report(report))
+    for skipped in report.skipped:
+        _say(f"warning: skipped {safe(skipped.path)!r}: {skipped.reason}")
 
 
 def _say(message: str) -> None:

@@ -356,3 +356,18 @@ def test_status_says_when_the_index_is_behind_or_being_refreshed(
     assert s.search("zebracorn").hits[0].path == "new.md"
     assert s.status().stale is None
     s.close()
+
+
+def test_a_skipped_note_is_named_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The server's log (stderr) said "1 skipped" without saying which note, or why."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# Alpha\n\nalpha one about clusters\n")
+    (notes / "bin.md").write_bytes(b"\x00\x01\x02 not text \x00" * 20)
+    s = server(notes, tmp_path / "index")
+    s.search("alpha clusters")
+    err = capsys.readouterr().err
+    assert "assistant: warning: skipped 'bin.md': " in err, err
+    s.close()
