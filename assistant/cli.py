@@ -327,9 +327,8 @@ def search(
     warn_unmatched(engine, paths)
     hits = engine.search(text, k=k, mode=mode, paths=list(paths) or None)
     if as_json:
-        click.echo(
-            json.dumps([h.model_dump(mode="json") for h in hits], indent=2, ensure_ascii=False)
-        )
+        records = [h.model_dump(mode="json") for h in engine.section_hits(hits)]
+        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
     else:
         from assistant.output import format_hits, use_color
 

@@ -17,7 +17,7 @@ import numpy as np
 from assistant import examples, follow, paths
 from assistant.embedders import Embedders, Embedding, timed
 from assistant.errors import EngineError, UsageError
-from assistant.models import Answer, Citation
+from assistant.models import Answer, Citation, SectionHit
 from assistant.options import AnswerOptions
 from assistant.settings import Mode, Settings
 from assistant.stages import decide, evidence, render, select, shape
@@ -494,6 +494,25 @@ class Engine:
         return out
 
     # ---------------------------------------------------------------- notes access
+    def section_hits(self, hits: Sequence[Hit]) -> list[SectionHit]:
+        """Search hits as the CLI's `--json` and the MCP server give them (`SectionHit`)."""
+        return [
+            SectionHit(
+                rank=n,
+                path=h.chunk.path,
+                absolute_path=str(self.abs_path(h.chunk.path)),
+                start_line=h.chunk.start_line,
+                end_line=h.chunk.end_line,
+                heading_path=h.chunk.heading_path,
+                score=round(h.score, 6),
+                lexical_rank=h.lexical_rank,
+                dense_rank=h.dense_rank,
+                cosine=None if h.dense_score is None else round(h.dense_score, 4),
+                text=h.chunk.text,
+            )
+            for n, h in enumerate(hits, 1)
+        ]
+
     def abs_path(self, rel: str) -> Path:
         return follow.abs_path(self.notes_root, rel)
 

@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from assistant.errors import EngineError, UsageError
-from assistant.models import Answer
+from assistant.models import Answer, SectionHit
 
 MAX_SEARCH_K = 50
 """Most sections one `search` call returns."""
@@ -42,20 +42,6 @@ PROGRESS_LOG_S = 5.0
 REFRESH_WAIT_S = 3.0
 """How long a call waits for a refresh it started (an edited note takes well under a second)
 before answering from the last index with a notice."""
-
-
-class SectionHit(BaseModel):
-    """One ranked section: where it is and what it says."""
-
-    rank: int
-    path: str = Field(description="Note path relative to the notes folder.")
-    start_line: int = Field(description="First line of the section (1-based).")
-    end_line: int = Field(description="Last line of the section (inclusive).")
-    heading_path: list[str] = Field(description="Headings from the top of the note down.")
-    score: float = Field(description="Fused reciprocal-rank score (higher is better).")
-    lexical_rank: int | None = None
-    dense_rank: int | None = None
-    text: str = Field(description="The section's text, verbatim.")
 
 
 class SearchResult(BaseModel):
@@ -262,20 +248,7 @@ class NotesServer:
             hits = self.engine.search(text, k=k, paths=list(paths) or None)
         return SearchResult(
             query=text,
-            hits=[
-                SectionHit(
-                    rank=n,
-                    path=h.chunk.path,
-                    start_line=h.chunk.start_line,
-                    end_line=h.chunk.end_line,
-                    heading_path=h.chunk.heading_path,
-                    score=round(h.score, 6),
-                    lexical_rank=h.lexical_rank,
-                    dense_rank=h.dense_rank,
-                    text=h.chunk.text,
-                )
-                for n, h in enumerate(hits, 1)
-            ],
+            hits=self.engine.section_hits(hits),
             notices=notices,
         )
 

@@ -32,6 +32,25 @@ class Citation(BaseModel):
     )
 
 
+class SectionHit(BaseModel):
+    """One ranked section of a search (`assistant search --json`, the MCP `search` tool):
+    where it is and what it says."""
+
+    rank: int
+    path: str = Field(description="Note path relative to the notes folder.")
+    absolute_path: str = Field(description="The note's absolute path, to open it.")
+    start_line: int = Field(description="First line of the section (1-based).")
+    end_line: int = Field(description="Last line of the section (inclusive).")
+    heading_path: list[str] = Field(description="Headings from the top of the note down.")
+    score: float = Field(description="Fused reciprocal-rank score (higher is better).")
+    lexical_rank: int | None = Field(None, description="Rank in BM25 search (None: not found).")
+    dense_rank: int | None = Field(None, description="Rank in vector search (None: not found).")
+    cosine: float | None = Field(
+        None, description="Cosine similarity of the query and the section (None: not compared)."
+    )
+    text: str = Field(description="The section's text, verbatim.")
+
+
 class Closest(BaseModel):
     """A nearby section offered when the assistant abstains."""
 

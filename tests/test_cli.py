@@ -190,9 +190,11 @@ class TestWithRealModel:
         for mode in ("hybrid", "bm25", "dense"):
             r = run("search", "--json", "-k", "3", "--mode", mode, "data volumes for EKS", env=env)
             assert r.returncode == 0, r.stderr
-            hits = json.loads(r.stdout)
-            assert len(hits) == 3
-            assert hits[0]["chunk"]["heading_path"][-1] == "Amazon EKS – Data Volumes"
+            hits = json.loads(r.stdout)  # the MCP search tool's records (`SectionHit`)
+            assert len(hits) == 3 and [h["rank"] for h in hits] == [1, 2, 3]
+            assert hits[0]["heading_path"][-1] == "Amazon EKS – Data Volumes"
+            assert hits[0]["absolute_path"].endswith("aws-containers.md")
+            assert (hits[0]["cosine"] is None) == (mode == "bm25")
 
     def test_index_is_incremental_and_checkable(self, env: dict[str, str]) -> None:
         r = run("index", env=env)
