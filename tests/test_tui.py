@@ -844,6 +844,21 @@ async def test_questions_typed_in_a_burst_are_asked_one_each_in_order(engine, ho
         assert chat.question_input.value == ""
 
 
+@run_async
+async def test_a_pasted_question_keeps_all_its_lines(engine, home):
+    """A question pasted across a line break kept only its first line, without a word."""
+    from textual import events
+
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        box = app.chat_screen.question_input
+        box.focus()
+        box.post_message(events.Paste("Which load balancer\nis preferred  for ECS?\n"))
+        await pilot.pause(0.1)
+        assert box.value == "Which load balancer is preferred for ECS?"
+
+
 # ---------------------------------------------------------------------- signals
 
 

@@ -63,6 +63,18 @@ class QuestionInput(Input):
             return
         await super()._on_key(event)
 
+    def _on_paste(self, event: events.Paste) -> None:
+        """A pasted question keeps all its lines, joined by spaces: Textual's Input keeps only
+        the first, so a question copied across a line break lost its end without a word."""
+        text = " ".join(event.text.split())
+        if text:
+            if self.selection.is_empty:
+                self.insert_text_at_cursor(text)
+            else:
+                self.replace(text, *self.selection)
+        event.stop()
+        event.prevent_default()  # not Input's own handler too (it inserts the first line)
+
     def submit_now(self) -> None:
         """Post `Submitted` with the current text, then empty the line and leave history."""
         value = self.value
