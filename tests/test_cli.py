@@ -138,6 +138,14 @@ def test_stdin_empty_question() -> None:
     assert r.returncode == 2 and "empty" in r.stderr
 
 
+def test_a_query_without_words_is_empty() -> None:
+    """ "???" has nothing to search for: `search` listed ten sections at random (dense search
+    ranks every section), `ask` said "Not in your notes."."""
+    for cmd, what in (("search", "query"), ("ask", "question")):
+        r = run(cmd, "?!  ???")
+        assert r.returncode == 2 and f"the {what} is empty" in r.stderr, r.stderr
+
+
 @pytest.mark.integration
 class TestWithRealModel:
     """One index of a temp copy of the bundled notes, built by `assistant index`, shared."""

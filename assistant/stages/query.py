@@ -29,12 +29,16 @@ _PRONOUN = re.compile(r"\b(it|its|this|that|they|them|those|these|there|one|ones
 
 def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
     """Strip escape sequences, control characters and surrounding space; truncate over-long
-    questions (at a word boundary when one is near)."""
+    questions (at a word boundary when one is near). A question without a letter or digit
+    ("???") is empty: there is nothing to search for (dense search would rank every section
+    anyway, and `search` listed ten at random)."""
     notices: list[str] = []
     # Undecodable input bytes (surrogate escapes) and lone surrogates become U+FFFD, then go.
     text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace").replace("\ufffd", " ")
     q = _CONTROL.sub(" ", ESCAPES.sub(" ", unicodedata.normalize("NFC", text)))
     q = re.sub(r"\s+", " ", q).strip()
+    if not re.search(r"[^\W_]", q):
+        return "", notices
     if len(q) > max_chars:
         cut = q[:max_chars]
         if q[max_chars].isalnum() and " " in cut[-40:]:
