@@ -547,7 +547,8 @@ def list_indexes() -> list[IndexInfo]:
 def drop_index(index_dir: Path) -> None:
     """Remove an index folder. A folder holding no index files (a notes folder, a project) is
     "no index", as a missing one is: nothing is removed. Beside other files, only the index's
-    own files go, its lock file included: a dropped index leaves nothing behind."""
+    own files go, its lock file included: a dropped index leaves nothing behind. Never under
+    a running build (its write lock is taken, without waiting: `IndexBusy`)."""
     index_dir = Path(index_dir)
     try:
         names = {p.name for p in index_dir.iterdir()}
@@ -556,8 +557,9 @@ def drop_index(index_dir: Path) -> None:
     own = lifecycle.index_file_names(names)
     if not own - {LOCK_NAME}:
         raise UsageError(f"no index at {index_dir}")
-    if names == own:
-        shutil.rmtree(index_dir)
-        return
-    wipe(index_dir)
-    (index_dir / LOCK_NAME).unlink(missing_ok=True)
+    with writer_lock(index_dir, timeout=0):  # a build running: IndexBusy, nothing removed
+        if names == own:
+            shutil.rmtree(index_dir)
+            return
+        wipe(index_dir)
+        (index_dir / LOCK_NAME).unlink(missing_ok=True)

@@ -325,6 +325,19 @@ def test_drop_leaves_nothing_of_the_index_behind(folder: Path, tmp_path: Path) -
     assert not idx.exists()
 
 
+def test_drop_never_runs_under_a_build(folder: Path, tmp_path: Path) -> None:
+    """`index --drop` removed the files of an index another process was writing."""
+    from index.sync import writer_lock
+
+    idx = tmp_path / "idx"
+    build(folder, idx)
+    before = sorted(p.name for p in idx.iterdir())
+    with writer_lock(idx, timeout=0):  # a build holds it
+        r = invoke("index", "--drop", "--notes", str(folder), "--index", str(idx))
+    assert r.exit_code == 3 and "another assistant process is indexing" in r.stderr, r.stderr
+    assert sorted(p.name for p in idx.iterdir()) == before
+
+
 # ---------------------------------------------------------------- the same through a subprocess
 def test_check_and_repair_through_a_real_process(folder: Path, tmp_path: Path) -> None:
     idx = tmp_path / "idx"
