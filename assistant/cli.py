@@ -376,7 +376,14 @@ def index_cmd(
 ) -> None:
     """Build or refresh the index of a notes folder (only changed files are re-embedded)."""
     from assistant.engine import list_indexes
-    from assistant.output import ProgressLine, format_infos, format_report, safe
+    from assistant.output import (
+        ProgressLine,
+        format_infos,
+        format_report,
+        refresh_json,
+        safe,
+        skipped_note,
+    )
 
     if watch and (list_ or drop or check):
         from assistant.errors import UsageError
@@ -429,14 +436,12 @@ def index_cmd(
         report = engine.refresh(progress=bar, wait=True, verify=True)
     bar.clear()
     for s in report.skipped:
-        click.echo(f"assistant: warning: skipped {safe(s.path)!r}: {s.reason}", err=True)
+        click.echo(f"assistant: warning: {skipped_note(s)}", err=True)
     for r in report.repaired:
         click.echo(f"assistant: repaired: {r}", err=True)
     if empty := engine.no_notes():
         click.echo(f"assistant: warning: {empty}", err=True)
     if as_json and watch:  # JSON Lines, every record of one shape
-        from assistant.output import refresh_json
-
         click.echo(refresh_json(report, [], event="index"))
     elif as_json:
         click.echo(report.model_dump_json(indent=2))

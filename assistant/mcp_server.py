@@ -341,11 +341,11 @@ class NotesServer:
 
 def _say_report(report: Any) -> None:
     """A sync's report, and each note it skipped, as `assistant index` says them."""
-    from assistant.output import format_report, safe
+    from assistant.output import format_report, skipped_note
 
     _say(format_report(report))
     for skipped in report.skipped:
-        _say(f"warning: skipped {safe(skipped.path)!r}: {skipped.reason}")
+        _say(f"warning: {skipped_note(skipped)}")
 
 
 def _say(message: str) -> None:

@@ -13,7 +13,7 @@ from corpus import HEADING_SEP
 
 if TYPE_CHECKING:  # type hints only: the TUI's start imports this module before the engine
     from assistant.models import Answer, Explain
-    from index.models import Hit, IndexInfo, SyncReport
+    from index.models import Hit, IndexInfo, Skipped, SyncReport
 
 # CSI / OSC / other escape sequences (the question cleaner drops them too), then any remaining
 # C0/C1 control characters but tab.
@@ -154,6 +154,11 @@ def refresh_json(
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(when))
     record = {"event": event, "time": stamp, "paths": list(paths), **r.model_dump()}
     return json.dumps(record, ensure_ascii=False)
+
+
+def skipped_note(s: Skipped) -> str:
+    """A note a sync left out, and why, as `assistant index` and the MCP server's log say it."""
+    return f"skipped {safe(s.path)!r}: {s.reason}"
 
 
 def counted(n: int, noun: str) -> str:

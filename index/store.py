@@ -188,6 +188,29 @@ def term_queries(term: str) -> list[str]:
     return queries
 
 
+def _connect(
+    target: str | Path,
+    *,
+    uri: bool = False,
+    setup: Callable[[sqlite3.Connection], None] | None = None,
+) -> sqlite3.Connection:
+    """A connection to an index database whose tables answer (`setup` first: journal mode,
+    schema); closed again, and the error raised, if they do not."""
+    conn = sqlite3.connect(
+        target, uri=uri, timeout=30, isolation_level=None, check_same_thread=False
+    )
+    try:
+        if setup is not None:
+            setup(conn)
+        conn.execute("SELECT count(*) FROM chunks").fetchone()
+        conn.execute("SELECT count(*) FROM files").fetchone()
+    except sqlite3.Error:
+        with contextlib.suppress(Exception):
+            conn.close()
+        raise
+    return conn
+
+
 def _connect_read_only(db: Path, why: str, first: sqlite3.Error) -> sqlite3.Connection:
     """A read-only connection to a database in a folder this process cannot write.
 
@@ -197,22 +220,9 @@ def _connect_read_only(db: Path, why: str, first: sqlite3.Error) -> sqlite3.Conn
     folder as read-only, not the database as broken."""
     uri = db.absolute().as_uri()
     for query in ("mode=ro", "mode=ro&immutable=1"):
-        conn = None
         try:
-            conn = sqlite3.connect(
-                f"{uri}?{query}",
-                uri=True,
-                timeout=30,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-            conn.execute("SELECT count(*) FROM chunks").fetchone()
-            conn.execute("SELECT count(*) FROM files").fetchone()
-            return conn
+            return _connect(f"{uri}?{query}", uri=True)
         except sqlite3.Error as e:
-            if conn is not None:
-                with contextlib.suppress(Exception):
-                    conn.close()
             if is_corruption(e):
                 raise db_error(db, e) from e
     raise IndexReadOnly(
@@ -251,21 +261,18 @@ class Store:
                 index_dir.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise IndexError_(f"cannot create index folder {index_dir}: {e.strerror}") from e
-        conn = None
-        read_only: str | None = None
-        try:
-            conn = sqlite3.connect(db, timeout=30, isolation_level=None, check_same_thread=False)
+
+        def setup(conn: sqlite3.Connection) -> None:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             if create:
                 conn.executescript(_SCHEMA)
                 _migrate(conn)
-            conn.execute("SELECT count(*) FROM chunks").fetchone()
-            conn.execute("SELECT count(*) FROM files").fetchone()
+
+        read_only: str | None = None
+        try:
+            conn = _connect(db, setup=setup)
         except sqlite3.Error as e:
-            if conn is not None:
-                with contextlib.suppress(Exception):
-                    conn.close()
             read_only = None if create or is_corruption(e) else read_only_reason(index_dir)
             if read_only is None:
                 raise db_error(db, e) from e

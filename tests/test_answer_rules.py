@@ -36,6 +36,12 @@ def chunk(text: str, heading: list[str]) -> Chunk:
     )
 
 
+def evidence_texts(c: Chunk, terms: list[str]) -> list[str]:
+    """The lines of `c` that `evidence_lines` scores (at most 10), as written in the note."""
+    lines = c.text.split("\n")
+    return [lines[c.body_lines()[n][0]] for n in evidence_lines(c, terms, 10)]
+
+
 FILLER = [f"Filler line {i} about something else." for i in range(14)]
 
 
@@ -87,9 +93,7 @@ def test_lines_that_only_link_elsewhere_are_no_evidence() -> None:
         "# Agent\nThe agent connects container instances to your cluster.\n\n**Topics**\n"
         "+ [Installing the agent](install.md)\n+ [Agent management using the CLI](cli.md)"
     )
-    c = chunk(text, ["Agent"])
-    lines = c.text.split("\n")
-    kept = [lines[c.body_lines()[n][0]] for n in evidence_lines(c, ["agent"], 10)]
+    kept = evidence_texts(chunk(text, ["Agent"]), ["agent"])
     assert kept == ["The agent connects container instances to your cluster."]
     assert evidence_lines(chunk("# Topics\n+ [A](a.md)\n+ [B](b.md)", ["Topics"]), [], 10) == []
 
@@ -317,8 +321,7 @@ def test_a_quote_does_not_end_on_a_list_of_links() -> None:
     assert quote_span(chunk(said, ["Agent"]), {}) == (2, 4)  # a list only partly of links
     topics = "# Managing\n**Topics**\n+ [Creating](create.md)\n+ [Deleting](delete.md)"
     assert quote_span(chunk(topics, ["Managing"]), {}) == (2, 4)  # never a lone "**Topics**"
-    c = chunk(text, ["Troubleshooting"])
-    kept = [c.text.split("\n")[c.body_lines()[n][0]] for n in evidence_lines(c, [], 10)]
+    kept = evidence_texts(chunk(text, ["Troubleshooting"]), [])
     assert kept == ["ECS Anywhere registers external instances."]  # the label is no evidence
 
 
@@ -1010,8 +1013,7 @@ def test_a_line_of_wiki_links_is_no_evidence_but_a_list_of_them_stays_quoted() -
         "- [[statusSymbols|dendron://site/topic.status-symbols]]"
     )
     c = chunk(text, ["Task Display"])
-    lines = c.text.split("\n")
-    kept = [lines[c.body_lines()[n][0]] for n in evidence_lines(c, ["priority"], 10)]
+    kept = evidence_texts(c, ["priority"])
     assert kept == ["The symbols shown for each priority are set in the config."]
     assert evidence_lines(c, ["priority"], 10, links=False) == [0, 1, 2]
     listed = ["Dendron supports the following symbols:", "- [[Wiki Links|a]]", "- [[Refs|b]]"]

@@ -91,9 +91,9 @@ def terms_in(
             if len(seen) == sections:
                 continue
             seen.append(h.chunk.section)
-        label = labels(h.chunk.path) if labels else ""
-        path = PurePosixPath(h.chunk.path).with_suffix("")
-        texts.append(f"{h.chunk.embed_text()}\n{path}\n{label}")
+        texts.append(h.chunk.embed_text())
+    for path in dict.fromkeys(p for p, _ in seen):  # each note's path and labels once
+        texts.append(f"{PurePosixPath(path).with_suffix('')}\n{labels(path) if labels else ''}")
     found: set[str] = set()
     if not texts:
         return found
