@@ -252,17 +252,20 @@ class NotesServer:
             notices=notices,
         )
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
-        """`k` None: the `k` setting, as `assistant ask` without -k (so the two agree)."""
+    def ask(self, question: str, k: int | None = None, paths: Sequence[str] = ()) -> Answer:
+        """`k` None: the `k` setting, as `assistant ask` without -k (so the two agree);
+        `paths` as `ask --path`."""
         from assistant.stages.query import clean_question
 
         if not clean_question(question, self.engine.settings.max_question_chars)[0]:
             raise UsageError("question is empty")
         if k is not None:
             _check_k(k, MAX_ASK_K)
+        if any(not g.strip() for g in paths):
+            raise UsageError("paths: empty glob")
         with self._lock:
-            notices = self._fresh()
-            answer = self.engine.ask(question, k=k)
+            notices = [*self._fresh(), *self.engine.path_notices(paths, "paths")]
+            answer = self.engine.ask(question, k=k, paths=list(paths) or None)
         if notices:  # the refresh job's engine and this one may say the same thing
             merged = list(dict.fromkeys([*notices, *answer.notices]))
             answer = answer.model_copy(update={"notices": merged})

@@ -84,6 +84,10 @@ def build_server(notes: NotesServer) -> Any:
                 "setting, 3 unless configured)."
             ),
         ] = None,
+        paths: Annotated[
+            list[str],
+            Field(description="Only notes whose relative path matches one of these globs."),
+        ] = [],  # noqa: B006 - the SDK reads the default for the schema; never mutated
     ) -> Annotated[types.CallToolResult, Answer]:
         """Answer a question from the user's notes by quoting them verbatim. Returns exactly
         what `assistant ask --json` prints: `outcome` (answered; partly_covered: the quotes
@@ -92,7 +96,7 @@ def build_server(notes: NotesServer) -> Any:
         (high, medium, low), citations (path, absolute_path, line span, heading path, quote,
         score, changed_since_indexed, excerpt), the reason and timings. Cite the quotes; never
         present a not_covered answer as the notes' content."""
-        answer = call(notes.ask, question, k)
+        answer = call(notes.ask, question, k, paths)
         notices = [f"notice: {n}" for n in answer.notices]
         return result("\n".join([*notices, format_answer(answer, False)]), answer)
 

@@ -233,6 +233,21 @@ def test_ask_takes_k_from_the_settings_like_the_cli(tmp_path: Path) -> None:
     s.close()
 
 
+def test_ask_takes_paths_like_ask_path(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    (notes / "web").mkdir(parents=True)
+    (notes / "web" / "a.md").write_text("# Port\n\nThe web port setting is 8080.\n")
+    (notes / "db.md").write_text("# Port\n\nThe database port setting is 5432.\n")
+    s = server(notes, tmp_path / "index")
+    assert {c.path for c in s.ask("Which port setting?", k=3).citations} == {"web/a.md", "db.md"}
+    only = s.ask("Which port setting?", k=3, paths=["web/*"])
+    assert [c.path for c in only.citations] == ["web/a.md"]
+    assert "paths 'nope/*' matches no notes" in s.ask("Which port?", paths=["nope/*"]).notices
+    with pytest.raises(UsageError, match="paths: empty glob"):
+        s.ask("Which port?", paths=[" "])
+    s.close()
+
+
 def test_read_is_capped_in_characters_too(tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
