@@ -67,10 +67,14 @@ class Embedders:
             return self._index
 
     def query_embedder(self) -> Embedder:
-        """The index embedder if this process loaded it already, else the ONNX export."""
+        """The index embedder if this process loaded it already in fp32, else the ONNX export.
+
+        Questions are always embedded in fp32: a bf16 index embedder reused for them would make
+        an answer depend on whether this process built the index (the chat or `eval` right
+        after a first build against every later start)."""
         with self._query_loading:  # never waits for the index embedder's load (its own lock)
             if self._query is None:
-                if self._index is not None:
+                if self._index is not None and getattr(self._index, "precision", None) != "bf16":
                     self._query = self._index
                 else:
                     from index.onnx_embed import load_query_embedder

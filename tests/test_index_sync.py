@@ -931,3 +931,22 @@ def test_an_index_folder_inside_the_notes_is_never_read_as_notes(folder: Path) -
     assert report.added == 0
     assert "idx/planted.md" not in eng.store().file_rows()
     assert not eng.search("zebra crossing", mode="bm25")
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_questions_are_embedded_in_fp32_whoever_built_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, precision: str
+) -> None:
+    """A process that has just built the index reuses its embedder for questions only in fp32:
+    a bf16 one would give the chat (or `eval`) right after a first build other answers than
+    every later start, which embeds questions with the fp32 ONNX query model."""
+    import index.onnx_embed
+    from assistant.embedders import Embedders
+
+    built, loaded = FakeEmbedder(), FakeEmbedder()
+    built.precision = precision
+    monkeypatch.setattr(index.onnx_embed, "load_index_embedder", lambda *a, **k: built)
+    monkeypatch.setattr(index.onnx_embed, "load_query_embedder", lambda *a, **k: (loaded, None))
+    models = Embedders(load_settings(notes=tmp_path))
+    assert models.index_embedder() is built
+    assert models.query_embedder() is (built if precision == "fp32" else loaded)
