@@ -98,6 +98,26 @@ def test_lines_that_only_link_elsewhere_are_no_evidence() -> None:
     assert evidence_lines(chunk("# Topics\n+ [A](a.md)\n+ [B](b.md)", ["Topics"]), [], 10) == []
 
 
+def test_lines_of_nothing_but_html_comment_are_no_evidence() -> None:
+    """A section of only a comment ("## Rollback plan" over "<!-- TODO: write the rollback
+    plan -->") says nothing a reader sees: it has no line to score, so it is never quoted as
+    an answer; a comment beside words, or in code, is still read."""
+    todo = chunk("## Rollback plan\n<!-- TODO: write the rollback plan -->", ["Rollback plan"])
+    assert evidence_lines(todo, ["rollback"], 10) == []
+    assert evidence_lines(todo, ["rollback"], 10, comments=False) == [0]
+    text = (
+        "## Deploy\n<!--\nold steps: restart the web tier\n-->\n"
+        "<!-- aside --> Restart the workers first.\n```html\n<!-- keep this marker -->\n```"
+    )
+    kept = evidence_texts(chunk(text, ["Deploy"]), ["restart"])
+    assert kept == [
+        "<!-- aside --> Restart the workers first.",
+        "```html",
+        "<!-- keep this marker -->",
+        "```",
+    ]
+
+
 def test_a_british_spelling_does_not_make_a_question_unanswerable() -> None:
     """ "practise" is an ordinary word: with a similar line the question is answered; the
     notes lack it, which is said, but an ordinary word does not make the answer partial."""
