@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.options import DEFAULT_OPTIONS
+from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.decide import decide, is_common, phrases
 from assistant.stages.evidence import evidence_lines
 from assistant.stages.select import leads_in, reading_order
@@ -252,8 +252,6 @@ def test_a_quote_of_a_code_block_from_its_fence_closes_it_under_the_paragraph_ru
     """A quote starting at a block's fence (its best line inside) ended inside the block when
     the block ran past 12 lines, its fence left open; as a paragraph and its block may, it
     now closes a block within `code_after_paragraph` lines (longer ones stay a window)."""
-    from assistant.options import AnswerOptions
-
     block = ["```json", *[f'  "key{i}": {i},' for i in range(14)], "```"]  # 16 lines
     c = long_section("Keys", ["Run:", "", *block])
     why: list[str] = []
@@ -1096,3 +1094,14 @@ def test_local_coverage_a_note_front_matter_title_mentions_its_words() -> None:
     labels = {"n.md": "Capybara Handbook rodent"}.get
     assert terms_in([Hit(chunk=fed, score=1)], cov, 3, labels) == {"capybara", "rodent"}
     assert terms_in([Hit(chunk=fed, score=1)], cov, 3) == set()
+
+
+def test_a_quote_neither_starts_nor_ends_on_an_html_comment() -> None:
+    text = (
+        "## Ops\n<!-- markdownlint-disable -->\nThe pager rotation changes every Monday.\n"
+        "<!--\nTODO: add holiday rules\n-->"
+    )
+    assert quote_span(chunk(text, ["Ops"]), {}) == (3, 3)
+    assert quote_span(chunk(text, ["Ops"]), {}, opts=AnswerOptions(comments=False)) == (2, 6)
+    long = long_section("Ops", ["The pager rotation changes every Monday.", "<!-- TODO -->"])
+    assert quote_span(long, {15: 0.9, 16: 0.89}) == (16, 16)
