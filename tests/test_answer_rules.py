@@ -1105,3 +1105,16 @@ def test_a_quote_neither_starts_nor_ends_on_an_html_comment() -> None:
     assert quote_span(chunk(text, ["Ops"]), {}, opts=AnswerOptions(comments=False)) == (2, 6)
     long = long_section("Ops", ["The pager rotation changes every Monday.", "<!-- TODO -->"])
     assert quote_span(long, {15: 0.9, 16: 0.89}) == (16, 16)
+
+
+def test_a_setext_heading_is_no_evidence_as_a_hash_heading_is_none() -> None:
+    """A setext heading's text and underline are no lines of the section's own: a section
+    "Kubernetes upgrade procedure\\n====" over an unrelated line must not score its heading."""
+    text = "Kubernetes upgrade\n==================\n\nLunch is at noon."
+    assert evidence_texts(chunk(text, ["Kubernetes upgrade"]), ["kubernetes"]) == [
+        "Lunch is at noon."
+    ]
+    atx = chunk("# Kubernetes upgrade\n\nLunch is at noon.", ["Kubernetes upgrade"])
+    assert evidence_texts(atx, ["kubernetes"]) == ["Lunch is at noon."]
+    piece = chunk("Lunch is at noon.\nDrinks at five.", ["Kubernetes upgrade"])  # a later piece
+    assert evidence_texts(piece, []) == ["Lunch is at noon.", "Drinks at five."]

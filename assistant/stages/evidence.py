@@ -34,14 +34,22 @@ def evidence_lines(
     """Positions in `chunk.body_lines()` worth scoring, at most `limit`: lexical matches first.
     Navigation is never evidence: lines that only link elsewhere (`only_links`), and the label
     that introduces them ("**Topics**"). Nor, with `comments`, is a line of nothing but HTML
-    comment ("<!-- TODO: write the rollback plan -->"): a reader of the note never sees it."""
+    comment ("<!-- TODO: write the rollback plan -->"): a reader of the note never sees it.
+    Nor is a setext heading's text or underline ("Upgrade\\n======="), which `body_lines`
+    keeps (it leaves out only a "#" heading line): the heading is already each line's context,
+    and matching it says nothing of what the section says."""
     lines = chunk.text.split("\n")
-    hidden = LineRoles.of(lines, front_matter=False) if comments and "<!--" in chunk.text else None
+    setext = bool(chunk.heading_path) and not lines[0].lstrip().startswith("#")
+    roles = (
+        LineRoles.of(lines, front_matter=False)
+        if setext or (comments and "<!--" in chunk.text)
+        else None
+    )
     body = [
         (n, i)
         for n, (i, _) in enumerate(chunk.body_lines())
         if not (links and is_navigation(lines, i, wiki=True))
-        and not (hidden is not None and hidden.is_comment(i))
+        and not (roles is not None and (roles.is_heading(i) or (comments and roles.is_comment(i))))
     ]
     if len(body) <= limit:
         return [n for n, _ in body]
