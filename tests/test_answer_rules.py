@@ -1118,3 +1118,8 @@ def test_a_setext_heading_is_no_evidence_as_a_hash_heading_is_none() -> None:
     assert evidence_texts(atx, ["kubernetes"]) == ["Lunch is at noon."]
     piece = chunk("Lunch is at noon.\nDrinks at five.", ["Kubernetes upgrade"])  # a later piece
     assert evidence_texts(piece, []) == ["Lunch is at noon.", "Drinks at five."]
+    # a later piece of a long code block: its "# comment" lines are code, still evidence
+    code = chunk("pip install x\n# upgrade the cluster\nkubectl apply -f up.yaml\n```", ["K"])
+    assert evidence_texts(code, []) == [
+        "pip install x", "# upgrade the cluster", "kubectl apply -f up.yaml", "```"
+    ]  # fmt: skip

@@ -45,11 +45,15 @@ def evidence_lines(
         if setext or (comments and "<!--" in chunk.text)
         else None
     )
+    top = 0  # the section's own heading lines, at its start (a later piece has none)
+    while setext and roles is not None and top < len(lines) - 1 and roles.is_heading(top):
+        top += 1
     body = [
         (n, i)
         for n, (i, _) in enumerate(chunk.body_lines())
-        if not (links and is_navigation(lines, i, wiki=True))
-        and not (roles is not None and (roles.is_heading(i) or (comments and roles.is_comment(i))))
+        if i >= top
+        and not (links and is_navigation(lines, i, wiki=True))
+        and not (roles is not None and comments and roles.is_comment(i))
     ]
     if len(body) <= limit:
         return [n for n, _ in body]
