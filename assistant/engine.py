@@ -19,6 +19,7 @@ from assistant.embedders import Embedders, Embedding, timed
 from assistant.errors import EngineError, UsageError
 from assistant.models import Answer, Citation, SectionHit
 from assistant.options import AnswerOptions
+from assistant.output import safe
 from assistant.settings import Mode, Settings
 from assistant.stages import decide, evidence, render, select, shape
 from assistant.stages.explain import trace as explain_trace
@@ -236,8 +237,13 @@ class Engine:
         try:
             if self.store().counts()[0]:
                 return None
+            skipped = self.store().skipped_rows()
         except EngineError:
             return None
+        if skipped:  # a note that could not be read: its name is right, so say why instead
+            (path, reason), more = sorted(skipped.items())[0], len(skipped) - 1
+            also = f" (and {more} more)" if more else ""
+            return f"no notes in {self.notes_root}: skipped {safe(path)!r}: {reason}{also}"
         *rest, last = sorted(NOTE_SUFFIXES)
         return (
             f"no notes in {self.notes_root} (only {', '.join(rest)} and {last} files are read; "

@@ -158,6 +158,11 @@ class AnswerOptions(BaseModel):
         "too) are no evidence, and a quote does not end on a list of links (a list of wiki "
         "links is kept: in a wiki its items are the content).",
     )
+    comments: bool = Field(
+        True,
+        description="Comment rule: lines of nothing but HTML comment (<!-- TODO -->, a "
+        "comment over several lines) are no evidence: the rendered note does not show them.",
+    )
     merge_gap: int = Field(
         2, ge=0, description="Quotes of one section at most this many lines apart become one."
     )

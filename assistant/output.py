@@ -29,10 +29,19 @@ def safe(text: str) -> str:
 
 
 def cite_label(path: str, start: int, end: int, heading_path: Sequence[str]) -> str:
-    """How a citation is written everywhere: "notes.md:28-30 › Intro › Load balancers"."""
+    """How a citation is written everywhere: "notes.md:28-30 › Intro › Load balancers". One
+    line, whatever the file is called: a control character in its name (a newline, which
+    POSIX allows) is written as its escape, "new\\nline.md:3"."""
     span = f"{start}" if start == end else f"{start}-{end}"
     head = HEADING_SEP.join(heading_path)
-    return f"{path}:{span}" + (f" › {head}" if head else "")
+    return f"{_escaped(path)}:{span}" + (f" › {head}" if head else "")
+
+
+_PATH_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _escaped(path: str) -> str:
+    return _PATH_CONTROLS.sub(lambda m: repr(m.group())[1:-1], path)
 
 
 def use_color(stream: TextIO) -> bool:
@@ -61,9 +70,8 @@ def format_answer(answer: Answer, color: bool) -> str:
         lines.insert(0, _style(f"(searched for: {safe(answer.searched_query)})", "2", color))
     for c in answer.citations:
         if c.changed_since_indexed:
-            lines.append(
-                _style(f"note: [{c.n}] {c.path} changed since it was indexed", "33", color)
-            )
+            note = f"note: [{c.n}] {_escaped(c.path)} changed since it was indexed"
+            lines.append(_style(note, "33", color))
     return "\n".join(lines)
 
 
@@ -90,7 +98,7 @@ def format_explain(trace: Explain, color: bool = False, title: bool = True) -> s
             f"{num(c.best_line):>6}  {safe(label)}"
         )
     for q in trace.quotes:
-        out.append(f"quote [{q.n}] {q.path}:{q.start_line}-{q.end_line}:")
+        out.append(f"quote [{q.n}] {_escaped(q.path)}:{q.start_line}-{q.end_line}:")
         out.extend(f"  - {r}" for r in q.rules)
     out.append("options: " + ", ".join(f"{k}={v}" for k, v in trace.options.items()))
     return "\n".join(out)

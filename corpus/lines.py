@@ -18,6 +18,7 @@ says nothing) stay in `corpus.markdown`: `introduces`, `only_links`, `says_nothi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -49,6 +50,9 @@ class LineRoles:
     an item of a top-level list)."""
     table_of: dict[int, int]
     """Each line of a table (header row, rule, body rows) -> the table's header row."""
+    comments: frozenset[int] = frozenset()
+    """Lines of HTML blocks that hold nothing but HTML comments ("<!-- TODO -->", each line
+    of a comment over several lines; container markers such as "> " aside)."""
     offset: int = 0
 
     @classmethod
@@ -62,6 +66,7 @@ class LineRoles:
         code: set[int] = set()
         items: dict[int, int | None] = {}
         table_of: dict[int, int] = {}
+        comments: set[int] = set()
         open_items: list[int] = []  # first lines of the list items open at this token
         n = len(lines)
         for tok in block_tokens(lines, body_start):
@@ -84,7 +89,21 @@ class LineRoles:
                 code.update(range(start + 1, end if close is None else close))
             elif tok.type == "table_open":
                 table_of.update(dict.fromkeys(range(start, end), start))
-        return cls(frozenset(headings), fences, fence_of, frozenset(code), items, table_of)
+            elif tok.type == "html_block":
+                comments.update(start + k for k in _comment_only(lines[start:end]))
+        return cls(
+            frozenset(headings),
+            fences,
+            fence_of,
+            frozenset(code),
+            items,
+            table_of,
+            frozenset(comments),
+        )
+
+    def is_comment(self, i: int) -> bool:
+        """A line of nothing but HTML comment: it says nothing to the reader of the note."""
+        return i + self.offset in self.comments
 
     def shifted(self, by: int) -> LineRoles:
         """The same roles seen from `by` lines further on (a chunk starting at that line)."""
@@ -142,6 +161,23 @@ class LineRoles:
         the header row and the rule themselves)."""
         head = self.table_of.get(i + self.offset)
         return None if head is None or i + self.offset < head + 2 else self._out(head)
+
+
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)  # an unclosed one runs to the end
+
+
+def _comment_only(block: Sequence[str]) -> list[int]:
+    """Positions of the lines of an HTML block that hold part of an HTML comment and no word
+    outside one (a line "<!-- note --> Deploy first" says something)."""
+    text = "\n".join(block)
+    if "<!--" not in text:
+        return []
+    bare = _COMMENT.sub(lambda m: "\n" * m.group().count("\n"), text).split("\n")
+    return [
+        k
+        for k, (line, rest) in enumerate(zip(block, bare, strict=True))
+        if line != rest and not re.search(r"[^\W_]", rest)
+    ]
 
 
 def _closes(line: str, markup: str) -> bool:

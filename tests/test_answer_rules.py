@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.options import DEFAULT_OPTIONS
+from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.decide import decide, is_common, phrases
 from assistant.stages.evidence import evidence_lines
 from assistant.stages.select import leads_in, reading_order
@@ -96,6 +96,26 @@ def test_lines_that_only_link_elsewhere_are_no_evidence() -> None:
     kept = evidence_texts(chunk(text, ["Agent"]), ["agent"])
     assert kept == ["The agent connects container instances to your cluster."]
     assert evidence_lines(chunk("# Topics\n+ [A](a.md)\n+ [B](b.md)", ["Topics"]), [], 10) == []
+
+
+def test_lines_of_nothing_but_html_comment_are_no_evidence() -> None:
+    """A section of only a comment ("## Rollback plan" over "<!-- TODO: write the rollback
+    plan -->") says nothing a reader sees: it has no line to score, so it is never quoted as
+    an answer; a comment beside words, or in code, is still read."""
+    todo = chunk("## Rollback plan\n<!-- TODO: write the rollback plan -->", ["Rollback plan"])
+    assert evidence_lines(todo, ["rollback"], 10) == []
+    assert evidence_lines(todo, ["rollback"], 10, comments=False) == [0]
+    text = (
+        "## Deploy\n<!--\nold steps: restart the web tier\n-->\n"
+        "<!-- aside --> Restart the workers first.\n```html\n<!-- keep this marker -->\n```"
+    )
+    kept = evidence_texts(chunk(text, ["Deploy"]), ["restart"])
+    assert kept == [
+        "<!-- aside --> Restart the workers first.",
+        "```html",
+        "<!-- keep this marker -->",
+        "```",
+    ]
 
 
 def test_a_british_spelling_does_not_make_a_question_unanswerable() -> None:
@@ -232,8 +252,6 @@ def test_a_quote_of_a_code_block_from_its_fence_closes_it_under_the_paragraph_ru
     """A quote starting at a block's fence (its best line inside) ended inside the block when
     the block ran past 12 lines, its fence left open; as a paragraph and its block may, it
     now closes a block within `code_after_paragraph` lines (longer ones stay a window)."""
-    from assistant.options import AnswerOptions
-
     block = ["```json", *[f'  "key{i}": {i},' for i in range(14)], "```"]  # 16 lines
     c = long_section("Keys", ["Run:", "", *block])
     why: list[str] = []
@@ -1076,3 +1094,32 @@ def test_local_coverage_a_note_front_matter_title_mentions_its_words() -> None:
     labels = {"n.md": "Capybara Handbook rodent"}.get
     assert terms_in([Hit(chunk=fed, score=1)], cov, 3, labels) == {"capybara", "rodent"}
     assert terms_in([Hit(chunk=fed, score=1)], cov, 3) == set()
+
+
+def test_a_quote_neither_starts_nor_ends_on_an_html_comment() -> None:
+    text = (
+        "## Ops\n<!-- markdownlint-disable -->\nThe pager rotation changes every Monday.\n"
+        "<!--\nTODO: add holiday rules\n-->"
+    )
+    assert quote_span(chunk(text, ["Ops"]), {}) == (3, 3)
+    assert quote_span(chunk(text, ["Ops"]), {}, opts=AnswerOptions(comments=False)) == (2, 6)
+    long = long_section("Ops", ["The pager rotation changes every Monday.", "<!-- TODO -->"])
+    assert quote_span(long, {15: 0.9, 16: 0.89}) == (16, 16)
+
+
+def test_a_setext_heading_is_no_evidence_as_a_hash_heading_is_none() -> None:
+    """A setext heading's text and underline are no lines of the section's own: a section
+    "Kubernetes upgrade procedure\\n====" over an unrelated line must not score its heading."""
+    text = "Kubernetes upgrade\n==================\n\nLunch is at noon."
+    assert evidence_texts(chunk(text, ["Kubernetes upgrade"]), ["kubernetes"]) == [
+        "Lunch is at noon."
+    ]
+    atx = chunk("# Kubernetes upgrade\n\nLunch is at noon.", ["Kubernetes upgrade"])
+    assert evidence_texts(atx, ["kubernetes"]) == ["Lunch is at noon."]
+    piece = chunk("Lunch is at noon.\nDrinks at five.", ["Kubernetes upgrade"])  # a later piece
+    assert evidence_texts(piece, []) == ["Lunch is at noon.", "Drinks at five."]
+    # a later piece of a long code block: its "# comment" lines are code, still evidence
+    code = chunk("pip install x\n# upgrade the cluster\nkubectl apply -f up.yaml\n```", ["K"])
+    assert evidence_texts(code, []) == [
+        "pip install x", "# upgrade the cluster", "kubectl apply -f up.yaml", "```"
+    ]  # fmt: skip

@@ -211,3 +211,19 @@ class TestWithRealModel:
         assert c.returncode == 0 and "Index OK" in c.stdout
         lst = run("index", "--list", env=env)
         assert env["ASSISTANT_NOTES"] in lst.stdout and "1 files" in lst.stdout
+
+
+def test_a_citation_is_one_line_whatever_the_file_is_called() -> None:
+    """POSIX allows a newline in a file name: the citation's label escapes it (the answer's
+    text, the terminal, MCP), while `path` in JSON stays the name itself."""
+    from assistant.models import Answer, Citation
+    from assistant.output import cite_label, format_answer
+
+    assert cite_label("new\nline.md", 3, 3, ["Memcached"]) == "new\\nline.md:3 › Memcached"
+    assert cite_label("tab\there #1 é.md", 1, 2, []) == "tab\\there #1 é.md:1-2"
+    c = Citation(
+        n=1, path="new\nline.md", absolute_path="/n/new\nline.md", heading_path=["M"],
+        start_line=3, end_line=3, quote="A note.", score=0.5, changed_since_indexed=True,
+    )  # fmt: skip
+    a = Answer(question="q", searched_query="q", text="", citations=[c], abstained=False)
+    assert format_answer(a, color=False) == "\nnote: [1] new\\nline.md changed since it was indexed"

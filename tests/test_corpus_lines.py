@@ -70,3 +70,15 @@ def test_front_matter_is_no_thematic_break_or_heading() -> None:
     assert [i for i in range(5) if r.is_heading(i)] == [3]
     r = LineRoles.of("Text\n---".split("\n"), front_matter=False)  # a chunk's own text
     assert r.is_heading(0) and r.is_heading(1)
+
+
+def test_lines_of_nothing_but_html_comment_are_comments() -> None:
+    text = (
+        "# Plan\n<!-- TODO: write it -->\n<!--\nrollback steps go here\n-->\n"
+        "<!-- aside --> Deploy first.\n> <!-- quoted -->\n<div>\nshown\n</div>\n\n"
+        "```html\n<!-- in code -->\n```\n<!-- never closed\nstill a comment"
+    )
+    r = roles(text)
+    n = text.count("\n") + 1
+    assert [i for i in range(n) if r.is_comment(i)] == [1, 2, 3, 4, 6, 14, 15]
+    assert r.shifted(1).is_comment(0) and not r.shifted(1).is_comment(4)

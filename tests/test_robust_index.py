@@ -396,3 +396,18 @@ def test_a_folder_without_notes_is_said_to_be_one(tmp_path: Path) -> None:
     write(notes / "z.md", "# Zebra\nzebra crossing rules\n")
     r = run_fake_cli("ask", *base, "zebra crossing")
     assert "no notes in" not in r.stderr, r.stderr
+
+
+def test_notes_that_could_not_be_read_are_said_to_be_why_there_are_none(tmp_path: Path) -> None:
+    """`--notes binary.md`, or a folder whose only note is binary, said "only .markdown, .md
+    and .txt files are read": wrong for a .md file (and a single file of any name is read).
+    It now says which note was skipped and why."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "scan.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
+    for target, name in ((notes, "notes"), (notes / "scan.md", "file")):
+        base = ("--notes", str(target), "--index", str(tmp_path / f"idx-{name}"))
+        r = run_fake_cli("ask", *base, "zebra crossing")
+        said = f"assistant: warning: no notes in {target}: skipped 'scan.md': binary file"
+        assert r.returncode == 1 and said in r.stderr, r.stderr
+        assert "only .markdown" not in r.stderr

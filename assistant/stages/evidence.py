@@ -1,7 +1,8 @@
 """Stage: line evidence. Which lines of a section are compared with the question.
 
 Lexical matches first; navigation (lines of nothing but links, and the label introducing
-them) is never evidence while the link rule is on.
+them) is never evidence while the link rule is on, nor are lines of nothing but HTML comment
+while the comment rule is on.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 
 from assistant.options import AnswerOptions
 from assistant.stages.source import NotesSource
+from corpus.lines import LineRoles
 from corpus.markdown import (
     introduces,
     only_links,
@@ -26,15 +28,32 @@ from index.retrieve import TermInfo
 from index.store import term_queries
 
 
-def evidence_lines(chunk: Chunk, terms: Sequence[str], limit: int, links: bool = True) -> list[int]:
+def evidence_lines(
+    chunk: Chunk, terms: Sequence[str], limit: int, links: bool = True, comments: bool = True
+) -> list[int]:
     """Positions in `chunk.body_lines()` worth scoring, at most `limit`: lexical matches first.
     Navigation is never evidence: lines that only link elsewhere (`only_links`), and the label
-    that introduces them ("**Topics**")."""
+    that introduces them ("**Topics**"). Nor, with `comments`, is a line of nothing but HTML
+    comment ("<!-- TODO: write the rollback plan -->"): a reader of the note never sees it.
+    Nor is a setext heading's text or underline ("Upgrade\\n======="), which `body_lines`
+    keeps (it leaves out only a "#" heading line): the heading is already each line's context,
+    and matching it says nothing of what the section says."""
     lines = chunk.text.split("\n")
+    setext = bool(chunk.heading_path) and not lines[0].lstrip().startswith("#")
+    roles = (
+        LineRoles.of(lines, front_matter=False)
+        if setext or (comments and "<!--" in chunk.text)
+        else None
+    )
+    top = 0  # the section's own heading lines, at its start (a later piece has none)
+    while setext and roles is not None and top < len(lines) - 1 and roles.is_heading(top):
+        top += 1
     body = [
         (n, i)
         for n, (i, _) in enumerate(chunk.body_lines())
-        if not (links and is_navigation(lines, i, wiki=True))
+        if i >= top
+        and not (links and is_navigation(lines, i, wiki=True))
+        and not (roles is not None and comments and roles.is_comment(i))
     ]
     if len(body) <= limit:
         return [n for n, _ in body]
@@ -124,7 +143,7 @@ def scored_lines(
     for h in hits:
         if h.chunk.section not in sections and len(sections) == opts.evidence_sections:
             continue
-        picked = evidence_lines(h.chunk, terms, opts.evidence_lines, opts.links)
+        picked = evidence_lines(h.chunk, terms, opts.evidence_lines, opts.links, opts.comments)
         if h.chunk.id is not None and picked:
             chosen.append((h.chunk.id, h, picked))
             sections.add(h.chunk.section)

@@ -46,14 +46,15 @@ def quote_span(
 ) -> tuple[int, int]:
     """1-based inclusive line span of the quote inside `chunk`: whole lines, one run.
 
-    The heading line and any blank lines or thematic breaks at either end are left out (the
-    citation names the heading). A short section is quoted whole; in
-    a longer one the quote runs from the first to the last line that is nearly as close to the
-    question as its best line (at most `max_quote_lines`), starting at the parent item of a
-    nested list item so the item keeps its context, at the header row of a table or at the
-    fence of a code block, and never ending on a list of links. `roles`: the roles of the
-    chunk's lines, its first line as 0 (the file's, shifted: a later piece of a long code
-    block starts inside it); by default those of the chunk's own text.
+    The heading line and any blank lines, thematic breaks or (the comment rule) lines of
+    nothing but HTML comment at either end are left out (the citation names the heading). A
+    short section is quoted whole; in a longer one the quote runs from the first to the last
+    line that is nearly as close to the question as its best line (at most
+    `max_quote_lines`), starting at the parent item of a nested list item so the item keeps
+    its context, at the header row of a table or at the fence of a code block, and never
+    ending on a list of links. `roles`: the roles of the chunk's lines, its first line as 0
+    (the file's, shifted: a later piece of a long code block starts inside it); by default
+    those of the chunk's own text.
     """
     why = why if why is not None else []
     n = opts.max_quote_lines
@@ -63,9 +64,13 @@ def quote_span(
     while chunk.heading_path and lo < len(lines) - 1 and roles.is_heading(lo):
         lo += 1  # the heading: ATX, or a setext heading's text and underline
     hi = len(lines) - 1
-    while lo < hi and says_nothing(lines[lo]):  # blank lines and thematic breaks ("------")
+
+    def silent(i: int) -> bool:  # blank, a thematic break ("------"), an HTML comment
+        return says_nothing(lines[i]) or (opts.comments and roles.is_comment(i))
+
+    while lo < hi and silent(lo):
         lo += 1
-    while hi > lo and says_nothing(lines[hi]):
+    while hi > lo and silent(hi):
         hi -= 1
     if hi - lo + 1 <= n or not line_scores:
         fits = hi - lo + 1 <= n
@@ -104,7 +109,7 @@ def quote_span(
         s = head
         why.append(f"start: {kind}, line {chunk.start_line + s}")
     e = min(max(e, s), s + n - 1, hi)
-    while e > s and says_nothing(lines[e]):
+    while e > s and silent(e):
         e -= 1
     e = _through_code(lines, roles, s, e, hi, opts, why)
     e = _complete(lines, roles, s, e, hi, opts, why)
