@@ -166,6 +166,12 @@ class AnswerOptions(BaseModel):
     merge_gap: int = Field(
         2, ge=0, description="Quotes of one section at most this many lines apart become one."
     )
+    repeats: bool = Field(
+        True,
+        description="Repeat rule: a quote word for word the same as one already given (a note "
+        "copied into another, a transcluded section) is left out; --explain says where else "
+        "it is.",
+    )
 
 
 DEFAULT_OPTIONS = AnswerOptions()

@@ -111,3 +111,26 @@ def test_the_searched_query_shows_typos_as_the_notes_spell_them(notes_dir: Path,
     e = engine(notes_dir, tmp_path)
     assert e.ask("fargte launch type").searched_query == "fargate launch type"
     assert e.ask("Fargate launch type").searched_query == "Fargate launch type"
+
+
+def test_a_quote_given_already_is_not_repeated_from_a_copy(tmp_path: Path) -> None:
+    """A tutorial copied into three notes quoted the same lines up to three times. The repeat
+    rule leaves the copies out and `--explain` says where they are; off, they are quoted."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    section = "## Sidebar\n\nThe tree view on the left shows every note in the vault.\n"
+    for name in ("main", "original", "no-refactor"):  # a copy's trailing space is no difference
+        copy = section.replace("vault.", "vault. ") if name == "original" else section
+        (notes / f"tutorial.{name}.md").write_text(f"# Tutorial {name}\n\n{copy}")
+    (notes / "other.md").write_text("# Other\n\nThe left tree view shows notes by vault.\n")
+    question = "What does the tree view on the left show?"
+    a = engine(notes, tmp_path).ask(question, k=3, explain=True)
+    quotes = [c.quote for c in a.citations]
+    assert len(quotes) == len(set(quotes)) and "every note in the vault" in quotes[0]
+    assert a.explain is not None
+    said = [r for q in a.explain.quotes for r in q.rules if r.startswith("repeat rule")]
+    assert said and all("(left out)" in r and r.endswith(".md:5 (left out)") for r in said)
+    off = engine(notes, tmp_path / "off", AnswerOptions(repeats=False)).ask(question, k=3)
+    off_quotes = [c.quote.rstrip() for c in off.citations]
+    assert off_quotes.count(quotes[0].rstrip()) == len(said) + 1 > 1
+    assert [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))
