@@ -796,6 +796,47 @@ async def test_a_bad_setting_found_at_start_quits_with_its_message(home):
     assert app.return_code == 2
 
 
+@run_async
+async def test_config_warnings_are_said_in_the_chat(tmp_path, home, monkeypatch):
+    """A config key that is no setting was warned about on standard error, which the chat's
+    full-screen window hides (the warning was lost): the chat says it as a note."""
+    config = tmp_path / "config.toml"
+    config.write_text('k = 2\nbogus = 1\n[ui]\ntheme = "x"\n', encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(config))
+    app = AssistantApp(lambda: make_engine(tmp_path, watch=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        chat = app.chat_screen
+        assert chat.engine.settings.k == 2  # the known key still applies
+
+        def said() -> list[str]:
+            return [str(w.render()) for w in chat.query(".note.-warning")]
+
+        assert said() == [
+            f"Settings: {config}: unknown setting 'bogus' (ignored)",
+            f"Settings: {config}: unknown setting 'ui' (ignored)",
+        ]
+        text = screen_text(app)
+        assert text.count("Settings: ") == 2  # on screen, at the top of the chat
+        assert text.index("Settings: ") < text.index("Try asking")
+        await pilot.press("ctrl+r")  # re-indexing does not say them again
+        await wait_for(pilot, lambda: not chat.indexing and chat.state_text == "index fresh")
+        await pilot.pause()
+        assert len(said()) == 2
+
+
+def test_settings_keep_their_warnings(tmp_path, monkeypatch):
+    from assistant.settings import load_settings
+
+    assert load_settings().warnings == ()
+    config = tmp_path / "config.toml"
+    config.write_text("bogus = 1\n", encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(config))
+    warning = f"{config}: unknown setting 'bogus'"
+    assert load_settings().warnings == (warning,)
+    assert load_settings().warnings == (warning,)  # printed once, kept by every load
+
+
 def test_plain_assistant_with_a_missing_notes_folder_exits_2(tmp_path) -> None:
     r = subprocess.run(
         [str(Path(sys.executable).parent / "assistant"), "--notes", str(tmp_path / "nope")],
@@ -923,3 +964,41 @@ def test_a_signal_quits_and_restores_the_terminal(tmp_path, sig, code):
     assert b"\x1b[?1000l" in tail  # mouse tracking off
     assert after == before  # raw mode undone
     assert b"Traceback" not in out
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX terminals")
+def test_config_warnings_before_a_start_error_are_printed_after_the_window(tmp_path):
+    """A config file with an unknown key and a bad value: the chat cannot start, and the
+    warning, hidden by the window when it was printed, is printed again with the error."""
+    import pty
+
+    notes = make_notes(tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text('bogus = 1\nk = "lots"\n', encoding="utf-8")
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "ASSISTANT_HOME": str(tmp_path / "home")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    env["ASSISTANT_CONFIG"] = str(config)
+    cli = Path(__file__).with_name("fake_cli.py")
+    proc = subprocess.Popen(
+        [sys.executable, str(cli), "--notes", str(notes), "--index", str(tmp_path / "index")],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
+    out = bytearray()
+    try:
+        _read_until(master, out, lambda: proc.poll() is not None, 60)
+        rc = proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+        os.close(slave)
+    assert rc == 2
+    tail = bytes(out[out.rfind(b"\x1b[?1049l") :]).decode(errors="replace")
+    warning = f"assistant: warning: {config}: unknown setting 'bogus'"
+    assert warning in tail.replace("\r\n", "\n")
+    assert tail.index(warning) < tail.index("assistant: error: invalid setting k")

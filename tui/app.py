@@ -201,6 +201,9 @@ class AssistantApp(App[None]):
 
 def run_app(make_engine: Callable[[], Any]) -> int:
     """Run the chat until the user quits; returns the exit code."""
+    from assistant.settings import warnings_given
+
+    warned = len(warnings_given())
     app = AssistantApp(make_engine)
     app.run()
     live = app.chat_screen.live
@@ -209,6 +212,9 @@ def run_app(make_engine: Callable[[], Any]) -> int:
         live.done.wait(0.5)  # an idle watch ends within 0.1 s; a refresh is not waited for
     if app.start_error is not None:
         message, code = app.start_error
+        # The chat never showed them, and the window hid them when they were printed.
+        for w in warnings_given()[warned:]:
+            print(f"assistant: warning: {w}", file=sys.stderr)
         print(f"assistant: error: {message}", file=sys.stderr)
         return code
     if app.engine_lock.locked() or app.index_write_lock.locked():

@@ -76,6 +76,12 @@ class IndexReady(Message):
         self.info, self.examples, self.summary = info, examples, summary
 
 
+class SettingsWarnings(Message):
+    def __init__(self, warnings: list[str]) -> None:
+        super().__init__()
+        self.warnings = warnings
+
+
 class IndexFailed(Message):
     def __init__(self, error: str) -> None:
         super().__init__()
@@ -326,6 +332,9 @@ class ChatScreen(Screen):
                     raise
                 app.call_from_thread(app.fail_start, *known)  # type: ignore[attr-defined]
                 raise Abandoned from e
+            if warnings := list(getattr(getattr(engine, "settings", None), "warnings", ())):
+                # Printed to standard error too, which the full-screen window hides.
+                self.post_message(SettingsWarnings(warnings))
             # The query-model export (about 10 s, once per model) waits for the first answer.
             with app.index_write_lock:  # type: ignore[attr-defined]  (after a live refresh)
                 if force:
@@ -510,6 +519,14 @@ class ChatScreen(Screen):
             self.pending = None
             self.start_ask(req, question)
         self.start_live()
+
+    @on(SettingsWarnings)
+    def _on_settings_warnings(self, m: SettingsWarnings) -> None:
+        """Say in the chat what standard error said while the window hid it (each once)."""
+        for w in m.warnings:
+            if w not in self.seen_notices:
+                self.seen_notices.add(w)
+                self.conversation.add_note(f"Settings: {w} (ignored)", "warning")
 
     @on(IndexFailed)
     def _on_index_failed(self, m: IndexFailed) -> None:
