@@ -452,6 +452,37 @@ def test_counts_are_said_in_the_right_number():
 
 
 @run_async
+async def test_a_narrow_status_line_leaves_out_whole_parts(engine):
+    """At 60 columns the status line was cut mid-part, or left a separator hanging at its
+    end ("… 163 files, 193 chunks │"): it drops whole parts from the end instead, follows a
+    resize, and a state too long for the line ends in an ellipsis."""
+    app = new_app(engine, notes_label="~/notes/folder")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+
+        def line() -> str:
+            return screen_text(app).splitlines()[0].strip()
+
+        assert line() == "● index fresh │ ~/notes/folder │ 2 files, 11 chunks │ fake-hash-embedder"
+        await pilot.resize_terminal(60, 20)
+        await pilot.pause()
+        assert line() == "● index fresh │ ~/notes/folder │ 2 files, 11 chunks"
+        await pilot.resize_terminal(40, 20)
+        await pilot.pause()
+        assert line() == "● index fresh │ ~/notes/folder"
+        app.chat_screen.set_state(
+            "cherry-pick-a-range-of-commits.md removed from the index", "fresh"
+        )
+        await pilot.pause()
+        assert line().startswith("● cherry-pick-a-range") and line().endswith("…")
+        assert len(line()) <= 40
+        app.chat_screen.set_state("index fresh", "fresh")
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause()
+        assert line().endswith("│ fake-hash-embedder")
+
+
+@run_async
 async def test_command_palette_commands(engine, home):
     app = new_app(engine)
     async with app.run_test(size=SIZE) as pilot:
