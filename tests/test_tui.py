@@ -714,6 +714,32 @@ async def test_editor_that_changes_the_note_marks_index_stale(tmp_path, home, mo
 
 
 @run_async
+async def test_a_deleted_note_is_not_opened_in_the_editor(engine, tmp_path, monkeypatch):
+    """Ctrl+O (or `e`) on a citation whose note was deleted opened the editor on an empty
+    new file (saving it made a note again), or, with no editor set, said "The section is
+    at <the deleted path>": it says the note is gone instead."""
+    script, record = fake_editor(tmp_path / "bin")
+    monkeypatch.setenv("EDITOR", str(script))
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await ask(pilot, LB_QUESTION)
+        note = tmp_path / "notes" / "aws-containers.md"
+        note.unlink()
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press("tab", "enter")  # and from the section view
+        await wait_for(pilot, lambda: isinstance(app.screen, SectionScreen))
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.editor_runs == [] and not record.exists() and not note.exists()
+        messages = [n.message for n in app._notifications]
+        assert (
+            messages.count(f"{note} no longer exists (deleted or moved since it was indexed).") == 2
+        )
+
+
+@run_async
 async def test_no_editor_set_gives_a_clear_message(engine):
     app = new_app(engine)
     async with app.run_test(size=SIZE) as pilot:

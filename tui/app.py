@@ -150,7 +150,17 @@ class AssistantApp(App[None]):
         self.push_screen(HelpScreen())
 
     def open_in_editor(self, path: str, line: int) -> None:
-        """Suspend the app, run $VISUAL/$EDITOR at `line` of `path` (no shell), resume."""
+        """Suspend the app, run $VISUAL/$EDITOR at `line` of `path` (no shell), resume. A
+        note deleted since it was cited is not opened: the editor would show an empty file
+        and saving it would make a new note where the old one was."""
+        if not Path(path).exists():
+            self.notify(
+                f"{path} no longer exists (deleted or moved since it was indexed).",
+                title="Nothing to open",
+                severity="warning",
+                timeout=10,
+            )
+            return
         try:
             editor = editor_from_env()
         except NoEditor as e:
