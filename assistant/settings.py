@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from assistant import paths
 from assistant.errors import ConfigFileError, UsageError
@@ -59,6 +59,15 @@ class Settings(BaseModel):
         "slow network file systems.",
     )
 
+    _warnings: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What was wrong but not fatal when these settings were loaded (a config key that is
+        no setting), each as printed after `assistant: warning: `. Kept here for surfaces
+        where standard error is not seen (the chat's full-screen window hides it)."""
+        return self._warnings
+
     @field_validator("notes", "index", "model", mode="before")
     @classmethod
     def _expand(cls, v: Any) -> Any:
@@ -67,20 +76,27 @@ class Settings(BaseModel):
         return Path(v).expanduser() if isinstance(v, str | Path) else v
 
 
-_WARNED: set[str] = set()
-"""Warnings already given by this process: each is said once, however often settings load."""
+_WARNED: dict[str, None] = {}
+"""Warnings already given by this process, in order: each is said once, however often
+settings load."""
 
 
 def _warn(message: str) -> None:
     if message not in _WARNED:
-        _WARNED.add(message)
+        _WARNED[message] = None
         print(f"assistant: warning: {message}", file=sys.stderr)
 
 
-def config_file_values() -> tuple[dict[str, Any], Path]:
-    """The config file's settings (none when there is no file) and its path. A file that
-    ASSISTANT_CONFIG names must exist (a typo would otherwise pass unseen; the default file
-    need not); a key that is no setting is warned about (a typo, or a `[section]`)."""
+def warnings_given() -> list[str]:
+    """Every warning this process has printed while loading settings, oldest first."""
+    return list(_WARNED)
+
+
+def config_file_values() -> tuple[dict[str, Any], Path, list[str]]:
+    """The config file's settings (none when there is no file), its path, and its warnings.
+    A file that ASSISTANT_CONFIG names must exist (a typo would otherwise pass unseen; the
+    default file need not); a key that is no setting is warned about (a typo, or a
+    `[section]`)."""
     path = paths.config_file()
     try:
         with path.open("rb") as f:
@@ -90,14 +106,18 @@ def config_file_values() -> tuple[dict[str, Any], Path]:
             raise ConfigFileError(
                 f"cannot read config file {path} (from ASSISTANT_CONFIG): no such file"
             ) from e
-        return {}, path
+        return {}, path, []
     except UnicodeDecodeError as e:  # tomllib decodes the whole file before parsing it
         raise ConfigFileError(f"cannot read config file {path}: not UTF-8 text") from e
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise ConfigFileError(f"cannot read config file {path}: {e}") from e
-    for key in sorted(data.keys() - Settings.model_fields.keys()):
-        _warn(f"{path}: unknown setting {key!r}")
-    return {k: v for k, v in data.items() if k in Settings.model_fields}, path
+    warnings = [
+        f"{path}: unknown setting {key!r}"
+        for key in sorted(data.keys() - Settings.model_fields.keys())
+    ]
+    for w in warnings:
+        _warn(w)
+    return {k: v for k, v in data.items() if k in Settings.model_fields}, path, warnings
 
 
 def load_settings(**flags: Any) -> Settings:
@@ -105,7 +125,7 @@ def load_settings(**flags: Any) -> Settings:
     defaults. Plain pydantic rather than pydantic-settings: this runs on every cold `ask`,
     where pydantic-settings' import alone cost 60 ms. A bad value is a UsageError naming
     where it came from (the variable or the file)."""
-    values, path = config_file_values()
+    values, path, warnings = config_file_values()
     source = dict.fromkeys(values, str(path))
     env = {k.upper(): v for k, v in os.environ.items()}
     for name in Settings.model_fields:
@@ -116,10 +136,12 @@ def load_settings(**flags: Any) -> Settings:
     given = {k: v for k, v in flags.items() if v is not None}
     values.update(given)
     try:
-        return Settings(**values)
+        settings = Settings(**values)
     except ValidationError as e:
         err = e.errors()[0]
         loc = err.get("loc") or ("setting",)
         name = ".".join(str(p) for p in loc)
         where = f" (from {source[loc[0]]})" if loc[0] in source and loc[0] not in given else ""
         raise UsageError(f"invalid setting {name}{where}: {err.get('msg')}") from e
+    settings._warnings = tuple(warnings)
+    return settings

@@ -452,6 +452,37 @@ def test_counts_are_said_in_the_right_number():
 
 
 @run_async
+async def test_a_narrow_status_line_leaves_out_whole_parts(engine):
+    """At 60 columns the status line was cut mid-part, or left a separator hanging at its
+    end ("… 163 files, 193 chunks │"): it drops whole parts from the end instead, follows a
+    resize, and a state too long for the line ends in an ellipsis."""
+    app = new_app(engine, notes_label="~/notes/folder")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+
+        def line() -> str:
+            return screen_text(app).splitlines()[0].strip()
+
+        assert line() == "● index fresh │ ~/notes/folder │ 2 files, 11 chunks │ fake-hash-embedder"
+        await pilot.resize_terminal(60, 20)
+        await pilot.pause()
+        assert line() == "● index fresh │ ~/notes/folder │ 2 files, 11 chunks"
+        await pilot.resize_terminal(40, 20)
+        await pilot.pause()
+        assert line() == "● index fresh │ ~/notes/folder"
+        app.chat_screen.set_state(
+            "cherry-pick-a-range-of-commits.md removed from the index", "fresh"
+        )
+        await pilot.pause()
+        assert line().startswith("● cherry-pick-a-range") and line().endswith("…")
+        assert len(line()) <= 40
+        app.chat_screen.set_state("index fresh", "fresh")
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause()
+        assert line().endswith("│ fake-hash-embedder")
+
+
+@run_async
 async def test_command_palette_commands(engine, home):
     app = new_app(engine)
     async with app.run_test(size=SIZE) as pilot:
@@ -683,6 +714,32 @@ async def test_editor_that_changes_the_note_marks_index_stale(tmp_path, home, mo
 
 
 @run_async
+async def test_a_deleted_note_is_not_opened_in_the_editor(engine, tmp_path, monkeypatch):
+    """Ctrl+O (or `e`) on a citation whose note was deleted opened the editor on an empty
+    new file (saving it made a note again), or, with no editor set, said "The section is
+    at <the deleted path>": it says the note is gone instead."""
+    script, record = fake_editor(tmp_path / "bin")
+    monkeypatch.setenv("EDITOR", str(script))
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await ask(pilot, LB_QUESTION)
+        note = tmp_path / "notes" / "aws-containers.md"
+        note.unlink()
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press("tab", "enter")  # and from the section view
+        await wait_for(pilot, lambda: isinstance(app.screen, SectionScreen))
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.editor_runs == [] and not record.exists() and not note.exists()
+        messages = [n.message for n in app._notifications]
+        assert (
+            messages.count(f"{note} no longer exists (deleted or moved since it was indexed).") == 2
+        )
+
+
+@run_async
 async def test_no_editor_set_gives_a_clear_message(engine):
     app = new_app(engine)
     async with app.run_test(size=SIZE) as pilot:
@@ -794,6 +851,47 @@ async def test_a_bad_setting_found_at_start_quits_with_its_message(home):
         await wait_for(pilot, lambda: app.start_error is not None)
     assert app.start_error == ("notes folder /nowhere does not exist", 2)
     assert app.return_code == 2
+
+
+@run_async
+async def test_config_warnings_are_said_in_the_chat(tmp_path, home, monkeypatch):
+    """A config key that is no setting was warned about on standard error, which the chat's
+    full-screen window hides (the warning was lost): the chat says it as a note."""
+    config = tmp_path / "config.toml"
+    config.write_text('k = 2\nbogus = 1\n[ui]\ntheme = "x"\n', encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(config))
+    app = AssistantApp(lambda: make_engine(tmp_path, watch=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        chat = app.chat_screen
+        assert chat.engine.settings.k == 2  # the known key still applies
+
+        def said() -> list[str]:
+            return [str(w.render()) for w in chat.query(".note.-warning")]
+
+        assert said() == [
+            f"Settings: {config}: unknown setting 'bogus' (ignored)",
+            f"Settings: {config}: unknown setting 'ui' (ignored)",
+        ]
+        text = screen_text(app)
+        assert text.count("Settings: ") == 2  # on screen, at the top of the chat
+        assert text.index("Settings: ") < text.index("Try asking")
+        await pilot.press("ctrl+r")  # re-indexing does not say them again
+        await wait_for(pilot, lambda: not chat.indexing and chat.state_text == "index fresh")
+        await pilot.pause()
+        assert len(said()) == 2
+
+
+def test_settings_keep_their_warnings(tmp_path, monkeypatch):
+    from assistant.settings import load_settings
+
+    assert load_settings().warnings == ()
+    config = tmp_path / "config.toml"
+    config.write_text("bogus = 1\n", encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(config))
+    warning = f"{config}: unknown setting 'bogus'"
+    assert load_settings().warnings == (warning,)
+    assert load_settings().warnings == (warning,)  # printed once, kept by every load
 
 
 def test_plain_assistant_with_a_missing_notes_folder_exits_2(tmp_path) -> None:
@@ -923,3 +1021,41 @@ def test_a_signal_quits_and_restores_the_terminal(tmp_path, sig, code):
     assert b"\x1b[?1000l" in tail  # mouse tracking off
     assert after == before  # raw mode undone
     assert b"Traceback" not in out
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX terminals")
+def test_config_warnings_before_a_start_error_are_printed_after_the_window(tmp_path):
+    """A config file with an unknown key and a bad value: the chat cannot start, and the
+    warning, hidden by the window when it was printed, is printed again with the error."""
+    import pty
+
+    notes = make_notes(tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text('bogus = 1\nk = "lots"\n', encoding="utf-8")
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "ASSISTANT_HOME": str(tmp_path / "home")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    env["ASSISTANT_CONFIG"] = str(config)
+    cli = Path(__file__).with_name("fake_cli.py")
+    proc = subprocess.Popen(
+        [sys.executable, str(cli), "--notes", str(notes), "--index", str(tmp_path / "index")],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
+    out = bytearray()
+    try:
+        _read_until(master, out, lambda: proc.poll() is not None, 60)
+        rc = proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+        os.close(slave)
+    assert rc == 2
+    tail = bytes(out[out.rfind(b"\x1b[?1049l") :]).decode(errors="replace")
+    warning = f"assistant: warning: {config}: unknown setting 'bogus'"
+    assert warning in tail.replace("\r\n", "\n")
+    assert tail.index(warning) < tail.index("assistant: error: invalid setting k")

@@ -712,3 +712,28 @@ async def test_the_first_build_answers_before_its_line_vectors_which_follow_in_b
             assert not store.line_vectors_missing()
         finally:
             store.close()
+
+
+@run_async
+async def test_an_empty_folder_says_it_has_no_notes_until_one_arrives(tmp_path):
+    """An empty notes folder showed "index fresh", "0 files" and "Ask a question about your
+    notes.": nothing said the folder held no notes until a question was answered with
+    "Not in your notes.". The empty chat says so, and stops saying it once a note is saved."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "data.csv").write_text("a,b\n1,2\n", encoding="utf-8")  # not a note
+    app = new_app(make_engine(tmp_path, notes=notes))
+    async with app.run_test(size=SIZE) as pilot:
+        await following(pilot)
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())  # the notice wraps
+        assert f"No notes in {notes} (only .markdown, .md and .txt files are read;" in text
+        assert "Ask a question about your notes." not in text
+        await app.chat_screen.run_action("new_conversation")  # said again in a new one
+        await pilot.pause()
+        assert f"No notes in {notes}" in screen_text(app)
+        (notes / "bread.md").write_text(BREAD_NOTE, encoding="utf-8")
+        await until(pilot, lambda: "No notes in" not in screen_text(app), "the notice to go")
+        assert "Ask a question about your notes." in screen_text(app)
+        answer = await ask(pilot, BREAD_QUESTION)
+        assert answer.citations and answer.citations[0].path == "bread.md"

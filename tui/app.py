@@ -150,7 +150,17 @@ class AssistantApp(App[None]):
         self.push_screen(HelpScreen())
 
     def open_in_editor(self, path: str, line: int) -> None:
-        """Suspend the app, run $VISUAL/$EDITOR at `line` of `path` (no shell), resume."""
+        """Suspend the app, run $VISUAL/$EDITOR at `line` of `path` (no shell), resume. A
+        note deleted since it was cited is not opened: the editor would show an empty file
+        and saving it would make a new note where the old one was."""
+        if not Path(path).exists():
+            self.notify(
+                f"{path} no longer exists (deleted or moved since it was indexed).",
+                title="Nothing to open",
+                severity="warning",
+                timeout=10,
+            )
+            return
         try:
             editor = editor_from_env()
         except NoEditor as e:
@@ -201,6 +211,9 @@ class AssistantApp(App[None]):
 
 def run_app(make_engine: Callable[[], Any]) -> int:
     """Run the chat until the user quits; returns the exit code."""
+    from assistant.settings import warnings_given
+
+    warned = len(warnings_given())
     app = AssistantApp(make_engine)
     app.run()
     live = app.chat_screen.live
@@ -209,6 +222,9 @@ def run_app(make_engine: Callable[[], Any]) -> int:
         live.done.wait(0.5)  # an idle watch ends within 0.1 s; a refresh is not waited for
     if app.start_error is not None:
         message, code = app.start_error
+        # The chat never showed them, and the window hid them when they were printed.
+        for w in warnings_given()[warned:]:
+            print(f"assistant: warning: {w}", file=sys.stderr)
         print(f"assistant: error: {message}", file=sys.stderr)
         return code
     if app.engine_lock.locked() or app.index_write_lock.locked():

@@ -71,9 +71,23 @@ class IndexProgress(Message):
 
 
 class IndexReady(Message):
-    def __init__(self, info: IndexInfo, examples: list[str], summary: str | None) -> None:
+    def __init__(
+        self,
+        info: IndexInfo,
+        examples: list[str],
+        summary: str | None,
+        no_notes: str | None = None,
+    ) -> None:
         super().__init__()
         self.info, self.examples, self.summary = info, examples, summary
+        self.no_notes = no_notes
+        """What to tell a user whose folder holds no notes (`Engine.no_notes`), else None."""
+
+
+class SettingsWarnings(Message):
+    def __init__(self, warnings: list[str]) -> None:
+        super().__init__()
+        self.warnings = warnings
 
 
 class IndexFailed(Message):
@@ -233,6 +247,8 @@ class ChatScreen(Screen):
         self._state = ("starting", "busy")
         self.seen_notices: set[str] = set()
         self.examples: list[str] = []
+        self.no_notes: str | None = None
+        """Said in an empty chat instead of examples while the folder holds no notes."""
         self.live: LiveNotes | None = None
         """Following the notes (started once the index is first ready; None: not started)."""
         self._live_status: str | None = None
@@ -326,6 +342,9 @@ class ChatScreen(Screen):
                     raise
                 app.call_from_thread(app.fail_start, *known)  # type: ignore[attr-defined]
                 raise Abandoned from e
+            if warnings := list(getattr(getattr(engine, "settings", None), "warnings", ())):
+                # Printed to standard error too, which the full-screen window hides.
+                self.post_message(SettingsWarnings(warnings))
             # The query-model export (about 10 s, once per model) waits for the first answer.
             with app.index_write_lock:  # type: ignore[attr-defined]  (after a live refresh)
                 if force:
@@ -337,6 +356,7 @@ class ChatScreen(Screen):
                     report = engine.ensure_ready(progress=self._progress, export=False, lines=lines)
             info = engine.info()
             examples = engine.example_questions(N_EXAMPLES)
+            no_notes = engine.no_notes() if not info.files else None
             self.post_message(IndexProgress("loading the query model", 0, 0))
             try:
                 engine.embed_query("warm up")  # loads the query model before the first question
@@ -344,10 +364,10 @@ class ChatScreen(Screen):
                 engine.notices.append(f"query model: {e}")
             import textual.widgets._markdown  # noqa: F401  (what shows the first answer)
 
-            return report, info, examples
+            return report, info, examples, no_notes
 
         try:
-            report, info, examples = run_detached(self.app.engine_lock, build)  # type: ignore[attr-defined]
+            report, info, examples, no_notes = run_detached(self.app.engine_lock, build)  # type: ignore[attr-defined]
         except Abandoned:
             return
         except Exception as e:
@@ -359,7 +379,7 @@ class ChatScreen(Screen):
                 f"indexed {report.added} new, {report.updated} changed, {report.removed} removed "
                 f"files ({counted(report.chunks_embedded, 'chunk')} embedded)"
             )
-        self.post_message(IndexReady(info, examples, summary))
+        self.post_message(IndexReady(info, examples, summary, no_notes))
 
     @work(thread=True, exclusive=True, group="ask", name="ask")
     def ask_worker(
@@ -502,14 +522,31 @@ class ChatScreen(Screen):
         self.set_state("index fresh", "fresh")
         if m.summary and self.conversation.is_empty is False:
             self.notify(m.summary, title="Index updated")
-        if self.conversation.is_empty and self.pending is None:
-            self.conversation.show_examples(m.examples)
         self.examples = m.examples
+        self.no_notes = m.no_notes
+        if self.conversation.is_empty and self.pending is None:
+            self.show_start()
         if self.pending is not None:
             req, question = self.pending
             self.pending = None
             self.start_ask(req, question)
         self.start_live()
+
+    def show_start(self) -> None:
+        """What an empty chat offers: example questions, or why there are none (no notes)."""
+        if self.no_notes:
+            self.conversation.hide_examples()
+            self.conversation.show_placeholder(self.no_notes[0].upper() + self.no_notes[1:] + ".")
+        else:
+            self.conversation.show_examples(self.examples)
+
+    @on(SettingsWarnings)
+    def _on_settings_warnings(self, m: SettingsWarnings) -> None:
+        """Say in the chat what standard error said while the window hid it (each once)."""
+        for w in m.warnings:
+            if w not in self.seen_notices:
+                self.seen_notices.add(w)
+                self.conversation.add_note(f"Settings: {w} (ignored)", "warning")
 
     @on(IndexFailed)
     def _on_index_failed(self, m: IndexFailed) -> None:
@@ -580,6 +617,10 @@ class ChatScreen(Screen):
 
         if m.info is not None:
             self._info = m.info
+            if self.no_notes and m.info.files:  # the first notes arrived in the folder
+                self.no_notes = None
+                if self.conversation.is_empty and self.in_flight is None and self.ready:
+                    self.show_start()
         self.recheck_sources(m.paths or None)
         for s in m.report.skipped:  # each refresh lists them all: say each once
             if (s.path, s.reason) not in self._skips_said:
@@ -754,7 +795,7 @@ class ChatScreen(Screen):
         self.conversation.clear()
         self.sources.show_citations([])
         if self.ready:
-            self.conversation.show_examples(self.examples)
+            self.show_start()
         else:
             self.conversation.show_placeholder(
                 "Getting your notes ready… you can type a question now."
