@@ -150,8 +150,9 @@ class AnswerOptions(BaseModel):
     sentence_start: bool = Field(
         True,
         description="Sentence rule: a quote whose first line continues a sentence from the "
-        "line above (a hard-wrapped paragraph) starts where that sentence does, if the quote "
-        "stays within its length limit; a quote cut for the command rule ends where a "
+        "line above (a hard-wrapped paragraph) starts after that line when it only ends the "
+        "sentence and comes before the best line, else where that sentence does (if the quote "
+        "stays within its length limit); a quote cut for the command rule ends where a "
         "sentence does.",
     )
     quote_window: float = Field(

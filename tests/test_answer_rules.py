@@ -820,7 +820,10 @@ def test_a_quote_leaves_room_for_the_rest_of_its_best_lines_paragraph() -> None:
     why: list[str] = []
     assert quote_span(c, scores, why=why) == (6, 20)  # from a later paragraph, through the block
     assert "start: line 6, room for the best line's paragraph" in why
-    assert quote_span(c, scores, opts=AnswerOptions(best_paragraph=False)) == (4, 15)
+    plain = AnswerOptions(best_paragraph=False, sentence_start=False)
+    assert quote_span(c, scores, opts=plain) == (4, 15)
+    # The sentence rule alone: line 4 only ends the sentence line 3 begins, so it starts at 6.
+    assert quote_span(c, scores, opts=AnswerOptions(best_paragraph=False)) == (6, 15)
     # the best line's paragraph and its block fit already: the start stays where it was
     assert quote_span(c, {7: 0.80, 14: 0.81}) == (8, 20)
 
@@ -1103,6 +1106,15 @@ def test_a_quote_starts_where_its_first_lines_sentence_begins() -> None:
     assert quote_span(c, {21: 0.9})[0] == 21  # the item's first line
     ended = long_section("Prefix", ["", "It is a command.", "It can be changed."])
     assert quote_span(ended, {17: 0.9}) == (18, 18)  # the line above ends a sentence
+    # A first line that only ends a sentence begun above it, before the best line: the quote
+    # starts after it (not back at that sentence's start, which would lengthen the quote).
+    tail = ["", "Changes made in an interactive", "rebase are applied.", "", "Run git rebase."]
+    frag = long_section("Rebase", tail)
+    why = []
+    assert quote_span(frag, {17: 0.85, 19: 0.9}, why=why) == (20, 20)  # file lines
+    assert why[-1] == "start: line 20, after a sentence begun above ends"
+    off = AnswerOptions(sentence_start=False)
+    assert quote_span(frag, {17: 0.85, 19: 0.9}, opts=off) == (18, 20)
 
 
 def test_a_quote_cut_for_the_command_rule_ends_where_a_sentence_does() -> None:

@@ -111,9 +111,17 @@ def quote_span(
     e = _complete(lines, roles, s, e, hi, opts, why)
     e = _trim_links(lines, roles, s, e, opts, why)
     t = _sentence_start(lines, roles, s, lo)
-    if t != s and opts.sentence_start and e - t + 1 <= _length_limit(s, e, opts):
-        why.append(f"start: line {chunk.start_line + t}, where the first line's sentence begins")
-        s = t
+    if t != s and opts.sentence_start:
+        if s < best_i and ends_sentence(lines[s]):  # only the end of a sentence begun above
+            s += 1
+            while s < best_i and says_nothing(lines[s]):
+                s += 1
+            why.append(f"start: line {chunk.start_line + s}, after a sentence begun above ends")
+        elif e - t + 1 <= _length_limit(s, e, opts):
+            why.append(
+                f"start: line {chunk.start_line + t}, where the first line's sentence begins"
+            )
+            s = t
     return chunk.start_line + s, chunk.start_line + e
 
 
