@@ -29,6 +29,7 @@ from assistant.stages.query import (
     as_notes_write_it,
     clean_question,
     contextual_query,
+    empty_input,
     lexical_query,
     original_words,
 )
@@ -416,7 +417,7 @@ class Engine:
         timings: dict[str, float] = {}
         q, notices = clean_question(question, self.settings.max_question_chars)
         if not q:
-            raise UsageError("the question is empty")
+            raise UsageError(empty_input("question"))
         k = k or self.settings.k
         mode = mode or self.settings.mode
         searched = contextual_query(q, history)

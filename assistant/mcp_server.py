@@ -235,11 +235,11 @@ class NotesServer:
 
     # ------------------------------------------------------------------ tools
     def search(self, query: str, k: int = 10, paths: Sequence[str] = ()) -> SearchResult:
-        from assistant.stages.query import clean_question
+        from assistant.stages.query import clean_question, empty_input
 
         text, cleaned = clean_question(query, self.engine.settings.max_question_chars)
         if not text:
-            raise UsageError("query is empty")
+            raise UsageError(empty_input("query"))
         _check_k(k, MAX_SEARCH_K)
         if any(not g.strip() for g in paths):
             raise UsageError("paths: empty glob")
@@ -255,10 +255,10 @@ class NotesServer:
     def ask(self, question: str, k: int | None = None, paths: Sequence[str] = ()) -> Answer:
         """`k` None: the `k` setting, as `assistant ask` without -k (so the two agree);
         `paths` as `ask --path`."""
-        from assistant.stages.query import clean_question
+        from assistant.stages.query import clean_question, empty_input
 
         if not clean_question(question, self.engine.settings.max_question_chars)[0]:
-            raise UsageError("question is empty")
+            raise UsageError(empty_input("question"))
         if k is not None:
             _check_k(k, MAX_ASK_K)
         if any(not g.strip() for g in paths):

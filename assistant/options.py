@@ -147,6 +147,14 @@ class AnswerOptions(BaseModel):
         description="Command rule: how far below the section's best line a lead-in's paragraph "
         "may score (a lead-in shares few words with the question; twice quote_window).",
     )
+    sentence_start: bool = Field(
+        True,
+        description="Sentence rule: a quote whose first line continues a sentence from the "
+        "line above (a hard-wrapped paragraph) starts after that line when it only ends the "
+        "sentence and comes before the best line, else where that sentence does (if the quote "
+        "stays within its length limit); a quote cut for the command rule ends where a "
+        "sentence does.",
+    )
     quote_window: float = Field(
         0.08,
         description="In a section too long to quote whole, lines within this of its best "

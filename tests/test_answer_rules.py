@@ -838,7 +838,10 @@ def test_a_quote_leaves_room_for_the_rest_of_its_best_lines_paragraph() -> None:
     why: list[str] = []
     assert quote_span(c, scores, why=why) == (6, 20)  # from a later paragraph, through the block
     assert "start: line 6, room for the best line's paragraph" in why
-    assert quote_span(c, scores, opts=AnswerOptions(best_paragraph=False)) == (4, 15)
+    plain = AnswerOptions(best_paragraph=False, sentence_start=False)
+    assert quote_span(c, scores, opts=plain) == (4, 15)
+    # The sentence rule alone: line 4 only ends the sentence line 3 begins, so it starts at 6.
+    assert quote_span(c, scores, opts=AnswerOptions(best_paragraph=False)) == (6, 15)
     # the best line's paragraph and its block fit already: the start stays where it was
     assert quote_span(c, {7: 0.80, 14: 0.81}) == (8, 20)
 
@@ -1123,3 +1126,75 @@ def test_a_setext_heading_is_no_evidence_as_a_hash_heading_is_none() -> None:
     assert evidence_texts(code, []) == [
         "pip install x", "# upgrade the cluster", "kubectl apply -f up.yaml", "```"
     ]  # fmt: skip
+
+
+def test_a_quote_starts_where_its_first_lines_sentence_begins() -> None:
+    """The sentence rule: in a hard-wrapped paragraph, a quote whose best line continues a
+    sentence from the line above starts at that sentence's first line ("The prefix key ...",
+    not "following key is ..."), a list item's wrapped text at the item; a line after a
+    sentence's end starts the quote itself. Off: the quote starts at its best line."""
+    from assistant.options import AnswerOptions
+
+    tail = [
+        "",
+        "The prefix key tells an active session that the",  # 17
+        "following key is a command. It can be changed",  # 18
+        "in the config file.",  # 19
+        "",
+        "- An item whose text is wrapped over",  # 21
+        "  two lines of the list.",  # 22
+    ]
+    c = long_section("Prefix", tail)
+    why: list[str] = []
+    assert quote_span(c, {17: 0.9}, why=why) == (17, 19)
+    assert why[-1] == "start: line 17, where the first line's sentence begins"
+    assert quote_span(c, {17: 0.9}, opts=AnswerOptions(sentence_start=False)) == (18, 19)
+    assert quote_span(c, {18: 0.9}) == (17, 19)  # "in the config file." ends that sentence
+    assert quote_span(c, {21: 0.9})[0] == 21  # the item's first line
+    ended = long_section("Prefix", ["", "It is a command.", "It can be changed."])
+    assert quote_span(ended, {17: 0.9}) == (18, 18)  # the line above ends a sentence
+    # A first line that only ends a sentence begun above it, before the best line: the quote
+    # starts after it (not back at that sentence's start, which would lengthen the quote).
+    tail = ["", "Changes made in an interactive", "rebase are applied.", "", "Run git rebase."]
+    frag = long_section("Rebase", tail)
+    why = []
+    assert quote_span(frag, {17: 0.85, 19: 0.9}, why=why) == (20, 20)  # file lines
+    assert why[-1] == "start: line 20, after a sentence begun above ends"
+    off = AnswerOptions(sentence_start=False)
+    assert quote_span(frag, {17: 0.85, 19: 0.9}, opts=off) == (18, 20)
+
+
+def test_a_quote_cut_for_the_command_rule_ends_where_a_sentence_does() -> None:
+    """The command rule cuts the best paragraph so that it and the command fit in
+    `max_quote_lines`; the cut falls on the last line that ends a sentence, never mid-way
+    through one ("Thus you can enforce it now and clean up")."""
+    from assistant.options import AnswerOptions
+    from assistant.stages.shape import command_piece
+
+    text = "\n".join(
+        [
+            "# T",  # 1
+            "",
+            "Adding a constraint with not valid skips the check.",  # 3 (best line)
+            "It tells Postgres the existing rows need no check.",
+            "Thus you can enforce it now and clean up",  # 5
+            "the rows that conflict with it",
+            "later, at your own pace.",  # 7
+            "",
+            "Eventually you can validate it with this command:",  # 9
+            "",
+            "```",  # 11
+            "alter table t validate constraint c;",
+            "select 1;",
+            "select 2;",
+            "select 3;",
+            "select 4;",
+            "```",  # 17
+        ]
+    )
+    c = chunk(text, ["T"])
+    roles = LineRoles.of(text.split("\n"), front_matter=False)
+    scores = {2: 0.8, 3: 0.6, 4: 0.5, 8: 0.7}
+    assert command_piece(c, scores, roles, (3, 7)) == ((3, 4), (9, 17))
+    off = AnswerOptions(sentence_start=False)
+    assert command_piece(c, scores, roles, (3, 7), off) == ((3, 5), (9, 17))

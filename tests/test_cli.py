@@ -90,6 +90,7 @@ def test_answering_from_a_fresh_index_imports_only_the_query_stack(tmp_path: Pat
         (("ask", ""), "question is empty"),
         (("ask", "   "), "question is empty"),
         (("search", " "), "query is empty"),
+        (("ask", "???"), "question is empty: it has no letter or digit to search for"),
         (("ask", "x", "--notes", "/nonexistent/notes"), "does not exist"),
         (("ask", "x", "-k", "0"), "-k"),
         (("ask", "x", "--mode", "magic"), "--mode"),

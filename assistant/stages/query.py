@@ -27,6 +27,12 @@ _FOLLOW_UP = re.compile(
 _PRONOUN = re.compile(r"\b(it|its|this|that|they|them|those|these|there|one|ones)\b", re.I)
 
 
+def empty_input(what: str) -> str:
+    """The usage error for a question or query `clean_question` leaves empty ("", "   ",
+    "???"): `what` is "question" or "query"."""
+    return f"the {what} is empty: it has no letter or digit to search for"
+
+
 def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
     """Strip escape sequences, control characters and surrounding space; truncate over-long
     questions (at a word boundary when one is near). A question without a letter or digit

@@ -11,6 +11,7 @@ its first line, or a whole file's).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -113,7 +114,60 @@ def quote_span(
         e -= 1
     e = _through_code(lines, roles, s, e, hi, opts, why)
     e = _complete(lines, roles, s, e, hi, opts, why)
-    return chunk.start_line + s, chunk.start_line + _trim_links(lines, roles, s, e, opts, why)
+    e = _trim_links(lines, roles, s, e, opts, why)
+    t = _sentence_start(lines, roles, s, lo)
+    if t != s and opts.sentence_start:
+        if s < best_i and ends_sentence(lines[s]):  # only the end of a sentence begun above
+            s += 1
+            while s < best_i and says_nothing(lines[s]):
+                s += 1
+            why.append(f"start: line {chunk.start_line + s}, after a sentence begun above ends")
+        elif e - t + 1 <= _length_limit(s, e, opts):
+            why.append(
+                f"start: line {chunk.start_line + t}, where the first line's sentence begins"
+            )
+            s = t
+    return chunk.start_line + s, chunk.start_line + e
+
+
+def ends_sentence(line: str) -> bool:
+    """A line of prose whose last word ends a sentence (".", "!", "?", ":" or ";", closing
+    marks after it aside: `"`, `)`, a backtick, emphasis)."""
+    return bool(_SENTENCE_END.search(line.rstrip()))
+
+
+_SENTENCE_END = re.compile(r"[.!?:;][\"')\]*_`]*$")
+
+
+def _sentence_start(lines: Sequence[str], roles: LineRoles, i: int, floor: int) -> int:
+    """The first line, at or after `floor`, of the sentence line `i` opens in: back through
+    the lines of its paragraph (or list item) above it until one ends a sentence. `i` if it
+    starts no wrapped sentence (a blank line, a heading, code, a table row or a list item's
+    first line above it, or `i` itself one of those)."""
+    if not lines[i].strip() or _structural(roles, i) or roles.is_fence(i):
+        return i
+    while i > floor:
+        prev = i - 1
+        if (
+            not lines[prev].strip()
+            or ends_sentence(lines[prev])
+            or roles.is_heading(prev)
+            or roles.is_fence(prev)
+            or roles.in_code(prev)
+            or roles.in_table(prev)
+        ):
+            break
+        i = prev
+        if roles.is_item(i):
+            break  # the list item's first line: its text starts here
+    return i
+
+
+def _length_limit(s: int, e: int, opts: AnswerOptions) -> int:
+    """How long a quote `s`..`e` may grow at its start: `max_quote_lines`, or the paragraph
+    rule's `code_after_paragraph` for a quote already longer (a paragraph and its block)."""
+    n = opts.max_quote_lines
+    return n if e - s + 1 <= n else max(n, opts.code_after_paragraph)
 
 
 def command_piece(
@@ -161,6 +215,15 @@ def command_piece(
     if best_i > room:
         return None  # the two would not fit in max_quote_lines
     cut = min(para_end, room)
+    if opts.sentence_start and cut < para_end:  # the paragraph does not fit: end a sentence
+        cut = next(
+            (
+                k
+                for k in range(cut, best_i - 1, -1)
+                if ends_sentence(lines[k]) and not introduces(lines[k])
+            ),
+            cut,
+        )
     if why is not None:
         why.append(
             f"command rule: the lead-in at line {chunk.start_line + p} and its code block "
