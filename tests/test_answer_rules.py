@@ -1198,3 +1198,22 @@ def test_a_quote_cut_for_the_command_rule_ends_where_a_sentence_does() -> None:
     assert command_piece(c, scores, roles, (3, 7)) == ((3, 4), (9, 17))
     off = AnswerOptions(sentence_start=False)
     assert command_piece(c, scores, roles, (3, 7), off) == ((3, 5), (9, 17))
+
+
+def test_the_repeat_rule_credits_the_section_a_quote_came_from() -> None:
+    """The command rule cuts two quotes from one section, so quotes and sections are not one
+    to one: a repeat of the second quote is said in that section's rules, not the next's."""
+    from assistant.models import Citation
+    from assistant.stages.shape import _without_repeats
+
+    def cited(path: str, line: int, quote: str) -> Citation:
+        return Citation(
+            n=1, path=path, absolute_path="/n/" + path, heading_path=["H"],
+            start_line=line, end_line=line, quote=quote, score=0.5,
+        )  # fmt: skip
+
+    quotes = [cited("a.md", 3, "Why."), cited("a.md", 9, "run it  "), cited("b.md", 4, "run it")]
+    rules: list[list[str]] = [[], []]
+    kept = _without_repeats(quotes, [0, 0, 1], rules)
+    assert kept == quotes[:2]
+    assert rules == [["repeat rule: also word for word at b.md:4 (left out)"], []]

@@ -685,29 +685,34 @@ def quote_sections(
     read = NoteReader()
     citations: list[Citation] = []
     rules: list[list[str]] = []
+    owners: list[int] = []  # each citation's picked section (the command rule makes two)
     for n, h in enumerate(picked, 1):
         rules.append([])
         scores = line_scores.get(h.chunk.id or -1, {})
-        citations += cite(n, h, scores, read, abs_path_of, opts, rules[-1])
+        cited = cite(n, h, scores, read, abs_path_of, opts, rules[-1])
+        citations += cited
+        owners += [n - 1] * len(cited)
     if opts.repeats:
-        citations = _without_repeats(citations, rules)
+        citations = _without_repeats(citations, owners, rules)
     return merge_adjacent(citations, read, opts.merge_gap), rules
 
 
-def _without_repeats(citations: Sequence[Citation], rules: list[list[str]]) -> list[Citation]:
+def _without_repeats(
+    citations: Sequence[Citation], owners: Sequence[int], rules: list[list[str]]
+) -> list[Citation]:
     """The repeat rule: a quote word for word the same as an earlier one (trailing spaces
     aside), from another file or place (a tutorial copied into three notes, a transcluded
-    section), is left out; the earlier quote's `--explain` rules say where else it is.
-    `rules` is indexed by `Citation.n` as `cite` numbers them (one per picked section)."""
-    first: dict[str, Citation] = {}
+    section), is left out; the earlier quote's `--explain` rules (`rules[owners[i]]`, those
+    of the section it was cut from) say where else it is."""
+    first: dict[str, int] = {}
     kept: list[Citation] = []
-    for c in citations:
+    for i, c in enumerate(citations):
         words = "\n".join(line.rstrip() for line in c.quote.strip().split("\n"))
         seen = first.get(words)
         if seen is None or not words:
-            first.setdefault(words, c)
+            first.setdefault(words, i)
             kept.append(c)
             continue
         span = f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}-{c.end_line}"
-        rules[seen.n - 1].append(f"repeat rule: also word for word at {c.path}:{span} (left out)")
+        rules[owners[seen]].append(f"repeat rule: also word for word at {c.path}:{span} (left out)")
     return kept
