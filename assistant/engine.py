@@ -458,11 +458,11 @@ class Engine:
             self.notices.append(empty)
         closest = render.closest_of(hits)
         citations: list[Citation] = []
-        rules: list[list[str]] = []
+        pieces: list[tuple[Citation, list[str]]] = []
         picked: list[Hit] = []
         if not decision.abstain:
             picked = select.reading_order(select.pick_sections(hits, k, section_best, opts))
-            citations, rules = shape.quote_sections(picked, line_scores, self.abs_path, opts)
+            citations, pieces = shape.quote_sections(picked, line_scores, self.abs_path, opts)
         answer_text = render.render_text(
             citations,
             decision.abstain,
@@ -489,7 +489,7 @@ class Engine:
             timings={k_: round(v, 2) for k_, v in timings.items()},
             notices=[*self._take_notices(), *notices],
             explain=explain_trace(
-                decision, best_line, hits, section_best, picked, rules, citations, opts, kind
+                decision, best_line, hits, section_best, picked, pieces, citations, opts, kind
             )
             if explain
             else None,

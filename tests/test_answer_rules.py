@@ -989,10 +989,16 @@ def test_the_command_a_later_lead_in_introduces_is_quoted_beside_the_best_paragr
     note = tmp_path / "n.md"
     note.write_text(text + "\n", encoding="utf-8")
     hit = Hit(chunk=c, score=1.0)
-    cites = cite(1, hit, scores, NoteReader(), lambda rel: Path(note))
+    rules: list[list[str]] = []
+    cites = cite(1, hit, scores, NoteReader(), lambda rel: Path(note), why=rules)
     assert [(x.n, x.start_line, x.end_line) for x in cites] == [(1, 3, 5), (2, 13, 17)]
     assert cites[1].quote.endswith(":%s/\\d\\+/\\=submatch(0)+1/g\n```")
     assert not any(x.changed_since_indexed for x in cites)
+    # --explain: each quote its own rules; how the first span ended before the cut is gone
+    first, second = rules
+    assert first[0].startswith("best line") and first[-1].startswith("command rule")
+    assert not any(r.startswith("end:") for r in first)
+    assert second == [first[-1]]
 
 
 def test_a_lead_in_runs_on_through_a_code_block_whose_first_line_is_a_comment() -> None:
@@ -1200,9 +1206,9 @@ def test_a_quote_cut_for_the_command_rule_ends_where_a_sentence_does() -> None:
     assert command_piece(c, scores, roles, (3, 7), off) == ((3, 5), (9, 17))
 
 
-def test_the_repeat_rule_credits_the_section_a_quote_came_from() -> None:
-    """The command rule cuts two quotes from one section, so quotes and sections are not one
-    to one: a repeat of the second quote is said in that section's rules, not the next's."""
+def test_the_repeat_rule_says_where_else_a_quote_is() -> None:
+    """A repeat (trailing spaces aside) is left out and said in the rules of the quote kept,
+    also when the command rule cut two quotes from one section."""
     from assistant.models import Citation
     from assistant.stages.shape import _without_repeats
 
@@ -1213,7 +1219,9 @@ def test_the_repeat_rule_credits_the_section_a_quote_came_from() -> None:
         )  # fmt: skip
 
     quotes = [cited("a.md", 3, "Why."), cited("a.md", 9, "run it  "), cited("b.md", 4, "run it")]
-    rules: list[list[str]] = [[], []]
-    kept = _without_repeats(quotes, [0, 0, 1], rules)
+    kept, rules = _without_repeats(quotes, [["best line 3"], ["command rule"], ["whole"]])
     assert kept == quotes[:2]
-    assert rules == [["repeat rule: also word for word at b.md:4 (left out)"], []]
+    assert rules == [
+        ["best line 3"],
+        ["command rule", "repeat rule: also word for word at b.md:4 (left out)"],
+    ]

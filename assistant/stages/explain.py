@@ -16,20 +16,19 @@ def trace(
     hits: Sequence[Hit],
     section_best: dict[int, float],
     picked: Sequence[Hit],
-    rules: Sequence[list[str]],
+    pieces: Sequence[tuple[Citation, list[str]]],
     citations: Sequence[Citation],
     opts: AnswerOptions,
     line_vectors: str = "own",
 ) -> Explain:
     """The `--explain` trace of one answer, from what the pipeline already computed."""
     quoted = {h.chunk.id for h in picked}
-    spans = [(h.chunk.path, h.chunk.start_line, h.chunk.end_line) for h in picked]
     quotes = []
     for c in citations:  # a merged quote carries the rules of every piece inside it
         inside = [
             r
-            for (p, a, b), r in zip(spans, rules, strict=True)
-            if p == c.path and a <= c.end_line and c.start_line <= b
+            for q, r in pieces
+            if q.path == c.path and c.start_line <= q.start_line and q.end_line <= c.end_line
         ]
         merged = ["merged with a nearby quote of the same section"] if len(inside) > 1 else []
         quotes.append(

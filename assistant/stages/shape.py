@@ -579,11 +579,12 @@ def cite(
     read: NoteReader,
     abs_path_of: Callable[[str], Path],
     opts: AnswerOptions = DEFAULT_OPTIONS,
-    why: list[str] | None = None,
+    why: list[list[str]] | None = None,
 ) -> list[Citation]:
     """A section's citations: the quote's span shaped in the chunk (and the command rule's
     second quote), run on in the file, re-read from it (`read` reads a file by absolute path;
-    `changed_since_indexed` when its lines differ)."""
+    `changed_since_indexed` when its lines differ). `why` gets the rules behind each
+    citation, one list per citation, for `--explain`."""
     chunk = hit.chunk
     abs_path = abs_path_of(chunk.path)
     lines = read(str(abs_path))
@@ -596,14 +597,23 @@ def cite(
     in_chunk = roles.shifted(chunk.start_line - 1) if roles is not None else None
     if in_chunk is None:  # the chunk's own text, as `quote_span` would parse it
         in_chunk = LineRoles.of(chunk.text.split("\n"), front_matter=False)
-    span = quote_span(chunk, line_scores, in_chunk, opts, why)
-    spans = command_piece(chunk, line_scores, in_chunk, span, opts, why) or (span,)
+    shaped: list[str] = []
+    span = quote_span(chunk, line_scores, in_chunk, opts, shaped)
+    split: list[str] = []
+    pieces = command_piece(chunk, line_scores, in_chunk, span, opts, split)
+    spans = pieces or (span,)
+    # Under the command rule the first quote is cut to the best paragraph: how quote_span
+    # ended it no longer holds, and the second quote is the command rule's alone.
+    kept = [r for r in shaped if not r.startswith("end:")] if pieces else shaped
+    reasons = [kept + split, list(split)] if pieces else [shaped]
     window = same is not None and is_window(same, chunk)  # a piece of a line too long to embed
     out = []
-    for start, end in spans:
+    for (start, end), rules in zip(spans, reasons, strict=True):
+        if why is not None:
+            why.append(rules)
         quote = slice_lines(chunk, start, end)
         if same is not None and roles is not None:
-            end = run_on(same, start, end, opts, why, roles)
+            end = run_on(same, start, end, opts, rules, roles)
             quote = "\n".join(same[start - 1 : end])
         excerpt = _elide(same[start - 1], chunk.text) if window and same is not None else None
         out.append(
@@ -679,40 +689,37 @@ def quote_sections(
     line_scores: dict[int, dict[int, float]],
     abs_path_of: Callable[[str], Path],
     opts: AnswerOptions = DEFAULT_OPTIONS,
-) -> tuple[list[Citation], list[list[str]]]:
+) -> tuple[list[Citation], list[tuple[Citation, list[str]]]]:
     """The picked sections as numbered citations (`cite`, then `merge_adjacent`), each cited
-    file read and parsed once; with the rules behind each piece's span, for `--explain`."""
+    file read and parsed once; with each quote before merging and the rules behind it, for
+    `--explain`."""
     read = NoteReader()
     citations: list[Citation] = []
     rules: list[list[str]] = []
-    owners: list[int] = []  # each citation's picked section (the command rule makes two)
     for n, h in enumerate(picked, 1):
-        rules.append([])
         scores = line_scores.get(h.chunk.id or -1, {})
-        cited = cite(n, h, scores, read, abs_path_of, opts, rules[-1])
-        citations += cited
-        owners += [n - 1] * len(cited)
+        citations += cite(n, h, scores, read, abs_path_of, opts, rules)
     if opts.repeats:
-        citations = _without_repeats(citations, owners, rules)
-    return merge_adjacent(citations, read, opts.merge_gap), rules
+        citations, rules = _without_repeats(citations, rules)
+    return merge_adjacent(citations, read, opts.merge_gap), list(zip(citations, rules, strict=True))
 
 
 def _without_repeats(
-    citations: Sequence[Citation], owners: Sequence[int], rules: list[list[str]]
-) -> list[Citation]:
+    citations: Sequence[Citation], rules: Sequence[list[str]]
+) -> tuple[list[Citation], list[list[str]]]:
     """The repeat rule: a quote word for word the same as an earlier one (trailing spaces
     aside), from another file or place (a tutorial copied into three notes, a transcluded
-    section), is left out; the earlier quote's `--explain` rules (`rules[owners[i]]`, those
-    of the section it was cut from) say where else it is."""
+    section), is left out; the earlier quote's `--explain` rules say where else it is.
+    `rules[i]`: those of `citations[i]`."""
     first: dict[str, int] = {}
-    kept: list[Citation] = []
+    kept: list[int] = []
     for i, c in enumerate(citations):
         words = "\n".join(line.rstrip() for line in c.quote.strip().split("\n"))
         seen = first.get(words)
         if seen is None or not words:
             first.setdefault(words, i)
-            kept.append(c)
+            kept.append(i)
             continue
         span = f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}-{c.end_line}"
-        rules[owners[seen]].append(f"repeat rule: also word for word at {c.path}:{span} (left out)")
-    return kept
+        rules[seen].append(f"repeat rule: also word for word at {c.path}:{span} (left out)")
+    return [citations[i] for i in kept], [rules[i] for i in kept]
