@@ -208,6 +208,31 @@ async def test_selecting_a_citation_shows_the_section_with_line_numbers(engine):
 
 
 @run_async
+async def test_typing_on_the_sources_list_types_the_question(engine):
+    """Keys typed while the sources list has the focus were lost (only `e` and Enter did
+    anything there): now a printable key no binding takes moves to the input with it."""
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await ask(pilot, LB_QUESTION)
+        chat = app.chat_screen
+        chat.question_input.value = ""
+        await pilot.press("tab")
+        assert isinstance(app.focused, CitationList)
+        await pilot.press("w", "h", "y", "space", "A", "L", "B")
+        assert app.focused is chat.question_input
+        assert chat.question_input.value == "why ALB"
+        await pilot.press("tab")
+        assert isinstance(app.focused, CitationList)
+        await pilot.press("s", "o")  # goes on at the end: not over the question typed so far
+        assert chat.question_input.value == "why ALBso"
+        chat.sources.query_one(CitationList).focus()
+        await pilot.pause()
+        await pilot.press("question_mark")  # still help, as the footer says
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+
+
+@run_async
 async def test_section_is_marked_when_note_changed_since_indexed(engine, tmp_path):
     app = new_app(engine)
     async with app.run_test(size=SIZE) as pilot:

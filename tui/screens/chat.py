@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -767,6 +767,18 @@ class ChatScreen(Screen):
 
     def open_citation(self, c: Citation) -> None:
         self.app.open_in_editor(c.absolute_path, c.start_line)  # type: ignore[attr-defined]
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing goes to the question wherever the focus is: a printable key no binding took
+        (the sources list's `e`, `?` for help) moves to the input with its character, as in
+        any chat, instead of being lost on the sources list or an example."""
+        if isinstance(self.focused, Input) or not event.is_printable or not event.character:
+            return
+        if event.character.isspace() or event.key in self.app.active_bindings:
+            return  # space selects in lists; `e`, `?`: their bindings
+        event.stop()
+        event.prevent_default()
+        self.question_input.type_at_end(event.character)
 
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -17,6 +17,7 @@ from textual.widgets import Static
 EXTRA = [
     ("Chat", "enter", "Ask the question, or choose the highlighted example or citation"),
     ("Chat", "tab / shift+tab", "Move between the input, examples and sources"),
+    ("Chat", "letters", "Outside the input: typed into the question (unless bound here)"),
     (
         "Chat",
         "ctrl+p",

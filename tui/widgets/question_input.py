@@ -75,6 +75,19 @@ class QuestionInput(Input):
         event.stop()
         event.prevent_default()  # not Input's own handler too (it inserts the first line)
 
+    def type_at_end(self, text: str) -> None:
+        """Focus the line and add `text` at its end, after the focus (whose select-all would
+        otherwise let the next key replace the question typed so far)."""
+        self.focus()
+
+        def add() -> None:
+            self.cursor_position = len(self.value)
+            self.insert_text_at_cursor(text)
+
+        # focus() takes effect on the app's queue, and posts the focus event to this widget's:
+        # queued behind both, `add` runs after the select-all and before any later key.
+        self.app.call_later(self.call_later, add)
+
     def submit_now(self) -> None:
         """Post `Submitted` with the current text, then empty the line and leave history."""
         value = self.value
