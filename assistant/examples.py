@@ -1,7 +1,7 @@
 """Example questions for an empty chat, made from the notes' own headings.
 
 Headings that name a subject (not "Intro" or "Next steps") over sections that say something
-(not a list of links: "What do my notes say about Hands-on lab?" was the bundled notes' first
+(not a list of links: "Tell me about Hands-on lab." was the bundled notes' first
 example, and its section of lab links answers nothing), spread over the notes and their files
 rather than the first few headings of the first file.
 """
@@ -31,7 +31,7 @@ def from_headings(headings: Iterable[tuple[str, Sequence[str], str]], n: int = 4
     else:  # few files: headings spread over all of them
         leaves = [leaf for file in files for leaf in file]
         chosen = [leaves[i * len(leaves) // n] for i in range(min(n, len(leaves)))]
-    return [f"What do my notes say about {leaf}?" for leaf in chosen]
+    return [f"Tell me about {leaf}." for leaf in chosen]
 
 
 GENERIC_HEADINGS = frozenset(

@@ -549,14 +549,12 @@ def test_example_questions_name_subjects_spread_over_the_notes(tmp_path: Path) -
         )
     eng = make_engine(notes, tmp_path / "idx")
     eng.ensure_ready()
-    assert eng.example_questions(4) == [
-        f"What do my notes say about Topic {i} setup?" for i in (0, 2, 4, 6)
-    ]
+    assert eng.example_questions(4) == [f"Tell me about Topic {i} setup." for i in (0, 2, 4, 6)]
     text = "# Intro\nx\n\n## Alpha\na\n\n## Beta\nb\n\n## Gamma\nc\n\n## See also\nd\n"
     assert two_examples(tmp_path, text) == ALPHA_BETA
 
 
-ALPHA_BETA = ["What do my notes say about Alpha?", "What do my notes say about Beta?"]
+ALPHA_BETA = ["Tell me about Alpha.", "Tell me about Beta."]
 
 
 def two_examples(tmp_path: Path, text: str) -> list[str]:
@@ -568,7 +566,7 @@ def two_examples(tmp_path: Path, text: str) -> list[str]:
 
 
 def test_example_questions_skip_sections_of_links(tmp_path: Path) -> None:
-    """The bundled notes' first example was "What do my notes say about Hands-on lab?", a
+    """The bundled notes' first example was "Tell me about Hands-on lab.", a
     section of lab links that answers nothing ("Not in your notes."): lists of links are no
     examples."""
     text = (

@@ -79,9 +79,9 @@ def app(tmp_path, monkeypatch):
     # how the TUI shows things, and must not change when retrieval or chunking is tuned.
     engine.ask = lambda question, **kw: canned_answer(question, engine.notes_root)
     engine.example_questions = lambda n=4: [
-        "What do my notes say about Load balancer integration?",
-        "What do my notes say about Fargate Launch Type?",
-        "What do my notes say about ECS Service Autoscaling?",
+        "Tell me about Load balancer integration.",
+        "Tell me about Fargate Launch Type.",
+        "Tell me about ECS Service Autoscaling.",
     ][:n]
     real_info = engine.info
     engine.info = lambda: real_info().model_copy(update={"files": 2, "chunks": 11})
