@@ -112,9 +112,10 @@ def scan_notes(
     `.assistantignore` files (gitignore syntax) at the root and in subfolders, each relative
     to its own folder. Symlinks resolving inside the root are followed; ones pointing outside
     are skipped unless `follow_symlinks_outside`; broken ones and loops are skipped with a
-    reason. `exclude` (the index folder, when it lies inside the notes folder) is never read:
-    what the assistant writes is not a note. Raises FileNotFoundError only if `root` itself
-    does not exist.
+    reason; a file reached by several paths (a link to a note, a hard link) is read once,
+    under its own path. `exclude` (the index folder, when it lies inside the notes folder)
+    is never read: what the assistant writes is not a note. Raises FileNotFoundError only if
+    `root` itself does not exist.
     """
     root = Path(os.path.abspath(os.path.expanduser(os.fspath(root))))
     try:
@@ -132,6 +133,7 @@ def scan_notes(
     skip_real = os.path.realpath(exclude) if exclude is not None else None
     files: list[NoteFile] = []
     skipped: list[Skipped] = []
+    inodes: dict[tuple[int, int], list[NoteFile]] = {}
 
     # Work stack of folders: (absolute path, rel prefix, ignore specs in force, real-path chain).
     # Iterative, so deep folder trees cannot overflow the Python stack.
@@ -195,21 +197,39 @@ def scan_notes(
                     continue
                 subdirs.append((entry.path, rel, specs, chain | {real}))
             elif stat.S_ISREG(st.st_mode):
-                files.append(
-                    NoteFile(
-                        rel=rel,
-                        path=Path(entry.path),
-                        size=st.st_size,
-                        mtime_ns=st.st_mtime_ns,
-                    )
+                note = NoteFile(
+                    rel=rel, path=Path(entry.path), size=st.st_size, mtime_ns=st.st_mtime_ns
                 )
+                files.append(note)
+                inodes.setdefault((st.st_dev, st.st_ino), []).append(note)
             else:
                 skipped.append(Skipped(path=rel, reason="not a regular file"))
         stack.extend(reversed(subdirs))
 
+    for same in inodes.values():
+        if len(same) > 1:
+            kept = _canonical(same, root_real)
+            for f in same:
+                if f is not kept:
+                    files.remove(f)
+                    skipped.append(Skipped(path=f.rel, reason=f"same file as {kept.rel!r}"))
     files.sort(key=lambda f: f.rel)
     skipped.sort(key=lambda s: s.path)
     return ScanResult(root=root, files=files, skipped=skipped)
+
+
+def _canonical(same: list[NoteFile], root_real: str) -> NoteFile:
+    """Which of several paths to one file (symlinks, hard links) is indexed: its own path.
+
+    A note reached twice would be searched and cited twice. The path the file really has
+    under the root wins; failing that (the file itself hidden or ignored) the first by name.
+    """
+    own = [
+        f
+        for f in same
+        if os.path.relpath(os.path.realpath(f.path), root_real).replace(os.sep, "/") == f.rel
+    ]
+    return min(own or same, key=lambda f: f.rel)
 
 
 def _ignored(specs: tuple[tuple[str, pathspec.PathSpec], ...], rel: str, is_dir: bool) -> bool:

@@ -115,9 +115,12 @@ def test_symlinks(tmp_path):
     (root / "loop2.md").symlink_to(root / "loop1.md")
     (root / "real" / "up").symlink_to(root)  # a folder loop
     res = scan_notes(root)
-    assert rels(res) == ["dir-link/n.md", "inside-link.md", "real/n.md"]
-    assert res.files[0].path == root / "dir-link" / "n.md"
+    # One note reached three ways is read once, under its own path.
+    assert rels(res) == ["real/n.md"]
+    assert res.files[0].path == root / "real" / "n.md"
     assert skipped(res) == {
+        "dir-link/n.md": "same file as 'real/n.md'",
+        "inside-link.md": "same file as 'real/n.md'",
         "broken.md": "broken symlink",
         "dir-link/up": "symlink loop",
         "loop1.md": "symlink loop",
@@ -130,9 +133,15 @@ def test_symlinks(tmp_path):
     write(root / ".attic" / "old.md")
     (root / "old.md").symlink_to(root / ".attic" / "old.md")
     assert "old.md" in rels(scan_notes(root))
+    # A hard link is the same file too: the first name is kept.
+    os.link(root / "real" / "n.md", root / "a-hard.md")
+    res3 = scan_notes(root)
+    assert "a-hard.md" in rels(res3) and "real/n.md" not in rels(res3)
+    assert skipped(res3)["real/n.md"] == "same file as 'a-hard.md'"
     res2 = scan_notes(root, follow_symlinks_outside=True)
-    assert "out-link.md" in rels(res2) and "out-dir/secret.md" in rels(res2)
-    assert "out-link.md" not in skipped(res2)
+    # Followed outside, the two links to one outside file are still one note.
+    assert "out-dir/secret.md" in rels(res2) and "out-link.md" not in rels(res2)
+    assert skipped(res2)["out-link.md"] == "same file as 'out-dir/secret.md'"
 
 
 def test_ignored_broken_links_are_not_reported(tmp_path):
