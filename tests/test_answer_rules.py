@@ -1078,19 +1078,25 @@ def test_as_well_as_names_no_subject() -> None:
     assert "well" in query_terms("What is the AWS Well-Architected Framework?")
 
 
-def test_closest_matches_name_each_span_once() -> None:
+def test_closest_matches_name_each_section_once() -> None:
     """Two pieces of one over-long line share its span: "huge.md:3 › Huge" was listed twice
-    among the closest matches."""
+    among the closest matches; and its section's heading piece ("huge.md:1") with them."""
     from assistant.stages.render import closest_of
 
-    long_line = chunk("A very long line of firewall rules.", ["Huge"])
+    long_line = chunk("A very long line of firewall rules.", ["Huge"]).model_copy(
+        update={"start_line": 3, "end_line": 3}
+    )
     piece = long_line.model_copy(update={"id": 2})
     other = chunk("Something else.", ["Other"]).model_copy(update={"start_line": 5, "id": 3})
     hits = [Hit(chunk=c, score=1 - i / 10) for i, c in enumerate((long_line, piece, other))]
     assert [(c.start_line, c.heading_path) for c in closest_of(hits)] == [
-        (1, ["Huge"]),
+        (3, ["Huge"]),
         (5, ["Other"]),
     ]
+    # The heading line of that section, a piece of its own, is the same section: not listed.
+    heading = chunk("# Huge", ["Huge"]).model_copy(update={"start_line": 1, "id": 4})
+    hits.insert(2, Hit(chunk=heading, score=0.85))
+    assert [c.heading_path for c in closest_of(hits)] == [["Huge"], ["Other"]]
 
 
 def test_local_coverage_a_note_front_matter_title_mentions_its_words() -> None:

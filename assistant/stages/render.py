@@ -16,16 +16,18 @@ KEYWORDS_NOTE = (
 
 
 def closest_of(hits: Sequence[Hit], n: int = 3) -> list[Closest]:
-    """The first `n` distinct spans among the hits: the pieces of one over-long line share
-    its span, and a list naming the same lines twice says nothing more."""
+    """The first `n` distinct sections among the hits, each at its best piece's span: the
+    pieces of a long section (and of one over-long line) would otherwise fill the list with
+    one section, its heading line alone among them."""
     out: list[Closest] = []
+    seen: set[tuple[str, tuple[str, ...]]] = set()
     for h in hits:
         c = h.chunk
         if len(out) == n:
             break
-        span = (c.path, c.start_line, c.end_line)
-        if any((x.path, x.start_line, x.end_line) == span for x in out):
+        if c.section in seen:
             continue
+        seen.add(c.section)
         score = h.dense_score if h.dense_score is not None else h.score
         out.append(
             Closest(
