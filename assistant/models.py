@@ -100,6 +100,12 @@ class Explain(BaseModel):
     line_score: float
     candidates: list[CandidateTrace]
     quotes: list[QuoteTrace]
+    selection: str = Field(
+        default="",
+        description="Which sections were quoted and why: the best line's section, and those "
+        "whose best line clears the companion floor (`line_margin`, `min_companion_line`), "
+        "naming any the floor's `min_companion_line` part left out.",
+    )
     options: dict[str, float | int | bool]
     line_vectors: str = Field(
         default="own",

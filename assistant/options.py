@@ -105,6 +105,12 @@ class AnswerOptions(BaseModel):
         description="Quote further sections only if their best line is within this of the "
         "best line overall (the top hit is kept within twice this).",
     )
+    min_companion_line: float = Field(
+        0.45,
+        description="Quote a further section only if its best line also scores at least this: "
+        "within the margin of a weak best line, a line this far from the question adds words, "
+        "not an answer.",
+    )
     lead_in_sections: bool = Field(
         True,
         description="Lead-in rule, sections: a section that only introduces its subsections "

@@ -97,6 +97,8 @@ def format_explain(trace: Explain, color: bool = False, title: bool = True) -> s
             f"{c.fused_score:7.4f} {num(c.dense_score):>6} "
             f"{num(c.best_line):>6}  {safe(label)}"
         )
+    if trace.selection:
+        out.append(f"sections quoted: {trace.selection}")
     for q in trace.quotes:
         out.append(f"quote [{q.n}] {_escaped(q.path)}:{q.start_line}-{q.end_line}:")
         out.extend(f"  - {r}" for r in q.rules)

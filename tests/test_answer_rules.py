@@ -510,6 +510,29 @@ def test_pick_sections_keeps_near_best_lines_and_reinserts_a_close_top_hit() -> 
     assert pick_sections([], 3, best) == []
 
 
+def test_a_further_section_needs_a_line_close_in_itself() -> None:
+    """Asked "What does the VPN use?" of four notes, the WireGuard line (0.42) came with a
+    firewall rule scored 0.30: within the margin of a weak best line, but like the question in
+    nothing. A further section's best line must also reach `min_companion_line`."""
+    from assistant.options import AnswerOptions
+    from assistant.stages.explain import _selection_text
+    from assistant.stages.select import pick_sections
+
+    hits = [hit(1), hit(2, "firewall.md"), hit(3)]
+    weak = {1: 0.42, 2: 0.30, 3: 0.46}
+    # 3 holds the best line, 1 is the top hit (kept within twice the margin), 2 is left out
+    assert [h.chunk.id for h in pick_sections(hits, 3, weak)] == [1, 3]
+    off = AnswerOptions(min_companion_line=0.0)
+    assert [h.chunk.id for h in pick_sections(hits, 3, {1: 0.42, 2: 0.30}, off)] == [1, 2]
+    assert [h.chunk.id for h in pick_sections(hits, 3, {1: 0.42, 2: 0.30})] == [1]
+    strong = {1: 0.70, 2: 0.60}  # a close line in itself is quoted as before
+    assert [h.chunk.id for h in pick_sections(hits, 3, strong)] == [1, 2]
+    said = _selection_text(hits, {1: 0.42, 2: 0.30}, {1}, AnswerOptions())
+    assert "min_companion_line 0.45" in said
+    assert said.endswith("left out by min_companion_line: firewall.md:1-2 › H2 (0.30)")
+    assert "left out" not in _selection_text(hits, {1: 0.42, 2: 0.30}, {1}, off)
+
+
 def test_render_text_quotes_cites_and_abstains_plainly() -> None:
     from assistant.models import Citation, Closest
     from assistant.stages.render import render_text

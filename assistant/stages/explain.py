@@ -6,7 +6,9 @@ from collections.abc import Sequence
 
 from assistant.models import CandidateTrace, Citation, Explain, QuoteTrace
 from assistant.options import AnswerOptions
+from assistant.output import cite_label
 from assistant.stages.decide import Decision
+from assistant.stages.select import companion_floor
 from index.models import Hit
 
 
@@ -62,6 +64,7 @@ def trace(
             for h in hits
         ],
         quotes=quotes,
+        selection=_selection_text(hits, section_best, quoted, opts) if picked else "",
         options=opts.model_dump(),
         line_vectors=(
             f"pooled; the {opts.rescore_lines} best lines re-scored on their own"
@@ -69,6 +72,30 @@ def trace(
             else line_vectors
         ),
     )
+
+
+def _selection_text(
+    hits: Sequence[Hit], section_best: dict[int, float], quoted: set, opts: AnswerOptions
+) -> str:
+    """The section rule in numbers, and the sections `min_companion_line` kept out."""
+    top = max(section_best.values(), default=-1.0)
+    floor = companion_floor(top, opts)
+    out = (
+        f"the best line's section, and any whose best line scores >= {floor:.2f} (within "
+        f"line_margin {opts.line_margin} of {top:.2f}, and at least min_companion_line "
+        f"{opts.min_companion_line})"
+    )
+    kept_out = [
+        f"{cite_label(h.chunk.path, h.chunk.start_line, h.chunk.end_line, h.chunk.heading_path)} "
+        f"({best:.2f})"
+        for h in hits
+        if h.chunk.id not in quoted
+        and (best := section_best.get(h.chunk.id or -1)) is not None
+        and top - opts.line_margin <= best < opts.min_companion_line
+    ]
+    if kept_out:
+        out += "; left out by min_companion_line: " + ", ".join(kept_out)
+    return out
 
 
 def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) -> str:

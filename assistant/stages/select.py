@@ -22,8 +22,8 @@ def pick_sections(
     section_best: dict[int, float],
     opts: AnswerOptions = DEFAULT_OPTIONS,
 ) -> list[Hit]:
-    """The hits worth quoting, best first: the top hit, plus any whose best line is nearly as
-    close to the question as the best line overall, at most k."""
+    """The hits worth quoting, best first: the section of the best line overall, plus any whose
+    best line clears `companion_floor`, at most k."""
     if not hits:
         return []
     scored = [h for h in hits if h.chunk.id in section_best]
@@ -31,10 +31,19 @@ def pick_sections(
         return list(hits[:1])
     top = max(section_best.values())
     best = {h.chunk.id: section_best[h.chunk.id] for h in scored}  # type: ignore[index]
-    chosen = [h for h in scored if best[h.chunk.id] >= top - opts.line_margin]
+    floor = companion_floor(top, opts)
+    chosen = [h for h in scored if best[h.chunk.id] >= floor or best[h.chunk.id] == top]
     if hits[0] not in chosen and best.get(hits[0].chunk.id, -1.0) >= top - 2 * opts.line_margin:
         chosen.insert(0, hits[0])
     return chosen[:k]
+
+
+def companion_floor(top: float, opts: AnswerOptions = DEFAULT_OPTIONS) -> float:
+    """How close to the question a further section's best line must be to be quoted beside the
+    best one: nearly as close as the best line (`line_margin`), and close in itself
+    (`min_companion_line`). In a small folder, or for a weak best line, the margin alone let
+    in sections sharing nothing with the question but a faint likeness."""
+    return max(top - opts.line_margin, opts.min_companion_line)
 
 
 def reading_order(hits: Sequence[Hit]) -> list[Hit]:
