@@ -111,9 +111,8 @@ def generate(notes: Path, big_mb: float = 20.0) -> dict:
     os.mkfifo(notes / "pipe.md")
     with open(os.path.join(os.fsencode(notes), b"caf\xe9-latin1-name.md"), "wb") as fh:
         fh.write(b"# x\n")
-    # Inside-the-folder symlink: followed (indexed under its own name).
+    # Inside-the-folder symlink to a note already read: skipped (the note is indexed once).
     (notes / "alias-of-crlf.md").symlink_to("eol/crlf.md")
-    indexed["alias-of-crlf.md"] = CRLF_TEXT
 
     # Left out silently, by design.
     put(".hidden/secret-plans.md", b"# hidden\n", None)
@@ -122,6 +121,7 @@ def generate(notes: Path, big_mb: float = 20.0) -> dict:
     (notes / ".assistantignore").write_text("ignored/\n")
 
     skipped = {
+        "alias-of-crlf.md": "same file as 'eol/crlf.md'",
         "binary.md": "binary file",
         "secret.md": "permission denied",
         "vanish.md": "file vanished",

@@ -21,6 +21,7 @@ from index.store import Store
 pytestmark = pytest.mark.slow
 
 EXPECTED_WARNINGS = [
+    "assistant: warning: skipped 'alias-of-crlf.md': same file as 'eol/crlf.md'",
     "assistant: warning: skipped 'binary.md': binary file",
     "assistant: warning: skipped 'broken.md': broken symlink",
     "assistant: warning: skipped 'caf\ufffd-latin1-name.md': file name is not UTF-8",
@@ -56,9 +57,9 @@ def test_index_finishes_with_the_expected_warnings_and_summary(messy: dict) -> N
     assert "Traceback" not in run["stderr"] + messy["raw_stderr"]
     assert run["stderr"].splitlines() == EXPECTED_WARNINGS
     summary = run["stdout"].strip().splitlines()[-1]
-    # 17 notes indexed (2 of them empty/front matter only: no chunks), 10 skipped and counted.
-    assert summary.startswith("Indexed: 17 added, 0 updated, 0 removed, 0 unchanged files;")
-    assert summary.endswith("; 10 skipped")
+    # 16 notes indexed (2 of them empty/front matter only: no chunks), 11 skipped and counted.
+    assert summary.startswith("Indexed: 16 added, 0 updated, 0 removed, 0 unchanged files;")
+    assert summary.endswith("; 11 skipped")
 
 
 def test_every_case_is_handled_and_the_index_checks_clean(messy: dict) -> None:
