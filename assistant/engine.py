@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,7 @@ from assistant.stages.query import (
 )
 from corpus import BUNDLED_NOTES
 from corpus.markdown import only_links
-from corpus.scan import IGNORE_FILE, NOTE_SUFFIXES
+from corpus.scan import IGNORE_FILE, NOTE_SUFFIXES, NotesMissing
 from index import keywords, lifecycle
 from index.embed import Embedder
 from index.models import Hit, IndexInfo, SyncReport
@@ -142,10 +143,16 @@ class Engine:
             self._store = None
 
     def stale_reason(self) -> str | None:
-        """Why the index must be (re)built before answering, or None if it is fresh."""
-        return lifecycle.stale_reason(
-            self.index_dir, self.notes_root, self.model_id(), self.store, self.models.precision()
-        )
+        """Why the index must be (re)built before answering, or None if it is fresh.
+        Raises UsageError if the notes folder itself is gone (renamed, unmounted)."""
+        with _notes_present():
+            return lifecycle.stale_reason(
+                self.index_dir,
+                self.notes_root,
+                self.model_id(),
+                self.store,
+                self.models.precision(),
+            )
 
     def refresh(
         self,
@@ -188,6 +195,8 @@ class Engine:
                 )
         except IndexError_ as e:
             raise EngineError(str(e)) from e
+        except NotesMissing as e:
+            raise UsageError(str(e)) from None
         return report
 
     def export_query_model(self) -> None:
@@ -298,7 +307,8 @@ class Engine:
     def check(self) -> list[str]:
         """Problems with the index (empty: consistent with itself and with the notes);
         read-only (`index/lifecycle.check_index`)."""
-        return lifecycle.check_index(self.index_dir, self.notes_root, self.model_id())
+        with _notes_present():
+            return lifecycle.check_index(self.index_dir, self.notes_root, self.model_id())
 
     def read_only(self) -> str | None:
         """Why the index folder cannot be written ("Read-only file system"), or None: such
@@ -525,8 +535,9 @@ class Engine:
 
     def note_lines(self, rel: str) -> list[str]:
         """Every line of an indexed note, as it is on disk now (`follow.note_lines`)."""
-        indexed = {p for p, (h, _, _) in self.store().file_rows().items() if h}
-        return follow.note_lines(self.notes_root, rel, indexed)
+        store = self.store()
+        indexed = {p for p, (h, _, _) in store.file_rows().items() if h}
+        return follow.note_lines(self.notes_root, rel, indexed, store.skipped_rows())
 
     def section(self, rel: str, line: int) -> tuple[int, int, list[str], list[str]] | None:
         """The note section containing `line` as (start, end, heading_path, all file lines)."""
@@ -544,6 +555,16 @@ class Engine:
         except EngineError:
             return []
         return examples.from_headings(headings, n)
+
+
+@contextmanager
+def _notes_present() -> Iterator[None]:
+    """The notes folder vanishing after start-up (a rename, an unmounted drive) is the user's
+    to fix, said in one line (`notes folder not found: ...`), as a missing --notes is."""
+    try:
+        yield
+    except NotesMissing as e:
+        raise UsageError(str(e)) from None
 
 
 def list_indexes() -> list[IndexInfo]:

@@ -5,7 +5,9 @@ the index holds, inside the notes folder, are read (a path is user or agent inpu
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import os
+import posixpath
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from assistant.errors import UsageError
@@ -18,18 +20,43 @@ def abs_path(notes_root: Path, rel: str) -> Path:
     return notes_root if notes_root.is_file() else notes_root / rel
 
 
-def note_lines(notes_root: Path, rel: str, indexed: Collection[str]) -> list[str]:
-    """Every line of the note `rel`, one of the `indexed` paths, as it is on disk now.
-
-    A path with `..`, an absolute path, a symlink leading out of the root, a note the index
-    skipped (binary, unreadable) or never saw are UsageErrors naming the path and the reason."""
-    if not rel or Path(rel).is_absolute() or ".." in Path(rel).parts:
+def note_path(rel: str) -> str:
+    """A note path as given by a user or an agent, in the index's form ("/"-separated, no "."
+    or "x/.." steps); UsageError if it is empty, absolute or leads out of the notes folder."""
+    norm = posixpath.normpath(rel) if rel else ""
+    if not rel or norm in (".", "") or posixpath.isabs(norm) or Path(rel).is_absolute():
         raise UsageError(f"{rel!r}: give a note path relative to the notes folder")
-    rel = Path(rel).as_posix()
-    if rel not in indexed:
-        raise UsageError(f"{rel}: not a note in the index of {notes_root}")
+    if norm == ".." or norm.startswith("../"):
+        raise UsageError(f"{rel!r}: give a note path relative to the notes folder")
+    return norm
+
+
+def note_lines(
+    notes_root: Path,
+    rel: str,
+    indexed: Collection[str],
+    skipped: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Every line of the note `rel` (`note_path`), one of the `indexed` paths, as it is on
+    disk now.
+
+    A path with `..` leading out, an absolute path, a symlink leading out of the root, a note
+    the index skipped (`skipped`: path -> reason) or never saw are UsageErrors naming the path
+    and the reason."""
+    rel = note_path(rel)
     path = abs_path(notes_root, rel)
     root = notes_root if notes_root.is_dir() else notes_root.parent
+    if rel not in indexed:
+        if skipped and rel in skipped:
+            raise UsageError(f"{rel}: skipped when indexed ({skipped[rel]})")
+        if not os.path.lexists(path):
+            raise UsageError(f"{rel}: no such note in {notes_root}")
+        if not path.resolve().is_relative_to(root.resolve()):
+            raise UsageError(f"{rel}: leads outside the notes folder")
+        raise UsageError(
+            f"{rel}: not a note in the index of {notes_root} (not a .md, .markdown or .txt "
+            "file, hidden, left out by .assistantignore, or not indexed yet)"
+        )
     if not path.resolve().is_relative_to(root.resolve()):
         raise UsageError(f"{rel}: leads outside the notes folder")
     try:

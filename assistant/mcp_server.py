@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from assistant.errors import EngineError, UsageError
+from assistant.follow import note_path
 from assistant.models import Answer, SectionHit
 
 MAX_SEARCH_K = 50
@@ -183,7 +184,9 @@ class NotesServer:
                 return [*notices, self._refreshing_notice()]
             except Exception as e:  # the job is done either way: the next call starts a new one
                 self._job = None
-                if not isinstance(e, EngineError | UsageError):
+                if isinstance(e, UsageError):  # the notes folder is gone: nothing to answer from
+                    raise
+                if not isinstance(e, EngineError):
                     e = EngineError(f"index refresh failed ({type(e).__name__}: {e})")
                 if not self._has_index():
                     raise e from None
@@ -276,6 +279,7 @@ class NotesServer:
             raise UsageError(f"start_line must be at least 1, not {start_line}")
         if end_line is not None and end_line < start_line:
             raise UsageError(f"end_line {end_line} is before start_line {start_line}")
+        path = note_path(path)  # "./a.md", "sub/../a.md": "a.md", as the index names it
         with self._lock:
             notices = self._fresh()
             try:
@@ -283,10 +287,11 @@ class NotesServer:
             except UsageError as e:  # a note saved a moment ago may be in the next index
                 raise UsageError("; ".join([str(e), *notices])) from None
         total = len(lines)
+        has = f"{path} has {total} line{'' if total == 1 else 's'}"
         if start_line > total:
-            raise UsageError(f"{path} has {total} lines; start_line {start_line} is past the end")
+            raise UsageError(f"{has}; start_line {start_line} is past the end")
         if end_line is not None and end_line > total:
-            raise UsageError(f"{path} has {total} lines; end_line {end_line} is past the end")
+            raise UsageError(f"{has}; end_line {end_line} is past the end")
         last = total if end_line is None else end_line
         cut = min(last, start_line + MAX_READ_LINES - 1)
         size = -1  # characters so far, joining newlines included
@@ -319,8 +324,12 @@ class NotesServer:
             if (self._job is not None and not self._job.done()) or self._write_lock.locked():
                 building = self._progress
             info = self.engine.info() if self._has_index() else None
+            problem = info.problem if info else None
             if info is not None and building is None:
-                stale = self.engine.stale_reason()
+                try:
+                    stale = self.engine.stale_reason()
+                except UsageError as e:  # the notes folder is gone: say so, still answer
+                    problem = "; ".join(p for p in (str(e), problem) if p)
         updated = info.updated_at if info else None
         return Status(
             notes=str(self.engine.notes_root),
@@ -331,7 +340,7 @@ class NotesServer:
             model=info.model_id if info else self.engine.model_id(),
             precision=info.precision if info else None,
             building=building or (None if info else "no index yet: the first call builds it"),
-            problem=info.problem if info else None,
+            problem=problem,
             stale=stale,
         )
 

@@ -35,6 +35,11 @@ NOTE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 IGNORE_FILE = ".assistantignore"
 
 
+class NotesMissing(FileNotFoundError):
+    """The notes folder itself is gone (deleted, renamed, an unmounted drive): the engine
+    reports it as the user's to fix, unlike a note vanishing mid-scan, which is skipped."""
+
+
 class NoteFile(BaseModel):
     rel: str
     """Path relative to the notes root, "/" separators (the path citations show)."""
@@ -114,7 +119,7 @@ def scan_notes(
     are skipped unless `follow_symlinks_outside`; broken ones and loops are skipped with a
     reason; a file reached by several paths (a link to a note, a hard link) is read once,
     under its own path. `exclude` (the index folder, when it lies inside the notes folder)
-    is never read: what the assistant writes is not a note. Raises FileNotFoundError only if
+    is never read: what the assistant writes is not a note. Raises NotesMissing only if
     `root` itself does not exist.
     """
     root = Path(os.path.abspath(os.path.expanduser(os.fspath(root))))
@@ -122,7 +127,7 @@ def scan_notes(
         st = os.stat(root)
     except OSError as e:
         why = _stat_reason(e, root)
-        raise FileNotFoundError(f"notes folder not found: {root} ({why})") from None
+        raise NotesMissing(f"notes folder not found: {root} ({why})") from None
 
     if not stat.S_ISDIR(st.st_mode):
         # A single file named explicitly: take it whatever its extension.

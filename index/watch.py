@@ -20,7 +20,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,7 +103,8 @@ class NotesWatcher:
     def __iter__(self) -> Iterator[Batch]:
         while not self.stop.is_set():
             try:
-                yield from self._batches()
+                if (yield from self._batches()):
+                    continue  # the folder was deleted and made again: watch the new one
                 return
             except (OSError, RuntimeError) as e:  # RuntimeError: watchfiles' internal error
                 if self.force_polling or not is_watch_limit(e):
@@ -111,14 +112,17 @@ class NotesWatcher:
                 self.force_polling = True
                 self.on_notice(POLLING_NOTICE)
 
-    def _batches(self) -> Iterator[Batch]:
-        """One watch session: a `rescan` batch once it is up, then the changes."""
+    def _batches(self) -> Generator[Batch, None, bool]:
+        """One watch session: a `rescan` batch once it is up, then the changes. Returns True
+        when the notes folder was replaced (deleted, or renamed away, and a folder made at its
+        path): the OS watch follows the old one, so a new session must start."""
         fn = self.watch_fn
         if fn is None:
             from watchfiles import watch as fn
         pending: dict[str, str] = {}
         first = last = 0.0
         started = False
+        folder = None if self.single else _identity(self.root)
         for raw in fn(
             os.path.dirname(self.root) if self.single else self.root,
             watch_filter=None,  # filtered here, so that noise still hands control back
@@ -133,7 +137,9 @@ class NotesWatcher:
             ignore_permission_denied=True,  # an unreadable folder is the scan's to report
         ):
             if self.stop.is_set():
-                return
+                return False
+            if folder is not None and _identity(self.root) not in (folder, None):
+                return True
             if not started:
                 started = True
                 self._dirs = set()
@@ -151,6 +157,7 @@ class NotesWatcher:
             if pending and (quiet or (now - first) * 1000 >= self.max_wait_ms):
                 yield Batch(tuple(sorted(((k, r) for r, k in pending.items()), key=lambda c: c[1])))
                 pending, first = {}, 0.0
+        return False
 
     def _relevant(self, kind: str, path: str) -> str | None:
         """`path` relative to the notes root if this change can alter what the scan finds."""
@@ -201,3 +208,12 @@ class NotesWatcher:
                 if not d.startswith(".") and not self._in_index(os.path.join(dirpath, d))
             ]
             self._dirs.update(rel(os.path.join(dirpath, d)) for d in dirnames)
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """Which folder is at `path` (device, inode), or None while there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino

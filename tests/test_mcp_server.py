@@ -386,3 +386,55 @@ def test_a_skipped_note_is_named_on_stderr(
     err = capsys.readouterr().err
     assert "assistant: warning: skipped 'bin.md': " in err, err
     s.close()
+
+
+def test_a_vanished_notes_folder_is_a_one_line_error_and_status_names_it(
+    tmp_path: Path,
+) -> None:
+    """A renamed folder or an unmounted drive while serving: each tool says so in one line
+    (no traceback), `status` still answers with the reason, and all works again once back."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# Backups\n\nBackups run at 02:00.\n")
+    s = server(notes, tmp_path / "index")
+    assert s.search("backups").hits[0].path == "a.md"
+    notes.rename(tmp_path / "moved")
+    gone = f"notes folder not found: {notes.resolve()}"
+    for call in (lambda: s.search("backups"), lambda: s.ask("When?"), lambda: s.read("a.md")):
+        with pytest.raises(UsageError) as e:
+            call()
+        assert str(e.value).startswith(gone) and "\n" not in str(e.value)
+    status = s.status()
+    assert status.problem is not None and status.problem.startswith(gone)
+    assert status.files == 1  # the index is still described
+    (tmp_path / "moved").rename(notes)
+    assert s.ask("When do backups run?").citations[0].path == "a.md"
+    assert s.status().problem is None
+    s.close()
+
+
+def test_read_normalises_paths_and_says_why_a_file_is_not_served(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    (notes / "sub").mkdir(parents=True)
+    (notes / "a.md").write_text("# A\n")
+    (notes / "bin.md").write_bytes(b"\x00\x01\x02 binary\n")
+    (notes / "data.csv").write_text("a,b\n")
+    outside = tmp_path / "secret.md"
+    outside.write_text("# Secret\n")
+    (notes / "out.md").symlink_to(outside)
+    s = server(notes, tmp_path / "index")
+    for given in ("./a.md", "sub/../a.md", "a.md"):
+        got = s.read(given)
+        assert (got.path, got.text) == ("a.md", "# A")  # named as the index names it
+    with pytest.raises(UsageError, match=r"^a\.md has 1 line; start_line 2 is past the end$"):
+        s.read("a.md", 2)
+    reasons = {
+        "bin.md": r"bin\.md: skipped when indexed \(.*binary",
+        "out.md": r"out\.md: leads outside the notes folder",
+        "nope.md": r"nope\.md: no such note in ",
+        "data.csv": r"data\.csv: not a note in the index of .*not a \.md",
+    }
+    for path, reason in reasons.items():
+        with pytest.raises(UsageError, match=reason):
+            s.read(path)
+    s.close()

@@ -113,3 +113,14 @@ def test_pooled_line_vectors_have_their_best_lines_rescored_on_their_own() -> No
     assert asked == [] and own[7] == pytest.approx({1: 0.9, 2: 0.8, 3: 0.1})
     off = line_evidence(src, hits, ["console"], q, AnswerOptions(rescore_lines=0), embed, True)
     assert asked == [] and off == own
+
+
+def test_relocate_follows_a_quote_that_moved_and_gives_up_on_one_that_changed() -> None:
+    from assistant.stages.shape import relocate
+
+    lines = ["# T", "", "a", "b", "", "x", "a", "b"]
+    assert relocate(lines, 3, 4, "a\nb") == (3, 4)  # still there
+    assert relocate(["# T", "new", *lines[1:]], 3, 4, "a\nb") == (4, 5)  # moved down one
+    assert relocate(lines, 6, 7, "a\nb") == (7, 8)  # the nearest of two
+    assert relocate(lines, 3, 4, "a\nc") is None  # held nowhere
+    assert relocate(None, 3, 4, "a\nb") is None  # unreadable

@@ -315,18 +315,38 @@ async def test_a_citation_whose_file_changed_is_marked_after_the_live_refresh(tm
         assert cite_list.changed == set()
         assert "(changed)" not in screen_text(app)
         assert "changed since indexed" not in screen_text(app)
-        # A line added above the quoted lines: the quote no longer sits where it was.
-        note.write_text("# New first line\n" + note.read_text(encoding="utf-8"), encoding="utf-8")
+        first = answer.citations[0]
+        original = note.read_text(encoding="utf-8")
+        # Two lines added above the quoted lines: the quote moved, unchanged; the citation
+        # follows it (listed, previewed and opened at its new lines), not marked changed.
+        note.write_text("# New first line\n\n" + original, encoding="utf-8")
         await until(pilot, lambda: live.refreshes == 1, "the live refresh")
+        await until(pilot, lambda: 1 in cite_list.moved, "the move")
+        await pilot.pause()
+        assert cite_list.changed == set()
+        now = cite_list.citations[0]
+        assert (now.start_line, now.end_line) == (first.start_line + 2, first.end_line + 2)
+        text = screen_text(app)
+        assert "(moved)" in text and "(changed)" not in text
+        assert f"is now at {now.start_line}-{now.end_line}" in text  # the preview says where
+        opened: list[tuple[str, int]] = []
+        app.open_in_editor = lambda path, line: opened.append((path, line))
+        chat.open_citation(cite_list.current)
+        assert opened == [(first.absolute_path, first.start_line + 2)]
+        # The quoted text itself edited: the file no longer holds the quote anywhere.
+        quoted = first.quote.split("\n")[0]
+        note.write_text(original.replace(quoted, quoted + " (edited)", 1), encoding="utf-8")
+        await until(pilot, lambda: live.refreshes == 2, "the second refresh")
         await until(pilot, lambda: 1 in cite_list.changed, "the mark")
         await pilot.pause()
         text = screen_text(app)
         assert "(changed)" in text  # in the sources list
         assert "changed since indexed" in text  # and in the preview of the highlighted one
         # Put back as it was: the mark goes.
-        note.write_text(note.read_text(encoding="utf-8").split("\n", 1)[1], encoding="utf-8")
-        await until(pilot, lambda: live.refreshes == 2, "the second refresh")
+        note.write_text(original, encoding="utf-8")
+        await until(pilot, lambda: live.refreshes == 3, "the third refresh")
         await until(pilot, lambda: cite_list.changed == set(), "the mark to go")
+        assert cite_list.moved == set() and cite_list.citations[0] == first
         # Deleted: said as such, not as a change of its text.
         note.unlink()
         await until(pilot, lambda: 1 in cite_list.gone, "the deleted mark")
@@ -402,6 +422,46 @@ async def test_a_watch_that_ends_falls_back_and_ctrl_r_starts_it_again(tmp_path)
         assert live is not first and chat.live_active
         (notes / "cake.md").write_text("# Cake\n\nA lemon cake needs lemons.\n", "utf-8")
         await until(pilot, lambda: live.refreshes == 1, "a live refresh again")
+    stop_and_join(live)
+
+
+@pytest.mark.parametrize("how", ["renamed", "deleted"])
+@run_async
+async def test_a_removed_notes_folder_is_named_and_its_citations_said_deleted(tmp_path, how):
+    """The whole folder renamed away or deleted while the chat runs: the status line says why
+    the index is stale (not only "the last refresh failed"), an answer comes from the last
+    index, its citations read "deleted" under the answer as in the sources panel, and once the
+    folder is back the chat follows it again (at once, or after Ctrl+R if the watch ended)."""
+    import shutil
+
+    engine = make_engine(tmp_path)
+    notes = engine.notes_root
+    app = new_app(engine)
+    async with app.run_test(size=WIDE) as pilot:
+        live = await following(pilot)
+        chat = app.chat_screen
+        away = tmp_path / "away"
+        if how == "deleted":
+            shutil.copytree(notes, away)
+            shutil.rmtree(notes)
+        else:
+            notes.rename(away)
+        await until(pilot, lambda: "notes folder not found" in chat.state_text, "the reason")
+        assert chat.state_text.startswith("index stale:")
+        answer = await ask(pilot, LB_QUESTION)
+        assert answer.citations
+        await until(pilot, lambda: 1 in chat.query_one(CitationList).gone, "the deleted mark")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "deleted since indexed" in text and "changed since indexed" not in text
+        away.rename(notes)
+        if not chat.live_active:
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda: chat.live is not live, "a new watch")
+            live = await following(pilot)
+        before = live.refreshes
+        (notes / "bread.md").write_text(BREAD_NOTE, encoding="utf-8")
+        await until(pilot, lambda: live.refreshes > before, "a live refresh again")
     stop_and_join(live)
 
 

@@ -35,3 +35,33 @@ def test_a_quote_with_blank_lines_keeps_its_lines_and_shows_no_stray_backslash()
     assert html.count(f"{BLANK}<br />") == 2  # the two blank lines kept
     for shown in ("**To pause**", "1. Open the console.", "1. Choose Pause.", "Done."):
         assert shown in html
+
+
+def test_a_citation_whose_note_is_gone_says_deleted_under_the_answer(tmp_path) -> None:
+    """As the sources panel says "(deleted)", the label under the answer says so too (a whole
+    notes folder removed while the chat runs), not "changed since indexed"."""
+    kept = tmp_path / "kept.md"
+    kept.write_text("# K\n\nnew text\n")
+
+    def cite(n: int, path) -> Citation:
+        return Citation(
+            n=n,
+            path=path.name,
+            absolute_path=str(path),
+            heading_path=["K"],
+            start_line=3,
+            end_line=3,
+            quote="old text",
+            score=0.5,
+            changed_since_indexed=True,
+        )
+
+    answer = Answer(
+        question="q",
+        searched_query="q",
+        text="old text",
+        citations=[cite(1, kept), cite(2, tmp_path / "gone.md")],
+    )
+    labels = [p for p in answer_markdown(answer).split("\n\n") if p.startswith("**\\[")]
+    assert "changed since indexed" in labels[0] and "deleted" not in labels[0]
+    assert "deleted since indexed" in labels[1] and "changed" not in labels[1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -152,6 +153,20 @@ def test_new_folder_with_a_note(engine: Engine, notes: Path) -> None:
             lambda: {"a.md", "b.md", "work/deep/p.md"} == set(indexed(engine.index_dir)),
             "the renamed folder",
         )
+
+
+def test_a_notes_folder_deleted_and_made_again_is_watched_again(
+    engine: Engine, notes: Path, tmp_path: Path
+) -> None:
+    """`rm -rf notes` then a restore (a `git checkout`, a copy back): the OS watch went with
+    the old folder, so the watcher starts over on the new one instead of going deaf."""
+    with Live(engine) as live:
+        shutil.copytree(notes, tmp_path / "backup")
+        shutil.rmtree(notes)
+        wait_for(lambda: any("notes folder not found" in n for n in live.notices), "the notice")
+        (tmp_path / "backup").rename(notes)
+        write(notes / "c.md", "# Gamma\ngamma after the restore\n")
+        wait_for(lambda: "c.md" in indexed(engine.index_dir), "the new folder's note indexed")
 
 
 @pytest.mark.parametrize("style", ["temp-then-rename", "vim-backup"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -21,6 +22,12 @@ if TYPE_CHECKING:
     from assistant.models import Answer, Citation
 
 _MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def note_gone(c: Citation) -> bool:
+    """The cited note no longer exists (deleted, moved away, its folder gone): said as such,
+    not as a change of its text, under the answer as in the sources panel."""
+    return not Path(c.absolute_path).exists()
 
 
 def clean(text: str) -> str:
@@ -86,7 +93,7 @@ def answer_markdown(answer: Answer) -> str:
             cite_label(c.path, c.start_line, c.end_line, c.heading_path)
         )
         if c.changed_since_indexed:
-            label += " *(changed since indexed)*"
+            label += " *(deleted since indexed)*" if note_gone(c) else " *(changed since indexed)*"
         parts.append(label)
     return "\n\n".join(parts)
 

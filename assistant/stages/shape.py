@@ -676,6 +676,26 @@ def quote_differs(lines: list[str] | None, start: int, end: int, quote: str) -> 
     return lines is None or "\n".join(lines[start - 1 : end]) != quote
 
 
+def relocate(lines: list[str] | None, start: int, end: int, quote: str) -> tuple[int, int] | None:
+    """Where `lines` hold `quote` whole now: at start..end if still there, else at the
+    occurrence nearest `start` (lines added or removed above it move a quote without changing
+    it); None if the file no longer holds it anywhere (or cannot be read)."""
+    if lines is None:
+        return None
+    if not quote_differs(lines, start, end, quote):
+        return start, end
+    want = quote.split("\n")
+    at = [
+        i + 1
+        for i, line in enumerate(lines)
+        if line == want[0] and lines[i : i + len(want)] == want
+    ]
+    if not at or not quote.strip():
+        return None
+    new = min(at, key=lambda a: abs(a - start))
+    return new, new + len(want) - 1
+
+
 def file_lines(path: str) -> list[str] | None:
     """A note's lines as they are now, or None if it cannot be read."""
     try:

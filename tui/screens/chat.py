@@ -652,7 +652,7 @@ class ChatScreen(Screen):
             self.notify(text, title="Live refresh", severity="error", timeout=10)
             if not self.indexing:
                 self._live_status = None
-                self.set_state("index stale: the last refresh failed", "stale")
+                self.set_state(f"index stale: {text}", "stale")
         elif text.startswith("another index run"):
             if not self.indexing:
                 self._live_status = None

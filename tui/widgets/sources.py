@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -15,16 +14,10 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from assistant.output import HEADING_SEP
-from tui.render import citation_label, clean, join_heading, section_text
+from tui.render import citation_label, clean, join_heading, note_gone, section_text
 
 if TYPE_CHECKING:
     from assistant.models import Citation
-
-
-def note_gone(c: Citation) -> bool:
-    """The cited note no longer exists (deleted, or moved away): said as such, not as a
-    change of its text."""
-    return not Path(c.absolute_path).exists()
 
 
 class CitationList(OptionList):
@@ -44,20 +37,30 @@ class CitationList(OptionList):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.citations: list[Citation] = []
+        """As shown: each at the lines its quote is at now (`moved`)."""
+        self.answered: list[Citation] = []
+        """As the answer gave them."""
         self.changed: set[int] = set()
         """The numbers of the citations whose file no longer holds their quote."""
         self.gone: set[int] = set()
         """Of those, the ones whose file no longer exists."""
+        self.moved: set[int] = set()
+        """The numbers of the citations whose quote the file now holds at other lines (lines
+        added or removed above it): shown, previewed and opened where it is now."""
 
     def set_citations(self, citations: Sequence[Citation]) -> None:
+        self.answered = list(citations)
         self.citations = list(citations)
         self.changed = {c.n for c in self.citations if c.changed_since_indexed}
         self.gone = {c.n for c in self.citations if c.n in self.changed and note_gone(c)}
+        self.moved = set()
         self.clear_options()
         for c in self.citations:
             self.add_option(Option(self._label(c), id=f"cite-{c.n}"))
         if self.citations:
             self.highlighted = 0
+        if self.changed - self.gone:  # moved before the answer was shown
+            self.recheck()
 
     def _label(self, c: Citation) -> Text:
         label = Text(citation_label(c), overflow="fold")
@@ -65,12 +68,15 @@ class CitationList(OptionList):
             label.append("  (deleted)", style="yellow")
         elif c.n in self.changed:
             label.append("  (changed)", style="yellow")
+        elif c.n in self.moved:
+            label.append("  (moved)", style="yellow")
         return label
 
     def recheck(self, paths: Collection[str] | None = None) -> bool:
-        """Re-read the cited notes (only those under `paths`, if given) and mark each citation
-        whose file no longer holds its quote; True if any cited note was re-read."""
-        from assistant.stages.shape import file_lines, quote_differs
+        """Re-read the cited notes (only those under `paths`, if given): a citation whose quote
+        the file holds at other lines now follows it there; one whose file no longer holds its
+        quote is marked changed (or deleted). True if any cited note was re-read."""
+        from assistant.stages.shape import file_lines, relocate
 
         def affected(c: Citation) -> bool:
             return paths is None or any(
@@ -78,17 +84,25 @@ class CitationList(OptionList):
             )
 
         touched = False
-        for i, c in enumerate(self.citations):
+        for i, c in enumerate(self.answered):
             if not affected(c):
                 continue
             touched = True
             lines = file_lines(c.absolute_path)
-            changed = quote_differs(lines, c.start_line, c.end_line, c.quote)
+            span = relocate(lines, c.start_line, c.end_line, c.quote)
+            changed = span is None
             gone = lines is None and note_gone(c)
-            if (changed, gone) != (c.n in self.changed, c.n in self.gone):
+            moved = span is not None and span != (c.start_line, c.end_line)
+            now = c
+            if moved and span is not None:
+                now = c.model_copy(update={"start_line": span[0], "end_line": span[1]})
+            before = (c.n in self.changed, c.n in self.gone, self.citations[i])
+            if (changed, gone, now) != before:
                 self.changed = self.changed | {c.n} if changed else self.changed - {c.n}
                 self.gone = self.gone | {c.n} if gone else self.gone - {c.n}
-                self.replace_option_prompt_at_index(i, self._label(c))
+                self.moved = self.moved | {c.n} if moved else self.moved - {c.n}
+                self.citations[i] = now
+                self.replace_option_prompt_at_index(i, self._label(now))
         return touched
 
     @property
@@ -119,7 +133,9 @@ class SectionView(VerticalScroll):
         self,
         citation: Citation,
         section: tuple[int, int, list[str], list[str]] | None,
+        moved_from: Citation | None = None,
     ) -> None:
+        """`moved_from`: the citation as answered, when its quote is now at other lines."""
         title = Text(no_wrap=False, overflow="fold")
         title.append(f"[{citation.n}] ", style="bold")
         title.append(clean(citation.path), style="bold")
@@ -147,6 +163,12 @@ class SectionView(VerticalScroll):
             title.append(
                 "\n⚠ changed since indexed: the file now differs from the quote",
                 style="bold yellow",
+            )
+        elif moved_from is not None:
+            title.append(
+                f"\nmoved: the quote of lines {moved_from.start_line}-{moved_from.end_line} "
+                f"is now at {citation.start_line}-{citation.end_line}",
+                style="yellow",
             )
         self.query_one("#section-title", Static).update(title)
         self.query_one("#section-body", Static).update(body)
@@ -218,4 +240,8 @@ class SourcesPanel(Vertical):
         return self.citation_list.recheck(paths)
 
     def preview(self, citation: Citation, section) -> None:
-        self.query_one(SectionView).show_section(citation, section)
+        answered = {a.n: a for a in self.citation_list.answered}.get(citation.n)
+        moved_from = None
+        if answered is not None and answered.start_line != citation.start_line:
+            moved_from = answered
+        self.query_one(SectionView).show_section(citation, section, moved_from)
