@@ -234,7 +234,7 @@ class ProgressLine:
         eta = f" ETA {int(elapsed / frac - elapsed)}s" if 0 < frac < 1 and elapsed > 1 else ""
         label = {
             "embed": "Embedding sections",
-            "lines": "Embedding lines",
+            "lines": "Embedding lines of sections",
             "read": "Reading notes",
             "keywords": "Keyword search ready",
         }.get(stage, stage)

@@ -245,7 +245,7 @@ def test_live_status_labels_follow_the_stage():
     assert label("refresh", 0, 0) == "refreshing the index…"  # an edit, or the catch-up
     assert label("model", 0, 0) == "loading the model…"
     assert label("embed", 1, 1) == "refreshing: embedding 1/1"
-    assert label("lines", 0, 3576) == "refreshing: embedding lines 0/3576"
+    assert label("lines", 0, 3576) == "refreshing: embedding lines of sections 0/3576"
     assert label("read", 0, 0) == "refreshing: reading notes…"
 
 
@@ -758,7 +758,7 @@ async def test_the_first_build_answers_before_its_line_vectors_which_follow_in_b
         assert "refreshing the index…" in states
         assert not any("notes changed" in s for s in states)
         first_lines = next(i for i, s in enumerate(states) if "embedding lines" in s)
-        assert states[first_lines].startswith("refreshing: embedding lines 0/")
+        assert states[first_lines].startswith("refreshing: embedding lines of sections 0/")
         again = await ask(pilot, LB_QUESTION)
         assert cites(again) == cites(answer)  # stored lines answer as embedded ones did
         stop_and_join(chat.live)

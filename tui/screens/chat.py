@@ -42,7 +42,7 @@ STAGE_NAMES = {
     "read": "reading notes",
     "keywords": "keyword search ready",
     "embed": "embedding",
-    "lines": "embedding lines",
+    "lines": "embedding lines of sections",
     "model": "loading the model",
     "refresh": "refreshing the index",
 }
