@@ -153,6 +153,15 @@ class AnswerOptions(BaseModel):
         description="Command rule: how far below the section's best line a lead-in's paragraph "
         "may score (a lead-in shares few words with the question; twice quote_window).",
     )
+    next_command: bool = Field(
+        True,
+        description="Next-command rule, the answer's first section: a quote that ends with "
+        "its best line's paragraph, "
+        "when the next block holds code (inline or a code block: how-to notes state the "
+        "problem, then the command that solves it), takes that block too, its start moving "
+        "to a later paragraph (never past the best line's) to stay within the paragraph "
+        "rule's limits; unchanged if it cannot.",
+    )
     sentence_start: bool = Field(
         True,
         description="Sentence rule: a quote whose first line continues a sentence from the "

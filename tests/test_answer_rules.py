@@ -1254,3 +1254,41 @@ def test_the_repeat_rule_says_where_else_a_quote_is() -> None:
         ["best line 3"],
         ["command rule", "repeat rule: also word for word at b.md:4 (left out)"],
     ]
+
+
+TMUX_NOTE = """# Access Past Copy Buffer History
+
+Each time you perform a copy within tmux using its built-in
+copy functionality, the text that you
+copied to the buffer is recorded in the server's history.
+
+_Note: you may have the mouse configured to copy to a tmux buffer._
+
+So, while `tmux paste-buffer` will
+only paste in the most recently copied value to a tmux buffer, you can still
+access more of the history.
+
+Run `tmux choose-buffer` to open an interactive
+prompt that lists the tmux buffer history in reverse chronological order (most
+recent to oldest).
+
+You can navigate up and down through these buffers until you find the one that
+contains what you're looking for.
+
+See `man tmux` for more details."""
+
+
+def test_the_next_command_rule_quotes_the_command_after_the_problem() -> None:
+    """til's notes state the problem, then the command that solves it: "how do I paste
+    something copied earlier" matched "only paste in the most recently copied value" best,
+    and the quote stopped there, before `tmux choose-buffer`. The paragraph after the best
+    line's, holding code, is quoted too, the start moving on to fit; not without the rule,
+    and not when the next paragraph holds no code."""
+    c = chunk(TMUX_NOTE, ["Access Past Copy Buffer History"])
+    scores = {2: 0.8, 3: 0.8, 4: 0.8, 8: 0.82, 9: 0.85, 10: 0.8, 12: 0.6, 13: 0.5}
+    why: list[str] = []
+    assert quote_span(c, scores, opts=AnswerOptions(next_command=False)) == (3, 11)
+    assert quote_span(c, scores, why=why) == (7, 15)  # the first paragraph left out to fit
+    assert any(w.startswith("next command") for w in why)
+    no_code = TMUX_NOTE.replace("`tmux choose-buffer`", "the chooser")
+    assert quote_span(chunk(no_code, ["Access"]), scores) == (3, 11)

@@ -115,6 +115,7 @@ def quote_span(
     e = _through_code(lines, roles, s, e, hi, opts, why)
     e = _complete(lines, roles, s, e, hi, opts, why)
     e = _trim_links(lines, roles, s, e, opts, why)
+    s, e = _next_command(lines, roles, s, e, best_i, hi, opts, why)
     t = _sentence_start(lines, roles, s, lo)
     if t != s and opts.sentence_start:
         if s < best_i and ends_sentence(lines[s]):  # only the end of a sentence begun above
@@ -280,6 +281,59 @@ def _room_for_paragraph(
         if opens and lines[t].strip() and not roles.in_code(t) and fits(t):
             return t
     return s
+
+
+def _next_command(
+    lines: Sequence[str],
+    roles: LineRoles,
+    s: int,
+    e: int,
+    best_i: int,
+    hi: int,
+    opts: AnswerOptions,
+    why: list[str],
+) -> tuple[int, int]:
+    """The next-command rule (`AnswerOptions.next_command`): `s`..`e` ending with the best
+    line's paragraph, and the block after it when that holds code (a paragraph with inline
+    code, and the code block it introduces, or a code block), the start moved to a later
+    paragraph if needed to fit the paragraph rule's limits. (`s`, `e`) if not."""
+    if not opts.next_command or e >= hi or not s <= best_i <= e or _structural(roles, best_i):
+        return s, e
+    if _paragraph_end(lines, roles, best_i, hi) != e or lines[e + 1].strip():
+        return s, e
+    j = e + 1
+    while j <= hi and not lines[j].strip():
+        j += 1
+    if j > hi or roles.is_heading(j) or roles.is_item(j) or roles.in_table(j):
+        return s, e
+    if roles.fence_open(j) == j:
+        close = roles.fence_close(j)
+        if close is None or close > hi:
+            return s, e
+        prose_end, end = e, close
+    else:
+        if roles.in_code(j):
+            return s, e
+        prose_end = _paragraph_end(lines, roles, j, hi)
+        block = _block_after(lines, roles, prose_end, hi)
+        if block is None and not any("`" in lines[k] for k in range(j, prose_end + 1)):
+            return s, e  # prose without code: not the command
+        end = prose_end if block is None else block
+    first = _paragraph_start(lines, roles, best_i, s)
+    cap = max(opts.max_quote_lines, opts.code_after_paragraph)
+
+    def fits(t: int) -> bool:
+        return prose_end - t + 1 <= opts.max_quote_lines and end - t + 1 <= cap
+
+    for t in range(s, first + 1):
+        opens = t in (s, first) or (not lines[t - 1].strip() and not roles.open_after(t - 1))
+        if opens and lines[t].strip() and not roles.in_code(t) and fits(t):
+            why.append(
+                "next command: the block after the best line's paragraph holds code"
+                + (", start moved to a later paragraph" if t != s else "")
+            )
+            return t, end
+    return s, e
 
 
 def _block_after(lines: Sequence[str], roles: LineRoles, i: int, hi: int) -> int | None:
@@ -598,6 +652,10 @@ def cite(
     if in_chunk is None:  # the chunk's own text, as `quote_span` would parse it
         in_chunk = LineRoles.of(chunk.text.split("\n"), front_matter=False)
     shaped: list[str] = []
+    # The next-command rule is for the answer's first section: a further one, quoted beside
+    # it, keeps its shortest quote (on calibration its commands grew quotes and found nothing).
+    if n > 1 and opts.next_command:
+        opts = opts.model_copy(update={"next_command": False})
     span = quote_span(chunk, line_scores, in_chunk, opts, shaped)
     split: list[str] = []
     pieces = command_piece(chunk, line_scores, in_chunk, span, opts, split)
