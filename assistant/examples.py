@@ -37,7 +37,7 @@ def from_headings(headings: Iterable[tuple[str, Sequence[str], str]], n: int = 4
 GENERIC_HEADINGS = frozenset(
     """intro introduction overview summary contents toc notes todo links references resources
     appendix index readme changelog misc miscellaneous other others general background
-    conclusion""".split()
+    conclusion example examples usage details description demo faq tips""".split()
 ) | {"table of contents", "see also", "next steps", "related topics", "document history"}
 
 

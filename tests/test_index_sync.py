@@ -552,6 +552,9 @@ def test_example_questions_name_subjects_spread_over_the_notes(tmp_path: Path) -
     assert eng.example_questions(4) == [f"Tell me about Topic {i} setup." for i in (0, 2, 4, 6)]
     text = "# Intro\nx\n\n## Alpha\na\n\n## Beta\nb\n\n## Gamma\nc\n\n## See also\nd\n"
     assert two_examples(tmp_path, text) == ALPHA_BETA
+    # Dendron's notes offered "Tell me about Example.": a heading that names no subject alone.
+    text = "# Example\nx\n\n## Usage\ny\n\n## Alpha\na\n\n## Beta\nb\n"
+    assert two_examples(tmp_path / "ex", text) == ALPHA_BETA
 
 
 ALPHA_BETA = ["Tell me about Alpha.", "Tell me about Beta."]
