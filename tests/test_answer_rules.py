@@ -1101,6 +1101,22 @@ def test_as_well_as_names_no_subject() -> None:
     assert "well" in query_terms("What is the AWS Well-Architected Framework?")
 
 
+def test_a_note_file_name_asks_about_the_name_not_its_suffix() -> None:
+    """ "What does aws-containers.md say about the preferred load balancer?" said "Your notes
+    don't mention md.": a note's suffix is part of its file name, not a word asked about;
+    "md" on its own still is."""
+    from index.retrieve import query_terms
+
+    assert query_terms("What does aws-containers.md say about ALB?") == [
+        "aws",
+        "containers",
+        "say",
+        "alb",
+    ]
+    assert query_terms("Where is todo.TXT or the git.markdown note?") == ["todo", "git", "note"]
+    assert "md" in query_terms("How do I write md tables?")
+
+
 def test_closest_matches_name_each_section_once() -> None:
     """Two pieces of one over-long line share its span: "huge.md:3 › Huge" was listed twice
     among the closest matches; and its section's heading piece ("huge.md:1") with them."""
