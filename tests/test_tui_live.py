@@ -785,13 +785,16 @@ async def test_an_empty_folder_says_it_has_no_notes_until_one_arrives(tmp_path):
     app = new_app(make_engine(tmp_path, notes=notes))
     async with app.run_test(size=SIZE) as pilot:
         await following(pilot)
-        await pilot.pause()
-        text = " ".join(screen_text(app).split())  # the notice wraps
+
+        def flat() -> str:
+            return " ".join(screen_text(app).split())  # the notice wraps
+
+        await until(pilot, lambda: f"No notes in {notes}" in flat(), "the notice")
+        text = flat()
         assert f"No notes in {notes} (only .markdown, .md and .txt files are read;" in text
         assert "Ask a question about your notes." not in text
         await app.chat_screen.run_action("new_conversation")  # said again in a new one
-        await pilot.pause()
-        assert f"No notes in {notes}" in screen_text(app)
+        await until(pilot, lambda: f"No notes in {notes}" in flat(), "the notice again")
         (notes / "bread.md").write_text(BREAD_NOTE, encoding="utf-8")
         await until(pilot, lambda: "No notes in" not in screen_text(app), "the notice to go")
         assert "Ask a question about your notes." in screen_text(app)
