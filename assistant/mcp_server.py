@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 from assistant.errors import EngineError, UsageError
 from assistant.follow import note_path
 from assistant.models import Answer, SectionHit
+from assistant.output import counted
 
 MAX_SEARCH_K = 50
 """Most sections one `search` call returns."""
@@ -287,7 +288,7 @@ class NotesServer:
             except UsageError as e:  # a note saved a moment ago may be in the next index
                 raise UsageError("; ".join([str(e), *notices])) from None
         total = len(lines)
-        has = f"{path} has {total} line{'' if total == 1 else 's'}"
+        has = f"{path} has {counted(total, 'line')}"
         if start_line > total:
             raise UsageError(f"{has}; start_line {start_line} is past the end")
         if end_line is not None and end_line > total:

@@ -76,7 +76,8 @@ def check_store(store: Store, manifest_generation: str, dim: int) -> list[str]:
         lacking = len(db_ids)
     if lacking:
         problems.append(
-            f"{lacking} sections without line vectors (`assistant index` adds them; answers "
+            f"{lacking} section{'' if lacking == 1 else 's'} without line vectors "
+            "(`assistant index` adds them; answers "
             "meanwhile embed those lines themselves)"
         )
     return problems
