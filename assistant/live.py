@@ -60,7 +60,8 @@ def watch_notes(
 
     Once the watch is up, one catch-up refresh covers changes made before it; then `on_ready`
     is called. `on_refresh(report, batch)` follows every refresh a change caused (and the
-    catch-up if it changed anything or embedded line vectors). Notices and one-line errors go
+    first catch-up if it changed anything or embedded line vectors; a later one, after the
+    watch started over on a re-made notes folder, always). Notices and one-line errors go
     to `on_notice`. `watch_options` go to `index.watch.NotesWatcher` (debounce_ms, ...).
     """
     stop = stop or threading.Event()
@@ -70,7 +71,13 @@ def watch_notes(
     ready = False
     for batch in watcher:
         report = _refresh(engine, stop, on_notice)
-        if report is not None and (report.changed or report.lines_embedded or not batch.rescan):
+        # The first catch-up is said only if it did something; a later one (the watch started
+        # over on a notes folder deleted and made again) always, like any refresh: the chat
+        # re-checks its citations and leaves "refreshing" even when the notes came back as
+        # they were.
+        if report is not None and (
+            report.changed or report.lines_embedded or not batch.rescan or ready
+        ):
             on_refresh(report, batch)
         if not ready:
             ready = True

@@ -123,6 +123,7 @@ class NotesWatcher:
         first = last = 0.0
         started = False
         folder = None if self.single else _identity(self.root)
+        gone = False
         for raw in fn(
             os.path.dirname(self.root) if self.single else self.root,
             watch_filter=None,  # filtered here, so that noise still hands control back
@@ -138,8 +139,12 @@ class NotesWatcher:
         ):
             if self.stop.is_set():
                 return False
-            if folder is not None and _identity(self.root) not in (folder, None):
-                return True
+            if folder is not None:
+                now_at = _identity(self.root)
+                if now_at is None:
+                    gone = True  # the OS watch went with it, even if one comes back here
+                elif gone or now_at != folder:  # (a new folder may reuse the old inode)
+                    return True
             if not started:
                 started = True
                 self._dirs = set()

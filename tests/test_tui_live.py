@@ -430,8 +430,9 @@ async def test_a_watch_that_ends_falls_back_and_ctrl_r_starts_it_again(tmp_path)
 async def test_a_removed_notes_folder_is_named_and_its_citations_said_deleted(tmp_path, how):
     """The whole folder renamed away or deleted while the chat runs: the status line says why
     the index is stale (not only "the last refresh failed"), an answer comes from the last
-    index, its citations read "deleted" under the answer as in the sources panel, and once the
-    folder is back the chat follows it again (at once, or after Ctrl+R if the watch ended)."""
+    index, its citations read "deleted" under the answer as in the sources panel (and those
+    shown already are marked so), and once the folder is back, even as a copy with the same
+    text, the marks go, the status says "index fresh" and the chat follows it again."""
     import shutil
 
     engine = make_engine(tmp_path)
@@ -440,6 +441,8 @@ async def test_a_removed_notes_folder_is_named_and_its_citations_said_deleted(tm
     async with app.run_test(size=WIDE) as pilot:
         live = await following(pilot)
         chat = app.chat_screen
+        cites = chat.query_one(CitationList)
+        assert (await ask(pilot, LB_QUESTION)).citations
         away = tmp_path / "away"
         if how == "deleted":
             shutil.copytree(notes, away)
@@ -448,13 +451,19 @@ async def test_a_removed_notes_folder_is_named_and_its_citations_said_deleted(tm
             notes.rename(away)
         await until(pilot, lambda: "notes folder not found" in chat.state_text, "the reason")
         assert chat.state_text.startswith("index stale:")
+        await until(pilot, lambda: 1 in cites.gone, "the shown citation marked deleted")
         answer = await ask(pilot, LB_QUESTION)
         assert answer.citations
-        await until(pilot, lambda: 1 in chat.query_one(CitationList).gone, "the deleted mark")
+        await until(pilot, lambda: 1 in cites.gone, "the deleted mark")
         await pilot.pause()
         text = screen_text(app)
         assert "deleted since indexed" in text and "changed since indexed" not in text
-        away.rename(notes)
+        if how == "deleted":  # restored as a copy (new folder, new files), as `cp -r` does
+            shutil.copytree(away, notes)
+        else:
+            away.rename(notes)
+        await until(pilot, lambda: not cites.gone and not cites.changed, "the marks to go")
+        await until(pilot, lambda: chat.state_text == "index fresh", "the status", 30)
         if not chat.live_active:
             await pilot.press("ctrl+r")
             await until(pilot, lambda: chat.live is not live, "a new watch")

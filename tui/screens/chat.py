@@ -520,6 +520,7 @@ class ChatScreen(Screen):
             )
         self._info = m.info
         self.set_state("index fresh", "fresh")
+        self.recheck_sources()  # after Ctrl+R: the notes may have come back
         if m.summary and self.conversation.is_empty is False:
             self.notify(m.summary, title="Index updated")
         self.examples = m.examples
@@ -650,6 +651,7 @@ class ChatScreen(Screen):
         if text.startswith("error: "):
             text = text.removeprefix("error: ")
             self.notify(text, title="Live refresh", severity="error", timeout=10)
+            self.recheck_sources()  # the notes folder gone: its citations are marked deleted
             if not self.indexing:
                 self._live_status = None
                 self.set_state(f"index stale: {text}", "stale")
