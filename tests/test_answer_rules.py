@@ -1179,6 +1179,25 @@ def test_a_setext_heading_is_no_evidence_as_a_hash_heading_is_none() -> None:
     ]  # fmt: skip
 
 
+def test_a_sentence_begun_inside_a_line_starts_the_quote_there_when_no_more_fits() -> None:
+    """ "How do I check why a file is being ignored?" quoted from "check-ignore` is a command
+    ...": its sentence begins in the line above, after another sentence's end ("... more
+    obscure. Fortunately, `git"), and going back to where that other sentence begins did not
+    fit. The quote starts at the line the sentence begins in."""
+    tail = [
+        "",
+        "There are a few places where you can list the files that git",  # 17
+        "should ignore. The most common is the gitignore file. The other",  # 18
+        "places can be more obscure. Fortunately, `git",  # 19
+        "check-ignore` is a command that shows you where.",  # 20
+        *[f"Line {i} of more text about it." for i in range(10)],  # 21-30
+    ]
+    c = long_section("Ignored", tail)
+    why: list[str] = []
+    assert quote_span(c, {19: 0.9, 29: 0.85}, why=why) == (19, 30)
+    assert why[-1].endswith("after the end of another")
+
+
 def test_a_quote_starts_where_its_first_lines_sentence_begins() -> None:
     """The sentence rule: in a hard-wrapped paragraph, a quote whose best line continues a
     sentence from the line above starts at that sentence's first line ("The prefix key ...",

@@ -128,7 +128,19 @@ def quote_span(
                 f"start: line {chunk.start_line + t}, where the first line's sentence begins"
             )
             s = t
+        else:  # too far back: the line it begins in, after another sentence's end, may fit
+            m = next((j for j in range(s - 1, t - 1, -1) if _SENTENCE_INSIDE.search(lines[j])), s)
+            if m != s and e - m + 1 <= _length_limit(s, e, opts):
+                why.append(
+                    f"start: line {chunk.start_line + m}, where the first line's sentence "
+                    "begins, after the end of another"
+                )
+                s = m
     return chunk.start_line + s, chunk.start_line + e
+
+
+_SENTENCE_INSIDE = re.compile(r"[.!?][\"')\]*_`]*\s+[\"'(\[*_`]*[A-Z]")
+"""A sentence ending inside a line and the next beginning ("... more obscure. Fortunately")."""
 
 
 def ends_sentence(line: str) -> bool:
