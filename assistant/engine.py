@@ -182,21 +182,20 @@ class Engine:
                 if progress is not None and not self.models.index_loaded:
                     progress("model", 0, 0)  # seconds, once: say so rather than the last stage
                 embedder = self.index_embedder()
-                report = sync(
-                    self.index_dir,
-                    self.notes_root,
-                    embedder,
-                    progress=progress,
-                    lines=lines,
-                    verify=verify,
-                    line_vectors=self.settings.line_vectors,
-                    keywords_min=keywords.KEYWORDS_MIN_SECTIONS,
-                    precision=self.models.precision(),
-                )
+                with _notes_present():
+                    report = sync(
+                        self.index_dir,
+                        self.notes_root,
+                        embedder,
+                        progress=progress,
+                        lines=lines,
+                        verify=verify,
+                        line_vectors=self.settings.line_vectors,
+                        keywords_min=keywords.KEYWORDS_MIN_SECTIONS,
+                        precision=self.models.precision(),
+                    )
         except IndexError_ as e:
             raise EngineError(str(e)) from e
-        except NotesMissing as e:
-            raise UsageError(str(e)) from None
         return report
 
     def export_query_model(self) -> None:

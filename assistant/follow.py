@@ -23,10 +23,8 @@ def abs_path(notes_root: Path, rel: str) -> Path:
 def note_path(rel: str) -> str:
     """A note path as given by a user or an agent, in the index's form ("/"-separated, no "."
     or "x/.." steps); UsageError if it is empty, absolute or leads out of the notes folder."""
-    norm = posixpath.normpath(rel) if rel else ""
-    if not rel or norm in (".", "") or posixpath.isabs(norm) or Path(rel).is_absolute():
-        raise UsageError(f"{rel!r}: give a note path relative to the notes folder")
-    if norm == ".." or norm.startswith("../"):
+    norm = posixpath.normpath(rel or ".")
+    if norm in (".", "..") or norm.startswith(("/", "../")):
         raise UsageError(f"{rel!r}: give a note path relative to the notes folder")
     return norm
 
@@ -51,14 +49,13 @@ def note_lines(
             raise UsageError(f"{rel}: skipped when indexed ({skipped[rel]})")
         if not os.path.lexists(path):
             raise UsageError(f"{rel}: no such note in {notes_root}")
-        if not path.resolve().is_relative_to(root.resolve()):
-            raise UsageError(f"{rel}: leads outside the notes folder")
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise UsageError(f"{rel}: leads outside the notes folder")
+    if rel not in indexed:
         raise UsageError(
             f"{rel}: not a note in the index of {notes_root} (not a .md, .markdown or .txt "
             "file, hidden, left out by .assistantignore, or not indexed yet)"
         )
-    if not path.resolve().is_relative_to(root.resolve()):
-        raise UsageError(f"{rel}: leads outside the notes folder")
     try:
         return split_lines(read_note(path).text)
     except NoteReadError as e:

@@ -754,13 +754,15 @@ def relocate(lines: list[str] | None, start: int, end: int, quote: str) -> tuple
         return None
     if not quote_differs(lines, start, end, quote):
         return start, end
+    if not quote.strip():  # blank lines are everywhere: no place to follow
+        return None
     want = quote.split("\n")
     at = [
         i + 1
         for i, line in enumerate(lines)
         if line == want[0] and lines[i : i + len(want)] == want
     ]
-    if not at or not quote.strip():
+    if not at:
         return None
     new = min(at, key=lambda a: abs(a - start))
     return new, new + len(want) - 1

@@ -37,23 +37,19 @@ class CitationList(OptionList):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.citations: list[Citation] = []
-        """As shown: each at the lines its quote is at now (`moved`)."""
+        """As shown: each at the lines its quote is at now (`moved_from`)."""
         self.answered: list[Citation] = []
         """As the answer gave them."""
         self.changed: set[int] = set()
         """The numbers of the citations whose file no longer holds their quote."""
         self.gone: set[int] = set()
         """Of those, the ones whose file no longer exists."""
-        self.moved: set[int] = set()
-        """The numbers of the citations whose quote the file now holds at other lines (lines
-        added or removed above it): shown, previewed and opened where it is now."""
 
     def set_citations(self, citations: Sequence[Citation]) -> None:
         self.answered = list(citations)
         self.citations = list(citations)
         self.changed = {c.n for c in self.citations if c.changed_since_indexed}
         self.gone = {c.n for c in self.citations if c.n in self.changed and note_gone(c)}
-        self.moved = set()
         self.clear_options()
         for c in self.citations:
             self.add_option(Option(self._label(c), id=f"cite-{c.n}"))
@@ -62,13 +58,24 @@ class CitationList(OptionList):
         if self.changed - self.gone:  # moved before the answer was shown
             self.recheck()
 
+    @property
+    def moved(self) -> set[int]:
+        """The numbers of the citations shown at other lines than the answer gave."""
+        return {c.n for c in self.citations if self.moved_from(c) is not None}
+
+    def moved_from(self, c: Citation) -> Citation | None:
+        """`c` as the answer gave it, if its quote is now at other lines (lines added or
+        removed above it): shown, previewed and opened where it is now."""
+        answered = next((a for a in self.answered if a.n == c.n), None)
+        return answered if answered is not None and answered.start_line != c.start_line else None
+
     def _label(self, c: Citation) -> Text:
         label = Text(citation_label(c), overflow="fold")
         if c.n in self.gone:
             label.append("  (deleted)", style="yellow")
         elif c.n in self.changed:
             label.append("  (changed)", style="yellow")
-        elif c.n in self.moved:
+        elif self.moved_from(c) is not None:
             label.append("  (moved)", style="yellow")
         return label
 
@@ -92,15 +99,13 @@ class CitationList(OptionList):
             span = relocate(lines, c.start_line, c.end_line, c.quote)
             changed = span is None
             gone = lines is None and note_gone(c)
-            moved = span is not None and span != (c.start_line, c.end_line)
             now = c
-            if moved and span is not None:
+            if span is not None and span != (c.start_line, c.end_line):
                 now = c.model_copy(update={"start_line": span[0], "end_line": span[1]})
             before = (c.n in self.changed, c.n in self.gone, self.citations[i])
             if (changed, gone, now) != before:
                 self.changed = self.changed | {c.n} if changed else self.changed - {c.n}
                 self.gone = self.gone | {c.n} if gone else self.gone - {c.n}
-                self.moved = self.moved | {c.n} if moved else self.moved - {c.n}
                 self.citations[i] = now
                 self.replace_option_prompt_at_index(i, self._label(now))
         return touched
@@ -240,8 +245,5 @@ class SourcesPanel(Vertical):
         return self.citation_list.recheck(paths)
 
     def preview(self, citation: Citation, section) -> None:
-        answered = {a.n: a for a in self.citation_list.answered}.get(citation.n)
-        moved_from = None
-        if answered is not None and answered.start_line != citation.start_line:
-            moved_from = answered
+        moved_from = self.citation_list.moved_from(citation)
         self.query_one(SectionView).show_section(citation, section, moved_from)
