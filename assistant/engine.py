@@ -407,6 +407,7 @@ class Engine:
             line_pool=self.options.line_pool,
             line_skip=only_links if self.options.links else None,
             rrf_k=self.options.rrf_k,
+            path_weight=self.options.path_weight,
         )
 
     def ask(

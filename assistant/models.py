@@ -75,6 +75,11 @@ class CandidateTrace(BaseModel):
         description="Rank by the best single line's cosine (line retrieval, option line_pool), "
         "None if not ranked so.",
     )
+    path_rank: int | None = Field(
+        default=None,
+        description="Rank of its note by the question's words in its path (option "
+        "path_weight), None if its path holds none of them.",
+    )
     fused_score: float = Field(description="Reciprocal-rank fusion of the ranks.")
     dense_score: float | None = Field(description="Cosine of the question and the section.")
     best_line: float | None = Field(

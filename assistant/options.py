@@ -84,6 +84,14 @@ class AnswerOptions(BaseModel):
         "the top though the other misses it (5: chosen on the calibration sets; 60, the "
         'customary value, before; docs/evaluating.md, "Fusion constant").',
     )
+    path_weight: float = Field(
+        0.5,
+        ge=0,
+        description="Path ranking: the candidates' notes ranked by how many of the question's "
+        "words their path holds (folders and file name: `git/cherry-pick-a-range.md`) join "
+        "the fusion at this weight (hybrid only; 0: off). Chosen on the calibration sets "
+        '(docs/evaluating.md, "Path ranking").',
+    )
     # line evidence
     evidence_sections: int = Field(
         3, ge=1, description="Top sections whose single lines are compared with the question."

@@ -87,13 +87,16 @@ def format_explain(trace: Explain, color: bool = False, title: bool = True) -> s
     out.append(f"decision: {trace.decision}")
     out.append(f"best line score: {trace.line_score:.3f} (line vectors: {trace.line_vectors})")
     out.append("candidates (rank order; * = quoted):")
-    head = f"{'bm25':>4} {'dense':>5} {'lines':>5} {'fused':>7} {'cosine':>6} {'line':>6}"
+    head = (
+        f"{'bm25':>4} {'dense':>5} {'lines':>5} {'path':>4} {'fused':>7} {'cosine':>6} {'line':>6}"
+    )
     out.append(f"  {head}  section")
     for c in trace.candidates:
         label = cite_label(c.path, c.start_line, c.end_line, c.heading_path)
         out.append(
             f"{'*' if c.quoted else ' '} {num(c.lexical_rank, '{:d}'):>4} "
             f"{num(c.dense_rank, '{:d}'):>5} {num(c.line_rank, '{:d}'):>5} "
+            f"{num(c.path_rank, '{:d}'):>4} "
             f"{c.fused_score:7.4f} {num(c.dense_score):>6} "
             f"{num(c.best_line):>6}  {safe(label)}"
         )

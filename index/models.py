@@ -19,6 +19,9 @@ class Hit(BaseModel):
     line_rank: int | None = Field(
         default=None, description="Rank by the best single line's cosine (line retrieval)."
     )
+    path_rank: int | None = Field(
+        default=None, description="Rank of its note by the query terms in its path."
+    )
 
 
 class Skipped(BaseModel):

@@ -103,6 +103,7 @@ def retrieve(
     line_pool: int = 0,
     line_skip: Callable[[str], bool] | None = None,
     rrf_k: int = RRF_K,
+    path_weight: float = 0.0,
 ) -> list[Hit]:
     """Top-k chunks for `query`; with `sections`, one per section (its best piece: a long
     section's pieces all carry its heading path, and would otherwise fill the list). `qvec`
@@ -115,12 +116,15 @@ def retrieve(
     ranks the chunks having all of them, topped up from those lacking just one (each a few
     ms), and falls back to any of them only when those find nothing; dense search supplies
     the rest of the candidates. `exact` scans every vector even where the
-    index is approximate (benchmarks comparing with published figures)."""
+    index is approximate (benchmarks comparing with published figures).
+
+    `path_weight` (hybrid): the candidates' notes ranked by how many query terms their
+    paths hold (`rank_by_path`) join the fusion at this weight."""
     allowed = allowed_ids(store, paths)
     lexical: list[tuple[int, float]] = []
     dense: list[tuple[int, float]] = []
+    terms = query_terms(query)
     if mode in ("hybrid", "bm25"):
-        terms = query_terms(query)
         tiers: list[str] = []
         if all_common and len(terms) > 1:
             tiers = [fts_and(terms)]
@@ -139,6 +143,10 @@ def retrieve(
     if line_pool and mode == "hybrid" and dense:
         line_rank = rank_by_lines(store, lexical, dense[:line_pool], vec, line_skip)
     dense = dense[:depth]
+    path_rank: dict[int, int] = {}
+    if path_weight and mode == "hybrid":
+        pool = dict.fromkeys([cid for cid, _ in lexical] + [cid for cid, _ in dense])
+        path_rank = rank_by_path(terms, store.paths_of(list(pool | dict.fromkeys(line_rank))))
 
     scores: dict[int, float] = {}
     lex_rank = {cid: r for r, (cid, _) in enumerate(lexical, 1)}
@@ -151,9 +159,10 @@ def retrieve(
         if mode == "dense":
             scores = dict(dense)
         else:
-            for ranks in (lex_rank, dense_rank, line_rank):
+            for weight, ranks in ((1.0, lex_rank), (1.0, dense_rank), (1.0, line_rank),
+                                  (path_weight, path_rank)):  # fmt: skip
                 for cid, r in ranks.items():
-                    scores[cid] = scores.get(cid, 0.0) + 1.0 / (rrf_k + r)
+                    scores[cid] = scores.get(cid, 0.0) + weight / (rrf_k + r)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     hits: list[Hit] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()
@@ -177,6 +186,7 @@ def retrieve(
                     lexical_score=lex_score.get(cid),
                     dense_score=dense_score.get(cid),
                     line_rank=line_rank.get(cid),
+                    path_rank=path_rank.get(cid),
                 )
             )
             if len(hits) == k:
@@ -202,6 +212,45 @@ def rank_by_lines(
     best = store.best_line_scores(pool, qvec, skip)
     ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
     return {cid: r for r, (cid, _) in enumerate(ranked, 1)}
+
+
+def _plain(word: str) -> str:
+    """A word without a plural's s, so that "notes" in a question matches "note" in a path."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def path_words(path: str) -> list[str]:
+    """The words of a note's path (folders and file name, the suffix dropped), lower-cased:
+    `dendron.topic.special-notes.scratch-note.md` is dendron, topic, special, note, scratch,
+    note."""
+    return [_plain(w) for w in _TOKEN.findall(_NOTE_SUFFIX.sub("", path.lower()))]
+
+
+def rank_by_path(terms: Sequence[str], paths: dict[int, str]) -> dict[int, int]:
+    """Path ranking: chunk id -> 1-based rank among the candidates by the query terms their
+    note's path holds (most first; fewer other path words break ties), for candidates whose
+    path holds any. A note's file name is a title its author chose
+    (`git/cherry-pick-a-range.md`, Dendron's `dendron.topic.lookup.modifiers.md`), often the
+    one place its subject is named. Only words in fewer than half the candidates' paths
+    count. Candidates that tie share a rank (the pieces of one note always do), so where
+    every candidate is in one note nothing moves. Ranked over pieces, not notes: a note with
+    several matching pieces pushes the next notes down, as in the other rankings (over
+    distinct notes, calibration was a little worse: docs/evaluating.md, "Path ranking")."""
+    notes = {p: path_words(p) for p in set(paths.values())}
+    if len(notes) < 2:
+        return {}
+    wanted = {_plain(t) for t in terms}
+    # A word in half the candidates' paths or more (the AWS docs' "app-runner-developer-guide/"
+    # for an App Runner question) tells them apart no more than no word does.
+    wanted = {t for t in wanted if 2 * sum(t in words for words in notes.values()) < len(notes)}
+    keys: dict[str, tuple[int, int]] = {}
+    for path, words in notes.items():
+        hits = len(wanted.intersection(words))
+        if hits:
+            keys[path] = (hits, -sum(w not in wanted for w in words))
+    ordered = sorted((keys[p] for p in paths.values() if p in keys), reverse=True)
+    rank = {key: ordered.index(key) + 1 for key in set(ordered)}
+    return {cid: rank[keys[p]] for cid, p in paths.items() if p in keys}
 
 
 def _top_up(lexical: list[tuple[int, float]], more: list[tuple[int, float]], depth: int) -> None:

@@ -427,19 +427,22 @@ class Store:
             self._total = (gen, self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
         return self._total[1]
 
-    def chunks(self, ids: Sequence[int]) -> dict[int, Chunk]:
-        """Chunks by id (missing ids are left out)."""
-        out: dict[int, Chunk] = {}
+    def _rows_by_id(self, columns: str, ids: Sequence[int]) -> Iterator[tuple]:
+        """Rows of chunks by id, `columns` first being the id (in batches: SQLite caps the
+        number of bound parameters)."""
         ids = list(ids)
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
             q = ",".join("?" * len(part))
-            for row in self.conn.execute(
-                f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE id IN ({q})",
-                part,
-            ):
-                out[row[0]] = _row_chunk(row)
-        return out
+            yield from self.conn.execute(f"SELECT {columns} FROM chunks WHERE id IN ({q})", part)
+
+    def chunks(self, ids: Sequence[int]) -> dict[int, Chunk]:
+        """Chunks by id (missing ids are left out)."""
+        return {row[0]: _row_chunk(row) for row in self._rows_by_id(_CHUNK_COLUMNS, ids)}
+
+    def paths_of(self, ids: Sequence[int]) -> dict[int, str]:
+        """The note path of each chunk id (missing ids are left out)."""
+        return dict(self._rows_by_id("id, path", ids))
 
     def chunks_for_path(self, path: str) -> list[Chunk]:
         rows = self.conn.execute(

@@ -54,6 +54,7 @@ def trace(
                 lexical_rank=h.lexical_rank,
                 dense_rank=h.dense_rank,
                 line_rank=h.line_rank,
+                path_rank=h.path_rank,
                 fused_score=round(h.score, 6),
                 dense_score=None if h.dense_score is None else round(h.dense_score, 4),
                 best_line=None
