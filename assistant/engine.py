@@ -575,15 +575,18 @@ def list_indexes() -> list[IndexInfo]:
 def drop_index(index_dir: Path) -> None:
     """Remove an index folder. A folder holding no index files (a notes folder, a project) is
     "no index", as a missing one is: nothing is removed. Beside other files, only the index's
-    own files go, its lock file included: a dropped index leaves nothing behind. Never under
-    a running build (its write lock is taken, without waiting: `IndexBusy`)."""
+    own files go, its lock file included: a dropped index leaves nothing behind. A folder
+    holding only the lock file is the start of an index and goes. Never under a running
+    build (its write lock is taken, without waiting: `IndexBusy`)."""
     index_dir = Path(index_dir)
     try:
         names = {p.name for p in index_dir.iterdir()}
     except (FileNotFoundError, NotADirectoryError):
         names = set()
     own = lifecycle.index_file_names(names)
-    if not own - {LOCK_NAME}:
+    if not own - {LOCK_NAME} and names != {LOCK_NAME}:
+        # A folder of nothing but the lock is a first build stopped before it wrote anything:
+        # dropped as an index. A lock beside other files may be another tool's: kept.
         raise UsageError(f"no index at {index_dir}")
     with writer_lock(index_dir, timeout=0):  # a build running: IndexBusy, nothing removed
         if names == own:

@@ -18,7 +18,7 @@ from fakes import fake_engine
 from helpers_robust import run_fake_cli, write
 
 from assistant.cli import cli
-from index.store import read_manifest
+from index.store import LOCK_NAME, read_manifest
 
 
 @pytest.fixture
@@ -323,6 +323,21 @@ def test_drop_leaves_nothing_of_the_index_behind(folder: Path, tmp_path: Path) -
     build(folder, idx)
     assert invoke("index", "--drop", "--notes", str(folder), "--index", str(idx)).exit_code == 0
     assert not idx.exists()
+
+
+def test_drop_removes_a_folder_left_with_only_its_lock(folder: Path, tmp_path: Path) -> None:
+    """A first build stopped before it wrote anything left a folder of only write.lock, which
+    `--drop` called "no index" and kept; beside other files such a lock is kept."""
+    idx = tmp_path / "idx"
+    write(idx / LOCK_NAME, "")
+    r = invoke("index", "--drop", "--notes", str(folder), "--index", str(idx))
+    assert r.exit_code == 0 and "Removed index" in r.stdout, r.stderr
+    assert not idx.exists()
+    write(idx / LOCK_NAME, "")
+    write(idx / "segments_1", "another tool's\n")
+    r = invoke("index", "--drop", "--notes", str(folder), "--index", str(idx))
+    assert r.exit_code == 2 and "no index at" in r.stderr, r.stderr
+    assert sorted(p.name for p in idx.iterdir()) == ["segments_1", LOCK_NAME]
 
 
 def test_drop_never_runs_under_a_build(folder: Path, tmp_path: Path) -> None:
