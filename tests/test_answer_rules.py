@@ -120,7 +120,8 @@ def test_lines_of_nothing_but_html_comment_are_no_evidence() -> None:
 
 def test_a_british_spelling_does_not_make_a_question_unanswerable() -> None:
     """ "practise" is an ordinary word: with a similar line the question is answered; the
-    notes lack it, which is said, but an ordinary word does not make the answer partial."""
+    notes lack it, which an ordinary word does not make partial (and, under the ordinary-word
+    rule, is not said: `unsaid`; with `ordinary_missing` on, it is)."""
     q = "Where can I practise deploying containers?"
     cov = [
         TermInfo(term="practise", chunks=0),
@@ -129,7 +130,12 @@ def test_a_british_spelling_does_not_make_a_question_unanswerable() -> None:
     ]
     hit = Hit(chunk=chunk("## Lab\n- Deploy Docker containers", ["Lab"]), score=1.0)
     d = decide(q, cov, [hit], best_line=0.6, common=COMMON | {"containers"})
+    assert not d.abstain and d.missing == [] and d.outcome == "answered"
+    assert d.unsaid == ["practise"]
+    said = AnswerOptions(ordinary_missing=True)
+    d = decide(q, cov, [hit], best_line=0.6, common=COMMON | {"containers"}, opts=said)
     assert not d.abstain and d.missing == ["practise"] and d.outcome == "answered"
+    assert d.unsaid == []
     # ... while a question about a name the notes never mention still abstains
     cov2 = [TermInfo(term="nomad", chunks=0), TermInfo(term="jobs", chunks=0)]
     d2 = decide("How do Nomad jobs work?", cov2, [hit], best_line=0.6, common=COMMON | {"jobs"})

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.engine import Engine
+from assistant.options import AnswerOptions
 from assistant.settings import load_settings
 from corpus.quote import verify_quote
 from corpus.read import read_note
@@ -92,9 +93,23 @@ def test_partly_covered_question_names_the_missing_term(engine: Engine) -> None:
     assert any(c.heading_path[0].startswith("Elastic Kubernetes Service") for c in a.citations)
 
 
-def test_pricing_of_a_covered_service_is_partly_answered(engine: Engine) -> None:
+def test_an_ordinary_word_the_notes_lack_is_not_said_unless_asked_for(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "Your notes don't mention look." opened "Do I have to look after servers with
+    Fargate?": under the ordinary-word rule an answer does not say the ordinary words the
+    notes lack (--explain does); with `ordinary_missing` on it says them."""
+    for q, word in (
+        ("Do I have to look after servers with Fargate?", "look"),
+        ("What is the pricing of Fargate Spot?", "pricing"),
+    ):
+        a = engine.ask(q, explain=True)
+        assert a.outcome == "answered" and a.missing_terms == [] and a.citations, q
+        assert "don't mention" not in a.text
+        assert a.explain is not None and f"ordinary-word rule: {word}" in a.explain.decision
+    monkeypatch.setattr(engine, "options", AnswerOptions(ordinary_missing=True))
     a = engine.ask("What is the pricing of Fargate Spot?")
-    assert "pricing" in a.missing_terms
+    assert "pricing" in a.missing_terms and a.outcome == "answered"
     assert a.text.startswith("Your notes don't mention pricing.")
 
 

@@ -50,6 +50,10 @@ class Decision:
     clippings: list[str] = field(default_factory=list)
     """Clipped words of the question read with their full words ("auth: authentication or
     authorization"; `TermInfo.full`)."""
+    unsaid: list[str] = field(default_factory=list)
+    """Ordinary words the notes lack, left out of `missing` in an answer (`ordinary_missing`
+    off): "Your notes don't mention look." was mostly the question's wording of what the
+    notes put otherwise."""
 
     @property
     def outcome(self) -> Outcome:
@@ -310,6 +314,12 @@ def decide(
         return said(True, f"no line is similar enough ({best_line:.2f} < {opts.min_line})")
     if named_missing:
         return said(False, "partly covered: the notes never mention a name it uses")
+    if not opts.ordinary_missing:
+        unsaid = [t for t in missing if t not in names and is_common(t, common)]
+        missing = [t for t in missing if t not in unsaid]
+        answered = said(False, "answered")
+        answered.unsaid = unsaid
+        return answered
     return said(False, "answered")
 
 

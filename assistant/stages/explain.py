@@ -133,4 +133,9 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
             f"partly covered: {', '.join(decision.names)} missing, but {covered}, and "
             f"{passed}{local}"
         )
+    if decision.unsaid:
+        local += (
+            f"; ordinary-word rule: {', '.join(decision.unsaid)} not in the notes (ordinary "
+            "words, not said: the notes may put them otherwise)"
+        )
     return f"answered: the vocabulary rule passed, and {passed}{local}"
