@@ -1,12 +1,12 @@
 """What each line of a note is, read from the parse the chunker uses.
 
 Quotes are shaped by a note's structure: a quote starts at a nested item's parent item, at a
-table's header row or at a code fence, ends where a code block closes and runs on up to the
-next heading. `LineRoles` answers those questions from markdown-it's block tokens (the same
-parse, `corpus.markdown.block_tokens`, that cuts the note into sections), so they agree with
-the sections and are fence-aware by construction: a `# comment` or a `- key: value` inside a
-code block is neither a heading nor a list item, a `~~~` fence is a fence, and an indented
-code block is code.
+table's header row, at a callout's title or at a code fence, ends where a code block closes
+and runs on up to the next heading. `LineRoles` answers those questions from markdown-it's
+block tokens (the same parse, `corpus.markdown.block_tokens`, that cuts the note into
+sections), so they agree with the sections and are fence-aware by construction: a `#
+comment` or a `- key: value` inside a code block is neither a heading nor a list item, a
+`~~~` fence is a fence, and an indented code block is code.
 
 Every file `corpus.scan` keeps (`.md`, `.markdown`, `.txt`) is chunked as Markdown, so every
 note has this parse; there is no regex fallback. A quote whose file no longer holds its chunk
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from corpus.markdown import block_tokens, front_matter_end
 
@@ -53,6 +53,9 @@ class LineRoles:
     comments: frozenset[int] = frozenset()
     """Lines of HTML blocks that hold nothing but HTML comments ("<!-- TODO -->", each line
     of a comment over several lines; container markers such as "> " aside)."""
+    callout_of: dict[int, int] = field(default_factory=dict)
+    """Each line of a callout (a block quote opening "> [!warning] Title", as Obsidian and
+    GitHub write them) after its first -> that first line, the title."""
     offset: int = 0
 
     @classmethod
@@ -67,6 +70,7 @@ class LineRoles:
         items: dict[int, int | None] = {}
         table_of: dict[int, int] = {}
         comments: set[int] = set()
+        callout_of: dict[int, int] = {}
         open_items: list[int] = []  # first lines of the list items open at this token
         n = len(lines)
         for tok in block_tokens(lines, body_start):
@@ -91,6 +95,8 @@ class LineRoles:
                 table_of.update(dict.fromkeys(range(start, end), start))
             elif tok.type == "html_block":
                 comments.update(start + k for k in _comment_only(lines[start:end]))
+            elif tok.type == "blockquote_open" and _CALLOUT.match(lines[start]):
+                callout_of.update(dict.fromkeys(range(start + 1, end), start))
         return cls(
             frozenset(headings),
             fences,
@@ -99,6 +105,7 @@ class LineRoles:
             items,
             table_of,
             frozenset(comments),
+            callout_of,
         )
 
     def is_comment(self, i: int) -> bool:
@@ -156,12 +163,19 @@ class LineRoles:
         """A line of a table: its header row, its rule or a body row."""
         return i + self.offset in self.table_of
 
+    def callout_title(self, i: int) -> int | None:
+        """The title line of the callout that line `i` lies in below it (None otherwise)."""
+        return self._out(self.callout_of.get(i + self.offset))
+
     def table_header(self, i: int) -> int | None:
         """The header row of the table whose body row `i` is (None for no table row, or for
         the header row and the rule themselves)."""
         head = self.table_of.get(i + self.offset)
         return None if head is None or i + self.offset < head + 2 else self._out(head)
 
+
+_CALLOUT = re.compile(r"\s{0,3}>\s?\[![\w-]+\][+-]?(?:\s|$)")
+"""A callout's first line: "> [!warning] Title", "> [!tip]- Folded", "> [!NOTE]"."""
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)  # an unclosed one runs to the end
 

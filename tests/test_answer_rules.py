@@ -283,6 +283,25 @@ def test_a_quote_of_table_rows_starts_at_the_header_row() -> None:
     assert start == 35
 
 
+def test_a_quote_inside_a_callout_starts_at_its_title() -> None:
+    """ "> Update the DNS record db.internal ..." was quoted without "> [!danger] Database
+    failover" above it, the line that says what the block is about."""
+    callout = [
+        "> [!danger] Database failover",
+        "> Promote the replica only after fencing the old primary.",
+        "> Update the DNS record db.internal to the new primary.",
+        "> Then rerun the migrations check.",
+    ]
+    c = long_section("Runbook", callout)
+    why: list[str] = []
+    assert quote_span(c, {17: 0.9}, why=why) == (16, 19)  # title through the callout's end
+    assert "start: callout title, line 16" in why
+    plain = [line.replace(" [!danger]", "") for line in callout]  # a plain block quote
+    assert quote_span(long_section("Runbook", plain), {17: 0.9})[0] == 18
+    far = [callout[0], *[f"> Check {i}." for i in range(14)], callout[2]]
+    assert quote_span(long_section("Runbook", far), {30: 0.9})[0] > 16  # too far above to fit
+
+
 def test_a_chunk_that_starts_inside_a_long_code_block_is_quoted_with_its_fences_balanced() -> None:
     """A long code block is split across chunks; in a later piece the first fence closes the
     block. Counted as an opening one, a quote of the piece lost the next block's last line."""

@@ -59,6 +59,23 @@ def test_a_table_knows_its_header_row() -> None:
     assert [r.table_header(i) for i in range(8)] == [None, None, None, None, 2, 2, None, None]
 
 
+def test_a_callout_knows_its_title_and_a_plain_block_quote_has_none() -> None:
+    r = roles("> [!tip]- Restore test\n> Once a month.\n> Diff it.\n\n> Quoted.\n> More.")
+    assert [r.callout_title(i) for i in range(6)] == [None, 0, 0, None, None, None]
+    r = roles("Intro.\n\n> [!NOTE]\n> GitHub alert.\n\n```\n> [!tip] in code\n> x\n```")
+    assert [r.callout_title(i) for i in range(9)] == [
+        None,
+        None,
+        None,
+        2,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]
+
+
 def test_roles_shifted_to_a_chunk_read_its_lines_from_its_first() -> None:
     r = roles("# H\n\n```\na\nb\n```").shifted(3)  # a chunk starting at file line 4, "a"
     assert r.open_after(-1) and r.fence_open(0) == -1 and r.fence_close(1) == 2

@@ -52,7 +52,8 @@ def quote_span(
     short section is quoted whole; in a longer one the quote runs from the first to the last
     line that is nearly as close to the question as its best line (at most
     `max_quote_lines`), starting at the parent item of a nested list item so the item keeps
-    its context, at the header row of a table or at the fence of a code block, and never
+    its context, at the header row of a table, at a callout's title or at the fence of a code
+    block, and never
     ending on a list of links. `roles`: the roles of the chunk's lines, its first line as 0
     (the file's, shifted: a later piece of a long code block starts inside it); by default
     those of the chunk's own text.
@@ -102,10 +103,13 @@ def quote_span(
         what = "code block" if roles.in_code(best_i) else "paragraph"
         why.append(f"start: line {chunk.start_line + s}, room for the best line's {what}")
     # A quote from inside a code block starts at its fence, one from a table's rows at its
-    # header row (what each column means), when that still leaves room for the best line.
+    # header row (what each column means), one inside a callout at its title ("> [!danger]
+    # Database failover"), when that still leaves room for the best line.
     head, kind = roles.fence_open(s), "code fence"
     if head is None:
         head, kind = roles.table_header(s), "table header row"
+    if head is None:
+        head, kind = roles.callout_title(s), "callout title"
     if head is not None and lo <= head < s and best_i - head < n:
         s = head
         why.append(f"start: {kind}, line {chunk.start_line + s}")
