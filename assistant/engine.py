@@ -524,6 +524,7 @@ class Engine:
                 score=round(h.score, 6),
                 lexical_rank=h.lexical_rank,
                 dense_rank=h.dense_rank,
+                path_rank=h.path_rank,
                 cosine=None if h.dense_score is None else round(h.dense_score, 4),
                 text=h.chunk.text,
             )

@@ -30,7 +30,7 @@ from assistant.mcp_server import (
     Status,
 )
 from assistant.models import Answer
-from assistant.output import cite_label, format_answer, safe
+from assistant.output import cite_label, format_answer, rank_text, safe
 
 INSTRUCTIONS = """\
 Search and quote the user's own Markdown notes. Every quote is a verbatim run of whole lines of
@@ -133,7 +133,7 @@ def render_hits(found: SearchResult) -> str:
     out = [f"notice: {n}" for n in found.notices]
     for h in found.hits:
         label = cite_label(h.path, h.start_line, h.end_line, h.heading_path)
-        ranks = f"bm25 #{h.lexical_rank or '-'}, dense #{h.dense_rank or '-'}"
+        ranks = rank_text(h.lexical_rank, h.dense_rank, h.path_rank)
         out += [f"[{h.rank}] {safe(label)}  score {h.score:.4f} ({ranks})", safe(h.text), ""]
     return "\n".join(out).rstrip() if found.hits else "\n".join([*out, "No matching sections."])
 

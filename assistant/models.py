@@ -45,6 +45,9 @@ class SectionHit(BaseModel):
     score: float = Field(description="Fused reciprocal-rank score (higher is better).")
     lexical_rank: int | None = Field(None, description="Rank in BM25 search (None: not found).")
     dense_rank: int | None = Field(None, description="Rank in vector search (None: not found).")
+    path_rank: int | None = Field(
+        None, description="Rank by the query's words in the note's path (None: none there)."
+    )
     cosine: float | None = Field(
         None, description="Cosine similarity of the query and the section (None: not compared)."
     )

@@ -109,12 +109,19 @@ def format_explain(trace: Explain, color: bool = False, title: bool = True) -> s
     return "\n".join(out)
 
 
+def rank_text(lexical: int | None, dense: int | None, path: int | None) -> str:
+    """ "bm25 #3, dense #1" and, where the path ranking placed it, ", path #2": the ranks
+    that make a hit's fused score."""
+    out = f"bm25 #{lexical or '-'}, dense #{dense or '-'}"
+    return out + (f", path #{path}" if path is not None else "")
+
+
 def format_hits(hits: Sequence[Hit], color: bool) -> str:
     out: list[str] = []
     for i, h in enumerate(hits, 1):
         c = h.chunk
         label = cite_label(c.path, c.start_line, c.end_line, c.heading_path)
-        ranks = f"bm25 #{h.lexical_rank or '-'}, dense #{h.dense_rank or '-'}"
+        ranks = rank_text(h.lexical_rank, h.dense_rank, h.path_rank)
         cos = f", cosine {h.dense_score:.3f}" if h.dense_score is not None else ""
         out.append(
             _style(f"{i}. {safe(label)}", "1", color)

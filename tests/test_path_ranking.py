@@ -106,3 +106,20 @@ def test_path_weight_zero_is_the_two_list_fusion(tmp_path: Path) -> None:
     for h in off:
         ranks = (h.lexical_rank, h.dense_rank)
         assert h.score == pytest.approx(sum(1 / (RRF_K + r) for r in ranks if r is not None))
+
+
+def test_search_output_shows_the_path_rank_that_adds_to_the_score(tmp_path: Path) -> None:
+    from assistant.output import format_hits
+
+    notes = notes_folder(tmp_path)
+    e = engine(notes, tmp_path, AnswerOptions())
+    text = format_hits(e.search(QUESTION, k=3), color=False)
+    first = text.split("\n")[0]
+    assert first.startswith("1. tmux/choose-buffer.md") and ", path #1" in first
+    assert ", path #" not in text.split("\n2. ")[1].split("\n")[0]  # vim/registers.md: none
+    found = e.section_hits(e.search(QUESTION, k=3))  # search --json, the MCP search tool
+    assert (found[0].path, found[0].path_rank, found[1].path_rank) == (
+        "tmux/choose-buffer.md",
+        1,
+        None,
+    )
