@@ -124,3 +124,16 @@ def test_relocate_follows_a_quote_that_moved_and_gives_up_on_one_that_changed() 
     assert relocate(lines, 6, 7, "a\nb") == (7, 8)  # the nearest of two
     assert relocate(lines, 3, 4, "a\nc") is None  # held nowhere
     assert relocate(None, 3, 4, "a\nb") is None  # unreadable
+
+
+def test_a_missing_word_is_said_as_the_user_wrote_it_hyphenated_word_whole() -> None:
+    """ "Your notes don't mention popup." for "...in tmux with display-popup?": the subject is
+    the command; a word written on its own as well stays itself."""
+    from assistant.stages.query import original_words
+
+    q = "How do I open a window in tmux with display-popup?"
+    assert original_words(q, ["popup", "display"]) == ["display-popup"]
+    assert original_words(q.replace("a window", "a popup"), ["popup"]) == ["popup"]
+    flag = "What does the --auto-heal-containers flag of aws ecs create-service do?"
+    assert original_words(flag, ["heal", "--auto-heal-containers"]) == ["--auto-heal-containers"]
+    assert original_words("How do I use Karpenter with EKS?", ["karpenter"]) == ["Karpenter"]
