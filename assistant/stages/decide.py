@@ -263,6 +263,7 @@ def decide(
     missing, named_missing = missing + compounds, named_missing + compounds
 
     by_clause = False
+    unsaid: list[str] = []
 
     def said(abstain: bool, reason: str) -> Decision:
         return Decision(
@@ -274,6 +275,7 @@ def decide(
             compounds=compounds,
             clause=by_clause and not abstain,
             clippings=[f"{t.term}: {' or '.join(t.full)}" for t in subject if t.full],
+            unsaid=unsaid,
         )
 
     if not hits:
@@ -314,12 +316,9 @@ def decide(
         return said(True, f"no line is similar enough ({best_line:.2f} < {opts.min_line})")
     if named_missing:
         return said(False, "partly covered: the notes never mention a name it uses")
-    if not opts.ordinary_missing:
+    if not opts.ordinary_missing:  # the ordinary-word rule: an answer does not say them
         unsaid = [t for t in missing if t not in names and is_common(t, common)]
         missing = [t for t in missing if t not in unsaid]
-        answered = said(False, "answered")
-        answered.unsaid = unsaid
-        return answered
     return said(False, "answered")
 
 
