@@ -145,8 +145,8 @@ def retrieve(
     dense = dense[:depth]
     path_rank: dict[int, int] = {}
     if path_weight and mode == "hybrid":
-        pool = dict.fromkeys([cid for cid, _ in lexical] + [cid for cid, _ in dense])
-        path_rank = rank_by_path(terms, store.paths_of(list(pool | dict.fromkeys(line_rank))))
+        pool = dict.fromkeys([*(cid for cid, _ in lexical), *(cid for cid, _ in dense), *line_rank])
+        path_rank = rank_by_path(terms, store.paths_of(list(pool)))
 
     scores: dict[int, float] = {}
     lex_rank = {cid: r for r, (cid, _) in enumerate(lexical, 1)}
@@ -249,7 +249,9 @@ def rank_by_path(terms: Sequence[str], paths: dict[int, str]) -> dict[int, int]:
         if hits:
             keys[path] = (hits, -sum(w not in wanted for w in words))
     ordered = sorted((keys[p] for p in paths.values() if p in keys), reverse=True)
-    rank = {key: ordered.index(key) + 1 for key in set(ordered)}
+    rank: dict[tuple[int, int], int] = {}
+    for at, key in enumerate(ordered, 1):
+        rank.setdefault(key, at)  # ties share the first place they reach
     return {cid: rank[keys[p]] for cid, p in paths.items() if p in keys}
 
 

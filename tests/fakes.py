@@ -60,3 +60,14 @@ def fake_engine(settings: Any) -> Any:
     from assistant.engine import Engine
 
     return Engine(settings, embedder=FakeEmbedder())
+
+
+def indexed_engine(notes: Any, index: Any, options: Any = None) -> Any:
+    """An Engine with the fake embedder and `options` over `notes`, its index at `index`
+    built (the option tests: the real store and chunker, only the model faked)."""
+    from assistant.engine import Engine
+    from assistant.settings import load_settings
+
+    e = Engine(load_settings(notes=notes, index=index), FakeEmbedder(), options)
+    e.ensure_ready()
+    return e

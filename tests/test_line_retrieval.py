@@ -7,11 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fakes import FakeEmbedder
+from fakes import indexed_engine
 
 from assistant.engine import Engine
 from assistant.options import AnswerOptions
-from assistant.settings import load_settings
 from index.retrieve import RRF_K
 
 FILLER = [
@@ -42,9 +41,7 @@ ON = AnswerOptions(line_pool=100)
 
 
 def engine(notes: Path, tmp: Path, options: AnswerOptions = ON) -> Engine:
-    e = Engine(load_settings(notes=notes, index=tmp / "index"), FakeEmbedder(), options)
-    e.ensure_ready()
-    return e
+    return indexed_engine(notes, tmp / "index", options)
 
 
 QUESTION = "What is the idle timeout of an exec session?"

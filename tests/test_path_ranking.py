@@ -7,11 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fakes import FakeEmbedder
+from fakes import indexed_engine
 
 from assistant.engine import Engine
 from assistant.options import AnswerOptions
-from assistant.settings import load_settings
 from index.retrieve import RRF_K, path_words, rank_by_path
 
 
@@ -76,9 +75,7 @@ def notes_folder(tmp: Path) -> Path:
 
 
 def engine(notes: Path, tmp: Path, options: AnswerOptions) -> Engine:
-    e = Engine(load_settings(notes=notes, index=tmp / "index"), FakeEmbedder(), options)
-    e.ensure_ready()
-    return e
+    return indexed_engine(notes, tmp / "index", options)
 
 
 QUESTION = "How do I get back something I copied before in tmux?"
