@@ -53,10 +53,9 @@ def quote_span(
     line that is nearly as close to the question as its best line (at most
     `max_quote_lines`), starting at the parent item of a nested list item so the item keeps
     its context, at the header row of a table, at a callout's title or at the fence of a code
-    block, and never
-    ending on a list of links. `roles`: the roles of the chunk's lines, its first line as 0
-    (the file's, shifted: a later piece of a long code block starts inside it); by default
-    those of the chunk's own text.
+    block, and never ending on a list of links. `roles`: the roles of the chunk's lines, its
+    first line as 0 (the file's, shifted: a later piece of a long code block starts inside
+    it); by default those of the chunk's own text.
     """
     why = why if why is not None else []
     n = opts.max_quote_lines
