@@ -71,6 +71,7 @@ __all__ = [
     "introduces",
     "only_links",
     "parse_front_matter",
+    "points_elsewhere",
     "says_nothing",
     "section_at",
     "sections",
@@ -731,6 +732,28 @@ def only_links(line: str, wiki: bool = False) -> bool:
     text = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line)  # a list marker
     rest = _LINKS.sub(" ", _WIKI_LINKS.sub(" ", text) if wiki else text)
     return rest != text and not _WORD.search(rest.replace("\\", ""))
+
+
+_POINTER = re.compile(r"\b(?:see|learn|read|refer|reference|details|documentation|docs)\b", re.I)
+
+
+def points_elsewhere(line: str, wiki: bool = False) -> bool:
+    """A line whose words only send the reader to the links that end it ("To learn more about
+    scratch notes, see: [[Scratch Note]]", "Reference: [API docs](https://…)"): it names a
+    topic and says where to read about it, not what it is, so, like `only_links`, it is no
+    evidence. Its words end on a colon and say "see", "learn", "read", "refer" and the like:
+    in "supports one source code repository provider: [GitHub](…)" the link is the answer.
+    With `wiki`, wiki links count as links."""
+    links = _LINKS.pattern + (("|" + _WIKI_LINKS.pattern) if wiki else "")
+    first = re.search(links, line, re.IGNORECASE)
+    if first is None:
+        return False
+    words = line[: first.start()].rstrip()
+    return (
+        words.endswith(":")
+        and bool(_POINTER.search(words))
+        and only_links(line[first.start() :], wiki)
+    )
 
 
 def chunk_note(rel_path: str, text: str, count_tokens: CountTokens, max_tokens: int) -> NoteChunks:

@@ -8,7 +8,7 @@ from assistant.stages.evidence import evidence_lines
 from assistant.stages.select import leads_in, reading_order
 from assistant.stages.shape import merge_adjacent, quote_span, run_on
 from corpus.lines import LineRoles
-from corpus.markdown import introduces, only_links
+from corpus.markdown import introduces, only_links, points_elsewhere
 from corpus.models import Chunk, text_hash
 from index.models import Hit
 from index.retrieve import TermInfo
@@ -96,6 +96,29 @@ def test_lines_that_only_link_elsewhere_are_no_evidence() -> None:
     kept = evidence_texts(chunk(text, ["Agent"]), ["agent"])
     assert kept == ["The agent connects container instances to your cluster."]
     assert evidence_lines(chunk("# Topics\n+ [A](a.md)\n+ [B](b.md)", ["Topics"]), [], 10) == []
+
+
+def test_a_line_that_only_points_to_its_links_is_no_evidence() -> None:
+    """Asked "What is a scratch note for?" of Dendron's notes, the first quote was "To learn
+    more about scratch notes, see: [[Scratch Note]]": the question's words, and nothing about
+    them. A line whose words send the reader to the links that end it is navigation; a line
+    whose link is the value asked for ("provider: [GitHub](…)") stays evidence."""
+    pointer = "To learn more about scratch notes, see: [[Scratch Note|dendron://site/scratch]]"
+    assert points_elsewhere(pointer, wiki=True)
+    assert not points_elsewhere(pointer)  # a wiki link only counts as one in wiki mode
+    assert points_elsewhere("Reference: [API docs](https://example.com/api)")
+    assert points_elsewhere("- See also: [A](a.md), [B](b.md)")
+    for line in (
+        "App Runner supports one source code repository provider: [GitHub](https://github.com/)",
+        "For details, see [Installing the agent](ecs-agent-install.md)\\.",  # no colon
+        "See: [docs](https://a.example) and then restart the agent.",  # words after the link
+        "Read the note: it explains [[scratch]] in full.",
+    ):
+        assert not points_elsewhere(line, wiki=True), line
+    text = "## Details\nA scratch note is a scratchpad for thoughts.\n\n" + pointer + "\n"
+    kept = evidence_texts(chunk(text, ["Details"]), ["scratch"])
+    assert kept == ["A scratch note is a scratchpad for thoughts."]
+    assert len(evidence_lines(chunk(text, ["Details"]), ["scratch"], 10, links=False)) == 2
 
 
 def test_lines_of_nothing_but_html_comment_are_no_evidence() -> None:

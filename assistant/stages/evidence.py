@@ -20,6 +20,7 @@ from corpus.lines import LineRoles
 from corpus.markdown import (
     introduces,
     only_links,
+    points_elsewhere,
     says_nothing,
 )
 from corpus.models import Chunk
@@ -65,7 +66,7 @@ def evidence_lines(
 
 
 def is_navigation(lines: Sequence[str], i: int, wiki: bool = False) -> bool:
-    if only_links(lines[i], wiki):
+    if only_links(lines[i], wiki) or points_elsewhere(lines[i], wiki):
         return True
     if not introduces(lines[i]):
         return False
