@@ -302,6 +302,56 @@ async def test_a_question_during_a_refresh_is_answered_at_once(tmp_path):
 
 
 @run_async
+async def test_the_labels_under_an_earlier_answer_follow_its_notes_too(tmp_path):
+    """The sources panel shows the last answer's citations; the labels under an earlier answer
+    in the conversation said nothing when its note was edited or deleted later. They now say
+    what the panel would: the quote followed to its new lines, then "changed since indexed",
+    then "deleted since indexed"; the last answer, citing another note, is untouched."""
+    from textual.widgets import Markdown
+
+    from tui.render import md_escape
+    from tui.widgets.conversation import AnswerView
+
+    engine = make_engine(tmp_path)
+    (engine.notes_root / "bread.md").write_text(BREAD_NOTE, encoding="utf-8")  # indexed at start
+    note = engine.notes_root / "aws-containers.md"
+    async with new_app(engine).run_test(size=WIDE) as pilot:
+        live, chat = await following(pilot), pilot.app.chat_screen
+        first = await ask(pilot, LB_QUESTION)
+        before = chat.last_answer
+        chat.question_input.value = BREAD_QUESTION  # the same conversation: two answers shown
+        await pilot.press("enter")
+        await until(pilot, lambda: chat.last_answer is not before, "the second answer")
+        await pilot.pause()
+        earlier, last = list(chat.query(AnswerView))
+        assert last.answer.citations[0].path == "bread.md"
+        cited = first.citations[0]
+        assert cited.path == "aws-containers.md"
+
+        def label() -> str:
+            return earlier.query_one(Markdown).source
+
+        span = md_escape(f"aws-containers.md:{cited.start_line}-{cited.end_line}")
+        assert span in label() and "since indexed" not in label()
+        original = note.read_text(encoding="utf-8")
+        note.write_text("# New first line\n\n" + original, encoding="utf-8")
+        await until(pilot, lambda: live.refreshes == 1, "the live refresh")
+        moved = md_escape(f"aws-containers.md:{cited.start_line + 2}-{cited.end_line + 2}")
+        await until(pilot, lambda: moved in label(), "the earlier label to follow the quote")
+        assert "since indexed" not in label()
+        quoted = cited.quote.split("\n")[0]
+        note.write_text(original.replace(quoted, quoted + " (edited)", 1), encoding="utf-8")
+        await until(pilot, lambda: live.refreshes == 2, "the second refresh")
+        await until(pilot, lambda: "changed since indexed" in label(), "the changed mark")
+        note.unlink()
+        await until(pilot, lambda: "deleted since indexed" in label(), "the deleted mark")
+        assert "changed since indexed" not in label()
+        assert "since indexed" not in last.query_one(Markdown).source
+        assert last.answer == last.given  # the bread note was not touched
+    stop_and_join(live)
+
+
+@run_async
 async def test_a_citation_whose_file_changed_is_marked_after_the_live_refresh(tmp_path):
     engine = make_engine(tmp_path)
     note = engine.notes_root / "aws-containers.md"

@@ -9,7 +9,7 @@ character of note text is backslash-escaped, rendered by a CommonMark parser wit
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +28,27 @@ def note_gone(c: Citation) -> bool:
     """The cited note no longer exists (deleted, moved away, its folder gone): said as such,
     not as a change of its text, under the answer as in the sources panel."""
     return not Path(c.absolute_path).exists()
+
+
+def cites_any(c: Citation, paths: Collection[str] | None) -> bool:
+    """`c` cites a note at or under one of `paths` (notes-relative; "." is every note; None:
+    every note)."""
+    return paths is None or any(
+        p == "." or c.path == p or c.path.startswith(p + "/") for p in paths
+    )
+
+
+def recheck_citation(c: Citation) -> tuple[Citation, bool, bool]:
+    """`c` as its note is now: at the lines its quote is at now (lines added or removed above
+    it), whether the note no longer holds the quote (changed) and whether the note is gone."""
+    from assistant.stages.shape import file_lines, relocate
+
+    lines = file_lines(c.absolute_path)
+    span = relocate(lines, c.start_line, c.end_line, c.quote)
+    gone = lines is None and note_gone(c)
+    if span is None or span == (c.start_line, c.end_line):
+        return c, span is None, gone
+    return c.model_copy(update={"start_line": span[0], "end_line": span[1]}), False, gone
 
 
 def clean(text: str) -> str:

@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 from assistant.errors import EngineError, UsageError
 from assistant.output import counted
 from tui.render import answer_plain
-from tui.widgets.conversation import Conversation, ExampleQuestions
+from tui.widgets.conversation import AnswerView, Conversation, ExampleQuestions
 from tui.widgets.question_input import QuestionInput
 from tui.widgets.sources import SourcesPanel
 from tui.widgets.status import StatusLine
@@ -677,7 +677,9 @@ class ChatScreen(Screen):
     def recheck_sources(self, paths: list[str] | None = None) -> None:
         """Mark the shown citations whose file no longer holds their quote (the list) and show
         the highlighted one as its file is now (the preview); `paths`: only citations of these
-        notes (None: all)."""
+        notes; None: all), and the labels under every answer shown (`AnswerView.recheck`)."""
+        for view in self.query(AnswerView):
+            view.recheck(paths)
         if self.sources.recheck(paths):
             current = self.sources.citation_list.current
             if current is not None:

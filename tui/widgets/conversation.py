@@ -11,9 +11,11 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.render import answer_markdown, clean
+from tui.render import answer_markdown, cites_any, clean, recheck_citation
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from markdown_it import MarkdownIt
 
     from assistant.models import Answer
@@ -62,6 +64,10 @@ class AnswerView(Vertical):
     def __init__(self, answer: Answer, notices: list[str] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.answer = answer
+        """As shown: its citations at the lines their quotes are at now, marked changed
+        (`changed_since_indexed`) once their note no longer holds them (`recheck`)."""
+        self.given = answer
+        """As the engine gave it."""
         self.notices = answer.notices if notices is None else notices
         if answer.abstained or not answer.citations:
             self.add_class("-abstained")
@@ -78,6 +84,27 @@ class AnswerView(Vertical):
         yield Markdown(answer_markdown(a), parser_factory=literal_parser, open_links=False)
         for n in self.notices:
             yield Static(Text("note: " + clean(n), style="yellow"), classes="notice")
+
+    def recheck(self, paths: Collection[str] | None = None) -> bool:
+        """Re-read the notes its citations quote (only those under `paths`, if given), so the
+        labels under the answer say what the sources panel says: a citation follows its quote
+        to the lines it is at now, and reads "changed since indexed" (or "deleted") once its
+        note no longer holds it. True if a label changed."""
+        shown = []
+        for given, now in zip(self.given.citations, self.answer.citations, strict=True):
+            if cites_any(given, paths):
+                moved, changed, _ = recheck_citation(given)
+                now = moved.model_copy(update={"changed_since_indexed": changed})
+            shown.append(now)
+        from textual.widgets import Markdown
+
+        self.answer = self.answer.model_copy(update={"citations": shown})
+        view = self.query_one(Markdown)
+        text = answer_markdown(self.answer)  # says "deleted" by whether the note exists now
+        if text == view.source:
+            return False
+        view.update(text)
+        return True
 
 
 class Conversation(VerticalScroll):

@@ -14,7 +14,15 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from assistant.output import HEADING_SEP
-from tui.render import citation_label, clean, join_heading, note_gone, section_text
+from tui.render import (
+    citation_label,
+    cites_any,
+    clean,
+    join_heading,
+    note_gone,
+    recheck_citation,
+    section_text,
+)
 
 if TYPE_CHECKING:
     from assistant.models import Citation
@@ -83,25 +91,12 @@ class CitationList(OptionList):
         """Re-read the cited notes (only those under `paths`, if given): a citation whose quote
         the file holds at other lines now follows it there; one whose file no longer holds its
         quote is marked changed (or deleted). True if any cited note was re-read."""
-        from assistant.stages.shape import file_lines, relocate
-
-        def affected(c: Citation) -> bool:
-            return paths is None or any(
-                p == "." or c.path == p or c.path.startswith(p + "/") for p in paths
-            )
-
         touched = False
         for i, c in enumerate(self.answered):
-            if not affected(c):
+            if not cites_any(c, paths):
                 continue
             touched = True
-            lines = file_lines(c.absolute_path)
-            span = relocate(lines, c.start_line, c.end_line, c.quote)
-            changed = span is None
-            gone = lines is None and note_gone(c)
-            now = c
-            if span is not None and span != (c.start_line, c.end_line):
-                now = c.model_copy(update={"start_line": span[0], "end_line": span[1]})
+            now, changed, gone = recheck_citation(c)
             before = (c.n in self.changed, c.n in self.gone, self.citations[i])
             if (changed, gone, now) != before:
                 self.changed = self.changed | {c.n} if changed else self.changed - {c.n}
