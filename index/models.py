@@ -22,6 +22,17 @@ class Hit(BaseModel):
     path_rank: int | None = Field(
         default=None, description="Rank of its note by the query terms in its path."
     )
+    lead_in: tuple[str, tuple[str, ...]] | None = Field(
+        default=None,
+        description="The section (path, heading path) that only leads into this one and "
+        "handed it its place (the answer's lead-in rule).",
+    )
+
+    @property
+    def unit(self) -> tuple[str, tuple[str, ...]]:
+        """The section this hit counts as where the answer weighs the top few: its own, or
+        that of the lead-in it was opened from (its subsections count as that one)."""
+        return self.lead_in or self.chunk.section
 
 
 class Skipped(BaseModel):

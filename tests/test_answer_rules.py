@@ -706,10 +706,10 @@ def test_an_identifier_no_top_section_writes_is_missing_though_its_words_are_the
     writes = [Hit(chunk=chunk("## Locks\nselect pg_advisory_lock(42);", ["L"]), score=1)]
     assert decide(q, cov, writes, 0.6, COMMON).outcome == "answered"
     spaced = [Hit(chunk=chunk("## Locks\nThe PG Advisory Lock functions.", ["L"]), score=1)]
-    assert missing_compounds(q, spaced) == []
-    found = missing_compounds("Set up lazy.nvim, e.g. v1.2 on Node.js?", [])
+    assert missing_compounds(q, spaced, 3) == []
+    found = missing_compounds("Set up lazy.nvim, e.g. v1.2 on Node.js?", [], 3)
     assert found == ["lazy.nvim", "Node.js"]
-    assert missing_compounds("a latency-sensitive, slimmed-down git filter-repo", []) == []
+    assert missing_compounds("a latency-sensitive, slimmed-down git filter-repo", [], 3) == []
 
 
 def test_a_command_line_option_no_top_section_writes_is_a_missing_name() -> None:
@@ -724,8 +724,8 @@ def test_a_command_line_option_no_top_section_writes_is_a_missing_name() -> None
     d = decide(q, cov, about, 0.6, COMMON)
     assert d.outcome == "partly_covered" and d.names == ["--auto-heal-containers"]
     writes = [Hit(chunk=chunk("## Flags\nSet autoHealContainers to true.", ["F"]), score=1)]
-    assert missing_compounds(q, writes) == []
-    assert missing_compounds("git log --oneline -n 5 --", []) == ["--oneline"]
+    assert missing_compounds(q, writes, 3) == []
+    assert missing_compounds("git log --oneline -n 5 --", [], 3) == ["--oneline"]
 
 
 def test_a_term_all_over_the_folder_anchors_nothing_for_the_name_rule() -> None:

@@ -483,6 +483,26 @@ def test_a_section_that_only_leads_into_its_subsections_hands_its_place_to_them(
     quoted = [c.heading_path[-1] for c in answer.citations]
     assert "Pause your service" not in quoted and "[ Console ]" in quoted
     assert not any("------" in c.quote for c in answer.citations)
+    # The subsections stand for the one section that handed them its place: where the
+    # answer weighs the top few sections (line evidence, local coverage), they count as one,
+    # so the next section retrieved is still weighed ("# Users and permissions", a bare
+    # heading lifted by its file name, pushed the SSH note that answered out of the lines).
+    from assistant.stages.decide import first_units
+    from assistant.stages.evidence import scored_lines
+
+    console = Hit(chunk=by_leaf["[ Console ]"], score=0.2, lexical_rank=7, dense_rank=3)
+    opened = open_lead_ins(
+        eng.store(),
+        [Hit(chunk=stub, score=1.0), Hit(chunk=resume, score=0.5), console],
+        eng.options,
+    )
+    assert [h.chunk.heading_path[-1] for h in opened] == ["[ Console ]", "[ CLI ]", "Resume"]
+    assert (opened[0].lexical_rank, opened[0].dense_rank, opened[0].score) == (7, 3, 1.0)
+    assert opened[0].unit == opened[1].unit == stub.section != opened[2].unit
+    assert [h.chunk.id for h in first_units(opened, 1)] == [opened[0].chunk.id, opened[1].chunk.id]
+    two = eng.options.model_copy(update={"evidence_sections": 2})
+    weighed = [h.chunk.heading_path[-1] for _, h, _ in scored_lines(opened, ["resume"], two)]
+    assert weighed == ["[ Console ]", "[ CLI ]", "Resume"]
 
 
 def test_a_section_of_nothing_but_links_is_passed_over_for_one_that_says_something(

@@ -259,7 +259,7 @@ def decide(
     missing = [t.term for t in subject if not t.covered]
     names = names_in(question)
     named_missing = [t for t in missing if is_name(t, names, common)]
-    compounds = missing_compounds(question, hits[: opts.local_sections]) if opts.compounds else []
+    compounds = missing_compounds(question, hits, opts.local_sections) if opts.compounds else []
     missing, named_missing = missing + compounds, named_missing + compounds
 
     by_clause = False
@@ -372,15 +372,29 @@ left to the term rules: most are ordinary ("latency-sensitive", "slimmed-down"),
 among their parts is already judged on its own."""
 
 
-def missing_compounds(question: str, top: Sequence[Hit]) -> list[str]:
-    """The compound rule: compound names of the question (`COMPOUND`) that none of the `top`
-    sections writes, with any joiner or none ("pg advisory lock", "lazy-nvim"; an option
-    without its dashes). Each of its words may be all over the notes ("advisory", "lock")
-    while the name is not."""
+def first_units(hits: Sequence[Hit], n: int) -> list[Hit]:
+    """The hits of the first `n` sections among `hits` (`Hit.unit`: the subsections a lead-in
+    handed its place to count as one)."""
+    units: set[tuple[str, tuple[str, ...]]] = set()
+    out: list[Hit] = []
+    for h in hits:
+        if h.unit not in units:
+            if len(units) == n:
+                continue
+            units.add(h.unit)
+        out.append(h)
+    return out
+
+
+def missing_compounds(question: str, hits: Sequence[Hit], sections: int) -> list[str]:
+    """The compound rule: compound names of the question (`COMPOUND`) that none of the first
+    `sections` sections among the `hits` (`first_units`) writes, with any joiner or none ("pg
+    advisory lock", "lazy-nvim"; an option without its dashes). Each of its words may be all
+    over the notes ("advisory", "lock") while the name is not."""
     compounds = COMPOUND.findall(question.rstrip("?.!"))
     if not compounds:
         return []
-    text = "\n".join(h.chunk.text for h in top).lower()
+    text = "\n".join(h.chunk.text for h in first_units(hits, sections)).lower()
     out: list[str] = []
     for found in compounds:
         parts = re.split(r"[-_.]", found.lower().lstrip("-"))

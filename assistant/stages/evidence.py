@@ -98,19 +98,20 @@ def terms_in(
     sections: int,
     labels: Callable[[str], str] | None = None,
 ) -> set[str]:
-    """The question terms that the first `sections` distinct sections among the hits mention
-    (heading path, text or their note's path: a note filed as `linux/show-free-memory.md`
-    mentions Linux; `labels(path)`, its front-matter title and tags: Dendron keeps a note's
-    title there; all their retrieved pieces), matched as BM25 matches them (porter
-    stems, a typo as the word the notes use, a crude-stem prefix as `Store.term_count`, a
-    clipped word as itself or a full word it stands for: `TermInfo.full`)."""
+    """The question terms that the first `sections` distinct sections (`Hit.unit`) among the hits
+    mention (heading path, text or their note's path: a note filed as
+    `linux/show-free-memory.md` mentions Linux; `labels(path)`, its front-matter title and
+    tags: Dendron keeps a note's title there; all their retrieved pieces), matched as BM25
+    matches them (porter stems, a typo as the word the notes use, a crude-stem prefix as
+    `Store.term_count`, a clipped word as itself or a full word it stands for:
+    `TermInfo.full`)."""
     texts: list[str] = []
     seen: list[tuple[str, tuple[str, ...]]] = []
     for h in hits:
-        if h.chunk.section not in seen:
+        if h.unit not in seen:
             if len(seen) == sections:
                 continue
-            seen.append(h.chunk.section)
+            seen.append(h.unit)
         texts.append(h.chunk.embed_text())
     for path in dict.fromkeys(p for p, _ in seen):  # each note's path and labels once
         texts.append(f"{PurePosixPath(path).with_suffix('')}\n{labels(path) if labels else ''}")
@@ -138,16 +139,17 @@ def scored_lines(
 ) -> list[tuple[int, Hit, list[int]]]:
     """The lines compared with the question: (chunk id, hit, positions in its `body_lines()`)
     for every retrieved piece of the first `evidence_sections` sections among the hits that
-    have lines worth scoring (`evidence_lines`; a list of links has none)."""
+    have lines worth scoring (`evidence_lines`; a list of links has none). The subsections a
+    lead-in handed its place to count as one section (`Hit.unit`)."""
     chosen: list[tuple[int, Hit, list[int]]] = []
     sections: set[tuple[str, tuple[str, ...]]] = set()
     for h in hits:
-        if h.chunk.section not in sections and len(sections) == opts.evidence_sections:
+        if h.unit not in sections and len(sections) == opts.evidence_sections:
             continue
         picked = evidence_lines(h.chunk, terms, opts.evidence_lines, opts.links, opts.comments)
         if h.chunk.id is not None and picked:
             chosen.append((h.chunk.id, h, picked))
-            sections.add(h.chunk.section)
+            sections.add(h.unit)
     return chosen
 
 

@@ -78,10 +78,13 @@ def open_lead_ins(source: NotesSource, hits: list[Hit], opts: AnswerOptions) -> 
     """A section that only leads into its subsections ("... using one of the following
     methods:") takes its rank but hands its place to its first `lead_in_parts` subsections:
     those say what it introduces. Retrieval ranks such stubs high (a matching heading,
-    little else), and in AWS-style docs they are common."""
+    little else), and in AWS-style docs they are common. The subsections count as the one
+    section they stand for (`Hit.unit`) where the answer weighs the top few: three of them
+    taking three places pushed the best match of a personal note out of the lines scored."""
     lead_ins = {h.chunk.id for h in hits if leads_in(h.chunk)}
     if not lead_ins:
         return hits
+    retrieved = {h.chunk.id: h for h in hits}
     out: list[Hit] = []
     for h in hits:
         parts: list[Hit] = []
@@ -91,7 +94,9 @@ def open_lead_ins(source: NotesSource, hits: list[Hit], opts: AnswerOptions) -> 
             for c in after:
                 if c.heading_path[: len(top)] != top or len(c.heading_path) == len(top):
                     break  # past the section's subsections
-                parts.append(Hit(chunk=c, score=h.score))
+                # its ranks, if retrieved on its own too; the lead-in's place either way
+                own = retrieved.get(c.id) or Hit(chunk=c, score=h.score)
+                parts.append(own.model_copy(update={"score": h.score, "lead_in": h.unit}))
         out.extend(parts or [h])
     # a subsection also retrieved on its own keeps only its first (higher) place
     firsts: dict[int | None, Hit] = {}
