@@ -845,6 +845,48 @@ def test_a_line_too_long_to_embed_is_quoted_whole_once_and_not_flagged_changed(
     assert merged[0].excerpt is not None and parts[0].strip() in merged[0].excerpt
 
 
+def test_an_over_long_line_quoted_with_the_line_before_it_is_still_shown_as_an_excerpt(
+    tmp_path,
+) -> None:
+    """A 7,217-character line of iptables rules under its lead-in ("Copied from
+    `iptables-save` on gw01:") was printed whole: the lead-in's quote ran on over it, merged
+    with the line's own quote, and a quote of several lines had no excerpt. Each over-long
+    line of a quote is now shown as the windows of it that matched, the rest whole; two
+    windows of the line are one citation, not a repeat of itself."""
+    from pathlib import Path
+
+    from assistant.stages.shape import NoteReader, _without_repeats, cite, merge_adjacent
+
+    rules = " ".join(f"-A INPUT -p tcp --dport {1000 + i} -j ACCEPT" for i in range(200))
+    note = tmp_path / "fw.md"
+    note.write_text(f"# Firewall\n\nCopied from the gateway:\n\n{rules}\n", encoding="utf-8")
+    far = [rules[:1000], rules[5000:6000]]  # two windows that do not touch
+
+    def hit(i: int, start: int, text: str) -> Hit:
+        c = Chunk(path="fw.md", heading_path=["Firewall"], start_line=start, end_line=start,
+                  text=text, content_hash=text_hash(text), id=i)  # fmt: skip
+        return Hit(chunk=c, score=1.0)
+
+    read = NoteReader()
+    lead = cite(1, hit(0, 3, "Copied from the gateway:"), {}, read, lambda rel: Path(note))
+    assert (lead[0].start_line, lead[0].end_line) == (3, 5)  # ran on over the long line
+    head = (lead[0].excerpt or "").split("\n")  # shown as its start, the lead-in whole
+    assert head[0] == "Copied from the gateway:" and head[2].endswith(" …")
+    assert rules.startswith(head[2].removesuffix(" …")) and len(head[2]) <= 1002
+    windows = [c for i, w in enumerate(far, 2) for c in cite(i, hit(i, 5, w), {}, read,
+               lambda rel: Path(note))]  # fmt: skip
+    rules_of: list[list[str]] = [[], []]
+    once, why = _without_repeats(windows, rules_of)
+    assert len(once) == 1 and "two windows of the long line at fw.md:5" in why[0][0]
+    shown = once[0].excerpt or ""
+    assert far[0].strip() in shown and far[1].strip() in shown and " … " in shown
+    assert len(shown) < len(rules) / 2
+    merged = merge_adjacent(lead + once, read)
+    assert len(merged) == 1 and merged[0].quote == f"Copied from the gateway:\n\n{rules}"
+    excerpt = (merged[0].excerpt or "").split("\n")
+    assert excerpt[0] == "Copied from the gateway:" and excerpt[2] == shown
+
+
 def test_a_quote_ends_at_its_paragraph_and_runs_on_through_the_code_it_introduces() -> None:
     """A short note's prose introduces the command that answers: the quote of its best line
     ends with the paragraph, then takes the code block after it (within
@@ -1225,6 +1267,18 @@ def test_a_setext_heading_is_no_evidence_as_a_hash_heading_is_none() -> None:
     assert evidence_texts(code, []) == [
         "pip install x", "# upgrade the cluster", "kubectl apply -f up.yaml", "```"
     ]  # fmt: skip
+
+
+def test_an_html_heading_is_no_evidence_as_a_hash_heading_is_none() -> None:
+    """A note titled "<h1>WireGuard VPN</h1>" scored that line above every line under it for
+    any WireGuard question (0.67), so quotes started at the title. An HTML heading on a line
+    of its own is a heading; in code, or beside other words, it is text."""
+    text = "<h1>WireGuard VPN</h1>\n\n<p>Home VPN.</p>\n\nEnable forwarding first."
+    assert evidence_texts(chunk(text, []), []) == ["<p>Home VPN.</p>", "Enable forwarding first."]
+    assert evidence_texts(chunk('  <H2 id="x">Setup</H2>\nRun it.', []), []) == ["Run it."]
+    kept = "```html\n<h1>Title</h1>\n```\nThe <h1>Title</h1> tag is the page's."
+    assert "<h1>Title</h1>" in evidence_texts(chunk(kept, []), [])
+    assert len(evidence_texts(chunk(kept, []), [])) == 4  # the fences, the code line, the text
 
 
 def test_a_sentence_begun_inside_a_line_starts_the_quote_there_when_no_more_fits() -> None:

@@ -8,6 +8,7 @@ while the comment rule is on.
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import PurePosixPath
@@ -28,6 +29,9 @@ from index.models import Hit
 from index.retrieve import TermInfo
 from index.store import term_queries
 
+_HTML_HEADING = re.compile(r"^[ \t]*<h([1-6])\b[^>]*>.*</h\1>[ \t]*$", re.IGNORECASE | re.MULTILINE)
+"""A line that is an HTML heading ("<h1>WireGuard VPN</h1>"): a title, as a "#" heading is."""
+
 
 def evidence_lines(
     chunk: Chunk, terms: Sequence[str], limit: int, links: bool = True, comments: bool = True
@@ -37,13 +41,14 @@ def evidence_lines(
     that introduces them ("**Topics**"). Nor, with `comments`, is a line of nothing but HTML
     comment ("<!-- TODO: write the rollback plan -->"): a reader of the note never sees it.
     Nor is a setext heading's text or underline ("Upgrade\\n======="), which `body_lines`
-    keeps (it leaves out only a "#" heading line): the heading is already each line's context,
-    and matching it says nothing of what the section says."""
+    keeps (it leaves out only a "#" heading line), or an HTML heading ("<h1>WireGuard
+    VPN</h1>", outside code): a heading is each line's context, and matching it says nothing
+    of what the section says (a note's `<h1>` title scored above its every line)."""
     lines = chunk.text.split("\n")
     setext = bool(chunk.heading_path) and not lines[0].lstrip().startswith("#")
     roles = (
         LineRoles.of(lines, front_matter=False)
-        if setext or (comments and "<!--" in chunk.text)
+        if setext or (comments and "<!--" in chunk.text) or _HTML_HEADING.search(chunk.text)
         else None
     )
     top = 0  # the section's own heading lines, at its start (a later piece has none)
@@ -55,6 +60,7 @@ def evidence_lines(
         if i >= top
         and not (links and is_navigation(lines, i, wiki=True))
         and not (roles is not None and comments and roles.is_comment(i))
+        and not (roles is not None and _HTML_HEADING.match(lines[i]) and not roles.in_code(i))
     ]
     if len(body) <= limit:
         return [n for n, _ in body]

@@ -688,7 +688,15 @@ def cite(
         if same is not None and roles is not None:
             end = run_on(same, start, end, opts, rules, roles)
             quote = "\n".join(same[start - 1 : end])
-        excerpt = _elide(same[start - 1], chunk.text) if window and same is not None else None
+        shown = quote.split("\n")  # as displayed: an over-long line cut to a window of it
+        if window and same is not None and start <= chunk.start_line <= end:
+            shown[chunk.start_line - start] = _elide(same[chunk.start_line - 1], chunk.text)
+        whole = quote.split("\n")
+        shown = [
+            _head(line) if line == was and len(line) > LONG_LINE_CHARS else line
+            for line, was in zip(shown, whole, strict=True)
+        ]
+        excerpt = "\n".join(shown) if shown != whole else None
         out.append(
             Citation(
                 n=n + len(out),
@@ -723,17 +731,51 @@ def is_window(lines: list[str], chunk: Chunk) -> bool:
 
 
 def _merge_excerpts(quote: str, a: str | None, b: str | None) -> str | None:
-    """The excerpt of two merged quotes of one over-long line: from the first part shown to
-    the last. None (shown whole) when the merged quote is more than that line."""
-    if not (a or b) or "\n" in quote:
+    """The excerpt of two merged quotes (`a`, `b`: their excerpts, None if shown whole): the
+    merged quote with each over-long line either cut to a window of shown as the windows
+    they show ("… part … other part …"). None (shown whole) when no line is cut."""
+    if not (a or b):
         return None
-    spans = []
+    lines = quote.split("\n")
+    spans: dict[int, list[tuple[int, int]]] = {}
     for ex in (a, b):
-        part = (ex or quote).removeprefix("… ").removesuffix(" …")
-        at = quote.find(part)
-        spans.append((at, at + len(part)) if at >= 0 else (0, len(quote)))
-    lo, hi = min(x for x, _ in spans), max(y for _, y in spans)
-    return _elide(quote, quote[lo:hi]) if hi - lo < len(quote) else None
+        for shown in (ex or "").split("\n"):
+            kept = shown.removeprefix("… ").removesuffix(" …")
+            if kept == shown and " … " not in shown:
+                continue  # shown whole
+            pieces = kept.split(" … ")  # the windows it shows, in order
+            at = next((i for i, line in enumerate(lines) if pieces[0] in line), None)
+            x = 0
+            for piece in pieces if at is not None else ():
+                x = lines[at].find(piece, x)
+                if x < 0:
+                    break
+                spans.setdefault(at, []).append((x, x + len(piece)))
+                x += len(piece)
+    for at, parts in spans.items():
+        line, runs = lines[at], []
+        for x, y in sorted(parts):  # windows that overlap or touch read as one
+            if runs and x <= runs[-1][1] + 1:
+                runs[-1] = (runs[-1][0], max(runs[-1][1], y))
+            else:
+                runs.append((x, y))
+        if sum(y - x for x, y in runs) < len(line):
+            lead = "… " if line[: runs[0][0]].strip() else ""
+            tail = " …" if line[runs[-1][1] :].strip() else ""
+            lines[at] = lead + " … ".join(line[x:y].strip() for x, y in runs) + tail
+    shown_lines = "\n".join(lines)
+    return shown_lines if shown_lines != quote else None
+
+
+LONG_LINE_CHARS = 1000
+"""A quoted line longer than this, shown whole, would bury the answer (a 7,000-character line
+of firewall rules): the excerpt shows the window of it that matched, or its start."""
+
+
+def _head(line: str) -> str:
+    """An over-long line shown as its first `LONG_LINE_CHARS` characters (to a space)."""
+    cut = line[:LONG_LINE_CHARS]
+    return _elide(line, cut.rsplit(" ", 1)[0] if " " in cut else cut)
 
 
 def _elide(line: str, part: str) -> str:
@@ -808,6 +850,7 @@ def _without_repeats(
     `rules[i]`: those of `citations[i]`."""
     first: dict[str, int] = {}
     kept: list[int] = []
+    out = list(citations)
     for i, c in enumerate(citations):
         words = "\n".join(line.rstrip() for line in c.quote.strip().split("\n"))
         seen = first.get(words)
@@ -816,5 +859,13 @@ def _without_repeats(
             kept.append(i)
             continue
         span = f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}-{c.end_line}"
+        was = out[seen]
+        if (was.path, was.start_line, was.end_line) == (c.path, c.start_line, c.end_line):
+            # the same lines, reached through two windows of an over-long line: one quote
+            # showing both windows, not a repeat from elsewhere
+            excerpt = _merge_excerpts(was.quote, was.excerpt, c.excerpt)
+            out[seen] = was.model_copy(update={"excerpt": excerpt})
+            rules[seen].append(f"quoted once: two windows of the long line at {c.path}:{span}")
+            continue
         rules[seen].append(f"repeat rule: also word for word at {c.path}:{span} (left out)")
-    return [citations[i] for i in kept], [rules[i] for i in kept]
+    return [out[i] for i in kept], [rules[i] for i in kept]
