@@ -168,10 +168,16 @@ class LineRoles:
         return self._out(self.callout_of.get(i + self.offset))
 
     def table_header(self, i: int) -> int | None:
-        """The header row of the table whose body row `i` is (None for no table row, or for
-        the header row and the rule themselves)."""
+        """The header row of the table whose rule or body row `i` is (None for no table row,
+        or for the header row itself)."""
         head = self.table_of.get(i + self.offset)
-        return None if head is None or i + self.offset < head + 2 else self._out(head)
+        return None if head is None or i + self.offset == head else self._out(head)
+
+    def is_table_rule(self, i: int) -> bool:
+        """The rule under a table's header row ("|---|:--:|"): no words, only the table's
+        shape."""
+        head = self.table_of.get(i + self.offset)
+        return head is not None and i + self.offset == head + 1
 
 
 _CALLOUT = re.compile(r"\s{0,3}>\s?\[![\w-]+\][+-]?(?:\s|$)")

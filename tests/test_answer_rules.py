@@ -1047,6 +1047,47 @@ def test_a_paragraph_and_the_long_code_block_after_it_are_quoted_whole() -> None
     assert quote_span(chunk(two, ["Submit"]), scores) == (3, 6)  # two paragraphs: left out
 
 
+def test_a_best_line_in_a_table_keeps_its_rows_and_its_quote_starts_at_the_header_row() -> None:
+    """Asked "What are the allowed values of the cron hour field?", the answer quoted only a
+    table's header row "| field | allowed |": the command rule cut the quote to the best
+    line's "paragraph" to make room for an example block below, and a table row has none.
+    A best line in a table or list item is left to the quote's own shaping. And a quote
+    that began on the table's rule ("|-------|", scored as if it said something) starts at
+    its header row; the rule is no evidence."""
+    from assistant.stages.shape import command_piece
+
+    text = "\n".join(
+        [
+            "## Cron syntax",  # 1
+            "",
+            "| field | allowed |",  # 3
+            "|-------|---------|",
+            "| minute | 0-59 |",  # 5
+            "| hour | 0-23 |",
+            "",
+            "Examples:",  # 8
+            "",
+            "```",
+            "*/15 * * * * /usr/local/bin/sync.sh",
+            "```",
+        ]
+    )
+    c = chunk(text, ["Cron syntax"])
+    roles = LineRoles.of(text.split("\n"), front_matter=False)
+    scores = {2: 0.63, 4: 0.58, 5: 0.62, 7: 0.51, 10: 0.52}
+    span = quote_span(c, scores, roles, DEFAULT_OPTIONS.model_copy(update={"max_quote_lines": 4}))
+    assert span == (3, 6)  # header row through the hour row
+    assert command_piece(c, scores, roles, span) is None
+    rule_first = {3: 0.60, 5: 0.62}  # the rule scored: the quote still starts at the header
+    assert (
+        quote_span(c, rule_first, roles, DEFAULT_OPTIONS.model_copy(update={"max_quote_lines": 4}))[
+            0
+        ]
+        == 3
+    )
+    assert "|-------|---------|" not in evidence_texts(c, ["hour"])
+
+
 def test_the_command_a_later_lead_in_introduces_is_quoted_beside_the_best_paragraph(
     tmp_path,
 ) -> None:

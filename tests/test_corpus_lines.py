@@ -56,7 +56,8 @@ def test_a_nested_list_item_knows_its_parent_item() -> None:
 def test_a_table_knows_its_header_row() -> None:
     r = roles("Intro.\n\n| Name | Value |\n|---|---|\n| a | 1 |\n| b | 2 |\n\nAfter.")
     assert [i for i in range(8) if r.in_table(i)] == [2, 3, 4, 5]
-    assert [r.table_header(i) for i in range(8)] == [None, None, None, None, 2, 2, None, None]
+    assert [r.table_header(i) for i in range(8)] == [None, None, None, 2, 2, 2, None, None]
+    assert [i for i in range(8) if r.is_table_rule(i)] == [3]
 
 
 def test_a_callout_knows_its_title_and_a_plain_block_quote_has_none() -> None:

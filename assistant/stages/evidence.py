@@ -43,12 +43,16 @@ def evidence_lines(
     Nor is a setext heading's text or underline ("Upgrade\\n======="), which `body_lines`
     keeps (it leaves out only a "#" heading line), or an HTML heading ("<h1>WireGuard
     VPN</h1>", outside code): a heading is each line's context, and matching it says nothing
-    of what the section says (a note's `<h1>` title scored above its every line)."""
+    of what the section says (a note's `<h1>` title scored above its every line). Nor is a
+    table's rule ("|---|---|"), which has no words to match."""
     lines = chunk.text.split("\n")
     setext = bool(chunk.heading_path) and not lines[0].lstrip().startswith("#")
     roles = (
         LineRoles.of(lines, front_matter=False)
-        if setext or (comments and "<!--" in chunk.text) or _HTML_HEADING.search(chunk.text)
+        if setext
+        or (comments and "<!--" in chunk.text)
+        or _HTML_HEADING.search(chunk.text)
+        or "|" in chunk.text
         else None
     )
     top = 0  # the section's own heading lines, at its start (a later piece has none)
@@ -61,6 +65,7 @@ def evidence_lines(
         and not (links and is_navigation(lines, i, wiki=True))
         and not (roles is not None and comments and roles.is_comment(i))
         and not (roles is not None and _HTML_HEADING.match(lines[i]) and not roles.in_code(i))
+        and not (roles is not None and roles.is_table_rule(i))
     ]
     if len(body) <= limit:
         return [n for n, _ in body]

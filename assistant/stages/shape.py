@@ -208,8 +208,9 @@ def command_piece(
     s, e = span[0] - chunk.start_line, span[1] - chunk.start_line
     hi, n = len(lines) - 1, opts.max_quote_lines
     best_i = max(line_scores, key=lambda i: line_scores[i])
-    if roles.in_code(best_i) or roles.is_fence(best_i) or not s <= best_i <= e:
-        return None  # the best line is code (its block is the answer), or not quoted
+    if _structural(roles, best_i) or not s <= best_i <= e:
+        return None  # the best line is code (its block is the answer), a table row or a list
+        # item (the rows or items around it are no paragraph to cut to), or not quoted
     para_end = _paragraph_end(lines, roles, best_i, hi)
     floor = line_scores[best_i] - opts.command_window
     found: list[tuple[float, int, int]] = []  # (score, paragraph start, block end)
