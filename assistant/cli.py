@@ -180,13 +180,22 @@ def warn_unmatched(engine: Any, paths: tuple[str, ...]) -> None:
 
 
 def ensure_ready(engine: Any, quiet: bool = False) -> None:
-    from assistant.output import ProgressLine, format_report
+    """Refresh a stale index before answering, saying what changed; and name any note that
+    could not be read (permission denied, an I/O error): an answer saying the notes lack
+    something is only as good as the notes it could read. Binary files and links out of
+    the folder, left out by design, are for `assistant index` to list."""
+    from assistant.output import ProgressLine, format_report, skipped_note
 
     bar = ProgressLine()
     report = engine.ensure_ready(progress=bar)
     bar.clear()
-    if report is not None and not quiet and (report.changed or report.chunks_embedded):
+    if report is None or quiet:
+        return
+    if report.changed or report.chunks_embedded:
         click.echo(format_report(report), err=True)
+    for s in report.skipped:
+        if s.reason == "permission denied" or s.reason.startswith("unreadable"):
+            click.echo(f"assistant: warning: {skipped_note(s)}", err=True)
 
 
 @click.group(

@@ -198,3 +198,31 @@ def test_a_bad_setting_names_where_it_came_from(
     where = str(cfg) if source == "CONFIG" else source
     assert one_error_line(r).startswith(f"assistant: error: invalid setting k (from {where}): ")
     assert invoke("ask", "--notes", str(notes), "-k", "2", "alpha one?").exit_code in (0, 1)
+
+
+def test_ask_names_a_note_it_could_not_read(
+    tmp_path: Path, notes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A note made unreadable (`chmod 000`) was named only by `assistant index`: `ask` then
+    said "Your notes don't mention untracked" with no word of the note it could not read.
+    `ask` names it too (binary files and the like, left out by design, stay `index`'s to
+    list). Tests run as root, which reads any file: the read is made to fail."""
+    from corpus.read import NoteReadError
+    from index import sync
+
+    write(notes / "stash.md", "# Stash\ngit stash -u keeps untracked files\n")
+    write(notes / "blob.md", "# Blob\nfine\n")
+    real = sync.read_note
+
+    def read(path: Path):
+        if path.name == "stash.md":
+            raise NoteReadError("permission denied")
+        if path.name == "blob.md":
+            raise NoteReadError("binary file")
+        return real(path)
+
+    monkeypatch.setattr(sync, "read_note", read)
+    r = invoke("ask", "--notes", str(notes), "--index", str(tmp_path / "idx"), "untracked?")
+    assert r.exit_code in (0, 1), r.stderr
+    assert "assistant: warning: skipped 'stash.md': permission denied" in r.stderr.splitlines()
+    assert "blob.md" not in r.stderr
