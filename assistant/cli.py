@@ -479,7 +479,18 @@ def watch_index(engine: Any, as_json: bool) -> None:
             on_ready=ready,
         )
     except KeyboardInterrupt:
-        click.echo("Stopped watching.", err=True)
+        try:  # a refresh cut short leaves the last consistent index, and says so
+            behind = engine.stale_reason()
+        except Exception:  # the notes folder gone, an unreadable index: nothing to add
+            behind = None
+        if behind:
+            click.echo(
+                f"Stopped watching; the index is behind the notes ({behind}): the next "
+                "`assistant index` or question brings it up to date.",
+                err=True,
+            )
+        else:
+            click.echo("Stopped watching.", err=True)
 
 
 @cli.command("mcp")

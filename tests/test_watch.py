@@ -410,3 +410,32 @@ def test_cli_index_watch_then_ctrl_c(notes: Path, tmp_path: Path, as_json: bool)
         if p.poll() is None:
             p.kill()
             p.wait()
+
+
+def test_ctrl_c_during_a_refresh_says_the_index_is_behind(monkeypatch, capsys) -> None:
+    """Ctrl+C while a watch refresh wrote 175 new notes printed "Stopped watching." and exit
+    0, and `index --check` then failed: the refresh cut short left the last consistent index
+    (as designed), but nothing said so. It is said now, with what brings it up to date."""
+    import assistant.live
+    from assistant.cli import watch_index
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(assistant.live, "watch_notes", interrupted)
+
+    class Behind:
+        notes_root = Path("notes")
+
+        def stale_reason(self) -> str | None:
+            return self.reason
+
+    engine = Behind()
+    engine.reason = "index is inconsistent (interrupted update)"
+    watch_index(engine, as_json=False)
+    err = capsys.readouterr().err
+    assert "the index is behind the notes (index is inconsistent (interrupted update))" in err
+    assert "next `assistant index`" in err
+    engine.reason = None
+    watch_index(engine, as_json=False)
+    assert capsys.readouterr().err.strip() == "Stopped watching."
