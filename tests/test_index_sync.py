@@ -487,8 +487,7 @@ def test_a_section_that_only_leads_into_its_subsections_hands_its_place_to_them(
     # answer weighs the top few sections (line evidence, local coverage), they count as one,
     # so the next section retrieved is still weighed ("# Users and permissions", a bare
     # heading lifted by its file name, pushed the SSH note that answered out of the lines).
-    from assistant.stages.decide import first_units
-    from assistant.stages.evidence import scored_lines
+    from assistant.stages.evidence import first_units, scored_lines
 
     console = Hit(chunk=by_leaf["[ Console ]"], score=0.2, lexical_rank=7, dense_rank=3)
     opened = open_lead_ins(

@@ -14,6 +14,7 @@ from typing import Literal
 
 from assistant.models import Outcome
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
+from assistant.stages.evidence import first_units
 from index.models import Hit
 from index.retrieve import TermInfo, query_terms
 
@@ -370,20 +371,6 @@ COMPOUND = re.compile(
 command-line option ("--auto-heal-containers", "--link-dest"). Other words joined by "-" are
 left to the term rules: most are ordinary ("latency-sensitive", "slimmed-down"), and a name
 among their parts is already judged on its own."""
-
-
-def first_units(hits: Sequence[Hit], n: int) -> list[Hit]:
-    """The hits of the first `n` sections among `hits` (`Hit.unit`: the subsections a lead-in
-    handed its place to count as one)."""
-    units: set[tuple[str, tuple[str, ...]]] = set()
-    out: list[Hit] = []
-    for h in hits:
-        if h.unit not in units:
-            if len(units) == n:
-                continue
-            units.add(h.unit)
-        out.append(h)
-    return out
 
 
 def missing_compounds(question: str, hits: Sequence[Hit], sections: int) -> list[str]:

@@ -116,15 +116,9 @@ def terms_in(
     matches them (porter stems, a typo as the word the notes use, a crude-stem prefix as
     `Store.term_count`, a clipped word as itself or a full word it stands for:
     `TermInfo.full`)."""
-    texts: list[str] = []
-    seen: list[tuple[str, tuple[str, ...]]] = []
-    for h in hits:
-        if h.unit not in seen:
-            if len(seen) == sections:
-                continue
-            seen.append(h.unit)
-        texts.append(h.chunk.embed_text())
-    for path in dict.fromkeys(p for p, _ in seen):  # each note's path and labels once
+    top = first_units(hits, sections)
+    texts = [h.chunk.embed_text() for h in top]
+    for path in dict.fromkeys(h.unit[0] for h in top):  # each note's path and labels once
         texts.append(f"{PurePosixPath(path).with_suffix('')}\n{labels(path) if labels else ''}")
     found: set[str] = set()
     if not texts:
@@ -143,6 +137,20 @@ def terms_in(
     finally:
         db.close()
     return found
+
+
+def first_units(hits: Sequence[Hit], n: int) -> list[Hit]:
+    """The hits of the first `n` sections among `hits` (`Hit.unit`: the subsections a lead-in
+    handed its place to count as one)."""
+    units: set[tuple[str, tuple[str, ...]]] = set()
+    out: list[Hit] = []
+    for h in hits:
+        if h.unit not in units:
+            if len(units) == n:
+                continue
+            units.add(h.unit)
+        out.append(h)
+    return out
 
 
 def scored_lines(

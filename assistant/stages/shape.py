@@ -689,10 +689,10 @@ def cite(
         if same is not None and roles is not None:
             end = run_on(same, start, end, opts, rules, roles)
             quote = "\n".join(same[start - 1 : end])
-        shown = quote.split("\n")  # as displayed: an over-long line cut to a window of it
+        whole = quote.split("\n")
+        shown = list(whole)  # as displayed: an over-long line cut to a window of it
         if window and same is not None and start <= chunk.start_line <= end:
             shown[chunk.start_line - start] = _elide(same[chunk.start_line - 1], chunk.text)
-        whole = quote.split("\n")
         shown = [
             _head(line) if line == was and len(line) > LONG_LINE_CHARS else line
             for line, was in zip(shown, whole, strict=True)

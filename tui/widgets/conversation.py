@@ -90,6 +90,8 @@ class AnswerView(Vertical):
         labels under the answer say what the sources panel says: a citation follows its quote
         to the lines it is at now, and reads "changed since indexed" (or "deleted") once its
         note no longer holds it. True if a label changed."""
+        if not any(cites_any(c, paths) for c in self.given.citations):
+            return False
         shown = []
         for given, now in zip(self.given.citations, self.answer.citations, strict=True):
             if cites_any(given, paths):
