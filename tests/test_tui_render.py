@@ -65,3 +65,21 @@ def test_a_citation_whose_note_is_gone_says_deleted_under_the_answer(tmp_path) -
     labels = [p for p in answer_markdown(answer).split("\n\n") if p.startswith("**\\[")]
     assert "changed since indexed" in labels[0] and "deleted" not in labels[0]
     assert "deleted since indexed" in labels[1] and "changed" not in labels[1]
+
+
+def test_an_answer_not_yet_shown_takes_its_notes_as_they_are_now(tmp_path) -> None:
+    """A refresh can recheck an answer's citations before the chat has composed its view
+    (CI: "No nodes match 'Markdown'"): the answer then just holds the rechecked citations,
+    which the view shows when it is composed."""
+    from tui.widgets.conversation import AnswerView
+
+    note = tmp_path / "p.md"
+    note.write_text("# P\nmoved below\n\nthe quote\n", encoding="utf-8")
+    c = Citation(
+        n=1, path="p.md", absolute_path=str(note), heading_path=["P"],
+        start_line=2, end_line=2, quote="the quote", score=0.5,
+    )  # fmt: skip
+    view = AnswerView(Answer(question="q", searched_query="q", text="the quote", citations=[c]))
+    assert view.recheck(["p.md"]) is False  # nothing to re-render yet, and no error
+    assert (view.answer.citations[0].start_line, view.given.citations[0].start_line) == (4, 2)
+    assert view.recheck(["other.md"]) is False and view.answer.citations[0].start_line == 4

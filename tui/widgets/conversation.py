@@ -101,11 +101,13 @@ class AnswerView(Vertical):
         from textual.widgets import Markdown
 
         self.answer = self.answer.model_copy(update={"citations": shown})
-        view = self.query_one(Markdown)
-        text = answer_markdown(self.answer)  # says "deleted" by whether the note exists now
-        if text == view.source:
+        views = self.query(Markdown)
+        if not views:  # not composed yet: it will show `self.answer` as it is now
             return False
-        view.update(text)
+        text = answer_markdown(self.answer)  # says "deleted" by whether the note exists now
+        if text == views.first().source:
+            return False
+        views.first().update(text)
         return True
 
 
