@@ -127,7 +127,10 @@ class Engine:
     # ---------------------------------------------------------------- index lifecycle
     def store(self) -> Store:
         """The index's database; while a first build has written only its keyword preview
-        (index/keywords.py), the preview (`Store.keywords_only`)."""
+        (index/keywords.py), the preview (`Store.keywords_only`). A preview held open is let go
+        once the build's manifest exists: the preview then describes a build that has ended."""
+        if self._store is not None and self._store.keywords_only and read_manifest(self.index_dir):
+            self.close()
         if self._store is None:
             self._store = keywords.open_preview(self.index_dir)
         if self._store is None:

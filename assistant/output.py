@@ -227,13 +227,15 @@ class ProgressLine:
         self.last = 0.0
         self.drawn = False
         self.stage = ""
+        self.spent: dict[str, float] = {}  # seconds spent in each stage before its latest turn
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled or total <= 0:
             return
         now = time.monotonic()
-        if stage != self.stage:  # each stage has its own pace: its ETA starts afresh
-            self.stage, self.start = stage, now
+        if stage != self.stage:  # each stage has its own pace (and stages take turns)
+            self.spent[self.stage] = now - self.start
+            self.stage, self.start = stage, now - self.spent.get(stage, 0.0)
         if now - self.last < 0.1 and done < total:
             return
         self.last = now

@@ -436,6 +436,21 @@ def _sync(
                 if pooled:
                     spans.setdefault(c.content_hash, c.body_line_spans())
     report.chunks_embedded = len(to_embed)
+    # Mixed line vectors embed each batch's short lines after its sections: counted up front,
+    # so progress goes on past "embed: N of N" (on a small folder that is most of the wait).
+    short_total = 0
+    if line_vectors == "mixed" and lines:
+        short_total = len(
+            {
+                t
+                for _, _, nc in changed
+                for c in nc.chunks  # type: ignore[attr-defined]
+                if c.content_hash in to_embed
+                for _, t in c.body_lines()
+                if len(t) < MIXED_OWN_CHARS
+            }
+        )
+    short_done = 0
     if manifest is None and keywords_min is not None and len(to_embed) >= keywords_min:
         _write_preview(store, notes_root, changed, seen, stored_skipped, progress)
 
@@ -470,14 +485,18 @@ def _sync(
     pending: list[tuple[NoteFile, str, object]] = []
     pending_chunks = 0
 
+    def short_progress(done: int) -> None:
+        if progress and short_total:
+            progress("lines", min(short_done + done, short_total), short_total)
+
     def flush() -> None:
-        nonlocal pending, pending_chunks, gen
+        nonlocal pending, pending_chunks, gen, short_done
         if not pending:
             return
         if line_vectors == "mixed" and line_mats:
             t = time.perf_counter()
             chunks = [c for _, _, nc in pending for c in nc.chunks]  # type: ignore[attr-defined]
-            _own_short_lines(embedder, chunks, line_mats, line_cache)
+            short_done += _own_short_lines(embedder, chunks, line_mats, line_cache, short_progress)
             report.embed_seconds += time.perf_counter() - t
         gen = new_generation()
         added_ids: list[int] = []
@@ -646,7 +665,7 @@ def _own_line_vectors(
     tenth of the line tokens of the AWS docs and of til."""
     bodies = [[t for _, t in c.body_lines()] for c in chunks]
     texts = [t for body in bodies for t in body]
-    vecs = _own_vectors(embedder, texts, seen)
+    vecs, _ = _own_vectors(embedder, texts, seen)
     return split_rows(vecs, [len(body) for body in bodies])
 
 
@@ -655,9 +674,11 @@ def _own_short_lines(
     chunks: list[Chunk],
     mats: dict[str, np.ndarray],
     seen: dict[str, np.ndarray],
-) -> None:
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Mixed line vectors: in each chunk's pooled matrix in `mats` (written in place), the
-    lines shorter than MIXED_OWN_CHARS replaced by their own vectors."""
+    lines shorter than MIXED_OWN_CHARS replaced by their own vectors. Returns how many texts
+    were embedded (`progress(done)` after each batch)."""
     rows: list[tuple[str, int, str]] = []  # (content hash, line position, text)
     for c in {c.content_hash: c for c in chunks if c.content_hash in mats}.values():
         body = c.body_lines()
@@ -665,20 +686,29 @@ def _own_short_lines(
             rows += [
                 (c.content_hash, n, t) for n, (_, t) in enumerate(body) if len(t) < MIXED_OWN_CHARS
             ]
-    vecs = _own_vectors(embedder, [t for _, _, t in rows], seen)
+    vecs, embedded = _own_vectors(embedder, [t for _, _, t in rows], seen, progress)
     for (h, n, _), v in zip(rows, vecs, strict=True):
         mats[h][n] = v
+    return embedded
 
 
-def _own_vectors(embedder: Embedder, texts: list[str], seen: dict[str, np.ndarray]) -> np.ndarray:
-    """`texts` embedded on their own, one row each; a text met before in this build (in
-    `seen`, which this fills, up to LINE_CACHE_MAX) is not embedded again."""
+def _own_vectors(
+    embedder: Embedder,
+    texts: list[str],
+    seen: dict[str, np.ndarray],
+    progress: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, int]:
+    """`texts` embedded on their own, one row each, and how many were embedded: a text met
+    before in this build (in `seen`, which this fills, up to LINE_CACHE_MAX) is not embedded
+    again."""
     if len(seen) > LINE_CACHE_MAX:
         seen.clear()
     todo = list(dict.fromkeys(t for t in texts if t not in seen))
     if todo:
-        seen.update(zip(todo, embedder.embed(todo), strict=True))
-    return np.stack([seen[t] for t in texts]) if texts else np.zeros((0, embedder.dim), np.float32)
+        cb = (lambda done, _n: progress(done)) if progress else None
+        seen.update(zip(todo, embedder.embed(todo, progress=cb), strict=True))
+    vecs = np.stack([seen[t] for t in texts]) if texts else np.zeros((0, embedder.dim), np.float32)
+    return vecs, len(todo)
 
 
 def _embed_into(

@@ -884,6 +884,22 @@ def test_mixed_line_vectors_embed_short_lines_alone_and_pool_long_ones(tmp_path:
     back.close()
 
 
+def test_a_mixed_build_reports_its_short_lines_after_the_sections(tmp_path: Path) -> None:
+    """With mixed line vectors a batch's short lines are embedded after its sections: progress
+    says so ("lines" up to every distinct short line) instead of sitting at "embed: N of N"."""
+    notes = tmp_path / "notes"
+    for i in range(3):
+        write(notes / f"n{i}.md", f"# Note\nfirst line {i}\nsecond line {i}\nshared line\n")
+    seen: list[tuple[str, int, int]] = []
+    emb = FakeEmbedder()
+    with writer_lock(tmp_path / "idx"):
+        sync(tmp_path / "idx", notes, emb, progress=lambda *a: seen.append(a), line_vectors="mixed")
+    embeds = [i for i, (stage, _, _) in enumerate(seen) if stage == "embed"]
+    after = [(d, t) for stage, d, t in seen[embeds[-1] :] if stage == "lines"]
+    assert after, seen
+    assert after[-1][0] == after[-1][1] == 7  # each distinct "Note: <line>" once
+
+
 def test_refresh_exports_the_query_model_before_loading_the_index_model(
     folder: Path, tmp_path: Path
 ) -> None:

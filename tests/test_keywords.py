@@ -146,12 +146,17 @@ def test_while_another_process_builds_ask_answers_by_keywords_and_says_so(tmp_pa
         explained = reader.ask("stable address for pods", explain=True)
         assert explained.explain is not None
         assert explained.explain.decision.startswith("keyword matches")
-        reader.close()
     finally:
         embedder.gate.set()
         thread.join(20)
     assert not errors
+    # the reader that held the preview open reads the finished index (MCP `status` once said
+    # "index is inconsistent" here until another call reopened it)
+    assert reader.stale_reason() is None
+    assert reader.store().keywords_only is False
     after = engine_for(tmp_path, notes)
+    assert reader.info().chunks == after.info().chunks
+    reader.close()
     assert after.store().keywords_only is False
     full = after.ask("How long do I bake the sourdough loaf?")
     assert full.outcome != "keyword_matches" and full.line_score > -1.0
