@@ -11,7 +11,7 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -457,16 +457,22 @@ def index_cmd(
     else:
         click.echo(format_report(report))
     if watch:
-        watch_index(engine, as_json)
+        watch_index(engine, as_json, report.skipped)
 
 
-def watch_index(engine: Any, as_json: bool) -> None:
-    """`index --watch`: a line on stdout per refresh until Ctrl+C (which exits 0)."""
+def watch_index(engine: Any, as_json: bool, skipped: Sequence[Any] = ()) -> None:
+    """`index --watch`: a line on stdout per refresh until Ctrl+C (which exits 0); a note
+    newly skipped is a warning on stderr (JSON records carry every skipped note)."""
     from assistant.live import watch_notes
-    from assistant.output import format_refresh, refresh_json
+    from assistant.output import NewSkips, format_refresh, refresh_json, skipped_note
+
+    new_skips = NewSkips(skipped)
 
     def show(report: Any, batch: Any) -> None:
         click.echo(refresh_json(report, batch.paths) if as_json else format_refresh(report))
+        for s in new_skips(report.skipped):
+            if not as_json:
+                click.echo(f"assistant: warning: {skipped_note(s)}", err=True)
 
     def ready() -> None:
         click.echo(f"Watching {engine.notes_root} for changes (Ctrl+C to stop)", err=True)

@@ -109,6 +109,7 @@ class NotesServer:
         self._progress = "starting"
         self._logged = 0.0
         self._verified = False
+        self._new_skips: Any = None  # assistant.output.NewSkips, made with the first report
 
     def warm(self) -> threading.Thread:
         """Check the index and load the query model on a thread while the SDK is imported
@@ -144,7 +145,7 @@ class NotesServer:
             report = self._builder.ensure_ready(progress=self._on_progress)
         notices, self._builder.notices = self._builder.notices, []
         if report is not None:
-            _say_report(report)
+            self._say_report(report)
         for n in notices:
             _say(f"warning: {n}")
         return notices
@@ -214,6 +215,19 @@ class NotesServer:
             "answered from the last consistent index, which may not have the latest changes"
         )
 
+    def _say_report(self, report: Any, always: bool = True) -> None:
+        """A sync's report as `assistant index` says it (unless nothing changed and not
+        `always`), and each note it skipped that no earlier report of this server named (not
+        again on every refresh while it stays so)."""
+        from assistant.output import NewSkips, format_report, skipped_note
+
+        if self._new_skips is None:
+            self._new_skips = NewSkips()
+        if always or report.changed:
+            _say(format_report(report))
+        for skipped in self._new_skips(report.skipped):
+            _say(f"warning: {skipped_note(skipped)}")
+
     def _follow(self) -> None:
         """Follow the notes as the chat does, once the index is ready (unless `watch` is off):
         a saved change is indexed in the background, so a call rarely finds the index stale
@@ -223,8 +237,7 @@ class NotesServer:
         from assistant.live import LiveNotes
 
         def refreshed(report: Any, paths: list[str], info: Any) -> None:
-            if report.changed:
-                _say_report(report)
+            self._say_report(report, always=False)
 
         self.live = LiveNotes(
             self.engine,
@@ -350,15 +363,6 @@ class NotesServer:
             self.live.stop.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.engine.close()
-
-
-def _say_report(report: Any) -> None:
-    """A sync's report, and each note it skipped, as `assistant index` says them."""
-    from assistant.output import format_report, skipped_note
-
-    _say(format_report(report))
-    for skipped in report.skipped:
-        _say(f"warning: {skipped_note(skipped)}")
 
 
 def _say(message: str) -> None:

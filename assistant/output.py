@@ -156,8 +156,12 @@ def format_report(r: SyncReport) -> str:
 
 def format_refresh(r: SyncReport, when: float | None = None) -> str:
     """One `index --watch` refresh: "12:03:04 refreshed: 0 added, 1 updated, 0 removed files;
-    3 sections embedded in 412 ms"."""
+    3 sections embedded in 412 ms", or "12:03:04 up to date: no note changed (8 ms)" when the
+    files that moved hold what the index has (a save without edits, or another index run
+    that got there first)."""
     stamp = time.strftime("%H:%M:%S", time.localtime(when))
+    if not r.changed:
+        return f"{stamp} up to date: no note changed ({r.seconds * 1000:.0f} ms)"
     return (
         f"{stamp} refreshed: {_file_counts(r, unchanged=False)} files; "
         f"{counted(r.chunks_embedded, 'section')} embedded in {r.seconds * 1000:.0f} ms"
@@ -179,6 +183,20 @@ def refresh_json(
 def skipped_note(s: Skipped) -> str:
     """A note a sync left out, and why, as `assistant index` and the MCP server's log say it."""
     return f"skipped {safe(s.path)!r}: {s.reason}"
+
+
+class NewSkips:
+    """The skipped notes of each refresh not yet reported: a note that stays skipped (a binary
+    file, no permission) is reported once, not on every refresh of a watch; one read again and
+    later skipped again, or skipped for another reason, is reported again."""
+
+    def __init__(self, reported: Sequence[Skipped] = ()) -> None:
+        self.seen = {(s.path, s.reason) for s in reported}
+
+    def __call__(self, skipped: Sequence[Skipped]) -> list[Skipped]:
+        new = [s for s in skipped if (s.path, s.reason) not in self.seen]
+        self.seen = {(s.path, s.reason) for s in skipped}
+        return new
 
 
 def counted(n: int, noun: str) -> str:

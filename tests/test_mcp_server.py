@@ -376,7 +376,8 @@ def test_status_says_when_the_index_is_behind_or_being_refreshed(
 def test_a_skipped_note_is_named_on_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The server's log (stderr) said "1 skipped" without saying which note, or why."""
+    """The server's log (stderr) said "1 skipped" without saying which note, or why; then it
+    named the note again on every refresh while it stayed skipped."""
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "a.md").write_text("# Alpha\n\nalpha one about clusters\n")
@@ -385,6 +386,10 @@ def test_a_skipped_note_is_named_on_stderr(
     s.search("alpha clusters")
     err = capsys.readouterr().err
     assert "assistant: warning: skipped 'bin.md': " in err, err
+    (notes / "b.md").write_text("# Beta\n\nbeta two about pods\n")
+    assert s.search("beta pods").hits[0].path == "b.md"  # refreshed: still skipped, not again
+    err = capsys.readouterr().err
+    assert "1 added" in err and "bin.md" not in err, err
     s.close()
 
 

@@ -439,3 +439,41 @@ def test_ctrl_c_during_a_refresh_says_the_index_is_behind(monkeypatch, capsys) -
     engine.reason = None
     watch_index(engine, as_json=False)
     assert capsys.readouterr().err.strip() == "Stopped watching."
+
+
+def test_the_watch_names_a_newly_skipped_note_once_and_says_when_nothing_changed(
+    monkeypatch, capsys
+) -> None:
+    """A binary file dropped into the notes was never named by `index --watch` (only the
+    first index warned), and a refresh that changed nothing printed "0 added, 0 updated, 0
+    removed files". Now a note newly skipped is a warning once, again only after it was read
+    or skipped for another reason, and a refresh with no change says so."""
+    import assistant.live
+    from assistant.cli import watch_index
+    from index.models import Skipped, SyncReport
+
+    binary = Skipped(path="bin.md", reason="binary file")
+    old = Skipped(path="old.md", reason="permission denied")
+    reports = [
+        SyncReport(added=1, skipped=[old, binary]),
+        SyncReport(updated=1, skipped=[old, binary]),
+        SyncReport(skipped=[old]),
+        SyncReport(added=1, skipped=[old, binary]),
+    ]
+
+    def watch(engine, show, **kw):
+        for r in reports:
+            show(r, type("Batch", (), {"paths": []})())
+
+    monkeypatch.setattr(assistant.live, "watch_notes", watch)
+
+    class Engine:
+        notes_root = Path("notes")
+
+    watch_index(Engine(), as_json=False, skipped=[old])
+    out, err = capsys.readouterr()
+    assert err.count("warning: skipped 'bin.md': binary file") == 2, err  # 1st and 4th
+    assert "old.md" not in err  # the first index named it already
+    lines = out.splitlines()
+    assert "refreshed: 1 added" in lines[0] and "refreshed: 0 added, 1 updated" in lines[1]
+    assert lines[2].endswith("up to date: no note changed (0 ms)"), lines[2]
