@@ -6,6 +6,8 @@ No `from __future__ import annotations` here: the SDK reads the tools' annotatio
 to publish their input and output schemas.
 """
 
+import functools
+import inspect
 import logging
 import os
 import re
@@ -45,6 +47,8 @@ def build_server(notes: NotesServer) -> Any:
         "notes-assistant", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
     )
     server.middleware.append(one_line_errors)
+    tools: dict[str, list[str]] = {}  # each tool's argument names, for `known_arguments`
+    server.middleware.append(functools.partial(known_arguments, tools))
     read_only = types.ToolAnnotations(readOnlyHint=True, openWorldHint=False)
 
     def call(fn: Any, *args: Any) -> Any:
@@ -124,6 +128,8 @@ def build_server(notes: NotesServer) -> Any:
         text = "\n".join(f"{k}: {v}" for k, v in s.model_dump().items() if v is not None)
         return result(text, s)
 
+    for fn in (search, ask, read, status):
+        tools[fn.__name__] = list(inspect.signature(fn).parameters)
     return server
 
 
@@ -155,6 +161,24 @@ async def one_line_errors(ctx: Any, call_next: Any) -> Any:
                 reason = f"argument {m.group(1)}: {m.group(2).strip()}" if m else None
                 block["text"] = f"{head}: {reason}" if reason else " ".join(text.split())
     return result
+
+
+async def known_arguments(tools: dict[str, list[str]], ctx: Any, call_next: Any) -> Any:
+    """Server middleware: a tool call with an argument the tool does not take is a tool error
+    naming it. The SDK drops unknown arguments, so `top_k=3` (for `k`) was answered with the
+    default without a word, and the agent never learnt its mistake."""
+    params = ctx.params if ctx.method == "tools/call" and isinstance(ctx.params, dict) else {}
+    takes = tools.get(params.get("name"))  # type: ignore[arg-type]
+    arguments = params.get("arguments")
+    if takes is not None and isinstance(arguments, dict):
+        unknown = sorted(a for a in arguments if a not in takes)
+        if unknown:
+            which = ", ".join(repr(a) for a in unknown)
+            noun = "argument" if len(unknown) == 1 else "arguments"
+            listed = ", ".join(takes) if takes else "none"
+            text = f"unknown {noun} {which} for {params['name']} (it takes: {listed})"
+            return {"content": [{"type": "text", "text": text}], "isError": True}
+    return await call_next(ctx)
 
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")

@@ -203,6 +203,8 @@ def test_status_describes_the_index(session: Session, folder: dict[str, Any]) ->
         ("ask", {"question": ""}, "question is empty"),
         ("ask", {"question": "bread", "k": 0}, "k must be between 1 and 10"),
         ("ask", {}, "argument question"),
+        ("search", {"query": "bread", "top_k": 3}, "unknown argument 'top_k' for search"),
+        ("status", {"verbose": True}, "unknown argument 'verbose' for status (it takes: none)"),
     ],
 )
 def test_bad_input_is_a_tool_error_and_the_session_goes_on(
