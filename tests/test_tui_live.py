@@ -397,8 +397,20 @@ async def test_a_citation_whose_file_changed_is_marked_after_the_live_refresh(tm
         await until(pilot, lambda: live.refreshes == 3, "the third refresh")
         await until(pilot, lambda: cite_list.changed == set(), "the mark to go")
         assert cite_list.moved == set() and cite_list.citations[0] == first
+        # Renamed: followed to its new name (it was said deleted), listed and previewed there.
+        renamed = note.with_name("containers.md")
+        note.rename(renamed)
+        await until(pilot, lambda: cite_list.citations[0].path == "containers.md", "the rename")
+        await pilot.pause()
+        assert cite_list.gone == set() and cite_list.changed == set() and 1 in cite_list.moved
+        text = screen_text(app)
+        assert "(moved)" in text and "(deleted)" not in text
+        span = f"{first.start_line}-{first.end_line}"
+        assert f"the quote of aws-containers.md:{span} is now at" in text  # the preview says
+        assert f"containers.md:{span} › Intro" in text  # where, and so does the answer's label
+        assert "deleted since indexed" not in text  # nor the label under the answer
         # Deleted: said as such, not as a change of its text.
-        note.unlink()
+        renamed.unlink()
         await until(pilot, lambda: 1 in cite_list.gone, "the deleted mark")
         await pilot.pause()
         text = screen_text(app)

@@ -83,3 +83,29 @@ def test_an_answer_not_yet_shown_takes_its_notes_as_they_are_now(tmp_path) -> No
     assert view.recheck(["p.md"]) is False  # nothing to re-render yet, and no error
     assert (view.answer.citations[0].start_line, view.given.citations[0].start_line) == (4, 2)
     assert view.recheck(["other.md"]) is False and view.answer.citations[0].start_line == 4
+
+
+def test_a_renamed_note_is_followed_not_said_deleted(tmp_path) -> None:
+    """A cited note renamed while the chat ran was said "(deleted)": the refresh names the old
+    path and the new one, and the quote is followed to the new one (a renamed folder too);
+    a later recheck (Ctrl+R, no paths) keeps it there; a note really gone is deleted."""
+    from tui.render import recheck_citation
+
+    notes = tmp_path / "notes"
+    (notes / "docs").mkdir(parents=True)
+    (notes / "docs" / "old.md").write_text("# P\n\nthe quote\n", encoding="utf-8")
+    c = Citation(
+        n=1, path="docs/old.md", absolute_path=str(notes / "docs" / "old.md"),
+        heading_path=["P"], start_line=3, end_line=3, quote="the quote", score=0.5,
+    )  # fmt: skip
+    (notes / "docs" / "old.md").rename(notes / "docs" / "new.md")
+    (notes / "docs" / "new.md").write_text("# P\n\nadded\n\nthe quote\n", encoding="utf-8")
+    now, changed, gone = recheck_citation(c, c, ["docs/old.md", "docs/new.md"])
+    assert (now.path, now.start_line, changed, gone) == ("docs/new.md", 5, False, False)
+    assert now.absolute_path == str(notes / "docs" / "new.md")
+    assert recheck_citation(c, now, None)[0].path == "docs/new.md"  # Ctrl+R: still found there
+    (notes / "docs").rename(notes / "kept")
+    moved, changed, gone = recheck_citation(c, now, ["docs", "kept"])
+    assert (moved.path, changed, gone) == ("kept/new.md", False, False)
+    (notes / "kept" / "new.md").unlink()
+    assert recheck_citation(c, moved, ["kept/new.md"])[1:] == (True, True)

@@ -38,17 +38,50 @@ def cites_any(c: Citation, paths: Collection[str] | None) -> bool:
     )
 
 
-def recheck_citation(c: Citation) -> tuple[Citation, bool, bool]:
+def recheck_citation(
+    c: Citation, shown: Citation | None = None, paths: Collection[str] | None = None
+) -> tuple[Citation, bool, bool]:
     """`c` as its note is now: at the lines its quote is at now (lines added or removed above
-    it), whether the note no longer holds the quote (changed) and whether the note is gone."""
+    it), whether the note no longer holds the quote (changed) and whether the note is gone.
+    A note gone is looked for among `paths` (a refresh's changed notes and folders) and at
+    `shown` (where an earlier recheck found it): a renamed or moved note is followed."""
     from assistant.stages.shape import file_lines, relocate
 
     lines = file_lines(c.absolute_path)
     span = relocate(lines, c.start_line, c.end_line, c.quote)
     gone = lines is None and note_gone(c)
+    if gone:
+        names = [c.path, *([shown.path] if shown and shown.path != c.path else [])]
+        renamed = follow_rename(c, [*(paths or ()), *names[1:]], names)
+        if renamed is not None:
+            return renamed, False, False
     if span is None or span == (c.start_line, c.end_line):
         return c, span is None, gone
     return c.model_copy(update={"start_line": span[0], "end_line": span[1]}), False, gone
+
+
+def follow_rename(c: Citation, paths: Sequence[str], names: Sequence[str] = ()) -> Citation | None:
+    """`c`, whose note is gone, at the note among `paths` that holds its quote now: a note
+    path, or a folder (a renamed folder: the note at the same place under it, by `c.path`
+    or another of `names` it was known by). None if none does."""
+    from assistant.stages.shape import file_lines, relocate
+
+    if not c.absolute_path.endswith(c.path):
+        return None
+    root = Path(c.absolute_path[: len(c.absolute_path) - len(c.path)])
+    tries: list[str] = []
+    for p in paths:
+        if (root / p).is_dir():  # the old folder's part of the path swapped for this one
+            for name in names or [c.path]:
+                tries += [p + name[len(q) :] for q in paths if name.startswith(q + "/")]
+        elif p != c.path:
+            tries.append(p)
+    for rel in dict.fromkeys(tries):
+        span = relocate(file_lines(str(root / rel)), c.start_line, c.end_line, c.quote)
+        if span is not None:
+            update = {"path": rel, "absolute_path": str(root / rel)}
+            return c.model_copy(update={**update, "start_line": span[0], "end_line": span[1]})
+    return None
 
 
 def clean(text: str) -> str:

@@ -90,12 +90,13 @@ class AnswerView(Vertical):
         labels under the answer say what the sources panel says: a citation follows its quote
         to the lines it is at now, and reads "changed since indexed" (or "deleted") once its
         note no longer holds it. True if a label changed."""
-        if not any(cites_any(c, paths) for c in self.given.citations):
+        pairs = list(zip(self.given.citations, self.answer.citations, strict=True))
+        if not any(cites_any(given, paths) or cites_any(now, paths) for given, now in pairs):
             return False
         shown = []
-        for given, now in zip(self.given.citations, self.answer.citations, strict=True):
-            if cites_any(given, paths):
-                moved, changed, _ = recheck_citation(given)
+        for given, now in pairs:
+            if cites_any(given, paths) or cites_any(now, paths):
+                moved, changed, _ = recheck_citation(given, now, paths)
                 now = moved.model_copy(update={"changed_since_indexed": changed})
             shown.append(now)
         from textual.widgets import Markdown

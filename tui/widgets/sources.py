@@ -75,7 +75,9 @@ class CitationList(OptionList):
         """`c` as the answer gave it, if its quote is now at other lines (lines added or
         removed above it): shown, previewed and opened where it is now."""
         answered = next((a for a in self.answered if a.n == c.n), None)
-        return answered if answered is not None and answered.start_line != c.start_line else None
+        if answered is None or (answered.path, answered.start_line) == (c.path, c.start_line):
+            return None
+        return answered
 
     def _label(self, c: Citation) -> Text:
         label = Text(citation_label(c), overflow="fold")
@@ -93,10 +95,10 @@ class CitationList(OptionList):
         quote is marked changed (or deleted). True if any cited note was re-read."""
         touched = False
         for i, c in enumerate(self.answered):
-            if not cites_any(c, paths):
+            if not (cites_any(c, paths) or cites_any(self.citations[i], paths)):
                 continue
             touched = True
-            now, changed, gone = recheck_citation(c)
+            now, changed, gone = recheck_citation(c, self.citations[i], paths)
             before = (c.n in self.changed, c.n in self.gone, self.citations[i])
             if (changed, gone, now) != before:
                 self.changed = self.changed | {c.n} if changed else self.changed - {c.n}
@@ -165,9 +167,11 @@ class SectionView(VerticalScroll):
                 style="bold yellow",
             )
         elif moved_from is not None:
+            where = "" if moved_from.path == citation.path else f"{clean(citation.path)}:"
+            was = "lines" if not where else f"{clean(moved_from.path)}:"
             title.append(
-                f"\nmoved: the quote of lines {moved_from.start_line}-{moved_from.end_line} "
-                f"is now at {citation.start_line}-{citation.end_line}",
+                f"\nmoved: the quote of {was}{moved_from.start_line}-{moved_from.end_line} "
+                f"is now at {where}{citation.start_line}-{citation.end_line}",
                 style="yellow",
             )
         self.query_one("#section-title", Static).update(title)
