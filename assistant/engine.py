@@ -121,7 +121,12 @@ class Engine:
         often."""
         clipped = clipped_words(text) if self.options.clippings else ()
         return term_coverage(
-            self.store(), query_terms(text), self.models.spelt_right, decide.names_in(text), clipped
+            self.store(),
+            query_terms(text),
+            self.models.spelt_right,
+            decide.names_in(text),
+            clipped,
+            self.options.split_words,
         )
 
     # ---------------------------------------------------------------- index lifecycle
@@ -548,9 +553,9 @@ class Engine:
         return follow.section(self.abs_path(rel), line)
 
     def _labels(self, path: str) -> str:
-        """A note's front-matter title and tags, as one text (the local coverage rule)."""
-        title, tags = self.store().file_labels(path)
-        return " ".join([title or "", *tags])
+        """A note's front-matter title, aliases and tags, as one text (the local coverage
+        rule)."""
+        return self.store().note_labels(path)
 
     def example_questions(self, n: int = 4) -> list[str]:
         """Questions built from the notes' own headings, for an empty conversation."""

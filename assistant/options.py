@@ -59,6 +59,12 @@ class AnswerOptions(BaseModel):
         "stands for (repository; authentication or authorization; configuration), and read "
         "as that word where the notes never write the clipping.",
     )
+    split_words: bool = Field(
+        True,
+        description="Split-word rule: a word the notes never write whole but write as two "
+        "words side by side ('wifi' for Wi-Fi, 'ebook' for e-book) is read as those two "
+        "words, searched and counted as covered, not said to be missing.",
+    )
     ordinary_missing: bool = Field(
         False,
         description="Ordinary-word rule, off: an answer (not partly covered) does not say "

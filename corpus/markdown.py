@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from corpus.models import HEADING_SEP, Chunk, embed_text, text_hash
+from corpus.models import HEADING_SEP, Chunk, embed_text, labels_text, text_hash
 from corpus.read import split_lines
 
 if TYPE_CHECKING:  # markdown-it is imported on first parse (`ask`: on its first quote)
@@ -67,6 +67,7 @@ __all__ = [
     "block_tokens",
     "chunk_note",
     "front_matter_end",
+    "front_matter_fields",
     "holds_link",
     "introduces",
     "only_links",
@@ -104,6 +105,14 @@ class NoteChunks(BaseModel):
     """`title` from YAML front matter, if any."""
     tags: list[str] = []
     """`tags` (or `tag`) from YAML front matter: a list, or a comma/space separated string."""
+    aliases: list[str] = []
+    """`aliases` (or `alias`) from YAML front matter (Obsidian's other names for a note)."""
+
+    @property
+    def labels(self) -> str:
+        """The words the front matter names the note by, searched with its sections (BM25's
+        meta column) and read by the local coverage rule: title, aliases, tags."""
+        return labels_text(self.title, self.tags, self.aliases)
 
 
 @dataclass(frozen=True)
@@ -184,6 +193,13 @@ def front_matter_end(lines: Sequence[str]) -> int:
 
 def parse_front_matter(block: str) -> tuple[str | None, list[str]]:
     """(title, tags) from YAML front matter text; tolerant of malformed YAML."""
+    fm = front_matter_fields(block)
+    return fm["title"], fm["tags"]  # type: ignore[return-value]
+
+
+def front_matter_fields(block: str) -> dict[str, object]:
+    """title, tags and aliases from YAML front matter text (None or [] when absent);
+    tolerant of malformed YAML."""
     data: object = None
     try:
         import yaml  # optional: pyyaml
@@ -194,9 +210,7 @@ def parse_front_matter(block: str) -> tuple[str | None, list[str]]:
     except Exception:
         data = _tiny_yaml(block)
     if not isinstance(data, dict):
-        return None, []
-    title = data.get("title")
-    title = " ".join(str(title).split()) if isinstance(title, str | int | float) else None
+        return {"title": None, "tags": [], "aliases": []}
     raw_tags = data.get("tags", data.get("tag"))
     tags: list[str] = []
     if isinstance(raw_tags, str):
@@ -204,7 +218,20 @@ def parse_front_matter(block: str) -> tuple[str | None, list[str]]:
     elif isinstance(raw_tags, list | tuple):
         tags = [str(t).strip() for t in raw_tags if isinstance(t, str | int | float)]
         tags = [t for t in tags if t]
-    return title or None, [t.lstrip("#") for t in tags]
+    raw_aliases = data.get("aliases", data.get("alias"))
+    aliases = [raw_aliases] if isinstance(raw_aliases, str) else raw_aliases
+    return {
+        "title": _one_line(data.get("title")),
+        "tags": [t.lstrip("#") for t in tags],
+        "aliases": [a for a in map(_one_line, aliases) if a] if isinstance(aliases, list) else [],
+    }
+
+
+def _one_line(value: object) -> str | None:
+    """A front-matter scalar as one line of text (None for none, an empty one or a list)."""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        return None
+    return " ".join(str(value).split()) or None
 
 
 def _tiny_yaml(block: str) -> dict[str, object]:
@@ -764,12 +791,11 @@ def chunk_note(rel_path: str, text: str, count_tokens: CountTokens, max_tokens: 
     """
     lines = split_lines(text)
     raw, body_start = _sections(lines)
-    title: str | None = None
-    tags: list[str] = []
+    fields: dict[str, object] = {}
     if body_start:
-        title, tags = parse_front_matter("\n".join(lines[1 : body_start - 1]))
+        fields = front_matter_fields("\n".join(lines[1 : body_start - 1]))
     chunker = _Chunker(rel_path, lines, count_tokens, max_tokens)
     chunks: list[Chunk] = []
     for sec in raw:
         chunks.extend(chunker.chunk_section(sec))
-    return NoteChunks(chunks=chunks, title=title, tags=tags)
+    return NoteChunks(chunks=chunks, **fields)

@@ -24,6 +24,12 @@ def embed_text(heading_path: Sequence[str], context: str, text: str) -> str:
     return f"{head}\n{text}" if head else text
 
 
+def labels_text(title: str | None, tags: Sequence[str], aliases: Sequence[str] = ()) -> str:
+    """One text of a note's front-matter labels, the meta column its sections are searched
+    by: title, aliases, tags (`corpus.markdown.NoteChunks.labels`)."""
+    return " ".join(p for p in (title or "", *aliases, *tags) if p)
+
+
 class Chunk(BaseModel):
     """One section (or part of a long section) of a note, with an exact 1-based line span.
 

@@ -40,6 +40,8 @@ class PreviewFile:
     title: str | None
     tags: list[str]
     chunks: Sequence[Chunk]
+    labels: str | None = None
+    """Its front-matter labels (`Store.insert_file`); None: title and tags."""
 
 
 def drop(index_dir: Path) -> None:
@@ -59,9 +61,8 @@ def write(index_dir: Path, files: Iterable[PreviewFile], notes_root: str) -> int
         with store.transaction():
             for f in files:
                 empty = np.zeros((len(f.chunks), 0), np.float32)  # no vectors: text only
-                store.insert_file(
-                    f.rel, f.content_hash, f.size, f.mtime_ns, f.title, f.tags, f.chunks, empty
-                )
+                args = (f.rel, f.content_hash, f.size, f.mtime_ns, f.title, f.tags, f.chunks)
+                store.insert_file(*args, empty, f.labels)
                 sections += len(f.chunks)
             store.set_meta(notes_root=notes_root, complete="1")
     finally:

@@ -278,6 +278,9 @@ class TermInfo(BaseModel):
     near_rare: str | None = None
     """The words of `near` that are not common: what BM25 searches for the term. None when all
     of them are common (the term then counts as common)."""
+    split: bool = False
+    """`near` is the term split in two as the notes write it ("wifi" as "wi fi", from
+    "Wi-Fi"; `split_word`), not a typo or an abbreviation."""
     full: tuple[str, ...] = ()
     """The words a clipped word stands for (`CLIPPINGS`: "auth" -> authentication,
     authorization), when the question writes it on its own: a section writing one of them
@@ -360,6 +363,7 @@ def term_coverage(
     known: Callable[[str], bool] | None = None,
     names: Collection[str] = (),
     clipped: Collection[str] = (),
+    splits: bool = False,
 ) -> list[TermInfo]:
     """For each term: how many chunks mention it, or else the closest notes word (typos) or
     the heading phrase it abbreviates.
@@ -371,12 +375,23 @@ def term_coverage(
     "fargate"): "Nomad" is a name they lack, not a typo of "nomand", itself a typo once in the
     AWS docs, and "Redis" is not "reds", once in til's notes (though "red" is in dozens).
     A `clipped` term (`clipped_words`) the notes never write is read as the full word they
-    do ("repo" as "repository"), and carries its full words for the local coverage rule."""
+    do ("repo" as "repository"), and carries its full words for the local coverage rule.
+    With `splits`, a term the notes never write but write in two ("wifi" as "Wi-Fi") is read
+    as those two words (`split_word`), before any typo."""
     out = []
     common_at = max(COMMON_MIN_CHUNKS, int(COMMON_SHARE * store.chunk_total())) if terms else 0
     for t in terms:
         n = store.term_count(t, cap=common_at)
-        near = None
+        near = split_word(store, t) if splits and not n else None
+        if near is not None:
+            rare = [w for w in near.split() if store.term_count(w, cap=common_at) < common_at]
+            near_rare = " ".join(rare) or None
+            out.append(
+                TermInfo(
+                    term=t, chunks=0, near=near, near_rare=near_rare, common=not rare, split=True
+                )
+            )
+            continue
         if not n and not (known and known(t)):
             near = closest_word(store, t)
             few = NAME_TYPO_MIN_CHUNKS
@@ -398,6 +413,24 @@ def term_coverage(
             TermInfo(term=t, chunks=0, near=near, near_rare=near_rare, common=not rare, full=full)
         )
     return out
+
+
+def split_word(store: Store, term: str) -> str | None:
+    """The two words the notes write next to each other for a word they never write whole:
+    "wifi" -> "wi fi" (from "Wi-Fi" or "wi fi"), "ebook" -> "e book". Neither may be a
+    stopword ("therapist" is not "the rapist"); of several splits, the pair the notes write
+    most. None when there is none."""
+    if not term.isalpha() or len(term) < 4:
+        return None
+    best, most = None, 0
+    for i in range(1, len(term) - 1):
+        a, b = term[:i], term[i:]
+        if a in STOPWORDS or b in STOPWORDS or not (store.raw_count(a) and store.raw_count(b)):
+            continue
+        n = store.phrase_count(a, b)
+        if n > most:
+            best, most = f"{a} {b}", n
+    return best
 
 
 def heading_acronyms(headings: Iterable[str]) -> dict[str, str]:

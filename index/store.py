@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from corpus.models import HEADING_SEP, Chunk
+from corpus.models import HEADING_SEP, Chunk, labels_text
 from index import vectors
 from index.models import IndexInfo, Manifest
 
@@ -398,6 +398,28 @@ class Store:
         rows = self.conn.execute("SELECT path, content_hash, size, mtime_ns FROM files")
         return {p: (h, s, m) for p, h, s, m in rows}
 
+    def note_labels(self, path: str) -> str:
+        """A stored note's front-matter labels as its sections hold them (`insert_file`)."""
+        row = self.conn.execute("SELECT meta FROM chunks WHERE path=? LIMIT 1", (path,)).fetchone()
+        return row[0] or "" if row else ""
+
+    def set_note_labels(self, path: str, labels: str) -> None:
+        """Inside a transaction: a note's sections' labels (meta column) rewritten in place,
+        their text, vectors and ids kept."""
+        rows = self.conn.execute(
+            "SELECT id, heading, text, meta FROM chunks WHERE path=?", (path,)
+        ).fetchall()
+        for fts in ("chunks_fts", "chunks_raw"):  # external content: out with the old terms
+            self.conn.executemany(
+                f"INSERT INTO {fts}({fts}, rowid, heading, text, meta) VALUES('delete',?,?,?,?)",
+                rows,
+            )
+            self.conn.executemany(
+                f"INSERT INTO {fts}(rowid, heading, text, meta) VALUES(?,?,?,?)",
+                [(i, heading, text, labels) for i, heading, text, _ in rows],
+            )
+        self.conn.execute("UPDATE chunks SET meta=? WHERE path=?", (labels, path))
+
     def file_labels(self, path: str) -> tuple[str | None, list[str]]:
         """A stored note's front-matter title and tags."""
         row = self.conn.execute("SELECT title, tags FROM files WHERE path=?", (path,)).fetchone()
@@ -655,6 +677,18 @@ class Store:
         row = self.conn.execute("SELECT doc FROM raw_vocab WHERE term = ?", (word,)).fetchone()
         return int(row[0]) if row else 0
 
+    def phrase_count(self, *words: str, cap: int = 1_000) -> int:
+        """Chunks writing `words` next to each other as written (not stemmed; "Wi-Fi" is "wi"
+        then "fi"), counted up to `cap`."""
+        phrase = '"' + " ".join(w.replace('"', "") for w in words) + '"'
+        try:
+            return self.conn.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM chunks_raw WHERE chunks_raw MATCH ? LIMIT ?)",
+                (phrase, cap),
+            ).fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0
+
     def raw_terms(self, prefix: str) -> list[str]:
         """Unstemmed vocabulary terms starting with `prefix` (for typo-tolerant matching)."""
         hi = prefix + "\U0010ffff"
@@ -827,14 +861,17 @@ class Store:
         tags: list[str],
         chunks: Sequence[Chunk],
         vectors: np.ndarray,
+        labels: str | None = None,
     ) -> list[int]:
-        """Inside a transaction: add a file's chunks and vectors; returns the new chunk ids."""
+        """Inside a transaction: add a file's chunks and vectors; returns the new chunk ids.
+        `labels`: what its sections' meta column holds (`NoteChunks.labels`: title, aliases
+        and tags; default title and tags)."""
         self.conn.execute(
             "INSERT OR REPLACE INTO files(path, content_hash, size, mtime_ns, title, tags, "
             "indexed_at, skip_reason) VALUES(?,?,?,?,?,?,?,NULL)",
             (path, content_hash, size, mtime_ns, title, json.dumps(tags), time.time()),
         )
-        meta = " ".join([title or "", *tags]).strip()
+        meta = labels_text(title, tags) if labels is None else labels
         ids: list[int] = []
         next_id = self._allocate_ids(len(chunks))
         for ord_, (c, v) in enumerate(zip(chunks, vectors, strict=True)):

@@ -27,9 +27,9 @@ from typing import Literal
 
 import numpy as np
 
-from corpus.markdown import CHUNKER_VERSION, chunk_note
-from corpus.models import Chunk, text_hash
-from corpus.read import NoteReadError, read_note
+from corpus.markdown import CHUNKER_VERSION, chunk_note, front_matter_end, front_matter_fields
+from corpus.models import Chunk, labels_text, text_hash
+from corpus.read import NoteReadError, read_note, split_lines
 from corpus.scan import NoteFile, scan_notes
 from index import keywords, vectors
 from index.embed import Embedder, embed_with_lines, split_rows
@@ -59,6 +59,9 @@ SyncProgress = Callable[[str, int, int], None]
 
 BATCH_CHUNKS = 2048
 LINE_KIND = "line_vectors"
+LABELS_KIND, LABELS_VERSION = "labels", "2"
+"""Meta key and value of the labels a note's sections are searched by: 2, front-matter
+title, aliases and tags (1, before it: title and tags; `_upgrade_labels`)."""
 """Meta key: which kind of line vectors the index holds ("own", "pooled" or "mixed")."""
 LineVectors = Literal["own", "pooled", "mixed"]
 MIXED_OWN_CHARS = 240
@@ -345,6 +348,8 @@ def _sync(
     report.skipped.extend(Skipped(path=s.path, reason=s.reason) for s in scan.skipped)
     stored = store.file_rows()
     stored_skipped = store.skipped_rows()
+    if store.meta(LABELS_KIND) != LABELS_VERSION:
+        _upgrade_labels(store, notes_root, stored, stored_skipped)
     manifest = store.read_manifest()
     old_gen = store.generation
     faiss_problem = store.faiss_file_problem() if manifest is not None else None
@@ -520,6 +525,7 @@ def _sync(
                     nc.tags,
                     nc.chunks,
                     vecs,  # type: ignore[attr-defined]
+                    nc.labels,
                 )
                 added_ids += ids
                 added_vecs.extend(vecs)
@@ -590,6 +596,35 @@ def _sync(
         _sync_lines(store, embedder, report, progress, verify or not consistent, line_vectors)
 
 
+def _upgrade_labels(
+    store: Store,
+    notes_root: Path,
+    stored: dict[str, tuple[str, int, int]],
+    skipped: dict[str, str],
+) -> None:
+    """Once, for an index built before aliases were searched: each stored
+    note's front matter read again and its sections' labels rewritten in place where they
+    differ (no text chunked or embedded again; a note that cannot be read keeps its labels
+    until it changes)."""
+    updates: dict[str, str] = {}
+    for rel in stored:
+        if rel in skipped:
+            continue
+        try:
+            lines = split_lines(read_note(notes_root / rel).text)
+        except NoteReadError:
+            continue
+        end = front_matter_end(lines)
+        fields = front_matter_fields("\n".join(lines[1 : end - 1])) if end else {}
+        labels = labels_text(**fields) if fields else ""  # type: ignore[arg-type]
+        if labels != store.note_labels(rel):
+            updates[rel] = labels
+    with store.transaction():
+        for rel, labels in updates.items():
+            store.set_note_labels(rel, labels)
+        store.set_meta(**{LABELS_KIND: LABELS_VERSION})
+
+
 def _write_preview(
     store: Store,
     notes_root: Path,
@@ -602,14 +637,15 @@ def _write_preview(
     and those a stopped build had stored already (index/keywords.py)."""
     fresh = {f.rel for f, _, _ in changed}
     files = [
-        keywords.PreviewFile(f.rel, h, f.size, f.mtime_ns, nc.title, nc.tags, nc.chunks)  # type: ignore[attr-defined]
+        keywords.PreviewFile(f.rel, h, f.size, f.mtime_ns, nc.title, nc.tags, nc.chunks, nc.labels)  # type: ignore[attr-defined]
         for f, h, nc in changed
     ]
     for rel, (h, size, mtime) in store.file_rows().items():
         if rel in seen and rel not in fresh and rel not in skipped:
             title, tags = store.file_labels(rel)
             chunks = store.chunks_for_path(rel)
-            files.append(keywords.PreviewFile(rel, h, size, mtime, title, tags, chunks))
+            labels = store.note_labels(rel)
+            files.append(keywords.PreviewFile(rel, h, size, mtime, title, tags, chunks, labels))
     sections = keywords.write(store.index_dir, files, str(notes_root))
     if progress:
         progress("keywords", sections, sections)

@@ -199,6 +199,17 @@ def test_front_matter():
     assert section_at(text2, 2) is None
 
 
+def test_front_matter_aliases_are_labels():
+    """Obsidian's `aliases` (a list or one string) name the note too: they are among the
+    labels its sections are searched by. A description is not (tried: docs/evaluating.md)."""
+    text = "---\ntitle: Kubernetes\naliases: [k8s, kube]\ndesc: 'Orchestration'\n---\nx\n"
+    nc = chunk_note("n.md", text, words, 256)
+    assert nc.aliases == ["k8s", "kube"] and nc.labels == "Kubernetes k8s kube"
+    one = chunk_note("n.md", "---\nalias: K8s\ntags: [ops]\n---\nx\n", words, 256)
+    assert (one.aliases, one.labels) == (["K8s"], "K8s ops")
+    assert chunk_note("n.md", "# Head\nbody\n", words, 256).labels == ""
+
+
 def test_only_front_matter_and_malformed_yaml():
     assert chunk_note("n.md", "---\ntitle: x\n---\n", words, 256).chunks == []
     nc = chunk_note("n.md", "---\ntitle: [unclosed\n: : :\n---\nbody\n", words, 256)

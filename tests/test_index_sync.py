@@ -766,6 +766,63 @@ def test_a_clipped_word_is_covered_by_the_full_word_the_notes_write(tmp_path: Pa
     assert "auth" in off.ask("How do I set up auth for a private vault?").missing_terms
 
 
+def test_a_word_the_notes_write_in_two_is_read_as_the_two(tmp_path: Path) -> None:
+    """ "How do I reset the wifi?" of a note headed "Wi-Fi" was answered as partly covered,
+    "Your notes don't mention wifi". A word the notes never write whole but write as two
+    words side by side reads as those two (searched as them, covered); a stopword part does
+    not count ("therapist" is not "the rapist"), nor a pair the notes write apart; the
+    split-word rule off: read as before."""
+    from assistant.options import AnswerOptions
+
+    md = (
+        "# Home\n\n## Wi-Fi\n\nTo reset the Wi-Fi, hold the button for ten seconds.\n\n"
+        "## Reading\n\nThe e-book reader charges overnight. Ask the rapist about wi and fi.\n"
+    )
+    eng = engine_over(tmp_path, {"home.md": md})
+    cov = {t.term: t for t in eng.coverage("reset the wifi of my ebook, therapist")}
+    assert cov["wifi"].near == "wi fi" and cov["wifi"].split and cov["wifi"].covered
+    assert cov["ebook"].near == "e book" and cov["ebook"].split
+    assert not cov["therapist"].split
+    assert not {t.term: t for t in eng.coverage("buttonten")}["buttonten"].split  # apart
+    answer = eng.ask("How do I reset the wifi?", explain=True)
+    assert answer.missing_terms == [] and answer.outcome == "answered"
+    assert answer.citations[0].heading_path[-1] == "Wi-Fi"
+    assert answer.explain is not None
+    assert "; split-word rule: wifi: wi fi" in answer.explain.decision
+    settings = load_settings(notes=tmp_path / "notes", index=tmp_path / "idx", line_vectors="own")
+    off = Engine(settings, embedder=FakeEmbedder(), options=AnswerOptions(split_words=False))
+    assert not {t.term: t for t in off.coverage("reset the wifi")}["wifi"].covered
+    assert "wifi" in off.ask("How do I reset the wifi?").missing_terms
+
+
+def test_a_notes_aliases_are_searched_and_an_old_index_learns_them(
+    tmp_path: Path,
+) -> None:
+    """A note with `aliases: [bramble]` was not found for "bramble" (only title and tags were
+    searched): "Your notes don't mention bramble". Aliases are labels now, and
+    an index built before them has them after its next refresh, with nothing embedded again."""
+    from index.sync import LABELS_KIND
+
+    md = (
+        "---\ntitle: Pi cluster\naliases: [bramble]\ndesc: cluster runbook\n---\n\n"
+        "## Upgrades\n\nDrain each node before the version bump.\n"
+    )
+    eng = engine_over(tmp_path, {"kube.md": md, "other.md": "# Other\n\nnothing here\n"})
+    assert eng.search("bramble", mode="bm25")[0].chunk.path == "kube.md"
+    assert eng.store().note_labels("kube.md") == "Pi cluster bramble"
+    assert "bramble" not in eng.ask("How do I upgrade the bramble nodes?").missing_terms
+    store = eng.store()
+    with store.transaction():  # as an index built before: title and tags only
+        store.set_note_labels("kube.md", "Pi cluster")
+        store.set_meta(**{LABELS_KIND: "1"})
+    assert eng.search("bramble", mode="bm25") == []
+    report = eng.refresh()
+    assert report.chunks_embedded == 0 and report.lines_embedded == 0 and not report.changed
+    assert eng.store().note_labels("kube.md") == "Pi cluster bramble"
+    assert eng.search("bramble", mode="bm25")[0].chunk.path == "kube.md"
+    assert eng.check() == []  # the full-text index agrees with the sections
+
+
 def test_line_evidence_covers_every_retrieved_piece_of_its_top_sections(tmp_path: Path) -> None:
     """ "What is the idle timeout of an ECS Exec session?": the line that answers was in the
     4th hit, a piece of the 1st hit's section, and was never compared with the question."""

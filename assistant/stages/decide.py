@@ -51,6 +51,9 @@ class Decision:
     clippings: list[str] = field(default_factory=list)
     """Clipped words of the question read with their full words ("auth: authentication or
     authorization"; `TermInfo.full`)."""
+    splits: list[str] = field(default_factory=list)
+    """Words of the question the notes write in two, with the two ("wifi: wi fi";
+    `TermInfo.split`)."""
     unsaid: list[str] = field(default_factory=list)
     """Ordinary words the notes lack, left out of `missing` in an answer (`ordinary_missing`
     off): "Your notes don't mention look." was mostly the question's wording of what the
@@ -276,6 +279,7 @@ def decide(
             compounds=compounds,
             clause=by_clause and not abstain,
             clippings=[f"{t.term}: {' or '.join(t.full)}" for t in subject if t.full],
+            splits=[f"{t.term}: {t.near}" for t in subject if t.split],
             unsaid=unsaid,
         )
 

@@ -109,6 +109,8 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
     )
     if decision.clippings:
         local += f"; clipping rule: {', '.join(decision.clippings)}"
+    if decision.splits:
+        local += f"; split-word rule: {', '.join(decision.splits)} (as the notes write it)"
     if decision.abstain:
         return f"not covered (abstained): {decision.reason}{local}"
     if decision.keywords:
