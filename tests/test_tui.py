@@ -33,6 +33,7 @@ from tui.widgets.sources import CitationList, SourcesPanel
 pytestmark = pytest.mark.tui
 
 SIZE = (100, 30)
+WIDE = (140, 40)
 # Questions that share their key words with the note, so the answer does not hinge on how the
 # abstention thresholds (calibrated for the real model) treat the fake embedder's scores.
 LB_QUESTION = "Which load balancer integration is preferred: ALB, NLB or ELB?"
@@ -207,6 +208,24 @@ async def test_selecting_a_citation_shows_the_section_with_line_numbers(engine):
         assert "changed since indexed" not in text
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is app.chat_screen)
+
+
+@run_async
+async def test_the_preview_shows_when_it_has_the_focus(engine):
+    """Tab from the sources list lands on the section preview beside it, which gave no sign
+    of it: the keys typed next went there unseen."""
+    app = new_app(engine)
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        await ask(pilot, LB_QUESTION)
+        preview = app.chat_screen.query_one("#preview")
+        plain = preview.styles.background_tint
+        await pilot.press("tab")
+        assert isinstance(app.focused, CitationList)
+        await pilot.press("tab")
+        assert app.focused is preview
+        await pilot.pause()
+        assert preview.styles.background_tint != plain
 
 
 @run_async
