@@ -44,6 +44,8 @@ PROGRESS_LOG_S = 5.0
 REFRESH_WAIT_S = 3.0
 """How long a call waits for a refresh it started (an edited note takes well under a second)
 before answering from the last index with a notice."""
+PREVIEW_POLL_S = 0.1
+"""How often a call waiting on a first build looks for its keyword preview."""
 
 
 class SearchResult(BaseModel):
@@ -181,7 +183,7 @@ class NotesServer:
                 job = self._job = self._pool.submit(self._refresh)
                 own = True
             try:
-                notices += job.result(timeout=max(0.0, deadline - time.monotonic()))
+                notices += self._wait(job, deadline)
             except concurrent.futures.TimeoutError:
                 return [*notices, self._refreshing_notice()]
             except Exception as e:  # the job is done either way: the next call starts a new one
@@ -196,6 +198,20 @@ class NotesServer:
                 return notices
             self._job = None
             self.engine.close()  # reopen on the new generation
+
+    def _wait(self, job: concurrent.futures.Future[list[str]], deadline: float) -> list[str]:
+        """The job's notices once it ends by `deadline`; TimeoutError when it does not, and at
+        once during a first build whose keyword preview can answer (no need to wait)."""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or (not self._has_index() and self.engine.previewing()):
+                if job.done():
+                    return job.result()
+                raise concurrent.futures.TimeoutError
+            try:
+                return job.result(timeout=min(left, PREVIEW_POLL_S))
+            except concurrent.futures.TimeoutError:
+                continue
 
     def _refreshing_notice(self) -> str:
         """What a call answered while a build or refresh goes on says (or raises, with no
