@@ -470,7 +470,7 @@ def watch_index(engine: Any, as_json: bool, skipped: Sequence[Any] = ()) -> None
 
     def show(report: Any, batch: Any) -> None:
         click.echo(refresh_json(report, batch.paths) if as_json else format_refresh(report))
-        for s in new_skips(report.skipped):
+        for s in new_skips(report):
             if not as_json:
                 click.echo(f"assistant: warning: {skipped_note(s)}", err=True)
 

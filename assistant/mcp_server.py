@@ -44,6 +44,8 @@ PROGRESS_LOG_S = 5.0
 REFRESH_WAIT_S = 3.0
 """How long a call waits for a refresh it started (an edited note takes well under a second)
 before answering from the last index with a notice."""
+OUTLASTED_WAIT_S = 0.5
+"""How long a call waits for a refresh that has outlasted an earlier call's wait."""
 PREVIEW_POLL_S = 0.1
 """How often a call waiting on a first build looks for its keyword preview."""
 
@@ -112,6 +114,8 @@ class NotesServer:
         self._logged = 0.0
         self._verified = False
         self._new_skips: Any = None  # assistant.output.NewSkips, made with the first report
+        self._outlasted: concurrent.futures.Future[list[str]] | None = None
+        """The refresh job a call has waited out REFRESH_WAIT_S for: later calls do not wait."""
 
     def warm(self) -> threading.Thread:
         """Check the index and load the query model on a thread while the SDK is imported
@@ -185,6 +189,7 @@ class NotesServer:
             try:
                 notices += self._wait(job, deadline)
             except concurrent.futures.TimeoutError:
+                self._outlasted = job
                 return [*notices, self._refreshing_notice()]
             except Exception as e:  # the job is done either way: the next call starts a new one
                 self._job = None
@@ -201,7 +206,11 @@ class NotesServer:
 
     def _wait(self, job: concurrent.futures.Future[list[str]], deadline: float) -> list[str]:
         """The job's notices once it ends by `deadline`; TimeoutError when it does not, and at
-        once during a first build whose keyword preview can answer (no need to wait)."""
+        once during a first build whose keyword preview can answer. A job that has outlasted
+        a call's wait already gets OUTLASTED_WAIT_S (each call of a long refresh waited it
+        out again)."""
+        if job is self._outlasted:
+            deadline = min(deadline, time.monotonic() + OUTLASTED_WAIT_S)
         while True:
             left = deadline - time.monotonic()
             if left <= 0 or (not self._has_index() and self.engine.previewing()):
@@ -241,7 +250,7 @@ class NotesServer:
             self._new_skips = NewSkips()
         if always or report.changed:
             _say(format_report(report))
-        for skipped in self._new_skips(report.skipped):
+        for skipped in self._new_skips(report):
             _say(f"warning: {skipped_note(skipped)}")
 
     def _follow(self) -> None:

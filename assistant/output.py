@@ -193,9 +193,13 @@ class NewSkips:
     def __init__(self, reported: Sequence[Skipped] = ()) -> None:
         self.seen = {(s.path, s.reason) for s in reported}
 
-    def __call__(self, skipped: Sequence[Skipped]) -> list[Skipped]:
-        new = [s for s in skipped if (s.path, s.reason) not in self.seen]
-        self.seen = {(s.path, s.reason) for s in skipped}
+    def __call__(self, report: SyncReport) -> list[Skipped]:
+        """Of `report`'s skipped notes, those not reported before. A report that read no
+        files (a catch-up of line vectors) says nothing of what is skipped: none forgotten."""
+        new = [s for s in report.skipped if (s.path, s.reason) not in self.seen]
+        scanned = report.changed or report.unchanged or report.skipped
+        if scanned:
+            self.seen = {(s.path, s.reason) for s in report.skipped}
         return new
 
 

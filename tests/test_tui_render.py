@@ -109,3 +109,22 @@ def test_a_renamed_note_is_followed_not_said_deleted(tmp_path) -> None:
     assert (moved.path, changed, gone) == ("kept/new.md", False, False)
     (notes / "kept" / "new.md").unlink()
     assert recheck_citation(c, moved, ["kept/new.md"])[1:] == (True, True)
+
+
+def test_a_quote_changed_after_it_moved_is_marked_where_it_was_last_seen(tmp_path) -> None:
+    """Lines added above a quote, then the quote edited: the chat marked it changed but went
+    back to the lines answered, so its preview highlighted two lines the quote never held."""
+    from tui.render import recheck_citation
+
+    note = tmp_path / "p.md"
+    note.write_text("# P\n\nthe quote\n", encoding="utf-8")
+    c = Citation(
+        n=1, path="p.md", absolute_path=str(note), heading_path=["P"],
+        start_line=3, end_line=3, quote="the quote", score=0.5,
+    )  # fmt: skip
+    note.write_text("# P\n\nnew\nlines\nthe quote\n", encoding="utf-8")
+    moved, changed, _ = recheck_citation(c, c, ["p.md"])
+    assert (moved.start_line, changed) == (5, False)
+    note.write_text("# P\n\nnew\nlines\nthe quote, edited\n", encoding="utf-8")
+    now, changed, gone = recheck_citation(c, moved, ["p.md"])
+    assert (now.start_line, changed, gone) == (5, True, False)

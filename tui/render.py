@@ -44,7 +44,8 @@ def recheck_citation(
     """`c` as its note is now: at the lines its quote is at now (lines added or removed above
     it), whether the note no longer holds the quote (changed) and whether the note is gone.
     A note gone is looked for among `paths` (a refresh's changed notes and folders) and at
-    `shown` (where an earlier recheck found it): a renamed or moved note is followed."""
+    `shown` (where an earlier recheck found it): a renamed or moved note is followed. A quote
+    changed after it moved is marked changed at the lines it was last seen at (`shown`)."""
     from assistant.stages.shape import file_lines, relocate
 
     lines = file_lines(c.absolute_path)
@@ -55,6 +56,8 @@ def recheck_citation(
         renamed = follow_rename(c, [*(paths or ()), *names[1:]], names)
         if renamed is not None:
             return renamed, False, False
+    if span is None and shown is not None and shown.path == c.path and not gone:
+        return shown, True, False  # changed where it was last seen, not at the lines answered
     if span is None or span == (c.start_line, c.end_line):
         return c, span is None, gone
     return c.model_copy(update={"start_line": span[0], "end_line": span[1]}), False, gone

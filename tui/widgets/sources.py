@@ -168,7 +168,7 @@ class SectionView(VerticalScroll):
             )
         elif moved_from is not None:
             where = "" if moved_from.path == citation.path else f"{clean(citation.path)}:"
-            was = "lines" if not where else f"{clean(moved_from.path)}:"
+            was = "lines " if not where else f"{clean(moved_from.path)}:"
             title.append(
                 f"\nmoved: the quote of {was}{moved_from.start_line}-{moved_from.end_line} "
                 f"is now at {where}{citation.start_line}-{citation.end_line}",
