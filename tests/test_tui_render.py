@@ -12,6 +12,14 @@ from assistant.models import Answer, Citation
 from tui.render import BLANK, answer_markdown
 
 
+def quote_at(root, path: str, line: int) -> Citation:
+    """Citation [1] of "the quote" at `line` of the note `path` under `root`."""
+    return Citation(
+        n=1, path=path, absolute_path=str(root / path), heading_path=["P"],
+        start_line=line, end_line=line, quote="the quote", score=0.5,
+    )  # fmt: skip
+
+
 def test_a_quote_with_blank_lines_keeps_its_lines_and_shows_no_stray_backslash() -> None:
     """A hard-break backslash before a blank line ends a paragraph and shows literally: the
     AWS docs' "**To pause your service**" then a blank line read "**To pause ...**\\". And the
@@ -75,10 +83,7 @@ def test_an_answer_not_yet_shown_takes_its_notes_as_they_are_now(tmp_path) -> No
 
     note = tmp_path / "p.md"
     note.write_text("# P\nmoved below\n\nthe quote\n", encoding="utf-8")
-    c = Citation(
-        n=1, path="p.md", absolute_path=str(note), heading_path=["P"],
-        start_line=2, end_line=2, quote="the quote", score=0.5,
-    )  # fmt: skip
+    c = quote_at(tmp_path, "p.md", 2)
     view = AnswerView(Answer(question="q", searched_query="q", text="the quote", citations=[c]))
     assert view.recheck(["p.md"]) is False  # nothing to re-render yet, and no error
     assert (view.answer.citations[0].start_line, view.given.citations[0].start_line) == (4, 2)
@@ -94,10 +99,7 @@ def test_a_renamed_note_is_followed_not_said_deleted(tmp_path) -> None:
     notes = tmp_path / "notes"
     (notes / "docs").mkdir(parents=True)
     (notes / "docs" / "old.md").write_text("# P\n\nthe quote\n", encoding="utf-8")
-    c = Citation(
-        n=1, path="docs/old.md", absolute_path=str(notes / "docs" / "old.md"),
-        heading_path=["P"], start_line=3, end_line=3, quote="the quote", score=0.5,
-    )  # fmt: skip
+    c = quote_at(notes, "docs/old.md", 3)
     (notes / "docs" / "old.md").rename(notes / "docs" / "new.md")
     (notes / "docs" / "new.md").write_text("# P\n\nadded\n\nthe quote\n", encoding="utf-8")
     now, changed, gone = recheck_citation(c, c, ["docs/old.md", "docs/new.md"])
@@ -118,10 +120,7 @@ def test_a_quote_changed_after_it_moved_is_marked_where_it_was_last_seen(tmp_pat
 
     note = tmp_path / "p.md"
     note.write_text("# P\n\nthe quote\n", encoding="utf-8")
-    c = Citation(
-        n=1, path="p.md", absolute_path=str(note), heading_path=["P"],
-        start_line=3, end_line=3, quote="the quote", score=0.5,
-    )  # fmt: skip
+    c = quote_at(tmp_path, "p.md", 3)
     note.write_text("# P\n\nnew\nlines\nthe quote\n", encoding="utf-8")
     moved, changed, _ = recheck_citation(c, c, ["p.md"])
     assert (moved.start_line, changed) == (5, False)
