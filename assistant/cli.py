@@ -189,11 +189,12 @@ def ensure_ready(engine: Any, quiet: bool = False) -> None:
     bar = ProgressLine()
     report = engine.ensure_ready(progress=bar)
     bar.clear()
-    if report is None or quiet:
+    if quiet:
         return
-    if report.changed or report.chunks_embedded:
+    if report is not None and (report.changed or report.chunks_embedded):
         click.echo(format_report(report), err=True)
-    for s in report.skipped:
+    # A fresh index was not refreshed: the notes it recorded as unreadable are said all the same.
+    for s in report.skipped if report is not None else engine.skipped_notes():
         if s.reason == "permission denied" or s.reason.startswith("unreadable"):
             click.echo(f"assistant: warning: {skipped_note(s)}", err=True)
 

@@ -39,7 +39,7 @@ from corpus.markdown import only_links
 from corpus.scan import IGNORE_FILE, NOTE_SUFFIXES, NotesMissing
 from index import keywords, lifecycle
 from index.embed import Embedder
-from index.models import Hit, IndexInfo, SyncReport
+from index.models import Hit, IndexInfo, Skipped, SyncReport
 from index.retrieve import (
     TermInfo,
     clipped_words,
@@ -278,6 +278,14 @@ class Engine:
             return self.store().keywords_only
         except EngineError:
             return False
+
+    def skipped_notes(self) -> list[Skipped]:
+        """The notes the index recorded as skipped at its last refresh (unreadable, binary)."""
+        try:
+            rows = self.store().skipped_rows()
+        except EngineError:
+            return []
+        return [Skipped(path=p, reason=r) for p, r in sorted(rows.items())]
 
     def lines_missing(self) -> bool:
         """Whether some section still lacks its stored line vectors."""

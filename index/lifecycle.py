@@ -116,7 +116,10 @@ def list_indexes(root: Path) -> list[IndexInfo]:
         finally:
             store.close()
         if info.notes_root and not Path(info.notes_root).exists():  # moved or deleted
-            info.problem = "its notes folder no longer exists (`assistant index --drop` removes it)"
+            info.problem = (
+                f"its notes folder no longer exists (`assistant index --drop --index {d}` "
+                "removes it)"
+            )
         out.append(info)
     return out
 

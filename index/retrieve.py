@@ -305,6 +305,7 @@ CLIPPINGS: dict[str, tuple[str, ...]] = {
     "arg": ("argument",),
     "async": ("asynchronous",),
     "auth": ("authentication", "authorization"),
+    "cert": ("certificate",),
     "cmd": ("command",),
     "config": ("configuration",),
     "db": ("database",),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from fakes import FakeEmbedder
 
 from assistant.engine import Engine
@@ -217,8 +218,17 @@ def test_list_and_drop(folder: Path, tmp_path: Path, assistant_home: Path) -> No
     assert len(infos) == 1 and infos[0].files == 3 and infos[0].notes_root == str(folder.resolve())
     assert infos[0].problem is None
     moved = folder.rename(folder.with_name("moved"))  # the notes folder is gone: say so
-    assert "notes folder no longer exists" in (list_indexes()[0].problem or "")
+    problem = list_indexes()[0].problem or ""
+    assert "notes folder no longer exists" in problem
+    hint = f"`assistant index --drop --index {eng.index_dir}` removes it"
+    assert hint in problem  # a command that works without the notes folder
+    from assistant.cli import cli
+
+    res = CliRunner().invoke(cli, ["index", "--drop", "--index", str(eng.index_dir)])
+    assert res.exit_code == 0 and not eng.index_dir.exists(), res.output
     moved.rename(folder)
+    eng.close()
+    eng.refresh()
     eng.drop()
     assert list_indexes() == []
     assert (folder / "a.md").exists(), "dropping an index never touches notes"
@@ -759,6 +769,8 @@ def test_a_clipped_word_is_covered_by_the_full_word_the_notes_write(tmp_path: Pa
     assert answer.missing_terms == [] and answer.explain is not None
     assert "; clipping rule: auth: authentication or authorization" in answer.explain.decision
     assert {t.term: t.near for t in eng.coverage("our repos")}["repos"] == "repository"
+    certs = engine_over(tmp_path / "c", {"c.md": "# TLS\nRenew the certificates monthly.\n"})
+    assert {t.term: t.near for t in certs.coverage("renew the certs")}["certs"] == "certificate"
     assert eng.coverage("rsync with --link-dest")[-1].full == ()
     settings = load_settings(notes=tmp_path / "notes", index=tmp_path / "idx", line_vectors="own")
     off = Engine(settings, embedder=FakeEmbedder(), options=AnswerOptions(clippings=False))
