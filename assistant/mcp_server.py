@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import re
 import sys
 import threading
 import time
@@ -314,6 +315,14 @@ class NotesServer:
         return answer
 
     def read(self, path: str, start_line: int = 1, end_line: int | None = None) -> NoteLines:
+        cited = _CITED.fullmatch(path)
+        if (
+            cited
+            and (start_line, end_line) == (1, None)
+            and not (self.engine.notes_root / path).exists()  # a note named "x:5" is just that
+        ):  # "a.md:5-7", as citations read
+            path, start_line = cited["path"], int(cited["start"])
+            end_line = int(cited["end"] or cited["start"])
         if start_line < 1:
             raise UsageError(f"start_line must be at least 1, not {start_line}")
         if end_line is not None and end_line < start_line:
@@ -388,6 +397,10 @@ class NotesServer:
             self.live.stop.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.engine.close()
+
+
+_CITED = re.compile(r"(?P<path>.+?):(?P<start>\d+)(?:-(?P<end>\d+))?")
+"""A citation's "path:start-end" (or "path:line"), given to `read` as its path."""
 
 
 def _say(message: str) -> None:

@@ -57,16 +57,27 @@ def build_server(notes: NotesServer) -> Any:
         except (UsageError, EngineError) as e:
             raise ToolError(str(e)) from e
 
+    def tool(fn: Any) -> Any:
+        """Registered read-only, described by its docstring without the source's indentation
+        (the SDK passes a docstring on as it is)."""
+        return server.tool(annotations=read_only, description=inspect.cleandoc(fn.__doc__))(fn)
+
     def result(text: str, model: BaseModel) -> types.CallToolResult:
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=text)],
             structured_content=model.model_dump(mode="json"),
         )
 
-    @server.tool(annotations=read_only)
+    @tool
     def search(
         query: Annotated[str, Field(description="What to look for, in words.")],
-        k: Annotated[int, Field(description=f"Sections to return (1-{MAX_SEARCH_K}).")] = 10,
+        k: Annotated[
+            int,
+            Field(
+                description=f"Sections to return (1-{MAX_SEARCH_K}; fewer when fewer match).",
+                json_schema_extra={"minimum": 1, "maximum": MAX_SEARCH_K},
+            ),
+        ] = 10,
         paths: Annotated[
             list[str],
             Field(description="Only notes whose relative path matches one of these globs."),
@@ -78,14 +89,15 @@ def build_server(notes: NotesServer) -> Any:
         found = call(notes.search, query, k, paths)
         return result(render_hits(found), found)
 
-    @server.tool(annotations=read_only)
+    @tool
     def ask(
         question: Annotated[str, Field(description="The question, in natural language.")],
         k: Annotated[
             int | None,
             Field(
                 description=f"Most sections to quote (1-{MAX_ASK_K}; default: the user's "
-                "setting, 3 unless configured)."
+                "setting, 3 unless configured).",
+                json_schema_extra={"minimum": 1, "maximum": MAX_ASK_K},
             ),
         ] = None,
         paths: Annotated[
@@ -104,10 +116,18 @@ def build_server(notes: NotesServer) -> Any:
         notices = [f"notice: {n}" for n in answer.notices]
         return result("\n".join([*notices, format_answer(answer, False)]), answer)
 
-    @server.tool(annotations=read_only)
+    @tool
     def read(
-        path: Annotated[str, Field(description="Note path relative to the notes folder.")],
-        start_line: Annotated[int, Field(description="First line (1-based).")] = 1,
+        path: Annotated[
+            str,
+            Field(
+                description="Note path relative to the notes folder, or a citation as given "
+                "(path:start-end)."
+            ),
+        ],
+        start_line: Annotated[
+            int, Field(description="First line (1-based).", json_schema_extra={"minimum": 1})
+        ] = 1,
         end_line: Annotated[
             int | None, Field(description="Last line, inclusive (default: end of note).")
         ] = None,
@@ -120,7 +140,7 @@ def build_server(notes: NotesServer) -> Any:
         notices = [f"notice: {n}\n" for n in lines.notices]
         return result("".join([*notices, f"{head}\n{lines.text}"]), lines)
 
-    @server.tool(annotations=read_only)
+    @tool
     def status() -> Annotated[types.CallToolResult, Status]:
         """The notes folder served, its index (files, sections, last refresh), the model and
         the precision, and any index build running now."""

@@ -62,8 +62,8 @@ class AnswerOptions(BaseModel):
     split_words: bool = Field(
         True,
         description="Split-word rule: a word the notes never write whole but write as two "
-        "words side by side ('wifi' for Wi-Fi, 'ebook' for e-book) is read as those two "
-        "words, searched and counted as covered, not said to be missing.",
+        "words joined by a hyphen ('wifi' for Wi-Fi, 'ebook' for e-book) is read as those "
+        "two words, searched and counted as covered, not said to be missing.",
     )
     ordinary_missing: bool = Field(
         False,

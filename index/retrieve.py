@@ -68,7 +68,10 @@ def fts_and(terms: Sequence[str]) -> str:
 
 def path_matches(path: str, glob: str) -> bool:
     """Whether `glob` takes the note at `path` (relative to the notes root): `*` also crosses
-    `/`, and a plain folder name matches everything below it."""
+    `/`, and a plain folder name matches everything below it. A leading "./" is the notes
+    folder itself ("./git/*" is "git/*"), as paths are given to `read`."""
+    while glob.startswith("./"):
+        glob = glob[2:]
     folder = glob.rstrip("/") + "/"
     return fnmatch.fnmatchcase(path, glob) or path.startswith(folder) or path == glob
 
@@ -377,8 +380,8 @@ def term_coverage(
     AWS docs, and "Redis" is not "reds", once in til's notes (though "red" is in dozens).
     A `clipped` term (`clipped_words`) the notes never write is read as the full word they
     do ("repo" as "repository"), and carries its full words for the local coverage rule.
-    With `splits`, a term the notes never write but write in two ("wifi" as "Wi-Fi") is read
-    as those two words (`split_word`), before any typo."""
+    With `splits`, a term the notes never write but hyphenate ("wifi" as "Wi-Fi") is read as
+    those two words (`split_word`), before any typo."""
     out = []
     common_at = max(COMMON_MIN_CHUNKS, int(COMMON_SHARE * store.chunk_total())) if terms else 0
     for t in terms:
@@ -417,10 +420,11 @@ def term_coverage(
 
 
 def split_word(store: Store, term: str) -> str | None:
-    """The two words the notes write next to each other for a word they never write whole:
-    "wifi" -> "wi fi" (from "Wi-Fi" or "wi fi"), "ebook" -> "e book". Neither may be a
-    stopword ("therapist" is not "the rapist"); of several splits, the pair the notes write
-    most. None when there is none."""
+    """The two words the notes join with a hyphen for a word they never write whole: "wifi"
+    -> "wi fi" (from "Wi-Fi"), "ebook" -> "e book" (from "e-book"). A hyphen spells one word
+    two ways; two words apart may name something else ("work tree" is not git's "worktree").
+    Neither may be a stopword; of several splits, the pair the notes write most. None when
+    there is none."""
     if not term.isalpha() or len(term) < 4:
         return None
     best, most = None, 0
@@ -428,7 +432,7 @@ def split_word(store: Store, term: str) -> str | None:
         a, b = term[:i], term[i:]
         if a in STOPWORDS or b in STOPWORDS or not (store.raw_count(a) and store.raw_count(b)):
             continue
-        n = store.phrase_count(a, b)
+        n = store.hyphenated_count(a, b)
         if n > most:
             best, most = f"{a} {b}", n
     return best

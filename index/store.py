@@ -677,15 +677,19 @@ class Store:
         row = self.conn.execute("SELECT doc FROM raw_vocab WHERE term = ?", (word,)).fetchone()
         return int(row[0]) if row else 0
 
-    def phrase_count(self, *words: str, cap: int = 1_000) -> int:
-        """Chunks writing `words` next to each other as written (not stemmed; "Wi-Fi" is "wi"
-        then "fi"), counted up to `cap`."""
-        phrase = '"' + " ".join(w.replace('"', "") for w in words) + '"'
+    def hyphenated_count(self, first: str, second: str, cap: int = 1_000) -> int:
+        """Chunks writing `first` and `second` joined by a hyphen ("Wi-Fi", "e-mail"; any
+        case), counted up to `cap`: FTS5 reads them as two words side by side, and the
+        hyphen is checked in the text of those chunks."""
+        phrase = f'"{first.replace(chr(34), "")} {second.replace(chr(34), "")}"'
+        joined = re.compile(rf"\b{re.escape(first)}-{re.escape(second)}\b", re.IGNORECASE)
         try:
-            return self.conn.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM chunks_raw WHERE chunks_raw MATCH ? LIMIT ?)",
+            rows = self.conn.execute(
+                "SELECT c.heading, c.text, c.meta FROM chunks_raw JOIN chunks c "
+                "ON c.id = chunks_raw.rowid WHERE chunks_raw MATCH ? LIMIT ?",
                 (phrase, cap),
-            ).fetchone()[0]
+            )
+            return sum(1 for row in rows if any(joined.search(t or "") for t in row))
         except sqlite3.OperationalError:
             return 0
 

@@ -116,7 +116,10 @@ def test_lists_four_read_only_tools_with_schemas(session: Session) -> None:
         assert tool.input_schema["type"] == "object"
         assert tool.output_schema is not None  # structured output, with its schema
         assert tool.annotations.read_only_hint is True
+        assert "\n    " not in tool.description  # the docstring's source indentation left out
     assert "citations" in tools["ask"].output_schema["properties"]
+    k = tools["search"].input_schema["properties"]["k"]
+    assert (k["minimum"], k["maximum"]) == (1, 50)  # the bounds in the schema, for a model
 
 
 @pytest.mark.parametrize(
@@ -173,6 +176,14 @@ def test_read_returns_the_notes_lines(session: Session, folder: dict[str, Any]) 
     whole = session.call("read", path="kitchen.md").structured_content
     assert whole["text"] == "# Bread\n\nKnead the dough for ten minutes."
     assert whole["truncated"] is False
+    # A citation as `ask` and `search` give it, passed on as the path.
+    cited = session.call("read", path="aws-containers.md:27-30").structured_content
+    assert (cited["path"], cited["text"]) == ("aws-containers.md", span["text"])
+    one = session.call("read", path="./kitchen.md:3").structured_content
+    assert (one["start_line"], one["end_line"], one["text"]) == (3, 3, whole["text"][-32:])
+    # And "./" leads a --path glob as it does a path.
+    found = session.call("search", query="knead the dough", paths=["./kitch*"]).structured_content
+    assert found["hits"] and {h["path"] for h in found["hits"]} == {"kitchen.md"}
 
 
 def test_status_describes_the_index(session: Session, folder: dict[str, Any]) -> None:
