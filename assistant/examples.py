@@ -20,7 +20,7 @@ def from_headings(headings: Iterable[tuple[str, Sequence[str], str]], n: int = 4
     by_file: dict[str, list[str]] = {}
     seen: set[str] = set()
     for path, hp, text in headings:
-        leaf = hp[-1].strip(" #") if hp else ""
+        leaf = subject(hp[-1]) if hp else ""
         if leaf.lower() in seen or not names_a_subject(leaf) or only_pointers(text):
             continue
         seen.add(leaf.lower())
@@ -32,6 +32,17 @@ def from_headings(headings: Iterable[tuple[str, Sequence[str], str]], n: int = 4
         leaves = [leaf for file in files for leaf in file]
         chosen = [leaves[i * len(leaves) // n] for i in range(min(n, len(leaves)))]
     return [f"Tell me about {leaf}." for leaf in chosen]
+
+
+_EMOJI = re.compile(r"[\u2600-\u27bf\u2b50\u2b55\U0001f000-\U0001faff\ufe0f\u200d]+")
+_NOTES_SUFFIX = re.compile(r"\s+[-–—:|]\s*(notes?|summary|overview)$", re.IGNORECASE)
+
+
+def subject(heading: str) -> str:
+    """What a heading names, to ask about: without emoji ("Pancakes 🥞") or a trailing
+    "— notes" ("Designing Data-Intensive Applications — notes")."""
+    plain = " ".join(_EMOJI.sub(" ", heading.strip(" #")).split())
+    return _NOTES_SUFFIX.sub("", plain).strip()
 
 
 GENERIC_HEADINGS = frozenset(

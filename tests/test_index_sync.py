@@ -584,6 +584,9 @@ def test_example_questions_name_subjects_spread_over_the_notes(tmp_path: Path) -
     # Dendron's notes offered "Tell me about Example.": a heading that names no subject alone.
     text = "# Example\nx\n\n## Usage\ny\n\n## Alpha\na\n\n## Beta\nb\n"
     assert two_examples(tmp_path / "ex", text) == ALPHA_BETA
+    # "Tell me about Pancakes 🥞." and "… Applications — notes.": the subject, as one asks it.
+    text = "# Alpha 🥞\nx\n\n## Beta — notes\ny\n"
+    assert two_examples(tmp_path / "emoji", text) == ALPHA_BETA
 
 
 ALPHA_BETA = ["Tell me about Alpha.", "Tell me about Beta."]
