@@ -372,6 +372,8 @@ class NotesServer:
             if (self._job is not None and not self._job.done()) or self._write_lock.locked():
                 building = self._progress
             info = self.engine.info() if self._has_index() else None
+            # A first build's keyword preview answers already: its counts, not zeros.
+            preview = self.engine.info() if info is None and self.engine.previewing() else None
             problem = info.problem if info else None
             if info is not None and building is None:
                 try:
@@ -382,8 +384,8 @@ class NotesServer:
         return Status(
             notes=str(self.engine.notes_root),
             index=str(self.engine.index_dir),
-            files=info.files if info else 0,
-            sections=info.chunks if info else 0,
+            files=(info or preview).files if info or preview else 0,  # type: ignore[union-attr]
+            sections=(info or preview).chunks if info or preview else 0,  # type: ignore[union-attr]
             last_refresh=datetime.fromtimestamp(updated, UTC).isoformat() if updated else None,
             model=info.model_id if info else self.engine.model_id(),
             precision=info.precision if info else None,

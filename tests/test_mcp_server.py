@@ -87,6 +87,8 @@ def test_during_a_big_first_build_calls_get_keyword_matches_that_say_so(
             time.sleep(0.05)
     assert result.hits[0].path == "n007.md"
     assert any("keyword matches" in n for n in result.notices)
+    during = s.status()  # the preview's counts while it answers, not zeros
+    assert during.files == 120 and during.sections >= 120
     monkeypatch.setattr("assistant.mcp_server.REFRESH_WAIT_S", 30.0)
     t = time.monotonic()
     answer = s.ask("What does note 7 say about word7?")
