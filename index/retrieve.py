@@ -282,7 +282,7 @@ class TermInfo(BaseModel):
     """The words of `near` that are not common: what BM25 searches for the term. None when all
     of them are common (the term then counts as common)."""
     split: bool = False
-    """`near` is the term split in two as the notes write it ("wifi" as "wi fi", from
+    """`near` is the term split in two as the notes write it ("wifi" as "wi-fi", from
     "Wi-Fi"; `split_word`), not a typo or an abbreviation."""
     full: tuple[str, ...] = ()
     """The words a clipped word stands for (`CLIPPINGS`: "auth" -> authentication,
@@ -421,10 +421,10 @@ def term_coverage(
 
 def split_word(store: Store, term: str) -> str | None:
     """The two words the notes join with a hyphen for a word they never write whole: "wifi"
-    -> "wi fi" (from "Wi-Fi"), "ebook" -> "e book" (from "e-book"). A hyphen spells one word
-    two ways; two words apart may name something else ("work tree" is not git's "worktree").
-    Neither may be a stopword; of several splits, the pair the notes write most. None when
-    there is none."""
+    -> "wi-fi" (from "Wi-Fi"; searched as that phrase), "ebook" -> "e-book". A hyphen spells
+    one word two ways; two words apart may name something else ("work tree" is not git's
+    "worktree"). Neither may be a stopword; of several splits, the pair the notes write most.
+    None when there is none."""
     if not term.isalpha() or len(term) < 4:
         return None
     best, most = None, 0
@@ -434,7 +434,7 @@ def split_word(store: Store, term: str) -> str | None:
             continue
         n = store.hyphenated_count(a, b)
         if n > most:
-            best, most = f"{a} {b}", n
+            best, most = f"{a}-{b}", n
     return best
 
 

@@ -796,8 +796,8 @@ def test_a_word_the_notes_write_in_two_is_read_as_the_two(tmp_path: Path) -> Non
     )
     eng = engine_over(tmp_path, {"home.md": md})
     cov = {t.term: t for t in eng.coverage("reset the wifi of my ebook, therapist")}
-    assert cov["wifi"].near == "wi fi" and cov["wifi"].split and cov["wifi"].covered
-    assert cov["ebook"].near == "e book" and cov["ebook"].split
+    assert cov["wifi"].near == "wi-fi" and cov["wifi"].split and cov["wifi"].covered
+    assert cov["ebook"].near == "e-book" and cov["ebook"].split
     assert not cov["therapist"].split
     # Two words apart may name something else: git's "worktree" is not the "work tree".
     assert not {t.term: t for t in eng.coverage("a git worktree")}["worktree"].split
@@ -806,7 +806,7 @@ def test_a_word_the_notes_write_in_two_is_read_as_the_two(tmp_path: Path) -> Non
     assert answer.missing_terms == [] and answer.outcome == "answered"
     assert answer.citations[0].heading_path[-1] == "Wi-Fi"
     assert answer.explain is not None
-    assert "; split-word rule: wifi: wi fi" in answer.explain.decision
+    assert "; split-word rule: wifi: wi-fi" in answer.explain.decision
     settings = load_settings(notes=tmp_path / "notes", index=tmp_path / "idx", line_vectors="own")
     off = Engine(settings, embedder=FakeEmbedder(), options=AnswerOptions(split_words=False))
     assert not {t.term: t for t in off.coverage("reset the wifi")}["wifi"].covered

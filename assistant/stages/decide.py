@@ -52,7 +52,7 @@ class Decision:
     """Clipped words of the question read with their full words ("auth: authentication or
     authorization"; `TermInfo.full`)."""
     splits: list[str] = field(default_factory=list)
-    """Words of the question the notes write in two, with the two ("wifi: wi fi";
+    """Words of the question the notes write hyphenated, as they write them ("wifi: wi-fi";
     `TermInfo.split`)."""
     unsaid: list[str] = field(default_factory=list)
     """Ordinary words the notes lack, left out of `missing` in an answer (`ordinary_missing`
