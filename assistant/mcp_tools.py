@@ -38,7 +38,9 @@ INSTRUCTIONS = """\
 Search and quote the user's own Markdown notes. Every quote is a verbatim run of whole lines of
 a note, cited as path:start-end with its heading path; `read` returns the exact lines behind a
 citation. When the notes do not cover a question, `ask` says so (abstained=true) instead of
-guessing: tell the user their notes do not cover it rather than inventing an answer."""
+guessing: tell the user their notes do not cover it rather than inventing an answer. A notice
+that the index is being built or refreshed means the latest edits may not be searched yet:
+say so, or call again shortly, before telling the user a note does not exist."""
 
 
 def build_server(notes: NotesServer) -> Any:

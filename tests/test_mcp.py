@@ -314,6 +314,9 @@ def test_stdout_carries_the_protocol_only(folder: dict[str, Any], tmp_path: Path
         proc.kill()
     result = next(r for r in replies if r.get("id") == 2)["result"]
     assert not result.get("isError") and result["structuredContent"]["hits"]
+    # The instructions tell a model what "not covered" means, and when not to trust it yet.
+    instructions = next(r for r in replies if r.get("id") == 1)["result"]["instructions"]
+    assert "abstained=true" in instructions and "being built or refreshed" in instructions
     assert "stray print from a library" in err and "a library warning" in err
 
 
