@@ -113,9 +113,12 @@ BUSY_NOTICE = "another index run is in progress"
 """How `watch_notes` starts the notice it gives while it waits for the write lock."""
 
 
-def refresh_summary(report: SyncReport, paths: Sequence[str]) -> str | None:
-    """The status line after a refresh: "notes.md refreshed", "3 files refreshed", or None
-    when the refresh changed no file."""
+def refresh_summary(
+    report: SyncReport, paths: Sequence[str], root: Path | None = None
+) -> str | None:
+    """The status line after a refresh: "notes.md refreshed", "a.md renamed b.md" (the new
+    name is the one under `root` now), "3 files refreshed", or None when the refresh changed
+    no file."""
     files = report.added + report.updated + report.removed + report.renamed
     if files == 0:
         return "index repaired" if report.repaired else None
@@ -123,6 +126,11 @@ def refresh_summary(report: SyncReport, paths: Sequence[str]) -> str | None:
     if files == 1 and len(notes) == 1:
         name = Path(notes[0]).name
         return f"{name} removed from the index" if report.removed else f"{name} refreshed"
+    if files == report.renamed == 1 and len(notes) == 2 and root is not None:
+        new = [n for n in notes if (root / n).exists()]
+        if len(new) == 1:  # the old path and the new one
+            old = next(n for n in notes if n != new[0])
+            return f"{Path(old).name} renamed {Path(new[0]).name}"
     return f"{counted(files, 'file')} refreshed"
 
 

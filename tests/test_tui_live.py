@@ -249,8 +249,13 @@ def test_live_status_labels_follow_the_stage():
     assert label("read", 0, 0) == "refreshing: reading notes…"
 
 
-def test_refresh_summary_wording():
+def test_refresh_summary_wording(tmp_path):
     from index.models import SyncReport
+
+    (tmp_path / "new.md").write_text("# New\n")
+    renamed = SyncReport(renamed=1)
+    assert refresh_summary(renamed, ["old.md", "new.md"], tmp_path) == "old.md renamed new.md"
+    assert refresh_summary(renamed, ["new.md", "old.md"], tmp_path) == "old.md renamed new.md"
 
     assert refresh_summary(SyncReport(updated=1), ["a/notes.md"]) == "notes.md refreshed"
     assert refresh_summary(SyncReport(added=1, updated=1), ["a.md", "b.md"]) == "2 files refreshed"

@@ -631,7 +631,7 @@ class ChatScreen(Screen):
                 )
         if self.indexing or not self.ready:
             return
-        summary = refresh_summary(m.report, m.paths)
+        summary = refresh_summary(m.report, m.paths, self.engine.notes_root)
         if summary is None:
             if self._live_status is None:
                 self.set_state("index fresh", "fresh")
