@@ -24,9 +24,17 @@ def note_path(rel: str) -> str:
     """A note path as given by a user or an agent, in the index's form ("/"-separated, no "."
     or "x/.." steps); UsageError if it is empty, absolute or leads out of the notes folder."""
     norm = posixpath.normpath(rel or ".")
-    if norm in (".", "..") or norm.startswith(("/", "../")):
-        raise UsageError(f"{rel!r}: give a note path relative to the notes folder")
+    if norm == ".." or norm.startswith("../"):
+        raise UsageError(f"{_short(rel)!r}: leads outside the notes folder")
+    if norm == "." or norm.startswith("/"):
+        raise UsageError(f"{_short(rel)!r}: give a note path relative to the notes folder")
     return norm
+
+
+def _short(text: str, most: int = 200) -> str:
+    """`text` as an error names it: cut, so that a path of thousands of characters is not
+    echoed whole."""
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def note_lines(

@@ -197,8 +197,9 @@ def test_status_describes_the_index(session: Session, folder: dict[str, Any]) ->
 @pytest.mark.parametrize(
     "tool, args, reason",
     [
-        ("read", {"path": "../secret.md"}, "relative to the notes folder"),
-        ("read", {"path": "kitchen/../../secret.md"}, "relative to the notes folder"),
+        ("read", {"path": "../secret.md"}, "'../secret.md': leads outside the notes folder"),
+        ("read", {"path": "kitchen/../../secret.md"}, "leads outside the notes folder"),
+        ("read", {"path": "x/" * 3000 + "../" * 3001}, "…': leads outside"),  # not echoed whole
         ("read", {"path": "/etc/passwd"}, "relative to the notes folder"),
         ("read", {"path": str(BUNDLED_NOTES / "aws-containers.md")}, "relative to the notes"),
         ("read", {"path": "escape.md"}, "escape.md: leads outside the notes folder"),
