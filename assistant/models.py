@@ -51,7 +51,11 @@ class SectionHit(BaseModel):
     cosine: float | None = Field(
         None, description="Cosine similarity of the query and the section (None: not compared)."
     )
-    text: str = Field(description="The section's text, verbatim.")
+    text: str = Field(
+        description="The section's text, verbatim: lines start_line..end_line, or, where one "
+        "line is longer than the model reads (a pasted blob), the piece of that line this "
+        "hit is."
+    )
 
 
 class Closest(BaseModel):
