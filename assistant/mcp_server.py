@@ -373,7 +373,7 @@ class NotesServer:
                 building = self._progress
             info = self.engine.info() if self._has_index() else None
             # A first build's keyword preview answers already: its counts, not zeros.
-            preview = self.engine.info() if info is None and self.engine.previewing() else None
+            counts = info or (self.engine.info() if self.engine.previewing() else None)
             problem = info.problem if info else None
             if info is not None and building is None:
                 try:
@@ -384,8 +384,8 @@ class NotesServer:
         return Status(
             notes=str(self.engine.notes_root),
             index=str(self.engine.index_dir),
-            files=(info or preview).files if info or preview else 0,  # type: ignore[union-attr]
-            sections=(info or preview).chunks if info or preview else 0,  # type: ignore[union-attr]
+            files=counts.files if counts else 0,
+            sections=counts.chunks if counts else 0,
             last_refresh=datetime.fromtimestamp(updated, UTC).isoformat() if updated else None,
             model=info.model_id if info else self.engine.model_id(),
             precision=info.precision if info else None,

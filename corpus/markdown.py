@@ -66,12 +66,13 @@ __all__ = [
     "Section",
     "block_tokens",
     "chunk_note",
+    "front_matter",
     "front_matter_end",
     "front_matter_fields",
+    "front_matter_labels",
     "holds_link",
     "introduces",
     "only_links",
-    "parse_front_matter",
     "points_elsewhere",
     "says_nothing",
     "section_at",
@@ -191,10 +192,16 @@ def front_matter_end(lines: Sequence[str]) -> int:
     return 0
 
 
-def parse_front_matter(block: str) -> tuple[str | None, list[str]]:
-    """(title, tags) from YAML front matter text; tolerant of malformed YAML."""
-    fm = front_matter_fields(block)
-    return fm["title"], fm["tags"]  # type: ignore[return-value]
+def front_matter(lines: Sequence[str]) -> dict[str, object]:
+    """The fields `NoteChunks` takes from a note's front matter (`front_matter_fields`; none
+    when it has none)."""
+    end = front_matter_end(lines)
+    return front_matter_fields("\n".join(lines[1 : end - 1])) if end else {}
+
+
+def front_matter_labels(lines: Sequence[str]) -> str:
+    """A note's front-matter labels (`NoteChunks.labels`) without chunking it."""
+    return NoteChunks(chunks=[], **front_matter(lines)).labels  # type: ignore[arg-type]
 
 
 def front_matter_fields(block: str) -> dict[str, object]:
@@ -342,7 +349,7 @@ class _RawSection:
     blocks: list[_Node]
 
 
-def _sections(lines: list[str]) -> tuple[list[_RawSection], int]:
+def _sections(lines: list[str]) -> list[_RawSection]:
     body_start = front_matter_end(lines)
     roots = _parse(lines, body_start)
     out: list[_RawSection] = []
@@ -375,13 +382,13 @@ def _sections(lines: list[str]) -> tuple[list[_RawSection], int]:
         cur_head, cur_blocks, cur_path = node, [], [t for _, t in stack if t]
         region_start = node.start
     flush(len(lines))
-    return out, body_start
+    return out
 
 
 def sections(text: str) -> list[Section]:
     """Every section of a note (no length splitting), in file order."""
     lines = split_lines(text)
-    raw, _ = _sections(lines)
+    raw = _sections(lines)
     return [Section(s.start + 1, s.end + 1, s.heading_path, s.region_end) for s in raw]
 
 
@@ -790,12 +797,9 @@ def chunk_note(rel_path: str, text: str, count_tokens: CountTokens, max_tokens: 
     model); chunks whose `embed_text()` exceeds `max_tokens` are split (module docstring).
     """
     lines = split_lines(text)
-    raw, body_start = _sections(lines)
-    fields: dict[str, object] = {}
-    if body_start:
-        fields = front_matter_fields("\n".join(lines[1 : body_start - 1]))
+    raw = _sections(lines)
     chunker = _Chunker(rel_path, lines, count_tokens, max_tokens)
     chunks: list[Chunk] = []
     for sec in raw:
         chunks.extend(chunker.chunk_section(sec))
-    return NoteChunks(chunks=chunks, **fields)
+    return NoteChunks(chunks=chunks, **front_matter(lines))  # type: ignore[arg-type]

@@ -387,21 +387,13 @@ def term_coverage(
     for t in terms:
         n = store.term_count(t, cap=common_at)
         near = split_word(store, t) if splits and not n else None
-        if near is not None:
-            rare = [w for w in near.split() if store.term_count(w, cap=common_at) < common_at]
-            near_rare = " ".join(rare) or None
-            out.append(
-                TermInfo(
-                    term=t, chunks=0, near=near, near_rare=near_rare, common=not rare, split=True
-                )
-            )
-            continue
-        if not n and not (known and known(t)):
+        split = near is not None
+        if not n and not split and not (known and known(t)):
             near = closest_word(store, t)
             few = NAME_TYPO_MIN_CHUNKS
             if near and t in names and store.raw_count(near) < few:
                 near = None
-        full = clipping(t) if t in clipped else ()
+        full = clipping(t) if t in clipped and not split else ()
         if not n and near is None and full:
             near = next((f for f in full if store.term_count(f, cap=1)), None)
         if not n and near is None and 2 <= len(t) <= 4 and t.isalpha():
@@ -414,7 +406,15 @@ def term_coverage(
         rare = [w for w in near.split() if store.term_count(w, cap=common_at) < common_at]
         near_rare = " ".join(rare) or None
         out.append(
-            TermInfo(term=t, chunks=0, near=near, near_rare=near_rare, common=not rare, full=full)
+            TermInfo(
+                term=t,
+                chunks=0,
+                near=near,
+                near_rare=near_rare,
+                common=not rare,
+                full=full,
+                split=split,
+            )
         )
     return out
 

@@ -409,15 +409,8 @@ class Store:
         rows = self.conn.execute(
             "SELECT id, heading, text, meta FROM chunks WHERE path=?", (path,)
         ).fetchall()
-        for fts in ("chunks_fts", "chunks_raw"):  # external content: out with the old terms
-            self.conn.executemany(
-                f"INSERT INTO {fts}({fts}, rowid, heading, text, meta) VALUES('delete',?,?,?,?)",
-                rows,
-            )
-            self.conn.executemany(
-                f"INSERT INTO {fts}(rowid, heading, text, meta) VALUES(?,?,?,?)",
-                [(i, heading, text, labels) for i, heading, text, _ in rows],
-            )
+        self._full_text(rows, delete=True)
+        self._full_text([(i, heading, text, labels) for i, heading, text, _ in rows])
         self.conn.execute("UPDATE chunks SET meta=? WHERE path=?", (labels, path))
 
     def file_labels(self, path: str) -> tuple[str | None, list[str]]:
@@ -838,19 +831,23 @@ class Store:
             self.set_meta(max_chunk_id=str(self._next_id - 1))
         return first
 
+    def _full_text(self, rows: Sequence[tuple[int, str, str, str]], delete: bool = False) -> None:
+        """Inside a transaction: (id, heading, text, meta) rows into both full-text tables,
+        or (`delete`) out of them, with the values they were indexed with (external content)."""
+        for fts in ("chunks_fts", "chunks_raw"):
+            command = f"{fts}, " if delete else ""
+            values = "'delete', ?, ?, ?, ?" if delete else "?, ?, ?, ?"
+            self.conn.executemany(
+                f"INSERT INTO {fts}({command}rowid, heading, text, meta) VALUES({values})", rows
+            )
+
     def delete_path(self, path: str) -> list[int]:
         """Inside a transaction: remove a file and its chunks (FTS rows included)."""
         rows = self.conn.execute(
             "SELECT id, heading, text, meta, content_hash FROM chunks WHERE path=?", (path,)
         ).fetchall()
-        for cid, heading, text, meta, content_hash in rows:
-            self.dropped_hashes.add(content_hash)
-            for fts in ("chunks_fts", "chunks_raw"):
-                self.conn.execute(
-                    f"INSERT INTO {fts}({fts}, rowid, heading, text, meta) "
-                    "VALUES('delete', ?, ?, ?, ?)",
-                    (cid, heading, text, meta),
-                )
+        self.dropped_hashes.update(r[4] for r in rows)
+        self._full_text([r[:4] for r in rows], delete=True)
         self.conn.execute("DELETE FROM chunks WHERE path=?", (path,))
         self.conn.execute("DELETE FROM files WHERE path=?", (path,))
         return [r[0] for r in rows]
@@ -876,9 +873,10 @@ class Store:
             (path, content_hash, size, mtime_ns, title, json.dumps(tags), time.time()),
         )
         meta = labels_text(title, tags) if labels is None else labels
-        ids: list[int] = []
+        rows: list[tuple[int, str, str, str]] = []  # what the full-text tables index
         next_id = self._allocate_ids(len(chunks))
         for ord_, (c, v) in enumerate(zip(chunks, vectors, strict=True)):
+            heading = HEADING_SEP.join(c.heading_path)
             cur = self.conn.execute(
                 "INSERT INTO chunks(id, path, ord, heading_path, heading, start_line, end_line, "
                 "text, context, meta, content_hash, vec) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -887,7 +885,7 @@ class Store:
                     path,
                     ord_,
                     json.dumps(c.heading_path, ensure_ascii=False),
-                    HEADING_SEP.join(c.heading_path),
+                    heading,
                     c.start_line,
                     c.end_line,
                     c.text,
@@ -897,15 +895,9 @@ class Store:
                     _vec_blob(v),
                 ),
             )
-            cid = int(cur.lastrowid)
-            ids.append(cid)
-            heading = HEADING_SEP.join(c.heading_path)
-            for fts in ("chunks_fts", "chunks_raw"):
-                self.conn.execute(
-                    f"INSERT INTO {fts}(rowid, heading, text, meta) VALUES(?,?,?,?)",
-                    (cid, heading, c.text, meta),
-                )
-        return ids
+            rows.append((int(cur.lastrowid), heading, c.text, meta))
+        self._full_text(rows)
+        return [r[0] for r in rows]
 
     def record_skipped(self, path: str, size: int, mtime_ns: int, reason: str) -> None:
         """Inside a transaction: remember a note that could not be read (it has no chunks)."""

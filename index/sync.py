@@ -27,8 +27,8 @@ from typing import Literal
 
 import numpy as np
 
-from corpus.markdown import CHUNKER_VERSION, chunk_note, front_matter_end, front_matter_fields
-from corpus.models import Chunk, labels_text, text_hash
+from corpus.markdown import CHUNKER_VERSION, chunk_note, front_matter_labels
+from corpus.models import Chunk, text_hash
 from corpus.read import NoteReadError, read_note, split_lines
 from corpus.scan import NoteFile, scan_notes
 from index import keywords, vectors
@@ -611,12 +611,9 @@ def _upgrade_labels(
         if rel in skipped:
             continue
         try:
-            lines = split_lines(read_note(notes_root / rel).text)
+            labels = front_matter_labels(split_lines(read_note(notes_root / rel).text))
         except NoteReadError:
             continue
-        end = front_matter_end(lines)
-        fields = front_matter_fields("\n".join(lines[1 : end - 1])) if end else {}
-        labels = labels_text(**fields) if fields else ""  # type: ignore[arg-type]
         if labels != store.note_labels(rel):
             updates[rel] = labels
     with store.transaction():

@@ -52,8 +52,7 @@ def recheck_citation(
     span = relocate(lines, c.start_line, c.end_line, c.quote)
     gone = lines is None and note_gone(c)
     if gone:
-        names = [c.path, *([shown.path] if shown and shown.path != c.path else [])]
-        renamed = follow_rename(c, [*(paths or ()), *names[1:]], names)
+        renamed = follow_rename(c, paths or (), shown.path if shown else None)
         if renamed is not None:
             return renamed, False, False
     if span is None and shown is not None and shown.path == c.path and not gone:
@@ -63,19 +62,22 @@ def recheck_citation(
     return c.model_copy(update={"start_line": span[0], "end_line": span[1]}), False, gone
 
 
-def follow_rename(c: Citation, paths: Sequence[str], names: Sequence[str] = ()) -> Citation | None:
-    """`c`, whose note is gone, at the note among `paths` that holds its quote now: a note
-    path, or a folder (a renamed folder: the note at the same place under it, by `c.path`
-    or another of `names` it was known by). None if none does."""
+def follow_rename(
+    c: Citation, paths: Collection[str], seen_at: str | None = None
+) -> Citation | None:
+    """`c`, whose note is gone, at the note that holds its quote now: where an earlier recheck
+    found it (`seen_at`), or among `paths`: a note path, or a folder (a renamed folder: the
+    note at the same place under it, by `c.path` or `seen_at`). None if none does."""
     from assistant.stages.shape import file_lines, relocate
 
     if not c.absolute_path.endswith(c.path):
         return None
     root = Path(c.absolute_path[: len(c.absolute_path) - len(c.path)])
-    tries: list[str] = []
+    names = [c.path] if seen_at in (None, c.path) else [c.path, seen_at]
+    tries = names[1:]
     for p in paths:
         if (root / p).is_dir():  # the old folder's part of the path swapped for this one
-            for name in names or [c.path]:
+            for name in names:
                 tries += [p + name[len(q) :] for q in paths if name.startswith(q + "/")]
         elif p != c.path:
             tries.append(p)
