@@ -478,3 +478,32 @@ def test_the_watch_names_a_newly_skipped_note_once_and_says_when_nothing_changed
     lines = out.splitlines()
     assert "refreshed: 1 added" in lines[0] and "refreshed: 0 added, 1 updated" in lines[2]
     assert lines[3].endswith("up to date: no note changed (0 ms)"), lines[3]
+
+
+def test_the_progress_line_keeps_each_stages_time_when_stages_take_turns(monkeypatch) -> None:
+    """A first build with mixed line vectors goes embed, lines, embed, lines…: each return
+    to a stage restarted its clock, so its ETA vanished (or raced) every batch."""
+    import io
+
+    import assistant.output
+    from assistant.output import ProgressLine
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    now = [0.0]
+    monkeypatch.setattr(assistant.output.time, "monotonic", lambda: now[0])
+    out = Terminal()
+    bar = ProgressLine(out)
+    for at, stage, done, total in [
+        (0, "embed", 0, 100),
+        (10, "embed", 50, 100),
+        (10, "lines", 0, 10),
+        (30, "lines", 5, 10),
+        (31, "embed", 60, 100),  # 10 s of embedding so far, 60%: about 6 s left
+    ]:
+        now[0] = at
+        bar(stage, done, total)
+    assert out.getvalue().rsplit("\r", 1)[-1].startswith("Embedding sections")
+    assert "60/100 ETA 6s" in out.getvalue().rsplit("\r", 1)[-1]
