@@ -20,7 +20,7 @@ from assistant.embedders import Embedders, Embedding, timed
 from assistant.errors import EngineError, UsageError
 from assistant.models import Answer, Citation, SectionHit
 from assistant.options import AnswerOptions
-from assistant.output import safe
+from assistant.output import cite_label, safe
 from assistant.settings import Mode, Settings
 from assistant.stages import decide, evidence, render, select, shape
 from assistant.stages.explain import trace as explain_trace
@@ -476,6 +476,7 @@ class Engine:
         decision = decide.decide(
             searched, local, hits, best_line, common, opts, total, keywords=by_keywords
         )
+        lacking = {*decision.missing, *decision.names}  # as query terms, before the user's words
         anywhere = {t.term for t in coverage if t.covered}
         decision.elsewhere = original_words(q, [t for t in decision.missing if t in anywhere])
         decision.missing = original_words(q, decision.missing)
@@ -486,8 +487,18 @@ class Engine:
         citations: list[Citation] = []
         pieces: list[tuple[Citation, list[str]]] = []
         picked: list[Hit] = []
+        part_notes: list[str] = []
         if not decision.abstain:
-            picked = select.reading_order(select.pick_sections(hits, k, section_best, opts))
+            picked = select.pick_sections(hits, k, section_best, opts)
+            if opts.parts and not by_keywords:
+                part_picks, part_notes = self._part_sections(
+                    searched, lacking, picked, k, mode, paths, kind == "pooled"
+                )
+                picked = select.with_part_sections(picked, [h for h, _ in part_picks], k)
+                for h, scores in part_picks:  # a part's section is quoted at the part's lines
+                    if h in picked:
+                        line_scores[h.chunk.id] = scores  # type: ignore[index]
+            picked = select.reading_order(picked)
             citations, pieces = shape.quote_sections(picked, line_scores, self.abs_path, opts)
         answer_text = render.render_text(
             citations,
@@ -515,11 +526,72 @@ class Engine:
             timings={k_: round(v, 2) for k_, v in timings.items()},
             notices=[*self._take_notices(), *notices],
             explain=explain_trace(
-                decision, best_line, hits, section_best, picked, pieces, citations, opts, kind
+                decision,
+                best_line,
+                hits,
+                section_best,
+                picked,
+                pieces,
+                citations,
+                opts,
+                kind,
+                part_notes,
             )
             if explain
             else None,
         )
+
+    def _part_sections(
+        self,
+        question: str,
+        lacking: set[str],
+        quoted: Sequence[Hit],
+        k: int,
+        mode: Mode,
+        paths: Sequence[str] | None,
+        pooled: bool,
+    ) -> tuple[list[tuple[Hit, dict[int, float]]], list[str]]:
+        """The parts rule: for each question the question joins (`decide.clauses`) that names
+        nothing the notes lack, the section whose best line answers that part best, with its
+        line scores against the part, if that line clears `min_companion_line` and the section
+        is not `quoted` already; and what each part found, for `--explain`.
+
+        Not "a quoted section nearly as close to the part answers it": asked "…, and how do I
+        stop tracking a file altogether while keeping it on disk?", a note on ignoring files
+        scored 0.52 beside the untracking note's 0.57 (calibration, docs/evaluating.md)."""
+        parts = decide.clauses(question)
+        if len(parts) < 2:
+            return [], []
+        opts, store = self.options, self.store()
+        picks: list[tuple[Hit, dict[int, float]]] = []
+        notes: list[str] = []
+        for part in parts:
+            terms = query_terms(part)
+            if not terms or lacking & set(terms):
+                notes.append(f"{part!r}: not searched (names what the notes lack)")
+                continue
+            coverage, embedding = self._read_query(part)
+            hits = self._retrieve(coverage, embedding.result, max(10, k * 3), mode, paths)
+            hits = select.open_lead_ins(store, hits, opts) if opts.lead_in_sections else hits
+            qvec = embedding.result()
+            evidence.fill_dense_scores(store, hits, qvec)
+            scores = evidence.line_evidence(
+                store, hits, terms, qvec, opts, self.models.embed_lines, pooled
+            )
+            best = {cid: max(v.values()) for cid, v in scores.items() if v}
+            top = max(best, key=best.__getitem__, default=None)
+            if top is None or best[top] < opts.min_companion_line:
+                notes.append(f"{part!r}: no line scores >= min_companion_line")
+                continue
+            hit = next(h for h in hits if h.chunk.id == top)
+            label = cite_label(hit.chunk.path, hit.chunk.start_line, hit.chunk.end_line,
+                               hit.chunk.heading_path)  # fmt: skip
+            if any(h.chunk.section == hit.chunk.section for h in quoted):
+                notes.append(f"{part!r}: {label} ({best[top]:.2f}), quoted already")
+                continue
+            picks.append((hit, scores[top]))
+            notes.append(f"{part!r}: {label} ({best[top]:.2f})")
+        return picks, notes
 
     def _take_notices(self) -> list[str]:
         """Engine notices not yet shown: each is attached to one answer only."""

@@ -118,6 +118,12 @@ class Explain(BaseModel):
         "whose best line clears the companion floor (`line_margin`, `min_companion_line`), "
         "naming any the floor's `min_companion_line` part left out.",
     )
+    parts: list[str] = Field(
+        default_factory=list,
+        description="Parts rule: for a question joining questions of its own, what each part "
+        "found searched on its own (the section whose best line answers it, with that score), "
+        "or why it was not searched.",
+    )
     options: dict[str, float | int | bool]
     line_vectors: str = Field(
         default="own",

@@ -133,6 +133,13 @@ class AnswerOptions(BaseModel):
         "within the margin of a weak best line, a line this far from the question adds words, "
         "not an answer.",
     )
+    parts: bool = Field(
+        True,
+        description="Parts rule: a question that joins questions of its own (', and how…', "
+        "'…? What…') has each part searched on its own too, and the section that best answers "
+        "a part is quoted even when the whole question's best line outscores it; not for a "
+        "part naming something the notes lack.",
+    )
     lead_in_sections: bool = Field(
         True,
         description="Lead-in rule, sections: a section that only introduces its subsections "

@@ -102,6 +102,9 @@ def format_explain(trace: Explain, color: bool = False, title: bool = True) -> s
         )
     if trace.selection:
         out.append(f"sections quoted: {trace.selection}")
+    if trace.parts:
+        out.append("parts rule (each question it joins, searched on its own):")
+        out.extend(f"  - {safe(p)}" for p in trace.parts)
     for q in trace.quotes:
         out.append(f"quote [{q.n}] {_escaped(q.path)}:{q.start_line}-{q.end_line}:")
         out.extend(f"  - {r}" for r in q.rules)

@@ -1470,3 +1470,27 @@ def test_the_next_command_rule_quotes_the_command_after_the_problem() -> None:
     assert any(w.startswith("next command") for w in why)
     no_code = TMUX_NOTE.replace("`tmux choose-buffer`", "the chooser")
     assert quote_span(chunk(no_code, ["Access"]), scores) == (3, 11)
+
+
+def test_each_part_of_a_joined_question_keeps_its_best_section() -> None:
+    """Asked "How do I make git ignore my local edits to a tracked file, and how do I stop
+    tracking a file while keeping it on disk?", three notes about ignoring files outscored the
+    one about untracking: the second question went unanswered. The parts rule quotes the best
+    section of each part, in the place of the last section no part needs."""
+    from assistant.stages.decide import clauses
+    from assistant.stages.select import with_part_sections
+
+    q = "How do I ignore edits to a tracked file, and how do I stop tracking it?"
+    assert clauses(q) == ["How do I ignore edits to a tracked file", "how do I stop tracking it?"]
+    assert len(clauses("What are daily notes and scratch notes for?")) == 1
+    one, two, three, four = hit(1), hit(2), hit(3), hit(4)
+    ids = lambda hits: [h.chunk.id for h in hits]  # noqa: E731
+    assert ids(with_part_sections([one, two, three], [one, four], 3)) == [1, 2, 4]
+    assert ids(with_part_sections([one, two], [four], 3)) == [1, 2, 4]  # room left: added
+    assert ids(with_part_sections([one, two, three], [two], 3)) == [1, 2, 3]  # already quoted
+    # the whole question's best section keeps its place; a needed one is never displaced
+    assert ids(with_part_sections([one, two], [two, four], 2)) == [1, 2]
+    assert ids(with_part_sections([one], [four], 1)) == [1]
+    # a piece of a section already quoted counts as that section
+    piece = hit(5).model_copy(update={"chunk": two.chunk.model_copy(update={"id": 5})})
+    assert ids(with_part_sections([one, two], [piece], 3)) == [1, 2]

@@ -134,3 +134,32 @@ def test_a_quote_given_already_is_not_repeated_from_a_copy(tmp_path: Path) -> No
     off_quotes = [c.quote.rstrip() for c in off.citations]
     assert off_quotes.count(quotes[0].rstrip()) == len(said) + 1 > 1
     assert [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))
+
+
+def test_each_question_a_question_joins_is_answered_and_explained(tmp_path: Path) -> None:
+    """The parts rule: the second of two joined questions is searched on its own, and its best
+    section quoted though notes about the first question's subject outscore it; --explain says
+    what each part found. Off (`parts=False`), the answer is the first question's only."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for name, title, body in [
+        ("edits", "Ignore Edits To A Tracked File", "Make git ignore local edits to a tracked "
+         "file with assume unchanged: `git update-index --assume-unchanged file`."),
+        ("local", "Ignore Local Files", "Make git ignore local files it should not track "
+         "with the exclude file of the repository."),
+        ("global", "Ignore Files Everywhere", "Make git ignore files in every repository "
+         "with a global ignore file."),
+        ("untrack", "Untrack A File", "To untrack a file: `git rm --cached`."),
+    ]:  # fmt: skip
+        (notes / f"{name}.md").write_text(f"# {title}\n\n{body}\n")
+    q = (
+        "How do I make git ignore local edits to a tracked file with assume unchanged, and how "
+        "do I untrack a file?"
+    )
+    off = engine(notes, tmp_path / "off", AnswerOptions(parts=False)).ask(q, k=2)
+    assert [c.path for c in off.citations] == ["edits.md"]
+    a = engine(notes, tmp_path / "on").ask(q, k=2, explain=True)
+    assert [c.path for c in a.citations] == ["edits.md", "untrack.md"]
+    assert a.explain is not None and len(a.explain.parts) == 2
+    assert a.explain.parts[0].endswith("quoted already")
+    assert "untrack.md" in a.explain.parts[1]

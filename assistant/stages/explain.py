@@ -22,6 +22,7 @@ def trace(
     citations: Sequence[Citation],
     opts: AnswerOptions,
     line_vectors: str = "own",
+    parts: Sequence[str] = (),
 ) -> Explain:
     """The `--explain` trace of one answer, from what the pipeline already computed."""
     quoted = {h.chunk.id for h in picked}
@@ -66,6 +67,7 @@ def trace(
         ],
         quotes=quotes,
         selection=_selection_text(hits, section_best, quoted, opts) if picked else "",
+        parts=list(parts),
         options=opts.model_dump(),
         line_vectors=(
             f"pooled; the {opts.rescore_lines} best lines re-scored on their own"

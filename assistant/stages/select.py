@@ -38,6 +38,24 @@ def pick_sections(
     return chosen[:k]
 
 
+def with_part_sections(picked: Sequence[Hit], part_picks: Sequence[Hit], k: int) -> list[Hit]:
+    """The parts rule: each part's best section (`part_picks`) among those quoted, at most k in
+    all. One not yet quoted takes the place of the last quoted section no part needs (never
+    the first: the whole question's best); where every place is needed, it is left out."""
+    out = list(picked)
+    needed = {h.chunk.section for h in part_picks}
+    for hit in part_picks:
+        if any(p.chunk.section == hit.chunk.section for p in out):
+            continue
+        if len(out) >= k:
+            spare = [i for i, p in enumerate(out) if i > 0 and p.chunk.section not in needed]
+            if not spare:
+                continue
+            del out[spare[-1]]
+        out.append(hit)
+    return out
+
+
 def companion_floor(top: float, opts: AnswerOptions = DEFAULT_OPTIONS) -> float:
     """How close to the question a further section's best line must be to be quoted beside the
     best one: nearly as close as the best line (`line_margin`), and close in itself
