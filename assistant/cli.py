@@ -182,10 +182,12 @@ def warn_unmatched(engine: Any, paths: tuple[str, ...]) -> None:
 def ensure_ready(engine: Any, quiet: bool = False) -> None:
     """Refresh a stale index before answering, saying what changed; and name any note that
     could not be read (permission denied, an I/O error): an answer saying the notes lack
-    something is only as good as the notes it could read. Binary files and links out of
-    the folder, left out by design, are for `assistant index` to list."""
-    from assistant.output import ProgressLine, format_report, skipped_note
+    something is only as good as the notes it could read. A note this refresh newly left out
+    (a binary file named .md, a link out of the folder) is named once, as `assistant index`
+    names it; one left out by design before is for `assistant index` to list."""
+    from assistant.output import NewSkips, ProgressLine, format_report, skipped_note
 
+    before = NewSkips(engine.skipped_notes())
     bar = ProgressLine()
     report = engine.ensure_ready(progress=bar)
     bar.clear()
@@ -193,9 +195,14 @@ def ensure_ready(engine: Any, quiet: bool = False) -> None:
         return
     if report is not None and (report.changed or report.chunks_embedded):
         click.echo(format_report(report), err=True)
+    new = {(s.path, s.reason) for s in before(report)} if report is not None else set()
     # A fresh index was not refreshed: the notes it recorded as unreadable are said all the same.
     for s in report.skipped if report is not None else engine.skipped_notes():
-        if s.reason == "permission denied" or s.reason.startswith("unreadable"):
+        if (
+            (s.path, s.reason) in new
+            or s.reason == "permission denied"
+            or s.reason.startswith("unreadable")
+        ):
             click.echo(f"assistant: warning: {skipped_note(s)}", err=True)
 
 
