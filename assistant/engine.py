@@ -127,6 +127,7 @@ class Engine:
             decide.names_in(text),
             clipped,
             self.options.split_words,
+            unclip=self.options.clippings,
         )
 
     # ---------------------------------------------------------------- index lifecycle

@@ -9,7 +9,13 @@ from pydantic import BaseModel, ConfigDict
 
 from corpus import HEADING_SEP
 
-__all__ = ["HEADING_SEP", "Chunk", "Skipped", "text_hash"]
+__all__ = ["HEADING_SEP", "LINE_TEXT_VERSION", "Chunk", "Skipped", "text_hash"]
+
+
+LINE_TEXT_VERSION = "2"
+"""What `Chunk.body_lines` embeds: 2, each line under its whole heading path (1, before
+2026-12-05: under its leaf heading). An index holding line vectors of another version drops
+them at its next refresh and embeds them again (`index.sync`); its sections are kept."""
 
 
 def text_hash(text: str) -> str:
@@ -64,16 +70,19 @@ class Chunk(BaseModel):
 
     def body_lines(self) -> list[tuple[int, str]]:
         """Each line that can answer a question on its own, as it is embedded for line evidence:
-        (index within `text`, "<leaf heading>: <line>"). Blank lines and the heading line are
-        left out; list markers are dropped, the leaf heading gives the line its context."""
+        (index within `text`, "<heading path>: <line>"). Blank lines and the heading line are
+        left out; list markers are dropped. The whole heading path gives the line its context,
+        as it does the section: under the leaf heading alone, a recipe's "Ingredients" lines
+        lacked the dish that its one-line intro ("Carbonara: Serves 2.") had, so "carbonara
+        ingredients" was answered "Serves 2." (`LINE_TEXT_VERSION`)."""
         lines = self.text.split("\n")
-        leaf = self.heading_path[-1] if self.heading_path else ""
+        head = HEADING_SEP.join(self.heading_path)
         out: list[tuple[int, str]] = []
         for i, raw in enumerate(lines):
             if not raw.strip() or (i == 0 and self.heading_path and raw.lstrip().startswith("#")):
                 continue
             line = raw.strip().lstrip("-*+ ").strip()
-            out.append((i, f"{leaf}: {line}" if leaf else line))
+            out.append((i, f"{head}: {line}" if head else line))
         return out
 
     def body_line_spans(self) -> list[tuple[int, int]]:

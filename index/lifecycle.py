@@ -8,12 +8,12 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from corpus.models import text_hash
+from corpus.models import LINE_TEXT_VERSION, text_hash
 from corpus.read import NoteReadError, read_note
 from corpus.scan import scan_notes
 from index.models import IndexInfo
 from index.store import IndexError_, Store, faiss_ids, manifest_status, read_manifest
-from index.sync import is_index_name, manifest_problem
+from index.sync import LINE_TEXT, is_index_name, manifest_problem
 
 
 def lock_held(index_dir: Path) -> bool:
@@ -189,7 +189,8 @@ def stale_reason(
 ) -> str | None:
     """Why the index must be (re)built before answering, or None if it is fresh: no manifest,
     another configuration (model, or `precision` when given), an interrupted update, an
-    unreadable database, or notes changed (`notes_changed`). `open_store` gives the reader's
+    unreadable database, line vectors of another `LINE_TEXT_VERSION`, or notes changed
+    (`notes_changed`). `open_store` gives the reader's
     open store."""
     manifest = read_manifest(index_dir)
     if manifest is None:
@@ -202,8 +203,11 @@ def stale_reason(
         if store.generation != manifest.generation:
             return "index is inconsistent (interrupted update)"
         stored = store.file_rows()
+        line_text = store.meta(LINE_TEXT)
     except Exception as e:  # an EngineError from the opener, a damaged database
         return f"index unreadable: {e}"
+    if line_text != LINE_TEXT_VERSION:
+        return "single-line vectors of an older version (embedded again; sections are kept)"
     return notes_changed(stored, notes_root, index_dir)
 
 

@@ -361,6 +361,20 @@ def clipped_words(text: str) -> set[str]:
     }
 
 
+_PATH_WORDS: dict[tuple[str, str | None], frozenset[str]] = {}
+
+
+def note_path_words(store: Store) -> frozenset[str]:
+    """The words of every indexed note's path (`path_words`), kept per index generation."""
+    key = (str(store.index_dir), store.generation)
+    if key not in _PATH_WORDS:
+        _PATH_WORDS.clear()  # one index at a time is usual: keep one
+        _PATH_WORDS[key] = frozenset(
+            w for path, (h, _, _) in store.file_rows().items() if h for w in path_words(path)
+        )
+    return _PATH_WORDS[key]
+
+
 def term_coverage(
     store: Store,
     terms: Sequence[str],
@@ -368,6 +382,7 @@ def term_coverage(
     names: Collection[str] = (),
     clipped: Collection[str] = (),
     splits: bool = False,
+    unclip: bool = False,
 ) -> list[TermInfo]:
     """For each term: how many chunks mention it, or else the closest notes word (typos) or
     the heading phrase it abbreviates.
@@ -381,14 +396,21 @@ def term_coverage(
     A `clipped` term (`clipped_words`) the notes never write is read as the full word they
     do ("repo" as "repository"), and carries its full words for the local coverage rule.
     With `splits`, a term the notes never write but hyphenate ("wifi" as "Wi-Fi") is read as
-    those two words (`split_word`), before any typo."""
+    those two words (`split_word`), before any typo.
+    A term no section writes but a note's path does (a folder `k8s/`, a file
+    `sourdough.md`) is mentioned once, unless it abbreviates a heading phrase ("csi.md" of
+    "Container Storage Interface"): the user named the notes with it, so it is no typo. A
+    full word the notes never write ("kubernetes") is read, with `unclip`, as its clipping
+    where they write that (`k8s/`, "repo" for "repository")."""
     out = []
     common_at = max(COMMON_MIN_CHUNKS, int(COMMON_SHARE * store.chunk_total())) if terms else 0
+    paths = note_path_words(store) if terms else frozenset()
     for t in terms:
         n = store.term_count(t, cap=common_at)
+        in_path = not n and _plain(t) in paths  # no typo, named by the user's own paths
         near = split_word(store, t) if splits and not n else None
         split = near is not None
-        if not n and not split and not (known and known(t)):
+        if not n and not split and not in_path and not (known and known(t)):
             near = closest_word(store, t)
             few = NAME_TYPO_MIN_CHUNKS
             if near and t in names and store.raw_count(near) < few:
@@ -396,9 +418,21 @@ def term_coverage(
         full = clipping(t) if t in clipped and not split else ()
         if not n and near is None and full:
             near = next((f for f in full if store.term_count(f, cap=1)), None)
+        if unclip and not n and not in_path and near is None and not full:  # of k8s/ notes
+            near = next(
+                (
+                    c
+                    for c, words in CLIPPINGS.items()
+                    if t in words or _plain(t) in words
+                    if c in paths or store.term_count(c, cap=1)
+                ),
+                None,
+            )
+            full = (near,) if near else ()  # --explain: "clipping rule: kubernetes: k8s"
         if not n and near is None and 2 <= len(t) <= 4 and t.isalpha():
             near = heading_acronyms(store.headings_with_initials(t)).get(t)
         if near is None:
+            n = n or int(in_path)
             out.append(TermInfo(term=t, chunks=n, common=n >= common_at, full=full))
             continue
         # "csi" read as "container storage interface": searching "container" as well as

@@ -610,6 +610,15 @@ class Store:
         """Inside a transaction: drop every line vector (their kind changed)."""
         self.conn.execute("DELETE FROM line_vectors")
 
+    def drop_nested_line_vectors(self) -> None:
+        """Inside a transaction: drop the line vectors of sections under two headings or more,
+        the lines whose text `corpus.models.LINE_TEXT_VERSION` 2 changed (a note's one
+        heading, or none, gives the same text as before)."""
+        self.conn.execute(
+            "DELETE FROM line_vectors WHERE content_hash IN (SELECT content_hash FROM chunks "
+            "WHERE json_array_length(heading_path) > 1)"
+        )
+
     def prune_line_vectors(self, hashes: Iterable[str] | None = None) -> int:
         """Inside a transaction: drop line vectors no chunk uses any more, checking only
         `hashes` when given (else the whole table)."""

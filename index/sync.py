@@ -28,7 +28,7 @@ from typing import Literal
 import numpy as np
 
 from corpus.markdown import CHUNKER_VERSION, chunk_note, front_matter_labels
-from corpus.models import Chunk, text_hash
+from corpus.models import LINE_TEXT_VERSION, Chunk, text_hash
 from corpus.read import NoteReadError, read_note, split_lines
 from corpus.scan import NoteFile, scan_notes
 from index import keywords, vectors
@@ -59,13 +59,15 @@ SyncProgress = Callable[[str, int, int], None]
 
 BATCH_CHUNKS = 2048
 LINE_KIND = "line_vectors"
+LINE_TEXT = "line_text"
+"""Meta key: `corpus.models.LINE_TEXT_VERSION` of the stored line vectors."""
 LABELS_KIND, LABELS_VERSION = "labels", "2"
 """Meta key and value of the labels a note's sections are searched by: 2, front-matter
 title, aliases and tags (1, before it: title and tags; `_upgrade_labels`)."""
 """Meta key: which kind of line vectors the index holds ("own", "pooled" or "mixed")."""
 LineVectors = Literal["own", "pooled", "mixed"]
 MIXED_OWN_CHARS = 240
-"""With "mixed" line vectors, a line (as embedded: "heading: line") shorter than this is
+"""With "mixed" line vectors, a line (as embedded: "heading path: line") shorter than this is
 embedded on its own and a longer one pooled from its section's pass. A line read in context
 drifts from the line read alone the more, the shorter it is (cosine of the two, 60 AWS docs
 files: 0.42–0.65 under 24 tokens, 0.89 for 64–128, 0.95 above); the long lines are where the
@@ -339,6 +341,10 @@ def _sync(
             if (held, line_vectors) != ("own", "mixed"):  # another kind: all made afresh
                 store.drop_line_vectors()
             store.set_meta(**{LINE_KIND: line_vectors})
+    if store.meta(LINE_TEXT) != LINE_TEXT_VERSION:  # lines embedded another way: made afresh
+        with store.transaction():
+            store.drop_nested_line_vectors()
+            store.set_meta(**{LINE_TEXT: LINE_TEXT_VERSION})
     pooled = lines and line_vectors in ("pooled", "mixed")
     line_cache: dict[str, np.ndarray] = {}  # own line vectors of this build, by text
     if store.meta("dim") is None:

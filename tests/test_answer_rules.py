@@ -51,12 +51,12 @@ def long_section(heading: str, tail: list[str]) -> Chunk:
     return chunk("\n".join([f"## {heading}", *FILLER, *tail]), [heading])
 
 
-def test_body_lines_skip_the_heading_and_blanks_and_carry_the_leaf_heading() -> None:
+def test_body_lines_skip_the_heading_and_blanks_and_carry_the_heading_path() -> None:
     c = chunk("## Scaling\n\n- Step scaling\n  - by alarm\nplain line", ["Intro", "Scaling"])
     assert c.body_lines() == [
-        (2, "Scaling: Step scaling"),
-        (3, "Scaling: by alarm"),
-        (4, "Scaling: plain line"),
+        (2, "Intro › Scaling: Step scaling"),
+        (3, "Intro › Scaling: by alarm"),
+        (4, "Intro › Scaling: plain line"),
     ]
 
 
@@ -280,6 +280,22 @@ def test_a_quote_from_inside_a_code_block_starts_at_its_fence() -> None:
     c = long_section("CLI", long_code)
     s, e = quote_span(c, {35: 0.9})  # too far into the block for its fence to fit
     assert s == 36 and e <= 36 + 11
+
+
+def test_a_list_item_leading_into_a_code_block_closes_it_under_the_paragraph_rule() -> None:
+    """ "3. Client config:" over a 12-line config file was quoted alone ("a code block too long
+    to close left out"): a list item is no paragraph, so the paragraph rule's allowance was
+    not its. An item that introduces the block after it now closes it as a paragraph does."""
+    block = ["```ini", *[f"Key{i} = {i}" for i in range(10)], "```"]  # 12 lines
+    c = long_section("Peer", ["1. Generate keys", "2. Add the peer", "3. Client config:", "",
+                              *block])  # fmt: skip
+    why: list[str] = []
+    assert quote_span(c, {17: 0.9}, why=why) == (18, 31)  # the item through the closing fence
+    assert "end: the code block closed (paragraph rule)" in why
+    s, e = quote_span(c, {17: 0.9}, opts=AnswerOptions(code_after_paragraph=0))
+    assert (s, e) == (18, 18)  # the rule off: the block is left out
+    # the item must introduce it: "2. Add the peer" is no lead-in
+    assert quote_span(c, {16: 0.9})[1] < 31
 
 
 def test_a_quote_of_a_code_block_from_its_fence_closes_it_under_the_paragraph_rule() -> None:

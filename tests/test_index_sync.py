@@ -781,6 +781,31 @@ def test_a_clipped_word_is_covered_by_the_full_word_the_notes_write(tmp_path: Pa
     assert "auth" in off.ask("How do I set up auth for a private vault?").missing_terms
 
 
+def test_a_word_only_a_note_path_holds_is_mentioned_and_a_full_word_read_as_its_clipping(
+    tmp_path: Path,
+) -> None:
+    """ "k8s" asked of notes filed under `k8s/` was "Not in your notes. Your notes don't mention
+    k8s.", and "…restart a deployment in kubernetes?" partly covered, though the answer was
+    the kubectl note in that folder. A word of a note's path counts as a mention; a full word
+    the notes never write is read as its clipping where they write that (the clipping rule's
+    other way; off with it)."""
+    from assistant.options import AnswerOptions
+
+    md = "# kubectl cheatsheet\n\nRestart a deployment: `kubectl rollout restart deploy/x`.\n"
+    eng = engine_over(tmp_path, {"k8s/kubectl.md": md, "git.md": "# Git\nThe repo is big.\n"})
+    cov = {t.term: t for t in eng.coverage("k8s deployment in kubernetes, repository")}
+    assert cov["k8s"].covered and cov["k8s"].chunks == 1 and cov["k8s"].near is None
+    assert cov["kubernetes"].near == "k8s" and cov["kubernetes"].covered
+    assert cov["repository"].near == "repo"  # written in a section's text
+    a = eng.ask("How do I restart a deployment in kubernetes?", explain=True)
+    assert a.outcome == "answered" and a.citations[0].path == "k8s/kubectl.md"
+    assert a.explain is not None and "clipping rule: kubernetes: k8s" in a.explain.decision
+    settings = load_settings(notes=tmp_path / "notes", index=tmp_path / "idx", line_vectors="own")
+    off = Engine(settings, embedder=FakeEmbedder(), options=AnswerOptions(clippings=False))
+    assert not {t.term: t for t in off.coverage("kubernetes")}["kubernetes"].covered
+    assert {t.term: t for t in off.coverage("k8s")}["k8s"].covered  # the path still names it
+
+
 def test_a_word_the_notes_write_in_two_is_read_as_the_two(tmp_path: Path) -> None:
     """ "How do I reset the wifi?" of a note headed "Wi-Fi" was answered as partly covered,
     "Your notes don't mention wifi". A word the notes never write whole but join with a
@@ -905,8 +930,8 @@ def test_pooled_line_vectors_come_from_the_section_pass_and_a_change_of_kind_rem
     for c in chunks:
         text = c.embed_text()
         words = [text[a:b] for a, b in c.body_line_spans()]
-        leaf = f"{c.heading_path[-1]}: " if c.heading_path else ""
-        assert words == [t.removeprefix(leaf) for _, t in c.body_lines()]
+        head = f"{' › '.join(c.heading_path)}: " if c.heading_path else ""
+        assert words == [t.removeprefix(head) for _, t in c.body_lines()]
         assert (abs(stored[c.content_hash] - emb.embed(words)) < 1e-2).all()
     assert r.lines_embedded == sum(len(c.body_lines()) for c in chunks)
     assert pooled.refresh().lines_embedded == 0  # nothing to redo
@@ -1061,3 +1086,38 @@ def test_questions_are_embedded_in_fp32_whoever_built_the_index(
     models = Embedders(load_settings(notes=tmp_path))
     assert models.index_embedder() is built
     assert models.query_embedder() is (built if precision == "fp32" else loaded)
+
+
+def test_line_vectors_of_an_older_line_text_are_embedded_again_sections_kept(
+    tmp_path: Path,
+) -> None:
+    """Line vectors embedded under the leaf heading alone (`LINE_TEXT_VERSION` 1) read the lines
+    of a subsection without its note's title. An index holding them is stale; its refresh
+    embeds again the lines of sections under two headings or more (only their text changed)
+    and no section."""
+    from assistant.engine import Engine
+    from assistant.settings import load_settings
+    from corpus.models import LINE_TEXT_VERSION
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "carbonara.md").write_text(
+        "# Carbonara\n\nServes 2.\n\n## Ingredients\n\n- spaghetti\n- guanciale\n"
+    )
+    eng = Engine(load_settings(notes=folder, index=tmp_path / "idx"), FakeEmbedder())
+    eng.refresh()
+    assert eng.store().meta("line_text") == LINE_TEXT_VERSION == "2"
+    assert eng.stale_reason() is None
+    with eng.store().transaction():
+        eng.store().set_meta(line_text="1")
+    eng.close()
+    assert "single-line vectors of an older version" in (eng.stale_reason() or "")
+    r = eng.refresh()
+    assert r.chunks_embedded == 0 and r.lines_embedded == 2  # "Carbonara › Ingredients: …"
+    assert eng.stale_reason() is None and eng.store().meta("line_text") == "2"
+    store = eng.store()
+    chunks = list(store.chunks(store._chunk_ids().tolist()).values())
+    stored = store.line_vectors(c.content_hash for c in chunks)
+    for c in chunks:
+        texts = [t for _, t in c.body_lines()]
+        assert (abs(stored[c.content_hash] - FakeEmbedder().embed(texts)) < 1e-2).all()

@@ -494,7 +494,11 @@ def _complete(
             and close is not None
             and opening is not None
             and close <= min(hi, s + opts.code_after_paragraph - 1)
-            and (s == opening or _one_paragraph(lines, roles, s, opening))
+            and (
+                s == opening
+                or _one_paragraph(lines, roles, s, opening)
+                or _lead_in_item(lines, roles, s, opening)
+            )
         ):
             e = close
             why.append("end: the code block closed (paragraph rule)")
@@ -504,6 +508,18 @@ def _complete(
                 e -= 1
             why.append("end: a code block too long to close left out")
     return e
+
+
+def _lead_in_item(lines: Sequence[str], roles: LineRoles, s: int, opening: int) -> bool:
+    """Lines `s`..`opening - 1` are one list item that introduces the block after it ("3.
+    Client config:" over the config file): under the paragraph rule as a paragraph is."""
+    body = [i for i in range(s, opening) if lines[i].strip()]
+    return (
+        bool(body)
+        and roles.is_item(s)
+        and not any(roles.is_item(i) for i in body[1:])
+        and introduces(lines[body[-1]])
+    )
 
 
 def _one_paragraph(lines: Sequence[str], roles: LineRoles, s: int, opening: int) -> bool:
