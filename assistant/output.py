@@ -131,9 +131,15 @@ def format_hits(hits: Sequence[Hit], color: bool) -> str:
             + _style(f"  score {h.score:.4f} ({ranks}{cos})", "2", color)
         )
         body = c.text.split("\n")
-        preview = [ln for ln in body[1:] if ln.strip()][:3] if len(body) > 1 else body
-        out.extend("   " + safe(ln)[:160] for ln in preview)
+        lines = [ln for ln in body[1:] if ln.strip()] if len(body) > 1 else body
+        out.extend("   " + _cut(safe(ln), 160) for ln in lines[:3])
+        if len(lines) > 3:  # a preview, said to be one: the hit's lines are in its label
+            out.append(_style(f"   … {counted(len(lines) - 3, 'more line')}", "2", color))
     return "\n".join(out)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _file_counts(r: SyncReport, unchanged: bool = True) -> str:

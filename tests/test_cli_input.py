@@ -230,3 +230,20 @@ def test_ask_names_a_note_it_could_not_read(
         assert warning in r.stderr.splitlines(), (run, r.stderr)
         binary = "assistant: warning: skipped 'blob.md': binary file"
         assert (binary in r.stderr.splitlines()) == (run == "refreshed"), (run, r.stderr)
+
+
+def test_search_text_says_a_preview_is_one() -> None:
+    """`search` showed a section's first three lines as if they were all of it: a longer one
+    now ends "… N more lines", and a line cut for width ends in "…"."""
+    from assistant.output import format_hits
+    from corpus.models import Chunk, text_hash
+    from index.models import Hit
+
+    text = "## Upgrading\n\n" + "\n".join(f"step {i}" for i in range(1, 6)) + "\n" + "x" * 200
+    c = Chunk(id=1, path="n.md", heading_path=["Upgrading"], start_line=5, end_line=12,
+              text=text, content_hash=text_hash(text))  # fmt: skip
+    out = format_hits([Hit(chunk=c, score=0.5)], color=False).splitlines()
+    assert out[1:] == ["   step 1", "   step 2", "   step 3", "   … 3 more lines"]
+    short = c.model_copy(update={"text": "## Upgrading\n" + "y" * 200})
+    tail = format_hits([Hit(chunk=short, score=0.5)], color=False).splitlines()[-1]
+    assert tail == "   " + "y" * 159 + "…"
