@@ -284,13 +284,11 @@ def ask(
 
     Exits 1 when the notes do not cover the question.
     """
-    from assistant.errors import UsageError
-    from assistant.stages.query import clean_question, empty_input
+    from assistant.stages.query import searchable
 
     text = read_question(question)
     engine = make_engine(notes, index_dir, k=k, mode=mode)
-    if not clean_question(text, engine.settings.max_question_chars)[0]:
-        raise UsageError(empty_input("question"))
+    searchable(text, "question", engine.settings.max_question_chars)
     ensure_ready(engine)
     warn_unmatched(engine, paths)
     answer = engine.ask(text, k=k, mode=mode, paths=list(paths) or None, explain=explain)
@@ -331,13 +329,10 @@ def search(
     as_json: bool,
 ) -> None:
     """Print the sections that best match QUERY, ranked, with scores and citations."""
-    from assistant.errors import UsageError
-    from assistant.stages.query import clean_question, empty_input
+    from assistant.stages.query import searchable
 
     engine = make_engine(notes, index_dir, mode=mode)
-    text, notices = clean_question(read_question(query), engine.settings.max_question_chars)
-    if not text:
-        raise UsageError(empty_input("query"))
+    text, notices = searchable(read_question(query), "query", engine.settings.max_question_chars)
     for n in notices:
         click.echo(f"assistant: warning: {n}", err=True)
     ensure_ready(engine)

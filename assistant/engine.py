@@ -32,6 +32,7 @@ from assistant.stages.query import (
     contextual_query,
     empty_input,
     lexical_query,
+    nothing_to_search,
     original_words,
 )
 from corpus import BUNDLED_NOTES
@@ -449,6 +450,8 @@ class Engine:
         mode = mode or self.settings.mode
         searched = contextual_query(q, history)
         terms = query_terms(searched)
+        if not terms:
+            raise UsageError(nothing_to_search("question", q))
         by_keywords = self.store().keywords_only  # a first build's preview: no vectors yet
         kind = "none" if by_keywords else self.store().meta(LINE_KIND) or "own"
         if by_keywords:
@@ -499,7 +502,7 @@ class Engine:
                 for h, scores in part_picks:  # a part's section is quoted at the part's lines
                     if h in picked:
                         line_scores[h.chunk.id] = scores  # type: ignore[index]
-            picked = select.reading_order(picked)
+            picked = select.reading_order(picked, section_best if opts.best_first else None)
             citations, pieces = shape.quote_sections(picked, line_scores, self.abs_path, opts)
         answer_text = render.render_text(
             citations,

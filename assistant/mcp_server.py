@@ -278,11 +278,9 @@ class NotesServer:
 
     # ------------------------------------------------------------------ tools
     def search(self, query: str, k: int = 10, paths: Sequence[str] = ()) -> SearchResult:
-        from assistant.stages.query import clean_question, empty_input
+        from assistant.stages.query import searchable
 
-        text, cleaned = clean_question(query, self.engine.settings.max_question_chars)
-        if not text:
-            raise UsageError(empty_input("query"))
+        text, cleaned = searchable(query, "query", self.engine.settings.max_question_chars)
         _check_k(k, MAX_SEARCH_K)
         if any(not g.strip() for g in paths):
             raise UsageError("paths: empty glob")
@@ -298,10 +296,9 @@ class NotesServer:
     def ask(self, question: str, k: int | None = None, paths: Sequence[str] = ()) -> Answer:
         """`k` None: the `k` setting, as `assistant ask` without -k (so the two agree);
         `paths` as `ask --path`."""
-        from assistant.stages.query import clean_question, empty_input
+        from assistant.stages.query import searchable
 
-        if not clean_question(question, self.engine.settings.max_question_chars)[0]:
-            raise UsageError(empty_input("question"))
+        searchable(question, "question", self.engine.settings.max_question_chars)
         if k is not None:
             _check_k(k, MAX_ASK_K)
         if any(not g.strip() for g in paths):
@@ -316,12 +313,13 @@ class NotesServer:
 
     def read(self, path: str, start_line: int = 1, end_line: int | None = None) -> NoteLines:
         cited = _CITED.fullmatch(path)
-        if (
-            cited
-            and (start_line, end_line) == (1, None)
-            and not (self.engine.notes_root / path).exists()  # a note named "x:5" is just that
-        ):  # "a.md:5-7", as citations read
-            path, start_line = cited["path"], int(cited["start"])
+        if cited and not (self.engine.notes_root / path).exists():  # a note "x:5" is just that
+            if (start_line, end_line) != (1, None):
+                raise UsageError(
+                    f"{path}: give the lines once, as path:start-end or as start_line and "
+                    "end_line, not both"
+                )
+            path, start_line = cited["path"], int(cited["start"])  # "a.md:5-7", as cited
             end_line = int(cited["end"] or cited["start"])
         if start_line < 1:
             raise UsageError(f"start_line must be at least 1, not {start_line}")

@@ -140,6 +140,11 @@ class AnswerOptions(BaseModel):
         "a part is quoted even when the whole question's best line outscores it; not for a "
         "part naming something the notes lack.",
     )
+    best_first: bool = Field(
+        True,
+        description="Order rule: the quoted sections in order of their best line, the closest "
+        "to the question first (off: in retrieval order).",
+    )
     lead_in_sections: bool = Field(
         True,
         description="Lead-in rule, sections: a section that only introduces its subsections "

@@ -218,6 +218,19 @@ def test_pieces_of_one_section_are_cited_together_in_file_order() -> None:
     ]
 
 
+def test_quoted_sections_come_closest_line_first() -> None:
+    """ "carbonara ingredients" cited the note's one-line intro ("Serves 2.") first, ranked
+    above the ingredients, though their lines were the closer: the order rule puts the
+    sections in order of their best line, a section's pieces still together in file order;
+    off, retrieval order."""
+    intro, ingredients, method, piece = hit(1), hit(2), hit(3), hit(4)
+    piece = piece.model_copy(update={"chunk": ingredients.chunk.model_copy(update={"id": 4})})
+    best = {1: 0.52, 2: 0.61, 3: 0.40, 4: 0.30}
+    ids = [h.chunk.id for h in reading_order([intro, ingredients, method, piece], best)]
+    assert ids == [2, 4, 1, 3]
+    assert [h.chunk.id for h in reading_order([intro, method, ingredients])] == [1, 3, 2]
+
+
 def test_a_quote_ending_on_a_lead_in_runs_on_through_what_it_introduces() -> None:
     """ "Service discovery consists of the following components:" quoted alone says nothing."""
     c = long_section(

@@ -147,6 +147,32 @@ def test_an_empty_path_glob_is_a_usage_error(notes: Path, tmp_path: Path) -> Non
     assert not (tmp_path / "idx").exists()
 
 
+def test_a_question_that_names_nothing_is_a_usage_error(notes: Path, tmp_path: Path) -> None:
+    """ "when?" and "who owns it?" were answered with a guess (the notes' closest line to
+    nothing in particular). Asked on its own, a question of only question words and pronouns
+    is a usage error, before any indexing; in the chat, after an answer, it is a follow-up
+    ("why?" asks about the last turn's subject)."""
+    from fakes import fake_engine
+
+    from assistant.errors import UsageError
+    from assistant.settings import load_settings
+    from assistant.stages.query import Turn, contextual_query, is_follow_up
+
+    for command, what in (("ask", "question"), ("search", "query")):
+        r = invoke(command, "--notes", str(notes), "--index", str(tmp_path / "idx"), "when?")
+        said = f"the {what} names nothing to search for ('when?' is all words such as"
+        assert said in one_error_line(r)
+    assert not (tmp_path / "idx").exists()
+    assert is_follow_up("why?") and not is_follow_up("why is the sky blue?")
+    turn = [Turn(question="How do I scale ECS?", searched_query="How do I scale ECS?")]
+    assert contextual_query("why?", turn) == "How do I scale ECS?"
+    eng = fake_engine(load_settings(notes=notes, index=tmp_path / "idx2"))
+    eng.ensure_ready()
+    with pytest.raises(UsageError, match="names nothing to search for"):
+        eng.ask("What about it?")
+    assert eng.ask("why?", history=turn).searched_query
+
+
 def test_unknown_config_keys_are_warned_about_once(
     cfg: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -213,6 +213,8 @@ def test_status_describes_the_index(session: Session, folder: dict[str, Any]) ->
         ("search", {"query": "bread", "k": 100000}, "k must be between 1 and 50"),
         ("search", {"query": "bread", "k": "many"}, "argument k"),
         ("ask", {"question": ""}, "question is empty"),
+        ("ask", {"question": "who is it?"}, "question names nothing to search for"),
+        ("read", {"path": "kitchen.md:1-2", "start_line": 2}, "give the lines once"),
         ("ask", {"question": "bread", "k": 0}, "k must be between 1 and 10"),
         ("ask", {}, "argument question"),
         ("search", {"query": "bread", "top_k": 3}, "unknown argument 'top_k' for search"),

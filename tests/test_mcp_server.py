@@ -413,7 +413,7 @@ def test_a_vanished_notes_folder_is_a_one_line_error_and_status_names_it(
     assert s.search("backups").hits[0].path == "a.md"
     notes.rename(tmp_path / "moved")
     gone = f"notes folder not found: {notes.resolve()}"
-    for call in (lambda: s.search("backups"), lambda: s.ask("When?"), lambda: s.read("a.md")):
+    for call in (lambda: s.search("backups"), lambda: s.ask("When do backups run?"), lambda: s.read("a.md")):
         with pytest.raises(UsageError) as e:
             call()
         assert str(e.value).startswith(gone) and "\n" not in str(e.value)

@@ -87,6 +87,7 @@ def _selection_text(
         f"the best line's section, and any whose best line scores >= {floor:.2f} (within "
         f"line_margin {opts.line_margin} of {top:.2f}, and at least min_companion_line "
         f"{opts.min_companion_line})"
+        + (", closest first" if opts.best_first else ", in retrieval order")
     )
     kept_out = [
         f"{cite_label(h.chunk.path, h.chunk.start_line, h.chunk.end_line, h.chunk.heading_path)} "

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from assistant.errors import UsageError
 from assistant.output import ESCAPES
 from index.retrieve import TermInfo, query_terms
 
@@ -33,6 +34,28 @@ def empty_input(what: str) -> str:
     return f"the {what} is empty: it has no letter or digit to search for"
 
 
+def nothing_to_search(what: str, text: str) -> str:
+    """The usage error for a question of nothing but question words and pronouns ("when?",
+    "what about it?"): with no earlier turn to lean on it asks about nothing, and an answer
+    to it would be a guess."""
+    shown = text if len(text) <= 40 else text[:39] + "…"
+    return (
+        f"the {what} names nothing to search for ({shown!r} is all words such as 'what', "
+        "'how' or 'it'): say what it is about"
+    )
+
+
+def searchable(text: str, what: str, max_chars: int) -> tuple[str, list[str]]:
+    """`clean_question`, for a question or query asked on its own (no earlier turn): a
+    UsageError if it is empty or names nothing to search for, checked before any indexing."""
+    q, notices = clean_question(text, max_chars)
+    if not q:
+        raise UsageError(empty_input(what))
+    if not query_terms(q):
+        raise UsageError(nothing_to_search(what, q))
+    return q, notices
+
+
 def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
     """Strip escape sequences, control characters and surrounding space; truncate over-long
     questions (at a word boundary when one is near). A question without a letter or digit
@@ -55,8 +78,9 @@ def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
 
 
 def is_follow_up(question: str) -> bool:
-    """A question that leans on the previous turn ("and for Fargate?", "what about EKS?")."""
-    if _FOLLOW_UP.match(question):
+    """A question that leans on the previous turn ("and for Fargate?", "what about EKS?",
+    "why?": one that names nothing of its own)."""
+    if _FOLLOW_UP.match(question) or not query_terms(question):
         return True
     return len(query_terms(question)) <= 2 and bool(_PRONOUN.search(question))
 

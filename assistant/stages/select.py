@@ -64,13 +64,20 @@ def companion_floor(top: float, opts: AnswerOptions = DEFAULT_OPTIONS) -> float:
     return max(top - opts.line_margin, opts.min_companion_line)
 
 
-def reading_order(hits: Sequence[Hit]) -> list[Hit]:
-    """Pieces of one section together, in file order, where its best piece ranked: a long
-    section's pieces picked as lines 44, 39 and 41-43 read as 39, 41-43, 44."""
+def reading_order(hits: Sequence[Hit], section_best: dict[int, float] | None = None) -> list[Hit]:
+    """Pieces of one section together, in file order: a long section's pieces picked as lines
+    44, 39 and 41-43 read as 39, 41-43, 44. The sections where their best piece ranked, or,
+    given `section_best` (the order rule, `best_first`), by their best line, the closest to
+    the question first: a note's one-line intro ranked above its "Ingredients" section for
+    "carbonara ingredients", though the ingredients held the closer line."""
     groups: dict[tuple[str, tuple[str, ...]], list[Hit]] = {}
     for h in hits:
         groups.setdefault(h.chunk.section, []).append(h)
-    return [h for g in groups.values() for h in sorted(g, key=lambda h: h.chunk.start_line)]
+    order = list(groups.values())
+    if section_best is not None:
+        best = section_best
+        order.sort(key=lambda g: -max(best.get(h.chunk.id or -1, -1.0) for h in g))  # stable
+    return [h for g in order for h in sorted(g, key=lambda h: h.chunk.start_line)]
 
 
 def leads_in(chunk: Chunk) -> bool:
