@@ -421,7 +421,7 @@ def test_a_vanished_notes_folder_is_a_one_line_error_and_status_names_it(
     assert status.problem is not None and status.problem.startswith(gone)
     assert status.files == 1  # the index is still described
     (tmp_path / "moved").rename(notes)
-    assert s.ask("When?!").citations[0].path == "a.md"
+    assert s.ask("Backups?").citations[0].path == "a.md"
     assert s.status().problem is None
     s.close()
 
