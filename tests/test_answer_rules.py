@@ -645,6 +645,11 @@ def test_render_text_quotes_cites_and_abstains_plainly() -> None:
     ]
     assert "From your notes" not in out
     assert render_text([], True, [], []) == "Not in your notes."
+    blob = "x" * 2000  # a pasted blob's one "word" is said in brief
+    assert (
+        render_text([], True, [blob], [])
+        == f"Not in your notes. Your notes don't mention {'x' * 39}…."
+    )
     # partly covered: the covered part quoted, the missing names said first, each as it is
     # missing (from the whole folder, or from the sections found)
     partly = render_text(
