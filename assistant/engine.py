@@ -44,6 +44,7 @@ from index.models import Hit, IndexInfo, Skipped, SyncReport
 from index.retrieve import (
     TermInfo,
     clipped_words,
+    in_note_paths,
     query_terms,
     retrieve,
     term_coverage,
@@ -448,7 +449,7 @@ class Engine:
             raise UsageError(empty_input("question"))
         k = k or self.settings.k
         mode = mode or self.settings.mode
-        searched = contextual_query(q, history)
+        searched = contextual_query(q, history, self._subject if opts.new_subject else None)
         terms = query_terms(searched)
         if not terms:
             raise UsageError(nothing_to_search("question", q))
@@ -596,6 +597,11 @@ class Engine:
             picks.append((hit, scores[top]))
             notes.append(f"{part!r}: {label} ({best[top]:.2f})")
         return picks, notes
+
+    def _subject(self, term: str, text: str) -> bool:
+        """The new-subject rule's test: `term` names what `text` is about, as the user wrote
+        it capitalised ("ECS", "Fargate") or as a note's path holds it (`recipes/carbonara.md`)."""
+        return term in decide.names_in(text) or in_note_paths(self.store(), term)
 
     def _take_notices(self) -> list[str]:
         """Engine notices not yet shown: each is attached to one answer only."""

@@ -26,6 +26,12 @@ class AnswerOptions(BaseModel):
         description="A phrase of the question still counts as covered with up to this share "
         "of its ordinary words missing from the notes.",
     )
+    new_subject: bool = Field(
+        True,
+        description="New-subject rule: a follow-up that names a subject of its own ('and in "
+        "carbonara?': a word the user capitalised, or one a note's path holds) asks about it "
+        "in place of the last question's subject, not about both.",
+    )
     names: bool = Field(
         True,
         description="Name rule: a name the user capitalised that the notes lack needs a covered "

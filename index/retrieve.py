@@ -375,6 +375,11 @@ def note_path_words(store: Store) -> frozenset[str]:
     return _PATH_WORDS[key]
 
 
+def in_note_paths(store: Store, term: str) -> bool:
+    """Whether some indexed note's path holds `term` (a folder `k8s/`, a file `sourdough.md`)."""
+    return _plain(term) in note_path_words(store)
+
+
 def term_coverage(
     store: Store,
     terms: Sequence[str],

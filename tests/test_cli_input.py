@@ -273,3 +273,35 @@ def test_search_text_says_a_preview_is_one() -> None:
     short = c.model_copy(update={"text": "## Upgrading\n" + "y" * 200})
     tail = format_hits([Hit(chunk=short, score=0.5)], color=False).splitlines()[-1]
     assert tail == "   " + "y" * 159 + "…"
+
+
+def test_a_follow_up_naming_a_subject_of_its_own_asks_about_it(notes: Path, tmp_path: Path) -> None:
+    """ "How much salt goes in sourdough?" then "and in carbonara?" searched "salt goes
+    sourdough carbonara" and quoted the sourdough note. A follow-up that names a subject (a
+    word the user capitalised, or one a note's path holds) asks about it in place of the
+    last question's subject; one that names none carries every term, as before; the rule
+    off, every term is carried."""
+    from fakes import fake_engine
+
+    from assistant.options import AnswerOptions
+    from assistant.settings import load_settings
+    from assistant.stages.query import Turn, contextual_query
+
+    def subject(term: str, text: str) -> bool:
+        return term in {"sourdough", "carbonara", "ecs", "fargate"}
+
+    salt = [Turn(question="How much salt goes in sourdough?", searched_query="How much salt "
+                 "goes in sourdough?")]  # fmt: skip
+    assert contextual_query("and in carbonara?", salt, subject) == "salt goes carbonara"
+    assert contextual_query("and how long?", salt, subject) == "salt goes sourdough long"
+    assert contextual_query("and in carbonara?", salt) == "salt goes sourdough carbonara"
+    (notes / "recipes").mkdir()
+    (notes / "recipes" / "carbonara.md").write_text("# Carbonara\n\nA pinch of salt.\n")
+    (notes / "recipes" / "sourdough.md").write_text("# Sourdough\n\n10 g salt.\n")
+    settings = load_settings(notes=notes, index=tmp_path / "idx")
+    eng = fake_engine(settings)
+    eng.ensure_ready()
+    assert eng.ask("and in carbonara?", history=salt).searched_query == "salt goes carbonara"
+    eng.options = AnswerOptions(new_subject=False)
+    said = eng.ask("and in carbonara?", history=salt).searched_query
+    assert said == "salt goes sourdough carbonara"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel
 
@@ -85,13 +85,23 @@ def is_follow_up(question: str) -> bool:
     return len(query_terms(question)) <= 2 and bool(_PRONOUN.search(question))
 
 
-def contextual_query(question: str, history: Sequence[Turn]) -> str:
-    """The query retrieval should use: a follow-up borrows the previous turn's terms."""
+def contextual_query(
+    question: str,
+    history: Sequence[Turn],
+    subject: Callable[[str, str], bool] | None = None,
+) -> str:
+    """The query retrieval should use: a follow-up borrows the previous turn's terms. With
+    `subject` (the new-subject rule; `subject(term, text)`: the term names what `text` is
+    about), a follow-up that names a subject of its own asks about it instead of the last
+    one: "How much salt goes in sourdough?" then "and in carbonara?" searches "salt goes
+    carbonara", not "salt goes sourdough carbonara"."""
     if not history or not is_follow_up(question):
         return question
     prev = history[-1].searched_query
     new_terms = query_terms(question)
     carried = [t for t in query_terms(prev) if t not in new_terms]
+    if subject is not None and any(subject(t, question) for t in new_terms):
+        carried = [t for t in carried if not subject(t, prev)]
     return " ".join([*carried, *new_terms]) if new_terms else prev
 
 

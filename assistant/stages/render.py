@@ -43,6 +43,7 @@ def closest_of(hits: Sequence[Hit], n: int = 3) -> list[Closest]:
 
 def missing_sentence(missing: Sequence[str], elsewhere: Sequence[str] = ()) -> str:
     """ "Your notes don't mention X." and/or "The sections found don't mention Y." """
+
     def shown(t: str) -> str:  # a 2,000-character "word" of a pasted blob, said in brief
         return t if len(t) <= 40 else t[:39] + "…"
 
