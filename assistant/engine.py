@@ -478,8 +478,9 @@ class Engine:
         in_top = evidence.terms_in(hits, coverage, opts.local_sections, self._labels)
         local = decide.localise(coverage, searched, common, in_top)
         total = self.store().chunk_total()
+        whole = opts.whole_line and evidence.line_with_every_term(hits, local, opts)
         decision = decide.decide(
-            searched, local, hits, best_line, common, opts, total, keywords=by_keywords
+            searched, local, hits, best_line, common, opts, total, by_keywords, whole
         )
         lacking = {*decision.missing, *decision.names}  # as query terms, before the user's words
         anywhere = {t.term for t in coverage if t.covered}

@@ -32,6 +32,11 @@ class AnswerOptions(BaseModel):
         "carbonara?': a word the user capitalised, or one a note's path holds) asks about it "
         "in place of the last question's subject, not about both.",
     )
+    whole_line: bool = Field(
+        True,
+        description="Whole-line rule: a question is answered under min_line when a line of a "
+        "top section holds every one of its subject terms (two or more).",
+    )
     names: bool = Field(
         True,
         description="Name rule: a name the user capitalised that the notes lack needs a covered "

@@ -1533,3 +1533,28 @@ def test_each_part_of_a_joined_question_keeps_its_best_section() -> None:
     # a piece of a section already quoted counts as that section
     piece = hit(5).model_copy(update={"chunk": two.chunk.model_copy(update={"id": 5})})
     assert ids(with_part_sections([one, two], [piece], 3)) == [1, 2]
+
+
+def test_a_line_holding_every_term_of_the_question_answers_it() -> None:
+    """ "When was I sick with the flu?" was declined ("no line is similar enough (0.28 <
+    0.29)") though a row of the notes' table reads "| 2026-11-16 | … | sick, flu |": a table
+    row reads to the model as numbers. A line of a top section that holds every subject term
+    (two or more, each covered) answers under `min_line` (the whole-line rule)."""
+    from assistant.stages.evidence import line_with_every_term
+
+    table = (
+        "## Log\n| date | weight | note |\n| --- | --- | --- |\n| 2026-11-16 | 78.1 | sick, flu |"
+    )
+    h = Hit(chunk=chunk(table, ["Log"]), score=1.0)
+    cov = [TermInfo(term="sick", chunks=1), TermInfo(term="flu", chunks=1)]
+    assert line_with_every_term([h], cov, DEFAULT_OPTIONS)
+    assert not line_with_every_term([h], cov[:1], DEFAULT_OPTIONS)  # one term: no evidence
+    cold = [*cov, TermInfo(term="cold", chunks=2)]  # covered, but not in that line
+    assert not line_with_every_term([h], cold, DEFAULT_OPTIONS)
+    missing = [*cov, TermInfo(term="covid", chunks=0)]  # a term the notes lack
+    assert not line_with_every_term([h], missing, DEFAULT_OPTIONS)
+    q = "When was I sick with the flu?"
+    d = decide(q, cov, [h], best_line=0.28, common=COMMON, whole_line=True)
+    assert d.outcome == "answered" and d.whole_line
+    assert decide(q, cov, [h], best_line=0.28, common=COMMON).abstain
+    assert not decide(q, cov, [h], best_line=0.5, common=COMMON, whole_line=True).whole_line

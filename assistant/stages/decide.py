@@ -54,6 +54,8 @@ class Decision:
     splits: list[str] = field(default_factory=list)
     """Words of the question the notes write hyphenated, as they write them ("wifi: wi-fi";
     `TermInfo.split`)."""
+    whole_line: bool = False
+    """Answered under `min_line` by the whole-line rule: a line holds every subject term."""
     unsaid: list[str] = field(default_factory=list)
     """Ordinary words the notes lack, left out of `missing` in an answer (`ordinary_missing`
     off): "Your notes don't mention look." was mostly the question's wording of what the
@@ -241,6 +243,7 @@ def decide(
     opts: AnswerOptions = DEFAULT_OPTIONS,
     sections_total: int = 0,
     keywords: bool = False,
+    whole_line: bool = False,
 ) -> Decision:
     """Abstain or answer, and which question terms the notes never mention.
 
@@ -281,6 +284,7 @@ def decide(
             clippings=[f"{t.term}: {' or '.join(t.full)}" for t in subject if t.full],
             splits=[f"{t.term}: {t.near}" for t in subject if t.split],
             unsaid=unsaid,
+            whole_line=whole_line and not abstain and not keywords and best_line < opts.min_line,
         )
 
     if not hits:
@@ -317,7 +321,7 @@ def decide(
                 )
     if keywords:
         return said(False, "keyword matches: no vectors yet to weigh the lines' meaning")
-    if best_line < opts.min_line:
+    if best_line < opts.min_line and not whole_line:
         return said(True, f"no line is similar enough ({best_line:.2f} < {opts.min_line})")
     if named_missing:
         return said(False, "partly covered: the notes never mention a name it uses")

@@ -103,6 +103,23 @@ def matching_lines(lines: Sequence[str], terms: Sequence[str]) -> list[set[str]]
     return hits
 
 
+def line_with_every_term(
+    hits: Sequence[Hit], coverage: Sequence[TermInfo], opts: AnswerOptions
+) -> bool:
+    """The whole-line rule: some line of the top `evidence_sections` sections holds every
+    subject term of the question (two or more, as the notes write them), a fact matching
+    the question word for word however far its cosine falls short."""
+    from assistant.stages.decide import subject_terms
+
+    terms = [t.near or t.term for t in subject_terms(coverage) if t.covered]
+    if len(terms) < 2 or len(terms) < len(subject_terms(coverage)):
+        return False
+    lines = [
+        ln for h in first_units(hits, opts.evidence_sections) for ln in h.chunk.text.split("\n")
+    ]
+    return any(len(m) == len(terms) for m in matching_lines(lines, terms))
+
+
 def terms_in(
     hits: Sequence[Hit],
     coverage: Sequence[TermInfo],

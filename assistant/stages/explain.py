@@ -122,7 +122,12 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
             "found by BM25 alone and their lines weighed by the share of the question's terms "
             f"they hold; the vocabulary rule passed{local}"
         )
-    passed = f"the best line scores {best_line:.2f} >= min_line {opts.min_line}"
+    passed = (
+        f"the best line scores {best_line:.2f} < min_line {opts.min_line}, but a line of a top "
+        "section holds every subject term of the question (whole-line rule)"
+        if decision.whole_line
+        else f"the best line scores {best_line:.2f} >= min_line {opts.min_line}"
+    )
     if decision.compounds:
         local += (
             f"; compound rule: none of the top {opts.local_sections} sections writes "
