@@ -75,7 +75,12 @@ def quote_span(
         hi -= 1
     if hi - lo + 1 <= n or not line_scores:
         fits = hi - lo + 1 <= n
-        why.append(f"whole: the section fits in {n} lines" if fits else f"first {n} lines")
+        whole = (  # a later piece of a section split for the model starts under no heading
+            "the section"
+            if not chunk.heading_path or roles.is_heading(0)
+            else f"this piece (lines {chunk.start_line}-{chunk.end_line}) of a longer section"
+        )
+        why.append(f"whole: {whole} fits in {n} lines" if fits else f"first {n} lines")
         e = _through_code(lines, roles, lo, min(hi, lo + n - 1), hi, opts, why)
         e = _complete(lines, roles, lo, e, hi, opts, why)
         return chunk.start_line + lo, chunk.start_line + _trim_links(lines, roles, lo, e, opts, why)
