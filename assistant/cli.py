@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -480,6 +481,10 @@ def watch_index(engine: Any, as_json: bool, skipped: Sequence[Any] = ()) -> None
     def ready() -> None:
         click.echo(f"Watching {engine.notes_root} for changes (Ctrl+C to stop)", err=True)
 
+    def stop(signum: int, frame: Any) -> None:  # `kill`, a service manager: as Ctrl+C
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         watch_notes(
             engine,
@@ -500,6 +505,8 @@ def watch_index(engine: Any, as_json: bool, skipped: Sequence[Any] = ()) -> None
             )
         else:
             click.echo("Stopped watching.", err=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @cli.command("mcp")

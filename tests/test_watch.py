@@ -373,8 +373,14 @@ class Lines:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("as_json", [False, True])
-def test_cli_index_watch_then_ctrl_c(notes: Path, tmp_path: Path, as_json: bool) -> None:
+@pytest.mark.parametrize(
+    "as_json, sig", [(False, signal.SIGINT), (True, signal.SIGINT), (False, signal.SIGTERM)]
+)
+def test_cli_index_watch_then_ctrl_c(
+    notes: Path, tmp_path: Path, as_json: bool, sig: signal.Signals
+) -> None:
+    """Ctrl+C, or SIGTERM (`kill`, a service manager stopping it), stops the watch cleanly:
+    "Stopped watching.", exit 0 (SIGTERM ended it with 143 and nothing said)."""
     args = ["index", "--watch", "--notes", str(notes), "--index", str(tmp_path / "idx")]
     p = subprocess.Popen(
         [sys.executable, FAKE_CLI, *args, *(["--json"] if as_json else [])],
@@ -402,7 +408,7 @@ def test_cli_index_watch_then_ctrl_c(notes: Path, tmp_path: Path, as_json: bool)
             assert (record["event"], record["updated"], record["paths"]) == ("refresh", 1, ["a.md"])
         else:
             assert "refreshed: 0 added, 1 updated, 0 removed files; 1 section embedded in" in line
-        p.send_signal(signal.SIGINT)
+        p.send_signal(sig)
         assert p.wait(timeout=TIMEOUT) == 0
         stderr = err.rest()
         assert "Traceback" not in stderr and "Stopped watching." in stderr, stderr
