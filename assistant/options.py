@@ -80,9 +80,9 @@ class AnswerOptions(BaseModel):
         False,
         description="Ordinary-word rule, off: an answer (not partly covered) does not say "
         "which ordinary English words of the question the notes lack ('Your notes don't "
-        "mention look.'), nor a short token that names nothing ('fil'): on the calibration "
-        "sets 29 of 35 such sentences were on questions the notes answer, in other words. A "
-        "name the notes lack is always said; --explain lists the words left unsaid.",
+        "mention look.'): on the calibration sets 29 of 35 such sentences were on questions "
+        "the notes answer, in other words. A name the notes lack is always said; --explain "
+        "lists the words left unsaid.",
     )
     ubiquitous_share: float = Field(
         0.2,

@@ -326,10 +326,7 @@ def decide(
     if named_missing:
         return said(False, "partly covered: the notes never mention a name it uses")
     if not opts.ordinary_missing:  # the ordinary-word rule: an answer does not say them
-        # and a short token that names nothing ("fil", a slip for "file") no more than an
-        # ordinary word: an answer's text never says something is missing (only a name does,
-        # and that makes it partly covered)
-        unsaid = [t for t in missing if t not in names and (is_common(t, common) or is_neutral(t))]
+        unsaid = [t for t in missing if t not in names and is_common(t, common)]
         missing = [t for t in missing if t not in unsaid]
     return said(False, "answered")
 

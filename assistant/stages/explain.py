@@ -146,6 +146,6 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
     if decision.unsaid:
         local += (
             f"; ordinary-word rule: {', '.join(decision.unsaid)} not in the notes (ordinary "
-            "words or short tokens, not said: the notes may put them otherwise)"
+            "words, not said: the notes may put them otherwise)"
         )
     return f"answered: the vocabulary rule passed, and {passed}{local}"
