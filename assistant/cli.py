@@ -188,7 +188,8 @@ def ensure_ready(engine: Any, quiet: bool = False) -> None:
     names it; one left out by design before is for `assistant index` to list."""
     from assistant.output import NewSkips, ProgressLine, format_report, skipped_note
 
-    before = NewSkips(engine.skipped_notes())
+    recorded = engine.skipped_notes()
+    before = NewSkips(recorded)
     bar = ProgressLine()
     report = engine.ensure_ready(progress=bar)
     bar.clear()
@@ -198,7 +199,7 @@ def ensure_ready(engine: Any, quiet: bool = False) -> None:
         click.echo(format_report(report), err=True)
     new = {(s.path, s.reason) for s in before(report)} if report is not None else set()
     # A fresh index was not refreshed: the notes it recorded as unreadable are said all the same.
-    for s in report.skipped if report is not None else engine.skipped_notes():
+    for s in report.skipped if report is not None else recorded:
         if (
             (s.path, s.reason) in new
             or s.reason == "permission denied"

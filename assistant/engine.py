@@ -478,7 +478,11 @@ class Engine:
         in_top = evidence.terms_in(hits, coverage, opts.local_sections, self._labels)
         local = decide.localise(coverage, searched, common, in_top)
         total = self.store().chunk_total()
-        whole = opts.whole_line and evidence.line_with_every_term(hits, local, opts)
+        whole = (  # the whole-line rule, only where the best line falls short
+            opts.whole_line
+            and best_line < opts.min_line
+            and evidence.line_with_every_term(hits, local, opts)
+        )
         decision = decide.decide(
             searched, local, hits, best_line, common, opts, total, by_keywords, whole
         )

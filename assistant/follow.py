@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from assistant.errors import UsageError
+from assistant.output import cut
 from corpus.markdown import section_at
 from corpus.read import NoteReadError, read_note, split_lines
 
@@ -25,16 +26,10 @@ def note_path(rel: str) -> str:
     or "x/.." steps); UsageError if it is empty, absolute or leads out of the notes folder."""
     norm = posixpath.normpath(rel or ".")
     if norm == ".." or norm.startswith("../"):
-        raise UsageError(f"{_short(rel)!r}: leads outside the notes folder")
+        raise UsageError(f"{cut(rel, 200)!r}: leads outside the notes folder")
     if norm == "." or norm.startswith("/"):
-        raise UsageError(f"{_short(rel)!r}: give a note path relative to the notes folder")
+        raise UsageError(f"{cut(rel, 200)!r}: give a note path relative to the notes folder")
     return norm
-
-
-def _short(text: str, most: int = 200) -> str:
-    """`text` as an error names it: cut, so that a path of thousands of characters is not
-    echoed whole."""
-    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def note_lines(

@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.output import counted
+from assistant.output import counted, cut
 from index.models import IndexInfo, SyncReport
 from index.sync import IndexBusy
 from index.watch import Batch, NotesWatcher
@@ -105,8 +105,7 @@ def _refresh(
 
 
 def _one_line(e: Exception) -> str:
-    text = " ".join(str(e).split()) or type(e).__name__
-    return text if len(text) <= 300 else text[:299] + "…"
+    return cut(" ".join(str(e).split()) or type(e).__name__, 300)
 
 
 BUSY_NOTICE = "another index run is in progress"

@@ -132,14 +132,16 @@ def format_hits(hits: Sequence[Hit], color: bool) -> str:
         )
         body = c.text.split("\n")
         lines = [ln for ln in body[1:] if ln.strip()] if len(body) > 1 else body
-        out.extend("   " + _cut(safe(ln), 160) for ln in lines[:3])
+        out.extend("   " + cut(safe(ln), 160) for ln in lines[:3])
         if len(lines) > 3:  # a preview, said to be one: the hit's lines are in its label
             out.append(_style(f"   … {counted(len(lines) - 3, 'more line')}", "2", color))
     return "\n".join(out)
 
 
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def cut(text: str, most: int) -> str:
+    """`text` in at most `most` characters, "…" marking a cut: a pasted blob, a path of
+    thousands of characters, is not echoed whole."""
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def _file_counts(r: SyncReport, unchanged: bool = True) -> str:

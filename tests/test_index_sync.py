@@ -23,11 +23,14 @@ from index.store import Store, read_manifest
 from index.sync import sync, writer_lock
 
 
-def make_engine(notes: Path, index: Path, emb: FakeEmbedder | None = None) -> Engine:
+def make_engine(
+    notes: Path, index: Path, emb: FakeEmbedder | None = None, options: AnswerOptions | None = None
+) -> Engine:
     """Own line vectors: the counts of texts embedded below are one per line (mixed ones,
-    the default, have their own test: the fake has no token states to pool)."""
+    the default, have their own test: the fake has no token states to pool). `options`: an
+    AnswerOptions, a rule switched off."""
     settings = load_settings(notes=notes, index=index, line_vectors="own")
-    return Engine(settings, embedder=emb or FakeEmbedder())
+    return Engine(settings, embedder=emb or FakeEmbedder(), options=options)
 
 
 def engine_over(tmp_path: Path, files: dict[str, str]) -> Engine:
@@ -775,8 +778,7 @@ def test_a_clipped_word_is_covered_by_the_full_word_the_notes_write(tmp_path: Pa
     certs = engine_over(tmp_path / "c", {"c.md": "# TLS\nRenew the certificates monthly.\n"})
     assert {t.term: t.near for t in certs.coverage("renew the certs")}["certs"] == "certificate"
     assert eng.coverage("rsync with --link-dest")[-1].full == ()
-    settings = load_settings(notes=tmp_path / "notes", index=tmp_path / "idx", line_vectors="own")
-    off = Engine(settings, embedder=FakeEmbedder(), options=AnswerOptions(clippings=False))
+    off = make_engine(tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(clippings=False))
     assert not {t.term: t for t in off.coverage("set up auth")}["auth"].covered
     assert "auth" in off.ask("How do I set up auth for a private vault?").missing_terms
 
@@ -800,8 +802,7 @@ def test_a_word_only_a_note_path_holds_is_mentioned_and_a_full_word_read_as_its_
     a = eng.ask("How do I restart a deployment in kubernetes?", explain=True)
     assert a.outcome == "answered" and a.citations[0].path == "k8s/kubectl.md"
     assert a.explain is not None and "clipping rule: kubernetes: k8s" in a.explain.decision
-    settings = load_settings(notes=tmp_path / "notes", index=tmp_path / "idx", line_vectors="own")
-    off = Engine(settings, embedder=FakeEmbedder(), options=AnswerOptions(clippings=False))
+    off = make_engine(tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(clippings=False))
     assert not {t.term: t for t in off.coverage("kubernetes")}["kubernetes"].covered
     assert {t.term: t for t in off.coverage("k8s")}["k8s"].covered  # the path still names it
 
@@ -832,8 +833,9 @@ def test_a_word_the_notes_write_in_two_is_read_as_the_two(tmp_path: Path) -> Non
     assert answer.citations[0].heading_path[-1] == "Wi-Fi"
     assert answer.explain is not None
     assert "; split-word rule: wifi: wi-fi" in answer.explain.decision
-    settings = load_settings(notes=tmp_path / "notes", index=tmp_path / "idx", line_vectors="own")
-    off = Engine(settings, embedder=FakeEmbedder(), options=AnswerOptions(split_words=False))
+    off = make_engine(
+        tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(split_words=False)
+    )
     assert not {t.term: t for t in off.coverage("reset the wifi")}["wifi"].covered
     assert "wifi" in off.ask("How do I reset the wifi?").missing_terms
 

@@ -111,8 +111,9 @@ def line_with_every_term(
     the question word for word however far its cosine falls short."""
     from assistant.stages.decide import subject_terms
 
-    terms = [t.near or t.term for t in subject_terms(coverage) if t.covered]
-    if len(terms) < 2 or len(terms) < len(subject_terms(coverage)):
+    subject = subject_terms(coverage)
+    terms = [t.near or t.term for t in subject if t.covered]
+    if len(terms) < 2 or len(terms) < len(subject):
         return False
     lines = [
         ln for h in first_units(hits, opts.evidence_sections) for ln in h.chunk.text.split("\n")

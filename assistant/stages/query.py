@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pydantic import BaseModel
 
 from assistant.errors import UsageError
-from assistant.output import ESCAPES
+from assistant.output import ESCAPES, cut
 from index.retrieve import TermInfo, query_terms
 
 
@@ -38,9 +38,8 @@ def nothing_to_search(what: str, text: str) -> str:
     """The usage error for a question of nothing but question words and pronouns ("when?",
     "what about it?"): with no earlier turn to lean on it asks about nothing, and an answer
     to it would be a guess."""
-    shown = text if len(text) <= 40 else text[:39] + "…"
     return (
-        f"the {what} names nothing to search for ({shown!r} is all words such as 'what', "
+        f"the {what} names nothing to search for ({cut(text, 40)!r} is all words such as 'what', "
         "'how' or 'it'): say what it is about"
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistant.models import Citation, Closest, Outcome
-from assistant.output import cite_label
+from assistant.output import cite_label, cut
 from corpus.models import HEADING_SEP
 from index.models import Hit
 
@@ -43,12 +43,8 @@ def closest_of(hits: Sequence[Hit], n: int = 3) -> list[Closest]:
 
 def missing_sentence(missing: Sequence[str], elsewhere: Sequence[str] = ()) -> str:
     """ "Your notes don't mention X." and/or "The sections found don't mention Y." """
-
-    def shown(t: str) -> str:  # a 2,000-character "word" of a pasted blob, said in brief
-        return t if len(t) <= 40 else t[:39] + "…"
-
-    absent = [shown(t) for t in missing if t not in elsewhere]
-    local = [shown(t) for t in missing if t in elsewhere]
+    absent = [cut(t, 40) for t in missing if t not in elsewhere]  # a pasted blob's "word"
+    local = [cut(t, 40) for t in missing if t in elsewhere]
     out = []
     if absent:
         out.append("Your notes don't mention " + ", ".join(absent) + ".")
