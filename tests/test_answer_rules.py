@@ -1559,3 +1559,18 @@ def test_a_line_holding_every_term_of_the_question_answers_it() -> None:
     assert d.outcome == "answered" and d.whole_line
     assert decide(q, cov, [h], best_line=0.28, common=COMMON).abstain
     assert not decide(q, cov, [h], best_line=0.5, common=COMMON, whole_line=True).whole_line
+
+
+def test_a_whole_piece_of_a_long_section_is_explained_as_a_piece() -> None:
+    """--explain said "whole: the section fits in 12 lines" of 11 table rows cut from a
+    48-line section: a later piece (no heading line of its own) says it is one."""
+    why: list[str] = []
+    rows = "\n".join(f"| 2026-11-{d:02} | 78 kg |" for d in range(1, 6))
+    piece = chunk(rows, ["Body Metrics", "Measurements"]).model_copy(
+        update={"start_line": 43, "end_line": 47}
+    )
+    quote_span(piece, {0: 0.5}, why=why)
+    assert why[0] == "whole: this piece (lines 43-47) of a longer section fits in 12 lines"
+    why = []
+    quote_span(chunk("## Measurements\n" + rows, ["Measurements"]), {1: 0.5}, why=why)
+    assert why[0] == "whole: the section fits in 12 lines"
