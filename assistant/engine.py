@@ -20,7 +20,7 @@ from assistant.embedders import Embedders, Embedding, timed
 from assistant.errors import EngineError, UsageError
 from assistant.models import Answer, Citation, SectionHit
 from assistant.options import AnswerOptions
-from assistant.output import cite_label, safe
+from assistant.output import cite_label, cut, safe
 from assistant.settings import Mode, Settings
 from assistant.stages import decide, evidence, render, select, shape
 from assistant.stages.explain import trace as explain_trace
@@ -371,7 +371,8 @@ class Engine:
     def path_notices(self, globs: Sequence[str], name: str) -> list[str]:
         """A notice for each path glob that matches no indexed note (`name`: how the surface
         calls the argument, `--path` or `paths`); call after the index is ready."""
-        return [f"{name} {g!r} matches no notes" for g in unmatched_globs(self.store(), globs)]
+        unmatched = unmatched_globs(self.store(), globs)
+        return [f"{name} {cut(g, 200)!r} matches no notes" for g in unmatched]
 
     def _read_query(self, text: str) -> tuple[list[TermInfo], Embedding]:
         """The query read against the notes (`term_coverage`), and its embedding (as the notes

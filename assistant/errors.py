@@ -5,6 +5,8 @@ Kept free of heavy imports: the CLI and the TUI map errors here without loading 
 
 from __future__ import annotations
 
+import errno
+
 EXIT_OK, EXIT_ABSTAINED, EXIT_USAGE, EXIT_INDEX = 0, 1, 2, 3
 
 
@@ -36,4 +38,8 @@ def user_error(e: BaseException) -> tuple[str, int] | None:
         return f"{e} (run without --no-wait to wait for it)", EXIT_INDEX
     if isinstance(e, EngineError | IndexError_):
         return str(e), EXIT_INDEX
+    if isinstance(e, OSError) and e.errno == errno.ENAMETOOLONG:  # a pasted blob as --notes
+        from assistant.output import cut
+
+        return f"{cut(str(e.filename), 200)}: file name too long", EXIT_USAGE
     return None

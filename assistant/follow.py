@@ -45,24 +45,25 @@ def note_lines(
     the index skipped (`skipped`: path -> reason) or never saw are UsageErrors naming the path
     and the reason."""
     rel = note_path(rel)
+    name = cut(rel, 200)  # an agent's path of thousands of characters is not echoed whole
     path = abs_path(notes_root, rel)
     root = notes_root if notes_root.is_dir() else notes_root.parent
     if rel not in indexed:
         if skipped and rel in skipped:
-            raise UsageError(f"{rel}: skipped when indexed ({skipped[rel]})")
+            raise UsageError(f"{name}: skipped when indexed ({skipped[rel]})")
         if not os.path.lexists(path):
-            raise UsageError(f"{rel}: no such note in {notes_root}")
+            raise UsageError(f"{name}: no such note in {notes_root}")
     if not path.resolve().is_relative_to(root.resolve()):
-        raise UsageError(f"{rel}: leads outside the notes folder")
+        raise UsageError(f"{name}: leads outside the notes folder")
     if rel not in indexed:
         raise UsageError(
-            f"{rel}: not a note in the index of {notes_root} (not a .md, .markdown or .txt "
+            f"{name}: not a note in the index of {notes_root} (not a .md, .markdown or .txt "
             "file, hidden, left out by .assistantignore, or not indexed yet)"
         )
     try:
         return split_lines(read_note(path).text)
     except NoteReadError as e:
-        raise UsageError(f"{rel}: {e}") from e
+        raise UsageError(f"{name}: {e}") from e
 
 
 def section(path: Path, line: int) -> tuple[int, int, list[str], list[str]] | None:

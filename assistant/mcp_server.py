@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -29,7 +30,7 @@ from pydantic import BaseModel, Field
 from assistant.errors import EngineError, UsageError
 from assistant.follow import note_path
 from assistant.models import Answer, SectionHit
-from assistant.output import counted
+from assistant.output import counted, cut
 
 MAX_SEARCH_K = 50
 """Most sections one `search` call returns."""
@@ -313,11 +314,11 @@ class NotesServer:
 
     def read(self, path: str, start_line: int = 1, end_line: int | None = None) -> NoteLines:
         cited = _CITED.fullmatch(path)
-        if cited and not (self.engine.notes_root / path).exists():  # a note "x:5" is just that
+        if cited and not _exists(self.engine.notes_root / path):  # a note "x:5" is just that
             if (start_line, end_line) != (1, None):
                 raise UsageError(
-                    f"{path}: give the lines once, as path:start-end or as start_line and "
-                    "end_line, not both"
+                    f"{cut(path, 200)!r}: give the lines once, as path:start-end or as "
+                    "start_line and end_line, not both"
                 )
             path, start_line = cited["path"], int(cited["start"])  # "a.md:5-7", as cited
             end_line = int(cited["end"] or cited["start"])
@@ -339,9 +340,9 @@ class NotesServer:
         if end_line is not None and end_line > total:
             raise UsageError(f"{has}; end_line {end_line} is past the end")
         last = total if end_line is None else end_line
-        cut = min(last, start_line + MAX_READ_LINES - 1)
+        upto = min(last, start_line + MAX_READ_LINES - 1)
         size = -1  # characters so far, joining newlines included
-        for n in range(start_line, cut + 1):
+        for n in range(start_line, upto + 1):
             size += len(lines[n - 1]) + 1
             if size > MAX_READ_CHARS:
                 if n == start_line:
@@ -349,15 +350,15 @@ class NotesServer:
                         f"{path}: line {n} alone holds {len(lines[n - 1]):,} characters, more "
                         f"than the {MAX_READ_CHARS:,} one call returns"
                     )
-                cut = n - 1
+                upto = n - 1
                 break
         return NoteLines(
             path=path,
             start_line=start_line,
-            end_line=cut,
+            end_line=upto,
             total_lines=total,
-            truncated=cut < last,
-            text="\n".join(lines[start_line - 1 : cut]),
+            truncated=upto < last,
+            text="\n".join(lines[start_line - 1 : upto]),
             notices=notices,
         )
 
@@ -405,6 +406,14 @@ _CITED = re.compile(r"(?P<path>.+?):(?P<start>\d+)(?:-(?P<end>\d+))?")
 
 def _say(message: str) -> None:
     print(f"assistant: {message}", file=sys.stderr, flush=True)
+
+
+def _exists(path: Path) -> bool:
+    """Whether `path` exists; a name the file system refuses (too long) does not."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def _check_k(k: int, most: int) -> None:

@@ -92,6 +92,8 @@ def test_answering_from_a_fresh_index_imports_only_the_query_stack(tmp_path: Pat
         (("search", " "), "query is empty"),
         (("ask", "???"), "question is empty: it has no letter or digit to search for"),
         (("ask", "x", "--notes", "/nonexistent/notes"), "does not exist"),
+        (("ask", "x", "--notes", "n" * 5000), "n…: file name too long"),  # a pasted blob
+        (("index", "--index", "/tmp/" + "i" * 5000), "i…: file name too long"),
         (("ask", "x", "-k", "0"), "-k"),
         (("ask", "x", "--mode", "magic"), "--mode"),
     ],
