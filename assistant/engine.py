@@ -476,7 +476,9 @@ class Engine:
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
         common = self.common_words()
-        in_top = evidence.terms_in(hits, coverage, opts.local_sections, self._labels)
+        in_top = evidence.terms_in(
+            hits, coverage, opts.local_sections, self._labels, joined=opts.split_words
+        )
         local = decide.localise(coverage, searched, common, in_top)
         total = self.store().chunk_total()
         whole = (  # the whole-line rule, only where the best line falls short

@@ -706,6 +706,21 @@ def test_local_coverage_a_clipped_word_is_mentioned_by_its_full_word() -> None:
     assert localise([auth], q, COMMON, {"auth"})[0].covered
 
 
+def test_local_coverage_a_hyphenated_word_mentions_the_word_written_whole() -> None:
+    """ "pihole" is in the folder (`pihole -t` in another section), and the top section is
+    headed "Pi-hole": it mentions the term ("The sections found don't mention pihole" was
+    said, over a quote from the Pi-hole note). Without the split-word rule it does not."""
+    from assistant.stages.evidence import terms_in
+
+    hits = [Hit(chunk=chunk("## Pi-hole\nUpstream DNS is 127.0.0.1#5335.", ["Pi-hole"]), score=1)]
+    pihole = TermInfo(term="pihole", chunks=2)
+    assert terms_in(hits, [pihole], sections=3, joined=True) == {"pihole"}
+    assert terms_in(hits, [pihole], sections=3) == set()
+    # only a hyphen inside a word joins: "pi - hole" is two words
+    apart = [Hit(chunk=chunk("## Pi - hole\nUpstream DNS.", ["Pi - hole"]), score=1)]
+    assert terms_in(apart, [pihole], sections=3, joined=True) == set()
+
+
 def test_local_coverage_a_lowercase_typo_of_an_ordinary_word_is_that_word() -> None:
     """ "isue" read as "issue" is an ordinary word, not a name only elsewhere in the folder
     ("Your notes don't mention isue" was said); "ClickUp" read as "click" stays a name."""

@@ -121,11 +121,16 @@ def line_with_every_term(
     return any(len(m) == len(terms) for m in matching_lines(lines, terms))
 
 
+_HYPHEN = re.compile(r"(?<=[^\W_])-(?=[^\W_])")
+"""A hyphen inside a word ("Pi-hole", "e-mail")."""
+
+
 def terms_in(
     hits: Sequence[Hit],
     coverage: Sequence[TermInfo],
     sections: int,
     labels: Callable[[str], str] | None = None,
+    joined: bool = False,
 ) -> set[str]:
     """The question terms that the first `sections` distinct sections (`Hit.unit`) among the hits
     mention (heading path, text or their note's path: a note filed as
@@ -133,11 +138,14 @@ def terms_in(
     tags: Dendron keeps a note's title there; all their retrieved pieces), matched as BM25
     matches them (porter stems, a typo as the word the notes use, a crude-stem prefix as
     `Store.term_count`, a clipped word as itself or a full word it stands for:
-    `TermInfo.full`)."""
+    `TermInfo.full`). `joined` (the split-word rule): a hyphenated word mentions the word
+    written whole, "Pi-hole" mentions "pihole"."""
     top = first_units(hits, sections)
     texts = [h.chunk.embed_text() for h in top]
     for path in dict.fromkeys(h.unit[0] for h in top):  # each note's path and labels once
         texts.append(f"{PurePosixPath(path).with_suffix('')}\n{labels(path) if labels else ''}")
+    if joined:
+        texts += [_HYPHEN.sub("", t) for t in texts if _HYPHEN.search(t)]
     found: set[str] = set()
     if not texts:
         return found
