@@ -476,6 +476,8 @@ class Engine:
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
         common = self.common_words()
+        if opts.clippings:  # "temp" on its own is an ordinary word: its lack names nothing
+            common = common | decide.ordinary_clippings(common, clipped_words(searched))
         in_top = evidence.terms_in(
             hits, coverage, opts.local_sections, self._labels, joined=opts.split_words
         )

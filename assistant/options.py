@@ -68,7 +68,8 @@ class AnswerOptions(BaseModel):
         description="Clipping rule: a clipped word the question writes on its own (repo, "
         "auth, config; index.retrieve.CLIPPINGS) is covered by a section that writes a word it "
         "stands for (repository; authentication or authorization; configuration), and read "
-        "as that word where the notes never write the clipping.",
+        "as that word where the notes never write the clipping; one whose full words are all "
+        "ordinary ('temp': temperature, temporary) is an ordinary word, never a missing name.",
     )
     split_words: bool = Field(
         True,

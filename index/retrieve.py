@@ -335,7 +335,7 @@ CLIPPINGS: dict[str, tuple[str, ...]] = {
     "repo": ("repository",),
     "spec": ("specification",),
     "src": ("source",),
-    "temp": ("temporary",),
+    "temp": ("temperature", "temporary"),
     "tmp": ("temporary",),
     "util": ("utility",),
     "var": ("variable",),

@@ -783,6 +783,28 @@ def test_a_clipped_word_is_covered_by_the_full_word_the_notes_write(tmp_path: Pa
     assert "auth" in off.ask("How do I set up auth for a private vault?").missing_terms
 
 
+def test_a_clipping_of_ordinary_words_the_notes_lack_is_no_missing_name(tmp_path: Path) -> None:
+    """ "what temp do I bake sourdough at" of a recipe that writes "250 °C" was partly
+    covered, "Your notes don't mention temp.": "temp" is no vocabulary word, so it read as a
+    name. A clipping whose full words are all ordinary (temperature, temporary) is an ordinary
+    word; one that stands for a word the model's vocabulary lacks ("async": asynchronous) is
+    still a missing name, and so is "temp" with the clipping rule off."""
+    from assistant.options import AnswerOptions
+    from assistant.stages.decide import ordinary_clippings
+
+    common = {"temperature", "temporary", "repository"}
+    assert ordinary_clippings(common, {"temp", "repos", "k8s"}) == {"temp", "repos"}
+    md = "# Sourdough\n\n## Method\n\nBake the sourdough at 250 °C for 20 minutes.\n"
+    eng = engine_over(tmp_path, {"bread.md": md})
+    answer = eng.ask("what temp do I bake sourdough at", explain=True)
+    assert answer.outcome == "answered" and answer.missing_terms == []
+    assert answer.explain is not None and "ordinary-word rule: temp" in answer.explain.decision
+    named = eng.ask("how do I bake sourdough async")
+    assert named.outcome != "answered" and named.missing_terms == ["async"]
+    off = make_engine(tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(clippings=False))
+    assert off.ask("what temp do I bake sourdough at").outcome == "partly_covered"
+
+
 def test_a_word_only_a_note_path_holds_is_mentioned_and_a_full_word_read_as_its_clipping(
     tmp_path: Path,
 ) -> None:

@@ -16,7 +16,7 @@ from assistant.models import Outcome
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.evidence import first_units
 from index.models import Hit
-from index.retrieve import TermInfo, query_terms
+from index.retrieve import TermInfo, clipping, query_terms
 
 # Words that phrase a question rather than name its subject: never reported as "missing".
 PHRASING = frozenset(
@@ -232,6 +232,13 @@ def is_common(term: str, common: set[str], min_stem: int = 1) -> bool:
             if stem.endswith(brit):
                 forms.add(stem[: -len(brit)] + us)
     return any(f in common for f in forms)
+
+
+def ordinary_clippings(common: Collection[str], clipped: Collection[str]) -> set[str]:
+    """Of the `clipped` words (`index.retrieve.clipped_words`), those every word of whose full
+    forms is ordinary (the clipping rule): "temp" (temperature, temporary) is an ordinary
+    word, "k8s" (kubernetes) a name."""
+    return {w for w in clipped if all(p in common for form in clipping(w) for p in form.split())}
 
 
 def decide(
