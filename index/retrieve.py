@@ -122,7 +122,42 @@ def retrieve(
     index is approximate (benchmarks comparing with published figures).
 
     `path_weight` (hybrid): the candidates' notes ranked by how many query terms their
-    paths hold (`rank_by_path`) join the fusion at this weight."""
+    paths hold (`rank_by_path`) join the fusion at this weight.
+
+    Fewer than `k` hits among candidates a search filled (one long section's pieces filling
+    them: a table of 1,500 rows held every "web server" match, and `search -k 5` gave one
+    section) means searching again, four times as deep, until there are `k` or no more."""
+    while True:
+        hits, saturated = _retrieve_at(
+            store, query, qvec, k=k, mode=mode, paths=paths, depth=depth, all_common=all_common,
+            exact=exact, sections=sections, line_pool=line_pool, line_skip=line_skip,
+            rrf_k=rrf_k, path_weight=path_weight,
+        )  # fmt: skip
+        if len(hits) >= k or not saturated:
+            return hits
+        depth *= 4
+        if callable(qvec):  # computed by now: wait for it once
+            qvec = qvec()
+
+
+def _retrieve_at(
+    store: Store,
+    query: str,
+    qvec: np.ndarray | Callable[[], np.ndarray] | None,
+    *,
+    k: int = 10,
+    mode: Mode = "hybrid",
+    paths: Sequence[str] | None = None,
+    depth: int = DEPTH,
+    all_common: bool = False,
+    exact: bool = False,
+    sections: bool = False,
+    line_pool: int = 0,
+    line_skip: Callable[[str], bool] | None = None,
+    rrf_k: int = RRF_K,
+    path_weight: float = 0.0,
+) -> tuple[list[Hit], bool]:
+    """`retrieve` with candidates `depth` deep per search; and whether a search filled them."""
     allowed = allowed_ids(store, paths)
     lexical: list[tuple[int, float]] = []
     dense: list[tuple[int, float]] = []
@@ -193,10 +228,11 @@ def retrieve(
                 )
             )
             if len(hits) == k:
-                return hits
+                return hits, True
         if not sections:
             break
-    return hits
+    saturated = len(lexical) >= depth or len(dense) >= depth
+    return hits, saturated
 
 
 def rank_by_lines(

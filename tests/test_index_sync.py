@@ -1145,3 +1145,31 @@ def test_line_vectors_of_an_older_line_text_are_embedded_again_sections_kept(
     for c in chunks:
         texts = [t for _, t in c.body_lines()]
         assert (abs(stored[c.content_hash] - FakeEmbedder().embed(texts)) < 1e-2).all()
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
+def test_a_long_section_does_not_crowd_other_sections_out_of_search(
+    tmp_path: Path, mode: str
+) -> None:
+    """A table of 1,500 "web server" rows (its pieces filling every search's 50 candidates;
+    5,000 rows here, for the fake embedder's longer pieces) left `search "web server" -k 5`
+    with one section, though the nginx note says "web server" word for word: the search goes
+    deeper until it has k sections or no more."""
+    rows = "".join(f"| host{i} | 10.0.{i // 250}.{i % 250} | web server |\n" for i in range(5000))
+    eng = engine_over(
+        tmp_path,
+        {
+            "inventory.md": "# Inventory\n\n## Servers\n\n| name | ip | role |\n|---|---|---|\n"
+            + rows,
+            "web.md": "# Web\n\n## Nginx\n\nThe nginx web server config lives in /etc/nginx.\n",
+            "db.md": "# DB\n\n## Postgres\n\nThe postgres server runs on db1.\n",
+        },
+    )
+    assert eng.store().chunk_total() > 100  # the table alone fills 50 candidates twice over
+    hits = eng.search("web server", k=5, mode=mode)  # type: ignore[arg-type]
+    sections = {(h.chunk.path, tuple(h.chunk.heading_path)) for h in hits}
+    # every section there is (inventory, web and db, each with a title section); keywords
+    # find the four that hold "web" or "server" ("# DB" alone does not)
+    assert len(sections) == len(hits) == (4 if mode == "bm25" else 5)
+    assert ("web.md", ("Web", "Nginx")) in sections
+    assert len(eng.search("web server", k=200, mode="bm25")) == 4  # no more than there are
