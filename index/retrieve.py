@@ -127,112 +127,87 @@ def retrieve(
     Fewer than `k` hits among candidates a search filled (one long section's pieces filling
     them: a table of 1,500 rows held every "web server" match, and `search -k 5` gave one
     section) means searching again, four times as deep, until there are `k` or no more."""
-    while True:
-        hits, saturated = _retrieve_at(
-            store, query, qvec, k=k, mode=mode, paths=paths, depth=depth, all_common=all_common,
-            exact=exact, sections=sections, line_pool=line_pool, line_skip=line_skip,
-            rrf_k=rrf_k, path_weight=path_weight,
-        )  # fmt: skip
-        if len(hits) >= k or not saturated:
-            return hits
-        depth *= 4
-        if callable(qvec):  # computed by now: wait for it once
-            qvec = qvec()
-
-
-def _retrieve_at(
-    store: Store,
-    query: str,
-    qvec: np.ndarray | Callable[[], np.ndarray] | None,
-    *,
-    k: int = 10,
-    mode: Mode = "hybrid",
-    paths: Sequence[str] | None = None,
-    depth: int = DEPTH,
-    all_common: bool = False,
-    exact: bool = False,
-    sections: bool = False,
-    line_pool: int = 0,
-    line_skip: Callable[[str], bool] | None = None,
-    rrf_k: int = RRF_K,
-    path_weight: float = 0.0,
-) -> tuple[list[Hit], bool]:
-    """`retrieve` with candidates `depth` deep per search; and whether a search filled them."""
     allowed = allowed_ids(store, paths)
-    lexical: list[tuple[int, float]] = []
-    dense: list[tuple[int, float]] = []
     terms = query_terms(query)
-    if mode in ("hybrid", "bm25"):
-        tiers: list[str] = []
-        if all_common and len(terms) > 1:
-            tiers = [fts_and(terms)]
-            if len(terms) > 2:  # then the sections lacking one of the terms
-                tiers += [fts_and([u for u in terms if u != t]) for t in terms]
-        for fts in tiers:
-            if len(lexical) < depth:
-                _top_up(lexical, store.lexical_search(fts, depth, allowed), depth)
-        if not tiers or not lexical:
-            _top_up(lexical, store.lexical_search(fts_match(terms), depth, allowed), depth)
-    if mode in ("hybrid", "dense") and qvec is not None:
-        vec = qvec() if callable(qvec) else qvec
-        wide = max(depth, line_pool) if mode == "hybrid" else depth  # line retrieval's pool
-        dense = store.dense_search(vec, wide, allowed, exact=exact)
-    line_rank: dict[int, int] = {}
-    if line_pool and mode == "hybrid" and dense:
-        line_rank = rank_by_lines(store, lexical, dense[:line_pool], vec, line_skip)
-    dense = dense[:depth]
-    path_rank: dict[int, int] = {}
-    if path_weight and mode == "hybrid":
-        pool = dict.fromkeys([*(cid for cid, _ in lexical), *(cid for cid, _ in dense), *line_rank])
-        path_rank = rank_by_path(terms, store.paths_of(list(pool)))
-
-    scores: dict[int, float] = {}
-    lex_rank = {cid: r for r, (cid, _) in enumerate(lexical, 1)}
-    dense_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
-    lex_score = dict(lexical)
-    dense_score = dict(dense)
-    if mode == "bm25":  # in the order found: sections with every common word come first
-        ranked = lexical
-    else:
-        if mode == "dense":
-            scores = dict(dense)
-        else:
-            for weight, ranks in ((1.0, lex_rank), (1.0, dense_rank), (1.0, line_rank),
-                                  (path_weight, path_rank)):  # fmt: skip
-                for cid, r in ranks.items():
-                    scores[cid] = scores.get(cid, 0.0) + weight / (rrf_k + r)
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-    hits: list[Hit] = []
-    seen: set[tuple[str, tuple[str, ...]]] = set()
-    for at in range(0, len(ranked), k):  # usually one batch; more when pieces repeat
-        batch = ranked[at : at + k]
-        chunks = store.chunks([cid for cid, _ in batch])
-        for cid, s in batch:
-            if cid not in chunks:
-                continue
-            c = chunks[cid]
-            if sections:
-                if c.section in seen:
-                    continue
-                seen.add(c.section)
-            hits.append(
-                Hit(
-                    chunk=c,
-                    score=s,
-                    lexical_rank=lex_rank.get(cid),
-                    dense_rank=dense_rank.get(cid),
-                    lexical_score=lex_score.get(cid),
-                    dense_score=dense_score.get(cid),
-                    line_rank=line_rank.get(cid),
-                    path_rank=path_rank.get(cid),
-                )
+    while True:
+        lexical: list[tuple[int, float]] = []
+        dense: list[tuple[int, float]] = []
+        if mode in ("hybrid", "bm25"):
+            tiers: list[str] = []
+            if all_common and len(terms) > 1:
+                tiers = [fts_and(terms)]
+                if len(terms) > 2:  # then the sections lacking one of the terms
+                    tiers += [fts_and([u for u in terms if u != t]) for t in terms]
+            for fts in tiers:
+                if len(lexical) < depth:
+                    _top_up(lexical, store.lexical_search(fts, depth, allowed), depth)
+            if not tiers or not lexical:
+                _top_up(lexical, store.lexical_search(fts_match(terms), depth, allowed), depth)
+        if mode in ("hybrid", "dense") and qvec is not None:
+            vec = qvec() if callable(qvec) else qvec
+            wide = max(depth, line_pool) if mode == "hybrid" else depth  # line retrieval's pool
+            dense = store.dense_search(vec, wide, allowed, exact=exact)
+        line_rank: dict[int, int] = {}
+        if line_pool and mode == "hybrid" and dense:
+            line_rank = rank_by_lines(store, lexical, dense[:line_pool], vec, line_skip)
+        dense = dense[:depth]
+        path_rank: dict[int, int] = {}
+        if path_weight and mode == "hybrid":
+            pool = dict.fromkeys(
+                [*(cid for cid, _ in lexical), *(cid for cid, _ in dense), *line_rank]
             )
-            if len(hits) == k:
-                return hits, True
-        if not sections:
-            break
-    saturated = len(lexical) >= depth or len(dense) >= depth
-    return hits, saturated
+            path_rank = rank_by_path(terms, store.paths_of(list(pool)))
+
+        scores: dict[int, float] = {}
+        lex_rank = {cid: r for r, (cid, _) in enumerate(lexical, 1)}
+        dense_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
+        lex_score = dict(lexical)
+        dense_score = dict(dense)
+        if mode == "bm25":  # in the order found: sections with every common word come first
+            ranked = lexical
+        else:
+            if mode == "dense":
+                scores = dict(dense)
+            else:
+                for weight, ranks in ((1.0, lex_rank), (1.0, dense_rank), (1.0, line_rank),
+                                      (path_weight, path_rank)):  # fmt: skip
+                    for cid, r in ranks.items():
+                        scores[cid] = scores.get(cid, 0.0) + weight / (rrf_k + r)
+            ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        hits: list[Hit] = []
+        seen: set[tuple[str, tuple[str, ...]]] = set()
+        for at in range(0, len(ranked), k):  # usually one batch; more when pieces repeat
+            batch = ranked[at : at + k]
+            chunks = store.chunks([cid for cid, _ in batch])
+            for cid, s in batch:
+                if cid not in chunks:
+                    continue
+                c = chunks[cid]
+                if sections:
+                    if c.section in seen:
+                        continue
+                    seen.add(c.section)
+                hits.append(
+                    Hit(
+                        chunk=c,
+                        score=s,
+                        lexical_rank=lex_rank.get(cid),
+                        dense_rank=dense_rank.get(cid),
+                        lexical_score=lex_score.get(cid),
+                        dense_score=dense_score.get(cid),
+                        line_rank=line_rank.get(cid),
+                        path_rank=path_rank.get(cid),
+                    )
+                )
+                if len(hits) == k:
+                    return hits
+            if not sections:
+                break
+        if len(hits) == k or not (len(lexical) >= depth or len(dense) >= depth):
+            return hits
+        depth *= 4  # the candidates a search filled held fewer than k sections
+        if callable(qvec):  # computed by now
+            qvec = qvec()
 
 
 def rank_by_lines(
