@@ -29,8 +29,9 @@ class AnswerOptions(BaseModel):
     new_subject: bool = Field(
         True,
         description="New-subject rule: a follow-up that names a subject of its own ('and in "
-        "carbonara?': a word the user capitalised, or one a note's path holds) asks about it "
-        "in place of the last question's subject, not about both.",
+        "carbonara?' of recipes/carbonara.md: a word the user capitalised, or one a note's "
+        "path holds) asks about it in place of the last question's subject (a word "
+        "capitalised or in a path in that question), not about both.",
     )
     whole_line: bool = Field(
         True,
