@@ -130,6 +130,7 @@ class Engine:
             clipped,
             self.options.split_words,
             unclip=self.options.clippings,
+            context=self.options.typo_context,
         )
 
     # ---------------------------------------------------------------- index lifecycle

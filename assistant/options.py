@@ -78,6 +78,13 @@ class AnswerOptions(BaseModel):
         "words joined by a hyphen ('wifi' for Wi-Fi, 'ebook' for e-book) is read as those "
         "two words, searched and counted as covered, not said to be missing.",
     )
+    typo_context: bool = Field(
+        True,
+        description="Typo-context rule: a word the notes lack is read as a notes word a "
+        "letter away only where a note writes that word beside one of the question's other "
+        "rare names (capitalised, or no ordinary word; when it has any): 'tokio' in a Rust "
+        "question is not 'tokyo' of a travel note.",
+    )
     ordinary_missing: bool = Field(
         False,
         description="Ordinary-word rule, off: an answer (not partly covered) does not say "

@@ -295,6 +295,9 @@ class TermInfo(BaseModel):
     split: bool = False
     """`near` is the term split in two as the notes write it ("wifi" as "wi-fi", from
     "Wi-Fi"; `split_word`), not a typo or an abbreviation."""
+    unread: str | None = None
+    """A notes word a letter away that the typo-context rule did not read the term as: no
+    note writes it beside the question's other names ("tokio" is not "tokyo")."""
     full: tuple[str, ...] = ()
     """The words a clipped word stands for (`CLIPPINGS`: "auth" -> authentication,
     authorization), when the question writes it on its own: a section writing one of them
@@ -399,6 +402,7 @@ def term_coverage(
     clipped: Collection[str] = (),
     splits: bool = False,
     unclip: bool = False,
+    context: bool = False,
 ) -> list[TermInfo]:
     """For each term: how many chunks mention it, or else the closest notes word (typos) or
     the heading phrase it abbreviates.
@@ -417,12 +421,24 @@ def term_coverage(
     `sourdough.md`) is mentioned once, unless it abbreviates a heading phrase ("csi.md" of
     "Container Storage Interface"): the user named the notes with it, so it is no typo. A
     full word the notes never write ("kubernetes") is read, with `unclip`, as its clipping
-    where they write that (`k8s/`, "repo" for "repository")."""
+    where they write that (`k8s/`, "repo" for "repository").
+    With `context` (the typo-context rule), a typo is read as the notes' word only where a
+    note writes that word beside one of the question's other rare names (capitalised, or
+    no ordinary word), when it has any: "Which async runtime do I use in Rust, tokio?" is not
+    about "tokyo" of a travel note; "How do I make a blockqoute?" names nothing else."""
     out = []
     common_at = max(COMMON_MIN_CHUNKS, int(COMMON_SHARE * store.chunk_total())) if terms else 0
     paths = note_path_words(store) if terms else frozenset()
+    counts = {t: store.term_count(t, cap=common_at) for t in terms}
+
+    def named_(u: str) -> bool:
+        """A name the notes write as such (not an ordinary word, "make", nor a typo the
+        crude-stem prefix found, "increse"): context for a typo."""
+        return (u in names or not (known and known(u))) and store.raw_count(u) > 0
+
     for t in terms:
-        n = store.term_count(t, cap=common_at)
+        n = counts[t]
+        unread = None
         in_path = not n and _plain(t) in paths  # no typo, named by the user's own paths
         near = split_word(store, t) if splits and not n else None
         split = near is not None
@@ -431,6 +447,9 @@ def term_coverage(
             few = NAME_TYPO_MIN_CHUNKS
             if near and t in names and store.raw_count(near) < few:
                 near = None
+            named = [u for u in terms if u != t and counts[u] < common_at and named_(u)]
+            if near and context and named and not store.cooccurs(near, named):
+                near, unread = None, near
         full = clipping(t) if t in clipped and not split else ()
         if not n and near is None and full:
             near = next((f for f in full if store.term_count(f, cap=1)), None)
@@ -449,7 +468,7 @@ def term_coverage(
             near = heading_acronyms(store.headings_with_initials(t)).get(t)
         if near is None:
             n = n or int(in_path)
-            out.append(TermInfo(term=t, chunks=n, common=n >= common_at, full=full))
+            out.append(TermInfo(term=t, chunks=n, common=n >= common_at, full=full, unread=unread))
             continue
         # "csi" read as "container storage interface": searching "container" as well as
         # "interface" ranks a large share of the sections and tells BM25 little.

@@ -673,6 +673,22 @@ class Store:
                 return n
         return 0
 
+    def cooccurs(self, word: str, others: Sequence[str]) -> bool:
+        """Whether a note holds `word` and any of `others` (porter-stemmed, as BM25 reads)."""
+        if not others:
+            return False
+        quoted = " OR ".join('"' + o.replace('"', "") + '"' for o in others)
+        try:
+            row = self.conn.execute(
+                "SELECT 1 FROM chunks WHERE id IN (SELECT rowid FROM chunks_fts WHERE chunks_fts "
+                "MATCH ?) AND path IN (SELECT path FROM chunks WHERE id IN (SELECT rowid FROM "
+                "chunks_fts WHERE chunks_fts MATCH ?)) LIMIT 1",
+                ('"' + word.replace('"', "") + '"', quoted),
+            ).fetchone()
+        except sqlite3.OperationalError:
+            return False
+        return row is not None
+
     def raw_count(self, word: str) -> int:
         """Chunks holding `word` exactly as written (lower-cased, not stemmed): "reds" is in
         one til note though `term_count` finds "red" in dozens."""

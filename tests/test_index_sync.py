@@ -1173,3 +1173,30 @@ def test_a_long_section_does_not_crowd_other_sections_out_of_search(
     assert len(sections) == len(hits) == (4 if mode == "bm25" else 5)
     assert ("web.md", ("Web", "Nginx")) in sections
     assert len(eng.search("web server", k=200, mode="bm25")) == 4  # no more than there are
+
+
+def test_a_typo_is_read_as_a_notes_word_only_beside_the_questions_other_names(
+    tmp_path: Path,
+) -> None:
+    """ "Which async runtime do I use in Rust, tokio?" was searched as "... Rust, tokyo?" (a
+    travel note's word a letter away), so tokio was never said to be missing. A typo is read
+    as the notes word only where a note writes it beside one of the question's other names;
+    a question with none ("how was tokio in may?") still reads it so; the rule off: as before."""
+    from assistant.options import AnswerOptions
+
+    files = {
+        "rust.md": "# Rust\n\nUse cargo to build the Rust crate.\n",
+        "japan.md": "# Japan\n\nThe Tokyo trip in May: ramen every day.\n",
+    }
+    eng = engine_over(tmp_path, files)
+    cov = {t.term: t for t in eng.coverage("Which runtime do I use in Rust, tokio?")}
+    assert cov["tokio"].near is None and cov["tokio"].unread == "tokyo"
+    assert {t.term: t.near for t in eng.coverage("how was tokio in may?")}["tokio"] == "tokyo"
+    assert {t.term: t.near for t in eng.coverage("Japan tokio ramen")}["tokio"] == "tokyo"
+    answer = eng.ask("Which runtime do I use in Rust, tokio?", explain=True)
+    assert "tokio" in answer.missing_terms and answer.explain is not None
+    assert "; typo-context rule: tokio: tokyo (not read" in answer.explain.decision
+    off = make_engine(
+        tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(typo_context=False)
+    )
+    assert {t.term: t.near for t in off.coverage("Rust tokio")}["tokio"] == "tokyo"

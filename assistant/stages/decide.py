@@ -56,6 +56,9 @@ class Decision:
     `TermInfo.split`)."""
     whole_line: bool = False
     """Answered under `min_line` by the whole-line rule: a line holds every subject term."""
+    unread: list[str] = field(default_factory=list)
+    """Words not read as a typo of the notes word a letter away ("tokio: tokyo";
+    `TermInfo.unread`, the typo-context rule)."""
     unsaid: list[str] = field(default_factory=list)
     """Ordinary words the notes lack, left out of `missing` in an answer (`ordinary_missing`
     off): "Your notes don't mention look." was mostly the question's wording of what the
@@ -290,6 +293,7 @@ def decide(
             clause=by_clause and not abstain,
             clippings=[f"{t.term}: {' or '.join(t.full)}" for t in subject if t.full],
             splits=[f"{t.term}: {t.near}" for t in subject if t.split],
+            unread=[f"{t.term}: {t.unread}" for t in coverage if t.unread],
             unsaid=unsaid,
             whole_line=whole_line and not abstain and not keywords and best_line < opts.min_line,
         )

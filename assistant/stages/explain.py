@@ -114,6 +114,11 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
         local += f"; clipping rule: {', '.join(decision.clippings)}"
     if decision.splits:
         local += f"; split-word rule: {', '.join(decision.splits)} (as the notes write it)"
+    if decision.unread:
+        local += (
+            f"; typo-context rule: {', '.join(decision.unread)} (not read as that word: no "
+            "note writes it beside the question's other names)"
+        )
     if decision.abstain:
         return f"not covered (abstained): {decision.reason}{local}"
     if decision.keywords:
