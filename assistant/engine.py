@@ -36,15 +36,19 @@ from assistant.stages.query import (
     original_words,
 )
 from corpus import BUNDLED_NOTES
+from corpus.dates import Day, day_words, days_in, names_day
 from corpus.markdown import only_links
+from corpus.models import Chunk
 from corpus.scan import IGNORE_FILE, NOTE_SUFFIXES, NotesMissing
 from index import keywords, lifecycle
 from index.embed import Embedder
 from index.models import Hit, IndexInfo, Skipped, SyncReport
 from index.retrieve import (
     TermInfo,
+    allowed_ids,
     clipped_words,
     in_note_paths,
+    path_matches,
     query_terms,
     retrieve,
     term_coverage,
@@ -65,6 +69,8 @@ Progress = Callable[[str, int, int], None]
 when a refresh loads the index model first."""
 OVERLAP_MIN_CHUNKS = 5_000
 """Sections from which the question is embedded on a second thread (see `_read_query`)."""
+DATED_MOST = 5
+"""Notes the date rule reads beyond the hits: a question's day names one daily note or a few."""
 
 
 class Engine:
@@ -489,8 +495,20 @@ class Engine:
             and best_line < opts.min_line
             and evidence.line_with_every_term(hits, local, opts)
         )
+        dated: list[Hit] = []
+        if opts.dates and (days := days_in(q)):  # the date rule
+            dated = self._dated_sections(days, hits, paths)
+        on_day = False
+        if dated:  # the day is found; are the question's other words in its notes?
+            said_day = day_words(q)
+            local = [
+                t.model_copy(update={"chunks": max(t.chunks, 1)}) if t.term in said_day else t
+                for t in local
+            ]
+            rest = [t for t in decide.subject_terms(local) if t.covered and t.term not in said_day]
+            on_day = {t.term for t in rest} <= evidence.terms_in(dated, rest, len(dated))
         decision = decide.decide(
-            searched, local, hits, best_line, common, opts, total, by_keywords, whole
+            searched, local, hits, best_line, common, opts, total, by_keywords, whole, on_day
         )
         lacking = {*decision.missing, *decision.names}  # as query terms, before the user's words
         anywhere = {t.term for t in coverage if t.covered}
@@ -504,6 +522,7 @@ class Engine:
         pieces: list[tuple[Citation, list[str]]] = []
         picked: list[Hit] = []
         part_notes: list[str] = []
+        date_notes: list[str] = []
         if not decision.abstain:
             picked = select.pick_sections(hits, k, section_best, opts)
             if opts.parts and not by_keywords:
@@ -514,6 +533,21 @@ class Engine:
                 for h, scores in part_picks:  # a part's section is quoted at the part's lines
                     if h in picked:
                         line_scores[h.chunk.id] = scores  # type: ignore[index]
+            if dated:
+                missing_scores = [h for h in dated if not line_scores.get(h.chunk.id)]
+                if missing_scores and not by_keywords:
+                    line_scores.update(
+                        evidence.line_evidence(
+                            self.store(), missing_scores, terms, qvec, opts,
+                            self.models.embed_lines, kind == "pooled",
+                        )
+                    )  # fmt: skip
+                other_day = [h.chunk.section for h in picked if _names_other_day(h.chunk, days)]
+                picked = select.with_dated(picked, dated, k, other_day)
+                date_notes = [
+                    cite_label(c.path, c.start_line, c.end_line, c.heading_path)
+                    for c in (h.chunk for h in dated if h in picked)
+                ]
             picked = select.reading_order(picked, section_best if opts.best_first else None)
             citations, pieces = shape.quote_sections(picked, line_scores, self.abs_path, opts)
         answer_text = render.render_text(
@@ -552,10 +586,36 @@ class Engine:
                 opts,
                 kind,
                 part_notes,
+                date_notes,
             )
             if explain
             else None,
         )
+
+    def _dated_sections(
+        self, days: set[Day], hits: Sequence[Hit], paths: Sequence[str] | None
+    ) -> list[Hit]:
+        """The date rule's sections: among the hits and beyond them (a question's "April 23rd"
+        shares no word with `daily/2024-04-23.md`), those whose note path or heading path
+        names one of `days`, the hits' order first, at most DATED_MOST notes looked up."""
+        store = self.store()
+        found = [h for h in hits if names_day(_day_text(h.chunk), days)]
+        notes = [
+            p
+            for p in store.file_rows()
+            if names_day(p, days) and (not paths or any(path_matches(p, g) for g in paths))
+        ]
+        ids = {h.chunk.id for h in found}
+        phrases = [f'"{d[1]:02d} {d[2]:02d}"' if d[0] is None else f'"{d[0]} {d[1]:02d} {d[2]:02d}"'
+                   for d in days]  # fmt: skip
+        headed = store.lexical_search(" OR ".join(phrases), 50, allowed_ids(store, paths))
+        extra = [c for p in notes[:DATED_MOST] for c in store.chunks_for_path(p)]
+        extra += store.chunks([cid for cid, _ in headed]).values()
+        for c in extra:
+            if c.id not in ids and names_day(_day_text(c), days):
+                found.append(Hit(chunk=c, score=0.0))
+                ids.add(c.id)
+        return found
 
     def _part_sections(
         self,
@@ -704,3 +764,14 @@ def drop_index(index_dir: Path) -> None:
             return
         wipe(index_dir)
         (index_dir / LOCK_NAME).unlink(missing_ok=True)
+
+
+def _day_text(c: Chunk) -> str:
+    """Where a section says which day it is (the date rule): its note's path and headings."""
+    return f"{c.path} {' '.join(c.heading_path)}"
+
+
+def _names_other_day(c: Chunk, days: set[Day]) -> bool:
+    """A section of another day than the question's: a daily note of 2024-04-27 is no answer
+    to "what happened on 2024-04-23"."""
+    return bool(days_in(_day_text(c))) and not names_day(_day_text(c), days)

@@ -179,6 +179,13 @@ class AnswerOptions(BaseModel):
     lead_in_parts: int = Field(
         3, ge=1, description="Most subsections quoted in place of a lead-in section."
     )
+    dates: bool = Field(
+        True,
+        description="Date rule: a question naming a day ('what happened on 2024-04-23', "
+        "'on April 23rd') quotes first the sections whose note or heading is that day "
+        "(daily/2024-04-23.md, a journal's '## 2024-04-23'), as many as k allows; a line "
+        "never says the day a daily note's name does.",
+    )
     # shape quotes
     max_quote_lines: int = Field(12, ge=1, description="Most lines in one quote.")
     code_after_paragraph: int = Field(

@@ -1200,3 +1200,29 @@ def test_a_typo_is_read_as_a_notes_word_only_beside_the_questions_other_names(
         tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(typo_context=False)
     )
     assert {t.term: t.near for t in off.coverage("Rust tokio")}["tokio"] == "tokyo"
+
+
+def test_a_question_naming_a_day_quotes_that_days_notes_first(tmp_path: Path) -> None:
+    """ "what happened on 2024-04-23" quoted the 04-27 and 04-22 daily notes (their lines are
+    closer in meaning: a line never says the day its note's name does), and "what did I do on
+    April 23rd?" was declined ("Your notes don't mention April, 23rd"). The notes and journal
+    headings of the day named are quoted first, those of other days left out; the rule off:
+    as before."""
+    from assistant.options import AnswerOptions
+
+    files = {
+        "daily/2024-04-22.md": "# 2024-04-22\n\nFixed the flaky billing test at 10:00.\n",
+        "daily/2024-04-23.md": "# 2024-04-23\n\nPi-hole stopped resolving local names.\n",
+        "daily/2024-04-27.md": "# 2024-04-27\n\nUpgraded Postgres at 02:00, done by 03:10.\n",
+        "journal.md": "# Journal\n\n## 2024-04-23\n\nUpdated the CV.\n\n## 2024-04-24\n\nRest.\n",
+    }
+    eng = engine_over(tmp_path, files)
+    for question in ("what happened on 2024-04-23", "what did I do on April 23rd?"):
+        answer = eng.ask(question, explain=True)
+        assert answer.outcome == "answered", question
+        cited = [(c.path, c.heading_path[-1]) for c in answer.citations]
+        assert set(cited) == {("daily/2024-04-23.md", "2024-04-23"), ("journal.md", "2024-04-23")}
+        assert all(h == "2024-04-23" for _, h in cited), cited  # no other day's notes
+        assert answer.explain is not None and "date rule: first the day" in answer.explain.selection
+    off = make_engine(tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(dates=False))
+    assert off.ask("what did I do on April 23rd?").outcome == "not_covered"

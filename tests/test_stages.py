@@ -137,3 +137,21 @@ def test_a_missing_word_is_said_as_the_user_wrote_it_hyphenated_word_whole() -> 
     flag = "What does the --auto-heal-containers flag of aws ecs create-service do?"
     assert original_words(flag, ["heal", "--auto-heal-containers"]) == ["--auto-heal-containers"]
     assert original_words("How do I use Karpenter with EKS?", ["karpenter"]) == ["Karpenter"]
+
+
+def test_days_are_read_in_the_forms_notes_and_questions_write_them() -> None:
+    """The date rule's reading of days: ISO-like numbers and a month's name with a day; "may"
+    and "march" lowercase are words, not months."""
+    from corpus.dates import day_words, days_in, names_day, same_day
+
+    assert days_in("what happened on 2024-04-23") == {(2024, 4, 23)}
+    assert days_in("journals/2024_04_23.md and 2024/4/24") == {(2024, 4, 23), (2024, 4, 24)}
+    assert days_in("on April 23rd?") == {(None, 4, 23)}
+    assert days_in("23rd of April 2024, Dec 3") == {(2024, 4, 23), (None, 12, 3)}
+    assert days_in("### Apr 23rd, 2024") == {(2024, 4, 23)}
+    assert days_in("how may 2 tasks run in march 3 times; version 1.4.0; 2024-13-40") == set()
+    assert days_in("May 5") == {(None, 5, 5)}
+    assert same_day((None, 4, 23), (2024, 4, 23)) and not same_day((2023, 4, 23), (2024, 4, 23))
+    assert names_day("daily/2024-04-23.md", {(None, 4, 23)})
+    assert day_words("what did I do on April 23rd, 2024?") == {"april", "23rd", "2024"}
+    assert day_words("how may 2 tasks run") == set()

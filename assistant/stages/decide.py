@@ -56,6 +56,9 @@ class Decision:
     `TermInfo.split`)."""
     whole_line: bool = False
     """Answered under `min_line` by the whole-line rule: a line holds every subject term."""
+    on_day: bool = False
+    """Answered under `min_line` by the date rule: notes of the day the question names hold
+    its other subject words."""
     unread: list[str] = field(default_factory=list)
     """Words not read as a typo of the notes word a letter away ("tokio: tokyo";
     `TermInfo.unread`, the typo-context rule)."""
@@ -254,6 +257,7 @@ def decide(
     sections_total: int = 0,
     keywords: bool = False,
     whole_line: bool = False,
+    on_day: bool = False,
 ) -> Decision:
     """Abstain or answer, and which question terms the notes never mention.
 
@@ -270,7 +274,9 @@ def decide(
     `Decision.names` holds the missing names (`is_name`): only they make an answer partly
     covered; an ordinary word the notes do not use ("pricing") is said, not held against it.
     `keywords`: no vectors yet (a first build's preview): the vocabulary rules alone decide,
-    and what they let through is `keyword_matches`, never `answered`.
+    and what they let through is `keyword_matches`, never `answered`. `whole_line` (a line
+    holds every subject term) and `on_day` (the date rule: notes of the day the question
+    names hold its other subject words) answer under `min_line`.
     """
     subject = subject_terms(coverage)
     missing = [t.term for t in subject if not t.covered]
@@ -296,6 +302,7 @@ def decide(
             unread=[f"{t.term}: {t.unread}" for t in coverage if t.unread],
             unsaid=unsaid,
             whole_line=whole_line and not abstain and not keywords and best_line < opts.min_line,
+            on_day=on_day and not abstain and not keywords and best_line < opts.min_line,
         )
 
     if not hits:
@@ -332,7 +339,7 @@ def decide(
                 )
     if keywords:
         return said(False, "keyword matches: no vectors yet to weigh the lines' meaning")
-    if best_line < opts.min_line and not whole_line:
+    if best_line < opts.min_line and not whole_line and not on_day:
         return said(True, f"no line is similar enough ({best_line:.2f} < {opts.min_line})")
     if named_missing:
         return said(False, "partly covered: the notes never mention a name it uses")

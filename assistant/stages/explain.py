@@ -23,8 +23,10 @@ def trace(
     opts: AnswerOptions,
     line_vectors: str = "own",
     parts: Sequence[str] = (),
+    dated: Sequence[str] = (),
 ) -> Explain:
-    """The `--explain` trace of one answer, from what the pipeline already computed."""
+    """The `--explain` trace of one answer, from what the pipeline already computed.
+    `dated`: the sections the date rule put first."""
     quoted = {h.chunk.id for h in picked}
     quotes = []
     for c in citations:  # a merged quote carries the rules of every piece inside it
@@ -66,7 +68,8 @@ def trace(
             for h in hits
         ],
         quotes=quotes,
-        selection=_selection_text(hits, section_best, quoted, opts) if picked else "",
+        selection=(_selection_text(hits, section_best, quoted, opts) if picked else "")
+        + (f"; date rule: first the day the question names, {', '.join(dated)}" if dated else ""),
         parts=list(parts),
         options=opts.model_dump(),
         line_vectors=(
@@ -131,6 +134,9 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
         f"the best line scores {best_line:.2f} < min_line {opts.min_line}, but a line of a top "
         "section holds every subject term of the question (whole-line rule)"
         if decision.whole_line
+        else f"the best line scores {best_line:.2f} < min_line {opts.min_line}, but notes of "
+        "the day the question names hold its other subject words (date rule)"
+        if decision.on_day
         else f"the best line scores {best_line:.2f} >= min_line {opts.min_line}"
     )
     if decision.compounds:

@@ -6,7 +6,7 @@ engine opens them); the rest are chosen by how close their best line is to the b
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.source import NotesSource
@@ -54,6 +54,23 @@ def with_part_sections(picked: Sequence[Hit], part_picks: Sequence[Hit], k: int)
             del out[spare[-1]]
         out.append(hit)
     return out
+
+
+def with_dated(
+    picked: Sequence[Hit],
+    dated: Sequence[Hit],
+    k: int,
+    other_day: Collection[tuple[str, tuple[str, ...]]] = (),
+) -> list[Hit]:
+    """The date rule: sections whose note or heading is the day the question names ("what
+    happened on 2024-04-23": `daily/2024-04-23.md`, "## 2024-04-23" in a journal) first, in
+    the order given, then the others picked but those of `other_day` (sections of another
+    day), at most k in all, each section once."""
+    out: list[Hit] = []
+    for h in [*dated, *(p for p in picked if p.chunk.section not in other_day)]:
+        if all(o.chunk.section != h.chunk.section for o in out):
+            out.append(h)
+    return out[:k]
 
 
 def companion_floor(top: float, opts: AnswerOptions = DEFAULT_OPTIONS) -> float:

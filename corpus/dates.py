@@ -1,0 +1,84 @@
+"""Calendar days written in text: a question's "on 2024-04-23" or "April 23rd", a daily note's
+file name (`daily/2024-04-23.md`, Logseq's `journals/2024_04_23.md`) or a journal's heading
+("## 2024-04-23", "### Apr 23rd, 2024")."""
+
+from __future__ import annotations
+
+import re
+
+Day = tuple[int | None, int, int]
+"""(year or None when not written, month, day)."""
+
+_MONTHS = {
+    name: n
+    for n, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        1,
+    )
+    for name in names
+}
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_NUMERIC = re.compile(r"(?<![\d.])(\d{4})[-_./](\d{1,2})[-_./](\d{1,2})(?![\d])")
+_ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
+_NAMED = re.compile(
+    rf"\b(?:{_ORDINAL}\s+(?:of\s+)?({_MONTH})\.?|({_MONTH})\.?\s+{_ORDINAL})(?![\w:])"
+    r"(?:,?\s+(\d{4})(?!\d))?",
+    re.IGNORECASE,
+)
+_VERBS = {"may", "mar", "march", "jan", "sep", "dec", "oct"}
+"""Month names that are also words ("how may 2 tasks…"): a month only when capitalised."""
+
+
+def days_in(text: str) -> set[Day]:
+    """The calendar days `text` writes: ISO-like numbers (2024-04-23, 2024_04_23, 2024/4/23)
+    and a month's name with a day ("April 23", "23rd of April 2024", "Apr 23rd, 2024")."""
+    out: set[Day] = set()
+    for y, m, d in _NUMERIC.findall(text):
+        _add(out, int(y), int(m), int(d))
+    for match in _NAMED.finditer(text):
+        day1, month1, month2, day2, year = match.groups()
+        month = month1 or month2
+        if month.lower() in _VERBS and not month[0].isupper():
+            continue
+        _add(out, int(year) if year else None, _MONTHS[month.lower()], int(day1 or day2))
+    return out
+
+
+def _add(out: set[Day], year: int | None, month: int, day: int) -> None:
+    if 1 <= month <= 12 and 1 <= day <= 31:
+        out.add((year, month, day))
+
+
+def same_day(a: Day, b: Day) -> bool:
+    """The same calendar day, a year left unwritten matching any."""
+    return a[1:] == b[1:] and (a[0] is None or b[0] is None or a[0] == b[0])
+
+
+def names_day(text: str, days: set[Day]) -> bool:
+    """Whether `text` (a note's path, a heading) writes one of `days`."""
+    return any(same_day(a, b) for a in days_in(text) for b in days)
+
+
+def day_words(text: str) -> set[str]:
+    """The words (lower-cased) that write `text`'s days: "april", "23rd", "2024", "04"."""
+    spans = [m.group(0) for m in _NUMERIC.finditer(text)]
+    spans += [
+        m.group(0)
+        for m in _NAMED.finditer(text)
+        if (m.group(2) or m.group(3)).lower() not in _VERBS
+        or (m.group(2) or m.group(3))[0].isupper()
+    ]
+    return {w.lower() for s in spans for w in re.findall(r"[^\W_]+", s)}
