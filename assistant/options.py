@@ -239,8 +239,8 @@ class AnswerOptions(BaseModel):
     )
     links: bool = Field(
         True,
-        description="Link rule: lines of nothing but links (wiki links and transclusions "
-        "too) are no evidence, and a quote does not end on a list of links (a list of wiki "
+        description="Link rule: lines of nothing but links (wiki links, transclusions and "
+        "#tags too) are no evidence, and a quote does not end on a list of links (a list of wiki "
         "links is kept: in a wiki its items are the content).",
     )
     comments: bool = Field(

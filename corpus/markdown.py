@@ -746,6 +746,7 @@ _LINKS = re.compile(
 
 
 _WIKI_LINKS = re.compile(r"!?\[\[[^\]\n]*\]\]")  # [[wiki link]], ![[transclusion]]
+_TAGS = re.compile(r"(?<![\w#&/])#[^\W\d_][\w/-]*")  # #homelab, #project/alpha, not "# x"
 
 
 def holds_link(line: str) -> bool:
@@ -762,9 +763,10 @@ def only_links(line: str, wiki: bool = False) -> bool:
     ("- [[prioritySymbols|dendron.topic.tasks.config.priority-symbols]]", "![[schema.lib]]"):
     such a line is no evidence either, but a list of them stays in a quote, since in a wiki
     a list of page names is often the answer ("supports the following symbols: [[Wiki
-    Links]], ...")."""
+    Links]], ..."). With `wiki`, a line of nothing but #tags ("#homelab #networking") is a
+    list of links to tag pages too: it files the note, and says nothing."""
     text = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line)  # a list marker
-    rest = _LINKS.sub(" ", _WIKI_LINKS.sub(" ", text) if wiki else text)
+    rest = _LINKS.sub(" ", _TAGS.sub(" ", _WIKI_LINKS.sub(" ", text)) if wiki else text)
     return rest != text and not _WORD.search(rest.replace("\\", ""))
 
 

@@ -1259,6 +1259,19 @@ def test_a_line_of_wiki_links_is_no_evidence_but_a_list_of_them_stays_quoted() -
     assert _drop_trailing_links(listed, roles, 0, 2) == 2
 
 
+def test_a_line_of_nothing_but_tags_is_no_evidence() -> None:
+    """ "#rust", a note's tag line under its title, was quoted alone as the first answer to a
+    Rust question: it files the note and says nothing. A line of #tags is a line of links
+    (the link rule); a heading, a C include, a shebang or a line with words around a tag is
+    not."""
+    assert only_links("#homelab #networking", wiki=True) and only_links("- #todo", wiki=True)
+    for line in ("# Heading", "#include <stdio.h>", "#!/bin/bash", "Tags: #rust", "see #42"):
+        assert not only_links(line, wiki=True), line
+    c = chunk("## Rust snippets\n#rust #snippets\nBorrow one element mutably at a time.", ["R"])
+    assert evidence_texts(c, ["rust"]) == ["Borrow one element mutably at a time."]
+    assert evidence_lines(c, ["rust"], 10, links=False) == [0, 1]
+
+
 def test_local_coverage_a_note_path_mentions_its_words() -> None:
     """ "How can I see how much disk space is free on a Linux box?" was declined ("The
     sections found don't mention Linux") though the top sections answer it and one is filed
