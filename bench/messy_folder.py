@@ -24,6 +24,7 @@ import builtins
 import contextlib
 import json
 import os
+import random
 import shutil
 import sys
 from collections.abc import Callable
@@ -100,6 +101,9 @@ def generate(notes: Path, big_mb: float = 20.0) -> dict:
 
     # Skipped with a one-line warning.
     put("binary.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8, None)
+    # Binary with no zero byte (random bytes, which Latin-1 decodes): too many control characters.
+    noise = random.Random(7)
+    put("binary-no-nul.md", bytes(noise.randrange(1, 256) for _ in range(400)), None)
     put("secret.md", b"# Secret\n\nunreadable\n", None)
     (notes / "secret.md").chmod(0)
     (notes / "loop-a.md").symlink_to("loop-b.md")
@@ -123,6 +127,7 @@ def generate(notes: Path, big_mb: float = 20.0) -> dict:
     skipped = {
         "alias-of-crlf.md": "same file as 'eol/crlf.md'",
         "binary.md": "binary file",
+        "binary-no-nul.md": "binary file",
         "secret.md": "permission denied",
         "vanish.md": "file vanished",
         "loop-a.md": "symlink loop",

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.slow
 
 EXPECTED_WARNINGS = [
     "assistant: warning: skipped 'alias-of-crlf.md': same file as 'eol/crlf.md'",
+    "assistant: warning: skipped 'binary-no-nul.md': binary file",
     "assistant: warning: skipped 'binary.md': binary file",
     "assistant: warning: skipped 'broken.md': broken symlink",
     "assistant: warning: skipped 'caf\ufffd-latin1-name.md': file name is not UTF-8",
@@ -57,9 +58,9 @@ def test_index_finishes_with_the_expected_warnings_and_summary(messy: dict) -> N
     assert "Traceback" not in run["stderr"] + messy["raw_stderr"]
     assert run["stderr"].splitlines() == EXPECTED_WARNINGS
     summary = run["stdout"].strip().splitlines()[-1]
-    # 16 notes indexed (2 of them empty/front matter only: no chunks), 11 skipped and counted.
+    # 16 notes indexed (2 of them empty/front matter only: no chunks), 12 skipped and counted.
     assert summary.startswith("Indexed: 16 added, 0 updated, 0 removed, 0 unchanged files;")
-    assert summary.endswith("; 11 skipped")
+    assert summary.endswith("; 12 skipped")
 
 
 def test_every_case_is_handled_and_the_index_checks_clean(messy: dict) -> None:
@@ -106,7 +107,7 @@ def test_a_second_run_is_quiet_about_nothing_and_does_not_go_stale(messy: dict) 
     report = eng.refresh()
     assert report.chunks_embedded == 0
     reasons = {s.path: s.reason for s in report.skipped}
-    assert reasons["binary.md"] == "binary file"
+    assert reasons["binary.md"] == reasons["binary-no-nul.md"] == "binary file"
     assert reasons["outside.md"] == "symlink points outside the notes folder"
     assert "vanish.md" not in reasons  # it is gone for good
     assert eng.stale_reason() is None, "skipped notes must not make the index look stale"
