@@ -253,9 +253,10 @@ class AnswerOptions(BaseModel):
     )
     repeats: bool = Field(
         True,
-        description="Repeat rule: a quote word for word the same as one already given (a note "
-        "copied into another, a transcluded section) is left out; --explain says where else "
-        "it is.",
+        description="Repeat rule: a quote word for word the same as one already given under "
+        "the same heading (a note copied into another, a transcluded section) is left out; "
+        "--explain says where else it is. Under another heading (a journal's entry per date) "
+        "it is quoted.",
     )
 
 

@@ -1500,6 +1500,10 @@ def test_the_repeat_rule_says_where_else_a_quote_is() -> None:
         ["best line 3"],
         ["command rule", "repeat rule: also word for word at b.md:4 (left out)"],
     ]
+    # under another heading the same words say another thing: a journal's entry per date
+    dated = [q.model_copy(update={"heading_path": ["Journal", d]}) for q, d in
+             zip(quotes[1:], ["2024-03-15", "2024-03-29"], strict=True)]  # fmt: skip
+    assert _without_repeats(dated, [["a"], ["b"]])[0] == dated
 
 
 TMUX_NOTE = """# Access Past Copy Buffer History

@@ -868,15 +868,18 @@ def _without_repeats(
 ) -> tuple[list[Citation], list[list[str]]]:
     """The repeat rule: a quote word for word the same as an earlier one (trailing spaces
     aside), from another file or place (a tutorial copied into three notes, a transcluded
-    section), is left out; the earlier quote's `--explain` rules say where else it is.
-    `rules[i]`: those of `citations[i]`."""
-    first: dict[str, int] = {}
+    section), is left out; the earlier quote's `--explain` rules say where else it is. Under
+    another heading it is no repeat: a journal's "Went climbing." under six dates says six
+    things, its headings the answer to "when did I go climbing?". `rules[i]`: those of
+    `citations[i]`."""
+    first: dict[tuple[str, str], int] = {}
     kept: list[int] = []
     out = list(citations)
     for i, c in enumerate(citations):
-        words = "\n".join(line.rstrip() for line in c.quote.strip().split("\n"))
+        text = "\n".join(line.rstrip() for line in c.quote.strip().split("\n"))
+        words = (text, c.heading_path[-1] if c.heading_path else "")
         seen = first.get(words)
-        if seen is None or not words:
+        if seen is None or not text:
             first.setdefault(words, i)
             kept.append(i)
             continue
