@@ -151,7 +151,11 @@ def make_engine(
 ):
     from assistant.settings import load_settings
 
-    settings = load_settings(notes=notes, index=index_dir, **flags)
+    return engine_for(load_settings(notes=notes, index=index_dir, **flags), factory)
+
+
+def engine_for(settings: Any, factory: EngineFactory | None = None):
+    """The engine over loaded settings: the given factory's, this invocation's, or the real one."""
     factory = factory or engine_factory()
     if factory is not None:
         return factory(settings)
@@ -248,13 +252,19 @@ def cli(ctx: click.Context, notes: Path | None, index_dir: Path | None, no_watch
     except ImportError:
         click.echo(ctx.get_help())
         return
-    # The window comes first: the engine is made in the app's first worker. Only a wrong --notes
-    # path is caught here, before the screen switches; the app reports any other bad setting.
+    # The window comes first: the engine is made in the app's first worker. What can be checked
+    # without it is checked here, before the screen switches, as one line on stderr: a wrong
+    # --notes path, then the settings (`ASSISTANT_K=0`) and the model folder they name. The app
+    # reports any other bad setting (a notes path that is no folder or file).
     if notes is not None and not notes.expanduser().exists():
         _fail(f"notes folder {notes} does not exist", EXIT_USAGE)
-    factory = engine_factory()  # resolved here: the app makes the engine on another thread
+    from assistant.settings import check_model_folder, load_settings
+
     watch = False if no_watch else None  # None: the setting (ASSISTANT_WATCH, config, on)
-    sys.exit(run_app(lambda: make_engine(notes, index_dir, factory, watch=watch)))
+    settings = load_settings(notes=notes, index=index_dir, watch=watch)
+    check_model_folder(settings)
+    factory = engine_factory()  # resolved here: the app makes the engine on another thread
+    sys.exit(run_app(lambda: engine_for(settings, factory)))
 
 
 @cli.command()
@@ -529,8 +539,11 @@ def mcp_cmd(notes: Path | None, index_dir: Path | None, http: bool, port: int) -
     paths); --http serves http://127.0.0.1:PORT/mcp and refuses non-local Host and Origin.
     """
     from assistant.mcp_server import NotesServer
+    from assistant.settings import check_model_folder
 
-    server = NotesServer(make_engine(notes, index_dir))
+    engine = make_engine(notes, index_dir)
+    check_model_folder(engine.settings)  # else every tool call would fail, the server up
+    server = NotesServer(engine)
     server.warm()  # loads the index and model while the SDK is imported
     from assistant.mcp_tools import serve
 

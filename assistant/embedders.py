@@ -16,7 +16,7 @@ import numpy as np
 
 from assistant import paths
 from assistant.errors import EngineError
-from assistant.settings import Settings
+from assistant.settings import Settings, check_model_folder
 from assistant.stages import decide
 from index.embed import Embedder, bundled_model_path, model_id_for
 
@@ -44,6 +44,8 @@ class Embedders:
         self._query_loading = threading.Lock()
 
     def _folder(self) -> Path:
+        """The model folder; a configured one that is missing is an EngineError."""
+        check_model_folder(self.settings)
         return Path(self.settings.model) if self.settings.model else bundled_model_path()
 
     @property
@@ -56,6 +58,7 @@ class Embedders:
             if self._index is None:
                 from index.onnx_embed import load_index_embedder
 
+                check_model_folder(self.settings)
                 try:
                     self._index = load_index_embedder(
                         self.settings.model, self.settings.precision, paths.models_dir()
@@ -79,6 +82,7 @@ class Embedders:
                 else:
                     from index.onnx_embed import load_query_embedder
 
+                    check_model_folder(self.settings)
                     try:
                         emb, notice = load_query_embedder(self.settings.model, paths.models_dir())
                     except Exception as e:

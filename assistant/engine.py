@@ -21,7 +21,7 @@ from assistant.errors import EngineError, UsageError
 from assistant.models import Answer, Citation, SectionHit
 from assistant.options import AnswerOptions
 from assistant.output import cite_label, cut, safe
-from assistant.settings import Mode, Settings
+from assistant.settings import Mode, Settings, check_model_folder
 from assistant.stages import decide, evidence, render, select, shape
 from assistant.stages.explain import trace as explain_trace
 from assistant.stages.query import (
@@ -192,6 +192,9 @@ class Engine:
         refresh trusts an index the last run closed cleanly, and verifies after a crash).
         """
         self.close()
+        # A model folder that is not there is said before the lock file is made (a first
+        # build would leave one behind in a new index folder).
+        check_model_folder(self.settings)
         try:
             # Lock first: a busy index is reported at once, before loading the model.
             with writer_lock(self.index_dir, timeout=-1 if wait else 0):

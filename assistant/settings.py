@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from assistant import paths
-from assistant.errors import ConfigFileError, UsageError
+from assistant.errors import ConfigFileError, EngineError, UsageError
 from index.modes import Mode
 
 ENV_PREFIX = "ASSISTANT_"
@@ -145,3 +145,15 @@ def load_settings(**flags: Any) -> Settings:
         raise UsageError(f"invalid setting {name}{where}: {err.get('msg')}") from e
     settings._warnings = tuple(warnings)
     return settings
+
+
+def check_model_folder(settings: Settings) -> None:
+    """Refuse a `model` setting that names no folder (EngineError, exit 3), in one place for
+    every surface: `index` said so when the model failed to load, but `ask` and `search` read
+    the folder first to name the model and died in a traceback, and the chat and `mcp` started
+    and failed on every question. A stat, no model library: cheap before the chat's window."""
+    model = settings.model
+    if model is None or model.is_dir():
+        return
+    reason = "not a folder" if model.exists() else "no such folder"
+    raise EngineError(f"cannot load model {model}: {reason}")

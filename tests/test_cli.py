@@ -111,6 +111,33 @@ def test_bad_env_setting_is_a_usage_error() -> None:
     assert "invalid setting k" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize(
+    "command", [("ask", "what is alpha"), ("search", "alpha"), ("index",), ("mcp",), ()]
+)
+def test_a_missing_model_folder_is_one_line_exit_3(tmp_path: Path, command: tuple) -> None:
+    """`ASSISTANT_MODEL` naming no folder: `ask` and `search` died in a traceback, exit 1 ("not
+    in your notes" to a script), `mcp` served tools that all failed, the chat opened; only
+    `index` said so. Every command now says it as `index` does, exit 3, nothing written."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# Alpha\nalpha text\n")
+    index = tmp_path / "index"
+    missing = ((tmp_path / "nomodel", "no such folder"), (notes / "a.md", "not a folder"))
+    for model, reason in missing:
+        r = run(
+            *command,
+            "--notes",
+            str(notes),
+            "--index",
+            str(index),
+            input="",
+            env={"ASSISTANT_MODEL": str(model)},
+        )
+        assert r.returncode == 3, r.stderr
+        assert r.stderr == f"assistant: error: cannot load model {model}: {reason}\n"
+        assert not index.exists()
+
+
 def test_config_file_settings_flags_win_and_a_broken_file_is_a_usage_error(tmp_path) -> None:
     from assistant.settings import load_settings
 
