@@ -409,10 +409,7 @@ def index_cmd(
         skipped_note,
     )
 
-    if watch and (list_ or drop or check):
-        from assistant.errors import UsageError
-
-        raise UsageError("--watch cannot be combined with --list, --drop or --check")
+    exclusive_flags(watch=watch, list=list_, drop=drop, check=check)
     if list_:
         infos = list_indexes()
         if as_json:
@@ -473,6 +470,19 @@ def index_cmd(
         click.echo(format_report(report))
     if watch:
         watch_index(engine, as_json, report.skipped)
+
+
+def exclusive_flags(**given: bool) -> None:
+    """At most one of `index`'s actions: with two, one was silently ignored (`--drop --check`
+    dropped the index unchecked, `--drop --list` listed and dropped nothing). The message
+    names the first flag given and every other action, as `--watch`'s always did."""
+    on = [f"--{name}" for name, flag in given.items() if flag]
+    if len(on) < 2:
+        return
+    from assistant.errors import UsageError
+
+    others = [f"--{name}" for name in given if name != "watch" and f"--{name}" != on[0]]
+    raise UsageError(f"{on[0]} cannot be combined with {', '.join(others[:-1])} or {others[-1]}")
 
 
 def watch_index(engine: Any, as_json: bool, skipped: Sequence[Any] = ()) -> None:

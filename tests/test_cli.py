@@ -257,3 +257,28 @@ def test_a_citation_is_one_line_whatever_the_file_is_called() -> None:
     )  # fmt: skip
     a = Answer(question="q", searched_query="q", text="", citations=[c], abstained=False)
     assert format_answer(a, color=False) == "\nnote: [1] new\\nline.md changed since it was indexed"
+
+
+def test_index_actions_cannot_be_combined(tmp_path: Path) -> None:
+    """`index --drop --check` deleted the index without checking it, `--drop --list` listed
+    and dropped nothing: any two of --list, --drop, --check, --watch are a usage error that
+    names both, and nothing is done."""
+    from helpers_robust import run_fake_cli
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# Alpha\nalpha text\n")
+    where = ("--notes", str(notes), "--index", str(tmp_path / "index"))
+    assert run_fake_cli("index", *where).returncode == 0
+    built = sorted(p.name for p in (tmp_path / "index").iterdir())
+    for flags, message in [
+        (("--drop", "--check"), "--drop cannot be combined with --list or --check"),
+        (("--check", "--drop"), "--drop cannot be combined with --list or --check"),
+        (("--drop", "--list"), "--list cannot be combined with --drop or --check"),
+        (("--list", "--check"), "--list cannot be combined with --drop or --check"),
+        (("--check", "--watch"), "--watch cannot be combined with --list, --drop or --check"),
+    ]:
+        r = run_fake_cli("index", *flags, *where)
+        assert (r.returncode, r.stdout) == (2, ""), r.stderr
+        assert r.stderr == f"assistant: error: {message}\n"
+        assert sorted(p.name for p in (tmp_path / "index").iterdir()) == built
