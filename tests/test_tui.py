@@ -951,6 +951,35 @@ def test_plain_assistant_with_a_missing_notes_folder_exits_2(tmp_path) -> None:
     assert "does not exist" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX terminals")
+def test_plain_assistant_without_a_terminal_is_a_usage_error(tmp_path) -> None:
+    """`assistant </dev/null >out 2>err` waited for keys forever (escape codes in err): with
+    stdin, stdout or stderr not a terminal the chat refuses at once, exit 2, one line, and
+    writes nothing. A bad setting is still said as itself."""
+    import pty
+
+    notes = make_notes(tmp_path)
+    exe = str(Path(sys.executable).parent / "assistant")
+    args = [exe, "--notes", str(notes), "--index", str(tmp_path / "index")]
+    needs = "assistant: error: the chat needs a terminal (use `assistant ask` for one answer)\n"
+    r = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    assert (r.returncode, r.stdout, r.stderr.decode()) == (2, b"", needs)
+    master, slave = pty.openpty()  # a terminal for keys and drawing, stdout piped: refused too
+    try:
+        r = subprocess.run(args, stdin=slave, stdout=subprocess.PIPE, stderr=slave, timeout=60)
+        os.close(slave)
+        out = bytearray()
+        _read_until(master, out, lambda: False, 1)
+    finally:
+        os.close(master)
+    assert r.returncode == 2 and r.stdout == b""
+    assert bytes(out).decode().replace("\r\n", "\n") == needs
+    assert not (tmp_path / "index").exists()
+    env = {**os.environ, "ASSISTANT_K": "0"}
+    r = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and r.stderr.startswith("assistant: error: invalid setting k ")
+
+
 # ---------------------------------------------------------------------- fast typing
 
 

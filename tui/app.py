@@ -209,10 +209,24 @@ class AssistantApp(App[None]):
         self.chat_screen.after_editor()
 
 
+def on_a_terminal() -> bool:
+    """Standard input, output and error are all a terminal. Textual reads keys from stdin and
+    draws on stderr: without a terminal the chat drew escape codes into a file and waited for
+    keys forever (`assistant </dev/null >out 2>err` hung). stdout too: a redirected chat is a
+    script that wanted `assistant ask`."""
+    streams = (sys.__stdin__, sys.__stdout__, sys.__stderr__)
+    return all(s is not None and s.isatty() for s in streams)
+
+
 def run_app(make_engine: Callable[[], Any]) -> int:
-    """Run the chat until the user quits; returns the exit code."""
+    """Run the chat until the user quits; returns the exit code. Refused (UsageError, exit 2)
+    before anything is drawn when it has no terminal."""
     from assistant.settings import warnings_given
 
+    if not on_a_terminal():
+        from assistant.errors import UsageError
+
+        raise UsageError("the chat needs a terminal (use `assistant ask` for one answer)")
     warned = len(warnings_given())
     app = AssistantApp(make_engine)
     app.run()
