@@ -1,8 +1,8 @@
 """The `assistant` command line: a thin layer over `assistant.engine`.
 
 Exit codes: 0 answered / success; 1 not in the notes (abstained, or no search results);
-2 usage error; 3 index or model error. Heavy modules (torch, sentence-transformers, textual)
-are imported inside commands, never at module import.
+2 usage error; 3 index or model error; 130 interrupted (Ctrl+C). Heavy modules (torch,
+sentence-transformers, textual) are imported inside commands, never at module import.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from assistant import __version__
-from assistant.errors import EXIT_ABSTAINED, EXIT_INDEX, EXIT_OK, EXIT_USAGE
+from assistant.errors import EXIT_ABSTAINED, EXIT_INDEX, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from assistant.params import GivenPath, Glob
 from index.modes import MODES as MODE_NAMES
 
@@ -83,7 +83,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             _fail(*known)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
 
     return wrapper
 
@@ -235,7 +235,7 @@ def cli(ctx: click.Context, notes: Path | None, index_dir: Path | None, no_watch
 
     \b
     Exit codes: 0 answered (partly covered too), 1 not in your notes, 2 usage error, 3 index
-    or model error.
+    or model error, 130 interrupted (Ctrl+C).
     """
     if ctx.invoked_subcommand is not None:
         if no_watch:

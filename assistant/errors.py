@@ -8,6 +8,8 @@ from __future__ import annotations
 import errno
 
 EXIT_OK, EXIT_ABSTAINED, EXIT_USAGE, EXIT_INDEX = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
+"""Ctrl+C during a command: 128 + SIGINT, the code a shell gives a process SIGINT ended."""
 
 
 class UsageError(Exception):
