@@ -240,7 +240,8 @@ def format_infos(infos: Sequence[IndexInfo]) -> str:
         )
         line = (
             f"{i.notes_root or '?'}\n"
-            f"  {i.files} files, {i.chunks} chunks, {format_size(i.size_bytes)}, "
+            f"  {counted(i.files, 'file')}, {counted(i.chunks, 'chunk')}, "
+            f"{format_size(i.size_bytes)}, "
             f"refreshed {when}\n"
             f"  index: {i.index_dir}"
         )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from assistant import paths
 from assistant.errors import ConfigFileError, EngineError, UsageError
@@ -68,6 +69,16 @@ class Settings(BaseModel):
         where standard error is not seen (the chat's full-screen window hides it)."""
         return self._warnings
 
+    @field_validator("k", "max_question_chars", mode="before")
+    @classmethod
+    def _not_a_bool(cls, v: Any) -> Any:
+        """`k = true` in the config file was taken as k = 1: pydantic reads a bool as an int.
+        Numbers and their text (`ASSISTANT_K=5`) are read as before."""
+        if isinstance(v, bool):
+            word = "true" if v else "false"  # as TOML spells it
+            raise PydanticCustomError("int_type", f"Input should be a valid integer, not {word}")
+        return v
+
     @field_validator("notes", "index", "model", mode="before")
     @classmethod
     def _expand(cls, v: Any) -> Any:
@@ -109,7 +120,12 @@ def config_file_values() -> tuple[dict[str, Any], Path, list[str]]:
         return {}, path, []
     except UnicodeDecodeError as e:  # tomllib decodes the whole file before parsing it
         raise ConfigFileError(f"cannot read config file {path}: not UTF-8 text") from e
-    except (OSError, tomllib.TOMLDecodeError) as e:
+    except IsADirectoryError as e:
+        raise ConfigFileError(f"cannot read config file {path}: it is a folder") from e
+    except OSError as e:  # "[Errno 13] Permission denied: '<the path again>'": the reason only
+        reason = (e.strerror or type(e).__name__).lower()
+        raise ConfigFileError(f"cannot read config file {path}: {reason}") from e
+    except tomllib.TOMLDecodeError as e:
         raise ConfigFileError(f"cannot read config file {path}: {e}") from e
     warnings = [
         f"{path}: unknown setting {key!r}"

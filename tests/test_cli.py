@@ -240,7 +240,7 @@ class TestWithRealModel:
         c = run("index", "--check", env=env)
         assert c.returncode == 0 and "Index OK" in c.stdout
         lst = run("index", "--list", env=env)
-        assert env["ASSISTANT_NOTES"] in lst.stdout and "1 files" in lst.stdout
+        assert env["ASSISTANT_NOTES"] in lst.stdout and "1 file, " in lst.stdout
 
 
 def test_a_citation_is_one_line_whatever_the_file_is_called() -> None:
@@ -282,3 +282,41 @@ def test_index_actions_cannot_be_combined(tmp_path: Path) -> None:
         assert (r.returncode, r.stdout) == (2, ""), r.stderr
         assert r.stderr == f"assistant: error: {message}\n"
         assert sorted(p.name for p in (tmp_path / "index").iterdir()) == built
+
+
+def test_config_file_nits_read_like_the_other_config_errors(tmp_path: Path) -> None:
+    """`ASSISTANT_CONFIG` naming a folder said "[Errno 21] Is a directory: '…'"; `k = true`
+    in the file was taken as k = 1. Both are one-line usage errors naming the file; a number
+    as text (`ASSISTANT_K=5`) is still read."""
+    from assistant.settings import load_settings
+
+    r = run("ask", "x", env={"ASSISTANT_CONFIG": str(tmp_path)})
+    assert r.returncode == 2
+    assert r.stderr == f"assistant: error: cannot read config file {tmp_path}: it is a folder\n"
+    cfg = tmp_path / "config.toml"
+    for key in ("k", "max_question_chars"):
+        cfg.write_text(f"{key} = true\n")
+        r = run("ask", "x", env={"ASSISTANT_CONFIG": str(cfg)})
+        assert r.returncode == 2, r.stderr
+        assert r.stderr == (
+            f"assistant: error: invalid setting {key} (from {cfg}): "
+            "Input should be a valid integer, not true\n"
+        )
+    os.environ["ASSISTANT_K"] = "5"
+    try:
+        assert load_settings().k == 5
+    finally:
+        del os.environ["ASSISTANT_K"]
+
+
+def test_index_list_counts_one_file_in_the_singular(tmp_path: Path) -> None:
+    """`index --list` said "1 files, 1 chunks"."""
+    from helpers_robust import run_fake_cli
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# Alpha\nalpha text\n")
+    assert run_fake_cli("index", "--notes", str(notes)).returncode == 0
+    r = run("index", "--list")
+    assert r.returncode == 0, r.stderr
+    assert "  1 file, 1 chunk, " in r.stdout
