@@ -34,12 +34,16 @@ _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _NUMERIC = re.compile(r"(?<![\d.])(\d{4})[-_./](\d{1,2})[-_./](\d{1,2})(?![\d])")
 _ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
 _NAMED = re.compile(
+    rf"(?:\b(on|in|since|by|before|after|until|from|of)\s+)?"
     rf"\b(?:{_ORDINAL}\s+(?:of\s+)?({_MONTH})\.?|({_MONTH})\.?\s+{_ORDINAL})(?![\w:])"
     r"(?:,?\s+(\d{4})(?!\d))?",
     re.IGNORECASE,
 )
+_DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])")
+"""A day as Europe writes it: 19.03.2024 (day first)."""
 _VERBS = {"may", "mar", "march", "jan", "sep", "dec", "oct"}
-"""Month names that are also words ("how may 2 tasks…"): a month only when capitalised."""
+"""Month names that are also words ("how may 2 tasks…"): lowercase, a month only after "on",
+"in", "since" and the like ("on march 5"), or with an ordinal or a year ("march 5th")."""
 
 
 def days_in(text: str) -> set[Day]:
@@ -48,13 +52,24 @@ def days_in(text: str) -> set[Day]:
     out: set[Day] = set()
     for y, m, d in _NUMERIC.findall(text):
         _add(out, int(y), int(m), int(d))
+    for d, m, y in _DOTTED.findall(text):
+        _add(out, int(y), int(m), int(d))
     for match in _NAMED.finditer(text):
-        day1, month1, month2, day2, year = match.groups()
-        month = month1 or month2
-        if month.lower() in _VERBS and not month[0].isupper():
+        if not _a_month(match):
             continue
+        _, day1, month1, month2, day2, year = match.groups()
+        month = month1 or month2
         _add(out, int(year) if year else None, _MONTHS[month.lower()], int(day1 or day2))
     return out
+
+
+def _a_month(match: re.Match[str]) -> bool:
+    """Whether a `_NAMED` match is a day, not a word that spells a month ("may 2")."""
+    before, _, month1, month2, _, year = match.groups()
+    month = month1 or month2
+    if month.lower() not in _VERBS or month[0].isupper():
+        return True
+    return bool(before or year or re.search(r"\d(?:st|nd|rd|th)\b", match.group(0), re.I))
 
 
 def _add(out: set[Day], year: int | None, month: int, day: int) -> None:
@@ -74,11 +89,6 @@ def names_day(text: str, days: set[Day]) -> bool:
 
 def day_words(text: str) -> set[str]:
     """The words (lower-cased) that write `text`'s days: "april", "23rd", "2024", "04"."""
-    spans = [m.group(0) for m in _NUMERIC.finditer(text)]
-    spans += [
-        m.group(0)
-        for m in _NAMED.finditer(text)
-        if (m.group(2) or m.group(3)).lower() not in _VERBS
-        or (m.group(2) or m.group(3))[0].isupper()
-    ]
+    spans = [m.group(0) for m in [*_NUMERIC.finditer(text), *_DOTTED.finditer(text)]]
+    spans += [m.group(0)[len(m.group(1) or "") :] for m in _NAMED.finditer(text) if _a_month(m)]
     return {w.lower() for s in spans for w in re.findall(r"[^\W_]+", s)}

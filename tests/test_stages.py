@@ -140,8 +140,9 @@ def test_a_missing_word_is_said_as_the_user_wrote_it_hyphenated_word_whole() -> 
 
 
 def test_days_are_read_in_the_forms_notes_and_questions_write_them() -> None:
-    """The date rule's reading of days: ISO-like numbers and a month's name with a day; "may"
-    and "march" lowercase are words, not months."""
+    """The date rule's reading of days: ISO-like numbers, day-first dotted numbers and a
+    month's name with a day; "may" and "march" lowercase are words unless a preposition, an
+    ordinal or a year makes them a day ("what did I do on march 5th" missed its journal)."""
     from corpus.dates import day_words, days_in, names_day, same_day
 
     assert days_in("what happened on 2024-04-23") == {(2024, 4, 23)}
@@ -149,8 +150,14 @@ def test_days_are_read_in_the_forms_notes_and_questions_write_them() -> None:
     assert days_in("on April 23rd?") == {(None, 4, 23)}
     assert days_in("23rd of April 2024, Dec 3") == {(2024, 4, 23), (None, 12, 3)}
     assert days_in("### Apr 23rd, 2024") == {(2024, 4, 23)}
-    assert days_in("how may 2 tasks run in march 3 times; version 1.4.0; 2024-13-40") == set()
+    assert days_in("how may 2 tasks run, march 3 times; version 1.4.0; 2024-13-40") == set()
     assert days_in("May 5") == {(None, 5, 5)}
+    # lowercase, a word-month is a month after "on"/"in"/…, with an ordinal or with a year
+    assert days_in("what did I do on march 5th") == {(None, 3, 5)}
+    assert days_in("weight on march 25, mar 19th, may 2 2024") == {
+        (None, 3, 25), (None, 3, 19), (2024, 5, 2)
+    }  # fmt: skip
+    assert days_in("19.03.2024") == {(2024, 3, 19)}  # day first, as Europe writes it
     assert same_day((None, 4, 23), (2024, 4, 23)) and not same_day((2023, 4, 23), (2024, 4, 23))
     assert names_day("daily/2024-04-23.md", {(None, 4, 23)})
     assert day_words("what did I do on April 23rd, 2024?") == {"april", "23rd", "2024"}
