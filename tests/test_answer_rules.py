@@ -783,6 +783,28 @@ def test_a_command_line_option_no_top_section_writes_is_a_missing_name() -> None
     assert missing_compounds("git log --oneline -n 5 --", [], 3) == ["--oneline"]
 
 
+def test_a_ticket_number_no_top_section_writes_is_a_missing_name() -> None:
+    """ "what was the root cause of INC-2099" of a work log that has INC-2041 was answered
+    (the outcome `answered`, "Your notes don't mention INC-2099." beside the other incident's
+    quote): a ticket's number is an exact name. "utf-8" and "python-3" are not."""
+    from assistant.stages.decide import missing_compounds
+
+    log = [
+        Hit(
+            chunk=chunk("## Log\n- INC-2041 checkout latency, root cause: pool size", ["L"]),
+            score=1,
+        )
+    ]
+    q = "what was the root cause of INC-2099"
+    cov = [TermInfo(term=t, chunks=5) for t in ("root", "cause", "inc")] + [
+        TermInfo(term="2099", chunks=0)
+    ]
+    d = decide(q, cov, log, 0.6, COMMON)
+    assert d.outcome == "partly_covered" and d.names == ["INC-2099"]
+    assert missing_compounds("root cause of INC-2041?", log, 3) == []
+    assert missing_compounds("CVE-2024-3094 in utf-8 on python-3", [], 3) == ["CVE-2024-3094"]
+
+
 def test_a_term_all_over_the_folder_anchors_nothing_for_the_name_rule() -> None:
     """ "How do I install Dendron with pnpm?" in Dendron's own notes: "dendron" is in most
     sections, so the covered phrase names nothing in particular and the question is declined;

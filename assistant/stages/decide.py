@@ -390,11 +390,13 @@ def covered_clause(
 
 
 COMPOUND = re.compile(
-    r"(?<![\w.-])(?:[^\W\d_]{2,}(?:[_.][^\W\d_]{2,})+|--[^\W\d_][\w-]*[^\W_])(?![\w-])"
+    r"(?<![\w.-])(?:[^\W\d_]{2,}(?:[_.][^\W\d_]{2,})+|--[^\W\d_][\w-]*[^\W_]"
+    r"|[^\W\d_]{2,}-\d{2,}(?:-\d+)*)(?![\w-])"
 )
 """An identifier built of words joined by "_" or "." ("pg_advisory_lock", "lazy.nvim",
-"asyncio.TaskGroup"; parts of two letters or more, no digits: not "e.g.", a version), or a
-command-line option ("--auto-heal-containers", "--link-dest"). Other words joined by "-" are
+"asyncio.TaskGroup"; parts of two letters or more, no digits: not "e.g.", a version), a
+command-line option ("--auto-heal-containers", "--link-dest"), or a ticket's or incident's
+number ("INC-2099", "CVE-2024-3094"; not "utf-8"). Other words joined by "-" are
 left to the term rules: most are ordinary ("latency-sensitive", "slimmed-down"), and a name
 among their parts is already judged on its own."""
 
