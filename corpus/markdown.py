@@ -747,6 +747,8 @@ _LINKS = re.compile(
 
 _WIKI_LINKS = re.compile(r"!?\[\[[^\]\n]*\]\]")  # [[wiki link]], ![[transclusion]]
 _TAGS = re.compile(r"(?<![\w#&/])#[^\W\d_][\w/-]*")  # #homelab, #project/alpha, not "# x"
+_BLOCK_REF = re.compile(r"\(\([0-9a-fA-F][0-9a-fA-F-]{7,}\)\)")  # Logseq's ((uuid)) reference
+_BLOCK_ID = re.compile(r"\s*id::\s*[0-9a-fA-F-]{8,}\s*")  # Logseq's anchor of a block
 
 
 def holds_link(line: str) -> bool:
@@ -764,9 +766,14 @@ def only_links(line: str, wiki: bool = False) -> bool:
     such a line is no evidence either, but a list of them stays in a quote, since in a wiki
     a list of page names is often the answer ("supports the following symbols: [[Wiki
     Links]], ..."). With `wiki`, a line of nothing but #tags ("#homelab #networking") is a
-    list of links to tag pages too: it files the note, and says nothing."""
-    text = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line)  # a list marker
-    rest = _LINKS.sub(" ", _TAGS.sub(" ", _WIKI_LINKS.sub(" ", text)) if wiki else text)
+    list of links to tag pages too: it files the note, and says nothing; so is an outline's
+    block reference ("((65f1c2a0-…))", shown in place of a block elsewhere) and a block's
+    anchor ("id:: 65f1c2a0-…")."""
+    if wiki and _BLOCK_ID.fullmatch(line):
+        return True
+    text = rest = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line)  # a list marker
+    for links in (_WIKI_LINKS, _TAGS, _BLOCK_REF, _LINKS) if wiki else (_LINKS,):
+        rest = links.sub(" ", rest)
     return rest != text and not _WORD.search(rest.replace("\\", ""))
 
 

@@ -1284,11 +1284,16 @@ def test_a_line_of_wiki_links_is_no_evidence_but_a_list_of_them_stays_quoted() -
 def test_a_line_of_nothing_but_tags_is_no_evidence() -> None:
     """ "#rust", a note's tag line under its title, was quoted alone as the first answer to a
     Rust question: it files the note and says nothing. A line of #tags is a line of links
-    (the link rule); a heading, a C include, a shebang or a line with words around a tag is
-    not."""
+    (the link rule), as is a Logseq block reference alone ("((uuid))", quoted as the answer
+    about a salary raise) or a block's "id::" anchor; a heading, a C include, a shebang or a
+    line with words around a tag is not."""
     assert only_links("#homelab #networking", wiki=True) and only_links("- #todo", wiki=True)
     for line in ("# Heading", "#include <stdio.h>", "#!/bin/bash", "Tags: #rust", "see #42"):
         assert not only_links(line, wiki=True), line
+    # an outline's block reference and a block's anchor are links too (Logseq)
+    assert only_links("- ((65f1c2a0-1234-4abc-9def-0123456789ab))", wiki=True)
+    assert only_links("  id:: 65f1c2a0-1234-4abc-9def-0123456789ab", wiki=True)
+    assert not only_links("See ((65f1c2a0-1234-4abc-9def-0123456789ab)) for the fix", wiki=True)
     c = chunk("## Rust snippets\n#rust #snippets\nBorrow one element mutably at a time.", ["R"])
     assert evidence_texts(c, ["rust"]) == ["Borrow one element mutably at a time."]
     assert evidence_lines(c, ["rust"], 10, links=False) == [0, 1]
