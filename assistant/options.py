@@ -196,6 +196,15 @@ class AnswerOptions(BaseModel):
         "the whole quote stays within this many lines; a quote of one paragraph that ends "
         "inside the block after it closes the block within as many (0: off).",
     )
+    outline: bool = Field(
+        True,
+        description="Outline rule: in a note of no heading but its title that is a list of "
+        "two or more top-level items, some with items of their own (a Logseq page, a journal "
+        "of bullets), a quote is whole top-level items: the best "
+        "line's item with its children, and the items next to it holding a line within "
+        "quote_window of it, within max_quote_lines; never the whole outline because it is "
+        "short, nor a parent item without the child that answers.",
+    )
     best_paragraph: bool = Field(
         True,
         description="Best-paragraph rule: a quote whose earlier lines leave no room for the "

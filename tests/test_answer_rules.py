@@ -1633,3 +1633,34 @@ def test_a_whole_piece_of_a_long_section_is_explained_as_a_piece() -> None:
     why = []
     quote_span(chunk("## Measurements\n" + rows, ["Measurements"]), {1: 0.5}, why=why)
     assert why[0] == "whole: the section fits in 12 lines"
+
+
+JOURNAL = """- Standup
+\t- billing-api error rate up after the v2.4.0 deploy
+- Design review: rate limiter for public API
+\t- options
+\t\t- token bucket in Redis
+\t\t- sliding window log
+\t- decision: token bucket, 100 req/s per API key
+- [[Bathroom Renovation]]
+\t- Marek invoiced the remaining 1200 EUR
+\t\t- paid by bank transfer"""
+
+
+def test_an_outline_is_quoted_by_whole_top_level_items() -> None:
+    """A Logseq journal of bullets (no heading) was quoted whole because it fits in 12 lines,
+    the bathroom and the standup with the rate-limit decision; and a quote from its parent
+    bullet ("Design review: …") left out the child that answers ("decision: …"). An outline
+    is quoted by whole top-level items: the best line's item with its children, and the
+    items beside it holding a line nearly as close. A flat list, a section under a heading
+    of its own, or the rule off: as before."""
+    c = chunk(JOURNAL, [])
+    assert quote_span(c, {2: 0.7, 0: 0.2, 7: 0.1}) == (3, 7)  # the item whole, its child too
+    assert quote_span(c, {8: 0.6, 2: 0.2}) == (8, 10)  # "paid by bank transfer" with it
+    assert quote_span(c, {2: 0.7, 8: 0.66}) == (3, 10)  # the next item holds a close line
+    off = AnswerOptions(outline=False)
+    assert quote_span(c, {2: 0.7, 0: 0.2}, opts=off) == (1, 10)  # the whole short section
+    flat = chunk("- ALB - Preferred\n- NLB - Exceptional cases\n- ELB - not recommended", [])
+    assert quote_span(flat, {0: 0.7, 2: 0.3}) == (1, 3)
+    headed = chunk("## Journal\n### Tuesday\n" + JOURNAL, ["Journal", "Tuesday"])
+    assert quote_span(headed, {4: 0.7, 2: 0.2}) == (3, 12)

@@ -38,6 +38,48 @@ def parent_start(roles: LineRoles, i: int, floor: int) -> int:
     return start
 
 
+_PROPERTY = re.compile(r"\s*[A-Za-z][\w-]*::(?:\s|$)")
+"""A Logseq page's or block's property line: "tags:: health", "alias:: k8s"."""
+
+
+def _outline_items(
+    lines: Sequence[str], roles: LineRoles, lo: int, hi: int
+) -> list[tuple[int, int]]:
+    """The top-level list items (first line, last line) of an outline: a section whose body
+    from `lo` to `hi` is two or more top-level list items and what they hold, some of them
+    items of their own (a Logseq page, a daily journal of bullets), after any property lines
+    ("tags:: health") and blank ones; [] for any other section, a flat list too."""
+    starts = [i for i in range(lo, hi + 1) if roles.is_item(i) and roles.parent_item(i) is None]
+    if len(starts) < 2:
+        return []
+    if any(lines[i].strip() and not _PROPERTY.match(lines[i]) for i in range(lo, starts[0])):
+        return []
+    if not any(roles.parent_item(i) in starts for i in range(lo, hi + 1) if roles.is_item(i)):
+        return []  # a flat list: its items are one fact each, quoted together as a section
+    return [(a, b - 1) for a, b in zip(starts, [*starts[1:], hi + 1], strict=True)]
+
+
+def _best_items(
+    items: Sequence[tuple[int, int]], line_scores: dict[int, float], opts: AnswerOptions
+) -> tuple[int, int] | None:
+    """The outline rule's span: the top-level item of the best line, whole, with the items
+    next to it that hold a line within `quote_window` of it, while the whole stays within
+    `max_quote_lines`; None when the best line's item alone is longer."""
+    best_i = max(line_scores, key=lambda i: line_scores[i])
+    floor = line_scores[best_i] - opts.quote_window
+    at = next(k for k, (a, b) in enumerate(items) if a <= best_i <= b)
+    good = {k for k, (a, b) in enumerate(items) if any(
+        a <= i <= b and v >= floor for i, v in line_scores.items())}  # fmt: skip
+    first = last = at
+    if items[at][1] - items[at][0] + 1 > opts.max_quote_lines:
+        return None
+    while first - 1 in good and items[last][1] - items[first - 1][0] < opts.max_quote_lines:
+        first -= 1
+    while last + 1 in good and items[last + 1][1] - items[first][0] < opts.max_quote_lines:
+        last += 1
+    return items[first][0], items[last][1]
+
+
 def quote_span(
     chunk: Chunk,
     line_scores: dict[int, float],
@@ -73,6 +115,18 @@ def quote_span(
         lo += 1
     while hi > lo and silent(hi):
         hi -= 1
+    if opts.outline and line_scores and len(chunk.heading_path) <= 1:  # no heading but a title
+        items = _outline_items(lines, roles, lo, hi)
+        span = _best_items(items, line_scores, opts) if items else None
+        if span is not None:
+            s, e = span
+            while e > s and silent(e):
+                e -= 1
+            why.append(
+                f"outline: the top-level items holding the best lines, lines "
+                f"{chunk.start_line + s}-{chunk.start_line + e}"
+            )
+            return chunk.start_line + s, chunk.start_line + e
     if hi - lo + 1 <= n or not line_scores:
         fits = hi - lo + 1 <= n
         whole = (  # a later piece of a section split for the model starts under no heading
