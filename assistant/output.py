@@ -131,7 +131,8 @@ def format_hits(hits: Sequence[Hit], color: bool) -> str:
             + _style(f"  score {h.score:.4f} ({ranks}{cos})", "2", color)
         )
         body = c.text.split("\n")
-        lines = [ln for ln in body[1:] if ln.strip()] if len(body) > 1 else body
+        titled = len(body) > 1 and bool(c.heading_path) and body[0].lstrip().startswith("#")
+        lines = [ln for ln in body[titled:] if ln.strip()]  # the heading is in the label
         out.extend("   " + cut(safe(ln), 160) for ln in lines[:3])
         if len(lines) > 3:  # a preview, said to be one: the hit's lines are in its label
             out.append(_style(f"   … {counted(len(lines) - 3, 'more line')}", "2", color))

@@ -260,7 +260,8 @@ def test_ask_names_a_note_it_could_not_read(
 
 def test_search_text_says_a_preview_is_one() -> None:
     """`search` showed a section's first three lines as if they were all of it: a longer one
-    now ends "… N more lines", and a line cut for width ends in "…"."""
+    now ends "… N more lines", and a line cut for width ends in "…". The first line is left
+    out only when it is the heading (a Logseq journal's first bullet was dropped)."""
     from assistant.output import format_hits
     from corpus.models import Chunk, text_hash
     from index.models import Hit
@@ -273,6 +274,10 @@ def test_search_text_says_a_preview_is_one() -> None:
     short = c.model_copy(update={"text": "## Upgrading\n" + "y" * 200})
     tail = format_hits([Hit(chunk=short, score=0.5)], color=False).splitlines()[-1]
     assert tail == "   " + "y" * 159 + "…"
+    # a section of no heading (a Logseq journal) keeps its first line: it is no heading
+    outline = c.model_copy(update={"heading_path": [], "text": "- Sprint planning\n\t- 34 points"})
+    lines = format_hits([Hit(chunk=outline, score=0.5)], color=False).splitlines()
+    assert lines[1:] == ["   - Sprint planning", "   \t- 34 points"]
 
 
 def test_a_follow_up_naming_a_subject_of_its_own_asks_about_it(notes: Path, tmp_path: Path) -> None:
