@@ -424,8 +424,9 @@ def term_coverage(
     where they write that (`k8s/`, "repo" for "repository").
     With `context` (the typo-context rule), a typo is read as the notes' word only where a
     note writes that word beside one of the question's other rare names (capitalised, or
-    no ordinary word), when it has any: "Which async runtime do I use in Rust, tokio?" is not
-    about "tokyo" of a travel note; "How do I make a blockqoute?" names nothing else."""
+    no ordinary word), when it has any, unless it is two letters swapped ("wieght" beside
+    "squat"): "Which async runtime do I use in Rust, tokio?" is not about "tokyo" of a travel
+    note; "How do I make a blockqoute?" names nothing else."""
     out = []
     common_at = max(COMMON_MIN_CHUNKS, int(COMMON_SHARE * store.chunk_total())) if terms else 0
     paths = note_path_words(store) if terms else frozenset()
@@ -448,7 +449,13 @@ def term_coverage(
             if near and t in names and store.raw_count(near) < few:
                 near = None
             named = [u for u in terms if u != t and counts[u] < common_at and named_(u)]
-            if near and context and named and not store.cooccurs(near, named):
+            if (
+                near
+                and context
+                and named
+                and not transposed(t, near)
+                and not store.cooccurs(near, named)
+            ):
                 near, unread = None, near
         full = clipping(t) if t in clipped and not split else ()
         if not n and near is None and full:
@@ -486,6 +493,18 @@ def term_coverage(
             )
         )
     return out
+
+
+def transposed(a: str, b: str) -> bool:
+    """`b` is `a` with two letters next to each other swapped ("wieght", "weight"): a slip of
+    the fingers, a typo whatever else the question names."""
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
+    return (
+        len(a) == len(b)
+        and len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and (a[diff[0]], a[diff[1]]) == (b[diff[1]], b[diff[0]])
+    )
 
 
 def split_word(store: Store, term: str) -> str | None:

@@ -1193,6 +1193,8 @@ def test_a_typo_is_read_as_a_notes_word_only_beside_the_questions_other_names(
     assert cov["tokio"].near is None and cov["tokio"].unread == "tokyo"
     assert {t.term: t.near for t in eng.coverage("how was tokio in may?")}["tokio"] == "tokyo"
     assert {t.term: t.near for t in eng.coverage("Japan tokio ramen")}["tokio"] == "tokyo"
+    # two letters swapped are a typo whatever else the question names ("squat wieght")
+    assert {t.term: t.near for t in eng.coverage("Rust crate biuld")}["biuld"] == "build"
     answer = eng.ask("Which runtime do I use in Rust, tokio?", explain=True)
     assert "tokio" in answer.missing_terms and answer.explain is not None
     assert "; typo-context rule: tokio: tokyo (not read" in answer.explain.decision
