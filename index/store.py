@@ -26,7 +26,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -497,7 +497,17 @@ class Store:
             "WHERE ' ' || heading LIKE ?",
             (sample, pattern),
         )
-        return [r[0] for r in rows]
+        headings = [r[0] for r in rows]
+        # A note of no heading is titled by its file name ("pages/Designing Data-Intensive
+        # Applications.md" for "DDIA"): its words, "-", "_", "/" and "." as spaces.
+        stems = self.conn.execute(
+            "SELECT path FROM (SELECT path FROM files LIMIT ?) WHERE ' ' || "
+            "replace(replace(replace(replace(path, '-', ' '), '_', ' '), '/', ' '), '.', ' ') "
+            "LIKE ?",
+            (sample, pattern),
+        )
+        titles = [PurePosixPath(r[0]).stem for r in stems]
+        return headings + [re.sub(r"[-_.]", " ", t) for t in titles]
 
     def ids_for_paths(self, paths: Iterable[str]) -> list[int]:
         out: list[int] = []

@@ -1228,3 +1228,17 @@ def test_a_question_naming_a_day_quotes_that_days_notes_first(tmp_path: Path) ->
         assert answer.explain is not None and "date rule: first the day" in answer.explain.selection
     off = make_engine(tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(dates=False))
     assert off.ask("what did I do on April 23rd?").outcome == "not_covered"
+
+
+def test_an_abbreviation_of_a_note_title_its_file_name_gives_is_read_as_it(
+    tmp_path: Path,
+) -> None:
+    """ "what does DDIA say about snapshot isolation" of a Logseq page filed as
+    `pages/Designing Data-Intensive Applications.md` (no heading: its file name is its title)
+    was "Partly covered. Your notes don't mention DDIA.": abbreviations were read from
+    headings only. A note's file name is a heading too."""
+    md = "- Snapshot isolation: each transaction reads a consistent snapshot\n- Write skew\n"
+    eng = engine_over(tmp_path, {"pages/Designing Data-Intensive Applications.md": md})
+    cov = {t.term: t for t in eng.coverage("what does DDIA say about snapshot isolation")}
+    assert cov["ddia"].near == "designing data intensive applications"
+    assert "DDIA" not in eng.ask("what does DDIA say about snapshot isolation").missing_terms
