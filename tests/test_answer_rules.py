@@ -805,6 +805,23 @@ def test_a_ticket_number_no_top_section_writes_is_a_missing_name() -> None:
     assert missing_compounds("CVE-2024-3094 in utf-8 on python-3", [], 3) == ["CVE-2024-3094"]
 
 
+def test_a_two_letter_capitalised_word_is_no_missing_name() -> None:
+    """ "what is the IP of the pi-hole" of notes that write "Pi-hole at 192.168.1.2" was
+    "Partly covered. Your notes don't mention IP.": two capital letters name no subject
+    (IP, VM, OS), as a short lowercase token does not; three do ("EKS", "NAS")."""
+    from assistant.stages.decide import is_name
+
+    assert not is_name("ip", {"ip"}, COMMON) and is_name("nas", {"nas"}, COMMON)
+    net = [Hit(chunk=chunk("## Home network\n- Pi-hole at 192.168.1.2", ["Home network"]), score=1)]
+    cov = [
+        TermInfo(term="ip", chunks=0),
+        TermInfo(term="pi", chunks=3),
+        TermInfo(term="hole", chunks=3),
+    ]
+    d = decide("what is the IP of the pi-hole", cov, net, 0.6, COMMON)
+    assert d.outcome == "answered" and d.missing == ["ip"]
+
+
 def test_a_term_all_over_the_folder_anchors_nothing_for_the_name_rule() -> None:
     """ "How do I install Dendron with pnpm?" in Dendron's own notes: "dendron" is in most
     sections, so the covered phrase names nothing in particular and the question is declined;

@@ -135,9 +135,12 @@ def anchored(
 
 
 def is_name(term: str, names: Collection[str], common: set[str]) -> bool:
-    """A term that names something: capitalised by the user, or not an ordinary word; a short
-    lowercase token ("lb", "53") is too ambiguous to count."""
-    return term in names or (not is_common(term, common) and not is_neutral(term))
+    """A term that names something: capitalised by the user (three letters or more: "IP" of
+    notes that write "192.168.1.2" names no subject they lack), or not an ordinary word; a
+    short lowercase token ("lb", "53") is too ambiguous to count."""
+    return (term in names and len(term) > 2) or (
+        not is_common(term, common) and not is_neutral(term)
+    )
 
 
 def localise(
