@@ -777,7 +777,10 @@ def only_links(line: str, wiki: bool = False) -> bool:
     return rest != text and not _WORD.search(rest.replace("\\", ""))
 
 
-_POINTER = re.compile(r"\b(?:see|learn|read|refer|reference|details|documentation|docs)\b", re.I)
+_POINTER = re.compile(
+    r"\b(?:see|learn|read|refer|reference|details|documentation|docs|links?|related)\b",
+    re.I,
+)
 
 
 def points_elsewhere(line: str, wiki: bool = False) -> bool:

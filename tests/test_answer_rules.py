@@ -1316,6 +1316,19 @@ def test_a_line_of_nothing_but_tags_is_no_evidence() -> None:
     assert evidence_lines(c, ["rust"], 10, links=False) == [0, 1]
 
 
+def test_a_quote_does_not_end_on_a_line_pointing_to_links() -> None:
+    """Every zettelkasten note's quote ended on its "Links: [[…]] [[…]]" line: a line whose
+    words only point to the links after them is navigation at a quote's end too ("Related:"
+    as well); "supports one source code repository provider: [GitHub](…)" is no pointer."""
+    from assistant.stages.shape import _drop_trailing_links
+
+    note = ["Half of new material is lost within an hour.", "Each review flattens the curve.", "",
+            "Links: [[202403041230 Spaced repetition]] [[202403051010 Forgetting]]"]  # fmt: skip
+    assert _drop_trailing_links(note, LineRoles.of(note), 0, 3) == 1
+    assert points_elsewhere("Related: [[Anki]]", wiki=True)
+    assert not points_elsewhere("supports one source code repository provider: [GitHub](g)")
+
+
 def test_local_coverage_a_note_path_mentions_its_words() -> None:
     """ "How can I see how much disk space is free on a Linux box?" was declined ("The
     sections found don't mention Linux") though the top sections answer it and one is filed

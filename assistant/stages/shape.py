@@ -19,7 +19,7 @@ from assistant.models import Citation
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.evidence import is_navigation
 from corpus.lines import LineRoles
-from corpus.markdown import introduces, only_links, says_nothing
+from corpus.markdown import introduces, only_links, points_elsewhere, says_nothing
 from corpus.models import Chunk
 from corpus.read import NoteReadError, read_note, split_lines
 from index.models import Hit
@@ -512,9 +512,15 @@ def _trim_links(
 
 def _drop_trailing_links(lines: Sequence[str], roles: LineRoles, s: int, e: int) -> int:
     """The end of a quote without a trailing list of links (a "Topics" list) and the label
-    that introduces it: navigation, not an answer. A quote of nothing but links is kept."""
+    that introduces it, or a line that only points to links ("Links: [[Spacing effect]]",
+    a zettelkasten note's last line): navigation, not an answer. A quote of nothing but
+    links is kept."""
     end = e
-    while end > s and (only_links(lines[end]) or says_nothing(lines[end])):
+    while end > s and (
+        only_links(lines[end])
+        or points_elsewhere(lines[end], wiki=True)
+        or says_nothing(lines[end])
+    ):
         end -= 1
     if end == e or is_navigation(lines, s) or roles.is_item(end):
         return e  # no links, nothing but navigation, or a list only partly of links
