@@ -36,7 +36,7 @@ from assistant.stages.query import (
     original_words,
 )
 from corpus import BUNDLED_NOTES
-from corpus.dates import Day, day_words, days_in, names_day
+from corpus.dates import Day, day_phrases, day_words, days_in, names_day
 from corpus.markdown import only_links
 from corpus.models import Chunk
 from corpus.scan import IGNORE_FILE, NOTE_SUFFIXES, NotesMissing
@@ -499,20 +499,29 @@ class Engine:
             and evidence.line_with_every_term(hits, local, opts)
         )
         dated: list[Hit] = []
-        if opts.dates and (days := days_in(q)):  # the date rule
+        days = days_in(q) if opts.dates else set()
+        if days:  # the date rule
             dated = self._dated_sections(days, hits, paths)
-        on_day = False
-        if dated:  # the day is found; are the question's other words in its notes?
-            said_day = day_words(q)
+        on_day = day_only = False
+        no_day: list[str] = []  # days named that no note is of, in a folder of dated notes
+        if opts.dates and days and not dated and self._keeps_days():
+            no_day = day_phrases(q)
+        said_day = day_words(q) if dated or no_day else set()
+        if dated:  # the day is found: its words are covered
             local = [
                 t.model_copy(update={"chunks": max(t.chunks, 1)}) if t.term in said_day else t
                 for t in local
             ]
+        elif no_day:  # the day is missing, as one name ("2024-04-23"), not word by word
+            local = [t for t in local if t.term not in said_day]
+        if dated:  # are the question's other words in the day's notes?
             rest = [t for t in decide.subject_terms(local) if t.covered and t.term not in said_day]
             on_day = {t.term for t in rest} <= evidence.terms_in(dated, rest, len(dated))
+            day_only = not rest  # "what did I do on March 5th": the day's notes are the answer
         decision = decide.decide(
-            searched, local, hits, best_line, common, opts, total, by_keywords, whole, on_day
-        )
+            searched, local, hits, best_line, common, opts, total, by_keywords, whole, on_day,
+            no_day,
+        )  # fmt: skip
         lacking = {*decision.missing, *decision.names}  # as query terms, before the user's words
         anywhere = {t.term for t in coverage if t.covered}
         decision.elsewhere = original_words(q, [t for t in decision.missing if t in anywhere])
@@ -536,7 +545,9 @@ class Engine:
                 for h, scores in part_picks:  # a part's section is quoted at the part's lines
                     if h in picked:
                         line_scores[h.chunk.id] = scores  # type: ignore[index]
-            if dated:
+            if day_only:  # each of the day's sections quoted from its start, not by its lines
+                line_scores.update({h.chunk.id or 0: {} for h in dated})
+            elif dated:
                 missing_scores = [h for h in dated if not line_scores.get(h.chunk.id)]
                 if missing_scores and not by_keywords:
                     line_scores.update(
@@ -545,6 +556,7 @@ class Engine:
                             self.models.embed_lines, kind == "pooled",
                         )
                     )  # fmt: skip
+            if dated:
                 other_day = [h.chunk.section for h in picked if _names_other_day(h.chunk, days)]
                 picked = select.with_dated(picked, dated, k, other_day)
                 date_notes = [
@@ -594,6 +606,11 @@ class Engine:
             if explain
             else None,
         )
+
+    def _keeps_days(self) -> bool:
+        """Whether some note's path names a day (daily notes, a journal's files): a day asked
+        about that none is of is then missing, not merely unwritten."""
+        return any(days_in(p) for p in self.store().file_rows())
 
     def _dated_sections(
         self, days: set[Day], hits: Sequence[Hit], paths: Sequence[str] | None

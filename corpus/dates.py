@@ -87,8 +87,15 @@ def names_day(text: str, days: set[Day]) -> bool:
     return any(same_day(a, b) for a in days_in(text) for b in days)
 
 
+def day_phrases(text: str) -> list[str]:
+    """The days `text` writes, as it writes them: "2024-04-23", "April 23rd"."""
+    spans = [m.group(0) for m in [*_NUMERIC.finditer(text), *_DOTTED.finditer(text)]]
+    spans += [
+        m.group(0)[len(m.group(1) or "") :].strip() for m in _NAMED.finditer(text) if _a_month(m)
+    ]
+    return spans
+
+
 def day_words(text: str) -> set[str]:
     """The words (lower-cased) that write `text`'s days: "april", "23rd", "2024", "04"."""
-    spans = [m.group(0) for m in [*_NUMERIC.finditer(text), *_DOTTED.finditer(text)]]
-    spans += [m.group(0)[len(m.group(1) or "") :] for m in _NAMED.finditer(text) if _a_month(m)]
-    return {w.lower() for s in spans for w in re.findall(r"[^\W_]+", s)}
+    return {w.lower() for s in day_phrases(text) for w in re.findall(r"[^\W_]+", s)}

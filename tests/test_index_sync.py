@@ -1226,8 +1226,24 @@ def test_a_question_naming_a_day_quotes_that_days_notes_first(tmp_path: Path) ->
         assert set(cited) == {("daily/2024-04-23.md", "2024-04-23"), ("journal.md", "2024-04-23")}
         assert all(h == "2024-04-23" for _, h in cited), cited  # no other day's notes
         assert answer.explain is not None and "date rule: first the day" in answer.explain.selection
+    # a day no note is of, in a folder of daily notes, is missing as one name
+    none = eng.ask("what happened on 2024-04-25?", explain=True)
+    assert none.outcome == "not_covered" and "2024-04-25" in none.missing_terms
+    assert (
+        none.explain is not None and "date rule: no note is of 2024-04-25" in none.explain.decision
+    )
     off = make_engine(tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(dates=False))
     assert off.ask("what did I do on April 23rd?").outcome == "not_covered"
+
+
+def test_a_question_naming_only_a_day_quotes_its_outline_whole(tmp_path: Path) -> None:
+    """ "what did I do on march 5th" of a Logseq journal quoted its best top-level item only
+    (the outline rule); a question that names nothing but the day asks for all of it."""
+    journal = "- Standup\n\t- billing errors up\n- Gym\n\t- squat 100 kg\n- Read DDIA\n"
+    eng = engine_over(tmp_path, {"journals/2024_03_05.md": journal, "pages/Gym.md": "- squat\n"})
+    answer = eng.ask("what did I do on march 5th")
+    first = answer.citations[0]
+    assert (first.path, first.start_line, first.end_line) == ("journals/2024_03_05.md", 1, 5)
 
 
 def test_an_abbreviation_of_a_note_title_its_file_name_gives_is_read_as_it(

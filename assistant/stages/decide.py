@@ -59,6 +59,8 @@ class Decision:
     on_day: bool = False
     """Answered under `min_line` by the date rule: notes of the day the question names hold
     its other subject words."""
+    no_day: list[str] = field(default_factory=list)
+    """Days the question names that no note is of, in a folder of dated notes (date rule)."""
     unread: list[str] = field(default_factory=list)
     """Words not read as a typo of the notes word a letter away ("tokio: tokyo";
     `TermInfo.unread`, the typo-context rule)."""
@@ -261,6 +263,7 @@ def decide(
     keywords: bool = False,
     whole_line: bool = False,
     on_day: bool = False,
+    no_day: Sequence[str] = (),
 ) -> Decision:
     """Abstain or answer, and which question terms the notes never mention.
 
@@ -279,7 +282,8 @@ def decide(
     `keywords`: no vectors yet (a first build's preview): the vocabulary rules alone decide,
     and what they let through is `keyword_matches`, never `answered`. `whole_line` (a line
     holds every subject term) and `on_day` (the date rule: notes of the day the question
-    names hold its other subject words) answer under `min_line`.
+    names hold its other subject words) answer under `min_line`; `no_day`: days the question
+    names that no note is of, in a folder of dated notes (the date rule), missing names.
     """
     subject = subject_terms(coverage)
     missing = [t.term for t in subject if not t.covered]
@@ -287,6 +291,7 @@ def decide(
     named_missing = [t for t in missing if is_name(t, names, common)]
     compounds = missing_compounds(question, hits, opts.local_sections) if opts.compounds else []
     missing, named_missing = missing + compounds, named_missing + compounds
+    missing, named_missing = missing + list(no_day), named_missing + list(no_day)
 
     by_clause = False
     unsaid: list[str] = []
@@ -306,6 +311,7 @@ def decide(
             unsaid=unsaid,
             whole_line=whole_line and not abstain and not keywords and best_line < opts.min_line,
             on_day=on_day and not abstain and not keywords and best_line < opts.min_line,
+            no_day=list(no_day),
         )
 
     if not hits:
