@@ -6,12 +6,14 @@ refreshing a stale one, repairing a broken one), retrieves, and composes answers
 
 from __future__ import annotations
 
+import itertools
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
@@ -36,7 +38,15 @@ from assistant.stages.query import (
     original_words,
 )
 from corpus import BUNDLED_NOTES
-from corpus.dates import Day, day_phrases, day_words, days_in, names_day
+from corpus.dates import (
+    Day,
+    asked_days,
+    date_words,
+    day_phrases,
+    day_words,
+    days_in,
+    names_day,
+)
 from corpus.markdown import only_links
 from corpus.models import Chunk
 from corpus.scan import IGNORE_FILE, NOTE_SUFFIXES, NotesMissing
@@ -71,6 +81,10 @@ OVERLAP_MIN_CHUNKS = 5_000
 """Sections from which the question is embedded on a second thread (see `_read_query`)."""
 DATED_MOST = 5
 """Notes the date rule reads beyond the hits: a question's day names one daily note or a few."""
+DAILY_NOTES_MIN = 3
+"""Notes named by a day alone that make a folder one of daily notes (the date rule)."""
+_DAY_NAME = re.compile(r"\d{4}[-_.]\d{1,2}[-_.]\d{1,2}")
+"""A daily note's file name, without its suffix: 2024-04-23, 2024_04_23."""
 
 
 class Engine:
@@ -499,13 +513,14 @@ class Engine:
             and evidence.line_with_every_term(hits, local, opts)
         )
         dated: list[Hit] = []
-        days = days_in(q) if opts.dates else set()
+        days = {d for d, _ in asked_days(q)} if opts.dates else set()
         if days:  # the date rule
             dated = self._dated_sections(days, hits, paths)
         on_day = day_only = False
         no_day: list[str] = []  # days named that no note is of, in a folder of dated notes
-        if opts.dates and days and not dated and self._keeps_days():
-            no_day = day_phrases(q)
+        if days and not dated and self._keeps_days():
+            written = "\n".join(h.chunk.text for h in hits)  # "the freeze is May 5" says it
+            no_day = [] if names_day(written, days) else day_phrases(q)
         said_day = day_words(q) if dated or no_day else set()
         if dated:  # the day is found: its words are covered
             local = [
@@ -514,6 +529,8 @@ class Engine:
             ]
         elif no_day:  # the day is missing, as one name ("2024-04-23"), not word by word
             local = [t for t in local if t.term not in said_day]
+        if opts.dates and (spans := date_words(q) - said_day):  # "since April 15": no subject
+            local = [t for t in local if t.term not in spans]
         if dated:  # are the question's other words in the day's notes?
             rest = [t for t in decide.subject_terms(local) if t.covered and t.term not in said_day]
             on_day = {t.term for t in rest} <= evidence.terms_in(dated, rest, len(dated))
@@ -608,9 +625,12 @@ class Engine:
         )
 
     def _keeps_days(self) -> bool:
-        """Whether some note's path names a day (daily notes, a journal's files): a day asked
-        about that none is of is then missing, not merely unwritten."""
-        return any(days_in(p) for p in self.store().file_rows())
+        """Whether the folder keeps daily notes, DAILY_NOTES_MIN or more notes named by a day
+        alone (`2024-04-23.md`, Logseq's `journals/2024_04_23.md`; not a meeting's
+        `2024-04-15-platform-sync.md`): a day asked about that none is of is then missing,
+        not merely unwritten."""
+        daily = (p for p in self.store().file_rows() if _DAY_NAME.fullmatch(PurePosixPath(p).stem))
+        return sum(1 for _ in itertools.islice(daily, DAILY_NOTES_MIN)) >= DAILY_NOTES_MIN
 
     def _dated_sections(
         self, days: set[Day], hits: Sequence[Hit], paths: Sequence[str] | None

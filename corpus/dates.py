@@ -31,36 +31,55 @@ _MONTHS = {
     for name in names
 }
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_NUMERIC = re.compile(r"(?<![\d.])(\d{4})[-_./](\d{1,2})[-_./](\d{1,2})(?![\d])")
+_WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?"
+_NUMERIC = re.compile(r"(?<![\d.])(\d{4})([-_/])(\d{1,2})\2(\d{1,2})(?![\d]|\.\d)")
+"""2024-04-23, 2024_04_23 (Logseq's file names), 2024/4/23; not a version, 2024.4.2."""
 _ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
 _NAMED = re.compile(
-    rf"(?:\b(on|in|since|by|before|after|until|from|of)\s+)?"
+    rf"(?:\b(on|since|by|before|after|until|till|from|of)\s+)?"
+    rf"(?:\b{_WEEKDAY}\.?,?\s+)?"
     rf"\b(?:{_ORDINAL}\s+(?:of\s+)?({_MONTH})\.?|({_MONTH})\.?\s+{_ORDINAL})(?![\w:])"
     r"(?:,?\s+(\d{4})(?!\d))?",
     re.IGNORECASE,
 )
-_DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])")
-"""A day as Europe writes it: 19.03.2024 (day first)."""
+_DOTTED = re.compile(r"(?<![\d.])(\d{2})\.(\d{2})\.(\d{4})(?![\d]|\.\d)")
+"""A day as Europe writes it: 19.03.2024 (day first, two digits each: not a version, 1.4.2024)."""
 _VERBS = {"may", "mar", "march", "jan", "sep", "dec", "oct"}
 """Month names that are also words ("how may 2 tasks…"): lowercase, a month only after "on",
-"in", "since" and the like ("on march 5"), or with an ordinal or a year ("march 5th")."""
+"since" and the like ("on march 5"), or with an ordinal or a year ("march 5th")."""
+_RANGE = re.compile(r"\b(?:since|after|before|until|till|from)\s+(?:the\s+)?$|\bbetween\b", re.I)
+"""Words that make a day one end of a span ("since April 15", "between … and …")."""
+
+
+def _matches(text: str) -> list[tuple[Day, str, int]]:
+    """Each day `text` writes: (day, as written, where it starts)."""
+    out: list[tuple[Day, str, int]] = []
+    for m in _NUMERIC.finditer(text):
+        out.append(((int(m[1]), int(m[3]), int(m[4])), m[0], m.start()))
+    for m in _DOTTED.finditer(text):
+        out.append(((int(m[3]), int(m[2]), int(m[1])), m[0], m.start()))
+    for m in _NAMED.finditer(text):
+        if not _a_month(m):
+            continue
+        before, day1, month1, month2, day2, year = m.groups()
+        month = month1 or month2
+        day = (int(year) if year else None, _MONTHS[month.lower()], int(day1 or day2))
+        skip = len(m[0]) - len(m[0][len(before or "") :].lstrip())
+        out.append((day, m[0][skip:].strip(), m.start() + skip))
+    return [(d, w, at) for d, w, at in out if 1 <= d[1] <= 12 and 1 <= d[2] <= 31]
 
 
 def days_in(text: str) -> set[Day]:
-    """The calendar days `text` writes: ISO-like numbers (2024-04-23, 2024_04_23, 2024/4/23)
-    and a month's name with a day ("April 23", "23rd of April 2024", "Apr 23rd, 2024")."""
-    out: set[Day] = set()
-    for y, m, d in _NUMERIC.findall(text):
-        _add(out, int(y), int(m), int(d))
-    for d, m, y in _DOTTED.findall(text):
-        _add(out, int(y), int(m), int(d))
-    for match in _NAMED.finditer(text):
-        if not _a_month(match):
-            continue
-        _, day1, month1, month2, day2, year = match.groups()
-        month = month1 or month2
-        _add(out, int(year) if year else None, _MONTHS[month.lower()], int(day1 or day2))
-    return out
+    """The calendar days `text` writes: ISO-like numbers (2024-04-23, 2024_04_23, 2024/4/23),
+    day-first dotted ones (19.03.2024) and a month's name with a day ("April 23", "23rd of
+    April 2024", "Tuesday, March 5", "Apr 23rd, 2024")."""
+    return {d for d, _, _ in _matches(text)}
+
+
+def asked_days(question: str) -> list[tuple[Day, str]]:
+    """The days a question asks about, as it writes them: not one end of a span ("what
+    changed since April 22", "after 2024-04-23"), which asks about other days."""
+    return [(d, w) for d, w, at in _matches(question) if not _RANGE.search(question[:at])]
 
 
 def _a_month(match: re.Match[str]) -> bool:
@@ -70,11 +89,6 @@ def _a_month(match: re.Match[str]) -> bool:
     if month.lower() not in _VERBS or month[0].isupper():
         return True
     return bool(before or year or re.search(r"\d(?:st|nd|rd|th)\b", match.group(0), re.I))
-
-
-def _add(out: set[Day], year: int | None, month: int, day: int) -> None:
-    if 1 <= month <= 12 and 1 <= day <= 31:
-        out.add((year, month, day))
 
 
 def same_day(a: Day, b: Day) -> bool:
@@ -87,15 +101,19 @@ def names_day(text: str, days: set[Day]) -> bool:
     return any(same_day(a, b) for a in days_in(text) for b in days)
 
 
-def day_phrases(text: str) -> list[str]:
-    """The days `text` writes, as it writes them: "2024-04-23", "April 23rd"."""
-    spans = [m.group(0) for m in [*_NUMERIC.finditer(text), *_DOTTED.finditer(text)]]
-    spans += [
-        m.group(0)[len(m.group(1) or "") :].strip() for m in _NAMED.finditer(text) if _a_month(m)
-    ]
-    return spans
+def day_phrases(question: str) -> list[str]:
+    """The days a question asks about (`asked_days`), as it writes them: "2024-04-23",
+    "Tuesday, March 5"."""
+    return [w for _, w in asked_days(question)]
 
 
-def day_words(text: str) -> set[str]:
-    """The words (lower-cased) that write `text`'s days: "april", "23rd", "2024", "04"."""
-    return {w.lower() for s in day_phrases(text) for w in re.findall(r"[^\W_]+", s)}
+def day_words(question: str) -> set[str]:
+    """The words (lower-cased) that write the days a question asks about: "april", "23rd",
+    "2024", "04", "tuesday"."""
+    return {w.lower() for s in day_phrases(question) for w in re.findall(r"[^\W_]+", s)}
+
+
+def date_words(text: str) -> set[str]:
+    """The words (lower-cased) of every day `text` writes, one end of a span too ("since
+    April 15": "april", "15")."""
+    return {w.lower() for _, s, _ in _matches(text) for w in re.findall(r"[^\W_]+", s)}

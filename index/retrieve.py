@@ -424,9 +424,10 @@ def term_coverage(
     where they write that (`k8s/`, "repo" for "repository").
     With `context` (the typo-context rule), a typo is read as the notes' word only where a
     note writes that word beside one of the question's other rare names (capitalised, or
-    no ordinary word), when it has any, unless it is two letters swapped ("wieght" beside
-    "squat"): "Which async runtime do I use in Rust, tokio?" is not about "tokyo" of a travel
-    note; "How do I make a blockqoute?" names nothing else."""
+    no ordinary word), when it has any, and the typo changes letters (`substituted`; a letter
+    left out, added or two swapped is a slip: "confgure Nginx", "squat wieght"):
+    "Which async runtime do I use in Rust, tokio?" is not about "tokyo" of a travel note;
+    "How do I make a blockqoute?" names nothing else."""
     out = []
     common_at = max(COMMON_MIN_CHUNKS, int(COMMON_SHARE * store.chunk_total())) if terms else 0
     paths = note_path_words(store) if terms else frozenset()
@@ -453,7 +454,7 @@ def term_coverage(
                 near
                 and context
                 and named
-                and not transposed(t, near)
+                and substituted(t, near)
                 and not store.cooccurs(near, named)
             ):
                 near, unread = None, near
@@ -495,16 +496,19 @@ def term_coverage(
     return out
 
 
-def transposed(a: str, b: str) -> bool:
-    """`b` is `a` with two letters next to each other swapped ("wieght", "weight"): a slip of
-    the fingers, a typo whatever else the question names."""
-    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
-    return (
-        len(a) == len(b)
-        and len(diff) == 2
+def substituted(a: str, b: str) -> bool:
+    """`b` is `a` with letters changed ("tokio", "tokyo"; "endnote", "enddate"): as often
+    another word as a slip, unlike a letter left out or added, or two swapped side by side
+    ("confgure", "wieght")."""
+    if len(a) != len(b):
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    swapped = (
+        len(diff) == 2
         and diff[1] == diff[0] + 1
         and (a[diff[0]], a[diff[1]]) == (b[diff[1]], b[diff[0]])
     )
+    return bool(diff) and not swapped
 
 
 def split_word(store: Store, term: str) -> str | None:

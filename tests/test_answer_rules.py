@@ -1694,3 +1694,15 @@ def test_an_outline_is_quoted_by_whole_top_level_items() -> None:
     assert quote_span(flat, {0: 0.7, 2: 0.3}) == (1, 3)
     headed = chunk("## Journal\n### Tuesday\n" + JOURNAL, ["Journal", "Tuesday"])
     assert quote_span(headed, {4: 0.7, 2: 0.2}) == (3, 12)
+
+
+def test_a_parent_item_too_far_above_does_not_push_the_best_line_out() -> None:
+    """ "What does RefCell do?" quoted lines 3-14 from the parent item of a long outline and
+    left out line 17, the best line: a quote starts at its best line's parent item only when
+    the best line still fits."""
+    text = "## Rust\n- Ownership\n" + "".join(f"  - point {i}\n" for i in range(14))
+    text += "  - RefCell<T> moves borrow checking to runtime."
+    c = chunk(text, ["Rust"])
+    best = text.split("\n").index("  - RefCell<T> moves borrow checking to runtime.")
+    start, end = quote_span(c, {best: 0.8, 2: 0.2})
+    assert start <= best + 1 <= end

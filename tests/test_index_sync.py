@@ -1193,8 +1193,16 @@ def test_a_typo_is_read_as_a_notes_word_only_beside_the_questions_other_names(
     assert cov["tokio"].near is None and cov["tokio"].unread == "tokyo"
     assert {t.term: t.near for t in eng.coverage("how was tokio in may?")}["tokio"] == "tokyo"
     assert {t.term: t.near for t in eng.coverage("Japan tokio ramen")}["tokio"] == "tokyo"
-    # two letters swapped are a typo whatever else the question names ("squat wieght")
+    # two letters swapped, or one left out, are a typo whatever else the question names
     assert {t.term: t.near for t in eng.coverage("Rust crate biuld")}["biuld"] == "build"
+    assert {t.term: t.near for t in eng.coverage("Rust crate buld")}["buld"] == "build"
+    # a typo of a phrasing word ("confgure") is no missing name where the top sections lack it
+    two = {
+        "nginx.md": "# Nginx\n\nRuns on Ubuntu 22.04.\n",
+        "wg.md": "# WG\n\nTo configure a peer.\n",
+    }
+    nginx = engine_over(tmp_path / "n", two)
+    assert "confgure" not in nginx.ask("How do I confgure Nginx on Ubuntu?").missing_terms
     answer = eng.ask("Which runtime do I use in Rust, tokio?", explain=True)
     assert "tokio" in answer.missing_terms and answer.explain is not None
     assert "; typo-context rule: tokio: tokyo (not read" in answer.explain.decision
@@ -1226,7 +1234,13 @@ def test_a_question_naming_a_day_quotes_that_days_notes_first(tmp_path: Path) ->
         assert set(cited) == {("daily/2024-04-23.md", "2024-04-23"), ("journal.md", "2024-04-23")}
         assert all(h == "2024-04-23" for _, h in cited), cited  # no other day's notes
         assert answer.explain is not None and "date rule: first the day" in answer.explain.selection
-    # a day no note is of, in a folder of daily notes, is missing as one name
+    # a day no note is of, in a folder of daily notes, is missing as one name; not one a
+    # note's text writes ("the freeze is May 5"), nor with dated names that are no daily
+    # notes (meetings), nor one end of a span
+    write(tmp_path / "notes" / "plan.md", "# Plan\n\nThe feature freeze is May 5.\n")
+    eng.refresh()
+    assert eng.ask("When is the feature freeze, May 5?").outcome == "answered"
+    assert "April" not in eng.ask("What did I do after April 23?").missing_terms
     none = eng.ask("what happened on 2024-04-25?", explain=True)
     assert none.outcome == "not_covered" and "2024-04-25" in none.missing_terms
     assert (

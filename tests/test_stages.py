@@ -158,6 +158,16 @@ def test_days_are_read_in_the_forms_notes_and_questions_write_them() -> None:
         (None, 3, 25), (None, 3, 19), (2024, 5, 2)
     }  # fmt: skip
     assert days_in("19.03.2024") == {(2024, 3, 19)}  # day first, as Europe writes it
+    # versions are no days; a weekday is part of the day; "in march 3 times" is no day
+    assert days_in("version 1.4.2024, Home Assistant 2024.4.2, in march 3 times") == set()
+    assert day_words("What did I do on Tuesday, March 5?") == {"tuesday", "march", "5"}
+    # a day that is one end of a span is not asked about ("since April 15" asks of others)
+    from corpus.dates import asked_days, date_words
+
+    assert asked_days("What changed since April 15 or after 2024-04-23?") == []
+    assert asked_days("between 2024-04-01 and 2024-04-05") == []
+    assert [w for _, w in asked_days("on April 22 and April 23")] == ["April 22", "April 23"]
+    assert date_words("since April 15") == {"april", "15"}
     assert same_day((None, 4, 23), (2024, 4, 23)) and not same_day((2023, 4, 23), (2024, 4, 23))
     assert names_day("daily/2024-04-23.md", {(None, 4, 23)})
     assert day_words("what did I do on April 23rd, 2024?") == {"april", "23rd", "2024"}

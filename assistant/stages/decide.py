@@ -163,7 +163,9 @@ def localise(
         if t.covered
         and is_name(t.term, names, common)
         and t.term not in in_top
-        and not (t.near and t.term not in names and is_common(t.near, common))
+        and not (
+            t.near and t.term not in names and (is_common(t.near, common) or t.near in PHRASING)
+        )
         else t
         for t in coverage
     ]

@@ -145,6 +145,8 @@ def quote_span(
         f"{opts.quote_window} of it"
     )
     s = parent_start(roles, best_i, lo)
+    if best_i - s >= n:  # a parent too far above leaves the best line out: start at it
+        s = best_i
     if s != best_i:
         why.append(f"start: parent list item, line {chunk.start_line + s}")
     e = best_i
