@@ -75,8 +75,9 @@ class AnswerOptions(BaseModel):
     split_words: bool = Field(
         True,
         description="Split-word rule: a word the notes never write whole but write as two "
-        "words joined by a hyphen ('wifi' for Wi-Fi, 'ebook' for e-book) is read as those "
-        "two words, searched and counted as covered, not said to be missing.",
+        "words joined by a hyphen ('wifi' for Wi-Fi, 'ebook' for e-book, 'inc2099' for "
+        "INC-2099) is read as those two words, searched and counted as covered, not said to "
+        "be missing.",
     )
     typo_context: bool = Field(
         True,

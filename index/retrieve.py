@@ -516,7 +516,13 @@ def split_word(store: Store, term: str) -> str | None:
     -> "wi-fi" (from "Wi-Fi"; searched as that phrase), "ebook" -> "e-book". A hyphen spells
     one word two ways; two words apart may name something else ("work tree" is not git's
     "worktree"). Neither may be a stopword; of several splits, the pair the notes write most.
+    A ticket's number written whole ("inc2099") splits where its letters end ("INC-2099").
     None when there is none."""
+    ticket = re.fullmatch(r"([^\W\d_]{2,})(\d{2,})", term)
+    if ticket:
+        a, b = ticket.groups()
+        found = store.raw_count(a) and store.raw_count(b) and store.hyphenated_count(a, b)
+        return f"{a}-{b}" if found else None
     if not term.isalpha() or len(term) < 4:
         return None
     best, most = None, 0

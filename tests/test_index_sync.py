@@ -759,6 +759,17 @@ def test_a_word_that_differs_from_a_notes_word_only_at_its_end_is_no_typo(
     assert near["systemd"] is None and near["repot"] is None and near["sytems"] == "systems"
 
 
+def test_a_ticket_number_written_whole_is_read_as_the_notes_write_it(tmp_path: Path) -> None:
+    """ "What caused INC2099?" of notes that write "INC-2099" was "Not in your notes …
+    don't mention INC2099": a ticket's number without its hyphen splits where its letters
+    end, as the split-word rule splits "wifi"."""
+    md = "# INC-2099 flaky backup job\n\nThe volume ran out of inodes.\n"
+    eng = engine_over(tmp_path, {"runbooks/incident.md": md})
+    assert {t.term: t.near for t in eng.coverage("What caused INC2099?")}["inc2099"] == "inc-2099"
+    assert eng.ask("What caused INC2099?").citations[0].path == "runbooks/incident.md"
+    assert {t.term: t.near for t in eng.coverage("What caused INC2100?")}["inc2100"] is None
+
+
 def test_a_clipped_word_is_covered_by_the_full_word_the_notes_write(tmp_path: Path) -> None:
     """ "How do I set up auth for a private vault?" was answered as partly covered, "The
     sections found don't mention auth", though the section quoted says "authentication". A
