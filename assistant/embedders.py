@@ -43,10 +43,15 @@ class Embedders:
         self._index_loading = threading.Lock()
         self._query_loading = threading.Lock()
 
-    def _folder(self) -> Path:
-        """The model folder; a configured one that is missing is an EngineError."""
+    def _configured(self) -> Path | None:
+        """The `model` setting (None: the bundled model), read wherever the model is: one that
+        names no folder is an EngineError (`check_model_folder`), not a traceback."""
         check_model_folder(self.settings)
-        return Path(self.settings.model) if self.settings.model else bundled_model_path()
+        return self.settings.model
+
+    def _folder(self) -> Path:
+        model = self._configured()
+        return Path(model) if model else bundled_model_path()
 
     @property
     def index_loaded(self) -> bool:
@@ -58,10 +63,10 @@ class Embedders:
             if self._index is None:
                 from index.onnx_embed import load_index_embedder
 
-                check_model_folder(self.settings)
+                model = self._configured()  # outside the try: its error is said as it is
                 try:
                     self._index = load_index_embedder(
-                        self.settings.model, self.settings.precision, paths.models_dir()
+                        model, self.settings.precision, paths.models_dir()
                     )
                 except Exception as e:  # a broken model folder is the user's config problem
                     raise EngineError(
@@ -82,9 +87,9 @@ class Embedders:
                 else:
                     from index.onnx_embed import load_query_embedder
 
-                    check_model_folder(self.settings)
+                    model = self._configured()
                     try:
-                        emb, notice = load_query_embedder(self.settings.model, paths.models_dir())
+                        emb, notice = load_query_embedder(model, paths.models_dir())
                     except Exception as e:
                         raise EngineError(f"cannot load model: {e}") from e
                     if notice:

@@ -6,8 +6,6 @@ refreshing a stale one, repairing a broken one), retrieves, and composes answers
 
 from __future__ import annotations
 
-import itertools
-import re
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -24,7 +22,7 @@ from assistant.models import Answer, Citation, SectionHit
 from assistant.options import AnswerOptions
 from assistant.output import cite_label, cut, safe
 from assistant.settings import Mode, Settings, check_model_folder
-from assistant.stages import decide, evidence, render, select, shape
+from assistant.stages import dates, decide, evidence, render, select, shape
 from assistant.stages.explain import trace as explain_trace
 from assistant.stages.query import (
     Turn,
@@ -38,15 +36,7 @@ from assistant.stages.query import (
     original_words,
 )
 from corpus import BUNDLED_NOTES
-from corpus.dates import (
-    Day,
-    asked_days,
-    date_words,
-    day_phrases,
-    day_words,
-    days_in,
-    names_day,
-)
+from corpus.dates import Day, is_day_name, names_day, names_other_day, same_day
 from corpus.markdown import only_links
 from corpus.models import Chunk
 from corpus.scan import IGNORE_FILE, NOTE_SUFFIXES, NotesMissing
@@ -58,6 +48,7 @@ from index.retrieve import (
     allowed_ids,
     clipped_words,
     in_note_paths,
+    note_days,
     path_matches,
     query_terms,
     retrieve,
@@ -83,8 +74,6 @@ DATED_MOST = 5
 """Notes the date rule reads beyond the hits: a question's day names one daily note or a few."""
 DAILY_NOTES_MIN = 3
 """Notes named by a day alone that make a folder one of daily notes (the date rule)."""
-_DAY_NAME = re.compile(r"\d{4}[-_.]\d{1,2}[-_.]\d{1,2}")
-"""A daily note's file name, without its suffix: 2024-04-23, 2024_04_23."""
 
 
 class Engine:
@@ -513,31 +502,17 @@ class Engine:
             and evidence.line_with_every_term(hits, local, opts)
         )
         dated: list[Hit] = []
-        days = {d for d, _ in asked_days(q)} if opts.dates else set()
-        if days:  # the date rule
-            dated = self._dated_sections(days, hits, paths)
-        on_day = day_only = False
-        no_day: list[str] = []  # days named that no note is of, in a folder of dated notes
-        if days and not dated and self._keeps_days():
-            written = "\n".join(h.chunk.text for h in hits)  # "the freeze is May 5" says it
-            no_day = [] if names_day(written, days) else day_phrases(q)
-        said_day = day_words(q) if dated or no_day else set()
-        if dated:  # the day is found: its words are covered
-            local = [
-                t.model_copy(update={"chunks": max(t.chunks, 1)}) if t.term in said_day else t
-                for t in local
-            ]
-        elif no_day:  # the day is missing, as one name ("2024-04-23"), not word by word
-            local = [t for t in local if t.term not in said_day]
-        if opts.dates and (spans := date_words(q) - said_day):  # "since April 15": no subject
-            local = [t for t in local if t.term not in spans]
-        if dated:  # are the question's other words in the day's notes?
-            rest = [t for t in decide.subject_terms(local) if t.covered and t.term not in said_day]
-            on_day = {t.term for t in rest} <= evidence.terms_in(dated, rest, len(dated))
-            day_only = not rest  # "what did I do on March 5th": the day's notes are the answer
+        days: set[Day] = set()
+        reading = dates.DayReading(local)
+        if opts.dates:  # the date rule
+            days = dates.asked(q)
+            dated = self._dated_sections(days, hits, paths) if days else []
+            daily = bool(days) and not dated and self._keeps_days()
+            reading = dates.read_days(q, local, hits, dated, daily)
+            local = reading.coverage
         decision = decide.decide(
-            searched, local, hits, best_line, common, opts, total, by_keywords, whole, on_day,
-            no_day,
+            searched, local, hits, best_line, common, opts, total, by_keywords, whole,
+            reading.on_day, reading.no_day,
         )  # fmt: skip
         lacking = {*decision.missing, *decision.names}  # as query terms, before the user's words
         anywhere = {t.term for t in coverage if t.covered}
@@ -562,7 +537,7 @@ class Engine:
                 for h, scores in part_picks:  # a part's section is quoted at the part's lines
                     if h in picked:
                         line_scores[h.chunk.id] = scores  # type: ignore[index]
-            if day_only:  # each of the day's sections quoted from its start, not by its lines
+            if reading.day_only:  # each of the day's sections quoted from its start
                 line_scores.update({h.chunk.id or 0: {} for h in dated})
             elif dated:
                 missing_scores = [h for h in dated if not line_scores.get(h.chunk.id)]
@@ -574,7 +549,9 @@ class Engine:
                         )
                     )  # fmt: skip
             if dated:
-                other_day = [h.chunk.section for h in picked if _names_other_day(h.chunk, days)]
+                other_day = [
+                    h.chunk.section for h in picked if names_other_day(_day_text(h.chunk), days)
+                ]
                 picked = select.with_dated(picked, dated, k, other_day)
                 date_notes = [
                     cite_label(c.path, c.start_line, c.end_line, c.heading_path)
@@ -626,11 +603,10 @@ class Engine:
 
     def _keeps_days(self) -> bool:
         """Whether the folder keeps daily notes, DAILY_NOTES_MIN or more notes named by a day
-        alone (`2024-04-23.md`, Logseq's `journals/2024_04_23.md`; not a meeting's
-        `2024-04-15-platform-sync.md`): a day asked about that none is of is then missing,
-        not merely unwritten."""
-        daily = (p for p in self.store().file_rows() if _DAY_NAME.fullmatch(PurePosixPath(p).stem))
-        return sum(1 for _ in itertools.islice(daily, DAILY_NOTES_MIN)) >= DAILY_NOTES_MIN
+        alone (`corpus.dates.is_day_name`): a day asked about that none is of is then
+        missing, not merely unwritten."""
+        daily = [p for p in note_days(self.store()) if is_day_name(PurePosixPath(p).stem)]
+        return len(daily) >= DAILY_NOTES_MIN
 
     def _dated_sections(
         self, days: set[Day], hits: Sequence[Hit], paths: Sequence[str] | None
@@ -642,8 +618,9 @@ class Engine:
         found = [h for h in hits if names_day(_day_text(h.chunk), days)]
         notes = [
             p
-            for p in store.file_rows()
-            if names_day(p, days) and (not paths or any(path_matches(p, g) for g in paths))
+            for p, named in note_days(store).items()
+            if any(same_day(a, b) for a in named for b in days)
+            and (not paths or any(path_matches(p, g) for g in paths))
         ]
         ids = {h.chunk.id for h in found}
         phrases = [f'"{d[1]:02d} {d[2]:02d}"' if d[0] is None else f'"{d[0]} {d[1]:02d} {d[2]:02d}"'
@@ -809,9 +786,3 @@ def drop_index(index_dir: Path) -> None:
 def _day_text(c: Chunk) -> str:
     """Where a section says which day it is (the date rule): its note's path and headings."""
     return f"{c.path} {' '.join(c.heading_path)}"
-
-
-def _names_other_day(c: Chunk, days: set[Day]) -> bool:
-    """A section of another day than the question's: a daily note of 2024-04-27 is no answer
-    to "what happened on 2024-04-23"."""
-    return bool(days_in(_day_text(c))) and not names_day(_day_text(c), days)

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import os
 import re
 import sys
 import threading
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -314,7 +314,8 @@ class NotesServer:
 
     def read(self, path: str, start_line: int = 1, end_line: int | None = None) -> NoteLines:
         cited = _CITED.fullmatch(path)
-        if cited and not _exists(self.engine.notes_root / path):  # a note "x:5" is just that
+        # a note named "x:5" is just that; os.path: a name too long to exist does not
+        if cited and not os.path.exists(self.engine.notes_root / path):
             if (start_line, end_line) != (1, None):
                 raise UsageError(
                     f"{cut(path, 200)!r}: give the lines once, as path:start-end or as "
@@ -406,14 +407,6 @@ _CITED = re.compile(r"(?P<path>.+?):(?P<start>\d+)(?:-(?P<end>\d+))?")
 
 def _say(message: str) -> None:
     print(f"assistant: {message}", file=sys.stderr, flush=True)
-
-
-def _exists(path: Path) -> bool:
-    """Whether `path` exists; a name the file system refuses (too long) does not."""
-    try:
-        return path.exists()
-    except OSError:
-        return False
 
 
 def _check_k(k: int, most: int) -> None:

@@ -81,10 +81,11 @@ class AnswerOptions(BaseModel):
     )
     typo_context: bool = Field(
         True,
-        description="Typo-context rule: a word the notes lack is read as a notes word a "
-        "letter away only where a note writes that word beside one of the question's other "
-        "rare names (capitalised, or no ordinary word; when it has any): 'tokio' in a Rust "
-        "question is not 'tokyo' of a travel note.",
+        description="Typo-context rule: a word the notes lack that differs from a notes word "
+        "by letters changed (not left out, added or two swapped: 'confgure', 'wieght' are "
+        "slips) is read as that word only where a note writes it beside one of the "
+        "question's other rare names (capitalised, or no ordinary word; when it has any): "
+        "'tokio' in a Rust question is not 'tokyo' of a travel note.",
     )
     ordinary_missing: bool = Field(
         False,

@@ -101,6 +101,19 @@ def names_day(text: str, days: set[Day]) -> bool:
     return any(same_day(a, b) for a in days_in(text) for b in days)
 
 
+def names_other_day(text: str, days: set[Day]) -> bool:
+    """Whether `text` writes a day, none of them one of `days` (a daily note of 2024-04-27
+    is no answer to "what happened on 2024-04-23")."""
+    written = days_in(text)
+    return bool(written) and not any(same_day(a, b) for a in written for b in days)
+
+
+def is_day_name(stem: str) -> bool:
+    """A file name (without its suffix) that is a day and nothing else: a daily note's
+    (`2024-04-23`, Logseq's `2024_04_23`), not a meeting's `2024-04-15-platform-sync`."""
+    return any(written == stem for _, written, _ in _matches(stem))
+
+
 def day_phrases(question: str) -> list[str]:
     """The days a question asks about (`asked_days`), as it writes them: "2024-04-23",
     "Tuesday, March 5"."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 from pydantic import BaseModel
 
 from corpus import HEADING_SEP
+from corpus.dates import Day, days_in
 from index.models import Hit
 from index.modes import RRF_K, Mode
 from index.store import Store
@@ -375,18 +377,42 @@ def clipped_words(text: str) -> set[str]:
     }
 
 
-_PATH_WORDS: dict[tuple[str, str | None], frozenset[str]] = {}
+_T = TypeVar("_T")
+_BY_GENERATION: dict[tuple[str, str, str | None], Any] = {}
+
+
+def _per_generation(store: Store, name: str, build: Callable[[], _T]) -> _T:
+    """`build()` once per index generation (`name` tells the readings of the notes' paths
+    apart): they change only when a refresh does, and are read on every question."""
+    key = (name, str(store.index_dir), store.generation)
+    if key not in _BY_GENERATION:
+        for old in [k for k in _BY_GENERATION if k[0] == name]:
+            del _BY_GENERATION[old]  # one index at a time is usual: keep one
+        _BY_GENERATION[key] = build()
+    return _BY_GENERATION[key]
 
 
 def note_path_words(store: Store) -> frozenset[str]:
     """The words of every indexed note's path (`path_words`), kept per index generation."""
-    key = (str(store.index_dir), store.generation)
-    if key not in _PATH_WORDS:
-        _PATH_WORDS.clear()  # one index at a time is usual: keep one
-        _PATH_WORDS[key] = frozenset(
+    return _per_generation(
+        store,
+        "words",
+        lambda: frozenset(
             w for path, (h, _, _) in store.file_rows().items() if h for w in path_words(path)
-        )
-    return _PATH_WORDS[key]
+        ),
+    )
+
+
+def note_days(store: Store) -> dict[str, frozenset[Day]]:
+    """The indexed notes whose path names a day (`corpus.dates.days_in`): path -> its days,
+    kept per index generation (the date rule reads them for every question naming a day)."""
+    return _per_generation(
+        store,
+        "days",
+        lambda: {
+            p: frozenset(d) for p, (h, _, _) in store.file_rows().items() if h and (d := days_in(p))
+        },
+    )
 
 
 def in_note_paths(store: Store, term: str) -> bool:
@@ -432,6 +458,7 @@ def term_coverage(
     common_at = max(COMMON_MIN_CHUNKS, int(COMMON_SHARE * store.chunk_total())) if terms else 0
     paths = note_path_words(store) if terms else frozenset()
     counts = {t: store.term_count(t, cap=common_at) for t in terms}
+    context_names: list[str] | None = None  # read once, and only for a typo that needs them
 
     def named_(u: str) -> bool:
         """A name the notes write as such (not an ordinary word, "make", nor a typo the
@@ -449,15 +476,12 @@ def term_coverage(
             few = NAME_TYPO_MIN_CHUNKS
             if near and t in names and store.raw_count(near) < few:
                 near = None
-            named = [u for u in terms if u != t and counts[u] < common_at and named_(u)]
-            if (
-                near
-                and context
-                and named
-                and substituted(t, near)
-                and not store.cooccurs(near, named)
-            ):
-                near, unread = None, near
+            if near and context and substituted(t, near):
+                if context_names is None:
+                    context_names = [u for u in terms if counts[u] < common_at and named_(u)]
+                named = [u for u in context_names if u != t]
+                if named and not store.cooccurs(near, named):
+                    near, unread = None, near
         full = clipping(t) if t in clipped and not split else ()
         if not n and near is None and full:
             near = next((f for f in full if store.term_count(f, cap=1)), None)

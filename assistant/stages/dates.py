@@ -1,0 +1,71 @@
+"""Stage: the date rule's reading of a question that names a day ("what happened on
+2024-04-23", "what did I do on March 5th?"), between finding that day's sections and deciding.
+
+A line never says the day its daily note's name does, so the day's words are judged here, not
+by the vocabulary rule: covered when sections of the day were found, one missing name when a
+folder of daily notes has none, and no subject when the day is one end of a span ("since
+April 15"). Which sections are the day's is the engine's to find (it reads the index);
+`select.with_dated` puts them first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assistant.stages.decide import subject_terms
+from assistant.stages.evidence import terms_in
+from corpus.dates import Day, asked_days, date_words, day_phrases, day_words, names_day
+from index.models import Hit
+from index.retrieve import TermInfo
+
+
+@dataclass
+class DayReading:
+    """What the date rule makes of the question (`read_days`)."""
+
+    coverage: list[TermInfo]
+    """The question's terms with the day's words judged as the date rule judges them."""
+    on_day: bool = False
+    """The day's sections hold the question's other covered subject words: answered under
+    `min_line` (`decide.decide`'s `on_day`)."""
+    day_only: bool = False
+    """The question names nothing but the day: its sections are quoted from their start."""
+    no_day: list[str] = field(default_factory=list)
+    """Days asked about, as written, that no note is of in a folder of daily notes: missing
+    names (`decide.decide`'s `no_day`)."""
+
+
+def asked(question: str) -> set[Day]:
+    """The days the question asks about (`corpus.dates.asked_days`), not the ends of spans."""
+    return {d for d, _ in asked_days(question)}
+
+
+def read_days(
+    question: str,
+    coverage: Sequence[TermInfo],
+    hits: Sequence[Hit],
+    dated: Sequence[Hit],
+    daily_notes: bool,
+) -> DayReading:
+    """The date rule's reading: `dated`, the sections of the days asked about that were
+    found; `daily_notes`, whether the folder keeps notes named by a day alone. A day none is
+    of is missing only there, and only when no retrieved section writes it ("the freeze is
+    May 5")."""
+    no_day: list[str] = []
+    if not dated and daily_notes and (days := asked(question)):
+        written = "\n".join(h.chunk.text for h in hits)
+        no_day = [] if names_day(written, days) else day_phrases(question)
+    said = day_words(question) if dated or no_day else set()
+    local = list(coverage)
+    if dated:  # the day is found: its words are covered
+        local = [t.model_copy(update={"chunks": max(t.chunks, 1)}) if t.term in said else t
+                 for t in local]  # fmt: skip
+    elif no_day:  # the day is missing, as one name ("2024-04-23"), not word by word
+        local = [t for t in local if t.term not in said]
+    if spans := date_words(question) - said:  # "since April 15": no subject
+        local = [t for t in local if t.term not in spans]
+    if not dated:
+        return DayReading(local, no_day=no_day)
+    rest = [t for t in subject_terms(local) if t.covered and t.term not in said]
+    on_day = {t.term for t in rest} <= terms_in(dated, rest, len(dated))
+    return DayReading(local, on_day=on_day, day_only=not rest)
