@@ -82,7 +82,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             _fail(*known)
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            click.echo("assistant: interrupted", err=True)  # one line, as errors are
             sys.exit(EXIT_INTERRUPTED)
 
     return wrapper

@@ -86,6 +86,17 @@ class Settings(BaseModel):
             return None
         return Path(v).expanduser() if isinstance(v, str | Path) else v
 
+    @field_validator("index")
+    @classmethod
+    def _index_not_a_file(cls, v: Path | None) -> Path | None:
+        """An index setting that names a file is the user's mistake, said as `--index` says it
+        (exit 2), not as an unusable index folder when the index is first opened (exit 3)."""
+        if v is not None and v.exists() and not v.is_dir():
+            raise PydanticCustomError(
+                "path_type", "{path} is a file, not a folder", {"path": str(v)}
+            )
+        return v
+
 
 _WARNED: dict[str, None] = {}
 """Warnings already given by this process, in order: each is said once, however often

@@ -226,6 +226,41 @@ def test_a_bad_setting_names_where_it_came_from(
     assert invoke("ask", "--notes", str(notes), "-k", "2", "alpha one?").exit_code in (0, 1)
 
 
+@pytest.mark.parametrize("source", ["--index", "ASSISTANT_INDEX", "CONFIG"])
+def test_an_index_setting_naming_a_file_is_a_usage_error(
+    source: str, cfg: Path, notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--index FILE` was a usage error (exit 2) but the same file from ASSISTANT_INDEX or the
+    config file was an unusable index (exit 3, "cannot create index folder …: File exists")."""
+    a_file = tmp_path / "idx.txt"
+    a_file.write_text("not an index\n")
+    cfg.write_text("")
+    args = ["ask", "--notes", str(notes), "alpha one?"]
+    if source == "--index":
+        args += ["--index", str(a_file)]
+    elif source == "ASSISTANT_INDEX":
+        monkeypatch.setenv("ASSISTANT_INDEX", str(a_file))
+    else:
+        cfg.write_text(f'index = "{a_file}"\n')
+    line = one_error_line(invoke(*args))
+    assert str(a_file) in line and "is a file" in line
+    assert a_file.read_text() == "not an index\n"
+
+
+@pytest.mark.parametrize("command", ["ask", "search", "index"])
+def test_ctrl_c_is_one_line_and_exit_130(command: str, notes: Path, tmp_path: Path) -> None:
+    """Ctrl+C said a bare "interrupted"; it is said as every other message is."""
+
+    def interrupted(settings: object) -> None:
+        raise KeyboardInterrupt
+
+    args = [command, "--notes", str(notes), "--index", str(tmp_path / "idx")]
+    args += [] if command == "index" else ["alpha one?"]
+    r = CliRunner().invoke(cli, args, obj={"engine_factory": interrupted})
+    assert r.exit_code == 130, (r.exit_code, r.stderr)
+    assert r.stderr == "assistant: interrupted\n"
+
+
 def test_ask_names_a_note_it_could_not_read(
     tmp_path: Path, notes: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
