@@ -121,6 +121,20 @@ def test_a_line_that_only_points_to_its_links_is_no_evidence() -> None:
     assert len(evidence_lines(chunk(text, ["Details"]), ["scratch"], 10, links=False)) == 2
 
 
+def test_a_line_with_no_word_of_its_own_is_no_evidence() -> None:
+    """An Obsidian daily-note template's "## Gratitude" over an empty "1. " was quoted, alone,
+    as what the user wrote under gratitude: the line's vector is its heading's. Empty list
+    items and tasks, fences and lone punctuation are never scored; items that say something
+    ("- [x] call the bank") are."""
+    blank = chunk("## Gratitude\n1. ", ["Gratitude"])
+    assert evidence_lines(blank, ["gratitude"], 10) == []
+    text = "## Tasks\n- [ ] \n- [x] call the bank\n* \n```\n}\n```\n1. Sunny run"
+    assert evidence_texts(chunk(text, ["Tasks"]), ["bank"]) == [
+        "- [x] call the bank",
+        "1. Sunny run",
+    ]
+
+
 def test_lines_of_nothing_but_html_comment_are_no_evidence() -> None:
     """A section of only a comment ("## Rollback plan" over "<!-- TODO: write the rollback
     plan -->") says nothing a reader sees: it has no line to score, so it is never quoted as
@@ -137,7 +151,6 @@ def test_lines_of_nothing_but_html_comment_are_no_evidence() -> None:
         "<!-- aside --> Restart the workers first.",
         "```html",
         "<!-- keep this marker -->",
-        "```",
     ]
 
 
@@ -1431,8 +1444,10 @@ def test_a_setext_heading_is_no_evidence_as_a_hash_heading_is_none() -> None:
     # a later piece of a long code block: its "# comment" lines are code, still evidence
     code = chunk("pip install x\n# upgrade the cluster\nkubectl apply -f up.yaml\n```", ["K"])
     assert evidence_texts(code, []) == [
-        "pip install x", "# upgrade the cluster", "kubectl apply -f up.yaml", "```"
-    ]  # fmt: skip
+        "pip install x",
+        "# upgrade the cluster",
+        "kubectl apply -f up.yaml",
+    ]  # fmt: skip  (the closing fence says nothing)
 
 
 def test_an_html_heading_is_no_evidence_as_a_hash_heading_is_none() -> None:
@@ -1444,7 +1459,7 @@ def test_an_html_heading_is_no_evidence_as_a_hash_heading_is_none() -> None:
     assert evidence_texts(chunk('  <H2 id="x">Setup</H2>\nRun it.', []), []) == ["Run it."]
     kept = "```html\n<h1>Title</h1>\n```\nThe <h1>Title</h1> tag is the page's."
     assert "<h1>Title</h1>" in evidence_texts(chunk(kept, []), [])
-    assert len(evidence_texts(chunk(kept, []), [])) == 4  # the fences, the code line, the text
+    assert len(evidence_texts(chunk(kept, []), [])) == 3  # the "```html" fence, code, text
 
 
 def test_a_sentence_begun_inside_a_line_starts_the_quote_there_when_no_more_fits() -> None:

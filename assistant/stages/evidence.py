@@ -32,6 +32,10 @@ from index.store import term_queries
 _HTML_HEADING = re.compile(r"^[ \t]*<h([1-6])\b[^>]*>.*</h\1>[ \t]*$", re.IGNORECASE | re.MULTILINE)
 """A line that is an HTML heading ("<h1>WireGuard VPN</h1>"): a title, as a "#" heading is."""
 
+_BLANK_ITEM = re.compile(r"\s*(?:(?:[-*+]|\d+[.)])(?:\s+\[[ xX]\])?)?[^\w]*")
+"""A line with no word of its own: an empty list item or task ("1. ", "- [ ] "), as a
+template's blanks are, or punctuation alone."""
+
 
 def evidence_lines(
     chunk: Chunk, terms: Sequence[str], limit: int, links: bool = True, comments: bool = True
@@ -44,7 +48,9 @@ def evidence_lines(
     keeps (it leaves out only a "#" heading line), or an HTML heading ("<h1>WireGuard
     VPN</h1>", outside code): a heading is each line's context, and matching it says nothing
     of what the section says (a note's `<h1>` title scored above its every line). Nor is a
-    table's rule ("|---|---|"), which has no words to match."""
+    table's rule ("|---|---|"), or any line with no word of its own (`_BLANK_ITEM`): an
+    Obsidian daily-note template's empty "1. " under "## Gratitude" scored 0.56 by its
+    heading alone and was quoted, alone, as what the user wrote under gratitude."""
     lines = chunk.text.split("\n")
     setext = bool(chunk.heading_path) and not lines[0].lstrip().startswith("#")
     roles = (
@@ -66,6 +72,7 @@ def evidence_lines(
         and not (roles is not None and comments and roles.is_comment(i))
         and not (roles is not None and _HTML_HEADING.match(lines[i]) and not roles.in_code(i))
         and not (roles is not None and roles.is_table_rule(i))
+        and not _BLANK_ITEM.fullmatch(lines[i])
     ]
     if len(body) <= limit:
         return [n for n, _ in body]
