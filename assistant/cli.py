@@ -536,12 +536,11 @@ def watch_index(engine: Any, as_json: bool, skipped: Sequence[Any] = ()) -> None
 @click.option(
     "--port",
     type=click.IntRange(1, 65535),
-    default=8765,
-    show_default=True,
-    help="Port for --http (bound to 127.0.0.1 only).",
+    default=None,
+    help="Port for --http (bound to 127.0.0.1 only).  [default: 8765]",
 )
 @handle_errors
-def mcp_cmd(notes: Path | None, index_dir: Path | None, http: bool, port: int) -> None:
+def mcp_cmd(notes: Path | None, index_dir: Path | None, http: bool, port: int | None) -> None:
     """Serve the notes to coding agents and chat clients over the Model Context Protocol.
 
     Read-only tools: search, ask (the Answer of `ask --json`), read (exact lines of a note)
@@ -551,13 +550,17 @@ def mcp_cmd(notes: Path | None, index_dir: Path | None, http: bool, port: int) -
     from assistant.mcp_server import NotesServer
     from assistant.settings import check_model_folder
 
+    if port is not None and not http:  # else stdio is served, the port silently unused
+        from assistant.errors import UsageError
+
+        raise UsageError("--port is an option of --http: give both, or neither for stdio")
     engine = make_engine(notes, index_dir)
     check_model_folder(engine.settings)  # else every tool call would fail, the server up
     server = NotesServer(engine)
     server.warm()  # loads the index and model while the SDK is imported
     from assistant.mcp_tools import serve
 
-    serve(server, http=http, port=port)
+    serve(server, http=http, port=8765 if port is None else port)
     # The client is gone: exit now, not after an index build still running on the refresh
     # thread (interrupting one is safe: the next run carries on from its last commit).
     _finish(EXIT_OK)

@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -48,6 +49,11 @@ REFRESH_WAIT_S = 3.0
 before answering from the last index with a notice."""
 OUTLASTED_WAIT_S = 0.5
 """How long a call waits for a refresh that has outlasted an earlier call's wait."""
+FIRST_BUILD_WAIT_S = 20.0
+"""How long a call waits while there is no index to answer from: until a small folder's
+first build ends (under 200 sections: seconds, model load included), or a big folder's
+keyword preview is written (a moment), each call in full. A tool error says nothing a wait
+of seconds would not; clients allow a call a minute or more."""
 PREVIEW_POLL_S = 0.1
 """How often a call waiting on a first build looks for its keyword preview."""
 
@@ -125,9 +131,11 @@ class NotesServer:
         call to report."""
 
         def run() -> None:
-            with self._lock, contextlib.suppress(Exception):
-                self._fresh()
-                self.engine.embed_query("warm up")
+            with self._lock:
+                with contextlib.suppress(Exception):  # starts any build, waits for none: a
+                    self._fresh(wait_s=0.0)  # call's wait is its own
+                with contextlib.suppress(Exception):
+                    self.engine.embed_query("warm up")
 
         t = threading.Thread(target=run, name="warm", daemon=True)
         t.start()
@@ -163,7 +171,7 @@ class NotesServer:
 
         return read_manifest(self.engine.index_dir) is not None
 
-    def _fresh(self) -> list[str]:
+    def _fresh(self, wait_s: float | None = None) -> list[str]:
         """Bring the index up to date before a call (lock held), never blocking for minutes.
 
         The notes are scanned on every call (about 10 µs a note): a call made right after an
@@ -172,9 +180,15 @@ class NotesServer:
         the notes before the edit may have happened, so once it ends they are checked again.
         Returns notices for the call's result: a refresh that outlasts REFRESH_WAIT_S leaves
         the call answering from the last consistent index with a notice saying so, never
-        silently. Raises UsageError while a first build runs."""
+        silently. Raises UsageError while a first build runs. `wait_s` (default
+        REFRESH_WAIT_S): the server's warm-up starts a refresh and waits for none, and does
+        not count as a call that waited it out (the first call on a new folder then got
+        OUTLASTED_WAIT_S, and a build of a few seconds failed the first three calls)."""
         notices: list[str] = []
-        deadline = time.monotonic() + REFRESH_WAIT_S
+        wait = wait_s if wait_s is not None else REFRESH_WAIT_S
+        if wait_s is None and not self._has_index():
+            wait = FIRST_BUILD_WAIT_S
+        deadline = time.monotonic() + wait
         own = False  # a job this call started read the notes after any edit made before it
         while True:
             job = self._job
@@ -191,7 +205,8 @@ class NotesServer:
             try:
                 notices += self._wait(job, deadline)
             except concurrent.futures.TimeoutError:
-                self._outlasted = job
+                if wait > 0:
+                    self._outlasted = job
                 return [*notices, self._refreshing_notice()]
             except Exception as e:  # the job is done either way: the next call starts a new one
                 self._job = None
@@ -211,7 +226,7 @@ class NotesServer:
         once during a first build whose keyword preview can answer. A job that has outlasted
         a call's wait already gets OUTLASTED_WAIT_S (each call of a long refresh waited it
         out again)."""
-        if job is self._outlasted:
+        if job is self._outlasted and self._has_index():
             deadline = min(deadline, time.monotonic() + OUTLASTED_WAIT_S)
         while True:
             left = deadline - time.monotonic()
@@ -313,6 +328,7 @@ class NotesServer:
         return answer
 
     def read(self, path: str, start_line: int = 1, end_line: int | None = None) -> NoteLines:
+        path = _as_cited(path, self.engine.notes_root)
         cited = _CITED.fullmatch(path)
         # a note named "x:5" is just that; os.path: a name too long to exist does not
         if cited and not os.path.exists(self.engine.notes_root / path):
@@ -403,6 +419,38 @@ class NotesServer:
 
 _CITED = re.compile(r"(?P<path>.+?):(?P<start>\d+)(?:-(?P<end>\d+))?")
 """A citation's "path:start-end" (or "path:line"), given to `read` as its path."""
+
+_LABEL = re.compile(r"(?:\[\d+\]\s+)?(?P<path>.+?)(?:\s+›\s.*)?")
+"""A citation as the tools print it: "[1] k8s/debug.md:3-6 › Debugging › Pods"."""
+_GITHUB_LINES = re.compile(r"(?P<path>.+?)(?:#|:)L(?P<start>\d+)(?:-L?(?P<end>\d+))?")
+"""Lines as a code host writes them: "k8s/debug.md#L3-L6" (or ":L3-L6")."""
+
+
+def _as_cited(given: str, root: Path) -> str:
+    """What an agent passes back to `read`, in the one form it parses ("path:start-end" or a
+    path relative to the notes folder): the citation label the tools print, with its "[n]"
+    and heading path; lines written "#L3-L6"; the `absolute_path` a hit or citation gives,
+    inside the notes folder; a name in another Unicode normal form (macOS clients send
+    decomposed accents) than the one on disk. Anything else is left as it was, for the
+    checks that name what is wrong with it."""
+    import unicodedata
+
+    if not os.path.isabs(given) and os.path.exists(root / given):  # a note named "[1] x.md"
+        return given
+    path = _LABEL.fullmatch(given.strip())["path"]  # type: ignore[index]
+    if m := _GITHUB_LINES.fullmatch(path):
+        path = f"{m['path']}:{m['start']}" + (f"-{m['end']}" if m["end"] else "")
+    if os.path.isabs(path):
+        for base in dict.fromkeys((str(root), os.path.realpath(root))):
+            if path.startswith(base.rstrip("/") + "/"):
+                path = path[len(base.rstrip("/")) + 1 :]
+                break
+    note = (_CITED.fullmatch(path) or {"path": path})["path"]  # type: ignore[index]
+    for form in ("NFC", "NFD"):
+        other = unicodedata.normalize(form, note)
+        if other != note and os.path.exists(root / other):
+            return other + path[len(note) :]
+    return path
 
 
 def _say(message: str) -> None:

@@ -19,7 +19,8 @@ import mcp_types as types
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 from assistant import __version__
 from assistant.errors import EngineError, UsageError
@@ -41,6 +42,18 @@ citation. When the notes do not cover a question, `ask` says so (abstained=true)
 guessing: tell the user their notes do not cover it rather than inventing an answer. A notice
 that the index is being built or refreshed means the latest edits may not be searched yet:
 say so, or call again shortly, before telling the user a note does not exist."""
+
+
+def _not_a_bool(value: Any) -> Any:
+    """`k: true` was taken as k = 1 (pydantic reads a bool as an int): a number argument that
+    is a bool is refused, as the config file's `k = true` is."""
+    if isinstance(value, bool):
+        word = "true" if value else "false"
+        raise PydanticCustomError("int_type", f"Input should be a valid integer, not {word}")
+    return value
+
+
+NOT_BOOL = BeforeValidator(_not_a_bool)
 
 
 def build_server(notes: NotesServer) -> Any:
@@ -75,6 +88,7 @@ def build_server(notes: NotesServer) -> Any:
         query: Annotated[str, Field(description="What to look for, in words.")],
         k: Annotated[
             int,
+            NOT_BOOL,
             Field(
                 description=f"Sections to return (1-{MAX_SEARCH_K}; fewer when fewer match).",
                 json_schema_extra={"minimum": 1, "maximum": MAX_SEARCH_K},
@@ -96,6 +110,7 @@ def build_server(notes: NotesServer) -> Any:
         question: Annotated[str, Field(description="The question, in natural language.")],
         k: Annotated[
             int | None,
+            NOT_BOOL,
             Field(
                 description=f"Most sections to quote (1-{MAX_ASK_K}; default: the user's "
                 "setting, 3 unless configured).",
@@ -123,15 +138,20 @@ def build_server(notes: NotesServer) -> Any:
         path: Annotated[
             str,
             Field(
-                description="Note path relative to the notes folder, or a citation as given "
-                "(path:start-end)."
+                description="Note path relative to the notes folder (or its absolute_path), "
+                'or a citation as given ("path:start-end", or the whole "[1] path:start-end '
+                '› Heading" label).'
             ),
         ],
         start_line: Annotated[
-            int, Field(description="First line (1-based).", json_schema_extra={"minimum": 1})
+            int,
+            NOT_BOOL,
+            Field(description="First line (1-based).", json_schema_extra={"minimum": 1}),
         ] = 1,
         end_line: Annotated[
-            int | None, Field(description="Last line, inclusive (default: end of note).")
+            int | None,
+            NOT_BOOL,
+            Field(description="Last line, inclusive (default: end of note)."),
         ] = None,
     ) -> Annotated[types.CallToolResult, NoteLines]:
         """Exact lines of one note, as they are on disk now, to follow a citation or read

@@ -261,6 +261,12 @@ def test_ctrl_c_is_one_line_and_exit_130(command: str, notes: Path, tmp_path: Pa
     assert r.stderr == "assistant: interrupted\n"
 
 
+def test_mcp_port_without_http_is_a_usage_error() -> None:
+    """`assistant mcp --port 8800` served stdio, the port silently unused."""
+    line = one_error_line(invoke("mcp", "--port", "8800"))
+    assert "--port" in line and "--http" in line
+
+
 def test_ask_names_a_note_it_could_not_read(
     tmp_path: Path, notes: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -212,6 +212,13 @@ def test_status_describes_the_index(session: Session, folder: dict[str, Any]) ->
         ("search", {"query": "   "}, "query is empty"),
         ("search", {"query": "bread", "k": 100000}, "k must be between 1 and 50"),
         ("search", {"query": "bread", "k": "many"}, "argument k"),
+        (
+            "search",
+            {"query": "bread", "k": True},
+            "argument k: Input should be a valid integer, not true",
+        ),
+        ("ask", {"question": "bread", "k": False}, "argument k"),
+        ("read", {"path": "kitchen.md", "start_line": True}, "argument start_line"),
         ("ask", {"question": ""}, "question is empty"),
         ("ask", {"question": "who is it?"}, "question names nothing to search for"),
         ("read", {"path": "kitchen.md:1-2", "start_line": 2}, "give the lines once"),

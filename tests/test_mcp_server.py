@@ -43,7 +43,7 @@ def many_notes(tmp_path: Path) -> Path:
 def test_a_first_build_runs_in_the_background_and_calls_say_how_far(
     many_notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("assistant.mcp_server.REFRESH_WAIT_S", 0.2)
+    monkeypatch.setattr("assistant.mcp_server.FIRST_BUILD_WAIT_S", 0.2)
     s = server(many_notes, tmp_path / "index", SlowEmbedder())
     t0 = time.monotonic()
     with pytest.raises(UsageError, match="is being built") as e:
@@ -190,7 +190,8 @@ def test_read_is_capped_and_refuses_paths_outside(tmp_path: Path) -> None:
     assert part.text.split("\n")[-1] == f"line {MAX_READ_LINES}"
     tail = s.read("long.md", 1190, 1200)
     assert not tail.truncated and tail.text.split("\n") == [f"line {i}" for i in range(1190, 1201)]
-    for bad in ("../long.md", str(notes / "long.md"), "missing.md", "sub/../../x.md"):
+    (tmp_path / "outside.md").write_text("# Outside\n")
+    for bad in ("../long.md", str(tmp_path / "outside.md"), "missing.md", "sub/../../x.md"):
         with pytest.raises(UsageError):
             s.read(bad)
     with pytest.raises(UsageError, match="before start_line"):
@@ -311,6 +312,33 @@ def quiet_server(notes: Path, index: Path, embedder: FakeEmbedder) -> NotesServe
     return NotesServer(
         Engine(settings, embedder=embedder), builder=Engine(settings, embedder=embedder)
     )
+
+
+def test_a_first_build_of_seconds_is_waited_for_by_every_call_not_by_the_warm_up(
+    many_notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a new 14-note folder an agent's first three calls failed ("is being built; call
+    again shortly") though the build took 4.5 s: the server's warm-up waited out the call's
+    3 s itself, and marked the build as outlasted, so each call then waited half a second.
+    With no index to answer from, the warm-up starts the build and waits for none, and every
+    call waits for it in full (FIRST_BUILD_WAIT_S)."""
+    monkeypatch.setattr("assistant.mcp_server.REFRESH_WAIT_S", 0.2)
+    monkeypatch.setattr("assistant.mcp_server.OUTLASTED_WAIT_S", 0.1)
+    monkeypatch.setattr("assistant.mcp_server.FIRST_BUILD_WAIT_S", 60.0)
+    emb = GatedEmbedder()
+    emb.gate.clear()
+    s = quiet_server(many_notes, tmp_path / "index", emb)
+    s.warm().join(10)
+    assert emb.entered.wait(10)  # the warm-up started the build, which now waits
+    result: list[object] = []
+    caller = threading.Thread(target=lambda: result.append(s.search("word7", k=3)))
+    caller.start()
+    time.sleep(1.0)  # past every shorter wait: the call still waits
+    assert caller.is_alive() and not result
+    emb.gate.set()
+    caller.join(30)
+    assert result and result[0].hits[0].path == "n007.md"  # type: ignore[attr-defined]
+    s.close()
 
 
 def test_a_call_right_after_another_still_sees_an_edit(many_notes: Path, tmp_path: Path) -> None:
@@ -450,4 +478,32 @@ def test_read_normalises_paths_and_says_why_a_file_is_not_served(tmp_path: Path)
     for path, reason in reasons.items():
         with pytest.raises(UsageError, match=reason):
             s.read(path)
+    s.close()
+
+
+def test_read_takes_a_citation_as_the_tools_print_it(tmp_path: Path) -> None:
+    """An agent passes back what it was given: the citation label ("[1] path:3-4 › A › B"),
+    the hit's `absolute_path`, lines as a code host writes them ("#L3-L4"), a name with its
+    accents decomposed (as macOS clients send it). Each was "no such note"."""
+    import unicodedata
+
+    notes = tmp_path / "notes"
+    (notes / "k8s").mkdir(parents=True)
+    (notes / "k8s" / "debug.md").write_text("# Debug\n\n## Pods\nkubectl describe pod\nlogs\n")
+    (notes / "café.md").write_text("# Café\nespresso\n")
+    s = server(notes, tmp_path / "index")
+    for given in (
+        "[1] k8s/debug.md:4-5 › Debug › Pods",
+        "k8s/debug.md:4-5 › Debug › Pods",
+        "k8s/debug.md#L4-L5",
+        "k8s/debug.md:L4-L5",
+        f"{notes}/k8s/debug.md:4-5",
+    ):
+        got = s.read(given)
+        assert (got.path, got.start_line, got.end_line) == ("k8s/debug.md", 4, 5), given
+        assert got.text == "kubectl describe pod\nlogs"
+    assert s.read(str(notes / "k8s" / "debug.md")).total_lines == 5
+    assert s.read(unicodedata.normalize("NFD", "café.md")).text == "# Café\nespresso"
+    with pytest.raises(UsageError, match="no such note"):
+        s.read("[1] k8s/nope.md:4-5 › Debug")
     s.close()
