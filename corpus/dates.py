@@ -4,6 +4,7 @@ file name (`daily/2024-04-23.md`, Logseq's `journals/2024_04_23.md`) or a journa
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 Day = tuple[int | None, int, int]
@@ -76,10 +77,43 @@ def days_in(text: str) -> set[Day]:
     return {d for d, _, _ in _matches(text)}
 
 
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_RELATIVE = re.compile(
+    rf"\b(?:(the\s+day\s+before\s+yesterday)|(yesterday)|last\s+({'|'.join(_WEEKDAYS)}))\b",
+    re.IGNORECASE,
+)
+"""A day named from today: "yesterday", "the day before yesterday", "last Friday" (the latest
+Friday before today). Not "today" (“how do I deploy today?” asks about no day) and not a
+weekday alone ("on Monday" may be the next one)."""
+
+
+def today() -> dt.date:
+    """Today's date, as relative days are read (one place, for tests to fix)."""
+    return dt.date.today()
+
+
+def _relative(question: str) -> list[tuple[Day, str, int]]:
+    """The days `question` names from today, each written with its date ("yesterday
+    (2026-12-05)"), so that a missing day is said as the day it is."""
+    now = today()
+    out: list[tuple[Day, str, int]] = []
+    for m in _RELATIVE.finditer(question):
+        before_yesterday, _, weekday = m.groups()
+        if weekday:
+            back = (now.weekday() - _WEEKDAYS.index(weekday.lower()) - 1) % 7 + 1
+        else:
+            back = 2 if before_yesterday else 1
+        day = now - dt.timedelta(days=back)
+        out.append(((day.year, day.month, day.day), f"{m[0]} ({day.isoformat()})", m.start()))
+    return out
+
+
 def asked_days(question: str) -> list[tuple[Day, str]]:
     """The days a question asks about, as it writes them: not one end of a span ("what
-    changed since April 22", "after 2024-04-23"), which asks about other days."""
-    return [(d, w) for d, w, at in _matches(question) if not _RANGE.search(question[:at])]
+    changed since April 22", "after 2024-04-23"), which asks about other days; a day named
+    from today ("yesterday", "last Friday") as that day."""
+    found = _matches(question) + _relative(question)
+    return [(d, w) for d, w, at in found if not _RANGE.search(question[:at])]
 
 
 def _a_month(match: re.Match[str]) -> bool:

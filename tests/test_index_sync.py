@@ -1261,6 +1261,28 @@ def test_a_question_naming_a_day_quotes_that_days_notes_first(tmp_path: Path) ->
     assert off.ask("what did I do on April 23rd?").outcome == "not_covered"
 
 
+def test_yesterday_is_the_day_before_today(tmp_path: Path, monkeypatch) -> None:
+    """ "What did I do yesterday?" in a folder of daily notes quotes yesterday's note, and
+    says when there is none, rather than quote another day's."""
+    import datetime as dt
+
+    from corpus import dates
+
+    files = {
+        "daily/2024-04-22.md": "# 2024-04-22\n\nFixed the flaky billing test at 10:00.\n",
+        "daily/2024-04-23.md": "# 2024-04-23\n\nPi-hole stopped resolving local names.\n",
+        "daily/2024-04-27.md": "# 2024-04-27\n\nUpgraded Postgres at 02:00, done by 03:10.\n",
+    }
+    eng = engine_over(tmp_path, files)
+    monkeypatch.setattr(dates, "today", lambda: dt.date(2024, 4, 24))
+    answer = eng.ask("What did I do yesterday?")
+    assert answer.outcome == "answered"
+    assert {c.path for c in answer.citations} == {"daily/2024-04-23.md"}
+    monkeypatch.setattr(dates, "today", lambda: dt.date(2024, 4, 26))
+    none = eng.ask("What did I do yesterday?")
+    assert none.outcome == "not_covered" and "yesterday (2024-04-25)" in none.missing_terms
+
+
 def test_a_question_naming_only_a_day_quotes_its_outline_whole(tmp_path: Path) -> None:
     """ "what did I do on march 5th" of a Logseq journal quoted its best top-level item only
     (the outline rule); a question that names nothing but the day asks for all of it."""

@@ -139,6 +139,28 @@ def test_a_missing_word_is_said_as_the_user_wrote_it_hyphenated_word_whole() -> 
     assert original_words("How do I use Karpenter with EKS?", ["karpenter"]) == ["Karpenter"]
 
 
+def test_days_named_from_today_are_read_as_those_days(monkeypatch) -> None:
+    """ "What did I do yesterday?" quoted an older journal as if it were yesterday's: a day
+    named from today is that day, said with its date; "today", a weekday alone and a span's
+    end are not asked about."""
+    import datetime as dt
+
+    from corpus import dates
+
+    monkeypatch.setattr(dates, "today", lambda: dt.date(2026, 12, 6))  # a Sunday
+    assert dates.asked_days("What did I do yesterday?") == [
+        ((2026, 12, 5), "yesterday (2026-12-05)")
+    ]
+    assert [d for d, _ in dates.asked_days("and the day before yesterday?")] == [(2026, 12, 4)]
+    assert [d for d, _ in dates.asked_days("what happened last Friday")] == [(2026, 12, 4)]
+    assert [d for d, _ in dates.asked_days("what did I note last sunday")] == [(2026, 11, 29)]
+    assert [d for d, _ in dates.asked_days("last Monday's standup")] == [(2026, 11, 30)]
+    for none in ("How do I deploy today?", "on Monday", "What changed since yesterday?"):
+        assert dates.asked_days(none) == [], none
+    assert dates.days_in("## Yesterday") == set()  # a note's words are read as written
+    assert "yesterday" in dates.day_words("What did I do yesterday?")
+
+
 def test_days_are_read_in_the_forms_notes_and_questions_write_them() -> None:
     """The date rule's reading of days: ISO-like numbers, day-first dotted numbers and a
     month's name with a day; "may" and "march" lowercase are words unless a preposition, an
