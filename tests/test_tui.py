@@ -17,6 +17,7 @@ import pytest
 
 pytest.importorskip("textual")
 
+from textual import events
 from textual.widgets import Input
 from textual.widgets._markdown import MarkdownBlock
 from tui_helpers import make_engine, make_notes, run_async, screen_text, wait_for
@@ -247,6 +248,11 @@ async def test_typing_on_the_sources_list_types_the_question(engine):
         assert isinstance(app.focused, CitationList)
         await pilot.press("s", "o")  # goes on at the end: not over the question typed so far
         assert chat.question_input.value == "why ALBso"
+        chat.sources.query_one(CitationList).focus()
+        await pilot.pause()
+        app.screen.focused.post_message(events.Paste(" and\nNLB?"))  # a paste there too
+        await wait_for(pilot, lambda: chat.question_input.value == "why ALBsoand NLB?")
+        assert app.focused is chat.question_input
         chat.sources.query_one(CitationList).focus()
         await pilot.pause()
         await pilot.press("question_mark")  # still help, as the footer says

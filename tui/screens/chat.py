@@ -784,6 +784,18 @@ class ChatScreen(Screen):
         event.prevent_default()
         self.question_input.type_at_end(event.character)
 
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste goes to the question wherever the focus is, as typing does (`on_key`): pasted
+        on the sources list, it was lost without a word. Its lines are joined by spaces, as the
+        question line joins them."""
+        if isinstance(self.focused, Input):
+            return
+        text = " ".join(event.text.split())
+        event.stop()
+        event.prevent_default()
+        if text:
+            self.question_input.type_at_end(text)
+
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
