@@ -251,8 +251,9 @@ class AnswerOptions(BaseModel):
     links: bool = Field(
         True,
         description="Link rule: lines of nothing but links (wiki links, transclusions and "
-        "#tags too) are no evidence, and a quote does not end on a list of links (a list of wiki "
-        "links is kept: in a wiki its items are the content).",
+        "#tags too), or of words that only point to them ('see: [[…]]', a label over a "
+        "transclusion: 'Decisions: ![[…]]'), are no evidence, and a quote does not end on a list "
+        "of links (a list of wiki links is kept: in a wiki its items are the content).",
     )
     comments: bool = Field(
         True,

@@ -746,6 +746,7 @@ _LINKS = re.compile(
 
 
 _WIKI_LINKS = re.compile(r"!?\[\[[^\]\n]*\]\]")  # [[wiki link]], ![[transclusion]]
+_EMBEDS = re.compile(r"(?:!\[\[[^\]\n]*\]\]\s*)+")  # transclusions and nothing else
 _TAGS = re.compile(r"(?<![\w#&/])#[^\W\d_][\w/-]*")  # #homelab, #project/alpha, not "# x"
 _BLOCK_REF = re.compile(r"\(\([0-9a-fA-F][0-9a-fA-F-]{7,}\)\)")  # Logseq's ((uuid)) reference
 _BLOCK_ID = re.compile(r"\s*id::\s*[0-9a-fA-F-]{8,}\s*")  # Logseq's anchor of a block
@@ -795,11 +796,10 @@ def points_elsewhere(line: str, wiki: bool = False) -> bool:
     if first is None:
         return False
     words = line[: first.start()].rstrip()
-    return (
-        words.endswith(":")
-        and bool(_POINTER.search(words))
-        and only_links(line[first.start() :], wiki)
-    )
+    rest = line[first.start() :]
+    if wiki and words.endswith(":") and _EMBEDS.fullmatch(rest):
+        return True  # "Embed of the decisions: ![[Meeting#Decisions]]": shown from elsewhere
+    return words.endswith(":") and bool(_POINTER.search(words)) and only_links(rest, wiki)
 
 
 def chunk_note(rel_path: str, text: str, count_tokens: CountTokens, max_tokens: int) -> NoteChunks:

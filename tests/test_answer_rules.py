@@ -108,7 +108,13 @@ def test_a_line_that_only_points_to_its_links_is_no_evidence() -> None:
     assert not points_elsewhere(pointer)  # a wiki link only counts as one in wiki mode
     assert points_elsewhere("Reference: [API docs](https://example.com/api)")
     assert points_elsewhere("- See also: [A](a.md), [B](b.md)")
+    # a label over a transclusion: the text shown is another note's (an Obsidian vault's
+    # "Embed of the decisions: ![[…]]" was quoted alone, as the answer)
+    assert points_elsewhere("Embed of the decisions: ![[Meeting 2024-04-18#Decisions]]", True)
+    assert points_elsewhere("- h1ToTitle: ![[dendron.topic.doctor#h1totitle,1:#*]]", True)
+    assert not points_elsewhere("Decided: ![[chart.png]] and a rollback plan", wiki=True)
     for line in (
+        "Supported wiki syntax: [[Wiki Links]]",  # a link, not a transclusion: the value
         "App Runner supports one source code repository provider: [GitHub](https://github.com/)",
         "For details, see [Installing the agent](ecs-agent-install.md)\\.",  # no colon
         "See: [docs](https://a.example) and then restart the agent.",  # words after the link
