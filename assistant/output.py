@@ -70,9 +70,22 @@ def format_answer(answer: Answer, color: bool) -> str:
         lines.insert(0, _style(f"(searched for: {safe(answer.searched_query)})", "2", color))
     for c in answer.citations:
         if c.changed_since_indexed:
-            note = f"note: [{c.n}] {_escaped(c.path)} changed since it was indexed"
+            note = f"note: [{c.n}] {_escaped(c.path)} {_since_indexed(c.absolute_path)}"
             lines.append(_style(note, "33", color))
     return "\n".join(lines)
+
+
+def _since_indexed(path: str) -> str:
+    """What became of a cited note whose lines no longer hold its quote, as the chat's sources
+    panel says it: a note made unreadable after indexing (`chmod 000`) was said "changed"."""
+    try:
+        with open(path, "rb"):
+            return "changed since it was indexed"
+    except FileNotFoundError:
+        return "no longer exists (deleted or moved since it was indexed)"
+    except OSError as e:
+        reason = (e.strerror or type(e).__name__).lower()
+        return f"can no longer be read ({reason}); the quote is as it was indexed"
 
 
 def format_explain(trace: Explain, color: bool = False, title: bool = True) -> str:

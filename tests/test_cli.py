@@ -256,7 +256,29 @@ def test_a_citation_is_one_line_whatever_the_file_is_called() -> None:
         start_line=3, end_line=3, quote="A note.", score=0.5, changed_since_indexed=True,
     )  # fmt: skip
     a = Answer(question="q", searched_query="q", text="", citations=[c], abstained=False)
-    assert format_answer(a, color=False) == "\nnote: [1] new\\nline.md changed since it was indexed"
+    said = "\nnote: [1] new\\nline.md no longer exists (deleted or moved since it was indexed)"
+    assert format_answer(a, color=False) == said
+
+
+def test_a_changed_citation_says_what_became_of_its_note(tmp_path: Path) -> None:
+    """A note made unreadable after indexing was said "changed since it was indexed"; the
+    chat's sources panel already told changed, deleted and unreadable apart."""
+    from assistant.models import Answer, Citation
+    from assistant.output import format_answer
+
+    def said(path: Path) -> str:
+        c = Citation(
+            n=1, path=path.name, absolute_path=str(path), heading_path=[], start_line=1,
+            end_line=1, quote="A note.", score=0.5, changed_since_indexed=True,
+        )  # fmt: skip
+        a = Answer(question="q", searched_query="q", text="", citations=[c], abstained=False)
+        return format_answer(a, color=False).strip()
+
+    (tmp_path / "edited.md").write_text("Another note.\n")
+    assert said(tmp_path / "edited.md") == "note: [1] edited.md changed since it was indexed"
+    assert "no longer exists" in said(tmp_path / "gone.md")
+    (tmp_path / "dir.md").mkdir()  # tests run as root, whom chmod 000 does not stop: a folder
+    assert said(tmp_path / "dir.md").startswith("note: [1] dir.md can no longer be read (is a")
 
 
 def test_index_actions_cannot_be_combined(tmp_path: Path) -> None:
