@@ -201,14 +201,14 @@ def ensure_ready(engine: Any, quiet: bool = False) -> None:
         return
     if report is not None and (report.changed or report.chunks_embedded):
         click.echo(format_report(report), err=True)
+    from index.lifecycle import unreadable
+
     new = {(s.path, s.reason) for s in before(report)} if report is not None else set()
-    # A fresh index was not refreshed: the notes it recorded as unreadable are said all the same.
-    for s in report.skipped if report is not None else recorded:
-        if (
-            (s.path, s.reason) in new
-            or s.reason == "permission denied"
-            or s.reason.startswith("unreadable")
-        ):
+    # A fresh index was not refreshed: the notes it recorded as unreadable, and the folders its
+    # check could not enter, are said all the same.
+    said = report.skipped if report is not None else [*recorded, *engine.unread_now]
+    for s in {(s.path, s.reason): s for s in said}.values():
+        if (s.path, s.reason) in new or unreadable(s.reason):
             click.echo(f"assistant: warning: {skipped_note(s)}", err=True)
 
 

@@ -101,6 +101,8 @@ class Engine:
         self.models = Embedders(settings, embedder)
         self._store: Store | None = None
         self.notices: list[str] = []
+        self.unread_now: list[Skipped] = []
+        """What the last freshness check's scan could not read (an unreadable folder)."""
         self._executor: ThreadPoolExecutor | None = None
 
     def twin(self) -> Engine:
@@ -166,6 +168,7 @@ class Engine:
     def stale_reason(self) -> str | None:
         """Why the index must be (re)built before answering, or None if it is fresh.
         Raises UsageError if the notes folder itself is gone (renamed, unmounted)."""
+        self.unread_now = []
         with _notes_present():
             return lifecycle.stale_reason(
                 self.index_dir,
@@ -173,6 +176,7 @@ class Engine:
                 self.model_id(),
                 self.store,
                 self.models.precision(),
+                self.unread_now,
             )
 
     def refresh(

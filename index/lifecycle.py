@@ -11,7 +11,7 @@ from pathlib import Path
 from corpus.models import LINE_TEXT_VERSION, text_hash
 from corpus.read import NoteReadError, read_note
 from corpus.scan import scan_notes
-from index.models import IndexInfo
+from index.models import IndexInfo, Skipped
 from index.store import IndexError_, Store, faiss_ids, manifest_status, read_manifest
 from index.sync import LINE_TEXT, is_index_name, manifest_problem
 
@@ -186,6 +186,7 @@ def stale_reason(
     model_id: str,
     open_store: Callable[[], Store],
     precision: str | None = None,
+    unread: list[Skipped] | None = None,
 ) -> str | None:
     """Why the index must be (re)built before answering, or None if it is fresh: no manifest,
     another configuration (model, or `precision` when given), an interrupted update, an
@@ -208,15 +209,32 @@ def stale_reason(
         return f"index unreadable: {e}"
     if line_text != LINE_TEXT_VERSION:
         return "single-line vectors of an older version (embedded again; sections are kept)"
-    return notes_changed(stored, notes_root, index_dir)
+    return notes_changed(stored, notes_root, index_dir, unread)
+
+
+def unreadable(reason: str) -> bool:
+    """A reason a note or folder was skipped that the user can fix and should hear of every
+    time (not a binary file or a link out of the folder, left out by design)."""
+    return reason == "permission denied" or reason.startswith("unreadable")
 
 
 def notes_changed(
-    stored: dict[str, tuple[str, int, int]], notes_root: Path, index_dir: Path | None = None
+    stored: dict[str, tuple[str, int, int]],
+    notes_root: Path,
+    index_dir: Path | None = None,
+    unread: list[Skipped] | None = None,
 ) -> str | None:
     """Why the notes no longer match the index's file rows (added, removed or a file whose
-    size or mtime moved), or None. `index_dir` is not part of the notes (`scan_notes`)."""
-    current = {f.rel: f for f in scan_notes(notes_root, exclude=index_dir).files}
+    size or mtime moved), or None. `index_dir` is not part of the notes (`scan_notes`).
+    `unread` gets what the scan could not enter or read (a folder made unreadable: its notes
+    leave the index at the refresh that finds it, and an index fresh since would say nothing
+    of it)."""
+    scan = scan_notes(notes_root, exclude=index_dir)
+    if unread is not None:
+        unread.extend(
+            Skipped(path=s.path, reason=s.reason) for s in scan.skipped if unreadable(s.reason)
+        )
+    current = {f.rel: f for f in scan.files}
     if set(current) != set(stored):
         return "notes were added or removed"
     for rel, f in current.items():

@@ -299,6 +299,32 @@ def test_ask_names_a_note_it_could_not_read(
         assert (binary in r.stderr.splitlines()) == (run == "refreshed"), (run, r.stderr)
 
 
+def test_ask_names_a_folder_it_could_not_enter_every_time(
+    tmp_path: Path, notes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder made unreadable (`chmod 000 "Home Lab"`) was named by `index` only: `ask` on
+    the index that refresh left fresh said "Your notes don't mention VLAN" and nothing of the
+    folder. Tests run as root, whom chmod does not stop: entering the folder is made to fail."""
+    import os
+
+    write(notes / "Home Lab" / "vlan.md", "# VLANs\nThe IoT VLAN is 30\n")
+    locked = os.fspath(notes / "Home Lab")
+    real_scandir = os.scandir
+
+    def scandir(path):  # type: ignore[no-untyped-def]
+        if os.fspath(path).rstrip("/") == locked:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    args = ["--notes", str(notes), "--index", str(tmp_path / "idx")]
+    assert "skipped 'Home Lab': permission denied" in invoke("index", *args).stderr
+    for _ in range(2):  # the index is fresh now: said all the same, once per run
+        r = invoke("ask", *args, "Which VLAN is IoT on?")
+        warning = "assistant: warning: skipped 'Home Lab': permission denied"
+        assert r.stderr.splitlines().count(warning) == 1, r.stderr
+
+
 def test_search_text_says_a_preview_is_one() -> None:
     """`search` showed a section's first three lines as if they were all of it: a longer one
     now ends "… N more lines", and a line cut for width ends in "…". The first line is left
