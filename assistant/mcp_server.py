@@ -181,13 +181,14 @@ class NotesServer:
         Returns notices for the call's result: a refresh that outlasts REFRESH_WAIT_S leaves
         the call answering from the last consistent index with a notice saying so, never
         silently. Raises UsageError while a first build runs. `wait_s` (default
-        REFRESH_WAIT_S): the server's warm-up starts a refresh and waits for none, and does
-        not count as a call that waited it out (the first call on a new folder then got
-        OUTLASTED_WAIT_S, and a build of a few seconds failed the first three calls)."""
+        REFRESH_WAIT_S, or FIRST_BUILD_WAIT_S while there is no index): the server's warm-up
+        starts a refresh and waits for none, and does not count as a call that waited it out
+        (the first call on a new folder then got OUTLASTED_WAIT_S, and a build of a few
+        seconds failed the first three calls)."""
         notices: list[str] = []
-        wait = wait_s if wait_s is not None else REFRESH_WAIT_S
-        if wait_s is None and not self._has_index():
-            wait = FIRST_BUILD_WAIT_S
+        wait = wait_s
+        if wait is None:
+            wait = REFRESH_WAIT_S if self._has_index() else FIRST_BUILD_WAIT_S
         deadline = time.monotonic() + wait
         own = False  # a job this call started read the notes after any edit made before it
         while True:
