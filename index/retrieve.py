@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -588,16 +589,20 @@ def closest_word(store: Store, term: str) -> str | None:
     "code"): a transposition there is as common a typo as any, while other edits that near
     the start read too many names as words ("pnpm" as "npm"). Nor is a word a typo of one it
     differs from only in its last letter, added or changed: that is how words are made from
-    words ("systemd" from "system", not a typo of "systems"; "repot" is not "repo")."""
+    words ("systemd" from "system", not a typo of "systems"; "repot" is not "repo"). Words
+    are compared as BM25 matches them, accents aside, and case-folded: "grosse" and "grösse"
+    (Swiss German, or a keyboard without ß) are "große"."""
     if len(term) < 4 or term.isdigit():
         return None
     limit = 2 if len(term) >= 7 else 1
+    typed = _fold(term)
     near = [
         (d, cand)
         for cand in store.raw_terms(term[:2])
-        if abs(len(cand) - len(term)) <= limit
-        and not _last_letter_apart(term, cand)
-        and (d := damerau_levenshtein(term, cand, limit)) <= limit
+        if cand != term
+        and abs(len(spelt := _fold(cand)) - len(typed)) <= limit  # "große" as "grosse"
+        and (spelt == typed or not _last_letter_apart(typed, spelt))
+        and (d := damerau_levenshtein(typed, spelt, limit)) <= limit
     ]
     if near:  # of the nearest, the word the notes write most ("taks": task, not tabs)
         least = min(d for d, _ in near)
@@ -608,6 +613,12 @@ def closest_word(store: Store, term: str) -> str | None:
         if swapped != term and store.raw_count(swapped):
             return swapped
     return None
+
+
+def _fold(word: str) -> str:
+    """A word case-folded ("ß" as "ss") without its accents, as FTS5's tokenizer drops them."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _last_letter_apart(term: str, word: str) -> bool:

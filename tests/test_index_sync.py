@@ -1261,6 +1261,25 @@ def test_a_question_naming_a_day_quotes_that_days_notes_first(tmp_path: Path) ->
     assert off.ask("what did I do on April 23rd?").outcome == "not_covered"
 
 
+def test_a_word_typed_without_its_sharp_s_or_accents_is_the_notes_word(tmp_path: Path) -> None:
+    """ "grosse der springform" and "grösse …" (Swiss German, or a keyboard without ß) were
+    "Your notes don't mention grosse" over notes that write "Größe"; accents alone were
+    already matched, as BM25 drops them ("kasekuchen" finds "Käsekuchen")."""
+    from index.retrieve import closest_word
+
+    files = {
+        "kuchen.md": "# Zwetschgenkuchen\n\nGröße der Springform: 26 cm.\n",
+        "other.md": "# Grasse\n\nA town in Provence. Grasse grasse grasse.\n",
+    }
+    eng = engine_over(tmp_path, files)
+    store = eng.store()
+    assert closest_word(store, "grosse") == "große"
+    assert closest_word(store, "grösse") == "große"  # not "grasse", one letter away
+    answer = eng.ask("grosse der springform?")
+    assert answer.searched_query == "große der springform?"
+    assert answer.citations and answer.citations[0].path == "kuchen.md"
+
+
 def test_yesterday_is_the_day_before_today(tmp_path: Path, monkeypatch) -> None:
     """ "What did I do yesterday?" in a folder of daily notes quotes yesterday's note, and
     says when there is none, rather than quote another day's."""
