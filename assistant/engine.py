@@ -556,7 +556,7 @@ class Engine:
                 other_day = [
                     h.chunk.section for h in picked if names_other_day(_day_text(h.chunk), days)
                 ]
-                picked = select.with_dated(picked, dated, k, other_day)
+                picked = select.with_dated(picked, dated, k, other_day, reading.day_only)
                 date_notes = [
                     cite_label(c.path, c.start_line, c.end_line, c.heading_path)
                     for c in (h.chunk for h in dated if h in picked)

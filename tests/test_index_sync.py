@@ -1291,6 +1291,7 @@ def test_yesterday_is_the_day_before_today(tmp_path: Path, monkeypatch) -> None:
         "daily/2024-04-22.md": "# 2024-04-22\n\nFixed the flaky billing test at 10:00.\n",
         "daily/2024-04-23.md": "# 2024-04-23\n\nPi-hole stopped resolving local names.\n",
         "daily/2024-04-27.md": "# 2024-04-27\n\nUpgraded Postgres at 02:00, done by 03:10.\n",
+        "habits.md": "# What I do\n\nI do push-ups daily; I did yoga before.\n",  # no day's
     }
     eng = engine_over(tmp_path, files)
     monkeypatch.setattr(dates, "today", lambda: dt.date(2024, 4, 24))
@@ -1300,6 +1301,11 @@ def test_yesterday_is_the_day_before_today(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(dates, "today", lambda: dt.date(2024, 4, 26))
     none = eng.ask("What did I do yesterday?")
     assert none.outcome == "not_covered" and "yesterday (2024-04-25)" in none.missing_terms
+    # a day's note under a title of its own: the title alone is no quote
+    write(tmp_path / "notes" / "daily/2024-04-25.md", "# Thursday\n\n## Standup\n\nShipped.\n")
+    eng.refresh()
+    quotes = [c.quote for c in eng.ask("What did I do yesterday?").citations]
+    assert quotes and "# Thursday" not in quotes, quotes
 
 
 def test_a_question_naming_only_a_day_quotes_its_outline_whole(tmp_path: Path) -> None:

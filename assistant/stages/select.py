@@ -61,13 +61,20 @@ def with_dated(
     dated: Sequence[Hit],
     k: int,
     other_day: Collection[tuple[str, tuple[str, ...]]] = (),
+    day_only: bool = False,
 ) -> list[Hit]:
     """The date rule: sections whose note or heading is the day the question names ("what
     happened on 2024-04-23": `daily/2024-04-23.md`, "## 2024-04-23" in a journal) first, in
     the order given, then the others picked but those of `other_day` (sections of another
-    day), at most k in all, each section once."""
+    day), at most k in all, each section once. A day's section of nothing but its heading
+    ("# Tuesday 2026-12-02" over "## Standup") is no quote: it was cited alone. `day_only`
+    (a question of nothing but the day, "what did I do last Wednesday?"): the day's sections
+    alone; another note picked beside them matched nothing but the question's words for
+    asking ("do", "did"), a failover runbook at 0.19."""
     out: list[Hit] = []
-    for h in [*dated, *(p for p in picked if p.chunk.section not in other_day)]:
+    dated = [h for h in dated if h.chunk.body_lines()]
+    others = [] if day_only and dated else [p for p in picked if p.chunk.section not in other_day]
+    for h in [*dated, *others]:
         if all(o.chunk.section != h.chunk.section for o in out):
             out.append(h)
     return out[:k]
