@@ -261,6 +261,12 @@ def test_ctrl_c_is_one_line_and_exit_130(command: str, notes: Path, tmp_path: Pa
     assert r.stderr == "assistant: interrupted\n"
 
 
+def test_a_long_query_is_said_truncated_as_a_query(notes: Path, tmp_path: Path) -> None:
+    """`search` with a query over the limit warned "question truncated"."""
+    r = invoke("search", "--notes", str(notes), "--index", str(tmp_path / "idx"), "alpha " * 500)
+    assert "assistant: warning: query truncated to 2000 characters" in r.stderr, r.stderr
+
+
 def test_mcp_port_without_http_is_a_usage_error() -> None:
     """`assistant mcp --port 8800` served stdio, the port silently unused."""
     line = one_error_line(invoke("mcp", "--port", "8800"))

@@ -47,7 +47,7 @@ def nothing_to_search(what: str, text: str) -> str:
 def searchable(text: str, what: str, max_chars: int) -> tuple[str, list[str]]:
     """`clean_question`, for a question or query asked on its own (no earlier turn): a
     UsageError if it is empty or names nothing to search for, checked before any indexing."""
-    q, notices = clean_question(text, max_chars)
+    q, notices = clean_question(text, max_chars, what)
     if not q:
         raise UsageError(empty_input(what))
     if not query_terms(q):
@@ -55,7 +55,7 @@ def searchable(text: str, what: str, max_chars: int) -> tuple[str, list[str]]:
     return q, notices
 
 
-def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
+def clean_question(text: str, max_chars: int, what: str = "question") -> tuple[str, list[str]]:
     """Strip escape sequences, control characters and surrounding space; truncate over-long
     questions (at a word boundary when one is near). A question without a letter or digit
     ("???") is empty: there is nothing to search for (dense search would rank every section
@@ -72,7 +72,7 @@ def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
         if q[max_chars].isalnum() and " " in cut[-40:]:
             cut = cut[: cut.rindex(" ")]  # do not leave half a word behind
         q = cut.rstrip()
-        notices.append(f"question truncated to {max_chars} characters")
+        notices.append(f"{what} truncated to {max_chars} characters")
     return q, notices
 
 
