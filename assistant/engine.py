@@ -36,7 +36,7 @@ from assistant.stages.query import (
     original_words,
 )
 from corpus import BUNDLED_NOTES
-from corpus.dates import Day, is_day_name, names_day, names_other_day, same_day
+from corpus.dates import Day, any_same_day, is_day_name, names_day, names_other_day
 from corpus.markdown import only_links
 from corpus.models import Chunk
 from corpus.scan import IGNORE_FILE, NOTE_SUFFIXES, NotesMissing
@@ -623,8 +623,7 @@ class Engine:
         notes = [
             p
             for p, named in note_days(store).items()
-            if any(same_day(a, b) for a in named for b in days)
-            and (not paths or any(path_matches(p, g) for g in paths))
+            if any_same_day(named, days) and (not paths or any(path_matches(p, g) for g in paths))
         ]
         ids = {h.chunk.id for h in found}
         phrases = [f'"{d[1]:02d} {d[2]:02d}"' if d[0] is None else f'"{d[0]} {d[1]:02d} {d[2]:02d}"'

@@ -24,6 +24,12 @@ class ConfigFileError(Exception):
     """The config file cannot be read or parsed; str() names the file and the reason."""
 
 
+def os_reason(e: OSError) -> str:
+    """An OS error's reason alone, lower-cased ("permission denied"), without the "[Errno 13]"
+    and the path that `str(e)` repeats."""
+    return (e.strerror or type(e).__name__).lower()
+
+
 def user_error(e: BaseException) -> tuple[str, int] | None:
     """(one-line message, exit code) for an error the user can fix; None for a bug."""
     from pydantic import ValidationError

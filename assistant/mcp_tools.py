@@ -20,7 +20,6 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import BaseModel, BeforeValidator, Field
-from pydantic_core import PydanticCustomError
 
 from assistant import __version__
 from assistant.errors import EngineError, UsageError
@@ -34,6 +33,7 @@ from assistant.mcp_server import (
 )
 from assistant.models import Answer
 from assistant.output import cite_label, format_answer, rank_text, safe
+from assistant.settings import not_a_bool
 
 INSTRUCTIONS = """\
 Search and quote the user's own Markdown notes. Every quote is a verbatim run of whole lines of
@@ -44,16 +44,8 @@ that the index is being built or refreshed means the latest edits may not be sea
 say so, or call again shortly, before telling the user a note does not exist."""
 
 
-def _not_a_bool(value: Any) -> Any:
-    """`k: true` was taken as k = 1 (pydantic reads a bool as an int): a number argument that
-    is a bool is refused, as the config file's `k = true` is."""
-    if isinstance(value, bool):
-        word = "true" if value else "false"
-        raise PydanticCustomError("int_type", f"Input should be a valid integer, not {word}")
-    return value
-
-
-NOT_BOOL = BeforeValidator(_not_a_bool)
+NOT_BOOL = BeforeValidator(not_a_bool)
+"""A number argument given as true or false is refused, as the config file's `k = true` is."""
 
 
 def build_server(notes: NotesServer) -> Any:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
+from assistant.errors import os_reason
 from corpus import HEADING_SEP
 
 if TYPE_CHECKING:  # type hints only: the TUI's start imports this module before the engine
@@ -84,8 +85,7 @@ def _since_indexed(path: str) -> str:
     except FileNotFoundError:
         return "no longer exists (deleted or moved since it was indexed)"
     except OSError as e:
-        reason = (e.strerror or type(e).__name__).lower()
-        return f"can no longer be read ({reason}); the quote is as it was indexed"
+        return f"can no longer be read ({os_reason(e)}); the quote is as it was indexed"
 
 
 def format_explain(trace: Explain, color: bool = False, title: bool = True) -> str:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from pydantic_core import PydanticCustomError
 
 from assistant import paths
-from assistant.errors import ConfigFileError, EngineError, UsageError
+from assistant.errors import ConfigFileError, EngineError, UsageError, os_reason
 from index.modes import Mode
 
 ENV_PREFIX = "ASSISTANT_"
@@ -72,12 +72,7 @@ class Settings(BaseModel):
     @field_validator("k", "max_question_chars", mode="before")
     @classmethod
     def _not_a_bool(cls, v: Any) -> Any:
-        """`k = true` in the config file was taken as k = 1: pydantic reads a bool as an int.
-        Numbers and their text (`ASSISTANT_K=5`) are read as before."""
-        if isinstance(v, bool):
-            word = "true" if v else "false"  # as TOML spells it
-            raise PydanticCustomError("int_type", f"Input should be a valid integer, not {word}")
-        return v
+        return not_a_bool(v)
 
     @field_validator("notes", "index", "model", mode="before")
     @classmethod
@@ -96,6 +91,16 @@ class Settings(BaseModel):
                 "path_type", "{path} is a file, not a folder", {"path": str(v)}
             )
         return v
+
+
+def not_a_bool(value: Any) -> Any:
+    """A number that is given as a bool is refused: pydantic reads true as 1, so `k = true` in
+    the config file (or an MCP call's `"k": true`) was k = 1. Numbers and their text
+    (`ASSISTANT_K=5`) pass."""
+    if isinstance(value, bool):
+        word = "true" if value else "false"  # as TOML and JSON spell it
+        raise PydanticCustomError("int_type", f"Input should be a valid integer, not {word}")
+    return value
 
 
 _WARNED: dict[str, None] = {}
@@ -134,8 +139,7 @@ def config_file_values() -> tuple[dict[str, Any], Path, list[str]]:
     except IsADirectoryError as e:
         raise ConfigFileError(f"cannot read config file {path}: it is a folder") from e
     except OSError as e:  # "[Errno 13] Permission denied: '<the path again>'": the reason only
-        reason = (e.strerror or type(e).__name__).lower()
-        raise ConfigFileError(f"cannot read config file {path}: {reason}") from e
+        raise ConfigFileError(f"cannot read config file {path}: {os_reason(e)}") from e
     except tomllib.TOMLDecodeError as e:
         raise ConfigFileError(f"cannot read config file {path}: {e}") from e
     warnings = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 
 Day = tuple[int | None, int, int]
 """(year or None when not written, month, day)."""
@@ -130,16 +131,22 @@ def same_day(a: Day, b: Day) -> bool:
     return a[1:] == b[1:] and (a[0] is None or b[0] is None or a[0] == b[0])
 
 
+def any_same_day(written: Iterable[Day], days: Iterable[Day]) -> bool:
+    """Whether one of the days `written` is one of `days` (`same_day`)."""
+    days = list(days)
+    return any(same_day(a, b) for a in written for b in days)
+
+
 def names_day(text: str, days: set[Day]) -> bool:
     """Whether `text` (a note's path, a heading) writes one of `days`."""
-    return any(same_day(a, b) for a in days_in(text) for b in days)
+    return any_same_day(days_in(text), days)
 
 
 def names_other_day(text: str, days: set[Day]) -> bool:
     """Whether `text` writes a day, none of them one of `days` (a daily note of 2024-04-27
     is no answer to "what happened on 2024-04-23")."""
     written = days_in(text)
-    return bool(written) and not any(same_day(a, b) for a in written for b in days)
+    return bool(written) and not any_same_day(written, days)
 
 
 def is_day_name(stem: str) -> bool:

@@ -22,7 +22,7 @@ from assistant.errors import EngineError, UsageError
 from assistant.output import counted
 from tui.render import answer_plain
 from tui.widgets.conversation import AnswerView, Conversation, ExampleQuestions
-from tui.widgets.question_input import QuestionInput
+from tui.widgets.question_input import QuestionInput, one_line
 from tui.widgets.sources import SourcesPanel
 from tui.widgets.status import StatusLine
 from tui.widgets.thinking import Thinking
@@ -786,11 +786,11 @@ class ChatScreen(Screen):
 
     def on_paste(self, event: events.Paste) -> None:
         """A paste goes to the question wherever the focus is, as typing does (`on_key`): pasted
-        on the sources list, it was lost without a word. Its lines are joined by spaces, as the
-        question line joins them."""
+        on the sources list, it was lost without a word. Its lines are joined as the question
+        line joins them (`one_line`)."""
         if isinstance(self.focused, Input):
             return
-        text = " ".join(event.text.split())
+        text = one_line(event.text)
         event.stop()
         event.prevent_default()
         if text:

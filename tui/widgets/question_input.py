@@ -13,6 +13,11 @@ from textual.widgets import Input
 SUBMIT_KEYS = frozenset({"enter", "ctrl+j"})
 
 
+def one_line(pasted: str) -> str:
+    """Pasted text as one question line: its lines and runs of spaces joined by single spaces."""
+    return " ".join(pasted.split())
+
+
 class QuestionInput(Input):
     """An Input with question history. Posts `Input.Submitted` (Enter) and `DownAtEnd`.
 
@@ -64,9 +69,9 @@ class QuestionInput(Input):
         await super()._on_key(event)
 
     def _on_paste(self, event: events.Paste) -> None:
-        """A pasted question keeps all its lines, joined by spaces: Textual's Input keeps only
-        the first, so a question copied across a line break lost its end without a word."""
-        text = " ".join(event.text.split())
+        """A pasted question keeps all its lines, joined by spaces (`one_line`): Textual's Input
+        keeps only the first, so a question copied across a line break lost its end."""
+        text = one_line(event.text)
         if text:
             if self.selection.is_empty:
                 self.insert_text_at_cursor(text)
