@@ -54,6 +54,7 @@ from index.retrieve import (
     retrieve,
     term_coverage,
     unmatched_globs,
+    words_alone,
 )
 from index.store import (
     LOCK_NAME,
@@ -142,6 +143,7 @@ class Engine:
             self.options.split_words,
             unclip=self.options.clippings,
             context=self.options.typo_context,
+            alone=words_alone(text),
         )
 
     # ---------------------------------------------------------------- index lifecycle
@@ -498,7 +500,8 @@ class Engine:
         in_top = evidence.terms_in(
             hits, coverage, opts.local_sections, self._labels, joined=opts.split_words
         )
-        local = decide.localise(coverage, searched, common, in_top)
+        # No section found (a --path matching no note): none to lack a word the notes use.
+        local = decide.localise(coverage, searched, common, in_top) if hits else coverage
         total = self.store().chunk_total()
         whole = (  # the whole-line rule, only where the best line falls short
             opts.whole_line

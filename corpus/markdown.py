@@ -8,8 +8,9 @@ Definitions (see ../shared/DESIGN.md, "Sections and spans"):
 * Its span runs from the heading line to the section's last non-blank line. Text before the
   first heading forms a section with an empty heading path, spanning its first to last
   non-blank line. A heading with no body is a one-line section (useful for retrieval).
-* YAML front matter (a "---" first line closed by "---" or "...") is parsed for `title` and
-  `tags`, never chunked; line numbers still count the real file lines.
+* YAML front matter (a "---" first line closed by "---" or "...") or TOML front matter ("+++"
+  ... "+++", Hugo's) is parsed for `title`, `tags` and `aliases`, never chunked; line numbers
+  still count the real file lines.
 * `Chunk.text` is exactly lines `start_line..end_line` joined by "\\n" (lines as
   `corpus.read.split_lines` defines them), including the heading line.
 
@@ -45,6 +46,7 @@ nesting, no re-tokenising of growing concatenations.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -79,7 +81,7 @@ __all__ = [
     "sections",
 ]
 
-CHUNKER_VERSION: int = 9
+CHUNKER_VERSION: int = 10
 
 CountTokens = Callable[[str], int]
 
@@ -178,16 +180,19 @@ def _cap(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
-_FM_OPEN = re.compile(r"^---[ \t]*$")
-_FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
+_FM_OPEN = re.compile(r"^(---|\+\+\+)[ \t]*$")
+_FM_CLOSE = {"---": re.compile(r"^(?:---|\.\.\.)[ \t]*$"), "+++": re.compile(r"^\+\+\+[ \t]*$")}
 
 
 def front_matter_end(lines: Sequence[str]) -> int:
-    """Number of lines the front matter takes (0 if none): "---" on line 1 ... closing fence."""
-    if not lines or not _FM_OPEN.match(lines[0]):
+    """Number of lines the front matter takes (0 if none): YAML's "---" on line 1 ... its
+    closing fence, or TOML's "+++" ... "+++" (Hugo)."""
+    opened = _FM_OPEN.match(lines[0]) if lines else None
+    if not opened:
         return 0
+    close = _FM_CLOSE[opened.group(1)]
     for i in range(1, len(lines)):
-        if _FM_CLOSE.match(lines[i]):
+        if close.match(lines[i]):
             return i + 1
     return 0
 
@@ -196,7 +201,9 @@ def front_matter(lines: Sequence[str]) -> dict[str, object]:
     """The fields `NoteChunks` takes from a note's front matter (`front_matter_fields`; none
     when it has none)."""
     end = front_matter_end(lines)
-    return front_matter_fields("\n".join(lines[1 : end - 1])) if end else {}
+    if not end:
+        return {}
+    return front_matter_fields("\n".join(lines[1 : end - 1]), toml=lines[0].startswith("+"))
 
 
 def front_matter_labels(lines: Sequence[str]) -> str:
@@ -204,18 +211,22 @@ def front_matter_labels(lines: Sequence[str]) -> str:
     return NoteChunks(chunks=[], **front_matter(lines)).labels  # type: ignore[arg-type]
 
 
-def front_matter_fields(block: str) -> dict[str, object]:
-    """title, tags and aliases from YAML front matter text (None or [] when absent);
-    tolerant of malformed YAML."""
+def front_matter_fields(block: str, toml: bool = False) -> dict[str, object]:
+    """title, tags and aliases from YAML front matter text, or TOML with `toml` (None or []
+    when absent); tolerant of malformed YAML or TOML."""
     data: object = None
-    try:
-        import yaml  # optional: pyyaml
+    if toml:
+        import tomllib
 
-        data = yaml.safe_load(block)
-    except ImportError:
-        data = _tiny_yaml(block)
-    except Exception:
-        data = _tiny_yaml(block)
+        with contextlib.suppress(tomllib.TOMLDecodeError):
+            data = tomllib.loads(block)
+    else:
+        try:
+            import yaml  # optional: pyyaml
+
+            data = yaml.safe_load(block)
+        except Exception:  # ImportError, or YAML it cannot read
+            data = _tiny_yaml(block)
     if not isinstance(data, dict):
         return {"title": None, "tags": [], "aliases": []}
     raw_tags = data.get("tags", data.get("tag"))

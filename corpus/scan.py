@@ -3,7 +3,8 @@
 `scan_notes` never raises for a problem with one of the user's files or folders: it leaves
 the entry out and, when the user would want to know, records a `Skipped(path, reason)`.
 Silently left out (by design, not worth a warning): hidden files and folders (name starts
-with "."), files with other extensions, anything `.assistantignore` excludes.
+with "."), folders of installed packages (`installed_packages`: `node_modules`, a Python
+virtual environment), files with other extensions, anything `.assistantignore` excludes.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "NoteFile",
     "ScanResult",
     "Skipped",
+    "installed_packages",
     "is_ignored",
     "scan_notes",
 ]
@@ -108,12 +110,23 @@ def _stat_reason(e: OSError, path: str | os.PathLike[str]) -> str:
     return f"unreadable: {e.strerror or e}"
 
 
+def installed_packages(folder: str | os.PathLike[str]) -> bool:
+    """A folder of installed packages, never notes: `node_modules` (npm), or a Python virtual
+    environment (it holds `pyvenv.cfg`). A notes folder kept in a repository with a script or
+    a site generator has one, and its thousands of READMEs and LICENSE.txt files would be
+    searched and cited."""
+    return os.path.basename(folder) == "node_modules" or os.path.isfile(
+        os.path.join(folder, "pyvenv.cfg")
+    )
+
+
 def scan_notes(
     root: Path, *, follow_symlinks_outside: bool = False, exclude: Path | None = None
 ) -> ScanResult:
     """List the notes under `root` (a folder, or a single note file).
 
-    Recursive; keeps `.md`/`.markdown`/`.txt` (any case); skips hidden entries; honours
+    Recursive; keeps `.md`/`.markdown`/`.txt` (any case); skips hidden entries and
+    `installed_packages`; honours
     `.assistantignore` files (gitignore syntax) at the root and in subfolders, each relative
     to its own folder. Symlinks resolving inside the root are followed; ones pointing outside
     are skipped unless `follow_symlinks_outside`; broken ones and loops are skipped with a
@@ -179,7 +192,7 @@ def scan_notes(
                     skipped.append(Skipped(path=rel, reason=_stat_reason(e, entry.path)))
                 continue
             is_dir = stat.S_ISDIR(st.st_mode)
-            if _ignored(specs, rel, is_dir):
+            if _ignored(specs, rel, is_dir) or (is_dir and installed_packages(entry.path)):
                 continue
             if not is_dir and not is_note_name(name):
                 continue
@@ -259,8 +272,9 @@ def is_ignored(
     is_dir: bool = False,
     cache: dict[str, pathspec.PathSpec | None] | None = None,
 ) -> bool:
-    """Whether `scan_notes(root)` leaves `rel` ("/"-separated) out by an `.assistantignore`:
-    its own folder's, one above it, or one that excludes a folder on its way.
+    """Whether `scan_notes(root)` leaves `rel` ("/"-separated) out by an `.assistantignore`
+    (its own folder's, one above it, or one that excludes a folder on its way), or as
+    `installed_packages`.
 
     `cache` (folder path -> spec) spares re-reading the ignore files; clear it when one changes.
     """
@@ -273,6 +287,9 @@ def is_ignored(
         spec = cache[folder] if folder in cache else cache.setdefault(folder, _load_ignore(folder))
         if spec is not None:
             specs = (*specs, (base, spec))
-        if _ignored(specs, "/".join(parts[: i + 1]), is_dir or i < len(parts) - 1):
+        inside = is_dir or i < len(parts) - 1
+        if _ignored(specs, "/".join(parts[: i + 1]), inside):
+            return True
+        if inside and installed_packages(os.path.join(folder, parts[i])):
             return True
     return False

@@ -32,7 +32,8 @@ STOPWORDS = frozenset(
     ourselves out over own same she should so some such than that the their theirs them
     themselves then there these they this those through to too under until up very was we were
     what when where which while who whom why will with would you your yours yourself
-    yourselves tell explain describe show give list mean means use used using get got does
+    yourselves tell explain describe show give list summarize summarise recap mean means use
+    used using get got does
     thing things way ways kind kinds also vs versus much many whats hows across along among
     amongst around behind beside besides beyond within without toward towards upon onto via
     per since though although unless whether either neither instead rather already always
@@ -72,9 +73,11 @@ def fts_and(terms: Sequence[str]) -> str:
 def path_matches(path: str, glob: str) -> bool:
     """Whether `glob` takes the note at `path` (relative to the notes root): `*` also crosses
     `/`, and a plain folder name matches everything below it. A leading "./" is the notes
-    folder itself ("./git/*" is "git/*"), as paths are given to `read`."""
+    folder itself ("./git/*" is "git/*"), as paths are given to `read`. Accents match however
+    each side composes them: macOS names files decomposed ("Café" as "Cafe" + U+0301)."""
     while glob.startswith("./"):
         glob = glob[2:]
+    path, glob = unicodedata.normalize("NFC", path), unicodedata.normalize("NFC", glob)
     folder = glob.rstrip("/") + "/"
     return fnmatch.fnmatchcase(path, glob) or path.startswith(folder) or path == glob
 
@@ -367,15 +370,16 @@ def clipping(word: str) -> tuple[str, ...]:
     return CLIPPINGS.get(word) or (CLIPPINGS.get(word[:-1], ()) if word.endswith("s") else ())
 
 
+def words_alone(text: str) -> set[str]:
+    """The text's words written on their own, lower-cased: not inside an identifier joined by
+    "-", "_", "." or "/" ("--link-dest", "auth_token", "src/app", "te-form"), where a word is
+    part of a name, which the notes write as such or not at all."""
+    return {w.lower() for w in re.findall(r"(?<![\w./-])[^\W_]+(?![\w/]|[-.]\w)", text)}
+
+
 def clipped_words(text: str) -> set[str]:
-    """The `CLIPPINGS` the text writes as words of their own: inside an identifier joined by
-    "-", "_", "." or "/" ("--link-dest", "auth_token", "src/app") a clipping is part of a name,
-    which the notes write as such or not at all."""
-    return {
-        w.lower()
-        for w in re.findall(r"(?<![\w./-])[^\W_]+(?![\w/]|[-.]\w)", text)
-        if clipping(w.lower())
-    }
+    """The `CLIPPINGS` the text writes as words of their own (`words_alone`)."""
+    return {w for w in words_alone(text) if clipping(w)}
 
 
 _T = TypeVar("_T")
@@ -430,6 +434,7 @@ def term_coverage(
     splits: bool = False,
     unclip: bool = False,
     context: bool = False,
+    alone: Collection[str] | None = None,
 ) -> list[TermInfo]:
     """For each term: how many chunks mention it, or else the closest notes word (typos) or
     the heading phrase it abbreviates.
@@ -448,7 +453,9 @@ def term_coverage(
     `sourdough.md`) is mentioned once, unless it abbreviates a heading phrase ("csi.md" of
     "Container Storage Interface"): the user named the notes with it, so it is no typo. A
     full word the notes never write ("kubernetes") is read, with `unclip`, as its clipping
-    where they write that (`k8s/`, "repo" for "repository").
+    where they write that (`k8s/`, "repo" for "repository"). Only a term of the question's
+    `words_alone` (when given) may abbreviate a heading phrase: the "te" of "te-form" is no
+    initials of "Tortilla española".
     With `context` (the typo-context rule), a typo is read as the notes' word only where a
     note writes that word beside one of the question's other rare names (capitalised, or
     no ordinary word), when it has any, and the typo changes letters (`substituted`; a letter
@@ -497,7 +504,7 @@ def term_coverage(
                 None,
             )
             full = (near,) if near else ()  # --explain: "clipping rule: kubernetes: k8s"
-        if not n and near is None and 2 <= len(t) <= 4 and t.isalpha():
+        if not n and near is None and 2 <= len(t) <= 4 and t.isalpha() and t in (alone or {t}):
             near = heading_acronyms(store.headings_with_initials(t)).get(t)
         if near is None:
             n = n or int(in_path)

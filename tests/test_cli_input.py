@@ -137,6 +137,8 @@ def test_a_path_glob_matching_no_note_is_said(
     assert r.exit_code == code, r.stderr
     said = f"assistant: warning: --path {glob!r} matches no notes"
     assert said in r.stderr.splitlines()
+    r = invoke(command, *base, "--path", glob, "what about Alpha clusters")
+    assert "don't mention" not in r.stdout  # nothing searched: no section lacks "Alpha"
     r = invoke(command, *base, "--path", "a*", "alpha one clusters")
     assert r.exit_code == 0 and "matches no notes" not in r.stderr, r.stderr
 

@@ -199,6 +199,19 @@ def test_front_matter():
     assert section_at(text2, 2) is None
 
 
+def test_toml_front_matter():
+    """Hugo's TOML front matter ("+++") was chunked as the note's first section, and quoted
+    as the answer to "How do I make carbonara?" (title, date and tags, not the recipe)."""
+    text = '+++\ntitle = "Carbonara"\ndate = 2022-10-02\ntags = ["pasta"]\n+++\n\nIntro.\n'
+    nc = chunk_note("n.md", text, words, 256)
+    assert (nc.title, nc.tags, spans(nc)) == ("Carbonara", ["pasta"], [(7, 7, "")])
+    # Malformed TOML is still front matter, with no fields; "---" does not close "+++".
+    nc = chunk_note("n.md", "+++\ntitle = [\n+++\nbody\n", words, 256)
+    assert (nc.title, spans(nc)) == (None, [(4, 4, "")])
+    nc = chunk_note("n.md", "+++\ntitle = 'x'\n---\nbody\n", words, 256)
+    assert [c.start_line for c in nc.chunks] == [1]
+
+
 def test_front_matter_aliases_are_labels():
     """Obsidian's `aliases` (a list or one string) name the note too: they are among the
     labels its sections are searched by. A description is not (tried: docs/evaluating.md)."""

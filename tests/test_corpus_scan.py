@@ -89,6 +89,18 @@ def test_assistantignore_root_and_nested(tmp_path):
     assert rels(res) == ["a/b/ok.md", "keep.md", "nested/other.md", "tmp-keep.md"]
 
 
+def test_folders_of_installed_packages_are_no_notes(tmp_path):
+    """A blog's repository had `node_modules/` (package READMEs) indexed and cited; a Python
+    virtual environment holds thousands of .txt and .md files. Neither is searched; a folder
+    merely named `venv` without `pyvenv.cfg` is notes like any other."""
+    for rel in ["post.md", "node_modules/left-pad/README.md", "a/node_modules/x/y.md",
+                "env/lib/site-packages/pkg/LICENSE.txt", "venv/notes.md"]:  # fmt: skip
+        write(tmp_path / rel)
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    res = scan_notes(tmp_path)
+    assert rels(res) == ["post.md", "venv/notes.md"] and not res.skipped
+
+
 def test_odd_file_names(tmp_path):
     names = ["with space.md", "ñandú café.md", "日本語.md", "new\nline.md", "tab\there.md"]
     for n in names:

@@ -1330,3 +1330,45 @@ def test_an_abbreviation_of_a_note_title_its_file_name_gives_is_read_as_it(
     cov = {t.term: t for t in eng.coverage("what does DDIA say about snapshot isolation")}
     assert cov["ddia"].near == "designing data intensive applications"
     assert "DDIA" not in eng.ask("what does DDIA say about snapshot isolation").missing_terms
+
+
+def test_a_word_inside_a_hyphenated_one_abbreviates_no_heading(tmp_path: Path) -> None:
+    """ "What is the te-form of 行く?" was searched as "What is the tortilla española-form of
+    行く?": the "te" of "te-form" read as the initials of a note titled "Tortilla española".
+    Initials stand alone; "te" on its own still reads as them."""
+    eng = engine_over(
+        tmp_path,
+        {
+            "tortilla.md": "# Tortilla española\n\nSix eggs, four potatoes.\n",
+            "japanese.md": "# Grammar\n\n## て-form\n\nThe form for requests.\n",
+        },
+    )
+    assert {t.term: t for t in eng.coverage("What is the te-form of 行く?")}["te"].near is None
+    assert {t.term: t for t in eng.coverage("How many eggs in a te?")}["te"].near == (
+        "tortilla española"
+    )
+    answer = eng.ask("What is the te-form of 行く?")
+    assert answer.searched_query is None or "tortilla" not in answer.searched_query
+
+
+def test_summarize_phrases_the_question_and_names_nothing_missing(tmp_path: Path) -> None:
+    """ "Summarize the Kafka consumer fix" was "Partly covered. Your notes don't mention
+    Summarize.": the verb is no whole word of the model's vocabulary, so it read as a name.
+    Like "explain" or "list" it phrases the question."""
+    md = "# Runbook\n\n## Kafka consumer stuck\n\nFix: restart the consumer pods one by one.\n"
+    eng = engine_over(tmp_path, {"runbook.md": md})
+    for verb in ("Summarize", "Summarise", "Recap"):
+        answer = eng.ask(f"{verb} the Kafka consumer fix")
+        assert verb not in answer.missing_terms
+        assert answer.outcome != "partly_covered"
+
+
+def test_a_path_glob_matches_accents_however_composed(tmp_path: Path) -> None:
+    """`--path 'Café*'` matched no note named on macOS, which writes "Café" decomposed
+    ("Cafe" and a combining accent); nor the other way round."""
+    from index.retrieve import path_matches
+
+    nfd, nfc = "Cafe\u0301-Liste.md", "Caf\u00e9-Liste.md"
+    assert path_matches(nfd, "Caf\u00e9*") and path_matches(nfc, "Cafe\u0301*")
+    eng = engine_over(tmp_path, {nfd: "# Flat white\n\nOrder a flat white at Nomad.\n"})
+    assert [h.chunk.path for h in eng.search("flat white", paths=["Caf\u00e9*"])] == [nfd]

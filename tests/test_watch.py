@@ -261,8 +261,10 @@ def test_is_ignored_agrees_with_the_scan(tmp_path: Path) -> None:
     write(tmp_path / ".assistantignore", "drafts/\n*.txt\n!keep.txt\n")
     write(tmp_path / "sub" / ".assistantignore", "private.md\n")
     rels = ["a.md", "drafts/x.md", "n.txt", "keep.txt", "sub/private.md", "sub/ok.md"]
+    rels += ["node_modules/pkg/README.md", "venv/lib/LICENSE.md", "sub/node_modules/x.md"]
     for rel in rels:
         write(tmp_path / rel, "# x\n")
+    write(tmp_path / "venv" / "pyvenv.cfg", "home = /usr/bin\n")
     found = {f.rel for f in scan_notes(tmp_path).files}
     assert found == {"a.md", "keep.txt", "sub/ok.md"}
     cache: dict[str, Any] = {}
