@@ -12,7 +12,14 @@ from corpus.models import LINE_TEXT_VERSION, text_hash
 from corpus.read import NoteReadError, read_note
 from corpus.scan import scan_notes
 from index.models import IndexInfo, Skipped
-from index.store import IndexError_, Store, faiss_ids, manifest_status, read_manifest
+from index.store import (
+    IndexError_,
+    Store,
+    faiss_ids,
+    faiss_read_reason,
+    manifest_status,
+    read_manifest,
+)
 from index.sync import LINE_TEXT, is_index_name, manifest_problem
 
 
@@ -57,8 +64,7 @@ def check_store(store: Store, manifest_generation: str, dim: int) -> list[str]:
         try:
             index = faiss.read_index(str(path))
         except Exception as e:
-            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:120]
-            problems.append(f"vector file {path.name} unreadable ({first})")
+            problems.append(f"vector file {path.name} unreadable ({faiss_read_reason(e)})")
         else:
             ids = {int(i) for i in faiss_ids(index)}
             if ids - db_ids:

@@ -764,8 +764,7 @@ class Store:
         try:
             index = _faiss().read_index(str(path))
         except Exception as e:  # truncated or garbage file
-            reason = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
-            return None, f"vector file {path.name} is unreadable ({reason})"
+            return None, f"vector file {path.name} is unreadable ({faiss_read_reason(e)})"
         db_ids = self._chunk_ids()
         if index.ntotal != len(db_ids):
             return None, f"vector file holds {index.ntotal} vectors for {len(db_ids)} chunks"
@@ -1021,6 +1020,15 @@ class Store:
 
 def new_generation() -> str:
     return uuid.uuid4().hex[:16]
+
+
+def faiss_read_reason(e: Exception) -> str:
+    """Why FAISS could not read a vector file, in a user's words: its own message names a C++
+    function and a build path ("Error in void faiss::read_xb_vector(…) at /project/fa…")
+    and says no more than that the file is damaged or cut short."""
+    if isinstance(e, OSError):
+        return e.strerror or type(e).__name__
+    return "damaged or cut short"
 
 
 def faiss_ids(index: Any) -> np.ndarray:

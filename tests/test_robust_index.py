@@ -135,7 +135,7 @@ CASES = [
     (orphan_vector, "1 orphan vectors"),
     (lost_vector, "chunks without a vector"),
     (missing_faiss, "vector file missing"),
-    (truncated_faiss, "unreadable"),
+    (truncated_faiss, "unreadable (damaged or cut short)"),
     (generation_mismatch, "generation mismatch"),
     (garbage_sqlite, "damaged"),
     (duplicated_chunk, "duplicated chunks"),
@@ -186,7 +186,7 @@ def test_check_reports_then_index_repairs(
 
 # ---------------------------------------------------------------- ask repairs on its own
 ASK_CASES = [
-    (truncated_faiss, "unreadable"),
+    (truncated_faiss, "unreadable (damaged or cut short)"),
     (missing_faiss, "missing"),
     (garbage_sqlite, "damaged"),
     (invalid_manifest, "not valid JSON"),
