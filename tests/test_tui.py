@@ -276,6 +276,72 @@ async def test_section_is_marked_when_note_changed_since_indexed(engine, tmp_pat
 
 
 @run_async
+async def test_a_burst_typed_on_the_sources_list_is_all_in_the_question(engine, monkeypatch):
+    """Keys arriving in one burst (a fast typist, a terminal over SSH) while the sources list
+    had the focus lost their spaces and `e`s ("WhatisthGAElambda"), and an `e` opened the
+    editor: the keys behind the first were dispatched before the focus reached the
+    question, and the list's bindings took them. Keys queued behind one that moved to the
+    question follow it there, Enter included."""
+    opened: list[str] = []
+    app = new_app(engine)
+    monkeypatch.setattr(app, "open_in_editor", lambda path, line: opened.append(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await ask(pilot, LB_QUESTION)
+        chat = app.chat_screen
+        chat.query_one(CitationList).focus()
+        await pilot.pause()
+        burst = "Where is the ELB? e"
+        for ch in burst:  # queued at once, as a terminal delivers a burst
+            key = {" ": "space", "?": "question_mark"}.get(ch, ch)
+            app.post_message(events.Key(key, ch))
+        await pilot.pause(0.3)
+        assert chat.question_input.value == burst, chat.question_input.value
+        assert app.focused is chat.question_input and not opened
+        assert not isinstance(app.screen, HelpScreen)
+        chat.query_one(CitationList).focus()
+        await pilot.pause()
+        before = chat.last_answer
+        for key, ch in [("n", "n"), ("l", "l"), ("b", "b"), ("enter", "\r")]:
+            app.post_message(events.Key(key, ch))
+        await wait_for(pilot, lambda: chat.last_answer is not before)
+        assert [q.question for q in chat.query(QuestionBubble)][-1] == burst + "nlb"
+        await pilot.press("tab")  # later, on the list again: its keys are its own
+        assert isinstance(app.focused, CitationList)
+        await pilot.press("e")
+        assert opened
+
+
+@run_async
+async def test_a_resize_keeps_the_latest_answer_in_view(engine):
+    """After four answers, resizing the window to 60x20 showed the first answer: the text
+    reflowed under the same scroll offset. The latest question stays at the top of the view;
+    a conversation scrolled back to an earlier answer stays there."""
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        questions = [LB_QUESTION, "Is Fargate serverless?", "What is EKS?", "What is App Runner?"]
+        for q in questions:
+            await ask(pilot, q)
+        conversation = app.chat_screen.conversation
+        last = conversation.query(QuestionBubble).last()
+
+        def in_view() -> bool:
+            top = conversation.scroll_y
+            return top <= last.virtual_region.y < top + conversation.size.height
+
+        await wait_for(pilot, in_view)
+        for size in [(60, 20), (140, 40), SIZE]:
+            await pilot.resize_terminal(*size)
+            await wait_for(pilot, in_view)
+        conversation.scroll_home(animate=False)
+        await pilot.pause()
+        await pilot.resize_terminal(60, 20)
+        await pilot.pause(0.2)
+        assert conversation.scroll_y == 0
+
+
+@run_async
 async def test_sources_panel_toggles(engine):
     app = new_app(engine)
     async with app.run_test(size=SIZE) as pilot:
@@ -695,6 +761,29 @@ async def test_question_typed_before_the_index_is_ready_is_answered(engine):
         await wait_for(pilot, lambda: chat.last_answer is not None)
         assert chat.last_answer.citations[0].start_line == 28
         assert len(chat.query(AnswerView)) == 1
+
+
+@run_async
+async def test_a_question_after_the_index_failed_is_told_at_once(tmp_path, home):
+    """With an index folder the assistant refuses (one holding other files), a question
+    waited "for the index to be ready" with no end. It is told why at once."""
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / "thesis.tex").write_text("not an index\n", encoding="utf-8")
+    app = new_app(make_engine(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        chat = app.chat_screen
+        await wait_for(pilot, lambda: chat.index_error is not None)
+        chat.question_input.value = LB_QUESTION
+        await pilot.press("enter")
+        await pilot.pause()
+        assert chat.pending is None and "Waiting for the index" not in screen_text(app)
+        assert "Could not answer: the index could not be prepared" in screen_text(app)
+        (index / "thesis.tex").unlink()  # fixed: Ctrl+R prepares it, and questions are answered
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: chat.ready)
+        await ask(pilot, LB_QUESTION)
+        assert chat.last_answer.citations
 
 
 # ---------------------------------------------------------------------- editor

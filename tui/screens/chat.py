@@ -240,6 +240,12 @@ class ChatScreen(Screen):
         self._keyword_lock = threading.Lock()
         self._keyword_answers = 0
         self.pending: tuple[int, str] | None = None
+        self.typing_away = False
+        """A key typed elsewhere went to the question, and the focus has not reached it yet:
+        the keys queued behind it follow it (`on_key`)."""
+        self.index_error: str | None = None
+        """Why the last preparation of the index failed (None once it succeeds): a question
+        is told so at once, not left waiting for an index that is not coming."""
         self.in_flight: int | None = None
         self._req = 0
         self._exported = False
@@ -510,6 +516,7 @@ class ChatScreen(Screen):
     @on(IndexReady)
     def _on_ready(self, m: IndexReady) -> None:
         self.ready = True
+        self.index_error = None
         self.indexing = False
         self.keywords_ready = False
         self._keyword_engine = None  # its connection closes with it
@@ -552,6 +559,7 @@ class ChatScreen(Screen):
     @on(IndexFailed)
     def _on_index_failed(self, m: IndexFailed) -> None:
         self.indexing = False
+        self.index_error = m.error
         self.set_state("index error", "error")
         self.conversation.hide_examples()
         self.conversation.add_note(f"Cannot prepare the index: {m.error}", "error")
@@ -722,6 +730,13 @@ class ChatScreen(Screen):
         self._req += 1
         req = self._req
         self.conversation.add_question(question)
+        if not self.ready and not self.keywords_ready and self.index_error and not self.indexing:
+            self.conversation.add_note(
+                f"Could not answer: the index could not be prepared ({self.index_error}). "
+                "Fix that, then press Ctrl+R to try again.",
+                "error",
+            )
+            return
         if not self.ready and not self.keywords_ready:
             self.pending = (req, question)
             self.thinking.start("Waiting for the index to be ready…")
@@ -775,14 +790,28 @@ class ChatScreen(Screen):
     def on_key(self, event: events.Key) -> None:
         """Typing goes to the question wherever the focus is: a printable key no binding took
         (the sources list's `e`, `?` for help) moves to the input with its character, as in
-        any chat, instead of being lost on the sources list or an example."""
-        if isinstance(self.focused, Input) or not event.is_printable or not event.character:
+        any chat, instead of being lost on the sources list or an example. The keys of the
+        same burst (a fast typist, a terminal over SSH) reach here before the focus does:
+        they follow the first, bound keys, spaces and Enter too (`typing_away`)."""
+        if isinstance(self.focused, Input) or not event.character:
             return
-        if event.character.isspace() or event.key in self.app.active_bindings:
+        burst = self.typing_away
+        if not (event.is_printable or (burst and event.key == "enter")):
+            return
+        if not burst and (event.character.isspace() or event.key in self.app.active_bindings):
             return  # space selects in lists; `e`, `?`: their bindings
         event.stop()
         event.prevent_default()
-        self.question_input.type_at_end(event.character)
+        line = self.question_input
+        if event.key == "enter":  # after the keys before it, queued the same way
+            self.app.call_later(line.call_later, line.submit_now)
+            return
+        self.typing_away = True
+        line.type_at_end(event.character)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget is self.question_input:
+            self.typing_away = False
 
     def on_paste(self, event: events.Paste) -> None:
         """A paste goes to the question wherever the focus is, as typing does (`on_key`): pasted

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
@@ -116,6 +117,8 @@ class Conversation(VerticalScroll):
     """Holds the chat; the screen adds and clears entries."""
 
     can_focus = False
+    at_latest = True
+    """The view shows the latest question or what follows it (`watch_scroll_y`)."""
 
     def show_placeholder(self, message: str) -> None:
         self.remove_children(".placeholder")
@@ -153,6 +156,22 @@ class Conversation(VerticalScroll):
             # Show the answer from its start (its question on top), not from its end.
             self.call_after_refresh(self.scroll_to_widget, bubbles.last(), animate=False, top=True)
         return view
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        bubbles = self.query(QuestionBubble)
+        self.at_latest = bool(bubbles) and (
+            bubbles.last().virtual_region.y < new_value + self.size.height
+        )
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Keep the latest exchange in view when the window is resized: the text reflows, and
+        the same scroll offset showed the first answer instead. Only while the view showed
+        the latest question or what follows it (`at_latest`, as last scrolled); a
+        conversation scrolled back to an earlier answer stays where it is."""
+        bubbles = self.query(QuestionBubble)
+        if bubbles and self.at_latest:
+            self.call_after_refresh(self.scroll_to_widget, bubbles.last(), animate=False, top=True)
 
     def add_note(self, message: str, kind: str = "info") -> None:
         self.mount(Static(Text(clean(message)), classes=f"note -{kind}"))
