@@ -115,21 +115,23 @@ BUSY_NOTICE = "another index run is in progress"
 def refresh_summary(
     report: SyncReport, paths: Sequence[str], root: Path | None = None
 ) -> str | None:
-    """The status line after a refresh: "notes.md refreshed", "a.md renamed b.md" (the new
-    name is the one under `root` now), "3 files refreshed", or None when the refresh changed
-    no file."""
+    """The status line after a refresh: "papers/notes.md refreshed" (its path in the notes
+    folder: two folders may each hold a notes.md), "a.md renamed old/a.md" (the new path is
+    the one under `root` now), "3 files refreshed", "3 files removed from the index", or None
+    when the refresh changed no file."""
     files = report.added + report.updated + report.removed + report.renamed
     if files == 0:
         return "index repaired" if report.repaired else None
     notes = [p for p in paths if p != "."]
     if files == 1 and len(notes) == 1:
-        name = Path(notes[0]).name
-        return f"{name} removed from the index" if report.removed else f"{name} refreshed"
+        return f"{notes[0]} removed from the index" if report.removed else f"{notes[0]} refreshed"
     if files == report.renamed == 1 and len(notes) == 2 and root is not None:
         new = [n for n in notes if (root / n).exists()]
         if len(new) == 1:  # the old path and the new one
             old = next(n for n in notes if n != new[0])
-            return f"{Path(old).name} renamed {Path(new[0]).name}"
+            return f"{old} renamed {new[0]}"
+    if files == report.removed:  # an .assistantignore edit, a folder deleted
+        return f"{counted(files, 'file')} removed from the index"
     return f"{counted(files, 'file')} refreshed"
 
 

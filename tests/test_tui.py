@@ -379,6 +379,12 @@ async def test_toggling_sources_keeps_the_conversation_at_its_end(engine, size):
         assert conv.scroll_y == 0
 
 
+def test_the_preview_shows_an_enormous_line_to_a_point():
+    """Previewing a note with a 290 kB line held the window for seconds."""
+    t = section_text(["short", "x" * 300_000], 1, 2, 2, 2).plain
+    assert len(t) < 5000 and t.endswith("… (296,000 more characters)") and "1 short" in t
+
+
 def test_section_text_highlights_quoted_lines():
     lines = ["# H", "a [bold]b[/bold]", "c \x1b[31md", "e"]
     text = section_text(lines, 1, 4, 2, 3)

@@ -257,7 +257,13 @@ def test_refresh_summary_wording(tmp_path):
     assert refresh_summary(renamed, ["old.md", "new.md"], tmp_path) == "old.md renamed new.md"
     assert refresh_summary(renamed, ["new.md", "old.md"], tmp_path) == "old.md renamed new.md"
 
-    assert refresh_summary(SyncReport(updated=1), ["a/notes.md"]) == "notes.md refreshed"
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "a.md").write_text("# A\n")
+    assert refresh_summary(renamed, ["a.md", "old/a.md"], tmp_path) == "a.md renamed old/a.md"
+    # Its path: a tester's "lora.md refreshed" did not say which of two lora.md.
+    assert refresh_summary(SyncReport(updated=1), ["a/notes.md"]) == "a/notes.md refreshed"
+    removed = SyncReport(removed=5)  # an .assistantignore edit: none was refreshed
+    assert refresh_summary(removed, ["drafts"]) == "5 files removed from the index"
     assert refresh_summary(SyncReport(added=1, updated=1), ["a.md", "b.md"]) == "2 files refreshed"
     assert refresh_summary(SyncReport(removed=1), ["old.md"]) == "old.md removed from the index"
     assert refresh_summary(SyncReport(added=3), ["sub"]) == "3 files refreshed"
@@ -286,6 +292,7 @@ async def test_a_question_during_a_refresh_is_answered_at_once(tmp_path):
         during = await ask(pilot, BREAD_QUESTION)
         assert time.monotonic() - t0 < 10
         assert during.abstained  # the old index: no bread yet, and no error
+        assert "saved changes are still being indexed" in screen_text(app)  # said, not flat
         assert live.refreshes == 0 and app.index_write_lock.locked()
         gate.set()
         await until(pilot, lambda: live.refreshes == 1, "the refresh to end")

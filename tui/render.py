@@ -167,6 +167,9 @@ def answer_plain(answer: Answer) -> str:
     return "\n".join(out)
 
 
+PREVIEW_LINE_CHARS = 4000
+
+
 def section_text(
     lines: Sequence[str],
     start: int,
@@ -174,7 +177,9 @@ def section_text(
     quote_start: int,
     quote_end: int,
 ) -> Text:
-    """Lines start..end (1-based) with line numbers, the quoted lines highlighted."""
+    """Lines start..end (1-based) with line numbers, the quoted lines highlighted. A line
+    longer than `PREVIEW_LINE_CHARS` is shown to there, the rest counted: a 290 kB line held
+    the window for seconds, and nobody reads it on screen."""
     text = Text(no_wrap=False, overflow="fold")
     width = len(str(end))
     last = min(end, len(lines))
@@ -183,7 +188,10 @@ def section_text(
         marker = "▌" if quoted else " "
         text.append(marker, style="bold yellow" if quoted else "")
         text.append(f"{n:>{width}} ", style="bold" if quoted else "dim")
-        text.append(clean(lines[n - 1]), style="bold on grey23" if quoted else "")
+        line = lines[n - 1]
+        text.append(clean(line[:PREVIEW_LINE_CHARS]), style="bold on grey23" if quoted else "")
+        if len(line) > PREVIEW_LINE_CHARS:
+            text.append(f" … ({len(line) - PREVIEW_LINE_CHARS:,} more characters)", style="dim")
         if n < last:
             text.append("\n")
     return text
