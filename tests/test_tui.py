@@ -19,7 +19,6 @@ pytest.importorskip("textual")
 
 from textual import events
 from textual.widgets import Input
-from textual.widgets._markdown import MarkdownBlock
 from tui_helpers import make_engine, make_notes, run_async, screen_text, wait_for
 
 from tui.app import AssistantApp
@@ -683,8 +682,8 @@ async def test_markup_in_notes_renders_literally(tmp_path, home):
             assert literal in text, literal
         assert "\x1b" not in text
         view = app.chat_screen.query(AnswerView).last()
-        for block in view.query(MarkdownBlock):
-            for span in block._content.spans:
+        for part in view.parts:
+            for span in part.text.spans:
                 assert "@click" not in str(span.style)  # no link or action was formed
         # Clicking the would-be action does nothing.
         row = next(i for i, line in enumerate(text.splitlines()) if "[@click=app.quit]" in line)

@@ -1,4 +1,4 @@
-"""How answers become Markdown for the chat (no app): note text stays literal, line for line."""
+"""How answers are shown in the chat (no app): note text stays literal, line for line."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ import pytest
 
 pytest.importorskip("textual")
 
-from markdown_it import MarkdownIt
-
 from assistant.models import Answer, Citation
-from tui.render import BLANK, answer_markdown
+from tui.render import answer_parts
 
 
 def quote_at(root, path: str, line: int) -> Citation:
@@ -20,29 +18,27 @@ def quote_at(root, path: str, line: int) -> Citation:
     )  # fmt: skip
 
 
-def test_a_quote_with_blank_lines_keeps_its_lines_and_shows_no_stray_backslash() -> None:
-    """A hard-break backslash before a blank line ends a paragraph and shows literally: the
-    AWS docs' "**To pause your service**" then a blank line read "**To pause ...**\\". And the
-    chat showed no gap for a blank line (paragraphs of a block quote are not spaced): a blank
-    line is a line of its own, holding a braille blank."""
-    quote = "**To pause**\n\n1. Open the console.\n1. Choose Pause.\n\nDone."
+def test_a_quote_is_shown_exactly_as_its_lines() -> None:
+    """Quotes were Markdown: its view collapsed runs of spaces, so indentation was drawn with
+    a braille blank (U+2800), and code selected off the screen came out with those in it;
+    blank lines needed one too, and a hard-break backslash before a blank line showed. A
+    quote is now its note's lines as they are, tabs as spaces, no markup read."""
+    quote = "**To pause**\n\n1. Open the console.\n    if x:\n\treturn  [b]y[/b]\n\nDone."
     c = Citation(
         n=1,
         path="p.md",
         absolute_path="/n/p.md",
         heading_path=["Pause"],
         start_line=3,
-        end_line=8,
+        end_line=9,
         quote=quote,
         score=0.5,
     )
-    md = answer_markdown(Answer(question="q", searched_query="q", text=quote, citations=[c]))
-    html = MarkdownIt("commonmark").render(md)
-    assert "\\" not in html  # every escape and break was read as one, none shown
-    assert html.count("<br />") == 5  # each of the six lines on its own line
-    assert html.count(f"{BLANK}<br />") == 2  # the two blank lines kept
-    for shown in ("**To pause**", "1. Open the console.", "1. Choose Pause.", "Done."):
-        assert shown in html
+    parts = answer_parts(Answer(question="q", searched_query="q", text=quote, citations=[c]))
+    assert [p.kind for p in parts] == ["quote", "label"]
+    assert parts[0].text.plain == quote.replace("\t", "    ")
+    assert "\u2800" not in parts[0].text.plain and not parts[0].text.spans
+    assert parts[1].text.plain == "[1] p.md:3-9 › Pause"
 
 
 def test_a_citation_whose_note_is_gone_says_deleted_under_the_answer(tmp_path) -> None:
@@ -70,7 +66,7 @@ def test_a_citation_whose_note_is_gone_says_deleted_under_the_answer(tmp_path) -
         text="old text",
         citations=[cite(1, kept), cite(2, tmp_path / "gone.md")],
     )
-    labels = [p for p in answer_markdown(answer).split("\n\n") if p.startswith("**\\[")]
+    labels = [p.text.plain for p in answer_parts(answer) if p.kind == "label"]
     assert "changed since indexed" in labels[0] and "deleted" not in labels[0]
     assert "deleted since indexed" in labels[1] and "changed" not in labels[1]
 

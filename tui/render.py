@@ -1,15 +1,14 @@
 """Turn answers and note sections into things safe to show: note text is always literal.
 
 Note text may contain Rich/Textual markup (`[bold]`, `[@click=...]`), Markdown (links, emphasis),
-ANSI escapes and control characters. Everything shown here is either a `rich.text.Text` built by
-appending plain strings (never parsed as markup) or Markdown in which every ASCII punctuation
-character of note text is backslash-escaped, rendered by a CommonMark parser without linkify.
+ANSI escapes and control characters. Everything shown here is a `rich.text.Text` built by
+appending plain strings, never parsed as markup or Markdown.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,8 +19,6 @@ from assistant.stages.render import KEYWORDS_NOTE, missing_sentence
 
 if TYPE_CHECKING:
     from assistant.models import Answer, Citation
-
-_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
 
 
 def note_gone(c: Citation) -> bool:
@@ -94,67 +91,55 @@ def clean(text: str) -> str:
     return safe(text.expandtabs(4).replace("\r", ""))
 
 
-def md_escape(text: str) -> str:
-    """Escape text so a CommonMark parser shows it literally (one line)."""
-    return _MD_PUNCT.sub(r"\\\1", clean(text))
-
-
-# Textual's Markdown collapses runs of whitespace (NBSP included); a braille blank is not
-# whitespace, so it keeps the indentation of nested list items visible.
-BLANK = "\u2800"
-
-
-def _md_line(line: str) -> str:
-    """One verbatim note line for Markdown: escaped, indentation and space runs kept."""
-    stripped = line.lstrip(" ")
-    indent = len(line) - len(stripped)
-    body = re.sub(r"(?<= ) ", BLANK, md_escape(stripped.rstrip()))
-    return BLANK * indent + body
-
-
 def citation_label(c: Citation) -> str:
     return f"[{c.n}] " + clean(cite_label(c.path, c.start_line, c.end_line, c.heading_path))
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The answer as Markdown: each quote as a block quote followed by its numbered citation."""
-    parts: list[str] = []
+@dataclass(frozen=True)
+class Part:
+    """One block of an answer as the chat shows it: `kind` is its CSS class ("head", "closest",
+    "quote", "label")."""
+
+    kind: str
+    text: Text
+
+
+def answer_parts(answer: Answer) -> list[Part]:
+    """The answer as the chat shows it: the outcome, then each quote as its note's lines, exactly
+    (indentation, blank lines and runs of spaces kept: a Markdown view collapsed them, and a
+    stand-in blank character broke code copied off the screen), followed by its numbered
+    citation."""
+    parts: list[Part] = []
+    said = missing_sentence(answer.missing_terms, answer.missing_elsewhere)
     if answer.abstained or not answer.citations:
-        head = "**Not in your notes.**"
+        head = Text("Not in your notes.", style="bold")
         if answer.missing_terms:
-            head += " " + md_escape(
-                missing_sentence(answer.missing_terms, answer.missing_elsewhere)
-            )
-        parts.append(head)
+            head.append(" " + clean(said))
+        parts.append(Part("head", head))
         if answer.closest:
-            parts.append("Closest matches (not answers):")
-            parts.append(
-                "\n".join(
-                    "- " + md_escape(cite_label(c.path, c.start_line, c.end_line, c.heading_path))
-                    for c in answer.closest
-                )
-            )
-        return "\n\n".join(parts)
+            lines = ["Closest matches (not answers):"] + [
+                "  - " + clean(cite_label(c.path, c.start_line, c.end_line, c.heading_path))
+                for c in answer.closest
+            ]
+            parts.append(Part("closest", Text("\n".join(lines))))
+        return parts
     if answer.outcome == "keyword_matches":
-        parts.append(f"**{md_escape(KEYWORDS_NOTE)}**")
+        parts.append(Part("head", Text(KEYWORDS_NOTE, style="bold")))
     if answer.missing_terms:
-        said = md_escape(missing_sentence(answer.missing_terms, answer.missing_elsewhere))
-        parts.append(("**Partly covered.** " if answer.outcome == "partly_covered" else "") + said)
+        head = Text("Partly covered. " if answer.outcome == "partly_covered" else "", style="bold")
+        head.append(clean(said))
+        parts.append(Part("head", head))
     for c in answer.citations:
-        lines = clean(c.excerpt or c.quote).split("\n")
-        # One paragraph with hard line breaks (a trailing backslash): every note line on its own
-        # line, and a blank note line kept as a line holding a braille blank, since the chat's
-        # Markdown shows no space between paragraphs of a block quote.
-        quoted = [f"> {_md_line(ln)}" if ln.strip() else f"> {BLANK}" for ln in lines]
-        body = "\\\n".join(quoted)
-        parts.append(body)
-        label = f"**{md_escape(f'[{c.n}]')}** " + md_escape(
-            cite_label(c.path, c.start_line, c.end_line, c.heading_path)
-        )
+        parts.append(Part("quote", Text(clean(c.excerpt or c.quote), overflow="fold")))
+        label = Text(f"[{c.n}] ", style="bold")
+        label.append(clean(cite_label(c.path, c.start_line, c.end_line, c.heading_path)))
         if c.changed_since_indexed:
-            label += " *(deleted since indexed)*" if note_gone(c) else " *(changed since indexed)*"
-        parts.append(label)
-    return "\n\n".join(parts)
+            gone = note_gone(c)
+            label.append(
+                " (deleted since indexed)" if gone else " (changed since indexed)", style="italic"
+            )
+        parts.append(Part("label", label))
+    return parts
 
 
 def answer_plain(answer: Answer) -> str:

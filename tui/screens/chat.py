@@ -368,7 +368,6 @@ class ChatScreen(Screen):
                 engine.embed_query("warm up")  # loads the query model before the first question
             except Exception as e:  # answered later with a clear error if it really fails
                 engine.notices.append(f"query model: {e}")
-            import textual.widgets._markdown  # noqa: F401  (what shows the first answer)
 
             return report, info, examples, no_notes
 

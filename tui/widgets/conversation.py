@@ -12,21 +12,12 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.render import answer_markdown, cites_any, clean, recheck_citation
+from tui.render import Part, answer_parts, cites_any, clean, recheck_citation
 
 if TYPE_CHECKING:
     from collections.abc import Collection
 
-    from markdown_it import MarkdownIt
-
     from assistant.models import Answer
-
-
-def literal_parser() -> MarkdownIt:
-    """CommonMark without raw HTML and without linkify: escaped note text stays literal."""
-    from markdown_it import MarkdownIt  # on the first answer, not before the window is drawn
-
-    return MarkdownIt("commonmark", {"html": False, "linkify": False})
 
 
 class ExampleQuestions(OptionList):
@@ -60,7 +51,8 @@ class QuestionBubble(Static):
 
 
 class AnswerView(Vertical):
-    """One answer: the query actually searched (if rewritten), the Markdown body, notices."""
+    """One answer: the query actually searched (if rewritten), its parts (`answer_parts`: the
+    outcome, each quote exactly as its note's lines, its citation), notices."""
 
     def __init__(self, answer: Answer, notices: list[str] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -69,6 +61,7 @@ class AnswerView(Vertical):
         (`changed_since_indexed`) once their note no longer holds them (`recheck`)."""
         self.given = answer
         """As the engine gave it."""
+        self.parts: list[Part] = answer_parts(answer)
         self.notices = answer.notices if notices is None else notices
         if answer.abstained or not answer.citations:
             self.add_class("-abstained")
@@ -80,11 +73,15 @@ class AnswerView(Vertical):
             t.append("searched for: ", style="dim")
             t.append(clean(a.searched_query), style="italic")
             yield Static(t, classes="searched")
-        from textual.widgets import Markdown  # markdown-it and pygments: not before the window
-
-        yield Markdown(answer_markdown(a), parser_factory=literal_parser, open_links=False)
+        for part in self.parts:
+            yield Static(part.text, classes=part.kind)
         for n in self.notices:
             yield Static(Text("note: " + clean(n), style="yellow"), classes="notice")
+
+    @property
+    def labels(self) -> list[str]:
+        """The citation labels under the quotes, as shown."""
+        return [p.text.plain for p in self.parts if p.kind == "label"]
 
     def recheck(self, paths: Collection[str] | None = None) -> bool:
         """Re-read the notes its citations quote (only those under `paths`, if given), so the
@@ -100,16 +97,14 @@ class AnswerView(Vertical):
                 moved, changed, _ = recheck_citation(given, now, paths)
                 now = moved.model_copy(update={"changed_since_indexed": changed})
             shown.append(now)
-        from textual.widgets import Markdown
-
         self.answer = self.answer.model_copy(update={"citations": shown})
-        views = self.query(Markdown)
-        if not views:  # not composed yet: it will show `self.answer` as it is now
+        parts = answer_parts(self.answer)  # says "deleted" by whether the note exists now
+        if [p.text.plain for p in parts] == [p.text.plain for p in self.parts]:
             return False
-        text = answer_markdown(self.answer)  # says "deleted" by whether the note exists now
-        if text == views.first().source:
+        self.parts = parts
+        if not self.is_mounted:  # not composed yet: it will show the parts as they are now
             return False
-        views.first().update(text)
+        self.refresh(recompose=True)
         return True
 
 
