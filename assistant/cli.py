@@ -60,7 +60,10 @@ class OneLineErrors(click.Group):
             _fail(e.format_message().rstrip(".") + where, EXIT_USAGE)
         except click.ClickException as e:
             _fail(e.format_message(), e.exit_code)
-        except click.Abort:
+        except click.Abort as e:
+            if isinstance(e.__cause__, KeyboardInterrupt):  # Ctrl+C outside a command's own
+                click.echo("assistant: interrupted", err=True)
+                _finish(EXIT_INTERRUPTED)
             click.echo("Aborted!", err=True)
             sys.exit(1)
         # Commands return None; an int is the code of click's own exit (--help, --version).
@@ -83,7 +86,10 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             _fail(*known)
         except KeyboardInterrupt:
             click.echo("assistant: interrupted", err=True)  # one line, as errors are
-            sys.exit(EXIT_INTERRUPTED)
+            # Without the interpreter's teardown: onnxruntime's threads, stopped mid-batch,
+            # could abort it ("terminate called without an active exception", exit 134).
+            # What a build committed is on disk; the rest is rolled back when next opened.
+            _finish(EXIT_INTERRUPTED)
 
     return wrapper
 
@@ -93,7 +99,8 @@ def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.option(
         "--index",
         "index_dir",
-        type=GivenPath(path_type=Path, file_okay=False),
+        # Readable or not is found as it is used, an unusable index folder's exit 3.
+        type=GivenPath(path_type=Path, file_okay=False, readable=False),
         default=None,
         help="Index folder (default: one per notes folder in the user data dir). "
         "Env: ASSISTANT_INDEX.",
@@ -581,5 +588,8 @@ def main(engine_factory: EngineFactory | None = None) -> None:
     """The console script. `engine_factory` replaces how engines are made (tests only)."""
     global _FAST_EXIT, _ENGINE_FACTORY
     _FAST_EXIT = True
+    for name in ("stdout", "stderr"):  # closed by the caller (`>&-`): Python leaves None
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
     _ENGINE_FACTORY = engine_factory
     cli(prog_name="assistant")

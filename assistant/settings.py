@@ -77,8 +77,11 @@ class Settings(BaseModel):
     @field_validator("notes", "index", "model", mode="before")
     @classmethod
     def _expand(cls, v: Any) -> Any:
+        """An empty path (`notes = ""` in the config file) is refused, as `--notes ""` is:
+        taken as unset, it quietly answered from the bundled notes. An empty variable never
+        reaches here: it counts as unset (`load_settings`)."""
         if isinstance(v, str) and v.strip() == "":
-            return None
+            raise PydanticCustomError("empty", "an empty path names no folder (leave it out)")
         return Path(v).expanduser() if isinstance(v, str | Path) else v
 
     @field_validator("index")

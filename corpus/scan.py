@@ -38,8 +38,10 @@ IGNORE_FILE = ".assistantignore"
 
 
 class NotesMissing(FileNotFoundError):
-    """The notes folder itself is gone (deleted, renamed, an unmounted drive): the engine
-    reports it as the user's to fix, unlike a note vanishing mid-scan, which is skipped."""
+    """The notes folder itself is gone (deleted, renamed, an unmounted drive), or cannot be
+    listed (permission denied): the engine reports it as the user's to fix, unlike a note
+    vanishing mid-scan, which is skipped. A folder that cannot be listed is not an empty
+    one: taken as such, a refresh removed every note from the index."""
 
 
 class NoteFile(BaseModel):
@@ -133,7 +135,7 @@ def scan_notes(
     reason; a file reached by several paths (a link to a note, a hard link) is read once,
     under its own path. `exclude` (the index folder, when it lies inside the notes folder)
     is never read: what the assistant writes is not a note. Raises NotesMissing only if
-    `root` itself does not exist.
+    `root` itself does not exist or cannot be listed.
     """
     root = Path(os.path.abspath(os.path.expanduser(os.fspath(root))))
     try:
@@ -168,7 +170,10 @@ def scan_notes(
             with os.scandir(dir_abs) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as e:
-            skipped.append(Skipped(path=dir_rel or ".", reason=_stat_reason(e, dir_abs)))
+            if not dir_rel:  # the notes folder itself
+                why = _stat_reason(e, dir_abs)
+                raise NotesMissing(f"notes folder cannot be read: {root} ({why})") from None
+            skipped.append(Skipped(path=dir_rel, reason=_stat_reason(e, dir_abs)))
             continue
 
         subdirs: list[tuple[str, str, tuple[Spec, ...], frozenset[str]]] = []

@@ -113,9 +113,13 @@ def list_indexes(root: Path) -> list[IndexInfo]:
             continue
         try:
             store = Store.open(d, create=False)
-        except IndexError_ as e:
-            manifest = read_manifest(d)
-            out.append(broken_index_info(d, manifest.notes_root if manifest else None, str(e)))
+        except (IndexError_, OSError) as e:  # an OSError: a folder it may not read
+            why = str(e) if isinstance(e, IndexError_) else f"cannot be read ({e.strerror})"
+            try:
+                manifest = read_manifest(d)
+            except OSError:
+                manifest = None
+            out.append(broken_index_info(d, manifest.notes_root if manifest else None, why))
             continue
         try:
             info = store.info()

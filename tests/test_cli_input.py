@@ -385,3 +385,35 @@ def test_a_follow_up_naming_a_subject_of_its_own_asks_about_it(notes: Path, tmp_
     eng.options = AnswerOptions(new_subject=False)
     said = eng.ask("and in carbonara?", history=salt).searched_query
     assert said == "salt goes sourdough carbonara"
+
+
+def test_an_index_folder_it_may_not_read_is_one_line_and_exit_3(
+    notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index folder made unreadable (`chmod 000`; named by ASSISTANT_INDEX or the config
+    file) was a traceback and exit 1, which a script reads as "not in your notes"; through
+    --index it was click's "Directory … is not readable", exit 2. One line, exit 3, each way."""
+    import index.keywords
+
+    idx = tmp_path / "idx"
+    assert invoke("index", "--notes", str(notes), "--index", str(idx)).exit_code == 0
+
+    def denied(index_dir: Path):
+        raise PermissionError(13, "Permission denied", str(index_dir / "keywords.sqlite"))
+
+    monkeypatch.setattr(index.keywords, "open_preview", denied)
+    for how in ("flag", "env"):
+        args = ["--notes", str(notes)] + (["--index", str(idx)] if how == "flag" else [])
+        if how == "env":
+            monkeypatch.setenv("ASSISTANT_INDEX", str(idx))
+        r = invoke("ask", *args, "alpha one?")
+        assert one_error_line(r, 3).endswith("keywords.sqlite: permission denied"), how
+
+
+def test_an_empty_path_in_the_config_file_is_refused(cfg: Path, tmp_path: Path) -> None:
+    """`notes = ""` in the config file quietly answered from the bundled notes, while
+    `--notes ""` is refused: the file is refused too, naming itself."""
+    cfg.write_text('notes = ""\n', encoding="utf-8")
+    r = invoke("ask", "--index", str(tmp_path / "idx"), "alpha?")
+    said = one_error_line(r)
+    assert f"invalid setting notes (from {cfg})" in said and "empty path" in said

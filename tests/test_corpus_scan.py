@@ -192,6 +192,24 @@ def test_unreadable_folder_and_fifo(tmp_path, monkeypatch):
     assert skipped(res) == {"locked": "permission denied", "pipe.md": "not a regular file"}
 
 
+def test_a_notes_folder_that_cannot_be_listed_is_no_empty_one(tmp_path, monkeypatch):
+    """`chmod 000` on the notes folder named by ASSISTANT_NOTES: the scan found no notes and
+    the refresh removed all 31 from the index, exit 0. It is an error, and the index stays."""
+    from corpus.scan import NotesMissing
+
+    write(tmp_path / "ok.md")
+    real_scandir = os.scandir
+
+    def fake_scandir(path):
+        if os.fspath(path) == os.fspath(tmp_path):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", fake_scandir)
+    with pytest.raises(NotesMissing, match=r"cannot be read: .* \(permission denied\)"):
+        scan_notes(tmp_path)
+
+
 def test_deep_folders_do_not_recurse(tmp_path):
     d = tmp_path
     for i in range(60):

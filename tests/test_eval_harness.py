@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from assistant.errors import UsageError
 from assistant.eval import beir, gold
 from assistant.eval import cli as eval_cli
 from assistant.eval.gold import QuestionResult
@@ -268,6 +270,81 @@ def test_cli_exit_codes_and_outputs(monkeypatch, tmp_path):
     r = runner.invoke(eval_cli.eval_cmd, ["--gold", str(small)], obj=obj)
     assert calls == ["regression.toml", "thresholds.toml"]
     assert "target (not gated)" in r.output
+
+
+BAD_GOLD = [
+    ('{"id": "a", "tier": "direct", ', "1: not valid JSON"),
+    ('["a", "direct"]', "1: a question is a JSON object, not list"),
+    ('{"id": "a", "tier": "direct", "expected": ["x"]}', "1: 'question' is missing"),
+    ('{"id": "a", "tier": "easy", "question": "q?", "expected": ["x"]}', "unknown tier 'easy'"),
+    ('{"id": "a", "tier": "direct", "question": "q?", "expected": "x.md › X"}',
+     "'expected' must be a list of strings"),  # it was split into characters
+    ('{"id": "a", "tier": "partial", "question": "q?", "expected": ["x"], "missing": "y"}',
+     "'missing' must be a list of strings"),
+    ("", ": no questions"),  # an empty set measured nothing and passed
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("line, said", BAD_GOLD)
+def test_a_gold_file_it_cannot_take_is_a_usage_error_naming_file_and_line(
+    tmp_path, line: str, said: str
+):
+    """A malformed gold file was a traceback and exit 1, read by CI as "below threshold"."""
+    from fakes import fake_engine
+
+    bad = tmp_path / "gold.jsonl"
+    bad.write_text(line + "\n", encoding="utf-8")
+    r = CliRunner().invoke(
+        eval_cli.eval_cmd, ["--gold", str(bad)], obj={"engine_factory": fake_engine}
+    )
+    assert r.exit_code == 2, r.output
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"assistant: error: {bad}"), r.stderr
+    assert said in lines[0], r.stderr
+    bad.write_bytes(b"\xff\xfe{")
+    r = CliRunner().invoke(
+        eval_cli.eval_cmd, ["--gold", str(bad)], obj={"engine_factory": fake_engine}
+    )
+    assert r.exit_code == 2 and "not UTF-8 text" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "toml, said",
+    [
+        ("[hybird]\nhit_at_3 = 0.9\n", "unknown table or key 'hybird'"),  # gated on nothing
+        ("hit_at_3 = 0.9\n", "unknown table or key 'hit_at_3'"),
+        ('[hybrid]\nhit_at_3 = "high"\n', "[hybrid] hit_at_3 must be a number"),
+        ("[hybrid\n", "not valid TOML"),
+    ],
+)
+def test_a_thresholds_file_it_cannot_take_is_a_usage_error(tmp_path, toml: str, said: str):
+    path = tmp_path / "t.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(UsageError, match=re.escape(said)):
+        gold.load_thresholds(path)
+
+
+def test_a_gold_question_the_assistant_refuses_is_named(tmp_path):
+    from fakes import fake_engine
+
+    path = tmp_path / "gold.jsonl"
+    path.write_text('{"id": "q7", "tier": "unanswerable", "question": "when?"}\n')
+    r = CliRunner().invoke(
+        eval_cli.eval_cmd, ["--gold", str(path)], obj={"engine_factory": fake_engine}
+    )
+    assert r.exit_code == 2 and r.stderr.startswith("assistant: error: question 'q7': ")
+
+
+def test_ctrl_c_during_eval_is_interrupted_exit_130(monkeypatch):
+    """It printed click's "Aborted!" and exited 1, read by CI as "below threshold"."""
+    from fakes import fake_engine
+
+    def interrupted(*a, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(gold, "run_gold", interrupted)
+    r = CliRunner().invoke(eval_cli.eval_cmd, [], obj={"engine_factory": fake_engine})
+    assert r.exit_code == 130 and r.stderr == "assistant: interrupted\n"
 
 
 def test_main_cli_attaches_eval():

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.errors import UsageError
+
 CACHE_FORMAT = 1
 """Bump when the way documents are written as notes changes (forces a fresh notes folder)."""
 
@@ -35,8 +37,8 @@ class Doc:
     text: str
 
 
-class BeirFormatError(ValueError):
-    """The folder is not a readable BEIR dataset."""
+class BeirFormatError(UsageError):
+    """The folder is not a readable BEIR dataset (a usage error: exit 2)."""
 
 
 # --------------------------------------------------------------------------- loading

@@ -28,11 +28,6 @@ def _modes(mode: str) -> tuple[str, ...]:
     return ALL_MODES if mode == "all" else (mode,)
 
 
-def _fail(message: str, code: int) -> None:
-    click.echo(f"assistant: error: {message}", err=True)
-    sys.exit(code)
-
-
 def _make_engine(notes: Path | None, index_dir: Path | None) -> Any:
     """The engine `assistant ask` would use for these flags (and its factory seam)."""
     from assistant.cli import make_engine
@@ -57,23 +52,15 @@ def _emit(report: dict[str, Any], text: str, as_json: bool, out: Path | None) ->
 
 
 def _guard(fn):
-    """Turn engine errors into one-line messages and the documented exit codes."""
+    """One-line errors, the documented exit codes and Ctrl+C, as for every other command
+    (`assistant.cli.handle_errors`, imported when called: that module attaches this one)."""
     import functools
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except Exception as e:
-            from assistant.errors import user_error
-            from assistant.eval.beir import BeirFormatError
+        from assistant.cli import handle_errors
 
-            if isinstance(e, BeirFormatError):
-                _fail(str(e), EXIT_USAGE)
-            known = user_error(e)  # the same mapping as every other command
-            if known is None:
-                raise
-            _fail(*known)
+        return handle_errors(fn)(*args, **kwargs)
 
     return wrapper
 
@@ -99,7 +86,8 @@ def _guard(fn):
     "--notes",
     type=GivenPath(path_type=Path, exists=True),
     default=None,
-    help="Notes folder (default: the bundled notes the gold set is written for).",
+    help="Notes folder (default: as for `assistant ask`, the bundled notes the gold set is "
+    "written for unless ASSISTANT_NOTES or the config file names another).",
 )
 @click.option(
     "--index",

@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.errors import UsageError
 from assistant.eval import CALIBRATION_FILE, GOLD_FILE, THRESHOLDS_FILE, metrics
 from corpus import HEADING_SEP
 from index.modes import MODES
@@ -59,30 +60,47 @@ class GoldQuestion:
 
 
 def load_questions(path: Path | str = GOLD_FILE) -> list[GoldQuestion]:
-    """Read a gold/calibration JSONL file, validating each record."""
+    """Read a gold/calibration JSONL file, validating each record: a record it cannot take
+    is a `UsageError` naming the file and line (a user's own gold set is theirs to fix)."""
     out: list[GoldQuestion] = []
     seen: set[str] = set()
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text") from None
+    except OSError as e:
+        raise UsageError(f"{path}: cannot be read ({e.strerror})") from None
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{n}"
+        try:
             obj = json.loads(line)
-            q = GoldQuestion(
-                id=str(obj["id"]),
-                tier=str(obj["tier"]),
-                question=str(obj["question"]),
-                expected=tuple(obj.get("expected", [])),
-                key_phrases=tuple(obj.get("key_phrases", [])),
-                missing=tuple(obj.get("missing", [])),
-            )
-            if q.tier not in TIERS:
-                raise ValueError(f"{path}:{n}: unknown tier {q.tier!r}")
-            if q.id in seen:
-                raise ValueError(f"{path}:{n}: duplicate id {q.id!r}")
-            if (q.tier == "unanswerable") != (not q.expected):
-                raise ValueError(f"{path}:{n}: only unanswerable questions lack expected sections")
-            seen.add(q.id)
-            out.append(q)
+        except json.JSONDecodeError as e:
+            raise UsageError(f"{where}: not valid JSON ({e.msg})") from None
+        if not isinstance(obj, dict):
+            raise UsageError(f"{where}: a question is a JSON object, not {type(obj).__name__}")
+        for key in ("id", "tier", "question"):
+            if not isinstance(obj.get(key), str | int) or isinstance(obj.get(key), bool):
+                raise UsageError(f"{where}: {key!r} is missing or not a string")
+        lists = {}
+        for key in ("expected", "key_phrases", "missing"):
+            value = obj.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise UsageError(f"{where}: {key!r} must be a list of strings")
+            lists[key] = tuple(value)
+        q = GoldQuestion(id=str(obj["id"]), tier=str(obj["tier"]), question=str(obj["question"]),
+                         **lists)  # fmt: skip
+        if q.tier not in TIERS:
+            raise UsageError(f"{where}: unknown tier {q.tier!r} (one of {', '.join(TIERS)})")
+        if q.id in seen:
+            raise UsageError(f"{where}: duplicate id {q.id!r}")
+        if (q.tier == "unanswerable") != (not q.expected):
+            raise UsageError(f"{where}: only unanswerable questions lack expected sections")
+        seen.add(q.id)
+        out.append(q)
+    if not out:
+        raise UsageError(f"{path}: no questions")
     return out
 
 
@@ -207,9 +225,17 @@ def citation_valid(citation: Any) -> bool:
     return verify_quote(text, citation.start_line, citation.end_line, citation.quote)
 
 
+def ask(engine: Any, q: GoldQuestion, mode: str) -> Any:
+    """`engine.ask`, a question it refuses ("when?") named by its id."""
+    try:
+        return engine.ask(q.question, mode=mode)
+    except UsageError as e:
+        raise UsageError(f"question {q.id!r}: {e}") from None
+
+
 def evaluate_question(engine: Any, q: GoldQuestion, mode: str) -> QuestionResult:
     t0 = time.perf_counter()
-    answer = engine.ask(q.question, mode=mode)
+    answer = ask(engine, q, mode)
     latency = (time.perf_counter() - t0) * 1000
     hits = engine.search(answer.searched_query, k=SEARCH_K, mode=mode)
     with_file = names_files(q.expected)
@@ -312,7 +338,7 @@ def run_mode(
 ) -> dict[str, Any]:
     """Ask every question in one mode; return overall and per-tier figures and per-question rows."""
     if questions:
-        engine.ask(questions[0].question, mode=mode)  # warm-up: load models, caches (not timed)
+        ask(engine, questions[0], mode)  # warm-up: load models, caches (not timed)
     results: list[QuestionResult] = []
     for i, q in enumerate(questions, 1):
         results.append(evaluate_question(engine, q, mode))
@@ -342,8 +368,27 @@ def run_gold(
 
 
 def load_thresholds(path: Path | str = THRESHOLDS_FILE) -> dict[str, Any]:
-    with open(path, "rb") as fh:
-        return tomllib.load(fh)
+    """A thresholds file: a table per mode of figure = number, and `[compare]`. Anything else
+    is a `UsageError` naming the file: a mistyped `[hybird]` gated on nothing, "All
+    thresholds met."."""
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as e:
+        raise UsageError(f"{path}: not valid TOML ({e})") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text") from None
+    for table, values in data.items():
+        if table not in (*MODES, "compare") or not isinstance(values, dict):
+            raise UsageError(
+                f"{path}: unknown table or key {table!r} (tables: {', '.join(MODES)}, compare)"
+            )
+        if table == "compare":
+            continue
+        for key, bound in values.items():
+            if isinstance(bound, bool) or not isinstance(bound, int | float):
+                raise UsageError(f"{path}: [{table}] {key} must be a number, not {bound!r}")
+    return data
 
 
 def check_thresholds(report: dict[str, Any], thresholds: dict[str, Any]) -> list[str]:
