@@ -174,19 +174,24 @@ def test_deleted_between_scan_and_read(tmp_path):
     assert read_note(res.files[0].path).text == "# new\nbody\n"  # read as it is now
 
 
+def deny_listing(monkeypatch, folder) -> None:
+    """`os.scandir(folder)` fails as on a folder made `chmod 000` (tests run as root)."""
+    real_scandir = os.scandir
+
+    def fake_scandir(path):
+        if os.fspath(path) == os.fspath(folder):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", fake_scandir)
+
+
 def test_unreadable_folder_and_fifo(tmp_path, monkeypatch):
     write(tmp_path / "ok.md")
     os.mkfifo(tmp_path / "pipe.md")
     locked = tmp_path / "locked"
     write(locked / "x.md")
-    real_scandir = os.scandir
-
-    def fake_scandir(path):
-        if os.fspath(path) == os.fspath(locked):
-            raise PermissionError(13, "Permission denied", os.fspath(path))
-        return real_scandir(path)
-
-    monkeypatch.setattr(os, "scandir", fake_scandir)
+    deny_listing(monkeypatch, locked)
     res = scan_notes(tmp_path)
     assert rels(res) == ["ok.md"]
     assert skipped(res) == {"locked": "permission denied", "pipe.md": "not a regular file"}
@@ -198,14 +203,7 @@ def test_a_notes_folder_that_cannot_be_listed_is_no_empty_one(tmp_path, monkeypa
     from corpus.scan import NotesMissing
 
     write(tmp_path / "ok.md")
-    real_scandir = os.scandir
-
-    def fake_scandir(path):
-        if os.fspath(path) == os.fspath(tmp_path):
-            raise PermissionError(13, "Permission denied", os.fspath(path))
-        return real_scandir(path)
-
-    monkeypatch.setattr(os, "scandir", fake_scandir)
+    deny_listing(monkeypatch, tmp_path)
     with pytest.raises(NotesMissing, match=r"cannot be read: .* \(permission denied\)"):
         scan_notes(tmp_path)
 
