@@ -357,6 +357,8 @@ def search(
     ensure_ready(engine)
     warn_unmatched(engine, paths)
     hits = engine.search(text, k=k, mode=mode, paths=list(paths) or None)
+    for n in engine.take_notices():  # "the index could not be refreshed…", as `ask` says it
+        click.echo(f"assistant: warning: {n}", err=True)
     if as_json:
         records = [h.model_dump(mode="json") for h in engine.section_hits(hits)]
         click.echo(json.dumps(records, indent=2, ensure_ascii=False))

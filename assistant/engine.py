@@ -590,7 +590,7 @@ class Engine:
             reason=decision.reason,
             line_score=-1.0 if by_keywords else round(best_line, 4),
             timings={k_: round(v, 2) for k_, v in timings.items()},
-            notices=[*self._take_notices(), *notices],
+            notices=[*self.take_notices(), *notices],
             explain=explain_trace(
                 decision,
                 best_line,
@@ -697,7 +697,7 @@ class Engine:
         it capitalised ("ECS", "Fargate") or as a note's path holds it (`recipes/carbonara.md`)."""
         return term in decide.names_in(text) or in_note_paths(self.store(), term)
 
-    def _take_notices(self) -> list[str]:
+    def take_notices(self) -> list[str]:
         """Engine notices not yet shown: each is attached to one answer only."""
         out, self.notices, self.models.notices = [*self.models.notices, *self.notices], [], []
         return out

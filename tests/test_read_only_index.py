@@ -119,6 +119,8 @@ def test_a_stale_index_in_a_read_only_folder_answers_from_the_last_one_and_says_
     assert "answering from the last consistent index" in notice
     text = invoke("ask", *base, "alpha clusters?")
     assert text.exit_code == 0 and "could not be refreshed" in text.stderr
+    found = invoke("search", *base, "alpha clusters")  # said nothing, a tester found
+    assert found.exit_code == 0 and "could not be refreshed" in found.stderr
     check = invoke("index", "--check", *base)
     assert check.exit_code == 3 and "note not indexed: c.md" in check.output
     assert "is read-only" in check.stderr and "Run `assistant index`" not in check.stderr
