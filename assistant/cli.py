@@ -429,7 +429,10 @@ def index_cmd(
     engine = make_engine(notes, index_dir)
     if drop:
         engine.drop()
-        click.echo(f"Removed index {engine.index_dir} (notes untouched).")
+        if as_json:
+            click.echo(json.dumps({"removed": str(engine.index_dir)}, indent=2))
+        else:
+            click.echo(f"Removed index {engine.index_dir} (notes untouched).")
         return
     if check:
         problems = engine.check()

@@ -227,8 +227,9 @@ def test_list_and_drop(folder: Path, tmp_path: Path, assistant_home: Path) -> No
     assert hint in problem  # a command that works without the notes folder
     from assistant.cli import cli
 
-    res = CliRunner().invoke(cli, ["index", "--drop", "--index", str(eng.index_dir)])
+    res = CliRunner().invoke(cli, ["index", "--drop", "--json", "--index", str(eng.index_dir)])
     assert res.exit_code == 0 and not eng.index_dir.exists(), res.output
+    assert json.loads(res.output) == {"removed": str(eng.index_dir)}  # was plain text
     moved.rename(folder)
     eng.close()
     eng.refresh()
