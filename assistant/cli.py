@@ -428,7 +428,12 @@ def index_cmd(
         return
     engine = make_engine(notes, index_dir)
     if drop:
-        engine.drop()
+        from index.store import IndexBusy
+
+        try:
+            engine.drop()
+        except IndexBusy as e:  # --drop never waits: no "run without --no-wait" advice
+            _fail(f"{e}; nothing removed (drop it once that run ends)", EXIT_INDEX)
         if as_json:
             click.echo(json.dumps({"removed": str(engine.index_dir)}, indent=2))
         else:

@@ -350,6 +350,7 @@ def test_drop_never_runs_under_a_build(folder: Path, tmp_path: Path) -> None:
     with writer_lock(idx, timeout=0):  # a build holds it
         r = invoke("index", "--drop", "--notes", str(folder), "--index", str(idx))
     assert r.exit_code == 3 and "another assistant process is indexing" in r.stderr, r.stderr
+    assert "nothing removed" in r.stderr and "--no-wait" not in r.stderr  # it was never given
     assert sorted(p.name for p in idx.iterdir()) == before
 
 

@@ -187,7 +187,13 @@ class ChatScreen(Screen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Cancel the question in flight"),
-        Binding("ctrl+n", "new_conversation", "New", tooltip="Start a new conversation"),
+        Binding(
+            "ctrl+n",
+            "new_conversation",
+            "New",
+            priority=True,  # before the keys typed after it: they were cleared away with it
+            tooltip="Start a new conversation",
+        ),
         Binding(
             "ctrl+y",
             "copy_answer",
