@@ -28,6 +28,7 @@ from assistant.stages.query import (
     Turn,
     all_common,
     as_notes_write_it,
+    asks_for_more,
     clean_question,
     contextual_query,
     empty_input,
@@ -35,7 +36,7 @@ from assistant.stages.query import (
     nothing_to_search,
     original_words,
 )
-from corpus import BUNDLED_NOTES
+from corpus import BUNDLED_NOTES, HEADING_SEP
 from corpus.dates import Day, any_same_day, is_day_name, names_day, names_other_day
 from corpus.markdown import only_links
 from corpus.models import Chunk
@@ -486,6 +487,10 @@ class Engine:
             qvec = embedding.result()
             evidence.fill_dense_scores(self.store(), hits, qvec)
             timings["embed_ms"] = embedding.seconds * 1000  # on its own thread, overlapping:
+        shown: set[tuple[str, tuple[str, ...]]] = set()
+        if opts.more and asks_for_more(q, history):  # the more rule
+            shown = set(history[-1].cited)
+            hits = [h for h in hits if h.chunk.section not in shown]
         timings["retrieve_ms"] = (time.perf_counter() - t0) * 1000  # reading + searching
         t2 = time.perf_counter()
         if not by_keywords:
@@ -521,6 +526,9 @@ class Engine:
             searched, local, hits, best_line, common, opts, total, by_keywords, whole,
             reading.on_day, reading.no_day,
         )  # fmt: skip
+        if shown and decision.abstain:  # the more rule: nothing further, not a word lacking
+            decision.missing, decision.names = [], []
+            decision.reason = f"nothing more than the last answer quoted ({decision.reason})"
         lacking = {*decision.missing, *decision.names}  # as query terms, before the user's words
         anywhere = {t.term for t in coverage if t.covered}
         decision.elsewhere = original_words(q, [t for t in decision.missing if t in anywhere])
@@ -603,6 +611,7 @@ class Engine:
                 kind,
                 part_notes,
                 date_notes,
+                [HEADING_SEP.join([p, *h]) for p, h in sorted(shown)],
             )
             if explain
             else None,

@@ -162,6 +162,12 @@ class AnswerOptions(BaseModel):
         "a part is quoted even when the whole question's best line outscores it; not for a "
         "part naming something the notes lack.",
     )
+    more: bool = Field(
+        True,
+        description="More rule: a follow-up that asks only for more ('tell me more', 'what "
+        "else?') passes over the sections the last answer quoted, instead of quoting them "
+        "again.",
+    )
     best_first: bool = Field(
         False,
         description="Order rule, off: the quoted sections in order of their best line, the "

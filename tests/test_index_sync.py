@@ -1373,3 +1373,34 @@ def test_a_path_glob_matches_accents_however_composed(tmp_path: Path) -> None:
     assert path_matches(nfd, "Caf\u00e9*") and path_matches(nfc, "Cafe\u0301*")
     eng = engine_over(tmp_path, {nfd: "# Flat white\n\nOrder a flat white at Nomad.\n"})
     assert [h.chunk.path for h in eng.search("flat white", paths=["Caf\u00e9*"])] == [nfd]
+
+
+def test_tell_me_more_passes_over_what_the_last_answer_quoted(tmp_path: Path) -> None:
+    """ "tell me more" and "what else is there?" in the chat returned the very quote before
+    them: the follow-up borrowed the last question's words and found the same section."""
+    from assistant.stages.query import Turn, asks_for_more
+
+    md = (
+        "# Bread\n\n## Sourdough starter\n\nFeed the sourdough starter flour and water daily.\n\n"
+        "## Sourdough baking\n\nBake the sourdough loaf at 250 degrees for 40 minutes.\n"
+    )
+    eng = engine_over(tmp_path, {"bread.md": md})
+    first = eng.ask("How do I feed the sourdough starter?")
+    assert first.citations, first.reason
+    turn = Turn(
+        question=first.question,
+        searched_query=first.searched_query,
+        cited=[(c.path, tuple(c.heading_path)) for c in first.citations],
+    )
+    for more in ("tell me more", "what else?", "anything else?"):
+        assert asks_for_more(more, [turn])
+        answer = eng.ask(more, history=[turn], explain=True)
+        quoted = {(c.path, tuple(c.heading_path)) for c in answer.citations}
+        assert not quoted & set(turn.cited), (more, quoted)
+        assert answer.explain and "more rule: passed over" in answer.explain.selection
+        if answer.abstained:  # nothing further is no missing word
+            assert not answer.missing_terms and answer.text.startswith("Not in your notes.")
+    assert not asks_for_more("and for Fargate?", [turn]) and not asks_for_more("tell me more", [])
+    off = make_engine(tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(more=False))
+    again = off.ask("tell me more", history=[turn])
+    assert {(c.path, tuple(c.heading_path)) for c in again.citations} == set(turn.cited)

@@ -430,6 +430,12 @@ async def test_follow_up_uses_context_and_shows_searched_query(engine):
         assert "balancer" in follow.searched_query and "fargate" in follow.searched_query
         assert [t.question for t in chat.turns] == [LB_QUESTION, "and for Fargate?"]
         assert f"searched for: {follow.searched_query}" in screen_text(app)
+        shown = chat.turns[-1].cited  # what "tell me more" passes over (the more rule)
+        assert shown == [(c.path, tuple(c.heading_path)) for c in follow.citations] and shown
+        await ask(pilot, "tell me more")
+        assert not {(c.path, tuple(c.heading_path)) for c in chat.last_answer.citations} & set(
+            shown
+        )
 
 
 @run_async

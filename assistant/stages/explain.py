@@ -24,9 +24,11 @@ def trace(
     line_vectors: str = "own",
     parts: Sequence[str] = (),
     dated: Sequence[str] = (),
+    passed_over: Sequence[str] = (),
 ) -> Explain:
     """The `--explain` trace of one answer, from what the pipeline already computed.
-    `dated`: the sections the date rule put first."""
+    `dated`: the sections the date rule put first; `passed_over`: the sections the more rule
+    left out (the last answer quoted them)."""
     quoted = {h.chunk.id for h in picked}
     quotes = []
     for c in citations:  # a merged quote carries the rules of every piece inside it
@@ -69,7 +71,12 @@ def trace(
         ],
         quotes=quotes,
         selection=(_selection_text(hits, section_best, quoted, opts) if picked else "")
-        + (f"; date rule: first the day the question names, {', '.join(dated)}" if dated else ""),
+        + (f"; date rule: first the day the question names, {', '.join(dated)}" if dated else "")
+        + (
+            f"; more rule: passed over what the last answer quoted, {', '.join(passed_over)}"
+            if passed_over
+            else ""
+        ),
         parts=list(parts),
         options=opts.model_dump(),
         line_vectors=(

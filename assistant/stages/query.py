@@ -19,6 +19,19 @@ class Turn(BaseModel):
 
     question: str
     searched_query: str
+    cited: list[tuple[str, tuple[str, ...]]] = []
+    """The sections its answer quoted (`Chunk.section`: path, heading path), which "tell me
+    more" passes over (`asks_for_more`)."""
+
+
+MORE_WORDS = frozenset("else other others another further additional continue next rest".split())
+
+
+def asks_for_more(question: str, history: Sequence[Turn]) -> bool:
+    """ "tell me more", "what else?", "anything further?": a follow-up naming nothing but
+    that it wants more of the last answer's subject (the more rule: the sections that
+    answer quoted are passed over, not quoted again)."""
+    return bool(history) and set(query_terms(question)) <= MORE_WORDS
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f]")
@@ -79,7 +92,7 @@ def clean_question(text: str, max_chars: int, what: str = "question") -> tuple[s
 def is_follow_up(question: str) -> bool:
     """A question that leans on the previous turn ("and for Fargate?", "what about EKS?",
     "why?": one that names nothing of its own)."""
-    if _FOLLOW_UP.match(question) or not query_terms(question):
+    if _FOLLOW_UP.match(question) or set(query_terms(question)) <= MORE_WORDS:
         return True
     return len(query_terms(question)) <= 2 and bool(_PRONOUN.search(question))
 
@@ -97,7 +110,7 @@ def contextual_query(
     if not history or not is_follow_up(question):
         return question
     prev = history[-1].searched_query
-    new_terms = query_terms(question)
+    new_terms = [t for t in query_terms(question) if t not in MORE_WORDS]
     carried = [t for t in query_terms(prev) if t not in new_terms]
     if subject is not None and any(subject(t, question) for t in new_terms):
         carried = [t for t in carried if not subject(t, prev)]

@@ -599,7 +599,8 @@ class ChatScreen(Screen):
         self.conversation.add_answer(a, fresh_notices)
         from assistant.stages.query import Turn
 
-        self.turns.append(Turn(question=a.question, searched_query=a.searched_query))
+        cited = [(c.path, tuple(c.heading_path)) for c in a.citations]
+        self.turns.append(Turn(question=a.question, searched_query=a.searched_query, cited=cited))
         self.last_answer = a
         self.sources.show_citations(a.citations, "not in your notes" if a.abstained else "")
         if a.citations:
