@@ -286,10 +286,33 @@ class _Node:
     children: list[_Node] = field(default_factory=list)
 
 
+_LIQUID_OPEN = re.compile(r"^ {0,3}\{%-?\s*highlight\b[^%]*-?%\}\s*$")
+_LIQUID_CLOSE = re.compile(r"^ {0,3}\{%-?\s*endhighlight\s*-?%\}\s*$")
+
+
+def _liquid_fences(lines: Sequence[str]) -> list[str]:
+    """`lines` with each Jekyll `{% highlight lang %}` … `{% endhighlight %}` pair written as a
+    code fence, line for line: a shell comment inside one ("# install the agent") read as a
+    heading, and the code as prose. An opening tag with no closing one is left as it is."""
+    out = list(lines)
+    start: int | None = None
+    for i, line in enumerate(lines):
+        if start is None and _LIQUID_OPEN.match(line):
+            start = i
+        elif start is not None and _LIQUID_CLOSE.match(line):
+            out[start] = out[i] = "```"
+            start = None
+    return out
+
+
 def block_tokens(lines: Sequence[str], body_start: int = 0) -> list[Token]:
     """markdown-it's block tokens of lines[body_start:] (after any front matter), their line
-    maps in file lines: the one parse behind both sections and `corpus.lines.LineRoles`."""
-    src = "\n" * body_start + "\n".join(lines[body_start:])
+    maps in file lines: the one parse behind both sections and `corpus.lines.LineRoles`.
+    Jekyll's highlight tags are read as the code fences they stand for (`_liquid_fences`)."""
+    body = lines[body_start:]
+    if any("highlight" in line for line in body):
+        body = _liquid_fences(body)
+    src = "\n" * body_start + "\n".join(body)
     try:
         return _block_parser().parse(src)
     except RecursionError:

@@ -212,6 +212,21 @@ def test_toml_front_matter():
     assert [c.start_line for c in nc.chunks] == [1]
 
 
+def test_jekyll_highlight_tags_are_code_fences():
+    """In a Jekyll post, a shell comment inside `{% highlight bash %}` became a heading ("How
+    long did restoring take?" was cited under "› compare with the live copy"). The tags read as
+    the fences they stand for; the lines stay as written; an unclosed tag changes nothing."""
+    text = (
+        "# Restore drill\n\nRun this:\n\n{% highlight bash %}\n# compare with the live copy\n"
+        "restic restore latest\n{% endhighlight %}\n\n## Timing\n\n12 GB in 40 minutes.\n"
+    )
+    nc = chunk_note("p.markdown", text, words, 256)
+    assert spans(nc) == [(1, 8, "Restore drill"), (10, 12, "Restore drill › Timing")]
+    assert "{% highlight bash %}" in nc.chunks[0].text
+    unclosed = "# A\n\n{% highlight bash %}\n# B\nx\n"
+    assert spans(chunk_note("p.md", unclosed, words, 256)) == [(1, 3, "A"), (4, 5, "B")]
+
+
 def test_front_matter_aliases_are_labels():
     """Obsidian's `aliases` (a list or one string) name the note too: they are among the
     labels its sections are searched by. A description is not (tried: docs/evaluating.md)."""
