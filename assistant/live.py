@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.output import counted, cut
+from corpus.scan import is_note_name
 from index.models import IndexInfo, SyncReport
 from index.sync import IndexBusy
 from index.watch import Batch, NotesWatcher
@@ -122,7 +123,7 @@ def refresh_summary(
     files = report.added + report.updated + report.removed + report.renamed
     if files == 0:
         return "index repaired" if report.repaired else None
-    notes = [p for p in paths if p != "."]
+    notes = [p for p in paths if is_note_name(p)]  # not the folder a note was moved into
     if files == 1 and len(notes) == 1:
         return f"{notes[0]} removed from the index" if report.removed else f"{notes[0]} refreshed"
     if files == report.renamed == 1 and len(notes) == 2 and root is not None:

@@ -260,6 +260,10 @@ def test_refresh_summary_wording(tmp_path):
     (tmp_path / "old").mkdir()
     (tmp_path / "old" / "a.md").write_text("# A\n")
     assert refresh_summary(renamed, ["a.md", "old/a.md"], tmp_path) == "a.md renamed old/a.md"
+    # Moved into a folder made for it: the folder is a path of the batch too.
+    assert refresh_summary(renamed, ["old", "a.md", "old/a.md"], tmp_path) == (
+        "a.md renamed old/a.md"
+    )
     # Its path: a tester's "lora.md refreshed" did not say which of two lora.md.
     assert refresh_summary(SyncReport(updated=1), ["a/notes.md"]) == "a/notes.md refreshed"
     removed = SyncReport(removed=5)  # an .assistantignore edit: none was refreshed
