@@ -21,7 +21,7 @@ from index.modes import MODES
 
 MODE_CHOICE = click.Choice([*MODES, "all"])
 ALL_MODES = MODES
-EXIT_OK, EXIT_BELOW, EXIT_USAGE, EXIT_INDEX = 0, 1, 2, 3
+EXIT_OK, EXIT_BELOW = 0, 1  # usage errors (2), index errors (3): as every command (handle_errors)
 
 
 def _modes(mode: str) -> tuple[str, ...]:
