@@ -432,9 +432,11 @@ def _as_cited(given: str, root: Path) -> str:
     path relative to the notes folder): the citation label the tools print, with its "[n]"
     and heading path; lines written "#L3-L6"; the `absolute_path` a hit or citation gives,
     inside the notes folder; a name in another Unicode normal form (macOS clients send
-    decomposed accents) than the one on disk. Anything else is left as it was, for the
+    decomposed accents) than the one on disk; a path URL-encoded as the notes' own links
+    write it ("Team%20Wiki/Onboarding.md", from a Notion export), when no note is named so. Anything else is left as it was, for the
     checks that name what is wrong with it."""
     import unicodedata
+    from urllib.parse import unquote
 
     if not os.path.isabs(given) and os.path.exists(root / given):  # a note named "[1] x.md"
         return given
@@ -447,10 +449,12 @@ def _as_cited(given: str, root: Path) -> str:
                 path = path[len(base.rstrip("/")) + 1 :]
                 break
     note = (_CITED.fullmatch(path) or {"path": path})["path"]  # type: ignore[index]
-    for form in ("NFC", "NFD"):
-        other = unicodedata.normalize(form, note)
-        if other != note and os.path.exists(root / other):
-            return other + path[len(note) :]
+    decoded = unquote(note)  # a link as Notion and Confluence exports write it: "Team%20Wiki/"
+    for candidate in dict.fromkeys((note, decoded)):
+        for form in ("NFC", "NFD"):
+            other = unicodedata.normalize(form, candidate)
+            if other != note and os.path.exists(root / other):
+                return other + path[len(note) :]
     return path
 
 

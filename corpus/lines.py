@@ -173,6 +173,10 @@ class LineRoles:
         head = self.table_of.get(i + self.offset)
         return None if head is None or i + self.offset == head else self._out(head)
 
+    def is_table_head(self, i: int) -> bool:
+        """A table's header row: the columns' names, for its body rows."""
+        return self.table_of.get(i + self.offset) == i + self.offset
+
     def is_table_rule(self, i: int) -> bool:
         """The rule under a table's header row ("|---|:--:|"): no words, only the table's
         shape."""

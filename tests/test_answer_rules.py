@@ -1727,3 +1727,19 @@ def test_a_parent_item_too_far_above_does_not_push_the_best_line_out() -> None:
     best = text.split("\n").index("  - RefCell<T> moves borrow checking to runtime.")
     start, end = quote_span(c, {best: 0.8, 2: 0.2})
     assert start <= best + 1 <= end
+
+
+def test_a_table_header_row_is_no_evidence() -> None:
+    """ "Is the office closed on July 19?" quoted "| Date | Holiday | Office closed? |" alone:
+    the header row matched the question's words best, and said nothing of July 19. It names
+    the columns, as a heading names a section; its rows are the evidence (a row quoted brings
+    the header along: the table-header start rule)."""
+    md = (
+        "# Holidays\n"
+        "| Date | Holiday | Office closed? |\n"
+        "| --- | --- | --- |\n"
+        "| July 19 | Summer Day | yes |\n"
+        "| December 24 | Christmas Eve | yes |"
+    )
+    got = evidence_texts(chunk(md, ["Holidays"]), ["office", "closed", "july"])
+    assert got == ["| July 19 | Summer Day | yes |", "| December 24 | Christmas Eve | yes |"]

@@ -504,6 +504,10 @@ def test_read_takes_a_citation_as_the_tools_print_it(tmp_path: Path) -> None:
         assert got.text == "kubectl describe pod\nlogs"
     assert s.read(str(notes / "k8s" / "debug.md")).total_lines == 5
     assert s.read(unicodedata.normalize("NFD", "café.md")).text == "# Café\nespresso"
+    # A link as a Notion export writes it, URL-encoded, followed by an agent.
+    (notes / "Team Wiki").mkdir()
+    (notes / "Team Wiki" / "On call.md").write_text("# On call\npage the primary\n")
+    assert s.read("Team%20Wiki/On%20call.md:2").text == "page the primary"
     with pytest.raises(UsageError, match="no such note"):
         s.read("[1] k8s/nope.md:4-5 › Debug")
     s.close()

@@ -48,7 +48,10 @@ def evidence_lines(
     keeps (it leaves out only a "#" heading line), or an HTML heading ("<h1>WireGuard
     VPN</h1>", outside code): a heading is each line's context, and matching it says nothing
     of what the section says (a note's `<h1>` title scored above its every line). Nor is a
-    table's rule ("|---|---|"), or any line with no word of its own (`_BLANK_ITEM`): an
+    table's rule ("|---|---|") or its header row, which names the columns as a heading names
+    a section ("| Date | Holiday | Office closed? |" was quoted alone for "Is the office
+    closed on July 19?"; a row quoted brings its header along), or any line with no word of
+    its own (`_BLANK_ITEM`): an
     Obsidian daily-note template's empty "1. " under "## Gratitude" scored 0.56 by its
     heading alone and was quoted, alone, as what the user wrote under gratitude."""
     lines = chunk.text.split("\n")
@@ -71,7 +74,7 @@ def evidence_lines(
         and not (links and is_navigation(lines, i, wiki=True))
         and not (roles is not None and comments and roles.is_comment(i))
         and not (roles is not None and _HTML_HEADING.match(lines[i]) and not roles.in_code(i))
-        and not (roles is not None and roles.is_table_rule(i))
+        and not (roles is not None and (roles.is_table_rule(i) or roles.is_table_head(i)))
         and not _BLANK_ITEM.fullmatch(lines[i])
     ]
     if len(body) <= limit:
