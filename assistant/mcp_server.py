@@ -433,8 +433,8 @@ def _as_cited(given: str, root: Path) -> str:
     and heading path; lines written "#L3-L6"; the `absolute_path` a hit or citation gives,
     inside the notes folder; a name in another Unicode normal form (macOS clients send
     decomposed accents) than the one on disk; a path URL-encoded as the notes' own links
-    write it ("Team%20Wiki/Onboarding.md", from a Notion export), when no note is named so. Anything else is left as it was, for the
-    checks that name what is wrong with it."""
+    write it ("Team%20Wiki/Onboarding.md", from a Notion export), when no note is named so.
+    Anything else is left as it was, for the checks that name what is wrong with it."""
     import unicodedata
     from urllib.parse import unquote
 
