@@ -72,14 +72,24 @@ def fts_and(terms: Sequence[str]) -> str:
 
 def path_matches(path: str, glob: str) -> bool:
     """Whether `glob` takes the note at `path` (relative to the notes root): `*` also crosses
-    `/`, and a plain folder name matches everything below it. A leading "./" is the notes
-    folder itself ("./git/*" is "git/*"), as paths are given to `read`. Accents match however
-    each side composes them: macOS names files decomposed ("Café" as "Cafe" + U+0301)."""
+    `/`, and a plain folder name matches everything below it. A glob with no "/" but at its
+    end matches a folder or file name at any depth, as in .gitignore: "Engineering*" takes
+    `Acme Wiki 3f2a/Engineering 8e1d/…` (a Notion export nests every page a level down). A
+    leading "./" is the notes folder itself ("./git/*" is "git/*", only at the top), as paths
+    are given to `read`. Accents match however each side composes them: macOS names files
+    decomposed ("Café" as "Cafe" + U+0301)."""
+    anchored = glob.startswith("./")
     while glob.startswith("./"):
         glob = glob[2:]
     path, glob = unicodedata.normalize("NFC", path), unicodedata.normalize("NFC", glob)
-    folder = glob.rstrip("/") + "/"
-    return fnmatch.fnmatchcase(path, glob) or path.startswith(folder) or path == glob
+    name = glob.rstrip("/")
+    if fnmatch.fnmatchcase(path, glob) or path.startswith(name + "/") or path == glob:
+        return True
+    return (
+        not anchored
+        and "/" not in name
+        and any(fnmatch.fnmatchcase(part, name) for part in path.split("/"))
+    )
 
 
 def allowed_ids(store: Store, globs: Sequence[str] | None) -> set[int] | None:

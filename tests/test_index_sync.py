@@ -1404,3 +1404,16 @@ def test_tell_me_more_passes_over_what_the_last_answer_quoted(tmp_path: Path) ->
     off = make_engine(tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(more=False))
     again = off.ask("tell me more", history=[turn])
     assert {(c.path, tuple(c.heading_path)) for c in again.citations} == set(turn.cited)
+
+
+def test_a_path_glob_without_a_slash_matches_at_any_depth() -> None:
+    """`--path 'Engineering*'` matched nothing in a Notion export, whose every page lies a
+    level down (`Acme Wiki 3f2a/Engineering 8e1d/…`). As in .gitignore, a name with no "/"
+    matches a folder or file at any depth; one with a "/", or "./", from the top."""
+    from index.retrieve import path_matches
+
+    page = "Acme Wiki 3f2a/Engineering 8e1d/Onboarding 9c.md"
+    assert path_matches(page, "Engineering*") and path_matches(page, "Engineering 8e1d/")
+    assert path_matches(page, "Onboarding*.md") and path_matches("a/git/x.md", "git")
+    assert not path_matches(page, "Engineering*/x.md") and not path_matches(page, "./Eng*")
+    assert not path_matches(page, "Marketing*") and not path_matches("gitlab/x.md", "git")
