@@ -47,7 +47,7 @@ def user_error(e: BaseException) -> tuple[str, int] | None:
     if isinstance(e, EngineError | IndexError_):
         return str(e), EXIT_INDEX
     if isinstance(e, PermissionError) and e.filename:  # notes are checked before: the index
-        return f"cannot use {e.filename}: permission denied", EXIT_INDEX
+        return f"cannot use {e.filename}: {os_reason(e)}", EXIT_INDEX
     if isinstance(e, OSError) and e.errno == errno.ENAMETOOLONG:  # a pasted blob as --notes
         from assistant.output import cut
 

@@ -114,7 +114,7 @@ def list_indexes(root: Path) -> list[IndexInfo]:
         try:
             store = Store.open(d, create=False)
         except (IndexError_, OSError) as e:  # an OSError: a folder it may not read
-            why = str(e) if isinstance(e, IndexError_) else f"cannot be read ({e.strerror})"
+            why = str(e) if isinstance(e, IndexError_) else f"cannot be read ({e.strerror or e})"
             try:
                 manifest = read_manifest(d)
             except OSError:

@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import UsageError
+from assistant.errors import UsageError, os_reason
 from assistant.eval import CALIBRATION_FILE, GOLD_FILE, THRESHOLDS_FILE, metrics
 from corpus import HEADING_SEP
 from index.modes import MODES
@@ -69,7 +69,7 @@ def load_questions(path: Path | str = GOLD_FILE) -> list[GoldQuestion]:
     except UnicodeDecodeError:
         raise UsageError(f"{path}: not UTF-8 text") from None
     except OSError as e:
-        raise UsageError(f"{path}: cannot be read ({e.strerror})") from None
+        raise UsageError(f"{path}: cannot be read ({os_reason(e)})") from None
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
