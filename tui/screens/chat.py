@@ -743,14 +743,14 @@ class ChatScreen(Screen):
         self._req += 1
         req = self._req
         self.conversation.add_question(question)
-        if not self.ready and not self.keywords_ready and self.index_error and not self.indexing:
-            self.conversation.add_note(
-                f"Could not answer: the index could not be prepared ({self.index_error}). "
-                "Fix that, then press Ctrl+R to try again.",
-                "error",
-            )
-            return
         if not self.ready and not self.keywords_ready:
+            if self.index_error and not self.indexing:  # no index is coming: say why now
+                self.conversation.add_note(
+                    f"Could not answer: the index could not be prepared ({self.index_error}). "
+                    "Fix that, then press Ctrl+R to try again.",
+                    "error",
+                )
+                return
             self.pending = (req, question)
             self.thinking.start("Waiting for the index to be ready…")
             self.refresh_bindings()
