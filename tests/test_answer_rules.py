@@ -1717,6 +1717,19 @@ def test_an_outline_is_quoted_by_whole_top_level_items() -> None:
     assert quote_span(headed, {4: 0.7, 2: 0.2}) == (3, 12)
 
 
+def test_an_outline_page_s_properties_are_an_item_of_their_own() -> None:
+    """ "Who gave me the chana masala recipe?" crashed (StopIteration): the best line was the
+    Logseq page's property "source:: Meera's mum", above its first bullet, in no item. The
+    page's properties are quoted as an item of their own, with the items beside them that
+    hold a line nearly as close."""
+    page = "source:: Meera's mum, via WhatsApp\n\n- Ingredients\n\t- 2 cans chickpeas\n"
+    page += "- Method\n\t- simmer 20 min"
+    c = chunk(page, [])
+    assert quote_span(c, {0: 0.6, 3: 0.3, 5: 0.2}) == (1, 1)
+    assert quote_span(c, {0: 0.6, 3: 0.58}) == (1, 4)  # the next item holds a close line
+    assert quote_span(c, {5: 0.6, 0: 0.2}) == (5, 6)
+
+
 def test_a_parent_item_too_far_above_does_not_push_the_best_line_out() -> None:
     """ "What does RefCell do?" quoted lines 3-14 from the parent item of a long outline and
     left out line 17, the best line: a quote starts at its best line's parent item only when

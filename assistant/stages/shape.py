@@ -48,7 +48,8 @@ def _outline_items(
     """The top-level list items (first line, last line) of an outline: a section whose body
     from `lo` to `hi` is two or more top-level list items and what they hold, some of them
     items of their own (a Logseq page, a daily journal of bullets), after any property lines
-    ("tags:: health") and blank ones; [] for any other section, a flat list too."""
+    ("tags:: health") and blank ones, which are an item of their own, the page's (the best
+    line can be one: "source:: Meera's mum"); [] for any other section, a flat list too."""
     starts = [i for i in range(lo, hi + 1) if roles.is_item(i) and roles.parent_item(i) is None]
     if len(starts) < 2:
         return []
@@ -56,7 +57,8 @@ def _outline_items(
         return []
     if not any(roles.parent_item(i) in starts for i in range(lo, hi + 1) if roles.is_item(i)):
         return []  # a flat list: its items are one fact each, quoted together as a section
-    return [(a, b - 1) for a, b in zip(starts, [*starts[1:], hi + 1], strict=True)]
+    items = [(a, b - 1) for a, b in zip(starts, [*starts[1:], hi + 1], strict=True)]
+    return [(lo, starts[0] - 1), *items] if starts[0] > lo else items
 
 
 def _best_items(
@@ -64,10 +66,13 @@ def _best_items(
 ) -> tuple[int, int] | None:
     """The outline rule's span: the top-level item of the best line, whole, with the items
     next to it that hold a line within `quote_window` of it, while the whole stays within
-    `max_quote_lines`; None when the best line's item alone is longer."""
+    `max_quote_lines`; None when the best line's item alone is longer, or when the best line
+    is in none of them."""
     best_i = max(line_scores, key=lambda i: line_scores[i])
     floor = line_scores[best_i] - opts.quote_window
-    at = next(k for k, (a, b) in enumerate(items) if a <= best_i <= b)
+    at = next((k for k, (a, b) in enumerate(items) if a <= best_i <= b), None)
+    if at is None:
+        return None
     good = {k for k, (a, b) in enumerate(items) if any(
         a <= i <= b and v >= floor for i, v in line_scores.items())}  # fmt: skip
     first = last = at
