@@ -18,7 +18,7 @@ from assistant import paths
 from assistant.errors import EngineError
 from assistant.settings import Settings, check_model_folder
 from assistant.stages import decide
-from index.embed import Embedder, bundled_model_path, model_id_for
+from index.embed import DeferredEmbedder, Embedder, bundled_model_path, model_id_for
 
 LINE_CACHE_MAX = 50_000
 """Line embeddings kept in memory by a long-lived engine (about 80 MB at most)."""
@@ -53,12 +53,12 @@ class Embedders:
         model = self._configured()
         return Path(model) if model else bundled_model_path()
 
-    @property
-    def index_loaded(self) -> bool:
-        """The index embedder is in memory (a refresh starts without a model load)."""
-        return self._index is not None
-
-    def index_embedder(self) -> Embedder:
+    def index_embedder(
+        self, defer: bool = False, on_load: Callable[[], None] | None = None
+    ) -> Embedder:
+        """The model that embeds notes. `defer`: a bf16 model loads when it first embeds, not
+        now (`index.embed.DeferredEmbedder`; a refresh with nothing to embed skips torch);
+        `on_load` runs just before a model loads."""
         with self._index_loading:
             if self._index is None:
                 from index.onnx_embed import load_index_embedder
@@ -66,12 +66,14 @@ class Embedders:
                 model = self._configured()  # outside the try: its error is said as it is
                 try:
                     self._index = load_index_embedder(
-                        model, self.settings.precision, paths.models_dir()
+                        model, self.settings.precision, paths.models_dir(), defer, on_load
                     )
                 except Exception as e:  # a broken model folder is the user's config problem
                     raise EngineError(
                         f"cannot load model {self.settings.model or 'bundled'}: {e}"
                     ) from e
+            elif isinstance(self._index, DeferredEmbedder) and not self._index.loaded:
+                self._index.on_load = on_load  # this refresh's progress line, not an earlier one's
             return self._index
 
     def query_embedder(self) -> Embedder:

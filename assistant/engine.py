@@ -210,9 +210,10 @@ class Engine:
             with writer_lock(self.index_dir, timeout=-1 if wait else 0):
                 if export:
                     self.export_query_model()
-                if progress is not None and not self.models.index_loaded:
-                    progress("model", 0, 0)  # seconds, once: say so rather than the last stage
-                embedder = self.index_embedder()
+                # Loading takes seconds, once: say so rather than leave the last stage shown.
+                # A bf16 model loads only if something is to be embedded (DeferredEmbedder).
+                announce = (lambda: progress("model", 0, 0)) if progress is not None else None
+                embedder = self.models.index_embedder(defer=True, on_load=announce)
                 with _notes_present():
                     report = sync(
                         self.index_dir,

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -255,6 +256,68 @@ class SentenceTransformerEmbedder:
             if progress:
                 progress(done, total)
         return normalize_rows(out)
+
+
+class DeferredEmbedder:
+    """A SentenceTransformerEmbedder loaded on its first embedding, not before: a refresh that
+    finds nothing to embed (a no-op `assistant index`, a renamed note) then never imports
+    torch, about 5 s of a bf16 build's start. Identity, dimension and token limit are given
+    (from the ONNX export of the same model: the same figures), and tokens are counted by the
+    model's own tokenizer, as the loaded embedder counts them. `on_load` runs just before the
+    model loads (a progress line)."""
+
+    def __init__(
+        self,
+        model_path: Path | str | None,
+        precision: str,
+        dim: int,
+        max_tokens: int,
+        counter,
+        on_load: Callable[[], None] | None = None,
+    ) -> None:
+        self.model_path = _as_path(model_path)
+        self.model_id = model_id_for(self.model_path)
+        self.precision = precision
+        self.dim = dim
+        self.max_tokens = max_tokens
+        self.on_load = on_load
+        self._count_tok = counter
+        self._model: SentenceTransformerEmbedder | None = None
+        self._loading = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def model(self) -> SentenceTransformerEmbedder:
+        """The embedder itself, loaded now if it is not yet."""
+        with self._loading:
+            if self._model is None:
+                if self.on_load is not None:
+                    self.on_load()
+                model = SentenceTransformerEmbedder(self.model_path, precision=self.precision)
+                if (model.dim, model.max_tokens) != (self.dim, self.max_tokens):
+                    raise ValueError(
+                        f"model {self.model_path} reads {model.max_tokens} tokens into "
+                        f"{model.dim} dimensions, its export {self.max_tokens} into {self.dim}"
+                    )
+                self._model = model
+            return self._model
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces the model would read for `text`, special tokens excluded, not truncated."""
+        return len(self._count_tok.encode(text, add_special_tokens=False).ids)
+
+    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        return self.model().embed(texts, progress)
+
+    def embed_with_lines(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        progress: Progress | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        return self.model().embed_with_lines(texts, spans, progress)
 
 
 def embed_with_lines(

@@ -28,10 +28,12 @@ from pathlib import Path
 import numpy as np
 
 from index.embed import (
+    DeferredEmbedder,
     Embedder,
     Progress,
     SentenceTransformerEmbedder,
     bundled_model_path,
+    load_counting_tokenizer,
     model_id_for,
     normalize_rows,
     plan_batches,
@@ -469,17 +471,32 @@ def load_index_embedder(
     model_path: Path | str | None = None,
     precision: str = "auto",
     models_root: Path | None = None,
+    defer: bool = False,
+    on_load: Callable[[], None] | None = None,
 ) -> Embedder:
     """The embedder for building an index. fp32: onnxruntime over the export (made first if
     missing; no torch, half the memory, same vectors), given where exports live; bf16 (where
-    the CPU has it, see index.cpu) or a model that cannot be exported: sentence-transformers."""
+    the CPU has it, see index.cpu) or a model that cannot be exported: sentence-transformers,
+    with `defer` loaded only when it first embeds (`DeferredEmbedder`) where an export
+    describes the model. `on_load` runs just before a model loads (a progress line)."""
     from index.cpu import default_threads, resolve_precision
 
     resolved = resolve_precision(precision)
     if models_root is not None and resolved == "fp32":
         directory = ensure_onnx_export(model_path, models_root)
         if directory is not None:
+            if on_load is not None:
+                on_load()
             return OnnxEmbedder(directory, num_threads=default_threads(), index=True)
+    if defer and models_root is not None:
+        directory = onnx_cache_dir(models_root, model_path)
+        meta = _read_json(directory / META_FILE) if export_complete(directory) else None
+        counter = load_counting_tokenizer(_as_path(model_path))
+        if isinstance(meta, dict) and counter is not None:
+            dim, max_tokens = int(meta["dim"]), int(meta["max_seq_length"])
+            return DeferredEmbedder(model_path, resolved, dim, max_tokens, counter, on_load)
+    if on_load is not None:
+        on_load()
     return SentenceTransformerEmbedder(model_path, precision=resolved)
 
 
