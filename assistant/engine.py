@@ -40,7 +40,7 @@ from corpus import BUNDLED_NOTES, HEADING_SEP
 from corpus.dates import Day, any_same_day, is_day_name, names_day, names_other_day
 from corpus.markdown import only_links
 from corpus.models import Chunk
-from corpus.scan import IGNORE_FILE, NOTE_SUFFIXES, NotesMissing
+from corpus.scan import IGNORE_FILE, NotesMissing
 from index import keywords, lifecycle
 from index.embed import Embedder
 from index.models import Hit, IndexInfo, Skipped, SyncReport
@@ -285,10 +285,9 @@ class Engine:
             (path, reason), more = sorted(skipped.items())[0], len(skipped) - 1
             also = f" (and {more} more)" if more else ""
             return f"no notes in {self.notes_root}: skipped {safe(path)!r}: {reason}{also}"
-        *rest, last = sorted(NOTE_SUFFIXES)
         return (
-            f"no notes in {self.notes_root} (only {', '.join(rest)} and {last} files are read; "
-            f"hidden folders and {IGNORE_FILE} patterns are skipped)"
+            f"no notes in {self.notes_root} (only Markdown (.md, .markdown, .mdx, …) and .txt "
+            f"files are read; hidden folders and {IGNORE_FILE} patterns are skipped)"
         )
 
     def previewing(self) -> bool:
@@ -532,9 +531,13 @@ class Engine:
             decision.reason = f"nothing more than the last answer quoted ({decision.reason})"
         lacking = {*decision.missing, *decision.names}  # as query terms, before the user's words
         anywhere = {t.term for t in coverage if t.covered}
-        decision.elsewhere = original_words(q, [t for t in decision.missing if t in anywhere])
-        decision.missing = original_words(q, decision.missing)
-        decision.names = original_words(q, decision.names)
+        named = decide.names_in(q)  # a name stays as written: "ClickUp", not "click"
+        fixes = {t.term: t.near for t in coverage if t.near and t.term not in named}
+        decision.elsewhere = original_words(
+            q, [t for t in decision.missing if t in anywhere], fixes
+        )
+        decision.missing = original_words(q, decision.missing, fixes)
+        decision.names = original_words(q, decision.names, fixes)
         if not hits and (empty := self.no_notes()):
             self.notices.append(empty)
         closest = render.closest_of(hits)

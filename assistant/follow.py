@@ -57,8 +57,8 @@ def note_lines(
         raise UsageError(f"{name}: leads outside the notes folder")
     if rel not in indexed:
         raise UsageError(
-            f"{name}: not a note in the index of {notes_root} (not a .md, .markdown or .txt "
-            "file, hidden, left out by .assistantignore, or not indexed yet)"
+            f"{name}: not a note in the index of {notes_root} (not a Markdown or .txt file, "
+            "hidden, left out by .assistantignore, or not indexed yet)"
         )
     try:
         return split_lines(read_note(path).text)

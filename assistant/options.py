@@ -266,6 +266,13 @@ class AnswerOptions(BaseModel):
         description="Comment rule: lines of nothing but HTML comment (<!-- TODO -->, a "
         "comment over several lines) are no evidence: the rendered note does not show them.",
     )
+    markup: bool = Field(
+        True,
+        description="Markup rule: lines outside code that show the reader no words of their "
+        "own (tags alone: '<Tabs>', '</TabItem>', '<details>'; macros: '{{query …}}', "
+        "'{{embed …}}', '{{< figure >}}'; an MDX import or export) are no evidence, and a quote "
+        "does not start or end on one.",
+    )
     merge_gap: int = Field(
         2, ge=0, description="Quotes of one section at most this many lines apart become one."
     )

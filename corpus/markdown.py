@@ -75,10 +75,12 @@ __all__ = [
     "holds_link",
     "introduces",
     "only_links",
+    "only_markup",
     "points_elsewhere",
     "says_nothing",
     "section_at",
     "sections",
+    "titles_block",
 ]
 
 CHUNKER_VERSION: int = 10
@@ -759,6 +761,19 @@ _FOLLOWING = re.compile(
 )
 
 
+_BLOCK_TITLE = re.compile(
+    r"[ \t]*(?:===[+!]?[ \t]+\"[^\"]*\"|(?:!!!|\?\?\?\+?)[ \t]+[\w-]+(?:[ \t]+\"[^\"]*\")?)[ \t]*"
+)
+
+
+def titles_block(line: str) -> bool:
+    """A line that titles the indented block under it, as MkDocs writes a content tab
+    (`=== "PostgreSQL"`) or an admonition (`!!! warning "Port change"`, `??? note`): like a
+    lead-in, it says nothing without what follows (the steps under `=== "PostgreSQL"` were
+    left out of the answer to how to upgrade PostgreSQL)."""
+    return bool(_BLOCK_TITLE.fullmatch(line))
+
+
 def introduces(text: str) -> bool:
     """Text whose last line introduces what follows: it ends with a colon ("... consists of
     the following:"), is a sentence about "the following" ("The following use cases are
@@ -792,6 +807,37 @@ def holds_link(line: str) -> bool:
     return bool(_LINKS.search(line) or _WIKI_LINKS.search(line))
 
 
+_REF_DEF = re.compile(r"\s{0,3}\[[^\]]+\]:\s*\S+(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*")
+"""A link reference definition ("[mysql]: https://github.com/… \"issue 212\""): the target of
+a "[text][mysql]" link elsewhere, never shown to the reader."""
+
+_TAG = re.compile(r"</?[A-Za-z][\w.:-]*(?:\s[^<>]*)?/?>")
+"""An HTML or JSX tag: "<Tabs>", "</TabItem>", "<TabItem value=\"py\" label=\"Python\">"."""
+
+_MACRO = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{/\*.*?\*/\}")
+"""A template or outline macro: "{{query (todo TODO)}}", "{{< figure >}}", "{% include x %}", an
+MDX comment "{/* … */}"."""
+
+_ESM = re.compile(
+    r"\s*(?:import\s+(?:[\w*{}\s,]+\s+from\s+)?['\"][^'\"]+['\"]"
+    r"|export\s+(?:(?:default|const|let|var|function)\b|\{)).*"
+)
+"""An MDX file's import or export line ("import Tabs from '@theme/Tabs';")."""
+
+
+def only_markup(line: str) -> bool:
+    """A line that shows its reader no words of its own, outside code: tags alone ("<Tabs>",
+    "</TabItem>", "<details>", an image tag), a template or outline macro ("{{query (and
+    [[todo]])}}", "{{embed [[page]]}}", "{{< figure >}}"), or an MDX import or export. An
+    MDX page's `<TabItem value=\"go\">` scored 0.74 for a question under its heading and was
+    quoted in place of the sentence that answers. A tag with words beside it ("<summary>How
+    long are jobs kept?</summary>") says something."""
+    if _ESM.fullmatch(line):
+        return True
+    rest = _MACRO.sub(" ", _TAG.sub(" ", line))
+    return rest != line and not _WORD.search(rest)
+
+
 def only_links(line: str, wiki: bool = False) -> bool:
     """A line that only points elsewhere ("+ [Installing the agent](ecs-agent-install.md)", an
     image, a bare URL): it names a topic without saying anything about it, so it is no
@@ -803,8 +849,9 @@ def only_links(line: str, wiki: bool = False) -> bool:
     Links]], ..."). With `wiki`, a line of nothing but #tags ("#homelab #networking") is a
     list of links to tag pages too: it files the note, and says nothing; so is an outline's
     block reference ("((65f1c2a0-…))", shown in place of a block elsewhere) and a block's
-    anchor ("id:: 65f1c2a0-…")."""
-    if wiki and _BLOCK_ID.fullmatch(line):
+    anchor ("id:: 65f1c2a0-…"). A link reference definition ("[mysql]: https://…") is a link
+    too, never shown."""
+    if (wiki and _BLOCK_ID.fullmatch(line)) or _REF_DEF.fullmatch(line):
         return True
     text = rest = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line)  # a list marker
     for links in (_WIKI_LINKS, _TAGS, _BLOCK_REF, _LINKS) if wiki else (_LINKS,):

@@ -3,8 +3,9 @@
 `scan_notes` never raises for a problem with one of the user's files or folders: it leaves
 the entry out and, when the user would want to know, records a `Skipped(path, reason)`.
 Silently left out (by design, not worth a warning): hidden files and folders (name starts
-with "."), folders of installed packages (`installed_packages`: `node_modules`, a Python
-virtual environment), files with other extensions, anything `.assistantignore` excludes.
+with "."), folders that are never notes (`never_notes`: installed packages, `node_modules`
+or a Python virtual environment; a Logseq graph's app folder of backups), files with other
+extensions, anything `.assistantignore` excludes.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ __all__ = [
     "NoteFile",
     "ScanResult",
     "Skipped",
-    "installed_packages",
     "is_ignored",
+    "never_notes",
     "scan_notes",
 ]
 
-NOTE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
+NOTE_SUFFIXES = frozenset({".md", ".markdown", ".mdx", ".mdown", ".mdwn", ".mkd", ".mkdn", ".txt"})
+"""Markdown by every name it goes by (`.mdx`: a Docusaurus or Next.js site's pages, Markdown
+with JSX), and plain text."""
 IGNORE_FILE = ".assistantignore"
 
 
@@ -112,13 +115,18 @@ def _stat_reason(e: OSError, path: str | os.PathLike[str]) -> str:
     return f"unreadable: {e.strerror or e}"
 
 
-def installed_packages(folder: str | os.PathLike[str]) -> bool:
-    """A folder of installed packages, never notes: `node_modules` (npm), or a Python virtual
-    environment (it holds `pyvenv.cfg`). A notes folder kept in a repository with a script or
-    a site generator has one, and its thousands of READMEs and LICENSE.txt files would be
-    searched and cited."""
-    return os.path.basename(folder) == "node_modules" or os.path.isfile(
-        os.path.join(folder, "pyvenv.cfg")
+def never_notes(folder: str | os.PathLike[str]) -> bool:
+    """A folder that never holds notes: installed packages, `node_modules` (npm) or a Python
+    virtual environment (it holds `pyvenv.cfg`), whose thousands of READMEs and LICENSE.txt
+    files a notes folder kept in a repository with a script or a site generator would have
+    searched and cited; or a Logseq graph's `logseq` folder (it holds `config.edn`), whose
+    `bak/` keeps old copies of pages: cited first, they gave a pool size the page had since
+    changed."""
+    name = os.path.basename(folder)
+    return (
+        name == "node_modules"
+        or os.path.isfile(os.path.join(folder, "pyvenv.cfg"))
+        or (name == "logseq" and os.path.isfile(os.path.join(folder, "config.edn")))
     )
 
 
@@ -127,8 +135,8 @@ def scan_notes(
 ) -> ScanResult:
     """List the notes under `root` (a folder, or a single note file).
 
-    Recursive; keeps `.md`/`.markdown`/`.txt` (any case); skips hidden entries and
-    `installed_packages`; honours
+    Recursive; keeps `NOTE_SUFFIXES` (any case); skips hidden entries and
+    `never_notes`; honours
     `.assistantignore` files (gitignore syntax) at the root and in subfolders, each relative
     to its own folder. Symlinks resolving inside the root are followed; ones pointing outside
     are skipped unless `follow_symlinks_outside`; broken ones and loops are skipped with a
@@ -197,7 +205,7 @@ def scan_notes(
                     skipped.append(Skipped(path=rel, reason=_stat_reason(e, entry.path)))
                 continue
             is_dir = stat.S_ISDIR(st.st_mode)
-            if _ignored(specs, rel, is_dir) or (is_dir and installed_packages(entry.path)):
+            if _ignored(specs, rel, is_dir) or (is_dir and never_notes(entry.path)):
                 continue
             if not is_dir and not is_note_name(name):
                 continue
@@ -279,7 +287,7 @@ def is_ignored(
 ) -> bool:
     """Whether `scan_notes(root)` leaves `rel` ("/"-separated) out by an `.assistantignore`
     (its own folder's, one above it, or one that excludes a folder on its way), or as
-    `installed_packages`.
+    `never_notes`.
 
     `cache` (folder path -> spec) spares re-reading the ignore files; clear it when one changes.
     """
@@ -295,6 +303,6 @@ def is_ignored(
         inside = is_dir or i < len(parts) - 1
         if _ignored(specs, "/".join(parts[: i + 1]), inside):
             return True
-        if inside and installed_packages(os.path.join(folder, parts[i])):
+        if inside and never_notes(os.path.join(folder, parts[i])):
             return True
     return False

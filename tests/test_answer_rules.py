@@ -8,7 +8,7 @@ from assistant.stages.evidence import evidence_lines
 from assistant.stages.select import leads_in, reading_order
 from assistant.stages.shape import merge_adjacent, quote_span, run_on
 from corpus.lines import LineRoles
-from corpus.markdown import introduces, only_links, points_elsewhere
+from corpus.markdown import introduces, only_links, only_markup, points_elsewhere
 from corpus.models import Chunk, text_hash
 from index.models import Hit
 from index.retrieve import TermInfo
@@ -1434,6 +1434,90 @@ def test_a_quote_neither_starts_nor_ends_on_an_html_comment() -> None:
     assert quote_span(chunk(text, ["Ops"]), {}, opts=AnswerOptions(comments=False)) == (2, 6)
     long = long_section("Ops", ["The pager rotation changes every Monday.", "<!-- TODO -->"])
     assert quote_span(long, {15: 0.9, 16: 0.89}) == (16, 16)
+
+
+MDX = """## Retries
+<Tabs>
+<TabItem value="py" label="Python">
+
+```python
+@task(retries=5, backoff="exponential")
+<Tabs>
+```
+
+</TabItem>
+</Tabs>
+
+The default backoff is exponential, starting at one second."""
+
+
+def test_lines_of_tags_or_macros_alone_are_no_evidence() -> None:
+    """An MDX page's "<Tabs>" scored 0.74 for "What is the default backoff strategy?" by its
+    heading alone, and the quote ran through the tabs' code and left out the sentence that
+    answers; a Logseq "{{query (and (todo TODO LATER) [[work]])}}" was quoted alone as the
+    open TODOs. Tags or macros alone outside code are no evidence (the markup rule); in code,
+    or with words beside them, they are."""
+    for line in ("<Tabs>", "</TabItem>", '<TabItem value="go" label="Go">', "<details>",
+                 '<img src="arch.png" alt="Architecture" />', "- {{query (todo TODO)}}",
+                 "{{embed [[Kubernetes]]}}", '{{< figure src="a.png" >}}', "{% include x.html %}",
+                 "import Tabs from '@theme/Tabs';", "export const meta = {draft: true};",
+                 "{/* hidden */}"):  # fmt: skip
+        assert only_markup(line), line
+    for line in ("<summary>How long are dead jobs kept?</summary>", "Press <kbd>Ctrl</kbd>+C",
+                 "if a < b and c > d", "import numpy as np", "export the data", ""):  # fmt: skip
+        assert not only_markup(line), line
+    got = evidence_texts(chunk(MDX, ["Retries"]), ["backoff"])
+    assert got == [
+        "```python",
+        '@task(retries=5, backoff="exponential")',
+        "<Tabs>",  # in code: what the code says
+        "The default backoff is exponential, starting at one second.",
+    ]
+    c = chunk(MDX, ["Retries"])
+    assert len(evidence_lines(c, ["backoff"], 10, markup=False)) == 8
+    # a quote neither starts nor ends on them
+    assert quote_span(c, {}) == (5, 13)
+    assert quote_span(c, {}, opts=AnswerOptions(markup=False)) == (2, 13)
+    tail = chunk("## Install\nRun `brew install ferry`.\n</TabItem>\n</Tabs>", ["Install"])
+    assert quote_span(tail, {1: 0.8}) == (2, 2)
+
+
+UPGRADING = """## From 1.x to 2.x
+
+Ferry 2.0 changed the database schema and the default port.
+
+=== "PostgreSQL"
+
+    1. Stop all workers and `ferryd` replicas.
+    2. Back up the database.
+    3. Run `ferryd migrate --from 1` with the 2.x binary.
+    4. Start `ferryd` 2.x, then the workers with a 2.x client.
+
+=== "Redis"
+
+    Redis data cannot be migrated in place. Drain all queues on 1.x first.
+
+!!! warning "Port change"
+    The default port moved from 7400 (1.x) to 7420 (2.x)."""
+
+
+def test_a_content_tab_or_admonition_title_runs_on_through_its_block() -> None:
+    """ "What are the steps to upgrade PostgreSQL from 1.x to 2.x?" was answered with
+    `=== "PostgreSQL"` alone (0.85, by its heading): the steps indented under it were left
+    out. A line titling the indented block under it, as MkDocs writes tabs and admonitions,
+    leads in: the quote runs on through the block (the lead-in rule)."""
+    c = chunk(UPGRADING, ["Upgrading", "From 1.x to 2.x"])
+    assert quote_span(c, {4: 0.85, 6: 0.6, 13: 0.3}) == (5, 10)
+    assert quote_span(c, {4: 0.85, 6: 0.6}, opts=AnswerOptions(lead_in_run_on=False)) == (5, 5)
+    assert quote_span(c, {15: 0.8, 16: 0.5, 6: 0.2}) == (16, 17)  # an admonition's title
+
+
+def test_a_link_reference_definition_is_no_evidence() -> None:
+    """ "Is there a web dashboard?" quoted "[mysql]: https://github.com/…/issues/212", the
+    target of a "[MySQL][mysql]" link above it, which the reader never sees."""
+    assert only_links("[mysql]: https://github.com/ferry/ferry/issues/212")
+    assert only_links('[1]: <https://example.com/a> "Title"')
+    assert not only_links("[note]: this is not a definition")
 
 
 def test_a_setext_heading_is_no_evidence_as_a_hash_heading_is_none() -> None:

@@ -9,7 +9,7 @@ import pytest
 from corpus import BUNDLED_NOTES
 from corpus.markdown import chunk_note
 from corpus.read import NoteReadError, read_note
-from corpus.scan import scan_notes
+from corpus.scan import is_ignored, scan_notes
 
 
 def words(s: str) -> int:
@@ -99,6 +99,30 @@ def test_folders_of_installed_packages_are_no_notes(tmp_path):
     (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
     res = scan_notes(tmp_path)
     assert rels(res) == ["post.md", "venv/notes.md"] and not res.skipped
+
+
+def test_a_logseq_graph_s_app_folder_is_no_notes(tmp_path):
+    """A Logseq graph's `logseq/bak/` keeps old copies of its pages: indexed, one was quoted
+    first with a pool size the page had since changed. The app folder (it holds `config.edn`)
+    is never notes; a folder merely named `logseq` is."""
+    for rel in ["pages/Postgres.md", "logseq/bak/pages/Postgres/2026-11-02T09_14_22.md",
+                "logseq/version-files/base/pages/P.md", "other/logseq/notes.md"]:  # fmt: skip
+        write(tmp_path / rel)
+    (tmp_path / "logseq" / "config.edn").write_text("{:meta/version 1}\n")
+    res = scan_notes(tmp_path)
+    assert rels(res) == ["other/logseq/notes.md", "pages/Postgres.md"] and not res.skipped
+    assert is_ignored(tmp_path, "logseq/bak/pages/Postgres/2026-11-02T09_14_22.md")
+    assert not is_ignored(tmp_path, "other/logseq/notes.md")
+
+
+def test_markdown_by_every_name_is_read(tmp_path):
+    """A Docusaurus site's `.mdx` pages were left out without a word, and asked about, the
+    notes "did not mention" what they said."""
+    names = ["a.md", "b.markdown", "c.mdx", "d.MDX", "e.mdown", "f.mkd", "g.mkdn", "h.mdwn",
+             "i.txt", "j.rst", "k.html", "l.json"]  # fmt: skip
+    for n in names:
+        write(tmp_path / n)
+    assert rels(scan_notes(tmp_path)) == sorted(names[:9])
 
 
 def test_odd_file_names(tmp_path):

@@ -402,7 +402,7 @@ def test_a_folder_without_notes_is_said_to_be_one(tmp_path: Path) -> None:
     notes, idx = tmp_path / "notes", tmp_path / "idx"
     write(notes / "readme.rst", "Zebra crossing rules\n")
     base = ("--notes", str(notes), "--index", str(idx))
-    said = f"assistant: warning: no notes in {notes} (only .markdown, .md and .txt files are read"
+    said = f"assistant: warning: no notes in {notes} (only Markdown (.md, .markdown, .mdx, …)"
     r = run_fake_cli("index", *base)
     assert r.returncode == 0 and said in r.stderr, r.stderr
     r = run_fake_cli("ask", *base, "zebra crossing")

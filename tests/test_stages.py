@@ -139,6 +139,18 @@ def test_a_missing_word_is_said_as_the_user_wrote_it_hyphenated_word_whole() -> 
     assert original_words("How do I use Karpenter with EKS?", ["karpenter"]) == ["Karpenter"]
 
 
+def test_a_missing_misspelt_word_is_said_as_the_notes_write_it() -> None:
+    """ "how do i retyr a job from the dead leter queue" was searched as "retry" and answered
+    "The sections found don't mention retyr": true of any section, and no help. A word read
+    as the notes write it is named so; the engine passes no fix for a name the user
+    capitalised ("ClickUp" read as "click" is still ClickUp)."""
+    from assistant.stages.query import original_words
+
+    q = "how do i retyr a job from the dead leter queue"
+    assert original_words(q, ["retyr"]) == ["retyr"]
+    assert original_words(q, ["retyr", "queue"], {"retyr": "retry"}) == ["retry", "queue"]
+
+
 def test_days_named_from_today_are_read_as_those_days(monkeypatch) -> None:
     """ "What did I do yesterday?" quoted an older journal as if it were yesterday's: a day
     named from today is that day, said with its date; "today", a weekday alone and a span's

@@ -876,7 +876,10 @@ async def test_an_empty_folder_says_it_has_no_notes_until_one_arrives(tmp_path):
 
         await until(pilot, lambda: f"No notes in {notes}" in flat(), "the notice")
         text = flat()
-        assert f"No notes in {notes} (only .markdown, .md and .txt files are read;" in text
+        assert (
+            f"No notes in {notes} (only Markdown (.md, .markdown, .mdx, …) and .txt files are "
+            "read;" in text
+        )
         assert "Ask a question about your notes." not in text
         await app.chat_screen.run_action("new_conversation")  # said again in a new one
         await until(pilot, lambda: f"No notes in {notes}" in flat(), "the notice again")

@@ -35,6 +35,7 @@ from typing import Any
 from assistant.errors import UsageError, os_reason
 from assistant.eval import CALIBRATION_FILE, GOLD_FILE, THRESHOLDS_FILE, metrics
 from corpus import HEADING_SEP
+from corpus.scan import NOTE_SUFFIXES
 from index.modes import MODES
 
 TIERS = ("direct", "paraphrase", "multi", "typo", "partial", "unanswerable")
@@ -191,10 +192,8 @@ def section_key(heading_path: Iterable[str], path: str | None = None) -> str:
 def names_files(expected: Iterable[str]) -> bool:
     """Does a question name its sections with their file first? Sets for a folder of many
     notes do: there "Summary" or "Details" heads sections in hundreds of files."""
-    return any(e.split(HEADING_SEP, 1)[0].lower().endswith(NOTE_SUFFIXES) for e in expected)
-
-
-NOTE_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".txt")
+    suffixes = tuple(NOTE_SUFFIXES)
+    return any(e.split(HEADING_SEP, 1)[0].lower().endswith(suffixes) for e in expected)
 
 
 def ranked_sections(hits: Iterable[Any], with_file: bool = False) -> list[str]:

@@ -21,6 +21,7 @@ from corpus.lines import LineRoles
 from corpus.markdown import (
     introduces,
     only_links,
+    only_markup,
     points_elsewhere,
     says_nothing,
 )
@@ -38,7 +39,12 @@ template's blanks are, or punctuation alone."""
 
 
 def evidence_lines(
-    chunk: Chunk, terms: Sequence[str], limit: int, links: bool = True, comments: bool = True
+    chunk: Chunk,
+    terms: Sequence[str],
+    limit: int,
+    links: bool = True,
+    comments: bool = True,
+    markup: bool = True,
 ) -> list[int]:
     """Positions in `chunk.body_lines()` worth scoring, at most `limit`: lexical matches first.
     Navigation is never evidence: lines that only link elsewhere (`only_links`), and the label
@@ -53,7 +59,9 @@ def evidence_lines(
     closed on July 19?"; a row quoted brings its header along), or any line with no word of
     its own (`_BLANK_ITEM`): an
     Obsidian daily-note template's empty "1. " under "## Gratitude" scored 0.56 by its
-    heading alone and was quoted, alone, as what the user wrote under gratitude."""
+    heading alone and was quoted, alone, as what the user wrote under gratitude. Nor, with
+    `markup`, is a line outside code of tags or macros alone (`only_markup`: "<TabItem
+    value=\"go\">", "{{query (todo TODO)}}"), which also scores by its heading alone."""
     lines = chunk.text.split("\n")
     setext = bool(chunk.heading_path) and not lines[0].lstrip().startswith("#")
     roles = (
@@ -62,6 +70,7 @@ def evidence_lines(
         or (comments and "<!--" in chunk.text)
         or _HTML_HEADING.search(chunk.text)
         or "|" in chunk.text
+        or (markup and any(only_markup(x) for x in lines))  # unless in code
         else None
     )
     top = 0  # the section's own heading lines, at its start (a later piece has none)
@@ -76,6 +85,7 @@ def evidence_lines(
         and not (roles is not None and _HTML_HEADING.match(lines[i]) and not roles.in_code(i))
         and not (roles is not None and (roles.is_table_rule(i) or roles.is_table_head(i)))
         and not _BLANK_ITEM.fullmatch(lines[i])
+        and not (roles is not None and markup and only_markup(lines[i]) and not roles.in_code(i))
     ]
     if len(body) <= limit:
         return [n for n, _ in body]
@@ -201,7 +211,9 @@ def scored_lines(
     for h in hits:
         if h.unit not in sections and len(sections) == opts.evidence_sections:
             continue
-        picked = evidence_lines(h.chunk, terms, opts.evidence_lines, opts.links, opts.comments)
+        picked = evidence_lines(
+            h.chunk, terms, opts.evidence_lines, opts.links, opts.comments, opts.markup
+        )
         if h.chunk.id is not None and picked:
             chosen.append((h.chunk.id, h, picked))
             sections.add(h.unit)

@@ -146,16 +146,21 @@ def all_common(coverage: Sequence[TermInfo]) -> bool:
 _HYPHENATED = re.compile(r"-*[^\W_]+(?:-[^\W_]+)+")
 
 
-def original_words(question: str, terms: Sequence[str]) -> list[str]:
-    """Terms as the user wrote them ("daemonset" -> "DaemonSet"), each once. A word the user
+def original_words(
+    question: str, terms: Sequence[str], fixes: dict[str, str] | None = None
+) -> list[str]:
+    """Terms as the user wrote them ("daemonset" -> "DaemonSet"), each once, or as `fixes`
+    has them: a misspelt word searched as the notes write it is named so ("The sections found
+    don't mention retry", not "retyr": that they lack the typo says nothing). A word the user
     wrote only inside a hyphenated one is that whole word: "Your notes don't mention
     display-popup", not "popup" (the question's subject is the tmux command), and a part of
     an option is the option (`--auto-heal-containers`)."""
+    fixes = fixes or {}
     words = {w.lower(): w for w in re.findall(r"[^\W_]+", question)}
     alone = {w.lower() for w in re.findall(r"(?<![\w-])[^\W_]+(?![\w-])", question)}
     for whole in _HYPHENATED.findall(question):
         for part in re.findall(r"[^\W_]+", whole):
             if part.lower() not in alone:
                 words.setdefault(f"-{part.lower()}", whole)
-    out = [words.get(f"-{t}", words.get(t, t)) for t in terms]
+    out = [fixes.get(t) or words.get(f"-{t}", words.get(t, t)) for t in terms]
     return list(dict.fromkeys(out))

@@ -19,7 +19,14 @@ from assistant.models import Citation
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.evidence import is_navigation
 from corpus.lines import LineRoles
-from corpus.markdown import introduces, only_links, points_elsewhere, says_nothing
+from corpus.markdown import (
+    introduces,
+    only_links,
+    only_markup,
+    points_elsewhere,
+    says_nothing,
+    titles_block,
+)
 from corpus.models import Chunk
 from corpus.read import NoteReadError, read_note, split_lines
 from index.models import Hit
@@ -94,8 +101,9 @@ def quote_span(
 ) -> tuple[int, int]:
     """1-based inclusive line span of the quote inside `chunk`: whole lines, one run.
 
-    The heading line and any blank lines, thematic breaks or (the comment rule) lines of
-    nothing but HTML comment at either end are left out (the citation names the heading). A
+    The heading line and any blank lines, thematic breaks, (the comment rule) lines of
+    nothing but HTML comment or (the markup rule) of tags or macros alone at either end are
+    left out (the citation names the heading). A
     short section is quoted whole; in a longer one the quote runs from the first to the last
     line that is nearly as close to the question as its best line (at most
     `max_quote_lines`), starting at the parent item of a nested list item so the item keeps
@@ -113,8 +121,12 @@ def quote_span(
         lo += 1  # the heading: ATX, or a setext heading's text and underline
     hi = len(lines) - 1
 
-    def silent(i: int) -> bool:  # blank, a thematic break ("------"), an HTML comment
-        return says_nothing(lines[i]) or (opts.comments and roles.is_comment(i))
+    def silent(i: int) -> bool:  # blank, a thematic break ("------"), an HTML comment, markup
+        return (
+            says_nothing(lines[i])
+            or (opts.comments and roles.is_comment(i))
+            or (opts.markup and only_markup(lines[i]) and not roles.in_code(i))
+        )
 
     while lo < hi and silent(lo):
         lo += 1
@@ -612,12 +624,13 @@ def run_on_lead_in(
     why: list[str] | None = None,
 ) -> tuple[int, int]:
     """The lead-in rule, the one place a quote runs on: a quote `s`..`e` (0-based) whose last
-    line introduces what follows ("Run the following commands:") runs on through the block it
+    line introduces what follows ("Run the following commands:", or titles the indented block
+    under it: `=== "PostgreSQL"`, `!!! warning "Port change"`) runs on through the block it
     introduces, up to the next heading (a `# comment` in a code block is none), `upto` and
     `max_quote_lines` in all. Returns (end, the bound it ran to); `e` unchanged if the last
     line is no lead-in, or with the rule off."""
     stop = min(upto, s + opts.max_quote_lines - 1)
-    if not opts.lead_in_run_on or not introduces(lines[e]) or stop <= e:
+    if not opts.lead_in_run_on or not (introduces(lines[e]) or titles_block(lines[e])) or stop <= e:
         return e, stop
     stop = next((i - 1 for i in range(e + 1, stop + 1) if roles.is_heading(i)), stop)
     if stop <= e:
