@@ -824,15 +824,23 @@ _ESM = re.compile(
 )
 """An MDX file's import or export line ("import Tabs from '@theme/Tabs';")."""
 
+_OUTLINER_STATE = re.compile(
+    r"\s*(?:(?:[-*+]\s+)?(?:collapsed|heading)::\s*(?:true|false|\d)"
+    r"|:(?:LOGBOOK|PROPERTIES|END):|CLOCK:\s*\[[^\]]*\].*)\s*"
+)
+"""An outliner's state of a block, not its text: Logseq's "collapsed:: true", its time
+log (":LOGBOOK:", "CLOCK: [2026-11-10 Tue 09:12]--[…] =>  03:27:29", ":END:")."""
+
 
 def only_markup(line: str) -> bool:
     """A line that shows its reader no words of its own, outside code: tags alone ("<Tabs>",
     "</TabItem>", "<details>", an image tag), a template or outline macro ("{{query (and
-    [[todo]])}}", "{{embed [[page]]}}", "{{< figure >}}"), or an MDX import or export. An
-    MDX page's `<TabItem value=\"go\">` scored 0.74 for a question under its heading and was
-    quoted in place of the sentence that answers. A tag with words beside it ("<summary>How
-    long are jobs kept?</summary>") says something."""
-    if _ESM.fullmatch(line):
+    [[todo]])}}", "{{embed [[page]]}}", "{{< figure >}}"), an MDX import or export, or an
+    outliner's state of a block (Logseq's "collapsed:: true", its ":LOGBOOK:" of clock
+    lines). An MDX page's `<TabItem value=\"go\">` scored 0.74 for a question under its
+    heading and was quoted in place of the sentence that answers. A tag with words beside it
+    ("<summary>How long are jobs kept?</summary>") says something."""
+    if _ESM.fullmatch(line) or _OUTLINER_STATE.fullmatch(line):
         return True
     rest = _MACRO.sub(" ", _TAG.sub(" ", line))
     return rest != line and not _WORD.search(rest)

@@ -1461,10 +1461,12 @@ def test_lines_of_tags_or_macros_alone_are_no_evidence() -> None:
                  '<img src="arch.png" alt="Architecture" />', "- {{query (todo TODO)}}",
                  "{{embed [[Kubernetes]]}}", '{{< figure src="a.png" >}}', "{% include x.html %}",
                  "import Tabs from '@theme/Tabs';", "export const meta = {draft: true};",
-                 "{/* hidden */}"):  # fmt: skip
+                 "{/* hidden */}", "  collapsed:: true", "  :LOGBOOK:", "  :END:",
+                 "  CLOCK: [2026-11-10 Tue 09:12]--[2026-11-10 Tue 12:40] =>  03:28"):  # fmt: skip
         assert only_markup(line), line
     for line in ("<summary>How long are dead jobs kept?</summary>", "Press <kbd>Ctrl</kbd>+C",
-                 "if a < b and c > d", "import numpy as np", "export the data", ""):  # fmt: skip
+                 "if a < b and c > d", "import numpy as np", "export the data", "",
+                 "role:: Engineering Manager"):  # fmt: skip
         assert not only_markup(line), line
     got = evidence_texts(chunk(MDX, ["Retries"]), ["backoff"])
     assert got == [
