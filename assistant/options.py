@@ -274,6 +274,12 @@ class AnswerOptions(BaseModel):
         "'collapsed:: true', ':LOGBOOK:') are no evidence, and a quote "
         "does not start or end on one.",
     )
+    titles: bool = Field(
+        True,
+        description="Title rule: a note's first line alone in a piece of its own, under no "
+        "heading, short and ending no sentence, with the note going on after it (a plain-text "
+        "note's title over a body too long to share its piece: 'Gift ideas') is no evidence.",
+    )
     merge_gap: int = Field(
         2, ge=0, description="Quotes of one section at most this many lines apart become one."
     )

@@ -932,21 +932,13 @@ def test_a_line_too_long_to_embed_is_quoted_whole_once_and_not_flagged_changed(
     note.write_text(f"# Firewall\n\n{rules}\n", encoding="utf-8")
     line = rules
     parts = [line[:3000], line[3000:6000]]
-    hits = [
-        Hit(
-            chunk=Chunk(
-                path="fw.md",
-                heading_path=["Firewall"],
-                start_line=3,
-                end_line=3,
-                text=p,
-                content_hash=text_hash(p),
-                id=i,
-            ),
-            score=1.0,
-        )
-        for i, p in enumerate(parts)
-    ]
+
+    def hit_of(i: int, p: str) -> Hit:
+        c = Chunk(path="fw.md", heading_path=["Firewall"], start_line=3, end_line=3, text=p,
+                  content_hash=text_hash(p), id=i)  # fmt: skip
+        return Hit(chunk=c, score=1.0)
+
+    hits = [hit_of(i, p) for i, p in enumerate(parts)]
     read = NoteReader()
     cites = [c for n, h in enumerate(hits, 1) for c in cite(n, h, {}, read, lambda rel: Path(note))]
     for c in cites:
@@ -956,6 +948,17 @@ def test_a_line_too_long_to_embed_is_quoted_whole_once_and_not_flagged_changed(
     merged = merge_adjacent(cites, read)
     assert len(merged) == 1 and merged[0].quote == line
     assert merged[0].excerpt is not None and parts[0].strip() in merged[0].excerpt
+    # windows that cover a line of 1,696 characters whole: shown as its start, not whole
+    mid = line[:1696].rsplit(" ", 1)[0]
+    note.write_text(f"# Firewall\n\n{mid}\n", encoding="utf-8")
+    halves = [mid[:900].rsplit(" ", 1)[0], mid[len(mid[:900].rsplit(" ", 1)[0]) :]]
+    read = NoteReader()
+    both = [c for n, h in enumerate([hit_of(i, p) for i, p in enumerate(halves)], 1)
+            for c in cite(n, h, {}, read, lambda rel: Path(note))]  # fmt: skip
+    merged = merge_adjacent(both, read)
+    assert len(merged) == 1 and merged[0].quote == mid
+    shown = merged[0].excerpt or ""
+    assert shown.endswith(" …") and mid.startswith(shown.removesuffix(" …")) and len(shown) < 1010
 
 
 def test_an_over_long_line_quoted_with_the_line_before_it_is_still_shown_as_an_excerpt(

@@ -88,6 +88,32 @@ def test_line_evidence_uses_stored_line_vectors_and_embeds_what_is_missing() -> 
     assert list(one) == [2]
 
 
+def test_a_note_s_title_alone_in_its_piece_is_no_evidence() -> None:
+    """The title rule: "Gift ideas", a plain-text note's first line, alone in its piece (the
+    2,876-character line of ideas below it was cut into pieces of its own), scored 0.72 for
+    "gift idea for Dad" and was quoted alone. A title alone, the note going on after it, is
+    no evidence; a note of one line, a sentence, a list item, or the rule off: as before."""
+    q = np.array([1.0, 0.0], dtype=np.float32)
+    title = chunk(1, [], "Gift ideas", 1)
+    body = chunk(2, [], "Dad: a better headlamp for fishing, a cast-iron skillet.", 3)
+    src = DictSource([title, body])
+
+    def embed(texts: list[str]) -> list[np.ndarray]:
+        return [np.array([0.9, 0.1], dtype=np.float32) for _ in texts]
+
+    hits = [Hit(chunk=title, score=1.0), Hit(chunk=body, score=0.9)]
+    assert list(line_evidence(src, hits, ["gift"], q, AnswerOptions(), embed)) == [2]
+    off = AnswerOptions(titles=False)
+    assert list(line_evidence(src, hits, ["gift"], q, off, embed)) == [1, 2]
+    alone = DictSource([title])  # the whole note: its one line is what it says
+    assert list(line_evidence(alone, hits[:1], ["gift"], q, AnswerOptions(), embed)) == [1]
+    for text in ("Buy the headlamp.", "- Gift ideas", "Gift ideas:"):
+        other = chunk(1, [], text, 1)
+        src = DictSource([other, body])
+        got = line_evidence(src, [Hit(chunk=other, score=1.0)], ["gift"], q, AnswerOptions(), embed)
+        assert list(got) == [1], text
+
+
 def test_pooled_line_vectors_have_their_best_lines_rescored_on_their_own() -> None:
     """Pooled rule: the `rescore_lines` best stored (pooled) lines are embedded on their own and
     scored so; the rest keep their pooled scores; own vectors are never re-embedded."""

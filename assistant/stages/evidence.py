@@ -199,16 +199,42 @@ def first_units(hits: Sequence[Hit], n: int) -> list[Hit]:
     return out
 
 
+_TITLE_END = (".", ":", ";", ",", "!", "?")
+
+
+def title_alone(chunk: Chunk) -> bool:
+    """A note's first line alone in a piece of its own, under no heading, short, and ending
+    no sentence ("Gift ideas", "Pad thai (serves 2)"): a plain-text note's title, as nvALT or
+    Simplenote write one, cut off from a body too long to share its piece. Whether the note
+    goes on after it is the caller's to check (`line_evidence`: then it is a title)."""
+    if chunk.heading_path or chunk.start_line != 1:
+        return False
+    lines = [x.strip() for x in chunk.text.split("\n") if x.strip()]
+    return (
+        len(lines) == 1
+        and len(lines[0]) <= 80
+        and not lines[0].endswith(_TITLE_END)
+        and not _BLANK_ITEM.fullmatch(lines[0])
+        and not re.match(r"(?:[-*+>#|]|\d+[.)])\s", lines[0])
+    )
+
+
 def scored_lines(
-    hits: Sequence[Hit], terms: Sequence[str], opts: AnswerOptions
+    hits: Sequence[Hit],
+    terms: Sequence[str],
+    opts: AnswerOptions,
+    titles: frozenset[int] = frozenset(),
 ) -> list[tuple[int, Hit, list[int]]]:
     """The lines compared with the question: (chunk id, hit, positions in its `body_lines()`)
     for every retrieved piece of the first `evidence_sections` sections among the hits that
-    have lines worth scoring (`evidence_lines`; a list of links has none). The subsections a
-    lead-in handed its place to count as one section (`Hit.unit`)."""
+    have lines worth scoring (`evidence_lines`; a list of links has none, nor has a note's
+    title alone, a chunk id in `titles`). The subsections a lead-in handed its place to count
+    as one section (`Hit.unit`)."""
     chosen: list[tuple[int, Hit, list[int]]] = []
     sections: set[tuple[str, tuple[str, ...]]] = set()
     for h in hits:
+        if h.chunk.id in titles:
+            continue
         if h.unit not in sections and len(sections) == opts.evidence_sections:
             continue
         picked = evidence_lines(
@@ -267,8 +293,20 @@ def line_evidence(
     `embed_lines`. With `pooled` stored vectors (taken from the section's pass), the
     `rescore_lines` best of them are embedded on their own too and scored so: the decision
     then sees what own line vectors give (docs/evaluating.md, "Line vectors: own, pooled or
-    mixed")."""
-    chosen = scored_lines(hits, terms, opts)
+    mixed").
+
+    The title rule: a note's title alone in a piece of its own (`title_alone`, the note going
+    on after it) is no evidence: "Gift ideas" scored 0.72 for "gift idea for Dad" and was
+    quoted alone, the ideas in the 2,876-character line below it left out."""
+    titles = frozenset(
+        int(h.chunk.id)
+        for h in hits
+        if opts.titles
+        and h.chunk.id is not None
+        and title_alone(h.chunk)
+        and source.chunks_after(h.chunk.path, h.chunk.end_line, 1)
+    )
+    chosen = scored_lines(hits, terms, opts, titles)
     out: dict[int, dict[int, float]] = {cid: {} for cid, _, _ in chosen}
     stored = source.line_vectors(h.chunk.content_hash for _, h, _ in chosen)
     keys: list[tuple[int, int]] = []

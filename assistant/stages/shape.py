@@ -835,7 +835,8 @@ def is_window(lines: list[str], chunk: Chunk) -> bool:
 def _merge_excerpts(quote: str, a: str | None, b: str | None) -> str | None:
     """The excerpt of two merged quotes (`a`, `b`: their excerpts, None if shown whole): the
     merged quote with each over-long line either cut to a window of shown as the windows
-    they show ("… part … other part …"). None (shown whole) when no line is cut."""
+    they show ("… part … other part …"), and one the windows cover whole, if longer than
+    `LONG_LINE_CHARS`, to its start. None (shown whole) when no line is cut."""
     if not (a or b):
         return None
     lines = quote.split("\n")
@@ -865,6 +866,8 @@ def _merge_excerpts(quote: str, a: str | None, b: str | None) -> str | None:
             lead = "… " if line[: runs[0][0]].strip() else ""
             tail = " …" if line[runs[-1][1] :].strip() else ""
             lines[at] = lead + " … ".join(line[x:y].strip() for x, y in runs) + tail
+        elif len(line) > LONG_LINE_CHARS:  # windows that cover all of it: its start
+            lines[at] = _head(line)
     shown_lines = "\n".join(lines)
     return shown_lines if shown_lines != quote else None
 
