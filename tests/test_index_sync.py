@@ -1045,7 +1045,7 @@ def test_refresh_exports_the_query_model_before_loading_the_index_model(
     order: list[str] = []
     load = eng.models.index_embedder
     eng.models.export_query_model = lambda: order.append("export")  # type: ignore[method-assign]
-    eng.models.index_embedder = lambda: order.append("model") or load()  # type: ignore[method-assign]
+    eng.models.index_embedder = lambda **k: order.append("model") or load(**k)  # type: ignore[method-assign]
     eng.refresh()
     assert order[:2] == ["export", "model"]
     order.clear()

@@ -473,7 +473,7 @@ def test_read_normalises_paths_and_says_why_a_file_is_not_served(tmp_path: Path)
         "bin.md": r"bin\.md: skipped when indexed \(.*binary",
         "out.md": r"out\.md: leads outside the notes folder",
         "nope.md": r"nope\.md: no such note in ",
-        "data.csv": r"data\.csv: not a note in the index of .*not a \.md",
+        "data.csv": r"data\.csv: not a note in the index of .*not a Markdown or \.txt file",
     }
     for path, reason in reasons.items():
         with pytest.raises(UsageError, match=reason):

@@ -693,7 +693,9 @@ def test_watching_loads_no_model_until_a_change(tmp_path):
     engine.models.precision = lambda: fake.precision
     loads: list[int] = []
 
-    def load():
+    def load(defer: bool = False, on_load: Any = None):
+        if on_load is not None:
+            on_load()  # as a model about to load says so
         loads.append(1)
         engine.models._index = fake
         return fake
