@@ -355,8 +355,9 @@ class NotesServer:
         has = f"{path} has {counted(total, 'line')}"
         if start_line > total:
             raise UsageError(f"{has}; start_line {start_line} is past the end")
-        if end_line is not None and end_line > total:
-            raise UsageError(f"{has}; end_line {end_line} is past the end")
+        if end_line is not None and end_line > total:  # "the first 500 lines": all there are
+            notices = [*notices, f"{has}: read to its end, not to end_line {end_line}"]
+            end_line = total
         last = total if end_line is None else end_line
         upto = min(last, start_line + MAX_READ_LINES - 1)
         size = -1  # characters so far, joining newlines included

@@ -143,7 +143,7 @@ def build_server(notes: NotesServer) -> Any:
         end_line: Annotated[
             int | None,
             NOT_BOOL,
-            Field(description="Last line, inclusive (default: end of note)."),
+            Field(description="Last line, inclusive (default, or past the end: the note's end)."),
         ] = None,
     ) -> Annotated[types.CallToolResult, NoteLines]:
         """Exact lines of one note, as they are on disk now, to follow a citation or read
@@ -152,7 +152,12 @@ def build_server(notes: NotesServer) -> Any:
         lines = call(notes.read, path, start_line, end_line)
         head = f"{lines.path}:{lines.start_line}-{lines.end_line} of {lines.total_lines}"
         notices = [f"notice: {n}\n" for n in lines.notices]
-        return result("".join([*notices, f"{head}\n{lines.text}"]), lines)
+        more = (
+            f"\n[cut short at line {lines.end_line}: read on from start_line {lines.end_line + 1}]"
+            if lines.truncated
+            else ""
+        )
+        return result("".join([*notices, f"{head}\n{lines.text}{more}"]), lines)
 
     @tool
     def status() -> Annotated[types.CallToolResult, Status]:
