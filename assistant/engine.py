@@ -39,7 +39,6 @@ from assistant.stages.query import (
 from corpus import BUNDLED_NOTES, HEADING_SEP
 from corpus.dates import Day, any_same_day, is_day_name, names_day, names_other_day
 from corpus.markdown import only_links
-from corpus.models import Chunk
 from corpus.scan import IGNORE_FILE, NotesMissing
 from index import keywords, lifecycle
 from index.embed import Embedder
@@ -567,11 +566,19 @@ class Engine:
                             self.models.embed_lines, kind == "pooled",
                         )
                     )  # fmt: skip
+            entries: set[int] = set()  # pieces of a journal in one file: its day's entries
+            for h in dated:
+                scored = dates.entry_scores(h.chunk, days, line_scores.get(h.chunk.id or 0, {}))
+                if scored is not None:
+                    line_scores[h.chunk.id or 0] = scored
+                    entries.add(h.chunk.id or 0)
             if dated:
                 other_day = [
-                    h.chunk.section for h in picked if names_other_day(_day_text(h.chunk), days)
+                    h.chunk.section
+                    for h in picked
+                    if names_other_day(dates.day_text(h.chunk), days)
                 ]
-                picked = select.with_dated(picked, dated, k, other_day, reading.day_only)
+                picked = select.with_dated(picked, dated, k, other_day, reading.day_only, entries)
                 date_notes = [
                     cite_label(c.path, c.start_line, c.end_line, c.heading_path)
                     for c in (h.chunk for h in dated if h in picked)
@@ -635,7 +642,7 @@ class Engine:
         shares no word with `daily/2024-04-23.md`), those whose note path or heading path
         names one of `days`, the hits' order first, at most DATED_MOST notes looked up."""
         store = self.store()
-        found = [h for h in hits if names_day(_day_text(h.chunk), days)]
+        found = [h for h in hits if names_day(dates.day_text(h.chunk), days)]
         notes = [
             p
             for p, named in note_days(store).items()
@@ -648,7 +655,7 @@ class Engine:
         extra = [c for p in notes[:DATED_MOST] for c in store.chunks_for_path(p)]
         extra += store.chunks([cid for cid, _ in headed]).values()
         for c in extra:
-            if c.id not in ids and names_day(_day_text(c), days):
+            if c.id not in ids and names_day(dates.day_text(c), days):
                 found.append(Hit(chunk=c, score=0.0))
                 ids.add(c.id)
         return found
@@ -800,8 +807,3 @@ def drop_index(index_dir: Path) -> None:
             return
         wipe(index_dir)
         (index_dir / LOCK_NAME).unlink(missing_ok=True)
-
-
-def _day_text(c: Chunk) -> str:
-    """Where a section says which day it is (the date rule): its note's path and headings."""
-    return f"{c.path} {' '.join(c.heading_path)}"

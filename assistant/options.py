@@ -211,7 +211,9 @@ class AnswerOptions(BaseModel):
         "of bullets), a quote is whole top-level items: the best "
         "line's item with its children, and the items next to it holding a line within "
         "quote_window of it, within max_quote_lines; never the whole outline because it is "
-        "short, nor a parent item without the child that answers.",
+        "short, nor a parent item without the child that answers. A journal kept in one "
+        "file, its entries lines that start with a day ('[2025-03-14 09:12] Pi day…'), is "
+        "quoted by whole entries the same way.",
     )
     best_paragraph: bool = Field(
         True,

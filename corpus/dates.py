@@ -1,12 +1,13 @@
 """Calendar days written in text: a question's "on 2024-04-23" or "April 23rd", a daily note's
-file name (`daily/2024-04-23.md`, Logseq's `journals/2024_04_23.md`) or a journal's heading
-("## 2024-04-23", "### Apr 23rd, 2024")."""
+file name (`daily/2024-04-23.md`, Logseq's `journals/2024_04_23.md`), a journal's heading
+("## 2024-04-23", "### Apr 23rd, 2024") or an entry's stamp in a journal kept in one file
+("[2025-03-14 09:12] …")."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 Day = tuple[int | None, int, int]
 """(year or None when not written, month, day)."""
@@ -147,6 +148,37 @@ def names_other_day(text: str, days: set[Day]) -> bool:
     is no answer to "what happened on 2024-04-23")."""
     written = days_in(text)
     return bool(written) and not any_same_day(written, days)
+
+
+_STAMP = re.compile(r"[ \t]*(?:[-*+][ \t]+)?\[?(\d{4})-(\d{1,2})-(\d{1,2})(?=[\s\]T:,]|$)")
+"""A line that starts with a day, as a journal's entry does: "[2025-03-14 09:12] Pi day…"
+(jrnl), "2025-09-28 16:00 Half marathon…", "- 2024-05-01: released 2.0"."""
+
+
+def stamped_days(lines: Sequence[str]) -> list[tuple[int, Day]]:
+    """(line, day) of each of `lines` that starts with a day (`_STAMP`): the entries of a
+    journal kept in one file."""
+    out: list[tuple[int, Day]] = []
+    for i, line in enumerate(lines):
+        if (m := _STAMP.match(line)) and 1 <= int(m[2]) <= 12 and 1 <= int(m[3]) <= 31:
+            out.append((i, (int(m[1]), int(m[2]), int(m[3]))))
+    return out
+
+
+def entry_lines(lines: Sequence[str], days: Iterable[Day]) -> list[int]:
+    """The lines of the entries stamped with one of `days`: each from its stamp up to the
+    line before the next stamp, its trailing blank lines left out."""
+    days = list(days)
+    stamps = stamped_days(lines)
+    out: list[int] = []
+    for n, (i, day) in enumerate(stamps):
+        if not any_same_day([day], days):
+            continue
+        end = stamps[n + 1][0] if n + 1 < len(stamps) else len(lines)
+        while end > i + 1 and not lines[end - 1].strip():
+            end -= 1
+        out.extend(range(i, end))
+    return out
 
 
 def is_day_name(stem: str) -> bool:

@@ -1319,6 +1319,38 @@ def test_a_question_naming_only_a_day_quotes_its_outline_whole(tmp_path: Path) -
     assert (first.path, first.start_line, first.end_line) == ("journals/2024_03_05.md", 1, 5)
 
 
+def test_a_journal_kept_in_one_file_is_quoted_at_the_day_s_entries(tmp_path: Path) -> None:
+    """ "what did I write on March 14 2025" of a jrnl file (entries "[2025-03-14 09:12] …",
+    no headings) quoted other days' entries, and the day's two entries fell in two pieces of
+    the file, one left out. Its entries' stamps make a piece the day's, it is quoted by whole
+    entries at the day's, and each piece holding them is quoted; the rule off: as before."""
+    from assistant.options import AnswerOptions
+
+    filler = " ".join(f"word{i}" for i in range(120))  # long entries: the file is cut in pieces
+    jrnl = (
+        f"[2025-03-10 08:00] Monday. {filler}\n\n"
+        f"[2025-03-12 19:00] Wednesday. Fixed the garage door.\n\n"
+        f"[2025-03-14 09:12] Pi day at work. Brought an apple pie for the team. {filler}\n"
+        "Also: the dentist moved my cleaning to April 2.\n\n"
+        f"[2025-03-14 21:30] Couldn't sleep, thinking about the staff role. {filler}\n\n"
+        "[2025-03-20 07:45] Ran ten miles.\n"
+    )
+    eng = engine_over(tmp_path, {"jrnl.txt": jrnl, "pies.md": "# Pies\n\nApple pie: six apples.\n"})
+    pieces = eng.store().chunks_for_path("jrnl.txt")
+    assert len(pieces) >= 2  # the day's entries in more than one piece
+    for q in ("what did I write on March 14 2025", "what happened on 2025-03-14?"):
+        answer = eng.ask(q)
+        cited = [(c.path, c.start_line, c.end_line) for c in answer.citations]
+        assert cited[0][0] == "jrnl.txt", (q, cited)
+        lines = {n for p, a, b in cited if p == "jrnl.txt" for n in range(a, b + 1)}
+        assert {5, 6, 8} <= lines and not lines & {1, 3, 10}, (q, cited)  # the day's alone
+    off = make_engine(tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(dates=False))
+    cited = [
+        (c.start_line, c.end_line) for c in off.ask("what did I write on March 14 2025").citations
+    ]
+    assert not any(a <= 5 <= b and a <= 8 <= b for a, b in cited)
+
+
 def test_an_abbreviation_of_a_note_title_its_file_name_gives_is_read_as_it(
     tmp_path: Path,
 ) -> None:

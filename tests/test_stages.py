@@ -199,6 +199,25 @@ def test_days_named_from_today_are_read_as_those_days(monkeypatch) -> None:
     assert "yesterday" in dates.day_words("What did I do yesterday?")
 
 
+def test_a_journal_s_entries_are_read_by_the_days_they_start_with() -> None:
+    """jrnl writes "[2025-03-14 09:12] …", others "2025-09-28 16:00 …" or a list of
+    "- 2024-05-01: …": a line that starts with a day is an entry's stamp, and the entry runs
+    to the next one; a day inside a line, a version or an impossible month is none."""
+    from corpus.dates import entry_lines, stamped_days
+
+    lines = [
+        "[2025-03-14 09:12] Pi day at work.", "Also: the dentist called.", "",
+        "2025-03-14 21:30 Couldn't sleep.", "",
+        "- 2025-03-15: released 2.0", "Moved the freeze to 2025-03-14.", "",
+        "2025-13-40 not a day", "1.2.2025 a version?", "[2025-03-20] Ran ten miles.",
+    ]  # fmt: skip
+    assert [i for i, _ in stamped_days(lines)] == [0, 3, 5, 10]
+    assert stamped_days(lines)[0][1] == (2025, 3, 14)
+    assert entry_lines(lines, [(2025, 3, 14)]) == [0, 1, 3]
+    assert entry_lines(lines, [(None, 3, 15)]) == [5, 6, 7, 8, 9]  # to the next stamp
+    assert entry_lines(lines, [(2024, 3, 14)]) == []
+
+
 def test_days_are_read_in_the_forms_notes_and_questions_write_them() -> None:
     """The date rule's reading of days: ISO-like numbers, day-first dotted numbers and a
     month's name with a day; "may" and "march" lowercase are words unless a preposition, an

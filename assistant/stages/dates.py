@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 
 from assistant.stages.decide import subject_terms
 from assistant.stages.evidence import terms_in
-from corpus.dates import Day, asked_days, date_words, day_phrases, day_words, names_day
+from corpus.dates import (
+    Day,
+    asked_days,
+    date_words,
+    day_phrases,
+    day_words,
+    entry_lines,
+    names_day,
+    stamped_days,
+)
+from corpus.models import Chunk
 from index.models import Hit
 from index.retrieve import TermInfo
 
@@ -69,3 +79,26 @@ def read_days(
     rest = [t for t in subject_terms(local) if t.covered and t.term not in said]
     on_day = {t.term for t in rest} <= terms_in(dated, rest, len(dated))
     return DayReading(local, on_day=on_day, day_only=not rest)
+
+
+def day_text(chunk: Chunk) -> str:
+    """Where a section says which day it is: its note's path, its headings, and the stamps of
+    the entries it holds, a journal kept in one file ("[2025-03-14 09:12] Pi day…": "what
+    did I write on March 14 2025?" quoted other days' entries, the file's name and headings
+    naming none)."""
+    stamps = (f"{y}-{m:02d}-{d:02d}" for _, (y, m, d) in stamped_days(chunk.text.split("\n")))
+    return " ".join([chunk.path, *chunk.heading_path, *stamps])
+
+
+def entry_scores(chunk: Chunk, days: set[Day], scores: dict[int, float]) -> dict[int, float] | None:
+    """A day's section found by its entries' stamps alone (not its note's name or headings) is
+    quoted at the entries of the days asked about: their lines among `scores` (line ->
+    cosine), or all of them alike when none is scored (a question of nothing but the day).
+    None when the section is the day's by its name or headings, or holds no such entry."""
+    if names_day(" ".join([chunk.path, *chunk.heading_path]), days):
+        return None
+    at = set(entry_lines(chunk.text.split("\n"), days))
+    if not at:
+        return None
+    kept = {i: v for i, v in scores.items() if i in at}
+    return kept or dict.fromkeys(sorted(at), 1.0)

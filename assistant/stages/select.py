@@ -62,6 +62,7 @@ def with_dated(
     k: int,
     other_day: Collection[tuple[str, tuple[str, ...]]] = (),
     day_only: bool = False,
+    entries: Collection[int] = (),
 ) -> list[Hit]:
     """The date rule: sections whose note or heading is the day the question names ("what
     happened on 2024-04-23": `daily/2024-04-23.md`, "## 2024-04-23" in a journal) first, in
@@ -70,12 +71,18 @@ def with_dated(
     ("# Tuesday 2026-12-02" over "## Standup") is no quote: it was cited alone. `day_only`
     (a question of nothing but the day, "what did I do last Wednesday?"): the day's sections
     alone; another note picked beside them matched nothing but the question's words for
-    asking ("do", "did"), a failover runbook at 0.19."""
+    asking ("do", "did"), a failover runbook at 0.19. A piece of a journal kept in one file
+    holding the day's entries (chunk ids in `entries`) is quoted beside another piece of the
+    same section: the day's two entries fell in two pieces, and one was left out."""
     out: list[Hit] = []
     dated = [h for h in dated if h.chunk.body_lines()]
     others = [] if day_only and dated else [p for p in picked if p.chunk.section not in other_day]
+
+    def key(h: Hit) -> tuple[str, tuple[str, ...]] | int | None:
+        return h.chunk.id if h.chunk.id in entries else h.chunk.section
+
     for h in [*dated, *others]:
-        if all(o.chunk.section != h.chunk.section for o in out):
+        if all(key(o) != key(h) for o in out):
             out.append(h)
     return out[:k]
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from assistant.models import Citation
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.evidence import is_navigation
+from corpus.dates import stamped_days
 from corpus.lines import LineRoles
 from corpus.markdown import (
     introduces,
@@ -64,6 +65,17 @@ def _outline_items(
         return []
     if not any(roles.parent_item(i) in starts for i in range(lo, hi + 1) if roles.is_item(i)):
         return []  # a flat list: its items are one fact each, quoted together as a section
+    items = [(a, b - 1) for a, b in zip(starts, [*starts[1:], hi + 1], strict=True)]
+    return [(lo, starts[0] - 1), *items] if starts[0] > lo else items
+
+
+def _entries(lines: Sequence[str], lo: int, hi: int) -> list[tuple[int, int]]:
+    """The entries (first line, last line) of a journal kept in one file: two or more lines
+    from `lo` to `hi` that start with a day ("[2025-03-14 09:12] Pi day…"), each entry up to
+    the next; any lines before the first are an item of their own. [] for any other text."""
+    starts = [lo + i for i, _ in stamped_days(lines[lo : hi + 1])]
+    if len(starts) < 2:
+        return []
     items = [(a, b - 1) for a, b in zip(starts, [*starts[1:], hi + 1], strict=True)]
     return [(lo, starts[0] - 1), *items] if starts[0] > lo else items
 
@@ -134,13 +146,15 @@ def quote_span(
         hi -= 1
     if opts.outline and line_scores and len(chunk.heading_path) <= 1:  # no heading but a title
         items = _outline_items(lines, roles, lo, hi)
+        what = "top-level items" if items else "journal entries"
+        items = items or _entries(lines, lo, hi)
         span = _best_items(items, line_scores, opts) if items else None
         if span is not None:
             s, e = span
             while e > s and silent(e):
                 e -= 1
             why.append(
-                f"outline: the top-level items holding the best lines, lines "
+                f"outline: the {what} holding the best lines, lines "
                 f"{chunk.start_line + s}-{chunk.start_line + e}"
             )
             return chunk.start_line + s, chunk.start_line + e
