@@ -261,7 +261,8 @@ class AnswerOptions(BaseModel):
         description="Link rule: lines of nothing but links (wiki links, transclusions and "
         "#tags too), or of words that only point to them ('see: [[…]]', a label over a "
         "transclusion: 'Decisions: ![[…]]'), are no evidence, and a quote does not end on a list "
-        "of links (a list of wiki links is kept: in a wiki its items are the content).",
+        "of links or a line of #tags (a list of wiki links is kept: in a wiki its items are "
+        "the content).",
     )
     comments: bool = Field(
         True,

@@ -76,6 +76,7 @@ __all__ = [
     "introduces",
     "only_links",
     "only_markup",
+    "only_tags",
     "points_elsewhere",
     "says_nothing",
     "section_at",
@@ -843,6 +844,13 @@ def only_markup(line: str) -> bool:
     if _ESM.fullmatch(line) or _OUTLINER_STATE.fullmatch(line):
         return True
     rest = _MACRO.sub(" ", _TAG.sub(" ", line))
+    return rest != line and not _WORD.search(rest)
+
+
+def only_tags(line: str) -> bool:
+    """A line of nothing but #tags ("#finance/budget #finance", Bear's last line): it files
+    the note, and says nothing."""
+    rest = _TAGS.sub(" ", line)
     return rest != line and not _WORD.search(rest)
 
 

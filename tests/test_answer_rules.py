@@ -1351,6 +1351,17 @@ def test_a_quote_does_not_end_on_a_line_pointing_to_links() -> None:
     assert not points_elsewhere("supports one source code repository provider: [GitHub](g)")
 
 
+def test_a_quote_does_not_end_on_a_line_of_tags() -> None:
+    """Bear answers ended on the note's tag line ("#finance/budget #finance"): it files the
+    note and says nothing. A line with words beside its tags ("Costs #finance") is kept."""
+    from assistant.stages.shape import _drop_trailing_links
+
+    note = ["Rent is 1,800 a month.", "Groceries 600.", "", "#finance/budget #finance"]
+    assert _drop_trailing_links(note, LineRoles.of(note), 0, 3) == 1
+    worded = [*note[:3], "Costs #finance"]
+    assert _drop_trailing_links(worded, LineRoles.of(worded), 0, 3) == 3
+
+
 def test_local_coverage_a_note_path_mentions_its_words() -> None:
     """ "How can I see how much disk space is free on a Linux box?" was declined ("The
     sections found don't mention Linux") though the top sections answer it and one is filed

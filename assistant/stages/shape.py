@@ -24,6 +24,7 @@ from corpus.markdown import (
     introduces,
     only_links,
     only_markup,
+    only_tags,
     points_elsewhere,
     says_nothing,
     titles_block,
@@ -545,12 +546,14 @@ def _trim_links(
 
 def _drop_trailing_links(lines: Sequence[str], roles: LineRoles, s: int, e: int) -> int:
     """The end of a quote without a trailing list of links (a "Topics" list) and the label
-    that introduces it, or a line that only points to links ("Links: [[Spacing effect]]",
-    a zettelkasten note's last line): navigation, not an answer. A quote of nothing but
-    links is kept."""
+    that introduces it, a line that only points to links ("Links: [[Spacing effect]]",
+    a zettelkasten note's last line), or a line of #tags that files the note (Bear's
+    "#finance/budget #finance"): navigation, not an answer. A quote of nothing but links is
+    kept."""
     end = e
     while end > s and (
         only_links(lines[end])
+        or only_tags(lines[end])
         or points_elsewhere(lines[end], wiki=True)
         or says_nothing(lines[end])
     ):
