@@ -304,6 +304,12 @@ class DeferredEmbedder:
                 self._model = model
             return self._model
 
+    def ready(self) -> None:
+        """Load the model now: `index.sync` calls it before an update that will embed starts,
+        so that seconds of loading never lie inside the update (a chat quit meanwhile left
+        the database a generation ahead of its manifest)."""
+        self.model()
+
     def count_tokens(self, text: str) -> int:
         """Word pieces the model would read for `text`, special tokens excluded, not truncated."""
         return len(self._count_tok.encode(text, add_special_tokens=False).ids)

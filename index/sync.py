@@ -465,6 +465,8 @@ def _sync(
     if manifest is None and keywords_min is not None and len(to_embed) >= keywords_min:
         _write_preview(store, notes_root, changed, seen, stored_skipped, progress)
 
+    if to_embed and (ready := getattr(embedder, "ready", None)) is not None:
+        ready()  # a deferred model loads before the update starts, not inside it (seconds)
     gen = new_generation()
     # Keep the loaded index up to date in place (no local reference: writing the file may swap
     # it for another kind, and two copies of 100k vectors need not be alive at once).

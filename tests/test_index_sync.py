@@ -1053,6 +1053,39 @@ def test_refresh_exports_the_query_model_before_loading_the_index_model(
     assert "export" not in order
 
 
+def test_a_deferred_model_loads_before_the_update_starts(tmp_path: Path) -> None:
+    """With the bf16 model loaded on first need, Ctrl+Q while the chat said "loading the
+    model…" left the database a generation ahead of its manifest (`index --check`: "an
+    update was interrupted"): the load ran inside the update. `sync` has a deferred model
+    ready before it marks the update started, and only when there is something to embed."""
+
+    class Deferred(FakeEmbedder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.at_ready: list[bool] = []  # was the index consistent when it loaded?
+
+        def ready(self) -> None:
+            manifest = read_manifest(tmp_path / "idx")
+            store = Store.open(tmp_path / "idx")
+            try:
+                self.at_ready.append(
+                    manifest is not None and manifest.generation == store.generation
+                )
+            finally:
+                store.close()
+
+    notes = tmp_path / "notes"
+    write(notes / "a.md", "# A\nFargate runs tasks without servers.\n")
+    sync(tmp_path / "idx", notes, FakeEmbedder())
+    emb = Deferred()
+    write(notes / "a.md", "# A\nFargate runs tasks without managing servers.\n")
+    sync(tmp_path / "idx", notes, emb)
+    assert emb.at_ready == [True]
+    (notes / "a.md").rename(notes / "b.md")  # nothing to embed: no load
+    sync(tmp_path / "idx", notes, emb)
+    assert emb.at_ready == [True]
+
+
 def test_a_change_of_precision_rebuilds_the_index(tmp_path: Path) -> None:
     """The manifest records the precision the vectors were made in; a reader with another
     one sees the index as stale and the next refresh makes every vector again in it (not a
