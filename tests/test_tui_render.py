@@ -100,6 +100,9 @@ def test_a_renamed_note_is_followed_not_said_deleted(tmp_path) -> None:
     (notes / "docs" / "new.md").write_text("# P\n\nadded\n\nthe quote\n", encoding="utf-8")
     now, changed, gone = recheck_citation(c, c, ["docs/old.md", "docs/new.md"])
     assert (now.path, now.start_line, changed, gone) == ("docs/new.md", 5, False, False)
+    # answered while the note was gone (renamed just before): followed, no longer "changed"
+    was_gone = c.model_copy(update={"changed_since_indexed": True})
+    assert not recheck_citation(was_gone, was_gone, ["docs/new.md"])[0].changed_since_indexed
     assert now.absolute_path == str(notes / "docs" / "new.md")
     assert recheck_citation(c, now, None)[0].path == "docs/new.md"  # Ctrl+R: still found there
     (notes / "docs").rename(notes / "kept")

@@ -42,7 +42,17 @@ def recheck_citation(
     it), whether the note no longer holds the quote (changed) and whether the note is gone.
     A note gone is looked for among `paths` (a refresh's changed notes and folders) and at
     `shown` (where an earlier recheck found it): a renamed or moved note is followed. A quote
-    changed after it moved is marked changed at the lines it was last seen at (`shown`)."""
+    changed after it moved is marked changed at the lines it was last seen at (`shown`). The
+    citation returned says `changed_since_indexed` as found now: a note renamed just before
+    its answer (cited at its old path, gone) and followed was still previewed as "changed
+    since indexed", its file byte for byte the quote's."""
+    now, changed, gone = _recheck(c, shown, paths)
+    return now.model_copy(update={"changed_since_indexed": changed}), changed, gone
+
+
+def _recheck(
+    c: Citation, shown: Citation | None, paths: Collection[str] | None
+) -> tuple[Citation, bool, bool]:
     from assistant.stages.shape import file_lines, relocate
 
     lines = file_lines(c.absolute_path)
