@@ -175,6 +175,9 @@ class LiveNotes:
         self._twin: Any = None
         self._waiting_for_us = False
         self._caught_up = False
+        self.behind = False
+        """A refresh of saved changes is running: the index is behind the notes (not a
+        catch-up that only fills in line vectors)."""
         """The first refresh (the catch-up) also fills in line vectors a build left to it."""
         self._thread: threading.Thread | None = None
 
@@ -228,11 +231,14 @@ class LiveNotes:
         twin = self._twin
         try:
             catch_up, self._caught_up = not self._caught_up, True
-            if twin.stale_reason() is None and not (catch_up and twin.lines_missing()):
+            stale = twin.stale_reason() is not None
+            if not stale and not (catch_up and twin.lines_missing()):
                 return SyncReport()  # the notes are as indexed: no model needed, nothing written
+            self.behind = stale
             self.on_progress("refresh", 0, 0)
             return twin.refresh(progress=self.on_progress, wait=wait, export=export)
         finally:
+            self.behind = False
             twin.close()
             self.write_lock.release()
 

@@ -297,6 +297,13 @@ async def test_a_question_during_a_refresh_is_answered_at_once(tmp_path):
         assert time.monotonic() - t0 < 10
         assert during.abstained  # the old index: no bread yet, and no error
         assert "saved changes are still being indexed" in screen_text(app)  # said, not flat
+        # an answer, not only a decline, from the index before the saved changes says so too
+        quoted = await ask(pilot, "Which load balancer is preferred for ECS?")
+        assert quoted.citations and not quoted.abstained
+        from tui.widgets.conversation import AnswerView
+
+        last = app.chat_screen.query(AnswerView).last()
+        assert any("saved changes are still being indexed" in n for n in last.notices)
         assert live.refreshes == 0 and app.index_write_lock.locked()
         gate.set()
         await until(pilot, lambda: live.refreshes == 1, "the refresh to end")

@@ -589,9 +589,10 @@ class ChatScreen(Screen):
             self.set_state("index fresh", "fresh")
         fresh_notices = [n for n in a.notices if n not in self.seen_notices]
         self.seen_notices.update(a.notices)
-        if a.abstained and self.live_active and self._state[1] == "busy":
+        if self.live_active and self.live.behind and a.outcome != "keyword_matches":  # type: ignore[union-attr]
             # Answered from the last committed index while saved changes are being indexed:
-            # a decline may only mean the new text is not searchable yet.
+            # a decline may only mean the new text is not searchable yet, and quotes may be
+            # of the text as it was (an answer was given unmarked while the model loaded).
             fresh_notices.append(
                 f"saved changes are still being indexed ({self.state_text}): this answer is "
                 "from the index before them; ask again once it is fresh"
