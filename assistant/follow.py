@@ -56,6 +56,9 @@ def note_lines(
     if not path.resolve().is_relative_to(root.resolve()):
         raise UsageError(f"{name}: leads outside the notes folder")
     if rel not in indexed:
+        real = path.resolve().relative_to(root.resolve()).as_posix()
+        if real != rel and real in indexed:  # a symlink to a note: indexed under its own path
+            raise UsageError(f"{name}: same file as {cut(real, 200)!r}, indexed under that path")
         raise UsageError(
             f"{name}: not a note in the index of {notes_root} (not a Markdown or .txt file, "
             "hidden, left out by .assistantignore, or not indexed yet)"

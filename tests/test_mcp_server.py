@@ -463,6 +463,7 @@ def test_read_normalises_paths_and_says_why_a_file_is_not_served(tmp_path: Path)
     outside = tmp_path / "secret.md"
     outside.write_text("# Secret\n")
     (notes / "out.md").symlink_to(outside)
+    (notes / "a-link.md").symlink_to(notes / "a.md")  # indexed once, as a.md
     s = server(notes, tmp_path / "index")
     for given in ("./a.md", "sub/../a.md", "a.md"):
         got = s.read(given)
@@ -474,6 +475,7 @@ def test_read_normalises_paths_and_says_why_a_file_is_not_served(tmp_path: Path)
         "out.md": r"out\.md: leads outside the notes folder",
         "nope.md": r"nope\.md: no such note in ",
         "data.csv": r"data\.csv: not a note in the index of .*not a Markdown or \.txt file",
+        "a-link.md": r"^a-link\.md: same file as 'a\.md', indexed under that path$",
     }
     for path, reason in reasons.items():
         with pytest.raises(UsageError, match=reason):
