@@ -303,7 +303,7 @@ class ChatScreen(Screen):
 
     def on_mount(self) -> None:
         self.conversation.show_placeholder("Getting your notes ready… you can type a question now.")
-        self.set_state("loading model and checking the index…", "busy")
+        self.set_state("checking the index…", "busy")  # a model loads only if needed: said then
         self.call_after_refresh(self.prepare)  # the first frame before any engine work
 
     # ------------------------------------------------------------------ status
