@@ -246,7 +246,8 @@ class LiveNotes:
         info = None
         if report.changed:
             self.refreshes += 1
-            info = self._twin.info()
+        if report.changed or batch.paths:  # another process may have indexed the change
+            info = self._twin.info()  # (the chat said 24 files after `assistant index` made 25)
             self._twin.close()
         self.on_refreshed(report, list(batch.paths), info)
 

@@ -189,6 +189,30 @@ async def test_a_note_saved_while_open_becomes_answerable(tmp_path):
 
 
 @run_async
+async def test_a_note_another_process_indexed_first_is_counted(tmp_path):
+    """`assistant index` run in another window while the chat was open indexed the new
+    note first; the chat's refresh then found nothing to do and kept its counts, "24
+    files" of the 25 the index held. Its counts follow the index whoever wrote it."""
+    engine = make_engine(tmp_path)
+    notes = engine.notes_root
+    gate, started, holding = threading.Event(), threading.Event(), threading.Event()
+    hold_live_refreshes(engine, gate, started, holding)
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        live = await following(pilot)
+        holding.set()
+        (notes / "bread.md").write_text(BREAD_NOTE, encoding="utf-8")
+        await until(pilot, started.is_set, "the live refresh, held")
+        other = make_engine(tmp_path, notes=notes)  # another process's `assistant index`
+        assert other.refresh().added == 1
+        other.close()
+        gate.set()
+        await until(pilot, lambda: app.chat_screen._info.files == 3, "the counts to follow")
+        assert live.refreshes == 0  # this process changed nothing
+    stop_and_join(live)
+
+
+@run_async
 async def test_the_status_line_says_what_was_refreshed_then_returns(tmp_path, monkeypatch):
     monkeypatch.setattr(chat_module, "LIVE_STATUS_S", 0.5)
     engine = make_engine(tmp_path)
