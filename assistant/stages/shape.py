@@ -66,8 +66,7 @@ def _outline_items(
         return []
     if not any(roles.parent_item(i) in starts for i in range(lo, hi + 1) if roles.is_item(i)):
         return []  # a flat list: its items are one fact each, quoted together as a section
-    items = [(a, b - 1) for a, b in zip(starts, [*starts[1:], hi + 1], strict=True)]
-    return [(lo, starts[0] - 1), *items] if starts[0] > lo else items
+    return _spans(starts, lo, hi)
 
 
 def _entries(lines: Sequence[str], lo: int, hi: int) -> list[tuple[int, int]]:
@@ -75,8 +74,12 @@ def _entries(lines: Sequence[str], lo: int, hi: int) -> list[tuple[int, int]]:
     from `lo` to `hi` that start with a day ("[2025-03-14 09:12] Pi day…"), each entry up to
     the next; any lines before the first are an item of their own. [] for any other text."""
     starts = [lo + i for i, _ in stamped_days(lines[lo : hi + 1])]
-    if len(starts) < 2:
-        return []
+    return _spans(starts, lo, hi) if len(starts) >= 2 else []
+
+
+def _spans(starts: Sequence[int], lo: int, hi: int) -> list[tuple[int, int]]:
+    """Items (first line, last line) each from one of `starts` up to the next, the last to
+    `hi`; the lines from `lo` before the first, if any, are an item of their own."""
     items = [(a, b - 1) for a, b in zip(starts, [*starts[1:], hi + 1], strict=True)]
     return [(lo, starts[0] - 1), *items] if starts[0] > lo else items
 
