@@ -85,8 +85,18 @@ _RELATIVE = re.compile(
     re.IGNORECASE,
 )
 """A day named from today: "yesterday", "the day before yesterday", "last Friday" (the latest
-Friday before today). Not "today" (“how do I deploy today?” asks about no day) and not a
-weekday alone ("on Monday" may be the next one)."""
+Friday before today). Not a weekday alone ("on Monday" may be the next one); "today" only as
+`_TODAY` reads it."""
+
+_TODAY = re.compile(
+    r"\b(?:did|happened|wrote|written|went|was|were|i've|have\s+i|i\s+have)\b[^.?!]*?\b(today)\b"
+    r"|\b(today)'?s\s+(?:journal|daily|note|entry|log)\b",
+    re.IGNORECASE,
+)
+""""today" in a question about what was done or written ("what did I do today?", "today's
+journal"): that day ("what did I do today?" quoted yesterday's journal). Not in one about
+doing ("how do I deploy today?", "What is the weather in Seattle today?"), which asks about
+no day."""
 
 
 def today() -> dt.date:
@@ -107,6 +117,10 @@ def _relative(question: str) -> list[tuple[Day, str, int]]:
             back = 2 if before_yesterday else 1
         day = now - dt.timedelta(days=back)
         out.append(((day.year, day.month, day.day), f"{m[0]} ({day.isoformat()})", m.start()))
+    if m := _TODAY.search(question):
+        at = m.start(1) if m.group(1) else m.start(2)
+        word = question[at : at + len("today")]
+        out.append(((now.year, now.month, now.day), f"{word} ({now.isoformat()})", at))
     return out
 
 

@@ -179,8 +179,9 @@ def test_a_missing_misspelt_word_is_said_as_the_notes_write_it() -> None:
 
 def test_days_named_from_today_are_read_as_those_days(monkeypatch) -> None:
     """ "What did I do yesterday?" quoted an older journal as if it were yesterday's: a day
-    named from today is that day, said with its date; "today", a weekday alone and a span's
-    end are not asked about."""
+    named from today is that day, said with its date; "today" only in a question about what
+    was done or written ("what did I do today?" quoted yesterday's journal); a weekday
+    alone and a span's end are not asked about."""
     import datetime as dt
 
     from corpus import dates
@@ -193,7 +194,10 @@ def test_days_named_from_today_are_read_as_those_days(monkeypatch) -> None:
     assert [d for d, _ in dates.asked_days("what happened last Friday")] == [(2026, 12, 4)]
     assert [d for d, _ in dates.asked_days("what did I note last sunday")] == [(2026, 11, 29)]
     assert [d for d, _ in dates.asked_days("last Monday's standup")] == [(2026, 11, 30)]
-    for none in ("How do I deploy today?", "on Monday", "What changed since yesterday?"):
+    assert dates.asked_days("what did I do today?") == [((2026, 12, 6), "today (2026-12-06)")]
+    assert [d for d, _ in dates.asked_days("show me today's journal")] == [(2026, 12, 6)]
+    for none in ("How do I deploy today?", "on Monday", "What changed since yesterday?",
+                 "What is the weather in Seattle today?"):  # fmt: skip
         assert dates.asked_days(none) == [], none
     assert dates.days_in("## Yesterday") == set()  # a note's words are read as written
     assert "yesterday" in dates.day_words("What did I do yesterday?")
