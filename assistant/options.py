@@ -267,7 +267,8 @@ class AnswerOptions(BaseModel):
     comments: bool = Field(
         True,
         description="Comment rule: lines of nothing but HTML comment (<!-- TODO -->, a "
-        "comment over several lines) are no evidence: the rendered note does not show them.",
+        "comment over several lines), and a <style> or <script> block's, are no evidence: the "
+        "rendered note does not show them.",
     )
     markup: bool = Field(
         True,

@@ -52,7 +52,8 @@ class LineRoles:
     """Each line of a table (header row, rule, body rows) -> the table's header row."""
     comments: frozenset[int] = frozenset()
     """Lines of HTML blocks that hold nothing but HTML comments ("<!-- TODO -->", each line
-    of a comment over several lines; container markers such as "> " aside)."""
+    of a comment over several lines; container markers such as "> " aside), and every line
+    of a `<style>` or `<script>` block: what the rendered note does not show."""
     callout_of: dict[int, int] = field(default_factory=dict)
     """Each line of a callout (a block quote opening "> [!warning] Title", as Obsidian and
     GitHub write them) after its first -> that first line, the title."""
@@ -72,6 +73,7 @@ class LineRoles:
         comments: set[int] = set()
         callout_of: dict[int, int] = {}
         open_items: list[int] = []  # first lines of the list items open at this token
+        html: set[int] = set()  # lines of HTML blocks
         n = len(lines)
         for tok in block_tokens(lines, body_start):
             if tok.type == "list_item_close" and open_items:
@@ -95,8 +97,10 @@ class LineRoles:
                 table_of.update(dict.fromkeys(range(start, end), start))
             elif tok.type == "html_block":
                 comments.update(start + k for k in _comment_only(lines[start:end]))
+                html.update(range(start, end))
             elif tok.type == "blockquote_open" and _CALLOUT.match(lines[start]):
                 callout_of.update(dict.fromkeys(range(start + 1, end), start))
+        comments.update(_unshown(lines, html))
         return cls(
             frozenset(headings),
             fences,
@@ -186,6 +190,27 @@ class LineRoles:
 
 _CALLOUT = re.compile(r"\s{0,3}>\s?\[![\w-]+\][+-]?(?:\s|$)")
 """A callout's first line: "> [!warning] Title", "> [!tip]- Folded", "> [!NOTE]"."""
+
+_UNSHOWN = re.compile(r"<(style|script)\b", re.IGNORECASE)
+"""Where an element the rendered note never shows opens: a notebook export's `<style
+scoped>` for its DataFrame tables (quoted as the answer about survival rates), a `<script>`."""
+
+
+def _unshown(lines: Sequence[str], html: set[int]) -> list[int]:
+    """The lines of every `<style>` or `<script>` element opened in an HTML block (`html`),
+    to its closing tag: past blank lines too, where the parse ends the block and reads the
+    indented CSS after it as code (nbconvert writes `<div>\\n<style scoped>` so)."""
+    out: list[int] = []
+    closing: str | None = None
+    for k, line in enumerate(lines):
+        if closing is None and k in html and (m := _UNSHOWN.search(line)):
+            closing = f"</{m[1].lower()}>"
+        if closing is not None:
+            out.append(k)
+            if closing in line.lower():
+                closing = None
+    return out
+
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)  # an unclosed one runs to the end
 

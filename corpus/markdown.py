@@ -23,7 +23,9 @@ small units with the same context are packed back together up to the limit; a un
 ":" (a lead-in: "... consists of the following:") goes with the unit after it when a piece must
 end between them and the two fit together. Every piece keeps
 the section's heading path. Pieces of whole lines cover the section's non-blank lines without
-overlap.
+overlap, but for a line that is only an image or a link and too long to embed: a notebook
+export's inline plot (`![png](data:image/png;base64,…)`, 300 KB) is no piece, where its
+windows of base64 were hundreds, quoted as answers and crowding out the notes.
 
 Window pieces (a single line too long for the model, e.g. a 20 MB one-line file) have
 `start_line == end_line` and `text` = a *substring* of that line; `corpus.quote.verify_quote`
@@ -84,7 +86,7 @@ __all__ = [
     "titles_block",
 ]
 
-CHUNKER_VERSION: int = 10
+CHUNKER_VERSION: int = 11
 
 CountTokens = Callable[[str], int]
 
@@ -598,6 +600,10 @@ class _Chunker:
             return out
         return None
 
+    def too_long(self, line: str) -> bool:
+        """Longer than the model reads, alone under no heading."""
+        return self.cost(line) > self.max_tokens
+
     def windows(self, line_no: int, context: str, budget: int) -> list[_Piece]:
         line = self.lines[line_no]
         n = len(line)
@@ -673,6 +679,9 @@ class _Chunker:
                 final.append(_Piece(u.start, u.end, u.context, text, c))
                 continue
             finer = self.refine(u, heading)
+            line = self.lines[u.start]
+            if finer is None and u.start == u.end and only_links(line) and self.too_long(line):
+                continue  # an image or link too long to embed (a notebook's inline plot)
             if finer is None:
                 final.extend(self.windows(u.start, u.context, budget))
             else:

@@ -34,9 +34,11 @@ __all__ = [
     "scan_notes",
 ]
 
-NOTE_SUFFIXES = frozenset({".md", ".markdown", ".mdx", ".mdown", ".mdwn", ".mkd", ".mkdn", ".txt"})
+NOTE_SUFFIXES = frozenset(
+    {".md", ".markdown", ".mdx", ".mdown", ".mdwn", ".mkd", ".mkdn", ".qmd", ".rmd", ".txt"}
+)
 """Markdown by every name it goes by (`.mdx`: a Docusaurus or Next.js site's pages, Markdown
-with JSX), and plain text."""
+with JSX; `.qmd` and `.Rmd`: Quarto and R Markdown, with ```{r} code chunks), and plain text."""
 IGNORE_FILE = ".assistantignore"
 
 

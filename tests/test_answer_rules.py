@@ -1439,6 +1439,23 @@ def test_local_coverage_a_note_front_matter_title_mentions_its_words() -> None:
     assert terms_in([Hit(chunk=fed, score=1)], cov, 3) == set()
 
 
+def test_a_style_or_script_block_is_no_evidence() -> None:
+    """A notebook export's `<style scoped>` block (CSS for its DataFrame tables) was quoted
+    as the answer about survival rates: the rendered note never shows it (the comment
+    rule), nor a `<script>`; a table after it is read."""
+    text = (  # as nbconvert writes it: the blank line ends the HTML block, the CSS is "code"
+        "## Survival\n<div>\n<style scoped>\n    .dataframe tbody tr th {\n"
+        "        vertical-align: middle;\n    }\n\n    .dataframe thead th {\n"
+        "        text-align: right;\n    }\n</style>\n"
+        "<table><tr><td>female first class survival 0.97</td></tr></table>\n</div>"
+    )
+    got = evidence_texts(chunk(text, ["Survival"]), ["survival"])
+    assert not any("align" in g or "dataframe" in g for g in got), got
+    assert any("0.97" in g for g in got)
+    off = evidence_lines(chunk(text, ["Survival"]), ["survival"], 10, comments=False)
+    assert len(off) > len(got)
+
+
 def test_a_quote_neither_starts_nor_ends_on_an_html_comment() -> None:
     text = (
         "## Ops\n<!-- markdownlint-disable -->\nThe pager rotation changes every Monday.\n"

@@ -369,6 +369,24 @@ def test_single_line_windows():
     assert all(not c.text.startswith(" ") for c in wins)
 
 
+def test_an_inline_image_too_long_to_embed_is_no_piece():
+    """A notebook exported to Markdown writes each plot inline, `![png](data:image/png;
+    base64,…)`, 50-300 KB on one line: its windows of base64 were hundreds of pieces, quoted
+    as answers and crowding the notes out of the top sections. A line that is only an image
+    or a link and too long to embed is no piece; its caption, and a short image, are."""
+    blob = "iVBORw0KGgoAAAANSUhEUgAA" + "QUJDRA" * 20_000
+    text = (
+        f"# Loss\n\nThe loss drops fast.\n\n![png](data:image/png;base64,{blob})\n\n"
+        "*Figure: the loss curve.*\n\n![png](output_12_0.png)\n"
+    )
+    nc = chunk_note("n.md", text, words, 50)
+    assert all("base64" not in c.text for c in nc.chunks)
+    held = {n for c in nc.chunks for n in range(c.start_line, c.end_line + 1)}
+    assert {3, 7, 9} <= held and 5 not in held
+    long_text = f"# Loss\n\nThe loss {'drops ' * 60}fast.\n"  # prose too long still windows
+    assert len(chunk_note("n.md", long_text, words, 50).chunks) > 1
+
+
 def test_twenty_megabyte_single_line_note():
     word = "container "
     text = word * (20_000_000 // len(word))
@@ -479,7 +497,7 @@ def test_fuzz_invariants(seed):
         if words(head) + words(c.context) < limit:
             assert words(c.embed_text()) <= limit, c
     # Every body line that says something is in some chunk (front matter and a thematic break
-    # standing alone excluded).
+    # standing alone excluded; the fuzz writes no link too long to embed).
     fm = 0
     if file_lines[:1] == ["---"]:
         closing = [i for i, ln in enumerate(file_lines[1:], 2) if ln in ("---", "...")]

@@ -117,12 +117,12 @@ def test_a_logseq_graph_s_app_folder_is_no_notes(tmp_path):
 
 def test_markdown_by_every_name_is_read(tmp_path):
     """A Docusaurus site's `.mdx` pages were left out without a word, and asked about, the
-    notes "did not mention" what they said."""
+    notes "did not mention" what they said; so were Quarto's `.qmd` and R Markdown's `.Rmd`."""
     names = ["a.md", "b.markdown", "c.mdx", "d.MDX", "e.mdown", "f.mkd", "g.mkdn", "h.mdwn",
-             "i.txt", "j.rst", "k.html", "l.json"]  # fmt: skip
+             "i.qmd", "j.Rmd", "k.txt", "l.rst", "m.html", "n.json", "o.ipynb"]  # fmt: skip
     for n in names:
         write(tmp_path / n)
-    assert rels(scan_notes(tmp_path)) == sorted(names[:9])
+    assert rels(scan_notes(tmp_path)) == sorted(names[:11])
 
 
 def test_odd_file_names(tmp_path):

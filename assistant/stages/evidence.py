@@ -33,6 +33,9 @@ from index.store import term_queries
 _HTML_HEADING = re.compile(r"^[ \t]*<h([1-6])\b[^>]*>.*</h\1>[ \t]*$", re.IGNORECASE | re.MULTILINE)
 """A line that is an HTML heading ("<h1>WireGuard VPN</h1>"): a title, as a "#" heading is."""
 
+_UNSEEN = re.compile(r"<!--|<(?:style|script)\b", re.IGNORECASE)
+"""Text that may hold lines the rendered note never shows (`LineRoles.comments`)."""
+
 _BLANK_ITEM = re.compile(r"\s*(?:(?:[-*+]|\d+[.)])(?:\s+\[[ xX]\])?)?[^\w]*")
 """A line with no word of its own: an empty list item or task ("1. ", "- [ ] "), as a
 template's blanks are, or punctuation alone."""
@@ -67,7 +70,7 @@ def evidence_lines(
     roles = (
         LineRoles.of(lines, front_matter=False)
         if setext
-        or (comments and "<!--" in chunk.text)
+        or (comments and _UNSEEN.search(chunk.text))
         or _HTML_HEADING.search(chunk.text)
         or "|" in chunk.text
         or (markup and any(only_markup(x) for x in lines))  # unless in code
