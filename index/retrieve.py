@@ -487,6 +487,9 @@ def term_coverage(
         n = counts[t]
         unread = None
         in_path = not n and _plain(t) in paths  # no typo, named by the user's own paths
+        typed = not n and not in_path and t not in names and known is not None and not known(t)
+        if typed and slip_of_stopword(t):
+            continue  # "wht was the xgboost rmse": no subject "wht" for the notes to lack
         near = split_word(store, t) if splits and not n else None
         split = near is not None
         if not n and not split and not in_path and not (known and known(t)):
@@ -597,6 +600,33 @@ def heading_acronyms(headings: Iterable[str]) -> dict[str, str]:
                 by_phrase = counts.setdefault(key, {})
                 by_phrase[phrase] = by_phrase.get(phrase, 0) + 1
     return {k: max(v.items(), key=lambda kv: kv[1])[0] for k, v in counts.items()}
+
+
+def slip_of_stopword(term: str) -> bool:
+    """A slip typing one of the question's own words (`_SLIP_STOPWORDS`): one letter left out
+    ("wht"), one added, or two neighbours swapped ("waht", "wiht"). Not a letter changed: it
+    reads too many names as "what". The caller keeps words of the vocabulary ("form") and
+    names the user capitalised."""
+    for stop in _SLIP_STOPWORDS:
+        if abs(len(stop) - len(term)) > 1 or stop == term:
+            continue
+        if len(stop) == len(term):
+            diff = [i for i in range(len(term)) if term[i] != stop[i]]
+            a, b = [*diff, 0, 0][:2]
+            if len(diff) == 2 and b == a + 1 and (term[a], term[b]) == (stop[b], stop[a]):
+                return True
+        else:
+            short, long = (term, stop) if len(term) < len(stop) else (stop, term)
+            if any(long[:i] + long[i + 1 :] == short for i in range(len(long))):
+                return True
+    return False
+
+
+_SLIP_STOPWORDS = ("what", "which", "where", "when", "does", "that", "this", "there",
+                   "their", "these", "those", "have", "from", "about", "with", "would",
+                   "could", "should")  # fmt: skip
+"""The question's own words, four letters or more: a slip of a shorter one ("hwo", "teh") is
+as likely a name the notes lack ("aws" is one from "was")."""
 
 
 def closest_word(store: Store, term: str) -> str | None:

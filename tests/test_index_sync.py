@@ -727,6 +727,23 @@ def test_a_transposed_letter_near_the_start_is_a_typo_too(tmp_path: Path) -> Non
     assert near["lsit"] == "list" and near["cdoe"] == "code" and near["pnpm"] is None
 
 
+def test_a_slip_typing_a_question_word_is_that_word(tmp_path: Path) -> None:
+    """ "wht was the xgboost cv rmse" said "Your notes don't mention wht", and "waht is the
+    visiblity timout default" was searched as "wait is …": a question word typed with a
+    letter left out, added or swapped is that word, searched for nothing. A word of the
+    vocabulary ("form"), a capitalised name, or a slip of a short word ("aws", "was") is
+    read as before."""
+    from index.retrieve import slip_of_stopword
+
+    assert all(slip_of_stopword(w) for w in ("wht", "waht", "whta", "wiht", "thier", "shuold"))
+    assert not any(slip_of_stopword(w) for w in ("aws", "teh", "hwo", "what", "xgboost"))
+    eng = engine_over(tmp_path, {"w.md": "# Workers\nThe wait before a retry is 30 s.\n"})
+    terms = [t.term for t in eng.coverage("wht is the waht for a retry, in the form")]
+    assert terms == ["retry", "form"], terms
+    assert [t.term for t in eng.coverage("Is Wht a retry?")] == ["wht", "retry"]  # a name
+    assert "wht" not in eng.ask("wht is the retry wait?").missing_terms
+
+
 def test_of_equally_near_notes_words_a_typo_reads_as_the_one_written_most(
     tmp_path: Path,
 ) -> None:
