@@ -175,10 +175,10 @@ class LiveNotes:
         self._twin: Any = None
         self._waiting_for_us = False
         self._caught_up = False
+        """The first refresh (the catch-up) also fills in line vectors a build left to it."""
         self.behind = False
         """A refresh of saved changes is running: the index is behind the notes (not a
         catch-up that only fills in line vectors)."""
-        """The first refresh (the catch-up) also fills in line vectors a build left to it."""
         self._thread: threading.Thread | None = None
 
     @property

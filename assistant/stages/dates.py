@@ -87,7 +87,13 @@ def day_text(chunk: Chunk) -> str:
     did I write on March 14 2025?" quoted other days' entries, the file's name and headings
     naming none)."""
     stamps = (f"{y}-{m:02d}-{d:02d}" for _, (y, m, d) in stamped_days(chunk.text.split("\n")))
-    return " ".join([chunk.path, *chunk.heading_path, *stamps])
+    return " ".join([_named(chunk), *stamps])
+
+
+def _named(chunk: Chunk) -> str:
+    """A section's note path and headings: where a daily note or a journal's heading names
+    its day."""
+    return " ".join([chunk.path, *chunk.heading_path])
 
 
 def entry_scores(chunk: Chunk, days: set[Day], scores: dict[int, float]) -> dict[int, float] | None:
@@ -95,7 +101,7 @@ def entry_scores(chunk: Chunk, days: set[Day], scores: dict[int, float]) -> dict
     quoted at the entries of the days asked about: their lines among `scores` (line ->
     cosine), or all of them alike when none is scored (a question of nothing but the day).
     None when the section is the day's by its name or headings, or holds no such entry."""
-    if names_day(" ".join([chunk.path, *chunk.heading_path]), days):
+    if names_day(_named(chunk), days):
         return None
     at = set(entry_lines(chunk.text.split("\n"), days))
     if not at:

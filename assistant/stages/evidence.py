@@ -66,6 +66,7 @@ def evidence_lines(
     `markup`, is a line outside code of tags or macros alone (`only_markup`: "<TabItem
     value=\"go\">", "{{query (todo TODO)}}"), which also scores by its heading alone."""
     lines = chunk.text.split("\n")
+    bare = {i for i, x in enumerate(lines) if only_markup(x)} if markup else set()
     setext = bool(chunk.heading_path) and not lines[0].lstrip().startswith("#")
     roles = (
         LineRoles.of(lines, front_matter=False)
@@ -73,7 +74,7 @@ def evidence_lines(
         or (comments and _UNSEEN.search(chunk.text))
         or _HTML_HEADING.search(chunk.text)
         or "|" in chunk.text
-        or (markup and any(only_markup(x) for x in lines))  # unless in code
+        or bare  # markup alone, unless in code
         else None
     )
     top = 0  # the section's own heading lines, at its start (a later piece has none)
@@ -88,7 +89,7 @@ def evidence_lines(
         and not (roles is not None and _HTML_HEADING.match(lines[i]) and not roles.in_code(i))
         and not (roles is not None and (roles.is_table_rule(i) or roles.is_table_head(i)))
         and not _BLANK_ITEM.fullmatch(lines[i])
-        and not (roles is not None and markup and only_markup(lines[i]) and not roles.in_code(i))
+        and not (roles is not None and i in bare and not roles.in_code(i))
     ]
     if len(body) <= limit:
         return [n for n, _ in body]

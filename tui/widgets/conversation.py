@@ -94,8 +94,7 @@ class AnswerView(Vertical):
         shown = []
         for given, now in pairs:
             if cites_any(given, paths) or cites_any(now, paths):
-                moved, changed, _ = recheck_citation(given, now, paths)
-                now = moved.model_copy(update={"changed_since_indexed": changed})
+                now = recheck_citation(given, now, paths)[0]  # says changed_since_indexed
             shown.append(now)
         self.answer = self.answer.model_copy(update={"citations": shown})
         parts = answer_parts(self.answer)  # says "deleted" by whether the note exists now
