@@ -34,6 +34,9 @@ def test_explain_traces_candidates_decision_quotes_and_options(notes_dir: Path, 
     assert [q.n for q in t.quotes] == [c.n for c in a.citations]
     assert all(q.rules for q in t.quotes)
     assert '"explain"' in a.model_dump_json()
+    # every way a section gets quoted is named: the first retrieved one too ("What is a test
+    # cross?" quoted `make test` at 0.34 while the trace said only >= 0.45 were)
+    assert "and the first one retrieved if its best line scores >= " in t.selection
 
 
 def test_explain_names_the_rule_that_abstained(notes_dir: Path, tmp_path: Path):

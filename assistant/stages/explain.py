@@ -96,7 +96,8 @@ def _selection_text(
     out = (
         f"the best line's section, and any whose best line scores >= {floor:.2f} (within "
         f"line_margin {opts.line_margin} of {top:.2f}, and at least min_companion_line "
-        f"{opts.min_companion_line})"
+        f"{opts.min_companion_line}), and the first one retrieved if its best line scores "
+        f">= {top - 2 * opts.line_margin:.2f} (within twice line_margin)"
         + (", closest first" if opts.best_first else ", in retrieval order")
     )
     kept_out = [

@@ -23,7 +23,8 @@ def pick_sections(
     opts: AnswerOptions = DEFAULT_OPTIONS,
 ) -> list[Hit]:
     """The hits worth quoting, best first: the section of the best line overall, plus any whose
-    best line clears `companion_floor`, at most k."""
+    best line clears `companion_floor`, and the first retrieved if its best line is within
+    twice `line_margin` of the top, at most k."""
     if not hits:
         return []
     scored = [h for h in hits if h.chunk.id in section_best]
