@@ -50,6 +50,7 @@ from index.retrieve import (
     in_note_paths,
     note_days,
     path_matches,
+    query_phrases,
     query_terms,
     retrieve,
     term_coverage,
@@ -383,9 +384,9 @@ class Engine:
         mode = "bm25" if self.store().keywords_only else mode or self.settings.mode
         if qvec is not None or mode == "bm25":
             coverage = self.coverage(query)
-            return self._retrieve(coverage, qvec, k, mode, paths, sections=True)
+            return self._retrieve(query, coverage, qvec, k, mode, paths, sections=True)
         coverage, embedding = self._read_query(query)
-        return self._retrieve(coverage, embedding.result, k, mode, paths, sections=True)
+        return self._retrieve(query, coverage, embedding.result, k, mode, paths, sections=True)
 
     def path_notices(self, globs: Sequence[str], name: str) -> list[str]:
         """A notice for each path glob that matches no indexed note (`name`: how the surface
@@ -426,6 +427,7 @@ class Engine:
 
     def _retrieve(
         self,
+        text: str,
         coverage: Sequence[TermInfo],
         qvec: np.ndarray | Callable[[], np.ndarray] | None,
         k: int,
@@ -433,7 +435,8 @@ class Engine:
         paths: Sequence[str] | None,
         sections: bool = False,
     ) -> list[Hit]:
-        """Hybrid retrieval for a query already read against the notes (`term_coverage`)."""
+        """Hybrid retrieval for `text` already read against the notes (`term_coverage`)."""
+        phrases = query_phrases(as_notes_write_it(text, coverage)) if self.options.phrases else []
         return retrieve(
             self.store(),
             lexical_query(coverage),
@@ -447,6 +450,7 @@ class Engine:
             line_skip=only_links if self.options.links else None,
             rrf_k=self.options.rrf_k,
             path_weight=self.options.path_weight,
+            phrases=phrases,
         )
 
     def ask(
@@ -477,11 +481,11 @@ class Engine:
         kind = "none" if by_keywords else self.store().meta(LINE_KIND) or "own"
         if by_keywords:
             coverage = self.coverage(searched)
-            hits = self._retrieve(coverage, None, max(10, k * 3), "bm25", paths)
+            hits = self._retrieve(searched, coverage, None, max(10, k * 3), "bm25", paths)
             line_scores = evidence.keyword_evidence(hits, terms, opts)
         else:
             coverage, embedding = self._read_query(searched)
-            hits = self._retrieve(coverage, embedding.result, max(10, k * 3), mode, paths)
+            hits = self._retrieve(searched, coverage, embedding.result, max(10, k * 3), mode, paths)
             hits = select.open_lead_ins(self.store(), hits, opts) if opts.lead_in_sections else hits
             qvec = embedding.result()
             evidence.fill_dense_scores(self.store(), hits, qvec)
@@ -690,7 +694,7 @@ class Engine:
                 notes.append(f"{part!r}: not searched (names what the notes lack)")
                 continue
             coverage, embedding = self._read_query(part)
-            hits = self._retrieve(coverage, embedding.result, max(10, k * 3), mode, paths)
+            hits = self._retrieve(part, coverage, embedding.result, max(10, k * 3), mode, paths)
             hits = select.open_lead_ins(store, hits, opts) if opts.lead_in_sections else hits
             qvec = embedding.result()
             evidence.fill_dense_scores(store, hits, qvec)

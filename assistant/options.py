@@ -128,6 +128,13 @@ class AnswerOptions(BaseModel):
         "the fusion at this weight (hybrid only; 0: off). Chosen on the calibration sets "
         '(docs/evaluating.md, "Path ranking").',
     )
+    phrases: bool = Field(
+        True,
+        description="Joined words as phrases: a word the question writes joined by '-' or '.' "
+        '("t-test", "Pi-hole", "2.3.0") is also searched by keywords as its parts side '
+        'by side, so "t-test" is not just "test" and version 2.3.0 not 2.4.0 '
+        '(docs/evaluating.md, "Joined words as phrases").',
+    )
     # line evidence
     evidence_sections: int = Field(
         3, ge=1, description="Top sections whose single lines are compared with the question."

@@ -60,9 +60,28 @@ def query_terms(text: str) -> list[str]:
     return out
 
 
-def fts_match(terms: Sequence[str]) -> str:
-    """An FTS5 MATCH expression OR-ing the terms (each quoted, so no FTS syntax leaks in)."""
-    return " OR ".join(f'"{t}"' for t in terms)
+_JOINED = re.compile(r"[^\W_]+(?:[-.][^\W_]+)+")
+"""Words written joined by "-" or ".": "t-test", "Pi-hole", "2.3.0"."""
+
+
+def query_phrases(text: str) -> list[str]:
+    """The question's joined words as phrases ("t test", "2 3 0"): the tokenizer splits
+    "t-test" in the notes as in the question, so only the words' order tells it from "make
+    test", and "[2.3.0]" from "2.4.0" ("t" alone is no term, "2" anchors nothing)."""
+    out: list[str] = []
+    for m in _JOINED.finditer(_NOTE_SUFFIX.sub(" ", text.lower())):
+        phrase = " ".join(_TOKEN.findall(m[0]))
+        if phrase not in out:
+            out.append(phrase)
+    return out
+
+
+def fts_any(store: Store, terms: Sequence[str], phrases: Sequence[str] = ()) -> str:
+    """An FTS5 MATCH expression OR-ing the terms and phrases (each quoted, so no FTS syntax
+    leaks in; a quoted phrase matches its words side by side), each term searched as the
+    notes were found to hold it (`Store.term_query`: its crude-stem prefix where only that
+    matches)."""
+    return " OR ".join([*(store.term_query(t) for t in terms), *(f'"{p}"' for p in phrases)])
 
 
 def fts_and(terms: Sequence[str]) -> str:
@@ -123,6 +142,7 @@ def retrieve(
     line_skip: Callable[[str], bool] | None = None,
     rrf_k: int = RRF_K,
     path_weight: float = 0.0,
+    phrases: Sequence[str] = (),
 ) -> list[Hit]:
     """Top-k chunks for `query`; with `sections`, one per section (its best piece: a long
     section's pieces all carry its heading path, and would otherwise fill the list). `qvec`
@@ -139,6 +159,9 @@ def retrieve(
 
     `path_weight` (hybrid): the candidates' notes ranked by how many query terms their
     paths hold (`rank_by_path`) join the fusion at this weight.
+
+    `phrases` (`query_phrases`) join the terms in the keyword search that ranks every
+    section having any of them.
 
     Fewer than `k` hits among candidates a search filled (one long section's pieces filling
     them: a table of 1,500 rows held every "web server" match, and `search -k 5` gave one
@@ -158,7 +181,8 @@ def retrieve(
                 if len(lexical) < depth:
                     _top_up(lexical, store.lexical_search(fts, depth, allowed), depth)
             if not tiers or not lexical:
-                _top_up(lexical, store.lexical_search(fts_match(terms), depth, allowed), depth)
+                match = fts_any(store, terms, phrases)
+                _top_up(lexical, store.lexical_search(match, depth, allowed), depth)
         if mode in ("hybrid", "dense") and qvec is not None:
             vec = qvec() if callable(qvec) else qvec
             wide = max(depth, line_pool) if mode == "hybrid" else depth  # line retrieval's pool
@@ -471,7 +495,10 @@ def term_coverage(
     no ordinary word), when it has any, and the typo changes letters (`substituted`; a letter
     left out, added or two swapped is a slip: "confgure Nginx", "squat wieght"):
     "Which async runtime do I use in Rust, tokio?" is not about "tokyo" of a travel note;
-    "How do I make a blockqoute?" names nothing else."""
+    "How do I make a blockqoute?" names nothing else.
+    A term the notes hold only by its crude-stem prefix ("thrasing": "thras"*) is a typo when
+    a notes word is that near (`closest_word`: "thrashing"), not a form porter leaves apart
+    ("autoscaling" where the notes write "autoscale")."""
     out = []
     common_at = max(COMMON_MIN_CHUNKS, int(COMMON_SHARE * store.chunk_total())) if terms else 0
     paths = note_path_words(store) if terms else frozenset()
@@ -485,6 +512,8 @@ def term_coverage(
 
     for t in terms:
         n = counts[t]
+        if n and not (known and known(t)) and not store.term_count(t, cap=1, prefix=False):
+            n = 0 if closest_word(store, t) else n  # "thrasing": "thras"* found "thrashing"
         unread = None
         in_path = not n and _plain(t) in paths  # no typo, named by the user's own paths
         typed = not n and not in_path and t not in names and known is not None and not known(t)

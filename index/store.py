@@ -664,13 +664,36 @@ class Store:
             rows = [r for r in rows if r[0] in allowed]
         return [(int(i), float(s)) for i, s in rows[:k]]
 
-    def term_count(self, term: str, cap: int = 1_000_000) -> int:
-        """Chunks containing `term` after porter stemming, else as a crude-stem prefix (0: none),
-        counted up to `cap` (counting every match of a frequent word costs ms at 100k chunks).
+    def term_query(self, term: str) -> str:
+        """The FTS5 query that finds `term` as `term_count` counts it: the term, or else its
+        crude-stem prefix where only that matches ("thrasing" finds "thrashing", as it was
+        counted in the notes; searched as written it found nothing, and the section that
+        answered was left to dense search)."""
+        queries = term_queries(term)
+        for q in queries[1:]:
+            if not self._matches(queries[0]) and self._matches(q):
+                return q
+        return queries[0]
+
+    def _matches(self, query: str) -> bool:
+        try:
+            return (
+                self.conn.execute(
+                    "SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1", (query,)
+                ).fetchone()
+                is not None
+            )
+        except sqlite3.OperationalError:
+            return False
+
+    def term_count(self, term: str, cap: int = 1_000_000, prefix: bool = True) -> int:
+        """Chunks containing `term` after porter stemming, else (with `prefix`) as a crude-stem
+        prefix (0: none), counted up to `cap` (counting every match of a frequent word costs
+        ms at 100k chunks).
 
         The prefix fallback catches forms porter leaves apart ("autoscale" / "autoscaling").
         """
-        for q in term_queries(term):
+        for q in term_queries(term)[: None if prefix else 1]:
             try:
                 n = self.conn.execute(
                     "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? "

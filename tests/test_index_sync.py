@@ -1499,3 +1499,59 @@ def test_a_path_glob_without_a_slash_matches_at_any_depth() -> None:
     assert path_matches(page, "Onboarding*.md") and path_matches("a/git/x.md", "git")
     assert not path_matches(page, "Engineering*/x.md") and not path_matches(page, "./Eng*")
     assert not path_matches(page, "Marketing*") and not path_matches("gitlab/x.md", "git")
+
+
+def test_a_typo_the_crude_stem_prefix_also_finds_is_read_as_the_notes_word(
+    tmp_path: Path,
+) -> None:
+    """ "what is thrasing?" was declined: "thras"* found "thrashing", so the word counted as in
+    the notes and was never corrected, yet BM25 searched "thrasing" and found nothing. A form
+    porter leaves apart with no notes word that near ("autoscaling" where the notes write
+    "autoscale") is still found by its prefix, in the count and in the search."""
+    eng = engine_over(
+        tmp_path,
+        {
+            "os.md": "# OS\nQ: What is thrashing?\nA: More time paging than executing.\n",
+            "k8s.md": "# Nodes\nThe cluster can autoscale its node groups.\n",
+            "other.md": "# Other\nNothing about memory here.\n",
+        },
+    )
+    cov = {t.term: t for t in eng.coverage("what is thrasing and autoscaling")}
+    assert cov["thrasing"].near == "thrashing"
+    assert cov["autoscaling"].near is None and cov["autoscaling"].chunks == 1
+    store = eng.store()
+    assert store.term_query("autoscaling") == '"autoscal"*'
+    assert store.term_query("cluster") == '"cluster"'
+    hits = eng.search("autoscaling", mode="bm25")
+    assert [h.chunk.path for h in hits] == ["k8s.md"]
+    assert eng.search("thrasing", mode="bm25")[0].chunk.path == "os.md"
+
+
+def test_a_word_written_joined_is_searched_as_its_parts_side_by_side(tmp_path: Path) -> None:
+    """ "When do you use a t-test instead of a z-test?" searched "test" alone ("t" is no term):
+    `make test` outranked the flashcard that asks it, and "What changed in version 2.3.0?"
+    quoted 2.4.0's changes. A word joined by "-" or "." is also searched as a phrase; the
+    `phrases` option switches it off."""
+    from index.retrieve import query_phrases
+
+    assert query_phrases("Use a t-test, not a Z-Test, in 2.3.0 (see notes.md)") == [
+        "t test",
+        "z test",
+        "2 3 0",
+    ]
+    assert query_phrases("what does stats.md say") == []
+    files = {
+        "build.md": "# Build\n`make test` runs the test suite.\nA test per module.\n",
+        "stats.md": "# Stats\nQ: When do you use a t-test?\nA: When sigma is unknown.\n",
+        "CHANGELOG.md": "# Changelog\n## [2.4.0]\nChanged the 3 retries to 2.\n"
+        "Dropped version 0 of the API.\n\n## [2.3.0]\nAdded rate limits.\n",
+    }
+    eng = engine_over(tmp_path, files)
+    first = eng.search("When do you use a t-test?", mode="bm25")[0]
+    assert first.chunk.path == "stats.md"
+    version = eng.search("What changed in version 2.3.0?", mode="bm25")[0]
+    assert version.chunk.heading_path[-1] == "[2.3.0]"
+    off = make_engine(tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(phrases=False))
+    assert off.search("When do you use a t-test?", mode="bm25")[0].chunk.path == "build.md"
+    off_version = off.search("What changed in version 2.3.0?", mode="bm25")[0]
+    assert off_version.chunk.heading_path[-1] == "[2.4.0]"
