@@ -959,6 +959,13 @@ def test_a_line_too_long_to_embed_is_quoted_whole_once_and_not_flagged_changed(
     assert len(merged) == 1 and merged[0].quote == mid
     shown = merged[0].excerpt or ""
     assert shown.endswith(" …") and mid.startswith(shown.removesuffix(" …")) and len(shown) < 1010
+    # a window of a line of 960 characters (too long for the model, not to read) is shown
+    # whole: an Evernote table row cut at its first window hid the answer after it
+    short = line[:960].rsplit(" ", 1)[0]
+    note.write_text(f"# Firewall\n\n{short}\n", encoding="utf-8")
+    read = NoteReader()
+    one = cite(1, hit_of(0, short[:500].rsplit(" ", 1)[0]), {}, read, lambda rel: Path(note))
+    assert one[0].quote == short and one[0].excerpt is None
 
 
 def test_an_over_long_line_quoted_with_the_line_before_it_is_still_shown_as_an_excerpt(
@@ -1845,6 +1852,44 @@ def test_an_outline_page_s_properties_are_an_item_of_their_own() -> None:
     assert quote_span(c, {0: 0.6, 3: 0.3, 5: 0.2}) == (1, 1)
     assert quote_span(c, {0: 0.6, 3: 0.58}) == (1, 4)  # the next item holds a close line
     assert quote_span(c, {5: 0.6, 0: 0.2}) == (5, 6)
+
+
+WORKFLOWY = """- Life admin
+  - Money
+    - Emergency fund
+      - Target: 6 months of expenses
+        - Top up 300 per month
+  - House
+    - Loft insulation
+      - Recommended 270 mm"""
+
+WORK = (
+    "- Work\n  - Billing platform\n"
+    + "".join(
+        f"    - Phase {n}\n" + "".join(f"      - step {n}.{i}\n" for i in range(4))
+        for n in (1, 2, 3)
+    )
+    + "  - Hiring\n    - Take-home exercise\n      - Time limit: 3 hours"
+)
+
+
+def test_an_outline_of_one_top_item_is_quoted_by_the_items_below_it() -> None:
+    """Workflowy and Dynalist export a note as one top bullet ("- Life admin") over
+    everything, so the outline rule (two top-level items or more) never applied: "how much
+    should I top up the emergency fund?" quoted the four parent bullets and not "Top up 300
+    per month" under them. Such an outline is read at its first level of two items or more,
+    the single bullet above them (the note's title) no item; an item too long to quote whole
+    is read the same way, by the items nested in it."""
+    c = chunk(WORKFLOWY, [])
+    assert quote_span(c, {2: 0.6, 4: 0.5, 0: 0.7}) == (2, 5)  # "Money", whole; not the title
+    assert quote_span(c, {7: 0.6, 2: 0.2}) == (6, 8)
+    w = chunk(WORK, [])
+    lines = WORK.split("\n")
+    phase3 = lines.index("    - Phase 3")
+    assert quote_span(w, {phase3 + 2: 0.6, 0: 0.3}) == (phase3 + 1, phase3 + 5)  # in Billing
+    assert quote_span(w, {len(lines) - 1: 0.6}) == (len(lines) - 2, len(lines))  # Hiring whole
+    off = AnswerOptions(outline=False)
+    assert quote_span(c, {2: 0.6, 4: 0.5, 0: 0.7}, opts=off) == (1, 8)  # the short section
 
 
 def test_a_parent_item_too_far_above_does_not_push_the_best_line_out() -> None:

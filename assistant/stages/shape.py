@@ -52,17 +52,34 @@ _PROPERTY = re.compile(r"\s*[A-Za-z][\w-]*::(?:\s|$)")
 
 
 def _outline_items(
-    lines: Sequence[str], roles: LineRoles, lo: int, hi: int
+    lines: Sequence[str], roles: LineRoles, lo: int, hi: int, parent: int | None = None
 ) -> list[tuple[int, int]]:
     """The top-level list items (first line, last line) of an outline: a section whose body
     from `lo` to `hi` is two or more top-level list items and what they hold, some of them
     items of their own (a Logseq page, a daily journal of bullets), after any property lines
     ("tags:: health") and blank ones, which are an item of their own, the page's (the best
-    line can be one: "source:: Meera's mum"); [] for any other section, a flat list too."""
-    starts = [i for i in range(lo, hi + 1) if roles.is_item(i) and roles.parent_item(i) is None]
-    if len(starts) < 2:
+    line can be one: "source:: Meera's mum"); [] for any other section, a flat list too.
+    With `parent`, the items nested in that one (from `lo` to `hi`, its lines below it).
+    An outline of one top-level item (Workflowy's and Dynalist's exports: "- Life admin" over
+    everything) is read at the first level of two or more items, the single items above them
+    no item (the note's title, as a rule: "- Learning Rust" in `Learning Rust.md`): the rule
+    never applied there, and the quote stopped at the parent bullets above the one that
+    answered."""
+
+    def level(lo: int, parent: int | None) -> list[int]:
+        return [i for i in range(lo, hi + 1) if roles.is_item(i) and roles.parent_item(i) == parent]
+
+    starts = level(lo, parent)
+    if not starts:
         return []
-    if any(lines[i].strip() and not _PROPERTY.match(lines[i]) for i in range(lo, starts[0])):
+    if parent is None and any(
+        lines[i].strip() and not _PROPERTY.match(lines[i]) for i in range(lo, starts[0])
+    ):
+        return []
+    while len(starts) == 1:
+        lo = starts[0] + 1
+        starts = level(lo, starts[0])
+    if len(starts) < 2:
         return []
     if not any(roles.parent_item(i) in starts for i in range(lo, hi + 1) if roles.is_item(i)):
         return []  # a flat list: its items are one fact each, quoted together as a section
@@ -87,15 +104,16 @@ def _spans(starts: Sequence[int], lo: int, hi: int) -> list[tuple[int, int]]:
 def _best_items(
     items: Sequence[tuple[int, int]], line_scores: dict[int, float], opts: AnswerOptions
 ) -> tuple[int, int] | None:
-    """The outline rule's span: the top-level item of the best line, whole, with the items
+    """The outline rule's span: the item of the best line among them, whole, with the items
     next to it that hold a line within `quote_window` of it, while the whole stays within
-    `max_quote_lines`; None when the best line's item alone is longer, or when the best line
-    is in none of them."""
-    best_i = max(line_scores, key=lambda i: line_scores[i])
-    floor = line_scores[best_i] - opts.quote_window
-    at = next((k for k, (a, b) in enumerate(items) if a <= best_i <= b), None)
-    if at is None:
+    `max_quote_lines`; None when the best line's item alone is longer, or when no line of
+    theirs is scored."""
+    inside = [i for i in line_scores if any(a <= i <= b for a, b in items)]
+    if not inside:
         return None
+    best_i = max(inside, key=lambda i: line_scores[i])
+    floor = line_scores[best_i] - opts.quote_window
+    at = next(k for k, (a, b) in enumerate(items) if a <= best_i <= b)
     good = {k for k, (a, b) in enumerate(items) if any(
         a <= i <= b and v >= floor for i, v in line_scores.items())}  # fmt: skip
     first = last = at
@@ -106,6 +124,26 @@ def _best_items(
     while last + 1 in good and items[last + 1][1] - items[first][0] < opts.max_quote_lines:
         last += 1
     return items[first][0], items[last][1]
+
+
+def _outline_span(
+    lines: Sequence[str],
+    roles: LineRoles,
+    items: Sequence[tuple[int, int]],
+    line_scores: dict[int, float],
+    opts: AnswerOptions,
+) -> tuple[int, int] | None:
+    """`_best_items`, or, when the best line's item is too long to quote whole, the same
+    rule over the items nested in it ("- Billing platform", 19 lines: its "- Phase 3:
+    decommission" with the retention period under it, not one bullet of it)."""
+    span = _best_items(items, line_scores, opts)
+    inside = [i for i in line_scores if any(a <= i <= b for a, b in items)]
+    if span is not None or not inside:
+        return span
+    best_i = max(inside, key=lambda i: line_scores[i])
+    a, b = next((a, b) for a, b in items if a <= best_i <= b)
+    nested = _outline_items(lines, roles, a + 1, b, parent=a) if roles.is_item(a) else []
+    return _outline_span(lines, roles, nested, line_scores, opts) if nested else None
 
 
 def quote_span(
@@ -152,7 +190,7 @@ def quote_span(
         items = _outline_items(lines, roles, lo, hi)
         what = "top-level items" if items else "journal entries"
         items = items or _entries(lines, lo, hi)
-        span = _best_items(items, line_scores, opts) if items else None
+        span = _outline_span(lines, roles, items, line_scores, opts) if items else None
         if span is not None:
             s, e = span
             while e > s and silent(e):
@@ -813,7 +851,10 @@ def cite(
         whole = quote.split("\n")
         shown = list(whole)  # as displayed: an over-long line cut to a window of it
         if window and same is not None and start <= chunk.start_line <= end:
-            shown[chunk.start_line - start] = _elide(same[chunk.start_line - 1], chunk.text)
+            line = same[chunk.start_line - 1]  # cut only when long enough to bury the answer
+            shown[chunk.start_line - start] = (
+                _elide(line, chunk.text) if len(line) > LONG_LINE_CHARS else line
+            )
         shown = [
             _head(line) if line == was and len(line) > LONG_LINE_CHARS else line
             for line, was in zip(shown, whole, strict=True)
