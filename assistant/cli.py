@@ -455,7 +455,9 @@ def index_cmd(
                 err=True,
             )
         if problems:
-            if not as_json and not read_only:
+            from index.lifecycle import INDEX_BUSY
+
+            if not as_json and not read_only and problems != [INDEX_BUSY]:
                 click.echo("Run `assistant index` to repair.", err=True)
             sys.exit(EXIT_INDEX)
         if not as_json:

@@ -139,18 +139,22 @@ def index_file_names(names: set[str]) -> set[str]:
     return {n for n in names if is_index_name(n)}
 
 
+INDEX_BUSY = "another assistant process is updating the index; check again when it ends"
+"""`check_index`'s one problem while another process holds the write lock: nothing to repair."""
+
+
 def check_index(index_dir: Path, notes_root: Path, model_id: str) -> list[str]:
     """Problems with the index (empty list: consistent with itself and with the notes).
 
     Read-only: never takes the write lock, writes or repairs anything (`refresh` repairs).
     """
+    if lock_held(index_dir):  # a first build has no manifest yet: that is no damage
+        return [INDEX_BUSY]
     manifest, manifest_err = manifest_status(index_dir)
     if manifest_err:
         return [manifest_err]
     if manifest is None:
         return ["no manifest (index missing or never completed)"]
-    if lock_held(index_dir):
-        return ["another assistant process is updating the index; check again when it ends"]
     problems: list[str] = []
     wrong = manifest_problem(manifest, model_id, manifest.dim)
     if wrong:

@@ -174,7 +174,26 @@ def test_check_while_another_process_writes_says_so(folder: Path, tmp_path: Path
         holder.release()
     assert r.returncode == 3
     assert "another assistant process is updating the index" in r.stdout
+    assert "to repair" not in r.stderr  # nothing is broken: it is busy
     assert run_fake_cli("index", "--check", *base).returncode == 0
+
+
+def test_check_during_a_first_build_says_it_is_busy_not_broken(
+    folder: Path, tmp_path: Path
+) -> None:
+    """During another process's first build (no manifest yet) `index --check` said "no
+    manifest (index missing or never completed)" and "Run `assistant index` to repair."."""
+    idx = tmp_path / "idx"
+    holder = Holder(idx)
+    try:
+        r = run_fake_cli("index", "--check", "--notes", str(folder), "--index", str(idx))
+    finally:
+        holder.release()
+    assert r.returncode == 3
+    assert r.stdout.strip() == (
+        "problem: another assistant process is updating the index; check again when it ends"
+    )
+    assert "repair" not in r.stderr and "manifest" not in r.stdout
 
 
 def test_ask_during_a_first_build_is_a_clear_error(folder: Path, tmp_path: Path) -> None:
