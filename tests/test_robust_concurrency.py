@@ -163,15 +163,20 @@ def test_ask_never_waits_and_answers_from_the_last_index(folder: Path, tmp_path:
     assert elapsed < 60
 
 
+def while_held(idx: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The fake CLI run with `args` while another process holds the index's write lock."""
+    holder = Holder(idx)
+    try:
+        return run_fake_cli(*args)
+    finally:
+        holder.release()
+
+
 def test_check_while_another_process_writes_says_so(folder: Path, tmp_path: Path) -> None:
     idx = tmp_path / "idx"
     base = ("--notes", str(folder), "--index", str(idx))
     assert run_fake_cli("index", *base).returncode == 0
-    holder = Holder(idx)
-    try:
-        r = run_fake_cli("index", "--check", *base)
-    finally:
-        holder.release()
+    r = while_held(idx, "index", "--check", *base)
     assert r.returncode == 3
     assert "another assistant process is updating the index" in r.stdout
     assert "to repair" not in r.stderr  # nothing is broken: it is busy
@@ -184,11 +189,7 @@ def test_check_during_a_first_build_says_it_is_busy_not_broken(
     """During another process's first build (no manifest yet) `index --check` said "no
     manifest (index missing or never completed)" and "Run `assistant index` to repair."."""
     idx = tmp_path / "idx"
-    holder = Holder(idx)
-    try:
-        r = run_fake_cli("index", "--check", "--notes", str(folder), "--index", str(idx))
-    finally:
-        holder.release()
+    r = while_held(idx, "index", "--check", "--notes", str(folder), "--index", str(idx))
     assert r.returncode == 3
     assert r.stdout.strip() == (
         "problem: another assistant process is updating the index; check again when it ends"
@@ -198,11 +199,7 @@ def test_check_during_a_first_build_says_it_is_busy_not_broken(
 
 def test_ask_during_a_first_build_is_a_clear_error(folder: Path, tmp_path: Path) -> None:
     idx = tmp_path / "idx"
-    holder = Holder(idx)
-    try:
-        r = run_fake_cli("ask", "gamma?", "--notes", str(folder), "--index", str(idx))
-    finally:
-        holder.release()
+    r = while_held(idx, "ask", "gamma?", "--notes", str(folder), "--index", str(idx))
     assert r.returncode == 3
     assert "being built by another assistant process" in r.stderr
     assert "Traceback" not in r.stderr
