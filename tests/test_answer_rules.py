@@ -1706,6 +1706,11 @@ def test_the_repeat_rule_says_where_else_a_quote_is() -> None:
     dated = [q.model_copy(update={"heading_path": ["Journal", d]}) for q, d in
              zip(quotes[1:], ["2024-03-15", "2024-03-29"], strict=True)]  # fmt: skip
     assert _without_repeats(dated, [["a"], ["b"]])[0] == dated
+    # of copies, the note whose name the copy's extends is cited, in the copy's place
+    copy, original = cited("bio (1).md", 5, "Osmosis."), cited("bio.md", 5, "Osmosis.")
+    kept, rules = _without_repeats([quotes[0], copy, original], [["a"], ["b"], ["c"]])
+    assert [c.path for c in kept] == ["a.md", "bio.md"] and kept[1].n == copy.n
+    assert rules[1] == ["b", "repeat rule: also word for word at bio (1).md:5 (left out)"]
 
 
 TMUX_NOTE = """# Access Past Copy Buffer History

@@ -1007,6 +1007,12 @@ def quote_sections(
     return merge_adjacent(citations, read, opts.merge_gap), list(zip(citations, rules, strict=True))
 
 
+def _at(c: Citation) -> str:
+    """Where a citation is, as --explain names it: "b.md:4", "b.md:4-9"."""
+    span = f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}-{c.end_line}"
+    return f"{c.path}:{span}"
+
+
 def _without_repeats(
     citations: Sequence[Citation], rules: Sequence[list[str]]
 ) -> tuple[list[Citation], list[list[str]]]:
@@ -1014,8 +1020,10 @@ def _without_repeats(
     aside), from another file or place (a tutorial copied into three notes, a transcluded
     section), is left out; the earlier quote's `--explain` rules say where else it is. Under
     another heading it is no repeat: a journal's "Went climbing." under six dates says six
-    things, its headings the answer to "when did I go climbing?". `rules[i]`: those of
-    `citations[i]`."""
+    things, its headings the answer to "when did I go climbing?". Of copies, the one in the
+    note of the shortest path is cited, in the first one's place: a copy's name adds to the
+    original's ("cell-biology (1).md", "notes copy.md"), and the copy was cited for it.
+    `rules[i]`: those of `citations[i]`."""
     first: dict[tuple[str, str], int] = {}
     kept: list[int] = []
     out = list(citations)
@@ -1027,14 +1035,15 @@ def _without_repeats(
             first.setdefault(words, i)
             kept.append(i)
             continue
-        span = f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}-{c.end_line}"
         was = out[seen]
         if (was.path, was.start_line, was.end_line) == (c.path, c.start_line, c.end_line):
             # the same lines, reached through two windows of an over-long line: one quote
             # showing both windows, not a repeat from elsewhere
             excerpt = _merge_excerpts(was.quote, was.excerpt, c.excerpt)
             out[seen] = was.model_copy(update={"excerpt": excerpt})
-            rules[seen].append(f"quoted once: two windows of the long line at {c.path}:{span}")
+            rules[seen].append(f"quoted once: two windows of the long line at {_at(c)}")
             continue
-        rules[seen].append(f"repeat rule: also word for word at {c.path}:{span} (left out)")
+        if len(c.path) < len(was.path):  # the original, by its name: cited in the copy's place
+            out[seen], c = c.model_copy(update={"n": was.n}), was
+        rules[seen].append(f"repeat rule: also word for word at {_at(c)} (left out)")
     return [out[i] for i in kept], [rules[i] for i in kept]
