@@ -266,25 +266,31 @@ def format_infos(infos: Sequence[IndexInfo]) -> str:
 
 
 class ProgressLine:
-    """A one-line progress bar with ETA on stderr, only when stderr is a terminal."""
+    """A one-line progress bar with ETA on stderr when it is a terminal; otherwise (a log, a
+    CI job) a plain line every `LOG_EVERY` seconds, so a build of many minutes is not
+    silent until it ends, and a short one prints nothing."""
+
+    LOG_EVERY = 30.0
 
     def __init__(self, stream: TextIO = sys.stderr) -> None:
         self.stream = stream
-        self.enabled = stream.isatty()
+        self.tty = stream.isatty()
         self.start = time.monotonic()
-        self.last = 0.0
+        self.last = 0.0 if self.tty else self.start
         self.drawn = False
         self.stage = ""
         self.spent: dict[str, float] = {}  # seconds spent in each stage before its latest turn
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled or total <= 0:
+        if total <= 0:
             return
         now = time.monotonic()
         if stage != self.stage:  # each stage has its own pace (and stages take turns)
             self.spent[self.stage] = now - self.start
             self.stage, self.start = stage, now - self.spent.get(stage, 0.0)
-        if now - self.last < 0.1 and done < total:
+        if self.tty and now - self.last < 0.1 and done < total:
+            return
+        if not self.tty and now - self.last < self.LOG_EVERY:
             return
         self.last = now
         frac = done / total
@@ -298,6 +304,10 @@ class ProgressLine:
             "read": "Reading notes",
             "keywords": "Keyword search ready",
         }.get(stage, stage)
+        if not self.tty:
+            self.stream.write(f"{label}: {done}/{total}{eta}\n")
+            self.stream.flush()
+            return
         self.stream.write(f"\r{label} [{bar}] {done}/{total}{eta}   ")
         self.stream.flush()
         self.drawn = True

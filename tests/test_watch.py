@@ -515,3 +515,29 @@ def test_the_progress_line_keeps_each_stages_time_when_stages_take_turns(monkeyp
         bar(stage, done, total)
     assert out.getvalue().rsplit("\r", 1)[-1].startswith("Embedding sections")
     assert "60/100 ETA 6s" in out.getvalue().rsplit("\r", 1)[-1]
+
+
+def test_the_progress_line_logs_a_plain_line_every_half_minute_off_a_terminal(
+    monkeypatch,
+) -> None:
+    """`assistant index > log` (or in CI) printed nothing for the 9 minutes of a 20 MB note's
+    build: off a terminal there was no progress at all. Now a plain line every 30 s, none for
+    a build shorter than that, and no carriage returns in the log."""
+    import io
+
+    import assistant.output
+    from assistant.output import ProgressLine
+
+    now = [0.0]
+    monkeypatch.setattr(assistant.output.time, "monotonic", lambda: now[0])
+    out = io.StringIO()
+    bar = ProgressLine(out)
+    for at, done in [(0, 0), (5, 10), (29, 50), (31, 60), (40, 70), (62, 100)]:
+        now[0] = at
+        bar("embed", done, 200)
+    assert out.getvalue().split("\n")[:-1] == [
+        "Embedding sections: 60/200 ETA 72s",
+        "Embedding sections: 100/200 ETA 62s",
+    ]
+    bar.clear()
+    assert "\r" not in out.getvalue()
