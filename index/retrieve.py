@@ -158,7 +158,9 @@ def retrieve(
     index is approximate (benchmarks comparing with published figures).
 
     `path_weight` (hybrid): the candidates' notes ranked by how many query terms their
-    paths hold (`rank_by_path`) join the fusion at this weight.
+    paths hold (`rank_by_path`) join the fusion at this weight; and (hybrid, bm25) the notes
+    the question names by a word only their path holds (`named_by_path`) rank first among
+    the keyword matches.
 
     `phrases` (`query_phrases`) join the terms in the keyword search that ranks every
     section having any of them.
@@ -183,6 +185,10 @@ def retrieve(
             if not tiers or not lexical:
                 match = fts_any(store, terms, phrases)
                 _top_up(lexical, store.lexical_search(match, depth, allowed), depth)
+            if path_weight and (named := named_by_path(store, terms)):
+                ids = [i for i in store.ids_for_paths(named) if allowed is None or i in allowed]
+                first = dict.fromkeys(ids[:depth], 0.0)
+                lexical = [*first.items(), *(h for h in lexical if h[0] not in first)][:depth]
         if mode in ("hybrid", "dense") and qvec is not None:
             vec = qvec() if callable(qvec) else qvec
             wide = max(depth, line_pool) if mode == "hybrid" else depth  # line retrieval's pool
@@ -433,13 +439,40 @@ def _per_generation(store: Store, name: str, build: Callable[[], _T]) -> _T:
 
 def note_path_words(store: Store) -> frozenset[str]:
     """The words of every indexed note's path (`path_words`), kept per index generation."""
-    return _per_generation(
-        store,
-        "words",
-        lambda: frozenset(
-            w for path, (h, _, _) in store.file_rows().items() if h for w in path_words(path)
-        ),
-    )
+    return frozenset(_notes_by_path_word(store))
+
+
+def _notes_by_path_word(store: Store) -> dict[str, list[str]]:
+    """Each word of the indexed notes' paths -> the notes whose path holds it, kept per index
+    generation."""
+
+    def build() -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for path, (h, _, _) in store.file_rows().items():
+            for w in dict.fromkeys(path_words(path)) if h else ():
+                out.setdefault(w, []).append(path)
+        return out
+
+    return _per_generation(store, "words", build)
+
+
+NAMED_BY_PATH = 3
+"""Most notes a word only paths hold may name for `named_by_path` to bring them in."""
+
+
+def named_by_path(store: Store, terms: Sequence[str]) -> list[str]:
+    """The notes a question names by a word only their path holds: no section writes it, and
+    at most `NAMED_BY_PATH` notes' paths do (a Zettelkasten note asked for by the ID that is
+    its file name, "What does 202401151030 say?"; "W12" of `2025-W12-retro.md`). Neither
+    search could find them: the keyword search reads the notes' text, and the path ranking
+    only reorders what the searches found."""
+    by_word = _notes_by_path_word(store)
+    out: list[str] = []
+    for t in terms:
+        paths = by_word.get(_plain(t), [])
+        if paths and len(paths) <= NAMED_BY_PATH and not store.term_count(t, cap=1):
+            out.extend(p for p in paths if p not in out)
+    return out
 
 
 def note_days(store: Store) -> dict[str, frozenset[Day]]:

@@ -120,3 +120,35 @@ def test_search_output_shows_the_path_rank_that_adds_to_the_score(tmp_path: Path
         1,
         None,
     )
+
+
+def test_a_note_named_by_a_word_only_its_path_holds_is_found(tmp_path: Path) -> None:
+    """ "What does 202401151030 say?" (a Zettelkasten note's ID, its file name) and "W12"
+    (`2025-W12-retro.md`) found other notes: neither search reads paths, and the path ranking
+    only reorders what they found. A word no section writes that at most three notes' paths
+    hold names them: they rank first among the keyword matches (path ranking off: not)."""
+    notes = tmp_path / "notes"
+    (notes / "zettel").mkdir(parents=True)
+    (notes / "zettel" / "202401151030.md").write_text(
+        "# Spaced repetition\n\nReview a card just before you would forget it.\n", "utf-8"
+    )
+    (notes / "zettel" / "202401151045.md").write_text(
+        "# Interleaving\n\nMix topics in one session to learn them apart.\n", "utf-8"
+    )
+    for week, good in (("2025-W08-retro", "pairing"), ("2025-W12-retro", "the release")):
+        (notes / f"{week}.md").write_text(f"# Retro\n\nWent well: {good}.\n", "utf-8")
+    for i in range(4):  # "journal" is in four paths: no note's name
+        (notes / f"journal-{i}.md").write_text(f"# Day {i}\n\nNothing about {i}.\n", "utf-8")
+    (notes / "filler.md").write_text(f"# Filler\n\n{FILLER}\n", encoding="utf-8")
+    eng = engine(notes, tmp_path, AnswerOptions())
+    for question, path in [
+        ("What does 202401151030 say?", "zettel/202401151030.md"),
+        ("what went well in W12", "2025-W12-retro.md"),
+    ]:
+        assert eng.search(question, k=3, mode="bm25")[0].chunk.path == path
+        assert eng.search(question, k=3)[0].chunk.path == path
+    assert not eng.search("journal", k=3, mode="bm25")  # no section writes it: nothing named
+    only = eng.search("What does 202401151030 say?", k=3, mode="bm25", paths=["2025*"])
+    assert all(h.chunk.path.startswith("2025") for h in only)
+    off = engine(notes, tmp_path / "off", AnswerOptions(path_weight=0))
+    assert not off.search("What does 202401151030 say?", k=3, mode="bm25")
