@@ -822,6 +822,35 @@ def test_a_ticket_number_no_top_section_writes_is_a_missing_name() -> None:
     assert d.outcome == "partly_covered" and d.names == ["INC-2099"]
     assert missing_compounds("root cause of INC-2041?", log, 3) == []
     assert missing_compounds("CVE-2024-3094 in utf-8 on python-3", [], 3) == ["CVE-2024-3094"]
+    # a postmortem headed "INC-2077: …", in a note whose path names it, writes it
+    headed = Hit(
+        chunk=chunk("## Root cause\nA stale key.", ["INC-2077: split brain", "Root cause"]),
+        score=1,
+    )
+    in_path = Hit(chunk=headed.chunk.model_copy(update={"heading_path": ["Root cause"],
+                  "path": "pm/2025-03-04-INC-2077-split-brain.md"}), score=1)  # fmt: skip
+    assert missing_compounds("root cause of INC-2077", [headed], 3) == []
+    assert missing_compounds("root cause of INC-2077", [in_path], 3) == []
+    # nothing but the missing number: not covered, not "partly covered"
+    only = decide("INC-2099", [TermInfo(term="inc", chunks=5), TermInfo(term="2099", chunks=0)],
+                  log, 0.6, COMMON)  # fmt: skip
+    assert only.abstain and only.names == ["INC-2099"]
+
+
+def test_a_host_version_or_address_no_top_section_writes_is_a_missing_name() -> None:
+    """ "what is the IP of db-prod-04.internal?" of an inventory listing db-prod-01 to 03 was
+    answered with high confidence from the table, as if the host existed; so were an IP
+    address and "What changed in version 2.5.0?" of a changelog that ends at 2.4.0. A host's,
+    version's or address's number is an exact name, matched number by number ("2.5.0" is not
+    in "12.5.0" nor in "250"); a decimal ("3.11") and a day ("19.03.2024") are not."""
+    from assistant.stages.decide import missing_compounds
+
+    hosts = [Hit(chunk=chunk("## DB\n| db-prod-01.internal | 10.20.4.11 |\n"
+                             "release 12.5.0 took 250 ms, then v1.4.2", ["DB"]), score=1)]  # fmt: skip
+    q = "is db-prod-04.internal at 10.20.4.99 or 10.20.4.11 on 2.5.0, 1.4.2 or python 3.11?"
+    assert missing_compounds(q, hosts, 3) == ["db-prod-04", "10.20.4.99", "2.5.0"]
+    assert missing_compounds("what is the IP of db-prod-01.internal?", hosts, 3) == []
+    assert missing_compounds("what happened on 19.03.2024", [], 3) == []
 
 
 def test_a_two_letter_capitalised_word_is_no_missing_name() -> None:

@@ -15,6 +15,7 @@ from typing import Literal
 from assistant.models import Outcome
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.evidence import first_units
+from corpus.dates import days_in
 from index.models import Hit
 from index.retrieve import TermInfo, clipping, query_terms
 
@@ -318,6 +319,8 @@ def decide(
 
     if not hits:
         return said(True, "no section matched")
+    if compounds and all(t.term in compound_parts(compounds) for t in subject if t.covered):
+        return said(True, "the question names nothing but what no top section writes")
 
     def ubiquitous(t: TermInfo) -> bool:
         if t.common:
@@ -402,31 +405,53 @@ def covered_clause(
 
 COMPOUND = re.compile(
     r"(?<![\w.-])(?:[^\W\d_]{2,}(?:[_.][^\W\d_]{2,})+|--[^\W\d_][\w-]*[^\W_]"
-    r"|[^\W\d_]{2,}-\d{2,}(?:-\d+)*)(?![\w-])"
+    r"|[^\W\d_]{2,}(?:-[^\W\d_]{2,})*-\d{2,}(?:-\d+)*|v?\d+(?:\.\d+){2,})(?![\w-])"
 )
 """An identifier built of words joined by "_" or "." ("pg_advisory_lock", "lazy.nvim",
-"asyncio.TaskGroup"; parts of two letters or more, no digits: not "e.g.", a version), a
-command-line option ("--auto-heal-containers", "--link-dest"), or a ticket's or incident's
-number ("INC-2099", "CVE-2024-3094"; not "utf-8"). Other words joined by "-" are
-left to the term rules: most are ordinary ("latency-sensitive", "slimmed-down"), and a name
-among their parts is already judged on its own."""
+"asyncio.TaskGroup"; parts of two letters or more, no digits: not "e.g."), a command-line
+option ("--auto-heal-containers", "--link-dest"), a ticket's, incident's or host's number
+("INC-2099", "CVE-2024-3094", "db-prod-04" of "db-prod-04.internal"; not "utf-8"), or a
+version or an address of three numbers or more ("2.5.0", "v1.4.2", "10.20.4.99"; not "3.11",
+nor a day, "19.03.2024", which the date rule reads). Other words joined by "-" are left to
+the term rules: most are ordinary ("latency-sensitive", "slimmed-down"), and a name among
+their parts is already judged on its own."""
 
 
 def missing_compounds(question: str, hits: Sequence[Hit], sections: int) -> list[str]:
     """The compound rule: compound names of the question (`COMPOUND`) that none of the first
-    `sections` sections among the `hits` (`first_units`) writes, with any joiner or none ("pg
-    advisory lock", "lazy-nvim"; an option without its dashes). Each of its words may be all
-    over the notes ("advisory", "lock") while the name is not."""
-    compounds = COMPOUND.findall(question.rstrip("?.!"))
+    `sections` sections among the `hits` (`first_units`) writes, in its text, headings or
+    note path, with any joiner or none ("pg advisory lock", "lazy-nvim"; an option without
+    its dashes). Each of its words may be all over the notes ("advisory", "lock") while the
+    name is not."""
+    compounds = [c for c in COMPOUND.findall(question.rstrip("?.!")) if not days_in(c)]
     if not compounds:
         return []
-    text = "\n".join(h.chunk.text for h in first_units(hits, sections)).lower()
+    text = "\n".join(  # its headings and note path too: "INC-2077" heads its postmortem
+        f"{h.chunk.path}\n{' '.join(h.chunk.heading_path)}\n{h.chunk.text}"
+        for h in first_units(hits, sections)
+    ).lower()
     out: list[str] = []
     for found in compounds:
-        parts = re.split(r"[-_.]", found.lower().lstrip("-"))
-        if not re.search(r"[-_. ]?".join(map(re.escape, parts)), text) and found not in out:
+        if found not in out and not re.search(_written(found), text):
             out.append(found)
     return out
+
+
+def compound_parts(compounds: Sequence[str]) -> set[str]:
+    """The words the compounds are made of, as query terms ("INC-2042": inc, 2042): a
+    question of nothing else asks about nothing but them."""
+    return {t for c in compounds for t in query_terms(c.removeprefix("v").replace(".", " "))}
+
+
+def _written(compound: str) -> str:
+    """How the notes may write `compound`: its parts with any joiner or none; a version or
+    an address number by number, whole ("2.5.0" is not in "12.5.0" nor "250"; "v1.4.2" is
+    "1.4.2")."""
+    name = compound.lower().lstrip("-")
+    if re.match(r"v?\d", name):
+        parts = re.split(r"\.", name.removeprefix("v"))
+        return r"(?<![\d.])v?" + r"[-_.]".join(parts) + r"(?!\d|\.\d)"
+    return r"[-_. ]?".join(map(re.escape, re.split(r"[-_.]", name)))
 
 
 def confidence(decision: Decision, best_line: float) -> Literal["high", "medium", "low"]:
