@@ -845,8 +845,8 @@ def test_a_host_version_or_address_no_top_section_writes_is_a_missing_name() -> 
     in "12.5.0" nor in "250"); a decimal ("3.11") and a day ("19.03.2024") are not."""
     from assistant.stages.decide import missing_compounds
 
-    hosts = [Hit(chunk=chunk("## DB\n| db-prod-01.internal | 10.20.4.11 |\n"
-                             "release 12.5.0 took 250 ms, then v1.4.2", ["DB"]), score=1)]  # fmt: skip
+    text = "## DB\n| db-prod-01.internal | 10.20.4.11 |\nrelease 12.5.0 took 250 ms, then v1.4.2"
+    hosts = [Hit(chunk=chunk(text, ["DB"]), score=1)]
     q = "is db-prod-04.internal at 10.20.4.99 or 10.20.4.11 on 2.5.0, 1.4.2 or python 3.11?"
     assert missing_compounds(q, hosts, 3) == ["db-prod-04", "10.20.4.99", "2.5.0"]
     assert missing_compounds("what is the IP of db-prod-01.internal?", hosts, 3) == []
@@ -1952,3 +1952,21 @@ def test_a_table_header_row_is_no_evidence() -> None:
     )
     got = evidence_texts(chunk(md, ["Holidays"]), ["office", "closed", "july"])
     assert got == ["| July 19 | Summer Day | yes |", "| December 24 | Christmas Eve | yes |"]
+
+
+def test_a_quote_among_a_long_tables_rows_starts_at_its_header_in_an_earlier_piece() -> None:
+    """A service catalog's table, embedded in pieces: "What port is auth-service on?" quoted
+    the rows of a later piece, the columns unnamed ("| auth-service | identity-team | … |
+    8000 | 1 |"). The quote starts at the header row in the earlier piece while it stays
+    within `max_quote_lines`; from further down the table, the rows alone."""
+    from assistant.stages.shape import header_above
+    from corpus.lines import LineRoles
+
+    rows = [f"| svc-{i} | team | {8000 + i} |" for i in range(30)]
+    lines = ["# Catalog", "", "| Service | Owner | Port |", "| --- | --- | --- |", *rows]
+    roles = LineRoles.of(lines)
+    why: list[str] = []
+    assert header_above(roles, 10, 14, why=why) == 3
+    assert why == ["start: table header row, line 3, in an earlier piece"]
+    assert header_above(roles, 25, 27) == 25  # 25 lines with the header: the rows alone
+    assert header_above(roles, 3, 8) == 3 and header_above(roles, 1, 2) == 1

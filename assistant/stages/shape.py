@@ -698,6 +698,26 @@ def run_on_lead_in(
     return _block_end(lines, roles, e + 1, stop, e), stop
 
 
+def header_above(
+    roles: LineRoles,
+    start: int,
+    end: int,
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+    why: list[str] | None = None,
+) -> int:
+    """The start (1-based) of a quote of lines `start`..`end` of a file that begins among a
+    table's rows whose header row is in an earlier piece of the section (a long table is
+    embedded in pieces): that header row, while the quote stays within `max_quote_lines`.
+    "What port is auth-service on?" quoted its row alone, the columns unnamed. `roles`: the
+    file's."""
+    head = roles.table_header(start - 1)
+    if head is None or head + 1 >= start or end - head > opts.max_quote_lines:
+        return start
+    if why is not None:
+        why.append(f"start: table header row, line {head + 1}, in an earlier piece")
+    return head + 1
+
+
 def run_on(
     file_lines: Sequence[str],
     start: int,
@@ -846,6 +866,7 @@ def cite(
             why.append(rules)
         quote = slice_lines(chunk, start, end)
         if same is not None and roles is not None:
+            start = header_above(roles, start, end, opts, rules)
             end = run_on(same, start, end, opts, rules, roles)
             quote = "\n".join(same[start - 1 : end])
         whole = quote.split("\n")
