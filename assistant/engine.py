@@ -716,10 +716,13 @@ class Engine:
             notes.append(f"{part!r}: {label} ({best[top]:.2f})")
         return picks, notes
 
-    def _subject(self, term: str, text: str) -> bool:
-        """The new-subject rule's test: `term` names what `text` is about, as the user wrote
-        it capitalised ("ECS", "Fargate") or as a note's path holds it (`recipes/carbonara.md`)."""
-        return term in decide.names_in(text) or in_note_paths(self.store(), term)
+    def _subject(self, term: str, text: str) -> str | None:
+        """The new-subject rule's test: what kind of subject `term` names in `text`, a name
+        the user wrote capitalised ("ECS", "Acme") or a topic a note's path holds
+        (`recipes/carbonara.md`); None for neither."""
+        if term in decide.names_in(text):
+            return "name"
+        return "path" if in_note_paths(self.store(), term) else None
 
     def take_notices(self) -> list[str]:
         """Engine notices not yet shown: each is attached to one answer only."""

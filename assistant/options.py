@@ -30,8 +30,9 @@ class AnswerOptions(BaseModel):
         True,
         description="New-subject rule: a follow-up that names a subject of its own ('and in "
         "carbonara?' of recipes/carbonara.md: a word the user capitalised, or one a note's "
-        "path holds) asks about it in place of the last question's subject (a word "
-        "capitalised or in a path in that question), not about both.",
+        "path holds) asks about it in place of the last question's subject of that kind "
+        "(a capitalised name for a name, a path's word for a path's word), not about both: "
+        "'and Globex?' after 'What did Sarah from Acme say about pricing?' keeps 'pricing'.",
     )
     whole_line: bool = Field(
         True,

@@ -359,22 +359,28 @@ def test_a_follow_up_naming_a_subject_of_its_own_asks_about_it(notes: Path, tmp_
     """ "How much salt goes in sourdough?" then "and in carbonara?" searched "salt goes
     sourdough carbonara" and quoted the sourdough note. A follow-up that names a subject (a
     word the user capitalised, or one a note's path holds) asks about it in place of the
-    last question's subject; one that names none carries every term, as before; the rule
-    off, every term is carried."""
+    last question's subject of that kind ("and what about Globex?" searched "say globex",
+    the topic "pricing" of a note's path dropped with the name "Acme"); one that names none
+    carries every term, as before; the rule off, every term is carried."""
     from fakes import fake_engine
 
     from assistant.options import AnswerOptions
     from assistant.settings import load_settings
     from assistant.stages.query import Turn, contextual_query
 
-    def subject(term: str, text: str) -> bool:
-        return term in {"sourdough", "carbonara", "ecs", "fargate"}
+    def subject(term: str, text: str) -> str | None:
+        if term in {"acme", "globex", "sarah"}:
+            return "name"
+        return "path" if term in {"sourdough", "carbonara", "pricing"} else None
 
     salt = [Turn(question="How much salt goes in sourdough?", searched_query="How much salt "
                  "goes in sourdough?")]  # fmt: skip
     assert contextual_query("and in carbonara?", salt, subject) == "salt goes carbonara"
     assert contextual_query("and how long?", salt, subject) == "salt goes sourdough long"
     assert contextual_query("and in carbonara?", salt) == "salt goes sourdough carbonara"
+    # a name replaces the last one's names, and keeps its topic: "say pricing globex"
+    said = [Turn(question="x", searched_query="What did Sarah from Acme say about pricing?")]
+    assert contextual_query("and what about Globex?", said, subject) == "say pricing globex"
     (notes / "recipes").mkdir()
     (notes / "recipes" / "carbonara.md").write_text("# Carbonara\n\nA pinch of salt.\n")
     (notes / "recipes" / "sourdough.md").write_text("# Sourdough\n\n10 g salt.\n")

@@ -100,20 +100,24 @@ def is_follow_up(question: str) -> bool:
 def contextual_query(
     question: str,
     history: Sequence[Turn],
-    subject: Callable[[str, str], bool] | None = None,
+    subject: Callable[[str, str], str | None] | None = None,
 ) -> str:
     """The query retrieval should use: a follow-up borrows the previous turn's terms. With
-    `subject` (the new-subject rule; `subject(term, text)`: the term names what `text` is
-    about), a follow-up that names a subject of its own asks about it instead of the last
-    one: "How much salt goes in sourdough?" then "and in carbonara?" searches "salt goes
-    carbonara", not "salt goes sourdough carbonara"."""
+    `subject` (the new-subject rule; `subject(term, text)`: what kind of subject the term
+    names in `text`, "name" or "path", or None), a follow-up that names a subject of its own
+    asks about it instead of the last one of its kind: "How much salt goes in sourdough?"
+    then "and in carbonara?" searches "salt goes carbonara", not "salt goes sourdough
+    carbonara"; "What did Sarah from Acme say about pricing?" then "and Globex?" searches
+    "say pricing globex", the name replaced and the topic (a note's path holds "pricing")
+    kept."""
     if not history or not is_follow_up(question):
         return question
     prev = history[-1].searched_query
     new_terms = [t for t in query_terms(question) if t not in MORE_WORDS]
     carried = [t for t in query_terms(prev) if t not in new_terms]
-    if subject is not None and any(subject(t, question) for t in new_terms):
-        carried = [t for t in carried if not subject(t, prev)]
+    if subject is not None:
+        kinds = {k for t in new_terms if (k := subject(t, question))}
+        carried = [t for t in carried if subject(t, prev) not in kinds]
     return " ".join([*carried, *new_terms]) if new_terms else prev
 
 
