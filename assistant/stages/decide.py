@@ -221,24 +221,29 @@ _BRITISH = (
 """British spellings and their American forms (the model's vocabulary is American English)."""
 
 _INFLECTIONS = (
-    ("s", ""),
-    ("es", ""),
-    ("ies", "y"),
-    ("ing", ""),
-    ("ing", "e"),
-    ("ed", ""),
-    ("ed", "e"),
+    ("s", "", 1),
+    ("es", "", 1),
+    ("ies", "y", 1),
+    ("ing", "", 1),
+    ("ing", "e", 1),
+    ("ed", "", 1),
+    ("ed", "e", 1),
+    ("est", "", 4),  # superlatives: "cheapest" was "corrected" to the notes' "cheaper"
+    ("est", "e", 4),  # of words of four letters or more: "dest" is not "de" + "est"
+    ("iest", "y", 4),
 )
+"""(suffix, what replaces it, the fewest letters the word it inflects may have)."""
 
 
 def is_common(term: str, common: set[str], min_stem: int = 1) -> bool:
-    """An ordinary word, allowing for plurals, verb endings and British spelling ("passwords",
-    "deploying", "practise", "optimised"), so that it is never mistaken for a name. An
+    """An ordinary word, allowing for plurals, verb endings, superlatives and British spelling
+    ("passwords", "deploying", "cheapest", "practise", "optimised"), so that it is never
+    mistaken for a name. An
     inflection counts only of a word of `min_stem` letters or more."""
     stems = {term}
-    for suffix, repl in _INFLECTIONS:
+    for suffix, repl, fewest in _INFLECTIONS:
         stem = term[: -len(suffix)] + repl
-        if term.endswith(suffix) and len(stem) >= min_stem:
+        if term.endswith(suffix) and len(stem) >= max(min_stem, fewest):
             stems.add(stem)
     forms = set(stems)
     for stem in stems:
