@@ -22,6 +22,11 @@ def test_inflected_and_british_spellings_are_ordinary_words() -> None:
     assert is_common("centre", COMMON) and is_common("licence", COMMON)
     for name in ("istio", "karpenter", "dynamodb"):
         assert not is_common(name, COMMON), name
+    # a superlative ("which competitor is cheapest?" read "cheapest" as a typo of "cheaper")
+    words = COMMON | {"cheap", "large", "busy"}
+    assert all(is_common(w, words) for w in ("cheapest", "largest", "busiest"))
+    assert not is_common("cheaper", words)  # "-er" stays a name's ending: "docker", "kuber"
+    assert not is_common("dest", words | {"d", "de"})  # rsync's --link-dest: a name
 
 
 def chunk(text: str, heading: list[str]) -> Chunk:
@@ -1818,6 +1823,9 @@ def test_a_line_holding_every_term_of_the_question_answers_it() -> None:
     cov = [TermInfo(term="sick", chunks=1), TermInfo(term="flu", chunks=1)]
     assert line_with_every_term([h], cov, DEFAULT_OPTIONS)
     assert not line_with_every_term([h], cov[:1], DEFAULT_OPTIONS)  # one term: no evidence
+    # ... unless it is a code: "5xx" (0.28) was declined though a runbook is named for it
+    alert = Hit(chunk=chunk("## Alert\nFires when 2% of requests return 5xx.", ["A"]), score=1)
+    assert line_with_every_term([alert], [TermInfo(term="5xx", chunks=4)], DEFAULT_OPTIONS)
     cold = [*cov, TermInfo(term="cold", chunks=2)]  # covered, but not in that line
     assert not line_with_every_term([h], cold, DEFAULT_OPTIONS)
     missing = [*cov, TermInfo(term="covid", chunks=0)]  # a term the notes lack

@@ -131,13 +131,15 @@ def line_with_every_term(
     hits: Sequence[Hit], coverage: Sequence[TermInfo], opts: AnswerOptions
 ) -> bool:
     """The whole-line rule: some line of the top `evidence_sections` sections holds every
-    subject term of the question (two or more, as the notes write them), a fact matching
-    the question word for word however far its cosine falls short."""
+    subject term of the question (two or more, as the notes write them, or one with a digit
+    in it: a code, "137", "5xx", whose vector says little of it), a fact matching the
+    question word for word however far its cosine falls short."""
     from assistant.stages.decide import subject_terms
 
     subject = subject_terms(coverage)
     terms = [t.near or t.term for t in subject if t.covered]
-    if len(terms) < 2 or len(terms) < len(subject):
+    coded = len(terms) == 1 and any(c.isdigit() for c in terms[0])
+    if (len(terms) < 2 and not coded) or len(terms) < len(subject):
         return False
     lines = [
         ln for h in first_units(hits, opts.evidence_sections) for ln in h.chunk.text.split("\n")
