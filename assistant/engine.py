@@ -130,6 +130,14 @@ class Engine:
     def common_words(self) -> set[str]:
         return self.models.common_words()
 
+    def _common(self, question: str) -> set[str]:
+        """The ordinary words, as `question` reads them: with the clipping rule, a clipping of
+        ordinary words ("temp") is one too, so its lack names nothing."""
+        common = self.common_words()
+        if self.options.clippings:
+            common = common | decide.ordinary_clippings(common, clipped_words(question))
+        return common
+
     def coverage(self, text: str) -> list[TermInfo]:
         """The question's terms read against the notes (counts, typos, abbreviations, clipped
         words). A word the user capitalised is a name: a typo only of a word the notes use
@@ -479,6 +487,7 @@ class Engine:
             raise UsageError(nothing_to_search("question", q))
         by_keywords = self.store().keywords_only  # a first build's preview: no vectors yet
         kind = "none" if by_keywords else self.store().meta(LINE_KIND) or "own"
+        by_name: Hit | None = None  # the keyword-names rule's section
         if by_keywords:
             coverage = self.coverage(searched)
             hits = self._retrieve(searched, coverage, None, max(10, k * 3), "bm25", paths)
@@ -487,6 +496,9 @@ class Engine:
             coverage, embedding = self._read_query(searched)
             hits = self._retrieve(searched, coverage, embedding.result, max(10, k * 3), mode, paths)
             hits = select.open_lead_ins(self.store(), hits, opts) if opts.lead_in_sections else hits
+            hits, by_name = select.with_keyword_names(
+                hits, coverage, searched, self._common(searched), opts, self._labels
+            )
             qvec = embedding.result()
             evidence.fill_dense_scores(self.store(), hits, qvec)
             timings["embed_ms"] = embedding.seconds * 1000  # on its own thread, overlapping:
@@ -502,9 +514,7 @@ class Engine:
             )
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
-        common = self.common_words()
-        if opts.clippings:  # "temp" on its own is an ordinary word: its lack names nothing
-            common = common | decide.ordinary_clippings(common, clipped_words(searched))
+        common = self._common(searched)
         in_top = evidence.terms_in(
             hits, coverage, opts.local_sections, self._labels, joined=opts.split_words
         )
@@ -551,6 +561,7 @@ class Engine:
         date_notes: list[str] = []
         if not decision.abstain:
             picked = select.pick_sections(hits, k, section_best, opts)
+            picked = select.with_named(picked, by_name, k)
             if opts.parts and not by_keywords:
                 part_picks, part_notes = self._part_sections(
                     searched, lacking, picked, k, mode, paths, kind == "pooled"
@@ -589,6 +600,12 @@ class Engine:
                 ]
             picked = select.reading_order(picked, section_best if opts.best_first else None)
             citations, pieces = shape.quote_sections(picked, line_scores, self.abs_path, opts)
+        moved = (  # --explain: the keyword-names rule's section, if quoted
+            cite_label(by_name.chunk.path, by_name.chunk.start_line, by_name.chunk.end_line,
+                       by_name.chunk.heading_path)
+            if by_name is not None and by_name in picked
+            else ""
+        )  # fmt: skip
         answer_text = render.render_text(
             citations,
             decision.abstain,
@@ -627,6 +644,7 @@ class Engine:
                 part_notes,
                 date_notes,
                 [HEADING_SEP.join([p, *h]) for p, h in sorted(shown)],
+                moved,
             )
             if explain
             else None,

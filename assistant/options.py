@@ -136,6 +136,13 @@ class AnswerOptions(BaseModel):
         'by side, so "t-test" is not just "test" and version 2.3.0 not 2.4.0 '
         '(docs/evaluating.md, "Joined words as phrases").',
     )
+    keyword_names: bool = Field(
+        True,
+        description="Keyword-names rule: the section the keyword search ranks first, when it "
+        "is not among the evidence_sections first sections but mentions every name of the "
+        "question those lack, takes the last of their places (a terse note's '- SOC2 audit "
+        "fieldwork Jul 7-18' ranked fifth, and the question was declined).",
+    )
     # line evidence
     evidence_sections: int = Field(
         3, ge=1, description="Top sections whose single lines are compared with the question."

@@ -1978,3 +1978,38 @@ def test_a_quote_among_a_long_tables_rows_starts_at_its_header_in_an_earlier_pie
     assert why == ["start: table header row, line 3, in an earlier piece"]
     assert header_above(roles, 25, 27) == 25  # 25 lines with the header: the rows alone
     assert header_above(roles, 3, 8) == 3 and header_above(roles, 1, 2) == 1
+
+
+def test_the_keyword_search_s_first_section_holding_the_names_the_top_lack_is_quoted() -> None:
+    """ "when is the SOC2 audit fieldwork?" was declined ("The sections found don't mention
+    SOC2, fieldwork") though the keyword search ranked a terse inbox note first: its bullets
+    read to the model as little, and it ranked fifth by fusion. The keyword search's first
+    section, when it mentions every name of the question the top sections lack, takes the
+    last of their places and is quoted first; otherwise, or with the rule off, nothing
+    moves."""
+    from assistant.stages.select import with_keyword_names, with_named
+
+    def at(cid: int, text: str, lexical: int | None) -> Hit:
+        c = chunk(text, [f"N{cid}"]).model_copy(update={"id": cid, "path": f"n{cid}.md"})
+        return Hit(chunk=c, score=1.0 / cid, lexical_rank=lexical)
+
+    hits = [
+        at(1, "The audit plan for the year.", 2),
+        at(2, "Audit committee members.", 3),
+        at(3, "Fieldwork checklist template.", None),
+        at(4, "Quarterly audit notes.", 4),
+        at(5, "- SOC2 audit fieldwork Jul 7-18", 1),
+    ]
+    cov = [TermInfo(term=t, chunks=3) for t in ("soc2", "audit", "fieldwork")]
+    q = "when is the SOC2 audit fieldwork?"
+    moved, named = with_keyword_names(hits, cov, q, {"audit", "fieldwork"})
+    assert [h.chunk.id for h in moved] == [1, 2, 5, 3, 4] and named is hits[4]
+    assert [h.chunk.id for h in with_named(moved[:3], named, 3)] == [5, 1, 2]
+    off = AnswerOptions(keyword_names=False)
+    assert with_keyword_names(hits, cov, q, {"audit", "fieldwork"}, off) == (hits, None)
+    # the top sections mention every name already: nothing moves
+    held = [*hits[:2], at(3, "SOC2 fieldwork dates.", None), *hits[3:]]
+    assert with_keyword_names(held, cov, q, {"audit", "fieldwork"}) == (held, None)
+    # a subject word no note writes: no section answers it all, nothing moves
+    azure = [*cov, TermInfo(term="azure", chunks=0)]
+    assert with_keyword_names(hits, azure, q + " on Azure", {"audit"}) == (hits, None)

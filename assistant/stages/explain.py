@@ -25,10 +25,12 @@ def trace(
     parts: Sequence[str] = (),
     dated: Sequence[str] = (),
     passed_over: Sequence[str] = (),
+    by_name: str = "",
 ) -> Explain:
     """The `--explain` trace of one answer, from what the pipeline already computed.
     `dated`: the sections the date rule put first; `passed_over`: the sections the more rule
-    left out (the last answer quoted them)."""
+    left out (the last answer quoted them); `by_name`: the section the keyword-names rule
+    moved up and quoted first."""
     quoted = {h.chunk.id for h in picked}
     quotes = []
     for c in citations:  # a merged quote carries the rules of every piece inside it
@@ -72,6 +74,12 @@ def trace(
         quotes=quotes,
         selection=(_selection_text(hits, section_best, quoted, opts) if picked else "")
         + (f"; date rule: first the day the question names, {', '.join(dated)}" if dated else "")
+        + (
+            f"; keyword-names rule: first {by_name}, ranked first by keywords and mentioning "
+            "the question's names the top sections lack"
+            if by_name
+            else ""
+        )
         + (
             f"; more rule: passed over what the last answer quoted, {', '.join(passed_over)}"
             if passed_over

@@ -6,7 +6,7 @@ engine opens them); the rest are chosen by how close their best line is to the b
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.source import NotesSource
@@ -14,6 +14,7 @@ from corpus.lines import LineRoles
 from corpus.markdown import introduces, says_nothing
 from corpus.models import Chunk
 from index.models import Hit
+from index.retrieve import TermInfo
 
 
 def pick_sections(
@@ -160,3 +161,51 @@ def open_lead_ins(source: NotesSource, hits: list[Hit], opts: AnswerOptions) -> 
     for h in out:
         firsts.setdefault(h.chunk.id, h)
     return list(firsts.values())
+
+
+def with_keyword_names(
+    hits: Sequence[Hit],
+    coverage: Sequence[TermInfo],
+    question: str,
+    common: set[str],
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+    labels: Callable[[str], str] | None = None,
+) -> tuple[list[Hit], Hit | None]:
+    """The keyword-names rule: the section the keyword search ranks first, when it is not
+    among the first `evidence_sections` sections but mentions every name of the question
+    (`decide.is_name`) those lack, takes the last of their places, so its lines are scored
+    and the names are not said to be missing; and it is quoted first (`with_named`). A
+    terse note ("- SOC2 audit fieldwork Jul 7–18") reads to the model as little and ranked
+    fifth; "when is the SOC2 audit fieldwork?" was declined, "The sections found don't
+    mention SOC2, fieldwork". Not when a subject word of the question is in no note at all
+    ("Azure Container Apps" of AWS docs): no section answers it all, and the rule only kept
+    the question from its decline. Returns the hits and the section it moved, if any."""
+    from assistant.stages.decide import is_name, names_in, subject_terms
+    from assistant.stages.evidence import first_units, terms_in
+
+    n = opts.evidence_sections
+    ranked = [h for h in hits if h.lexical_rank is not None]
+    if not opts.keyword_names or not ranked:
+        return list(hits), None
+    if not all(t.covered for t in subject_terms(coverage)):
+        return list(hits), None  # a word no note writes: no section answers it all
+    first = min(ranked, key=lambda h: h.lexical_rank or 0)
+    top = first_units(hits, n)
+    if any(h.unit == first.unit for h in top) or len({h.unit for h in top}) < n:
+        return list(hits), None
+    names = names_in(question)
+    asked = [t for t in coverage if t.covered and is_name(t.term, names, common)]
+    lacking = {t.term for t in asked} - terms_in(top, asked, n, labels)
+    if not lacking or not lacking <= terms_in([first], asked, 1, labels):
+        return list(hits), None
+    last = top[-1].unit
+    kept = [h for h in top if h.unit != last]
+    return [*kept, first, *(h for h in hits if h not in kept and h is not first)], first
+
+
+def with_named(picked: Sequence[Hit], named: Hit | None, k: int) -> list[Hit]:
+    """The keyword-names rule's section (`with_keyword_names`) quoted first, at most k in all:
+    it holds the names the question asks about, which the others lack."""
+    if named is None:
+        return list(picked)
+    return [named, *(h for h in picked if h is not named)][:k]
