@@ -497,8 +497,9 @@ class Engine:
             hits = self._retrieve(searched, coverage, embedding.result, max(10, k * 3), mode, paths)
             hits = select.open_lead_ins(self.store(), hits, opts) if opts.lead_in_sections else hits
             hits, by_name = select.with_keyword_names(
-                hits, coverage, searched, self._common(searched), opts, self._labels
-            )
+                hits, coverage, searched, self._common(searched), opts, self._labels,
+                self.store().chunk_total(),
+            )  # fmt: skip
             qvec = embedding.result()
             evidence.fill_dense_scores(self.store(), hits, qvec)
             timings["embed_ms"] = embedding.seconds * 1000  # on its own thread, overlapping:

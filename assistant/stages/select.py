@@ -170,6 +170,7 @@ def with_keyword_names(
     common: set[str],
     opts: AnswerOptions = DEFAULT_OPTIONS,
     labels: Callable[[str], str] | None = None,
+    sections_total: int = 0,
 ) -> tuple[list[Hit], Hit | None]:
     """The keyword-names rule: the section the keyword search ranks first, when it is not
     among the first `evidence_sections` sections but mentions every name of the question
@@ -179,7 +180,10 @@ def with_keyword_names(
     fifth; "when is the SOC2 audit fieldwork?" was declined, "The sections found don't
     mention SOC2, fieldwork". Not when a subject word of the question is in no note at all
     ("Azure Container Apps" of AWS docs): no section answers it all, and the rule only kept
-    the question from its decline. Returns the hits and the section it moved, if any."""
+    the question from its decline. A name in `ubiquitous_share` of a folder's
+    `sections_total` sections (50 or more) names nothing in particular there ("Dendron" in
+    Dendron's notes, left out of a note about hashtags), as for the name rule. Returns the
+    hits and the section it moved, if any."""
     from assistant.stages.decide import is_name, names_in, subject_terms
     from assistant.stages.evidence import first_units, terms_in
 
@@ -194,7 +198,15 @@ def with_keyword_names(
     if any(h.unit == first.unit for h in top) or len({h.unit for h in top}) < n:
         return list(hits), None
     names = names_in(question)
-    asked = [t for t in coverage if t.covered and is_name(t.term, names, common)]
+    everywhere = max(1, opts.ubiquitous_share * sections_total) if sections_total >= 50 else 0
+    asked = [
+        t
+        for t in coverage
+        if t.covered
+        and is_name(t.term, names, common)
+        and not t.common
+        and not (everywhere and t.chunks >= everywhere)  # "dendron" in Dendron's notes
+    ]
     lacking = {t.term for t in asked} - terms_in(top, asked, n, labels)
     if not lacking or not lacking <= terms_in([first], asked, 1, labels):
         return list(hits), None
