@@ -488,6 +488,7 @@ class Engine:
         by_keywords = self.store().keywords_only  # a first build's preview: no vectors yet
         kind = "none" if by_keywords else self.store().meta(LINE_KIND) or "own"
         by_name: Hit | None = None  # the keyword-names rule's section
+        headed: Hit | None = None  # the heading rule's
         if by_keywords:
             coverage = self.coverage(searched)
             hits = self._retrieve(searched, coverage, None, max(10, k * 3), "bm25", paths)
@@ -563,6 +564,7 @@ class Engine:
         if not decision.abstain:
             picked = select.pick_sections(hits, k, section_best, opts)
             picked = select.with_named(picked, by_name, k)
+            picked, headed = select.with_heading(picked, hits, section_best, local, k, opts)
             if opts.parts and not by_keywords:
                 part_picks, part_notes = self._part_sections(
                     searched, lacking, picked, k, mode, paths, kind == "pooled"
@@ -601,12 +603,12 @@ class Engine:
                 ]
             picked = select.reading_order(picked, section_best if opts.best_first else None)
             citations, pieces = shape.quote_sections(picked, line_scores, self.abs_path, opts)
-        moved = (  # --explain: the keyword-names rule's section, if quoted
-            cite_label(by_name.chunk.path, by_name.chunk.start_line, by_name.chunk.end_line,
-                       by_name.chunk.heading_path)
-            if by_name is not None and by_name in picked
+        moved, headed_label = (  # --explain: the sections those rules quoted first
+            cite_label(h.chunk.path, h.chunk.start_line, h.chunk.end_line, h.chunk.heading_path)
+            if h is not None and h in picked
             else ""
-        )  # fmt: skip
+            for h in (by_name, headed)
+        )
         answer_text = render.render_text(
             citations,
             decision.abstain,
@@ -646,6 +648,7 @@ class Engine:
                 date_notes,
                 [HEADING_SEP.join([p, *h]) for p, h in sorted(shown)],
                 moved,
+                headed_label,
             )
             if explain
             else None,

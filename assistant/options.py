@@ -143,6 +143,13 @@ class AnswerOptions(BaseModel):
         "question those lack, takes the last of their places (a terse note's '- SOC2 audit "
         "fieldwork Jul 7-18' ranked fifth, and the question was declined).",
     )
+    headings: bool = Field(
+        True,
+        description="Heading rule: an evidence section whose headings and note name every "
+        "subject word of the question, two or more ('INC-2041: Checkout outage › Root "
+        "cause' for 'root cause of the checkout outage'), is quoted first when no section "
+        "picked is so named, however its lines score.",
+    )
     # line evidence
     evidence_sections: int = Field(
         3, ge=1, description="Top sections whose single lines are compared with the question."

@@ -2013,3 +2013,26 @@ def test_the_keyword_search_s_first_section_holding_the_names_the_top_lack_is_qu
     # a subject word no note writes: no section answers it all, nothing moves
     azure = [*cov, TermInfo(term="azure", chunks=0)]
     assert with_keyword_names(hits, azure, q + " on Azure", {"audit"}) == (hits, None)
+
+
+def test_a_section_whose_headings_name_the_question_is_quoted_first() -> None:
+    """ "What was the root cause of the checkout outage?" quoted the postmortem's Summary and
+    "What went well": its "Root cause" section's line scored 0.35, under the companion floor.
+    A scored section whose headings and note name every subject term (two or more) is quoted
+    first when none picked is so named; off, or with a term no heading names, as before."""
+    from assistant.stages.select import with_heading
+
+    def at(cid: int, leaf: str) -> Hit:
+        c = chunk(f"## {leaf}\nSome text {cid}.", ["INC-2041: Checkout outage", leaf])
+        return Hit(chunk=c.model_copy(update={"id": cid, "path": "pm/inc-2041.md"}), score=1)
+
+    summary, cause, well = at(1, "Summary"), at(2, "Root cause"), at(3, "What went well")
+    best = {1: 0.64, 2: 0.35, 3: 0.55}
+    cov = [TermInfo(term=t, chunks=3) for t in ("root", "cause", "checkout", "outage")]
+    picked, added = with_heading([summary, well], [summary, cause, well], best, cov, 3)
+    assert picked == [cause, summary, well] and added is cause
+    off = AnswerOptions(headings=False)
+    assert with_heading([summary, well], [summary, cause, well], best, cov, 3, off)[1] is None
+    more = [*cov, TermInfo(term="fix", chunks=2)]  # "fix" is in no heading
+    assert with_heading([summary, well], [summary, cause, well], best, more, 3)[1] is None
+    assert with_heading([summary], [summary, cause], {1: 0.6}, cov, 3)[1] is None  # unscored

@@ -26,11 +26,12 @@ def trace(
     dated: Sequence[str] = (),
     passed_over: Sequence[str] = (),
     by_name: str = "",
+    headed: str = "",
 ) -> Explain:
     """The `--explain` trace of one answer, from what the pipeline already computed.
     `dated`: the sections the date rule put first; `passed_over`: the sections the more rule
     left out (the last answer quoted them); `by_name`: the section the keyword-names rule
-    moved up and quoted first."""
+    moved up and quoted first; `headed`: the one the heading rule quoted first."""
     quoted = {h.chunk.id for h in picked}
     quotes = []
     for c in citations:  # a merged quote carries the rules of every piece inside it
@@ -78,6 +79,11 @@ def trace(
             f"; keyword-names rule: first {by_name}, ranked first by keywords and mentioning "
             "the question's names the top sections lack"
             if by_name
+            else ""
+        )
+        + (
+            f"; heading rule: first {headed}, whose headings name every subject word"
+            if headed
             else ""
         )
         + (

@@ -7,6 +7,7 @@ engine opens them); the rest are chosen by how close their best line is to the b
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from pathlib import PurePosixPath
 
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.source import NotesSource
@@ -221,3 +222,37 @@ def with_named(picked: Sequence[Hit], named: Hit | None, k: int) -> list[Hit]:
     if named is None:
         return list(picked)
     return [named, *(h for h in picked if h is not named)][:k]
+
+
+def with_heading(
+    picked: Sequence[Hit],
+    hits: Sequence[Hit],
+    section_best: dict[int, float],
+    coverage: Sequence[TermInfo],
+    k: int,
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+) -> tuple[list[Hit], Hit | None]:
+    """The heading rule: a scored section (among the evidence sections) whose headings and
+    note name every subject term of the question, two or more ("INC-2041: Checkout outage ›
+    Root cause" for "What was the root cause of the checkout outage?"), is quoted first when
+    none of those picked is so named: its heading says it is what is asked, however its lines
+    score (0.35: the outage's summary and "What went well" were quoted instead). Returns the
+    sections to quote and the one the rule added, if any."""
+    from assistant.stages.decide import subject_terms
+    from assistant.stages.evidence import matching_lines
+
+    subject = subject_terms(coverage)
+    terms = [t.near or t.term for t in subject if t.covered]
+    if not opts.headings or len(terms) < 2 or len(terms) < len(subject):
+        return list(picked), None
+
+    def named(h: Hit) -> bool:
+        words = " ".join([PurePosixPath(h.chunk.path).stem, *h.chunk.heading_path])
+        return matching_lines([words], terms)[0] == set(terms)
+
+    if any(named(h) for h in picked):
+        return list(picked), None
+    for h in hits:
+        if h.chunk.id in section_best and h not in picked and named(h):
+            return [h, *picked][:k], h
+    return list(picked), None
