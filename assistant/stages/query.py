@@ -53,7 +53,7 @@ def nothing_to_search(what: str, text: str) -> str:
     to it would be a guess."""
     return (
         f"the {what} names nothing to search for ({cut(text, 40)!r} is all words such as 'what', "
-        "'how' or 'it'): say what it is about"
+        "'how' or 'it', or single letters): say what it is about"
     )
 
 
