@@ -603,7 +603,7 @@ class Engine:
                 ]
             picked = select.reading_order(picked, section_best if opts.best_first else None)
             citations, pieces = shape.quote_sections(picked, line_scores, self.abs_path, opts)
-        moved, headed_label = (  # --explain: the sections those rules quoted first
+        by_name_label, headed_label = (  # --explain: the sections those rules quoted first
             cite_label(h.chunk.path, h.chunk.start_line, h.chunk.end_line, h.chunk.heading_path)
             if h is not None and h in picked
             else ""
@@ -647,7 +647,7 @@ class Engine:
                 part_notes,
                 date_notes,
                 [HEADING_SEP.join([p, *h]) for p, h in sorted(shown)],
-                moved,
+                by_name_label,
                 headed_label,
             )
             if explain

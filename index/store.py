@@ -669,11 +669,10 @@ class Store:
         crude-stem prefix where only that matches ("thrasing" finds "thrashing", as it was
         counted in the notes; searched as written it found nothing, and the section that
         answered was left to dense search)."""
-        queries = term_queries(term)
-        for q in queries[1:]:
-            if not self._matches(queries[0]) and self._matches(q):
-                return q
-        return queries[0]
+        exact, *prefix = term_queries(term)
+        if prefix and not self._matches(exact) and self._matches(prefix[0]):
+            return prefix[0]
+        return exact
 
     def _matches(self, query: str) -> bool:
         try:

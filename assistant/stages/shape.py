@@ -101,6 +101,12 @@ def _spans(starts: Sequence[int], lo: int, hi: int) -> list[tuple[int, int]]:
     return [(lo, starts[0] - 1), *items] if starts[0] > lo else items
 
 
+def _best_in(items: Sequence[tuple[int, int]], line_scores: dict[int, float]) -> int | None:
+    """The best scored line inside the items (None: none of their lines is scored)."""
+    inside = [i for i in line_scores if any(a <= i <= b for a, b in items)]
+    return max(inside, key=line_scores.__getitem__) if inside else None
+
+
 def _best_items(
     items: Sequence[tuple[int, int]], line_scores: dict[int, float], opts: AnswerOptions
 ) -> tuple[int, int] | None:
@@ -108,10 +114,9 @@ def _best_items(
     next to it that hold a line within `quote_window` of it, while the whole stays within
     `max_quote_lines`; None when the best line's item alone is longer, or when no line of
     theirs is scored."""
-    inside = [i for i in line_scores if any(a <= i <= b for a, b in items)]
-    if not inside:
+    best_i = _best_in(items, line_scores)
+    if best_i is None:
         return None
-    best_i = max(inside, key=lambda i: line_scores[i])
     floor = line_scores[best_i] - opts.quote_window
     at = next(k for k, (a, b) in enumerate(items) if a <= best_i <= b)
     good = {k for k, (a, b) in enumerate(items) if any(
@@ -137,10 +142,9 @@ def _outline_span(
     rule over the items nested in it ("- Billing platform", 19 lines: its "- Phase 3:
     decommission" with the retention period under it, not one bullet of it)."""
     span = _best_items(items, line_scores, opts)
-    inside = [i for i in line_scores if any(a <= i <= b for a, b in items)]
-    if span is not None or not inside:
+    best_i = _best_in(items, line_scores)
+    if span is not None or best_i is None:
         return span
-    best_i = max(inside, key=lambda i: line_scores[i])
     a, b = next((a, b) for a, b in items if a <= best_i <= b)
     nested = _outline_items(lines, roles, a + 1, b, parent=a) if roles.is_item(a) else []
     return _outline_span(lines, roles, nested, line_scores, opts) if nested else None
