@@ -479,6 +479,12 @@ def index_cmd(
         click.echo(f"assistant: warning: {skipped_note(s)}", err=True)
     for r in report.repaired:
         click.echo(f"assistant: repaired: {r}", err=True)
+    for big in report.large:
+        click.echo(
+            f"assistant: warning: {big} is a large note: most of this run's work; an "
+            "`.assistantignore` line leaves it out",
+            err=True,
+        )
     if empty := engine.no_notes():
         click.echo(f"assistant: warning: {empty}", err=True)
     if as_json and watch:  # JSON Lines, every record of one shape

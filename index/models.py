@@ -57,6 +57,10 @@ class SyncReport(BaseModel):
     seconds: float = 0.0
     embed_seconds: float = Field(default=0.0, description="Of `seconds`, spent embedding.")
     repaired: list[str] = Field(default_factory=list, description="Problems found and fixed.")
+    large: list[str] = Field(
+        default_factory=list,
+        description="Notes of `LARGE_NOTE_CHARS` or more read and split this run: 'path (size)'.",
+    )
 
     @property
     def changed(self) -> bool:

@@ -269,6 +269,11 @@ def open_for_write(
     return Store.open(index_dir)
 
 
+LARGE_NOTE_CHARS = 5_000_000
+"""A note this long (a 20 MB chat export) is most of a build's work, and of every refresh
+after an edit to it: `assistant index` says so, with how to leave it out."""
+
+
 def sync(
     index_dir: Path,
     notes_root: Path,
@@ -403,6 +408,8 @@ def _sync(
             continue
         chunks = chunk_note(f.rel, note.text, embedder.count_tokens, embedder.max_tokens - 2)
         changed.append((f, h, chunks))
+        if len(note.text) >= LARGE_NOTE_CHARS:
+            report.large.append(f"{f.rel} ({len(note.text) / 1e6:.1f} million characters)")
         if progress:
             progress("read", i, total)
 
