@@ -33,6 +33,8 @@ EXPECTED_WARNINGS = [
     "assistant: warning: skipped 'pipe.md': not a regular file",
     "assistant: warning: skipped 'secret.md': permission denied",
     "assistant: warning: skipped 'vanish.md': file vanished",
+    "assistant: warning: big/one-line-20mb.md (21.0 million characters) is a large note: most of "
+    "this run's work; an `.assistantignore` line leaves it out",
 ]
 
 
