@@ -2036,3 +2036,10 @@ def test_a_section_whose_headings_name_the_question_is_quoted_first() -> None:
     more = [*cov, TermInfo(term="fix", chunks=2)]  # "fix" is in no heading
     assert with_heading([summary, well], [summary, cause, well], best, more, 3)[1] is None
     assert with_heading([summary], [summary, cause], {1: 0.6}, cov, 3)[1] is None  # unscored
+    # "what happened in session 14?": "happened" phrases the question, the note names the rest
+    # (it quoted session 15's prep note, "Not played yet.", a closer line)
+    c14 = chunk("## Summary\nThe party reached the library.", ["Session 14", "Summary"])
+    s14 = Hit(chunk=c14.model_copy(update={"id": 7, "path": "Sessions/Session 14.md"}), score=1)
+    prep = at(8, "Prep")
+    asked = [TermInfo(term=t, chunks=2) for t in ("happened", "session", "14")]
+    assert with_heading([prep], [s14, prep], {7: 0.22, 8: 0.48}, asked, 3)[1] is s14

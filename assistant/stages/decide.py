@@ -21,8 +21,9 @@ from index.retrieve import TermInfo, clipping, query_terms
 
 # Words that phrase a question rather than name its subject: never reported as "missing".
 PHRASING = frozenset(
-    """configure configuring configured setup set work works working happen happens difference
-    differences differ compare comparison between need needs needed require required requires
+    """configure configuring configured setup set work works working happen happens happened
+    happening difference differences differ compare comparison between need needs needed
+    require required requires
     possible support choose pick option options best good recommend recommendation should
     able allow allows enable enables purpose benefit benefits example examples mean meaning
     define definition happen common main key important types type kind difference work
