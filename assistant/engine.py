@@ -526,7 +526,7 @@ class Engine:
         whole = (  # the whole-line rule, only where the best line falls short
             opts.whole_line
             and best_line < opts.min_line
-            and evidence.line_with_every_term(hits, local, opts)
+            and evidence.line_with_every_term(hits, local, opts, self._labels)
         )
         dated: list[Hit] = []
         days: set[Day] = set()

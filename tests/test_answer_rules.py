@@ -1826,6 +1826,12 @@ def test_a_line_holding_every_term_of_the_question_answers_it() -> None:
     # ... unless it is a code: "5xx" (0.28) was declined though a runbook is named for it
     alert = Hit(chunk=chunk("## Alert\nFires when 2% of requests return 5xx.", ["A"]), score=1)
     assert line_with_every_term([alert], [TermInfo(term="5xx", chunks=4)], DEFAULT_OPTIONS)
+    # ... or the note's front matter names it: "who is Tob?" of a note aliased "Tob"
+    tobin = Hit(chunk=chunk("# Tobin Vale\nSera's younger brother.", ["Tobin Vale"]), score=1)
+    tob = [TermInfo(term="tob", chunks=1)]
+    assert not line_with_every_term([tobin], tob, DEFAULT_OPTIONS)
+    aliases = {"n.md": "Tobin Vale\nTob\nLittle Vale"}.get
+    assert line_with_every_term([tobin], tob, DEFAULT_OPTIONS, lambda p: aliases(p) or "")
     cold = [*cov, TermInfo(term="cold", chunks=2)]  # covered, but not in that line
     assert not line_with_every_term([h], cold, DEFAULT_OPTIONS)
     missing = [*cov, TermInfo(term="covid", chunks=0)]  # a term the notes lack

@@ -128,22 +128,30 @@ def matching_lines(lines: Sequence[str], terms: Sequence[str]) -> list[set[str]]
 
 
 def line_with_every_term(
-    hits: Sequence[Hit], coverage: Sequence[TermInfo], opts: AnswerOptions
+    hits: Sequence[Hit],
+    coverage: Sequence[TermInfo],
+    opts: AnswerOptions,
+    labels: Callable[[str], str] | None = None,
 ) -> bool:
     """The whole-line rule: some line of the top `evidence_sections` sections holds every
     subject term of the question (two or more, as the notes write them, or one with a digit
     in it: a code, "137", "5xx", whose vector says little of it), a fact matching the
-    question word for word however far its cosine falls short."""
+    question word for word however far its cosine falls short. Or their note's front-matter
+    title, aliases and tags (`labels(path)`) do, one term or more: "who is Tob?" of a note
+    whose aliases are "Tob" was declined, its lines never saying the alias."""
     from assistant.stages.decide import subject_terms
 
     subject = subject_terms(coverage)
     terms = [t.near or t.term for t in subject if t.covered]
-    coded = len(terms) == 1 and any(c.isdigit() for c in terms[0])
-    if (len(terms) < 2 and not coded) or len(terms) < len(subject):
+    if not terms or len(terms) < len(subject):
         return False
-    lines = [
-        ln for h in first_units(hits, opts.evidence_sections) for ln in h.chunk.text.split("\n")
-    ]
+    top = first_units(hits, opts.evidence_sections)
+    named = [labels(p) for p in dict.fromkeys(h.chunk.path for h in top)] if labels else []
+    if any(len(m) == len(terms) for m in matching_lines([t for t in named if t], terms)):
+        return True
+    if len(terms) < 2 and not any(c.isdigit() for c in terms[0]):
+        return False
+    lines = [ln for h in top for ln in h.chunk.text.split("\n")]
     return any(len(m) == len(terms) for m in matching_lines(lines, terms))
 
 
