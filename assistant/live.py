@@ -177,8 +177,8 @@ class LiveNotes:
         self._caught_up = False
         """The first refresh (the catch-up) also fills in line vectors a build left to it."""
         self.behind = False
-        """A refresh of saved changes is running: the index is behind the notes (not a
-        catch-up that only fills in line vectors)."""
+        """A refresh of saved changes is running, here or in another process: the index is
+        behind the notes (not a catch-up that only fills in line vectors)."""
         self._thread: threading.Thread | None = None
 
     @property
@@ -229,6 +229,7 @@ class LiveNotes:
             raise IndexBusy("the chat is indexing")
         self._waiting_for_us = False
         twin = self._twin
+        stale = elsewhere = False
         try:
             catch_up, self._caught_up = not self._caught_up, True
             stale = twin.stale_reason() is not None
@@ -237,8 +238,13 @@ class LiveNotes:
             self.behind = stale
             self.on_progress("refresh", 0, 0)
             return twin.refresh(progress=self.on_progress, wait=wait, export=export)
+        except IndexBusy:
+            elsewhere = True  # another process (`index --watch`) is indexing the change
+            raise
         finally:
-            self.behind = False
+            # Behind until a refresh of ours finds the notes as indexed: answers meanwhile
+            # come from the index before the change, whoever is indexing it.
+            self.behind = stale and elsewhere
             twin.close()
             self.write_lock.release()
 

@@ -251,3 +251,36 @@ def test_readers_see_consistent_snapshots_while_a_writer_commits(tmp_path: Path)
     # While batches were being committed, the FAISS file of the current generation did not
     # exist yet: the reader rebuilt the vectors from SQLite instead.
     assert missing_file_seen >= 1
+
+
+def test_the_chat_is_behind_while_another_process_indexes_its_notes(
+    folder: Path, tmp_path: Path
+) -> None:
+    """With `index --watch` running, the chat's answers during its refresh of a branch switch
+    carried no notice: the chat's own refresh found the write lock taken, and only a refresh
+    of its own marked it behind. A refresh that finds the notes changed and another process
+    indexing them leaves it behind until a refresh of its own finds them indexed."""
+    from fakes import fake_engine
+
+    from assistant.live import LiveNotes
+    from assistant.settings import load_settings
+    from index.sync import IndexBusy
+
+    idx = tmp_path / "idx"
+    eng = fake_engine(load_settings(notes=folder, index=idx))
+    eng.refresh()
+    live = LiveNotes(eng, threading.Lock(), on_progress=lambda *a: None,
+                     on_refreshed=lambda *a: None, on_notice=lambda m: None,
+                     on_stopped=lambda m: None)  # fmt: skip
+    live._twin = eng.twin()
+    write(folder / "c.md", "# Delta\ndelta four about queues\n")
+    holder = Holder(idx)
+    try:
+        with pytest.raises(IndexBusy):
+            live.refresh(wait=False)
+        assert live.behind
+    finally:
+        holder.release()
+    assert live.refresh(wait=False).added == 1 and not live.behind
+    live.refresh(wait=False)  # nothing changed: not behind
+    assert not live.behind
