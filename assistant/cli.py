@@ -479,12 +479,7 @@ def index_cmd(
         click.echo(f"assistant: warning: {skipped_note(s)}", err=True)
     for r in report.repaired:
         click.echo(f"assistant: repaired: {r}", err=True)
-    for big in report.large:
-        click.echo(
-            f"assistant: warning: {big} is a large note: most of this run's work; an "
-            "`.assistantignore` line leaves it out",
-            err=True,
-        )
+    large_notes(report)
     if empty := engine.no_notes():
         click.echo(f"assistant: warning: {empty}", err=True)
     if as_json and watch:  # JSON Lines, every record of one shape
@@ -495,6 +490,16 @@ def index_cmd(
         click.echo(format_report(report))
     if watch:
         watch_index(engine, as_json, report.skipped)
+
+
+def large_notes(report: Any) -> None:
+    """A warning on stderr for each large note the run read (`SyncReport.large`)."""
+    for big in report.large:
+        click.echo(
+            f"assistant: warning: {big} is a large note: most of this run's work; an "
+            "`.assistantignore` line leaves it out",
+            err=True,
+        )
 
 
 def exclusive_flags(**given: bool) -> None:
@@ -520,6 +525,7 @@ def watch_index(engine: Any, as_json: bool, skipped: Sequence[Any] = ()) -> None
 
     def show(report: Any, batch: Any) -> None:
         click.echo(refresh_json(report, batch.paths) if as_json else format_refresh(report))
+        large_notes(report)
         for s in new_skips(report):
             if not as_json:
                 click.echo(f"assistant: warning: {skipped_note(s)}", err=True)
