@@ -873,6 +873,15 @@ def test_a_two_letter_capitalised_word_is_no_missing_name() -> None:
     ]
     d = decide("what is the IP of the pi-hole", cov, net, 0.6, COMMON)
     assert d.outcome == "answered" and d.missing == ["ip"]
+    # a short code of letters and digits names one thing: "What are our Q4 OKRs?" of OKRs
+    # for Q1 to Q3 was answered from Q1's
+    from assistant.stages.decide import is_neutral
+
+    assert not any(is_neutral(c) for c in ("q4", "w12", "ec2", "s3"))
+    assert all(is_neutral(c) for c in ("ip", "lb", "53", "2024"))
+    okrs = [Hit(chunk=chunk("## Q1 OKRs\n- Activation to 40%", ["Q1 OKRs"]), score=1)]
+    q4 = [TermInfo(term="q4", chunks=0), TermInfo(term="okrs", chunks=4)]
+    assert decide("What are our Q4 OKRs?", q4, okrs, 0.6, COMMON).names == ["q4"]
 
 
 def test_a_term_all_over_the_folder_anchors_nothing_for_the_name_rule() -> None:

@@ -174,8 +174,11 @@ def localise(
 
 
 def is_neutral(term: str) -> bool:
-    """Short tokens and numbers ("lb", "svc", "53") are too ambiguous to decide coverage."""
-    return len(term) <= 3 or term.isdigit()
+    """Short tokens and numbers ("lb", "svc", "53") are too ambiguous to decide coverage; a
+    short code of letters and digits ("q4", "w12", "ec2") is not: it names one thing ("What
+    are our Q4 OKRs?" was answered from Q1's, high confidence)."""
+    coded = term.isalnum() and not term.isalpha() and not term.isdigit()
+    return (len(term) <= 3 and not coded) or term.isdigit()
 
 
 def capitalised(word: str, first: bool = False) -> bool:
