@@ -491,14 +491,16 @@ class Engine:
         headed: Hit | None = None  # the heading rule's
         if by_keywords:
             coverage = self.coverage(searched)
+            common = self._common(searched)
             hits = self._retrieve(searched, coverage, None, max(10, k * 3), "bm25", paths)
             line_scores = evidence.keyword_evidence(hits, terms, opts)
         else:
-            coverage, embedding = self._read_query(searched)
+            coverage, embedding = self._read_query(searched)  # the question embeds meanwhile
+            common = self._common(searched)  # ordinary words, as this question reads them
             hits = self._retrieve(searched, coverage, embedding.result, max(10, k * 3), mode, paths)
             hits = select.open_lead_ins(self.store(), hits, opts) if opts.lead_in_sections else hits
             hits, by_name = select.with_keyword_names(
-                hits, coverage, searched, self._common(searched), opts, self._labels,
+                hits, coverage, searched, common, opts, self._labels,
                 self.store().chunk_total(),
             )  # fmt: skip
             qvec = embedding.result()
@@ -516,7 +518,6 @@ class Engine:
             )
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
-        common = self._common(searched)
         in_top = evidence.terms_in(
             hits, coverage, opts.local_sections, self._labels, joined=opts.split_words
         )

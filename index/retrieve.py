@@ -545,7 +545,7 @@ def term_coverage(
 
     for t in terms:
         n = counts[t]
-        if n and not (known and known(t)) and not store.term_count(t, cap=1, prefix=False):
+        if n and not (known and known(t)) and store.term_query(t).endswith("*"):
             n = 0 if closest_word(store, t) else n  # "thrasing": "thras"* found "thrashing"
         unread = None
         in_path = not n and _plain(t) in paths  # no typo, named by the user's own paths
@@ -666,22 +666,13 @@ def heading_acronyms(headings: Iterable[str]) -> dict[str, str]:
 
 def slip_of_stopword(term: str) -> bool:
     """A slip typing one of the question's own words (`_SLIP_STOPWORDS`): one letter left out
-    ("wht"), one added, or two neighbours swapped ("waht", "wiht"). Not a letter changed: it
-    reads too many names as "what". The caller keeps words of the vocabulary ("form") and
-    names the user capitalised."""
-    for stop in _SLIP_STOPWORDS:
-        if abs(len(stop) - len(term)) > 1 or stop == term:
-            continue
-        if len(stop) == len(term):
-            diff = [i for i in range(len(term)) if term[i] != stop[i]]
-            a, b = [*diff, 0, 0][:2]
-            if len(diff) == 2 and b == a + 1 and (term[a], term[b]) == (stop[b], stop[a]):
-                return True
-        else:
-            short, long = (term, stop) if len(term) < len(stop) else (stop, term)
-            if any(long[:i] + long[i + 1 :] == short for i in range(len(long))):
-                return True
-    return False
+    ("wht"), one added, or two neighbours swapped ("waht", "wiht"). Not a letter changed
+    (`substituted`): it reads too many names as "what". The caller keeps words of the
+    vocabulary ("form") and names the user capitalised."""
+    return any(
+        damerau_levenshtein(term, stop, 1) == 1 and not substituted(term, stop)
+        for stop in _SLIP_STOPWORDS
+    )
 
 
 _SLIP_STOPWORDS = ("what", "which", "where", "when", "does", "that", "this", "there",

@@ -685,14 +685,13 @@ class Store:
         except sqlite3.OperationalError:
             return False
 
-    def term_count(self, term: str, cap: int = 1_000_000, prefix: bool = True) -> int:
-        """Chunks containing `term` after porter stemming, else (with `prefix`) as a crude-stem
-        prefix (0: none), counted up to `cap` (counting every match of a frequent word costs
-        ms at 100k chunks).
+    def term_count(self, term: str, cap: int = 1_000_000) -> int:
+        """Chunks containing `term` after porter stemming, else as a crude-stem prefix (0: none),
+        counted up to `cap` (counting every match of a frequent word costs ms at 100k chunks).
 
         The prefix fallback catches forms porter leaves apart ("autoscale" / "autoscaling").
         """
-        for q in term_queries(term)[: None if prefix else 1]:
+        for q in term_queries(term):
             try:
                 n = self.conn.execute(
                     "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? "

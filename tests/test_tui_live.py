@@ -10,8 +10,10 @@ ASSISTANT_HOME, so the question history stays in the test's temp folder.)
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +154,23 @@ def hold_live_refreshes(
     engine.twin = held_twin  # type: ignore[method-assign]
 
 
+@contextlib.asynccontextmanager
+async def bread_saved_refresh_held(tmp_path: Path) -> AsyncIterator[tuple[Any, ...]]:
+    """The chat open and following its notes, the bread note saved and the live refresh of it
+    held at `gate` (not the catch-up, which fills in the deferred line vectors): yields
+    (app, pilot, live, gate, started, notes)."""
+    engine = make_engine(tmp_path)
+    gate, started, holding = threading.Event(), threading.Event(), threading.Event()
+    hold_live_refreshes(engine, gate, started, holding)
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        live = await following(pilot)
+        holding.set()
+        (engine.notes_root / "bread.md").write_text(BREAD_NOTE, encoding="utf-8")
+        await until(pilot, started.is_set, "the live refresh, held")
+        yield app, pilot, live, gate, started, engine.notes_root
+
+
 def stop_and_join(live: LiveNotes | None) -> None:
     if live is not None:
         live.stop.set()
@@ -193,16 +212,7 @@ async def test_a_note_another_process_indexed_first_is_counted(tmp_path):
     """`assistant index` run in another window while the chat was open indexed the new
     note first; the chat's refresh then found nothing to do and kept its counts, "24
     files" of the 25 the index held. Its counts follow the index whoever wrote it."""
-    engine = make_engine(tmp_path)
-    notes = engine.notes_root
-    gate, started, holding = threading.Event(), threading.Event(), threading.Event()
-    hold_live_refreshes(engine, gate, started, holding)
-    app = new_app(engine)
-    async with app.run_test(size=SIZE) as pilot:
-        live = await following(pilot)
-        holding.set()
-        (notes / "bread.md").write_text(BREAD_NOTE, encoding="utf-8")
-        await until(pilot, started.is_set, "the live refresh, held")
+    async with bread_saved_refresh_held(tmp_path) as (app, pilot, live, gate, _, notes):
         other = make_engine(tmp_path, notes=notes)  # another process's `assistant index`
         assert other.refresh().added == 1
         other.close()
@@ -303,18 +313,7 @@ def test_refresh_summary_wording(tmp_path):
 async def test_a_question_during_a_refresh_is_answered_at_once(tmp_path):
     """A refresh held mid-way: the question is answered from the last committed index; once
     the refresh ends, the next one is answered from the new index. Quitting does not wait."""
-    engine = make_engine(tmp_path)
-    notes = engine.notes_root
-    gate = threading.Event()
-    started = threading.Event()
-    holding = threading.Event()  # not the catch-up (it fills in the deferred line vectors)
-    hold_live_refreshes(engine, gate, started, holding)
-    app = new_app(engine)
-    async with app.run_test(size=SIZE) as pilot:
-        live = await following(pilot)
-        holding.set()
-        (notes / "bread.md").write_text(BREAD_NOTE, encoding="utf-8")
-        await until(pilot, started.is_set, "the refresh to start")
+    async with bread_saved_refresh_held(tmp_path) as (app, pilot, live, gate, started, notes):
         await until(pilot, lambda: "refreshing the index" in status(app), "the busy status")
         t0 = time.monotonic()
         during = await ask(pilot, BREAD_QUESTION)

@@ -173,6 +173,15 @@ def localise(
     ]
 
 
+def ubiquitous(t: TermInfo, sections_total: int, opts: AnswerOptions = DEFAULT_OPTIONS) -> bool:
+    """A term that names nothing in particular in this folder: common, or in
+    `ubiquitous_share` of its `sections_total` sections (folders of 50 or more: "dendron" in
+    Dendron's own notes, "ECS" in the AWS docs)."""
+    if t.common:
+        return True
+    return sections_total >= 50 and t.chunks >= opts.ubiquitous_share * sections_total
+
+
 def is_neutral(term: str) -> bool:
     """Short tokens and numbers ("lb", "svc", "53") are too ambiguous to decide coverage; a
     short code of letters and digits ("q4", "w12", "ec2") is not: it names one thing ("What
@@ -331,10 +340,8 @@ def decide(
     if compounds and all(t.term in compound_parts(compounds) for t in subject if t.covered):
         return said(True, "the question names nothing but what no top section writes")
 
-    def ubiquitous(t: TermInfo) -> bool:
-        if t.common:
-            return True
-        return sections_total >= 50 and t.chunks >= opts.ubiquitous_share * sections_total
+    def everywhere(t: TermInfo) -> bool:
+        return ubiquitous(t, sections_total, opts)
 
     if missing:
         info = {t.term: t for t in subject}
@@ -350,7 +357,7 @@ def decide(
         if (
             opts.names
             and proper
-            and not any(anchored(p, info, common, ubiquitous) for p in covered)
+            and not any(anchored(p, info, common, everywhere) for p in covered)
         ):
             if opts.clauses and covered_clause(question, info, common, names, opts):
                 by_clause = True

@@ -127,6 +127,17 @@ def matching_lines(lines: Sequence[str], terms: Sequence[str]) -> list[set[str]]
     return hits
 
 
+def subject_as_written(coverage: Sequence[TermInfo]) -> list[str] | None:
+    """The question's subject terms as the notes write them (a typo as the notes' word), or
+    None when one of them the notes (or the top sections) do not cover: then no line, label
+    or heading can hold them all."""
+    from assistant.stages.decide import subject_terms
+
+    subject = subject_terms(coverage)
+    terms = [t.near or t.term for t in subject if t.covered]
+    return terms if len(terms) == len(subject) else None
+
+
 def line_with_every_term(
     hits: Sequence[Hit],
     coverage: Sequence[TermInfo],
@@ -139,11 +150,8 @@ def line_with_every_term(
     question word for word however far its cosine falls short. Or their note's front-matter
     title, aliases and tags (`labels(path)`) do, one term or more: "who is Tob?" of a note
     whose aliases are "Tob" was declined, its lines never saying the alias."""
-    from assistant.stages.decide import subject_terms
-
-    subject = subject_terms(coverage)
-    terms = [t.near or t.term for t in subject if t.covered]
-    if not terms or len(terms) < len(subject):
+    terms = subject_as_written(coverage)
+    if not terms:
         return False
     top = first_units(hits, opts.evidence_sections)
     named = [labels(p) for p in dict.fromkeys(h.chunk.path for h in top)] if labels else []

@@ -185,7 +185,7 @@ def with_keyword_names(
     `sections_total` sections (50 or more) names nothing in particular there ("Dendron" in
     Dendron's notes, left out of a note about hashtags), as for the name rule. Returns the
     hits and the section it moved, if any."""
-    from assistant.stages.decide import is_name, names_in, subject_terms
+    from assistant.stages.decide import is_name, names_in, subject_terms, ubiquitous
     from assistant.stages.evidence import first_units, terms_in
 
     n = opts.evidence_sections
@@ -199,14 +199,12 @@ def with_keyword_names(
     if any(h.unit == first.unit for h in top) or len({h.unit for h in top}) < n:
         return list(hits), None
     names = names_in(question)
-    everywhere = max(1, opts.ubiquitous_share * sections_total) if sections_total >= 50 else 0
     asked = [
         t
         for t in coverage
         if t.covered
         and is_name(t.term, names, common)
-        and not t.common
-        and not (everywhere and t.chunks >= everywhere)  # "dendron" in Dendron's notes
+        and not ubiquitous(t, sections_total, opts)  # "dendron" in Dendron's notes
     ]
     lacking = {t.term for t in asked} - terms_in(top, asked, n, labels)
     if not lacking or not lacking <= terms_in([first], asked, 1, labels):
@@ -238,21 +236,18 @@ def with_heading(
     none of those picked is so named: its heading says it is what is asked, however its lines
     score (0.35: the outage's summary and "What went well" were quoted instead). Returns the
     sections to quote and the one the rule added, if any."""
-    from assistant.stages.decide import subject_terms
-    from assistant.stages.evidence import matching_lines
+    from assistant.stages.evidence import matching_lines, subject_as_written
 
-    subject = subject_terms(coverage)
-    terms = [t.near or t.term for t in subject if t.covered]
-    if not opts.headings or len(terms) < 2 or len(terms) < len(subject):
+    terms = subject_as_written(coverage)
+    if not opts.headings or terms is None or len(terms) < 2:
         return list(picked), None
-
-    def named(h: Hit) -> bool:
-        words = " ".join([PurePosixPath(h.chunk.path).stem, *h.chunk.heading_path])
-        return matching_lines([words], terms)[0] == set(terms)
-
-    if any(named(h) for h in picked):
+    scored = [h for h in hits if h.chunk.id in section_best and h not in picked]
+    labels = [
+        " ".join([PurePosixPath(h.chunk.path).stem, *h.chunk.heading_path])
+        for h in [*picked, *scored]
+    ]
+    named = [len(m) == len(terms) for m in matching_lines(labels, terms)]
+    if any(named[: len(picked)]):
         return list(picked), None
-    for h in hits:
-        if h.chunk.id in section_best and h not in picked and named(h):
-            return [h, *picked][:k], h
-    return list(picked), None
+    h = next((h for h, ok in zip(scored, named[len(picked) :], strict=True) if ok), None)
+    return ([h, *picked][:k], h) if h is not None else (list(picked), None)
