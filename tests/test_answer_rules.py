@@ -1977,7 +1977,9 @@ def test_a_table_header_row_is_no_evidence() -> None:
     assert got == ["| July 19 | Summer Day | yes |", "| December 24 | Christmas Eve | yes |"]
 
 
-def test_a_quote_among_a_long_tables_rows_starts_at_its_header_in_an_earlier_piece() -> None:
+def test_a_quote_among_a_long_tables_rows_starts_at_its_header_in_an_earlier_piece(
+    tmp_path,
+) -> None:
     """A service catalog's table, embedded in pieces: "What port is auth-service on?" quoted
     the rows of a later piece, the columns unnamed ("| auth-service | identity-team | … |
     8000 | 1 |"). The quote starts at the header row in the earlier piece while it stays
@@ -1993,6 +1995,19 @@ def test_a_quote_among_a_long_tables_rows_starts_at_its_header_in_an_earlier_pie
     assert why == ["start: table header row, line 3, in an earlier piece"]
     assert header_above(roles, 25, 27) == 25  # 25 lines with the header: the rows alone
     assert header_above(roles, 3, 8) == 3 and header_above(roles, 1, 2) == 1
+    # through `cite`: a later piece of the table, quoted from the file, starts at its header
+    from pathlib import Path
+
+    from assistant.stages.shape import NoteReader, cite
+
+    note = tmp_path / "catalog.md"
+    note.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = "\n".join(lines[9:14])
+    piece = Chunk(path="catalog.md", heading_path=["Catalog"], start_line=10, end_line=14,
+                  text=text, content_hash=text_hash(text), id=1)  # fmt: skip
+    cited = cite(1, Hit(chunk=piece, score=1.0), {1: 0.6}, NoteReader(), lambda rel: Path(note))
+    assert (cited[0].start_line, cited[0].end_line) == (3, 14)
+    assert cited[0].quote.startswith("| Service | Owner | Port |")
 
 
 def test_the_keyword_search_s_first_section_holding_the_names_the_top_lack_is_quoted() -> None:

@@ -166,3 +166,31 @@ def test_each_question_a_question_joins_is_answered_and_explained(tmp_path: Path
     assert a.explain is not None and len(a.explain.parts) == 2
     assert a.explain.parts[0].endswith("quoted already")
     assert "untrack.md" in a.explain.parts[1]
+
+
+def test_the_heading_and_front_matter_rules_reach_the_answer(tmp_path: Path) -> None:
+    """The engine wires the rules in: the heading rule quotes the section whose headings name
+    the question first (`--explain` says so), and a name only the front matter gives is
+    answered under `min_line`. The rule off, or no such name, as before."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "inc-2041.md").write_text(
+        "# Checkout outage\n\n## Summary\nWhat was the root cause of the checkout outage? "
+        "See below.\n\n"
+        "## Root cause\nA migration held a lock on the orders table.\n\n"
+        "## What went well\nPaging worked.\n",
+        encoding="utf-8",
+    )
+    (notes / "tobin.md").write_text(
+        "---\naliases: [Tob]\n---\n# Tobin Vale\n\nSera's younger brother.\n", encoding="utf-8"
+    )
+    one = AnswerOptions(line_margin=0.0, min_companion_line=1.0)  # the best line's section only
+    q = "What was the root cause of the checkout outage?"
+    on = engine(notes, tmp_path / "on", one).ask(q, explain=True)
+    off = engine(notes, tmp_path / "off", one.model_copy(update={"headings": False})).ask(q)
+    assert on.citations[0].heading_path[-1] == "Root cause"
+    assert on.explain is not None and "heading rule: first inc-2041.md" in on.explain.selection
+    assert all(c.heading_path[-1] != "Root cause" for c in off.citations), "the rule's doing"
+    strict = AnswerOptions(min_line=0.99)  # no line is close enough: only the rules answer
+    assert not engine(notes, tmp_path / "tob", strict).ask("who is Tob?").abstained
+    assert engine(notes, tmp_path / "sera", strict).ask("who is Sera?").abstained
