@@ -194,3 +194,39 @@ def test_the_heading_and_front_matter_rules_reach_the_answer(tmp_path: Path) -> 
     strict = AnswerOptions(min_line=0.99)  # no line is close enough: only the rules answer
     assert not engine(notes, tmp_path / "tob", strict).ask("who is Tob?").abstained
     assert engine(notes, tmp_path / "sera", strict).ask("who is Sera?").abstained
+
+
+def test_the_keyword_names_rule_reaches_the_answer(tmp_path: Path) -> None:
+    """The engine wires the keyword-names rule in: a terse list item naming what the question
+    names ("SOC2", "fieldwork"), ranked first by keywords but below the top three sections
+    by the model, is quoted first, and `--explain` says why. Off, the question is declined,
+    the names said to be missing from the sections found."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    chores = [
+        f"- {w} review for the team, date to be set"
+        for w in ("laptop", "badge", "desk", "parking", "travel", "expense", "payroll", "phone")
+    ]
+    item = "- SOC2 audit fieldwork Jul 7-18"
+    (notes / "dates.md").write_text(
+        "# Dates\n\n" + "\n".join([*chores[:4], item, *chores[4:]]) + "\n", encoding="utf-8"
+    )
+    for i in range(3):  # ranked above it by both searches
+        (notes / f"audit-{i}.md").write_text(
+            f"# When is the audit {i}\n\nWhen is the audit? The audit is when the team checks "
+            f"the books, round {i}.\n",
+            encoding="utf-8",
+        )
+    for w in ("meeting", "offsite", "party", "review", "launch", "retro", "demo", "standup",
+              "hackday", "training", "onboarding", "holiday"):  # fmt: skip
+        (notes / f"{w}.md").write_text(  # above it by the model alone
+            f"# When is the {w}\n\nWhen is the {w}? The {w} is when the team meets.\n",
+            encoding="utf-8",
+        )
+    q = "When is the SOC2 audit fieldwork?"
+    on = engine(notes, tmp_path / "on").ask(q, explain=True)
+    assert on.outcome == "answered" and on.citations[0].path == "dates.md"
+    assert item in on.citations[0].quote
+    assert on.explain is not None and "keyword-names rule: first dates.md" in on.explain.selection
+    off = engine(notes, tmp_path / "off", AnswerOptions(keyword_names=False)).ask(q)
+    assert off.abstained and "SOC2" in off.text, "the rule's doing"
