@@ -805,6 +805,11 @@ _LINKS = re.compile(
 
 
 _WIKI_LINKS = re.compile(r"!?\[\[[^\]\n]*\]\]")  # [[wiki link]], ![[transclusion]]
+_CITES = re.compile(r"\[(?:[^\[\]\n]*?[\s;-])?@\w[^\[\]\n]*\]")  # [@key], [see @a; @b, p. 3]
+_ID_LINK = re.compile(r"\[\[\d{6,}(?:\|[^\]\n]*)?\]\][^\[\]\n.!?:;]*(?=\[\[|$)")
+"""A Zettelkasten link to a note named by its ID, with the title written after it ("[[202303031100]]
+ALiBi", as the link shows only the ID): the title is the link's text, up to the next link or
+the line's end, with no sentence's punctuation."""
 _EMBEDS = re.compile(r"(?:!\[\[[^\]\n]*\]\]\s*)+")  # transclusions and nothing else
 _TAGS = re.compile(r"(?<![\w#&/])#[^\W\d_][\w/-]*")  # #homelab, #project/alpha, not "# x"
 _BLOCK_REF = re.compile(r"\(\([0-9a-fA-F][0-9a-fA-F-]{7,}\)\)")  # Logseq's ((uuid)) reference
@@ -874,12 +879,16 @@ def only_links(line: str, wiki: bool = False) -> bool:
     Links]], ..."). With `wiki`, a line of nothing but #tags ("#homelab #networking") is a
     list of links to tag pages too: it files the note, and says nothing; so is an outline's
     block reference ("((65f1c2a0-…))", shown in place of a block elsewhere) and a block's
-    anchor ("id:: 65f1c2a0-…"). A link reference definition ("[mysql]: https://…") is a link
-    too, never shown."""
+    anchor ("id:: 65f1c2a0-…"); and a Zettelkasten ID link with the note's title after it
+    ("- [[202303031100]] ALiBi", an index note's line, quoted for "What is ALiBi?" in place of
+    the note itself). A link reference definition ("[mysql]: https://…") is a link too, never
+    shown, and so is a citation key alone ("[@press2022alibi]", pandoc's: a literature note's
+    first line, quoted alone as the answer to "What is ALiBi?")."""
     if (wiki and _BLOCK_ID.fullmatch(line)) or _REF_DEF.fullmatch(line):
         return True
     text = rest = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line)  # a list marker
-    for links in (_WIKI_LINKS, _TAGS, _BLOCK_REF, _LINKS) if wiki else (_LINKS,):
+    wikis = (_ID_LINK, _WIKI_LINKS, _TAGS, _BLOCK_REF)
+    for links in (*wikis, _LINKS, _CITES) if wiki else (_LINKS, _CITES):
         rest = links.sub(" ", rest)
     return rest != text and not _WORD.search(rest.replace("\\", ""))
 

@@ -42,7 +42,9 @@ STOPWORDS = frozenset(
 )
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-_AS_WELL = re.compile(r"\bas well(?: as)?\b")  # "with Fargate as well as EC2": no subject "well"
+_NO_SUBJECT = re.compile(r"\bas well(?: as)?\b|\bet al\b")
+"""Words that name no subject: "well" of "with Fargate as well as EC2", "et al." of "What does
+Guo et al. say?" (read as names the notes lack)."""
 _NOTE_SUFFIX = re.compile(r"(?<=[^\W_])\.(?:md|markdown|txt)\b")
 """The suffix of a note's file name in a question ("what does aws-containers.md say"): the
 name is asked about, "md" is not (it read as a word the notes lack)."""
@@ -50,10 +52,10 @@ name is asked about, "md" is not (it read as a word the notes lack)."""
 
 def query_terms(text: str) -> list[str]:
     """Lower-cased content words of a question, in order, without duplicates or stopwords
-    (nor the "well" of "as well as", which is one, while "well" alone may name something:
-    "Well-Architected"; nor a note file name's suffix: "x.md" asks about "x")."""
+    (nor `_NO_SUBJECT`'s, while "well" alone may name something: "Well-Architected"; nor a
+    note file name's suffix: "x.md" asks about "x")."""
     out: list[str] = []
-    for t in _TOKEN.findall(_NOTE_SUFFIX.sub(" ", _AS_WELL.sub(" ", text.lower()))):
+    for t in _TOKEN.findall(_NOTE_SUFFIX.sub(" ", _NO_SUBJECT.sub(" ", text.lower()))):
         if t in STOPWORDS or (len(t) < 2 and not t.isdigit()) or t in out:
             continue
         out.append(t)

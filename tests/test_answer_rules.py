@@ -1388,6 +1388,32 @@ def test_a_line_of_nothing_but_tags_is_no_evidence() -> None:
     assert evidence_lines(c, ["rust"], 10, links=False) == [0, 1]
 
 
+def test_a_citation_key_or_an_id_link_with_its_title_is_no_evidence() -> None:
+    """A Zettelkasten's literature note opens on its pandoc citation key ("[@press2022alibi]"),
+    which scored 0.48 for "What is ALiBi?" and was quoted alone; its index note's "-
+    [[202303031100]] ALiBi" (an ID link, the note's title after it) was quoted first. Both
+    only point elsewhere. A sentence after an ID link, or a citation inside a sentence, says
+    something; an e-mail address in brackets is no citation."""
+    for line, wiki in [
+        ("[@press2022alibi]", False),
+        ("[see @vaswani2017; @press2022alibi, p. 3]", True),
+        ("- [[202303031100]] ALiBi", True),
+        ("[[202303031100]] ALiBi, [[202303101000]] RoPE", True),
+        ("- [[202303031100|ALiBi]] Train short, test long", True),
+    ]:
+        assert only_links(line, wiki), line
+    for line, wiki in [
+        ("ALiBi beats sinusoidal PE [@press2022alibi].", False),
+        ("mail [ops@example.com]", False),
+        ("- [[202303031100]] ALiBi removes position embeddings. Trains faster.", True),
+        ("- [[202303031100]] ALiBi", False),  # not a wiki
+        ("- [[2023]] a year", True),  # no Zettelkasten ID
+    ]:
+        assert not only_links(line, wiki), line
+    c = chunk("# ALiBi\n\n[@press2022alibi]\n\nNo positional embeddings at all.", ["ALiBi"])
+    assert evidence_texts(c, ["alibi"]) == ["No positional embeddings at all."]
+
+
 def test_a_quote_does_not_end_on_a_line_pointing_to_links() -> None:
     """Every zettelkasten note's quote ended on its "Links: [[…]] [[…]]" line: a line whose
     words only point to the links after them is navigation at a quote's end too ("Related:"
@@ -1438,6 +1464,12 @@ def test_as_well_as_names_no_subject() -> None:
     ]
     assert query_terms("Is logging covered as well?") == ["logging", "covered"]
     assert "well" in query_terms("What is the AWS Well-Architected Framework?")
+    # nor is "et al." a name the notes lack ("What does Guo et al. say about calibration?")
+    assert query_terms("What does Guo et al. say about calibration?") == [
+        "guo",
+        "say",
+        "calibration",
+    ]
 
 
 def test_a_note_file_name_asks_about_the_name_not_its_suffix() -> None:
