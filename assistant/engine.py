@@ -617,9 +617,11 @@ class Engine:
             closest,
             decision.elsewhere,
             outcome=decision.outcome,
+            more=bool(shown),
         )
         timings["compose_ms"] = (time.perf_counter() - t2) * 1000
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
+        passed_over = [HEADING_SEP.join([p, *h]) for p, h in sorted(shown)]
         return Answer(
             question=q,
             searched_query=as_notes_write_it(searched, coverage),  # typos as the notes spell them
@@ -631,6 +633,7 @@ class Engine:
             missing_terms=decision.missing,
             missing_elsewhere=decision.elsewhere,
             closest=closest if decision.abstain else [],
+            passed_over=passed_over,
             reason=decision.reason,
             line_score=-1.0 if by_keywords else round(best_line, 4),
             timings={k_: round(v, 2) for k_, v in timings.items()},
@@ -647,7 +650,7 @@ class Engine:
                 kind,
                 part_notes,
                 date_notes,
-                [HEADING_SEP.join([p, *h]) for p, h in sorted(shown)],
+                passed_over,
                 by_name_label,
                 headed_label,
             )

@@ -174,6 +174,12 @@ class Answer(BaseModel):
         "answer could quote.",
     )
     closest: list[Closest] = Field(default_factory=list)
+    passed_over: list[str] = Field(
+        default_factory=list,
+        description="A follow-up asking only for more ('tell me more'): the sections the last "
+        "answer quoted, passed over (path › heading path). Not covered then means nothing "
+        "further, not nothing at all.",
+    )
     reason: str = Field(default="", description="Why the assistant answered or abstained.")
     line_score: float = Field(
         default=-1.0,

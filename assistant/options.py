@@ -37,7 +37,16 @@ class AnswerOptions(BaseModel):
     whole_line: bool = Field(
         True,
         description="Whole-line rule: a question is answered under min_line when a line of a "
-        "top section holds every one of its subject terms (two or more).",
+        "top section holds every one of its subject terms (two or more, or one with a digit), "
+        "or its note's file name or front-matter labels do.",
+    )
+    other_languages: bool = Field(
+        True,
+        description="Other-language rule: a question of five words or more, under a fifth of "
+        "them English function words ('Wie lange darf ein Job auf dem Cluster laufen?'), is "
+        "read as another language: a word of it the notes lack counts as a name only with "
+        "seven letters or more ('Sauerteigbrot'; not 'darf', 'laufen'), and capitals mark "
+        "no names (German writes every noun so).",
     )
     names: bool = Field(
         True,
@@ -146,9 +155,10 @@ class AnswerOptions(BaseModel):
     headings: bool = Field(
         True,
         description="Heading rule: an evidence section whose headings and note name every "
-        "subject word of the question, two or more ('INC-2041: Checkout outage › Root "
-        "cause' for 'root cause of the checkout outage'), is quoted first when no section "
-        "picked is so named, however its lines score.",
+        "subject word of the question, two or more or one with a digit ('INC-2041: Checkout "
+        "outage › Root cause' for 'root cause of the checkout outage'; '202306021030.md' for "
+        "'what is note 202306021030 about'), is quoted first when no section picked is so "
+        "named, however its lines score.",
     )
     # line evidence
     evidence_sections: int = Field(

@@ -277,7 +277,9 @@ def rank_by_lines(
 
 
 def _plain(word: str) -> str:
-    """A word without a plural's s, so that "notes" in a question matches "note" in a path."""
+    """A word without a plural's s, so that "notes" in a question matches "note" in a path,
+    nor accents, as BM25 reads words: "ysene" is the "Ysène" of `NPCs/Ysène Varlow.md`."""
+    word = _fold(word)
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
@@ -467,12 +469,16 @@ def named_by_path(store: Store, terms: Sequence[str]) -> list[str]:
     at most `NAMED_BY_PATH` notes' paths do (a Zettelkasten note asked for by the ID that is
     its file name, "What does 202401151030 say?"; "W12" of `2025-W12-retro.md`). Neither
     search could find them: the keyword search reads the notes' text, and the path ranking
-    only reorders what the searches found."""
+    only reorders what the searches found. A word of four digits or more (an ID) names them
+    even where sections write it: the notes linking to `[[202306021030]]` ranked first, the
+    note itself not at all ("v4" of three til notes on v4 UUIDs is written by others too,
+    and names them no more than its other words do)."""
     by_word = _notes_by_path_word(store)
     out: list[str] = []
     for t in terms:
         paths = by_word.get(_plain(t), [])
-        if paths and len(paths) <= NAMED_BY_PATH and not store.term_count(t, cap=1):
+        an_id = sum(c.isdigit() for c in t) >= 4
+        if paths and len(paths) <= NAMED_BY_PATH and (an_id or not store.term_count(t, cap=1)):
             out.extend(p for p in paths if p not in out)
     return out
 
@@ -557,7 +563,8 @@ def term_coverage(
         near = split_word(store, t) if splits and not n else None
         split = near is not None
         if not n and not split and not in_path and not (known and known(t)):
-            near = closest_word(store, t)
+            at = terms.index(t)
+            near = closest_word(store, t, [*terms[max(0, at - 1) : at], *terms[at + 1 : at + 2]])
             few = NAME_TYPO_MIN_CHUNKS
             if near and t in names and store.raw_count(near) < few:
                 near = None
@@ -684,9 +691,11 @@ _SLIP_STOPWORDS = ("what", "which", "where", "when", "does", "that", "this", "th
 as likely a name the notes lack ("aws" is one from "was")."""
 
 
-def closest_word(store: Store, term: str) -> str | None:
+def closest_word(store: Store, term: str, beside: Sequence[str] = ()) -> str | None:
     """A vocabulary word within edit distance 1 (2 for words of 7+ letters) that shares the
-    term's first two letters, the one the notes write most among equally near ones; or else
+    term's first two letters, the one the notes write most among equally near ones, unless
+    another of them the notes write next to a word `beside` the term in the question ("dc for
+    bog fevr": "bog fever", not "fear", which the notes write as often); or else
     the term with two of its first three letters swapped ("lsit" for "list", "cdoe" for
     "code"): a transposition there is as common a typo as any, while other edits that near
     the start read too many names as words ("pnpm" as "npm"). Nor is a word a typo of one it
@@ -708,7 +717,15 @@ def closest_word(store: Store, term: str) -> str | None:
     ]
     if near:  # of the nearest, the word the notes write most ("taks": task, not tabs)
         least = min(d for d, _ in near)
-        return max((cand for d, cand in near if d == least), key=store.raw_count)
+        tied = [cand for d, cand in near if d == least]
+        if len(tied) > 1 and beside:
+            paired = [
+                c
+                for c in tied
+                if any(store.has_phrase(p) for b in beside for p in ((b, c), (c, b)))
+            ]
+            tied = paired or tied
+        return max(tied, key=store.raw_count)
     for swapped in dict.fromkeys(
         (term[1] + term[0] + term[2:], term[0] + term[2] + term[1] + term[3:])
     ):

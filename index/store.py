@@ -674,6 +674,10 @@ class Store:
             return prefix[0]
         return exact
 
+    def has_phrase(self, words: Sequence[str]) -> bool:
+        """Whether some section writes `words` side by side (porter-stemmed, as BM25 reads)."""
+        return self._matches('"' + " ".join(w.replace('"', "") for w in words) + '"')
+
     def _matches(self, query: str) -> bool:
         try:
             return (

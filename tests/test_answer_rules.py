@@ -1451,6 +1451,59 @@ def test_local_coverage_a_note_path_mentions_its_words() -> None:
     assert terms_in([Hit(chunk=filed, score=1)], cov, sections=3) == set()
 
 
+def test_a_name_joined_by_an_apostrophe_is_one_name() -> None:
+    """ "What does Thrall'ek want?" then "and Ysène?" searched "ek want ysène": the "ek" of
+    Thrall'ek, lower-case, was no name, so the new-subject rule carried it. Every part of a
+    capitalised word joined by an apostrophe is the name; a lower-case contraction is none."""
+    from assistant.stages.decide import names_in
+
+    assert names_in("What does Thrall'ek want?") == {"thrall", "ek"}
+    assert names_in("Did O’Brien sign?") == {"o", "brien"}
+    assert names_in("Where's the file? I don't know") == {"i"}
+    assert names_in("Is Ysène's cane a wand?") == {"ysène", "s"}
+
+
+def test_a_path_word_is_read_without_its_accents() -> None:
+    """ "and ysene?" (no accent on a keyboard without one) was named by no note's path, though
+    `NPCs/Ysène Varlow.md` is hers: paths are matched as BM25 reads words, accents aside."""
+    from index.retrieve import path_words, rank_by_path
+
+    assert path_words("NPCs/Ysène Varlow.md") == ["npc", "ysene", "varlow"]
+    paths = {1: "NPCs/Ysène Varlow.md", 2: "Locations/Saltmarch.md", 3: "NPCs/Pip.md"}
+    assert rank_by_path(["ysene"], paths) == {1: 1}
+
+
+def test_a_question_in_another_language_names_only_by_its_long_words() -> None:
+    """ "Wie lange darf ein Job auf dem Cluster maximal laufen?" was declined, "Your notes don't
+    mention Wie, darf, laufen, Cluster" (German verbs and function words are no English, so
+    they read as names; German capitalises every noun). A question of five words or more,
+    under a fifth of them English function words, is read as another language: a word the
+    notes lack is a name only with seven letters or more ("Sauerteigbrot"), and its short
+    covered words anchor nothing. Off, or an English question, as before."""
+    from assistant.stages.decide import in_another_language
+
+    assert in_another_language("Wie lange darf ein Job auf dem Cluster maximal laufen?")
+    assert in_another_language("Quand est-ce que la réunion a lieu ?")
+    assert not in_another_language("Does Dendron support Haskell notebooks?")
+    assert not in_another_language("ecs svc scaling metric")  # too short to tell
+    c = chunk("## Rechencluster\nMaximal 48 Stunden pro Job.", ["Rechencluster"])
+    h = [Hit(chunk=c, score=1.0)]
+
+    def cov(**words: int) -> list[TermInfo]:
+        return [TermInfo(term=w, chunks=n) for w, n in words.items()]
+
+    q = "Wie lange darf ein Job auf dem Cluster maximal laufen?"
+    asked = cov(wie=3, lange=2, darf=0, ein=5, job=4, auf=5, dem=5, cluster=2, maximal=2, laufen=0)
+    d = decide(q, asked, h, best_line=0.48, common=COMMON)
+    assert d.outcome == "answered" and d.other_language and not d.missing
+    off = AnswerOptions(other_languages=False)
+    assert decide(q, asked, h, best_line=0.48, common=COMMON, opts=off).abstain
+    bread = "Wie backe ich ein Sauerteigbrot?"
+    d = decide(bread, cov(wie=3, backe=0, ich=4, ein=5, sauerteigbrot=0), h, 0.35, COMMON)
+    assert d.abstain and d.missing == ["sauerteigbrot"]
+    assert decide(q, asked, h, best_line=0.2, common=COMMON).abstain  # the line still counts
+
+
 def test_as_well_as_names_no_subject() -> None:
     """ "Does autoscaling work with Fargate as well as EC2?" said "Your notes don't mention
     well.": the "well" of "as well (as)" is a function word; "Well-Architected" keeps it."""
@@ -1873,6 +1926,13 @@ def test_a_line_holding_every_term_of_the_question_answers_it() -> None:
     assert not line_with_every_term([tobin], tob, DEFAULT_OPTIONS)
     aliases = {"n.md": "Tobin Vale\nTob\nLittle Vale"}.get
     assert line_with_every_term([tobin], tob, DEFAULT_OPTIONS, lambda p: aliases(p) or "")
+    # ... or its file name does: "What is note 202401151400 about?" of `202401151400.md`
+    body = chunk("# Global tokens\nNo position at all.", ["Global tokens"])
+    zettel = Hit(chunk=body.model_copy(update={"path": "zk/202401151400.md"}), score=1)
+    named = [TermInfo(term="202401151400", chunks=1)]  # a path word counts as mentioned once
+    assert line_with_every_term([zettel], named, DEFAULT_OPTIONS)
+    other = [TermInfo(term="202401151401", chunks=1)]
+    assert not line_with_every_term([zettel], other, DEFAULT_OPTIONS)
     cold = [*cov, TermInfo(term="cold", chunks=2)]  # covered, but not in that line
     assert not line_with_every_term([h], cold, DEFAULT_OPTIONS)
     missing = [*cov, TermInfo(term="covid", chunks=0)]  # a term the notes lack
@@ -2080,8 +2140,9 @@ def test_the_keyword_search_s_first_section_holding_the_names_the_top_lack_is_qu
 def test_a_section_whose_headings_name_the_question_is_quoted_first() -> None:
     """ "What was the root cause of the checkout outage?" quoted the postmortem's Summary and
     "What went well": its "Root cause" section's line scored 0.35, under the companion floor.
-    A scored section whose headings and note name every subject term (two or more) is quoted
-    first when none picked is so named; off, or with a term no heading names, as before."""
+    A scored section whose headings and note name every subject term (two or more, or one with
+    a digit) is quoted first when none picked is so named; off, or with a term no heading
+    names, as before."""
     from assistant.stages.select import with_heading
 
     def at(cid: int, leaf: str) -> Hit:
@@ -2105,3 +2166,12 @@ def test_a_section_whose_headings_name_the_question_is_quoted_first() -> None:
     prep = at(8, "Prep")
     asked = [TermInfo(term=t, chunks=2) for t in ("happened", "session", "14")]
     assert with_heading([prep], [s14, prep], {7: 0.22, 8: 0.48}, asked, 3)[1] is s14
+    # one term names it when it holds a digit: "What is note 202306021030 about?" of a
+    # Zettelkasten's `202306021030.md` (an index note linking to it read closer); a plain word
+    # alone is too weak ("Summary" heads every note)
+    cz = chunk("# Gated attention\nv1 with the gate gets 99.0% copy accuracy.", ["Gated attention"])
+    zettel = Hit(chunk=cz.model_copy(update={"id": 9, "path": "zk/202306021030.md"}), score=1)
+    note = [TermInfo(term="202306021030", chunks=3)]
+    assert with_heading([prep], [zettel, prep], {9: 0.16, 8: 0.49}, note, 3)[1] is zettel
+    plain = [TermInfo(term="summary", chunks=3)]
+    assert with_heading([prep], [summary, prep], {1: 0.2, 8: 0.49}, plain, 3)[1] is None

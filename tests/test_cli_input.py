@@ -360,8 +360,9 @@ def test_a_follow_up_naming_a_subject_of_its_own_asks_about_it(notes: Path, tmp_
     sourdough carbonara" and quoted the sourdough note. A follow-up that names a subject (a
     word the user capitalised, or one a note's path holds) asks about it in place of the
     last question's subject of that kind ("and what about Globex?" searched "say globex",
-    the topic "pricing" of a note's path dropped with the name "Acme"); one that names none
-    carries every term, as before; the rule off, every term is carried."""
+    the topic "pricing" of a note's path dropped with the name "Acme"), or of the other kind
+    when the last had none of that kind; one that names none carries every term, as before;
+    the rule off, every term is carried."""
     from fakes import fake_engine
 
     from assistant.options import AnswerOptions
@@ -381,6 +382,12 @@ def test_a_follow_up_naming_a_subject_of_its_own_asks_about_it(notes: Path, tmp_
     # a name replaces the last one's names, and keeps its topic: "say pricing globex"
     said = [Turn(question="x", searched_query="What did Sarah from Acme say about pricing?")]
     assert contextual_query("and what about Globex?", said, subject) == "say pricing globex"
+    # no subject of the new one's kind before: the last subject is replaced whatever its kind
+    # ("Thrall'ek" then "and ysene?", lower-case, a note's path word: not "thrall ek want ysene")
+    gm = [Turn(question="x", searched_query="What does Thrall'ek want?")]
+    kinds = {"thrall": "name", "ek": "name", "ysene": "path", "sourdough": "path"}
+    assert contextual_query("and ysene?", gm, lambda t, _: kinds.get(t)) == "want ysene"
+    assert contextual_query("and Sarah?", salt, subject) == "salt goes sarah"
     (notes / "recipes").mkdir()
     (notes / "recipes" / "carbonara.md").write_text("# Carbonara\n\nA pinch of salt.\n")
     (notes / "recipes" / "sourdough.md").write_text("# Sourdough\n\n10 g salt.\n")

@@ -122,11 +122,21 @@ def test_check_thresholds_and_comparison():
     assert fails == ["hybrid MRR@10 on direct = 0.700 below the better part (0.900)"]
     # equal overall is not "strictly better"
     assert gold.check_thresholds(_report(0.9, 0.9, 0.8), t)
-    # comparison only when all three modes ran; unmeasured figures fail
+    # comparison only when all three modes ran; figures no mode reports fail
     one = {"modes": {"hybrid": _report(0.95, 0, 0)["modes"]["hybrid"]}}
     assert gold.check_thresholds(one, t) == []
     assert gold.check_thresholds(one, {"hybrid": {"nope": 1}}) == ["hybrid: nope was not measured"]
     assert gold.check_thresholds(one, {"hybrid": {"max_hit_at_3": 0.5}})
+    # a figure the gold set has no questions for (only unanswerable ones: no ranking) is
+    # said, not failed; a typo still fails
+    none = {"modes": {"hybrid": {"overall": {"hit_at_1": None, "abstention_recall": 1.0}}}}
+    gated = {"hybrid": {"hit_at_1": 0.8, "abstention_recall": 0.9}}
+    assert gold.check_thresholds(none, gated) == []
+    assert gold.unmeasured(none, gated) == ["hybrid hit_at_1"]
+    said = {"modes": {}, "unmeasured": gold.unmeasured(none, gated)}
+    assert "has no questions for them: hybrid hit_at_1" in gold.format_report(said, [])
+    low = {"modes": {"hybrid": {"overall": {"hit_at_1": None, "abstention_recall": 0.5}}}}
+    assert gold.check_thresholds(low, gated) == ["hybrid: abstention_recall = 0.500 below 0.9"]
 
 
 def test_tier_comparison_tolerates_one_question_when_asked():

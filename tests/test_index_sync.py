@@ -1331,6 +1331,25 @@ def test_a_word_typed_without_its_sharp_s_or_accents_is_the_notes_word(tmp_path:
     assert answer.citations and answer.citations[0].path == "kuchen.md"
 
 
+def test_of_equally_near_words_the_one_the_notes_write_beside_the_next_word(
+    tmp_path: Path,
+) -> None:
+    """ "dc for bog fevr" read "fevr" as "fear" (one edit, as "fever" is, and written as often):
+    of equally near words, one the notes write next to a word beside the typo in the question
+    ("bog fever") is the typo's word; without such a pair, the one written most."""
+    from index.retrieve import closest_word
+
+    files = {
+        "fen.md": "# Grey Fen\n\nDisease: bog fever, DC 12 CON save.\n",
+        "rules.md": "# Conditions\n\nFrightened: source of fear in sight.\n",
+        "kaelith.md": "# Kaelith\n\nFear: deep water.\n",
+    }
+    store = engine_over(tmp_path, files).store()
+    assert closest_word(store, "fevr", ["bog"]) == "fever"
+    assert closest_word(store, "fevr") == "fear"  # in two notes
+    assert closest_word(store, "fevr", ["save"]) == "fear"  # "fever, DC 12 CON save": not beside
+
+
 def test_yesterday_is_the_day_before_today(tmp_path: Path, monkeypatch) -> None:
     """ "What did I do yesterday?" in a folder of daily notes quotes yesterday's note, and
     says when there is none, rather than quote another day's."""
@@ -1461,6 +1480,7 @@ def test_tell_me_more_passes_over_what_the_last_answer_quoted(tmp_path: Path) ->
     """ "tell me more" and "what else is there?" in the chat returned the very quote before
     them: the follow-up borrowed the last question's words and found the same section."""
     from assistant.stages.query import Turn, asks_for_more
+    from assistant.stages.render import NOTHING_MORE
 
     md = (
         "# Bread\n\n## Sourdough starter\n\nFeed the sourdough starter flour and water daily.\n\n"
@@ -1480,9 +1500,19 @@ def test_tell_me_more_passes_over_what_the_last_answer_quoted(tmp_path: Path) ->
         quoted = {(c.path, tuple(c.heading_path)) for c in answer.citations}
         assert not quoted & set(turn.cited), (more, quoted)
         assert answer.explain and "more rule: passed over" in answer.explain.selection
-        if answer.abstained:  # nothing further is no missing word
-            assert not answer.missing_terms and answer.text.startswith("Not in your notes.")
+        assert answer.passed_over == [f"bread.md › {' › '.join(h)}" for _, h in turn.cited]
+        if answer.abstained:  # nothing further is no missing word, nor "not in your notes"
+            assert not answer.missing_terms and answer.text.startswith(NOTHING_MORE)
     assert not asks_for_more("and for Fargate?", [turn]) and not asks_for_more("tell me more", [])
+    # a section about something else is all that is left: nothing further, said as such
+    two = {"bread.md": "# Bread\n\nFeed the starter daily.\n", "tax.md": "# Taxes\n\nBy April.\n"}
+    lone = engine_over(tmp_path / "lone", two)
+    fed = lone.ask("How do I feed the starter?")
+    was = Turn(question=fed.question, searched_query=fed.searched_query,
+               cited=[(c.path, tuple(c.heading_path)) for c in fed.citations])  # fmt: skip
+    nothing = lone.ask("tell me more", history=[was])
+    assert nothing.abstained and nothing.text.startswith(NOTHING_MORE), nothing.text
+    assert not lone.ask("What is a flat white?").text.startswith(NOTHING_MORE)
     off = make_engine(tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(more=False))
     again = off.ask("tell me more", history=[turn])
     assert {(c.path, tuple(c.heading_path)) for c in again.citations} == set(turn.cited)

@@ -125,8 +125,9 @@ def test_search_output_shows_the_path_rank_that_adds_to_the_score(tmp_path: Path
 def test_a_note_named_by_a_word_only_its_path_holds_is_found(tmp_path: Path) -> None:
     """ "What does 202401151030 say?" (a Zettelkasten note's ID, its file name) and "W12"
     (`2025-W12-retro.md`) found other notes: neither search reads paths, and the path ranking
-    only reorders what they found. A word no section writes that at most three notes' paths
-    hold names them: they rank first among the keyword matches (path ranking off: not)."""
+    only reorders what they found. A word no section writes, or an ID (four digits or more),
+    that at most three notes' paths hold names them: they rank first among the keyword matches
+    (path ranking off: not), ahead of an index note that links to one by its ID."""
     notes = tmp_path / "notes"
     (notes / "zettel").mkdir(parents=True)
     (notes / "zettel" / "202401151030.md").write_text(
@@ -134,6 +135,10 @@ def test_a_note_named_by_a_word_only_its_path_holds_is_found(tmp_path: Path) -> 
     )
     (notes / "zettel" / "202401151045.md").write_text(
         "# Interleaving\n\nMix topics in one session to learn them apart.\n", "utf-8"
+    )
+    # an index note writes the ID as a link: the ID still names its own note first
+    (notes / "zettel" / "202401010900.md").write_text(
+        "# Index\n\n- [[202401151030]] Spaced repetition\n- [[202401151045]]\n", "utf-8"
     )
     for week, good in (("2025-W08-retro", "pairing"), ("2025-W12-retro", "the release")):
         (notes / f"{week}.md").write_text(f"# Retro\n\nWent well: {good}.\n", "utf-8")
@@ -151,4 +156,5 @@ def test_a_note_named_by_a_word_only_its_path_holds_is_found(tmp_path: Path) -> 
     only = eng.search("What does 202401151030 say?", k=3, mode="bm25", paths=["2025*"])
     assert all(h.chunk.path.startswith("2025") for h in only)
     off = engine(notes, tmp_path / "off", AnswerOptions(path_weight=0))
-    assert not off.search("What does 202401151030 say?", k=3, mode="bm25")
+    found = off.search("What does 202401151030 say?", k=3, mode="bm25")
+    assert [h.chunk.path for h in found] == ["zettel/202401010900.md"]  # only the index links

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from assistant.output import HEADING_SEP, cite_label, safe
-from assistant.stages.render import KEYWORDS_NOTE, missing_sentence
+from assistant.stages.render import KEYWORDS_NOTE, NOTHING_MORE, missing_sentence
 
 if TYPE_CHECKING:
     from assistant.models import Answer, Citation
@@ -122,7 +122,7 @@ def answer_parts(answer: Answer) -> list[Part]:
     parts: list[Part] = []
     said = missing_sentence(answer.missing_terms, answer.missing_elsewhere)
     if answer.abstained or not answer.citations:
-        head = Text("Not in your notes.", style="bold")
+        head = Text(NOTHING_MORE if answer.passed_over else "Not in your notes.", style="bold")
         if answer.missing_terms:
             head.append(" " + clean(said))
         parts.append(Part("head", head))

@@ -150,6 +150,7 @@ def eval_cmd(
         bar.clear()
         engine.close()
     failures = gold.check_thresholds(report, thresholds)
+    report["unmeasured"] = gold.unmeasured(report, thresholds)
     report["failures"] = failures
     report["passed"] = not failures
     table = gold.format_targets(report, thresholds, targets)

@@ -17,7 +17,7 @@ from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.evidence import first_units
 from corpus.dates import days_in
 from index.models import Hit
-from index.retrieve import TermInfo, clipping, query_terms
+from index.retrieve import STOPWORDS, TermInfo, clipping, query_terms
 
 # Words that phrase a question rather than name its subject: never reported as "missing".
 PHRASING = frozenset(
@@ -58,6 +58,9 @@ class Decision:
     `TermInfo.split`)."""
     whole_line: bool = False
     """Answered under `min_line` by the whole-line rule: a line holds every subject term."""
+    other_language: bool = False
+    """Read as a question in another language than English (`in_another_language`): only its
+    long words the notes lack counted as names (`CONTENT_WORD_LETTERS`)."""
     on_day: bool = False
     """Answered under `min_line` by the date rule: notes of the day the question names hold
     its other subject words."""
@@ -198,9 +201,15 @@ def capitalised(word: str, first: bool = False) -> bool:
 
 def names_in(question: str) -> set[str]:
     """Words the user capitalised ("Azure", "MySQL"; a first word only if "EKS" or "FastAPI"):
-    names, not plain words."""
-    words = re.findall(r"[^\W_]+", question)
-    return {w.lower() for i, w in enumerate(words) if capitalised(w, first=i == 0)}
+    names, not plain words. A capitalised word joined by an apostrophe is one name, all its
+    parts ("Thrall'ek": thrall, ek; "O'Brien")."""
+    words = re.findall(r"[^\W_]+(?:['’][^\W_]+)*", question)
+    return {
+        part.lower()
+        for i, w in enumerate(words)
+        if capitalised(re.split("['’]", w)[0], first=i == 0)
+        for part in re.split("['’]", w)
+    }
 
 
 def phrase_covered(
@@ -273,6 +282,21 @@ def ordinary_clippings(common: Collection[str], clipped: Collection[str]) -> set
     return {w for w in clipped if all(p in common for form in clipping(w) for p in form.split())}
 
 
+CONTENT_WORD_LETTERS = 7
+"""In a question in another language, the length from which a word the notes lack is taken as
+a name ("Sauerteigbrot", "Koffein"), not a function word or a verb's form ("viele", "darf",
+"sagt", "Warum"): the English vocabulary rules cannot tell them apart."""
+
+
+def in_another_language(question: str) -> bool:
+    """A question of five words or more, under a fifth of them English function words
+    (`STOPWORDS`): "Wie lange darf ein Job auf dem Cluster maximal laufen?" (none of ten).
+    English questions that long have more ("Does Dendron support Haskell notebooks?": one of
+    five); the shortest are left as English."""
+    words = re.findall(r"[^\W_]+", question.lower())
+    return len(words) >= 5 and sum(w in STOPWORDS for w in words) < 0.2 * len(words)
+
+
 def decide(
     question: str,
     coverage: Sequence[TermInfo],
@@ -307,10 +331,19 @@ def decide(
     names that no note is of, in a folder of dated notes (the date rule), missing names.
     """
     subject = subject_terms(coverage)
-    missing = [t.term for t in subject if not t.covered]
     names = names_in(question)
+    foreign = opts.other_languages and in_another_language(question)
+    if foreign:  # its short words are its function words; its long ones name what it asks
+        subject = [t for t in subject if t.covered or len(t.term) >= CONTENT_WORD_LETTERS]
+        names = {t.term for t in subject if not t.covered}
+        common = common | {t.term for t in subject if len(t.term) < CONTENT_WORD_LETTERS}
+    missing = [t.term for t in subject if not t.covered]
     named_missing = [t for t in missing if is_name(t, names, common)]
-    compounds = missing_compounds(question, hits, opts.local_sections) if opts.compounds else []
+    compounds = (
+        missing_compounds(question, hits, opts.local_sections)
+        if opts.compounds and not foreign
+        else []
+    )
     missing, named_missing = missing + compounds, named_missing + compounds
     missing, named_missing = missing + list(no_day), named_missing + list(no_day)
 
@@ -331,6 +364,7 @@ def decide(
             unread=[f"{t.term}: {t.unread}" for t in coverage if t.unread],
             unsaid=unsaid,
             whole_line=whole_line and not abstain and not keywords and best_line < opts.min_line,
+            other_language=foreign,
             on_day=on_day and not abstain and not keywords and best_line < opts.min_line,
             no_day=list(no_day),
         )

@@ -138,6 +138,13 @@ def subject_as_written(coverage: Sequence[TermInfo]) -> list[str] | None:
     return terms if len(terms) == len(subject) else None
 
 
+def specific(terms: Sequence[str]) -> bool:
+    """Subject terms specific enough that a line or heading holding them all is what is
+    asked: two or more, or one with a digit in it (a code, an ID, "137", "W12", whose vector
+    says little of it)."""
+    return len(terms) >= 2 or (len(terms) == 1 and any(c.isdigit() for c in terms[0]))
+
+
 def line_with_every_term(
     hits: Sequence[Hit],
     coverage: Sequence[TermInfo],
@@ -147,17 +154,21 @@ def line_with_every_term(
     """The whole-line rule: some line of the top `evidence_sections` sections holds every
     subject term of the question (two or more, as the notes write them, or one with a digit
     in it: a code, "137", "5xx", whose vector says little of it), a fact matching the
-    question word for word however far its cosine falls short. Or their note's front-matter
-    title, aliases and tags (`labels(path)`) do, one term or more: "who is Tob?" of a note
-    whose aliases are "Tob" was declined, its lines never saying the alias."""
+    question word for word however far its cosine falls short. Or their note's file name or
+    front-matter title, aliases and tags (`labels(path)`) do, one term or more: "who is Tob?"
+    of a note whose aliases are "Tob" was declined, its lines never saying the alias, and so
+    was "What is note 202401151400 about?" of a Zettelkasten's `202401151400.md`."""
     terms = subject_as_written(coverage)
     if not terms:
         return False
     top = first_units(hits, opts.evidence_sections)
-    named = [labels(p) for p in dict.fromkeys(h.chunk.path for h in top)] if labels else []
+    named = [
+        f"{PurePosixPath(p).stem}\n{labels(p) if labels else ''}"
+        for p in dict.fromkeys(h.chunk.path for h in top)
+    ]
     if any(len(m) == len(terms) for m in matching_lines([t for t in named if t], terms)):
         return True
-    if len(terms) < 2 and not any(c.isdigit() for c in terms[0]):
+    if not specific(terms):
         return False
     lines = [ln for h in top for ln in h.chunk.text.split("\n")]
     return any(len(m) == len(terms) for m in matching_lines(lines, terms))

@@ -135,6 +135,11 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
         if decision.elsewhere
         else ""
     )
+    if decision.other_language:
+        local += (
+            "; other-language rule: read as a question in another language than English, so "
+            "only its words of seven letters or more the notes lack counted as names"
+        )
     if decision.clippings:
         local += f"; clipping rule: {', '.join(decision.clippings)}"
     if decision.splits:

@@ -109,7 +109,9 @@ def contextual_query(
     then "and in carbonara?" searches "salt goes carbonara", not "salt goes sourdough
     carbonara"; "What did Sarah from Acme say about pricing?" then "and Globex?" searches
     "say pricing globex", the name replaced and the topic (a note's path holds "pricing")
-    kept."""
+    kept. Where the last question had no subject of the new one's kind, its subject of the
+    other kind is replaced: "What does Thrall'ek want?" then "and ysene?" (lower-case, so named
+    by a note's path, `NPCs/Ysène Varlow.md`) searches "want ysene"."""
     if not history or not is_follow_up(question):
         return question
     prev = history[-1].searched_query
@@ -117,7 +119,10 @@ def contextual_query(
     carried = [t for t in query_terms(prev) if t not in new_terms]
     if subject is not None:
         kinds = {k for t in new_terms if (k := subject(t, question))}
-        carried = [t for t in carried if subject(t, prev) not in kinds]
+        were = {t: subject(t, prev) for t in carried}
+        if kinds and not kinds & set(were.values()):  # "Thrall'ek" then "and ysene?"
+            kinds = {k for k in were.values() if k}  # the last subject, whatever its kind
+        carried = [t for t in carried if were[t] not in kinds]
     return " ".join([*carried, *new_terms]) if new_terms else prev
 
 

@@ -53,6 +53,12 @@ def missing_sentence(missing: Sequence[str], elsewhere: Sequence[str] = ()) -> s
     return " ".join(out)
 
 
+NOTHING_MORE = "Nothing more in your notes than the last answer quoted."
+"""What a "tell me more" follow-up says when the sections left answer it no better than the
+notes answer an uncovered question ("Not in your notes." read as if the subject had vanished,
+while the closest matches listed more about it)."""
+
+
 def render_text(
     citations: Sequence[Citation],
     abstained: bool,
@@ -60,14 +66,16 @@ def render_text(
     closest: Sequence[Closest],
     elsewhere: Sequence[str] = (),
     outcome: Outcome = "answered",
+    more: bool = False,
 ) -> str:
     """Plain-text answer: the outcome when it is not a plain answer ("Not in your notes.",
     "Partly covered.", `KEYWORDS_NOTE`), then quotes as `> ` lines, each followed by its
-    numbered citation."""
+    numbered citation. `more`: a follow-up asking for more than the last answer quoted,
+    where not covered means nothing further (`NOTHING_MORE`)."""
     out: list[str] = [KEYWORDS_NOTE] if outcome == "keyword_matches" else []
     said = missing_sentence(missing, elsewhere)
     if abstained:
-        out.append(" ".join(["Not in your notes.", said]).strip())
+        out.append(" ".join([NOTHING_MORE if more else "Not in your notes.", said]).strip())
         if closest:
             out.append("Closest matches (not answers):")
             out.extend(

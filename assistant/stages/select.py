@@ -231,15 +231,17 @@ def with_heading(
     opts: AnswerOptions = DEFAULT_OPTIONS,
 ) -> tuple[list[Hit], Hit | None]:
     """The heading rule: a scored section (among the evidence sections) whose headings and
-    note name every subject term of the question, two or more ("INC-2041: Checkout outage ›
-    Root cause" for "What was the root cause of the checkout outage?"), is quoted first when
-    none of those picked is so named: its heading says it is what is asked, however its lines
-    score (0.35: the outage's summary and "What went well" were quoted instead). Returns the
-    sections to quote and the one the rule added, if any."""
-    from assistant.stages.evidence import matching_lines, subject_as_written
+    note name every subject term of the question, two or more or one with a digit
+    (`evidence.specific`: "INC-2041: Checkout outage › Root cause" for "What was the root cause
+    of the checkout outage?"; a Zettelkasten's `202306021030.md` for "What is note
+    202306021030 about?"), is quoted first when none of those picked is so named: its heading
+    says it is what is asked, however its lines score (0.35: the outage's summary and "What
+    went well" were quoted instead). Returns the sections to quote and the one the rule
+    added, if any."""
+    from assistant.stages.evidence import matching_lines, specific, subject_as_written
 
     terms = subject_as_written(coverage)
-    if not opts.headings or terms is None or len(terms) < 2:
+    if not opts.headings or terms is None or not specific(terms):
         return list(picked), None
     scored = [h for h in hits if h.chunk.id in section_best and h not in picked]
     labels = [
