@@ -44,11 +44,13 @@ from index import keywords, lifecycle
 from index.embed import Embedder
 from index.models import Hit, IndexInfo, Skipped, SyncReport
 from index.retrieve import (
+    NAMED_BY_PATH,
     TermInfo,
     allowed_ids,
     clipped_words,
-    in_note_paths,
     note_days,
+    notes_with_path_word,
+    numbered_words,
     path_matches,
     query_phrases,
     query_terms,
@@ -486,6 +488,8 @@ class Engine:
         if not terms:
             raise UsageError(nothing_to_search("question", q))
         by_keywords = self.store().keywords_only  # a first build's preview: no vectors yet
+        series = numbered_words(self.store()) if any(c.isdigit() for c in searched) else ()
+        numbered = decide.series_in(searched, series)  # "lecture 7" of a numbered series
         kind = "none" if by_keywords else self.store().meta(LINE_KIND) or "own"
         by_name: Hit | None = None  # the keyword-names rule's section
         headed: Hit | None = None  # the heading rule's
@@ -503,6 +507,8 @@ class Engine:
                 hits, coverage, searched, common, opts, self._labels,
                 self.store().chunk_total(),
             )  # fmt: skip
+            if by_name is None:
+                hits = select.with_heading_scored(hits, coverage, opts, numbered)
             qvec = embedding.result()
             evidence.fill_dense_scores(self.store(), hits, qvec)
             timings["embed_ms"] = embedding.seconds * 1000  # on its own thread, overlapping:
@@ -540,7 +546,7 @@ class Engine:
             local = reading.coverage
         decision = decide.decide(
             searched, local, hits, best_line, common, opts, total, by_keywords, whole,
-            reading.on_day, reading.no_day,
+            reading.on_day, reading.no_day, series,
         )  # fmt: skip
         if shown and decision.abstain:  # the more rule: nothing further, not a word lacking
             decision.missing, decision.names = [], []
@@ -565,7 +571,9 @@ class Engine:
         if not decision.abstain:
             picked = select.pick_sections(hits, k, section_best, opts)
             picked = select.with_named(picked, by_name, k)
-            picked, headed = select.with_heading(picked, hits, section_best, local, k, opts)
+            picked, headed = select.with_heading(
+                picked, hits, section_best, local, k, opts, numbered
+            )
             if opts.parts and not by_keywords:
                 part_picks, part_notes = self._part_sections(
                     searched, lacking, picked, k, mode, paths, kind == "pooled"
@@ -744,11 +752,13 @@ class Engine:
 
     def _subject(self, term: str, text: str) -> str | None:
         """The new-subject rule's test: what kind of subject `term` names in `text`, a name
-        the user wrote capitalised ("ECS", "Acme") or a topic a note's path holds
-        (`recipes/carbonara.md`); None for neither."""
+        the user wrote capitalised ("ECS", "Acme"), a word the paths of a few notes hold
+        (`recipes/carbonara.md`, `NPCs/Ysène Varlow.md`: "path") or of many (a folder of
+        lectures, `OS/Lecture 08 - Virtual Memory.md`: "topic"); None for neither."""
         if term in decide.names_in(text):
             return "name"
-        return "path" if in_note_paths(self.store(), term) else None
+        notes = notes_with_path_word(self.store(), term)
+        return None if not notes else "path" if notes <= NAMED_BY_PATH else "topic"
 
     def take_notices(self) -> list[str]:
         """Engine notices not yet shown: each is attached to one answer only."""

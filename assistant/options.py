@@ -42,7 +42,7 @@ class AnswerOptions(BaseModel):
     )
     other_languages: bool = Field(
         True,
-        description="Other-language rule: a question of five words or more, under a fifth of "
+        description="Other-language rule: a question of six words or more, under 15% of "
         "them English function words ('Wie lange darf ein Job auf dem Cluster laufen?'), is "
         "read as another language: a word of it the notes lack counts as a name only with "
         "seven letters or more ('Sauerteigbrot'; not 'darf', 'laufen'), and capitals mark "
@@ -70,9 +70,12 @@ class AnswerOptions(BaseModel):
     compounds: bool = Field(
         True,
         description="Compound rule: an identifier of words joined by _ or . "
-        "(pg_advisory_lock, lazy.nvim), or a command-line option (--link-dest), that none of "
-        "the top local_sections sections writes is missing, so the answer is partly covered, "
-        "though each of its words is in the notes.",
+        "(pg_advisory_lock, lazy.nvim), a command-line option (--link-dest), a ticket's or "
+        "host's number (INC-2099), a version (2.5.0), or a word the notes number in series "
+        "with its number ('session 14' where headings hold 'Session 12', 'Session 13'), that "
+        "none of the top local_sections sections writes is missing, so the answer is partly "
+        "covered, though each of its words is in the notes; a question of nothing else is "
+        "not covered.",
     )
     clippings: bool = Field(
         True,
@@ -154,11 +157,12 @@ class AnswerOptions(BaseModel):
     )
     headings: bool = Field(
         True,
-        description="Heading rule: an evidence section whose headings and note name every "
-        "subject word of the question, two or more or one with a digit ('INC-2041: Checkout "
-        "outage › Root cause' for 'root cause of the checkout outage'; '202306021030.md' for "
-        "'what is note 202306021030 about'), is quoted first when no section picked is so "
-        "named, however its lines score.",
+        description="Heading rule: a section whose headings and note name every subject word "
+        "of the question, two or more or one with a digit ('INC-2041: Checkout outage › Root "
+        "cause' for 'root cause of the checkout outage'; '202306021030.md' for 'what is note "
+        "202306021030 about'), or write the numbered words of a series it names ('Problem 4' "
+        "for 'the answer to problem 4'), is quoted first, however its lines score; one among "
+        "the first ten retrieved is scored with the evidence sections.",
     )
     # line evidence
     evidence_sections: int = Field(

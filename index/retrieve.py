@@ -11,6 +11,7 @@ import fnmatch
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
+from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
 import numpy as np
@@ -279,7 +280,7 @@ def rank_by_lines(
 def _plain(word: str) -> str:
     """A word without a plural's s, so that "notes" in a question matches "note" in a path,
     nor accents, as BM25 reads words: "ysene" is the "Ysène" of `NPCs/Ysène Varlow.md`."""
-    word = _fold(word)
+    word = fold(word)
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
@@ -483,6 +484,27 @@ def named_by_path(store: Store, terms: Sequence[str]) -> list[str]:
     return out
 
 
+NUMBERED = re.compile(r"(?<![\w.])([^\W\d_]{3,})[ \t_#-]*0*(\d{1,4})(?![\w.]|-\d)")
+"""A word and the number that follows it: "Session 12", "Lecture 01", "week3", "PS #4"."""
+
+
+def numbered_words(store: Store) -> frozenset[str]:
+    """Words the notes number in series in their headings or file names, written with two
+    numbers or more ("Session 12", "Session 13"; `Lecture 01 - Processes.md`, `Lecture 02 …`),
+    lower-cased without accents; kept per index generation. One number is a name's ("Python
+    3"), not a series."""
+
+    def build() -> frozenset[str]:
+        seen: dict[str, set[str]] = {}
+        stems = [PurePosixPath(p).stem for p in store.file_rows()]
+        for text in [*store.distinct_headings(), *stems]:
+            for word, n in NUMBERED.findall(text):
+                seen.setdefault(fold(word), set()).add(n)
+        return frozenset(w for w, numbers in seen.items() if len(numbers) >= 2)
+
+    return _per_generation(store, "numbered", build)
+
+
 def note_days(store: Store) -> dict[str, frozenset[Day]]:
     """The indexed notes whose path names a day (`corpus.dates.days_in`): path -> its days,
     kept per index generation (the date rule reads them for every question naming a day)."""
@@ -495,9 +517,9 @@ def note_days(store: Store) -> dict[str, frozenset[Day]]:
     )
 
 
-def in_note_paths(store: Store, term: str) -> bool:
-    """Whether some indexed note's path holds `term` (a folder `k8s/`, a file `sourdough.md`)."""
-    return _plain(term) in note_path_words(store)
+def notes_with_path_word(store: Store, term: str) -> int:
+    """How many indexed notes' paths hold `term` (`path_words`)."""
+    return len(_notes_by_path_word(store).get(_plain(term), []))
 
 
 def term_coverage(
@@ -524,6 +546,8 @@ def term_coverage(
     do ("repo" as "repository"), and carries its full words for the local coverage rule.
     With `splits`, a term the notes never write but hyphenate ("wifi" as "Wi-Fi") is read as
     those two words (`split_word`), before any typo.
+    A number the notes write only with leading zeros or without them is read as they write
+    it ("lecture 7" of `Lecture 07 - Memory Management.md`; `number_forms`).
     A term no section writes but a note's path does (a folder `k8s/`, a file
     `sourdough.md`) is mentioned once, unless it abbreviates a heading phrase ("csi.md" of
     "Container Storage Interface"): the user named the notes with it, so it is no typo. A
@@ -562,7 +586,9 @@ def term_coverage(
             continue  # "wht was the xgboost rmse": no subject "wht" for the notes to lack
         near = split_word(store, t) if splits and not n else None
         split = near is not None
-        if not n and not split and not in_path and not (known and known(t)):
+        if not n and not split and t.isdigit():  # "lecture 7" of `Lecture 07 - Memory.md`
+            near = next((f for f in number_forms(t) if f in paths or store.raw_count(f)), None)
+        if not n and near is None and not split and not in_path and not (known and known(t)):
             at = terms.index(t)
             near = closest_word(store, t, [*terms[max(0, at - 1) : at], *terms[at + 1 : at + 2]])
             few = NAME_TYPO_MIN_CHUNKS
@@ -691,6 +717,13 @@ _SLIP_STOPWORDS = ("what", "which", "where", "when", "does", "that", "this", "th
 as likely a name the notes lack ("aws" is one from "was")."""
 
 
+def number_forms(number: str) -> list[str]:
+    """The ways notes write a number with leading zeros or without: "7" as "07", "007";
+    "07" as "7"."""
+    bare = number.lstrip("0") or "0"
+    return [f for f in (bare, *("0" * k + bare for k in (1, 2))) if f != number]
+
+
 def closest_word(store: Store, term: str, beside: Sequence[str] = ()) -> str | None:
     """A vocabulary word within edit distance 1 (2 for words of 7+ letters) that shares the
     term's first two letters, the one the notes write most among equally near ones, unless
@@ -706,12 +739,12 @@ def closest_word(store: Store, term: str, beside: Sequence[str] = ()) -> str | N
     if len(term) < 4 or term.isdigit():
         return None
     limit = 2 if len(term) >= 7 else 1
-    typed = _fold(term)
+    typed = fold(term)
     near = [
         (d, cand)
         for cand in store.raw_terms(term[:2])
         if cand != term
-        and abs(len(spelt := _fold(cand)) - len(typed)) <= limit  # "große" as "grosse"
+        and abs(len(spelt := fold(cand)) - len(typed)) <= limit  # "große" as "grosse"
         and (spelt == typed or not _last_letter_apart(typed, spelt))
         and (d := damerau_levenshtein(typed, spelt, limit)) <= limit
     ]
@@ -734,7 +767,7 @@ def closest_word(store: Store, term: str, beside: Sequence[str] = ()) -> str | N
     return None
 
 
-def _fold(word: str) -> str:
+def fold(word: str) -> str:
     """A word case-folded ("ß" as "ss") without its accents, as FTS5's tokenizer drops them."""
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))

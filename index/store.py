@@ -487,6 +487,10 @@ class Store:
         )
         return [(p, json.loads(h), t) for p, h, t in rows]
 
+    def distinct_headings(self) -> list[str]:
+        """Every distinct heading path of the index, as stored (`HEADING_SEP`-joined)."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT heading FROM chunks")]
+
     def headings_with_initials(self, initials: str, sample: int = 10_000) -> list[str]:
         """Distinct headings with words starting with these letters, in order (a prefilter for
         abbreviations: "lb" finds "Load balancer integration"), among the first `sample`

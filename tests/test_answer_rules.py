@@ -791,6 +791,60 @@ def test_an_identifier_no_top_section_writes_is_missing_though_its_words_are_the
     assert missing_compounds("a latency-sensitive, slimmed-down git filter-repo", [], 3) == []
 
 
+def test_a_section_its_headings_name_further_down_is_scored() -> None:
+    """ "What are Ysene's secrets?" quoted her manor and her guild: `NPCs/Ysène Varlow.md ›
+    Secrets` ranked fourth, so its lines were never scored and the heading rule could not
+    quote it. A section among the first ten whose headings and note name every subject term
+    takes the last of the top three places; not when one of those is so named, nor off."""
+    from assistant.stages.select import with_heading_scored
+
+    def sec(cid: int, path: str, heading: list[str]) -> Hit:
+        c = chunk("Some text.", heading).model_copy(update={"id": cid, "path": path})
+        return Hit(chunk=c, score=1.0 / cid)
+
+    manor = sec(1, "Locations/Varlow Manor.md", ["Varlow Manor"])
+    guild = sec(2, "Factions/Velvet Hand.md", ["The Velvet Hand", "Leadership"])
+    overview = sec(3, "Campaign overview.md", ["Overview", "Big secrets"])
+    secrets = sec(4, "NPCs/Ysène Varlow.md", ["Ysène Varlow", "Secrets"])
+    hits = [manor, guild, overview, secrets]
+    cov = [TermInfo(term="ysene", chunks=5), TermInfo(term="secrets", chunks=3)]
+    assert with_heading_scored(hits, cov) == [manor, guild, secrets, overview]
+    assert with_heading_scored(hits, cov, AnswerOptions(headings=False)) == hits
+    named = [manor, secrets, overview, guild]  # one of the top three is so named already
+    assert with_heading_scored(named, cov) == named
+    one = [TermInfo(term="secrets", chunks=3)]  # one plain word: too weak a name
+    assert with_heading_scored(hits, one) == hits
+
+
+def test_a_number_of_a_series_no_top_section_writes_is_a_missing_name() -> None:
+    """ "what happened in session 14" of a campaign's notes of sessions 12 and 13 quoted both
+    (the "14" of `2024-03-14 Session 12.md`): where the notes number a word in series ("Session
+    12", "Session 13"), that word and its number is a name, written with its number or not
+    at all; a question of nothing else is not covered. Off the series, or written (leading
+    zeros, "#" aside), as before."""
+    from assistant.stages.decide import missing_compounds
+
+    def sec(path: str, heading: str, text: str) -> Hit:
+        c = chunk(f"# {heading}\n{text}", [heading]).model_copy(update={"path": path})
+        return Hit(chunk=c, score=1)
+
+    twelve = sec("Sessions/2024-03-14 Session 12.md", "Session 12 — The Lighthouse", "Players.")
+    thirteen = sec("Sessions/2024-03-28 Session 13.md", "Session 13", "Met Captain Venn.")
+    found = [twelve, thirteen]
+    series = {"session"}
+    assert missing_compounds("what happened in session 14", found, 3, series) == ["session 14"]
+    assert missing_compounds("what happened in session 12?", found, 3, series) == []
+    assert missing_compounds("what happened in Session #13", found, 3, series) == []
+    assert missing_compounds("what happened in session 1?", found, 3, series) == ["session 1"]
+    assert missing_compounds("what happened in session 14", found, 3) == []  # no series
+    cov = [TermInfo(term="happened", chunks=2), TermInfo(term="session", chunks=2),
+           TermInfo(term="14", chunks=1)]  # fmt: skip
+    d = decide("what happened in session 14", cov, found, 0.5, COMMON, series=series)
+    assert d.abstain and d.missing == ["session 14"]
+    lecture = [sec("OS/Lecture 07 - Scheduling.md", "Lecture 7", "Round robin.")]
+    assert missing_compounds("what was in lecture 7?", lecture, 3, {"lecture"}) == []
+
+
 def test_a_command_line_option_no_top_section_writes_is_a_missing_name() -> None:
     """ "What does the --auto-heal-containers flag of aws ecs create-service do?" (the AWS
     docs have no such flag) was answered from sections about containers and services: an
@@ -1476,8 +1530,8 @@ def test_a_path_word_is_read_without_its_accents() -> None:
 def test_a_question_in_another_language_names_only_by_its_long_words() -> None:
     """ "Wie lange darf ein Job auf dem Cluster maximal laufen?" was declined, "Your notes don't
     mention Wie, darf, laufen, Cluster" (German verbs and function words are no English, so
-    they read as names; German capitalises every noun). A question of five words or more,
-    under a fifth of them English function words, is read as another language: a word the
+    they read as names; German capitalises every noun). A question of six words or more,
+    under 15% of them English function words, is read as another language: a word the
     notes lack is a name only with seven letters or more ("Sauerteigbrot"), and its short
     covered words anchor nothing. Off, or an English question, as before."""
     from assistant.stages.decide import in_another_language
@@ -1486,6 +1540,8 @@ def test_a_question_in_another_language_names_only_by_its_long_words() -> None:
     assert in_another_language("Quand est-ce que la réunion a lieu ?")
     assert not in_another_language("Does Dendron support Haskell notebooks?")
     assert not in_another_language("ecs svc scaling metric")  # too short to tell
+    assert not in_another_language("can tasks share a network file system")
+    assert not in_another_language("problem 7 of problem set 4")  # numbers are no words
     c = chunk("## Rechencluster\nMaximal 48 Stunden pro Job.", ["Rechencluster"])
     h = [Hit(chunk=c, score=1.0)]
 
@@ -1498,8 +1554,9 @@ def test_a_question_in_another_language_names_only_by_its_long_words() -> None:
     assert d.outcome == "answered" and d.other_language and not d.missing
     off = AnswerOptions(other_languages=False)
     assert decide(q, asked, h, best_line=0.48, common=COMMON, opts=off).abstain
-    bread = "Wie backe ich ein Sauerteigbrot?"
-    d = decide(bread, cov(wie=3, backe=0, ich=4, ein=5, sauerteigbrot=0), h, 0.35, COMMON)
+    bread = "Wie backe ich ein gutes Sauerteigbrot im Ofen?"
+    words = cov(wie=3, backe=0, ich=4, ein=5, gutes=0, sauerteigbrot=0, im=2, ofen=0)
+    d = decide(bread, words, h, 0.35, COMMON)
     assert d.abstain and d.missing == ["sauerteigbrot"]
     assert decide(q, asked, h, best_line=0.2, common=COMMON).abstain  # the line still counts
 
@@ -2175,3 +2232,21 @@ def test_a_section_whose_headings_name_the_question_is_quoted_first() -> None:
     assert with_heading([prep], [zettel, prep], {9: 0.16, 8: 0.49}, note, 3)[1] is zettel
     plain = [TermInfo(term="summary", chunks=3)]
     assert with_heading([prep], [summary, prep], {1: 0.2, 8: 0.49}, plain, 3)[1] is None
+    # picked, but not first: quoted first ("What was the root cause…" quoted its Summary first)
+    picked, moved = with_heading([summary, cause, well], [summary, cause, well], best, cov, 3)
+    assert picked == [cause, summary, well] and moved is cause
+
+    # a numbered item of a series names the section by its number, whatever else is asked
+    # ("what was the answer to problem 4?": "Problem set 4 › Problem 1" names "problem", "4")
+    def item(cid: int, leaf: str) -> Hit:
+        c = chunk(f"## {leaf}\nSteps.", ["Problem set 4", leaf])
+        return Hit(chunk=c.model_copy(update={"id": cid, "path": "Problem set 4.md"}), score=1)
+
+    due, p1, p4 = item(20, "Due"), item(21, "Problem 1"), item(24, "Problem 4")
+    asked = [TermInfo(term=t, chunks=3) for t in ("answer", "problem", "4")]
+    scores = {20: 0.53, 21: 0.5, 24: 0.49}
+    assert (
+        with_heading([due, p1, p4], [due, p1, p4], scores, asked, 3, numbered=["problem 4"])[1]
+        is p4
+    )
+    assert with_heading([due, p1], [due, p1, p4], scores, asked, 3)[1] is None

@@ -388,6 +388,11 @@ def test_a_follow_up_naming_a_subject_of_its_own_asks_about_it(notes: Path, tmp_
     kinds = {"thrall": "name", "ek": "name", "ysene": "path", "sourdough": "path"}
     assert contextual_query("and ysene?", gm, lambda t, _: kinds.get(t)) == "want ysene"
     assert contextual_query("and Sarah?", salt, subject) == "salt goes sarah"
+    # ... but a word of many notes' paths (a topic, "lecture") replaces only a topic
+    belady = [Turn(question="x", searched_query="What is Belady's anomaly?")]
+    kinds = {"belady": "name", "lecture": "topic"}
+    said_where = contextual_query("which lecture was that in?", belady, lambda t, _: kinds.get(t))
+    assert said_where == "belady anomaly lecture"
     (notes / "recipes").mkdir()
     (notes / "recipes" / "carbonara.md").write_text("# Carbonara\n\nA pinch of salt.\n")
     (notes / "recipes" / "sourdough.md").write_text("# Sourdough\n\n10 g salt.\n")

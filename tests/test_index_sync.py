@@ -1350,6 +1350,28 @@ def test_of_equally_near_words_the_one_the_notes_write_beside_the_next_word(
     assert closest_word(store, "fevr", ["save"]) == "fear"  # "fever, DC 12 CON save": not beside
 
 
+def test_words_the_notes_number_in_series(tmp_path: Path) -> None:
+    """The compound rule's series: words a heading or a file name writes with two numbers or
+    more ("Session 12", `Lecture 01 - Processes.md`), not a name written with one ("Python
+    3"), nor a date's numbers."""
+    from index.retrieve import numbered_words
+
+    files = {
+        "Sessions/2024-03-14 Session 12.md": "# Session 12\n\nThe lighthouse.\n",
+        "Sessions/2024-03-28.md": "# Session #13\n\nThe letter.\n",
+        "OS/Lecture 01 - Processes.md": "# Processes\n\nfork().\n",
+        "OS/Lecture 02 - Threads.md": "# Threads\n\nPthreads.\n",
+        "py.md": "# Python 3\n\nUse Python 3.12.\n",
+    }
+    eng = engine_over(tmp_path, files)
+    assert numbered_words(eng.store()) == {"session", "lecture"}
+    # a number the notes write with leading zeros: "lecture 1" is "Lecture 01"
+    answer = eng.ask("what is in lecture 1?")
+    assert answer.searched_query == "what is in lecture 01?"
+    assert answer.citations[0].path == "OS/Lecture 01 - Processes.md"
+    assert eng.ask("what happened in session 14?").outcome == "not_covered"
+
+
 def test_yesterday_is_the_day_before_today(tmp_path: Path, monkeypatch) -> None:
     """ "What did I do yesterday?" in a folder of daily notes quotes yesterday's note, and
     says when there is none, rather than quote another day's."""

@@ -17,7 +17,7 @@ from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.evidence import first_units
 from corpus.dates import days_in
 from index.models import Hit
-from index.retrieve import STOPWORDS, TermInfo, clipping, query_terms
+from index.retrieve import NUMBERED, STOPWORDS, TermInfo, clipping, fold, query_terms
 
 # Words that phrase a question rather than name its subject: never reported as "missing".
 PHRASING = frozenset(
@@ -288,13 +288,34 @@ a name ("Sauerteigbrot", "Koffein"), not a function word or a verb's form ("viel
 "sagt", "Warum"): the English vocabulary rules cannot tell them apart."""
 
 
+def reading(
+    question: str,
+    coverage: Sequence[TermInfo],
+    common: set[str],
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+) -> tuple[list[TermInfo], set[str], set[str]]:
+    """The question's subject terms, the names it writes and the ordinary words, as the
+    vocabulary rules read them. A question in another language (`in_another_language`, the
+    other-language rule) is read otherwise: its short words are its function words and verb
+    forms, neither subject nor names (so ordinary), and a word of `CONTENT_WORD_LETTERS` or
+    more is a name; capitals say nothing (German writes every noun so)."""
+    subject = subject_terms(coverage)
+    if not (opts.other_languages and in_another_language(question)):
+        return subject, names_in(question), common
+    short = {t.term for t in subject if len(t.term) < CONTENT_WORD_LETTERS}
+    subject = [t for t in subject if t.covered or t.term not in short]
+    long = {t.term for t in subject if t.term not in short}
+    return subject, long, common | short
+
+
 def in_another_language(question: str) -> bool:
-    """A question of five words or more, under a fifth of them English function words
-    (`STOPWORDS`): "Wie lange darf ein Job auf dem Cluster maximal laufen?" (none of ten).
-    English questions that long have more ("Does Dendron support Haskell notebooks?": one of
-    five); the shortest are left as English."""
-    words = re.findall(r"[^\W_]+", question.lower())
-    return len(words) >= 5 and sum(w in STOPWORDS for w in words) < 0.2 * len(words)
+    """A question of six words or more (of two letters or more; numbers aside), under 15% of
+    them English function words (`STOPWORDS`): "Wie lange darf ein Job auf dem Cluster
+    maximal laufen?" (none of ten). English questions that long have more ("can tasks share a
+    network file system": one of six; "problem 7 of problem set 4" is four words); the
+    shortest are left as English."""
+    words = [w for w in re.findall(r"[^\W\d_]+", question.lower()) if len(w) > 1]
+    return len(words) >= 6 and sum(w in STOPWORDS for w in words) < 0.15 * len(words)
 
 
 def decide(
@@ -309,6 +330,7 @@ def decide(
     whole_line: bool = False,
     on_day: bool = False,
     no_day: Sequence[str] = (),
+    series: Collection[str] = (),
 ) -> Decision:
     """Abstain or answer, and which question terms the notes never mention.
 
@@ -330,17 +352,12 @@ def decide(
     names hold its other subject words) answer under `min_line`; `no_day`: days the question
     names that no note is of, in a folder of dated notes (the date rule), missing names.
     """
-    subject = subject_terms(coverage)
-    names = names_in(question)
     foreign = opts.other_languages and in_another_language(question)
-    if foreign:  # its short words are its function words; its long ones name what it asks
-        subject = [t for t in subject if t.covered or len(t.term) >= CONTENT_WORD_LETTERS]
-        names = {t.term for t in subject if not t.covered}
-        common = common | {t.term for t in subject if len(t.term) < CONTENT_WORD_LETTERS}
+    subject, names, common = reading(question, coverage, common, opts)
     missing = [t.term for t in subject if not t.covered]
     named_missing = [t for t in missing if is_name(t, names, common)]
     compounds = (
-        missing_compounds(question, hits, opts.local_sections)
+        missing_compounds(question, hits, opts.local_sections, series)
         if opts.compounds and not foreign
         else []
     )
@@ -467,13 +484,18 @@ the term rules: most are ordinary ("latency-sensitive", "slimmed-down"), and a n
 their parts is already judged on its own."""
 
 
-def missing_compounds(question: str, hits: Sequence[Hit], sections: int) -> list[str]:
+def missing_compounds(
+    question: str, hits: Sequence[Hit], sections: int, series: Collection[str] = ()
+) -> list[str]:
     """The compound rule: compound names of the question (`COMPOUND`) that none of the first
     `sections` sections among the `hits` (`first_units`) writes, in its text, headings or
     note path, with any joiner or none ("pg advisory lock", "lazy-nvim"; an option without
     its dashes). Each of its words may be all over the notes ("advisory", "lock") while the
-    name is not."""
+    name is not. So is a word the notes number in `series` with its number ("session 14"
+    where notes are headed "Session 12", "Session 13": `index.retrieve.numbered_words`),
+    written with that number, leading zeros aside ("Lecture 07")."""
     compounds = [c for c in COMPOUND.findall(question.rstrip("?.!")) if not days_in(c)]
+    compounds += series_in(question, series)
     if not compounds:
         return []
     text = "\n".join(  # its headings and note path too: "INC-2077" heads its postmortem
@@ -482,7 +504,7 @@ def missing_compounds(question: str, hits: Sequence[Hit], sections: int) -> list
     ).lower()
     out: list[str] = []
     for found in compounds:
-        if found not in out and not re.search(_written(found), text):
+        if found not in out and not writes(text, found):
             out.append(found)
     return out
 
@@ -493,10 +515,28 @@ def compound_parts(compounds: Sequence[str]) -> set[str]:
     return {t for c in compounds for t in query_terms(c.removeprefix("v").replace(".", " "))}
 
 
+def series_in(question: str, series: Collection[str]) -> list[str]:
+    """The question's words of a series the notes number (`missing_compounds`) with their
+    number, as written: "lecture 7", "Problem 4"."""
+    return [
+        m.group(0)
+        for m in NUMBERED.finditer(question)
+        if fold(m.group(1)) in series and not days_in(m.group(0))
+    ]
+
+
+def writes(text: str, compound: str) -> bool:
+    """Whether `text` writes `compound` (`missing_compounds`: any joiner, leading zeros aside)."""
+    return re.search(_written(compound), text.lower()) is not None
+
+
 def _written(compound: str) -> str:
     """How the notes may write `compound`: its parts with any joiner or none; a version or
     an address number by number, whole ("2.5.0" is not in "12.5.0" nor "250"; "v1.4.2" is
-    "1.4.2")."""
+    "1.4.2"); a numbered word with its number ("Session #14", "lecture 07")."""
+    if numbered := NUMBERED.fullmatch(compound):
+        word, n = numbered.groups()
+        return rf"(?<!\w){re.escape(word.lower())}[ \t_#-]*0*{n}(?![\d]|\.\d)"
     name = compound.lower().lstrip("-")
     if re.match(r"v?\d", name):
         parts = re.split(r"\.", name.removeprefix("v"))

@@ -110,8 +110,10 @@ def contextual_query(
     carbonara"; "What did Sarah from Acme say about pricing?" then "and Globex?" searches
     "say pricing globex", the name replaced and the topic (a note's path holds "pricing")
     kept. Where the last question had no subject of the new one's kind, its subject of the
-    other kind is replaced: "What does Thrall'ek want?" then "and ysene?" (lower-case, so named
-    by a note's path, `NPCs/Ysène Varlow.md`) searches "want ysene"."""
+    other kind is replaced, a name by a word a few notes' paths hold or the reverse: "What
+    does Thrall'ek want?" then "and ysene?" (lower-case, named by `NPCs/Ysène Varlow.md`)
+    searches "want ysene"; a word of many notes' paths ("topic": "lecture") replaces only a
+    topic ("What is Belady's anomaly?" then "which lecture was that in?" keeps "belady")."""
     if not history or not is_follow_up(question):
         return question
     prev = history[-1].searched_query
@@ -120,8 +122,9 @@ def contextual_query(
     if subject is not None:
         kinds = {k for t in new_terms if (k := subject(t, question))}
         were = {t: subject(t, prev) for t in carried}
-        if kinds and not kinds & set(were.values()):  # "Thrall'ek" then "and ysene?"
-            kinds = {k for k in were.values() if k}  # the last subject, whatever its kind
+        specific = {"name", "path"}
+        if kinds and kinds <= specific and not kinds & set(were.values()):  # "and ysene?"
+            kinds = {k for k in were.values() if k in specific}  # the last one, of either kind
         carried = [t for t in carried if were[t] not in kinds]
     return " ".join([*carried, *new_terms]) if new_terms else prev
 

@@ -185,23 +185,23 @@ def with_keyword_names(
     `sections_total` sections (50 or more) names nothing in particular there ("Dendron" in
     Dendron's notes, left out of a note about hashtags), as for the name rule. Returns the
     hits and the section it moved, if any."""
-    from assistant.stages.decide import is_name, names_in, subject_terms, ubiquitous
+    from assistant.stages.decide import is_name, reading, ubiquitous
     from assistant.stages.evidence import first_units, terms_in
 
     n = opts.evidence_sections
     ranked = [h for h in hits if h.lexical_rank is not None]
     if not opts.keyword_names or not ranked:
         return list(hits), None
-    if not all(t.covered for t in subject_terms(coverage)):
+    subject, names, common = reading(question, coverage, common, opts)
+    if not all(t.covered for t in subject):
         return list(hits), None  # a word no note writes: no section answers it all
     first = min(ranked, key=lambda h: h.lexical_rank or 0)
     top = first_units(hits, n)
     if any(h.unit == first.unit for h in top) or len({h.unit for h in top}) < n:
         return list(hits), None
-    names = names_in(question)
     asked = [
         t
-        for t in coverage
+        for t in subject
         if t.covered
         and is_name(t.term, names, common)
         and not ubiquitous(t, sections_total, opts)  # "dendron" in Dendron's notes
@@ -209,9 +209,63 @@ def with_keyword_names(
     lacking = {t.term for t in asked} - terms_in(top, asked, n, labels)
     if not lacking or not lacking <= terms_in([first], asked, 1, labels):
         return list(hits), None
+    return _in_last_place(hits, top, first), first
+
+
+def _in_last_place(hits: Sequence[Hit], top: Sequence[Hit], h: Hit) -> list[Hit]:
+    """`hits` with `h` in the last place of the `top` sections (`first_units`): its lines are
+    scored with theirs."""
     last = top[-1].unit
-    kept = [h for h in top if h.unit != last]
-    return [*kept, first, *(h for h in hits if h not in kept and h is not first)], first
+    kept = [t for t in top if t.unit != last]
+    return [*kept, h, *(t for t in hits if t not in kept and t is not h)]
+
+
+HEADING_REACH = 10
+"""How far down the retrieved sections the heading rule looks for one its headings name."""
+
+
+def _heading_names(
+    hits: Sequence[Hit], terms: Sequence[str], numbered: Sequence[str] = ()
+) -> list[bool]:
+    """For each hit, whether its headings and note name every one of `terms`; or, where the
+    question names numbered words of a series ("lecture 7", "problem 4"), whether they write
+    each with its number ("Problem set 4 › Problem 4", not "Problem set 4 › Problem 1"):
+    that names the item asked about, whatever else the question says ("what was the answer
+    to problem 4?")."""
+    from assistant.stages.decide import writes
+    from assistant.stages.evidence import matching_lines
+
+    labels = [" ".join([PurePosixPath(h.chunk.path).stem, *h.chunk.heading_path]) for h in hits]
+    if numbered:
+        return [all(writes(label, c) for c in numbered) for label in labels]
+    return [len(m) == len(terms) for m in matching_lines(labels, terms)]
+
+
+def with_heading_scored(
+    hits: Sequence[Hit],
+    coverage: Sequence[TermInfo],
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+    numbered: Sequence[str] = (),
+) -> list[Hit]:
+    """The heading rule's reach: a section among the first `HEADING_REACH` whose headings and
+    note name every subject term (`with_heading`), when none of the first `evidence_sections`
+    is so named, takes the last of their places, so its lines are scored and the rule can
+    quote it ("What are Ysene's secrets?": `NPCs/Ysène Varlow.md › Secrets` ranked fourth,
+    and her manor and guild were quoted)."""
+    from assistant.stages.evidence import first_units, specific, subject_as_written
+
+    terms = subject_as_written(coverage) or []
+    if not opts.headings or not (numbered or specific(terms)):
+        return list(hits)
+    top = first_units(hits, opts.evidence_sections)
+    if len({h.unit for h in top}) < opts.evidence_sections:
+        return list(hits)
+    reach = hits[:HEADING_REACH]
+    named = _heading_names(reach, terms, numbered)
+    if any(ok for h, ok in zip(reach, named, strict=True) if h in top):
+        return list(hits)
+    h = next((h for h, ok in zip(reach, named, strict=True) if ok and h not in top), None)
+    return _in_last_place(hits, top, h) if h is not None else list(hits)
 
 
 def with_named(picked: Sequence[Hit], named: Hit | None, k: int) -> list[Hit]:
@@ -229,6 +283,7 @@ def with_heading(
     coverage: Sequence[TermInfo],
     k: int,
     opts: AnswerOptions = DEFAULT_OPTIONS,
+    numbered: Sequence[str] = (),
 ) -> tuple[list[Hit], Hit | None]:
     """The heading rule: a scored section (among the evidence sections) whose headings and
     note name every subject term of the question, two or more or one with a digit
@@ -238,18 +293,16 @@ def with_heading(
     says it is what is asked, however its lines score (0.35: the outage's summary and "What
     went well" were quoted instead). Returns the sections to quote and the one the rule
     added, if any."""
-    from assistant.stages.evidence import matching_lines, specific, subject_as_written
+    from assistant.stages.evidence import specific, subject_as_written
 
-    terms = subject_as_written(coverage)
-    if not opts.headings or terms is None or not specific(terms):
+    terms = subject_as_written(coverage) or []
+    if not opts.headings or not (numbered or specific(terms)):
         return list(picked), None
     scored = [h for h in hits if h.chunk.id in section_best and h not in picked]
-    labels = [
-        " ".join([PurePosixPath(h.chunk.path).stem, *h.chunk.heading_path])
-        for h in [*picked, *scored]
-    ]
-    named = [len(m) == len(terms) for m in matching_lines(labels, terms)]
-    if any(named[: len(picked)]):
+    named = _heading_names([*picked, *scored], terms, numbered)
+    if named and named[0]:
+        return list(picked), None  # the first quoted is so named already
+    h = next((h for h, ok in zip([*picked, *scored], named, strict=True) if ok), None)
+    if h is None:
         return list(picked), None
-    h = next((h for h, ok in zip(scored, named[len(picked) :], strict=True) if ok), None)
-    return ([h, *picked][:k], h) if h is not None else (list(picked), None)
+    return [h, *(p for p in picked if p is not h)][:k], h
