@@ -546,7 +546,7 @@ class Engine:
             local = reading.coverage
         decision = decide.decide(
             searched, local, hits, best_line, common, opts, total, by_keywords, whole,
-            reading.on_day, reading.no_day, series,
+            reading.on_day, reading.no_day, numbered,
         )  # fmt: skip
         if shown and decision.abstain:  # the more rule: nothing further, not a word lacking
             decision.missing, decision.names = [], []

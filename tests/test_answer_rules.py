@@ -822,7 +822,7 @@ def test_a_number_of_a_series_no_top_section_writes_is_a_missing_name() -> None:
     12", "Session 13"), that word and its number is a name, written with its number or not
     at all; a question of nothing else is not covered. Off the series, or written (leading
     zeros, "#" aside), as before."""
-    from assistant.stages.decide import missing_compounds
+    from assistant.stages.decide import missing_compounds, series_in
 
     def sec(path: str, heading: str, text: str) -> Hit:
         c = chunk(f"# {heading}\n{text}", [heading]).model_copy(update={"path": path})
@@ -831,18 +831,21 @@ def test_a_number_of_a_series_no_top_section_writes_is_a_missing_name() -> None:
     twelve = sec("Sessions/2024-03-14 Session 12.md", "Session 12 — The Lighthouse", "Players.")
     thirteen = sec("Sessions/2024-03-28 Session 13.md", "Session 13", "Met Captain Venn.")
     found = [twelve, thirteen]
-    series = {"session"}
-    assert missing_compounds("what happened in session 14", found, 3, series) == ["session 14"]
-    assert missing_compounds("what happened in session 12?", found, 3, series) == []
-    assert missing_compounds("what happened in Session #13", found, 3, series) == []
-    assert missing_compounds("what happened in session 1?", found, 3, series) == ["session 1"]
-    assert missing_compounds("what happened in session 14", found, 3) == []  # no series
+
+    def missing(q: str, hits: list[Hit], series: set[str]) -> list[str]:
+        return missing_compounds(q, hits, 3, series_in(q, series))
+
+    assert missing("what happened in session 14", found, {"session"}) == ["session 14"]
+    assert missing("what happened in session 12?", found, {"session"}) == []
+    assert missing("what happened in Session #13", found, {"session"}) == []
+    assert missing("what happened in session 1?", found, {"session"}) == ["session 1"]
+    assert missing("what happened in session 14", found, set()) == []  # no series
     cov = [TermInfo(term="happened", chunks=2), TermInfo(term="session", chunks=2),
            TermInfo(term="14", chunks=1)]  # fmt: skip
-    d = decide("what happened in session 14", cov, found, 0.5, COMMON, series=series)
+    d = decide("what happened in session 14", cov, found, 0.5, COMMON, numbered=["session 14"])
     assert d.abstain and d.missing == ["session 14"]
     lecture = [sec("OS/Lecture 07 - Scheduling.md", "Lecture 7", "Round robin.")]
-    assert missing_compounds("what was in lecture 7?", lecture, 3, {"lecture"}) == []
+    assert missing("what was in lecture 7?", lecture, {"lecture"}) == []
 
 
 def test_a_command_line_option_no_top_section_writes_is_a_missing_name() -> None:

@@ -330,7 +330,7 @@ def decide(
     whole_line: bool = False,
     on_day: bool = False,
     no_day: Sequence[str] = (),
-    series: Collection[str] = (),
+    numbered: Sequence[str] = (),
 ) -> Decision:
     """Abstain or answer, and which question terms the notes never mention.
 
@@ -357,7 +357,7 @@ def decide(
     missing = [t.term for t in subject if not t.covered]
     named_missing = [t for t in missing if is_name(t, names, common)]
     compounds = (
-        missing_compounds(question, hits, opts.local_sections, series)
+        missing_compounds(question, hits, opts.local_sections, numbered)
         if opts.compounds and not foreign
         else []
     )
@@ -485,17 +485,17 @@ their parts is already judged on its own."""
 
 
 def missing_compounds(
-    question: str, hits: Sequence[Hit], sections: int, series: Collection[str] = ()
+    question: str, hits: Sequence[Hit], sections: int, numbered: Sequence[str] = ()
 ) -> list[str]:
     """The compound rule: compound names of the question (`COMPOUND`) that none of the first
     `sections` sections among the `hits` (`first_units`) writes, in its text, headings or
     note path, with any joiner or none ("pg advisory lock", "lazy-nvim"; an option without
     its dashes). Each of its words may be all over the notes ("advisory", "lock") while the
-    name is not. So is a word the notes number in `series` with its number ("session 14"
-    where notes are headed "Session 12", "Session 13": `index.retrieve.numbered_words`),
-    written with that number, leading zeros aside ("Lecture 07")."""
+    name is not. So are the question's `numbered` words of a series (`series_in`: "session
+    14" where notes are headed "Session 12", "Session 13"), written with that number,
+    leading zeros aside ("Lecture 07")."""
     compounds = [c for c in COMPOUND.findall(question.rstrip("?.!")) if not days_in(c)]
-    compounds += series_in(question, series)
+    compounds += numbered
     if not compounds:
         return []
     text = "\n".join(  # its headings and note path too: "INC-2077" heads its postmortem
@@ -516,8 +516,8 @@ def compound_parts(compounds: Sequence[str]) -> set[str]:
 
 
 def series_in(question: str, series: Collection[str]) -> list[str]:
-    """The question's words of a series the notes number (`missing_compounds`) with their
-    number, as written: "lecture 7", "Problem 4"."""
+    """The question's words of a series the notes number (`index.retrieve.numbered_words`)
+    with their number, as written: "lecture 7", "Problem 4"."""
     return [
         m.group(0)
         for m in NUMBERED.finditer(question)
