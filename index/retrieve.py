@@ -284,11 +284,16 @@ def _plain(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
+_PATH_DAY = re.compile(r"(?<!\d)\d{4}[-_.]\d{1,2}[-_.]\d{1,2}(?!\d)")
+
+
 def path_words(path: str) -> list[str]:
     """The words of a note's path (folders and file name, the suffix dropped), lower-cased:
     `dendron.topic.special-notes.scratch-note.md` is dendron, topic, special, note, scratch,
-    note."""
-    return [_plain(w) for w in _TOKEN.findall(_NOTE_SUFFIX.sub("", path.lower()))]
+    note. A day in it (`2024-03-12-churn-review.md`) is no words: its "2024" and "12" are not
+    the numbers of "the week of 2024-12-23" (the date rule reads days in paths)."""
+    bare = _PATH_DAY.sub(" ", _NOTE_SUFFIX.sub("", path.lower()))
+    return [_plain(w) for w in _TOKEN.findall(bare)]
 
 
 def rank_by_path(terms: Sequence[str], paths: dict[int, str]) -> dict[int, int]:
@@ -592,8 +597,12 @@ def term_coverage(
             at = terms.index(t)
             near = closest_word(store, t, [*terms[max(0, at - 1) : at], *terms[at + 1 : at + 2]])
             few = NAME_TYPO_MIN_CHUNKS
-            if near and t in names and store.raw_count(near) < few:
-                near = None
+            if (
+                near
+                and t in names
+                and (store.raw_count(near) < few or damerau_levenshtein(fold(t), fold(near), 2) > 1)
+            ):
+                near = None  # "Tableau" is no "table", two letters away
             if near and context and substituted(t, near):
                 if context_names is None:
                     context_names = [u for u in terms if counts[u] < common_at and named_(u)]

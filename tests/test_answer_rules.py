@@ -1522,12 +1522,18 @@ def test_a_name_joined_by_an_apostrophe_is_one_name() -> None:
 
 def test_a_path_word_is_read_without_its_accents() -> None:
     """ "and ysene?" (no accent on a keyboard without one) was named by no note's path, though
-    `NPCs/Ysène Varlow.md` is hers: paths are matched as BM25 reads words, accents aside."""
+    `NPCs/Ysène Varlow.md` is hers: paths are matched as BM25 reads words, accents aside; and
+    the numbers of a day in a path are not its words."""
     from index.retrieve import path_words, rank_by_path
 
     assert path_words("NPCs/Ysène Varlow.md") == ["npc", "ysene", "varlow"]
     paths = {1: "NPCs/Ysène Varlow.md", 2: "Locations/Saltmarch.md", 3: "NPCs/Pip.md"}
     assert rank_by_path(["ysene"], paths) == {1: 1}
+    # a day in a path is no words: "the week of 2024-12-23" named `2024-03-12-churn-review.md`
+    # first by its "2024" and "12"
+    assert path_words("meetings/2024-03-12-churn-review.md") == ["meeting", "churn", "review"]
+    days = {1: "meetings/2024-03-12-churn-review.md", 2: "forecast.md", 3: "notes/2024.md"}
+    assert rank_by_path(["week", "2024", "12", "23"], days) == {3: 1}
 
 
 def test_a_question_in_another_language_names_only_by_its_long_words() -> None:

@@ -686,7 +686,8 @@ def test_search_lists_each_section_once_however_many_pieces_match(tmp_path: Path
 
 def test_a_capitalised_word_is_a_name_not_a_typo_of_a_rare_notes_word(tmp_path: Path) -> None:
     """ "Nomad" was read as a typo of "nomand", a typo once in the AWS docs, and the question
-    about Nomad was answered from them."""
+    about Nomad was answered from them. A capitalised word is a typo only of a word the notes
+    write often, and only one edit away."""
     notes = tmp_path / "notes"
     write(notes / "jobs.md", "# Jobs\nThe zorbaxx scheduler runs batch jobs.\n")
     eng = make_engine(notes, tmp_path / "idx")
@@ -703,6 +704,12 @@ def test_a_capitalised_word_is_a_name_not_a_typo_of_a_rare_notes_word(tmp_path: 
     assert {t.term: t for t in eng.coverage("Does Fargte run batch jobs?")}["fargte"].near == (
         "fargate"
     )
+    # ... one edit away only: "Tableau" was read as "table", two away and in every HTML table
+    for i in range(3):
+        write(notes / f"eda{i}.md", f"# EDA {i}\nThe churn table, table {i}.\n")
+    eng.refresh()
+    assert {t.term: t for t in eng.coverage("Which Tableau dashboard?")}["tableau"].near is None
+    assert {t.term: t for t in eng.coverage("Which Tabel is it?")}["tabel"].near == "table"
 
 
 def test_a_name_is_not_a_typo_of_a_rare_word_whose_stem_is_common(tmp_path: Path) -> None:
