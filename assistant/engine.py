@@ -539,14 +539,21 @@ class Engine:
         days: set[Day] = set()
         reading = dates.DayReading(local)
         if opts.dates:  # the date rule
-            days = dates.asked(q)
+            # a follow-up naming no day asks of the last one's ("and deadlift?" after "what
+            # did I squat on November 12?"); one naming its own, of that day alone
+            day_text = q if dates.asked(q) else searched
+            days = dates.asked(day_text)
             dated = self._dated_sections(days, hits, paths) if days else []
             daily = bool(days) and not dated and self._keeps_days()
-            reading = dates.read_days(q, local, hits, dated, daily)
+            reading = dates.read_days(day_text, local, hits, dated, daily)
             local = reading.coverage
+        quoted_notes = {p for p, _ in shown}  # the more rule: the last answer's notes
+        more_of = any(
+            h.chunk.path in quoted_notes for h in evidence.first_units(hits, opts.evidence_sections)
+        )
         decision = decide.decide(
             searched, local, hits, best_line, common, opts, total, by_keywords, whole,
-            reading.on_day, reading.no_day, numbered,
+            reading.on_day, reading.no_day, numbered, more_of,
         )  # fmt: skip
         if shown and decision.abstain:  # the more rule: nothing further, not a word lacking
             decision.missing, decision.names = [], []
@@ -571,6 +578,9 @@ class Engine:
         if not decision.abstain:
             picked = select.pick_sections(hits, k, section_best, opts)
             picked = select.with_named(picked, by_name, k)
+            if more_of:  # under min_line, only the rest of the notes the last answer quoted
+                kept = [] if decision.more else picked
+                picked = select.with_more_of(kept, hits, quoted_notes, k)
             picked, headed = select.with_heading(
                 picked, hits, section_best, local, k, opts, numbered
             )

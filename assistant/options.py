@@ -202,7 +202,7 @@ class AnswerOptions(BaseModel):
         True,
         description="More rule: a follow-up that asks only for more ('tell me more', 'what "
         "else?') passes over the sections the last answer quoted, instead of quoting them "
-        "again.",
+        "again, and quotes the rest of the notes it quoted, under min_line too.",
     )
     best_first: bool = Field(
         False,

@@ -551,8 +551,8 @@ def term_coverage(
     do ("repo" as "repository"), and carries its full words for the local coverage rule.
     With `splits`, a term the notes never write but hyphenate ("wifi" as "Wi-Fi") is read as
     those two words (`split_word`), before any typo.
-    A number the notes write only with leading zeros or without them is read as they write
-    it ("lecture 7" of `Lecture 07 - Memory Management.md`; `number_forms`).
+    A number the notes write only with leading zeros is read as they write it ("lecture 7"
+    of `Lecture 07 - Memory Management.md`; `number_forms`).
     A term no section writes but a note's path does (a folder `k8s/`, a file
     `sourdough.md`) is mentioned once, unless it abbreviates a heading phrase ("csi.md" of
     "Container Storage Interface"): the user named the notes with it, so it is no typo. A
@@ -727,10 +727,12 @@ as likely a name the notes lack ("aws" is one from "was")."""
 
 
 def number_forms(number: str) -> list[str]:
-    """The ways notes write a number with leading zeros or without: "7" as "07", "007";
-    "07" as "7"."""
-    bare = number.lstrip("0") or "0"
-    return [f for f in (bare, *("0" * k + bare for k in (1, 2))) if f != number]
+    """The ways notes write a number of one or two digits with leading zeros: "7" as "07",
+    "007". Not the reverse: "07" of "2026-12-07" is no "7" (it was searched as
+    "2026-12-7")."""
+    if len(number) > 2 or number.startswith("0"):
+        return []
+    return ["0" + number, "00" + number]
 
 
 def closest_word(store: Store, term: str, beside: Sequence[str] = ()) -> str | None:

@@ -84,6 +84,7 @@ class NotesWatcher:
         force_polling: bool | None = None,
         poll_delay_ms: int = 300,
         on_notice: Callable[[str], None] | None = None,
+        on_pending: Callable[[], None] | None = None,
         watch_fn: Callable[..., Iterable[set[tuple[Any, str]]]] | None = None,
     ) -> None:
         self.root = os.path.realpath(root)
@@ -96,6 +97,10 @@ class NotesWatcher:
         """None: watchfiles decides (WATCHFILES_FORCE_POLLING, WSL); the fallback sets True."""
         self.poll_delay_ms = poll_delay_ms
         self.on_notice = on_notice or (lambda _message: None)
+        self.on_pending = on_pending or (lambda: None)
+        """Called when a change arrives while none is pending: a refresh will follow within
+        `debounce_ms` of quiet (a question asked meanwhile is answered from the index before
+        it; the chat says so)."""
         self.watch_fn = watch_fn
         self._dirs: set[str] = set()
         self._ignore_specs: dict[str, Any] = {}
@@ -156,6 +161,8 @@ class NotesWatcher:
             for change, path in sorted(raw, key=lambda c: not c[1].endswith(IGNORE_FILE)):
                 rel = self._relevant(KINDS.get(int(change), "modified"), path)
                 if rel is not None:
+                    if not pending:
+                        self.on_pending()
                     pending[rel] = KINDS.get(int(change), "modified")
                     last, first = now, first or now
             quiet = (now - last) * 1000 >= self.debounce_ms

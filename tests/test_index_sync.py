@@ -1368,7 +1368,7 @@ def test_words_the_notes_number_in_series(tmp_path: Path) -> None:
         "Sessions/2024-03-28.md": "# Session #13\n\nThe letter.\n",
         "OS/Lecture 01 - Processes.md": "# Processes\n\nfork().\n",
         "OS/Lecture 02 - Threads.md": "# Threads\n\nPthreads.\n",
-        "py.md": "# Python 3\n\nUse Python 3.12.\n",
+        "py.md": "# Python 3\n\nUse Python 3.12 on 7 hosts.\n",
     }
     eng = engine_over(tmp_path, files)
     assert numbered_words(eng.store()) == {"session", "lecture"}
@@ -1377,6 +1377,28 @@ def test_words_the_notes_number_in_series(tmp_path: Path) -> None:
     assert answer.searched_query == "what is in lecture 01?"
     assert answer.citations[0].path == "OS/Lecture 01 - Processes.md"
     assert eng.ask("what happened in session 14?").outcome == "not_covered"
+    # ... never the reverse: the "07" of a day is no "7" (it was searched as "2026-12-7")
+    assert eng.ask("what was on 2026-12-07?").searched_query == "what was on 2026-12-07?"
+
+
+def test_a_follow_up_naming_no_day_asks_of_the_last_ones(tmp_path: Path) -> None:
+    """ "and deadlift?" after "what did I squat on November 12?" quoted the 26th's deadlift PR
+    too: the date rule read the day from the follow-up alone. A follow-up naming no day asks
+    of the last question's; one naming its own day asks of that one alone."""
+    from assistant.stages.query import Turn
+
+    files = {
+        "log/2026-11-12.md": "# 2026-11-12\n\n## Workout\n\nSquat 100 kg. Deadlift 130 kg.\n",
+        "log/2026-11-17.md": "# 2026-11-17\n\n## Workout\n\nSquat 102 kg.\n",
+        "log/2026-11-26.md": "# 2026-11-26\n\n## Deadlift\n\nDeadlift 140 kg: a deadlift PR.\n",
+    }
+    eng = engine_over(tmp_path, files)
+    first = eng.ask("what did I squat on November 12?")
+    turn = Turn(question=first.question, searched_query=first.searched_query)
+    follow = eng.ask("and deadlift?", history=[turn])
+    assert {c.path for c in follow.citations} == {"log/2026-11-12.md"}, follow.text
+    other = eng.ask("and on November 17?", history=[turn])
+    assert {c.path for c in other.citations} == {"log/2026-11-17.md"}, other.text
 
 
 def test_yesterday_is_the_day_before_today(tmp_path: Path, monkeypatch) -> None:
@@ -1541,6 +1563,22 @@ def test_tell_me_more_passes_over_what_the_last_answer_quoted(tmp_path: Path) ->
                cited=[(c.path, tuple(c.heading_path)) for c in fed.citations])  # fmt: skip
     nothing = lone.ask("tell me more", history=[was])
     assert nothing.abstained and nothing.text.startswith(NOTHING_MORE), nothing.text
+    # the rest of a note the last answer quoted is more, however its lines score (the more
+    # rule answers under min_line): "what else?" after the physio note's first line
+    strict = AnswerOptions(min_line=0.99)
+    knee = {
+        "physio.md": "# Physio\n\nThe doctor.\n\n## What to do\n\nSquat to parallel.\n",
+        "tax.md": "# Taxes\n\nBy April.\n",
+    }
+    rest = engine_over(tmp_path / "knee", knee)
+    rest.options = strict
+    asked = "what did the doctor advise?"  # "advise": in no line, so no whole-line rule
+    seen = Turn(question=asked, searched_query=asked, cited=[("physio.md", ("Physio",))])
+    more = rest.ask("what else?", history=[seen], explain=True)
+    assert [(c.path, c.heading_path) for c in more.citations] == [
+        ("physio.md", ["Physio", "What to do"])
+    ]
+    assert more.explain is not None and "(more rule)" in more.explain.decision
     assert not lone.ask("What is a flat white?").text.startswith(NOTHING_MORE)
     off = make_engine(tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(more=False))
     again = off.ask("tell me more", history=[turn])

@@ -208,6 +208,25 @@ async def test_a_note_saved_while_open_becomes_answerable(tmp_path):
 
 
 @run_async
+async def test_a_question_right_after_a_save_says_the_index_is_behind(tmp_path):
+    """A question asked 0.2 s after a save was answered from the text before it with no word
+    of the save: the watch waits out its debounce before refreshing. From the first change
+    of a batch, answers say the index is behind."""
+    engine = make_engine(tmp_path)
+    notes = engine.notes_root
+    app = AssistantApp(engine, notes_label="notes", watch_options={"debounce_ms": 4000})
+    async with app.run_test(size=SIZE) as pilot:
+        live = await following(pilot)
+        (notes / "bread.md").write_text(BREAD_NOTE, encoding="utf-8")
+        await until(pilot, lambda: live.behind, "the save seen")
+        assert live.refreshes == 0  # still waiting out the debounce
+        during = await ask(pilot, BREAD_QUESTION)
+        assert during.abstained  # the index before the save
+        assert "saved changes are still being indexed" in screen_text(app)
+    stop_and_join(live)
+
+
+@run_async
 async def test_a_note_another_process_indexed_first_is_counted(tmp_path):
     """`assistant index` run in another window while the chat was open indexed the new
     note first; the chat's refresh then found nothing to do and kept its counts, "24

@@ -191,6 +191,23 @@ def test_an_editors_save_is_one_refresh(engine: Engine, notes: Path, style: str)
         assert live.paths() == [["a.md"], ["b.md"]]
 
 
+def test_a_change_is_said_pending_before_its_refresh(engine: Engine, notes: Path) -> None:
+    """A question asked 0.2 s after a save was answered from the text before it, unmarked:
+    the watch waits out `debounce_ms` before its refresh. `on_pending` is called as the
+    first change of a batch arrives (the chat marks its answers behind from then), once per
+    batch, and never for noise."""
+    seen: list[float] = []
+    with Live(engine, debounce_ms=1500, on_pending=lambda: seen.append(time.monotonic())) as live:
+        write(notes / ".a.md.swp", "swap")  # noise: nothing pending
+        write(notes / "a.md", "# Alpha\nalpha saved\n")
+        saved = time.monotonic()
+        wait_for(lambda: seen, "the change said pending")
+        assert seen[0] - saved < 1.0 and live.refreshes == 0  # before its refresh
+        write(notes / "b.md", "# Beta\nbeta saved\n")  # the same batch: not said again
+        wait_for(lambda: live.refreshes >= 1, "the batch's refresh")
+        assert len(seen) == 1
+
+
 def test_a_burst_of_saves_is_a_few_refreshes(engine: Engine, notes: Path) -> None:
     names = ["a.md", "b.md", "c.md", "sub/d.md"]
     with Live(engine) as live:

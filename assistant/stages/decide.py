@@ -64,6 +64,9 @@ class Decision:
     on_day: bool = False
     """Answered under `min_line` by the date rule: notes of the day the question names hold
     its other subject words."""
+    more: bool = False
+    """Answered under `min_line` by the more rule: the sections left are of a note the last
+    answer quoted."""
     no_day: list[str] = field(default_factory=list)
     """Days the question names that no note is of, in a folder of dated notes (date rule)."""
     unread: list[str] = field(default_factory=list)
@@ -331,6 +334,7 @@ def decide(
     on_day: bool = False,
     no_day: Sequence[str] = (),
     numbered: Sequence[str] = (),
+    more: bool = False,
 ) -> Decision:
     """Abstain or answer, and which question terms the notes never mention.
 
@@ -351,6 +355,9 @@ def decide(
     holds every subject term) and `on_day` (the date rule: notes of the day the question
     names hold its other subject words) answer under `min_line`; `no_day`: days the question
     names that no note is of, in a folder of dated notes (the date rule), missing names.
+    `more` (the more rule: a "tell me more" whose top sections left are of a note the last
+    answer quoted, "what else?" after the physio note's first lines) answers under `min_line`
+    too: the note was found to answer; its other sections are what more there is.
     """
     foreign = opts.other_languages and in_another_language(question)
     subject, names, common = reading(question, coverage, common, opts)
@@ -383,6 +390,7 @@ def decide(
             whole_line=whole_line and not abstain and not keywords and best_line < opts.min_line,
             other_language=foreign,
             on_day=on_day and not abstain and not keywords and best_line < opts.min_line,
+            more=more and not abstain and not keywords and best_line < opts.min_line,
             no_day=list(no_day),
         )
 
@@ -420,7 +428,7 @@ def decide(
                 )
     if keywords:
         return said(False, "keyword matches: no vectors yet to weigh the lines' meaning")
-    if best_line < opts.min_line and not whole_line and not on_day:
+    if best_line < opts.min_line and not whole_line and not on_day and not more:
         return said(True, f"no line is similar enough ({best_line:.2f} < {opts.min_line})")
     if named_missing:
         return said(False, "partly covered: the notes never mention a name it uses")

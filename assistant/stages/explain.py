@@ -166,6 +166,9 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
         else f"the best line scores {best_line:.2f} < min_line {opts.min_line}, but notes of "
         "the day the question names hold its other subject words (date rule)"
         if decision.on_day
+        else f"the best line scores {best_line:.2f} < min_line {opts.min_line}, but a section "
+        "left is of a note the last answer quoted (more rule)"
+        if decision.more
         else f"the best line scores {best_line:.2f} >= min_line {opts.min_line}"
     )
     if decision.compounds:

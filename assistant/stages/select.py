@@ -268,6 +268,20 @@ def with_heading_scored(
     return _in_last_place(hits, top, h) if h is not None else list(hits)
 
 
+def with_more_of(
+    picked: Sequence[Hit], hits: Sequence[Hit], notes: Collection[str], k: int
+) -> list[Hit]:
+    """The more rule's sections: after "what else?", the retrieved sections of the `notes`
+    the last answer quoted follow the `picked`, in retrieval order, at most k in all, however
+    their lines score: they are the rest of the note that answered ("what did the physio
+    advise?" quoted the note's first line; "what else?" its "What to do", whose line scored
+    0.21)."""
+    from assistant.stages.evidence import first_units
+
+    rest = first_units([h for h in hits if h.chunk.path in notes], k)
+    return [*picked, *(h for h in rest if h not in picked)][:k]
+
+
 def with_named(picked: Sequence[Hit], named: Hit | None, k: int) -> list[Hit]:
     """The keyword-names rule's section (`with_keyword_names`) quoted first, at most k in all:
     it holds the names the question asks about, which the others lack."""

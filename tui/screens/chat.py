@@ -35,6 +35,10 @@ if TYPE_CHECKING:  # the engine's modules load in the first worker, after the wi
 
 N_EXAMPLES = 4
 LIVE_STATUS_S = 4.0
+BURST_GAP = 0.06
+"""Seconds a bound key pressed outside the input (`e`, `?`) waits for a key of the same
+burst: tmux or a paste delivers a question's keys within milliseconds ("exercises on november
+10" opened the editor on its `e`), a person's next key comes later."""
 """How long the status line says what a live refresh did ("notes.md refreshed")."""
 T = TypeVar("T")
 
@@ -249,6 +253,9 @@ class ChatScreen(Screen):
         self.typing_away = False
         """A key typed elsewhere went to the question, and the focus has not reached it yet:
         the keys queued behind it follow it (`on_key`)."""
+        self.held_key: events.Key | None = None
+        """A bound key (`e`, `?`) pressed outside the input, held for `BURST_GAP`: the first
+        key of a burst of typing goes to the question with the rest (`on_key`)."""
         self.index_error: str | None = None
         """Why the last preparation of the index failed (None once it succeeds): a question
         is told so at once, not left waiting for an index that is not coming."""
@@ -740,7 +747,7 @@ class ChatScreen(Screen):
     def submit(self, question: str) -> None:
         """Ask a question now, or queue it until the index is ready."""
         self.app.history.add(question)  # type: ignore[attr-defined]
-        self._cancel_current()  # a newer question replaces one not answered yet
+        self._cancel_current("Cancelled: replaced by the next question.")  # not answered yet
         self._req += 1
         req = self._req
         self.conversation.add_question(question)
@@ -806,22 +813,46 @@ class ChatScreen(Screen):
         (the sources list's `e`, `?` for help) moves to the input with its character, as in
         any chat, instead of being lost on the sources list or an example. The keys of the
         same burst (a fast typist, a terminal over SSH) reach here before the focus does:
-        they follow the first, bound keys, spaces and Enter too (`typing_away`)."""
+        they follow the first, bound keys, spaces and Enter too (`typing_away`); a bound key
+        first waits `BURST_GAP` for such keys (`held_key`)."""
         if isinstance(self.focused, Input) or not event.character:
             return
-        burst = self.typing_away
+        held, self.held_key = self.held_key, None
+        burst = self.typing_away or held is not None
         if not (event.is_printable or (burst and event.key == "enter")):
+            if held is not None:
+                self._run_binding(held)  # a key of another kind after it: the binding's
             return
-        if not burst and (event.character.isspace() or event.key in self.app.active_bindings):
-            return  # space selects in lists; `e`, `?`: their bindings
+        if not burst and event.character.isspace():
+            return  # space selects in lists
+        if not burst and event.key in self.app.active_bindings:
+            event.stop()  # `e`, `?`: their bindings, unless typing follows at once
+            event.prevent_default()
+            self.held_key = event
+            self.set_timer(BURST_GAP, lambda: self._release_held(event))
+            return
         event.stop()
         event.prevent_default()
         line = self.question_input
+        if held is not None:
+            self.typing_away = True
+            line.type_at_end(held.character or "")
         if event.key == "enter":  # after the keys before it, queued the same way
             self.app.call_later(line.call_later, line.submit_now)
             return
         self.typing_away = True
         line.type_at_end(event.character)
+
+    def _release_held(self, key: events.Key) -> None:
+        """No typing followed the held key within `BURST_GAP`: its binding runs."""
+        if self.held_key is key:
+            self.held_key = None
+            self._run_binding(key)
+
+    def _run_binding(self, key: events.Key) -> None:
+        active = self.app.active_bindings.get(key.key)
+        if active is not None and active.enabled:
+            self.call_later(active.node.run_action, active.binding.action)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if event.widget is self.question_input:
@@ -850,13 +881,13 @@ class ChatScreen(Screen):
     def action_cancel(self) -> None:
         self._cancel_current()
 
-    def _cancel_current(self) -> None:
+    def _cancel_current(self, said: str = "Cancelled.") -> None:
         """Drop the question in flight or waiting, if any, and say so under it (Esc, or a
         newer question replacing it): no question is left with nothing under it."""
         if self.in_flight is None and self.pending is None:
             return
         self._discard_current()
-        self.conversation.add_note("Cancelled.", "cancelled")
+        self.conversation.add_note(said, "cancelled")
         self.refresh_bindings()
 
     def action_new_conversation(self) -> None:

@@ -38,6 +38,8 @@ def key_label(key: str) -> str:
             "pageup": "PgUp",
             "pagedown": "PgDn",
         }
+        if len(parts) == 1 and len(k) == 1:
+            return k  # a letter alone as typed: "e", not "E", which is Shift+E
         return "+".join(names.get(p, p.capitalize() if len(p) > 1 else p.upper()) for p in parts)
 
     return " / ".join(one(k.strip()) for k in re.split(r"[,/]", key))
