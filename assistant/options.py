@@ -180,6 +180,12 @@ class AnswerOptions(BaseModel):
         "(0: off; no effect with own line vectors).",
     )
     # select sections
+    pieces: bool = Field(
+        True,
+        description="Piece rule: a piece of a long table is quoted only if its best row is "
+        "within quote_window of the table's best, as the lines of a section too long to "
+        "quote whole are (a 52-row table's `J` row for 'join lines', not twelve rows above).",
+    )
     line_margin: float = Field(
         0.12,
         description="Quote further sections only if their best line is within this of the "

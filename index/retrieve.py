@@ -409,10 +409,24 @@ CLIPPINGS: dict[str, tuple[str, ...]] = {
     "tmp": ("temporary",),
     "util": ("utility",),
     "var": ("variable",),
+    # months, as tables and logs abbreviate them ("| Mar 2025 | 347 | £91.12 |"); not "may"
+    "jan": ("january",),
+    "feb": ("february",),
+    "mar": ("march",),
+    "apr": ("april",),
+    "jun": ("june",),
+    "jul": ("july",),
+    "aug": ("august",),
+    "sep": ("september",),
+    "sept": ("september",),
+    "oct": ("october",),
+    "nov": ("november",),
+    "dec": ("december",),
 }
 """Clipped words of technical writing and the words they stand for: a user asks about "the
 repo's auth config" of notes that write "repository", "authentication", "configuration". A
-plural ("repos") is read as its singular: the notes are searched with porter stems."""
+plural ("repos") is read as its singular: the notes are searched with porter stems. Month
+names too: "what did we pay for electricity in March 2025?" of a table of "Mar 2025" rows."""
 
 
 def clipping(word: str) -> tuple[str, ...]:

@@ -791,6 +791,32 @@ def test_an_identifier_no_top_section_writes_is_missing_though_its_words_are_the
     assert missing_compounds("a latency-sensitive, slimmed-down git filter-repo", [], 3) == []
 
 
+def test_a_long_sections_pieces_are_quoted_as_its_lines() -> None:
+    """ "what is the key to join lines in vim?" quoted twelve rows of a 52-row table (a piece
+    whose best row scored 0.63) above the `J` row (0.73, a later piece of the same section):
+    pieces of one table are quoted only within `quote_window` of its best, as its lines
+    are; another section keeps the companion margin, and so do pieces of prose. Off, as
+    before."""
+    from assistant.stages.select import pick_sections
+
+    def piece(cid: int, start: int, heading: str = "Normal mode") -> Hit:
+        c = chunk("| key | action |", ["Vim", heading]).model_copy(
+            update={"id": cid, "path": "vim.md", "start_line": start, "end_line": start + 11}
+        )
+        return Hit(chunk=c, score=1.0 / cid)
+
+    early, late, other = piece(1, 14), piece(2, 45), piece(3, 60, "Macros")
+    best = {1: 0.63, 2: 0.73, 3: 0.63}
+    assert pick_sections([early, late, other], 3, best) == [late, other]
+    off = AnswerOptions(pieces=False)
+    assert pick_sections([early, late, other], 3, best, off) == [early, late, other]
+    near = {1: 0.68, 2: 0.73, 3: 0.63}  # within 0.08 of the section's best: kept
+    assert pick_sections([early, late, other], 3, near) == [early, late, other]
+    prose = [h.model_copy(update={"chunk": h.chunk.model_copy(update={"text": "Some words."})})
+             for h in (early, late, other)]  # fmt: skip
+    assert pick_sections(prose, 3, best) == prose
+
+
 def test_a_section_its_headings_name_further_down_is_scored() -> None:
     """ "What are Ysene's secrets?" quoted her manor and her guild: `NPCs/Ysène Varlow.md ›
     Secrets` ranked fourth, so its lines were never scored and the heading rule could not

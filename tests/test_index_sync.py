@@ -863,6 +863,14 @@ def test_a_word_only_a_note_path_holds_is_mentioned_and_a_full_word_read_as_its_
     off = make_engine(tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(clippings=False))
     assert not {t.term: t for t in off.coverage("kubernetes")}["kubernetes"].covered
     assert {t.term: t for t in off.coverage("k8s")}["k8s"].covered  # the path still names it
+    # a month's name is read as the abbreviation a table writes ("March" of "| Mar 2025 |")
+    bills = (
+        "# Electricity\n\n| Month | kWh |\n| --- | --- |\n| Feb 2025 | 395 |\n| Mar 2025 | 347 |\n"
+    )
+    power = engine_over(tmp_path / "bills", {"electricity.md": bills})
+    march = {t.term: t for t in power.coverage("electricity in March 2025")}["march"]
+    assert march.near == "mar" and march.covered
+    assert "Mar 2025 | 347" in power.ask("kWh of electricity in March 2025?").citations[0].quote
 
 
 def test_a_word_the_notes_write_in_two_is_read_as_the_two(tmp_path: Path) -> None:
