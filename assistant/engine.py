@@ -48,6 +48,7 @@ from index.retrieve import (
     TermInfo,
     allowed_ids,
     clipped_words,
+    heading_modifiers,
     note_days,
     notes_with_path_word,
     numbered_words,
@@ -551,9 +552,14 @@ class Engine:
         more_of = any(
             h.chunk.path in quoted_notes for h in evidence.first_units(hits, opts.evidence_sections)
         )
+        siblings = (
+            decide.sibling_names(searched, coverage, common, heading_modifiers(self.store()))
+            if opts.siblings and any(not t.covered for t in coverage)
+            else []
+        )
         decision = decide.decide(
             searched, local, hits, best_line, common, opts, total, by_keywords, whole,
-            reading.on_day, reading.no_day, numbered, more_of,
+            reading.on_day, reading.no_day, numbered, more_of, siblings,
         )  # fmt: skip
         if shown and decision.abstain:  # the more rule: nothing further, not a word lacking
             decision.missing, decision.names = [], []

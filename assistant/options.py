@@ -48,6 +48,12 @@ class AnswerOptions(BaseModel):
         "seven letters or more ('Sauerteigbrot'; not 'darf', 'laufen'), and capitals mark "
         "no names (German writes every noun so).",
     )
+    siblings: bool = Field(
+        True,
+        description="Sibling rule: an ordinary word the notes never write, just before a word "
+        "their headings or file names write after two or more others ('boat insurance' of "
+        "notes headed 'Car insurance', 'Travel insurance'), is a missing name.",
+    )
     names: bool = Field(
         True,
         description="Name rule: a name the user capitalised that the notes lack needs a covered "

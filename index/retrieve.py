@@ -11,6 +11,7 @@ import fnmatch
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
+from itertools import pairwise
 from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
@@ -277,7 +278,7 @@ def rank_by_lines(
     return {cid: r for r, (cid, _) in enumerate(ranked, 1)}
 
 
-def _plain(word: str) -> str:
+def plain(word: str) -> str:
     """A word without a plural's s, so that "notes" in a question matches "note" in a path,
     nor accents, as BM25 reads words: "ysene" is the "Ysène" of `NPCs/Ysène Varlow.md`."""
     word = fold(word)
@@ -293,7 +294,7 @@ def path_words(path: str) -> list[str]:
     note. A day in it (`2024-03-12-churn-review.md`) is no words: its "2024" and "12" are not
     the numbers of "the week of 2024-12-23" (the date rule reads days in paths)."""
     bare = _PATH_DAY.sub(" ", _NOTE_SUFFIX.sub("", path.lower()))
-    return [_plain(w) for w in _TOKEN.findall(bare)]
+    return [plain(w) for w in _TOKEN.findall(bare)]
 
 
 def rank_by_path(terms: Sequence[str], paths: dict[int, str]) -> dict[int, int]:
@@ -309,7 +310,7 @@ def rank_by_path(terms: Sequence[str], paths: dict[int, str]) -> dict[int, int]:
     notes = {p: path_words(p) for p in set(paths.values())}
     if len(notes) < 2:
         return {}
-    wanted = {_plain(t) for t in terms}
+    wanted = {plain(t) for t in terms}
     # A word in half the candidates' paths or more (the AWS docs' "app-runner-developer-guide/"
     # for an App Runner question) tells them apart no more than no word does.
     wanted = {t for t in wanted if 2 * sum(t in words for words in notes.values()) < len(notes)}
@@ -496,7 +497,7 @@ def named_by_path(store: Store, terms: Sequence[str]) -> list[str]:
     by_word = _notes_by_path_word(store)
     out: list[str] = []
     for t in terms:
-        paths = by_word.get(_plain(t), [])
+        paths = by_word.get(plain(t), [])
         an_id = sum(c.isdigit() for c in t) >= 4
         if paths and len(paths) <= NAMED_BY_PATH and (an_id or not store.term_count(t, cap=1)):
             out.extend(p for p in paths if p not in out)
@@ -524,6 +525,25 @@ def numbered_words(store: Store) -> frozenset[str]:
     return _per_generation(store, "numbered", build)
 
 
+def heading_modifiers(store: Store) -> dict[str, frozenset[str]]:
+    """Each word of the notes' headings and file names -> the words written just before it
+    there ("Car insurance", `travel-insurance.md`: insurance -> car, travel), lower-cased, a
+    plural's s dropped, function words left out; kept per index generation."""
+
+    def build() -> dict[str, frozenset[str]]:
+        out: dict[str, set[str]] = {}
+        stems = [PurePosixPath(p).stem for p in store.file_rows()]
+        for text in [*store.distinct_headings(), *stems]:
+            for part in text.split(HEADING_SEP):
+                words = [plain(w) for w in _TOKEN.findall(part.lower()) if not w.isdigit()]
+                for before, word in pairwise(words):
+                    if before not in STOPWORDS:
+                        out.setdefault(word, set()).add(before)
+        return {w: frozenset(b) for w, b in out.items()}
+
+    return _per_generation(store, "modifiers", build)
+
+
 def note_days(store: Store) -> dict[str, frozenset[Day]]:
     """The indexed notes whose path names a day (`corpus.dates.days_in`): path -> its days,
     kept per index generation (the date rule reads them for every question naming a day)."""
@@ -538,7 +558,7 @@ def note_days(store: Store) -> dict[str, frozenset[Day]]:
 
 def notes_with_path_word(store: Store, term: str) -> int:
     """How many indexed notes' paths hold `term` (`path_words`)."""
-    return len(_notes_by_path_word(store).get(_plain(term), []))
+    return len(_notes_by_path_word(store).get(plain(term), []))
 
 
 def term_coverage(
@@ -599,7 +619,7 @@ def term_coverage(
         if n and not (known and known(t)) and store.term_query(t).endswith("*"):
             n = 0 if closest_word(store, t) else n  # "thrasing": "thras"* found "thrashing"
         unread = None
-        in_path = not n and _plain(t) in paths  # no typo, named by the user's own paths
+        in_path = not n and plain(t) in paths  # no typo, named by the user's own paths
         typed = not n and not in_path and t not in names and known is not None and not known(t)
         if typed and slip_of_stopword(t):
             continue  # "wht was the xgboost rmse": no subject "wht" for the notes to lack
@@ -631,7 +651,7 @@ def term_coverage(
                 (
                     c
                     for c, words in CLIPPINGS.items()
-                    if t in words or _plain(t) in words
+                    if t in words or plain(t) in words
                     if c in paths or store.term_count(c, cap=1)
                 ),
                 None,

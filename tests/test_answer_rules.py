@@ -842,6 +842,28 @@ def test_a_section_its_headings_name_further_down_is_scored() -> None:
     assert with_heading_scored(hits, one) == hits
 
 
+def test_an_ordinary_word_naming_one_of_several_siblings_is_a_missing_name() -> None:
+    """ "when does the boat insurance renew?" of notes headed "Car insurance" and "Travel
+    insurance" quoted the car's renewal date, "high": "boat" is an ordinary word, and the
+    ordinary-word rule says nothing of one the notes lack. Before a word their headings write
+    after two or more other words, it names which one is asked about (the sibling rule)."""
+    from assistant.stages.decide import sibling_names
+
+    mods = {"insurance": {"car", "travel", "home"}, "exam": {"history"}}
+    cov = [TermInfo(term="boat", chunks=0), TermInfo(term="insurance", chunks=4),
+           TermInfo(term="renew", chunks=3)]  # fmt: skip
+    q = "when does the boat insurance renew?"
+    assert sibling_names(q, cov, COMMON | {"boat"}, mods) == ["boat"]
+    assert sibling_names(q, cov, COMMON | {"boat"}, {"insurance": {"car"}}) == []  # one
+    apart = "is the boat covered by my insurance?"  # not side by side
+    assert sibling_names(apart, cov, COMMON | {"boat"}, mods) == []
+    c = chunk("## Renewal\nRenewal date: 14 September 2025", ["Car insurance", "Renewal"])
+    h = [Hit(chunk=c, score=1.0)]
+    d = decide(q, cov, h, 0.6, COMMON | {"boat"}, siblings=["boat"])
+    assert d.abstain and d.missing == ["boat"] and d.siblings == ["boat"]
+    assert not decide(q, cov, h, 0.6, COMMON | {"boat"}).abstain  # the rule's doing
+
+
 def test_a_number_of_a_series_no_top_section_writes_is_a_missing_name() -> None:
     """ "what happened in session 14" of a campaign's notes of sessions 12 and 13 quoted both
     (the "14" of `2024-03-14 Session 12.md`): where the notes number a word in series ("Session

@@ -1380,6 +1380,7 @@ def test_words_the_notes_number_in_series(tmp_path: Path) -> None:
     }
     eng = engine_over(tmp_path, files)
     assert numbered_words(eng.store()) == {"session", "lecture"}
+
     # a number the notes write with leading zeros: "lecture 1" is "Lecture 01"
     answer = eng.ask("what is in lecture 1?")
     assert answer.searched_query == "what is in lecture 01?"
@@ -1407,6 +1408,25 @@ def test_a_follow_up_naming_no_day_asks_of_the_last_ones(tmp_path: Path) -> None
     assert {c.path for c in follow.citations} == {"log/2026-11-12.md"}, follow.text
     other = eng.ask("and on November 17?", history=[turn])
     assert {c.path for c in other.citations} == {"log/2026-11-17.md"}, other.text
+
+
+def test_the_sibling_rule_reads_the_notes_headings_and_file_names(tmp_path: Path) -> None:
+    """The sibling rule's words: each word of the headings and file names with the words
+    written before it ("Car insurance", `home-insurance.md`); "when does the boat insurance
+    renew?" is then not covered, a car's renewal date no answer to it."""
+    from index.retrieve import heading_modifiers
+
+    files = {
+        "car.md": "# Car insurance\n\n## Renewal\n\nRenews on 14 September 2025.\n",
+        "travel.md": "# Travel insurance\n\n## Renewal\n\nRenews on 20 June 2025.\n",
+        "home-insurance.md": "# Policy\n\n## Renewal\n\nRenews on 1 May 2025.\n",
+    }
+    eng = engine_over(tmp_path, files)
+    assert heading_modifiers(eng.store())["insurance"] == {"car", "travel", "home"}
+    boat = eng.ask("when does the boat insurance renew?", explain=True)
+    assert boat.abstained and "boat" in boat.missing_terms
+    assert boat.explain is not None and "sibling rule: boat" in boat.explain.decision
+    assert not eng.ask("when does the car insurance renew?").abstained
 
 
 def test_yesterday_is_the_day_before_today(tmp_path: Path, monkeypatch) -> None:

@@ -8,8 +8,9 @@ question. Thresholds and the name rule's switch are `AnswerOptions` fields.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Literal
 
 from assistant.models import Outcome
@@ -17,7 +18,7 @@ from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.evidence import first_units
 from corpus.dates import days_in
 from index.models import Hit
-from index.retrieve import NUMBERED, STOPWORDS, TermInfo, clipping, fold, query_terms
+from index.retrieve import NUMBERED, STOPWORDS, TermInfo, clipping, fold, plain, query_terms
 
 # Words that phrase a question rather than name its subject: never reported as "missing".
 PHRASING = frozenset(
@@ -67,6 +68,8 @@ class Decision:
     more: bool = False
     """Answered under `min_line` by the more rule: the sections left are of a note the last
     answer quoted."""
+    siblings: list[str] = field(default_factory=list)
+    """Ordinary words the sibling rule read as missing names (`sibling_names`)."""
     no_day: list[str] = field(default_factory=list)
     """Days the question names that no note is of, in a folder of dated notes (date rule)."""
     unread: list[str] = field(default_factory=list)
@@ -311,6 +314,38 @@ def reading(
     return subject, long, common | short
 
 
+SIBLINGS_MIN = 2
+"""Fewest other words the notes' headings write before a word for the sibling rule."""
+
+
+def sibling_names(
+    question: str,
+    coverage: Sequence[TermInfo],
+    common: set[str],
+    modifiers: Mapping[str, Collection[str]],
+) -> list[str]:
+    """The sibling rule: an ordinary word the notes never write, said just before a word
+    their headings or file names write after `SIBLINGS_MIN` or more other words, names
+    which of those the question means: "when does the boat insurance renew?" of notes headed
+    "Car insurance", "Travel insurance", "Home insurance" asks about a boat's, which they
+    lack; it was answered with the car's renewal date. Such a word is a missing name, as a
+    capitalised one is. Only words side by side in the question ("hosts when the service"
+    is no pair); `modifiers`: `index.retrieve.heading_modifiers`."""
+    info = {t.term: t for t in coverage}
+    out: list[str] = []
+    words = re.findall(r"[^\W_]+", question.lower())
+    for word, after in pairwise(words):
+        t, nxt = info.get(word), info.get(after)
+        if t is None or nxt is None or t.covered or not nxt.covered:
+            continue
+        if not is_common(word, common):
+            continue  # no ordinary word: the name rule reads it already
+        others = set(modifiers.get(plain(after), ())) - {plain(word)}
+        if len(others) >= SIBLINGS_MIN:
+            out.append(word)
+    return out
+
+
 def in_another_language(question: str) -> bool:
     """A question of six words or more (of two letters or more; numbers aside), under 15% of
     them English function words (`STOPWORDS`): "Wie lange darf ein Job auf dem Cluster
@@ -335,6 +370,7 @@ def decide(
     no_day: Sequence[str] = (),
     numbered: Sequence[str] = (),
     more: bool = False,
+    siblings: Sequence[str] = (),
 ) -> Decision:
     """Abstain or answer, and which question terms the notes never mention.
 
@@ -361,6 +397,7 @@ def decide(
     """
     foreign = opts.other_languages and in_another_language(question)
     subject, names, common = reading(question, coverage, common, opts)
+    names = names | set(siblings)  # the sibling rule: "boat" of "boat insurance"
     missing = [t.term for t in subject if not t.covered]
     named_missing = [t for t in missing if is_name(t, names, common)]
     compounds = (
@@ -391,6 +428,7 @@ def decide(
             other_language=foreign,
             on_day=on_day and not abstain and not keywords and best_line < opts.min_line,
             more=more and not abstain and not keywords and best_line < opts.min_line,
+            siblings=[t for t in siblings if t in missing],
             no_day=list(no_day),
         )
 

@@ -140,6 +140,11 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
             "; other-language rule: read as a question in another language than English, so "
             "only its words of seven letters or more the notes lack counted as names"
         )
+    if decision.siblings:
+        local += (
+            f"; sibling rule: {', '.join(decision.siblings)} (an ordinary word the notes lack, "
+            "before a word their headings write after several others) read as a name"
+        )
     if decision.clippings:
         local += f"; clipping rule: {', '.join(decision.clippings)}"
     if decision.splits:
