@@ -504,6 +504,17 @@ def named_by_path(store: Store, terms: Sequence[str]) -> list[str]:
     return out
 
 
+def _heading_texts(store: Store) -> list[str]:
+    """Every distinct heading path of the index and every note's file name (its stem), what
+    the notes name their sections and notes by; kept per index generation, read once for
+    the rules that read them (`numbered_words`, `heading_modifiers`)."""
+
+    def build() -> list[str]:
+        return [*store.distinct_headings(), *(PurePosixPath(p).stem for p in store.file_rows())]
+
+    return _per_generation(store, "heading texts", build)
+
+
 NUMBERED = re.compile(r"(?<![\w.])([^\W\d_]{3,})[ \t_#-]*0*(\d{1,4})(?![\w.]|-\d)")
 """A word and the number that follows it: "Session 12", "Lecture 01", "week3", "PS #4"."""
 
@@ -516,8 +527,7 @@ def numbered_words(store: Store) -> frozenset[str]:
 
     def build() -> frozenset[str]:
         seen: dict[str, set[str]] = {}
-        stems = [PurePosixPath(p).stem for p in store.file_rows()]
-        for text in [*store.distinct_headings(), *stems]:
+        for text in _heading_texts(store):
             for word, n in NUMBERED.findall(text):
                 seen.setdefault(fold(word), set()).add(n)
         return frozenset(w for w, numbers in seen.items() if len(numbers) >= 2)
@@ -532,8 +542,7 @@ def heading_modifiers(store: Store) -> dict[str, frozenset[str]]:
 
     def build() -> dict[str, frozenset[str]]:
         out: dict[str, set[str]] = {}
-        stems = [PurePosixPath(p).stem for p in store.file_rows()]
-        for text in [*store.distinct_headings(), *stems]:
+        for text in _heading_texts(store):
             for part in text.split(HEADING_SEP):
                 words = [plain(w) for w in _TOKEN.findall(part.lower()) if not w.isdigit()]
                 for before, word in pairwise(words):
@@ -614,7 +623,7 @@ def term_coverage(
         crude-stem prefix found, "increse"): context for a typo."""
         return (u in names or not (known and known(u))) and store.raw_count(u) > 0
 
-    for t in terms:
+    for at, t in enumerate(terms):
         n = counts[t]
         if n and not (known and known(t)) and store.term_query(t).endswith("*"):
             n = 0 if closest_word(store, t) else n  # "thrasing": "thras"* found "thrashing"
@@ -628,7 +637,6 @@ def term_coverage(
         if not n and not split and t.isdigit():  # "lecture 7" of `Lecture 07 - Memory.md`
             near = next((f for f in number_forms(t) if f in paths or store.raw_count(f)), None)
         if not n and near is None and not split and not in_path and not (known and known(t)):
-            at = terms.index(t)
             near = closest_word(store, t, [*terms[max(0, at - 1) : at], *terms[at + 1 : at + 2]])
             few = NAME_TYPO_MIN_CHUNKS
             if (

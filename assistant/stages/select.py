@@ -263,6 +263,18 @@ def _heading_names(
     return [len(m) == len(terms) for m in matching_lines(labels, terms)]
 
 
+def _heading_terms(
+    coverage: Sequence[TermInfo], opts: AnswerOptions, numbered: Sequence[str]
+) -> list[str] | None:
+    """The subject terms the heading rule looks for in headings (`evidence.subject_as_written`),
+    or None when the rule is off or they name too little (`evidence.specific`) and the
+    question names no numbered item."""
+    from assistant.stages.evidence import specific, subject_as_written
+
+    terms = subject_as_written(coverage) or []
+    return terms if opts.headings and (numbered or specific(terms)) else None
+
+
 def with_heading_scored(
     hits: Sequence[Hit],
     coverage: Sequence[TermInfo],
@@ -274,10 +286,10 @@ def with_heading_scored(
     is so named, takes the last of their places, so its lines are scored and the rule can
     quote it ("What are Ysene's secrets?": `NPCs/Ysène Varlow.md › Secrets` ranked fourth,
     and her manor and guild were quoted)."""
-    from assistant.stages.evidence import first_units, specific, subject_as_written
+    from assistant.stages.evidence import first_units
 
-    terms = subject_as_written(coverage) or []
-    if not opts.headings or not (numbered or specific(terms)):
+    terms = _heading_terms(coverage, opts, numbered)
+    if terms is None:
         return list(hits)
     top = first_units(hits, opts.evidence_sections)
     if len({h.unit for h in top}) < opts.evidence_sections:
@@ -325,20 +337,16 @@ def with_heading(
     note name every subject term of the question, two or more or one with a digit
     (`evidence.specific`: "INC-2041: Checkout outage › Root cause" for "What was the root cause
     of the checkout outage?"; a Zettelkasten's `202306021030.md` for "What is note
-    202306021030 about?"), is quoted first when none of those picked is so named: its heading
-    says it is what is asked, however its lines score (0.35: the outage's summary and "What
-    went well" were quoted instead). Returns the sections to quote and the one the rule
-    added, if any."""
-    from assistant.stages.evidence import specific, subject_as_written
-
-    terms = subject_as_written(coverage) or []
-    if not opts.headings or not (numbered or specific(terms)):
+    202306021030 about?"; or one writing the numbered item a question names, `_heading_names`),
+    is quoted first unless the first picked is so named: its heading says it is what is
+    asked, however its lines score (0.35: the outage's summary and "What went well" were
+    quoted instead). Returns the sections to quote and the one the rule put first, if any."""
+    terms = _heading_terms(coverage, opts, numbered)
+    if terms is None:
         return list(picked), None
     scored = [h for h in hits if h.chunk.id in section_best and h not in picked]
     named = _heading_names([*picked, *scored], terms, numbered)
     if named and named[0]:
         return list(picked), None  # the first quoted is so named already
     h = next((h for h, ok in zip([*picked, *scored], named, strict=True) if ok), None)
-    if h is None:
-        return list(picked), None
-    return [h, *(p for p in picked if p is not h)][:k], h
+    return (with_named(picked, h, k), h) if h is not None else (list(picked), None)
