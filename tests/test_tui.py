@@ -322,6 +322,15 @@ async def test_a_burst_typed_on_the_sources_list_is_all_in_the_question(engine, 
         assert chat.question_input.value == "exercises" and not opened
 
 
+def test_help_shows_a_lone_letter_key_as_typed() -> None:
+    """Help listed the sources list's `e` as "E", which is Shift+E and typed into the
+    question; a key with a modifier keeps its capital ("Ctrl+N")."""
+    from tui.screens.help import key_label
+
+    assert key_label("e") == "e" and key_label("question_mark") == "?"
+    assert key_label("ctrl+n") == "Ctrl+N" and key_label("escape") == "Esc"
+
+
 @run_async
 async def test_a_question_typed_right_after_ctrl_n_is_asked(engine):
     """Ctrl+N then a question typed at once (a burst, as tmux sends it): the question was
