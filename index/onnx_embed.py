@@ -63,7 +63,10 @@ WEIGHTS_FILE = "model.onnx.data"
 RAW_FILE = "raw.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 OPSET = 17
-NOT_EXPORTED_NOTICE = "query model not exported yet; using sentence-transformers (slower start)"
+NOT_EXPORTED_NOTICE = (
+    "the fast question model is not made yet (an index build or the chat's first answer makes"
+    " it, once); loading the full model instead, a slower start"
+)
 
 
 def _as_path(model_path: Path | str | None) -> Path:

@@ -923,12 +923,15 @@ async def test_a_deleted_note_is_not_opened_in_the_editor(engine, tmp_path, monk
         await pilot.pause()
         await pilot.press("tab", "enter")  # and from the section view
         await wait_for(pilot, lambda: isinstance(app.screen, SectionScreen))
+        # The section view says the note is gone and does not offer `e` (greyed out).
+        assert app.screen.check_action("edit", ()) is None
+        assert app.screen.check_action("close", ()) is True
         await pilot.press("e")
         await pilot.pause()
         assert app.editor_runs == [] and not record.exists() and not note.exists()
         messages = [n.message for n in app._notifications]
         assert (
-            messages.count(f"{note} no longer exists (deleted or moved since it was indexed).") == 2
+            messages.count(f"{note} no longer exists (deleted or moved since it was indexed).") == 1
         )
 
 

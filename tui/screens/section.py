@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer
 
+from tui.render import note_gone
 from tui.widgets.sources import SectionView
 
 if TYPE_CHECKING:
@@ -46,6 +47,12 @@ class SectionScreen(ModalScreen[None]):
         view = self.query_one(SectionView)
         view.show_section(self.citation, self.section)
         view.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`e` is not offered for a note deleted since it was cited (None: shown greyed)."""
+        if action == "edit" and note_gone(self.citation):
+            return None
+        return True
 
     def action_close(self) -> None:
         self.dismiss(None)
