@@ -50,6 +50,7 @@ def test_help_does_not_import_heavy_modules() -> None:
     assert r.stdout.strip() == "", f"--help imported: {r.stdout.strip()}"
 
 
+@pytest.mark.slow
 def test_answering_from_a_fresh_index_imports_only_the_query_stack(tmp_path: Path) -> None:
     """A cold `ask` pays for every import: locking, config and model libraries stay out of it
     when the index is already fresh (the writers import them). markdown-it is the one parser
@@ -114,6 +115,7 @@ def test_bad_env_setting_is_a_usage_error() -> None:
 @pytest.mark.parametrize(
     "command", [("ask", "what is alpha"), ("search", "alpha"), ("index",), ("mcp",), ()]
 )
+@pytest.mark.slow
 def test_a_missing_model_folder_is_one_line_exit_3(tmp_path: Path, command: tuple) -> None:
     """`ASSISTANT_MODEL` naming no folder: `ask` and `search` died in a traceback, exit 1 ("not
     in your notes" to a script), `mcp` served tools that all failed, the chat opened; only
@@ -168,6 +170,7 @@ def test_stdin_empty_question() -> None:
     assert r.returncode == 2 and "empty" in r.stderr
 
 
+@pytest.mark.slow
 def test_a_query_without_words_is_empty() -> None:
     """ "???" has nothing to search for: `search` listed ten sections at random (dense search
     ranks every section), `ask` said "Not in your notes."."""
@@ -281,6 +284,7 @@ def test_a_changed_citation_says_what_became_of_its_note(tmp_path: Path) -> None
     assert said(tmp_path / "dir.md").startswith("note: [1] dir.md can no longer be read (is a")
 
 
+@pytest.mark.slow
 def test_index_actions_cannot_be_combined(tmp_path: Path) -> None:
     """`index --drop --check` deleted the index without checking it, `--drop --list` listed
     and dropped nothing: any two of --list, --drop, --check, --watch are a usage error that
@@ -306,6 +310,7 @@ def test_index_actions_cannot_be_combined(tmp_path: Path) -> None:
         assert sorted(p.name for p in (tmp_path / "index").iterdir()) == built
 
 
+@pytest.mark.slow
 def test_config_file_nits_read_like_the_other_config_errors(tmp_path: Path) -> None:
     """`ASSISTANT_CONFIG` naming a folder said "[Errno 21] Is a directory: '…'"; `k = true`
     in the file was taken as k = 1. Both are one-line usage errors naming the file; a number
@@ -331,6 +336,7 @@ def test_config_file_nits_read_like_the_other_config_errors(tmp_path: Path) -> N
         del os.environ["ASSISTANT_K"]
 
 
+@pytest.mark.slow
 def test_index_list_counts_one_file_in_the_singular(tmp_path: Path) -> None:
     """`index --list` said "1 files, 1 chunks"."""
     from helpers_robust import run_fake_cli

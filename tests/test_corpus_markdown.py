@@ -387,6 +387,7 @@ def test_an_inline_image_too_long_to_embed_is_no_piece():
     assert len(chunk_note("n.md", long_text, words, 50).chunks) > 1
 
 
+@pytest.mark.slow
 def test_twenty_megabyte_single_line_note():
     word = "container "
     text = word * (20_000_000 // len(word))

@@ -16,6 +16,8 @@ from assistant.errors import EngineError, UsageError
 from assistant.mcp_server import MAX_READ_CHARS, MAX_READ_LINES, NotesServer
 from assistant.settings import load_settings
 
+pytestmark = pytest.mark.slow
+
 
 class SlowEmbedder(FakeEmbedder):
     """A fake that takes a while per text, so a build is still running when a call comes."""

@@ -355,6 +355,7 @@ def test_drop_never_runs_under_a_build(folder: Path, tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- the same through a subprocess
+@pytest.mark.slow
 def test_check_and_repair_through_a_real_process(folder: Path, tmp_path: Path) -> None:
     idx = tmp_path / "idx"
     base = ("--notes", str(folder), "--index", str(idx))
@@ -368,6 +369,7 @@ def test_check_and_repair_through_a_real_process(folder: Path, tmp_path: Path) -
     assert run_fake_cli("index", "--check", *base).returncode == 0
 
 
+@pytest.mark.slow
 def test_notes_and_index_given_before_the_command_are_used(tmp_path: Path) -> None:
     """`assistant --notes DIR index` indexed the bundled notes instead, without a word. The
     command's own --notes / --index still win over the ones before it."""
@@ -395,6 +397,7 @@ def test_notes_and_index_given_before_the_command_are_used(tmp_path: Path) -> No
     assert "b.md" in r.stdout and "a.md" not in r.stdout
 
 
+@pytest.mark.slow
 def test_a_folder_without_notes_is_said_to_be_one(tmp_path: Path) -> None:
     """A folder with no notes in it (empty, or only files of other kinds) answered every
     question "Not in your notes." and nothing else; `index`, `ask` and `search` now say why,
@@ -414,6 +417,7 @@ def test_a_folder_without_notes_is_said_to_be_one(tmp_path: Path) -> None:
     assert "no notes in" not in r.stderr, r.stderr
 
 
+@pytest.mark.slow
 def test_notes_that_could_not_be_read_are_said_to_be_why_there_are_none(tmp_path: Path) -> None:
     """`--notes binary.md`, or a folder whose only note is binary, said "only .markdown, .md
     and .txt files are read": wrong for a .md file (and a single file of any name is read).

@@ -33,6 +33,8 @@ from index.store import Store
 from index.sync import writer_lock
 from index.watch import Batch, is_watch_limit
 
+pytestmark = pytest.mark.slow
+
 TIMEOUT = 20.0
 
 
