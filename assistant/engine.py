@@ -491,6 +491,7 @@ class Engine:
         by_keywords = self.store().keywords_only  # a first build's preview: no vectors yet
         series = numbered_words(self.store()) if any(c.isdigit() for c in searched) else ()
         numbered = decide.series_in(searched, series)  # "lecture 7" of a numbered series
+        items = [*numbered, *decide.coded(searched)]  # and "2.3.1", "INC-2041": the heading rule
         kind = "none" if by_keywords else self.store().meta(LINE_KIND) or "own"
         by_name: Hit | None = None  # the keyword-names rule's section
         headed: Hit | None = None  # the heading rule's
@@ -509,7 +510,7 @@ class Engine:
                 self.store().chunk_total(),
             )  # fmt: skip
             if by_name is None:
-                hits = select.with_heading_scored(hits, coverage, opts, numbered)
+                hits = select.with_heading_scored(hits, coverage, opts, items)
             qvec = embedding.result()
             evidence.fill_dense_scores(self.store(), hits, qvec)
             timings["embed_ms"] = embedding.seconds * 1000  # on its own thread, overlapping:
@@ -587,9 +588,7 @@ class Engine:
             if more_of:  # under min_line, only the rest of the notes the last answer quoted
                 kept = [] if decision.more else picked
                 picked = select.with_more_of(kept, hits, quoted_notes, k)
-            picked, headed = select.with_heading(
-                picked, hits, section_best, local, k, opts, numbered
-            )
+            picked, headed = select.with_heading(picked, hits, section_best, local, k, opts, items)
             if opts.parts and not by_keywords:
                 part_picks, part_notes = self._part_sections(
                     searched, lacking, picked, k, mode, paths, kind == "pooled"

@@ -115,12 +115,15 @@ class NoteChunks(BaseModel):
     """`tags` (or `tag`) from YAML front matter: a list, or a comma/space separated string."""
     aliases: list[str] = []
     """`aliases` (or `alias`) from YAML front matter (Obsidian's other names for a note)."""
+    names: list[str] = []
+    """Names the front matter's other fields give (`front_matter_names`: `author: John
+    Ousterhout`, `attendees: [Priya Shah, Tom Berg]`)."""
 
     @property
     def labels(self) -> str:
         """The words the front matter names the note by, searched with its sections (BM25's
-        meta column) and read by the local coverage rule: title, aliases, tags."""
-        return labels_text(self.title, self.tags, self.aliases)
+        meta column) and read by the local coverage rule: title, aliases, tags, names."""
+        return labels_text(self.title, self.tags, [*self.aliases, *self.names])
 
 
 @dataclass(frozen=True)
@@ -233,7 +236,7 @@ def front_matter_fields(block: str, toml: bool = False) -> dict[str, object]:
         except Exception:  # ImportError, or YAML it cannot read
             data = _tiny_yaml(block)
     if not isinstance(data, dict):
-        return {"title": None, "tags": [], "aliases": []}
+        return {"title": None, "tags": [], "aliases": [], "names": []}
     raw_tags = data.get("tags", data.get("tag"))
     tags: list[str] = []
     if isinstance(raw_tags, str):
@@ -247,7 +250,37 @@ def front_matter_fields(block: str, toml: bool = False) -> dict[str, object]:
         "title": _one_line(data.get("title")),
         "tags": [t.lstrip("#") for t in tags],
         "aliases": [a for a in map(_one_line, aliases) if a] if isinstance(aliases, list) else [],
+        "names": front_matter_names(data),
     }
+
+
+_PARTICLES = frozenset("van von de der den da di du la le del bin al".split())
+"""Lower-case words a name may hold between its capitalised ones ("Ludwig van Beethoven")."""
+
+
+def front_matter_names(data: dict) -> list[str]:
+    """The values of the front matter's fields other than title, tags and aliases that are
+    names: two to four capitalised words and no digit (`author: John Ousterhout`,
+    `attendees: [Priya Shah, Tom Berg]`), so "what does Ousterhout say…" finds the note and
+    is not told the notes never mention him. Prose (Dendron's `desc`), dates, numbers, ids
+    and links are left out: prose among the labels drew answers to wrong sections
+    (docs/evaluating.md, "The front matter's other text fields")."""
+    out: list[str] = []
+    for key, value in data.items():
+        if str(key).lower() in ("title", "tags", "tag", "aliases", "alias"):
+            continue
+        for v in value if isinstance(value, list) else [value]:
+            words = v.split() if isinstance(v, str) else []
+            if (
+                2 <= len(words) <= 4
+                and words[0][0].isupper()
+                and words[-1][0].isupper()
+                and all(w[0].isupper() or w in _PARTICLES for w in words)
+                and not any(c.isdigit() or c in ":/@<>[]{}()" for c in v)
+                and (name := " ".join(words)) not in out
+            ):
+                out.append(name)
+    return out
 
 
 def _one_line(value: object) -> str | None:

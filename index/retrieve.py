@@ -517,20 +517,26 @@ def _heading_texts(store: Store) -> list[str]:
 
 NUMBERED = re.compile(r"(?<![\w.])([^\W\d_]{3,})[ \t_#-]*0*(\d{1,4})(?![\w.]|-\d)")
 """A word and the number that follows it: "Session 12", "Lecture 01", "week3", "PS #4"."""
+_NUMBER = re.compile(r"\d+$")
 
 
-def numbered_words(store: Store) -> frozenset[str]:
+def numbered_words(store: Store) -> dict[str, frozenset[str]]:
     """Words the notes number in series in their headings or file names, written with two
     numbers or more ("Session 12", "Session 13"; `Lecture 01 - Processes.md`, `Lecture 02 …`),
-    lower-cased without accents; kept per index generation. One number is a name's ("Python
-    3"), not a series."""
+    lower-cased without accents, each with its numbers as written there ("01", "02": how a
+    question's "lecture 7" is searched, `term_coverage`); kept per index generation. One
+    number is a name's ("Python 3"), not a series."""
 
-    def build() -> frozenset[str]:
+    def build() -> dict[str, frozenset[str]]:
         seen: dict[str, set[str]] = {}
         for text in _heading_texts(store):
-            for word, n in NUMBERED.findall(text):
-                seen.setdefault(fold(word), set()).add(n)
-        return frozenset(w for w, numbers in seen.items() if len(numbers) >= 2)
+            for m in NUMBERED.finditer(text):
+                seen.setdefault(fold(m.group(1)), set()).add(_NUMBER.search(m.group(0))[0])
+        return {
+            w: frozenset(written)
+            for w, written in seen.items()
+            if len({int(n) for n in written}) >= 2
+        }
 
     return _per_generation(store, "numbered", build)
 
@@ -634,8 +640,8 @@ def term_coverage(
             continue  # "wht was the xgboost rmse": no subject "wht" for the notes to lack
         near = split_word(store, t) if splits and not n else None
         split = near is not None
-        if not n and not split and t.isdigit():  # "lecture 7" of `Lecture 07 - Memory.md`
-            near = next((f for f in number_forms(t) if f in paths or store.raw_count(f)), None)
+        if not split and t.isdigit():  # "lecture 7" of `Lecture 07 - Memory.md`
+            near = _number_as_written(store, t, terms[at - 1] if at else "", n, paths)
         if not n and near is None and not split and not in_path and not (known and known(t)):
             near = closest_word(store, t, [*terms[max(0, at - 1) : at], *terms[at + 1 : at + 2]])
             few = NAME_TYPO_MIN_CHUNKS
@@ -687,6 +693,20 @@ def term_coverage(
             )
         )
     return out
+
+
+def _number_as_written(
+    store: Store, number: str, before: str, n: int, paths: Collection[str]
+) -> str | None:
+    """The form with leading zeros in which the notes write `number`: the form their series
+    of `before` writes it in ("ADR 6" of `ADR-0006-auth.md`, though "6" is in other notes),
+    or, for a number the notes never write bare, the form they do write."""
+    forms = numbered_words(store).get(fold(before), frozenset()) if before else frozenset()
+    if forms and number not in forms:
+        return next((f for f in number_forms(number) if f in forms), None)
+    if n:
+        return None
+    return next((f for f in number_forms(number) if f in paths or store.raw_count(f)), None)
 
 
 def substituted(a: str, b: str) -> bool:
@@ -769,12 +789,12 @@ as likely a name the notes lack ("aws" is one from "was")."""
 
 
 def number_forms(number: str) -> list[str]:
-    """The ways notes write a number of one or two digits with leading zeros: "7" as "07",
-    "007". Not the reverse: "07" of "2026-12-07" is no "7" (it was searched as
-    "2026-12-7")."""
+    """The ways notes write a number of one or two digits with leading zeros, up to four
+    digits: "7" as "07", "007", "0007" (`ADR-0007`). Not the reverse: "07" of "2026-12-07"
+    is no "7" (it was searched as "2026-12-7")."""
     if len(number) > 2 or number.startswith("0"):
         return []
-    return ["0" + number, "00" + number]
+    return ["0" * z + number for z in range(1, 5 - len(number))]
 
 
 def closest_word(store: Store, term: str, beside: Sequence[str] = ()) -> str | None:
@@ -786,7 +806,9 @@ def closest_word(store: Store, term: str, beside: Sequence[str] = ()) -> str | N
     "code"): a transposition there is as common a typo as any, while other edits that near
     the start read too many names as words ("pnpm" as "npm"). Nor is a word a typo of one it
     differs from only in its last letter, added or changed: that is how words are made from
-    words ("systemd" from "system", not a typo of "systems"; "repot" is not "repo"). Words
+    words ("systemd" from "system", not a typo of "systems"; "repot" is not "repo"). Nor is
+    a word one with two of its letters changed, however long (`_two_letters_changed`:
+    "transduction" is another method than "transfection"). Words
     are compared as BM25 matches them, accents aside, and case-folded: "grosse" and "grösse"
     (Swiss German, or a keyboard without ß) are "große"."""
     if len(term) < 4 or term.isdigit():
@@ -800,6 +822,7 @@ def closest_word(store: Store, term: str, beside: Sequence[str] = ()) -> str | N
         and abs(len(spelt := fold(cand)) - len(typed)) <= limit  # "große" as "grosse"
         and (spelt == typed or not _last_letter_apart(typed, spelt))
         and (d := damerau_levenshtein(typed, spelt, limit)) <= limit
+        and not (d == 2 and _two_letters_changed(typed, spelt))
     ]
     if near:  # of the nearest, the word the notes write most ("taks": task, not tabs)
         least = min(d for d, _ in near)
@@ -818,6 +841,16 @@ def closest_word(store: Store, term: str, beside: Sequence[str] = ()) -> str | N
         if swapped != term and store.raw_count(swapped):
             return swapped
     return None
+
+
+def _two_letters_changed(a: str, b: str) -> bool:
+    """`b` is `a` with two letters changed in place, not swapped: a word of its own more
+    often than a slip, which leaves out, adds or swaps a letter, or changes one."""
+    return (
+        len(a) == len(b)
+        and substituted(a, b)
+        and sum(x != y for x, y in zip(a, b, strict=True)) == 2
+    )
 
 
 def fold(word: str) -> str:

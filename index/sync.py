@@ -61,7 +61,7 @@ BATCH_CHUNKS = 2048
 LINE_KIND = "line_vectors"
 LINE_TEXT = "line_text"
 """Meta key: `corpus.models.LINE_TEXT_VERSION` of the stored line vectors."""
-LABELS_KIND, LABELS_VERSION = "labels", "2"
+LABELS_KIND, LABELS_VERSION = "labels", "3"
 """Meta key and value of the labels a note's sections are searched by: 2, front-matter
 title, aliases and tags (1, before it: title and tags; `_upgrade_labels`)."""
 """Meta key: which kind of line vectors the index holds ("own", "pooled" or "mixed")."""
@@ -617,7 +617,8 @@ def _upgrade_labels(
     stored: dict[str, tuple[str, int, int]],
     skipped: dict[str, str],
 ) -> None:
-    """Once, for an index built before aliases were searched: each stored
+    """Once, for an index built before aliases (version 2) or the front matter's names
+    (version 3, `corpus.markdown.front_matter_names`) were searched: each stored
     note's front matter read again and its sections' labels rewritten in place where they
     differ (no text chunked or embedded again; a note that cannot be read keeps its labels
     until it changes)."""

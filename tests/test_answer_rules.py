@@ -2249,6 +2249,13 @@ def test_the_keyword_search_s_first_section_holding_the_names_the_top_lack_is_qu
     # a subject word no note writes: no section answers it all, nothing moves
     azure = [*cov, TermInfo(term="azure", chunks=0)]
     assert with_keyword_names(hits, azure, q + " on Azure", {"audit"}) == (hits, None)
+    # among the top sections already, alone in naming the names: quoted first, nothing moves
+    # ("what nucleofection program did I use?" quoted a day's note naming nothing asked)
+    top = [hits[0], hits[4], *hits[1:4]]
+    assert with_keyword_names(top, cov, q, {"audit", "fieldwork"}) == (top, hits[4])
+    # ... not when another top section names them too: the lines' scores decide
+    both = [hits[0], hits[4], at(6, "SOC2 fieldwork dates.", None), *hits[1:4]]
+    assert with_keyword_names(both, cov, q, {"audit", "fieldwork"}) == (both, None)
 
 
 def test_a_section_whose_headings_name_the_question_is_quoted_first() -> None:
@@ -2302,8 +2309,49 @@ def test_a_section_whose_headings_name_the_question_is_quoted_first() -> None:
     due, p1, p4 = item(20, "Due"), item(21, "Problem 1"), item(24, "Problem 4")
     asked = [TermInfo(term=t, chunks=3) for t in ("answer", "problem", "4")]
     scores = {20: 0.53, 21: 0.5, 24: 0.49}
-    assert (
-        with_heading([due, p1, p4], [due, p1, p4], scores, asked, 3, numbered=["problem 4"])[1]
-        is p4
+    assert with_heading([due, p1, p4], [due, p1, p4], scores, asked, 3, items=["problem 4"]) == (
+        [p4, due],  # "Problem 1" is another problem's: it says nothing of problem 4
+        p4,
     )
     assert with_heading([due, p1], [due, p1, p4], scores, asked, 3)[1] is None
+
+
+def test_a_version_or_code_names_its_sections_and_no_other_ones() -> None:
+    """ "What changed in 2.3.1?" quoted the changelog's "[2.3.0] › Changed" alone (its line
+    read closer), and "what changed in version 2.0.0" its "Added" before its "Changed". A
+    code the question names (a version, "INC-2041": `coded`) names the sections whose headings
+    write it, the one naming most of the question's other words first, and another version's
+    sections are not quoted beside them; a question naming no code, as before."""
+    from assistant.stages.decide import another_item, coded
+    from assistant.stages.select import with_heading
+
+    assert coded("What changed in 2.3.1?") == ["2.3.1"]
+    assert coded("root cause of INC-2041, on 2024-05-02?") == ["INC-2041"]
+    assert coded("what is asyncio.TaskGroup?") == []
+    assert another_item("Changelog [2.3.0] - 2024-04-15 Changed", "2.3.1")
+    assert not another_item("Changelog [2.3.1] - 2024-05-02 Fixed", "2.3.1")
+    assert not another_item("Changelog Unreleased Added", "2.3.1")
+    assert another_item("ADR-0009-observability Status", "adr 6")
+    assert not another_item("ADR-0006-auth Status", "adr 6")  # leading zeros aside
+    assert another_item("INC-2040 Timeline", "INC-2041") and not another_item("Runbook", "INC-2041")
+
+    def entry(cid: int, version: str, leaf: str) -> Hit:
+        c = chunk(f"### {leaf}\n- item {cid}", ["Changelog", f"[{version}] - 2024-01-0{cid}", leaf])
+        return Hit(chunk=c.model_copy(update={"id": cid, "path": "CHANGELOG.md"}), score=1)
+
+    fixed, changed0, added, changed = (
+        entry(1, "2.3.1", "Fixed"),
+        entry(2, "2.3.0", "Changed"),
+        entry(3, "2.0.0", "Added"),
+        entry(4, "2.0.0", "Changed"),
+    )
+    asked = [TermInfo(term=t, chunks=3) for t in ("changed", "2", "3", "1")]
+    scores = {1: 0.15, 2: 0.42, 3: 0.3, 4: 0.2}
+    hits = [fixed, changed0, added]
+    assert with_heading([changed0], hits, scores, asked, 3, items=["2.3.1"]) == ([fixed], fixed)
+    assert with_heading([changed0], hits, scores, asked, 3)[1] is None  # no code: as before
+    asked = [TermInfo(term=t, chunks=3) for t in ("changed", "version", "2", "0", "0")]
+    assert with_heading([added], [added, changed], scores, asked, 3, items=["2.0.0"]) == (
+        [changed, added],
+        changed,
+    )

@@ -227,6 +227,35 @@ def test_jekyll_highlight_tags_are_code_fences():
     assert spans(chunk_note("p.md", unclosed, words, 256)) == [(1, 3, "A"), (4, 5, "B")]
 
 
+def test_names_the_front_matter_gives_are_labels():
+    """Fields other than title, tags and aliases count when their values are names: two to
+    four capitalised words, particles between them aside, no digits or links."""
+    from corpus.markdown import front_matter_names
+
+    data = {
+        "author": "John Ousterhout",
+        "attendees": ["Priya Shah", "Tom Berg", "me"],
+        "composer": "Ludwig van Beethoven",
+        "title": "Not Counted Here",
+        "status": "Accepted",  # one word: a state, not a name
+        "desc": "How to use the Dendron CLI",  # prose
+        "note": "go to the Store",
+        "id": "Abc 123",
+        "source": "Https://Example.Com",
+        "created": 1636492098692,
+    }
+    assert front_matter_names(data) == [
+        "John Ousterhout",
+        "Priya Shah",
+        "Tom Berg",
+        "Ludwig van Beethoven",
+    ]
+    nc = chunk_note(
+        "b.md", "---\ntitle: APOSD\nauthor: John Ousterhout\n---\n# Deep\nx\n", words, 256
+    )
+    assert nc.names == ["John Ousterhout"] and nc.labels == "APOSD John Ousterhout"
+
+
 def test_front_matter_aliases_are_labels():
     """Obsidian's `aliases` (a list or one string) name the note too: they are among the
     labels its sections are searched by. A description is not (tried: docs/evaluating.md)."""

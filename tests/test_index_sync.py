@@ -784,6 +784,19 @@ def test_a_word_that_differs_from_a_notes_word_only_at_its_end_is_no_typo(
     assert near["systemd"] is None and near["repot"] is None and near["sytems"] == "systems"
 
 
+def test_a_word_with_two_letters_changed_is_another_word_not_a_typo(tmp_path: Path) -> None:
+    """ "How did I do the transduction of RPE1 cells?" was searched as "transfection" (two
+    letters changed, within the two edits a long word's typo may make) and answered from
+    the transfection protocol: another method. Two letters changed in place is another
+    word; a letter left out and one changed, or two swapped, still read as a typo."""
+    md = "# RPE1\nTransfection of RPE1 cells with Lipofectamine, then a recovery day.\n"
+    eng = engine_over(tmp_path, {"exp.md": md})
+    near = {t.term: t.near for t in eng.coverage("transduction trnsfektion recovry")}
+    assert near["transduction"] is None
+    assert near["trnsfektion"] == "transfection" and near["recovry"] == "recovery"
+    assert "transduction" in eng.ask("How did I do the transduction of RPE1 cells?").missing_terms
+
+
 def test_a_ticket_number_written_whole_is_read_as_the_notes_write_it(tmp_path: Path) -> None:
     """ "What caused INC2099?" of notes that write "INC-2099" was "Not in your notes …
     don't mention INC2099": a ticket's number without its hyphen splits where its letters
@@ -932,6 +945,39 @@ def test_a_notes_aliases_are_searched_and_an_old_index_learns_them(
     assert eng.store().note_labels("kube.md") == "Pi cluster bramble"
     assert eng.search("bramble", mode="bm25")[0].chunk.path == "kube.md"
     assert eng.check() == []  # the full-text index agrees with the sections
+
+
+def test_names_the_front_matter_gives_are_searched_and_an_old_index_learns_them(
+    tmp_path: Path,
+) -> None:
+    """ "What does Ousterhout mean by deep modules?" was declined, "Your notes don't mention
+    Ousterhout", though the book's note says `author: John Ousterhout` in its front matter.
+    Names its fields give are labels now (an index built before learns them at its next
+    refresh, nothing embedded again); prose fields are not."""
+    from index.sync import LABELS_KIND
+
+    md = (
+        "---\ntitle: A Philosophy of Software Design\nauthor: John Ousterhout\n"
+        "desc: notes on chapters I liked\n---\n\n"
+        "## Modules Should Be Deep\n\nThe best modules hide a lot behind a simple interface.\n"
+    )
+    other = "# Interfaces\n\nA shallow class adds an interface and hides little.\n"
+    eng = engine_over(tmp_path, {"books/aposd.md": md, "other.md": other})
+    labels = "A Philosophy of Software Design John Ousterhout"
+    assert eng.store().note_labels("books/aposd.md") == labels
+    answer = eng.ask("What does Ousterhout mean by deep modules?")
+    assert answer.outcome == "answered" and "Ousterhout" not in answer.missing_terms
+    assert answer.citations[0].path == "books/aposd.md"
+    assert eng.search("chapters", mode="bm25") == []  # prose fields stay out
+    store = eng.store()
+    with store.transaction():  # as an index built before: title, tags and aliases only
+        store.set_note_labels("books/aposd.md", "A Philosophy of Software Design")
+        store.set_meta(**{LABELS_KIND: "2"})
+    assert eng.search("Ousterhout", mode="bm25") == []
+    report = eng.refresh()
+    assert report.chunks_embedded == 0 and report.lines_embedded == 0 and not report.changed
+    assert eng.store().note_labels("books/aposd.md") == labels
+    assert eng.search("Ousterhout", mode="bm25")[0].chunk.path == "books/aposd.md"
 
 
 def test_line_evidence_covers_every_retrieved_piece_of_its_top_sections(tmp_path: Path) -> None:
@@ -1379,7 +1425,7 @@ def test_words_the_notes_number_in_series(tmp_path: Path) -> None:
         "py.md": "# Python 3\n\nUse Python 3.12 on 7 hosts.\n",
     }
     eng = engine_over(tmp_path, files)
-    assert numbered_words(eng.store()) == {"session", "lecture"}
+    assert numbered_words(eng.store()) == {"session": {"12", "13"}, "lecture": {"01", "02"}}
 
     # a number the notes write with leading zeros: "lecture 1" is "Lecture 01"
     answer = eng.ask("what is in lecture 1?")
@@ -1388,6 +1434,25 @@ def test_words_the_notes_number_in_series(tmp_path: Path) -> None:
     assert eng.ask("what happened in session 14?").outcome == "not_covered"
     # ... never the reverse: the "07" of a day is no "7" (it was searched as "2026-12-7")
     assert eng.ask("what was on 2026-12-07?").searched_query == "what was on 2026-12-07?"
+
+
+def test_a_numbered_item_is_searched_as_its_series_writes_it(tmp_path: Path) -> None:
+    """ "status of adr 6" quoted ADR-0009's status and said the notes lack "adr 6": the "6"
+    was searched as written, since other notes write "6" ("6 months"). A number after a word
+    the notes number in series is searched as the series writes it ("0006"), and another
+    item's section is not quoted beside its own."""
+    files = {
+        "adr/ADR-0006-auth.md": "# ADR-0006: Auth with Cognito\n\n## Status\n\nSuperseded.\n",
+        "adr/ADR-0009-observability.md": "# ADR-0009: Observability\n\n## Status\n\nAccepted.\n",
+        "plans.md": "# Plans\n\nRevisit the status of the auth service in 6 months.\n",
+    }
+    eng = engine_over(tmp_path, files)
+    answer = eng.ask("status of adr 6")
+    assert answer.searched_query == "status of adr 0006"
+    assert answer.outcome == "answered"
+    paths = [c.path for c in answer.citations]
+    assert paths[0] == "adr/ADR-0006-auth.md" and "adr/ADR-0009-observability.md" not in paths
+    assert eng.ask("revisit in 6 months").searched_query == "revisit in 6 months"  # no series
 
 
 def test_a_follow_up_naming_no_day_asks_of_the_last_ones(tmp_path: Path) -> None:

@@ -571,6 +571,33 @@ def series_in(question: str, series: Collection[str]) -> list[str]:
     ]
 
 
+def coded(question: str) -> list[str]:
+    """The question's compound names with a digit in them (`COMPOUND`, no day): a version
+    "2.3.1", an incident "INC-2041"; each names one item of a kind, as "lecture 7" does of
+    a numbered series (`series_in`)."""
+    return [
+        c
+        for c in COMPOUND.findall(question.rstrip("?.!"))
+        if any(ch.isdigit() for ch in c) and not days_in(c)
+    ]
+
+
+def another_item(text: str, item: str) -> bool:
+    """Whether `text` writes an item of `item`'s kind but not `item` itself: another
+    numbered word of its series ("ADR-0009" for "adr 6"), another version ("[2.3.0]" for
+    "2.3.1"), another number after its prefix ("INC-2040" for "INC-2041")."""
+    if writes(text, item):
+        return False
+    if numbered := NUMBERED.fullmatch(item):
+        kind = rf"(?<!\w){re.escape(numbered.group(1).lower())}[ \t_#-]*\d"
+    elif re.match(r"v?\d", item.lower()):
+        kind = r"(?<![\d.])v?\d+(?:\.\d+){2,}(?!\d|\.\d)"
+    else:
+        prefix = re.sub(r"-\d.*$", "", item.lower())
+        kind = rf"(?<!\w){re.escape(prefix)}-\d"
+    return re.search(kind, text.lower()) is not None
+
+
 def writes(text: str, compound: str) -> bool:
     """Whether `text` writes `compound` (`missing_compounds`: any joiner, leading zeros aside)."""
     return re.search(_written(compound), text.lower()) is not None

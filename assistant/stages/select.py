@@ -203,7 +203,10 @@ def with_keyword_names(
     fifth; "when is the SOC2 audit fieldwork?" was declined, "The sections found don't
     mention SOC2, fieldwork". Not when a subject word of the question is in no note at all
     ("Azure Container Apps" of AWS docs): no section answers it all, and the rule only kept
-    the question from its decline. A name in `ubiquitous_share` of a folder's
+    the question from its decline. Where that section is among them already but alone in
+    naming those names, it is quoted first too ("what nucleofection program did I use?"
+    quoted a day's note that names nothing the question asks, ranked first by meaning, not
+    the one note that writes "nucleofection"). A name in `ubiquitous_share` of a folder's
     `sections_total` sections (50 or more) names nothing in particular there ("Dendron" in
     Dendron's notes, left out of a note about hashtags), as for the name rule. Returns the
     hits and the section it moved, if any."""
@@ -219,8 +222,6 @@ def with_keyword_names(
         return list(hits), None  # a word no note writes: no section answers it all
     first = min(ranked, key=lambda h: h.lexical_rank or 0)
     top = first_units(hits, n)
-    if any(h.unit == first.unit for h in top) or len({h.unit for h in top}) < n:
-        return list(hits), None
     asked = [
         t
         for t in subject
@@ -228,6 +229,15 @@ def with_keyword_names(
         and is_name(t.term, names, common)
         and not ubiquitous(t, sections_total, opts)  # "dendron" in Dendron's notes
     ]
+    if any(h.unit == first.unit for h in top):  # scored already: first if alone in naming
+        alone = (
+            bool(asked)
+            and {t.term for t in asked} <= terms_in([first], asked, 1, labels)
+            and not any(terms_in([h], asked, 1, labels) for h in top if h.unit != first.unit)
+        )
+        return list(hits), first if alone else None
+    if len({h.unit for h in top}) < n:
+        return list(hits), None
     lacking = {t.term for t in asked} - terms_in(top, asked, n, labels)
     if not lacking or not lacking <= terms_in([first], asked, 1, labels):
         return list(hits), None
@@ -247,39 +257,49 @@ HEADING_REACH = 10
 
 
 def _heading_names(
-    hits: Sequence[Hit], terms: Sequence[str], numbered: Sequence[str] = ()
-) -> list[bool]:
-    """For each hit, whether its headings and note name every one of `terms`; or, where the
-    question names numbered words of a series ("lecture 7", "problem 4"), whether they write
-    each with its number ("Problem set 4 › Problem 4", not "Problem set 4 › Problem 1"):
-    that names the item asked about, whatever else the question says ("what was the answer
-    to problem 4?")."""
+    hits: Sequence[Hit], terms: Sequence[str], items: Sequence[str] = ()
+) -> list[int]:
+    """For each hit, 1 if its headings and note name every one of `terms`, else 0; or, where
+    the question names `items` (numbered words of a series, "lecture 7", "problem 4"; codes,
+    "2.3.1", "INC-2041": `decide.coded`), 0 unless they write each, a number as numbered
+    ("Problem set 4 › Problem 4", not "Problem set 4 › Problem 1"): that names the item asked
+    about, whatever else the question says ("what was the answer to problem 4?"); then 1
+    and one more for each of the terms they name ("ADR-0006 › Status" for "status of ADR 6"
+    before the ADR's title section, "[2.0.0] › Changed" for "what changed in 2.0.0")."""
     from assistant.stages.decide import writes
     from assistant.stages.evidence import matching_lines
 
     labels = [" ".join([PurePosixPath(h.chunk.path).stem, *h.chunk.heading_path]) for h in hits]
-    if numbered:
-        return [all(writes(label, c) for c in numbered) for label in labels]
-    return [len(m) == len(terms) for m in matching_lines(labels, terms)]
+    matched = matching_lines(labels, terms)
+    if items:
+        written = [all(writes(label, c) for c in items) for label in labels]
+        return [1 + len(m) if w else 0 for w, m in zip(written, matched, strict=True)]
+    return [int(len(m) == len(terms)) for m in matched]
+
+
+def _best_named(hits: Sequence[Hit], named: Sequence[int]) -> Hit | None:
+    """The first of the `hits` named best (`_heading_names`), if any is named at all."""
+    best = max(named, default=0)
+    return next((h for h, n in zip(hits, named, strict=True) if n == best), None) if best else None
 
 
 def _heading_terms(
-    coverage: Sequence[TermInfo], opts: AnswerOptions, numbered: Sequence[str]
+    coverage: Sequence[TermInfo], opts: AnswerOptions, items: Sequence[str]
 ) -> list[str] | None:
     """The subject terms the heading rule looks for in headings (`evidence.subject_as_written`),
     or None when the rule is off or they name too little (`evidence.specific`) and the
-    question names no numbered item."""
+    question names no item (`_heading_names`)."""
     from assistant.stages.evidence import specific, subject_as_written
 
     terms = subject_as_written(coverage) or []
-    return terms if opts.headings and (numbered or specific(terms)) else None
+    return terms if opts.headings and (items or specific(terms)) else None
 
 
 def with_heading_scored(
     hits: Sequence[Hit],
     coverage: Sequence[TermInfo],
     opts: AnswerOptions = DEFAULT_OPTIONS,
-    numbered: Sequence[str] = (),
+    items: Sequence[str] = (),
 ) -> list[Hit]:
     """The heading rule's reach: a section among the first `HEADING_REACH` whose headings and
     note name every subject term (`with_heading`), when none of the first `evidence_sections`
@@ -288,17 +308,18 @@ def with_heading_scored(
     and her manor and guild were quoted)."""
     from assistant.stages.evidence import first_units
 
-    terms = _heading_terms(coverage, opts, numbered)
+    terms = _heading_terms(coverage, opts, items)
     if terms is None:
         return list(hits)
     top = first_units(hits, opts.evidence_sections)
     if len({h.unit for h in top}) < opts.evidence_sections:
         return list(hits)
     reach = hits[:HEADING_REACH]
-    named = _heading_names(reach, terms, numbered)
-    if any(ok for h, ok in zip(reach, named, strict=True) if h in top):
+    named = _heading_names(reach, terms, items)
+    best = max(named, default=0)
+    if not best or any(n == best for h, n in zip(reach, named, strict=True) if h in top):
         return list(hits)
-    h = next((h for h, ok in zip(reach, named, strict=True) if ok and h not in top), None)
+    h = _best_named(reach, named)
     return _in_last_place(hits, top, h) if h is not None else list(hits)
 
 
@@ -331,7 +352,7 @@ def with_heading(
     coverage: Sequence[TermInfo],
     k: int,
     opts: AnswerOptions = DEFAULT_OPTIONS,
-    numbered: Sequence[str] = (),
+    items: Sequence[str] = (),
 ) -> tuple[list[Hit], Hit | None]:
     """The heading rule: a scored section (among the evidence sections) whose headings and
     note name every subject term of the question, two or more or one with a digit
@@ -341,12 +362,25 @@ def with_heading(
     is quoted first unless the first picked is so named: its heading says it is what is
     asked, however its lines score (0.35: the outage's summary and "What went well" were
     quoted instead). Returns the sections to quote and the one the rule put first, if any."""
-    terms = _heading_terms(coverage, opts, numbered)
+    terms = _heading_terms(coverage, opts, items)
     if terms is None:
         return list(picked), None
     scored = [h for h in hits if h.chunk.id in section_best and h not in picked]
-    named = _heading_names([*picked, *scored], terms, numbered)
-    if named and named[0]:
-        return list(picked), None  # the first quoted is so named already
-    h = next((h for h, ok in zip([*picked, *scored], named, strict=True) if ok), None)
-    return (with_named(picked, h, k), h) if h is not None else (list(picked), None)
+    named = _heading_names([*picked, *scored], terms, items)
+    if named and named[0] and named[0] == max(named):
+        h = None  # the first quoted is so named already
+    else:
+        h = _best_named([*picked, *scored], named)
+    out = with_named(picked, h, k) if h is not None else list(picked)
+    if items and max(named, default=0):  # another ADR's or version's section says nothing
+        out = [p for p in out if not _of_another_item(p, items)] or out
+    return out, h
+
+
+def _of_another_item(h: Hit, items: Sequence[str]) -> bool:
+    """The section's headings and note name another item of the kind the question names
+    (`decide.another_item`: `ADR-0009` for "ADR 6", "[2.3.0]" for "2.3.1") and not it."""
+    from assistant.stages.decide import another_item
+
+    label = " ".join([PurePosixPath(h.chunk.path).stem, *h.chunk.heading_path])
+    return any(another_item(label, item) for item in items)
