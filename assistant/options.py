@@ -159,7 +159,8 @@ class AnswerOptions(BaseModel):
         description="Keyword-names rule: the section the keyword search ranks first, when it "
         "is not among the evidence_sections first sections but mentions every name of the "
         "question those lack, takes the last of their places (a terse note's '- SOC2 audit "
-        "fieldwork Jul 7-18' ranked fifth, and the question was declined).",
+        "fieldwork Jul 7-18' ranked fifth, and the question was declined); among them "
+        "already but alone in naming those names, it is quoted first.",
     )
     headings: bool = Field(
         True,
@@ -167,8 +168,10 @@ class AnswerOptions(BaseModel):
         "of the question, two or more or one with a digit ('INC-2041: Checkout outage › Root "
         "cause' for 'root cause of the checkout outage'; '202306021030.md' for 'what is note "
         "202306021030 about'), or write the numbered words of a series it names ('Problem 4' "
-        "for 'the answer to problem 4'), is quoted first, however its lines score; one among "
-        "the first ten retrieved is scored with the evidence sections.",
+        "for 'the answer to problem 4'), or a code it names ('2.3.1', 'INC-2041'), is quoted "
+        "first, however its lines score, and no section headed with another item of that kind "
+        "('[2.3.0]', 'ADR-0009') beside it; one among the first ten retrieved is scored with "
+        "the evidence sections.",
     )
     # line evidence
     evidence_sections: int = Field(
