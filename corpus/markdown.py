@@ -901,6 +901,12 @@ def only_tags(line: str) -> bool:
     return rest != line and not _WORD.search(rest)
 
 
+def link_definition(line: str) -> bool:
+    """A link reference definition ("[2.3.1]: https://…", a changelog's last lines): never
+    shown where the Markdown is rendered, so never the end of a quote."""
+    return bool(_REF_DEF.fullmatch(line))
+
+
 def only_links(line: str, wiki: bool = False) -> bool:
     """A line that only points elsewhere ("+ [Installing the agent](ecs-agent-install.md)", an
     image, a bare URL): it names a topic without saying anything about it, so it is no
@@ -917,7 +923,7 @@ def only_links(line: str, wiki: bool = False) -> bool:
     the note itself). A link reference definition ("[mysql]: https://…") is a link too, never
     shown, and so is a citation key alone ("[@press2022alibi]", pandoc's: a literature note's
     first line, quoted alone as the answer to "What is ALiBi?")."""
-    if (wiki and _BLOCK_ID.fullmatch(line)) or _REF_DEF.fullmatch(line):
+    if (wiki and _BLOCK_ID.fullmatch(line)) or link_definition(line):
         return True
     text = rest = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line)  # a list marker
     wikis = (_ID_LINK, _WIKI_LINKS, _TAGS, _BLOCK_REF)

@@ -1473,6 +1473,12 @@ def test_a_line_of_wiki_links_is_no_evidence_but_a_list_of_them_stays_quoted() -
     from assistant.stages.shape import _drop_trailing_links
 
     assert _drop_trailing_links(listed, roles, 0, 2) == 2
+    # a changelog's link reference definitions after its last version's list are never shown:
+    # they go, though the list before them is a list (its links would stay)
+    tail = ["- Feature flags", "", "[2.3.1]: https://git.example.com/c/v2.3.0...v2.3.1"]
+    assert _drop_trailing_links(tail, LineRoles.of(tail), 0, 2) == 0
+    only = ["[a]: https://a.example", "[b]: https://b.example"]
+    assert _drop_trailing_links(only, LineRoles.of(only), 0, 1) == 1  # nothing else: kept
 
 
 def test_a_line_of_nothing_but_tags_is_no_evidence() -> None:
@@ -2355,3 +2361,48 @@ def test_a_version_or_code_names_its_sections_and_no_other_ones() -> None:
         [changed, added],
         changed,
     )
+    # a version no section writes: other versions' sections are not quoted for it, and when
+    # the top sections are all other versions', the question is not covered
+    asked = [TermInfo(term=t, chunks=3) for t in ("changed", "2", "4", "0")]
+    intro = Hit(chunk=chunk("All notable changes.", ["Changelog"]), score=1)
+    assert with_heading([changed0, intro], hits, scores, asked, 3, items=["2.4.0"])[0] == [intro]
+    d = decide("What changed in 2.4.0?", asked, [fixed, changed0, added], 0.42, COMMON)
+    assert d.abstain and d.missing == ["2.4.0"] and "other items" in d.reason
+    d = decide("What changed in 2.4.0?", asked, [fixed, intro, added], 0.42, COMMON)
+    assert not d.abstain and d.names == ["2.4.0"]  # partly covered: the intro is no version
+    # the whole-line rule reads a section's headings too: "what was added in 1.4.0?" of
+    # "[1.4.0] › Added", whose list items read to the model as little
+    from assistant.stages.evidence import line_with_every_term
+
+    added14 = entry(5, "1.4.0", "Added")
+    asked = [TermInfo(term=t, chunks=3) for t in ("added", "1", "4", "0")]
+    assert line_with_every_term([added14], asked, DEFAULT_OPTIONS)
+    assert not line_with_every_term([added], asked, DEFAULT_OPTIONS)
+
+
+def test_a_table_row_is_read_with_its_header_and_headings() -> None:
+    """ "What voltage was used for the FITC channel on the FACSCanto?" was declined (its
+    row "| FITC | 480 |" scored 0.20): the row says FITC, its header "Channel | Voltage",
+    the heading "BD FACSCanto II". The whole-line rule reads a row with both, and a later
+    piece of a long table with the header row it carries as context."""
+    from assistant.stages.evidence import line_with_every_term, rows_read_whole
+
+    text = (
+        "## Cytometer settings (BD FACSCanto II)\n\n| Channel | Voltage |\n| --- | --- |\n"
+        "| FSC | 350 |\n| FITC | 480 |\n\nCompensation with single-stained controls."
+    )
+    c = chunk(text, ["Exp-048", "Cytometer settings (BD FACSCanto II)"])
+    head = "Exp-048 Cytometer settings (BD FACSCanto II) | Channel | Voltage |"
+    assert rows_read_whole(c) == [f"{head} | FSC | 350 |", f"{head} | FITC | 480 |"]
+    asked = [TermInfo(term=t, chunks=2) for t in ("voltage", "fitc", "channel", "facscanto")]
+    assert line_with_every_term([Hit(chunk=c, score=1)], asked, DEFAULT_OPTIONS)
+    other = [*asked[:3], TermInfo(term="fortessa", chunks=1)]  # another cytometer's
+    assert not line_with_every_term([Hit(chunk=c, score=1)], other, DEFAULT_OPTIONS)
+    piece = chunk("| PE | 410 |\n| APC | 500 |", ["Settings"]).model_copy(
+        update={"context": "| Channel | Voltage |"}
+    )
+    assert rows_read_whole(piece) == [
+        "Settings | Channel | Voltage | | PE | 410 |",
+        "Settings | Channel | Voltage | | APC | 500 |",
+    ]
+    assert rows_read_whole(chunk("| a | b |", ["x"])) == []  # no header: no table

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
+from pathlib import PurePosixPath
 from typing import Literal
 
 from assistant.models import Outcome
@@ -436,6 +437,9 @@ def decide(
         return said(True, "no section matched")
     if compounds and all(t.term in compound_parts(compounds) for t in subject if t.covered):
         return said(True, "the question names nothing but what no top section writes")
+    asked = [c for c in compounds if c in numbered or c in coded(question)]
+    if asked and all(of_another_item(h, asked) for h in first_units(hits, opts.local_sections)):
+        return said(True, f"the top sections are of other items of the kind of {', '.join(asked)}")
 
     def everywhere(t: TermInfo) -> bool:
         return ubiquitous(t, sections_total, opts)
@@ -596,6 +600,13 @@ def another_item(text: str, item: str) -> bool:
         prefix = re.sub(r"-\d.*$", "", item.lower())
         kind = rf"(?<!\w){re.escape(prefix)}-\d"
     return re.search(kind, text.lower()) is not None
+
+
+def of_another_item(h: Hit, items: Sequence[str]) -> bool:
+    """The section's headings and note name another item of the kind of one of `items` and
+    not it (`another_item`: `ADR-0009` for "ADR 6", "[2.3.0]" for "2.3.1")."""
+    label = " ".join([PurePosixPath(h.chunk.path).stem, *h.chunk.heading_path])
+    return any(another_item(label, item) for item in items)
 
 
 def writes(text: str, compound: str) -> bool:

@@ -157,7 +157,12 @@ def line_with_every_term(
     question word for word however far its cosine falls short. Or their note's file name or
     front-matter title, aliases and tags (`labels(path)`) do, one term or more: "who is Tob?"
     of a note whose aliases are "Tob" was declined, its lines never saying the alias, and so
-    was "What is note 202401151400 about?" of a Zettelkasten's `202401151400.md`."""
+    was "What is note 202401151400 about?" of a Zettelkasten's `202401151400.md`. Or a
+    section's headings do, two terms or more or one with a digit: "what did 1.4.0 add?" of a
+    changelog's "[1.4.0] - 2023-03-30 › Added", whose list items read to the model as little.
+    A table's row is read with its header row and headings (`rows_read_whole`): "What voltage
+    was used for the FITC channel on the FACSCanto?" of "| FITC | 480 |" under "| Channel |
+    Voltage |" in "Cytometer settings (BD FACSCanto II)", a row scoring 0.20."""
     terms = subject_as_written(coverage)
     if not terms:
         return False
@@ -171,7 +176,27 @@ def line_with_every_term(
     if not specific(terms):
         return False
     lines = [ln for h in top for ln in h.chunk.text.split("\n")]
+    lines += [" ".join(h.chunk.heading_path) for h in top]
+    lines += [row for h in top for row in rows_read_whole(h.chunk)]
     return any(len(m) == len(terms) for m in matching_lines(lines, terms))
+
+
+def rows_read_whole(chunk: Chunk) -> list[str]:
+    """Each body row of the chunk's tables with its headings and its table's header row (a
+    later piece of a long table has it as its `context`): a row names its columns' values,
+    the header what they are, the headings what the table is of."""
+    lines = chunk.text.split("\n")
+    roles = LineRoles.of(lines, front_matter=False)
+    carried = chunk.context if chunk.context.lstrip().startswith("|") else ""
+    out = []
+    for i, line in enumerate(lines):
+        if not line.lstrip().startswith("|") or roles.is_table_head(i) or roles.is_table_rule(i):
+            continue
+        head = roles.table_header(i)
+        header = lines[head] if head is not None else carried
+        if header:
+            out.append(f"{' '.join(chunk.heading_path)} {header} {line}")
+    return out
 
 
 _HYPHEN = re.compile(r"(?<=[^\W_])-(?=[^\W_])")

@@ -362,6 +362,8 @@ def with_heading(
     is quoted first unless the first picked is so named: its heading says it is what is
     asked, however its lines score (0.35: the outage's summary and "What went well" were
     quoted instead). Returns the sections to quote and the one the rule put first, if any."""
+    from assistant.stages.decide import of_another_item
+
     terms = _heading_terms(coverage, opts, items)
     if terms is None:
         return list(picked), None
@@ -372,15 +374,6 @@ def with_heading(
     else:
         h = _best_named([*picked, *scored], named)
     out = with_named(picked, h, k) if h is not None else list(picked)
-    if items and max(named, default=0):  # another ADR's or version's section says nothing
-        out = [p for p in out if not _of_another_item(p, items)] or out
+    if items:  # another ADR's or version's section says nothing of this one
+        out = [p for p in out if not of_another_item(p, items)] or out
     return out, h
-
-
-def _of_another_item(h: Hit, items: Sequence[str]) -> bool:
-    """The section's headings and note name another item of the kind the question names
-    (`decide.another_item`: `ADR-0009` for "ADR 6", "[2.3.0]" for "2.3.1") and not it."""
-    from assistant.stages.decide import another_item
-
-    label = " ".join([PurePosixPath(h.chunk.path).stem, *h.chunk.heading_path])
-    return any(another_item(label, item) for item in items)

@@ -22,6 +22,7 @@ from corpus.dates import stamped_days
 from corpus.lines import LineRoles
 from corpus.markdown import (
     introduces,
+    link_definition,
     only_links,
     only_markup,
     only_tags,
@@ -594,7 +595,12 @@ def _drop_trailing_links(lines: Sequence[str], roles: LineRoles, s: int, e: int)
     that introduces it, a line that only points to links ("Links: [[Spacing effect]]",
     a zettelkasten note's last line), or a line of #tags that files the note (Bear's
     "#finance/budget #finance"): navigation, not an answer. A quote of nothing but links is
-    kept."""
+    kept. Link reference definitions at its end go whatever comes before them (a changelog's
+    "[2.3.1]: https://…" lines after its last version's list): they are never shown."""
+    end = e
+    while end > s and (link_definition(lines[end]) or says_nothing(lines[end])):
+        end -= 1
+    e = e if link_definition(lines[end]) else end
     end = e
     while end > s and (
         only_links(lines[end])
