@@ -49,6 +49,7 @@ from index.retrieve import (
     allowed_ids,
     clipped_words,
     heading_modifiers,
+    joined_codes,
     note_days,
     notes_with_path_word,
     numbered_words,
@@ -150,7 +151,7 @@ class Engine:
             self.store(),
             query_terms(text),
             self.models.spelt_right,
-            decide.names_in(text),
+            decide.names_in(text, first=True),
             clipped,
             self.options.split_words,
             unclip=self.options.clippings,
@@ -485,6 +486,7 @@ class Engine:
         k = k or self.settings.k
         mode = mode or self.settings.mode
         searched = contextual_query(q, history, self._subject if opts.new_subject else None)
+        searched = joined_codes(self.store(), searched)  # "KR 2.3" as the notes' "KR2.3"
         terms = query_terms(searched)
         if not terms:
             raise UsageError(nothing_to_search("question", q))
@@ -529,6 +531,13 @@ class Engine:
         in_top = evidence.terms_in(
             hits, coverage, opts.local_sections, self._labels, joined=opts.split_words
         )
+        together: Hit | None = None  # the together rule's section
+        if opts.together and section_best and not by_name:
+            best = max(hits, key=lambda h: section_best.get(h.chunk.id or -1, -2.0))
+            asked = decide.asked_names(searched, coverage, common, opts, self.store().chunk_total())
+            in_top, together = select.names_together(
+                hits, coverage, asked, in_top, best, opts, self._labels
+            )
         # No section found (a --path matching no note): none to lack a word the notes use.
         local = decide.localise(coverage, searched, common, in_top) if hits else coverage
         total = self.store().chunk_total()
@@ -584,7 +593,7 @@ class Engine:
         date_notes: list[str] = []
         if not decision.abstain:
             picked = select.pick_sections(hits, k, section_best, opts)
-            picked = select.with_named(picked, by_name, k)
+            picked = select.with_named(picked, by_name or together, k)
             if more_of:  # under min_line, only the rest of the notes the last answer quoted
                 kept = [] if decision.more else picked
                 picked = select.with_more_of(kept, hits, quoted_notes, k)
@@ -627,11 +636,11 @@ class Engine:
                 ]
             picked = select.reading_order(picked, section_best if opts.best_first else None)
             citations, pieces = shape.quote_sections(picked, line_scores, self.abs_path, opts)
-        by_name_label, headed_label = (  # --explain: the sections those rules quoted first
+        by_name_label, headed_label, together_label = (  # --explain: what they quoted first
             cite_label(h.chunk.path, h.chunk.start_line, h.chunk.end_line, h.chunk.heading_path)
             if h is not None and h in picked
             else ""
-            for h in (by_name, headed)
+            for h in (by_name, headed, together)
         )
         answer_text = render.render_text(
             citations,
@@ -676,6 +685,7 @@ class Engine:
                 passed_over,
                 by_name_label,
                 headed_label,
+                together_label,
             )
             if explain
             else None,

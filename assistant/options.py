@@ -67,6 +67,13 @@ class AnswerOptions(BaseModel):
         "sections mentions it (heading, text or the note's path); elsewhere in a large folder "
         "it is about something else.",
     )
+    together: bool = Field(
+        True,
+        description="Together rule: a name of the question that the top local_sections "
+        "sections mention, but not the section whose line answers best (or the one the "
+        "keyword-names rule puts first), is missing from the answer: 'what's the RSU offer "
+        "from Figma?' quoted the Databricks offer, the Figma note being about its interviews.",
+    )
     clauses: bool = Field(
         True,
         description="Clause rule: a question joining questions of its own (', and can…'), one "

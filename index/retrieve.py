@@ -724,17 +724,45 @@ def substituted(a: str, b: str) -> bool:
     return bool(diff) and not swapped
 
 
+_SPACED_CODE = re.compile(r"(?<![\w.])([^\W\d_]{1,5})[ \t]+(\d+)(?=[.\d]*(?![\w-]))")
+
+
+def joined_codes(store: Store, question: str) -> str:
+    """The question with a word and the number after it joined where the notes write them
+    joined and never apart: "what is KR 2.3?" of notes writing "KR2.3" (searched "kr2",
+    "3"; "kr" and "2" apart found every other quarter's KR2.1 and KR2.2). A number they
+    never write after the word is joined too where they join it to others ("KR 4.2" where
+    they write KR1.1 to KR3.2): a code of theirs they do not have."""
+
+    def join(m: re.Match[str]) -> str:
+        word, number = m.group(1).lower(), m.group(2)
+        if store.has_phrase((word, number)):
+            return m.group(0)
+        if store.raw_count(word + number) or (
+            len(word) >= 2 and any(store.raw_terms(word + d) for d in "0123456789")
+        ):
+            return m.group(1) + number
+        return m.group(0)
+
+    return _SPACED_CODE.sub(join, question)
+
+
 def split_word(store: Store, term: str) -> str | None:
     """The two words the notes join with a hyphen for a word they never write whole: "wifi"
     -> "wi-fi" (from "Wi-Fi"; searched as that phrase), "ebook" -> "e-book". A hyphen spells
     one word two ways; two words apart may name something else ("work tree" is not git's
     "worktree"). Neither may be a stopword; of several splits, the pair the notes write most.
-    A ticket's number written whole ("inc2099") splits where its letters end ("INC-2099").
+    A ticket's number written whole ("inc2099") splits where its letters end ("INC-2099"),
+    and so does a code the notes write with a space ("lc146" of `LC 146 LRU Cache.md`).
     None when there is none."""
     ticket = re.fullmatch(r"([^\W\d_]{2,})(\d{2,})", term)
     if ticket:
         a, b = ticket.groups()
-        found = store.raw_count(a) and store.raw_count(b) and store.hyphenated_count(a, b)
+        found = (
+            store.raw_count(a)
+            and store.raw_count(b)
+            and (store.hyphenated_count(a, b) or store.has_phrase((a, b)))
+        )
         return f"{a}-{b}" if found else None
     if not term.isalpha() or len(term) < 4:
         return None

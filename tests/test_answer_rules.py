@@ -928,7 +928,10 @@ def test_a_ticket_number_no_top_section_writes_is_a_missing_name() -> None:
     cov = [TermInfo(term=t, chunks=5) for t in ("root", "cause", "inc")] + [
         TermInfo(term="2099", chunks=0)
     ]
-    d = decide(q, cov, log, 0.6, COMMON)
+    d = decide(q, cov, log, 0.6, COMMON)  # the only section is another incident's
+    assert d.outcome == "not_covered" and d.names == ["INC-2099"] and "other items" in d.reason
+    runbook = [Hit(chunk=chunk("## Root cause analysis\n- Five whys, then a fix.", ["R"]), score=1)]
+    d = decide(q, cov, [*log, *runbook], 0.6, COMMON)
     assert d.outcome == "partly_covered" and d.names == ["INC-2099"]
     assert missing_compounds("root cause of INC-2041?", log, 3) == []
     assert missing_compounds("CVE-2024-3094 in utf-8 on python-3", [], 3) == ["CVE-2024-3094"]
@@ -2406,3 +2409,61 @@ def test_a_table_row_is_read_with_its_header_and_headings() -> None:
         "Settings | Channel | Voltage | | APC | 500 |",
     ]
     assert rows_read_whole(chunk("| a | b |", ["x"])) == []  # no header: no table
+
+
+def test_a_capitalised_name_is_quoted_from_a_section_that_writes_it() -> None:
+    """ "what's the RSU offer from Figma?" quoted the Databricks offer, answered, though the
+    Figma note was among the top sections (about its interviews); "progress on O1 in Q1"
+    quoted Q2's O1. The together rule: where the best line's section lacks a capitalised
+    name another top section writes, the first top section writing them all is quoted
+    first; where none does, the names the best lacks are missing. Off, as before."""
+    from assistant.stages.select import names_together
+
+    def at(cid: int, heading: str, text: str) -> Hit:
+        c = chunk(text, [heading]).model_copy(update={"id": cid, "path": f"{heading}.md"})
+        return Hit(chunk=c, score=1.0 / cid)
+
+    offer = at(1, "Databricks", "## Offer\n- RSU: $320,000 over 4 years")
+    figma = at(2, "Figma", "applied 2025-03-12, recruiter Hannah Lee")
+    stripe = at(3, "Stripe", "## Offer\n- RSU: $200,000")
+    cov = [TermInfo(term=t, chunks=3) for t in ("rsu", "offer", "figma", "databricks")]
+    hits = [offer, figma, stripe]
+    in_top = {"rsu", "offer", "figma"}
+    assert names_together(hits, cov, {"figma"}, in_top, offer) == (in_top, figma)
+    # two names no one section writes: those the best lacks are missing
+    both = {"figma", "databricks"}
+    kept = {"rsu", "offer", "databricks"}  # figma: only the Figma note writes it
+    assert names_together(hits, cov, both, in_top | both, offer) == (kept, None)
+    # the best writes them: nothing to do; off: nothing either
+    assert names_together(hits, cov, {"databricks"}, in_top, offer) == (in_top, None)
+    off = AnswerOptions(together=False)
+    assert names_together(hits, cov, {"figma"}, in_top, offer, off) == (in_top, None)
+    # a name no top section writes is the local coverage rule's, not this one's
+    assert names_together(hits, cov, {"stripe2"}, in_top, offer) == (in_top, None)
+
+
+def test_the_together_rule_reads_only_names_the_user_capitalised() -> None:
+    """ "Is there a serverless option for running Kubernetes worker capacity?" was answered
+    from the EKS section, which says Fargate, not "serverless": a word rare in English
+    ("serverless", "timezone") is answered about in other words as often as not."""
+    from assistant.stages.decide import asked_names
+
+    cov = [TermInfo(term=t, chunks=3) for t in ("serverless", "kubernetes", "worker", "figma")]
+    q = "Is there a serverless option for running Kubernetes worker capacity at Figma?"
+    assert asked_names(q, cov, COMMON | {"worker", "option"}) == {"kubernetes", "figma"}
+
+
+def test_a_dotted_code_is_a_compound_and_an_item_of_its_kind() -> None:
+    """ "what is KR 4.2?" of OKRs with KR1.1 to KR3.2 was answered from them: "KR4.2" is a
+    code (`coded`), missing where no top section writes it, said once (not "kr4, KR4.2");
+    a section listing last quarter's KR2.1 and KR2.2 is another item's for "KR2.3"."""
+    from assistant.stages.decide import another_item, coded
+
+    assert coded("what is KR4.2?") == ["KR4.2"] and coded("use py3.11") == ["py3.11"]
+    assert coded("Python 3.11 or v1.4") == []
+    assert another_item("O2 Improve retention\n- KR2.1 Logo churn\n- KR2.2 Ship", "KR2.3")
+    assert not another_item("3. KR2.3 Onboarding checklist", "KR2.3")
+    okrs = [Hit(chunk=chunk("## O1\n- KR1.1 Launch\n- KR3.2 Hire", ["2025-Q1 OKRs"]), score=1)]
+    cov = [TermInfo(term="kr4", chunks=0), TermInfo(term="2", chunks=9)]
+    d = decide("what is KR4.2?", cov, okrs, 0.5, COMMON)
+    assert d.abstain and d.missing == ["KR4.2"] and d.names == ["KR4.2"]

@@ -710,6 +710,12 @@ def test_a_capitalised_word_is_a_name_not_a_typo_of_a_rare_notes_word(tmp_path: 
     eng.refresh()
     assert {t.term: t for t in eng.coverage("Which Tableau dashboard?")}["tableau"].near is None
     assert {t.term: t for t in eng.coverage("Which Tabel is it?")}["tabel"].near == "table"
+    # ... first in the question too: "Tableau pricing" was searched as "tablet pricing"
+    for i in range(3):
+        write(notes / f"dev{i}.md", f"# Devices {i}\nThe tablet app, tablet {i}.\n")
+    eng.refresh()
+    assert {t.term: t for t in eng.coverage("Tableau pricing")}["tableau"].near is None
+    assert {t.term: t for t in eng.coverage("Tablte apps")}["tablte"].near == "tablet"
 
 
 def test_a_name_is_not_a_typo_of_a_rare_word_whose_stem_is_common(tmp_path: Path) -> None:
@@ -1453,6 +1459,32 @@ def test_a_numbered_item_is_searched_as_its_series_writes_it(tmp_path: Path) -> 
     paths = [c.path for c in answer.citations]
     assert paths[0] == "adr/ADR-0006-auth.md" and "adr/ADR-0009-observability.md" not in paths
     assert eng.ask("revisit in 6 months").searched_query == "revisit in 6 months"  # no series
+
+
+def test_a_code_written_joined_is_searched_joined(tmp_path: Path) -> None:
+    """ "what is KR 2.3?" of notes writing "KR2.3" searched "kr", "2" and "3" and quoted last
+    quarter's KR2.1 and KR2.2; "lc146" of notes writing "LC 146" was "Your notes don't
+    mention lc146". A word and a number are searched as the notes write them: joined where
+    they join them (or join the word to other numbers: "KR 4.2"), apart where they part."""
+    from index.retrieve import joined_codes
+
+    files = {
+        "okrs/2024-Q4.md": "# 2024-Q4 OKRs\n\n- KR2.1 Logo churn\n- KR2.2 Ship Slack alerts\n",
+        "okrs/2025-Q2.md": "# 2025-Q2 OKRs\n\n1. KR2.3 Onboarding checklist above 25%\n",
+        "lc/LC 146 LRU Cache.md": "# LC 146 LRU Cache\n\n## Approach\n\nHash map and a list.\n",
+        "py.md": "# Python\n\nUse Python 3 for scripts.\n",
+    }
+    eng = engine_over(tmp_path, files)
+    store = eng.store()
+    assert joined_codes(store, "what is KR 2.3?") == "what is KR2.3?"
+    assert joined_codes(store, "what is KR 4.2?") == "what is KR4.2?"  # their convention
+    assert joined_codes(store, "Python 3 scripts") == "Python 3 scripts"  # written apart
+    assert joined_codes(store, "LC 146 approach") == "LC 146 approach"
+    answer = eng.ask("what is KR 2.3?")
+    assert answer.searched_query == "what is KR2.3?"
+    assert [c.path for c in answer.citations] == ["okrs/2025-Q2.md"]
+    assert eng.ask("what is KR 4.2?").outcome == "not_covered"
+    assert eng.ask("whats the approach for lc146").citations[0].path == "lc/LC 146 LRU Cache.md"
 
 
 def test_a_follow_up_naming_no_day_asks_of_the_last_ones(tmp_path: Path) -> None:

@@ -206,15 +206,17 @@ def capitalised(word: str, first: bool = False) -> bool:
     return any(c.isupper() for c in (word[1:] if first else word))
 
 
-def names_in(question: str) -> set[str]:
-    """Words the user capitalised ("Azure", "MySQL"; a first word only if "EKS" or "FastAPI"):
-    names, not plain words. A capitalised word joined by an apostrophe is one name, all its
-    parts ("Thrall'ek": thrall, ek; "O'Brien")."""
+def names_in(question: str, first: bool = False) -> set[str]:
+    """Words the user capitalised ("Azure", "MySQL"; a first word only if "EKS" or "FastAPI",
+    or with `first`, any capitalised first word: "Tableau pricing" for the typo rule, which
+    reads a name as a typo only one letter from a frequent notes word, not "tablet"): names,
+    not plain words. A capitalised word joined by an apostrophe is one name, all its parts
+    ("Thrall'ek": thrall, ek; "O'Brien")."""
     words = re.findall(r"[^\W_]+(?:['’][^\W_]+)*", question)
     return {
         part.lower()
         for i, w in enumerate(words)
-        if capitalised(re.split("['’]", w)[0], first=i == 0)
+        if capitalised(re.split("['’]", w)[0], first=i == 0 and not first)
         for part in re.split("['’]", w)
     }
 
@@ -347,6 +349,29 @@ def sibling_names(
     return out
 
 
+def asked_names(
+    question: str,
+    coverage: Sequence[TermInfo],
+    common: set[str],
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+    sections_total: int = 0,
+) -> set[str]:
+    """The names the user capitalised (`names_in`) that the notes write, not ubiquitous in the
+    folder nor too short to tell (`is_neutral`): what the together rule reads. A word only
+    rare in English ("serverless", "timezone") is left out: a section answers about it in
+    other words as often as not."""
+    subject, _, _ = reading(question, coverage, common, opts)
+    capitals = names_in(question)
+    return {
+        t.term
+        for t in subject
+        if t.covered
+        and t.term in capitals
+        and not is_neutral(t.term)
+        and not ubiquitous(t, sections_total, opts)
+    }
+
+
 def in_another_language(question: str) -> bool:
     """A question of six words or more (of two letters or more; numbers aside), under 15% of
     them English function words (`STOPWORDS`): "Wie lange darf ein Job auf dem Cluster
@@ -413,11 +438,12 @@ def decide(
     unsaid: list[str] = []
 
     def said(abstain: bool, reason: str) -> Decision:
+        parts = compound_parts(compounds)  # "KR4.2" said once, not as "kr4" and "KR4.2"
         return Decision(
             abstain,
-            missing,
+            [t for t in missing if t not in parts or t in compounds],
             reason,
-            names=named_missing,
+            names=[t for t in named_missing if t not in parts or t in compounds],
             keywords=keywords,
             compounds=compounds,
             clause=by_clause and not abstain,
@@ -522,14 +548,16 @@ def covered_clause(
 
 COMPOUND = re.compile(
     r"(?<![\w.-])(?:[^\W\d_]{2,}(?:[_.][^\W\d_]{2,})+|--[^\W\d_][\w-]*[^\W_]"
-    r"|[^\W\d_]{2,}(?:-[^\W\d_]{2,})*-\d{2,}(?:-\d+)*|v?\d+(?:\.\d+){2,})(?![\w-])"
+    r"|[^\W\d_]{2,}(?:-[^\W\d_]{2,})*-\d{2,}(?:-\d+)*|v?\d+(?:\.\d+){2,}"
+    r"|[^\W\d_]{2,4}\d+(?:\.\d+)+)(?![\w-])"
 )
 """An identifier built of words joined by "_" or "." ("pg_advisory_lock", "lazy.nvim",
 "asyncio.TaskGroup"; parts of two letters or more, no digits: not "e.g."), a command-line
 option ("--auto-heal-containers", "--link-dest"), a ticket's, incident's or host's number
 ("INC-2099", "CVE-2024-3094", "db-prod-04" of "db-prod-04.internal"; not "utf-8"), or a
 version or an address of three numbers or more ("2.5.0", "v1.4.2", "10.20.4.99"; not "3.11",
-nor a day, "19.03.2024", which the date rule reads). Other words joined by "-" are left to
+nor a day, "19.03.2024", which the date rule reads), or a code of a few letters and a dotted
+number ("KR2.3", an OKR's key result). Other words joined by "-" are left to
 the term rules: most are ordinary ("latency-sensitive", "slimmed-down"), and a name among
 their parts is already judged on its own."""
 
@@ -596,6 +624,8 @@ def another_item(text: str, item: str) -> bool:
         kind = rf"(?<!\w){re.escape(numbered.group(1).lower())}[ \t_#-]*\d"
     elif re.match(r"v?\d", item.lower()):
         kind = r"(?<![\d.])v?\d+(?:\.\d+){2,}(?!\d|\.\d)"
+    elif dotted := re.fullmatch(r"([^\W\d_]+)\d+(?:\.\d+)+", item.lower()):
+        kind = rf"(?<!\w){re.escape(dotted.group(1))}\d+(?:\.\d+)+"
     else:
         prefix = re.sub(r"-\d.*$", "", item.lower())
         kind = rf"(?<!\w){re.escape(prefix)}-\d"
@@ -603,9 +633,10 @@ def another_item(text: str, item: str) -> bool:
 
 
 def of_another_item(h: Hit, items: Sequence[str]) -> bool:
-    """The section's headings and note name another item of the kind of one of `items` and
-    not it (`another_item`: `ADR-0009` for "ADR 6", "[2.3.0]" for "2.3.1")."""
-    label = " ".join([PurePosixPath(h.chunk.path).stem, *h.chunk.heading_path])
+    """The section (its note's name, headings and text) writes another item of the kind of
+    one of `items` and not it (`another_item`: `ADR-0009` for "ADR 6", "[2.3.0]" for
+    "2.3.1", last quarter's "KR2.1" and "KR2.2" for "KR2.3")."""
+    label = " ".join([PurePosixPath(h.chunk.path).stem, *h.chunk.heading_path, h.chunk.text])
     return any(another_item(label, item) for item in items)
 
 

@@ -27,11 +27,13 @@ def trace(
     passed_over: Sequence[str] = (),
     by_name: str = "",
     headed: str = "",
+    together: str = "",
 ) -> Explain:
     """The `--explain` trace of one answer, from what the pipeline already computed.
     `dated`: the sections the date rule put first; `passed_over`: the sections the more rule
     left out (the last answer quoted them); `by_name`: the section the keyword-names rule
-    moved up and quoted first; `headed`: the one the heading rule quoted first."""
+    moved up and quoted first; `headed`: the one the heading rule quoted first; `together`:
+    the one the together rule quoted first."""
     quoted = {h.chunk.id for h in picked}
     quotes = []
     for c in citations:  # a merged quote carries the rules of every piece inside it
@@ -84,6 +86,12 @@ def trace(
         + (
             f"; heading rule: first {headed}, whose headings name every subject word"
             if headed
+            else ""
+        )
+        + (
+            f"; together rule: first {together}, the top section naming every name the "
+            "question asks about, which the best line's section lacks"
+            if together
             else ""
         )
         + (
