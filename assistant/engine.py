@@ -493,7 +493,8 @@ class Engine:
         by_keywords = self.store().keywords_only  # a first build's preview: no vectors yet
         series = numbered_words(self.store()) if any(c.isdigit() for c in searched) else ()
         numbered = decide.series_in(searched, series)  # "lecture 7" of a numbered series
-        items = [*numbered, *decide.coded(searched)]  # and "2.3.1", "INC-2041": the heading rule
+        codes = decide.coded(searched)  # "2.3.1", "INC-2041", "KR2.3"
+        items = [*numbered, *codes]  # what the heading rule names sections by
         kind = "none" if by_keywords else self.store().meta(LINE_KIND) or "own"
         by_name: Hit | None = None  # the keyword-names rule's section
         headed: Hit | None = None  # the heading rule's
@@ -526,6 +527,9 @@ class Engine:
             line_scores = evidence.line_evidence(
                 self.store(), hits, terms, qvec, opts, self.models.embed_lines, kind == "pooled"
             )
+        code_notes: list[str] = []
+        if opts.code_lines:  # the code-line rule: "KR2.3" quoted at the line that writes it
+            line_scores, code_notes = evidence.with_code_lines(line_scores, hits, codes)
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
         in_top = evidence.terms_in(
@@ -686,6 +690,7 @@ class Engine:
                 by_name_label,
                 headed_label,
                 together_label,
+                code_notes,
             )
             if explain
             else None,

@@ -67,6 +67,12 @@ class AnswerOptions(BaseModel):
         "sections mentions it (heading, text or the note's path); elsewhere in a large folder "
         "it is about something else.",
     )
+    code_lines: bool = Field(
+        True,
+        description="Code-line rule: a line writing every code the question names ('KR2.3', "
+        "'2.3.1', 'INC-2041') scores as its section's best line, so its quote is of it "
+        "('what is KR 2.3?' quoted KR2.1 and KR2.2, the lines the model read closer).",
+    )
     together: bool = Field(
         True,
         description="Together rule: a name of the question that the top local_sections "

@@ -2467,3 +2467,19 @@ def test_a_dotted_code_is_a_compound_and_an_item_of_its_kind() -> None:
     cov = [TermInfo(term="kr4", chunks=0), TermInfo(term="2", chunks=9)]
     d = decide("what is KR4.2?", cov, okrs, 0.5, COMMON)
     assert d.abstain and d.missing == ["KR4.2"] and d.names == ["KR4.2"]
+
+
+def test_a_line_writing_the_code_asked_about_is_its_sections_best() -> None:
+    """ "what is KR 2.3?" quoted "KR2.1 …" and "KR2.2 …", which the model read closer than
+    "3. KR2.3 Onboarding checklist …": a line writing every code the question names scores
+    as its section's best line; no code, or the rule off at the engine, as before."""
+    from assistant.stages.evidence import with_code_lines
+
+    text = "## Q2\n1. KR2.1 Activation rate\n2. KR2.2 Sample dataset\n3. KR2.3 Onboarding"
+    c = chunk(text, ["2025-Q2 OKRs"]).model_copy(update={"id": 5, "path": "okrs/q2.md"})
+    scores = {5: {1: 0.55, 2: 0.5, 3: 0.3}}
+    out, raised = with_code_lines(scores, [Hit(chunk=c, score=1)], ["KR2.3"])
+    assert out[5] == {1: 0.55, 2: 0.5, 3: 0.55} and raised == ["okrs/q2.md:4"]
+    assert scores[5][3] == 0.3  # the scores given are left as they were
+    assert with_code_lines(scores, [Hit(chunk=c, score=1)], []) == (scores, [])
+    assert with_code_lines(scores, [Hit(chunk=c, score=1)], ["KR4.2"]) == (scores, [])

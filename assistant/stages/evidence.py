@@ -243,6 +243,33 @@ def terms_in(
     return found
 
 
+def with_code_lines(
+    line_scores: dict[int, dict[int, float]], hits: Sequence[Hit], codes: Sequence[str]
+) -> tuple[dict[int, dict[int, float]], list[str]]:
+    """The code-line rule: in each scored section, a line writing every one of the question's
+    `codes` (`decide.coded`: "KR2.3", "2.3.1") scores as the section's best line, so the quote
+    is of it ("what is KR 2.3?" quoted "KR2.1 …" and "KR2.2 …", read closer by the model
+    than "3. KR2.3 Onboarding checklist…"). Returns the scores and, for --explain, the lines
+    it raised ("path:line")."""
+    from assistant.stages.decide import writes
+
+    raised: list[str] = []
+    if not codes:
+        return line_scores, raised
+    out = dict(line_scores)
+    for h in hits:
+        scores = line_scores.get(h.chunk.id or -1)
+        if not scores:
+            continue
+        lines = h.chunk.text.split("\n")
+        top = max(scores.values())
+        for i, score in scores.items():
+            if score < top and all(writes(lines[i], c) for c in codes):
+                out[h.chunk.id] = {**out[h.chunk.id], i: top}  # type: ignore[index]
+                raised.append(f"{h.chunk.path}:{h.chunk.start_line + i}")
+    return out, raised
+
+
 def first_units(hits: Sequence[Hit], n: int) -> list[Hit]:
     """The hits of the first `n` sections among `hits` (`Hit.unit`: the subsections a lead-in
     handed its place to count as one)."""

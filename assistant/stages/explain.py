@@ -28,12 +28,14 @@ def trace(
     by_name: str = "",
     headed: str = "",
     together: str = "",
+    code_lines: Sequence[str] = (),
 ) -> Explain:
     """The `--explain` trace of one answer, from what the pipeline already computed.
     `dated`: the sections the date rule put first; `passed_over`: the sections the more rule
     left out (the last answer quoted them); `by_name`: the section the keyword-names rule
     moved up and quoted first; `headed`: the one the heading rule quoted first; `together`:
-    the one the together rule quoted first."""
+    the one the together rule quoted first; `code_lines`: the lines the code-line rule
+    scored as their section's best."""
     quoted = {h.chunk.id for h in picked}
     quotes = []
     for c in citations:  # a merged quote carries the rules of every piece inside it
@@ -86,6 +88,12 @@ def trace(
         + (
             f"; heading rule: first {headed}, whose headings name every subject word"
             if headed
+            else ""
+        )
+        + (
+            f"; code-line rule: {', '.join(code_lines)} scored as their section's best line, "
+            "writing the code the question names"
+            if code_lines
             else ""
         )
         + (
