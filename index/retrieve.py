@@ -515,8 +515,9 @@ def _heading_texts(store: Store) -> list[str]:
     return _per_generation(store, "heading texts", build)
 
 
-NUMBERED = re.compile(r"(?<![\w.])([^\W\d_]{3,})[ \t_#-]*0*(\d{1,4})(?![\w.]|-\d)")
-"""A word and the number that follows it: "Session 12", "Lecture 01", "week3", "PS #4"."""
+NUMBERED = re.compile(r"(?<![\w.])([^\W\d_]{2,})[ \t_#-]*0*(\d{1,4})(?![\w.]|-\d)")
+"""A word and the number that follows it: "Session 12", "Lecture 01", "week3", "PS #4",
+"LC 146"."""
 _NUMBER = re.compile(r"\d+$")
 
 
@@ -531,7 +532,8 @@ def numbered_words(store: Store) -> dict[str, frozenset[str]]:
         seen: dict[str, set[str]] = {}
         for text in _heading_texts(store):
             for m in NUMBERED.finditer(text):
-                seen.setdefault(fold(m.group(1)), set()).add(_NUMBER.search(m.group(0))[0])
+                if m.group(1).lower() not in STOPWORDS:  # "Plans for 2024", "Notes in 2023"
+                    seen.setdefault(fold(m.group(1)), set()).add(_NUMBER.search(m.group(0))[0])
         return {
             w: frozenset(written)
             for w, written in seen.items()

@@ -2483,3 +2483,32 @@ def test_a_line_writing_the_code_asked_about_is_its_sections_best() -> None:
     assert scores[5][3] == 0.3  # the scores given are left as they were
     assert with_code_lines(scores, [Hit(chunk=c, score=1)], []) == (scores, [])
     assert with_code_lines(scores, [Hit(chunk=c, score=1)], ["KR4.2"]) == (scores, [])
+
+
+def test_a_negated_ordinary_word_is_ordinary() -> None:
+    """ "which items are still unchecked on the launch checklist?" was partly covered, "Your
+    notes don't mention unchecked", the checklist quoted: "unchecked" is no whole word of the
+    model's vocabulary, but "checked" is."""
+    common = {"checked", "blocking", "valid", "cord"}
+    assert is_common("unchecked", common) and is_common("nonblocking", common)
+    assert is_common("invalid", common) and not is_common("india", common)
+    assert not is_common("unix", common)  # too little left to be a word
+
+
+def test_of_an_items_sections_the_one_whose_text_says_the_rest_is_first() -> None:
+    """ "what's the trick for LC 146?" quoted "Difficulty: Medium. Tags: …", the title section
+    of LC 146, not its Approach, "The trick: hash map …": both name the item and nothing
+    else of the question in their headings; the one whose text does is first."""
+    from assistant.stages.select import with_heading
+
+    def at(cid: int, leaf: str | None, text: str) -> Hit:
+        heads = ["LC 146 LRU Cache", *([leaf] if leaf else [])]
+        c = chunk(text, heads).model_copy(update={"id": cid, "path": "lc/LC 146 LRU Cache.md"})
+        return Hit(chunk=c, score=1)
+
+    title = at(1, None, "Difficulty: Medium. Tags: hash map, linked list.")
+    approach = at(2, "Approach", "The trick: hash map from key to node + a linked list.")
+    asked = [TermInfo(term=t, chunks=3) for t in ("trick", "lc", "146")]
+    picked, first = with_heading([title], [title, approach], {1: 0.6, 2: 0.5}, asked, 3,
+                                 items=["LC 146"])  # fmt: skip
+    assert first is approach and picked == [approach, title]

@@ -1429,9 +1429,16 @@ def test_words_the_notes_number_in_series(tmp_path: Path) -> None:
         "OS/Lecture 01 - Processes.md": "# Processes\n\nfork().\n",
         "OS/Lecture 02 - Threads.md": "# Threads\n\nPthreads.\n",
         "py.md": "# Python 3\n\nUse Python 3.12 on 7 hosts.\n",
+        "lc/LC 146 LRU Cache.md": "# LC 146 LRU Cache\n\nA hash map and a list.\n",
+        "lc/LC 200 Number of Islands.md": "# LC 200\n\nDFS over the grid.\n",
+        "plans.md": "# Plans for 2024\n\n## Plans for 2025\n\nMore.\n",  # no series "for"
     }
     eng = engine_over(tmp_path, files)
-    assert numbered_words(eng.store()) == {"session": {"12", "13"}, "lecture": {"01", "02"}}
+    assert numbered_words(eng.store()) == {
+        "session": {"12", "13"},
+        "lecture": {"01", "02"},
+        "lc": {"146", "200"},
+    }
 
     # a number the notes write with leading zeros: "lecture 1" is "Lecture 01"
     answer = eng.ask("what is in lecture 1?")

@@ -266,11 +266,19 @@ _INFLECTIONS = (
 """(suffix, what replaces it, the fewest letters the word it inflects may have)."""
 
 
+_NEGATIONS = ("un", "non", "in", "dis")
+"""Prefixes that make a word's opposite of an ordinary word ("unchecked", "nonblocking")."""
+
+
 def is_common(term: str, common: set[str], min_stem: int = 1) -> bool:
     """An ordinary word, allowing for plurals, verb endings, superlatives and British spelling
-    ("passwords", "deploying", "cheapest", "practise", "optimised"), so that it is never
-    mistaken for a name. An
+    ("passwords", "deploying", "cheapest", "practise", "optimised"), and for a negating
+    prefix ("unchecked", "nonblocking"), so that it is never mistaken for a name. An
     inflection counts only of a word of `min_stem` letters or more."""
+    for prefix in _NEGATIONS:
+        rest = term.removeprefix(prefix).lstrip("-")
+        if rest != term and len(rest) >= 4 and is_common(rest, common, min_stem):
+            return True
     stems = {term}
     for suffix, repl, fewest in _INFLECTIONS:
         stem = term[: -len(suffix)] + repl

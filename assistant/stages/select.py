@@ -286,14 +286,16 @@ HEADING_REACH = 10
 
 def _heading_names(
     hits: Sequence[Hit], terms: Sequence[str], items: Sequence[str] = ()
-) -> list[int]:
+) -> list[float]:
     """For each hit, 1 if its headings and note name every one of `terms`, else 0; or, where
     the question names `items` (numbered words of a series, "lecture 7", "problem 4"; codes,
     "2.3.1", "INC-2041": `decide.coded`), 0 unless they write each, a number as numbered
     ("Problem set 4 › Problem 4", not "Problem set 4 › Problem 1"): that names the item asked
     about, whatever else the question says ("what was the answer to problem 4?"); then 1
     and one more for each of the terms they name ("ADR-0006 › Status" for "status of ADR 6"
-    before the ADR's title section, "[2.0.0] › Changed" for "what changed in 2.0.0")."""
+    before the ADR's title section, "[2.0.0] › Changed" for "what changed in 2.0.0"), and a
+    hundredth more for each other term its text writes ("The trick: …" of "LC 146 ›
+    Approach" for "what's the trick for LC 146?", before its "Difficulty: Medium")."""
     from assistant.stages.decide import writes
     from assistant.stages.evidence import matching_lines
 
@@ -301,11 +303,15 @@ def _heading_names(
     matched = matching_lines(labels, terms)
     if items:
         written = [all(writes(label, c) for c in items) for label in labels]
-        return [1 + len(m) if w else 0 for w, m in zip(written, matched, strict=True)]
+        said = matching_lines([h.chunk.text for h in hits], terms)  # ties: by the text
+        return [
+            1 + len(m) + len(t - m) / 100 if w else 0
+            for w, m, t in zip(written, matched, said, strict=True)
+        ]
     return [int(len(m) == len(terms)) for m in matched]
 
 
-def _best_named(hits: Sequence[Hit], named: Sequence[int]) -> Hit | None:
+def _best_named(hits: Sequence[Hit], named: Sequence[float]) -> Hit | None:
     """The first of the `hits` named best (`_heading_names`), if any is named at all."""
     best = max(named, default=0)
     return next((h for h, n in zip(hits, named, strict=True) if n == best), None) if best else None
