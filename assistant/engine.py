@@ -508,11 +508,13 @@ class Engine:
             common = self._common(searched)  # ordinary words, as this question reads them
             hits = self._retrieve(searched, coverage, embedding.result, max(10, k * 3), mode, paths)
             hits = select.open_lead_ins(self.store(), hits, opts) if opts.lead_in_sections else hits
+            if items:  # a note named "P12 - Nimbus Retail" before one writing "P12" in passing
+                hits = select.with_heading_scored(hits, coverage, opts, items)
             hits, by_name = select.with_keyword_names(
                 hits, coverage, searched, common, opts, self._labels,
                 self.store().chunk_total(),
             )  # fmt: skip
-            if by_name is None:
+            if by_name is None and not items:
                 hits = select.with_heading_scored(hits, coverage, opts, items)
             qvec = embedding.result()
             evidence.fill_dense_scores(self.store(), hits, qvec)

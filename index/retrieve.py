@@ -515,7 +515,7 @@ def _heading_texts(store: Store) -> list[str]:
     return _per_generation(store, "heading texts", build)
 
 
-NUMBERED = re.compile(r"(?<![\w.])([^\W\d_]{2,})[ \t_#-]*0*(\d{1,4})(?![\w.]|-\d)")
+NUMBERED = re.compile(r"(?<![\w.])([^\W\d_]+)[ \t_#-]*0*(\d{1,4})(?![\w.]|-\d)")
 """A word and the number that follows it: "Session 12", "Lecture 01", "week3", "PS #4",
 "LC 146"."""
 _NUMBER = re.compile(r"\d+$")
@@ -890,7 +890,10 @@ def fold(word: str) -> str:
 
 
 def _last_letter_apart(term: str, word: str) -> bool:
-    """`term` is `word` with one letter added at its end, or its last letter changed."""
+    """`term` is `word` with one letter added at its end, or its last letter changed; not
+    its last letter doubled, a slip ("rothh" is "roth")."""
+    if term == word + word[-1:]:
+        return False
     return term[:-1] == word or (len(term) == len(word) and term[:-1] == word[:-1])
 
 

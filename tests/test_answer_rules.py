@@ -986,7 +986,9 @@ def test_a_two_letter_capitalised_word_is_no_missing_name() -> None:
     from assistant.stages.decide import is_neutral
 
     assert not any(is_neutral(c) for c in ("q4", "w12", "ec2", "s3"))
-    assert all(is_neutral(c) for c in ("ip", "lb", "53", "2024"))
+    assert all(is_neutral(c) for c in ("ip", "lb", "53", "1099"))
+    # a year names one thing too: "What did I deduct on my 2021 taxes?" quoted 2022-2024's
+    assert not is_neutral("2021") and not is_neutral("1999")
     okrs = [Hit(chunk=chunk("## Q1 OKRs\n- Activation to 40%", ["Q1 OKRs"]), score=1)]
     q4 = [TermInfo(term="q4", chunks=0), TermInfo(term="okrs", chunks=4)]
     assert decide("What are our Q4 OKRs?", q4, okrs, 0.6, COMMON).names == ["q4"]
@@ -2512,3 +2514,36 @@ def test_of_an_items_sections_the_one_whose_text_says_the_rest_is_first() -> Non
     picked, first = with_heading([title], [title, approach], {1: 0.6, 2: 0.5}, asked, 3,
                                  items=["LC 146"])  # fmt: skip
     assert first is approach and picked == [approach, title]
+
+
+def test_a_year_or_a_form_the_notes_lack_is_missing() -> None:
+    """ "What did I deduct on my 2021 taxes?" of notes named "Taxes 2022" to "Taxes 2024"
+    was answered from them, nothing said missing; "Did I get a 1099-SA?" was `answered`
+    under "Your notes don't mention 1099-SA.". A number before a word the notes number in
+    series is an item of it ("taxes 2021"), and a form's number with its letters is a
+    compound."""
+    from assistant.stages.decide import coded, series_in
+
+    assert series_in("What did I deduct on my 2021 taxes?", {"taxes"}) == ["taxes 2021"]
+    assert series_in("Taxes 2021", {"taxes"}) == ["Taxes 2021"]
+    assert series_in("my 2021 taxes", {"lecture"}) == []
+    assert coded("Did I get a 1099-SA?") == ["1099-SA"] and coded("a 1099-K") == ["1099-K"]
+    assert coded("utf-8 on python-3") == []
+    taxes = [Hit(chunk=chunk("## Deductions\n- Mortgage interest", ["Taxes 2022"]), score=1)]
+    cov = [TermInfo(term=t, chunks=3) for t in ("deduct", "2021", "taxes")]
+    d = decide("What did I deduct on my 2021 taxes?", cov, taxes, 0.6, COMMON,
+               numbered=["taxes 2021"])  # fmt: skip
+    assert d.abstain and d.missing == ["taxes 2021"]
+
+
+def test_the_whole_line_rule_reads_a_line_with_its_headings() -> None:
+    """ "Did we itemize in 2022?" was declined (0.27 < 0.29) though "not enough to itemize"
+    is under "Taxes 2022": a line is read with its section's headings."""
+    from assistant.stages.evidence import line_with_every_term
+
+    c = chunk("## Deductions\nTook the standard deduction: not enough to itemize.", ["Taxes 2022",
+              "Deductions"])  # fmt: skip
+    asked = [TermInfo(term=t, chunks=3) for t in ("itemize", "2022")]
+    assert line_with_every_term([Hit(chunk=c, score=1)], asked, DEFAULT_OPTIONS)
+    other = [TermInfo(term=t, chunks=3) for t in ("itemize", "2023")]
+    assert not line_with_every_term([Hit(chunk=c, score=1)], other, DEFAULT_OPTIONS)

@@ -788,6 +788,8 @@ def test_a_word_that_differs_from_a_notes_word_only_at_its_end_is_no_typo(
     eng = engine_over(tmp_path, {"s.md": md})
     near = {t.term: t.near for t in eng.coverage("set up a systemd timer to repot sytems")}
     assert near["systemd"] is None and near["repot"] is None and near["sytems"] == "systems"
+    # ... but a doubled last letter is a slip: "rothh" of notes writing "Roth"
+    assert {t.term: t.near for t in eng.coverage("the repoo")}["repoo"] == "repo"
 
 
 def test_a_word_with_two_letters_changed_is_another_word_not_a_typo(tmp_path: Path) -> None:

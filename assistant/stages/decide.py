@@ -197,7 +197,13 @@ def is_neutral(term: str) -> bool:
     short code of letters and digits ("q4", "w12", "ec2") is not: it names one thing ("What
     are our Q4 OKRs?" was answered from Q1's, high confidence)."""
     coded = term.isalnum() and not term.isalpha() and not term.isdigit()
-    return (len(term) <= 3 and not coded) or term.isdigit()
+    return (len(term) <= 3 and not coded) or (term.isdigit() and not is_year(term))
+
+
+def is_year(term: str) -> bool:
+    """A year ("2021"): one thing, as a code is; notes without it do not answer of it ("What
+    did I deduct on my 2021 taxes?" quoted 2022's to 2024's deductions)."""
+    return len(term) == 4 and term.isdigit() and term[:2] in ("19", "20")
 
 
 def capitalised(word: str, first: bool = False) -> bool:
@@ -557,7 +563,7 @@ def covered_clause(
 COMPOUND = re.compile(
     r"(?<![\w.-])(?:[^\W\d_]{2,}(?:[_.][^\W\d_]{2,})+|--[^\W\d_][\w-]*[^\W_]"
     r"|[^\W\d_]{2,}(?:-[^\W\d_]{2,})*-\d{2,}(?:-\d+)*|v?\d+(?:\.\d+){2,}"
-    r"|[^\W\d_]{2,4}\d+(?:\.\d+)+)(?![\w-])"
+    r"|[^\W\d_]{2,4}\d+(?:\.\d+)+|\d{3,}-[^\W\d_]{1,4})(?![\w-])"
 )
 """An identifier built of words joined by "_" or "." ("pg_advisory_lock", "lazy.nvim",
 "asyncio.TaskGroup"; parts of two letters or more, no digits: not "e.g."), a command-line
@@ -565,9 +571,10 @@ option ("--auto-heal-containers", "--link-dest"), a ticket's, incident's or host
 ("INC-2099", "CVE-2024-3094", "db-prod-04" of "db-prod-04.internal"; not "utf-8"), or a
 version or an address of three numbers or more ("2.5.0", "v1.4.2", "10.20.4.99"; not "3.11",
 nor a day, "19.03.2024", which the date rule reads), or a code of a few letters and a dotted
-number ("KR2.3", an OKR's key result). Other words joined by "-" are left to
-the term rules: most are ordinary ("latency-sensitive", "slimmed-down"), and a name among
-their parts is already judged on its own."""
+number ("KR2.3", an OKR's key result), or a form's number and a few letters ("1099-SA").
+Other words joined by "-" are left to the term rules: most are ordinary
+("latency-sensitive", "slimmed-down"), and a name among their parts is already judged on
+its own."""
 
 
 def missing_compounds(
@@ -603,12 +610,23 @@ def compound_parts(compounds: Sequence[str]) -> set[str]:
 
 def series_in(question: str, series: Collection[str]) -> list[str]:
     """The question's words of a series the notes number (`index.retrieve.numbered_words`)
-    with their number, as written: "lecture 7", "Problem 4"."""
-    return [
+    with their number, as written: "lecture 7", "Problem 4"; or with the number before the
+    word ("my 2021 taxes" of notes named "Taxes 2022", "Taxes 2023"), as "taxes 2021"."""
+    found = [
         m.group(0)
         for m in NUMBERED.finditer(question)
         if fold(m.group(1)) in series and not days_in(m.group(0))
     ]
+    found += [
+        f"{m.group(2)} {m.group(1)}"
+        for m in _NUMBER_FIRST.finditer(question)
+        if fold(m.group(2)) in series and not days_in(m.group(0))
+    ]
+    return found
+
+
+_NUMBER_FIRST = re.compile(r"(?<![\w.-])(\d{1,4})[ \t]+([^\W\d_]+)\b")
+"""A number and the word after it: "2021 taxes"."""
 
 
 def coded(question: str) -> list[str]:

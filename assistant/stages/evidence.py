@@ -157,9 +157,10 @@ def line_with_every_term(
     question word for word however far its cosine falls short. Or their note's file name or
     front-matter title, aliases and tags (`labels(path)`) do, one term or more: "who is Tob?"
     of a note whose aliases are "Tob" was declined, its lines never saying the alias, and so
-    was "What is note 202401151400 about?" of a Zettelkasten's `202401151400.md`. Or a
-    section's headings do, two terms or more or one with a digit: "what did 1.4.0 add?" of a
-    changelog's "[1.4.0] - 2023-03-30 › Added", whose list items read to the model as little.
+    was "What is note 202401151400 about?" of a Zettelkasten's `202401151400.md`. A line is
+    read with its section's headings, two terms or more or one with a digit: "what was added
+    in 1.4.0?" of a changelog's "[1.4.0] - 2023-03-30 › Added", whose list items read to the
+    model as little; "Did we itemize in 2022?" of "not enough to itemize" in "Taxes 2022".
     A table's row is read with its header row and headings (`rows_read_whole`): "What voltage
     was used for the FITC channel on the FACSCanto?" of "| FITC | 480 |" under "| Channel |
     Voltage |" in "Cytometer settings (BD FACSCanto II)", a row scoring 0.20."""
@@ -175,8 +176,9 @@ def line_with_every_term(
         return True
     if not specific(terms):
         return False
-    lines = [ln for h in top for ln in h.chunk.text.split("\n")]
-    lines += [" ".join(h.chunk.heading_path) for h in top]
+    lines = [
+        f"{' '.join(h.chunk.heading_path)} {ln}" for h in top for ln in h.chunk.text.split("\n")
+    ]
     lines += [row for h in top for row in rows_read_whole(h.chunk)]
     return any(len(m) == len(terms) for m in matching_lines(lines, terms))
 

@@ -398,6 +398,10 @@ def with_heading(
     quoted instead). Returns the sections to quote and the one the rule put first, if any."""
     from assistant.stages.decide import of_another_item
 
+    def own(hits: Sequence[Hit]) -> list[Hit]:  # another ADR's or version's says nothing
+        return [h for h in hits if not of_another_item(h, items)] or list(hits)
+
+    picked = own(picked) if items else list(picked)
     terms = _heading_terms(coverage, opts, items)
     if terms is None:
         return list(picked), None
@@ -407,7 +411,7 @@ def with_heading(
         h = None  # the first quoted is so named already
     else:
         h = _best_named([*picked, *scored], named)
-    out = with_named(picked, h, k) if h is not None else list(picked)
-    if items:  # another ADR's or version's section says nothing of this one
-        out = [p for p in out if not of_another_item(p, items)] or out
-    return out, h
+    if h is None:
+        return picked, None
+    quoted = with_named(picked, h, k)
+    return (own(quoted) if items else quoted), h
