@@ -136,11 +136,12 @@ class Engine:
 
     def _common(self, question: str) -> set[str]:
         """The ordinary words, as `question` reads them: with the clipping rule, a clipping of
-        ordinary words ("temp") is one too, so its lack names nothing."""
+        ordinary words ("temp") is one too, so its lack names nothing; and so is a misspelt
+        ordinary word ("refernce", `decide.misspelt_ordinary`)."""
         common = self.common_words()
         if self.options.clippings:
             common = common | decide.ordinary_clippings(common, clipped_words(question))
-        return common
+        return common | decide.misspelt_ordinary(question, common)
 
     def coverage(self, text: str) -> list[TermInfo]:
         """The question's terms read against the notes (counts, typos, abbreviations, clipped

@@ -2547,3 +2547,35 @@ def test_the_whole_line_rule_reads_a_line_with_its_headings() -> None:
     assert line_with_every_term([Hit(chunk=c, score=1)], asked, DEFAULT_OPTIONS)
     other = [TermInfo(term=t, chunks=3) for t in ("itemize", "2023")]
     assert not line_with_every_term([Hit(chunk=c, score=1)], other, DEFAULT_OPTIONS)
+
+
+def test_a_code_in_a_sections_text_names_it() -> None:
+    """ "Which hotel was booking ref HX-55821?" quoted another trip's hotel list, the row
+    writing HX-55821 scoring under it: a code (not a series' item) names the sections whose
+    text writes it, as headings do; a series' item ("ADR 6") only by headings or note."""
+    from assistant.stages.select import with_heading
+
+    def at(cid: int, path: str, heads: list[str], text: str) -> Hit:
+        return Hit(chunk=chunk(text, heads).model_copy(update={"id": cid, "path": path}), score=1)
+
+    swiss = at(1, "swiss/hotels.md", ["Hotels"], "- Zermatt: Hotel Alpina, ref SW-10234")
+    row = "| Date | Hotel | Booking ref |\n|--|--|--|\n| 10-11 | Gracery | HX-55821 |"
+    japan = at(2, "japan/itinerary.md", ["Itinerary"], row)
+    asked = [TermInfo(term=t, chunks=2) for t in ("hotel", "booking", "ref", "hx", "55821")]
+    out = with_heading([swiss], [swiss, japan], {1: 0.56, 2: 0.32}, asked, 3, items=["HX-55821"])
+    assert out == ([japan, swiss], japan)
+    log = at(3, "log.md", ["Log"], "Read ADR 6 again before the review.")
+    adr = [TermInfo(term=t, chunks=2) for t in ("status", "adr", "6")]
+    assert with_heading([log], [log], {3: 0.5}, adr, 3, items=["adr 6"])[1] is None
+
+
+def test_a_misspelt_ordinary_word_is_no_name() -> None:
+    """ "whats the booking refernce for hotel kanra" was partly covered, "Your notes don't
+    mention refernce", the notes never writing "reference": a lower-case word of seven
+    letters or more one letter from an ordinary word is that word misspelt."""
+    from assistant.stages.decide import misspelt_ordinary
+
+    common = {"reference", "receive", "booking", "hotel"}
+    q = "whats the booking refernce for hotel kanra, recieve Tailscle"
+    assert misspelt_ordinary(q, common) == {"refernce", "recieve"}
+    assert misspelt_ordinary("the jria board", {"jira"}) == set()  # short: a name as often

@@ -393,6 +393,14 @@ def test_a_follow_up_naming_a_subject_of_its_own_asks_about_it(notes: Path, tmp_
     kinds = {"belady": "name", "lecture": "topic"}
     said_where = contextual_query("which lecture was that in?", belady, lambda t, _: kinds.get(t))
     assert said_where == "belady anomaly lecture"
+    # a numbered item replaces the last one of its word, and its word is no new subject
+    # ("what about day 4?" after "…day 3 in Kyoto?" searched "3 day 4": Kyoto dropped)
+    kyoto = [Turn(question="x", searched_query="What did I do on day 3 in Kyoto?")]
+    kinds = {"kyoto": "name", "day": "path"}
+    day4 = contextual_query("what about day 4?", kyoto, lambda t, _: kinds.get(t))
+    assert day4 == "kyoto day 4"
+    assert contextual_query("and lecture 8?", [Turn(question="x", searched_query="what is in "
+                            "lecture 7 about paging")]) == "paging lecture 8"  # fmt: skip
     (notes / "recipes").mkdir()
     (notes / "recipes" / "carbonara.md").write_text("# Carbonara\n\nA pinch of salt.\n")
     (notes / "recipes" / "sourdough.md").write_text("# Sourdough\n\n10 g salt.\n")

@@ -298,6 +298,34 @@ def is_common(term: str, common: set[str], min_stem: int = 1) -> bool:
     return any(f in common for f in forms)
 
 
+MISSPELT_MIN_LETTERS = 7
+"""Shortest word read as a misspelling of an ordinary word one letter away: shorter, too
+many names are ("jira", "vue")."""
+
+
+def misspelt_ordinary(question: str, common: set[str]) -> set[str]:
+    """The question's lower-case words that are no ordinary word but one letter from one
+    (left out, added, changed or two swapped: "refernce", "recieve"): misspelt ordinary
+    words, no names. "whats the booking refernce for hotel kanra" was partly covered, "Your
+    notes don't mention refernce", where the notes never write "reference"."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    capitals = names_in(question, first=True)
+    out: set[str] = set()
+    for w in query_terms(question):
+        if len(w) < MISSPELT_MIN_LETTERS or not w.isalpha() or w in capitals or w in common:
+            continue
+        if is_common(w, common):
+            continue
+        splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
+        near = {a + b[1:] for a, b in splits if b}
+        near |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        near |= {a + c + b[1:] for a, b in splits if b for c in letters}
+        near |= {a + c + b for a, b in splits for c in letters}
+        if near & common:
+            out.add(w)
+    return out
+
+
 def ordinary_clippings(common: Collection[str], clipped: Collection[str]) -> set[str]:
     """Of the `clipped` words (`index.retrieve.clipped_words`), those every word of whose full
     forms is ordinary (the clipping rule): "temp" (temperature, temporary) is an ordinary

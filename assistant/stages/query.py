@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from assistant.errors import UsageError
 from assistant.output import ESCAPES, cut
-from index.retrieve import TermInfo, query_terms
+from index.retrieve import NUMBERED, TermInfo, query_terms
 
 
 class Turn(BaseModel):
@@ -118,9 +118,13 @@ def contextual_query(
         return question
     prev = history[-1].searched_query
     new_terms = [t for t in query_terms(question) if t not in MORE_WORDS]
-    carried = [t for t in query_terms(prev) if t not in new_terms]
+    # A numbered item replaces the last one of its word ("what about day 4?" after "…day 3
+    # in Kyoto?": "day 4 kyoto"); its word names which item, no new subject.
+    items = {m.group(1).lower(): m.group(2) for m in NUMBERED.finditer(question)}
+    old = {m.group(2) for m in NUMBERED.finditer(prev) if m.group(1).lower() in items}
+    carried = [t for t in query_terms(prev) if t not in new_terms and t not in old]
     if subject is not None:
-        kinds = {k for t in new_terms if (k := subject(t, question))}
+        kinds = {k for t in new_terms if t not in items and (k := subject(t, question))}
         were = {t: subject(t, prev) for t in carried}
         specific = {"name", "path"}
         if kinds and kinds <= specific and not kinds & set(were.values()):  # "and ysene?"

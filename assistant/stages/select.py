@@ -15,7 +15,7 @@ from corpus.lines import LineRoles
 from corpus.markdown import introduces, says_nothing
 from corpus.models import Chunk
 from index.models import Hit
-from index.retrieve import TermInfo
+from index.retrieve import NUMBERED, TermInfo
 
 
 def pick_sections(
@@ -293,7 +293,8 @@ def _heading_names(
     ("Problem set 4 › Problem 4", not "Problem set 4 › Problem 1"): that names the item asked
     about, whatever else the question says ("what was the answer to problem 4?"); then 1
     and one more for each of the terms they name ("ADR-0006 › Status" for "status of ADR 6"
-    before the ADR's title section, "[2.0.0] › Changed" for "what changed in 2.0.0"), and a
+    before the ADR's title section, "[2.0.0] › Changed" for "what changed in 2.0.0"; a code
+    other than a series' item may be in its text, the itinerary row of booking "HX-55821"), and a
     hundredth more for each other term its text writes ("The trick: …" of "LC 146 ›
     Approach" for "what's the trick for LC 146?", before its "Difficulty: Medium")."""
     from assistant.stages.decide import writes
@@ -301,8 +302,12 @@ def _heading_names(
 
     labels = [" ".join([PurePosixPath(h.chunk.path).stem, *h.chunk.heading_path]) for h in hits]
     matched = matching_lines(labels, terms)
-    if items:
-        written = [all(writes(label, c) for c in items) for label in labels]
+    if items:  # a code ("HX-55821", "2.3.1") may be written in the text too; a series' item
+        written = [  # ("lecture 7", "ADR-0006") names its own sections in their headings
+            all(writes(label if NUMBERED.fullmatch(c) else f"{label}\n{h.chunk.text}", c)
+                for c in items)
+            for label, h in zip(labels, hits, strict=True)
+        ]  # fmt: skip
         said = matching_lines([h.chunk.text for h in hits], terms)  # ties: by the text
         return [
             1 + len(m) + len(t - m) / 100 if w else 0
