@@ -542,7 +542,7 @@ class Engine:
         if opts.together and section_best and not by_name:
             best = max(hits, key=lambda h: section_best.get(h.chunk.id or -1, -2.0))
             asked = decide.asked_names(searched, coverage, common, opts, self.store().chunk_total())
-            in_top, together = select.names_together(
+            together = select.names_together(
                 hits, coverage, asked, in_top, best, opts, self._labels
             )
         # No section found (a --path matching no note): none to lack a word the notes use.

@@ -75,10 +75,10 @@ class AnswerOptions(BaseModel):
     )
     together: bool = Field(
         True,
-        description="Together rule: a name of the question that the top local_sections "
-        "sections mention, but not the section whose line answers best (or the one the "
-        "keyword-names rule puts first), is missing from the answer: 'what's the RSU offer "
-        "from Figma?' quoted the Databricks offer, the Figma note being about its interviews.",
+        description="Together rule: where the section whose line answers best lacks a name "
+        "the question capitalises that another of the top local_sections sections writes, "
+        "the first of them writing all such names is quoted first ('what's the RSU offer "
+        "from Figma?' quoted the Databricks offer, the Figma note being about its interviews).",
     )
     clauses: bool = Field(
         True,

@@ -2418,7 +2418,7 @@ def test_a_capitalised_name_is_quoted_from_a_section_that_writes_it() -> None:
     Figma note was among the top sections (about its interviews); "progress on O1 in Q1"
     quoted Q2's O1. The together rule: where the best line's section lacks a capitalised
     name another top section writes, the first top section writing them all is quoted
-    first; where none does, the names the best lacks are missing. Off, as before."""
+    first; where none does, nothing. Off, as before."""
     from assistant.stages.select import names_together
 
     def at(cid: int, heading: str, text: str) -> Hit:
@@ -2431,17 +2431,17 @@ def test_a_capitalised_name_is_quoted_from_a_section_that_writes_it() -> None:
     cov = [TermInfo(term=t, chunks=3) for t in ("rsu", "offer", "figma", "databricks")]
     hits = [offer, figma, stripe]
     in_top = {"rsu", "offer", "figma"}
-    assert names_together(hits, cov, {"figma"}, in_top, offer) == (in_top, figma)
-    # two names no one section writes: those the best lacks are missing
+    assert names_together(hits, cov, {"figma"}, in_top, offer) is figma
+    # two names no one section writes ("Compare Docker with Podman."): nothing, and neither
+    # is said missing (a first version said "The sections found don't mention Docker")
     both = {"figma", "databricks"}
-    kept = {"rsu", "offer", "databricks"}  # figma: only the Figma note writes it
-    assert names_together(hits, cov, both, in_top | both, offer) == (kept, None)
+    assert names_together(hits, cov, both, in_top | both, offer) is None
     # the best writes them: nothing to do; off: nothing either
-    assert names_together(hits, cov, {"databricks"}, in_top, offer) == (in_top, None)
+    assert names_together(hits, cov, {"databricks"}, in_top, offer) is None
     off = AnswerOptions(together=False)
-    assert names_together(hits, cov, {"figma"}, in_top, offer, off) == (in_top, None)
+    assert names_together(hits, cov, {"figma"}, in_top, offer, off) is None
     # a name no top section writes is the local coverage rule's, not this one's
-    assert names_together(hits, cov, {"stripe2"}, in_top, offer) == (in_top, None)
+    assert names_together(hits, cov, {"stripe2"}, in_top, offer) is None
 
 
 def test_the_together_rule_reads_only_names_the_user_capitalised() -> None:

@@ -129,3 +129,22 @@ def test_follow_up_uses_the_previous_turn(engine: Engine) -> None:
     )
     assert follow.searched_query != follow.question
     assert "balancer" in follow.searched_query and "fargate" in follow.searched_query.lower()
+
+
+def test_a_comparison_of_two_notes_names_neither_missing(real_embedder, tmp_path: Path) -> None:
+    """ "Compare Docker with Podman." of a note on each was "Partly covered. The sections
+    found don't mention Docker." over the Docker note's quote (a first together rule said
+    names the best line's section lacks were missing when no one section wrote them all)."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for name, text in {
+        "docker.md": "# Docker\n\nDocker runs containers through a daemon, dockerd, as root.\n",
+        "podman.md": "# Podman\n\nPodman runs containers without a daemon and rootless.\n",
+        "notes.md": "# Notes\n\nContainers share the host kernel.\n",
+    }.items():
+        (notes / name).write_text(text, encoding="utf-8")
+    eng = Engine(load_settings(notes=notes, index=tmp_path / "idx"), embedder=real_embedder)
+    eng.refresh()
+    answer = eng.ask("Compare Docker with Podman.")
+    assert answer.outcome == "answered" and answer.missing_terms == []
+    assert {c.path for c in answer.citations} >= {"docker.md", "podman.md"}

@@ -252,24 +252,25 @@ def names_together(
     best: Hit,
     opts: AnswerOptions = DEFAULT_OPTIONS,
     labels: Callable[[str], str] | None = None,
-) -> tuple[set[str], Hit | None]:
+) -> Hit | None:
     """The together rule, over the question's `asked` names (`decide.asked_names`) that the
     top `local_sections` sections mention (`in_top`): when the `best` section (its line
     answers best) lacks some, the first top section mentioning them all is quoted first
-    ("progress on O1 in Q1": the Q1 OKRs' "O1" section, not Q2's); if none does, those the
-    best lacks are missing ("what's the RSU offer from Figma?" quoted the Databricks offer,
-    the Figma note being about its interviews: "The sections found don't mention Figma").
-    Returns `in_top` less those, and the section to quote first, if any."""
+    ("progress on O1 in Q1": the Q1 OKRs' "O1" section, not Q2's; "what's the RSU offer from
+    Figma?" quoted the Databricks offer, the Figma note being about its interviews). Where
+    none does, nothing: "Compare Docker with Podman." asks of two notes (a version that said
+    the names the best lacked were missing said "The sections found don't mention Docker"
+    over the Docker note's quote)."""
     from assistant.stages.evidence import first_units, terms_in
 
     wanted = set(asked) & in_top
     joined = opts.split_words
     if not opts.together or not wanted or wanted <= terms_in([best], coverage, 1, labels, joined):
-        return in_top, None
+        return None
     for h in first_units(hits, opts.local_sections):
         if wanted <= terms_in([h], coverage, 1, labels, joined):
-            return in_top, h
-    return in_top - (wanted - terms_in([best], coverage, 1, labels, joined)), None
+            return h
+    return None
 
 
 def _in_last_place(hits: Sequence[Hit], top: Sequence[Hit], h: Hit) -> list[Hit]:
