@@ -11,12 +11,11 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
-from pathlib import PurePosixPath
 from typing import Literal
 
 from assistant.models import Outcome
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
-from assistant.stages.evidence import first_units
+from assistant.stages.evidence import first_units, named_as
 from corpus.dates import days_in
 from index.models import Hit
 from index.retrieve import NUMBERED, STOPWORDS, TermInfo, clipping, fold, plain, query_terms
@@ -690,7 +689,7 @@ def of_another_item(h: Hit, items: Sequence[str]) -> bool:
     """The section (its note's name, headings and text) writes another item of the kind of
     one of `items` and not it (`another_item`: `ADR-0009` for "ADR 6", "[2.3.0]" for
     "2.3.1", last quarter's "KR2.1" and "KR2.2" for "KR2.3")."""
-    label = " ".join([PurePosixPath(h.chunk.path).stem, *h.chunk.heading_path, h.chunk.text])
+    label = f"{named_as(h.chunk)}\n{h.chunk.text}"
     return any(another_item(label, item) for item in items)
 
 

@@ -138,6 +138,12 @@ def subject_as_written(coverage: Sequence[TermInfo]) -> list[str] | None:
     return terms if len(terms) == len(subject) else None
 
 
+def named_as(chunk: Chunk) -> str:
+    """What names a section: its note's file name and its headings (`ADR-0006-auth
+    ADR-0006: Auth with Cognito Status`), as the heading rule and the item rules read it."""
+    return " ".join([PurePosixPath(chunk.path).stem, *chunk.heading_path])
+
+
 def specific(terms: Sequence[str]) -> bool:
     """Subject terms specific enough that a line or heading holding them all is what is
     asked: two or more, or one with a digit in it (a code, an ID, "137", "W12", whose vector

@@ -7,7 +7,6 @@ engine opens them); the rest are chosen by how close their best line is to the b
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from pathlib import PurePosixPath
 
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.source import NotesSource
@@ -299,9 +298,9 @@ def _heading_names(
     hundredth more for each other term its text writes ("The trick: …" of "LC 146 ›
     Approach" for "what's the trick for LC 146?", before its "Difficulty: Medium")."""
     from assistant.stages.decide import writes
-    from assistant.stages.evidence import matching_lines
+    from assistant.stages.evidence import matching_lines, named_as
 
-    labels = [" ".join([PurePosixPath(h.chunk.path).stem, *h.chunk.heading_path]) for h in hits]
+    labels = [named_as(h.chunk) for h in hits]
     matched = matching_lines(labels, terms)
     if items:  # a code ("HX-55821", "2.3.1") may be written in the text too; a series' item
         written = [  # ("lecture 7", "ADR-0006") names its own sections in their headings
@@ -410,7 +409,7 @@ def with_heading(
     picked = own(picked) if items else list(picked)
     terms = _heading_terms(coverage, opts, items)
     if terms is None:
-        return list(picked), None
+        return picked, None
     scored = [h for h in hits if h.chunk.id in section_best and h not in picked]
     named = _heading_names([*picked, *scored], terms, items)
     if named and named[0] and named[0] == max(named):
