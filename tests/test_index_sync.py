@@ -1496,6 +1496,15 @@ def test_a_code_written_joined_is_searched_joined(tmp_path: Path) -> None:
     assert eng.ask("whats the approach for lc146").citations[0].path == "lc/LC 146 LRU Cache.md"
 
 
+def test_the_engine_reads_a_misspelt_ordinary_word_as_ordinary(tmp_path: Path) -> None:
+    """The engine wires the misspelling rule into the ordinary words each question is read
+    with: "refernce" of notes that never write "reference" was a missing name."""
+    eng = engine_over(tmp_path, {"trip.md": "# Kyoto\n\nHotel Kanra, booking BK-20931744.\n"})
+    assert "reference" in eng.common_words()
+    assert "refernce" in eng._common("whats the booking refernce for hotel kanra")
+    assert "refernce" not in eng.common_words()  # the question's reading, not the vocabulary
+
+
 def test_a_follow_up_naming_no_day_asks_of_the_last_ones(tmp_path: Path) -> None:
     """ "and deadlift?" after "what did I squat on November 12?" quoted the 26th's deadlift PR
     too: the date rule read the day from the follow-up alone. A follow-up naming no day asks
