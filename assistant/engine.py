@@ -535,9 +535,10 @@ class Engine:
             line_scores, code_notes = evidence.with_code_lines(line_scores, hits, codes)
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
-        in_top = evidence.terms_in(
-            hits, coverage, opts.local_sections, self._labels, joined=opts.split_words
-        )
+        in_top = evidence.terms_in(  # another item's sections answer nothing of this one's
+            select.own_sections(hits, items), coverage, opts.local_sections, self._labels,
+            joined=opts.split_words,
+        )  # fmt: skip
         together: Hit | None = None  # the together rule's section
         if opts.together and section_best and not by_name:
             best = max(hits, key=lambda h: section_best.get(h.chunk.id or -1, -2.0))

@@ -896,6 +896,58 @@ def test_a_number_of_a_series_no_top_section_writes_is_a_missing_name() -> None:
     assert missing("what was in lecture 7?", lecture, {"lecture"}) == []
 
 
+def test_a_numbered_item_is_written_among_others_of_its_series() -> None:
+    """ "What ROUGE-L did run 16 get?" was declined: the notes wrote it only under "runs 15
+    and 16" and as the row "| 16 |" of a table whose first column is "Run", and "Same config
+    as run 14" there made the section another run's. A plural with a list or a range, or a
+    row under the series word's column, writes each of its numbers; the heading rule puts
+    that section first."""
+    from assistant.stages.decide import another_item, numbers_of, writes
+    from assistant.stages.select import with_heading
+
+    assert numbers_of("runs 15 and 16", "run") == {15, 16}
+    assert numbers_of("lectures 3–5 and 9", "lecture") == {3, 4, 5, 9}
+    assert numbers_of("runs 15, #16 & 18; run 14", "run") == {15, 16, 18}
+    assert numbers_of("session 2024-05-03 and runs", "session") == set()  # no range of days
+    table = "| Run # | Seed | ROUGE-L |\n|---|---|---|\n| 15 | 42 | 32.8 |\n| #16 | 7 | 33.3 |"
+    assert numbers_of(table, "run") == {15, 16}
+    assert numbers_of(table, "seed") == {42, 7}
+    assert numbers_of(table.replace("Run #", "Model"), "run") == set()
+    assert writes("## runs 15 and 16\nSame config as run 14.", "run 16")
+    assert not writes("## runs 15 and 16", "run 17") and writes("run-14", "run 14")
+    assert not another_item(f"Same config as run 14.\n{table}", "run 16")
+    assert another_item(table, "run 12")  # the rows are of runs 15 and 16
+
+    def at(cid: int, heads: list[str], text: str) -> Hit:
+        return Hit(chunk=chunk(text, heads).model_copy(update={"id": cid}), score=1)
+
+    fourteen = at(1, ["Log", "run 14"], "Learning rate 2e-4. ROUGE-L 33.1.")
+    rows = at(2, ["Log", "seeds"], f"{table}\nSame config as run 14.")
+    asked = [TermInfo(term=t, chunks=2) for t in ("rouge", "l", "run", "16")]
+    assert with_heading([fourteen], [fourteen, rows], {1: 0.6, 2: 0.4}, asked, 3,
+                        items=["run 16"]) == ([rows], rows)  # fmt: skip
+
+
+def test_a_numbered_item_missing_where_the_rest_is_only_another_items_is_not_covered() -> None:
+    """ "What learning rate did run 19 use?" of an experiment log (runs 14 and 17) and a
+    running log ("Long run … Heart rate avg 148") was partly covered, quoting the jog: a top
+    section that neither writes the item nor holds another phrase of the question whole
+    ("learning rate", not its "rate" alone) says nothing of it, as another run's does not."""
+
+    def sec(heading: str, text: str) -> Hit:
+        return Hit(chunk=chunk(f"## {heading}\n{text}", ["Log", heading]), score=1)
+
+    runs = [sec("run 14", "- learning rate: 2e-4"), sec("run 17", "ROUGE-L drops to 29.7.")]
+    jog = sec("Long run", "12.0 km in 1:06:00. Heart rate avg 148.")
+    cov = [TermInfo(term=t, chunks=2) for t in ("learning", "rate", "run", "19")]
+    q = "What learning rate did run 19 use?"
+    d = decide(q, cov, [jog, *runs], 0.48, COMMON, numbered=["run 19"])
+    assert d.abstain and d.names == ["run 19"] and "other items" in d.reason
+    sweep = sec("Sweep", "Swept the learning rate for every block size.")
+    d = decide(q, cov, [sweep, *runs], 0.48, COMMON, numbered=["run 19"])
+    assert d.outcome == "partly_covered" and d.names == ["run 19"]
+
+
 def test_a_command_line_option_no_top_section_writes_is_a_missing_name() -> None:
     """ "What does the --auto-heal-containers flag of aws ecs create-service do?" (the AWS
     docs have no such flag) was answered from sections about containers and services: an
@@ -915,7 +967,8 @@ def test_a_command_line_option_no_top_section_writes_is_a_missing_name() -> None
 def test_a_ticket_number_no_top_section_writes_is_a_missing_name() -> None:
     """ "what was the root cause of INC-2099" of a work log that has INC-2041 was answered
     (the outcome `answered`, "Your notes don't mention INC-2099." beside the other incident's
-    quote): a ticket's number is an exact name. "utf-8" and "python-3" are not."""
+    quote): a ticket's number is an exact name, as a model's is ("GPT-3" of notes on GPT-2
+    and GPT-3.5 was answered from them, "high")."""
     from assistant.stages.decide import missing_compounds
 
     log = [
@@ -934,7 +987,10 @@ def test_a_ticket_number_no_top_section_writes_is_a_missing_name() -> None:
     d = decide(q, cov, [*log, *runbook], 0.6, COMMON)
     assert d.outcome == "partly_covered" and d.names == ["INC-2099"]
     assert missing_compounds("root cause of INC-2041?", log, 3) == []
-    assert missing_compounds("CVE-2024-3094 in utf-8 on python-3", [], 3) == ["CVE-2024-3094"]
+    assert missing_compounds("CVE-2024-3094 in python 3.11", [], 3) == ["CVE-2024-3094"]
+    gpt = [Hit(chunk=chunk("## GPT-2\n1.5B parameters; GPT-3.5 and GPT-30 later.", ["G"]), score=1)]
+    assert missing_compounds("How many parameters does GPT-3 have?", gpt, 3) == ["GPT-3"]
+    assert missing_compounds("How many parameters does GPT-2 have?", gpt, 3) == []
     # a postmortem headed "INC-2077: …", in a note whose path names it, writes it
     headed = Hit(
         chunk=chunk("## Root cause\nA stale key.", ["INC-2077: split brain", "Root cause"]),
@@ -2528,7 +2584,10 @@ def test_a_year_or_a_form_the_notes_lack_is_missing() -> None:
     assert series_in("Taxes 2021", {"taxes"}) == ["Taxes 2021"]
     assert series_in("my 2021 taxes", {"lecture"}) == []
     assert coded("Did I get a 1099-SA?") == ["1099-SA"] and coded("a 1099-K") == ["1099-K"]
-    assert coded("utf-8 on python-3") == []
+    assert coded("on python 3.11, e.g. at 3pm") == [] and coded("GPT-3 or GPT-4?") == [
+        "GPT-3",
+        "GPT-4",
+    ]
     taxes = [Hit(chunk=chunk("## Deductions\n- Mortgage interest", ["Taxes 2022"]), score=1)]
     cov = [TermInfo(term=t, chunks=3) for t in ("deduct", "2021", "taxes")]
     d = decide("What did I deduct on my 2021 taxes?", cov, taxes, 0.6, COMMON,

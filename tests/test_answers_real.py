@@ -148,3 +148,36 @@ def test_a_comparison_of_two_notes_names_neither_missing(real_embedder, tmp_path
     answer = eng.ask("Compare Docker with Podman.")
     assert answer.outcome == "answered" and answer.missing_terms == []
     assert {c.path for c in answer.citations} >= {"docker.md", "podman.md"}
+
+
+def test_an_item_of_a_series_is_read_as_the_notes_number_it(real_embedder, tmp_path: Path) -> None:
+    """A PhD student's notes: run 16 written only as "runs 15 and 16" and a table's row was
+    declined; run 19, which no note has, was "partly covered" from a jogging log's "Long
+    run"; "What did Maria say about chapter 5?" quoted the outline's chapter 5 as answered,
+    Maria's words being of chapter 3. So it is now."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for name, text in {
+        "runs.md": "# Experiment log\n\n## run 14\n\nLearning rate 2e-4. ROUGE-L 33.1.\n\n"
+        "## runs 15 and 16\n\n| Run | Seed | ROUGE-L |\n|---|---|---|\n| 15 | 42 | 32.8 |\n"
+        "| 16 | 7 | 33.3 |\n\nSame config as run 14.\n\n## run 17\n\n"
+        "Long-context eval of run 14: ROUGE-L 29.7.\n",
+        "week-18.md": "# Training week 18\n\n## Saturday 4 May — Long run\n\n"
+        "12.0 km in 1:06:00, average pace 5:30 /km. Heart rate avg 148.\n",
+        "outline.md": "# Thesis outline\n\n## Chapter 3 — Sparse block attention\n\n"
+        "The method: block-sparse attention with global tokens.\n\n"
+        "## Chapter 5 — Conclusion\n\nLimitations and future work.\n",
+        "supervisor.md": "# Supervisor meeting 2024-06-06\n\n## Chapter 3\n\n"
+        "- Maria is happier with chapter 3 after the attention entropy analysis.\n",
+    }.items():
+        (notes / name).write_text(text, encoding="utf-8")
+    eng = Engine(load_settings(notes=notes, index=tmp_path / "idx"), embedder=real_embedder)
+    eng.refresh()
+    sixteen = eng.ask("What ROUGE-L did run 16 get?")
+    assert sixteen.outcome == "answered"
+    assert any("| 16 | 7 | 33.3 |" in c.quote for c in sixteen.citations[:1])
+    nineteen = eng.ask("What learning rate did run 19 use?")
+    assert nineteen.outcome == "not_covered" and nineteen.missing_terms == ["run 19"]
+    maria = eng.ask("What did Maria say about chapter 5?")
+    assert maria.outcome != "answered" and "Maria" in maria.missing_terms
+    assert eng.ask("What did Maria say about chapter 3?").citations[0].path == "supervisor.md"

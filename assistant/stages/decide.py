@@ -15,7 +15,7 @@ from typing import Literal
 
 from assistant.models import Outcome
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
-from assistant.stages.evidence import first_units, named_as
+from assistant.stages.evidence import first_units, named_as, terms_in
 from corpus.dates import days_in
 from index.models import Hit
 from index.retrieve import NUMBERED, STOPWORDS, TermInfo, clipping, fold, plain, query_terms
@@ -505,7 +505,9 @@ def decide(
     if compounds and all(t.term in compound_parts(compounds) for t in subject if t.covered):
         return said(True, "the question names nothing but what no top section writes")
     asked = [c for c in compounds if c in numbered or c in coded(question)]
-    if asked and all(of_another_item(h, asked) for h in first_units(hits, opts.local_sections)):
+    if asked and all(
+        says_nothing_of(h, asked, question, subject) for h in first_units(hits, opts.local_sections)
+    ):
         return said(True, f"the top sections are of other items of the kind of {', '.join(asked)}")
 
     def everywhere(t: TermInfo) -> bool:
@@ -589,13 +591,14 @@ def covered_clause(
 
 COMPOUND = re.compile(
     r"(?<![\w.-])(?:[^\W\d_]{2,}(?:[_.][^\W\d_]{2,})+|--[^\W\d_][\w-]*[^\W_]"
-    r"|[^\W\d_]{2,}(?:-[^\W\d_]{2,})*-\d{2,}(?:-\d+)*|v?\d+(?:\.\d+){2,}"
+    r"|[^\W\d_]{2,}(?:-[^\W\d_]{2,})*-\d+(?:-\d+)*|v?\d+(?:\.\d+){2,}"
     r"|[^\W\d_]{2,4}\d+(?:\.\d+)+|\d{3,}-[^\W\d_]{1,4})(?![\w-])"
 )
 """An identifier built of words joined by "_" or "." ("pg_advisory_lock", "lazy.nvim",
 "asyncio.TaskGroup"; parts of two letters or more, no digits: not "e.g."), a command-line
 option ("--auto-heal-containers", "--link-dest"), a ticket's, incident's or host's number
-("INC-2099", "CVE-2024-3094", "db-prod-04" of "db-prod-04.internal"; not "utf-8"), or a
+("INC-2099", "CVE-2024-3094", "db-prod-04" of "db-prod-04.internal"), a model's ("GPT-3":
+"How many parameters does GPT-3 have?" was answered from GPT-2's notes), or a
 version or an address of three numbers or more ("2.5.0", "v1.4.2", "10.20.4.99"; not "3.11",
 nor a day, "19.03.2024", which the date rule reads), or a code of a few letters and a dotted
 number ("KR2.3", an OKR's key result), or a form's number and a few letters ("1099-SA").
@@ -674,6 +677,8 @@ def another_item(text: str, item: str) -> bool:
     if writes(text, item):
         return False
     if numbered := NUMBERED.fullmatch(item):
+        if numbers_of(text, numbered.group(1)) - {int(numbered.group(2))}:
+            return True
         kind = rf"(?<!\w){re.escape(numbered.group(1).lower())}[ \t_#-]*\d"
     elif re.match(r"v?\d", item.lower()):
         kind = r"(?<![\d.])v?\d+(?:\.\d+){2,}(?!\d|\.\d)"
@@ -693,9 +698,76 @@ def of_another_item(h: Hit, items: Sequence[str]) -> bool:
     return any(another_item(label, item) for item in items)
 
 
+def says_nothing_of(
+    h: Hit, items: Sequence[str], question: str, subject: Sequence[TermInfo]
+) -> bool:
+    """A top section says nothing of the `items` the question asks about (which no top section
+    writes) when it is of another item of their kind (`of_another_item`) or holds no other
+    phrase of the question that the notes cover, whole: "What learning rate did run 19 use?"
+    was answered, partly covered, from a jogging log's "Long run" (its "run" a word of the
+    item, its "Heart rate" half of "learning rate"), once the sections of runs 14 and 17 were
+    left out as other runs'."""
+    if of_another_item(h, items):
+        return True
+    parts = compound_parts(items)
+    info = {t.term: t for t in subject}
+    wanted = [[t for t in p.terms if t not in parts] for p in phrases(question, list(info))]
+    wanted = [w for w in wanted if w and all(info[t].covered for t in w)]
+    if not wanted:
+        return False
+    held = terms_in([h], [info[t] for w in wanted for t in w], 1)
+    return not any(set(w) <= held for w in wanted)
+
+
 def writes(text: str, compound: str) -> bool:
-    """Whether `text` writes `compound` (`missing_compounds`: any joiner, leading zeros aside)."""
-    return re.search(_written(compound), text.lower()) is not None
+    """Whether `text` writes `compound` (`missing_compounds`: any joiner, leading zeros aside).
+    A numbered item may also be written among others of its kind (`numbers_of`)."""
+    text = text.lower()
+    if re.search(_written(compound), text):
+        return True
+    numbered = NUMBERED.fullmatch(compound)
+    return numbered is not None and int(numbered.group(2)) in numbers_of(text, numbered.group(1))
+
+
+_RANGE = r"[ \t]*(?:-|–|—|\bto\b|\bthrough\b)[ \t]*"
+_LISTED = (
+    r"[ \t#]*((?:#?\d{1,4}(?:"
+    + _RANGE
+    + r"|[ \t]*(?:,|&|/|\band\b|\bor\b)[ \t]*))+#?\d{1,4})(?![\d.])"
+)
+
+
+def numbers_of(text: str, word: str) -> set[int]:
+    """The numbers of the series `word` names that `text` writes as several items
+    at once: in a list or a range after the word's plural ("runs 15 and 16", "lectures 3-5"),
+    or as table rows whose cell under a column headed by the word holds the
+    number ("| 16 |" under "| Run | Seed |"). "What ROUGE-L did run 16 get?" was declined: the
+    notes held run 16 only so, and "Same config as run 14" under the plural heading made it
+    another run's section."""
+    word, text = re.escape(word.lower()), text.lower()
+    found: set[int] = set()
+    for m in re.finditer(rf"(?<!\w){word}(?:s|es)?{_LISTED}", text):
+        if days_in(m.group(1)):
+            continue
+        found |= {int(x) for x in re.findall(r"\d+", m.group(1))}
+        for a, b in re.findall(rf"(\d+){_RANGE}#?(\d+)", m.group(1)):
+            if 0 < int(b) - int(a) < 100:
+                found |= set(range(int(a), int(b) + 1))
+    column: int | None = None
+    for line in text.split("\n"):
+        if not line.lstrip().startswith("|"):
+            column = None
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if column is None:  # the header row: the column the word heads, if any
+            heads = [re.findall(r"[^\W\d_]+", c) for c in cells]
+            column = next(
+                (i for i, h in enumerate(heads) if h and re.fullmatch(rf"{word}(?:s|es)?", h[0])),
+                -1,
+            )
+        elif 0 <= column < len(cells) and (cell := re.fullmatch(r"#?0*(\d{1,4})", cells[column])):
+            found.add(int(cell.group(1)))
+    return found
 
 
 def _written(compound: str) -> str:
@@ -709,7 +781,8 @@ def _written(compound: str) -> str:
     if re.match(r"v?\d", name):
         parts = re.split(r"\.", name.removeprefix("v"))
         return r"(?<![\d.])v?" + r"[-_.]".join(parts) + r"(?!\d|\.\d)"
-    return r"[-_. ]?".join(map(re.escape, re.split(r"[-_.]", name)))
+    joined = r"[-_. ]?".join(map(re.escape, re.split(r"[-_.]", name)))
+    return joined + r"(?!\d|\.\d)" if name[-1].isdigit() else joined  # GPT-3.5 is not GPT-3
 
 
 def confidence(decision: Decision, best_line: float) -> Literal["high", "medium", "low"]:

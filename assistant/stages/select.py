@@ -297,17 +297,21 @@ def _heading_names(
     other than a series' item may be in its text, the itinerary row of booking "HX-55821"), and a
     hundredth more for each other term its text writes ("The trick: …" of "LC 146 ›
     Approach" for "what's the trick for LC 146?", before its "Difficulty: Medium")."""
-    from assistant.stages.decide import writes
+    from assistant.stages.decide import numbers_of, writes
     from assistant.stages.evidence import matching_lines, named_as
 
     labels = [named_as(h.chunk) for h in hits]
     matched = matching_lines(labels, terms)
     if items:  # a code ("HX-55821", "2.3.1") may be written in the text too; a series' item
-        written = [  # ("lecture 7", "ADR-0006") names its own sections in their headings
-            all(writes(label if NUMBERED.fullmatch(c) else f"{label}\n{h.chunk.text}", c)
-                for c in items)
+        written = [  # ("lecture 7", "ADR-0006") names its own sections in their headings,
+            all(  # or as a row of a table of its series ("| 16 |" under "| Run | Seed |")
+                writes(label, c) or int(n.group(2)) in numbers_of(h.chunk.text, n.group(1))
+                if (n := NUMBERED.fullmatch(c))
+                else writes(f"{label}\n{h.chunk.text}", c)
+                for c in items
+            )
             for label, h in zip(labels, hits, strict=True)
-        ]  # fmt: skip
+        ]
         said = matching_lines([h.chunk.text for h in hits], terms)  # ties: by the text
         return [
             1 + len(m) + len(t - m) / 100 if w else 0
@@ -401,12 +405,11 @@ def with_heading(
     is quoted first unless the first picked is so named: its heading says it is what is
     asked, however its lines score (0.35: the outage's summary and "What went well" were
     quoted instead). Returns the sections to quote and the one the rule put first, if any."""
-    from assistant.stages.decide import of_another_item
 
-    def own(hits: Sequence[Hit]) -> list[Hit]:  # another ADR's or version's says nothing
-        return [h for h in hits if not of_another_item(h, items)] or list(hits)
+    def own(hits: Sequence[Hit]) -> list[Hit]:
+        return own_sections(hits, items)
 
-    picked = own(picked) if items else list(picked)
+    picked = own(picked)
     terms = _heading_terms(coverage, opts, items)
     if terms is None:
         return picked, None
@@ -419,4 +422,16 @@ def with_heading(
     if h is None:
         return picked, None
     quoted = with_named(picked, h, k)
-    return (own(quoted) if items else quoted), h
+    return own(quoted), h
+
+
+def own_sections(hits: Sequence[Hit], items: Sequence[str]) -> list[Hit]:
+    """The hits but those of another item of the kind of the `items` the question names
+    (`decide.of_another_item`: another ADR's, version's or run's section says nothing of
+    this one's; nor does its "Maria" of chapter 3 say what she said of chapter 5), or all of
+    them when every one is."""
+    from assistant.stages.decide import of_another_item
+
+    if not items:
+        return list(hits)
+    return [h for h in hits if not of_another_item(h, items)] or list(hits)
