@@ -393,6 +393,20 @@ def test_a_follow_up_naming_a_subject_of_its_own_asks_about_it(notes: Path, tmp_
     kinds = {"belady": "name", "lecture": "topic"}
     said_where = contextual_query("which lecture was that in?", belady, lambda t, _: kinds.get(t))
     assert said_where == "belady anomaly lecture"
+
+    # a name is read as the user wrote it, not as the last query searched it: "and Loki?"
+    # after "Which port does Grafana use?" and "and Prometheus?" searched "prometheus loki"
+    def capital(term: str, text: str) -> str | None:
+        if any(w.lower() == term and w[0].isupper() for w in text.replace("?", " ").split()):
+            return "name"
+        return "path" if term == "port" else None
+
+    grafana = [Turn(question="Which port does Grafana use?",
+                    searched_query="Which port does Grafana use?")]  # fmt: skip
+    second = contextual_query("and Prometheus?", grafana, capital)
+    assert second == "port prometheus"
+    prom = [*grafana, Turn(question="and Prometheus?", searched_query=second)]
+    assert contextual_query("and Loki?", prom, capital) == "port loki"
     # a numbered item replaces the last one of its word, and its word is no new subject
     # ("what about day 4?" after "…day 3 in Kyoto?" searched "3 day 4": Kyoto dropped)
     kyoto = [Turn(question="x", searched_query="What did I do on day 3 in Kyoto?")]

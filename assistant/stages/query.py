@@ -113,7 +113,10 @@ def contextual_query(
     other kind is replaced, a name by a word a few notes' paths hold or the reverse: "What
     does Thrall'ek want?" then "and ysene?" (lower-case, named by `NPCs/Ysène Varlow.md`)
     searches "want ysene"; a word of many notes' paths ("topic": "lecture") replaces only a
-    topic ("What is Belady's anomaly?" then "which lecture was that in?" keeps "belady")."""
+    topic ("What is Belady's anomaly?" then "which lecture was that in?" keeps "belady"). A
+    carried term's kind is read from the questions as the user wrote them: "and Loki?" after
+    "Which port does Grafana use?" and "and Prometheus?" searched "prometheus loki", the
+    last searched query ("port prometheus") holding no capital."""
     if not history or not is_follow_up(question):
         return question
     prev = history[-1].searched_query
@@ -125,7 +128,8 @@ def contextual_query(
     carried = [t for t in query_terms(prev) if t not in new_terms and t not in old]
     if subject is not None:
         kinds = {k for t in new_terms if t not in items and (k := subject(t, question))}
-        were = {t: subject(t, prev) for t in carried}
+        written = " ".join([*(turn.question for turn in history), prev])  # as the user wrote it
+        were = {t: subject(t, written) for t in carried}  # ("Prometheus", searched lower-case)
         specific = {"name", "path"}
         if kinds and kinds <= specific and not kinds & set(were.values()):  # "and ysene?"
             kinds = {k for k in were.values() if k in specific}  # the last one, of either kind
