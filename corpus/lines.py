@@ -52,8 +52,9 @@ class LineRoles:
     """Each line of a table (header row, rule, body rows) -> the table's header row."""
     comments: frozenset[int] = frozenset()
     """Lines of HTML blocks that hold nothing but HTML comments ("<!-- TODO -->", each line
-    of a comment over several lines; container markers such as "> " aside), and every line
-    of a `<style>` or `<script>` block: what the rendered note does not show."""
+    of a comment over several lines; container markers such as "> " aside), lines of
+    nothing but Obsidian comment ("%% remember to expense the taxi %%", outside code), and
+    every line of a `<style>` or `<script>` block: what the rendered note does not show."""
     callout_of: dict[int, int] = field(default_factory=dict)
     """Each line of a callout (a block quote opening "> [!warning] Title", as Obsidian and
     GitHub write them) after its first -> that first line, the title."""
@@ -101,6 +102,7 @@ class LineRoles:
             elif tok.type == "blockquote_open" and _CALLOUT.match(lines[start]):
                 callout_of.update(dict.fromkeys(range(start + 1, end), start))
         comments.update(_unshown(lines, html))
+        comments.update(_percent_comments(lines, code, body_start))
         return cls(
             frozenset(headings),
             fences,
@@ -113,7 +115,7 @@ class LineRoles:
         )
 
     def is_comment(self, i: int) -> bool:
-        """A line of nothing but HTML comment: it says nothing to the reader of the note."""
+        """A line of nothing but comment (HTML's or Obsidian's): the reader never sees it."""
         return i + self.offset in self.comments
 
     def shifted(self, by: int) -> LineRoles:
@@ -213,6 +215,24 @@ def _unshown(lines: Sequence[str], html: set[int]) -> list[int]:
 
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)  # an unclosed one runs to the end
+
+
+def _percent_comments(lines: Sequence[str], code: set[int], start: int) -> list[int]:
+    """The lines (from `start`, outside `code`) holding part of an Obsidian comment, "%% … %%"
+    on a line or over several, and no word outside one: Obsidian never shows them, as a
+    renderer never shows an HTML comment ("%% she might leave Northwind %%" was quoted at the
+    end of an answer about her team, where "<!-- … -->" would not have been)."""
+    out: list[int] = []
+    inside = False
+    for k in range(start, len(lines)):
+        if k in code or ("%%" not in lines[k] and not inside):
+            continue
+        parts = lines[k].split("%%")
+        shown = parts[1::2] if inside else parts[0::2]  # the parts outside a comment
+        if not any(re.search(r"[^\W_]", p) for p in shown):
+            out.append(k)
+        inside ^= (len(parts) - 1) % 2 == 1
+    return out
 
 
 def _comment_only(block: Sequence[str]) -> list[int]:

@@ -942,8 +942,9 @@ def points_elsewhere(line: str, wiki: bool = False) -> bool:
     """A line whose words only send the reader to the links that end it ("To learn more about
     scratch notes, see: [[Scratch Note]]", "Reference: [API docs](https://…)"): it names a
     topic and says where to read about it, not what it is, so, like `only_links`, it is no
-    evidence. Its words end on a colon and say "see", "learn", "read", "refer" and the like:
-    in "supports one source code repository provider: [GitHub](…)" the link is the answer.
+    evidence. Its words end on a colon and say "see", "learn", "read", "refer" and the like
+    (in "supports one source code repository provider: [GitHub](…)" the link is the answer),
+    or are "see" alone, or after a label and its colon ("Marco's conditions: see [[…]]").
     With `wiki`, wiki links count as links."""
     links = _LINKS.pattern + (("|" + _WIKI_LINKS.pattern) if wiki else "")
     first = re.search(links, line, re.IGNORECASE)
@@ -953,7 +954,13 @@ def points_elsewhere(line: str, wiki: bool = False) -> bool:
     rest = line[first.start() :]
     if wiki and words.endswith(":") and _EMBEDS.fullmatch(rest):
         return True  # "Embed of the decisions: ![[Meeting#Decisions]]": shown from elsewhere
+    if _SEE.fullmatch(words) and only_links(rest, wiki):
+        return True  # "See [[Note]]", "- Marco's conditions: see [[Marco Bellini#Q3 budget]]"
     return words.endswith(":") and bool(_POINTER.search(words)) and only_links(rest, wiki)
+
+
+_SEE = re.compile(r"[-*+>\s]*(?:[^:\n]{0,60}:\s*)?(?:see(?:\s+also)?|cf\.?|refer\s+to)", re.I)
+"""Words that only say "see" the links after them, alone or after a label and its colon."""
 
 
 def chunk_note(rel_path: str, text: str, count_tokens: CountTokens, max_tokens: int) -> NoteChunks:

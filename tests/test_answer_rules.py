@@ -113,6 +113,8 @@ def test_a_line_that_only_points_to_its_links_is_no_evidence() -> None:
     assert not points_elsewhere(pointer)  # a wiki link only counts as one in wiki mode
     assert points_elsewhere("Reference: [API docs](https://example.com/api)")
     assert points_elsewhere("- See also: [A](a.md), [B](b.md)")
+    assert points_elsewhere("- Marco's conditions: see [[Marco Bellini#Q3 budget]]", True)
+    assert points_elsewhere("See [[Q3 Budget]].", True) and points_elsewhere("cf. [x](x.md)")
     # a label over a transclusion: the text shown is another note's (an Obsidian vault's
     # "Embed of the decisions: ![[…]]" was quoted alone, as the answer)
     assert points_elsewhere("Embed of the decisions: ![[Meeting 2024-04-18#Decisions]]", True)
@@ -163,6 +165,8 @@ def test_lines_of_nothing_but_html_comment_are_no_evidence() -> None:
         "```html",
         "<!-- keep this marker -->",
     ]
+    taxi = chunk("## Monday\n- GP at 08:40\n%% expense the taxi: 23.50 %%", ["Monday"])
+    assert evidence_texts(taxi, ["taxi"]) == ["- GP at 08:40"]  # Obsidian's comment too
 
 
 def test_a_british_spelling_does_not_make_a_question_unanswerable() -> None:
@@ -1829,6 +1833,12 @@ def test_lines_of_tags_or_macros_alone_are_no_evidence() -> None:
     assert quote_span(c, {}, opts=AnswerOptions(markup=False)) == (2, 13)
     tail = chunk("## Install\nRun `brew install ferry`.\n</TabItem>\n</Tabs>", ["Install"])
     assert quote_span(tail, {1: 0.8}) == (2, 2)
+    # a notes app's query block shows its results, never its words ("What are my open
+    # tasks?" quoted "TASK FROM \"Projects\" WHERE !completed", "high")
+    home = '## Open tasks\n```dataview\nTASK FROM "Projects" WHERE !completed\n```\nSee shed.'
+    assert evidence_texts(chunk(home, ["Open tasks"]), ["tasks"]) == ["See shed."]
+    code = home.replace("dataview", "sql")
+    assert evidence_texts(chunk(code, ["Open tasks"]), ["tasks"])[1].startswith("TASK")
 
 
 UPGRADING = """## From 1.x to 2.x

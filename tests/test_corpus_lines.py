@@ -100,3 +100,16 @@ def test_lines_of_nothing_but_html_comment_are_comments() -> None:
     n = text.count("\n") + 1
     assert [i for i in range(n) if r.is_comment(i)] == [1, 2, 3, 4, 6, 14, 15]
     assert r.shifted(1).is_comment(0) and not r.shifted(1).is_comment(4)
+
+
+def test_lines_of_nothing_but_obsidian_comment_are_comments() -> None:
+    """ "%% remember to expense the taxi %%" was quoted as the answer, where the same words in
+    "<!-- -->" were not: Obsidian never shows a "%%" comment, on one line or over several;
+    words beside one, or "%%" in code, are shown."""
+    text = (
+        "# Day\nPaid the taxi.\n%% expense the taxi: 23.50 %%\nShown %% hidden %% shown\n"
+        "%%\nprivate thoughts\n%%\nAfter.\n```\nprintf %% x %%\n```"
+    )
+    r = roles(text)
+    n = text.count("\n") + 1
+    assert [i for i in range(n) if r.is_comment(i)] == [2, 4, 5, 6]

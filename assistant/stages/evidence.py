@@ -33,8 +33,13 @@ from index.store import term_queries
 _HTML_HEADING = re.compile(r"^[ \t]*<h([1-6])\b[^>]*>.*</h\1>[ \t]*$", re.IGNORECASE | re.MULTILINE)
 """A line that is an HTML heading ("<h1>WireGuard VPN</h1>"): a title, as a "#" heading is."""
 
-_UNSEEN = re.compile(r"<!--|<(?:style|script)\b", re.IGNORECASE)
+_UNSEEN = re.compile(r"<!--|%%|<(?:style|script)\b", re.IGNORECASE)
 """Text that may hold lines the rendered note never shows (`LineRoles.comments`)."""
+
+_QUERY_FENCE = re.compile(
+    r"^[ \t>]*(?:`{3,}|~{3,})[ \t]*(?:dataview|dataviewjs|query|tasks|base)\b", re.M | re.I
+)
+"""The opening fence of a notes app's query (Obsidian's Dataview, Tasks and search blocks)."""
 
 _BLANK_ITEM = re.compile(r"\s*(?:(?:[-*+]|\d+[.)])(?:\s+\[[ xX]\])?)?[^\w]*")
 """A line with no word of its own: an empty list item or task ("1. ", "- [ ] "), as a
@@ -64,10 +69,14 @@ def evidence_lines(
     Obsidian daily-note template's empty "1. " under "## Gratitude" scored 0.56 by its
     heading alone and was quoted, alone, as what the user wrote under gratitude. Nor, with
     `markup`, is a line outside code of tags or macros alone (`only_markup`: "<TabItem
-    value=\"go\">", "{{query (todo TODO)}}"), which also scores by its heading alone."""
+    value=\"go\">", "{{query (todo TODO)}}"), which also scores by its heading alone, nor a
+    line of a notes app's query block (`_QUERY_FENCE`: "```dataview" over "TASK FROM
+    \"Projects\" WHERE !completed" was quoted, "high", for "What are my open tasks?"): the
+    app shows its results in its place, never its words."""
     lines = chunk.text.split("\n")
     bare = {i for i, x in enumerate(lines) if only_markup(x)} if markup else set()
     setext = bool(chunk.heading_path) and not lines[0].lstrip().startswith("#")
+    queries = markup and _QUERY_FENCE.search(chunk.text)
     roles = (
         LineRoles.of(lines, front_matter=False)
         if setext
@@ -75,8 +84,13 @@ def evidence_lines(
         or _HTML_HEADING.search(chunk.text)
         or "|" in chunk.text
         or bare  # markup alone, unless in code
+        or queries
         else None
     )
+    if queries and roles is not None:  # a notes app's query block: its lines are no text
+        for start, close in roles.fences.items():
+            if _QUERY_FENCE.match(lines[start]):
+                bare |= set(range(start, len(lines) if close is None else close + 1))
     top = 0  # the section's own heading lines, at its start (a later piece has none)
     while setext and roles is not None and top < len(lines) - 1 and roles.is_heading(top):
         top += 1
@@ -89,7 +103,7 @@ def evidence_lines(
         and not (roles is not None and _HTML_HEADING.match(lines[i]) and not roles.in_code(i))
         and not (roles is not None and (roles.is_table_rule(i) or roles.is_table_head(i)))
         and not _BLANK_ITEM.fullmatch(lines[i])
-        and not (roles is not None and i in bare and not roles.in_code(i))
+        and not (roles is not None and i in bare and (queries or not roles.in_code(i)))
     ]
     if len(body) <= limit:
         return [n for n, _ in body]
