@@ -72,11 +72,32 @@ def _matches(text: str) -> list[tuple[Day, str, int]]:
     return [(d, w, at) for d, w, at in out if 1 <= d[1] <= 12 and 1 <= d[2] <= 31]
 
 
+_SPAN = re.compile(
+    rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:-|–|—|to)\s*{_ORDINAL}\s+(?:of\s+)?({_MONTH})\.?"
+    rf"|({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:-|–|—|to)\s*{_ORDINAL})(?![\w:])"
+    r"(?:,?\s+(\d{4})(?!\d))?",
+    re.IGNORECASE,
+)
+"""Days of one month written as a span: "12-19 September 2025", "Sep 12–19", "3rd to 5th of
+May"."""
+
+
 def days_in(text: str) -> set[Day]:
     """The calendar days `text` writes: ISO-like numbers (2024-04-23, 2024_04_23, 2024/4/23),
     day-first dotted ones (19.03.2024) and a month's name with a day ("April 23", "23rd of
-    April 2024", "Tuesday, March 5", "Apr 23rd, 2024")."""
-    return {d for d, _, _ in _matches(text)}
+    April 2024", "Tuesday, March 5", "Apr 23rd, 2024"), or with a span of days, each of them
+    ("12-19 September 2025": "What am I doing on 12 September?" was declined, a folder of
+    daily notes having none of that day, though the trip's note wrote its days so)."""
+    days = {d for d, _, _ in _matches(text)}
+    for m in _SPAN.finditer(text):
+        first1, last1, month1, month2, first2, last2, year = m.groups()
+        month = _MONTHS[(month1 or month2).lower()]
+        first, last = int(first1 or first2), int(last1 or last2)
+        if (month1 or month2)[0].islower() and (month1 or month2).lower() in _VERBS:
+            continue  # "may" of "5-6 may be enough"
+        if 1 <= first < last <= 31:
+            days |= {(int(year) if year else None, month, d) for d in range(first, last + 1)}
+    return days
 
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -124,11 +145,60 @@ def _relative(question: str) -> list[tuple[Day, str, int]]:
     return out
 
 
+_MONTH_ASKED = re.compile(
+    rf"\b(?:(in|during|throughout|for|of|since|after|before|until|till|from)\s+)?"
+    rf"({_MONTH})\.?(?:,?\s+(\d{{4}}))?(?![\w-]|\s*\d)",
+    re.IGNORECASE,
+)
+"""A month without a day ("in March", "March 2024", "during may 2023")."""
+_YEAR_MONTH = re.compile(r"(?<![\w.-])(\d{4})-(0[1-9]|1[0-2])(?![\w-]|\.\d)")
+"""A month as a year and its number: "2024-03"."""
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _months(question: str) -> list[tuple[Day, str, int]]:
+    """Every day of each month `question` names without a day ("What broke in March 2024?"
+    of an incident log headed "2024-03-03 — tank degraded" was declined, "Your notes don't
+    mention March"), each written as the month: after "in", "during" and the like, or with
+    a year; a lower-case month that is also a word ("may") only so; or as "2024-03". Not a
+    month of a day ("March 5"), read as that day."""
+    days = {at for _, w, at in _matches(question) for at in range(at, at + len(w))}
+    out: list[tuple[Day, str, int]] = []
+    for m in _MONTH_ASKED.finditer(question):
+        before, month, year = m.groups()
+        at = m.start(2)
+        if at in days or not (before or year):
+            continue
+        n = _MONTHS[month.lower()]
+        written = f"{month} {year}" if year else month
+        y = int(year) if year else None
+        out += [((y, n, d), written, at) for d in range(1, _MONTH_DAYS[n - 1] + 1)]
+    for m in _YEAR_MONTH.finditer(question):  # "2024-03"
+        y, n = int(m[1]), int(m[2])
+        out += [((y, n, d), m[0], m.start()) for d in range(1, _MONTH_DAYS[n - 1] + 1)]
+    return out
+
+
+def names_month(text: str, question: str) -> bool:
+    """Whether `text` names a month `question` asks about without a day (`_months`), by its
+    name ("the freeze is in March": that note answers "what happens in March?" whatever the
+    folder's daily notes hold) or as a year and month ("2024-03")."""
+    asked = {(d[0], d[1]) for d, _, _ in _months(question)}
+    names = {n: [w for w, k in _MONTHS.items() if k == n] for _, n in asked}
+    for year, n in asked:
+        if re.search(rf"\b(?:{'|'.join(names[n])})\b", text, re.IGNORECASE):
+            return True
+        if year and re.search(rf"(?<!\d){year}[-_/.]0?{n}(?!\d)", text):
+            return True
+    return False
+
+
 def asked_days(question: str) -> list[tuple[Day, str]]:
     """The days a question asks about, as it writes them: not one end of a span ("what
     changed since April 22", "after 2024-04-23"), which asks about other days; a day named
-    from today ("yesterday", "last Friday") as that day."""
-    found = _matches(question) + _relative(question)
+    from today ("yesterday", "last Friday") as that day; every day of a month it names
+    without a day (`_months`: "in March 2024")."""
+    found = _matches(question) + _relative(question) + _months(question)
     return [(d, w) for d, w, at in found if not _RANGE.search(question[:at])]
 
 
@@ -202,9 +272,9 @@ def is_day_name(stem: str) -> bool:
 
 
 def day_phrases(question: str) -> list[str]:
-    """The days a question asks about (`asked_days`), as it writes them: "2024-04-23",
-    "Tuesday, March 5"."""
-    return [w for _, w in asked_days(question)]
+    """The days a question asks about (`asked_days`), as it writes them, each once:
+    "2024-04-23", "Tuesday, March 5", "March 2024"."""
+    return list(dict.fromkeys(w for _, w in asked_days(question)))
 
 
 def day_words(question: str) -> set[str]:

@@ -1381,6 +1381,32 @@ def test_a_question_naming_a_day_quotes_that_days_notes_first(tmp_path: Path) ->
     assert off.ask("what did I do on April 23rd?").outcome == "not_covered"
 
 
+def test_a_question_naming_a_month_quotes_that_months_sections_first(tmp_path: Path) -> None:
+    """ "What broke in March 2024?" of an incident log headed "## 2024-03-03 — tank degraded"
+    was declined, "Your notes don't mention March": a month without a day ("in March", "March
+    2024", "2024-03") asks of each of its days. A folder of daily notes with none of that
+    month has it missing; not where a note names the month ("the freeze is in June")."""
+    files = {
+        "incidents.md": "# Things that broke\n\n## 2024-01-20 — Watchtower\n\nNextcloud stuck "
+        "in maintenance mode.\n\n## 2024-03-03 — tank degraded\n\nZFS scrub found checksum "
+        "errors.\n\n## 2024-03-22 — Pi-hole SD card died\n\nReflashed onto an SSD.\n",
+        "daily/2024-04-22.md": "# 2024-04-22\n\nFixed the flaky billing test.\n",
+        "daily/2024-04-23.md": "# 2024-04-23\n\nUpgraded Postgres.\n",
+        "daily/2024-04-24.md": "# 2024-04-24\n\nRest.\n",
+    }
+    eng = engine_over(tmp_path, files)
+    for question in ("What broke in March 2024?", "what broke in march?", "What broke in 2024-03?"):
+        answer = eng.ask(question)
+        assert answer.outcome == "answered", question
+        heads = {c.heading_path[-1][:10] for c in answer.citations}
+        assert heads == {"2024-03-03", "2024-03-22"}, (question, heads)
+    none = eng.ask("What did I do in May 2024?")
+    assert none.outcome == "not_covered" and "May 2024" in none.missing_terms
+    write(tmp_path / "notes" / "plan.md", "# Plan\n\nThe feature freeze is in June.\n")
+    eng.refresh()
+    assert "June" not in eng.ask("What happens in June?").missing_terms
+
+
 def test_a_word_typed_without_its_sharp_s_or_accents_is_the_notes_word(tmp_path: Path) -> None:
     """ "grosse der springform" and "grösse …" (Swiss German, or a keyboard without ß) were
     "Your notes don't mention grosse" over notes that write "Größe"; accents alone were

@@ -226,7 +226,7 @@ def test_days_are_read_in_the_forms_notes_and_questions_write_them() -> None:
     """The date rule's reading of days: ISO-like numbers, day-first dotted numbers and a
     month's name with a day; "may" and "march" lowercase are words unless a preposition, an
     ordinal or a year makes them a day ("what did I do on march 5th" missed its journal)."""
-    from corpus.dates import day_words, days_in, names_day, same_day
+    from corpus.dates import day_phrases, day_words, days_in, names_day, same_day
 
     assert days_in("what happened on 2024-04-23") == {(2024, 4, 23)}
     assert days_in("journals/2024_04_23.md and 2024/4/24") == {(2024, 4, 23), (2024, 4, 24)}
@@ -253,5 +253,17 @@ def test_days_are_read_in_the_forms_notes_and_questions_write_them() -> None:
     assert date_words("since April 15") == {"april", "15"}
     assert same_day((None, 4, 23), (2024, 4, 23)) and not same_day((2023, 4, 23), (2024, 4, 23))
     assert names_day("daily/2024-04-23.md", {(None, 4, 23)})
+    # a span of days writes each ("12-19 September 2025": "on 12 September" was declined)
+    trip = days_in("With Mum, 12-19 September 2025.")
+    assert (2025, 9, 12) in trip and (2025, 9, 15) in trip and len(trip) == 8
+    assert days_in("Sep 3–5, 3rd to 4th of May") == {
+        (None, 9, 3), (None, 9, 4), (None, 9, 5), (None, 5, 3), (None, 5, 4)
+    }  # fmt: skip
+    assert days_in("5-6 may be enough; runs 15-16") == set()
+    # a month without a day asks of each of its days, written as the month
+    assert len(asked_days("What broke in March 2024?")) == 31
+    assert day_phrases("in March, during may 2023 or 2024-02?") == ["March", "may 2023", "2024-02"]
+    assert asked_days("May I ask how may 2 tasks run since March?") == []
+    assert [w for _, w in asked_days("on March 5")] == ["March 5"]
     assert day_words("what did I do on April 23rd, 2024?") == {"april", "23rd", "2024"}
     assert day_words("how may 2 tasks run") == set()

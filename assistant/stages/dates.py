@@ -22,6 +22,7 @@ from corpus.dates import (
     day_words,
     entry_lines,
     names_day,
+    names_month,
     stamped_days,
 )
 from corpus.models import Chunk
@@ -64,7 +65,8 @@ def read_days(
     no_day: list[str] = []
     if not dated and daily_notes and (days := asked(question)):
         written = "\n".join(h.chunk.text for h in hits)
-        no_day = [] if names_day(written, days) else day_phrases(question)
+        found = names_day(written, days) or names_month(written, question)
+        no_day = [] if found else day_phrases(question)
     said = day_words(question) if dated or no_day else set()
     local = list(coverage)
     if dated:  # the day is found: its words are covered
