@@ -307,6 +307,12 @@ class AnswerOptions(BaseModel):
         "to a later paragraph (never past the best line's) to stay within the paragraph "
         "rule's limits; unchanged if it cannot.",
     )
+    block_body: bool = Field(
+        True,
+        description="Body rule: a quote whose best line is in code and opens an indented "
+        "block (an ssh config's 'Host docker01', a YAML key, 'server {') takes the lines "
+        "indented under it too, within max_quote_lines: its value is there ('User me').",
+    )
     sentence_start: bool = Field(
         True,
         description="Sentence rule: a quote whose first line continues a sentence from the "

@@ -2648,3 +2648,20 @@ def test_a_misspelt_ordinary_word_is_no_name() -> None:
     q = "whats the booking refernce for hotel kanra, recieve Tailscle"
     assert misspelt_ordinary(q, common) == {"refernce", "recieve"}
     assert misspelt_ordinary("the jria board", {"jira"}) == set()  # short: a name as often
+
+
+def test_a_best_line_opening_an_indented_block_in_code_takes_its_body() -> None:
+    """ "What user do I ssh into docker01 as?" quoted "Host docker01" alone, its "User me" the
+    next line: a best line in code that opens an indented block (an ssh config's host, a YAML
+    key) is quoted with the lines indented under it (the body rule), within max_quote_lines."""
+    hosts = [f"Host h{i}\n    HostName 10.0.0.{i}\n    User u{i}\n" for i in range(12)]
+    text = "## ~/.ssh/config\n```\n" + "\n".join(hosts) + "```"
+    c = chunk(text, ["~/.ssh/config"])
+    at = text.split("\n").index("Host h3")  # the code block closes 34 lines on
+    assert quote_span(c, {at: 0.7, 2: 0.3}) == (at + 1, at + 3)
+    assert quote_span(c, {at: 0.7, 2: 0.3}, opts=AnswerOptions(block_body=False)) == (
+        at + 1,
+        at + 1,
+    )
+    # a line indented under nothing: as before
+    assert quote_span(c, {at + 2: 0.7, 2: 0.3}) == (at + 3, at + 3)

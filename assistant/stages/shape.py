@@ -39,6 +39,24 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
 
+def _body_end(lines: Sequence[str], roles: LineRoles, i: int, last: int) -> int | None:
+    """The last line of the block indented under line `i` of a code block (blank lines inside
+    it aside), up to line `last`; None when no line under it is indented deeper (the body
+    rule: "Host docker01" was quoted alone, its "User me" the next line)."""
+    if not roles.in_code(i) or not lines[i].strip():
+        return None
+    end = None
+    for j in range(i + 1, min(last, len(lines) - 1) + 1):
+        if not roles.in_code(j):
+            break
+        if not lines[j].strip():
+            continue
+        if _indent(lines[j]) <= _indent(lines[i]):
+            break
+        end = j
+    return end
+
+
 def parent_start(roles: LineRoles, i: int, floor: int) -> int:
     """The first line of the outermost list item that list item `i` is nested in, at or
     after `floor` (within the chunk); `i` itself if it is no nested item."""
@@ -252,6 +270,9 @@ def quote_span(
         s = head
         why.append(f"start: {kind}, line {chunk.start_line + s}")
     e = min(max(e, s), s + n - 1, hi)
+    if opts.block_body and e == best_i and (b := _body_end(lines, roles, best_i, s + n - 1)):
+        e = min(b, hi)
+        why.append(f"end: line {chunk.start_line + e}, the block indented under the best line")
     while e > s and silent(e):
         e -= 1
     e = _through_code(lines, roles, s, e, hi, opts, why)
