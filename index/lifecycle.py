@@ -204,7 +204,8 @@ def stale_reason(
 ) -> str | None:
     """Why the index must be (re)built before answering, or None if it is fresh: no manifest,
     another configuration (model, or `precision` when given), an interrupted update, an
-    unreadable database, line vectors of another `LINE_TEXT_VERSION`, or notes changed
+    unreadable database, line vectors of another `LINE_TEXT_VERSION`, a full-text index
+    without a piece's context (`Store.full_text_current`), or notes changed
     (`notes_changed`). `open_store` gives the reader's
     open store."""
     manifest = read_manifest(index_dir)
@@ -219,10 +220,13 @@ def stale_reason(
             return "index is inconsistent (interrupted update)"
         stored = store.file_rows()
         line_text = store.meta(LINE_TEXT)
+        full_text = store.full_text_current()
     except Exception as e:  # an EngineError from the opener, a damaged database
         return f"index unreadable: {e}"
     if line_text != LINE_TEXT_VERSION:
         return "single-line vectors of an older version (embedded again; sections are kept)"
+    if not full_text:
+        return "full-text index of an older version (rebuilt from the sections, in seconds)"
     return notes_changed(stored, notes_root, index_dir, unread)
 
 

@@ -72,7 +72,8 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
 CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(content_hash);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    heading, text, meta, content='chunks', content_rowid='id', tokenize='porter unicode61'
+    heading, text, meta, context, content='chunks', content_rowid='id',
+    tokenize='porter unicode61'
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_raw USING fts5(
     heading, text, meta, content='chunks', content_rowid='id', tokenize='unicode61'
@@ -407,10 +408,10 @@ class Store:
         """Inside a transaction: a note's sections' labels (meta column) rewritten in place,
         their text, vectors and ids kept."""
         rows = self.conn.execute(
-            "SELECT id, heading, text, meta FROM chunks WHERE path=?", (path,)
+            "SELECT id, heading, text, meta, context FROM chunks WHERE path=?", (path,)
         ).fetchall()
         self._full_text(rows, delete=True)
-        self._full_text([(i, heading, text, labels) for i, heading, text, _ in rows])
+        self._full_text([(i, heading, text, labels, ctx) for i, heading, text, _, ctx in rows])
         self.conn.execute("UPDATE chunks SET meta=? WHERE path=?", (labels, path))
 
     def file_labels(self, path: str) -> tuple[str | None, list[str]]:
@@ -649,16 +650,24 @@ class Store:
         )
         return cur.rowcount
 
+    def full_text_current(self) -> bool:
+        """Whether the full-text index reads a piece's context (an older one is rebuilt by
+        the next writer to open it, `_migrate`)."""
+        cols = {r[1] for r in self.conn.execute("PRAGMA table_info(chunks_fts)")}
+        return "context" in cols
+
     def lexical_search(
         self, match: str, k: int, allowed: set[int] | None = None
     ) -> list[tuple[int, float]]:
-        """BM25 over heading, text and front-matter metadata; score = -bm25 (higher is better)."""
+        """BM25 over heading, text, front-matter metadata and a piece's context (the header row
+        of the table it continues: "| Host | IP | MAC |" over "| docker01 | … |", whose MAC
+        column BM25 could not find); score = -bm25 (higher is better)."""
         if not match:
             return []
         limit = k if allowed is None else max(k * 20, 1000)
         try:
             rows = self.conn.execute(
-                "SELECT rowid, -bm25(chunks_fts, 2.0, 1.0, 1.5) AS s FROM chunks_fts "
+                "SELECT rowid, -bm25(chunks_fts, 2.0, 1.0, 1.5, 1.0) AS s FROM chunks_fts "
                 "WHERE chunks_fts MATCH ? ORDER BY s DESC LIMIT ?",
                 (match, limit),
             ).fetchall()
@@ -894,23 +903,30 @@ class Store:
             self.set_meta(max_chunk_id=str(self._next_id - 1))
         return first
 
-    def _full_text(self, rows: Sequence[tuple[int, str, str, str]], delete: bool = False) -> None:
-        """Inside a transaction: (id, heading, text, meta) rows into both full-text tables,
-        or (`delete`) out of them, with the values they were indexed with (external content)."""
-        for fts in ("chunks_fts", "chunks_raw"):
+    def _full_text(
+        self, rows: Sequence[tuple[int, str, str, str, str]], delete: bool = False
+    ) -> None:
+        """Inside a transaction: (id, heading, text, meta, context) rows into both full-text
+        tables (the raw one, the notes' own words, without the context a piece repeats), or
+        (`delete`) out of them, with the values they were indexed with (external content)."""
+        for fts, columns in (("chunks_fts", 5), ("chunks_raw", 4)):
             command = f"{fts}, " if delete else ""
-            values = "'delete', ?, ?, ?, ?" if delete else "?, ?, ?, ?"
+            names = "rowid, heading, text, meta" + (", context" if columns == 5 else "")
+            values = ", ".join(["?"] * columns)
+            values = f"'delete', {values}" if delete else values
             self.conn.executemany(
-                f"INSERT INTO {fts}({command}rowid, heading, text, meta) VALUES({values})", rows
+                f"INSERT INTO {fts}({command}{names}) VALUES({values})",
+                [r[:columns] for r in rows],
             )
 
     def delete_path(self, path: str) -> list[int]:
         """Inside a transaction: remove a file and its chunks (FTS rows included)."""
         rows = self.conn.execute(
-            "SELECT id, heading, text, meta, content_hash FROM chunks WHERE path=?", (path,)
+            "SELECT id, heading, text, meta, context, content_hash FROM chunks WHERE path=?",
+            (path,),
         ).fetchall()
-        self.dropped_hashes.update(r[4] for r in rows)
-        self._full_text([r[:4] for r in rows], delete=True)
+        self.dropped_hashes.update(r[5] for r in rows)
+        self._full_text([r[:5] for r in rows], delete=True)
         self.conn.execute("DELETE FROM chunks WHERE path=?", (path,))
         self.conn.execute("DELETE FROM files WHERE path=?", (path,))
         return [r[0] for r in rows]
@@ -936,7 +952,7 @@ class Store:
             (path, content_hash, size, mtime_ns, title, json.dumps(tags), time.time()),
         )
         meta = labels_text(title, tags) if labels is None else labels
-        rows: list[tuple[int, str, str, str]] = []  # what the full-text tables index
+        rows: list[tuple[int, str, str, str, str]] = []  # what the full-text tables index
         next_id = self._allocate_ids(len(chunks))
         for ord_, (c, v) in enumerate(zip(chunks, vectors, strict=True)):
             heading = HEADING_SEP.join(c.heading_path)
@@ -958,7 +974,7 @@ class Store:
                     _vec_blob(v),
                 ),
             )
-            rows.append((int(cur.lastrowid), heading, c.text, meta))
+            rows.append((int(cur.lastrowid), heading, c.text, meta, c.context))
         self._full_text(rows)
         return [r[0] for r in rows]
 
@@ -1109,6 +1125,20 @@ def _migrate(conn: sqlite3.Connection) -> None:
     cols = {r[1] for r in conn.execute("PRAGMA table_info(files)")}
     if "skip_reason" not in cols:
         conn.execute("ALTER TABLE files ADD COLUMN skip_reason TEXT")
+    if "context" not in {r[1] for r in conn.execute("PRAGMA table_info(chunks_fts)")}:
+        # BM25 reads a piece's context since: the full-text index is rebuilt from the chunks
+        # table (seconds at 100k sections; nothing embedded again)
+        fts = re.search(r"CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts .*?\);", _SCHEMA, re.S)
+        assert fts is not None
+        conn.execute("BEGIN IMMEDIATE")  # all or nothing: never a table left empty
+        try:
+            conn.execute("DROP TABLE chunks_fts")
+            conn.execute(fts.group(0))
+            conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES('rebuild')")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
 
 def dir_size(path: Path) -> int:

@@ -1381,6 +1381,36 @@ def test_a_question_naming_a_day_quotes_that_days_notes_first(tmp_path: Path) ->
     assert off.ask("what did I do on April 23rd?").outcome == "not_covered"
 
 
+def test_a_later_piece_of_a_long_table_is_found_by_its_header_s_words(tmp_path: Path) -> None:
+    """ "What's the MAC of docker01?": the row is in a later piece of a long table, whose
+    header row ("| Host | IP | MAC |") is that piece's context, which BM25 did not read. It
+    does, and an index built before is rebuilt for it (the full-text index alone, nothing
+    embedded again) at the next refresh."""
+    import sqlite3
+
+    rows = "".join(f"| host{i:02d} | 10.0.0.{i} | aa:bb:cc:00:00:{i:02x} |\n" for i in range(90))
+    eng = engine_over(tmp_path, {"hosts.md": f"# Hosts\n\n| Host | IP | MAC |\n|--|--|--|\n{rows}"})
+    store = eng.store()
+    pieces = store.chunks_for_path("hosts.md")
+    assert len(pieces) > 1 and pieces[-1].context.startswith("| Host | IP | MAC |")
+    found = {cid for cid, _ in store.lexical_search("mac AND host89", 10)}
+    assert found == {pieces[-1].id}
+    # an index whose full-text table predates the context column
+    db = sqlite3.connect(tmp_path / "idx" / "index.sqlite")
+    db.executescript(
+        "DROP TABLE chunks_fts; CREATE VIRTUAL TABLE chunks_fts USING fts5(heading, text, meta, "
+        "content='chunks', content_rowid='id', tokenize='porter unicode61'); "
+        "INSERT INTO chunks_fts(chunks_fts) VALUES('rebuild');"
+    )
+    db.close()
+    old = make_engine(tmp_path / "notes", tmp_path / "idx")
+    assert not old.store().lexical_search("mac AND host89", 10)
+    reason = old.stale_reason()
+    assert reason is not None and "full-text index of an older version" in reason
+    old.refresh()
+    assert {cid for cid, _ in old.store().lexical_search("mac AND host89", 10)} == found
+
+
 def test_a_question_naming_a_month_quotes_that_months_sections_first(tmp_path: Path) -> None:
     """ "What broke in March 2024?" of an incident log headed "## 2024-03-03 — tank degraded"
     was declined, "Your notes don't mention March": a month without a day ("in March", "March
