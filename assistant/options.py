@@ -26,6 +26,13 @@ class AnswerOptions(BaseModel):
         description="A phrase of the question still counts as covered with up to this share "
         "of its ordinary words missing from the notes.",
     )
+    uncovered_phrases: bool = Field(
+        True,
+        description="Phrase rule: a question none of whose phrases the notes cover (each has "
+        "more than max_missing_in_phrase of its words in no note), whose words the notes do "
+        "write are all ordinary English (no name or code), is declined as one about a "
+        "missing name is: 'What is my insulin dose?' of notes on metformin's dose.",
+    )
     new_subject: bool = Field(
         True,
         description="New-subject rule: a follow-up that names a subject of its own ('and in "

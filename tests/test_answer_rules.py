@@ -2665,3 +2665,29 @@ def test_a_best_line_opening_an_indented_block_in_code_takes_its_body() -> None:
     )
     # a line indented under nothing: as before
     assert quote_span(c, {at + 2: 0.7, 2: 0.3}) == (at + 3, at + 3)
+
+
+def test_a_question_none_of_whose_phrases_the_notes_cover_is_declined() -> None:
+    """ "What is my insulin dose?" of notes on metformin's dose quoted the medication table,
+    "high", and "what's the microwave model?" the car's make and model: "insulin" is an
+    ordinary word, never held against an answer. When no phrase of the question is covered
+    (half or more of each is in no note) and what the notes do write is all ordinary, the
+    question is declined (the phrase rule); a name or code the notes write holds it up."""
+    from assistant.options import AnswerOptions
+
+    table = chunk("## Medications\n| Medication | Dose |\n|--|--|\n| Metformin | 500 mg |", ["M"])
+    hits = [Hit(chunk=table, score=1.0)]
+    cov = [TermInfo(term="insulin", chunks=0), TermInfo(term="dose", chunks=3)]
+    common = COMMON | {"insulin", "dose"}
+    d = decide("What is my insulin dose?", cov, hits, 0.6, common)
+    assert d.abstain and d.missing == ["insulin"] and "no phrase" in d.reason
+    off = decide("What is my insulin dose?", cov, hits, 0.6, common,
+                 AnswerOptions(uncovered_phrases=False))  # fmt: skip
+    assert not off.abstain
+    # a covered phrase of its own: as before ("the recipe for apple pie", notes lacking "recipe")
+    pie = [TermInfo(term="recipe", chunks=0), TermInfo(term="apple", chunks=2),
+           TermInfo(term="pie", chunks=2)]  # fmt: skip
+    assert not decide("the recipe for apple pie?", pie, hits, 0.6, COMMON | {"recipe"}).abstain
+    # a code the notes write: "What caused INC2099?" of notes that never say "caused"
+    inc = [TermInfo(term="caused", chunks=0), TermInfo(term="inc2099", chunks=1)]
+    assert not decide("What caused INC2099?", inc, hits, 0.6, COMMON | {"caused"}).abstain

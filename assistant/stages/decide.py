@@ -523,6 +523,14 @@ def decide(
         ]
         if named and not covered:
             return said(True, "the question is about something the notes never name")
+        if (
+            opts.uncovered_phrases
+            and not more  # the note was found to answer: its other sections are more of it
+            and not covered
+            and any(not t.covered for t in subject)
+            and all(is_common(t.term, common) for t in subject if t.covered)
+        ):  # no name, code or rare word the notes write holds it up ("What caused INC2099?")
+            return said(True, "no phrase of the question is covered: its words are in no note")
         proper = [t for t in missing if t in names and not is_neutral(t)]  # not "VM"
         if (
             opts.names
