@@ -57,6 +57,7 @@ from index.retrieve import (
     query_phrases,
     query_terms,
     retrieve,
+    share_a_path,
     term_coverage,
     unmatched_globs,
     words_alone,
@@ -486,7 +487,12 @@ class Engine:
             raise UsageError(empty_input("question"))
         k = k or self.settings.k
         mode = mode or self.settings.mode
-        searched = contextual_query(q, history, self._subject if opts.new_subject else None)
+        searched = contextual_query(
+            q,
+            history,
+            self._subject if opts.new_subject else None,
+            lambda a, b: share_a_path(self.store(), a, b),
+        )
         searched = joined_codes(self.store(), searched)  # "KR 2.3" as the notes' "KR2.3"
         terms = query_terms(searched)
         if not terms:
@@ -597,6 +603,7 @@ class Engine:
         citations: list[Citation] = []
         pieces: list[tuple[Citation, list[str]]] = []
         picked: list[Hit] = []
+        newest: Hit | None = None  # the latest rule's section
         part_notes: list[str] = []
         date_notes: list[str] = []
         if not decision.abstain:
@@ -606,6 +613,12 @@ class Engine:
                 kept = [] if decision.more else picked
                 picked = select.with_more_of(kept, hits, quoted_notes, k)
             picked, headed = select.with_heading(picked, hits, section_best, local, k, opts, items)
+            newest = (  # the latest rule: "when did I last …" of a dated log
+                dates.newest_or_oldest(q, hits, local, select.HEADING_REACH)
+                if opts.latest and not days
+                else None
+            )
+            picked = select.with_named(picked, newest, k)
             if opts.parts and not by_keywords:
                 part_picks, part_notes = self._part_sections(
                     searched, lacking, picked, k, mode, paths, kind == "pooled"
@@ -644,11 +657,11 @@ class Engine:
                 ]
             picked = select.reading_order(picked, section_best if opts.best_first else None)
             citations, pieces = shape.quote_sections(picked, line_scores, self.abs_path, opts)
-        by_name_label, headed_label, together_label = (  # --explain: what they quoted first
+        by_name_label, headed_label, together_label, newest_label = (  # --explain: quoted first
             cite_label(h.chunk.path, h.chunk.start_line, h.chunk.end_line, h.chunk.heading_path)
             if h is not None and h in picked
             else ""
-            for h in (by_name, headed, together)
+            for h in (by_name, headed, together, newest)
         )
         answer_text = render.render_text(
             citations,
@@ -695,6 +708,7 @@ class Engine:
                 headed_label,
                 together_label,
                 code_notes,
+                newest_label,
             )
             if explain
             else None,

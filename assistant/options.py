@@ -314,6 +314,12 @@ class AnswerOptions(BaseModel):
         "to a later paragraph (never past the best line's) to stay within the paragraph "
         "rule's limits; unchanged if it cannot.",
     )
+    latest: bool = Field(
+        True,
+        description="Latest rule: a question about the last (or first) time of something "
+        "('when did I last change the oil?') quotes first the newest (oldest) of the retrieved "
+        "sections that say their day, with its year, among those holding most of its words.",
+    )
     block_body: bool = Field(
         True,
         description="Body rule: a quote whose best line is in code and opens an indented "

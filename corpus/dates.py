@@ -179,6 +179,25 @@ def _months(question: str) -> list[tuple[Day, str, int]]:
     return out
 
 
+_LATEST = re.compile(
+    r"\b(?:last|latest|most\s+recent(?:ly)?|recently|newest)\b(?!\s+(?:week|month|year|night|"
+    rf"weekend|{_WEEKDAY})\b)",
+    re.IGNORECASE,
+)
+_EARLIEST = re.compile(r"\b(?:first|earliest|oldest)\b", re.IGNORECASE)
+WHEN_WORDS = frozenset("last latest most recent recently newest first earliest oldest".split())
+"""The words `asks_when` reads: no subject of the question."""
+
+
+def asks_when(question: str) -> str | None:
+    """ "latest" for a question about the last time of something ("when did I last change the
+    oil?", "my most recent blood test"), "earliest" for the first ("when did I first sow
+    tomatoes?"), else None; not "last week" or "last Friday", days the date rule reads."""
+    if _LATEST.search(question):
+        return "latest"
+    return "earliest" if _EARLIEST.search(question) else None
+
+
 def names_month(text: str, question: str) -> bool:
     """Whether `text` names a month `question` asks about without a day (`_months`), by its
     name ("the freeze is in March": that note answers "what happens in March?" whatever the

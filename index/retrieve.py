@@ -578,6 +578,12 @@ def notes_with_path_word(store: Store, term: str) -> int:
     return len(_notes_by_path_word(store).get(plain(term), []))
 
 
+def share_a_path(store: Store, a: str, b: str) -> bool:
+    """Whether some indexed note's path holds both words (`data-export-v2.md`: "export", "v2")."""
+    by_word = _notes_by_path_word(store)
+    return bool(set(by_word.get(plain(a), ())) & set(by_word.get(plain(b), ())))
+
+
 def term_coverage(
     store: Store,
     terms: Sequence[str],
@@ -755,8 +761,9 @@ def split_word(store: Store, term: str) -> str | None:
     one word two ways; two words apart may name something else ("work tree" is not git's
     "worktree"). Neither may be a stopword; of several splits, the pair the notes write most.
     A ticket's number written whole ("inc2099") splits where its letters end ("INC-2099"),
-    and so does a code the notes write with a space ("lc146" of `LC 146 LRU Cache.md`).
-    None when there is none."""
+    and so does a code the notes write with a space ("lc146" of `LC 146 LRU Cache.md`), or a
+    number and its unit the notes write apart ("350F" of "350 °F", "1.6kg" of "1.6 kg": "Your
+    notes don't mention 6kg"). None when there is none."""
     ticket = re.fullmatch(r"([^\W\d_]{2,})(\d{2,})", term)
     if ticket:
         a, b = ticket.groups()
@@ -765,6 +772,11 @@ def split_word(store: Store, term: str) -> str | None:
             and store.raw_count(b)
             and (store.hyphenated_count(a, b) or store.has_phrase((a, b)))
         )
+        return f"{a}-{b}" if found else None
+    unit = re.fullmatch(r"(\d+)([^\W\d_]{1,3})", term)
+    if unit:  # a number and its unit written together ("350f", "6kg" of "1.6kg")
+        a, b = unit.groups()
+        found = store.raw_count(a) and store.raw_count(b) and store.has_phrase((a, b))
         return f"{a}-{b}" if found else None
     if not term.isalpha() or len(term) < 4:
         return None
@@ -838,7 +850,9 @@ def closest_word(store: Store, term: str, beside: Sequence[str] = ()) -> str | N
     differs from only in its last letter, added or changed: that is how words are made from
     words ("systemd" from "system", not a typo of "systems"; "repot" is not "repo"). Nor is
     a word one with two of its letters changed, however long (`_two_letters_changed`:
-    "transduction" is another method than "transfection"). Words
+    "transduction" is another method than "transfection"), nor one two edits away that is
+    longer than it: a typo drops letters more than it adds them, and "measles" is not "meals",
+    nor "statins" "status". Words
     are compared as BM25 matches them, accents aside, and case-folded: "grosse" and "grösse"
     (Swiss German, or a keyboard without ß) are "große"."""
     if len(term) < 4 or term.isdigit():
@@ -852,7 +866,7 @@ def closest_word(store: Store, term: str, beside: Sequence[str] = ()) -> str | N
         and abs(len(spelt := fold(cand)) - len(typed)) <= limit  # "große" as "grosse"
         and (spelt == typed or not _last_letter_apart(typed, spelt))
         and (d := damerau_levenshtein(typed, spelt, limit)) <= limit
-        and not (d == 2 and _two_letters_changed(typed, spelt))
+        and not (d == 2 and (_two_letters_changed(typed, spelt) or len(typed) > len(spelt)))
     ]
     if near:  # of the nearest, the word the notes write most ("taks": task, not tabs)
         least = min(d for d, _ in near)

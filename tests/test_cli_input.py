@@ -407,6 +407,16 @@ def test_a_follow_up_naming_a_subject_of_its_own_asks_about_it(notes: Path, tmp_
     assert second == "port prometheus"
     prom = [*grafana, Turn(question="and Prometheus?", searched_query=second)]
     assert contextual_query("and Loki?", prom, capital) == "port loki"
+
+    # a carried word a note's path holds beside the new subject stays: "and on v2?" after
+    # "How do I export all my data?" of data-export.md and data-export-v2.md searched "v2"
+    def paths(term: str, text: str) -> str | None:
+        return "path" if term in {"export", "data", "v2"} else None
+
+    export = [Turn(question="How do I export all my data?",
+                   searched_query="How do I export all my data?")]  # fmt: skip
+    assert contextual_query("and on v2?", export, paths) == "v2"
+    assert contextual_query("and on v2?", export, paths, lambda a, b: True) == "export data v2"
     # a numbered item replaces the last one of its word, and its word is no new subject
     # ("what about day 4?" after "…day 3 in Kyoto?" searched "3 day 4": Kyoto dropped)
     kyoto = [Turn(question="x", searched_query="What did I do on day 3 in Kyoto?")]

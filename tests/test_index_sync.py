@@ -805,6 +805,18 @@ def test_a_word_with_two_letters_changed_is_another_word_not_a_typo(tmp_path: Pa
     assert "transduction" in eng.ask("How did I do the transduction of RPE1 cells?").missing_terms
 
 
+def test_a_word_two_edits_away_and_longer_is_another_word_not_a_typo(tmp_path: Path) -> None:
+    """ "When was my last measles vaccine?" was searched as "meals vaccine" and "Am I taking
+    any statins?" as "status": a word two edits from a notes word and longer than it is
+    another word (a typo drops letters more than it adds them); one shorter still reads as
+    a typo ("accomodaton" is "accommodation")."""
+    md = "# Health\nTake metformin with meals. Check the status page. Accommodation booked.\n"
+    eng = engine_over(tmp_path, {"h.md": md})
+    near = {t.term: t.near for t in eng.coverage("measles statins accomodaton")}
+    assert near["measles"] is None and near["statins"] is None
+    assert near["accomodaton"] == "accommodation"
+
+
 def test_a_ticket_number_written_whole_is_read_as_the_notes_write_it(tmp_path: Path) -> None:
     """ "What caused INC2099?" of notes that write "INC-2099" was "Not in your notes …
     don't mention INC2099": a ticket's number without its hyphen splits where its letters
@@ -1550,6 +1562,28 @@ def test_a_code_written_joined_is_searched_joined(tmp_path: Path) -> None:
     assert [c.path for c in answer.citations] == ["okrs/2025-Q2.md"]
     assert eng.ask("what is KR 4.2?").outcome == "not_covered"
     assert eng.ask("whats the approach for lc146").citations[0].path == "lc/LC 146 LRU Cache.md"
+
+
+def test_a_number_and_its_unit_written_together_are_the_notes_number_and_unit(
+    tmp_path: Path,
+) -> None:
+    """ "how long do I cook a 1.6kg chicken?" of notes writing "A 1.6 kg chicken" was "Not in
+    your notes … don't mention 6kg", and "which recipe is 350F?" of "350 °F" the same: a
+    number glued to its unit is searched as the notes write them apart; not a unit they never
+    write after that number ("10k" of "10 km")."""
+    from index.retrieve import split_word
+
+    files = {
+        "roast.md": "# Roast chicken\n\nA 1.6 kg chicken: about 1 hour 25 minutes.\n",
+        "bread.md": "# Banana bread\n\nOven to 175 °C (350 °F). Run 10 km after.\n",
+    }
+    eng = engine_over(tmp_path, files)
+    store = eng.store()
+    assert split_word(store, "6kg") == "6-kg" and split_word(store, "350f") == "350-f"
+    assert split_word(store, "10k") is None and split_word(store, "23rd") is None
+    answer = eng.ask("how long do I cook a 1.6kg chicken?")
+    assert answer.outcome == "answered" and answer.citations[0].path == "roast.md"
+    assert eng.ask("which recipe is 350F?").citations[0].path == "bread.md"
 
 
 def test_the_engine_reads_a_misspelt_ordinary_word_as_ordinary(tmp_path: Path) -> None:

@@ -267,3 +267,38 @@ def test_days_are_read_in_the_forms_notes_and_questions_write_them() -> None:
     assert [w for _, w in asked_days("on March 5")] == ["March 5"]
     assert day_words("what did I do on April 23rd, 2024?") == {"april", "23rd", "2024"}
     assert day_words("how may 2 tasks run") == set()
+
+
+def test_a_question_about_the_last_time_quotes_the_newest_dated_section_first() -> None:
+    """ "when did I last change the oil?" of a log headed "## 2022-03-28 Oil change" and "##
+    2024-05-06 Oil change" quoted 2022's first: the latest rule puts first the newest (for
+    "first", the oldest) section that says its day, among those holding most of the
+    question's words."""
+    from assistant.stages.dates import newest_or_oldest
+    from corpus.dates import asks_when
+    from corpus.models import Chunk, text_hash
+    from index.models import Hit
+    from index.retrieve import TermInfo
+
+    def sec(i: int, head: str, text: str) -> Hit:
+        body = f"## {head}\n{text}"
+        c = Chunk(id=i, path="car.md", heading_path=["Car", head], start_line=i * 10,
+                  end_line=i * 10 + 1, text=body, content_hash=text_hash(body))  # fmt: skip
+        return Hit(chunk=c, score=1.0)
+
+    log = [
+        sec(1, "2022-03-28 Oil change", "5W-30, 4.2 l."),
+        sec(2, "2025-06-14 Tyres", "Front."),
+        sec(3, "2024-05-06 Oil change", "5W-30 again."),
+        sec(4, "Notes", "Oil change yearly."),
+    ]
+    cov = [TermInfo(term="last", chunks=3), TermInfo(term="change", chunks=3),
+           TermInfo(term="oil", chunks=3)]  # fmt: skip
+    assert asks_when("when did I last change the oil?") == "latest"
+    assert asks_when("when was the first oil change?") == "earliest"
+    assert asks_when("what did I do last Friday?") is None and asks_when("oil change?") is None
+    newest = newest_or_oldest("when did I last change the oil?", log, cov, 10)
+    assert newest is log[2]  # not the tyres of 2025: they hold no word of the question
+    assert newest_or_oldest("when was the first oil change?", log, cov, 10) is log[0]
+    assert newest_or_oldest("when did I change the oil?", log, cov, 10) is None
+    assert newest_or_oldest("when did I last change the oil?", log[:1], cov, 10) is None

@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from assistant.stages.decide import subject_terms
 from assistant.stages.evidence import terms_in
 from corpus.dates import (
+    WHEN_WORDS,
     Day,
     asked_days,
+    asks_when,
     date_words,
     day_phrases,
     day_words,
+    days_in,
     entry_lines,
     names_day,
     names_month,
@@ -81,6 +84,32 @@ def read_days(
     rest = [t for t in subject_terms(local) if t.covered and t.term not in said]
     on_day = {t.term for t in rest} <= terms_in(dated, rest, len(dated))
     return DayReading(local, on_day=on_day, day_only=not rest)
+
+
+def newest_or_oldest(
+    question: str, hits: Sequence[Hit], coverage: Sequence[TermInfo], reach: int
+) -> Hit | None:
+    """The latest rule: for a question about the last (or first) time of something (`asks_when`:
+    "when did I last change the oil?" of a log headed "## 2022-03-28 Oil change", "## 2024-05-06
+    Oil change", which quoted 2022's first), the newest (or oldest) of the first `reach`
+    sections that say their day (`day_text`, with its year) among those holding the most of the
+    question's other subject words; None when fewer than two such days are found."""
+    when = asks_when(question)
+    if when is None:
+        return None
+    subject = [t for t in subject_terms(coverage) if t.covered and t.term not in WHEN_WORDS]
+    found: list[tuple[int, Day, Hit]] = []
+    for h in hits[:reach]:
+        days = [d for d in days_in(day_text(h.chunk)) if d[0] is not None]
+        held = len(terms_in([h], subject, 1)) if subject else 0
+        if days and held:
+            found.append((held, max(days) if when == "latest" else min(days), h))
+    most = max((n for n, _, _ in found), default=0)
+    found = [f for f in found if f[0] == most]
+    if len({d for _, d, _ in found}) < 2:
+        return None
+    pick = max if when == "latest" else min
+    return pick(found, key=lambda f: f[1])[2]
 
 
 def day_text(chunk: Chunk) -> str:

@@ -29,13 +29,14 @@ def trace(
     headed: str = "",
     together: str = "",
     code_lines: Sequence[str] = (),
+    newest: str = "",
 ) -> Explain:
     """The `--explain` trace of one answer, from what the pipeline already computed.
     `dated`: the sections the date rule put first; `passed_over`: the sections the more rule
     left out (the last answer quoted them); `by_name`: the section the keyword-names rule
     moved up and quoted first; `headed`: the one the heading rule quoted first; `together`:
     the one the together rule quoted first; `code_lines`: the lines the code-line rule
-    scored as their section's best."""
+    scored as their section's best; `newest`: the one the latest rule quoted first."""
     quoted = {h.chunk.id for h in picked}
     quotes = []
     for c in citations:  # a merged quote carries the rules of every piece inside it
@@ -100,6 +101,12 @@ def trace(
             f"; together rule: first {together}, the top section naming every name the "
             "question asks about, which the best line's section lacks"
             if together
+            else ""
+        )
+        + (
+            f"; latest rule: first {newest}, the newest (or oldest) dated section found for a "
+            "question about the last (or first) time"
+            if newest
             else ""
         )
         + (

@@ -101,6 +101,7 @@ def contextual_query(
     question: str,
     history: Sequence[Turn],
     subject: Callable[[str, str], str | None] | None = None,
+    together: Callable[[str, str], bool] | None = None,
 ) -> str:
     """The query retrieval should use: a follow-up borrows the previous turn's terms. With
     `subject` (the new-subject rule; `subject(term, text)`: what kind of subject the term
@@ -116,7 +117,10 @@ def contextual_query(
     topic ("What is Belady's anomaly?" then "which lecture was that in?" keeps "belady"). A
     carried term's kind is read from the questions as the user wrote them: "and Loki?" after
     "Which port does Grafana use?" and "and Prometheus?" searched "prometheus loki", the
-    last searched query ("port prometheus") holding no capital."""
+    last searched query ("port prometheus") holding no capital. A carried word a note's path
+    holds beside the new subject's (`together(a, b)`) names that note with it and stays: "and
+    on v2?" after "How do I export all my data?" searched "v2" alone, `data-export-v2.md`
+    holding all three."""
     if not history or not is_follow_up(question):
         return question
     prev = history[-1].searched_query
@@ -133,7 +137,12 @@ def contextual_query(
         specific = {"name", "path"}
         if kinds and kinds <= specific and not kinds & set(were.values()):  # "and ysene?"
             kinds = {k for k in were.values() if k in specific}  # the last one, of either kind
-        carried = [t for t in carried if were[t] not in kinds]
+        named = [t for t in new_terms if t not in items and subject(t, question)]
+        carried = [
+            t
+            for t in carried
+            if were[t] not in kinds or (together and any(together(t, n) for n in named))
+        ]
     return " ".join([*carried, *new_terms]) if new_terms else prev
 
 
