@@ -2297,9 +2297,9 @@ def test_the_keyword_search_s_first_section_holding_the_names_the_top_lack_is_qu
     """ "when is the SOC2 audit fieldwork?" was declined ("The sections found don't mention
     SOC2, fieldwork") though the keyword search ranked a terse inbox note first: its bullets
     read to the model as little, and it ranked fifth by fusion. The keyword search's first
-    section, when it mentions every name of the question the top sections lack, takes the
-    last of their places and is quoted first; otherwise, or with the rule off, nothing
-    moves."""
+    section among those mentioning every name of the question the top sections lack takes
+    the last of their places and is quoted first; where none does, or with the rule off,
+    nothing moves."""
     from assistant.stages.select import with_keyword_names, with_named
 
     def at(cid: int, text: str, lexical: int | None) -> Hit:
@@ -2333,6 +2333,10 @@ def test_the_keyword_search_s_first_section_holding_the_names_the_top_lack_is_qu
     # ... not when another top section names them too: the lines' scores decide
     both = [hits[0], hits[4], at(6, "SOC2 fieldwork dates.", None), *hits[1:4]]
     assert with_keyword_names(both, cov, q, {"audit", "fieldwork"}) == (both, None)
+    # the keyword search's first section lacks them, its second writes them all: that one
+    second = [*hits[:4], at(5, "- SOC2 audit fieldwork Jul 7-18", 2), at(7, "Audit audit.", 1)]
+    moved, named = with_keyword_names(second, cov, q, {"audit", "fieldwork"})
+    assert named is second[4] and [h.chunk.id for h in moved][:3] == [1, 2, 5]
 
 
 def test_a_section_whose_headings_name_the_question_is_quoted_first() -> None:

@@ -302,3 +302,8 @@ def test_a_question_about_the_last_time_quotes_the_newest_dated_section_first() 
     assert newest_or_oldest("when was the first oil change?", log, cov, 10) is log[0]
     assert newest_or_oldest("when did I change the oil?", log, cov, 10) is None
     assert newest_or_oldest("when did I last change the oil?", log[:1], cov, 10) is None
+    # every name the question capitalises, or nothing: not another child's later visit
+    visits = [sec(5, "2024-06-10 Ada - ear infection", "Drops."),
+              sec(6, "2024-09-05 Maya - headaches", "Dr Fernandez: eyes.")]  # fmt: skip
+    names = [TermInfo(term=t, chunks=2) for t in ("ada", "dr", "fernandez")]
+    assert newest_or_oldest("when did Ada last see Dr Fernandez?", visits, names, 10) is None

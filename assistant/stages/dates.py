@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.stages.decide import subject_terms
+from assistant.stages.decide import names_in, subject_terms
 from assistant.stages.evidence import terms_in
 from corpus.dates import (
     WHEN_WORDS,
@@ -93,17 +93,20 @@ def newest_or_oldest(
     "when did I last change the oil?" of a log headed "## 2022-03-28 Oil change", "## 2024-05-06
     Oil change", which quoted 2022's first), the newest (or oldest) of the first `reach`
     sections that say their day (`day_text`, with its year) among those holding the most of the
-    question's other subject words; None when fewer than two such days are found."""
+    question's other subject words and every name it capitalises ("when did Ada last see Dr
+    Fernandez?" quoted Maya's later visit to her, Ada's note never writing "Fernandez"); None
+    when fewer than two such days are found."""
     when = asks_when(question)
     if when is None:
         return None
     subject = [t for t in subject_terms(coverage) if t.covered and t.term not in WHEN_WORDS]
+    names = [t for t in subject if t.term in names_in(question)]
     found: list[tuple[int, Day, Hit]] = []
     for h in hits[:reach]:
         days = [d for d in days_in(day_text(h.chunk)) if d[0] is not None]
-        held = len(terms_in([h], subject, 1)) if subject else 0
-        if days and held:
-            found.append((held, max(days) if when == "latest" else min(days), h))
+        held = terms_in([h], subject, 1) if subject else set()
+        if days and held and all(t.term in held for t in names):
+            found.append((len(held), max(days) if when == "latest" else min(days), h))
     most = max((n for n, _, _ in found), default=0)
     found = [f for f in found if f[0] == most]
     if len({d for _, d, _ in found}) < 2:

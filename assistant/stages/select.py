@@ -194,10 +194,12 @@ def with_keyword_names(
     labels: Callable[[str], str] | None = None,
     sections_total: int = 0,
 ) -> tuple[list[Hit], Hit | None]:
-    """The keyword-names rule: the section the keyword search ranks first, when it is not
-    among the first `evidence_sections` sections but mentions every name of the question
-    (`decide.is_name`) those lack, takes the last of their places, so its lines are scored
-    and the names are not said to be missing; and it is quoted first (`with_named`). A
+    """The keyword-names rule: the section the keyword search ranks first among those
+    mentioning every name of the question (`decide.is_name`) the first `evidence_sections`
+    sections lack (of its first `HEADING_REACH`), when it is not among those, takes the last
+    of their places, so its lines are scored and the names are not said to be missing; and it
+    is quoted first (`with_named`). "what's Jamie's shirt number?" was declined, "The
+    sections found don't mention Jamie": the squad table, second by keywords, wrote him. A
     terse note ("- SOC2 audit fieldwork Jul 7–18") reads to the model as little and ranked
     fifth; "when is the SOC2 audit fieldwork?" was declined, "The sections found don't
     mention SOC2, fieldwork". Not when a subject word of the question is in no note at all
@@ -238,9 +240,19 @@ def with_keyword_names(
     if len({h.unit for h in top}) < n:
         return list(hits), None
     lacking = {t.term for t in asked} - terms_in(top, asked, n, labels)
-    if not lacking or not lacking <= terms_in([first], asked, 1, labels):
+    if not lacking:
         return list(hits), None
-    return _in_last_place(hits, top, first), first
+    naming = next(  # the keyword search's first section mentioning them all
+        (
+            h
+            for h in sorted(ranked, key=lambda h: h.lexical_rank or 0)[:HEADING_REACH]
+            if all(h.unit != t.unit for t in top) and lacking <= terms_in([h], asked, 1, labels)
+        ),
+        None,
+    )
+    if naming is None:
+        return list(hits), None
+    return _in_last_place(hits, top, naming), naming
 
 
 def names_together(
