@@ -180,9 +180,9 @@ class AnswerOptions(BaseModel):
         True,
         description="Keyword-names rule: the section the keyword search ranks first among "
         "those mentioning every name of the question the evidence_sections first sections "
-        "lack, when it is not among them, takes the last of their places (a terse note's '- SOC2 audit "
-        "fieldwork Jul 7-18' ranked fifth, and the question was declined); among them "
-        "already but alone in naming those names, it is quoted first.",
+        "lack, when it is not among them, takes the last of their places (a terse note's "
+        "'- SOC2 audit fieldwork Jul 7-18' ranked fifth, and the question was declined); "
+        "among them already but alone in naming those names, it is quoted first.",
     )
     headings: bool = Field(
         True,

@@ -417,11 +417,7 @@ def with_heading(
     is quoted first unless the first picked is so named: its heading says it is what is
     asked, however its lines score (0.35: the outage's summary and "What went well" were
     quoted instead). Returns the sections to quote and the one the rule put first, if any."""
-
-    def own(hits: Sequence[Hit]) -> list[Hit]:
-        return own_sections(hits, items)
-
-    picked = own(picked)
+    picked = own_sections(picked, items)
     terms = _heading_terms(coverage, opts, items)
     if terms is None:
         return picked, None
@@ -434,7 +430,7 @@ def with_heading(
     if h is None:
         return picked, None
     quoted = with_named(picked, h, k)
-    return own(quoted), h
+    return own_sections(quoted, items), h
 
 
 def own_sections(hits: Sequence[Hit], items: Sequence[str]) -> list[Hit]:
