@@ -63,10 +63,8 @@ class AnswerOptions(BaseModel):
     )
     names: bool = Field(
         True,
-        description="Name rule: a name the notes lack (one the user capitalised, or, in no "
-        "note, a word that is neither ordinary English nor two ordinary words joined: "
-        "'zoxide', 'pnpm') needs a covered phrase that names something, or the assistant "
-        "abstains.",
+        description="Name rule: a name the user capitalised that the notes lack needs a covered "
+        "phrase that names something, or the assistant abstains.",
     )
     local_sections: int = Field(
         3,

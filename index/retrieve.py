@@ -359,9 +359,6 @@ class TermInfo(BaseModel):
     """The words a clipped word stands for (`CLIPPINGS`: "auth" -> authentication,
     authorization), when the question writes it on its own: a section writing one of them
     mentions the term."""
-    elsewhere: bool = False
-    """In the notes, but in none of the top sections (`decide.localise`): missing from what
-    can be quoted, not from the notes."""
 
     @property
     def covered(self) -> bool:

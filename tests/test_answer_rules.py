@@ -2695,24 +2695,3 @@ def test_a_question_none_of_whose_phrases_the_notes_cover_is_declined() -> None:
     # a code the notes write: "What caused INC2099?" of notes that never say "caused"
     inc = [TermInfo(term="caused", chunks=0), TermInfo(term="inc2099", chunks=1)]
     assert not decide("What caused INC2099?", inc, hits, 0.6, COMMON | {"caused"}).abstain
-
-
-def test_a_lower_case_name_in_no_note_is_held_as_a_capitalised_one() -> None:
-    """ "How do I jump between my frequently used directories with zoxide?" was partly covered
-    from notes on cd and directories; "... with Zoxide?" was declined. A word in no note that
-    is neither ordinary English nor two ordinary words joined ("hardcoding") is a name
-    however it is written; one the notes write outside the top sections is missing from them,
-    not from the notes, and stays partly covered."""
-    hits = [Hit(chunk=chunk("## Directories\nJump back with cd -.", ["Directories"]), score=1)]
-    common = COMMON | {"jump", "directories", "frequently", "used", "hard", "coding"}
-    cov = [TermInfo(term=t, chunks=3) for t in ("jump", "directories", "frequently", "used")]
-    z = decide("How do I jump between my frequently used directories with zoxide?",
-               [*cov, TermInfo(term="zoxide", chunks=0)], hits, 0.6, common)  # fmt: skip
-    assert z.abstain and z.missing == ["zoxide"]
-    hard = decide("How do I jump between directories without hardcoding them?",
-                  [*cov, TermInfo(term="hardcoding", chunks=0)], hits, 0.6, common)  # fmt: skip
-    assert not hard.abstain
-    elsewhere = TermInfo(term="zoxide", chunks=0, elsewhere=True)
-    d = decide("How do I jump between my frequently used directories with zoxide?",
-               [*cov, elsewhere], hits, 0.6, common)  # fmt: skip
-    assert d.outcome == "partly_covered"

@@ -170,7 +170,7 @@ def localise(
     `in_top`: the terms the top sections mention (`evidence.terms_in`)."""
     names = names_in(question)
     return [
-        t.model_copy(update={"chunks": 0, "near": None, "elsewhere": True})
+        t.model_copy(update={"chunks": 0, "near": None})
         if t.covered
         and is_name(t.term, names, common)
         and t.term not in in_top
@@ -300,15 +300,6 @@ def is_common(term: str, common: set[str], min_stem: int = 1) -> bool:
 MISSPELT_MIN_LETTERS = 7
 """Shortest word read as a misspelling of an ordinary word one letter away: shorter, too
 many names are ("jira", "vue")."""
-
-
-def two_words(term: str, common: set[str]) -> bool:
-    """Two ordinary words written as one ("hardcoding", "filename"), each of four letters or
-    more: a compound the model's vocabulary lacks, read as English, not as a name the user
-    left lower-case ("zoxide", "pnpm", "crosstabview", "walrus")."""
-    return any(
-        is_common(term[:i], common) and is_common(term[i:], common) for i in range(4, len(term) - 3)
-    )
 
 
 def misspelt_ordinary(question: str, common: set[str]) -> set[str]:
@@ -522,9 +513,6 @@ def decide(
     def everywhere(t: TermInfo) -> bool:
         return ubiquitous(t, sections_total, opts)
 
-    def elsewhere(term: str) -> bool:  # in the notes, not the top sections: not "Not in them"
-        return any(t.elsewhere for t in coverage if t.term == term)
-
     if missing:
         info = {t.term: t for t in subject}
         named = [t for t in missing if t in names or not is_common(t, common)]
@@ -543,12 +531,7 @@ def decide(
             and all(is_common(t.term, common) for t in subject if t.covered)
         ):  # no name, code or rare word the notes write holds it up ("What caused INC2099?")
             return said(True, "no phrase of the question is covered: its words are in no note")
-        proper = [  # a name capitalised or not ("zoxide" as "Zoxide"); not "VM"
-            t
-            for t in missing
-            if (t in names or not (is_common(t, common) or two_words(t, common) or elsewhere(t)))
-            and not is_neutral(t)
-        ]
+        proper = [t for t in missing if t in names and not is_neutral(t)]  # not "VM"
         if (
             opts.names
             and proper
