@@ -29,9 +29,10 @@ class AnswerOptions(BaseModel):
     uncovered_phrases: bool = Field(
         True,
         description="Phrase rule: a question none of whose phrases the notes cover (each has "
-        "more than max_missing_in_phrase of its words in no note), whose words the notes do "
-        "write are all ordinary English (no name or code), is declined as one about a "
-        "missing name is: 'What is my insulin dose?' of notes on metformin's dose.",
+        "more than max_missing_in_phrase of its words in no note) for want of one word, whose "
+        "words the notes do write are all ordinary English (no name or code), is declined as "
+        "one about a missing name is: 'What is my insulin dose?' of notes on metformin's dose. "
+        "Several words in no note are the user's own wording of what the notes say otherwise.",
     )
     new_subject: bool = Field(
         True,

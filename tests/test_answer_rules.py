@@ -2675,8 +2675,9 @@ def test_a_question_none_of_whose_phrases_the_notes_cover_is_declined() -> None:
     """ "What is my insulin dose?" of notes on metformin's dose quoted the medication table,
     "high", and "what's the microwave model?" the car's make and model: "insulin" is an
     ordinary word, never held against an answer. When no phrase of the question is covered
-    (half or more of each is in no note) and what the notes do write is all ordinary, the
-    question is declined (the phrase rule); a name or code the notes write holds it up."""
+    for want of one word (half or more of each is in no note) and what the notes do write is
+    all ordinary, the question is declined (the phrase rule); a name or code the notes write
+    holds it up."""
     from assistant.options import AnswerOptions
 
     table = chunk("## Medications\n| Medication | Dose |\n|--|--|\n| Metformin | 500 mg |", ["M"])
@@ -2692,6 +2693,13 @@ def test_a_question_none_of_whose_phrases_the_notes_cover_is_declined() -> None:
     pie = [TermInfo(term="recipe", chunks=0), TermInfo(term="apple", chunks=2),
            TermInfo(term="pie", chunks=2)]  # fmt: skip
     assert not decide("the recipe for apple pie?", pie, hits, 0.6, COMMON | {"recipe"}).abstain
+    # several words in no note: the user's own wording ("Is there a way to avoid
+    # provisioning machines entirely?" of notes on Fargate, answered before, was declined)
+    own = [TermInfo(term=t, chunks=0) for t in ("avoid", "machines", "entirely")]
+    worded = decide("a way to avoid provisioning machines entirely?",
+                    [*own, TermInfo(term="provisioning", chunks=2)], hits, 0.6,
+                    COMMON | {"avoid", "machines", "entirely", "provisioning"})  # fmt: skip
+    assert not worded.abstain
     # a code the notes write: "What caused INC2099?" of notes that never say "caused"
     inc = [TermInfo(term="caused", chunks=0), TermInfo(term="inc2099", chunks=1)]
     assert not decide("What caused INC2099?", inc, hits, 0.6, COMMON | {"caused"}).abstain

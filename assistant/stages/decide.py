@@ -527,10 +527,12 @@ def decide(
             opts.uncovered_phrases
             and not more  # the note was found to answer: its other sections are more of it
             and not covered
-            and any(not t.covered for t in subject)
+            and sum(not t.covered for t in subject) == 1  # one thing asked of that the notes lack
             and all(is_common(t.term, common) for t in subject if t.covered)
         ):  # no name, code or rare word the notes write holds it up ("What caused INC2099?")
-            return said(True, "no phrase of the question is covered: its words are in no note")
+            return said(
+                True, "no phrase of the question is covered: one of its words is in no note"
+            )
         proper = [t for t in missing if t in names and not is_neutral(t)]  # not "VM"
         if (
             opts.names
