@@ -91,11 +91,12 @@ def days_in(text: str) -> set[Day]:
     days = {d for d, _, _ in _matches(text)}
     for m in _SPAN.finditer(text):
         first1, last1, month1, month2, first2, last2, year = m.groups()
-        month = _MONTHS[(month1 or month2).lower()]
-        first, last = int(first1 or first2), int(last1 or last2)
-        if (month1 or month2)[0].islower() and (month1 or month2).lower() in _VERBS:
+        name = month1 or month2
+        if name[0].islower() and name.lower() in _VERBS:
             continue  # "may" of "5-6 may be enough"
+        first, last = int(first1 or first2), int(last1 or last2)
         if 1 <= first < last <= 31:
+            month = _MONTHS[name.lower()]
             days |= {(int(year) if year else None, month, d) for d in range(first, last + 1)}
     return days
 

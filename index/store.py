@@ -43,7 +43,13 @@ KEYWORDS_DB = "keywords.sqlite"
 MANIFEST_NAME = "manifest.json"
 LOCK_NAME = "write.lock"
 
-_SCHEMA = """
+_CHUNKS_FTS = """CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    heading, text, meta, context, content='chunks', content_rowid='id',
+    tokenize='porter unicode61'
+);"""
+"""BM25's index of the chunks table (a piece's context too: `Store.lexical_search`)."""
+
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY,
@@ -71,10 +77,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
 CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(content_hash);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    heading, text, meta, context, content='chunks', content_rowid='id',
-    tokenize='porter unicode61'
-);
+{_CHUNKS_FTS}
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_raw USING fts5(
     heading, text, meta, content='chunks', content_rowid='id', tokenize='unicode61'
 );
@@ -653,8 +656,7 @@ class Store:
     def full_text_current(self) -> bool:
         """Whether the full-text index reads a piece's context (an older one is rebuilt by
         the next writer to open it, `_migrate`)."""
-        cols = {r[1] for r in self.conn.execute("PRAGMA table_info(chunks_fts)")}
-        return "context" in cols
+        return _fts_reads_context(self.conn)
 
     def lexical_search(
         self, match: str, k: int, allowed: set[int] | None = None
@@ -909,14 +911,13 @@ class Store:
         """Inside a transaction: (id, heading, text, meta, context) rows into both full-text
         tables (the raw one, the notes' own words, without the context a piece repeats), or
         (`delete`) out of them, with the values they were indexed with (external content)."""
-        for fts, columns in (("chunks_fts", 5), ("chunks_raw", 4)):
+        columns = ("rowid", "heading", "text", "meta", "context")
+        for fts, n in (("chunks_fts", 5), ("chunks_raw", 4)):
             command = f"{fts}, " if delete else ""
-            names = "rowid, heading, text, meta" + (", context" if columns == 5 else "")
-            values = ", ".join(["?"] * columns)
-            values = f"'delete', {values}" if delete else values
+            values = ("'delete', " if delete else "") + ", ".join(["?"] * n)
             self.conn.executemany(
-                f"INSERT INTO {fts}({command}{names}) VALUES({values})",
-                [r[:columns] for r in rows],
+                f"INSERT INTO {fts}({command}{', '.join(columns[:n])}) VALUES({values})",
+                [r[:n] for r in rows],
             )
 
     def delete_path(self, path: str) -> list[int]:
@@ -1125,20 +1126,23 @@ def _migrate(conn: sqlite3.Connection) -> None:
     cols = {r[1] for r in conn.execute("PRAGMA table_info(files)")}
     if "skip_reason" not in cols:
         conn.execute("ALTER TABLE files ADD COLUMN skip_reason TEXT")
-    if "context" not in {r[1] for r in conn.execute("PRAGMA table_info(chunks_fts)")}:
+    if not _fts_reads_context(conn):
         # BM25 reads a piece's context since: the full-text index is rebuilt from the chunks
         # table (seconds at 100k sections; nothing embedded again)
-        fts = re.search(r"CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts .*?\);", _SCHEMA, re.S)
-        assert fts is not None
         conn.execute("BEGIN IMMEDIATE")  # all or nothing: never a table left empty
         try:
             conn.execute("DROP TABLE chunks_fts")
-            conn.execute(fts.group(0))
+            conn.execute(_CHUNKS_FTS)
             conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES('rebuild')")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+
+def _fts_reads_context(conn: sqlite3.Connection) -> bool:
+    """Whether the full-text index has the context column (`_CHUNKS_FTS`)."""
+    return "context" in {r[1] for r in conn.execute("PRAGMA table_info(chunks_fts)")}
 
 
 def dir_size(path: Path) -> int:

@@ -100,7 +100,8 @@ def newest_or_oldest(
     if when is None:
         return None
     subject = [t for t in subject_terms(coverage) if t.covered and t.term not in WHEN_WORDS]
-    names = [t for t in subject if t.term in names_in(question)]
+    capitals = names_in(question)
+    names = [t for t in subject if t.term in capitals]
     found: list[tuple[int, Day, Hit]] = []
     for h in hits[:reach]:
         days = [d for d in days_in(day_text(h.chunk)) if d[0] is not None]
