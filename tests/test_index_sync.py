@@ -1423,6 +1423,47 @@ def test_a_later_piece_of_a_long_table_is_found_by_its_header_s_words(tmp_path: 
     assert {cid for cid, _ in old.store().lexical_search("mac AND host89", 10)} == found
 
 
+def test_the_engine_quotes_the_newest_dated_section_for_the_last_time(tmp_path: Path) -> None:
+    """The engine wires the latest rule: "when did I last change the oil?" of a log quoted
+    2022's oil change first; the rule off, its order is retrieval's."""
+    from assistant.options import AnswerOptions
+
+    log = (
+        "# Car log\n\n## 2022-03-28 Oil change\n\nOil change: 5W-30.\n\n"
+        "## 2023-04-02 Tyres\n\nFront tyres.\n\n## 2024-05-06 Oil change\n\nOil change again.\n"
+    )
+    eng = engine_over(tmp_path, {"car.md": log})
+    answer = eng.ask("when did I last change the oil?", explain=True)
+    assert answer.citations[0].heading_path[-1] == "2024-05-06 Oil change"
+    assert answer.explain is not None and "latest rule: first" in answer.explain.selection
+    first = eng.ask("when was the first oil change?")
+    assert first.citations[0].heading_path[-1] == "2022-03-28 Oil change"
+    off = make_engine(tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(latest=False))
+    said = off.ask("when did I last change the oil?", explain=True)
+    assert said.explain is not None and "latest rule" not in said.explain.selection
+
+
+def test_a_follow_up_keeps_a_word_a_note_s_path_holds_beside_its_subject(tmp_path: Path) -> None:
+    """ "and on v2?" after "How do I export all my data?" of `data-export.md` and
+    `data-export-v2.md` searched "v2" alone: the engine keeps a carried word a note's path
+    holds beside the follow-up's new subject."""
+    from assistant.stages.query import Turn
+    from index.retrieve import share_a_path
+
+    files = {
+        "data-export.md": "# Exporting data\n\nSettings, then Export. CSV or JSON.\n",
+        "data-export-v2.md": "# Exporting data (v2)\n\nAdmin console, then Export to CSV.\n",
+        "billing.md": "# Billing\n\nInvoices monthly.\n",
+    }
+    eng = engine_over(tmp_path, files)
+    assert share_a_path(eng.store(), "export", "v2") and not share_a_path(
+        eng.store(), "v2", "billing"
+    )
+    first = eng.ask("How do I export all my data?")
+    turn = Turn(question=first.question, searched_query=first.searched_query)
+    assert eng.ask("and on v2?", history=[turn]).searched_query == "export data v2"
+
+
 def test_a_question_naming_a_month_quotes_that_months_sections_first(tmp_path: Path) -> None:
     """ "What broke in March 2024?" of an incident log headed "## 2024-03-03 — tank degraded"
     was declined, "Your notes don't mention March": a month without a day ("in March", "March
