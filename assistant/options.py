@@ -298,7 +298,8 @@ class AnswerOptions(BaseModel):
         description="Command rule: when a section's quote stops before a lead-in whose "
         "paragraph is among its best lines (within command_window) and introduces a code "
         'block ("We can run the following command:"), that paragraph and block are quoted '
-        "too, and the first quote is cut so both stay within max_quote_lines.",
+        "too, and the first quote is cut so both stay within max_quote_lines (a best line in "
+        "a code block keeps its whole block: the error a note shows before the fix).",
     )
     command_window: float = Field(
         0.16,

@@ -1430,8 +1430,10 @@ def test_the_command_a_later_lead_in_introduces_is_quoted_beside_the_best_paragr
     """The command rule: the best line opens the note, the command comes after an example
     block, past `max_quote_lines`; the lead-in's paragraph scores within `command_window`, so
     the quote is the best paragraph and the lead-in with its block, two quotes of whole lines
-    within 12 lines (also when the first quote stopped inside the lead-in's paragraph). Off,
-    too far below the best line, or with the best line in code: one quote as before."""
+    within 12 lines (also when the first quote stopped inside the lead-in's paragraph). A best
+    line in a code block keeps its block whole, as the first quote ("rm: Argument list too
+    long", then "we can figure out the max length with the following command:"). Off, or too
+    far below the best line: one quote as before."""
     from pathlib import Path
 
     from assistant.options import AnswerOptions
@@ -1475,6 +1477,10 @@ def test_the_command_a_later_lead_in_introduces_is_quoted_beside_the_best_paragr
     assert command_piece(c, low, roles, span) is None
     in_code = scores | {9: 0.90}  # the best line is the example's code: its block answers
     assert command_piece(c, in_code, roles, quote_span(c, in_code, roles)) is None
+    # the example's code scores best but the lead-in nearly as well (the question restates
+    # the problem the block shows): the block with its lead-in, then the command
+    shown = scores | {9: 0.82}
+    assert command_piece(c, shown, roles, (7, 11)) == ((7, 11), (13, 17))
 
     note = tmp_path / "n.md"
     note.write_text(text + "\n", encoding="utf-8")

@@ -360,18 +360,28 @@ def command_piece(
     chunk and the paragraph before it (after the best line's own) ends on a lead-in and holds
     a line within `command_window` of the section's best line, the best such paragraph and its
     block become a second quote, and the first becomes the best line's paragraph (as much of
-    it as fits before the second and beside it in `max_quote_lines`). None if no paragraph
-    qualifies, or the best line is code or outside the quote."""
+    it as fits before the second and beside it in `max_quote_lines`). A best line in a code
+    block keeps its whole block (and its lead-in) as the first quote: a note often shows the
+    error the question repeats ("rm: Argument list too long") before the command that
+    answers. None if no paragraph qualifies, the two do not fit, or the best line is outside
+    the quote, in a table or a list item."""
     if not opts.command_piece or not line_scores:
         return None
     lines = chunk.text.split("\n")
     s, e = span[0] - chunk.start_line, span[1] - chunk.start_line
     hi, n = len(lines) - 1, opts.max_quote_lines
     best_i = max(line_scores, key=lambda i: line_scores[i])
-    if _structural(roles, best_i) or not s <= best_i <= e:
-        return None  # the best line is code (its block is the answer), a table row or a list
-        # item (the rows or items around it are no paragraph to cut to), or not quoted
-    para_end = _paragraph_end(lines, roles, best_i, hi)
+    fence = roles.fence_open(best_i) if roles.in_code(best_i) else None
+    block_end = roles.fence_close(best_i) if fence is not None else None
+    if fence is not None and block_end is not None and block_end <= hi and s <= best_i <= e:
+        lead = _lead_in_before(lines, roles, fence, s)
+        s = lead[0] if lead else fence  # a block shown before the command that answers
+        para_end = block_end
+    elif _structural(roles, best_i) or not s <= best_i <= e:
+        return None  # the best line is a table row or a list item (the rows or items around
+        # it are no paragraph to cut to), in an unclosed block, or not quoted
+    else:
+        para_end = _paragraph_end(lines, roles, best_i, hi)
     floor = line_scores[best_i] - opts.command_window
     found: list[tuple[float, int, int]] = []  # (score, paragraph start, block end)
     for j in range(e + 1, hi + 1):  # each code block that opens after the quote
@@ -389,7 +399,7 @@ def command_piece(
         return None
     _, p, close = max(found)
     room = min(e, p - 1, s + n - (close - p + 1) - 1)  # the last line the first quote may keep
-    if best_i > room:
+    if best_i > room or (block_end is not None and room < para_end):
         return None  # the two would not fit in max_quote_lines
     cut = min(para_end, room)
     if opts.sentence_start and cut < para_end:  # the paragraph does not fit: end a sentence
