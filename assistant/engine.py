@@ -541,9 +541,11 @@ class Engine:
             line_scores, code_notes = evidence.with_code_lines(line_scores, hits, codes)
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
-        in_top = evidence.terms_in(  # another item's sections answer nothing of this one's
-            select.own_sections(hits, items), coverage, opts.local_sections, self._labels,
-            joined=opts.split_words,
+        in_top = evidence.terms_in(  # another item's sections answer nothing of this one's,
+            select.own_sections(  # nor does a section only marked unwritten ("TODO")
+                [h for h in hits if not evidence.unwritten(h.chunk)], items
+            ),
+            coverage, opts.local_sections, self._labels, joined=opts.split_words,
         )  # fmt: skip
         together: Hit | None = None  # the together rule's section
         if opts.together and section_best and not by_name:
@@ -571,7 +573,7 @@ class Engine:
             dated = self._dated_sections(days, hits, paths) if days else []
             daily = bool(days) and not dated and self._keeps_days()
             reading = dates.read_days(day_text, local, hits, dated, daily)
-            local = reading.coverage
+            local, dated = reading.coverage, reading.dated
         quoted_notes = {p for p, _ in shown}  # the more rule: the last answer's notes
         more_of = any(
             h.chunk.path in quoted_notes for h in evidence.first_units(hits, opts.evidence_sections)

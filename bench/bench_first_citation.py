@@ -45,7 +45,7 @@ def main() -> None:
         questions = [q for q in gold.load_questions(qfile) if q.expected]
         figures = []
         for label, opts in (("retrieval order", AnswerOptions(best_first=False)),
-                            ("closest first", AnswerOptions())):  # fmt: skip
+                            ("closest first", AnswerOptions(best_first=True))):  # fmt: skip
             eng = Engine(load_settings(notes=notes, index=index), options=opts)
             answers = [eng.ask(q.question) for q in questions]
             firsts = [

@@ -101,6 +101,13 @@ def days_in(text: str) -> set[Day]:
     return days
 
 
+def month_names(text: str) -> str:
+    """The names of the months of the days `text` writes ("2024-07-01": "july jul"): a table
+    of meter readings dated 2024-07-01 mentions July."""
+    months = sorted({m for _, m, _ in days_in(text)})
+    return " ".join(n for n, m in _MONTHS.items() if m in months)
+
+
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _RELATIVE = re.compile(
     rf"\b(?:(the\s+day\s+before\s+yesterday)|(yesterday)|last\s+({'|'.join(_WEEKDAYS)}))\b",

@@ -754,6 +754,8 @@ def test_a_slip_typing_a_question_word_is_that_word(tmp_path: Path) -> None:
     terms = [t.term for t in eng.coverage("wht is the waht for a retry, in the form")]
     assert terms == ["retry", "form"], terms
     assert [t.term for t in eng.coverage("Is Wht a retry?")] == ["wht", "retry"]  # a name
+    # the question's first word, capitalised as any first word is: a slip of "What"
+    assert [t.term for t in eng.coverage("Wht is the retry wait?")] == ["retry", "wait"]
     assert "wht" not in eng.ask("wht is the retry wait?").missing_terms
 
 
@@ -1488,6 +1490,45 @@ def test_a_question_naming_a_month_quotes_that_months_sections_first(tmp_path: P
     write(tmp_path / "notes" / "plan.md", "# Plan\n\nThe feature freeze is in June.\n")
     eng.refresh()
     assert "June" not in eng.ask("What happens in June?").missing_terms
+
+
+def test_a_month_is_mentioned_by_the_dates_a_section_writes(tmp_path: Path) -> None:
+    """ "What was my gas meter reading in July?" was declined, "The sections found don't
+    mention July", over a table of readings dated 2024-07-01: a day a top section writes is
+    covered (the date rule's order: `test_stages`)."""
+    files = {
+        "home/utilities.md": "# Utilities\n\n## Meter readings\n\n| Date | Electricity (kWh) "
+        "| Gas (m3) |\n|---|---|---|\n| 2024-01-01 | 18,402 | 7,210.4 |\n| 2024-04-01 | 19,118 "
+        "| 7,655.9 |\n| 2024-07-01 | 19,690 | 7,801.3 |\n",
+        "fitness/running-log.md": "# Running log\n\n## April 2024\n\n- 2024-04-03 10 km easy\n"
+        "- 2024-04-10 12 km tempo\n",
+        "finance/taxes.md": "# Taxes\n\n## Deadlines\n\n- 2024-04-15 federal return due\n",
+    }
+    for name, text in files.items():
+        write(tmp_path / "notes" / name, text)
+    low = AnswerOptions(min_line=0.05)  # the fake embedder's cosines are low: not the rule here
+    eng = make_engine(tmp_path / "notes", tmp_path / "idx", options=low)
+    eng.refresh()
+    july = eng.ask("What was my gas meter reading in July?")
+    assert july.outcome == "answered" and "July" not in july.missing_terms, july.missing_terms
+    assert "| 2024-07-01 | 19,690 | 7,801.3 |" in july.citations[0].quote
+    assert "April" not in eng.ask("What was the electricity meter reading in April?").missing_terms
+
+
+def test_a_section_only_marked_unwritten_is_no_answer(tmp_path: Path) -> None:
+    """A cheat sheet's "# k9s" over "TODO" was the answer to "what is the k9s shortcut to view
+    logs" ("> TODO", scored 0.65 by its heading): a placeholder alone is no evidence, and
+    the subject only such a section names is missing from what can be quoted."""
+    files = {
+        "k8s/k9s.md": "# k9s\n\nTODO\n",
+        "k8s/kubectl.md": "# kubectl\n\n## Pods\n\n- `kubectl logs -f <pod>` follow logs of "
+        "a pod\n- `kubectl get pods -o wide` pods with node\n",
+        "git/bisect.md": "# git bisect\n\n_TBD_\n",
+    }
+    eng = engine_over(tmp_path, files)
+    answer = eng.ask("what is the k9s shortcut to view logs")
+    assert all(c.quote.strip() not in ("TODO", "_TBD_") for c in answer.citations)
+    assert answer.outcome != "answered" and "k9s" in answer.missing_terms, answer
 
 
 def test_a_word_typed_without_its_sharp_s_or_accents_is_the_notes_word(tmp_path: Path) -> None:

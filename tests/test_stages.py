@@ -269,6 +269,33 @@ def test_days_are_read_in_the_forms_notes_and_questions_write_them() -> None:
     assert day_words("how may 2 tasks run") == set()
 
 
+def test_the_days_sections_holding_no_other_word_give_way_to_one_holding_the_day_and_all() -> None:
+    """ "What was the electricity meter reading in April?" quoted the running log's "## April
+    2024" and April's tax deadlines first (the date rule), the meter table's 2024-04-01 row not
+    at all: a top section holding the day and every other subject word keeps the day's
+    sections that hold none of them out of first place; without one they still come first
+    ("How far did I run in April?")."""
+    from assistant.stages.dates import read_days
+    from index.retrieve import TermInfo
+
+    meter = chunk(1, ["Utilities", "Meter readings"], "## Meter readings\n| Date | "
+                  "Electricity (kWh) |\n|---|---|\n| 2024-04-01 | 19,118 |", 3)  # fmt: skip
+    runs = chunk(2, ["Running log", "April 2024"], "## April 2024\n- 2024-04-03 10 km", 3)
+    taxes = chunk(3, ["Taxes", "Deadlines"], "## Deadlines\n- 2024-04-15 return due", 3)
+    hits = [Hit(chunk=c, score=1.0) for c in (meter, runs, taxes)]
+    dated = hits[1:]
+
+    def cov(*words: str) -> list[TermInfo]:
+        return [TermInfo(term=w, chunks=1) for w in words] + [TermInfo(term="april", chunks=0)]
+
+    question = "What was the electricity meter reading in April?"
+    reading = read_days(question, cov("electricity", "meter", "reading"), hits, dated, False)
+    assert reading.dated == [] and not reading.on_day
+    assert all(t.covered for t in reading.coverage)  # April: the meter table's row writes it
+    reading = read_days("How far did I run in April?", cov("far", "run"), hits, dated, False)
+    assert reading.dated == dated  # no other section holds "far" and "run" and the day
+
+
 def test_a_question_about_the_last_time_quotes_the_newest_dated_section_first() -> None:
     """ "when did I last change the oil?" of a log headed "## 2022-03-28 Oil change" and "##
     2024-05-06 Oil change" quoted 2022's first: the latest rule puts first the newest (for

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.stages.decide import names_in, subject_terms
-from assistant.stages.evidence import terms_in
+from assistant.stages.evidence import first_units, terms_in
 from corpus.dates import (
     WHEN_WORDS,
     Day,
@@ -47,6 +47,14 @@ class DayReading:
     no_day: list[str] = field(default_factory=list)
     """Days asked about, as written, that no note is of in a folder of daily notes: missing
     names (`decide.decide`'s `no_day`)."""
+    dated: list[Hit] = field(default_factory=list)
+    """The day's sections the rule puts first: those holding one of the question's other
+    covered subject words, or every one when it names nothing but the day."""
+
+
+_RIVALS = 3
+"""How many of the top sections found may hold the day and the question's other words, and
+so put the day's sections holding none of them out of the date rule's first place."""
 
 
 def asked(question: str) -> set[Day]:
@@ -64,15 +72,19 @@ def read_days(
     """The date rule's reading: `dated`, the sections of the days asked about that were
     found; `daily_notes`, whether the folder keeps notes named by a day alone. A day none is
     of is missing only there, and only when no retrieved section writes it ("the freeze is
-    May 5")."""
+    May 5"). A day one of the top sections writes (a table row dated 2024-07-01 for "…in
+    July?") is covered, as a day's section found is."""
     no_day: list[str] = []
-    if not dated and daily_notes and (days := asked(question)):
+    days = asked(question)
+    if not dated and daily_notes and days:
         written = "\n".join(h.chunk.text for h in hits)
         found = names_day(written, days) or names_month(written, question)
         no_day = [] if found else day_phrases(question)
-    said = day_words(question) if dated or no_day else set()
+    # a top section writing one of the days ("| 2024-07-01 | 19,690 |" for "…in July?")
+    in_text = bool(days) and any(names_day(h.chunk.text, days) for h in first_units(hits, _RIVALS))
+    said = day_words(question) if dated or no_day or in_text else set()
     local = list(coverage)
-    if dated:  # the day is found: its words are covered
+    if dated or in_text:  # the day is found: its words are covered
         local = [t.model_copy(update={"chunks": max(t.chunks, 1)}) if t.term in said else t
                  for t in local]  # fmt: skip
     elif no_day:  # the day is missing, as one name ("2024-04-23"), not word by word
@@ -82,8 +94,17 @@ def read_days(
     if not dated:
         return DayReading(local, no_day=no_day)
     rest = [t for t in subject_terms(local) if t.covered and t.term not in said]
-    on_day = {t.term for t in rest} <= terms_in(dated, rest, len(dated))
-    return DayReading(local, on_day=on_day, day_only=not rest)
+    held = list(dated)
+    wanted = {t.term for t in rest}
+    if rest and any(  # a section found holds the day and every other subject word
+        h not in dated and names_day(h.chunk.text, days) and wanted <= terms_in([h], rest, 1)
+        for h in first_units(hits, _RIVALS)
+    ):  # "the electricity meter reading in April": the running log's "## April 2024" and
+        # the tax deadlines of April, none of its other words, came before the meter
+        # table's 2024-04-01 row
+        held = [h for h in dated if terms_in([h], rest, 1)]
+    on_day = bool(held) and {t.term for t in rest} <= terms_in(held, rest, len(held))
+    return DayReading(local, on_day=on_day, day_only=not rest, dated=held)
 
 
 def newest_or_oldest(

@@ -18,7 +18,16 @@ from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.evidence import first_units, named_as, terms_in
 from corpus.dates import days_in
 from index.models import Hit
-from index.retrieve import NUMBERED, STOPWORDS, TermInfo, clipping, fold, plain, query_terms
+from index.retrieve import (
+    NUMBERED,
+    STOPWORDS,
+    TermInfo,
+    clipping,
+    fold,
+    plain,
+    query_terms,
+    slip_of_stopword,
+)
 
 # Words that phrase a question rather than name its subject: never reported as "missing".
 PHRASING = frozenset(
@@ -222,6 +231,7 @@ def names_in(question: str, first: bool = False) -> set[str]:
         part.lower()
         for i, w in enumerate(words)
         if capitalised(re.split("['’]", w)[0], first=i == 0 and not first)
+        and not (i == 0 and w[1:].islower() and slip_of_stopword(w.lower()))  # "Wht is…"
         for part in re.split("['’]", w)
     }
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from assistant.options import AnswerOptions
 from assistant.stages.source import NotesSource
+from corpus.dates import month_names
 from corpus.lines import LineRoles
 from corpus.markdown import (
     introduces,
@@ -45,6 +46,14 @@ _BLANK_ITEM = re.compile(r"\s*(?:(?:[-*+]|\d+[.)])(?:\s+\[[ xX]\])?)?[^\w]*")
 """A line with no word of its own: an empty list item or task ("1. ", "- [ ] "), as a
 template's blanks are, or punctuation alone."""
 
+_PLACEHOLDER = re.compile(
+    r"\s*(?:(?:[-*+>]|\d+[.)])(?:\s+\[[ xX]\])?\s*)?[\W_]*"
+    r"(?:todo|tbd|tba|wip|fixme|xxx|stub|placeholder|coming soon|work in progress"
+    r"|to (?:do|be (?:written|done|continued|filled in))|nothing (?:here )?yet)[\W_]*",
+    re.IGNORECASE,
+)
+"""A line that only marks a note as unwritten ("TODO", "_TBD_", "- WIP", "Coming soon…")."""
+
 
 def evidence_lines(
     chunk: Chunk,
@@ -67,7 +76,9 @@ def evidence_lines(
     closed on July 19?"; a row quoted brings its header along), or any line with no word of
     its own (`_BLANK_ITEM`): an
     Obsidian daily-note template's empty "1. " under "## Gratitude" scored 0.56 by its
-    heading alone and was quoted, alone, as what the user wrote under gratitude. Nor, with
+    heading alone and was quoted, alone, as what the user wrote under gratitude; nor a
+    placeholder alone (`_PLACEHOLDER`: a cheat sheet's "# git bisect" over "TODO" scored 0.65
+    and "> TODO" was the answer to how to use git bisect). Nor, with
     `markup`, is a line outside code of tags or macros alone (`only_markup`: "<TabItem
     value=\"go\">", "{{query (todo TODO)}}"), which also scores by its heading alone, nor a
     line of a notes app's query block (`_QUERY_FENCE`: "```dataview" over "TASK FROM
@@ -103,6 +114,7 @@ def evidence_lines(
         and not (roles is not None and _HTML_HEADING.match(lines[i]) and not roles.in_code(i))
         and not (roles is not None and (roles.is_table_rule(i) or roles.is_table_head(i)))
         and not _BLANK_ITEM.fullmatch(lines[i])
+        and not _PLACEHOLDER.fullmatch(lines[i])
         and not (roles is not None and i in bare and (queries or not roles.in_code(i)))
     ]
     if len(body) <= limit:
@@ -112,6 +124,13 @@ def evidence_lines(
     taken = set(first)
     rest = [n for n, _ in body if n not in taken]
     return sorted((first + rest)[:limit])
+
+
+def unwritten(chunk: Chunk) -> bool:
+    """A section that only marks itself unwritten ("# k9s" over "TODO"): its heading names a
+    subject the note says nothing of yet, so it holds no term for the local coverage rule."""
+    lines = [line for _, line in chunk.body_lines()]
+    return bool(lines) and all(_PLACEHOLDER.fullmatch(line.split(": ", 1)[-1]) for line in lines)
 
 
 def is_navigation(lines: Sequence[str], i: int, wiki: bool = False) -> bool:
@@ -235,13 +254,15 @@ def terms_in(
     """The question terms that the first `sections` distinct sections (`Hit.unit`) among the hits
     mention (heading path, text or their note's path: a note filed as
     `linux/show-free-memory.md` mentions Linux; `labels(path)`, its front-matter title and
-    tags: Dendron keeps a note's title there; all their retrieved pieces), matched as BM25
+    tags: Dendron keeps a note's title there; all their retrieved pieces; the months of the
+    days they write: "2024-07-01" mentions July), matched as BM25
     matches them (porter stems, a typo as the word the notes use, a crude-stem prefix as
     `Store.term_count`, a clipped word as itself or a full word it stands for:
     `TermInfo.full`). `joined` (the split-word rule): a hyphenated word mentions the word
     written whole, "Pi-hole" mentions "pihole"."""
     top = first_units(hits, sections)
     texts = [h.chunk.embed_text() for h in top]
+    texts += [months for t in texts if (months := month_names(t))]  # July of "2024-07-01"
     for path in dict.fromkeys(h.unit[0] for h in top):  # each note's path and labels once
         texts.append(f"{PurePosixPath(path).with_suffix('')}\n{labels(path) if labels else ''}")
     if joined:
