@@ -129,7 +129,7 @@ class AnswerOptions(BaseModel):
     )
     ordinary_missing: bool = Field(
         False,
-        description="Ordinary-word rule, off: an answer (not partly covered) does not say "
+        description="Ordinary-word rule, off: an answer (partly covered too) does not say "
         "which ordinary English words of the question the notes lack ('Your notes don't "
         "mention look.'): on the calibration sets 29 of 35 such sentences were on questions "
         "the notes answer, in other words. A name the notes lack is always said; --explain "

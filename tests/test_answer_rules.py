@@ -187,6 +187,16 @@ def test_a_british_spelling_does_not_make_a_question_unanswerable() -> None:
     d = decide(q, cov, [hit], best_line=0.6, common=COMMON | {"containers"}, opts=said)
     assert not d.abstain and d.missing == ["practise"] and d.outcome == "answered"
     assert d.unsaid == []
+    # a partly covered answer says the name it lacks, not the ordinary words beside it
+    # ("Your notes don't mention lisinopril, take.")
+    cov4 = [TermInfo(term="dose", chunks=2), TermInfo(term="lisinopril", chunks=0),
+            TermInfo(term="take", chunks=0), TermInfo(term="metformin", chunks=2)]  # fmt: skip
+    dose = chunk("## Medications\n- Metformin 500 mg twice daily", ["Medications"])
+    q4 = "What dose of Lisinopril do I take with metformin?"
+    d4 = decide(q4, cov4, [Hit(chunk=dose, score=1.0)], best_line=0.6,
+                common=COMMON | {"dose", "take"})  # fmt: skip
+    assert d4.outcome == "partly_covered" and d4.missing == ["lisinopril"], d4
+    assert d4.unsaid == ["take"]
     # a short token the notes lack ("zmv", zsh's renamer) is too ambiguous to decline on and
     # is said, the answer still "answered" (docs/evaluating.md: hiding it, or calling the
     # answer partly covered, measured worse)

@@ -561,11 +561,12 @@ def decide(
         return said(False, "keyword matches: no vectors yet to weigh the lines' meaning")
     if best_line < opts.min_line and not whole_line and not on_day and not more:
         return said(True, f"no line is similar enough ({best_line:.2f} < {opts.min_line})")
-    if named_missing:
-        return said(False, "partly covered: the notes never mention a name it uses")
     if not opts.ordinary_missing:  # the ordinary-word rule: an answer does not say them
         unsaid = [t for t in missing if t not in names and is_common(t, common)]
+        unsaid = [t for t in unsaid if t not in named_missing]
         missing = [t for t in missing if t not in unsaid]
+    if named_missing:  # "Your notes don't mention lisinopril", not "lisinopril, take"
+        return said(False, "partly covered: the notes never mention a name it uses")
     return said(False, "answered")
 
 
