@@ -101,6 +101,12 @@ def days_in(text: str) -> set[Day]:
     return days
 
 
+def calendar_word(word: str) -> bool:
+    """A month's or a weekday's name ("March", "Tue"): a date's word, no one's name."""
+    w = word.lower().rstrip(".")
+    return w in _MONTHS or w in _WEEKDAYS or any(d.startswith(w) for d in _WEEKDAYS if len(w) >= 3)
+
+
 def month_names(text: str) -> str:
     """The names of the months of the days `text` writes ("2024-07-01": "july jul"): a table
     of meter readings dated 2024-07-01 mentions July."""

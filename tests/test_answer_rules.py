@@ -805,6 +805,39 @@ def test_an_identifier_no_top_section_writes_is_missing_though_its_words_are_the
     assert missing_compounds("a latency-sensitive, slimmed-down git filter-repo", [], 3) == []
 
 
+def test_a_full_name_no_top_section_writes_is_missing_though_each_name_is_there() -> None:
+    """A personal CRM: "When did I last talk to Anna Schmidt?" was answered from Hannah
+    Schmidt's note (Anna being Anna Keller's name), "When is Anna Becker's birthday?" from a
+    table of birthdays: words capitalised one after another are one name, missing where no
+    top section writes them together, with any joiner ("anna-schmidt.md"), or in order in its
+    note's path ("What does the Dendron Preview give me?" of `dendron.topic.preview.md`). A
+    sentence's first word is not part of a name ("Can App Runner…")."""
+    from assistant.stages.decide import full_names, missing_compounds
+
+    assert full_names("When did I last talk to Anna Schmidt?") == ["Anna Schmidt"]
+    assert full_names("Can App Runner deploy? Is Docker Swarm there?") == [
+        "App Runner",
+        "Docker Swarm",
+    ]
+    assert full_names("When is Anna Keller's birthday on Tuesday March 5?") == ["Anna Keller"]
+    assert full_names("Where does Priya work?") == []
+
+    def note(path: str, text: str) -> Hit:
+        c = chunk(text, [text.split("\n")[0].lstrip("# ")])
+        return Hit(chunk=c.model_copy(update={"path": path}), score=1)
+
+    hannah = note("people/hannah-schmidt.md", "# Hannah Schmidt\nHusband: Markus.")
+    anna = note("people/anna-keller.md", "# Anna Keller\nKids: Lena.")
+    q = "When did I last talk to Anna Schmidt?"
+    assert missing_compounds(q, [hannah, anna], 3) == ["Anna Schmidt"]
+    cov = [TermInfo(term=t, chunks=3) for t in ("last", "talk", "anna", "schmidt")]
+    d = decide(q, cov, [hannah, anna], 0.6, COMMON)
+    assert d.outcome == "partly_covered" and d.missing == ["Anna Schmidt"], d
+    assert missing_compounds("When is Anna Keller's birthday?", [hannah, anna], 3) == []
+    preview = note("dendron.topic.preview.md", "## Summary\nA rich HTML preview.")
+    assert missing_compounds("What does the Dendron Preview give me?", [preview], 3) == []
+
+
 def test_a_long_sections_pieces_are_quoted_as_its_lines() -> None:
     """ "what is the key to join lines in vim?" quoted twelve rows of a 52-row table (a piece
     whose best row scored 0.63) above the `J` row (0.73, a later piece of the same section):

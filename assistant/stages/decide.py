@@ -16,7 +16,7 @@ from typing import Literal
 from assistant.models import Outcome
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.evidence import first_units, named_as, terms_in
-from corpus.dates import days_in
+from corpus.dates import calendar_word, days_in
 from index.models import Hit
 from index.retrieve import (
     NUMBERED,
@@ -637,19 +637,59 @@ def missing_compounds(
     its dashes). Each of its words may be all over the notes ("advisory", "lock") while the
     name is not. So are the question's `numbered` words of a series (`series_in`: "session
     14" where notes are headed "Session 12", "Session 13"), written with that number,
-    leading zeros aside ("Lecture 07")."""
+    leading zeros aside ("Lecture 07"). So are its full names (`full_names`: "When did I
+    last talk to Anna Schmidt?" was answered from Hannah Schmidt's note, Anna's being Anna
+    Keller's), or, in order, the words of a top section's note path (`dendron.topic.preview.md`
+    is of the "Dendron Preview")."""
     compounds = [c for c in COMPOUND.findall(question.rstrip("?.!")) if not days_in(c)]
-    compounds += numbered
+    names = full_names(question)
+    compounds += names + list(numbered)
     if not compounds:
         return []
+    top = first_units(hits, sections)
     text = "\n".join(  # its headings and note path too: "INC-2077" heads its postmortem
-        f"{h.chunk.path}\n{' '.join(h.chunk.heading_path)}\n{h.chunk.text}"
-        for h in first_units(hits, sections)
+        f"{h.chunk.path}\n{' '.join(h.chunk.heading_path)}\n{h.chunk.text}" for h in top
     ).lower()
+    paths = [re.findall(r"[^\W_]+", h.chunk.path.lower()) for h in top]
     out: list[str] = []
     for found in compounds:
-        if found not in out and not writes(text, found):
-            out.append(found)
+        if found in out or writes(text, found):
+            continue
+        if found in names and any(in_order(found.lower().split(), p) for p in paths):
+            continue  # "Dendron Preview" of `dendron.topic.preview.md`
+        out.append(found)
+    return out
+
+
+def in_order(words: Sequence[str], among: Sequence[str]) -> bool:
+    """Whether `among` holds `words` in their order, other words between them or not."""
+    rest = iter(among)
+    return all(any(w == x for x in rest) for w in words)
+
+
+FULL_NAME = re.compile(r"(?<![\w.'’-])((?:[A-Z][a-z]+[ \t]+)+[A-Z][a-z]+)(?:['’]s)?(?![\w-])")
+"""Words the user capitalised one after another: a full name ("Anna Schmidt", "Docker
+Swarm"), which the notes may hold word by word in other names ("Anna Keller", "Hannah
+Schmidt")."""
+
+
+def full_names(question: str) -> list[str]:
+    """The question's full names (`FULL_NAME`), a sentence's first word left out (capitalised
+    anyway: "Can App Runner…" is "App Runner"). The compound rule reads them with any joiner
+    or none: "anna-schmidt.md" writes "Anna Schmidt"."""
+    out = []
+    for m in FULL_NAME.finditer(question):
+        words = m.group(1).split()
+        if not question[: m.start()].strip() or re.search(r"[.!?:]\s*$", question[: m.start()]):
+            words = words[1:]  # a sentence's first word
+        group: list[str] = []
+        for w in [*words, ""]:  # a month's or weekday's name splits them ("Tuesday March 5")
+            if w and not calendar_word(w):
+                group.append(w)
+                continue
+            if len(group) > 1:
+                out.append(" ".join(group))
+            group = []
     return out
 
 
@@ -802,7 +842,7 @@ def _written(compound: str) -> str:
     if re.match(r"v?\d", name):
         parts = re.split(r"\.", name.removeprefix("v"))
         return r"(?<![\d.])v?" + r"[-_.]".join(parts) + r"(?!\d|\.\d)"
-    joined = r"[-_. ]?".join(map(re.escape, re.split(r"[-_.]", name)))
+    joined = r"[-_. ]?".join(map(re.escape, re.split(r"[-_. ]", name)))
     return joined + r"(?!\d|\.\d)" if name[-1].isdigit() else joined  # GPT-3.5 is not GPT-3
 
 
