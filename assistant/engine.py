@@ -608,8 +608,19 @@ class Engine:
         newest: Hit | None = None  # the latest rule's section
         part_notes: list[str] = []
         date_notes: list[str] = []
+        unnamed: list[str] = []  # the named-quotes rule's
         if not decision.abstain:
             picked = select.pick_sections(hits, k, section_best, opts)
+            capitals = decide.asked_names(searched, coverage, common, opts, total)
+            named_only = select.naming_only(
+                picked, [t for t in local if t.term in capitals], searched, opts, self._labels
+            )
+            unnamed = [
+                cite_label(h.chunk.path, h.chunk.start_line, h.chunk.end_line, h.chunk.heading_path)
+                for h in picked
+                if h not in named_only
+            ]
+            picked = named_only
             picked = select.with_named(picked, by_name or together, k)
             if more_of:  # under min_line, only the rest of the notes the last answer quoted
                 kept = [] if decision.more else picked
@@ -711,6 +722,7 @@ class Engine:
                 together_label,
                 code_notes,
                 newest_label,
+                unnamed,
             )
             if explain
             else None,

@@ -88,6 +88,15 @@ class AnswerOptions(BaseModel):
         "the first of them writing all such names is quoted first ('what's the RSU offer "
         "from Figma?' quoted the Databricks offer, the Figma note being about its interviews).",
     )
+    named_quotes: int = Field(
+        5,
+        ge=0,
+        description="Named-quotes rule: where a quoted section writes a name the question "
+        "capitalises that the notes write in at most this many sections, the quoted sections "
+        "that write none of such names are left out ('the confirmation code for our hotel in "
+        "Sintra?' quoted another trip's bookings table beside the Sintra note); 0: off. A "
+        "name written all over ('EC2', 'macOS' of `mac/` notes) qualifies, it is no subject.",
+    )
     clauses: bool = Field(
         True,
         description="Clause rule: a question joining questions of its own (', and can…'), one "

@@ -838,6 +838,35 @@ def test_a_full_name_no_top_section_writes_is_missing_though_each_name_is_there(
     assert missing_compounds("What does the Dendron Preview give me?", [preview], 3) == []
 
 
+def test_a_quoted_section_naming_none_of_the_questions_rare_names_is_left_out() -> None:
+    """The named-quotes rule (travel plans): "what's the confirmation code for our hotel in
+    Sintra?" quoted the Sintra note, then another trip's lodging table and its codes. Where
+    a picked section writes a rare name the question capitalises, those writing none of
+    them are left out; not for a name written all over (a qualifier, "EC2"), nor for a
+    question of two parts, nor with the rule off; and not when no section names it."""
+    from assistant.stages.select import naming_only
+
+    sintra = Hit(chunk=chunk("## Sintra\nDay trip by train, back by 7.", ["Sintra"]), score=1)
+    lodging = Hit(chunk=chunk("## Lodging\n| Hotel | Code |\n| El Tovar | XTN-1 |", ["Lodging"]),
+                  score=1)  # fmt: skip
+    q = "What's the confirmation code for our hotel in Sintra?"
+    rare = [TermInfo(term="sintra", chunks=3)]
+    assert naming_only([lodging, sintra], rare, q) == [sintra]
+    assert naming_only([lodging, sintra], [TermInfo(term="sintra", chunks=40)], q) == [
+        lodging,
+        sintra,
+    ]
+    assert naming_only([lodging, sintra], rare, q, AnswerOptions(named_quotes=0)) == [
+        lodging,
+        sintra,
+    ]
+    two = q + ", and where did we park?"
+    assert naming_only([lodging, sintra], rare, two.replace("?,", ";")) == [lodging, sintra]
+    assert naming_only([lodging], rare, q) == [lodging]
+    nowhere = [TermInfo(term="porto", chunks=2)]
+    assert naming_only([lodging, sintra], nowhere, q) == [lodging, sintra]
+
+
 def test_a_long_sections_pieces_are_quoted_as_its_lines() -> None:
     """ "what is the key to join lines in vim?" quoted twelve rows of a 52-row table (a piece
     whose best row scored 0.63) above the `J` row (0.73, a later piece of the same section):

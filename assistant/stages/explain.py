@@ -30,13 +30,15 @@ def trace(
     together: str = "",
     code_lines: Sequence[str] = (),
     newest: str = "",
+    unnamed: Sequence[str] = (),
 ) -> Explain:
     """The `--explain` trace of one answer, from what the pipeline already computed.
     `dated`: the sections the date rule put first; `passed_over`: the sections the more rule
     left out (the last answer quoted them); `by_name`: the section the keyword-names rule
     moved up and quoted first; `headed`: the one the heading rule quoted first; `together`:
     the one the together rule quoted first; `code_lines`: the lines the code-line rule
-    scored as their section's best; `newest`: the one the latest rule quoted first."""
+    scored as their section's best; `newest`: the one the latest rule quoted first;
+    `unnamed`: those the named-quotes rule left out."""
     quoted = {h.chunk.id for h in picked}
     quotes = []
     for c in citations:  # a merged quote carries the rules of every piece inside it
@@ -107,6 +109,12 @@ def trace(
             f"; latest rule: first {newest}, the newest (or oldest) dated section found for a "
             "question about the last (or first) time"
             if newest
+            else ""
+        )
+        + (
+            f"; named-quotes rule: left out {', '.join(unnamed)}, writing none of the rare "
+            "names the question capitalises that another quoted section writes"
+            if unnamed
             else ""
         )
         + (

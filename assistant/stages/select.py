@@ -56,6 +56,31 @@ def pick_sections(
     return chosen[:k]
 
 
+def naming_only(
+    picked: Sequence[Hit],
+    asked: Sequence[TermInfo],
+    question: str,
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+    labels: Callable[[str], str] | None = None,
+) -> list[Hit]:
+    """The named-quotes rule: when a picked section writes one of the names the question
+    capitalises (`asked`: `decide.asked_names`; in its text, headings, note path or labels)
+    that the notes write in at most `named_quotes` sections, the picked sections writing none
+    of them are left out. "what's the confirmation code for
+    our hotel in Sintra?" quoted the Sintra note, then the road trip's lodging table and its
+    codes; "what should I order at Ramiro?" quoted Osaka's restaurants first. Not for a
+    question of two (`decide.clauses`: "…seed ExUnit…, and … random numbers in Go?"), whose
+    other part's section names another thing."""
+    from assistant.stages.decide import clauses
+    from assistant.stages.evidence import terms_in
+
+    asked = [t for t in asked if t.chunks <= opts.named_quotes]
+    if not asked or len(picked) < 2 or len(clauses(question)) > 1:
+        return list(picked)
+    naming = [h for h in picked if terms_in([h], asked, 1, labels)]
+    return naming or list(picked)
+
+
 def _rows(chunk: Chunk) -> bool:
     """A piece of a table: most of its lines are rows."""
     lines = [x for x in chunk.text.split("\n") if x.strip()]
