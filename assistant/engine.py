@@ -632,6 +632,10 @@ class Engine:
                 else None
             )
             picked = select.with_named(picked, newest, k)
+            if newest is not None and newest.chunk.id is not None:  # a log's newest entry
+                at = dates.latest_entry(q, newest.chunk, line_scores.get(newest.chunk.id, {}))
+                if at is not None:
+                    line_scores[newest.chunk.id] = at
             if opts.parts and not by_keywords:
                 part_picks, part_notes = self._part_sections(
                     searched, lacking, picked, k, mode, paths, kind == "pooled"

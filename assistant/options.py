@@ -329,7 +329,8 @@ class AnswerOptions(BaseModel):
         True,
         description="Latest rule: a question about the last (or first) time of something "
         "('when did I last change the oil?') quotes first the newest (oldest) of the retrieved "
-        "sections that say their day, with its year, among those holding most of its words.",
+        "sections that say their day, with its year, among those holding most of its words; "
+        "a log of dated entries in one section counts, quoted at its newest (oldest) entry.",
     )
     block_body: bool = Field(
         True,

@@ -334,3 +334,17 @@ def test_a_question_about_the_last_time_quotes_the_newest_dated_section_first() 
               sec(6, "2024-09-05 Maya - headaches", "Dr Fernandez: eyes.")]  # fmt: skip
     names = [TermInfo(term=t, chunks=2) for t in ("ada", "dr", "fernandez")]
     assert newest_or_oldest("when did Ada last see Dr Fernandez?", visits, names, 10) is None
+    # a log kept as dated entries in one section: its newest entry ("What did I talk about
+    # with Tom last time?" quoted his family, the log's February entry the closest of it)
+    from assistant.stages.dates import latest_entry
+
+    body = ("## Log\n- 2024-02-14 beer; he's burned out\n- 2024-09-30 call; we talked about "
+            "his move\n- 2024-07-27 hiking; talked about the baby")  # fmt: skip
+    tom = Chunk(id=7, path="people/tom.md", heading_path=["Tom", "Log"], start_line=20,
+                end_line=23, text=body, content_hash=text_hash(body))  # fmt: skip
+    talk = [TermInfo(term="talk", chunks=2), TermInfo(term="tom", chunks=4)]
+    q = "What did I talk about with Tom last time?"
+    assert newest_or_oldest(q, [Hit(chunk=tom, score=1.0)], talk, 10) is not None
+    assert latest_entry(q, tom, {1: 0.6, 2: 0.4, 3: 0.5}) == {2: 0.4}
+    assert latest_entry("What did I first talk about with Tom?", tom, {}) == {1: 1.0}
+    assert latest_entry("What did I talk about with Tom?", tom, {1: 0.6}) is None

@@ -123,18 +123,30 @@ def newest_or_oldest(
     subject = [t for t in subject_terms(coverage) if t.covered and t.term not in WHEN_WORDS]
     capitals = names_in(question)
     names = [t for t in subject if t.term in capitals]
-    found: list[tuple[int, Day, Hit]] = []
+    found: list[tuple[int, Day, Hit, set[Day]]] = []
     for h in hits[:reach]:
         days = [d for d in days_in(day_text(h.chunk)) if d[0] is not None]
         held = terms_in([h], subject, 1) if subject else set()
         if days and held and all(t.term in held for t in names):
-            found.append((len(held), max(days) if when == "latest" else min(days), h))
-    most = max((n for n, _, _ in found), default=0)
+            found.append((len(held), max(days) if when == "latest" else min(days), h, set(days)))
+    most = max((n for n, *_ in found), default=0)
     found = [f for f in found if f[0] == most]
-    if len({d for _, d, _ in found}) < 2:
+    if len({d for *_, days in found for d in days}) < 2:  # of two sections, or two entries
         return None
     pick = max if when == "latest" else min
     return pick(found, key=lambda f: f[1])[2]
+
+
+def latest_entry(question: str, chunk: Chunk, scores: dict[int, float]) -> dict[int, float] | None:
+    """The latest rule in a log kept as dated entries ("- 2024-09-30 call; we talked about
+    his move…"): the section the rule found is quoted at its newest (or oldest) entry, as
+    `entry_scores` quotes a day's; "What did I talk about with Tom last time?" quoted his
+    February entry, the closest to the question. None if its entries are not stamped."""
+    when = asks_when(question)
+    stamped = [d for _, d in stamped_days(chunk.text.split("\n")) if d[0] is not None]
+    if when is None or len(set(stamped)) < 2:
+        return None
+    return entry_scores(chunk, {max(stamped) if when == "latest" else min(stamped)}, scores)
 
 
 def day_text(chunk: Chunk) -> str:
