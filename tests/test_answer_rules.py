@@ -2730,6 +2730,12 @@ def test_a_misspelt_ordinary_word_is_no_name() -> None:
     q = "whats the booking refernce for hotel kanra, recieve Tailscle"
     assert misspelt_ordinary(q, common) == {"refernce", "recieve"}
     assert misspelt_ordinary("the jria board", {"jira"}) == set()  # short: a name as often
+    # shorter, a doubled letter typed once ("whats the adress of the hotel in Porto?")
+    assert misspelt_ordinary("whats the adress, comit", {"address", "commit"}) == {
+        "adress",
+        "comit",
+    }
+    assert misspelt_ordinary("the hotl", {"hotel"}) == set()  # another slip: no
 
 
 def test_a_best_line_opening_an_indented_block_in_code_takes_its_body() -> None:

@@ -310,20 +310,29 @@ def is_common(term: str, common: set[str], min_stem: int = 1) -> bool:
 MISSPELT_MIN_LETTERS = 7
 """Shortest word read as a misspelling of an ordinary word one letter away: shorter, too
 many names are ("jira", "vue")."""
+DOUBLED_MIN_LETTERS = 5
+"""Shortest word read as an ordinary word with a doubled letter typed once ("adress",
+"comit"): the commonest slip, and a shape few short names have."""
 
 
 def misspelt_ordinary(question: str, common: set[str]) -> set[str]:
     """The question's lower-case words that are no ordinary word but one letter from one
     (left out, added, changed or two swapped: "refernce", "recieve"): misspelt ordinary
     words, no names. "whats the booking refernce for hotel kanra" was partly covered, "Your
-    notes don't mention refernce", where the notes never write "reference"."""
+    notes don't mention refernce", where the notes never write "reference". Shorter words
+    (`DOUBLED_MIN_LETTERS`) only with a doubled letter typed once ("whats the adress of the
+    hotel" was partly covered, "Your notes don't mention adress")."""
     letters = "abcdefghijklmnopqrstuvwxyz"
     capitals = names_in(question, first=True)
     out: set[str] = set()
     for w in query_terms(question):
-        if len(w) < MISSPELT_MIN_LETTERS or not w.isalpha() or w in capitals or w in common:
+        if len(w) < DOUBLED_MIN_LETTERS or not w.isalpha() or w in capitals or w in common:
             continue
         if is_common(w, common):
+            continue
+        if len(w) < MISSPELT_MIN_LETTERS:  # a doubled letter typed once: "adress", "comit"
+            if {w[:i] + w[i] + w[i:] for i in range(len(w))} & common:
+                out.add(w)
             continue
         splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
         near = {a + b[1:] for a, b in splits if b}
