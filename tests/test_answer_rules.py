@@ -803,6 +803,12 @@ def test_an_identifier_no_top_section_writes_is_missing_though_its_words_are_the
     found = missing_compounds("Set up lazy.nvim, e.g. v1.2 on Node.js?", [], 3)
     assert found == ["lazy.nvim", "Node.js"]
     assert missing_compounds("a latency-sensitive, slimmed-down git filter-repo", [], 3) == []
+    # one-letter names, which query terms leave out ("how does A* search work" was answered
+    # about binary search): missing unless a top section writes them
+    letters = "How does A* compare to the Z algorithm, C++ and a B-tree? A good one?"
+    assert missing_compounds(letters, [], 3) == ["A*", "Z algorithm", "C++", "B-tree"]
+    binary = [Hit(chunk=chunk("## Search\nSELECT data* FROM t; a z-algorithm", ["S"]), score=1)]
+    assert missing_compounds("how does A* or the Z algorithm work", binary, 3) == ["A*"]
 
 
 def test_a_full_name_no_top_section_writes_is_missing_though_each_name_is_there() -> None:

@@ -622,7 +622,8 @@ def covered_clause(
 COMPOUND = re.compile(
     r"(?<![\w.-])(?:[^\W\d_]{2,}(?:[_.][^\W\d_]{2,})+|--[^\W\d_][\w-]*[^\W_]"
     r"|[^\W\d_]{2,}(?:-[^\W\d_]{2,})*-\d+(?:-\d+)*|v?\d+(?:\.\d+){2,}"
-    r"|[^\W\d_]{2,4}\d+(?:\.\d+)+|\d{3,}-[^\W\d_]{1,4})(?![\w-])"
+    r"|[^\W\d_]{2,4}\d+(?:\.\d+)+|\d{3,}-[^\W\d_]{1,4}"
+    r"|[B-HJ-Z][ -][a-z]{3,}|[A-Z](?:\+\+|#|\*))(?![\w-])"
 )
 """An identifier built of words joined by "_" or "." ("pg_advisory_lock", "lazy.nvim",
 "asyncio.TaskGroup"; parts of two letters or more, no digits: not "e.g."), a command-line
@@ -631,7 +632,10 @@ option ("--auto-heal-containers", "--link-dest"), a ticket's, incident's or host
 "How many parameters does GPT-3 have?" was answered from GPT-2's notes), or a
 version or an address of three numbers or more ("2.5.0", "v1.4.2", "10.20.4.99"; not "3.11",
 nor a day, "19.03.2024", which the date rule reads), or a code of a few letters and a dotted
-number ("KR2.3", an OKR's key result), or a form's number and a few letters ("1099-SA").
+number ("KR2.3", an OKR's key result), or a form's number and a few letters ("1099-SA"), or
+a one-letter name ("the Z algorithm", "R language", "B-tree", "A*", "C++", "C#": query
+terms leave single letters out, so "how does A* search work" was answered about binary
+search; not "A" or "I", words of their own).
 Other words joined by "-" are left to the term rules: most are ordinary
 ("latency-sensitive", "slimmed-down"), and a name among their parts is already judged on
 its own."""
@@ -848,6 +852,8 @@ def _written(compound: str) -> str:
         word, n = numbered.groups()
         return rf"(?<!\w){re.escape(word.lower())}[ \t_#-]*0*{n}(?![\d]|\.\d)"
     name = compound.lower().lstrip("-")
+    if re.fullmatch(r"[a-z](?:\+\+|#|\*)", name):  # "A*" is not the end of "data*"
+        return r"(?<![\w.])" + re.escape(name)
     if re.match(r"v?\d", name):
         parts = re.split(r"\.", name.removeprefix("v"))
         return r"(?<![\d.])v?" + r"[-_.]".join(parts) + r"(?!\d|\.\d)"
