@@ -809,6 +809,13 @@ def test_an_identifier_no_top_section_writes_is_missing_though_its_words_are_the
     assert missing_compounds(letters, [], 3) == ["A*", "Z algorithm", "C++", "B-tree"]
     binary = [Hit(chunk=chunk("## Search\nSELECT data* FROM t; a z-algorithm", ["S"]), score=1)]
     assert missing_compounds("how does A* or the Z algorithm work", binary, 3) == ["A*"]
+    # an item's number ("what was my status on problem 560?" was answered with a problems
+    # log holding no 560): missing unless a top section writes the number, in any words
+    log = [Hit(chunk=chunk("## Log\n| 416. Partition | failed |\n| 0084. Histogram | ok |",
+                           ["Log"]), score=1)]  # fmt: skip
+    assert missing_compounds("what was my status on problem 560?", log, 3) == ["problem 560"]
+    assert missing_compounds("what was my status on problem 84?", log, 3) == []
+    assert missing_compounds("How do I scale to 10 replicas, like #123?", [], 3) == []
 
 
 def test_a_full_name_no_top_section_writes_is_missing_though_each_name_is_there() -> None:

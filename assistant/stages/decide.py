@@ -653,11 +653,19 @@ def missing_compounds(
     leading zeros aside ("Lecture 07"). So are its full names (`full_names`: "When did I
     last talk to Anna Schmidt?" was answered from Hannah Schmidt's note, Anna's being Anna
     Keller's), or, in order, the words of a top section's note path (`dendron.topic.preview.md`
-    is of the "Dendron Preview")."""
+    is of the "Dendron Preview"). So is an item's number (`ITEM`: "what was my status on
+    problem 560?" was answered with a log table holding no 560) that no top section writes,
+    in any words."""
     compounds = [c for c in COMPOUND.findall(question.rstrip("?.!")) if not days_in(c)]
     names = full_names(question)
     compounds += names + list(numbered)
-    if not compounds:
+    items = [
+        m.group(0)
+        for m in ITEM.finditer(question)
+        if m.group(1).lower() not in STOPWORDS and m.group(1).lower() not in _APPROXIMATE
+    ]
+    items = [i for i in items if i not in compounds and not is_year(i.split()[-1].lstrip("#"))]
+    if not compounds and not items:
         return []
     top = first_units(hits, sections)
     text = "\n".join(  # its headings and note path too: "INC-2077" heads its postmortem
@@ -665,6 +673,9 @@ def missing_compounds(
     ).lower()
     paths = [re.findall(r"[^\W_]+", h.chunk.path.lower()) for h in top]
     out: list[str] = []
+    for item in items:  # "problem 560": its number, anywhere in a top section
+        if not re.search(rf"(?<![\d.]){_number(item)}(?!\d|\.\d)", text):
+            out.append(item)
     for found in compounds:
         if found in out or writes(text, found):
             continue
@@ -672,6 +683,25 @@ def missing_compounds(
             continue  # "Dendron Preview" of `dendron.topic.preview.md`
         out.append(found)
     return out
+
+
+ITEM = re.compile(
+    r"(?<![\w.#-])([A-Za-z]{2,})[ \t]+#?(\d{2,6})(?![\w.,:/%-]"
+    r"|[ \t]+(?!(?:and|or|in|on|at|for|to|of|from|with|is|was|the)\b)[A-Za-z])"
+)
+"""A word and the number that names one of its kind, the number ending the phrase ("what was
+my status on problem 560?", "port 3000"; not a count, "10 replicas", nor "5432:5432")."""
+
+
+_APPROXIMATE = frozenset(
+    "like than about around over under near nearly approximately roughly".split()
+)
+"""Words before a number that is an example or a bound, no item ("a ticket number like #123")."""
+
+
+def _number(item: str) -> str:
+    """The pattern of an item's number as notes may write it, leading zeros aside."""
+    return "0*" + item.split()[-1].lstrip("#").lstrip("0")
 
 
 def in_order(words: Sequence[str], among: Sequence[str]) -> bool:
