@@ -633,7 +633,8 @@ class Engine:
             )
             picked = select.with_named(picked, newest, k)
             if newest is not None and newest.chunk.id is not None:  # a log's newest entry
-                at = dates.latest_entry(q, newest.chunk, line_scores.get(newest.chunk.id, {}))
+                scores = line_scores.get(newest.chunk.id, {})
+                at = dates.latest_entry(q, newest.chunk, scores, local)
                 if at is not None:
                     line_scores[newest.chunk.id] = at
             if opts.parts and not by_keywords:

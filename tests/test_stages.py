@@ -345,6 +345,17 @@ def test_a_question_about_the_last_time_quotes_the_newest_dated_section_first() 
     talk = [TermInfo(term="talk", chunks=2), TermInfo(term="tom", chunks=4)]
     q = "What did I talk about with Tom last time?"
     assert newest_or_oldest(q, [Hit(chunk=tom, score=1.0)], talk, 10) is not None
-    assert latest_entry(q, tom, {1: 0.6, 2: 0.4, 3: 0.5}) == {2: 0.4}
-    assert latest_entry("What did I first talk about with Tom?", tom, {}) == {1: 1.0}
-    assert latest_entry("What did I talk about with Tom?", tom, {1: 0.6}) is None
+    assert latest_entry(q, tom, {1: 0.6, 2: 0.4, 3: 0.5}, talk) == {2: 0.4}
+    # the oldest among those holding "talk": not February's, which does not
+    assert latest_entry("What did I first talk about with Tom?", tom, {}, talk) == {3: 1.0}
+    assert latest_entry("What did I talk about with Tom?", tom, {1: 0.6}, talk) is None
+    beer = [TermInfo(term="beer", chunks=1)]  # one entry holds it: that one
+    assert latest_entry("When did I last have a beer with Tom?", tom, {}, beer) == {1: 1.0}
+    ripe = [TermInfo(term="ripen", chunks=0)]  # no entry holds a covered word: as before
+    assert latest_entry("When did the first Sungold ripen?", tom, {}, ripe) is None
+    log = ("## 2024\n- 2024-01-20: chitting potatoes\n- 2024-02-28: sowed Sungold\n"
+           "- 2024-07-02: first Sungold ripe!")  # fmt: skip
+    garden = Chunk(id=8, path="garden/2024.md", heading_path=["2024"], start_line=1,
+                   end_line=4, text=log, content_hash=text_hash(log))  # fmt: skip
+    sungold = [TermInfo(term="sungold", chunks=2), TermInfo(term="ripen", chunks=0)]
+    assert latest_entry("When did the first Sungold ripen?", garden, {}, sungold) == {3: 1.0}

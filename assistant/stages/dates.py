@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.stages.decide import names_in, subject_terms
-from assistant.stages.evidence import first_units, terms_in
+from assistant.stages.evidence import first_units, matching_lines, terms_in
 from corpus.dates import (
     WHEN_WORDS,
     Day,
@@ -137,16 +137,35 @@ def newest_or_oldest(
     return pick(found, key=lambda f: f[1])[2]
 
 
-def latest_entry(question: str, chunk: Chunk, scores: dict[int, float]) -> dict[int, float] | None:
+def latest_entry(
+    question: str, chunk: Chunk, scores: dict[int, float], coverage: Sequence[TermInfo]
+) -> dict[int, float] | None:
     """The latest rule in a log kept as dated entries ("- 2024-09-30 call; we talked about
-    his move…"): the section the rule found is quoted at its newest (or oldest) entry, as
-    `entry_scores` quotes a day's; "What did I talk about with Tom last time?" quoted his
-    February entry, the closest to the question. None if its entries are not stamped."""
+    his move…"): the section the rule found is quoted at its newest (or oldest) entry among
+    those holding the most of the question's other subject words, as `entry_scores` quotes
+    a day's; "What did I talk about with Tom last time?" quoted his February entry, the
+    closest to the question. An entry that writes the question's "first" (or "last") itself
+    is the one ("when did the first Sungold ripen?": "2024-07-02: first Sungold ripe!", not
+    the sowing of Sungold in February). None if its entries are not stamped, or none holds
+    such a word."""
     when = asks_when(question)
-    stamped = [d for _, d in stamped_days(chunk.text.split("\n")) if d[0] is not None]
-    if when is None or len(set(stamped)) < 2:
+    lines = chunk.text.split("\n")
+    stamped = [(i, d) for i, d in stamped_days(lines) if d[0] is not None]
+    subject = [t for t in subject_terms(coverage) if t.covered and t.term not in WHEN_WORDS]
+    if when is None or len({d for _, d in stamped}) < 2 or not subject:
         return None
-    return entry_scores(chunk, {max(stamped) if when == "latest" else min(stamped)}, scores)
+    days_of = sorted({d for _, d in stamped})
+    texts = [" ".join(lines[i] for i in entry_lines(lines, [day])) for day in days_of]
+    words = [t.near or t.term for t in subject]  # as the notes write them
+    held = {d: len(m) for d, m in zip(days_of, matching_lines(texts, words), strict=True)}
+    most = max(held.values())
+    if not most:
+        return None
+    days = [d for d, n in held.items() if n == most]
+    said = [d for d, t in zip(days_of, texts, strict=True) if d in days and asks_when(t) == when]
+    if said:  # an entry that says so itself: "2024-07-02: first Sungold ripe!"
+        days = said
+    return entry_scores(chunk, {max(days) if when == "latest" else min(days)}, scores)
 
 
 def day_text(chunk: Chunk) -> str:

@@ -277,6 +277,8 @@ _INFLECTIONS = (
     ("est", "", 4),  # superlatives: "cheapest" was "corrected" to the notes' "cheaper"
     ("est", "e", 4),  # of words of four letters or more: "dest" is not "de" + "est"
     ("iest", "y", 4),
+    ("en", "e", 4),  # "ripen", "widen": "when did the first Sungold ripen?" was declined,
+    # "ripen" read as a name the notes lack (not "-en" of any stem: "Jensen", "Bergen")
 )
 """(suffix, what replaces it, the fewest letters the word it inflects may have)."""
 
@@ -286,8 +288,9 @@ _NEGATIONS = ("un", "non", "in", "dis")
 
 
 def is_common(term: str, common: set[str], min_stem: int = 1) -> bool:
-    """An ordinary word, allowing for plurals, verb endings, superlatives and British spelling
-    ("passwords", "deploying", "cheapest", "practise", "optimised"), and for a negating
+    """An ordinary word, allowing for plurals, verb endings, superlatives, a verb made of an
+    adjective in -e and British spelling ("passwords", "deploying", "cheapest", "ripen",
+    "practise", "optimised"), and for a negating
     prefix ("unchecked", "nonblocking"), so that it is never mistaken for a name. An
     inflection counts only of a word of `min_stem` letters or more."""
     for prefix in _NEGATIONS:
