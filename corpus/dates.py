@@ -174,14 +174,17 @@ def _months(question: str) -> list[tuple[Day, str, int]]:
     """Every day of each month `question` names without a day ("What broke in March 2024?"
     of an incident log headed "2024-03-03 — tank degraded" was declined, "Your notes don't
     mention March"), each written as the month: after "in", "during" and the like, or with
-    a year; a lower-case month that is also a word ("may") only so; or as "2024-03". Not a
-    month of a day ("March 5"), read as that day."""
+    a year, or capitalised after the question's first word ("what was the root cause of the
+    March outage?" was declined, "Your notes don't mention March", over a postmortem of
+    2024-03-12); a lower-case month that is also a word ("may") only so; or as "2024-03".
+    Not a month of a day ("March 5"), read as that day."""
     days = {at for _, w, at in _matches(question) for at in range(at, at + len(w))}
     out: list[tuple[Day, str, int]] = []
     for m in _MONTH_ASKED.finditer(question):
         before, month, year = m.groups()
         at = m.start(2)
-        if at in days or not (before or year):
+        named = month[0].isupper() and bool(question[:at].strip())  # "the March outage"
+        if at in days or not (before or year or named):
             continue
         n = _MONTHS[month.lower()]
         written = f"{month} {year}" if year else month

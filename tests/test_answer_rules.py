@@ -169,6 +169,22 @@ def test_lines_of_nothing_but_html_comment_are_no_evidence() -> None:
     assert evidence_texts(taxi, ["taxi"]) == ["- GP at 08:40"]  # Obsidian's comment too
 
 
+def test_a_wiki_exports_breadcrumb_and_footer_are_no_evidence() -> None:
+    """A Notion-style export: "Engineering / Runbooks / Postgres failover" above the title was
+    a section of its own, quoted alone, and the footer "Last edited by Priya Nair on
+    2024-10-02 · Page ID db0001" scored 0.81 for "postgres failover" under the page's title:
+    neither is evidence. A menu path inside a section ("Settings > Privacy") still is."""
+    crumb = Chunk(path="r.md", heading_path=[], start_line=1, end_line=1,
+                  text="Engineering / Runbooks / Postgres failover",
+                  content_hash="x")  # fmt: skip
+    assert evidence_texts(crumb, ["postgres"]) == []
+    page = chunk("# Postgres failover\n1. Run the failover.\n---\nLast edited by Priya on "
+                 "2024-10-02 · Page ID db0001", ["Postgres failover"])  # fmt: skip
+    assert evidence_texts(page, ["postgres"]) == ["1. Run the failover."]
+    menu = chunk("## Location\nSettings > Privacy > Location Services", ["Location"])
+    assert evidence_texts(menu, ["location"]) == ["Settings > Privacy > Location Services"]
+
+
 def test_a_british_spelling_does_not_make_a_question_unanswerable() -> None:
     """ "practise" is an ordinary word: with a similar line the question is answered; the
     notes lack it, which an ordinary word does not make partial (and, under the ordinary-word

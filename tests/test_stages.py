@@ -235,6 +235,14 @@ def test_days_are_read_in_the_forms_notes_and_questions_write_them() -> None:
     assert days_in("### Apr 23rd, 2024") == {(2024, 4, 23)}
     assert days_in("how may 2 tasks run, march 3 times; version 1.4.0; 2024-13-40") == set()
     assert days_in("May 5") == {(None, 5, 5)}
+    # a month named alone, capitalised after the first word, is that month ("the root
+    # cause of the March outage?" was declined, "Your notes don't mention March")
+    from corpus.dates import asked_days
+
+    march = {d for d, _ in asked_days("what was the root cause of the March outage?")}
+    assert (None, 3, 12) in march and len(march) == 31
+    assert asked_days("March the recruits to the gate") == []  # a verb, the first word
+    assert asked_days("how may 2 tasks run") == []
     # lowercase, a word-month is a month after "on"/"in"/…, with an ordinal or with a year
     assert days_in("what did I do on march 5th") == {(None, 3, 5)}
     assert days_in("weight on march 25, mar 19th, may 2 2024") == {

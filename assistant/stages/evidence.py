@@ -54,6 +54,12 @@ _PLACEHOLDER = re.compile(
 )
 """A line that only marks a note as unwritten ("TODO", "_TBD_", "- WIP", "Coming soon…")."""
 
+_BREADCRUMB = re.compile(r"[ \t]*[^/>›»\n]{1,60}?(?:[ \t]+[/>›»][ \t]+[^/>›»\n]{1,60}?)+[ \t]*")
+"""A wiki export's breadcrumb above a page's title ("Engineering / Runbooks / Postgres
+failover"): where the page is filed."""
+_EDITED = re.compile(r"[\W_]*(?:last[ \t]+(?:edited|updated|modified)|page[ \t]+id)\b", re.I)
+"""A wiki export's footer line ("Last edited by Priya Nair on 2024-10-02 · Page ID db0001")."""
+
 
 def evidence_lines(
     chunk: Chunk,
@@ -78,7 +84,10 @@ def evidence_lines(
     Obsidian daily-note template's empty "1. " under "## Gratitude" scored 0.56 by its
     heading alone and was quoted, alone, as what the user wrote under gratitude; nor a
     placeholder alone (`_PLACEHOLDER`: a cheat sheet's "# git bisect" over "TODO" scored 0.65
-    and "> TODO" was the answer to how to use git bisect). Nor, with
+    and "> TODO" was the answer to how to use git bisect); nor a wiki export's breadcrumb
+    above the page's first heading ("Engineering / Incidents / 2024-03-12 Billing outage",
+    quoted alone for "what happened in the March 2024 incident?") or its "Last edited by …"
+    footer (0.81 for "postgres failover", under the page's title: the whole answer). Nor, with
     `markup`, is a line outside code of tags or macros alone (`only_markup`: "<TabItem
     value=\"go\">", "{{query (todo TODO)}}"), which also scores by its heading alone, nor a
     line of a notes app's query block (`_QUERY_FENCE`: "```dataview" over "TASK FROM
@@ -115,6 +124,8 @@ def evidence_lines(
         and not (roles is not None and (roles.is_table_rule(i) or roles.is_table_head(i)))
         and not _BLANK_ITEM.fullmatch(lines[i])
         and not _PLACEHOLDER.fullmatch(lines[i])
+        and not (not chunk.heading_path and _BREADCRUMB.fullmatch(lines[i]))
+        and not _EDITED.match(lines[i])
         and not (roles is not None and i in bare and (queries or not roles.in_code(i)))
     ]
     if len(body) <= limit:

@@ -117,14 +117,18 @@ def with_dated(
     happened on 2024-04-23": `daily/2024-04-23.md`, "## 2024-04-23" in a journal) first, in
     the order given, then the others picked but those of `other_day` (sections of another
     day), at most k in all, each section once. A day's section of nothing but its heading
-    ("# Tuesday 2026-12-02" over "## Standup") is no quote: it was cited alone. `day_only`
+    ("# Tuesday 2026-12-02" over "## Standup"), or of no line that is evidence (a wiki
+    export's breadcrumb, "Engineering / Incidents / 2024-03-12 Billing outage"), is no quote:
+    it was cited alone. `day_only`
     (a question of nothing but the day, "what did I do last Wednesday?"): the day's sections
     alone; another note picked beside them matched nothing but the question's words for
     asking ("do", "did"), a failover runbook at 0.19. A piece of a journal kept in one file
     holding the day's entries (chunk ids in `entries`) is quoted beside another piece of the
     same section: the day's two entries fell in two pieces, and one was left out."""
+    from assistant.stages.evidence import evidence_lines
+
     out: list[Hit] = []
-    dated = [h for h in dated if h.chunk.body_lines()]
+    dated = [h for h in dated if evidence_lines(h.chunk, (), 1)]  # a breadcrumb says nothing
     others = [] if day_only and dated else [p for p in picked if p.chunk.section not in other_day]
 
     def key(h: Hit) -> tuple[str, tuple[str, ...]] | int | None:
