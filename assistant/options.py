@@ -92,9 +92,10 @@ class AnswerOptions(BaseModel):
         5,
         ge=0,
         description="Named-quotes rule: where a quoted section writes a name the question "
-        "capitalises that the notes write in at most this many sections, the quoted sections "
-        "that write none of such names are left out ('the confirmation code for our hotel in "
-        "Sintra?' quoted another trip's bookings table beside the Sintra note); 0: off. A "
+        "capitalises that the notes write in at most this many sections, the further quoted "
+        "sections that write none of such names are left out ('the confirmation code for "
+        "our hotel in Sintra?' quoted another trip's bookings table beside the Sintra note); "
+        "0: off. A "
         "name written all over ('EC2', 'macOS' of `mac/` notes) qualifies, it is no subject.",
     )
     clauses: bool = Field(

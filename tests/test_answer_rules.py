@@ -870,9 +870,11 @@ def test_a_full_name_no_top_section_writes_is_missing_though_each_name_is_there(
 def test_a_quoted_section_naming_none_of_the_questions_rare_names_is_left_out() -> None:
     """The named-quotes rule (travel plans): "what's the confirmation code for our hotel in
     Sintra?" quoted the Sintra note, then another trip's lodging table and its codes. Where
-    a picked section writes a rare name the question capitalises, those writing none of
-    them are left out; not for a name written all over (a qualifier, "EC2"), nor for a
-    question of two parts, nor with the rule off; and not when no section names it."""
+    a picked section writes a rare name the question capitalises, the further ones writing
+    none of them are left out (never the first: the reports service's ports, which list no
+    gRPC port, are what "what gRPC port does the reports service use?" is about); not for a
+    name written all over (a qualifier, "EC2"), nor for a question of two parts, nor with
+    the rule off; and not when no section names it."""
     from assistant.stages.select import naming_only
 
     sintra = Hit(chunk=chunk("## Sintra\nDay trip by train, back by 7.", ["Sintra"]), score=1)
@@ -880,20 +882,21 @@ def test_a_quoted_section_naming_none_of_the_questions_rare_names_is_left_out() 
                   score=1)  # fmt: skip
     q = "What's the confirmation code for our hotel in Sintra?"
     rare = [TermInfo(term="sintra", chunks=3)]
-    assert naming_only([lodging, sintra], rare, q) == [sintra]
-    assert naming_only([lodging, sintra], [TermInfo(term="sintra", chunks=40)], q) == [
-        lodging,
+    assert naming_only([sintra, lodging], rare, q) == [sintra]
+    assert naming_only([lodging, sintra], rare, q) == [lodging, sintra]  # never the first
+    assert naming_only([sintra, lodging], [TermInfo(term="sintra", chunks=40)], q) == [
         sintra,
+        lodging,
     ]
-    assert naming_only([lodging, sintra], rare, q, AnswerOptions(named_quotes=0)) == [
-        lodging,
+    assert naming_only([sintra, lodging], rare, q, AnswerOptions(named_quotes=0)) == [
         sintra,
+        lodging,
     ]
     two = q + ", and where did we park?"
-    assert naming_only([lodging, sintra], rare, two.replace("?,", ";")) == [lodging, sintra]
+    assert naming_only([sintra, lodging], rare, two.replace("?,", ";")) == [sintra, lodging]
     assert naming_only([lodging], rare, q) == [lodging]
     nowhere = [TermInfo(term="porto", chunks=2)]
-    assert naming_only([lodging, sintra], nowhere, q) == [lodging, sintra]
+    assert naming_only([sintra, lodging], nowhere, q) == [sintra, lodging]
 
 
 def test_a_long_sections_pieces_are_quoted_as_its_lines() -> None:

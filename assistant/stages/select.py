@@ -65,10 +65,11 @@ def naming_only(
 ) -> list[Hit]:
     """The named-quotes rule: when a picked section writes one of the names the question
     capitalises (`asked`: `decide.asked_names`; in its text, headings, note path or labels)
-    that the notes write in at most `named_quotes` sections, the picked sections writing none
-    of them are left out. "what's the confirmation code for
-    our hotel in Sintra?" quoted the Sintra note, then the road trip's lodging table and its
-    codes; "what should I order at Ramiro?" quoted Osaka's restaurants first. Not for a
+    that the notes write in at most `named_quotes` sections, the further picked sections
+    writing none of them are left out (never the first: "what gRPC port does the reports
+    service use?" lost the reports service's ports, which list no gRPC port, to the auth
+    service's). "what's the confirmation code for our hotel in Sintra?" quoted the Sintra
+    note, then the road trip's lodging table and its codes. Not for a
     question of two (`decide.clauses`: "…seed ExUnit…, and … random numbers in Go?"), whose
     other part's section names another thing."""
     from assistant.stages.decide import clauses
@@ -78,7 +79,9 @@ def naming_only(
     if not asked or len(picked) < 2 or len(clauses(question)) > 1:
         return list(picked)
     naming = [h for h in picked if terms_in([h], asked, 1, labels)]
-    return naming or list(picked)
+    if not naming:
+        return list(picked)
+    return [h for n, h in enumerate(picked) if n == 0 or h in naming]
 
 
 def _rows(chunk: Chunk) -> bool:
