@@ -50,6 +50,7 @@ from index.retrieve import (
     clipped_words,
     heading_modifiers,
     joined_codes,
+    joined_words,
     note_days,
     notes_with_path_word,
     numbered_words,
@@ -396,11 +397,12 @@ class Engine:
         One hit per section, its best piece: a long section split into pieces that all match
         (its heading path is in each) would otherwise fill the list with itself."""
         mode = "bm25" if self.store().keywords_only else mode or self.settings.mode
+        joined = joined_words(self.store(), query) if self.options.joined_words else []
         if qvec is not None or mode == "bm25":
             coverage = self.coverage(query)
-            return self._retrieve(query, coverage, qvec, k, mode, paths, sections=True)
+            return self._retrieve(query, coverage, qvec, k, mode, paths, True, joined)
         coverage, embedding = self._read_query(query)
-        return self._retrieve(query, coverage, embedding.result, k, mode, paths, sections=True)
+        return self._retrieve(query, coverage, embedding.result, k, mode, paths, True, joined)
 
     def path_notices(self, globs: Sequence[str], name: str) -> list[str]:
         """A notice for each path glob that matches no indexed note (`name`: how the surface
@@ -448,12 +450,14 @@ class Engine:
         mode: Mode,
         paths: Sequence[str] | None,
         sections: bool = False,
+        joined: Sequence[str] = (),
     ) -> list[Hit]:
-        """Hybrid retrieval for `text` already read against the notes (`term_coverage`)."""
+        """Hybrid retrieval for `text` already read against the notes (`term_coverage`);
+        `joined`: words the keyword search looks for too (the joined-words rule)."""
         phrases = query_phrases(as_notes_write_it(text, coverage)) if self.options.phrases else []
         return retrieve(
             self.store(),
-            lexical_query(coverage),
+            " ".join([lexical_query(coverage), *joined]),
             qvec,
             k=k,
             mode=mode,
@@ -494,6 +498,7 @@ class Engine:
             lambda a, b: share_a_path(self.store(), a, b),
         )
         searched = joined_codes(self.store(), searched)  # "KR 2.3" as the notes' "KR2.3"
+        joined = joined_words(self.store(), searched) if opts.joined_words else []
         terms = query_terms(searched)
         if not terms:
             raise UsageError(nothing_to_search("question", q))
@@ -508,12 +513,16 @@ class Engine:
         if by_keywords:
             coverage = self.coverage(searched)
             common = self._common(searched)
-            hits = self._retrieve(searched, coverage, None, max(10, k * 3), "bm25", paths)
+            hits = self._retrieve(
+                searched, coverage, None, max(10, k * 3), "bm25", paths, joined=joined
+            )
             line_scores = evidence.keyword_evidence(hits, terms, opts)
         else:
             coverage, embedding = self._read_query(searched)  # the question embeds meanwhile
             common = self._common(searched)  # ordinary words, as this question reads them
-            hits = self._retrieve(searched, coverage, embedding.result, max(10, k * 3), mode, paths)
+            hits = self._retrieve(
+                searched, coverage, embedding.result, max(10, k * 3), mode, paths, joined=joined
+            )
             hits = select.open_lead_ins(self.store(), hits, opts) if opts.lead_in_sections else hits
             if items:  # a note named "P12 - Nimbus Retail" before one writing "P12" in passing
                 hits = select.with_heading_scored(hits, coverage, opts, items)

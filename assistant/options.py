@@ -122,6 +122,11 @@ class AnswerOptions(BaseModel):
         "as that word where the notes never write the clipping; one whose full words are all "
         "ordinary ('temp': temperature, temporary) is an ordinary word, never a missing name.",
     )
+    joined_words: bool = Field(
+        True,
+        description="Joined-words rule: the keyword search looks for a verb and its particle "
+        "as the one word the notes write too ('failing over': 'failover'; 'set up': 'setup').",
+    )
     split_words: bool = Field(
         True,
         description="Split-word rule: a word the notes never write whole but write as two "

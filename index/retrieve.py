@@ -755,6 +755,29 @@ def joined_codes(store: Store, question: str) -> str:
     return _SPACED_CODE.sub(join, question)
 
 
+_PARTICLE = re.compile(
+    r"\b([A-Za-z]{2,}?)(?:ing|ed|s)?[ \t]+(over|up|down|in|out|back|off)\b", re.IGNORECASE
+)
+"""A verb and its particle ("failing over", "set up", "roll back")."""
+
+
+def joined_words(store: Store, question: str) -> list[str]:
+    """The one word the notes write for a verb and its particle in the question, for the
+    keyword search: "what should I watch out for before failing over the billing database?"
+    of a runbook on "failover" (BM25 found "failing" and nothing of the runbook) searches
+    "failover" too; "set up" "setup", "roll back" "rollback". The verb is read without its
+    ending ("failing", "rolled") or a doubled letter ("setting"). Only searched: the words
+    the question is read by (coverage, the decision, its embedding) stay as written."""
+    out: list[str] = []
+    for m in _PARTICLE.finditer(question):
+        for verb in dict.fromkeys([m.group(1), m.group(1)[:-1], m.group(0).split()[0]]):
+            word = (verb + m.group(2)).lower()
+            if len(verb) >= 2 and word not in question.lower() and store.raw_count(word):
+                out.append(word)
+                break
+    return out
+
+
 def split_word(store: Store, term: str) -> str | None:
     """The two words the notes join with a hyphen for a word they never write whole: "wifi"
     -> "wi-fi" (from "Wi-Fi"; searched as that phrase), "ebook" -> "e-book". A hyphen spells

@@ -1515,6 +1515,32 @@ def test_a_month_is_mentioned_by_the_dates_a_section_writes(tmp_path: Path) -> N
     assert "April" not in eng.ask("What was the electricity meter reading in April?").missing_terms
 
 
+def test_a_verb_and_its_particle_are_searched_as_the_word_the_notes_write(
+    tmp_path: Path,
+) -> None:
+    """An engineering wiki: "what should I watch out for before failing over the billing
+    database?" never found the runbook on "failover" (BM25 searched "failing"). The keyword
+    search looks for the joined word too, where the notes write it; the words the question
+    is read by stay as written (no "failover" said missing, nothing "searched for")."""
+    from index.retrieve import joined_words
+
+    files = {
+        "runbooks/db.md": "# Postgres failover\n\nWarning: no failover during invoicing.\n",
+        "services/billing.md": "# Billing\n\nThe billing database holds invoices.\n",
+    }
+    eng = engine_over(tmp_path, files)
+    q = "what should I watch out for before failing over the billing database?"
+    assert joined_words(eng.store(), q) == ["failover"]
+    assert joined_words(eng.store(), "how do I set up the database?") == []  # no "setup"
+    found = [h.chunk.path for h in eng.search(q, k=5, mode="bm25")]
+    assert "runbooks/db.md" in found, found
+    off = make_engine(
+        tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(joined_words=False)
+    )
+    assert "runbooks/db.md" not in [h.chunk.path for h in off.search(q, k=5, mode="bm25")]
+    assert eng.ask(q).searched_query == q
+
+
 def test_a_section_only_marked_unwritten_is_no_answer(tmp_path: Path) -> None:
     """A cheat sheet's "# k9s" over "TODO" was the answer to "what is the k9s shortcut to view
     logs" ("> TODO", scored 0.65 by its heading): a placeholder alone is no evidence, and
