@@ -170,6 +170,14 @@ _YEAR_MONTH = re.compile(r"(?<![\w.-])(\d{4})-(0[1-9]|1[0-2])(?![\w-]|\.\d)")
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
+def month_alone(question: str) -> bool:
+    """Whether the question names a month only as a word before another ("the March outage",
+    "the December book club"), no preposition, year or day making it a date: read as a date
+    only where the notes do not write the word (`_months`)."""
+    found = [m for m in _MONTH_ASKED.finditer(question) if m.group(2)[0].isupper()]
+    return bool(found) and all(not (m.group(1) or m.group(3)) for m in found)
+
+
 def _months(question: str) -> list[tuple[Day, str, int]]:
     """Every day of each month `question` names without a day ("What broke in March 2024?"
     of an incident log headed "2024-03-03 — tank degraded" was declined, "Your notes don't

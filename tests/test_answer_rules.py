@@ -865,6 +865,12 @@ def test_a_full_name_no_top_section_writes_is_missing_though_each_name_is_there(
     assert missing_compounds("When is Anna Keller's birthday?", [hannah, anna], 3) == []
     preview = note("dendron.topic.preview.md", "## Summary\nA rich HTML preview.")
     assert missing_compounds("What does the Dendron Preview give me?", [preview], 3) == []
+    tom = note("people/tom-becker.md", "# Tom Becker\nBirthday: 30 Nov.")
+    assert missing_compounds("whens Tom Beckers birthday", [tom], 3) == []  # no apostrophe
+    fatima = note("people/fatima-hassan.md", "# Fatima Hassan\nMoving to Munich.")
+    typo = {"fatma": "fatima"}  # as the typo rule read it
+    assert missing_compounds("what does Fatma Hassan want?", [fatima], 3, (), typo) == []
+    assert missing_compounds("what does Fatma Hassan want?", [fatima], 3) == ["Fatma Hassan"]
 
 
 def test_a_quoted_section_naming_none_of_the_questions_rare_names_is_left_out() -> None:

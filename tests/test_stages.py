@@ -302,6 +302,18 @@ def test_the_days_sections_holding_no_other_word_give_way_to_one_holding_the_day
     assert all(t.covered for t in reading.coverage)  # April: the meter table's row writes it
     reading = read_days("How far did I run in April?", cov("far", "run"), hits, dated, False)
     assert reading.dated == dated  # no other section holds "far" and "run" and the day
+    # a month named alone, that a top section writes as a word: no date rule ("Who is hosting
+    # the December book club?" quoted other people's December log entries first)
+    from corpus.dates import month_alone
+
+    assert month_alone("Who is hosting the December book club?")
+    assert not month_alone("What broke in March 2024?") and not month_alone("in March?")
+    maria = chunk(4, ["Maria", "Log"], "## Log\n- 2024-07-14 she'll host the December meeting", 20)
+    cards = chunk(5, ["Marco", "Log"], "## Log\n- 2023-12-20 Christmas card arrived", 20)
+    q = "Who is hosting the December book club?"
+    hits2 = [Hit(chunk=c, score=1.0) for c in (maria, cards)]
+    words = [TermInfo(term=w, chunks=2) for w in ("hosting", "book", "club")]
+    assert read_days(q, words, hits2, hits2[1:], False).dated == []
 
 
 def test_a_question_about_the_last_time_quotes_the_newest_dated_section_first() -> None:

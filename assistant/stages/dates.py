@@ -24,6 +24,7 @@ from corpus.dates import (
     day_words,
     days_in,
     entry_lines,
+    month_alone,
     names_day,
     names_month,
     stamped_days,
@@ -95,6 +96,10 @@ def read_days(
         return DayReading(local, no_day=no_day)
     rest = [t for t in subject_terms(local) if t.covered and t.term not in said]
     held = list(dated)
+    if month_alone(question) and any(
+        names_month(h.chunk.text, question) for h in first_units(hits, _RIVALS)
+    ):  # "Who is hosting the December book club?": "she'll host the December meeting"
+        held = []
     wanted = {t.term for t in rest}
     if rest and any(  # a section found holds the day and every other subject word
         h not in dated and names_day(h.chunk.text, days) and wanted <= terms_in([h], rest, 1)

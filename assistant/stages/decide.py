@@ -490,7 +490,9 @@ def decide(
     missing = [t.term for t in subject if not t.covered]
     named_missing = [t for t in missing if is_name(t, names, common)]
     compounds = (
-        missing_compounds(question, hits, opts.local_sections, numbered)
+        missing_compounds(
+            question, hits, opts.local_sections, numbered, {t.term: t.near for t in coverage}
+        )
         if opts.compounds and not foreign
         else []
     )
@@ -645,7 +647,11 @@ its own."""
 
 
 def missing_compounds(
-    question: str, hits: Sequence[Hit], sections: int, numbered: Sequence[str] = ()
+    question: str,
+    hits: Sequence[Hit],
+    sections: int,
+    numbered: Sequence[str] = (),
+    fixes: dict[str, str | None] | None = None,
 ) -> list[str]:
     """The compound rule: compound names of the question (`COMPOUND`) that none of the first
     `sections` sections among the `hits` (`first_units`) writes, in its text, headings or
@@ -682,8 +688,11 @@ def missing_compounds(
     for found in compounds:
         if found in out or writes(text, found):
             continue
-        if found in names and any(in_order(found.lower().split(), p) for p in paths):
-            continue  # "Dendron Preview" of `dendron.topic.preview.md`
+        if found in names and any(
+            writes(text, form) or any(in_order(form.lower().split(), p) for p in paths)
+            for form in name_forms(found, fixes or {})
+        ):
+            continue  # "Dendron Preview" of `dendron.topic.preview.md`, "Tom Beckers"
         out.append(found)
     return out
 
@@ -705,6 +714,17 @@ _APPROXIMATE = frozenset(
 def _number(item: str) -> str:
     """The pattern of an item's number as notes may write it, leading zeros aside."""
     return "0*" + item.split()[-1].lstrip("#").lstrip("0")
+
+
+def name_forms(name: str, fixes: dict[str, str | None]) -> list[str]:
+    """A full name as the notes may write it: as typed, with each word as the typo rule reads
+    it ("Fatma Hassan": "fatima hassan"), and with its last word's possessive "s" typed without
+    the apostrophe ("whens Tom Beckers birthday": "Tom Becker")."""
+    words = name.lower().split()
+    fixed = [fixes.get(w) or w for w in words]
+    forms = [words, fixed]
+    forms += [[*f[:-1], f[-1][:-1]] for f in forms if f[-1].endswith("s") and len(f[-1]) > 3]
+    return list(dict.fromkeys(" ".join(f) for f in forms))
 
 
 def in_order(words: Sequence[str], among: Sequence[str]) -> bool:
