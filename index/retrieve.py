@@ -40,7 +40,9 @@ STOPWORDS = frozenset(
     amongst around behind beside besides beyond within without toward towards upon onto via
     per since though although unless whether either neither instead rather already always
     still yet even ever often usually really actually etc anything something everything
-    nothing anyone someone everyone""".split()
+    nothing anyone someone everyone
+    dont doesnt didnt isnt arent wasnt werent cant wont shouldnt couldnt wouldnt havent
+    hasnt hadnt im ive youre youve theyre thats wheres whens whos""".split()
 )
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)

@@ -871,6 +871,8 @@ def test_a_full_name_no_top_section_writes_is_missing_though_each_name_is_there(
     typo = {"fatma": "fatima"}  # as the typo rule read it
     assert missing_compounds("what does Fatma Hassan want?", [fatima], 3, (), typo) == []
     assert missing_compounds("what does Fatma Hassan want?", [fatima], 3) == ["Fatma Hassan"]
+    song = note("songs/dont-look-back.md", "# Don't Look Back in Anger\nI sing lead.")
+    assert missing_compounds("who sings lead on Dont Look Back in Anger?", [song], 3) == []
 
 
 def test_a_quoted_section_naming_none_of_the_questions_rare_names_is_left_out() -> None:
@@ -1824,6 +1826,9 @@ def test_as_well_as_names_no_subject() -> None:
         "say",
         "calibration",
     ]
+    # nor a contraction typed without its apostrophe ("who sings lead on Dont Look Back in
+    # Anger?" said "Your notes don't mention Dont", "whens Tom Beckers birthday" "whens")
+    assert query_terms("whens the gig, and why dont we play it?") == ["gig", "play"]
 
 
 def test_a_note_file_name_asks_about_the_name_not_its_suffix() -> None:

@@ -688,8 +688,9 @@ def missing_compounds(
     for found in compounds:
         if found in out or writes(text, found):
             continue
+        bare = re.sub(r"['’]", "", text)  # "Dont Look Back" of "Don't Look Back in Anger"
         if found in names and any(
-            writes(text, form) or any(in_order(form.lower().split(), p) for p in paths)
+            writes(bare, form) or any(in_order(form.lower().split(), p) for p in paths)
             for form in name_forms(found, fixes or {})
         ):
             continue  # "Dendron Preview" of `dendron.topic.preview.md`, "Tom Beckers"
@@ -719,7 +720,8 @@ def _number(item: str) -> str:
 def name_forms(name: str, fixes: dict[str, str | None]) -> list[str]:
     """A full name as the notes may write it: as typed, with each word as the typo rule reads
     it ("Fatma Hassan": "fatima hassan"), and with its last word's possessive "s" typed without
-    the apostrophe ("whens Tom Beckers birthday": "Tom Becker")."""
+    the apostrophe ("whens Tom Beckers birthday": "Tom Becker"); the caller reads the notes
+    without apostrophes ("Dont Look Back" is "Don't Look Back in Anger")."""
     words = name.lower().split()
     fixed = [fixes.get(w) or w for w in words]
     forms = [words, fixed]
