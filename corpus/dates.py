@@ -241,9 +241,26 @@ def asked_days(question: str) -> list[tuple[Day, str]]:
     """The days a question asks about, as it writes them: not one end of a span ("what
     changed since April 22", "after 2024-04-23"), which asks about other days; a day named
     from today ("yesterday", "last Friday") as that day; every day of a month it names
-    without a day (`_months`: "in March 2024")."""
-    found = _matches(question) + _relative(question) + _months(question)
+    without a day (`_months`: "in March 2024"), and of a year named alone (`_years`: "in
+    2024")."""
+    found = _matches(question) + _relative(question) + _months(question) + _years(question)
     return [(d, w) for d, w, at in found if not _RANGE.search(question[:at])]
+
+
+_YEAR_ASKED = re.compile(r"\b(?:in|during|throughout)\s+((?:19|20)\d\d)\b(?![-/.]\d)", re.I)
+"""A year without a month ("when did I sow tomatoes in 2024?")."""
+
+
+def _years(question: str) -> list[tuple[Day, str, int]]:
+    """Every day of each year `question` names after "in" and the like, without a month: a
+    gardener's "when did I plant the garlic in 2023?" quoted the crop page's advice, not the
+    2023 journal's "Planted garlic Solent Wight"."""
+    out: list[tuple[Day, str, int]] = []
+    for m in _YEAR_ASKED.finditer(question):
+        y = int(m.group(1))
+        out += [((y, n, d), m.group(1), m.start(1)) for n in range(1, 13)
+                for d in range(1, _MONTH_DAYS[n - 1] + 1)]  # fmt: skip
+    return out
 
 
 def _a_month(match: re.Match[str]) -> bool:

@@ -1541,6 +1541,35 @@ def test_a_verb_and_its_particle_are_searched_as_the_word_the_notes_write(
     assert eng.ask(q).searched_query == q
 
 
+def test_a_question_naming_a_year_quotes_that_years_entries_holding_its_words(
+    tmp_path: Path,
+) -> None:
+    """A gardener's "when did I sow tomatoes in 2024?" quoted the crop page's advice ("Sow
+    indoors late Feb"), and "…plant the garlic in 2023?" likewise: a year named after "in"
+    asks of its days, as a month does; of the year's sections and entries, those holding the
+    most of the question's other words come first. "the 2018 World Cup" names no year so."""
+    from corpus.dates import asked_days
+
+    assert len(asked_days("when did I sow tomatoes in 2024?")) == 366
+    assert asked_days("Who won the 2018 FIFA World Cup?") == []
+    files = {
+        "garden/tomatoes.md": "# Tomatoes\n\n## Sowing\n\nSow tomatoes indoors late Feb.\n",
+        "garden/journal/2024.md": "# Garden journal 2024\n\n- 2024-01-20: chitting potatoes\n"
+        "- 2024-02-28: sowed tomatoes Sungold\n- 2024-05-08: tomatoes planted out\n",
+        "garden/journal/2023.md": "# Garden journal 2023\n\n### 20 March\n\nPlanted onions."
+        "\n\n### 28 October\n\nPlanted garlic, 50 cloves.\n",
+    }
+    for name, text in files.items():
+        write(tmp_path / "notes" / name, text)
+    low = AnswerOptions(min_line=0.05)  # the fake embedder's cosines are low: not the rule here
+    eng = make_engine(tmp_path / "notes", tmp_path / "idx", options=low)
+    eng.refresh()
+    sow = eng.ask("when did I sow tomatoes in 2024?")
+    assert sow.citations[0].quote == "- 2024-02-28: sowed tomatoes Sungold", sow.citations
+    garlic = eng.ask("when did I plant the garlic in 2023?")
+    assert garlic.citations[0].quote == "Planted garlic, 50 cloves.", garlic.citations
+
+
 def test_a_section_only_marked_unwritten_is_no_answer(tmp_path: Path) -> None:
     """A cheat sheet's "# k9s" over "TODO" was the answer to "what is the k9s shortcut to view
     logs" ("> TODO", scored 0.65 by its heading): a placeholder alone is no evidence, and

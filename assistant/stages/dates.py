@@ -9,7 +9,7 @@ April 15"). Which sections are the day's is the engine's to find (it reads the i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.stages.decide import names_in, subject_terms
@@ -17,6 +17,7 @@ from assistant.stages.evidence import first_units, matching_lines, terms_in
 from corpus.dates import (
     WHEN_WORDS,
     Day,
+    any_same_day,
     asked_days,
     asks_when,
     date_words,
@@ -96,6 +97,9 @@ def read_days(
         return DayReading(local, no_day=no_day)
     rest = [t for t in subject_terms(local) if t.covered and t.term not in said]
     held = list(dated)
+    if rest and len(days) > 31 and held:  # a year: too many sections to put all first;
+        counts = [len(terms_in([h], rest, 1)) for h in held]  # those holding most words
+        held = [h for h, n in zip(held, counts, strict=True) if n and n == max(counts)]
     if month_alone(question) and any(
         names_month(h.chunk.text, question) for h in first_units(hits, _RIVALS)
     ):  # "Who is hosting the December book club?": "she'll host the December meeting"
@@ -154,23 +158,31 @@ def latest_entry(
     the sowing of Sungold in February). None if its entries are not stamped, or none holds
     such a word."""
     when = asks_when(question)
-    lines = chunk.text.split("\n")
-    stamped = [(i, d) for i, d in stamped_days(lines) if d[0] is not None]
-    subject = [t for t in subject_terms(coverage) if t.covered and t.term not in WHEN_WORDS]
-    if when is None or len({d for _, d in stamped}) < 2 or not subject:
+    stamped = {d for _, d in stamped_days(chunk.text.split("\n")) if d[0] is not None}
+    if when is None or len(stamped) < 2:
         return None
-    days_of = sorted({d for _, d in stamped})
-    texts = [" ".join(lines[i] for i in entry_lines(lines, [day])) for day in days_of]
-    words = [t.near or t.term for t in subject]  # as the notes write them
-    held = {d: len(m) for d, m in zip(days_of, matching_lines(texts, words), strict=True)}
-    most = max(held.values())
+    most = most_held(chunk, stamped, coverage)
     if not most:
         return None
-    days = [d for d, n in held.items() if n == most]
-    said = [d for d, t in zip(days_of, texts, strict=True) if d in days and asks_when(t) == when]
-    if said:  # an entry that says so itself: "2024-07-02: first Sungold ripe!"
-        days = said
+    said = [d for d, text in most.items() if asks_when(text) == when]
+    days = said or list(most)  # an entry that says so itself: "2024-07-02: first Sungold ripe!"
     return entry_scores(chunk, {max(days) if when == "latest" else min(days)}, scores)
+
+
+def most_held(chunk: Chunk, days: Iterable[Day], coverage: Sequence[TermInfo]) -> dict[Day, str]:
+    """Of the entries stamped with one of `days`, those holding the most of the question's
+    subject words (as the notes write them), day -> the entry's text; empty when none holds
+    one."""
+    subject = [t for t in subject_terms(coverage) if t.covered and t.term not in WHEN_WORDS]
+    lines = chunk.text.split("\n")
+    days_of = sorted({d for _, d in stamped_days(lines) if any_same_day([d], days)})
+    if not subject or not days_of:
+        return {}
+    texts = [" ".join(lines[i] for i in entry_lines(lines, [day])) for day in days_of]
+    words = [t.near or t.term for t in subject]
+    held = [len(m) for m in matching_lines(texts, words)]
+    top = max(held)
+    return {d: t for d, t, n in zip(days_of, texts, held, strict=True) if top and n == top}
 
 
 def day_text(chunk: Chunk) -> str:
