@@ -681,6 +681,7 @@ def missing_compounds(
         f"{h.chunk.path}\n{' '.join(h.chunk.heading_path)}\n{h.chunk.text}" for h in top
     ).lower()
     paths = [re.findall(r"[^\W_]+", h.chunk.path.lower()) for h in top]
+    bare = re.sub(r"['’]", "", text)  # "Dont Look Back" of "Don't Look Back in Anger"
     out: list[str] = []
     for item in items:  # "problem 560": its number, anywhere in a top section
         if not re.search(rf"(?<![\d.]){_number(item)}(?!\d|\.\d)", text):
@@ -688,7 +689,6 @@ def missing_compounds(
     for found in compounds:
         if found in out or writes(text, found):
             continue
-        bare = re.sub(r"['’]", "", text)  # "Dont Look Back" of "Don't Look Back in Anger"
         if found in names and any(
             writes(bare, form) or any(in_order(form.lower().split(), p) for p in paths)
             for form in name_forms(found, fixes or {})
