@@ -668,7 +668,7 @@ class Engine:
             entries: set[int] = set()  # pieces of a journal in one file: its day's entries
             for h in dated:
                 on = days  # a year's entries: those holding the question's words
-                if len(days) > 31 and (most := dates.most_held(h.chunk, days, local)):
+                if dates.of_a_year(days) and (most := dates.most_held(h.chunk, days, local)):
                     on = set(most)
                 scored = dates.entry_scores(h.chunk, on, line_scores.get(h.chunk.id or 0, {}))
                 if scored is not None:
@@ -768,7 +768,7 @@ class Engine:
         ids = {h.chunk.id for h in found}
         phrases = [f'"{d[1]:02d} {d[2]:02d}"' if d[0] is None else f'"{d[0]} {d[1]:02d} {d[2]:02d}"'
                    for d in days]  # fmt: skip
-        if len(days) > 31 and all(d[0] is not None for d in days):  # a year: its number
+        if dates.of_a_year(days) and all(d[0] is not None for d in days):  # its year's number
             phrases = [f'"{y}"' for y in sorted({d[0] for d in days})]
         headed = store.lexical_search(" OR ".join(phrases), 50, allowed_ids(store, paths))
         extra = [c for p in notes[:DATED_MOST] for c in store.chunks_for_path(p)]

@@ -9,7 +9,7 @@ April 15"). Which sections are the day's is the engine's to find (it reads the i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.stages.decide import names_in, subject_terms
@@ -59,6 +59,12 @@ _RIVALS = 3
 so put the day's sections holding none of them out of the date rule's first place."""
 
 
+def of_a_year(days: Collection[Day]) -> bool:
+    """Days asked about that span more than a month: a year's ("in 2024"), too many for all
+    its sections to come first, or to search its days one by one."""
+    return len(days) > 31
+
+
 def asked(question: str) -> set[Day]:
     """The days the question asks about (`corpus.dates.asked_days`), not the ends of spans."""
     return {d for d, _ in asked_days(question)}
@@ -97,7 +103,7 @@ def read_days(
         return DayReading(local, no_day=no_day)
     rest = [t for t in subject_terms(local) if t.covered and t.term not in said]
     held = list(dated)
-    if rest and len(days) > 31 and held:  # a year: too many sections to put all first;
+    if rest and of_a_year(days) and held:  # a year: too many sections to put all first;
         counts = [len(terms_in([h], rest, 1)) for h in held]  # those holding most words
         held = [h for h, n in zip(held, counts, strict=True) if n and n == max(counts)]
     if month_alone(question) and any(
