@@ -2781,6 +2781,26 @@ def test_a_misspelt_ordinary_word_is_no_name() -> None:
     assert misspelt_ordinary("the hotl", {"hotel"}) == set()  # another slip: no
 
 
+def test_a_flashcards_answer_is_quoted_with_its_question() -> None:
+    """A student's flashcards: "which organelle is the site of photosynthesis?" quoted "A: Site
+    of photosynthesis; contains chlorophyll…" alone, the organelle named on its "Q:" line
+    above. A quote starting at an answer line starts at its question (an FAQ's "**Q:**" too),
+    not at a line that is no question."""
+    cards = [f"Q: What does organelle {i} do?\nA: It does thing {i}.\n" for i in range(8)]
+    text = "## Flashcards\n" + "\n".join(cards)
+    c = chunk(text, ["Flashcards"])
+    at = text.split("\n").index("A: It does thing 5.")
+    assert quote_span(c, {at: 0.8, 2: 0.3}) == (at, at + 1)  # 1-based: its Q: line first
+    faq = "## FAQ\n" + "\n".join(f"**Q:** Is {i} ok?\n\n**A:** Yes {i}.\n" for i in range(8))
+    c2 = chunk(faq, ["FAQ"])
+    at2 = faq.split("\n").index("**A:** Yes 6.")
+    assert quote_span(c2, {at2: 0.8, 2: 0.3}) == (at2 - 1, at2 + 1)
+    plain = "## Notes\n" + "\n".join(f"Line {i} says a thing.\n" for i in range(8)) + "\nA: alone"
+    c3 = chunk(plain, ["Notes"])
+    at3 = plain.split("\n").index("A: alone")
+    assert quote_span(c3, {at3: 0.8, 2: 0.3}) == (at3 + 1, at3 + 1)
+
+
 def test_a_best_line_opening_an_indented_block_in_code_takes_its_body() -> None:
     """ "What user do I ssh into docker01 as?" quoted "Host docker01" alone, its "User me" the
     next line: a best line in code that opens an indented block (an ssh config's host, a YAML

@@ -260,12 +260,15 @@ def quote_span(
         why.append(f"start: line {chunk.start_line + s}, room for the best line's {what}")
     # A quote from inside a code block starts at its fence, one from a table's rows at its
     # header row (what each column means), one inside a callout at its title ("> [!danger]
-    # Database failover"), when that still leaves room for the best line.
+    # Database failover"), one at a flashcard's answer at its question, when that still
+    # leaves room for the best line.
     head, kind = roles.fence_open(s), "code fence"
     if head is None:
         head, kind = roles.table_header(s), "table header row"
     if head is None:
         head, kind = roles.callout_title(s), "callout title"
+    if head is None:
+        head, kind = question_above(lines, s, lo), "question of the answer"
     if head is not None and lo <= head < s and best_i - head < n:
         s = head
         why.append(f"start: {kind}, line {chunk.start_line + s}")
@@ -337,6 +340,22 @@ def _sentence_start(lines: Sequence[str], roles: LineRoles, i: int, floor: int) 
         if roles.is_item(i):
             break  # the list item's first line: its text starts here
     return i
+
+
+_ANSWER = re.compile(r"[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)?A(?:nswer)?(?:\*\*|__)?[ \t]*[:.)]")
+_QUESTION = re.compile(r"[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)?Q(?:uestion)?(?:\*\*|__)?[ \t]*[:.)]")
+
+
+def question_above(lines: Sequence[str], i: int, lo: int) -> int | None:
+    """The "Q: …" line a flashcard's or FAQ's "A: …" line `i` answers (blank lines between
+    aside), if any: "which organelle is the site of photosynthesis?" quoted "A: Site of
+    photosynthesis; contains chlorophyll…" alone, the organelle named on its Q: line."""
+    if not _ANSWER.match(lines[i]):
+        return None
+    j = i - 1
+    while j >= lo and not lines[j].strip():
+        j -= 1
+    return j if j >= lo and _QUESTION.match(lines[j]) else None
 
 
 def _length_limit(s: int, e: int, opts: AnswerOptions) -> int:
