@@ -352,6 +352,14 @@ class AnswerOptions(BaseModel):
         "stays within its length limit); a quote cut for the command rule ends where a "
         "sentence does.",
     )
+    one_line: float = Field(
+        0.0,
+        ge=0,
+        description="One-line rule, off (0): in a section short enough to quote whole, a best "
+        "line leading the next by this much is quoted as the lines near it are in a longer one "
+        "(with its table's header row, its card's question), not the whole section. At 0.2 "
+        "quotes were shorter but the bundled gold set's key phrases fell (docs/evaluating.md).",
+    )
     quote_window: float = Field(
         0.08,
         description="In a section too long to quote whole, lines within this of its best "

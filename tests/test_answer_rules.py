@@ -2801,6 +2801,22 @@ def test_a_flashcards_answer_is_quoted_with_its_question() -> None:
     assert quote_span(c3, {at3: 0.8, 2: 0.3}) == (at3 + 1, at3 + 1)
 
 
+def test_the_one_line_rule_quotes_a_short_sections_standout_line_alone() -> None:
+    """The one-line rule (off by default): a ten-card section fits in 12 lines and was quoted
+    whole for "why do metals conduct electricity"; with `one_line`, a best line leading the
+    next by that much is quoted with its card's question, the rest left out; a close second
+    keeps the whole section."""
+    cards = [f"Q: Card {i}?\nA: Answer {i}.\n" for i in range(4)]
+    c = chunk("## Bonding\n" + "\n".join(cards).rstrip(), ["Bonding"])
+    scores = {2: 0.3, 5: 0.35, 8: 0.32, 11: 0.8}  # the fourth card's answer (line 12)
+    assert quote_span(c, scores) == (2, 12)  # off: whole
+    on = AnswerOptions(one_line=0.2)
+    why: list[str] = []
+    assert quote_span(c, scores, opts=on, why=why) == (11, 12)
+    assert any(r.startswith("one-line rule") for r in why)
+    assert quote_span(c, scores | {5: 0.7}, opts=on) == (2, 12)  # a close second
+
+
 def test_a_best_line_opening_an_indented_block_in_code_takes_its_body() -> None:
     """ "What user do I ssh into docker01 as?" quoted "Host docker01" alone, its "User me" the
     next line: a best line in code that opens an indented block (an ssh config's host, a YAML

@@ -223,7 +223,7 @@ def quote_span(
                 f"{chunk.start_line + s}-{chunk.start_line + e}"
             )
             return chunk.start_line + s, chunk.start_line + e
-    if hi - lo + 1 <= n or not line_scores:
+    if (hi - lo + 1 <= n and not stands_out(line_scores, opts)) or not line_scores:
         fits = hi - lo + 1 <= n
         whole = (  # a later piece of a section split for the model starts under no heading
             "the section"
@@ -235,6 +235,8 @@ def quote_span(
         e = _complete(lines, roles, lo, e, hi, opts, why)
         return chunk.start_line + lo, chunk.start_line + _trim_links(lines, roles, lo, e, opts, why)
     best_i = max(line_scores, key=lambda i: line_scores[i])
+    if hi - lo + 1 <= n:
+        why.append(f"one-line rule: the best line leads the next by {opts.one_line} or more")
     good = [i for i, v in line_scores.items() if v >= line_scores[best_i] - opts.quote_window]
     why.append(
         f"best line {chunk.start_line + best_i} ({line_scores[best_i]:.2f}) and lines within "
@@ -356,6 +358,14 @@ def question_above(lines: Sequence[str], i: int, lo: int) -> int | None:
     while j >= lo and not lines[j].strip():
         j -= 1
     return j if j >= lo and _QUESTION.match(lines[j]) else None
+
+
+def stands_out(line_scores: dict[int, float], opts: AnswerOptions) -> bool:
+    """The one-line rule: among four or more scored lines of a short section, the best leads
+    the next by `one_line` or more, so it is quoted with what its structure asks (its table's
+    header row, its card's question), not the whole section."""
+    top = sorted(line_scores.values(), reverse=True)
+    return bool(opts.one_line) and len(top) >= 4 and top[0] - top[1] >= opts.one_line
 
 
 def _length_limit(s: int, e: int, opts: AnswerOptions) -> int:
