@@ -622,7 +622,12 @@ class Engine:
             picked = select.pick_sections(hits, k, section_best, opts)
             capitals = decide.asked_names(searched, coverage, common, opts, total)
             named_only = select.naming_only(
-                picked, [t for t in local if t.term in capitals], searched, opts, self._labels
+                picked,
+                [t for t in local if t.term in capitals],
+                searched,
+                opts,
+                self._labels,
+                total,
             )
             unnamed = [
                 cite_label(h.chunk.path, h.chunk.start_line, h.chunk.end_line, h.chunk.heading_path)

@@ -890,21 +890,25 @@ def test_a_quoted_section_naming_none_of_the_questions_rare_names_is_left_out() 
                   score=1)  # fmt: skip
     q = "What's the confirmation code for our hotel in Sintra?"
     rare = [TermInfo(term="sintra", chunks=3)]
-    assert naming_only([sintra, lodging], rare, q) == [sintra]
-    assert naming_only([lodging, sintra], rare, q) == [lodging, sintra]  # never the first
-    assert naming_only([sintra, lodging], [TermInfo(term="sintra", chunks=40)], q) == [
+    assert naming_only([sintra, lodging], rare, q, sections_total=100) == [sintra]
+    assert naming_only([lodging, sintra], rare, q, sections_total=100) == [lodging, sintra]
+    assert naming_only([sintra, lodging], rare, q, sections_total=10) == [sintra, lodging]
+    assert naming_only(
+        [sintra, lodging], [TermInfo(term="sintra", chunks=40)], q, sections_total=2000
+    ) == [
         sintra,
         lodging,
     ]
-    assert naming_only([sintra, lodging], rare, q, AnswerOptions(named_quotes=0)) == [
+    assert naming_only([sintra, lodging], rare, q, AnswerOptions(named_quotes=0), None, 100) == [
         sintra,
         lodging,
     ]
     two = q + ", and where did we park?"
-    assert naming_only([sintra, lodging], rare, two.replace("?,", ";")) == [sintra, lodging]
+    two = two.replace("?,", ";")
+    assert naming_only([sintra, lodging], rare, two, sections_total=100) == [sintra, lodging]
     assert naming_only([lodging], rare, q) == [lodging]
     nowhere = [TermInfo(term="porto", chunks=2)]
-    assert naming_only([sintra, lodging], nowhere, q) == [sintra, lodging]
+    assert naming_only([sintra, lodging], nowhere, q, sections_total=100) == [sintra, lodging]
 
 
 def test_a_long_sections_pieces_are_quoted_as_its_lines() -> None:

@@ -56,16 +56,24 @@ def pick_sections(
     return chosen[:k]
 
 
+RARE_SHARE = 0.05
+"""The named-quotes rule reads a name in at most this share of a folder's sections: in the
+bundled notes' ten, "EC2" is in four, and "How does scaling the ECS service relate to
+scaling the EC2 instances underneath it?" lost its ECS section."""
+
+
 def naming_only(
     picked: Sequence[Hit],
     asked: Sequence[TermInfo],
     question: str,
     opts: AnswerOptions = DEFAULT_OPTIONS,
     labels: Callable[[str], str] | None = None,
+    sections_total: int = 0,
 ) -> list[Hit]:
     """The named-quotes rule: when a picked section writes one of the names the question
     capitalises (`asked`: `decide.asked_names`; in its text, headings, note path or labels)
-    that the notes write in at most `named_quotes` sections, the further picked sections
+    that the notes write in at most `named_quotes` sections (and `RARE_SHARE` of the folder's
+    `sections_total`), the further picked sections
     writing none of them are left out (never the first: "what gRPC port does the reports
     service use?" lost the reports service's ports, which list no gRPC port, to the auth
     service's). "what's the confirmation code for our hotel in Sintra?" quoted the Sintra
@@ -75,7 +83,8 @@ def naming_only(
     from assistant.stages.decide import clauses
     from assistant.stages.evidence import terms_in
 
-    asked = [t for t in asked if t.chunks <= opts.named_quotes]
+    most = min(opts.named_quotes, RARE_SHARE * sections_total)
+    asked = [t for t in asked if t.chunks <= most]
     if not asked or len(picked) < 2 or len(clauses(question)) > 1:
         return list(picked)
     naming = [h for h in picked if terms_in([h], asked, 1, labels)]
