@@ -871,6 +871,12 @@ def test_a_full_name_no_top_section_writes_is_missing_though_each_name_is_there(
     typo = {"fatma": "fatima"}  # as the typo rule read it
     assert missing_compounds("what does Fatma Hassan want?", [fatima], 3, (), typo) == []
     assert missing_compounds("what does Fatma Hassan want?", [fatima], 3) == ["Fatma Hassan"]
+    runner = note("app-runner/python.md", "# Using the Python platform\nApp Runner runs it.")
+    q3 = "Which updates does App Runner apply to my Python App Runner service?"
+    assert missing_compounds(q3, [runner], 3) == []  # two names: Python's App Runner
+    assert missing_compounds("Can I use Fargate Live Migration?", [runner], 3) == [
+        "Fargate Live Migration"
+    ]
     song = note("songs/dont-look-back.md", "# Don't Look Back in Anger\nI sing lead.")
     assert missing_compounds("who sings lead on Dont Look Back in Anger?", [song], 3) == []
 

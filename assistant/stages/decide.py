@@ -694,6 +694,8 @@ def missing_compounds(
             for form in name_forms(found, fixes or {})
         ):
             continue  # "Dendron Preview" of `dendron.topic.preview.md`, "Tom Beckers"
+        if found in names and two_names(found, bare):
+            continue  # "Python App Runner": Python's App Runner
         out.append(found)
     return out
 
@@ -715,6 +717,19 @@ _APPROXIMATE = frozenset(
 def _number(item: str) -> str:
     """The pattern of an item's number as notes may write it, leading zeros aside."""
     return "0*" + item.split()[-1].lstrip("#").lstrip("0")
+
+
+def two_names(name: str, text: str) -> bool:
+    """Whether a full name of three words or more is two names `text` writes, each whole
+    ("for my Python App Runner service": "Python" and "App Runner"; "Fargate Live Migration"
+    is not "Fargate" and "Live Migration"). Of two words, each is a name ("Anna Schmidt" is
+    no "Anna" and no "Schmidt")."""
+    words = name.split()
+    return len(words) > 2 and any(
+        all(re.search(rf"(?<!\w){_written(' '.join(p))}(?!\w)", text) for p in parts)
+        for at in range(1, len(words))
+        for parts in [(words[:at], words[at:])]
+    )
 
 
 def name_forms(name: str, fixes: dict[str, str | None]) -> list[str]:
