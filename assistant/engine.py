@@ -672,10 +672,14 @@ class Engine:
                     )  # fmt: skip
             entries: set[int] = set()  # pieces of a journal in one file: its day's entries
             for h in dated:
-                on = days  # a year's entries: those holding the question's words
-                if dates.of_a_year(days) and (most := dates.most_held(h.chunk, days, local)):
-                    on = set(most)
-                scored = dates.entry_scores(h.chunk, on, line_scores.get(h.chunk.id or 0, {}))
+                on = days  # a year's entries: those holding the question's words, if any
+                if dates.of_a_year(days):
+                    on = set(dates.most_held(h.chunk, days, local))
+                scored = (
+                    dates.entry_scores(h.chunk, on, line_scores.get(h.chunk.id or 0, {}))
+                    if on
+                    else None
+                )
                 if scored is not None:
                     line_scores[h.chunk.id or 0] = scored
                     entries.add(h.chunk.id or 0)

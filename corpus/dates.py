@@ -284,8 +284,23 @@ def any_same_day(written: Iterable[Day], days: Iterable[Day]) -> bool:
 
 
 def names_day(text: str, days: set[Day]) -> bool:
-    """Whether `text` (a note's path, a heading) writes one of `days`."""
-    return any_same_day(days_in(text), days)
+    """Whether `text` (a note's path, a heading) writes one of `days`; a day written without
+    its year in a text that writes one year is of that year ("garden/journal/2023.md › 3
+    September" is of 2023: "what was the pH of bed 4 in 2024?" quoted it first)."""
+    return any_same_day(days_in_year(text), days)
+
+
+_YEAR = re.compile(r"(?<![\w.-])((?:19|20)\d\d)(?![\w-]|\.\d)")
+
+
+def days_in_year(text: str) -> set[Day]:
+    """`days_in(text)`, a day without its year given the one year `text` writes, if one."""
+    days = days_in(text)
+    years = {int(y) for y in _YEAR.findall(text)} | {d[0] for d in days if d[0] is not None}
+    if len(years) != 1:
+        return days
+    (year,) = years
+    return {(year if d[0] is None else d[0], d[1], d[2]) for d in days}
 
 
 def names_other_day(text: str, days: set[Day]) -> bool:

@@ -314,6 +314,27 @@ def test_the_days_sections_holding_no_other_word_give_way_to_one_holding_the_day
     hits2 = [Hit(chunk=c, score=1.0) for c in (maria, cards)]
     words = [TermInfo(term=w, chunks=2) for w in ("hosting", "book", "club")]
     assert read_days(q, words, hits2, hits2[1:], False).dated == []
+    # a year: a day under a journal's other year is not of it, and a section writing the
+    # year and every other word keeps the year's sections holding fewer out of first place
+    from corpus.dates import names_day
+
+    sept = {(2024, 9, d) for d in range(1, 31)}
+    assert not names_day("garden/journal/2023.md Garden journal 2023 3 September", sept)
+    assert names_day("garden/journal/2024.md Garden journal 2024 3 September", sept)
+    assert names_day("3 September", sept)  # no year written: any year's
+    table = chunk(6, ["Soil", "pH by bed"], "## pH by bed\n| Bed | Date | pH |\n| 4 | "
+                  "03/04/2024 | 6.2 |", 5)  # fmt: skip
+    journal = chunk(7, ["Journal 2024"], "# Journal 2024\n- 2024-06-01: bed 4 weeded", 1)
+    hits3 = [Hit(chunk=c, score=1.0) for c in (table, journal)]
+    ph = [TermInfo(term=w, chunks=2) for w in ("ph", "bed")]
+    q3 = "what was the pH of bed 4 in 2024?"
+    assert read_days(q3, ph, hits3, hits3[1:], False).dated == []
+    sown = [TermInfo(term=w, chunks=2) for w in ("weeded", "bed")]
+    assert read_days("when was bed 4 weeded in 2024?", sown, hits3, hits3[1:], False).dated == [
+        hits3[1]
+    ]
+    nothing = [TermInfo(term="cucumbers", chunks=0)]  # the year alone: no first place
+    assert read_days("cucumbers in 2024?", nothing, hits3, hits3[1:], False).dated == []
 
 
 def test_a_question_about_the_last_time_quotes_the_newest_dated_section_first() -> None:

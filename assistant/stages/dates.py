@@ -9,6 +9,7 @@ April 15"). Which sections are the day's is the engine's to find (it reads the i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -103,23 +104,36 @@ def read_days(
         return DayReading(local, no_day=no_day)
     rest = [t for t in subject_terms(local) if t.covered and t.term not in said]
     held = list(dated)
-    if rest and of_a_year(days) and held:  # a year: too many sections to put all first;
-        counts = [len(terms_in([h], rest, 1)) for h in held]  # those holding most words
-        held = [h for h, n in zip(held, counts, strict=True) if n and n == max(counts)]
     if month_alone(question) and any(
         names_month(h.chunk.text, question) for h in first_units(hits, _RIVALS)
     ):  # "Who is hosting the December book club?": "she'll host the December meeting"
         held = []
     wanted = {t.term for t in rest}
-    if rest and any(  # a section found holds the day and every other subject word
-        h not in dated and names_day(h.chunk.text, days) and wanted <= terms_in([h], rest, 1)
+    year = of_a_year(days)
+    rival = bool(rest) and any(  # a section found holds the day and every other subject word
+        h not in dated and _holds_day(h, days, year) and wanted <= terms_in([h], rest, 1)
         for h in first_units(hits, _RIVALS)
-    ):  # "the electricity meter reading in April": the running log's "## April 2024" and
-        # the tax deadlines of April, none of its other words, came before the meter
-        # table's 2024-04-01 row
-        held = [h for h in dated if terms_in([h], rest, 1)]
+    )  # "the electricity meter reading in April": the running log's "## April 2024" and the
+    # tax deadlines of April, none of its other words, came before the meter table's
+    # 2024-04-01 row
+    if rival:
+        held = [h for h in held if terms_in([h], rest, 1)]
+    if year:  # too many sections to put all first: those holding the most of its words (all
+        # of them, where another does: "the pH of bed 4 in 2024?" is the pH table's, dated
+        # 03/04/2024, not the 2024 journal's line on bed 4), never all for the year alone
+        counts = [len(terms_in([h], rest, 1)) if rest else 0 for h in held]
+        top = len(wanted) if rival else max(counts, default=0)
+        held = [h for h, n in zip(held, counts, strict=True) if n and n == top]
     on_day = bool(held) and {t.term for t in rest} <= terms_in(held, rest, len(held))
-    return DayReading(local, on_day=on_day, day_only=not rest, dated=held)
+    return DayReading(local, on_day=on_day, day_only=not rest and not year, dated=held)
+
+
+def _holds_day(h: Hit, days: set[Day], year: bool) -> bool:
+    """Whether a section writes one of `days`, or for a year's days, the year."""
+    if names_day(h.chunk.text, days):
+        return True
+    text = f"{day_text(h.chunk)} {h.chunk.text}"
+    return year and any(re.search(rf"(?<!\d){y}(?!\d)", text) for y in {d[0] for d in days})
 
 
 def newest_or_oldest(
