@@ -56,7 +56,7 @@ def pick_sections(
     return chosen[:k]
 
 
-RARE_SHARE = 0.05
+RARE_SHARE = 0.1
 """The named-quotes rule reads a name in at most this share of a folder's sections: in the
 bundled notes' ten, "EC2" is in four, and "How does scaling the ECS service relate to
 scaling the EC2 instances underneath it?" lost its ECS section."""
