@@ -556,16 +556,17 @@ class Engine:
             ),
             coverage, opts.local_sections, self._labels, joined=opts.split_words,
         )  # fmt: skip
+        total = self.store().chunk_total()
+        # the names the user capitalised: the together rule's and the named-quotes rule's
+        capitals = decide.asked_names(searched, coverage, common, opts, total)
         together: Hit | None = None  # the together rule's section
         if opts.together and section_best and not by_name:
             best = max(hits, key=lambda h: section_best.get(h.chunk.id or -1, -2.0))
-            asked = decide.asked_names(searched, coverage, common, opts, self.store().chunk_total())
             together = select.names_together(
-                hits, coverage, asked, in_top, best, opts, self._labels
+                hits, coverage, capitals, in_top, best, opts, self._labels
             )
         # No section found (a --path matching no note): none to lack a word the notes use.
         local = decide.localise(coverage, searched, common, in_top) if hits else coverage
-        total = self.store().chunk_total()
         whole = (  # the whole-line rule, only where the best line falls short
             opts.whole_line
             and best_line < opts.min_line
@@ -620,7 +621,6 @@ class Engine:
         unnamed: list[str] = []  # the named-quotes rule's
         if not decision.abstain:
             picked = select.pick_sections(hits, k, section_best, opts)
-            capitals = decide.asked_names(searched, coverage, common, opts, total)
             named_only = select.naming_only(
                 picked,
                 [t for t in local if t.term in capitals],

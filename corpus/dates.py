@@ -194,14 +194,17 @@ def _months(question: str) -> list[tuple[Day, str, int]]:
         named = month[0].isupper() and bool(question[:at].strip())  # "the March outage"
         if at in days or not (before or year or named):
             continue
-        n = _MONTHS[month.lower()]
         written = f"{month} {year}" if year else month
-        y = int(year) if year else None
-        out += [((y, n, d), written, at) for d in range(1, _MONTH_DAYS[n - 1] + 1)]
+        month_days = _days_of(int(year) if year else None, _MONTHS[month.lower()])
+        out += [(day, written, at) for day in month_days]
     for m in _YEAR_MONTH.finditer(question):  # "2024-03"
-        y, n = int(m[1]), int(m[2])
-        out += [((y, n, d), m[0], m.start()) for d in range(1, _MONTH_DAYS[n - 1] + 1)]
+        out += [(day, m[0], m.start()) for day in _days_of(int(m[1]), int(m[2]))]
     return out
+
+
+def _days_of(year: int | None, month: int) -> list[Day]:
+    """Every day of a month (the 29th of February of any year)."""
+    return [(year, month, d) for d in range(1, _MONTH_DAYS[month - 1] + 1)]
 
 
 _LATEST = re.compile(
@@ -258,8 +261,7 @@ def _years(question: str) -> list[tuple[Day, str, int]]:
     out: list[tuple[Day, str, int]] = []
     for m in _YEAR_ASKED.finditer(question):
         y = int(m.group(1))
-        out += [((y, n, d), m.group(1), m.start(1)) for n in range(1, 13)
-                for d in range(1, _MONTH_DAYS[n - 1] + 1)]  # fmt: skip
+        out += [(day, m.group(1), m.start(1)) for n in range(1, 13) for day in _days_of(y, n)]
     return out
 
 
@@ -293,10 +295,15 @@ def names_day(text: str, days: set[Day]) -> bool:
 _YEAR = re.compile(r"(?<![\w.-])((?:19|20)\d\d)(?![\w-]|\.\d)")
 
 
+def years_in(text: str) -> set[int]:
+    """The years `text` writes on their own ("Garden journal 2023", `2023.md`)."""
+    return {int(y) for y in _YEAR.findall(text)}
+
+
 def days_in_year(text: str) -> set[Day]:
     """`days_in(text)`, a day without its year given the one year `text` writes, if one."""
     days = days_in(text)
-    years = {int(y) for y in _YEAR.findall(text)} | {d[0] for d in days if d[0] is not None}
+    years = years_in(text) | {d[0] for d in days if d[0] is not None}
     if len(years) != 1:
         return days
     (year,) = years

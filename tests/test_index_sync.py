@@ -33,11 +33,13 @@ def make_engine(
     return Engine(settings, embedder=emb or FakeEmbedder(), options=options)
 
 
-def engine_over(tmp_path: Path, files: dict[str, str]) -> Engine:
+def engine_over(
+    tmp_path: Path, files: dict[str, str], options: AnswerOptions | None = None
+) -> Engine:
     """An engine over a notes folder of these files (name -> text), indexed."""
     for name, text in files.items():
         write(tmp_path / "notes" / name, text)
-    eng = make_engine(tmp_path / "notes", tmp_path / "idx")
+    eng = make_engine(tmp_path / "notes", tmp_path / "idx", options=options)
     eng.refresh()
     return eng
 
@@ -1504,11 +1506,8 @@ def test_a_month_is_mentioned_by_the_dates_a_section_writes(tmp_path: Path) -> N
         "- 2024-04-10 12 km tempo\n",
         "finance/taxes.md": "# Taxes\n\n## Deadlines\n\n- 2024-04-15 federal return due\n",
     }
-    for name, text in files.items():
-        write(tmp_path / "notes" / name, text)
     low = AnswerOptions(min_line=0.05)  # the fake embedder's cosines are low: not the rule here
-    eng = make_engine(tmp_path / "notes", tmp_path / "idx", options=low)
-    eng.refresh()
+    eng = engine_over(tmp_path, files, low)
     july = eng.ask("What was my gas meter reading in July?")
     assert july.outcome == "answered" and "July" not in july.missing_terms, july.missing_terms
     assert "| 2024-07-01 | 19,690 | 7,801.3 |" in july.citations[0].quote
@@ -1559,11 +1558,8 @@ def test_a_question_naming_a_year_quotes_that_years_entries_holding_its_words(
         "garden/journal/2023.md": "# Garden journal 2023\n\n### 20 March\n\nPlanted onions."
         "\n\n### 28 October\n\nPlanted garlic, 50 cloves.\n",
     }
-    for name, text in files.items():
-        write(tmp_path / "notes" / name, text)
     low = AnswerOptions(min_line=0.05)  # the fake embedder's cosines are low: not the rule here
-    eng = make_engine(tmp_path / "notes", tmp_path / "idx", options=low)
-    eng.refresh()
+    eng = engine_over(tmp_path, files, low)
     sow = eng.ask("when did I sow tomatoes in 2024?")
     assert sow.citations[0].quote == "- 2024-02-28: sowed tomatoes Sungold", sow.citations
     garlic = eng.ask("when did I plant the garlic in 2023?")

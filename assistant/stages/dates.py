@@ -9,7 +9,6 @@ April 15"). Which sections are the day's is the engine's to find (it reads the i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -30,6 +29,7 @@ from corpus.dates import (
     names_day,
     names_month,
     stamped_days,
+    years_in,
 )
 from corpus.models import Chunk
 from index.models import Hit
@@ -132,8 +132,8 @@ def _holds_day(h: Hit, days: set[Day], year: bool) -> bool:
     """Whether a section writes one of `days`, or for a year's days, the year."""
     if names_day(h.chunk.text, days):
         return True
-    text = f"{day_text(h.chunk)} {h.chunk.text}"
-    return year and any(re.search(rf"(?<!\d){y}(?!\d)", text) for y in {d[0] for d in days})
+    written = years_in(f"{day_text(h.chunk)} {h.chunk.text}")
+    return year and any(d[0] in written for d in days)
 
 
 def newest_or_oldest(

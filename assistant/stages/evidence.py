@@ -140,8 +140,9 @@ def evidence_lines(
 def unwritten(chunk: Chunk) -> bool:
     """A section that only marks itself unwritten ("# k9s" over "TODO"): its heading names a
     subject the note says nothing of yet, so it holds no term for the local coverage rule."""
-    lines = [line for _, line in chunk.body_lines()]
-    return bool(lines) and all(_PLACEHOLDER.fullmatch(line.split(": ", 1)[-1]) for line in lines)
+    text = chunk.text.split("\n")
+    lines = [text[i] for i, _ in chunk.body_lines()]
+    return bool(lines) and all(_PLACEHOLDER.fullmatch(line) for line in lines)
 
 
 def is_navigation(lines: Sequence[str], i: int, wiki: bool = False) -> bool:
