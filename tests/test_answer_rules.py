@@ -27,6 +27,8 @@ def test_inflected_and_british_spellings_are_ordinary_words() -> None:
     assert all(is_common(w, words) for w in ("cheapest", "largest", "busiest"))
     assert not is_common("cheaper", words)  # "-er" stays a name's ending: "docker", "kuber"
     assert not is_common("dest", words | {"d", "de"})  # rsync's --link-dest: a name
+    # a verb made of an adjective in -e ("when did the first Sungold ripen?" was declined)
+    assert is_common("ripen", words | {"ripe"}) and not is_common("ripen", words)
 
 
 def chunk(text: str, heading: list[str]) -> Chunk:

@@ -230,3 +230,25 @@ def test_the_keyword_names_rule_reaches_the_answer(tmp_path: Path) -> None:
     assert on.explain is not None and "keyword-names rule: first dates.md" in on.explain.selection
     off = engine(notes, tmp_path / "off", AnswerOptions(keyword_names=False)).ask(q)
     assert off.abstained and "SOC2" in off.text, "the rule's doing"
+
+
+def test_explain_names_what_the_named_quotes_rule_left_out(tmp_path: Path) -> None:
+    """The named-quotes rule's entry: a further section writing none of the question's rare
+    names ("Sintra", in one section of twelve) is left out, and --explain says which; off,
+    it is quoted."""
+    notes = tmp_path / "notes"
+    files = {
+        f"misc/n{i}.md": f"# Note {i}\nSomething about gardening number {i}.\n" for i in range(10)
+    }
+    files["trips/sintra.md"] = "# Sintra\nDay trip to Sintra by train from Rossio.\n"
+    files["trips/us.md"] = "# US lodging\nHotel confirmation code XTN-66318 for El Tovar.\n"
+    for name, text in files.items():
+        (notes / name).parent.mkdir(parents=True, exist_ok=True)
+        (notes / name).write_text(text, encoding="utf-8")
+    wide = AnswerOptions(min_line=0.0, line_margin=2.0, min_companion_line=-1.0)  # quote all
+    q = "what's the confirmation code for our hotel in Sintra?"
+    a = engine(notes, tmp_path, wide).ask(q, explain=True)
+    assert a.explain is not None and "named-quotes rule: left out misc/" in a.explain.selection
+    assert not any(c.path.startswith("misc/") for c in a.citations), a.citations
+    off = engine(notes, tmp_path, wide.model_copy(update={"named_quotes": 0})).ask(q)
+    assert any(c.path.startswith("misc/") for c in off.citations), off.citations
