@@ -469,6 +469,7 @@ class Engine:
             rrf_k=self.options.rrf_k,
             path_weight=self.options.path_weight,
             phrases=phrases,
+            written=text,
         )
 
     def ask(

@@ -384,7 +384,8 @@ class AnswerOptions(BaseModel):
         description="Markup rule: lines outside code that show the reader no words of their "
         "own (tags alone: '<Tabs>', '</TabItem>', '<details>'; macros: '{{query …}}', "
         "'{{embed …}}', '{{< figure >}}'; an MDX import or export; an outliner's block state: "
-        "'collapsed:: true', ':LOGBOOK:') are no evidence, and a quote "
+        "'collapsed:: true', 'id:: <uuid>', a bare '((<uuid>))', ':LOGBOOK:') are no evidence, "
+        "and a quote "
         "does not start or end on one.",
     )
     titles: bool = Field(

@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from corpus.models import HEADING_SEP, Chunk, embed_text, labels_text, text_hash
+from corpus.models import HEADING_SEP, Chunk, embed_text, head, labels_text, text_hash
 from corpus.read import split_lines
 
 if TYPE_CHECKING:  # markdown-it is imported on first parse (`ask`: on its first quote)
@@ -86,7 +86,8 @@ __all__ = [
     "titles_block",
 ]
 
-CHUNKER_VERSION: int = 11
+CHUNKER_VERSION: int = 12
+"""12 (2026-12-06): a section under no heading is embedded under its note's title (`head`)."""
 
 CountTokens = Callable[[str], int]
 
@@ -531,14 +532,15 @@ class _Chunker:
             "text": text,
             "context": context,
         }
-        embed = embed_text(sec.heading_path, context, text)  # == Chunk.embed_text()
+        embed = embed_text(head(sec.heading_path, self.rel_path), context, text)  # == Chunk's
         return Chunk(**fields, content_hash=text_hash(embed))
 
     # -- sections
     def chunk_section(self, sec: _RawSection) -> list[Chunk]:
         text = self.text(sec.start, sec.end)
-        heading = HEADING_SEP.join(sec.heading_path)
-        full = embed_text(sec.heading_path, "", text)
+        above = head(sec.heading_path, self.rel_path)
+        heading = HEADING_SEP.join(above)
+        full = embed_text(above, "", text)
         if self.cost(full) <= self.max_tokens:
             return [self.make(sec, sec.start, sec.end, text, "")]
         pieces = self.split(sec, heading)
@@ -872,21 +874,27 @@ _ESM = re.compile(
 )
 """An MDX file's import or export line ("import Tabs from '@theme/Tabs';")."""
 
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _OUTLINER_STATE = re.compile(
-    r"\s*(?:(?:[-*+]\s+)?(?:collapsed|heading)::\s*(?:true|false|\d)"
-    r"|:(?:LOGBOOK|PROPERTIES|END):|CLOCK:\s*\[[^\]]*\].*)\s*"
+    r"\s*(?:(?:[-*+]\s+)?(?:(?:collapsed|heading)::\s*(?:true|false|\d)|id::\s*" + _UUID + r")"
+    r"|(?:[-*+]\s+)?\(\(" + _UUID + r"\)\)"
+    r"|:(?:LOGBOOK|PROPERTIES|END):|CLOCK:\s*\[[^\]]*\].*)\s*",
+    re.IGNORECASE,
 )
-"""An outliner's state of a block, not its text: Logseq's "collapsed:: true", its time
-log (":LOGBOOK:", "CLOCK: [2026-11-10 Tue 09:12]--[…] =>  03:27:29", ":END:")."""
+"""An outliner's state of a block, not its text: Logseq's "collapsed:: true", a block's
+"id:: 6601f0c2-…" (quoted as an answer's second line), a bare block reference
+"((6601f0c2-…))" (whose text is elsewhere), its time log (":LOGBOOK:", "CLOCK:
+[2026-11-10 Tue 09:12]--[…] =>  03:27:29", ":END:")."""
 
 
 def only_markup(line: str) -> bool:
     """A line that shows its reader no words of its own, outside code: tags alone ("<Tabs>",
     "</TabItem>", "<details>", an image tag), a template or outline macro ("{{query (and
     [[todo]])}}", "{{embed [[page]]}}", "{{< figure >}}"), an MDX import or export, or an
-    outliner's state of a block (Logseq's "collapsed:: true", its ":LOGBOOK:" of clock
-    lines). An MDX page's `<TabItem value=\"go\">` scored 0.74 for a question under its
-    heading and was quoted in place of the sentence that answers. A tag with words beside it
+    outliner's state of a block (Logseq's "collapsed:: true", a block's "id::", a bare block
+    reference, its ":LOGBOOK:" of clock lines). An MDX page's `<TabItem value=\"go\">`
+    scored 0.74 for a question under its heading and was quoted in place of the sentence
+    that answers. A tag with words beside it
     ("<summary>How long are jobs kept?</summary>") says something."""
     if _ESM.fullmatch(line) or _OUTLINER_STATE.fullmatch(line):
         return True

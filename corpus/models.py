@@ -3,24 +3,54 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
+from pathlib import PurePosixPath
 
 from pydantic import BaseModel, ConfigDict
 
 from corpus import HEADING_SEP
 
-__all__ = ["HEADING_SEP", "LINE_TEXT_VERSION", "Chunk", "Skipped", "text_hash"]
+__all__ = ["HEADING_SEP", "LINE_TEXT_VERSION", "Chunk", "Skipped", "note_title", "text_hash"]
 
 
 LINE_TEXT_VERSION = "2"
 """What `Chunk.body_lines` embeds: 2, each line under its whole heading path (1, before
 2026-12-05: under its leaf heading). An index holding line vectors of another version drops
-them at its next refresh and embeds them again (`index.sync`); its sections are kept."""
+them at its next refresh and embeds them again (`index.sync`); its sections are kept. (A
+section under no heading, whose lines stand under its note's title, `head`, has the title in
+its content hash, by which its lines are keyed: `CHUNKER_VERSION` 12 made that change.)"""
 
 
 def text_hash(text: str) -> str:
     """Stable content hash used for incremental indexing (files and chunks)."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_ID_WORD = re.compile(r"^(?:\d{8,}|(?=[a-z]*\d)[0-9a-f]{16,})$", re.IGNORECASE)
+"""A file-name word that is an ID, not a title's word: a Zettelkasten's 202303031100, a
+Notion export's 32 hex digits."""
+
+
+def note_title(path: str) -> str:
+    """A note's title as its file name gives it: the stem's words ("pages/Marco Bellini.md"
+    -> "Marco Bellini", Dendron's "dendron.topic.preview.md" -> "dendron topic preview"), IDs
+    left out. It stands above a section under no heading in what is embedded (`head`)."""
+    words = re.split(r"[\s._-]+", PurePosixPath(path).stem)
+    return " ".join(w for w in words if w and not _ID_WORD.match(w))
+
+
+def head(heading_path: Sequence[str], path: str) -> list[str]:
+    """What stands above a section's text where it is embedded: its heading path, or, under
+    no heading, its note's title. An outliner's page ("pages/Lena.md": "- Allergic to
+    hazelnuts") or a note with no heading is about what its file name says, and its lines
+    never say it: "What is Lena allergic to?" was answered by the one line naming Lena,
+    "alias:: Lena Hoffmann" (a Logseq graph, docs/evaluating.md). Never shown: citations keep
+    the heading path as the file has it."""
+    if heading_path:
+        return list(heading_path)
+    title = note_title(path)
+    return [title] if title else []
 
 
 def embed_text(heading_path: Sequence[str], context: str, text: str) -> str:
@@ -65,24 +95,26 @@ class Chunk(BaseModel):
         return self.path, tuple(self.heading_path)
 
     def embed_text(self) -> str:
-        """What the embedder and BM25 see: the heading path gives a section its context."""
-        return embed_text(self.heading_path, self.context, self.text)
+        """What the embedder sees: the heading path (or the note's title, `head`) gives a
+        section its context."""
+        return embed_text(head(self.heading_path, self.path), self.context, self.text)
 
     def body_lines(self) -> list[tuple[int, str]]:
         """Each line that can answer a question on its own, as it is embedded for line evidence:
         (index within `text`, "<heading path>: <line>"). Blank lines and the heading line are
-        left out; list markers are dropped. The whole heading path gives the line its context,
-        as it does the section: under the leaf heading alone, a recipe's "Ingredients" lines
-        lacked the dish that its one-line intro ("Carbonara: Serves 2.") had, so "carbonara
-        ingredients" was answered "Serves 2." (`LINE_TEXT_VERSION`)."""
+        left out; list markers are dropped. The whole heading path (or the note's title,
+        `head`) gives the line its context, as it does the section: under the leaf heading
+        alone, a recipe's "Ingredients" lines lacked the dish that its one-line intro
+        ("Carbonara: Serves 2.") had, so "carbonara ingredients" was answered "Serves 2."
+        (`LINE_TEXT_VERSION`)."""
         lines = self.text.split("\n")
-        head = HEADING_SEP.join(self.heading_path)
+        above = HEADING_SEP.join(head(self.heading_path, self.path))
         out: list[tuple[int, str]] = []
         for i, raw in enumerate(lines):
             if not raw.strip() or (i == 0 and self.heading_path and raw.lstrip().startswith("#")):
                 continue
             line = raw.strip().lstrip("-*+ ").strip()
-            out.append((i, f"{head}: {line}" if head else line))
+            out.append((i, f"{above}: {line}" if above else line))
         return out
 
     def body_line_spans(self) -> list[tuple[int, int]]:

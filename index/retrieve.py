@@ -49,6 +49,9 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _NO_SUBJECT = re.compile(r"\bas well(?: as)?\b|\bet al\b")
 """Words that name no subject: "well" of "with Fargate as well as EC2", "et al." of "What does
 Guo et al. say?" (read as names the notes lack)."""
+_CONTRACTION = re.compile(r"(?<=[^\W_])(?:n['’]t|['’](?:re|ve|ll|d|m))\b", re.IGNORECASE)
+"""A contraction's second word: "doesn't" is "doesnt" (a stopword), "you're" is "you"; not
+"doesn" and "t" ("doesn" read as a subject word the notes lack) or "re"."""
 _NOTE_SUFFIX = re.compile(r"(?<=[^\W_])\.(?:md|markdown|txt)\b")
 """The suffix of a note's file name in a question ("what does aws-containers.md say"): the
 name is asked about, "md" is not (it read as a word the notes lack)."""
@@ -59,6 +62,7 @@ def query_terms(text: str) -> list[str]:
     (nor `_NO_SUBJECT`'s, while "well" alone may name something: "Well-Architected"; nor a
     note file name's suffix: "x.md" asks about "x")."""
     out: list[str] = []
+    text = _CONTRACTION.sub(lambda m: "nt" if m[0][0] in "nN" else "", text)
     for t in _TOKEN.findall(_NOTE_SUFFIX.sub(" ", _NO_SUBJECT.sub(" ", text.lower()))):
         if t in STOPWORDS or (len(t) < 2 and not t.isdigit()) or t in out:
             continue
@@ -95,6 +99,11 @@ def fts_and(terms: Sequence[str]) -> str:
     return " AND ".join(f'"{t}"' for t in terms)
 
 
+_EXPORT_ID = re.compile(r" [0-9a-f]{32}(?=/|\.[^./]+$|$)")
+"""The ID a Notion export writes after every page's name ("Meeting Notes 1a2b…(32)/"): a user
+names the page as Notion shows it."""
+
+
 def path_matches(path: str, glob: str) -> bool:
     """Whether `glob` takes the note at `path` (relative to the notes root): `*` also crosses
     `/`, and a plain folder name matches everything below it. A glob with no "/" but at its
@@ -102,19 +111,24 @@ def path_matches(path: str, glob: str) -> bool:
     `Acme Wiki 3f2a/Engineering 8e1d/…` (a Notion export nests every page a level down). A
     leading "./" is the notes folder itself ("./git/*" is "git/*", only at the top), as paths
     are given to `read`. Accents match however each side composes them: macOS names files
-    decomposed ("Café" as "Cafe" + U+0301)."""
+    decomposed ("Café" as "Cafe" + U+0301). A Notion export's page IDs may be left out
+    (`_EXPORT_ID`)."""
     anchored = glob.startswith("./")
     while glob.startswith("./"):
         glob = glob[2:]
     path, glob = unicodedata.normalize("NFC", path), unicodedata.normalize("NFC", glob)
     name = glob.rstrip("/")
-    if fnmatch.fnmatchcase(path, glob) or path.startswith(name + "/") or path == glob:
-        return True
-    return (
-        not anchored
-        and "/" not in name
-        and any(fnmatch.fnmatchcase(part, name) for part in path.split("/"))
-    )
+    bare = _EXPORT_ID.sub("", path)  # "Meeting Notes" takes "Meeting Notes 1a2b…/" too
+    for p in {path, bare}:
+        if fnmatch.fnmatchcase(p, glob) or p.startswith(name + "/") or p == glob:
+            return True
+        if (
+            not anchored
+            and "/" not in name
+            and any(fnmatch.fnmatchcase(part, name) for part in p.split("/"))
+        ):
+            return True
+    return False
 
 
 def allowed_ids(store: Store, globs: Sequence[str] | None) -> set[int] | None:
@@ -149,6 +163,7 @@ def retrieve(
     rrf_k: int = RRF_K,
     path_weight: float = 0.0,
     phrases: Sequence[str] = (),
+    written: str | None = None,
 ) -> list[Hit]:
     """Top-k chunks for `query`; with `sections`, one per section (its best piece: a long
     section's pieces all carry its heading path, and would otherwise fill the list). `qvec`
@@ -169,13 +184,15 @@ def retrieve(
     the keyword matches.
 
     `phrases` (`query_phrases`) join the terms in the keyword search that ranks every
-    section having any of them.
+    section having any of them. `written`: the question as the user wrote it, whose joined
+    numbers ("3.2.2") the path ranking leaves out (`path_terms`; default `query`).
 
     Fewer than `k` hits among candidates a search filled (one long section's pieces filling
     them: a table of 1,500 rows held every "web server" match, and `search -k 5` gave one
     section) means searching again, four times as deep, until there are `k` or no more."""
     allowed = allowed_ids(store, paths)
     terms = query_terms(query)
+    by_path = path_terms(query if written is None else written, terms)
     while True:
         lexical: list[tuple[int, float]] = []
         dense: list[tuple[int, float]] = []
@@ -191,7 +208,7 @@ def retrieve(
             if not tiers or not lexical:
                 match = fts_any(store, terms, phrases)
                 _top_up(lexical, store.lexical_search(match, depth, allowed), depth)
-            if path_weight and (named := named_by_path(store, terms)):
+            if path_weight and (named := named_by_path(store, by_path)):
                 ids = [i for i in store.ids_for_paths(named) if allowed is None or i in allowed]
                 first = dict.fromkeys(ids[:depth], 0.0)
                 lexical = [*first.items(), *(h for h in lexical if h[0] not in first)][:depth]
@@ -208,7 +225,7 @@ def retrieve(
             pool = dict.fromkeys(
                 [*(cid for cid, _ in lexical), *(cid for cid, _ in dense), *line_rank]
             )
-            path_rank = rank_by_path(terms, store.paths_of(list(pool)))
+            path_rank = rank_by_path(by_path, store.paths_of(list(pool)))
 
         scores: dict[int, float] = {}
         lex_rank = {cid: r for r, (cid, _) in enumerate(lexical, 1)}
@@ -487,6 +504,20 @@ NAMED_BY_PATH = 3
 """Most notes a word only paths hold may name for `named_by_path` to bring them in."""
 
 
+_IN_COMPOUND = re.compile(r"[^\W_]*\d[^\W_]*(?:[.-][^\W_]+)+")
+"""A number joined to others by "." or "-": a version "3.2.2", a clause "4.2.1", "INC-2041"."""
+
+
+def path_terms(query: str, terms: Sequence[str]) -> list[str]:
+    """The query terms a note's path is ranked by: not a bare number the question writes only
+    inside a joined one. "What does clause 3.2.2 say?" put `quill-upgrade-3.md` and
+    `orbit-upgrade-2x-to-3.md` first by their "3", and the handbook's "3.2 Overtime" out of
+    the top ten; "lecture 7" still finds `lecture-07.md`."""
+    inside = {t for m in _IN_COMPOUND.finditer(query.lower()) for t in _TOKEN.findall(m[0])}
+    loose = set(_TOKEN.findall(_IN_COMPOUND.sub(" ", query.lower())))
+    return [t for t in terms if not (t.isdigit() and t in inside and t not in loose)]
+
+
 def named_by_path(store: Store, terms: Sequence[str]) -> list[str]:
     """The notes a question names by a word only their path holds: no section writes it, and
     at most `NAMED_BY_PATH` notes' paths do (a Zettelkasten note asked for by the ID that is
@@ -586,6 +617,11 @@ def share_a_path(store: Store, a: str, b: str) -> bool:
     return bool(set(by_word.get(plain(a), ())) & set(by_word.get(plain(b), ())))
 
 
+WEB_WORDS = frozenset({"url", "urls", "link", "links", "website", "websites"})
+"""What a question calls a web address: the notes mention them where they write one
+(`term_coverage`; `assistant.stages.evidence.terms_in` for a section)."""
+
+
 def term_coverage(
     store: Store,
     terms: Sequence[str],
@@ -632,6 +668,9 @@ def term_coverage(
     common_at = max(COMMON_MIN_CHUNKS, int(COMMON_SHARE * store.chunk_total())) if terms else 0
     paths = note_path_words(store) if terms else frozenset()
     counts = {t: store.term_count(t, cap=common_at) for t in terms}
+    for t in terms:  # a web address the notes write is a URL ("What's the staging URL?")
+        if not counts[t] and t in WEB_WORDS:
+            counts[t] = store.term_count("https", cap=common_at) or store.term_count("http")
     context_names: list[str] | None = None  # read once, and only for a typo that needs them
 
     def named_(u: str) -> bool:

@@ -9,7 +9,7 @@ from assistant.stages.select import leads_in, reading_order
 from assistant.stages.shape import merge_adjacent, quote_span, run_on
 from corpus.lines import LineRoles
 from corpus.markdown import introduces, only_links, only_markup, points_elsewhere
-from corpus.models import Chunk, text_hash
+from corpus.models import Chunk, head, note_title, text_hash
 from index.models import Hit
 from index.retrieve import TermInfo
 
@@ -65,6 +65,27 @@ def test_body_lines_skip_the_heading_and_blanks_and_carry_the_heading_path() -> 
         (3, "Intro › Scaling: by alarm"),
         (4, "Intro › Scaling: plain line"),
     ]
+
+
+def test_lines_under_no_heading_stand_under_their_notes_title() -> None:
+    """An outliner's page says what it is about only in its file name: "What is Lena allergic
+    to?" was answered by "alias:: Lena Hoffmann", the one line naming Lena, not by "Allergic
+    to hazelnuts" (a Logseq graph). A section under no heading is embedded, and its lines
+    read, under the note's title; its citation still shows no heading."""
+    text = "alias:: Lena Hoffmann\n\n- Allergic to hazelnuts"
+    c = chunk(text, []).model_copy(update={"path": "pages/Lena.md"})
+    assert c.body_lines() == [
+        (0, "Lena: alias:: Lena Hoffmann"),
+        (2, "Lena: Allergic to hazelnuts"),
+    ]
+    assert c.embed_text() == f"Lena\n{text}" and c.heading == ""
+    assert note_title("notes/dendron.topic.special-notes.md") == "dendron topic special notes"
+    assert note_title("journals/2024_03_22.md") == "2024 03 22"
+    # a Zettelkasten's or a Notion export's ID is no title word
+    assert note_title("202303031100 Ideas on naming.md") == "Ideas on naming"
+    assert note_title("Wiki 3f2a9c1e4b7d4e0f8a6b1c2d3e4f5a6b.md") == "Wiki"
+    assert note_title("20230303.md") == "" and head([], "20230303.md") == []
+    assert head(["Intro"], "pages/Lena.md") == ["Intro"]  # a heading is what stands above
 
 
 def test_evidence_lines_prefer_lexical_matches_when_a_section_is_long() -> None:
@@ -827,6 +848,9 @@ def test_an_identifier_no_top_section_writes_is_missing_though_its_words_are_the
     assert missing_compounds(letters, [], 3) == ["A*", "Z algorithm", "C++", "B-tree"]
     binary = [Hit(chunk=chunk("## Search\nSELECT data* FROM t; a z-algorithm", ["S"]), score=1)]
     assert missing_compounds("how does A* or the Z algorithm work", binary, 3) == ["A*"]
+    # a letter of a formula is no name ("what is H = X(X^TX)^{-1}X^T called…" said "Your
+    # notes don't mention T called")
+    assert missing_compounds("what is X^T called, and x_{i} or \\T values?", [], 3) == []
     # an item's number ("what was my status on problem 560?" was answered with a problems
     # log holding no 560): missing unless a top section writes the number, in any words
     log = [Hit(chunk=chunk("## Log\n| 416. Partition | failed |\n| 0084. Histogram | ok |",
@@ -1148,6 +1172,30 @@ def test_a_host_version_or_address_no_top_section_writes_is_a_missing_name() -> 
     assert missing_compounds(q, hosts, 3) == ["db-prod-04", "10.20.4.99", "2.5.0"]
     assert missing_compounds("what is the IP of db-prod-01.internal?", hosts, 3) == []
     assert missing_compounds("what happened on 19.03.2024", [], 3) == []
+
+
+def test_a_version_of_a_name_is_written_where_one_section_holds_both() -> None:
+    """ "What's new in Orbit 3.1.0?" of a changelog ending at Orbit 3.0.0 was answered, high
+    confidence, from Quill's 3.1.0 release notes. A capitalised name and the version after it
+    are one thing: written where one top section holds the version (or a release under it:
+    "2.4" of "[2.4.1]") and the name in its text, headings or note path. "v2" of "v2.4.1" is
+    no name of its own for the local coverage rule."""
+    from assistant.stages.decide import localise, missing_compounds, versions_of_names
+
+    quill = Hit(chunk=chunk("## New\n- SAML sign-on", ["Quill 3.1.0", "New"]), score=1)
+    orbit = Hit(
+        chunk=chunk("## [2.4.1] - 2024-03-12\n- Fixed CVE-2024-27316", ["Orbit", "[2.4.1]"]),
+        score=1,
+    )
+    top = [quill, orbit]
+    assert missing_compounds("What's new in Orbit 3.1.0?", top, 3) == ["Orbit 3.1.0"]
+    assert missing_compounds("What's new in Quill 3.1.0?", top, 3) == []
+    assert missing_compounds("What changed in Orbit 2.4?", top, 3) == []  # 2.4.1 is a 2.4
+    assert missing_compounds("What changed in Orbit 2.4.10?", top, 3) == ["Orbit 2.4.10"]
+    assert missing_compounds("Which CVE was fixed in Orbit v2.4.1?", top, 3) == []
+    assert versions_of_names("In 2.4.1, what did Python 3.12 change?") == [("Python", "3.12")]
+    v2 = [TermInfo(term="v2", chunks=4), TermInfo(term="cve", chunks=3)]
+    assert localise(v2, "Which CVE was fixed in v2.4.1?", COMMON, {"cve"}) == v2
 
 
 def test_a_two_letter_capitalised_word_is_no_missing_name() -> None:
@@ -1841,6 +1889,11 @@ def test_as_well_as_names_no_subject() -> None:
     # nor a contraction typed without its apostrophe ("who sings lead on Dont Look Back in
     # Anger?" said "Your notes don't mention Dont", "whens Tom Beckers birthday" "whens")
     assert query_terms("whens the gig, and why dont we play it?") == ["gig", "play"]
+    # nor half of one typed with it ("If the primary doesn't acknowledge…" said "doesn" was
+    # not in the notes; "they've" gave "ve"), while "O'Reilly" stays one name's two words
+    asked = "If on-call doesn't ack, who's paged? They've said"
+    assert query_terms(asked) == "call ack paged said".split()
+    assert query_terms("you’re sure we'll see O'Reilly") == ["sure", "see", "reilly"]
 
 
 def test_a_note_file_name_asks_about_the_name_not_its_suffix() -> None:
@@ -1946,11 +1999,14 @@ def test_lines_of_tags_or_macros_alone_are_no_evidence() -> None:
                  "{{embed [[Kubernetes]]}}", '{{< figure src="a.png" >}}', "{% include x.html %}",
                  "import Tabs from '@theme/Tabs';", "export const meta = {draft: true};",
                  "{/* hidden */}", "  collapsed:: true", "  :LOGBOOK:", "  :END:",
-                 "  CLOCK: [2026-11-10 Tue 09:12]--[2026-11-10 Tue 12:40] =>  03:28"):  # fmt: skip
+                 "  CLOCK: [2026-11-10 Tue 09:12]--[2026-11-10 Tue 12:40] =>  03:28",
+                 "\t  id:: 6601f0c2-4b1a-4e2f-9c11-2a7d3e5b8f01",
+                 "\t- ((6601F0C2-4b1a-4e2f-9c11-2a7d3e5b8f01))"):  # fmt: skip
         assert only_markup(line), line
     for line in ("<summary>How long are dead jobs kept?</summary>", "Press <kbd>Ctrl</kbd>+C",
                  "if a < b and c > d", "import numpy as np", "export the data", "",
-                 "role:: Engineering Manager"):  # fmt: skip
+                 "role:: Engineering Manager", "id:: EMP-0042",
+                 "- see ((6601f0c2-4b1a-4e2f-9c11-2a7d3e5b8f01)) for the decision"):  # fmt: skip
         assert not only_markup(line), line
     got = evidence_texts(chunk(MDX, ["Retries"]), ["backoff"])
     assert got == [

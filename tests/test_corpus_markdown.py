@@ -157,8 +157,8 @@ def test_preamble_setext_code_fence():
         (16, 16, "Title › Empty heading"),
         (18, 19, "Title › Empty heading › Deep jump"),
     ]
-    assert nc.chunks[0].heading_path == []
-    assert nc.chunks[0].embed_text() == "Some intro text."
+    assert nc.chunks[0].heading_path == []  # cited as the file has it, under no heading
+    assert nc.chunks[0].embed_text() == "n\nSome intro text."  # embedded under the note's title
     check_text(text, nc)
 
 

@@ -17,6 +17,7 @@ from assistant.options import AnswerOptions
 from assistant.settings import load_settings
 from assistant.stages.evidence import line_evidence
 from assistant.stages.select import open_lead_ins
+from corpus.models import head
 from corpus.read import read_note, split_lines
 from index.retrieve import RRF_K
 from index.store import Store, read_manifest
@@ -1068,8 +1069,8 @@ def test_pooled_line_vectors_come_from_the_section_pass_and_a_change_of_kind_rem
     for c in chunks:
         text = c.embed_text()
         words = [text[a:b] for a, b in c.body_line_spans()]
-        head = f"{' › '.join(c.heading_path)}: " if c.heading_path else ""
-        assert words == [t.removeprefix(head) for _, t in c.body_lines()]
+        above = " › ".join(head(c.heading_path, c.path))  # a note's title under no heading
+        assert words == [t.removeprefix(f"{above}: ") for _, t in c.body_lines()]
         assert (abs(stored[c.content_hash] - emb.embed(words)) < 1e-2).all()
     assert r.lines_embedded == sum(len(c.body_lines()) for c in chunks)
     assert pooled.refresh().lines_embedded == 0  # nothing to redo
@@ -1512,6 +1513,24 @@ def test_a_month_is_mentioned_by_the_dates_a_section_writes(tmp_path: Path) -> N
     assert july.outcome == "answered" and "July" not in july.missing_terms, july.missing_terms
     assert "| 2024-07-01 | 19,690 | 7,801.3 |" in july.citations[0].quote
     assert "April" not in eng.ask("What was the electricity meter reading in April?").missing_terms
+
+
+def test_a_url_is_mentioned_by_the_web_address_a_section_writes(tmp_path: Path) -> None:
+    """ "What's the staging URL?" of a Notion wiki said "Partly covered. Your notes don't
+    mention URL." over "Staging runs at https://staging.acme.dev": a web address is a URL, a
+    link and a website; a section without one does not mention them."""
+    files = {
+        "wiki/environments.md": "# Environments\n\nStaging runs at https://staging.acme.dev "
+        "behind the VPN.\n",
+        "wiki/oncall.md": "# On-call\n\nThe staging pager rotates weekly.\n",
+    }
+    eng = engine_over(tmp_path, files, AnswerOptions(min_line=0.05))
+    url = eng.ask("What's the staging URL?")
+    assert url.outcome == "answered" and url.missing_terms == [], url.missing_terms
+    assert "https://staging.acme.dev" in url.citations[0].quote
+    files["wiki/environments.md"] = "# Environments\n\nStaging runs behind the VPN.\n"
+    none = engine_over(tmp_path / "without", files, AnswerOptions(min_line=0.05))
+    assert none.ask("What's the staging URL?").missing_terms == ["URL"]  # no address anywhere
 
 
 def test_a_verb_and_its_particle_are_searched_as_the_word_the_notes_write(
@@ -1962,6 +1981,29 @@ def test_a_path_glob_without_a_slash_matches_at_any_depth() -> None:
     assert path_matches(page, "Onboarding*.md") and path_matches("a/git/x.md", "git")
     assert not path_matches(page, "Engineering*/x.md") and not path_matches(page, "./Eng*")
     assert not path_matches(page, "Marketing*") and not path_matches("gitlab/x.md", "git")
+    # a page named as Notion shows it, without the export's 32-digit ID ("Meeting Notes"
+    # matched nothing; only "Meeting Notes*" did)
+    wiki, meetings = "a" * 32, "0123456789abcdef" * 2
+    minutes = f"Wiki {wiki}/Meeting Notes {meetings}/March 12 sync {wiki}.md"
+    assert path_matches(minutes, "Meeting Notes") and path_matches(minutes, "Meeting Notes/")
+    assert path_matches(minutes, "Wiki/Meeting Notes") and path_matches(minutes, "March 12 sync.md")
+    assert not path_matches(minutes, "Meeting") and not path_matches(minutes, "./Meeting Notes")
+
+
+def test_a_number_written_inside_a_version_does_not_rank_notes_by_path() -> None:
+    """ "What does clause 3.2.2 say?" put `quill-upgrade-3.md` and `orbit-upgrade-2x-to-3.md`
+    first by the "3" of their names, and the handbook's "3.2 Overtime" out of the top ten: a
+    number the question writes only inside a joined one ranks no path; "lecture 7" still
+    does, and a ticket's "INC-2041" is its own name."""
+    from index.retrieve import path_terms, query_terms
+
+    def terms(q: str) -> list[str]:
+        return path_terms(q, query_terms(q))
+
+    assert terms("What does clause 3.2.2 say?") == ["clause", "say"]
+    assert terms("what did lecture 7 cover, and 3.2?") == ["lecture", "7", "cover"]
+    assert terms("What was INC-2041?") == ["inc", "2041"]
+    assert terms("python 3 and 3.12") == ["python", "3"]
 
 
 def test_a_typo_the_crude_stem_prefix_also_finds_is_read_as_the_notes_word(

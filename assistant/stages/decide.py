@@ -165,6 +165,10 @@ def is_name(term: str, names: Collection[str], common: set[str]) -> bool:
     )
 
 
+_VERSION_HEAD = re.compile(r"(?<![\w.])(v\d+)(?=\.\d)", re.IGNORECASE)
+"""The first part of a version written with its "v" ("v2" of "v2.4.1")."""
+
+
 def localise(
     coverage: Sequence[TermInfo],
     question: str,
@@ -176,13 +180,17 @@ def localise(
     ("rebased" in a folder of 1,800 notes, none of them about rebasing that the question
     reached). A lowercase misspelling read as an ordinary word ("isue" as "issue") is that
     word, not a name; a capitalised one stays a name ("ClickUp" is not "click").
-    `in_top`: the terms the top sections mention (`evidence.terms_in`)."""
+    `in_top`: the terms the top sections mention (`evidence.terms_in`). A version's "v2" of
+    "v2.4.1" is no name of its own: the compound rule judges the version ("Which CVE was
+    fixed in v2.4.1?" said "The sections found don't mention v2" over "[2.4.1]")."""
     names = names_in(question)
+    heads = {m[1].lower() for m in _VERSION_HEAD.finditer(question)}
     return [
         t.model_copy(update={"chunks": 0, "near": None})
         if t.covered
         and is_name(t.term, names, common)
         and t.term not in in_top
+        and t.term not in heads
         and not (
             t.near and t.term not in names and (is_common(t.near, common) or t.near in PHRASING)
         )
@@ -625,7 +633,7 @@ def covered_clause(
 
 
 COMPOUND = re.compile(
-    r"(?<![\w.-])(?:[^\W\d_]{2,}(?:[_.][^\W\d_]{2,})+|--[^\W\d_][\w-]*[^\W_]"
+    r"(?<![\w.^{\\-])(?:[^\W\d_]{2,}(?:[_.][^\W\d_]{2,})+|--[^\W\d_][\w-]*[^\W_]"
     r"|[^\W\d_]{2,}(?:-[^\W\d_]{2,})*-\d+(?:-\d+)*|v?\d+(?:\.\d+){2,}"
     r"|[^\W\d_]{2,4}\d+(?:\.\d+)+|\d{3,}-[^\W\d_]{1,4}"
     r"|[B-HJ-Z][ -][a-z]{3,}|[A-Z](?:\+\+|#|\*))(?![\w-])"
@@ -686,6 +694,10 @@ def missing_compounds(
     for item in items:  # "problem 560": its number, anywhere in a top section
         if not re.search(rf"(?<![\d.]){_number(item)}(?!\d|\.\d)", text):
             out.append(item)
+    for name, version in versions_of_names(question):  # "Orbit 3.1.0", not Quill's
+        if not any(_holds_version(h, name, version) for h in top):
+            out.append(f"{name} {version}")
+            compounds = [c for c in compounds if c != version]
     for found in compounds:
         if found in out or writes(text, found):
             continue
@@ -756,6 +768,34 @@ Swarm"), which the notes may hold word by word in other names ("Anna Keller", "H
 Schmidt")."""
 
 
+NAME_VERSION = re.compile(r"(?<![\w.'’-])([A-Z][\w+]*)[ \t]+(v?\d+(?:\.\d+)+)(?![\w-]|\.\d)")
+"""A capitalised name and the version after it ("Orbit 3.1.0", "Quill v2.7"): one thing, as
+a full name is."""
+
+
+def versions_of_names(question: str) -> list[tuple[str, str]]:
+    """The question's versions of a name (`NAME_VERSION`): (name, version), a sentence's
+    first word and stopwords ("In 2.4.1") no name."""
+    out = []
+    for m in NAME_VERSION.finditer(question):
+        first = not question[: m.start()].strip() or re.search(r"[.!?:]\s*$", question[: m.start()])
+        if not first and m.group(1).lower() not in STOPWORDS:
+            out.append((m.group(1), m.group(2)))
+    return out
+
+
+def _holds_version(hit: Hit, name: str, version: str) -> bool:
+    """Whether one section writes `version` (or a release under it: "2.4" of "2.4.1"), and
+    `name` in its text, headings or note path: a changelog of Orbit heads its releases
+    "## [3.0.0]" under "# Orbit"; Quill's "3.1.0" is no Orbit 3.1.0."""
+    c = hit.chunk
+    text = f"{c.path}\n{' '.join(c.heading_path)}\n{c.text}".lower()
+    number = re.escape(version.lower().removeprefix("v"))
+    if not re.search(rf"(?<![\d.]){number}(?:\.\d+)*(?!\d)", text):
+        return False
+    return re.search(rf"(?<![^\W_]){re.escape(name.lower())}(?![^\W_])", text) is not None
+
+
 def full_names(question: str) -> list[str]:
     """The question's full names (`FULL_NAME`), a sentence's first word left out (capitalised
     anyway: "Can App Runner…" is "App Runner"). The compound rule reads them with any joiner
@@ -779,7 +819,11 @@ def full_names(question: str) -> list[str]:
 def compound_parts(compounds: Sequence[str]) -> set[str]:
     """The words the compounds are made of, as query terms ("INC-2042": inc, 2042): a
     question of nothing else asks about nothing but them."""
-    return {t for c in compounds for t in query_terms(c.removeprefix("v").replace(".", " "))}
+    return {  # "v2.4.1" is 2, 4, 1 and, as the question's words are read, "v2"
+        t
+        for c in compounds
+        for t in (*query_terms(c.removeprefix("v").replace(".", " ")), *query_terms(c))
+    }
 
 
 def series_in(question: str, series: Collection[str]) -> list[str]:

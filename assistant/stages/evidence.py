@@ -28,7 +28,7 @@ from corpus.markdown import (
 )
 from corpus.models import Chunk
 from index.models import Hit
-from index.retrieve import TermInfo
+from index.retrieve import WEB_WORDS, TermInfo
 from index.store import term_queries
 
 _HTML_HEADING = re.compile(r"^[ \t]*<h([1-6])\b[^>]*>.*</h\1>[ \t]*$", re.IGNORECASE | re.MULTILINE)
@@ -252,6 +252,9 @@ def rows_read_whole(chunk: Chunk) -> list[str]:
     return out
 
 
+_WEB_ADDRESS = re.compile(r"\bhttps?://\S", re.IGNORECASE)
+_WEB_WORDS = " ".join(sorted(WEB_WORDS))
+"""What a web address written in a section is, as a question names it."""
 _HYPHEN = re.compile(r"(?<=[^\W_])-(?=[^\W_])")
 """A hyphen inside a word ("Pi-hole", "e-mail")."""
 
@@ -267,7 +270,9 @@ def terms_in(
     mention (heading path, text or their note's path: a note filed as
     `linux/show-free-memory.md` mentions Linux; `labels(path)`, its front-matter title and
     tags: Dendron keeps a note's title there; all their retrieved pieces; the months of the
-    days they write: "2024-07-01" mentions July), matched as BM25
+    days they write: "2024-07-01" mentions July; a web address they write mentions a URL, a
+    link and a website: "What's the staging URL?" of "Staging runs at https://staging…"
+    said "Your notes don't mention URL"), matched as BM25
     matches them (porter stems, a typo as the word the notes use, a crude-stem prefix as
     `Store.term_count`, a clipped word as itself or a full word it stands for:
     `TermInfo.full`). `joined` (the split-word rule): a hyphenated word mentions the word
@@ -275,6 +280,7 @@ def terms_in(
     top = first_units(hits, sections)
     texts = [h.chunk.embed_text() for h in top]
     texts += [months for t in texts if (months := month_names(t))]  # July of "2024-07-01"
+    texts += [_WEB_WORDS for t in texts if _WEB_ADDRESS.search(t)]
     for path in dict.fromkeys(h.unit[0] for h in top):  # each note's path and labels once
         texts.append(f"{PurePosixPath(path).with_suffix('')}\n{labels(path) if labels else ''}")
     if joined:
