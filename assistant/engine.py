@@ -6,6 +6,7 @@ refreshing a stale one, repairing a broken one), retrieves, and composes answers
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -39,6 +40,7 @@ from assistant.stages.query import (
 from corpus import BUNDLED_NOTES, HEADING_SEP
 from corpus.dates import Day, any_same_day, is_day_name, names_day, names_other_day
 from corpus.markdown import only_links
+from corpus.models import Chunk
 from corpus.scan import IGNORE_FILE, NotesMissing
 from index import keywords, lifecycle
 from index.embed import Embedder
@@ -507,6 +509,8 @@ class Engine:
         series = numbered_words(self.store()) if any(c.isdigit() for c in searched) else ()
         numbered = decide.series_in(searched, series)  # "lecture 7" of a numbered series
         codes = decide.coded(searched)  # "2.3.1", "INC-2041", "KR2.3"
+        refs = decide.references(searched) if opts.codes else []  # and "#1423": the code rule
+        writing: list[Chunk] = []  # the sections the code rule's keyword search found
         items = [*numbered, *codes]  # what the heading rule names sections by
         kind = "none" if by_keywords else self.store().meta(LINE_KIND) or "own"
         by_name: Hit | None = None  # the keyword-names rule's section
@@ -533,6 +537,9 @@ class Engine:
             )  # fmt: skip
             if by_name is None and not items:
                 hits = select.with_heading_scored(hits, coverage, opts, items)
+            if refs:  # the code rule: a section writing the clause or issue asked about
+                writing = self._writing(refs, paths)
+                hits = select.with_code_section(hits, writing, refs, opts)
             qvec = embedding.result()
             evidence.fill_dense_scores(self.store(), hits, qvec)
             timings["embed_ms"] = embedding.seconds * 1000  # on its own thread, overlapping:
@@ -548,7 +555,8 @@ class Engine:
             )
         code_notes: list[str] = []
         if opts.code_lines:  # the code-line rule: "KR2.3" quoted at the line that writes it
-            line_scores, code_notes = evidence.with_code_lines(line_scores, hits, codes)
+            lined = [decide.bare_code(c) for c in refs] or codes  # as a line writes them
+            line_scores, code_notes = evidence.with_code_lines(line_scores, hits, lined)
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
         in_top = evidence.terms_in(  # another item's sections answer nothing of this one's,
@@ -571,7 +579,10 @@ class Engine:
         whole = (  # the whole-line rule, only where the best line falls short
             opts.whole_line
             and best_line < opts.min_line
-            and evidence.line_with_every_term(hits, local, opts, self._labels)
+            and (
+                evidence.line_with_every_term(hits, local, opts, self._labels)
+                or evidence.line_with_every_code(hits, refs, opts)  # the code rule
+            )
         )
         dated: list[Hit] = []
         days: set[Day] = set()
@@ -620,6 +631,8 @@ class Engine:
         part_notes: list[str] = []
         date_notes: list[str] = []
         unnamed: list[str] = []  # the named-quotes rule's
+        coded: Hit | None = None
+        top_units = evidence.first_units(hits, opts.evidence_sections) if refs else []
         if not decision.abstain:
             picked = select.pick_sections(hits, k, section_best, opts)
             named_only = select.naming_only(
@@ -637,6 +650,23 @@ class Engine:
             ]
             picked = named_only
             picked = select.with_named(picked, by_name or together, k)
+            coded = next(  # the code rule: the top section writing the clause or issue first
+                (
+                    h
+                    for h in top_units
+                    if not select.leads_in(h.chunk) and select.writes_codes(h.chunk, refs)
+                ),
+                None,
+            )
+            if coded is not None:  # then the others writing them, and no section that does not
+                picked = [coded, *(h for h in picked if select.writes_codes(h.chunk, refs))]
+                if decide.asks_of_codes(local, refs, common):  # and all found writing them
+                    picked += select.code_sections(hits, refs, coded, writing)
+                firsts = {h.chunk.section: h for h in reversed(picked)}  # each section's first
+                picked = [h for h in picked if firsts[h.chunk.section] is h][:k]
+                for h in picked:  # one not scored is quoted at the lines writing them
+                    if not line_scores.get(h.chunk.id or -1):
+                        line_scores[h.chunk.id or -1] = evidence.code_line_scores(h.chunk, refs)
             if more_of:  # under min_line, only the rest of the notes the last answer quoted
                 kept = [] if decision.more else picked
                 picked = select.with_more_of(kept, hits, quoted_notes, k)
@@ -697,11 +727,11 @@ class Engine:
                 ]
             picked = select.reading_order(picked, section_best if opts.best_first else None)
             citations, pieces = shape.quote_sections(picked, line_scores, self.abs_path, opts)
-        by_name_label, headed_label, together_label, newest_label = (  # --explain: quoted first
+        by_name_label, headed_label, together_label, newest_label, coded_label = (  # --explain
             cite_label(h.chunk.path, h.chunk.start_line, h.chunk.end_line, h.chunk.heading_path)
             if h is not None and h in picked
             else ""
-            for h in (by_name, headed, together, newest)
+            for h in (by_name, headed, together, newest, coded)
         )
         answer_text = render.render_text(
             citations,
@@ -750,6 +780,7 @@ class Engine:
                 code_notes,
                 newest_label,
                 unnamed,
+                coded_label,
             )
             if explain
             else None,
@@ -761,6 +792,17 @@ class Engine:
         missing, not merely unwritten."""
         daily = [p for p in note_days(self.store()) if is_day_name(PurePosixPath(p).stem)]
         return len(daily) >= DAILY_NOTES_MIN
+
+    def _writing(self, codes: Sequence[str], paths: Sequence[str] | None) -> list[Chunk]:
+        """The code rule's keyword search: sections holding the codes' numbers side by side,
+        best first (`select.with_code_section` keeps those writing them as asked)."""
+        store = self.store()
+        phrases = [
+            '"' + " ".join(re.findall(r"[^\W_]+", c.lower().removeprefix("v"))) + '"' for c in codes
+        ]
+        found = store.lexical_search(" AND ".join(phrases), 20, allowed_ids(store, paths))
+        chunks = store.chunks([cid for cid, _ in found])
+        return [chunks[cid] for cid, _ in found if cid in chunks]
 
     def _dated_sections(
         self, days: set[Day], hits: Sequence[Hit], paths: Sequence[str] | None

@@ -81,6 +81,17 @@ class AnswerOptions(BaseModel):
         "'2.3.1', 'INC-2041') scores as its section's best line, so its quote is of it "
         "('what is KR 2.3?' quoted KR2.1 and KR2.2, the lines the model read closer).",
     )
+    codes: bool = Field(
+        True,
+        description="Code rule: where none of the top evidence_sections sections writes "
+        "every clause, version or issue number the question names ('3.2.2', '2.4.1', "
+        "'#1423'), the first section that does (among the first ten found, or else by "
+        "keyword search) takes the last of their places; the top section writing them is "
+        "quoted first, no section that does not, and the others found writing them when "
+        "the question asks about nothing else; and a line of a top section writing them all "
+        "answers however far its cosine falls short ('What does clause 3.2.2 say?' was "
+        "declined, its line scoring 0.23).",
+    )
     together: bool = Field(
         True,
         description="Together rule: where the section whose line answers best lacks a name "

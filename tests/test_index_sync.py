@@ -1990,6 +1990,44 @@ def test_a_path_glob_without_a_slash_matches_at_any_depth() -> None:
     assert not path_matches(minutes, "Meeting") and not path_matches(minutes, "./Meeting Notes")
 
 
+def test_a_clause_or_issue_the_question_names_is_quoted_where_a_section_writes_it(
+    tmp_path: Path,
+) -> None:
+    """The code rule. "What does clause 3.2.2 say?" was declined (its line scored 0.23, the
+    runbooks named "…-3.md" ranked first) and "What was issue #1423 about?" answered from
+    a whistleblowing clause ("issue" read as "concerns"). A section writing every clause,
+    version or issue number the question names is scored and quoted first, with the other
+    sections found writing them and none that do not; a line writing them answers under
+    `min_line`. A version of a name is that name's: Quill's 3.1.0 is no Orbit 3.1.0."""
+    files = {
+        "handbook/03-hours.md": "# Working hours\n\n## 3.2 Overtime\n\n3.2.1 Overtime must be "
+        "approved in advance.\n\n3.2.2 Approved overtime is compensated as time off in lieu."
+        "\n\n## 3.3 Remote work\n\n3.3.1 Remote work up to 3 days a week.\n",
+        "runbooks/upgrade-3.md": "# Upgrade to 3.x\n\n## Steps\n\nRun the 3.0 migration, "
+        "then say so in the channel.\n",
+        "handbook/08-conduct.md": "# Conduct\n\n## Concerns\n\nIssues and concerns can be "
+        "raised anonymously.\n",
+        "orbit/CHANGELOG.md": "# Orbit changelog\n\n## [2.4.1]\n\n### Fixed\n\n- Login "
+        "session timed out after 5 minutes (#1423).\n\n### Security\n\n- Fixed "
+        "CVE-2024-27316.\n\n## [2.4.0]\n\n### Added\n\n- JWT validation (#1388).\n",
+        "quill/v3.1.0.md": "# Quill 3.1.0\n\n## New\n\n- SAML sign-on.\n",
+    }
+    eng = engine_over(tmp_path, files, AnswerOptions(min_line=0.9))  # no line clears it
+    clause = eng.ask("What does clause 3.2.2 say?", explain=True)
+    assert clause.outcome == "answered", clause.explain.decision if clause.explain else ""
+    assert [c.path for c in clause.citations] == ["handbook/03-hours.md"]
+    assert "3.2.2 Approved overtime" in clause.citations[0].quote
+    issue = eng.ask("What was issue #1423 about?", explain=True)
+    assert [c.path for c in issue.citations] == ["orbit/CHANGELOG.md"]
+    assert "(#1423)" in issue.citations[0].quote
+    assert issue.explain is not None and "code rule: first" in issue.explain.selection
+    release = eng.ask("What changed in Orbit 2.4.1?")
+    assert [c.heading_path[-1] for c in release.citations] == ["Fixed", "Security"]
+    assert "Orbit 3.1.0" in eng.ask("What's new in Orbit 3.1.0?").missing_terms
+    off = engine_over(tmp_path / "off", files, AnswerOptions(min_line=0.9, codes=False))
+    assert off.ask("What does clause 3.2.2 say?").outcome == "not_covered"
+
+
 def test_a_number_written_inside_a_version_does_not_rank_notes_by_path() -> None:
     """ "What does clause 3.2.2 say?" put `quill-upgrade-3.md` and `orbit-upgrade-2x-to-3.md`
     first by the "3" of their names, and the handbook's "3.2 Overtime" out of the top ten: a

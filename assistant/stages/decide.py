@@ -858,6 +858,45 @@ def coded(question: str) -> list[str]:
     ]
 
 
+_REFERENCE = re.compile(r"(?<![\w#&])#\d{2,}(?![\w-])")
+"""An issue's or pull request's number as trackers write it: "#1423"."""
+
+
+def references(question: str) -> list[str]:
+    """The question's codes and issue numbers (`coded`, `_REFERENCE`: "#1423"): what the code
+    rule finds the sections of. A version of a name stays with it ("Orbit 3.1.0": Quill's
+    3.1.0 is none of it; `versions_of_names`)."""
+    named = {v: f"{n} {v}" for n, v in versions_of_names(question)}
+    return [*(named.get(c, c) for c in coded(question)), *_REFERENCE.findall(question)]
+
+
+def asks_of_codes(coverage: Sequence[TermInfo], codes: Sequence[str], common: set[str]) -> bool:
+    """Whether the question asks about its codes themselves ("What does clause 3.2.2 say?",
+    "What changed in Orbit 2.4.1?"): no subject word but ordinary ones beside them, where
+    "…ephemeral storage … platform version 1.3.0…" asks about storage."""
+    parts = compound_parts([bare_code(c) for c in codes]) | compound_parts(codes)
+    return not any(
+        t.covered and t.term not in parts and not is_common(t.term, common)
+        for t in subject_terms(coverage)
+    )
+
+
+def bare_code(code: str) -> str:
+    """A code as a line writes it: a version of a name ("Orbit 3.1.0") is its version, the
+    name being in its section's headings or note path."""
+    m = NAME_VERSION.fullmatch(code)
+    return m.group(2) if m else code
+
+
+def section_writes(hit: Hit, code: str) -> bool:
+    """Whether a section writes `code` in its text, headings or note path: a version of a
+    name where it holds both (`_holds_version`)."""
+    if m := NAME_VERSION.fullmatch(code):
+        return _holds_version(hit, m.group(1), m.group(2))
+    c = hit.chunk
+    return writes(f"{c.path}\n{' '.join(c.heading_path)}\n{c.text}", code)
+
+
 def another_item(text: str, item: str) -> bool:
     """Whether `text` writes an item of `item`'s kind but not `item` itself: another
     numbered word of its series ("ADR-0009" for "adr 6"), another version ("[2.3.0]" for
@@ -966,6 +1005,8 @@ def _written(compound: str) -> str:
         word, n = numbered.groups()
         return rf"(?<!\w){re.escape(word.lower())}[ \t_#-]*0*{n}(?![\d]|\.\d)"
     name = compound.lower().lstrip("-")
+    if re.fullmatch(r"#\d+", name):  # an issue's "#1423", not "1423 ms"
+        return rf"(?<![\w#]){re.escape(name)}(?!\d)"
     if re.fullmatch(r"[a-z](?:\+\+|#|\*)", name):  # "A*" is not the end of "data*"
         return r"(?<![\w.])" + re.escape(name)
     if re.match(r"v?\d", name):

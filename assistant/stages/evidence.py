@@ -196,6 +196,32 @@ def specific(terms: Sequence[str]) -> bool:
     return len(terms) >= 2 or (len(terms) == 1 and any(c.isdigit() for c in terms[0]))
 
 
+def code_line_scores(chunk: Chunk, codes: Sequence[str]) -> dict[int, float]:
+    """Line scores for a section the code rule quotes without having scored it: the lines
+    writing every code (1.0); none (quoted from its start) when only its headings do."""
+    from assistant.stages.decide import bare_code, writes
+
+    return {
+        i: 1.0
+        for i, line in enumerate(chunk.text.split("\n"))
+        if all(writes(line, bare_code(c)) for c in codes)
+    }
+
+
+def line_with_every_code(hits: Sequence[Hit], codes: Sequence[str], opts: AnswerOptions) -> bool:
+    """The code rule's decision: a line of the first `evidence_sections` sections writes every
+    one of the question's `codes` (`decide.references`: a clause "3.2.2", an issue "#1423"),
+    which names one thing exactly, however far the line's cosine falls short ("What does
+    clause 3.2.2 say?" of "3.2.2 Approved overtime is compensated…", 0.23)."""
+    from assistant.stages.decide import bare_code, section_writes, writes
+
+    return bool(codes) and any(
+        all(section_writes(h, c) for c in codes)
+        and any(all(writes(line, bare_code(c)) for c in codes) for line in h.chunk.text.split("\n"))
+        for h in first_units(hits, opts.evidence_sections)
+    )
+
+
 def line_with_every_term(
     hits: Sequence[Hit],
     coverage: Sequence[TermInfo],

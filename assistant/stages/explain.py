@@ -31,6 +31,7 @@ def trace(
     code_lines: Sequence[str] = (),
     newest: str = "",
     unnamed: Sequence[str] = (),
+    coded: str = "",
 ) -> Explain:
     """The `--explain` trace of one answer, from what the pipeline already computed.
     `dated`: the sections the date rule put first; `passed_over`: the sections the more rule
@@ -38,7 +39,8 @@ def trace(
     moved up and quoted first; `headed`: the one the heading rule quoted first; `together`:
     the one the together rule quoted first; `code_lines`: the lines the code-line rule
     scored as their section's best; `newest`: the one the latest rule quoted first;
-    `unnamed`: those the named-quotes rule left out."""
+    `unnamed`: those the named-quotes rule left out; `coded`: the one the code rule quoted
+    first."""
     quoted = {h.chunk.id for h in picked}
     quotes = []
     for c in citations:  # a merged quote carries the rules of every piece inside it
@@ -97,6 +99,12 @@ def trace(
             f"; code-line rule: {', '.join(code_lines)} scored as their section's best line, "
             "writing the code the question names"
             if code_lines
+            else ""
+        )
+        + (
+            f"; code rule: first {coded}, the top section writing every clause, version or "
+            "issue number the question names"
+            if coded
             else ""
         )
         + (
@@ -197,7 +205,8 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
         )
     passed = (
         f"the best line scores {best_line:.2f} < min_line {opts.min_line}, but a line of a top "
-        "section holds every subject term of the question (whole-line rule)"
+        "section holds every subject term of the question (whole-line rule), or writes every "
+        "clause, version or issue number it names (code rule)"
         if decision.whole_line
         else f"the best line scores {best_line:.2f} < min_line {opts.min_line}, but notes of "
         "the day the question names hold its other subject words (date rule)"

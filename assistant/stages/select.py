@@ -419,6 +419,62 @@ def with_heading_scored(
     return _in_last_place(hits, top, h) if h is not None else list(hits)
 
 
+def writes_codes(chunk: Chunk, codes: Sequence[str]) -> bool:
+    """Whether a section writes every one of `codes` (`decide.section_writes`)."""
+    from assistant.stages.decide import section_writes
+
+    hit = Hit(chunk=chunk, score=0.0)
+    return bool(codes) and all(section_writes(hit, c) for c in codes)
+
+
+def code_sections(
+    hits: Sequence[Hit], codes: Sequence[str], first: Hit, found: Sequence[Chunk] = ()
+) -> list[Hit]:
+    """The code rule's quotes: the sections writing every one of `codes`, `first` first, then
+    those among the first `HEADING_REACH` hits, then the keyword search's `found`, one hit
+    per section ("What changed in Orbit 2.4.1?" quoted its "Fixed" list alone, not its
+    "Security" one; "What was issue #1423 about?" the config reference, not the changelog's
+    entry too)."""
+    out = [first]
+    more = [*hits[:HEADING_REACH], *(Hit(chunk=c, score=0.0) for c in found)]
+    for h in more:  # a heading over nothing ("## [2.4.1]" over its "### Fixed") says nothing
+        new = all(o.chunk.section != h.chunk.section for o in out)
+        if new and not leads_in(h.chunk) and writes_codes(h.chunk, codes):
+            out.append(h)
+    return out
+
+
+def with_code_section(
+    hits: Sequence[Hit],
+    found: Sequence[Chunk],
+    codes: Sequence[str],
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+) -> list[Hit]:
+    """The code rule's reach: where none of the first `evidence_sections` writes every one of
+    the question's `codes` (`decide.references`: "3.2.2", "#1423"), the first section that
+    does, among the first `HEADING_REACH` hits or else among the keyword search's `found`,
+    takes the last of their places, so its lines are scored (and the code-line rule quotes the
+    line writing it). "What does clause 3.2.2 say?" ranked the handbook's "3.2.2 Approved
+    overtime…" fifth, under runbooks of Quill 3.x; "What was issue #1423 about?" put the
+    changelog's "(#1423)" fourth, under "Known issues"."""
+    from assistant.stages.evidence import first_units
+
+    if not codes:
+        return list(hits)
+    top = first_units(hits, opts.evidence_sections)
+    if any(writes_codes(h.chunk, codes) for h in top):
+        return list(hits)
+    ids = {h.chunk.id for h in hits}
+    near = [h for h in hits[:HEADING_REACH] if writes_codes(h.chunk, codes)]
+    far = [Hit(chunk=c, score=0.0) for c in found if c.id not in ids and writes_codes(c, codes)]
+    pick = next((h for h in [*near, *far] if not leads_in(h.chunk)), None)
+    if pick is None:
+        return list(hits)
+    if len({h.unit for h in top}) < opts.evidence_sections:
+        return [*top, pick, *(h for h in hits if h not in top and h is not pick)]
+    return _in_last_place(hits, top, pick)
+
+
 def with_more_of(
     picked: Sequence[Hit], hits: Sequence[Hit], notes: Collection[str], k: int
 ) -> list[Hit]:
