@@ -384,6 +384,14 @@ class AnswerOptions(BaseModel):
         "of links or a line of #tags (a list of wiki links is kept: in a wiki its items are "
         "the content).",
     )
+    bookmarks: bool = Field(
+        True,
+        description="Bookmark rule: a line linking to a web page ('- [Helm chart best "
+        "practices](https://helm.sh/…)', a bare https:// address) is evidence, though the "
+        "link rule leaves out lines that only link to other notes: in a folder of saved "
+        "links it is the answer ('do I have the helm chart best practices link?' quoted a "
+        "cooking page).",
+    )
     comments: bool = Field(
         True,
         description="Comment rule: lines of nothing but HTML comment (<!-- TODO -->, a "

@@ -84,6 +84,7 @@ __all__ = [
     "section_at",
     "sections",
     "titles_block",
+    "web_link",
 ]
 
 CHUNKER_VERSION: int = 12
@@ -938,6 +939,17 @@ def only_links(line: str, wiki: bool = False) -> bool:
     for links in (*wikis, _LINKS, _CITES) if wiki else (_LINKS, _CITES):
         rest = links.sub(" ", rest)
     return rest != text and not _WORD.search(rest.replace("\\", ""))
+
+
+_WEB_LINK = re.compile(r"\[[^\]]*[^\W_][^\]]*\]\(\s*<?https?://[^)]*\)|(?<!\()\bhttps?://\S+", re.I)
+"""A link to a web page with its title ("[Helm chart best practices](https://helm.sh/…)"), or a
+bare web address: a page the note keeps, not another note."""
+
+
+def web_link(line: str) -> bool:
+    """A line linking to a web page (`_WEB_LINK`), not only to other notes or images: a
+    bookmark. A bookmark collection's line is the answer to "where's that article on …?"."""
+    return _WEB_LINK.search(line.replace("![", "!(")) is not None
 
 
 _POINTER = re.compile(

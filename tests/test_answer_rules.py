@@ -126,6 +126,31 @@ def test_lines_that_only_link_elsewhere_are_no_evidence() -> None:
     assert evidence_lines(chunk("# Topics\n+ [A](a.md)\n+ [B](b.md)", ["Topics"]), [], 10) == []
 
 
+def test_a_link_to_a_web_page_is_a_bookmark_and_evidence() -> None:
+    """A folder of saved links: "do I have the helm chart best practices link?" quoted a
+    cooking page, the bookmark line "- [Helm chart best practices](https://helm.sh/…)" being
+    a line that only links. With the bookmark rule a link to a web page (or a bare web
+    address) is evidence, and the list that introduces such links is not navigation; links
+    to other notes, images and wiki links still are."""
+    from corpus.markdown import web_link
+
+    for line in ("- [Helm chart best practices](https://helm.sh/docs/)",
+                 "https://litestream.io/", "* <https://example.com/x>"):  # fmt: skip
+        assert web_link(line), line
+    for line in ("+ [Installing the agent](install.md)", "![Diagram](https://x.io/a.png)",
+                 "- [[Wiki page]]", "[](https://x.io)"):  # fmt: skip
+        assert not web_link(line), line
+    text = (
+        "# Kubernetes\nSaved links:\n- [Network Policy Recipes](https://github.com/a/b)\n"
+        "- https://kubernetes.io/docs/pod-lifecycle/\n- [Agent](agent.md)"
+    )
+    c = chunk(text, ["Kubernetes"])
+    lines = text.split("\n")
+    kept = [lines[c.body_lines()[n][0]] for n in evidence_lines(c, [], 10, bookmarks=True)]
+    assert kept == lines[1:4]  # the intro to the bookmarks, and the bookmarks
+    assert evidence_lines(c, [], 10) == []  # the rule off: all navigation
+
+
 def test_a_line_that_only_points_to_its_links_is_no_evidence() -> None:
     """Asked "What is a scratch note for?" of Dendron's notes, the first quote was "To learn
     more about scratch notes, see: [[Scratch Note]]": the question's words, and nothing about
@@ -2784,6 +2809,10 @@ def test_a_year_or_a_form_the_notes_lack_is_missing() -> None:
     from assistant.stages.decide import coded, series_in
 
     assert series_in("What did I deduct on my 2021 taxes?", {"taxes"}) == ["taxes 2021"]
+    # not where the number completes a code before it: "problem 3(b) on the STAT 610 problem
+    # set" said "Your notes don't mention problem 610"; "HW 4 problem 5", "problem 4"
+    assert series_in("problem 3(b) on the STAT 610 problem set?", {"problem"}) == ["problem 3"]
+    assert series_in("the singular values in HW 4 problem 5?", {"problem"}) == ["problem 5"]
     assert series_in("Taxes 2021", {"taxes"}) == ["Taxes 2021"]
     assert series_in("my 2021 taxes", {"lecture"}) == []
     assert coded("Did I get a 1099-SA?") == ["1099-SA"] and coded("a 1099-K") == ["1099-K"]

@@ -838,12 +838,17 @@ def series_in(question: str, series: Collection[str]) -> list[str]:
     found += [
         f"{m.group(2)} {m.group(1)}"
         for m in _NUMBER_FIRST.finditer(question)
-        if fold(m.group(2)) in series and not days_in(m.group(0))
+        if fold(m.group(2)) in series
+        and not days_in(m.group(0))
+        and not _CODE_BEFORE.search(question[: m.start()])
     ]
     return found
 
 
 _NUMBER_FIRST = re.compile(r"(?<![\w.-])(\d{1,4})[ \t]+([^\W\d_]+)\b")
+_CODE_BEFORE = re.compile(r"(?<![\w.-])[A-Z]{2,}[ \t]*$")
+"""A code the number after it completes ("STAT 610", "HW 4"): "the STAT 610 problem set" is
+no "problem 610", "HW 4 problem 5" no "problem 4"."""
 """A number and the word after it: "2021 taxes"."""
 
 

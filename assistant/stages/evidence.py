@@ -25,6 +25,7 @@ from corpus.markdown import (
     only_markup,
     points_elsewhere,
     says_nothing,
+    web_link,
 )
 from corpus.models import Chunk
 from index.models import Hit
@@ -68,6 +69,7 @@ def evidence_lines(
     links: bool = True,
     comments: bool = True,
     markup: bool = True,
+    bookmarks: bool = False,
 ) -> list[int]:
     """Positions in `chunk.body_lines()` worth scoring, at most `limit`: lexical matches first.
     Navigation is never evidence: lines that only link elsewhere (`only_links`), and the label
@@ -118,7 +120,7 @@ def evidence_lines(
         (n, i)
         for n, (i, _) in enumerate(chunk.body_lines())
         if i >= top
-        and not (links and is_navigation(lines, i, wiki=True))
+        and not (links and is_navigation(lines, i, wiki=True, bookmarks=bookmarks))
         and not (roles is not None and comments and roles.is_comment(i))
         and not (roles is not None and _HTML_HEADING.match(lines[i]) and not roles.in_code(i))
         and not (roles is not None and (roles.is_table_rule(i) or roles.is_table_head(i)))
@@ -145,13 +147,22 @@ def unwritten(chunk: Chunk) -> bool:
     return bool(lines) and all(_PLACEHOLDER.fullmatch(line) for line in lines)
 
 
-def is_navigation(lines: Sequence[str], i: int, wiki: bool = False) -> bool:
-    if only_links(lines[i], wiki) or points_elsewhere(lines[i], wiki):
+def is_navigation(
+    lines: Sequence[str], i: int, wiki: bool = False, bookmarks: bool = False
+) -> bool:
+    """A line that only links elsewhere (`only_links`), points to the links after it
+    (`points_elsewhere`), or introduces a list of links. With `bookmarks` (the bookmark rule),
+    a link to a web page (`web_link`) is not navigation: it is the page the note keeps."""
+
+    def links(line: str) -> bool:
+        return only_links(line, wiki) and not (bookmarks and web_link(line))
+
+    if links(lines[i]) or points_elsewhere(lines[i], wiki):
         return True
     if not introduces(lines[i]):
         return False
     after = next((x for x in lines[i + 1 :] if not says_nothing(x)), "")
-    return only_links(after, wiki)
+    return links(after)
 
 
 def matching_lines(lines: Sequence[str], terms: Sequence[str]) -> list[set[str]]:
@@ -410,7 +421,13 @@ def scored_lines(
         if h.unit not in sections and len(sections) == opts.evidence_sections:
             continue
         picked = evidence_lines(
-            h.chunk, terms, opts.evidence_lines, opts.links, opts.comments, opts.markup
+            h.chunk,
+            terms,
+            opts.evidence_lines,
+            opts.links,
+            opts.comments,
+            opts.markup,
+            opts.bookmarks,
         )
         if h.chunk.id is not None and picked:
             chosen.append((h.chunk.id, h, picked))
