@@ -631,8 +631,7 @@ class Engine:
         part_notes: list[str] = []
         date_notes: list[str] = []
         unnamed: list[str] = []  # the named-quotes rule's
-        coded: Hit | None = None
-        top_units = evidence.first_units(hits, opts.evidence_sections) if refs else []
+        coded: Hit | None = None  # the code rule's section
         if not decision.abstain:
             picked = select.pick_sections(hits, k, section_best, opts)
             named_only = select.naming_only(
@@ -650,20 +649,11 @@ class Engine:
             ]
             picked = named_only
             picked = select.with_named(picked, by_name or together, k)
-            coded = next(  # the code rule: the top section writing the clause or issue first
-                (
-                    h
-                    for h in top_units
-                    if not select.leads_in(h.chunk) and select.writes_codes(h.chunk, refs)
-                ),
-                None,
-            )
-            if coded is not None:  # then the others writing them, and no section that does not
-                picked = [coded, *(h for h in picked if select.writes_codes(h.chunk, refs))]
-                if decide.asks_of_codes(local, refs, common):  # and all found writing them
-                    picked += select.code_sections(hits, refs, coded, writing)
-                firsts = {h.chunk.section: h for h in reversed(picked)}  # each section's first
-                picked = [h for h in picked if firsts[h.chunk.section] is h][:k]
+            coded = select.code_first(hits, refs, opts)  # the code rule
+            if coded is not None:
+                every = decide.asks_of_codes(local, refs, common)
+                also = select.code_sections(hits, refs, coded, writing) if every else []
+                picked = select.with_codes(picked, coded, also, refs, k)
                 for h in picked:  # one not scored is quoted at the lines writing them
                     if not line_scores.get(h.chunk.id or -1):
                         line_scores[h.chunk.id or -1] = evidence.code_line_scores(h.chunk, refs)

@@ -17,6 +17,7 @@ from assistant.models import Outcome
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.evidence import first_units, named_as, terms_in
 from corpus.dates import calendar_word, days_in
+from corpus.models import Chunk
 from index.models import Hit
 from index.retrieve import (
     NUMBERED,
@@ -695,7 +696,7 @@ def missing_compounds(
         if not re.search(rf"(?<![\d.]){_number(item)}(?!\d|\.\d)", text):
             out.append(item)
     for name, version in versions_of_names(question):  # "Orbit 3.1.0", not Quill's
-        if not any(_holds_version(h, name, version) for h in top):
+        if not any(_holds_version(h.chunk, name, version) for h in top):
             out.append(f"{name} {version}")
             compounds = [c for c in compounds if c != version]
     for found in compounds:
@@ -784,11 +785,10 @@ def versions_of_names(question: str) -> list[tuple[str, str]]:
     return out
 
 
-def _holds_version(hit: Hit, name: str, version: str) -> bool:
+def _holds_version(c: Chunk, name: str, version: str) -> bool:
     """Whether one section writes `version` (or a release under it: "2.4" of "2.4.1"), and
     `name` in its text, headings or note path: a changelog of Orbit heads its releases
     "## [3.0.0]" under "# Orbit"; Quill's "3.1.0" is no Orbit 3.1.0."""
-    c = hit.chunk
     text = f"{c.path}\n{' '.join(c.heading_path)}\n{c.text}".lower()
     number = re.escape(version.lower().removeprefix("v"))
     if not re.search(rf"(?<![\d.]){number}(?:\.\d+)*(?!\d)", text):
@@ -893,13 +893,12 @@ def bare_code(code: str) -> str:
     return m.group(2) if m else code
 
 
-def section_writes(hit: Hit, code: str) -> bool:
+def section_writes(chunk: Chunk, code: str) -> bool:
     """Whether a section writes `code` in its text, headings or note path: a version of a
     name where it holds both (`_holds_version`)."""
     if m := NAME_VERSION.fullmatch(code):
-        return _holds_version(hit, m.group(1), m.group(2))
-    c = hit.chunk
-    return writes(f"{c.path}\n{' '.join(c.heading_path)}\n{c.text}", code)
+        return _holds_version(chunk, m.group(1), m.group(2))
+    return writes(f"{chunk.path}\n{' '.join(chunk.heading_path)}\n{chunk.text}", code)
 
 
 def another_item(text: str, item: str) -> bool:

@@ -227,7 +227,7 @@ def line_with_every_code(hits: Sequence[Hit], codes: Sequence[str], opts: Answer
     from assistant.stages.decide import bare_code, section_writes, writes
 
     return bool(codes) and any(
-        all(section_writes(h, c) for c in codes)
+        all(section_writes(h.chunk, c) for c in codes)
         and any(all(writes(line, bare_code(c)) for c in codes) for line in h.chunk.text.split("\n"))
         for h in first_units(hits, opts.evidence_sections)
     )

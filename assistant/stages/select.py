@@ -423,8 +423,31 @@ def writes_codes(chunk: Chunk, codes: Sequence[str]) -> bool:
     """Whether a section writes every one of `codes` (`decide.section_writes`)."""
     from assistant.stages.decide import section_writes
 
-    hit = Hit(chunk=chunk, score=0.0)
-    return bool(codes) and all(section_writes(hit, c) for c in codes)
+    return bool(codes) and all(section_writes(chunk, c) for c in codes)
+
+
+def code_first(hits: Sequence[Hit], codes: Sequence[str], opts: AnswerOptions) -> Hit | None:
+    """The code rule's first quote: the first of the top `evidence_sections` sections writing
+    every one of `codes` (a heading over nothing aside)."""
+    from assistant.stages.evidence import first_units
+
+    if not codes:
+        return None
+    top = first_units(hits, opts.evidence_sections)
+    return next((h for h in top if not leads_in(h.chunk) and writes_codes(h.chunk, codes)), None)
+
+
+def with_codes(
+    picked: Sequence[Hit], first: Hit, also: Sequence[Hit], codes: Sequence[str], k: int
+) -> list[Hit]:
+    """The code rule's quotes: `first`, the picked sections writing every one of `codes` (no
+    section that writes none: "What was issue #1423 about?" also quoted a whistleblowing
+    clause), then `also` (`code_sections`); one hit per section, at most k."""
+    out: list[Hit] = []
+    for h in [first, *(p for p in picked if writes_codes(p.chunk, codes)), *also]:
+        if all(o.chunk.section != h.chunk.section for o in out):
+            out.append(h)
+    return out[:k]
 
 
 def code_sections(
