@@ -1394,6 +1394,13 @@ def test_a_question_naming_a_day_quotes_that_days_notes_first(tmp_path: Path) ->
     assert (
         none.explain is not None and "date rule: no note is of 2024-04-25" in none.explain.decision
     )
+    # nor does a link to the next day's note write that day ("<< [[2024-04-23]] |
+    # [[2024-04-25]] >>": "What did I do on November 11?" was answered from other days)
+    write(tmp_path / "notes" / "daily" / "2024-04-24.md", "# 2024-04-24\n\nRest.\n\n"
+          "<< [[2024-04-23]] | [[2024-04-25]] >>\n")  # fmt: skip
+    eng.refresh()
+    linked = eng.ask("what happened on 2024-04-25?")
+    assert linked.outcome == "not_covered" and "2024-04-25" in linked.missing_terms
     off = make_engine(tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(dates=False))
     assert off.ask("what did I do on April 23rd?").outcome == "not_covered"
 

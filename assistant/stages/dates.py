@@ -31,6 +31,7 @@ from corpus.dates import (
     stamped_days,
     years_in,
 )
+from corpus.markdown import only_links
 from corpus.models import Chunk
 from index.models import Hit
 from index.retrieve import TermInfo
@@ -53,6 +54,13 @@ class DayReading:
     dated: list[Hit] = field(default_factory=list)
     """The day's sections the rule puts first: those holding one of the question's other
     covered subject words, or every one when it names nothing but the day."""
+
+
+def unlinked(chunk: Chunk) -> str:
+    """A section's text without its lines of links alone: a daily note's "<< [[2026-11-10]] |
+    [[2026-W46]] | [[2026-11-11]] >>" links to the next day's note, and says nothing of the
+    day ("What did I do on November 11?", a day with no note, was answered from other days)."""
+    return "\n".join(x for x in chunk.text.split("\n") if not only_links(x, wiki=True))
 
 
 _RIVALS = 3
@@ -86,11 +94,13 @@ def read_days(
     no_day: list[str] = []
     days = asked(question)
     if not dated and daily_notes and days:
-        written = "\n".join(h.chunk.text for h in hits)
+        written = "\n".join(unlinked(h.chunk) for h in hits)
         found = names_day(written, days) or names_month(written, question)
         no_day = [] if found else day_phrases(question)
     # a top section writing one of the days ("| 2024-07-01 | 19,690 |" for "…in July?")
-    in_text = bool(days) and any(names_day(h.chunk.text, days) for h in first_units(hits, _RIVALS))
+    in_text = bool(days) and any(
+        names_day(unlinked(h.chunk), days) for h in first_units(hits, _RIVALS)
+    )
     said = day_words(question) if dated or no_day or in_text else set()
     local = list(coverage)
     if dated or in_text:  # the day is found: its words are covered

@@ -877,12 +877,12 @@ def references(question: str) -> list[str]:
 
 def asks_of_codes(coverage: Sequence[TermInfo], codes: Sequence[str], common: set[str]) -> bool:
     """Whether the question asks about its codes themselves ("What does clause 3.2.2 say?",
-    "What changed in Orbit 2.4.1?"): no subject word but ordinary ones beside them, where
-    "…ephemeral storage … platform version 1.3.0…" asks about storage."""
+    "What changed in Orbit 2.4.1?"): no subject word but ordinary ones beside them, found or
+    not, where "…ephemeral storage … platform version 1.3.0…" asks about storage and "Which
+    CVE was fixed in Quill 3.2.0?" about a CVE."""
     parts = compound_parts([bare_code(c) for c in codes]) | compound_parts(codes)
     return not any(
-        t.covered and t.term not in parts and not is_common(t.term, common)
-        for t in subject_terms(coverage)
+        t.term not in parts and not is_common(t.term, common) for t in subject_terms(coverage)
     )
 
 
