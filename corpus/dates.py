@@ -134,6 +134,10 @@ doing ("how do I deploy today?", "What is the weather in Seattle today?"), which
 no day."""
 
 
+_WEEK = re.compile(r"\b(last|this)\s+week\b", re.IGNORECASE)
+"""A week named from today: "last week" (Monday to Sunday before this one), "this week"."""
+
+
 def today() -> dt.date:
     """Today's date, as relative days are read (one place, for tests to fix)."""
     return dt.date.today()
@@ -141,7 +145,8 @@ def today() -> dt.date:
 
 def _relative(question: str) -> list[tuple[Day, str, int]]:
     """The days `question` names from today, each written with its date ("yesterday
-    (2026-12-05)"), so that a missing day is said as the day it is."""
+    (2026-12-05)"), so that a missing day is said as the day it is; a week's seven ("What did
+    I work on last week?" said "Your notes don't mention last")."""
     now = today()
     out: list[tuple[Day, str, int]] = []
     for m in _RELATIVE.finditer(question):
@@ -152,6 +157,11 @@ def _relative(question: str) -> list[tuple[Day, str, int]]:
             back = 2 if before_yesterday else 1
         day = now - dt.timedelta(days=back)
         out.append(((day.year, day.month, day.day), f"{m[0]} ({day.isoformat()})", m.start()))
+    for m in _WEEK.finditer(question):  # "last week": its seven days, Monday first
+        monday = now - dt.timedelta(days=now.weekday() + (7 if m[1].lower() == "last" else 0))
+        week = [monday + dt.timedelta(days=i) for i in range(7)]
+        said = f"{m[0]} ({week[0].isoformat()} to {week[-1].isoformat()})"
+        out += [((d.year, d.month, d.day), said, m.start()) for d in week]
     if m := _TODAY.search(question):
         at = m.start(1) if m.group(1) else m.start(2)
         word = question[at : at + len("today")]

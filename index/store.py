@@ -183,12 +183,16 @@ def _vec_blob(v: np.ndarray) -> bytes:
 def term_queries(term: str) -> list[str]:
     """FTS5 queries for a question term, tried in order: the term (porter-stemmed by the
     index), then a crude-stem prefix ("autoscal"*) that catches forms porter leaves apart
-    ("autoscale" / "autoscaling")."""
+    ("autoscale" / "autoscaling"; the adjective or the practitioner of a noun, six letters
+    before "-ic" or "-ist": "allergic" of "allergies" was a word in no note, and "What am I
+    allergic to?" was declined)."""
     term = term.replace('"', "")
     queries = ['"' + term + '"']
     stem = re.sub(r"(ing|ed|es|e|s)$", "", term)
     if len(stem) >= 5 and stem != term:
         queries.append('"' + stem + '"*')
+    elif len(stem := re.sub(r"(ic|ists?)$", "", term)) >= 6 and stem != term:
+        queries.append('"' + stem + '"*')  # "allergic" of "allergies", "cardiologist"
     return queries
 
 

@@ -2075,6 +2075,16 @@ def test_a_typo_the_crude_stem_prefix_also_finds_is_read_as_the_notes_word(
     hits = eng.search("autoscaling", mode="bm25")
     assert [h.chunk.path for h in hits] == ["k8s.md"]
     assert eng.search("thrasing", mode="bm25")[0].chunk.path == "os.md"
+    # an adjective or a practitioner of the noun the notes write, six letters before "-ic"
+    # or "-ist" ("What am I allergic to?" of "## Allergies" was declined: no note says
+    # "allergic"); a shorter stem ("organ" of "organic") is too loose to read so
+    health = engine_over(
+        tmp_path / "health",
+        {"allergies.md": "# Allergies\n\n- Penicillin: hives.\n\n## Cardiology\n\nEcho normal.\n"},
+    )
+    assert {t.term: t.chunks for t in health.coverage("What am I allergic to?")}["allergic"] > 0
+    assert health.store().term_query("cardiologist") == '"cardiolog"*'
+    assert health.store().term_query("organic") == '"organic"'
 
 
 def test_a_word_written_joined_is_searched_as_its_parts_side_by_side(tmp_path: Path) -> None:

@@ -196,6 +196,13 @@ def test_days_named_from_today_are_read_as_those_days(monkeypatch) -> None:
     assert [d for d, _ in dates.asked_days("last Monday's standup")] == [(2026, 11, 30)]
     assert dates.asked_days("what did I do today?") == [((2026, 12, 6), "today (2026-12-06)")]
     assert [d for d, _ in dates.asked_days("show me today's journal")] == [(2026, 12, 6)]
+    # a week named from today is its seven days, Monday first ("What did I work on last
+    # week?" said "Your notes don't mention last")
+    last = dates.asked_days("What did I work on last week?")
+    assert [d for d, _ in last] == [(2026, 11, d) for d in range(23, 30)]
+    assert {w for _, w in last} == {"last week (2026-11-23 to 2026-11-29)"}
+    assert next(d for d, _ in dates.asked_days("my focus this week")) == (2026, 11, 30)
+    assert dates.asked_days("What changed since last week?") == []
     for none in ("How do I deploy today?", "on Monday", "What changed since yesterday?",
                  "What is the weather in Seattle today?"):  # fmt: skip
         assert dates.asked_days(none) == [], none
