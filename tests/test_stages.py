@@ -210,6 +210,22 @@ def test_days_named_from_today_are_read_as_those_days(monkeypatch) -> None:
     assert "yesterday" in dates.day_words("What did I do yesterday?")
 
 
+def test_the_days_of_a_week_take_turns_for_the_quotes() -> None:
+    """ "What did I work on last week?" quoted its Monday's Log, Tasks and Gratitude, the k
+    quotes used up before Tuesday: the day's notes take turns, each note's sections in
+    their order."""
+    from assistant.stages.select import by_turns, with_dated
+
+    def day(cid: int, path: str, heading: str) -> Hit:
+        c = chunk(cid, [heading], f"## {heading}\n- did things", cid * 10)
+        return Hit(chunk=c.model_copy(update={"path": path}), score=1.0)
+
+    mon = [day(1, "Daily/11-23.md", "Log"), day(2, "Daily/11-23.md", "Tasks")]
+    tue = [day(3, "Daily/11-24.md", "Log"), day(4, "Daily/11-24.md", "Tasks")]
+    assert [h.chunk.id for h in by_turns([*mon, *tue])] == [1, 3, 2, 4]
+    assert [h.chunk.id for h in with_dated([], [*mon, *tue], 3, day_only=True)] == [1, 3, 2]
+
+
 def test_a_journal_s_entries_are_read_by_the_days_they_start_with() -> None:
     """jrnl writes "[2025-03-14 09:12] …", others "2025-09-28 16:00 …" or a list of
     "- 2024-05-01: …": a line that starts with a day is an entry's stamp, and the entry runs

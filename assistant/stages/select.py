@@ -117,6 +117,17 @@ def with_part_sections(picked: Sequence[Hit], part_picks: Sequence[Hit], k: int)
     return out
 
 
+def by_turns(hits: Sequence[Hit]) -> list[Hit]:
+    """Hits taking turns by note, each note's in their order, the notes in the order they
+    first come: the days of "What did I work on last week?" were its Monday's three
+    sections, the k quotes used up before Tuesday."""
+    notes: dict[str, list[Hit]] = {}
+    for h in hits:
+        notes.setdefault(h.chunk.path, []).append(h)
+    rounds = max((len(v) for v in notes.values()), default=0)
+    return [v[i] for i in range(rounds) for v in notes.values() if i < len(v)]
+
+
 def with_dated(
     picked: Sequence[Hit],
     dated: Sequence[Hit],
@@ -131,7 +142,8 @@ def with_dated(
     day), at most k in all, each section once. A day's section of nothing but its heading
     ("# Tuesday 2026-12-02" over "## Standup"), or of no line that is evidence (a wiki
     export's breadcrumb, "Engineering / Incidents / 2024-03-12 Billing outage"), is no quote:
-    it was cited alone. `day_only`
+    it was cited alone. The day's notes take turns (`by_turns`): a week's days each have
+    one before any has two. `day_only`
     (a question of nothing but the day, "what did I do last Wednesday?"): the day's sections
     alone; another note picked beside them matched nothing but the question's words for
     asking ("do", "did"), a failover runbook at 0.19. A piece of a journal kept in one file
@@ -140,7 +152,7 @@ def with_dated(
     from assistant.stages.evidence import evidence_lines
 
     out: list[Hit] = []
-    dated = [h for h in dated if evidence_lines(h.chunk, (), 1)]  # a breadcrumb says nothing
+    dated = by_turns([h for h in dated if evidence_lines(h.chunk, (), 1)])  # a breadcrumb: none
     others = [] if day_only and dated else [p for p in picked if p.chunk.section not in other_day]
 
     def key(h: Hit) -> tuple[str, tuple[str, ...]] | int | None:
