@@ -386,11 +386,11 @@ class AnswerOptions(BaseModel):
     )
     bookmarks: bool = Field(
         True,
-        description="Bookmark rule: a line linking to a web page ('- [Helm chart best "
+        description="Bookmark rule: a list item linking to a web page ('- [Helm chart best "
         "practices](https://helm.sh/…)', a bare https:// address) is evidence, though the "
         "link rule leaves out lines that only link to other notes: in a folder of saved "
         "links it is the answer ('do I have the helm chart best practices link?' quoted a "
-        "cooking page).",
+        "cooking page). A paragraph's lone '[source](https://…)' stays navigation.",
     )
     comments: bool = Field(
         True,

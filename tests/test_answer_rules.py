@@ -134,11 +134,14 @@ def test_a_link_to_a_web_page_is_a_bookmark_and_evidence() -> None:
     to other notes, images and wiki links still are."""
     from corpus.markdown import web_link
 
-    for line in ("- [Helm chart best practices](https://helm.sh/docs/)",
-                 "https://litestream.io/", "* <https://example.com/x>"):  # fmt: skip
+    for line in ("- [Helm chart best practices](https://helm.sh/docs/)", "1. [A](https://a.io)",
+                 "- https://litestream.io/", "* <https://example.com/x>"):  # fmt: skip
         assert web_link(line), line
-    for line in ("+ [Installing the agent](install.md)", "![Diagram](https://x.io/a.png)",
-                 "- [[Wiki page]]", "[](https://x.io)"):  # fmt: skip
+    # not a paragraph's lone link: a til note's "[source](http://stackoverflow.com/…/how-to-
+    # show-first-commit-by-git-log)" scored 0.86 by its address and was quoted alone
+    for line in ("+ [Installing the agent](install.md)", "- ![Diagram](https://x.io/a.png)",
+                 "- [[Wiki page]]", "- [](https://x.io)", "[source](http://stackoverflow.com/q)",
+                 "https://litestream.io/"):  # fmt: skip
         assert not web_link(line), line
     text = (
         "# Kubernetes\nSaved links:\n- [Network Policy Recipes](https://github.com/a/b)\n"
