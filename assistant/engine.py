@@ -555,8 +555,7 @@ class Engine:
             )
         code_notes: list[str] = []
         if opts.code_lines:  # the code-line rule: "KR2.3" quoted at the line that writes it
-            lined = [decide.bare_code(c) for c in refs] or codes  # as a line writes them
-            line_scores, code_notes = evidence.with_code_lines(line_scores, hits, lined)
+            line_scores, code_notes = evidence.with_code_lines(line_scores, hits, refs or codes)
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
         in_top = evidence.terms_in(  # another item's sections answer nothing of this one's,
@@ -652,7 +651,7 @@ class Engine:
             coded = select.code_first(hits, refs, opts)  # the code rule
             if coded is not None:
                 every = decide.asks_of_codes(local, refs, common)
-                also = select.code_sections(hits, refs, coded, writing) if every else []
+                also = select.code_sections(hits, refs, writing) if every else []
                 picked = select.with_codes(picked, coded, also, refs, k)
                 for h in picked:  # one not scored is quoted at the lines writing them
                     if not line_scores.get(h.chunk.id or -1):

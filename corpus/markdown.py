@@ -941,9 +941,11 @@ def only_links(line: str, wiki: bool = False) -> bool:
     return rest != text and not _WORD.search(rest.replace("\\", ""))
 
 
-_WEB_LINK = re.compile(r"\[[^\]]*[^\W_][^\]]*\]\(\s*<?https?://[^)]*\)|(?<!\()\bhttps?://\S+", re.I)
+_WEB_LINK = re.compile(
+    r"(?<!!)\[[^\]]*[^\W_][^\]]*\]\(\s*<?https?://[^)]*\)|(?<!\()\bhttps?://\S+", re.I
+)
 """A link to a web page with its title ("[Helm chart best practices](https://helm.sh/…)"), or a
-bare web address: a page the note keeps, not another note."""
+bare web address: a page the note keeps, not another note, nor an image ("![…](https://…)")."""
 _LIST_ITEM = re.compile(r"\s*(?:[-*+]|\d+[.)])\s+\S")
 """A list item's marker: "- ", "* ", "1. "."""
 
@@ -954,10 +956,7 @@ def web_link(line: str) -> bool:
     a paragraph's lone link: a til note's last line, "[source](http://stackoverflow.com/…/
     how-to-show-first-commit-by-git-log)", scored 0.86 by its address's words and was quoted
     alone for "How do I find the very first commit…?"."""
-    return (
-        _LIST_ITEM.match(line) is not None
-        and _WEB_LINK.search(line.replace("![", "!(")) is not None
-    )
+    return _LIST_ITEM.match(line) is not None and _WEB_LINK.search(line) is not None
 
 
 _POINTER = re.compile(

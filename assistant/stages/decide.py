@@ -655,6 +655,18 @@ Other words joined by "-" are left to the term rules: most are ordinary
 its own."""
 
 
+def section_text(chunk: Chunk) -> str:
+    """What a section writes, for the compound and code rules: its note path, headings and
+    text."""
+    return f"{chunk.path}\n{' '.join(chunk.heading_path)}\n{chunk.text}"
+
+
+def opens_sentence(question: str, at: int) -> bool:
+    """Whether the question's word at `at` starts a sentence (capitalised anyway)."""
+    before = question[:at]
+    return not before.strip() or re.search(r"[.!?:]\s*$", before) is not None
+
+
 def missing_compounds(
     question: str,
     hits: Sequence[Hit],
@@ -686,9 +698,8 @@ def missing_compounds(
     if not compounds and not items:
         return []
     top = first_units(hits, sections)
-    text = "\n".join(  # its headings and note path too: "INC-2077" heads its postmortem
-        f"{h.chunk.path}\n{' '.join(h.chunk.heading_path)}\n{h.chunk.text}" for h in top
-    ).lower()
+    # its headings and note path too: "INC-2077" heads its postmortem
+    text = "\n".join(section_text(h.chunk) for h in top).lower()
     paths = [re.findall(r"[^\W_]+", h.chunk.path.lower()) for h in top]
     bare = re.sub(r"['’]", "", text)  # "Dont Look Back" of "Don't Look Back in Anger"
     out: list[str] = []
@@ -777,19 +788,18 @@ a full name is."""
 def versions_of_names(question: str) -> list[tuple[str, str]]:
     """The question's versions of a name (`NAME_VERSION`): (name, version), a sentence's
     first word and stopwords ("In 2.4.1") no name."""
-    out = []
-    for m in NAME_VERSION.finditer(question):
-        first = not question[: m.start()].strip() or re.search(r"[.!?:]\s*$", question[: m.start()])
-        if not first and m.group(1).lower() not in STOPWORDS:
-            out.append((m.group(1), m.group(2)))
-    return out
+    return [
+        (m.group(1), m.group(2))
+        for m in NAME_VERSION.finditer(question)
+        if not opens_sentence(question, m.start()) and m.group(1).lower() not in STOPWORDS
+    ]
 
 
 def _holds_version(c: Chunk, name: str, version: str) -> bool:
     """Whether one section writes `version` (or a release under it: "2.4" of "2.4.1"), and
     `name` in its text, headings or note path: a changelog of Orbit heads its releases
     "## [3.0.0]" under "# Orbit"; Quill's "3.1.0" is no Orbit 3.1.0."""
-    text = f"{c.path}\n{' '.join(c.heading_path)}\n{c.text}".lower()
+    text = section_text(c).lower()
     number = re.escape(version.lower().removeprefix("v"))
     if not re.search(rf"(?<![\d.]){number}(?:\.\d+)*(?!\d)", text):
         return False
@@ -803,7 +813,7 @@ def full_names(question: str) -> list[str]:
     out = []
     for m in FULL_NAME.finditer(question):
         words = m.group(1).split()
-        if not question[: m.start()].strip() or re.search(r"[.!?:]\s*$", question[: m.start()]):
+        if opens_sentence(question, m.start()):
             words = words[1:]  # a sentence's first word
         group: list[str] = []
         for w in [*words, ""]:  # a month's or weekday's name splits them ("Tuesday March 5")
@@ -846,10 +856,10 @@ def series_in(question: str, series: Collection[str]) -> list[str]:
 
 
 _NUMBER_FIRST = re.compile(r"(?<![\w.-])(\d{1,4})[ \t]+([^\W\d_]+)\b")
+"""A number and the word after it: "2021 taxes"."""
 _CODE_BEFORE = re.compile(r"(?<![\w.-])[A-Z]{2,}[ \t]*$")
 """A code the number after it completes ("STAT 610", "HW 4"): "the STAT 610 problem set" is
 no "problem 610", "HW 4 problem 5" no "problem 4"."""
-"""A number and the word after it: "2021 taxes"."""
 
 
 def coded(question: str) -> list[str]:
@@ -880,7 +890,7 @@ def asks_of_codes(coverage: Sequence[TermInfo], codes: Sequence[str], common: se
     "What changed in Orbit 2.4.1?"): no subject word but ordinary ones beside them, found or
     not, where "…ephemeral storage … platform version 1.3.0…" asks about storage and "Which
     CVE was fixed in Quill 3.2.0?" about a CVE."""
-    parts = compound_parts([bare_code(c) for c in codes]) | compound_parts(codes)
+    parts = compound_parts(codes)  # a version of a name's words too: "Orbit 2.4.1"
     return not any(
         t.term not in parts and not is_common(t.term, common) for t in subject_terms(coverage)
     )
@@ -898,7 +908,7 @@ def section_writes(chunk: Chunk, code: str) -> bool:
     name where it holds both (`_holds_version`)."""
     if m := NAME_VERSION.fullmatch(code):
         return _holds_version(chunk, m.group(1), m.group(2))
-    return writes(f"{chunk.path}\n{' '.join(chunk.heading_path)}\n{chunk.text}", code)
+    return writes(section_text(chunk), code)
 
 
 def another_item(text: str, item: str) -> bool:

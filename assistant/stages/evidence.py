@@ -207,16 +207,19 @@ def specific(terms: Sequence[str]) -> bool:
     return len(terms) >= 2 or (len(terms) == 1 and any(c.isdigit() for c in terms[0]))
 
 
+def writes_codes(line: str, codes: Sequence[str]) -> bool:
+    """Whether a line writes every one of `codes`, as a line writes them (`decide.bare_code`:
+    a version of a name is its version, the name in the section's headings or path)."""
+    from assistant.stages.decide import bare_code, writes
+
+    return all(writes(line, bare_code(c)) for c in codes)
+
+
 def code_line_scores(chunk: Chunk, codes: Sequence[str]) -> dict[int, float]:
     """Line scores for a section the code rule quotes without having scored it: the lines
     writing every code (1.0); none (quoted from its start) when only its headings do."""
-    from assistant.stages.decide import bare_code, writes
-
-    return {
-        i: 1.0
-        for i, line in enumerate(chunk.text.split("\n"))
-        if all(writes(line, bare_code(c)) for c in codes)
-    }
+    lines = chunk.text.split("\n")
+    return {i: 1.0 for i, line in enumerate(lines) if writes_codes(line, codes)}
 
 
 def line_with_every_code(hits: Sequence[Hit], codes: Sequence[str], opts: AnswerOptions) -> bool:
@@ -224,11 +227,11 @@ def line_with_every_code(hits: Sequence[Hit], codes: Sequence[str], opts: Answer
     one of the question's `codes` (`decide.references`: a clause "3.2.2", an issue "#1423"),
     which names one thing exactly, however far the line's cosine falls short ("What does
     clause 3.2.2 say?" of "3.2.2 Approved overtime is compensated…", 0.23)."""
-    from assistant.stages.decide import bare_code, section_writes, writes
+    from assistant.stages.decide import section_writes
 
     return bool(codes) and any(
         all(section_writes(h.chunk, c) for c in codes)
-        and any(all(writes(line, bare_code(c)) for c in codes) for line in h.chunk.text.split("\n"))
+        and any(writes_codes(line, codes) for line in h.chunk.text.split("\n"))
         for h in first_units(hits, opts.evidence_sections)
     )
 
@@ -347,10 +350,8 @@ def with_code_lines(
     """The code-line rule: in each scored section, a line writing every one of the question's
     `codes` (`decide.coded`: "KR2.3", "2.3.1") scores as the section's best line, so the quote
     is of it ("what is KR 2.3?" quoted "KR2.1 …" and "KR2.2 …", read closer by the model
-    than "3. KR2.3 Onboarding checklist…"). Returns the scores and, for --explain, the lines
-    it raised ("path:line")."""
-    from assistant.stages.decide import writes
-
+    than "3. KR2.3 Onboarding checklist…"; the code rule's codes too, `decide.references`).
+    Returns the scores and, for --explain, the lines it raised ("path:line")."""
     raised: list[str] = []
     if not codes:
         return line_scores, raised
@@ -362,7 +363,7 @@ def with_code_lines(
         lines = h.chunk.text.split("\n")
         top = max(scores.values())
         for i, score in scores.items():
-            if score < top and all(writes(lines[i], c) for c in codes):
+            if score < top and writes_codes(lines[i], codes):
                 out[h.chunk.id] = {**out[h.chunk.id], i: top}  # type: ignore[index]
                 raised.append(f"{h.chunk.path}:{h.chunk.start_line + i}")
     return out, raised

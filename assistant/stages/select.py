@@ -463,20 +463,16 @@ def with_codes(
 
 
 def code_sections(
-    hits: Sequence[Hit], codes: Sequence[str], first: Hit, found: Sequence[Chunk] = ()
+    hits: Sequence[Hit], codes: Sequence[str], found: Sequence[Chunk] = ()
 ) -> list[Hit]:
-    """The code rule's quotes: the sections writing every one of `codes`, `first` first, then
-    those among the first `HEADING_REACH` hits, then the keyword search's `found`, one hit
-    per section ("What changed in Orbit 2.4.1?" quoted its "Fixed" list alone, not its
-    "Security" one; "What was issue #1423 about?" the config reference, not the changelog's
-    entry too)."""
-    out = [first]
+    """The other sections the code rule quotes when the question asks about nothing but its
+    codes: those writing every one of them among the first `HEADING_REACH` hits, then among
+    the keyword search's `found` ("What changed in Orbit 2.4.1?" quoted its "Fixed" list
+    alone, not its "Security" one; "What was issue #1423 about?" the config reference, not
+    the changelog's entry too). A heading over nothing ("## [2.4.1]" over its "### Fixed")
+    says nothing. `with_codes` keeps one hit per section."""
     more = [*hits[:HEADING_REACH], *(Hit(chunk=c, score=0.0) for c in found)]
-    for h in more:  # a heading over nothing ("## [2.4.1]" over its "### Fixed") says nothing
-        new = all(o.chunk.section != h.chunk.section for o in out)
-        if new and not leads_in(h.chunk) and writes_codes(h.chunk, codes):
-            out.append(h)
-    return out
+    return [h for h in more if not leads_in(h.chunk) and writes_codes(h.chunk, codes)]
 
 
 def with_code_section(
