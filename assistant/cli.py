@@ -1,8 +1,9 @@
 """The `assistant` command line: a thin layer over `assistant.engine`.
 
 Exit codes: 0 answered / success; 1 not in the notes (abstained, or no search results);
-2 usage error; 3 index or model error; 130 interrupted (Ctrl+C). Heavy modules (torch,
-sentence-transformers, textual) are imported inside commands, never at module import.
+2 usage error; 3 index or model error; 70 internal error (a bug); 130 interrupted (Ctrl+C).
+Heavy modules (torch, sentence-transformers, textual) are imported inside commands, never at
+module import.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from typing import Any
 import click
 
 from assistant import __version__
-from assistant.errors import EXIT_ABSTAINED, EXIT_INDEX, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from assistant.errors import (
+    EXIT_ABSTAINED,
+    EXIT_BUG,
+    EXIT_INDEX,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+)
 from assistant.params import GivenPath, Glob
 from index.modes import MODES as MODE_NAMES
 
@@ -66,6 +74,11 @@ class OneLineErrors(click.Group):
                 _finish(EXIT_INTERRUPTED)
             click.echo("Aborted!", err=True)
             sys.exit(1)
+        except Exception as e:  # a bug: its traceback to report, and a code of its own
+            import traceback
+
+            traceback.print_exc()
+            _fail(f"internal error ({type(e).__name__}: {e}); please report it", EXIT_BUG)
         # Commands return None; an int is the code of click's own exit (--help, --version).
         sys.exit(code if isinstance(code, int) else EXIT_OK)
 
@@ -242,7 +255,7 @@ def cli(ctx: click.Context, notes: Path | None, index_dir: Path | None, no_watch
 
     \b
     Exit codes: 0 answered (partly covered too), 1 not in your notes, 2 usage error, 3 index
-    or model error, 130 interrupted (Ctrl+C).
+    or model error, 70 internal error (a bug), 130 interrupted (Ctrl+C).
     """
     if ctx.invoked_subcommand is not None:
         if no_watch:

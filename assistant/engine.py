@@ -521,7 +521,6 @@ class Engine:
             hits = self._retrieve(
                 searched, coverage, None, max(10, k * 3), "bm25", paths, joined=joined
             )
-            line_scores = evidence.keyword_evidence(hits, terms, opts)
         else:
             coverage, embedding = self._read_query(searched)  # the question embeds meanwhile
             common = self._common(searched)  # ordinary words, as this question reads them
@@ -543,13 +542,23 @@ class Engine:
             qvec = embedding.result()
             evidence.fill_dense_scores(self.store(), hits, qvec)
             timings["embed_ms"] = embedding.seconds * 1000  # on its own thread, overlapping:
+        total = self.store().chunk_total()
+        beside = select.of_siblings(  # the sibling-heading rule
+            hits, decide.names_written(searched, coverage, common, opts), opts
+        )
+        if len(beside) == len(hits):
+            beside = []
+        hits = [h for h in hits if h not in beside]
+        by_name = None if by_name in beside else by_name
         shown: set[tuple[str, tuple[str, ...]]] = set()
         if opts.more and asks_for_more(q, history):  # the more rule
             shown = set(history[-1].cited)
             hits = [h for h in hits if h.chunk.section not in shown]
         timings["retrieve_ms"] = (time.perf_counter() - t0) * 1000  # reading + searching
         t2 = time.perf_counter()
-        if not by_keywords:
+        if by_keywords:
+            line_scores = evidence.keyword_evidence(hits, terms, opts)
+        else:
             line_scores = evidence.line_evidence(
                 self.store(), hits, terms, qvec, opts, self.models.embed_lines, kind == "pooled"
             )
@@ -562,9 +571,8 @@ class Engine:
             select.own_sections(  # nor does a section only marked unwritten ("TODO")
                 [h for h in hits if not evidence.unwritten(h.chunk)], items
             ),
-            coverage, opts.local_sections, self._labels, joined=opts.split_words,
+            coverage, opts.local_sections, self._mentions, joined=opts.split_words,
         )  # fmt: skip
-        total = self.store().chunk_total()
         # the names the user capitalised: the together rule's and the named-quotes rule's
         capitals = decide.asked_names(searched, coverage, common, opts, total)
         together: Hit | None = None  # the together rule's section
@@ -770,6 +778,12 @@ class Engine:
                 newest_label,
                 unnamed,
                 coded_label,
+                [
+                    cite_label(
+                        h.chunk.path, h.chunk.start_line, h.chunk.end_line, h.chunk.heading_path
+                    )
+                    for h in beside
+                ],
             )
             if explain
             else None,
@@ -925,6 +939,14 @@ class Engine:
         """A note's front-matter title, aliases and tags, as one text (the local coverage
         rule)."""
         return self.store().note_labels(path)
+
+    def _mentions(self, path: str) -> str:
+        """What a note says of each of its sections, for the local coverage rule: its labels
+        and, with `note_top` (the note-top rule), its top section ("**Read:** Jan 2024
+        (audiobook + Kindle)" above its Highlights), as its front matter is. Not its name:
+        the whole-line rule reads a note's labels as what it is called."""
+        labels = self._labels(path)
+        return f"{labels}\n{self.store().note_top(path)}" if self.options.note_top else labels
 
     def example_questions(self, n: int = 4) -> list[str]:
         """Questions built from the notes' own headings, for an empty conversation."""

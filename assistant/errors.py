@@ -10,6 +10,9 @@ import errno
 EXIT_OK, EXIT_ABSTAINED, EXIT_USAGE, EXIT_INDEX = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
 """Ctrl+C during a command: 128 + SIGINT, the code a shell gives a process SIGINT ended."""
+EXIT_BUG = 70
+"""An internal error, a bug of the assistant's (sysexits' EX_SOFTWARE): never 1, which a
+script reads as "not in your notes"."""
 
 
 class UsageError(Exception):

@@ -92,6 +92,22 @@ class AnswerOptions(BaseModel):
         "answers however far its cosine falls short ('What does clause 3.2.2 say?' was "
         "declined, its line scoring 0.23).",
     )
+    sibling_headings: bool = Field(
+        True,
+        description="Sibling-heading rule: a retrieved section under a heading naming none "
+        "of the question's subject words, beside a sibling heading (the same note, the same "
+        "headings above) that names one its text does not write either, is another's and "
+        "is left out ('What dose of metoprolol does Mum take?' quoted 'Medications › Sarah "
+        "(me)', found beside 'Medications › Mum (Maggie)').",
+    )
+    note_top: bool = Field(
+        True,
+        description="Note-top rule: a note's top section (under its title, before its first "
+        "subheading) is said of every section of the note, as its front matter is, for the "
+        "local coverage rule ('At what Kindle location is the highlight "
+        "…?' was declined, the note's 'Read: Jan 2024 (audiobook + Kindle)' line being "
+        "above its Highlights section).",
+    )
     together: bool = Field(
         True,
         description="Together rule: where the section whose line answers best lacks a name "

@@ -411,6 +411,14 @@ class Store:
         row = self.conn.execute("SELECT meta FROM chunks WHERE path=? LIMIT 1", (path,)).fetchone()
         return row[0] or "" if row else ""
 
+    def note_top(self, path: str) -> str:
+        """A stored note's first section when it is the note's own top, under its title or no
+        heading at all (its "**Author:**", "**Read:** … Kindle" lines), else ''."""
+        row = self.conn.execute(
+            "SELECT heading_path, text FROM chunks WHERE path=? ORDER BY ord LIMIT 1", (path,)
+        ).fetchone()
+        return row[1] if row and len(json.loads(row[0])) <= 1 else ""
+
     def set_note_labels(self, path: str, labels: str) -> None:
         """Inside a transaction: a note's sections' labels (meta column) rewritten in place,
         their text, vectors and ids kept."""

@@ -826,6 +826,39 @@ def test_local_coverage_a_hyphenated_word_mentions_the_word_written_whole() -> N
     assert terms_in(apart, [pihole], sections=3, joined=True) == set()
 
 
+def test_local_coverage_a_numbered_host_mentions_its_name() -> None:
+    """ "At what battery percentage does the NAS shut down?" said "The sections found don't
+    mention NAS" over "At 30% battery: pve1, pve2 and nas01 shut down": a name numbered at
+    its end mentions the name (the split-word rule); a version or a lone letter does not."""
+    from assistant.stages.evidence import terms_in
+
+    text = "## Shutdown order\nAt 30% battery: pve1, pve2 and nas01 shut down. See v1.2, h264."
+    hits = [Hit(chunk=chunk(text, ["Shutdown order"]), score=1)]
+    cov = [TermInfo(term=t, chunks=2) for t in ("nas", "pve", "v", "h")]
+    assert terms_in(hits, cov, sections=3, joined=True) == {"nas", "pve"}
+    assert terms_in(hits, cov, sections=3) == set()
+
+
+def test_a_callouts_title_is_no_evidence_its_lines_are() -> None:
+    """ "> [!todo] Before the contract ends" scored 0.67 for "When does my internet contract
+    end?", above the line with the contract's end date: a callout's title over lines of its
+    own heads them, as a heading does. A callout of a title alone still says it."""
+    text = (
+        "## Outages\n| Date | Duration |\n| --- | --- |\n| 2024-05-30 | 40 min |\n\n"
+        "> [!todo] Before the contract ends\n> Compare with Odido in February 2025.\n\n"
+        "> [!warning] Never reboot the ONT during a firmware update"
+    )
+    c = chunk(text, ["Outages"])
+    got = evidence_texts(c, ["contract"])
+    assert "> [!todo] Before the contract ends" not in got
+    assert "> Compare with Odido in February 2025." in got
+    assert "> [!warning] Never reboot the ONT during a firmware update" in got
+    off = [
+        c.text.split("\n")[c.body_lines()[n][0]] for n in evidence_lines(c, [], 10, markup=False)
+    ]
+    assert "> [!todo] Before the contract ends" in off
+
+
 def test_local_coverage_a_lowercase_typo_of_an_ordinary_word_is_that_word() -> None:
     """ "isue" read as "issue" is an ordinary word, not a name only elsewhere in the folder
     ("Your notes don't mention isue" was said); "ClickUp" read as "click" stays a name."""
@@ -2966,3 +2999,39 @@ def test_a_question_none_of_whose_phrases_the_notes_cover_is_declined() -> None:
     # a code the notes write: "What caused INC2099?" of notes that never say "caused"
     inc = [TermInfo(term="caused", chunks=0), TermInfo(term="inc2099", chunks=1)]
     assert not decide("What caused INC2099?", inc, hits, 0.6, COMMON | {"caused"}).abstain
+
+
+def test_headings_told_apart_by_a_name_the_question_asks_about_leave_the_others_out() -> None:
+    """ "What dose of metoprolol does Mum take?" quoted `Medications › Sarah (me)`, found
+    beside `Medications › Mum (Maggie)`: the sibling-heading rule leaves out the sections
+    under headings beside one naming a name the question asks about, which no section under
+    the others writes. A name written across the note ("ECS") tells none apart, an ordinary
+    word is no name (the engine passes `decide.names_written`), two names asked keep both."""
+    from assistant.stages.select import of_siblings
+
+    def at(cid: int, heads: list[str], text: str) -> Hit:
+        c = chunk(text, heads).model_copy(update={"id": cid, "path": "medications.md"})
+        return Hit(chunk=c, score=1.0 / cid)
+
+    sarah = at(1, ["Medications", "Sarah (me)"], "| Metoprolol | 47.5 mg |")
+    mum = at(2, ["Medications", "Mum (Maggie)"], "| Levothyroxine | 75 micrograms |")
+    leo = at(3, ["Medications", "Leo"], "| Salbutamol | 2 puffs |")
+    hits = [sarah, mum, leo]
+    assert of_siblings(hits, {"mum", "metoprolol"}) == [sarah, leo]
+    assert of_siblings(hits, {"mum", "leo"}) == [sarah]  # both asked: both kept
+    assert of_siblings(hits, {"metoprolol"}) == []  # no heading names it
+    assert of_siblings(hits, {"mum"}, AnswerOptions(sibling_headings=False)) == []
+    # a name written under another heading tells none apart: it is no one section's
+    says = at(4, ["Medications", "Leo"], "Same inhaler as Mum had as a child.")
+    assert of_siblings([sarah, mum, says], {"mum"}) == []
+    # "ECS" named by one heading, written under another: the note's subject, no owner
+    ecs = [
+        at(5, ["Intro", "ECS Service Autoscaling"], "Scale the desired task count."),
+        at(6, ["Intro", "EC2 Launch Type"], "EC2 instances run the ECS agent."),
+        at(7, ["Intro", "Load balancer integration"], "- NLB - Exceptional cases"),
+    ]
+    assert of_siblings(ecs, {"ecs", "nlb"}) == []
+    # a note's top headings are its topics: "Kubernetes" of one tells none apart
+    eks = at(8, ["Elastic Kubernetes Service - EKS"], "Managed node groups, or Fargate.")
+    fargate = at(9, ["Intro", "Fargate Launch Type"], "Serverless: no instances to manage.")
+    assert of_siblings([eks, fargate], {"kubernetes"}) == []

@@ -106,6 +106,32 @@ def test_usage_errors_exit_2(args: tuple[str, ...], fragment: str) -> None:
     assert "Traceback" not in r.stderr
 
 
+def test_a_bug_exits_70_with_its_traceback_not_1(tmp_path: Path) -> None:
+    """A crash inside the assistant (an engine that raises what no user caused) exited 1,
+    which a script reads as "not in your notes": it exits 70 (EX_SOFTWARE), its traceback
+    kept for the report, then one line saying so."""
+    (tmp_path / "a.md").write_text("# A\n\nalpha\n", encoding="utf-8")
+    code = (
+        "from assistant.cli import main\n"
+        "def broken(settings):\n"
+        "    raise RuntimeError('unhashable thing')\n"
+        "main(engine_factory=broken)\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code, "ask", "what is alpha", "--notes", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=120,
+    )
+    assert r.returncode == 70, r.stderr
+    assert "Traceback" in r.stderr
+    last = r.stderr.strip().splitlines()[-1]
+    assert last == (
+        "assistant: error: internal error (RuntimeError: unhashable thing); please report it"
+    )
+
+
 def test_bad_env_setting_is_a_usage_error() -> None:
     r = run("ask", "x", env={"ASSISTANT_K": "lots"})
     assert r.returncode == 2

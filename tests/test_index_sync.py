@@ -2115,3 +2115,54 @@ def test_a_word_written_joined_is_searched_as_its_parts_side_by_side(tmp_path: P
     assert off.search("When do you use a t-test?", mode="bm25")[0].chunk.path == "build.md"
     off_version = off.search("What changed in version 2.3.0?", mode="bm25")[0]
     assert off_version.chunk.heading_path[-1] == "[2.4.0]"
+
+
+def test_a_family_members_question_is_not_answered_from_anothers_section(tmp_path: Path) -> None:
+    """The sibling-heading rule, end to end: "What dose of metoprolol does Mum take?" of a
+    medication list with a section per person quoted Sarah's metoprolol, not Mum's list;
+    "Is Mum allergic to penicillin?" Sarah's penicillin allergy. Off, as before."""
+    files = {
+        "medications.md": "# Medications\n\n## Sarah (me)\n\n- Metoprolol 47.5 mg each "
+        "morning.\n- Rosuvastatin 10 mg in the evening.\n\n## Mum (Maggie)\n\n- Levothyroxine "
+        "75 micrograms before breakfast.\n- Amlodipine 5 mg once daily.\n\n## Leo\n\n- "
+        "Salbutamol inhaler, 2 puffs as needed.\n",
+        "allergies.md": "# Allergies\n\n## Sarah\n\n- Penicillin: hives at 19.\n\n## Mum\n\n"
+        "- Sulfa drugs: rash in 2016.\n",
+    }
+    eng = engine_over(tmp_path, files, AnswerOptions(min_line=0.0))
+    dose = eng.ask("What dose of metoprolol does Mum take?", explain=True)
+    assert dose.outcome == "not_covered" and "metoprolol" in dose.missing_terms
+    assert {c.heading_path[-1] for c in dose.closest} == {"Mum", "Mum (Maggie)"}
+    assert dose.explain is not None and "sibling-heading rule: left out" in dose.explain.selection
+    allergy = eng.ask("Is Mum allergic to penicillin?")
+    heads = [c.heading_path[-1] for c in allergy.citations]
+    assert heads[0] == "Mum" and "Sarah" not in heads
+    off = engine_over(tmp_path / "off", files, AnswerOptions(min_line=0.0, sibling_headings=False))
+    assert "Sarah" in [
+        c.heading_path[-1] for c in off.ask("Is Mum allergic to penicillin?").citations
+    ]
+
+
+def test_a_notes_top_lines_are_said_of_every_section_of_it(tmp_path: Path) -> None:
+    """The note-top rule: "At what Kindle location is the highlight 'You do not rise to the
+    level of your goals'?" was declined, "Kindle" being in none of the top sections: the
+    note's "**Read:** Jan 2024 (audiobook + Kindle)" line is above its Highlights section.
+    A note's top section labels every section of it, as its front matter does. Off, as
+    before."""
+    files = {
+        "books/atomic-habits.md": "# Atomic Habits\n\n**Author:** James Clear\n**Read:** Jan "
+        "2024 (audiobook + Kindle)\n\n## Highlights\n\n> You do not rise to the level of your "
+        "goals. You fall to the level of your systems.\n— location 312\n\n## Notes\n\n- "
+        "Four laws: make it obvious, attractive, easy, satisfying.\n",
+        "books/deep-work.md": "# Deep Work\n\n**Read:** 2023 (paper)\n\n## Highlights\n\n> "
+        "Clarity about what matters provides clarity about what does not.\n— location 88\n",
+    }
+    q = "At what Kindle location is the highlight 'You do not rise to the level of your goals'?"
+    eng = engine_over(tmp_path, files, AnswerOptions(min_line=0.0, local_sections=1))
+    a = eng.ask(q)
+    assert a.outcome == "answered", a.text
+    assert a.citations[0].heading_path == ["Atomic Habits", "Highlights"]
+    off = engine_over(
+        tmp_path / "off", files, AnswerOptions(min_line=0.0, local_sections=1, note_top=False)
+    )
+    assert off.ask(q).outcome != "answered"

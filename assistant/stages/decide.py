@@ -444,6 +444,16 @@ def asked_names(
     }
 
 
+def names_written(
+    question: str, coverage: Sequence[TermInfo], common: set[str], opts: AnswerOptions
+) -> set[str]:
+    """The names the question asks about (`is_name`: "Mum", "selectionExtract"), as the notes
+    write them, however many sections write them: what the sibling-heading rule reads
+    headings for."""
+    subject, names, common = reading(question, coverage, common, opts)
+    return {t.near or t.term for t in subject if t.covered and is_name(t.term, names, common)}
+
+
 def in_another_language(question: str) -> bool:
     """A question of six words or more (of two letters or more; numbers aside), under 15% of
     them English function words (`STOPWORDS`): "Wie lange darf ein Job auf dem Cluster

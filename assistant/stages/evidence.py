@@ -94,7 +94,10 @@ def evidence_lines(
     value=\"go\">", "{{query (todo TODO)}}"), which also scores by its heading alone, nor a
     line of a notes app's query block (`_QUERY_FENCE`: "```dataview" over "TASK FROM
     \"Projects\" WHERE !completed" was quoted, "high", for "What are my open tasks?"): the
-    app shows its results in its place, never its words."""
+    app shows its results in its place, never its words; nor the title of a callout over
+    lines of its own ("> [!todo] Before the contract ends" scored 0.67 for "When does my
+    internet contract end?", above the contract's end date): it heads them, as a heading
+    does, and a quote of them starts at it."""
     lines = chunk.text.split("\n")
     bare = {i for i, x in enumerate(lines) if only_markup(x)} if markup else set()
     setext = bool(chunk.heading_path) and not lines[0].lstrip().startswith("#")
@@ -107,12 +110,15 @@ def evidence_lines(
         or "|" in chunk.text
         or bare  # markup alone, unless in code
         or queries
+        or (markup and "[!" in chunk.text)  # a callout's title
         else None
     )
     if queries and roles is not None:  # a notes app's query block: its lines are no text
         for start, close in roles.fences.items():
             if _QUERY_FENCE.match(lines[start]):
                 bare |= set(range(start, len(lines) if close is None else close + 1))
+    if markup and roles is not None:  # a callout's title over its lines: their heading
+        bare |= {t for i in range(len(lines)) if (t := roles.callout_title(i)) is not None}
     top = 0  # the section's own heading lines, at its start (a later piece has none)
     while setext and roles is not None and top < len(lines) - 1 and roles.is_heading(top):
         top += 1
@@ -297,6 +303,8 @@ _WEB_WORDS = " ".join(sorted(WEB_WORDS))
 """What a web address written in a section is, as a question names it."""
 _HYPHEN = re.compile(r"(?<=[^\W_])-(?=[^\W_])")
 """A hyphen inside a word ("Pi-hole", "e-mail")."""
+_NUMBERED_NAME = re.compile(r"(?<![\w.])([^\W\d_]{2,})(?=\d+\b)")
+"""A name numbered at its end, a host's or a device's ("nas01", "pve2")."""
 
 
 def terms_in(
@@ -316,15 +324,18 @@ def terms_in(
     matches them (porter stems, a typo as the word the notes use, a crude-stem prefix as
     `Store.term_count`, a clipped word as itself or a full word it stands for:
     `TermInfo.full`). `joined` (the split-word rule): a hyphenated word mentions the word
-    written whole, "Pi-hole" mentions "pihole"."""
+    written whole, "Pi-hole" mentions "pihole", and a name numbered at its end its name,
+    "nas01" a NAS ("At what battery percentage does the NAS shut down?" said "The sections
+    found don't mention NAS" over "At 30% battery: pve1, pve2 and nas01 shut down")."""
     top = first_units(hits, sections)
     texts = [h.chunk.embed_text() for h in top]
     texts += [months for t in texts if (months := month_names(t))]  # July of "2024-07-01"
     texts += [_WEB_WORDS for t in texts if _WEB_ADDRESS.search(t)]
     for path in dict.fromkeys(h.unit[0] for h in top):  # each note's path and labels once
         texts.append(f"{PurePosixPath(path).with_suffix('')}\n{labels(path) if labels else ''}")
-    if joined:
+    if joined:  # "Pi-hole" mentions "pihole"; "nas01", a NAS
         texts += [_HYPHEN.sub("", t) for t in texts if _HYPHEN.search(t)]
+        texts += [_NUMBERED_NAME.sub(r"\1 ", t) for t in texts if _NUMBERED_NAME.search(t)]
     found: set[str] = set()
     if not texts:
         return found

@@ -32,6 +32,7 @@ def trace(
     newest: str = "",
     unnamed: Sequence[str] = (),
     coded: str = "",
+    beside: Sequence[str] = (),
 ) -> Explain:
     """The `--explain` trace of one answer, from what the pipeline already computed.
     `dated`: the sections the date rule put first; `passed_over`: the sections the more rule
@@ -40,7 +41,7 @@ def trace(
     the one the together rule quoted first; `code_lines`: the lines the code-line rule
     scored as their section's best; `newest`: the one the latest rule quoted first;
     `unnamed`: those the named-quotes rule left out; `coded`: the one the code rule quoted
-    first."""
+    first; `beside`: those the sibling-heading rule left out."""
     quoted = {h.chunk.id for h in picked}
     quotes = []
     for c in citations:  # a merged quote carries the rules of every piece inside it
@@ -123,6 +124,12 @@ def trace(
             f"; named-quotes rule: left out {', '.join(unnamed)}, writing none of the rare "
             "names the question capitalises that another quoted section writes"
             if unnamed
+            else ""
+        )
+        + (
+            f"; sibling-heading rule: left out {', '.join(beside)}, under a heading beside one "
+            "naming what the question asks about, which they do not write"
+            if beside
             else ""
         )
         + (

@@ -571,3 +571,55 @@ def own_sections(hits: Sequence[Hit], items: Sequence[str]) -> list[Hit]:
     if not items:
         return list(hits)
     return [h for h in hits if not of_another_item(h, items)] or list(hits)
+
+
+def of_siblings(
+    hits: Sequence[Hit], names: Collection[str], opts: AnswerOptions = DEFAULT_OPTIONS
+) -> list[Hit]:
+    """The sibling-heading rule: where headings side by side (the same note, the same headings
+    above) are told apart by a name the question asks about (`decide.names_written`: one of
+    them names it, and no section under the others writes it), the sections under the others
+    are another's: "What dose of metoprolol does Mum take?" quoted `Medications › Sarah (me)`,
+    found beside `Medications › Mum (Maggie)`. A name the note writes across its sections
+    tells none apart ("ECS" of `Intro › ECS Service Autoscaling` beside `Intro › Load
+    balancer integration`), nor does an ordinary word ("battery" of `UPS › Battery` beside
+    `UPS › Runtime`, which says how long the UPS lasts on it), nor a note's top headings,
+    its topics ("Kubernetes" of `Elastic Kubernetes Service - EKS` beside `Intro`, whose
+    `Fargate Launch Type` says "serverless"). Read among the hits alone."""
+    from assistant.stages.evidence import matching_lines, named_as
+
+    names = sorted(names)
+    if not opts.sibling_headings or not names:
+        return []
+    groups: dict[tuple[str, tuple[str, ...]], list[Hit]] = {}
+    for h in hits:
+        path = tuple(h.chunk.heading_path)
+        for i in range(1, len(path)):  # a note's own top headings are its topics
+            groups.setdefault((h.chunk.path, path[:i]), []).append(h)
+    heads = sorted({h.chunk.heading_path[len(p)] for (_, p), g in groups.items() for h in g})
+    named = dict(zip(heads, matching_lines(heads, names), strict=True))
+    texts: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for h in hits:  # a section's retrieved pieces write what it writes
+        texts.setdefault(h.chunk.section, [named_as(h.chunk)]).append(h.chunk.text)
+    sections = list(texts)
+    said = matching_lines(["\n".join(texts[s]) for s in sections], names)
+    writes = dict(zip(sections, said, strict=True))
+    out: list[Hit] = []
+    for (_, parent), members in groups.items():
+        head = {h.chunk.id: h.chunk.heading_path[len(parent)] for h in members}
+        naming = set().union(*(named[head[h.chunk.id]] for h in members))
+        apart = {  # names told apart: no section under another heading writes them
+            t
+            for t in naming
+            if not any(
+                t in writes[h.chunk.section] for h in members if t not in named[head[h.chunk.id]]
+            )
+        }
+        out += [
+            h
+            for h in members
+            if apart
+            and not named[head[h.chunk.id]] & naming
+            and not writes[h.chunk.section] & apart
+        ]
+    return [h for h in hits if h in out]
