@@ -94,11 +94,12 @@ class AnswerOptions(BaseModel):
     )
     sibling_headings: bool = Field(
         True,
-        description="Sibling-heading rule: a retrieved section under a heading naming none "
-        "of the question's subject words, beside a sibling heading (the same note, the same "
-        "headings above) that names one its text does not write either, is another's and "
-        "is left out ('What dose of metoprolol does Mum take?' quoted 'Medications › Sarah "
-        "(me)', found beside 'Medications › Mum (Maggie)').",
+        description="Sibling-heading rule: where headings side by side (the same note, the "
+        "same headings above) are told apart by a name the question capitalises (one names "
+        "it, no section under the others writes it), the sections under the others are "
+        "another's and left out ('What dose of metoprolol does Mum take?' quoted "
+        "'Medications › Sarah (me)', found beside 'Medications › Mum (Maggie)'); not a "
+        "note's top headings, its topics.",
     )
     note_top: bool = Field(
         True,

@@ -447,11 +447,16 @@ def asked_names(
 def names_written(
     question: str, coverage: Sequence[TermInfo], common: set[str], opts: AnswerOptions
 ) -> set[str]:
-    """The names the question asks about (`is_name`: "Mum", "selectionExtract"), as the notes
+    """The names the user capitalised ("Mum", "Porto"; three letters or more), as the notes
     write them, however many sections write them: what the sibling-heading rule reads
-    headings for."""
-    subject, names, common = reading(question, coverage, common, opts)
-    return {t.near or t.term for t in subject if t.covered and is_name(t.term, names, common)}
+    headings for. Not a word only rare in English: "timeout" of a heading `upstream.timeout`
+    names an option, and "Which release fixed the login timeout?" lost `session.ttl`,
+    which says the bug capped it."""
+    subject, _, _ = reading(question, coverage, common, opts)
+    capitals = names_in(question)
+    return {
+        t.near or t.term for t in subject if t.covered and t.term in capitals and len(t.term) > 2
+    }
 
 
 def in_another_language(question: str) -> bool:
