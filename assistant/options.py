@@ -85,8 +85,9 @@ class AnswerOptions(BaseModel):
         True,
         description="Code rule: where none of the top evidence_sections sections writes "
         "every clause, version or issue number the question names ('3.2.2', '2.4.1', "
-        "'#1423'), the first section that does (among the first ten found, or else by "
-        "keyword search) takes the last of their places; the top section writing them is "
+        "'#1423') or passage it quotes (four words or more), the first section that does "
+        "(among the first ten found, or else by keyword search) takes the last of their "
+        "places; the top section writing them is "
         "quoted first, no section that does not, and the others found writing them when "
         "the question asks about nothing else; and a line of a top section writing them all "
         "answers however far its cosine falls short ('What does clause 3.2.2 say?' was "

@@ -3035,3 +3035,22 @@ def test_headings_told_apart_by_a_name_the_question_asks_about_leave_the_others_
     eks = at(8, ["Elastic Kubernetes Service - EKS"], "Managed node groups, or Fargate.")
     fargate = at(9, ["Intro", "Fargate Launch Type"], "Serverless: no instances to manage.")
     assert of_siblings([eks, fargate], {"kubernetes"}) == []
+
+
+def test_a_quoted_passage_is_a_reference_and_an_apostrophe_no_quote() -> None:
+    """`passages`: words the question quotes, four or more, in straight or curly quotes; an
+    apostrophe ("Mum's … Leo's") opens none, a short quote ("set -e") is no passage, and the
+    codes outside the passage are read as before."""
+    from assistant.stages.decide import passages, references, writes
+
+    q = "Which book says 'You do not rise to the level of your goals' (v2.4.1)?"
+    assert passages(q) == ['"You do not rise to the level of your goals"']
+    assert references(q) == ['"You do not rise to the level of your goals"', "v2.4.1"]
+    assert passages("Where did I write “the map is not the territory”?") == [
+        '"the map is not the territory"'
+    ]
+    assert passages("What did Mum's GP and Leo's nurse say?") == []
+    assert passages('what does "set -e" do?') == []
+    said = '"You do not rise to the level of your goals"'
+    assert writes("> You do NOT rise to the level\n> of your goals. You fall…", said)
+    assert not writes("you do not rise to the level of your goalscoring", said)

@@ -2166,3 +2166,28 @@ def test_a_notes_top_lines_are_said_of_every_section_of_it(tmp_path: Path) -> No
         tmp_path / "off", files, AnswerOptions(min_line=0.0, local_sections=1, note_top=False)
     )
     assert off.ask(q).outcome != "answered"
+
+
+def test_a_passage_the_question_quotes_is_answered_where_a_note_writes_it(tmp_path: Path) -> None:
+    """The code rule reads a quoted passage of four words or more as it reads "#1423":
+    "Which book says 'Every action you take is a vote…'?" was answered from a goals note
+    ranked first (its path holds "goals"), the Highlights second. The section writing the
+    passage, with any punctuation or line break between its words, is quoted first and alone;
+    a short quote ('dry run') is no passage. Off, as before."""
+    files = {
+        "books/atomic-habits.md": "# Atomic Habits\n\n## Highlights\n\n> Every action you "
+        "take is a\n> vote for the type of person you wish to become.\n— location 577\n",
+        "goals.md": "# Goals\n\n## Reading\n\nRead 20 books; every action counts, take notes "
+        "on each type of book.\n",
+    }
+    eng = engine_over(tmp_path, files, AnswerOptions(min_line=0.9))  # no line clears it
+    q = "Which book says 'Every action you take is a vote for the type of person'?"
+    a = eng.ask(q, explain=True)
+    assert a.outcome == "answered", a.text
+    assert [c.path for c in a.citations] == ["books/atomic-habits.md"]
+    assert (
+        a.explain is not None and "code rule: first books/atomic-habits.md" in a.explain.selection
+    )
+    assert eng.ask("Which book says 'dry run'?").outcome == "not_covered"
+    off = engine_over(tmp_path / "off", files, AnswerOptions(min_line=0.9, codes=False))
+    assert off.ask(q).outcome == "not_covered"

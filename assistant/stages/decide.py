@@ -892,12 +892,29 @@ _REFERENCE = re.compile(r"(?<![\w#&])#\d{2,}(?![\w-])")
 """An issue's or pull request's number as trackers write it: "#1423"."""
 
 
+_PASSAGE = re.compile(r"[\"“]([^\"“”\n]+)[\"”]|(?<!\w)'([^'\n]+)'(?!\w)")
+"""Words the question quotes: "the highlight 'You do not rise to the level of your goals'"."""
+PASSAGE_WORDS = 4
+"""Fewest words a quoted passage has to name what a note writes word for word: "'set -e'"
+or "'dry run'" are a command's or a term's, which the other rules read."""
+
+
+def passages(question: str) -> list[str]:
+    """The passages the question quotes (`PASSAGE_WORDS` words or more), each in double
+    quotes, as the code rule reads them (`_written`): "Which book says 'You do not rise to
+    the level of your goals'?" asks where the notes write them."""
+    quoted = (a or b for a, b in _PASSAGE.findall(question))
+    return [f'"{q.strip()}"' for q in quoted if len(re.findall(r"[^\W_]+", q)) >= PASSAGE_WORDS]
+
+
 def references(question: str) -> list[str]:
-    """The question's codes and issue numbers (`coded`, `_REFERENCE`: "#1423"): what the code
-    rule finds the sections of. A version of a name stays with it ("Orbit 3.1.0": Quill's
-    3.1.0 is none of it; `versions_of_names`)."""
-    named = {v: f"{n} {v}" for n, v in versions_of_names(question)}
-    return [*(named.get(c, c) for c in coded(question)), *_REFERENCE.findall(question)]
+    """The question's codes and issue numbers (`coded`, `_REFERENCE`: "#1423") and the
+    passages it quotes (`passages`): what the code rule finds the sections of. A version of a
+    name stays with it ("Orbit 3.1.0": Quill's 3.1.0 is none of it; `versions_of_names`)."""
+    said = passages(question)
+    rest = _PASSAGE.sub(" ", question) if said else question
+    named = {v: f"{n} {v}" for n, v in versions_of_names(rest)}
+    return [*said, *(named.get(c, c) for c in coded(rest)), *_REFERENCE.findall(rest)]
 
 
 def asks_of_codes(coverage: Sequence[TermInfo], codes: Sequence[str], common: set[str]) -> bool:
@@ -1027,9 +1044,13 @@ def numbers_of(text: str, word: str) -> set[int]:
 
 
 def _written(compound: str) -> str:
-    """How the notes may write `compound`: its parts with any joiner or none; a version or
+    """How the notes may write `compound`: its parts with any joiner or none; a passage its
+    words in order, with any punctuation or line break between; a version or
     an address number by number, whole ("2.5.0" is not in "12.5.0" nor "250"; "v1.4.2" is
     "1.4.2"); a numbered word with its number ("Session #14", "lecture 07")."""
+    if compound.startswith('"'):  # a passage (`passages`): its words, in order, any joiner
+        words = re.findall(r"[^\W_]+", compound.lower())
+        return r"(?<!\w)" + r"[\W_]+".join(map(re.escape, words)) + r"(?!\w)"
     if numbered := NUMBERED.fullmatch(compound):
         word, n = numbered.groups()
         return rf"(?<!\w){re.escape(word.lower())}[ \t_#-]*0*{n}(?![\d]|\.\d)"

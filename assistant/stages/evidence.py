@@ -232,12 +232,14 @@ def line_with_every_code(hits: Sequence[Hit], codes: Sequence[str], opts: Answer
     """The code rule's decision: a line of the first `evidence_sections` sections writes every
     one of the question's `codes` (`decide.references`: a clause "3.2.2", an issue "#1423"),
     which names one thing exactly, however far the line's cosine falls short ("What does
-    clause 3.2.2 say?" of "3.2.2 Approved overtime is compensated…", 0.23)."""
+    clause 3.2.2 say?" of "3.2.2 Approved overtime is compensated…", 0.23); a passage the
+    question quotes, the section writing it, over lines or not."""
     from assistant.stages.decide import section_writes
 
+    lined = [c for c in codes if not c.startswith('"')]  # a passage may run over lines
     return bool(codes) and any(
         all(section_writes(h.chunk, c) for c in codes)
-        and any(writes_codes(line, codes) for line in h.chunk.text.split("\n"))
+        and (not lined or any(writes_codes(line, lined) for line in h.chunk.text.split("\n")))
         for h in first_units(hits, opts.evidence_sections)
     )
 

@@ -103,8 +103,8 @@ def trace(
             else ""
         )
         + (
-            f"; code rule: first {coded}, the top section writing every clause, version or "
-            "issue number the question names"
+            f"; code rule: first {coded}, the top section writing every clause, version, "
+            "issue number or passage the question names"
             if coded
             else ""
         )
@@ -213,7 +213,7 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
     passed = (
         f"the best line scores {best_line:.2f} < min_line {opts.min_line}, but a line of a top "
         "section holds every subject term of the question (whole-line rule), or writes every "
-        "clause, version or issue number it names (code rule)"
+        "clause, version, issue number or passage it names (code rule)"
         if decision.whole_line
         else f"the best line scores {best_line:.2f} < min_line {opts.min_line}, but notes of "
         "the day the question names hold its other subject words (date rule)"
