@@ -22,7 +22,7 @@ from corpus import HEADING_SEP
 from corpus.dates import Day, days_in
 from index.models import Hit
 from index.modes import RRF_K, Mode
-from index.store import Store
+from index.store import CJK, Store
 
 DEPTH = 50
 
@@ -57,14 +57,33 @@ _NOTE_SUFFIX = re.compile(r"(?<=[^\W_])\.(?:md|markdown|txt)\b")
 name is asked about, "md" is not (it read as a word the notes lack)."""
 
 
+_KANA_RUN = re.compile(
+    r"[\u3040-\u309f]+|[\u30a0-\u30ff\uff66-\uff9f]+|[^\u3040-\u30ff\uff66-\uff9f]+"
+)
+"""A run of hiragana, of katakana, or of anything else (kanji, Latin letters)."""
+
+
+def _words_of(token: str) -> list[str]:
+    """A token's words: itself, or for one mixing Japanese scripts ("ゴミの日はいつ", which
+    the tokenizer reads as one) its katakana and kanji runs, the hiragana between them left
+    out (particles, endings, "いつ"): "ゴミ", "日". A token of hiragana alone stays whole."""
+    if not CJK.search(token):
+        return [token]
+    runs = _KANA_RUN.findall(token)
+    kept = [r for r in runs if not re.fullmatch(r"[\u3040-\u309f]+", r)]
+    return kept if len(runs) > 1 and kept else [token]
+
+
 def query_terms(text: str) -> list[str]:
     """Lower-cased content words of a question, in order, without duplicates or stopwords
     (nor `_NO_SUBJECT`'s, while "well" alone may name something: "Well-Architected"; nor a
-    note file name's suffix: "x.md" asks about "x")."""
+    note file name's suffix: "x.md" asks about "x"; a Japanese phrase as its words,
+    `_words_of`)."""
     out: list[str] = []
     text = _CONTRACTION.sub(lambda m: "nt" if m[0][0] in "nN" else "", text)
-    for t in _TOKEN.findall(_NOTE_SUFFIX.sub(" ", _NO_SUBJECT.sub(" ", text.lower()))):
-        if t in STOPWORDS or (len(t) < 2 and not t.isdigit()) or t in out:
+    tokens = _TOKEN.findall(_NOTE_SUFFIX.sub(" ", _NO_SUBJECT.sub(" ", text.lower())))
+    for t in (w for token in tokens for w in _words_of(token)):
+        if t in STOPWORDS or (len(t) < 2 and not t.isdigit() and not CJK.match(t)) or t in out:
             continue
         out.append(t)
     return out

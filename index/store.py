@@ -180,6 +180,14 @@ def _vec_blob(v: np.ndarray) -> bytes:
     return np.asarray(v, dtype=np.float32).tobytes()
 
 
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+"""A Chinese or Japanese character (kana, CJK ideographs). The full-text tokenizer writes no
+space between them, so a run of them ("在留カードの更新") is one token, and a word inside it
+("在留") is found by the tokens holding it (`Store.term_query`)."""
+CJK_TOKENS = 64
+"""Most tokens a Chinese or Japanese word is searched as (those of the notes holding it)."""
+
+
 def term_queries(term: str) -> list[str]:
     """FTS5 queries for a question term, tried in order: the term (porter-stemmed by the
     index), then a crude-stem prefix ("autoscal"*) that catches forms porter leaves apart
@@ -696,10 +704,23 @@ class Store:
         crude-stem prefix where only that matches ("thrasing" finds "thrashing", as it was
         counted in the notes; searched as written it found nothing, and the section that
         answered was left to dense search)."""
+        if CJK.search(term):
+            return self._holding(term) or term_queries(term)[0]
         exact, *prefix = term_queries(term)
         if prefix and not self._matches(exact) and self._matches(prefix[0]):
             return prefix[0]
         return exact
+
+    def _holding(self, word: str) -> str | None:
+        """The FTS5 query for the notes' tokens holding a Chinese or Japanese `word` ("在留"
+        inside "在留カードの更新": `CJK`), at most `CJK_TOKENS`; None if no token does."""
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", word.replace('"', "")) + "%"
+        rows = self.conn.execute(
+            "SELECT term FROM raw_vocab WHERE term LIKE ? ESCAPE '\\' LIMIT ?",
+            (pattern, CJK_TOKENS),
+        ).fetchall()
+        tokens = [f'"{r[0]}"' for r in rows]
+        return f"({' OR '.join(tokens)})" if tokens else None
 
     def has_phrase(self, words: Sequence[str]) -> bool:
         """Whether some section writes `words` side by side (porter-stemmed, as BM25 reads)."""
@@ -720,9 +741,11 @@ class Store:
         """Chunks containing `term` after porter stemming, else as a crude-stem prefix (0: none),
         counted up to `cap` (counting every match of a frequent word costs ms at 100k chunks).
 
-        The prefix fallback catches forms porter leaves apart ("autoscale" / "autoscaling").
+        The prefix fallback catches forms porter leaves apart ("autoscale" / "autoscaling"); a
+        Chinese or Japanese word is counted in the tokens holding it (`_holding`).
         """
-        for q in term_queries(term):
+        queries = [q for q in [self._holding(term)] if q] if CJK.search(term) else None
+        for q in queries if queries is not None else term_queries(term):
             try:
                 n = self.conn.execute(
                     "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? "

@@ -2191,3 +2191,36 @@ def test_a_passage_the_question_quotes_is_answered_where_a_note_writes_it(tmp_pa
     assert eng.ask("Which book says 'dry run'?").outcome == "not_covered"
     off = engine_over(tmp_path / "off", files, AnswerOptions(min_line=0.9, codes=False))
     assert off.ask(q).outcome == "not_covered"
+
+
+def test_chinese_and_japanese_words_are_found_inside_the_tokenizers_runs(tmp_path: Path) -> None:
+    """The full-text tokenizer reads a run of Chinese or Japanese characters as one token:
+    "what does 在留 mean?" said "Your notes don't mention 在留" (on seven lines), `search
+    --mode bm25 在留` found nothing, and "ゴミの日はいつ？" was declined as "ゴミの日はいつ". A
+    Chinese or Japanese word is searched and counted as the tokens holding it; a Japanese
+    question is read as its katakana and kanji words; one kanji is a term, and a
+    two-character word names something (豚汁 missing is said, not answered around)."""
+    from assistant.stages.decide import is_neutral
+    from index.retrieve import query_terms
+
+    files = {
+        "手続き/在留カード更新.md": "# 在留カード更新（Residence card renewal）\n\n## 必要書類\n\n"
+        "1. 在留期間更新許可申請書 (application form)\n2. パスポート and 在留カード\n",
+        "生活/ゴミの日.md": "# ゴミの日 (Garbage days)\n\n## 可燃ごみ\n\n- 毎週 火曜日・金曜日 — "
+        "burnable garbage on Tuesday and Friday\n",
+        "料理/味噌汁.md": "# 味噌汁 Miso soup\n\n- 出汁 500ml, 味噌 大さじ2\n",
+    }
+    eng = engine_over(tmp_path, files, AnswerOptions(min_line=0.0))
+    store = eng.store()
+    assert store.term_count("在留") == 2 and store.term_count("豚汁") == 0
+    hits = eng.search("在留", k=3, mode="bm25")
+    assert hits and hits[0].chunk.path == "手続き/在留カード更新.md"
+    assert "在留" not in eng.ask("what does 在留 mean?").missing_terms
+    assert query_terms("ゴミの日はいつ？") == ["ゴミ", "日"]
+    assert query_terms("What is the kun reading of 違?") == ["kun", "reading", "違"]
+    assert query_terms("おみくじ") == ["おみくじ"]  # hiragana alone: one word
+    garbage = eng.ask("ゴミの日はいつ？")
+    assert garbage.outcome == "answered" and garbage.citations[0].path == "生活/ゴミの日.md"
+    assert not is_neutral("豚汁") and is_neutral("svc")
+    soup = eng.ask("How do I make 豚汁?")
+    assert soup.outcome == "not_covered" and "豚汁" in soup.missing_terms

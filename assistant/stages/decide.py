@@ -29,6 +29,7 @@ from index.retrieve import (
     query_terms,
     slip_of_stopword,
 )
+from index.store import CJK
 
 # Words that phrase a question rather than name its subject: never reported as "missing".
 PHRASING = frozenset(
@@ -214,6 +215,8 @@ def is_neutral(term: str) -> bool:
     short code of letters and digits ("q4", "w12", "ec2") is not: it names one thing ("What
     are our Q4 OKRs?" was answered from Q1's, high confidence)."""
     coded = term.isalnum() and not term.isalpha() and not term.isdigit()
+    if CJK.search(term):  # a Chinese or Japanese word of two characters names one thing: 豚汁
+        return False
     return (len(term) <= 3 and not coded) or (term.isdigit() and not is_year(term))
 
 

@@ -30,7 +30,7 @@ from corpus.markdown import (
 from corpus.models import Chunk
 from index.models import Hit
 from index.retrieve import WEB_WORDS, TermInfo
-from index.store import term_queries
+from index.store import CJK, term_queries
 
 _HTML_HEADING = re.compile(r"^[ \t]*<h([1-6])\b[^>]*>.*</h\1>[ \t]*$", re.IGNORECASE | re.MULTILINE)
 """A line that is an HTML heading ("<h1>WireGuard VPN</h1>"): a title, as a "#" heading is."""
@@ -172,7 +172,8 @@ def is_navigation(
 
 
 def matching_lines(lines: Sequence[str], terms: Sequence[str]) -> list[set[str]]:
-    """For each line, the query terms it contains, using FTS5's porter stemmer (same as BM25)."""
+    """For each line, the query terms it contains, using FTS5's porter stemmer (same as BM25);
+    a Chinese or Japanese term as written inside the line (`index.store.CJK`)."""
     hits: list[set[str]] = [set() for _ in lines]
     if not terms or not lines:
         return hits
@@ -181,6 +182,11 @@ def matching_lines(lines: Sequence[str], terms: Sequence[str]) -> list[set[str]]
         db.execute("CREATE VIRTUAL TABLE l USING fts5(t, tokenize='porter unicode61')")
         db.executemany("INSERT INTO l(rowid, t) VALUES(?, ?)", enumerate(lines))
         for term in terms:
+            if CJK.search(term):  # a word inside the tokenizer's run of such characters
+                for row, line in enumerate(lines):
+                    if term in line.lower():
+                        hits[row].add(term)
+                continue
             q = '"' + term.replace('"', "") + '"'
             for (row,) in db.execute("SELECT rowid FROM l WHERE l MATCH ?", (q,)):
                 hits[row].add(term)
@@ -347,6 +353,10 @@ def terms_in(
         db.executemany("INSERT INTO s(t) VALUES(?)", [(t,) for t in texts])
         for t in coverage:
             written = (t.near_rare or t.near or t.term, *t.full)
+            if CJK.search(t.term):  # a word inside the tokenizer's run of such characters
+                if any(t.term in x.lower() for x in texts):
+                    found.add(t.term)
+                continue
             for q in (q for w in written for q in term_queries(w)):
                 with contextlib.suppress(sqlite3.OperationalError):
                     if db.execute("SELECT 1 FROM s WHERE s MATCH ? LIMIT 1", (q,)).fetchone():
