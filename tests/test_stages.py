@@ -358,6 +358,20 @@ def test_the_days_sections_holding_no_other_word_give_way_to_one_holding_the_day
     ]
     nothing = [TermInfo(term="cucumbers", chunks=0)]  # the year alone: no first place
     assert read_days("cucumbers in 2024?", nothing, hits3, hits3[1:], False).dated == []
+    # a section writing the month as a word and more of the other words than any of the
+    # month's: "What gift does Mum want for her birthday in August?" quoted August's entries
+    # (one wanting something), not July 2's "Mum's birthday is 14 August"
+    july = chunk(8, ["2023-07-02"], "## 2023-07-02\nMum's birthday is 14 August. A casserole.", 20)
+    aug = chunk(9, ["2023-08-18"], "## 2023-08-18\nAsked whether I want to lead the revamp.", 20)
+    aug2 = chunk(10, ["2023-08-24"], "## 2023-08-24\nGym, then groceries.", 20)
+    hits4 = [Hit(chunk=c, score=1.0) for c in (july, aug, aug2)]
+    gift = [TermInfo(term=w, chunks=2) for w in ("want", "mum", "birthday")]
+    q4 = "What gift does Mum want for her birthday in August?"
+    assert read_days(q4, gift, hits4, hits4[1:], False).dated == []
+    # none holding more than one: the month's entries first, as before
+    once = chunk(11, ["2023-07-03"], "## 2023-07-03\nA birthday party, in August maybe.", 20)
+    hits5 = [Hit(chunk=c, score=1.0) for c in (once, aug, aug2)]
+    assert read_days(q4, gift, hits5, hits5[1:], False).dated == hits5[1:]
 
 
 def test_a_question_about_the_last_time_quotes_the_newest_dated_section_first() -> None:
