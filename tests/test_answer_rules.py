@@ -2972,19 +2972,25 @@ def test_a_question_none_of_whose_phrases_the_notes_cover_is_declined() -> None:
     "high", and "what's the microwave model?" the car's make and model: "insulin" is an
     ordinary word, never held against an answer. When no phrase of the question is covered
     for want of one word (half or more of each is in no note) and what the notes do write is
-    all ordinary, the question is declined (the phrase rule); a name or code the notes write
-    holds it up."""
+    all ordinary, the question is declined (the phrase rule), unless a line scores
+    `uncovered_phrase_line` or more; a name or code the notes write holds it up."""
     from assistant.options import AnswerOptions
 
     table = chunk("## Medications\n| Medication | Dose |\n|--|--|\n| Metformin | 500 mg |", ["M"])
     hits = [Hit(chunk=table, score=1.0)]
     cov = [TermInfo(term="insulin", chunks=0), TermInfo(term="dose", chunks=3)]
     common = COMMON | {"insulin", "dose"}
-    d = decide("What is my insulin dose?", cov, hits, 0.6, common)
+    d = decide("What is my insulin dose?", cov, hits, 0.48, common)  # its best line, 0.48
     assert d.abstain and d.missing == ["insulin"] and "no phrase" in d.reason
-    off = decide("What is my insulin dose?", cov, hits, 0.6, common,
+    off = decide("What is my insulin dose?", cov, hits, 0.48, common,
                  AnswerOptions(uncovered_phrases=False))  # fmt: skip
     assert not off.abstain
+    # a line this close says it in other words: "When is my dentist appointment?" of "Dentist
+    # called to reschedule… moved my cleaning to May 3rd" (0.65) was declined
+    dentist = [TermInfo(term="dentist", chunks=1), TermInfo(term="appointment", chunks=0)]
+    words = COMMON | {"dentist", "appointment"}
+    assert not decide("When is my dentist appointment?", dentist, hits, 0.65, words).abstain
+    assert decide("When is my dentist appointment?", dentist, hits, 0.5, words).abstain
     # a covered phrase of its own: as before ("the recipe for apple pie", notes lacking "recipe")
     pie = [TermInfo(term="recipe", chunks=0), TermInfo(term="apple", chunks=2),
            TermInfo(term="pie", chunks=2)]  # fmt: skip

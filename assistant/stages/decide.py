@@ -577,6 +577,7 @@ def decide(
         if (
             opts.uncovered_phrases
             and not more  # the note was found to answer: its other sections are more of it
+            and best_line < opts.uncovered_phrase_line  # a line that close says it otherwise
             and not covered
             and sum(not t.covered for t in subject) == 1  # one thing asked of that the notes lack
             and all(is_common(t.term, common) for t in subject if t.covered)
