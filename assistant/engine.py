@@ -623,9 +623,12 @@ class Engine:
         anywhere = {t.term for t in coverage if t.covered}
         named = decide.names_in(q)  # a name stays as written: "ClickUp", not "click"
         fixes = {t.term: t.near for t in coverage if t.near and t.term not in named}
-        decision.elsewhere = original_words(
-            q, [t for t in decision.missing if t in anywhere], fixes
-        )
+        nowhere = original_words(q, [t for t in decision.missing if t not in anywhere], fixes)
+        decision.elsewhere = [  # a hyphenated word with a part in no note is in none
+            w  # ("English-Romanian": "Romanian" is in no note, though "English" is)
+            for w in original_words(q, [t for t in decision.missing if t in anywhere], fixes)
+            if w not in nowhere
+        ]
         decision.missing = original_words(q, decision.missing, fixes)
         decision.names = original_words(q, decision.names, fixes)
         if not hits and (empty := self.no_notes()):

@@ -2224,3 +2224,19 @@ def test_chinese_and_japanese_words_are_found_inside_the_tokenizers_runs(tmp_pat
     assert not is_neutral("豚汁") and is_neutral("svc")
     soup = eng.ask("How do I make 豚汁?")
     assert soup.outcome == "not_covered" and "豚汁" in soup.missing_terms
+
+
+def test_a_hyphenated_word_with_a_part_in_no_note_is_said_to_be_in_none(tmp_path: Path) -> None:
+    """ "What BLEU did the Transformer get on WMT16 English-Romanian?" said "The sections
+    found don't mention … English-Romanian", as though the notes wrote it elsewhere: they
+    write "English" (in another note), never "Romanian". Such a word is in no note."""
+    files = {
+        "papers/vaswani.md": "# Attention Is All You Need\n\n## Results\n\nWMT14 EN-DE: 28.4 "
+        "BLEU (big model).\n",
+        "admin/reading.md": "# Reading list\n\n- An English grammar book.\n",
+    }
+    eng = engine_over(tmp_path, files, AnswerOptions(min_line=0.0, local_sections=1))
+    a = eng.ask("What BLEU did the Transformer get on WMT16 English-Romanian?")
+    assert a.citations == [] or a.citations[0].path == "papers/vaswani.md"
+    assert "English-Romanian" in a.missing_terms
+    assert "English-Romanian" not in a.missing_elsewhere
