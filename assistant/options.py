@@ -35,14 +35,14 @@ class AnswerOptions(BaseModel):
         "Several words in no note are the user's own wording of what the notes say otherwise.",
     )
     uncovered_phrase_line: float = Field(
-        0.55,
+        0.6,
         ge=-1.0,
         le=1.0,
         description="The phrase rule declines only while the best line scores under this: a "
         "line that close says it in other words ('When is my dentist appointment?' was "
         "declined, 'appointment' being in no note, over 'Dentist called to reschedule. Dr. "
         "Okonkwo moved my cleaning to May 3rd', 0.65; the testers' questions it declines "
-        "rightly score 0.32 to 0.49).",
+        "rightly score 0.32 to 0.57).",
     )
     new_subject: bool = Field(
         True,

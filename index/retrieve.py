@@ -43,7 +43,9 @@ STOPWORDS = frozenset(
     nothing anyone someone everyone
     dont doesnt didnt isnt arent wasnt werent cant wont shouldnt couldnt wouldnt havent
     hasnt hadnt im ive youre youve theyre thats wheres whens whos""".split()
-)
+) | frozenset("何 誰 何時 何処 什么 怎么 怎样 哪里 哪儿 为什么 谁 吗 呢 吧 的 是 了".split())
+"""English function words, and Chinese and Japanese question words and particles a question
+is read with ("マイナンバーカードで何ができる？" said "Your notes don't mention 何")."""
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _NO_SUBJECT = re.compile(r"\bas well(?: as)?\b|\bet al\b")

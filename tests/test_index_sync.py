@@ -2219,6 +2219,7 @@ def test_chinese_and_japanese_words_are_found_inside_the_tokenizers_runs(tmp_pat
     assert query_terms("ゴミの日はいつ？") == ["ゴミ", "日"]
     assert query_terms("What is the kun reading of 違?") == ["kun", "reading", "違"]
     assert query_terms("おみくじ") == ["おみくじ"]  # hiragana alone: one word
+    assert query_terms("マイナンバーカードで何ができる？") == ["マイナンバーカード"]  # 何: "what"
     garbage = eng.ask("ゴミの日はいつ？")
     assert garbage.outcome == "answered" and garbage.citations[0].path == "生活/ゴミの日.md"
     assert not is_neutral("豚汁") and is_neutral("svc")

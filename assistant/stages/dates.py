@@ -124,24 +124,22 @@ def read_days(
     def count(h: Hit) -> int:
         return len(terms_in([h], rest, 1)) if rest else 0
 
-    most = max(map(count, dated), default=0)
-    rivals = [  # sections found that hold the day (or month), with their other subject words
-        count(h)
-        for h in first_units(hits, _RIVALS)
-        if h not in dated and (_holds_day(h, days, year) or names_month(h.chunk.text, question))
-    ]
-    # One holds every other subject word ("the electricity meter reading in April": the
-    # running log's "## April 2024" and the tax deadlines of April, none of its other words,
-    # came before the meter table's 2024-04-01 row), or more of them than any of the day's
-    # sections ("What should I photograph before the inspection in January?": a November
-    # entry's "photograph everything before the inspection in January", not the entries of
-    # January 3 and 4; "What gift does Mum want for her birthday in August?": July 2's "Mum's
+    found = [h for h in first_units(hits, _RIVALS) if h not in dated]
+    rivals = [count(h) for h in found if _holds_day(h, days, year)]  # the day's other words
+    by_month = [count(h) for h in found if names_month(h.chunk.text, question)]  # a month's
+    # One holds the day and every other subject word ("the electricity meter reading in
+    # April": the running log's "## April 2024" and the tax deadlines of April, none of its
+    # other words, came before the meter table's 2024-04-01 row), or, of a month asked
+    # without a day, the month as a word and more of them than any of the month's sections
+    # ("What should I photograph before the inspection in January?": a November entry's
+    # "photograph everything before the inspection in January", not the entries of January
+    # 3 and 4; "What gift does Mum want for her birthday in August?": July 2's "Mum's
     # birthday is 14 August", not August's entries, which say neither).
-    rival = bool(rest) and len(wanted) in rivals
+    rival = bool(rest) and len(wanted) in [*rivals, *by_month]
     if rival:
         held = [h for h in held if terms_in([h], rest, 1)]
-    elif rest and max(rivals, default=0) > max(most, 1):  # or more than any of the day's
-        held = [h for h in held if count(h) >= max(rivals)]
+    elif rest and max(by_month, default=0) > max([*map(count, dated), 1]):
+        held = [h for h in held if count(h) >= max(by_month)]
     if year:  # too many sections to put all first: those holding the most of its words (all
         # of them, where another does: "the pH of bed 4 in 2024?" is the pH table's, dated
         # 03/04/2024, not the 2024 journal's line on bed 4), never all for the year alone
