@@ -623,6 +623,11 @@ class Engine:
         anywhere = {t.term for t in coverage if t.covered}
         named = decide.names_in(q)  # a name stays as written: "ClickUp", not "click"
         fixes = {t.term: t.near for t in coverage if t.near and t.term not in named}
+        anywhere |= {  # a compound some note writes as written ("Umbrella Health"), its words
+            c  # side by side: in the notes, only not in the sections found
+            for c in decision.compounds
+            if " " in c and self.store().has_phrase(re.findall(r"[^\W_]+", c.lower()))
+        }
         nowhere = original_words(q, [t for t in decision.missing if t not in anywhere], fixes)
         decision.elsewhere = [  # a hyphenated word with a part in no note is in none
             w  # ("English-Romanian": "Romanian" is in no note, though "English" is)

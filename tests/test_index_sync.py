@@ -2241,3 +2241,22 @@ def test_a_hyphenated_word_with_a_part_in_no_note_is_said_to_be_in_none(tmp_path
     assert a.citations == [] or a.citations[0].path == "papers/vaswani.md"
     assert "English-Romanian" in a.missing_terms
     assert "English-Romanian" not in a.missing_elsewhere
+
+
+def test_a_name_of_two_words_some_note_writes_is_not_said_to_be_in_none(tmp_path: Path) -> None:
+    """ "What did Sarah say about Umbrella Health in the pipeline review?" said "Your notes
+    don't mention Umbrella Health", which three notes write: the compound rule's name, in
+    no top section, is in the notes (its words side by side), so "The sections found don't
+    mention" it; a name no note writes so is in none."""
+    files = {
+        "reviews/q3-pipeline.md": "# Q3 pipeline review with Sarah\n\n## Acme\n\nSarah said "
+        "Acme needs a pilot plan by Friday; she asked about the pipeline review notes.\n",
+        "accounts/umbrella.md": "# Accounts\n\n## Hospitals\n\nUmbrella Health renews in May; "
+        "champion is Dr. Lee.\n",
+    }
+    eng = engine_over(tmp_path, files, AnswerOptions(min_line=0.0))
+    reviews = ["reviews/*"]  # the sections found: the review's, which never write the name
+    a = eng.ask("What did Sarah say about Umbrella Health in the pipeline review?", paths=reviews)
+    assert "Umbrella Health" in a.missing_terms and "Umbrella Health" in a.missing_elsewhere
+    b = eng.ask("What did Sarah say about Initech Health in the pipeline review?", paths=reviews)
+    assert "Initech Health" in b.missing_terms and "Initech Health" not in b.missing_elsewhere
