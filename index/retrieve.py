@@ -848,7 +848,8 @@ def split_word(store: Store, term: str) -> str | None:
     A ticket's number written whole ("inc2099") splits where its letters end ("INC-2099"),
     and so does a code the notes write with a space ("lc146" of `LC 146 LRU Cache.md`), or a
     number and its unit the notes write apart ("350F" of "350 °F", "1.6kg" of "1.6 kg": "Your
-    notes don't mention 6kg"). None when there is none."""
+    notes don't mention 6kg"), or thousands written out ("96k" of "$96,000"). None when there
+    is none."""
     ticket = re.fullmatch(r"([^\W\d_]{2,})(\d{2,})", term)
     if ticket:
         a, b = ticket.groups()
@@ -862,6 +863,8 @@ def split_word(store: Store, term: str) -> str | None:
     if unit:  # a number and its unit written together ("350f", "6kg" of "1.6kg")
         a, b = unit.groups()
         found = store.raw_count(a) and store.raw_count(b) and store.has_phrase((a, b))
+        if not found and b == "k" and store.has_phrase((a, "000")):  # "96k" of "$96,000"
+            return f"{a},000"
         return f"{a}-{b}" if found else None
     if not term.isalpha() or len(term) < 4:
         return None

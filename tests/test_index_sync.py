@@ -1729,17 +1729,22 @@ def test_a_number_and_its_unit_written_together_are_the_notes_number_and_unit(
     """ "how long do I cook a 1.6kg chicken?" of notes writing "A 1.6 kg chicken" was "Not in
     your notes … don't mention 6kg", and "which recipe is 350F?" of "350 °F" the same: a
     number glued to its unit is searched as the notes write them apart; not a unit they never
-    write after that number ("10k" of "10 km")."""
+    write after that number ("10k" of "10 km"); thousands as the notes write them out."""
     from index.retrieve import split_word
 
     files = {
         "roast.md": "# Roast chicken\n\nA 1.6 kg chicken: about 1 hour 25 minutes.\n",
         "bread.md": "# Banana bread\n\nOven to 175 °C (350 °F). Run 10 km after.\n",
+        "deals.md": "# Globex\n\nAmount: $96,000, monthly billing refused.\n",
     }
     eng = engine_over(tmp_path, files)
     store = eng.store()
     assert split_word(store, "6kg") == "6-kg" and split_word(store, "350f") == "350-f"
     assert split_word(store, "10k") is None and split_word(store, "23rd") is None
+    # thousands written out: "Is monthly billing allowed for a $96k deal?" said "Your notes
+    # don't mention 96k" of "$96,000"
+    assert split_word(store, "96k") == "96,000" and split_word(store, "97k") is None
+    assert "96k" not in eng.ask("Is monthly billing allowed for a $96k deal?").missing_terms
     answer = eng.ask("how long do I cook a 1.6kg chicken?")
     assert answer.outcome == "answered" and answer.citations[0].path == "roast.md"
     assert eng.ask("which recipe is 350F?").citations[0].path == "bread.md"
