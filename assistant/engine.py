@@ -649,10 +649,6 @@ class Engine:
         coded: Hit | None = None  # the code rule's section
         if not decision.abstain:
             picked = select.pick_sections(hits, k, section_best, opts)
-            # the keyword-names or together rule's section first, then the named-quotes rule,
-            # which reads it too ("the deal size for Vandelay Industries?": the territory
-            # plan's "closed … Vandelay Industries" first, then Initech's and Stark's deals)
-            picked = select.with_named(picked, by_name or together, k)
             named_only = select.naming_only(
                 picked,
                 [t for t in local if t.term in capitals],
@@ -667,6 +663,7 @@ class Engine:
                 if h not in named_only
             ]
             picked = named_only
+            picked = select.with_named(picked, by_name or together, k)
             coded = select.code_first(hits, refs, opts)  # the code rule
             if coded is not None:
                 every = decide.asks_of_codes(local, refs, common)

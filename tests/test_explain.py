@@ -248,30 +248,7 @@ def test_explain_names_what_the_named_quotes_rule_left_out(tmp_path: Path) -> No
     wide = AnswerOptions(min_line=0.0, line_margin=2.0, min_companion_line=-1.0)  # quote all
     q = "what's the confirmation code for our hotel in Sintra?"
     a = engine(notes, tmp_path, wide).ask(q, explain=True)
-    assert a.explain is not None and "named-quotes rule: left out " in a.explain.selection
-    assert "misc/" in a.explain.selection.split("named-quotes rule: left out ")[1]
+    assert a.explain is not None and "named-quotes rule: left out misc/" in a.explain.selection
     assert not any(c.path.startswith("misc/") for c in a.citations), a.citations
     off = engine(notes, tmp_path, wide.model_copy(update={"named_quotes": 0})).ask(q)
     assert any(c.path.startswith("misc/") for c in off.citations), off.citations
-
-
-def test_the_named_quotes_rule_reads_the_section_another_rule_put_first(tmp_path: Path) -> None:
-    """ "What is the deal size for Vandelay Industries?" quoted the territory plan's "closed
-    … Vandelay Industries" (put first by a rule that reads names), then Initech's and Stark's
-    deals: the named-quotes rule ran before that section joined the quotes, and saw none
-    writing the name. It now reads the quotes with it."""
-    notes = tmp_path / "notes"
-    files = {
-        f"misc/n{i}.md": f"# Note {i}\nSomething about gardening number {i}.\n" for i in range(10)
-    }
-    files["territory.md"] = (
-        "# Territory plan\n\n## New logos\n\nClosed 2 so far (Q1: Vandelay Industries).\n"
-    )
-    files["accounts/initech.md"] = "# Initech\n\n## Deal\n\n- Deal size: $310k, Proposal.\n"
-    files["accounts/stark.md"] = "# Stark Logistics\n\n## Deal\n\n- Deal size: $128k.\n"
-    for name, text in files.items():
-        (notes / name).parent.mkdir(parents=True, exist_ok=True)
-        (notes / name).write_text(text, encoding="utf-8")
-    one = AnswerOptions(min_line=0.0, line_margin=0.0, min_companion_line=1.0)  # the best only
-    a = engine(notes, tmp_path, one).ask("What is the deal size for Vandelay Industries?")
-    assert [c.path for c in a.citations] == ["territory.md"], a.citations
