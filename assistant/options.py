@@ -110,7 +110,9 @@ class AnswerOptions(BaseModel):
         "it, no section under the others writes it), the sections under the others are "
         "another's and left out ('What dose of metoprolol does Mum take?' quoted "
         "'Medications › Sarah (me)', found beside 'Medications › Mum (Maggie)'); not a "
-        "note's top headings, its topics.",
+        "note's top headings, its topics. So are a folder's notes writing none of the name "
+        "where one of them is named by it alone ('What dose of Apoquel does Miso take?' "
+        "quoted pets/biscuit.md beside pets/miso.md).",
     )
     note_top: bool = Field(
         True,

@@ -3037,6 +3037,17 @@ def test_headings_told_apart_by_a_name_the_question_asks_about_leave_the_others_
         at(7, ["Intro", "Load balancer integration"], "- NLB - Exceptional cases"),
     ]
     assert of_siblings(ecs, {"ecs", "nlb"}) == []
+
+    # notes of a folder, one of them the name's own ("pets/miso.md"): the others writing
+    # none of it are another's ("What dose of Apoquel does Miso take?" quoted Biscuit's)
+    def note(cid: int, path: str, heads: list[str], text: str) -> Hit:
+        return Hit(chunk=chunk(text, heads).model_copy(update={"id": cid, "path": path}), score=1)
+
+    biscuit = note(10, "pets/biscuit.md", ["Biscuit", "Medications"], "Apoquel 16 mg daily.")
+    miso = note(11, "pets/miso.md", ["Miso", "Meds"], "Methimazole 2.5 mg twice daily.")
+    shared = note(12, "pets/vet-visits.md", ["Vet visits"], "2024-05-14 Miso: dental.")
+    assert of_siblings([biscuit, miso, shared], {"miso", "apoquel"}) == [biscuit]
+    assert of_siblings([biscuit, shared], {"miso"}) == []  # no note of its own: nothing
     # a note's top headings are its topics: "Kubernetes" of one tells none apart
     eks = at(8, ["Elastic Kubernetes Service - EKS"], "Managed node groups, or Fargate.")
     fargate = at(9, ["Intro", "Fargate Launch Type"], "Serverless: no instances to manage.")
@@ -3060,3 +3071,16 @@ def test_a_quoted_passage_is_a_reference_and_an_apostrophe_no_quote() -> None:
     said = '"You do not rise to the level of your goals"'
     assert writes("> You do NOT rise to the level\n> of your goals. You fall…", said)
     assert not writes("you do not rise to the level of your goalscoring", said)
+
+
+def test_a_full_name_is_written_with_a_middle_name_between() -> None:
+    """ "What colour are Magistrate Penrake's eyes?" said "Your notes don't mention
+    Magistrate Penrake" of a note headed "Magistrate Hollis Penrake": a full name is written
+    with a middle name or initial between its words, or with any joiner or none; not with
+    two words between, nor inside another word."""
+    from assistant.stages.decide import writes
+
+    assert writes("# Magistrate Hollis Penrake", "Magistrate Penrake")
+    assert writes("John A. Smith", "John Smith") and writes("anna-schmidt.md", "Anna Schmidt")
+    assert not writes("Umbrella and Acme Health", "Umbrella Health")
+    assert not writes("Johnny Smithers", "John Smith")

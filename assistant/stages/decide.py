@@ -1051,7 +1051,9 @@ def _written(compound: str) -> str:
     """How the notes may write `compound`: its parts with any joiner or none; a passage its
     words in order, with any punctuation or line break between; a version or
     an address number by number, whole ("2.5.0" is not in "12.5.0" nor "250"; "v1.4.2" is
-    "1.4.2"); a numbered word with its number ("Session #14", "lecture 07")."""
+    "1.4.2"); a numbered word with its number ("Session #14", "lecture 07"); a full name
+    with a middle name or initial between its words, or none ("Magistrate Penrake" of
+    "Magistrate Hollis Penrake" was said to be missing)."""
     if compound.startswith('"'):  # a passage (`passages`): its words, in order, any joiner
         words = re.findall(r"[^\W_]+", compound.lower())
         return r"(?<!\w)" + r"[\W_]+".join(map(re.escape, words)) + r"(?!\w)"
@@ -1066,6 +1068,9 @@ def _written(compound: str) -> str:
     if re.match(r"v?\d", name):
         parts = re.split(r"\.", name.removeprefix("v"))
         return r"(?<![\d.])v?" + r"[-_.]".join(parts) + r"(?!\d|\.\d)"
+    if re.fullmatch(r"[^\W\d_]+(?: [^\W\d_]+)+", name):  # a full name, a middle one between
+        between = r"(?:[-_. ]?|\s+[^\W\d_]+\.?\s+)"  # ("Magistrate Hollis Penrake")
+        return r"(?<!\w)" + between.join(map(re.escape, name.split())) + r"(?!\w)"
     joined = r"[-_. ]?".join(map(re.escape, re.split(r"[-_. ]", name)))
     return joined + r"(?!\d|\.\d)" if name[-1].isdigit() else joined  # GPT-3.5 is not GPT-3
 

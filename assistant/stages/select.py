@@ -6,13 +6,15 @@ engine opens them); the rest are chosen by how close their best line is to the b
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Sequence
+from pathlib import PurePosixPath
 
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.source import NotesSource
 from corpus.lines import LineRoles
 from corpus.markdown import introduces, says_nothing
-from corpus.models import Chunk
+from corpus.models import Chunk, note_title
 from index.models import Hit
 from index.retrieve import NUMBERED, TermInfo
 
@@ -573,30 +575,39 @@ def own_sections(hits: Sequence[Hit], items: Sequence[str]) -> list[Hit]:
     return [h for h in hits if not of_another_item(h, items)] or list(hits)
 
 
+def _called(title: str, name: str) -> bool:
+    """Whether a note's title is `name` alone ("miso" of `pets/miso.md`): a note of its own."""
+    return re.sub(r"[^\w]+", " ", title).strip().lower() == name
+
+
 def of_siblings(
     hits: Sequence[Hit], names: Collection[str], opts: AnswerOptions = DEFAULT_OPTIONS
 ) -> list[Hit]:
     """The sibling-heading rule: where headings side by side (the same note, the same headings
-    above) are told apart by a name the question asks about (`decide.names_written`: one of
-    them names it, and no section under the others writes it), the sections under the others
-    are another's: "What dose of metoprolol does Mum take?" quoted `Medications › Sarah (me)`,
-    found beside `Medications › Mum (Maggie)`. A name the note writes across its sections
-    tells none apart ("ECS" of `Intro › ECS Service Autoscaling` beside `Intro › Load
-    balancer integration`), nor does an ordinary word ("battery" of `UPS › Battery` beside
-    `UPS › Runtime`, which says how long the UPS lasts on it), nor a note's top headings,
-    its topics ("Kubernetes" of `Elastic Kubernetes Service - EKS` beside `Intro`, whose
-    `Fargate Launch Type` says "serverless"). Read among the hits alone."""
+    above), or notes side by side (the same folder, their file names), are told apart by a
+    name the question asks about (`decide.names_written`: one of them names it, and no
+    section under the others writes it), the sections under the others are another's: "What
+    dose of metoprolol does Mum take?" quoted `Medications › Sarah (me)`, found beside
+    `Medications › Mum (Maggie)`; "What dose of Apoquel does Miso take?" quoted
+    `pets/biscuit.md`, beside `pets/miso.md`. A name the note (or folder) writes across its
+    sections tells none apart ("ECS" of `Intro › ECS Service Autoscaling` beside `Intro ›
+    Load balancer integration`), nor does an ordinary word ("battery" of `UPS › Battery`
+    beside `UPS › Runtime`, which says how long the UPS lasts on it), nor a note's top
+    headings, its topics ("Kubernetes" of `Elastic Kubernetes Service - EKS` beside `Intro`,
+    whose `Fargate Launch Type` says "serverless"). Read among the hits alone."""
     from assistant.stages.evidence import matching_lines, named_as
 
     names = sorted(names)
     if not opts.sibling_headings or not names:
         return []
-    groups: dict[tuple[str, tuple[str, ...]], list[Hit]] = {}
+    groups: dict[tuple[str, ...], list[tuple[Hit, str]]] = {}
     for h in hits:
         path = tuple(h.chunk.heading_path)
         for i in range(1, len(path)):  # a note's own top headings are its topics
-            groups.setdefault((h.chunk.path, path[:i]), []).append(h)
-    heads = sorted({h.chunk.heading_path[len(p)] for (_, p), g in groups.items() for h in g})
+            groups.setdefault((h.chunk.path, *path[:i]), []).append((h, path[i]))
+        folder = str(PurePosixPath(h.chunk.path).parent)  # a note among its folder's notes
+        groups.setdefault(("/", folder), []).append((h, note_title(h.chunk.path)))
+    heads = sorted({head for g in groups.values() for _, head in g})
     named = dict(zip(heads, matching_lines(heads, names), strict=True))
     texts: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for h in hits:  # a section's retrieved pieces write what it writes
@@ -605,21 +616,18 @@ def of_siblings(
     said = matching_lines(["\n".join(texts[s]) for s in sections], names)
     writes = dict(zip(sections, said, strict=True))
     out: list[Hit] = []
-    for (_, parent), members in groups.items():
-        head = {h.chunk.id: h.chunk.heading_path[len(parent)] for h in members}
-        naming = set().union(*(named[head[h.chunk.id]] for h in members))
+    for key, members in groups.items():
+        naming = set().union(*(named[head] for _, head in members))
         apart = {  # names told apart: no section under another heading writes them
             t
             for t in naming
-            if not any(
-                t in writes[h.chunk.section] for h in members if t not in named[head[h.chunk.id]]
-            )
+            if not any(t in writes[h.chunk.section] for h, head in members if t not in named[head])
         }
+        if key[0] == "/":  # notes of a folder: one named by the name alone ("pets/miso.md")
+            apart = {t for t in naming if any(_called(head, t) for _, head in members)}
         out += [
             h
-            for h in members
-            if apart
-            and not named[head[h.chunk.id]] & naming
-            and not writes[h.chunk.section] & apart
+            for h, head in members
+            if apart and not named[head] & naming and not writes[h.chunk.section] & apart
         ]
     return [h for h in hits if h in out]
