@@ -21,7 +21,7 @@ from assistant.embedders import Embedders, Embedding, timed
 from assistant.errors import EngineError, UsageError
 from assistant.models import Answer, Citation, SectionHit
 from assistant.options import AnswerOptions
-from assistant.output import cite_label, cut, safe
+from assistant.output import cut, safe, span_label
 from assistant.settings import Mode, Settings, check_model_folder
 from assistant.stages import dates, decide, evidence, render, select, shape
 from assistant.stages.explain import trace as explain_trace
@@ -548,8 +548,9 @@ class Engine:
         )
         if len(beside) == len(hits):
             beside = []
-        hits = [h for h in hits if h not in beside]
-        by_name = None if by_name in beside else by_name
+        left = {id(h) for h in beside}
+        hits = [h for h in hits if id(h) not in left]
+        by_name = None if id(by_name) in left else by_name
         shown: set[tuple[str, tuple[str, ...]]] = set()
         if opts.more and asks_for_more(q, history):  # the more rule
             shown = set(history[-1].cited)
@@ -657,11 +658,7 @@ class Engine:
                 self._labels,
                 total,
             )
-            unnamed = [
-                cite_label(h.chunk.path, h.chunk.start_line, h.chunk.end_line, h.chunk.heading_path)
-                for h in picked
-                if h not in named_only
-            ]
+            unnamed = [span_label(h.chunk) for h in picked if h not in named_only]
             picked = named_only
             picked = select.with_named(picked, by_name or together, k)
             coded = select.code_first(hits, refs, opts)  # the code rule
@@ -726,16 +723,11 @@ class Engine:
                     if names_other_day(dates.day_text(h.chunk), days)
                 ]
                 picked = select.with_dated(picked, dated, k, other_day, reading.day_only, entries)
-                date_notes = [
-                    cite_label(c.path, c.start_line, c.end_line, c.heading_path)
-                    for c in (h.chunk for h in dated if h in picked)
-                ]
+                date_notes = [span_label(c) for c in (h.chunk for h in dated if h in picked)]
             picked = select.reading_order(picked, section_best if opts.best_first else None)
             citations, pieces = shape.quote_sections(picked, line_scores, self.abs_path, opts)
         by_name_label, headed_label, together_label, newest_label, coded_label = (  # --explain
-            cite_label(h.chunk.path, h.chunk.start_line, h.chunk.end_line, h.chunk.heading_path)
-            if h is not None and h in picked
-            else ""
+            span_label(h.chunk) if h is not None and h in picked else ""
             for h in (by_name, headed, together, newest, coded)
         )
         answer_text = render.render_text(
@@ -786,12 +778,7 @@ class Engine:
                 newest_label,
                 unnamed,
                 coded_label,
-                [
-                    cite_label(
-                        h.chunk.path, h.chunk.start_line, h.chunk.end_line, h.chunk.heading_path
-                    )
-                    for h in beside
-                ],
+                [span_label(h.chunk) for h in beside],
             )
             if explain
             else None,
@@ -885,8 +872,7 @@ class Engine:
                 notes.append(f"{part!r}: no line scores >= min_companion_line")
                 continue
             hit = next(h for h in hits if h.chunk.id == top)
-            label = cite_label(hit.chunk.path, hit.chunk.start_line, hit.chunk.end_line,
-                               hit.chunk.heading_path)  # fmt: skip
+            label = span_label(hit.chunk)  # fmt: skip
             if any(h.chunk.section == hit.chunk.section for h in quoted):
                 notes.append(f"{part!r}: {label} ({best[top]:.2f}), quoted already")
                 continue

@@ -32,7 +32,7 @@ from assistant.mcp_server import (
     Status,
 )
 from assistant.models import Answer
-from assistant.output import cite_label, format_answer, rank_text, safe
+from assistant.output import format_answer, rank_text, safe, span_label
 from assistant.settings import not_a_bool
 
 INSTRUCTIONS = """\
@@ -177,7 +177,7 @@ def render_hits(found: SearchResult) -> str:
     rendering, so it must carry what the structured hits carry."""
     out = [f"notice: {n}" for n in found.notices]
     for h in found.hits:
-        label = cite_label(h.path, h.start_line, h.end_line, h.heading_path)
+        label = span_label(h)
         ranks = rank_text(h.lexical_rank, h.dense_rank, h.path_rank)
         out += [f"[{h.rank}] {safe(label)}  score {h.score:.4f} ({ranks})", safe(h.text), ""]
     return "\n".join(out).rstrip() if found.hits else "\n".join([*out, "No matching sections."])

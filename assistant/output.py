@@ -7,7 +7,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from assistant.errors import os_reason
 from corpus import HEADING_SEP
@@ -36,6 +36,24 @@ def cite_label(path: str, start: int, end: int, heading_path: Sequence[str]) -> 
     span = f"{start}" if start == end else f"{start}-{end}"
     head = HEADING_SEP.join(heading_path)
     return f"{_escaped(path)}:{span}" + (f" › {head}" if head else "")
+
+
+class Spanned(Protocol):
+    """Anything cited by its lines: a section (`Chunk`), a `Citation`, a search hit."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def start_line(self) -> int: ...
+    @property
+    def end_line(self) -> int: ...
+    @property
+    def heading_path(self) -> Sequence[str]: ...
+
+
+def span_label(x: Spanned) -> str:
+    """`cite_label` of something cited by its lines."""
+    return cite_label(x.path, x.start_line, x.end_line, x.heading_path)
 
 
 _PATH_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -105,7 +123,7 @@ def format_explain(trace: Explain, color: bool = False, title: bool = True) -> s
     )
     out.append(f"  {head}  section")
     for c in trace.candidates:
-        label = cite_label(c.path, c.start_line, c.end_line, c.heading_path)
+        label = span_label(c)
         out.append(
             f"{'*' if c.quoted else ' '} {num(c.lexical_rank, '{:d}'):>4} "
             f"{num(c.dense_rank, '{:d}'):>5} {num(c.line_rank, '{:d}'):>5} "
@@ -136,7 +154,7 @@ def format_hits(hits: Sequence[Hit], color: bool) -> str:
     out: list[str] = []
     for i, h in enumerate(hits, 1):
         c = h.chunk
-        label = cite_label(c.path, c.start_line, c.end_line, c.heading_path)
+        label = span_label(c)
         ranks = rank_text(h.lexical_rank, h.dense_rank, h.path_rank)
         cos = f", cosine {h.dense_score:.3f}" if h.dense_score is not None else ""
         out.append(

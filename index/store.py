@@ -744,8 +744,12 @@ class Store:
         The prefix fallback catches forms porter leaves apart ("autoscale" / "autoscaling"); a
         Chinese or Japanese word is counted in the tokens holding it (`_holding`).
         """
-        queries = [q for q in [self._holding(term)] if q] if CJK.search(term) else None
-        for q in queries if queries is not None else term_queries(term):
+        if CJK.search(term):
+            held = self._holding(term)
+            queries = [held] if held else []
+        else:
+            queries = term_queries(term)
+        for q in queries:
             try:
                 n = self.conn.execute(
                     "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? "

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from assistant.output import HEADING_SEP, cite_label, safe
+from assistant.output import HEADING_SEP, safe, span_label
 from assistant.stages.render import KEYWORDS_NOTE, NOTHING_MORE, missing_sentence
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def clean(text: str) -> str:
 
 
 def citation_label(c: Citation) -> str:
-    return f"[{c.n}] " + clean(cite_label(c.path, c.start_line, c.end_line, c.heading_path))
+    return f"[{c.n}] " + clean(span_label(c))
 
 
 @dataclass(frozen=True)
@@ -128,8 +128,7 @@ def answer_parts(answer: Answer) -> list[Part]:
         parts.append(Part("head", head))
         if answer.closest:
             lines = ["Closest matches (not answers):"] + [
-                "  - " + clean(cite_label(c.path, c.start_line, c.end_line, c.heading_path))
-                for c in answer.closest
+                "  - " + clean(span_label(c)) for c in answer.closest
             ]
             parts.append(Part("closest", Text("\n".join(lines))))
         return parts
@@ -142,7 +141,7 @@ def answer_parts(answer: Answer) -> list[Part]:
     for c in answer.citations:
         parts.append(Part("quote", Text(clean(c.excerpt or c.quote), overflow="fold")))
         label = Text(f"[{c.n}] ", style="bold")
-        label.append(clean(cite_label(c.path, c.start_line, c.end_line, c.heading_path)))
+        label.append(clean(span_label(c)))
         if c.changed_since_indexed:
             gone = note_gone(c)
             label.append(

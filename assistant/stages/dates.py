@@ -138,8 +138,8 @@ def read_days(
     rival = bool(rest) and len(wanted) in [*rivals, *by_month]
     if rival:
         held = [h for h in held if terms_in([h], rest, 1)]
-    elif rest and max(by_month, default=0) > max([*map(count, dated), 1]):
-        held = [h for h in held if count(h) >= max(by_month)]
+    elif rest and by_month and max(by_month) > max([*map(count, dated), 1]):
+        held = [h for h in held if count(h) >= max(by_month)]  # (the day's counted only here)
     if year:  # too many sections to put all first: those holding the most of its words (all
         # of them, where another does: "the pH of bed 4 in 2024?" is the pH table's, dated
         # 03/04/2024, not the 2024 journal's line on bed 4), never all for the year alone

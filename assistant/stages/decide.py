@@ -903,6 +903,11 @@ PASSAGE_WORDS = 4
 or "'dry run'" are a command's or a term's, which the other rules read."""
 
 
+def is_passage(code: str) -> bool:
+    """Whether a code rule's reference is a passage the question quotes (`passages`)."""
+    return code.startswith('"')
+
+
 def passages(question: str) -> list[str]:
     """The passages the question quotes (`PASSAGE_WORDS` words or more), each in double
     quotes, as the code rule reads them (`_written`): "Which book says 'You do not rise to
@@ -1054,7 +1059,7 @@ def _written(compound: str) -> str:
     "1.4.2"); a numbered word with its number ("Session #14", "lecture 07"); a full name
     with a middle name or initial between its words, or none ("Magistrate Penrake" of
     "Magistrate Hollis Penrake" was said to be missing)."""
-    if compound.startswith('"'):  # a passage (`passages`): its words, in order, any joiner
+    if is_passage(compound):  # its words, in order, any joiner
         words = re.findall(r"[^\W_]+", compound.lower())
         return r"(?<!\w)" + r"[\W_]+".join(map(re.escape, words)) + r"(?!\w)"
     if numbered := NUMBERED.fullmatch(compound):

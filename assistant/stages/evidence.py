@@ -240,9 +240,9 @@ def line_with_every_code(hits: Sequence[Hit], codes: Sequence[str], opts: Answer
     which names one thing exactly, however far the line's cosine falls short ("What does
     clause 3.2.2 say?" of "3.2.2 Approved overtime is compensated…", 0.23); a passage the
     question quotes, the section writing it, over lines or not."""
-    from assistant.stages.decide import section_writes
+    from assistant.stages.decide import is_passage, section_writes
 
-    lined = [c for c in codes if not c.startswith('"')]  # a passage may run over lines
+    lined = [c for c in codes if not is_passage(c)]  # a passage may run over lines
     return bool(codes) and any(
         all(section_writes(h.chunk, c) for c in codes)
         and (not lined or any(writes_codes(line, lined) for line in h.chunk.text.split("\n")))

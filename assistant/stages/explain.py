@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from assistant.models import CandidateTrace, Citation, Explain, QuoteTrace
 from assistant.options import AnswerOptions
-from assistant.output import cite_label
+from assistant.output import span_label
 from assistant.stages.decide import Decision
 from assistant.stages.select import companion_floor
 from index.models import Hit
@@ -161,8 +161,7 @@ def _selection_text(
         + (", closest first" if opts.best_first else ", in retrieval order")
     )
     kept_out = [
-        f"{cite_label(h.chunk.path, h.chunk.start_line, h.chunk.end_line, h.chunk.heading_path)} "
-        f"({best:.2f})"
+        f"{span_label(h.chunk)} ({best:.2f})"
         for h in hits
         if h.chunk.id not in quoted
         and (best := section_best.get(h.chunk.id or -1)) is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistant.models import Citation, Closest, Outcome
-from assistant.output import cite_label, cut
+from assistant.output import cut, span_label
 from corpus.models import HEADING_SEP
 from index.models import Hit
 
@@ -78,10 +78,7 @@ def render_text(
         out.append(" ".join([NOTHING_MORE if more else "Not in your notes.", said]).strip())
         if closest:
             out.append("Closest matches (not answers):")
-            out.extend(
-                f"  - {cite_label(c.path, c.start_line, c.end_line, c.heading_path)}"
-                for c in closest
-            )
+            out.extend(f"  - {span_label(c)}" for c in closest)
         return "\n".join(out)
     if said:
         out.append(("Partly covered. " if outcome == "partly_covered" else "") + said)
@@ -91,5 +88,5 @@ def render_text(
             out.append("")
         out.append(f"From your notes, {head}:")
         out.extend(f"> {line}" for line in (c.excerpt or c.quote).split("\n"))
-        out.append(f"[{c.n}] {cite_label(c.path, c.start_line, c.end_line, c.heading_path)}")
+        out.append(f"[{c.n}] {span_label(c)}")
     return "\n".join(out)

@@ -615,19 +615,22 @@ def of_siblings(
     sections = list(texts)
     said = matching_lines(["\n".join(texts[s]) for s in sections], names)
     writes = dict(zip(sections, said, strict=True))
-    out: list[Hit] = []
+    out: set[int] = set()  # the hits left out, by identity
     for key, members in groups.items():
         naming = set().union(*(named[head] for _, head in members))
-        apart = {  # names told apart: no section under another heading writes them
-            t
-            for t in naming
-            if not any(t in writes[h.chunk.section] for h, head in members if t not in named[head])
-        }
         if key[0] == "/":  # notes of a folder: one named by the name alone ("pets/miso.md")
             apart = {t for t in naming if any(_called(head, t) for _, head in members)}
-        out += [
-            h
+        else:  # headings: no section under another heading writes the name
+            apart = {
+                t
+                for t in naming
+                if not any(
+                    t in writes[h.chunk.section] for h, head in members if t not in named[head]
+                )
+            }
+        out |= {
+            id(h)
             for h, head in members
             if apart and not named[head] & naming and not writes[h.chunk.section] & apart
-        ]
-    return [h for h in hits if h in out]
+        }
+    return [h for h in hits if id(h) in out]
