@@ -544,7 +544,10 @@ class Engine:
             timings["embed_ms"] = embedding.seconds * 1000  # on its own thread, overlapping:
         total = self.store().chunk_total()
         beside = select.of_siblings(  # the sibling-heading rule
-            hits, decide.names_written(searched, coverage, common, opts), opts
+            hits,
+            decide.names_written(searched, coverage, common, opts),
+            opts,
+            [t.term for t in coverage],
         )
         if len(beside) == len(hits):
             beside = []
@@ -557,12 +560,14 @@ class Engine:
             hits = [h for h in hits if h.chunk.section not in shown]
         timings["retrieve_ms"] = (time.perf_counter() - t0) * 1000  # reading + searching
         t2 = time.perf_counter()
+        unsaid_props: list[str] = []  # the property rule's sections, for --explain
         if by_keywords:
             line_scores = evidence.keyword_evidence(hits, terms, opts)
         else:
             line_scores = evidence.line_evidence(
-                self.store(), hits, terms, qvec, opts, self.models.embed_lines, kind == "pooled"
-            )
+                self.store(), hits, terms, qvec, opts, self.models.embed_lines,
+                kind == "pooled", unsaid_props,
+            )  # fmt: skip
         code_notes: list[str] = []
         if opts.code_lines:  # the code-line rule: "KR2.3" quoted at the line that writes it
             line_scores, code_notes = evidence.with_code_lines(line_scores, hits, refs or codes)
@@ -601,6 +606,15 @@ class Engine:
             day_text = q if dates.asked(q) else searched
             days = dates.asked(day_text)
             dated = self._dated_sections(days, hits, paths) if days else []
+            unscored = [h for h in dated if h.chunk.properties and h.chunk.id not in line_scores]
+            if unscored and not by_keywords:  # a daily note's properties are the day's only
+                line_scores.update(  # with evidence the property rule leaves: "What did I do
+                    evidence.line_evidence(  # on November 12?" quoted "mood: 6, sleep: 6h"
+                        self.store(), unscored, terms, qvec, opts, self.models.embed_lines,
+                        kind == "pooled",
+                    )
+                )  # fmt: skip
+            dated = [h for h in dated if not h.chunk.properties or line_scores.get(h.chunk.id)]
             daily = bool(days) and not dated and self._keeps_days()
             reading = dates.read_days(day_text, local, hits, dated, daily)
             local, dated = reading.coverage, reading.dated
@@ -624,10 +638,11 @@ class Engine:
         anywhere = {t.term for t in coverage if t.covered}
         named = decide.names_in(q)  # a name stays as written: "ClickUp", not "click"
         fixes = {t.term: t.near for t in coverage if t.near and t.term not in named}
-        anywhere |= {  # a compound some note writes as written ("Umbrella Health"), its words
-            c  # side by side: in the notes, only not in the sections found
+        anywhere |= {  # a compound some note writes as written ("Umbrella Health", "Z-hop"),
+            c  # its words side by side: in the notes, only not in the sections found
             for c in decision.compounds
-            if " " in c and self.store().has_phrase(re.findall(r"[^\W_]+", c.lower()))
+            if len(words := re.findall(r"[^\W_]+", c.lower())) > 1
+            and self.store().has_phrase(words)
         }
         nowhere = original_words(q, [t for t in decision.missing if t not in anywhere], fixes)
         decision.elsewhere = [  # a hyphenated word with a part in no note is in none
@@ -779,6 +794,7 @@ class Engine:
                 unnamed,
                 coded_label,
                 [span_label(h.chunk) for h in beside],
+                unsaid_props,
             )
             if explain
             else None,

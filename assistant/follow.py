@@ -76,7 +76,7 @@ def section(path: Path, line: int) -> tuple[int, int, list[str], list[str]] | No
         text = read_note(path).text
     except NoteReadError:
         return None
-    found = section_at(text, line)
+    found = section_at(text, line, path.as_posix())
     if found is None:
         return None
     start, end, heading_path = found

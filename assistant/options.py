@@ -186,8 +186,9 @@ class AnswerOptions(BaseModel):
     ordinary_missing: bool = Field(
         False,
         description="Ordinary-word rule, off: an answer (partly covered too) does not say "
-        "which ordinary English words of the question the notes lack ('Your notes don't "
-        "mention look.'): on the calibration sets 29 of 35 such sentences were on questions "
+        "which ordinary English words or small bare numbers of the question the notes lack "
+        "('Your notes don't mention look.', '... 1.' of 'paper 1' where they write 'P1'; "
+        "'#1500' is said): on the calibration sets 29 of 35 such sentences were on questions "
         "the notes answer, in other words. A name the notes lack is always said; --explain "
         "lists the words left unsaid.",
     )
@@ -442,6 +443,18 @@ class AnswerOptions(BaseModel):
         description="Title rule: a note's first line alone in a piece of its own, under no "
         "heading, short and ending no sentence, with the note going on after it (a plain-text "
         "note's title over a body too long to share its piece: 'Gift ideas') is no evidence.",
+    )
+    property_line: float = Field(
+        0.25,
+        ge=0.0,
+        le=1.0,
+        description="Property rule: a line of a note's front-matter properties (scored, as "
+        "every line under no heading, with the note's title before it, which tells Anna's "
+        "`birthday:` from Tom's) is evidence only where it scores at least this on its own: "
+        "under its title `date: 2023-10-22` scored 0.64 for 'What was my finish time at the "
+        "York marathon?' and was quoted first, 0.22 alone; `rating: 5`, the least of the "
+        "answers seen, 0.26 alone for 'How many stars did I give Project Hail Mary?'. 0 "
+        "switches it off.",
     )
     merge_gap: int = Field(
         2, ge=0, description="Quotes of one section at most this many lines apart become one."

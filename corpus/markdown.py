@@ -9,8 +9,11 @@ Definitions (see ../shared/DESIGN.md, "Sections and spans"):
   first heading forms a section with an empty heading path, spanning its first to last
   non-blank line. A heading with no body is a one-line section (useful for retrieval).
 * YAML front matter (a "---" first line closed by "---" or "...") or TOML front matter ("+++"
-  ... "+++", Hugo's) is parsed for `title`, `tags` and `aliases`, never chunked; line numbers
-  still count the real file lines.
+  ... "+++", Hugo's) is parsed for `title`, `tags` and `aliases`; its other fields, the
+  note's properties (`birthday: 1990-03-14`, `servings: 4`, `mood: 7`), form a section with
+  an empty heading path, from the first field that says something to the last
+  (`property_span`: ids, timestamps and empty values say nothing), fences left out; line
+  numbers still count the real file lines.
 * `Chunk.text` is exactly lines `start_line..end_line` joined by "\\n" (lines as
   `corpus.read.split_lines` defines them), including the heading line.
 
@@ -57,7 +60,15 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from corpus.models import HEADING_SEP, Chunk, embed_text, head, labels_text, text_hash
+from corpus.models import (
+    HEADING_SEP,
+    PROPERTIES,
+    Chunk,
+    embed_text,
+    head,
+    labels_text,
+    text_hash,
+)
 from corpus.read import split_lines
 
 if TYPE_CHECKING:  # markdown-it is imported on first parse (`ask`: on its first quote)
@@ -80,6 +91,7 @@ __all__ = [
     "only_markup",
     "only_tags",
     "points_elsewhere",
+    "property_span",
     "says_nothing",
     "section_at",
     "sections",
@@ -87,8 +99,9 @@ __all__ = [
     "web_link",
 ]
 
-CHUNKER_VERSION: int = 12
-"""12 (2026-12-06): a section under no heading is embedded under its note's title (`head`)."""
+CHUNKER_VERSION: int = 14
+"""14 (2026-12-07): a note's front-matter properties are a section (`property_span`); 12
+(2026-12-06): a section under no heading is embedded under its note's title (`head`)."""
 
 CountTokens = Callable[[str], int]
 
@@ -205,6 +218,79 @@ def front_matter_end(lines: Sequence[str]) -> int:
         if close.match(lines[i]):
             return i + 1
     return 0
+
+
+_LABEL_KEYS = frozenset(("title", "tags", "tag", "aliases", "alias"))
+_YAML_KEY = re.compile(r"^([^\s#:\-\[{][^:]*?)\s*:(?:\s|$)(.*)$")
+_TOML_KEY = re.compile(r"^([A-Za-z_][\w.-]*)\s*=\s*(.*)$")
+_SAYS_NOTHING = re.compile(
+    r"|null|~|\[\]|\{\}|true|false|[>|][+-]?"  # empty, or a block's marker alone
+    r"|\d{10,13}"  # a timestamp in seconds or ms (Dendron's `updated: 1639999999999`)
+    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # a UUID
+    # an opaque id, letters and digits or letters of both cases mixed (Dendron's `id:`,
+    # "ZeC74FYVECsf9bpyngVMU", "fzHazEFWTpUVexmv")
+    r"|(?=\S*\d|(?-i:\S*[a-z][A-Z]))(?=\S*[a-z])[\w-]{16,}",
+    re.IGNORECASE,
+)
+"""A property value that answers no question: empty, a boolean, a timestamp, an id."""
+
+
+def property_span(lines: Sequence[str], path: str = "") -> tuple[int, int] | None:
+    """0-based first and last line of the front matter's properties worth quoting: from the
+    first field (a key and its indented or listed lines) other than title, tags and aliases
+    whose value says something (`_SAYS_NOTHING`; nor what the note's `path` writes: a daily
+    note's `date: 2026-11-24` in `Daily/2026-11-24.md`, `name: Anna Keller` in
+    `anna-keller.md`) to the last. "When is Anna Keller's birthday?" quoted her Family and
+    Interests sections, her `birthday: 1990-03-14` never searched; Dendron's `id`, `created`
+    and `updated` alone make none. None if no field does."""
+    end = front_matter_end(lines)
+    if not end:
+        return None
+    toml = lines[0].startswith("+")
+    fields: list[tuple[str, int, int, list[str]]] = []  # key, first, last, value texts
+    for i in range(1, end - 1):
+        line = lines[i]
+        key = (_TOML_KEY if toml else _YAML_KEY).match(line) if line[:1].strip() else None
+        if key is not None:
+            fields.append((key.group(1).strip().strip("'\"").lower(), i, i, [key.group(2)]))
+        elif fields and line.strip() and not line.lstrip().startswith("#"):
+            k, first, _, values = fields[-1]
+            item = line.strip().lstrip("- ")  # a listed value, or a nested field's
+            nested = _YAML_KEY.match(item) if not toml else None
+            fields[-1] = (k, first, i, [*values, nested.group(2) if nested else item])
+    named = f" {_words(path)} "
+
+    def says(value: str) -> bool:
+        v = value.strip().strip("'\"").strip()
+        said = _words(v)
+        in_path = (" " in said or len(said) >= 6) and f" {said} " in named
+        return not _SAYS_NOTHING.fullmatch(v) and not in_path
+
+    worth = [
+        (first, last)
+        for key, first, last, values in fields
+        if key not in _LABEL_KEYS and any(says(v) for v in values) and not _prose(values)
+    ]
+    return (worth[0][0], worth[-1][1]) if worth else None
+
+
+def _words(text: str) -> str:
+    """Lower-case words and numbers of `text`, one space between."""
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
+
+
+PROSE_WORDS = 8
+"""A property value of more words than this is a sentence about the note (Dendron's `desc`,
+"Daily journal notes are the central place to organize your everyday tasks"), which its
+body says at length: as a section it drew answers from the note's own sections."""
+
+
+def _prose(values: Sequence[str]) -> bool:
+    """Whether a field's value is prose (`PROSE_WORDS`): one of its values, or a block
+    scalar's lines (`desc: >-` and the lines under it) together."""
+    block = values[0].strip() in (">", "|", ">-", "|-", ">+", "|+")
+    texts = [" ".join(values[1:])] if block else values
+    return any(len(t.split()) > PROSE_WORDS for t in texts)
 
 
 def front_matter(lines: Sequence[str]) -> dict[str, object]:
@@ -421,12 +507,15 @@ class _RawSection:
     heading_path: list[str]
     heading: _Node | None
     blocks: list[_Node]
+    properties: bool = False  # the front matter's properties (`property_span`)
 
 
-def _sections(lines: list[str]) -> list[_RawSection]:
+def _sections(lines: list[str], path: str = "") -> list[_RawSection]:
     body_start = front_matter_end(lines)
     roots = _parse(lines, body_start)
     out: list[_RawSection] = []
+    if (props := property_span(lines, path)) is not None:  # the note's properties: a section
+        out.append(_RawSection(props[0], props[1], body_start - 1, [], None, [], True))
     stack: list[tuple[int, str]] = []
     cur_head: _Node | None = None
     cur_blocks: list[_Node] = []
@@ -459,20 +548,22 @@ def _sections(lines: list[str]) -> list[_RawSection]:
     return out
 
 
-def sections(text: str) -> list[Section]:
-    """Every section of a note (no length splitting), in file order."""
+def sections(text: str, path: str = "") -> list[Section]:
+    """Every section of a note at `path` (no length splitting), in file order."""
     lines = split_lines(text)
-    raw = _sections(lines)
+    raw = _sections(lines, path)
     return [Section(s.start + 1, s.end + 1, s.heading_path, s.region_end) for s in raw]
 
 
-def section_at(text: str, line: int) -> tuple[int, int, list[str]] | None:
-    """(start, end, heading_path) of the section whose region holds 1-based `line`.
+def section_at(text: str, line: int, path: str = "") -> tuple[int, int, list[str]] | None:
+    """(start, end, heading_path) of the section of the note at `path` whose region holds
+    1-based `line`.
 
     A section's region runs from its heading to just before the next heading, so blank lines
-    after a section belong to it. None for front matter, leading blank lines, or out of range.
+    after a section belong to it. None for front matter outside its properties
+    (`property_span`), leading blank lines, or out of range.
     """
-    for s in sections(text):
+    for s in sections(text, path):
         if s.start <= line <= s.region_end:
             return s.start, s.end, s.heading_path
     return None
@@ -541,13 +632,14 @@ class _Chunker:
         text = self.text(sec.start, sec.end)
         above = head(sec.heading_path, self.rel_path)
         heading = HEADING_SEP.join(above)
-        full = embed_text(above, "", text)
+        marked = PROPERTIES if sec.properties else ""  # a properties piece says it is one
+        full = embed_text(above, marked, text)
         if self.cost(full) <= self.max_tokens:
-            return [self.make(sec, sec.start, sec.end, text, "")]
+            return [self.make(sec, sec.start, sec.end, text, marked)]
         pieces = self.split(sec, heading)
         out: list[Chunk] = []
         for p in pieces:
-            out.append(self.make(sec, p.start, p.end, p.text, p.context))
+            out.append(self.make(sec, p.start, p.end, p.text, marked or p.context))
         return out
 
     def _partition(self, nodes: list[_Node], start: int, end: int, context: str) -> list[_Unit]:
@@ -997,7 +1089,7 @@ def chunk_note(rel_path: str, text: str, count_tokens: CountTokens, max_tokens: 
     model); chunks whose `embed_text()` exceeds `max_tokens` are split (module docstring).
     """
     lines = split_lines(text)
-    raw = _sections(lines)
+    raw = _sections(lines, rel_path)
     chunker = _Chunker(rel_path, lines, count_tokens, max_tokens)
     chunks: list[Chunk] = []
     for sec in raw:

@@ -11,7 +11,19 @@ from pydantic import BaseModel, ConfigDict
 
 from corpus import HEADING_SEP
 
-__all__ = ["HEADING_SEP", "LINE_TEXT_VERSION", "Chunk", "Skipped", "note_title", "text_hash"]
+__all__ = [
+    "HEADING_SEP",
+    "LINE_TEXT_VERSION",
+    "PROPERTIES",
+    "Chunk",
+    "Skipped",
+    "note_title",
+    "text_hash",
+]
+
+PROPERTIES = "---"
+"""The `Chunk.context` of a note's front-matter properties (`corpus.markdown.property_span`):
+its fence, which neither the model nor the keyword index reads as a word."""
 
 
 LINE_TEXT_VERSION = "2"
@@ -99,16 +111,21 @@ class Chunk(BaseModel):
         section its context."""
         return embed_text(head(self.heading_path, self.path), self.context, self.text)
 
-    def body_lines(self) -> list[tuple[int, str]]:
+    @property
+    def properties(self) -> bool:
+        """Whether this is a note's front-matter properties (`PROPERTIES`)."""
+        return self.context == PROPERTIES
+
+    def body_lines(self, titled: bool = True) -> list[tuple[int, str]]:
         """Each line that can answer a question on its own, as it is embedded for line evidence:
         (index within `text`, "<heading path>: <line>"). Blank lines and the heading line are
         left out; list markers are dropped. The whole heading path (or the note's title,
         `head`) gives the line its context, as it does the section: under the leaf heading
         alone, a recipe's "Ingredients" lines lacked the dish that its one-line intro
         ("Carbonara: Serves 2.") had, so "carbonara ingredients" was answered "Serves 2."
-        (`LINE_TEXT_VERSION`)."""
+        (`LINE_TEXT_VERSION`). Not `titled`: the lines alone."""
         lines = self.text.split("\n")
-        above = HEADING_SEP.join(head(self.heading_path, self.path))
+        above = HEADING_SEP.join(head(self.heading_path, self.path)) if titled else ""
         out: list[tuple[int, str]] = []
         for i, raw in enumerate(lines):
             if not raw.strip() or (i == 0 and self.heading_path and raw.lstrip().startswith("#")):

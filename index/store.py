@@ -188,6 +188,13 @@ CJK_TOKENS = 64
 """Most tokens a Chinese or Japanese word is searched as (those of the notes holding it)."""
 
 
+UNIT_SYMBOLS = ("ω", "µ", "μ")
+"""Letters a value's unit starts with, as the tokenizer reads them (lower-cased): "10kΩ" is
+one token, "10kω", "470µF" is "470µf", so "What colour bands does a 10k resistor have?" was
+told "Your notes don't mention 10k" of a table row "| 10kΩ | brown black orange |"."""
+_VALUE = re.compile(r"\d+[a-z]{0,2}")
+
+
 def term_queries(term: str) -> list[str]:
     """FTS5 queries for a question term, tried in order: the term (porter-stemmed by the
     index), then a crude-stem prefix ("autoscal"*) that catches forms porter leaves apart
@@ -196,6 +203,9 @@ def term_queries(term: str) -> list[str]:
     allergic to?" was declined)."""
     term = term.replace('"', "")
     queries = ['"' + term + '"']
+    if _VALUE.fullmatch(term):  # "10k" of "10kΩ", "470" of "470µF": a unit's symbol is a letter
+        units = ['"' + term + u + '"*' for u in UNIT_SYMBOLS]
+        queries[0] = "(" + " OR ".join([queries[0], *units]) + ")"
     stem = re.sub(r"(ing|ed|es|e|s)$", "", term)
     if len(stem) >= 5 and stem != term:
         queries.append('"' + stem + '"*')
@@ -421,11 +431,15 @@ class Store:
 
     def note_top(self, path: str) -> str:
         """A stored note's first section when it is the note's own top, under its title or no
-        heading at all (its "**Author:**", "**Read:** … Kindle" lines), else ''."""
-        row = self.conn.execute(
-            "SELECT heading_path, text FROM chunks WHERE path=? ORDER BY ord LIMIT 1", (path,)
-        ).fetchone()
-        return row[1] if row and len(json.loads(row[0])) <= 1 else ""
+        heading at all (its "**Author:**", "**Read:** … Kindle" lines), else ''; after its
+        front-matter properties (`corpus.markdown.property_span`), those and that section."""
+        rows = self.conn.execute(
+            "SELECT heading_path, text, start_line FROM chunks WHERE path=? ORDER BY ord LIMIT 2",
+            (path,),
+        ).fetchall()
+        props = bool(rows) and rows[0][0] == "[]" and rows[0][2] > 1
+        top = rows[: 2 if props else 1]
+        return "\n".join(r[1] for r in top if len(json.loads(r[0])) <= 1)
 
     def set_note_labels(self, path: str, labels: str) -> None:
         """Inside a transaction: a note's sections' labels (meta column) rewritten in place,

@@ -270,6 +270,16 @@ def test_a_british_spelling_does_not_make_a_question_unanswerable() -> None:
     cov3 = [TermInfo(term="rename", chunks=2), TermInfo(term="zmv", chunks=0)]
     d3 = decide("How do I rename files with zmv?", cov3, [hit], best_line=0.6, common=COMMON)
     assert d3.outcome == "answered" and d3.missing == ["zmv"] and d3.unsaid == []
+    # a bare number is not said either: "paper 1" of notes that write "P1" ("Your notes
+    # don't mention 1." above a table row that answers it, a teacher's notes)
+    cov5 = [TermInfo(term="room", chunks=2), TermInfo(term="paper", chunks=0),
+            TermInfo(term="1", chunks=0)]  # fmt: skip
+    d5 = decide("Which room is mock paper 1 in?", cov5, [hit], best_line=0.6,
+                common=COMMON | {"room", "paper"})  # fmt: skip
+    assert d5.outcome == "answered" and d5.missing == [] and "1" in d5.unsaid, d5
+    cov6 = [TermInfo(term="fix", chunks=2), TermInfo(term="1500", chunks=0)]  # an item's number
+    d6 = decide("What did issue #1500 fix?", cov6, [hit], best_line=0.6, common=COMMON | {"fix"})
+    assert d6.missing == ["1500"] and d6.unsaid == [], d6
     # ... while a question about a name the notes never mention still abstains
     cov2 = [TermInfo(term="nomad", chunks=0), TermInfo(term="jobs", chunks=0)]
     d2 = decide("How do Nomad jobs work?", cov2, [hit], best_line=0.6, common=COMMON | {"jobs"})
@@ -691,7 +701,11 @@ def test_pick_sections_keeps_near_best_lines_and_reinserts_a_close_top_hit() -> 
     got = [h.chunk.id for h in pick_sections(hits, 3, best)]
     assert got == [1, 2, 3]  # 2 and 3 within 0.12 of the best; top hit 1 within 0.24
     assert [h.chunk.id for h in pick_sections(hits, 3, {**best, 1: 0.40})] == [2, 3]
-    assert [h.chunk.id for h in pick_sections(hits, 1, best)] == [1]  # at most k
+    assert [h.chunk.id for h in pick_sections(hits, 1, best)] == [2]  # at most k, the best's
+    # found after k others near it, the best line's section is still quoted ("Which ESP32
+    # GPIO is SDA wired to?" lost the pinout table to three cheat-sheet sections)
+    crowd = {1: 0.55, 2: 0.56, 3: 0.57, 4: 0.60}
+    assert [h.chunk.id for h in pick_sections(hits, 3, crowd)] == [1, 2, 4]
     tight = AnswerOptions(line_margin=0.05)
     assert [h.chunk.id for h in pick_sections(hits, 3, best, tight)] == [2]
     assert [h.chunk.id for h in pick_sections(hits, 3, {})] == [1]  # nothing scored: top hit
@@ -3052,6 +3066,12 @@ def test_headings_told_apart_by_a_name_the_question_asks_about_leave_the_others_
     eks = at(8, ["Elastic Kubernetes Service - EKS"], "Managed node groups, or Fargate.")
     fargate = at(9, ["Intro", "Fargate Launch Type"], "Serverless: no instances to manage.")
     assert of_siblings([eks, fargate], {"kubernetes"}) == []
+    # a heading writing another of the question's words is what is asked about: "Which
+    # ESP32 pins should I avoid?" of `Pins to avoid` beside `ESP32 to peripherals`
+    wired = at(13, ["Weather Station Pinout", "ESP32 to peripherals"], "| SDA | GPIO21 |")
+    avoid = at(14, ["Weather Station Pinout", "Pins to avoid"], "- GPIO6 to GPIO11: flash.")
+    assert of_siblings([wired, avoid], {"esp32"}) == [avoid]
+    assert of_siblings([wired, avoid], {"esp32"}, asked=["esp32", "pins", "avoid"]) == []
 
 
 def test_a_quoted_passage_is_a_reference_and_an_apostrophe_no_quote() -> None:

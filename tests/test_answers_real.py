@@ -183,3 +183,56 @@ def test_an_item_of_a_series_is_read_as_the_notes_number_it(real_embedder, tmp_p
     maria = eng.ask("What did Maria say about chapter 5?")
     assert maria.outcome != "answered" and "Maria" in maria.missing_terms
     assert eng.ask("What did Maria say about chapter 3?").citations[0].path == "supervisor.md"
+
+
+def test_a_notes_front_matter_properties_are_quoted(real_embedder, tmp_path: Path) -> None:
+    """A people folder keeps a birthday in each note's front matter: "When is Anna Keller's
+    birthday?" quoted her Family and Interests sections, the property never searched; a
+    daily note's `sleep: 7.25h` likewise. The properties are a section of their own now,
+    quoted at their lines; the recipe's method still answers how it is made."""
+    notes = tmp_path / "notes"
+    for name, text in {
+        "people/anna-keller.md": "---\nid: c1bs7wsjfbhb0zipaywqv1\nname: Anna Keller\n"
+        "city: Berlin\nbirthday: 1990-03-14\ntags: [friend]\n---\n# Anna Keller\n\n"
+        "## Family\n\n- Partner: Jonas Weber (architect)\n- Kids: Lena (6), Felix (3)\n\n"
+        "## Interests\n\n- Bouldering, sourdough baking\n",
+        "people/tom-becker.md": "---\nname: Tom Becker\ncity: Hamburg\nbirthday: 1987-07-02\n"
+        "---\n# Tom Becker\n\n## Family\n\n- Married to Ines, one son (Paul)\n",
+        "daily/2026-11-03.md": "---\ndate: 2026-11-03\nmood: 6\nsleep: 7.25h\n---\n"
+        "# Tuesday, November 3, 2026\n\n## Log\n\n- 09:00 Northwind onsite interviews.\n",
+        "recipes/carbonara.md": "---\ntitle: Carbonara\nservings: 2\nrating: 5\n---\n"
+        "# Carbonara\n\n## Method\n\n1. Whisk eggs and pecorino.\n2. Toss with hot "
+        "spaghetti and guanciale off the heat.\n",
+    }.items():
+        (notes / name).parent.mkdir(parents=True, exist_ok=True)
+        (notes / name).write_text(text, encoding="utf-8")
+    eng = Engine(load_settings(notes=notes, index=tmp_path / "idx"), embedder=real_embedder)
+    eng.refresh()
+    for question, path, line in [
+        ("When is Anna Keller's birthday?", "people/anna-keller.md", "birthday: 1990-03-14"),
+        ("How many hours did I sleep on Nov 3?", "daily/2026-11-03.md", "sleep: 7.25h"),
+        ("How many servings does the carbonara make?", "recipes/carbonara.md", "servings: 2"),
+    ]:
+        a = eng.ask(question)
+        assert a.outcome == "answered", (question, a.text)
+        assert a.citations[0].path == path, (question, a.text)
+        props = [c for c in a.citations if line in c.quote]  # quoted, maybe after the log
+        assert props and props[0].path == path, (question, a.text)
+        assert verify_quote(read_note(notes / path).text, props[0].start_line,
+                            props[0].end_line, props[0].quote)  # fmt: skip
+    day = eng.ask("What did I do on November 3?")  # the day's sections: not its mood
+    assert day.citations and all(c.heading_path for c in day.citations), day.text
+    how = eng.ask("How do I make carbonara?")
+    assert how.citations[0].heading_path == ["Carbonara", "Method"], how.text
+    # the property rule: under its note's title a property scores high for any question
+    # about the note ("marathon: date: 2023-10-22", 0.64, quoted first for the finish
+    # time); a line that says nothing of the question on its own is no evidence
+    post = notes / "posts/yorkshire-marathon-recap.md"
+    post.parent.mkdir()
+    post.write_text("---\ntitle: Marathon recap\ndate: 2023-10-22\n---\n\nI ran the "
+                    "Yorkshire Marathon last Sunday and finished in 4:21:08.\n")  # fmt: skip
+    eng.refresh()
+    finish = "What was my finish time in the Yorkshire Marathon?"
+    assert [c.start_line for c in eng.ask(finish).citations] == [6], eng.ask(finish).text
+    eng.options = AnswerOptions(property_line=0.0)
+    assert 3 in [c.start_line for c in eng.ask(finish).citations]

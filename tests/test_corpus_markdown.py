@@ -200,16 +200,55 @@ def test_front_matter():
 
 
 def test_toml_front_matter():
-    """Hugo's TOML front matter ("+++") was chunked as the note's first section, and quoted
-    as the answer to "How do I make carbonara?" (title, date and tags, not the recipe)."""
+    """Hugo's TOML front matter ("+++") was chunked whole as the note's first section, and
+    quoted as the answer to "How do I make carbonara?" (title, date and tags, not the
+    recipe). Its properties (`date`) are a section of their own, its title and tags none."""
     text = '+++\ntitle = "Carbonara"\ndate = 2022-10-02\ntags = ["pasta"]\n+++\n\nIntro.\n'
     nc = chunk_note("n.md", text, words, 256)
-    assert (nc.title, nc.tags, spans(nc)) == ("Carbonara", ["pasta"], [(7, 7, "")])
+    assert (nc.title, nc.tags, spans(nc)) == ("Carbonara", ["pasta"], [(3, 3, ""), (7, 7, "")])
+    labelled = '+++\ntitle = "Carbonara"\ntags = ["pasta"]\n+++\n\nIntro.\n'
+    assert spans(chunk_note("n.md", labelled, words, 256)) == [(6, 6, "")]
     # Malformed TOML is still front matter, with no fields; "---" does not close "+++".
     nc = chunk_note("n.md", "+++\ntitle = [\n+++\nbody\n", words, 256)
     assert (nc.title, spans(nc)) == (None, [(4, 4, "")])
     nc = chunk_note("n.md", "+++\ntitle = 'x'\n---\nbody\n", words, 256)
     assert [c.start_line for c in nc.chunks] == [1]
+
+
+def test_front_matter_properties_are_a_section_from_the_first_that_says_something():
+    """A note's properties (`birthday:`, `sleep:`) are quoted at their lines: a section with
+    an empty heading path from the first field other than title, tags and aliases whose
+    value says something to the last (a field's listed lines with it); ids, timestamps,
+    booleans and empty values say nothing (Dendron's `id`, `updated`, `desc: ''`)."""
+    from corpus.markdown import property_span
+
+    person = (
+        "---\nid: c1bs7wsjfbhb0zipaywqv1\ntitle: Anna Keller\ncity: Berlin\nkids:\n"
+        "  - Lena\n  - Felix\ndesc: ''\nupdated: 1639999999999\ntags: [friend]\n---\n# Anna\n"
+    )
+    nc = chunk_note("anna.md", person, words, 256)
+    assert spans(nc) == [(4, 7, ""), (12, 12, "Anna")]
+    assert nc.chunks[0].text == "city: Berlin\nkids:\n  - Lena\n  - Felix"
+    assert (nc.title, nc.tags) == ("Anna Keller", ["friend"])
+    dendron = (
+        "---\nid: 4bb85076-4b6f-4ac7-a4d1-0e8cd4e5a8f4\ntitle: Preview\ndesc: ''\n"
+        "updated: 1639999999999\ncreated: 1639999999999\nstub: false\n---\nBody.\n"
+    )
+    assert property_span(split_lines(dendron)) is None
+    assert spans(chunk_note("d.md", dendron, words, 256)) == [(9, 9, "")]
+    described = dendron.replace("desc: ''", "desc: >-\n  Preview a note as it is published.")
+    assert property_span(split_lines(described)) == (3, 4)  # 0-based: the desc block
+    assert property_span(split_lines("# No front matter\nkey: value\n")) is None
+    # what the note's path writes is no news: a daily note's date, a person's name
+    daily = split_lines("---\ndate: 2026-11-24\nmood: 8\nsleep: 3h\n---\n# Tuesday\n")
+    assert property_span(daily, "Daily/2026-11-24.md") == (2, 3)
+    assert property_span(daily, "Daily/today.md") == (1, 3)
+    nested = split_lines("---\npods:\n  airtable:\n    features: recAuJ7JgBtNuPZ3n\n---\nx\n")
+    assert property_span(nested) is None  # a nested id says nothing either
+    long = "---\n" + "\n".join(f"k{i}: value number {i}" for i in range(200)) + "\n---\n# T\n"
+    nc = chunk_note("l.md", long, words, 64)
+    check_text(long, nc)
+    assert nc.chunks[0].start_line == 2 and nc.chunks[-2].end_line == 201
 
 
 def test_jekyll_highlight_tags_are_code_fences():

@@ -993,16 +993,18 @@ def test_names_the_front_matter_gives_are_searched_and_an_old_index_learns_them(
     answer = eng.ask("What does Ousterhout mean by deep modules?")
     assert answer.outcome == "answered" and "Ousterhout" not in answer.missing_terms
     assert answer.citations[0].path == "books/aposd.md"
-    assert eng.search("chapters", mode="bm25") == []  # prose fields stay out
+    # prose fields are no labels: only the note's properties section writes them
+    assert [h.chunk.heading_path for h in eng.search("chapters", mode="bm25")] == [[]]
     store = eng.store()
     with store.transaction():  # as an index built before: title, tags and aliases only
         store.set_note_labels("books/aposd.md", "A Philosophy of Software Design")
         store.set_meta(**{LABELS_KIND: "2"})
-    assert eng.search("Ousterhout", mode="bm25") == []
+    assert [h.chunk.heading_path for h in eng.search("Ousterhout", mode="bm25")] == [[]]
     report = eng.refresh()
     assert report.chunks_embedded == 0 and report.lines_embedded == 0 and not report.changed
     assert eng.store().note_labels("books/aposd.md") == labels
-    assert eng.search("Ousterhout", mode="bm25")[0].chunk.path == "books/aposd.md"
+    found = eng.search("Ousterhout", mode="bm25")
+    assert ["Modules Should Be Deep"] in [h.chunk.heading_path for h in found]
 
 
 def test_line_evidence_covers_every_retrieved_piece_of_its_top_sections(tmp_path: Path) -> None:
@@ -2090,6 +2092,23 @@ def test_a_typo_the_crude_stem_prefix_also_finds_is_read_as_the_notes_word(
     assert {t.term: t.chunks for t in health.coverage("What am I allergic to?")}["allergic"] > 0
     assert health.store().term_query("cardiologist") == '"cardiolog"*'
     assert health.store().term_query("organic") == '"organic"'
+    # a value written with its unit's symbol, which the tokenizer reads as a letter ("10kΩ"
+    # is one token): "What colour bands does a 10k resistor have?" was told "Your notes
+    # don't mention 10k", "When should I use 2.2k pull-ups?" declined
+    maker = engine_over(
+        tmp_path / "maker",
+        {
+            "colours.md": "# Resistor colour codes\n\n| Value | Bands |\n|---|---|\n"
+            "| 10kΩ | brown black orange |\n",
+            "i2c.md": "# I2C\n\n## Pull-ups\n\nLong wires: go down to 2.2kΩ. Bulk: 470µF.\n",
+        },
+        AnswerOptions(min_line=0.0),
+    )
+    assert maker.store().term_count("10k") == 1 and maker.store().term_count("470") == 1
+    assert maker.store().term_count("22k") == 0
+    for q in ("What colour bands does a 10k resistor have?", "When should I use 2.2k pull-ups?"):
+        a = maker.ask(q)
+        assert a.outcome == "answered" and a.missing_terms == [], a
 
 
 def test_a_word_written_joined_is_searched_as_its_parts_side_by_side(tmp_path: Path) -> None:
@@ -2265,3 +2284,10 @@ def test_a_name_of_two_words_some_note_writes_is_not_said_to_be_in_none(tmp_path
     assert "Umbrella Health" in a.missing_terms and "Umbrella Health" in a.missing_elsewhere
     b = eng.ask("What did Sarah say about Initech Health in the pipeline review?", paths=reviews)
     assert "Initech Health" in b.missing_terms and "Initech Health" not in b.missing_elsewhere
+    # joined by a hyphen as the notes write it ("What Z-hop do I use for PLA?": the filament
+    # note writes "Z-hop" for PETG), likewise
+    files["print/petg.md"] = "# PETG\n\n## Settings\n\nZ-hop 0.4 mm, retraction 1 mm.\n"
+    files["print/pla.md"] = "# PLA\n\n## Settings\n\nNozzle 210 C, bed 60 C.\n"
+    eng = engine_over(tmp_path / "print", files, AnswerOptions(min_line=0.0))
+    c = eng.ask("What Z-hop do I use for PLA?", paths=["print/pla.md"])
+    assert "Z-hop" in c.missing_terms and "Z-hop" in c.missing_elsewhere, c

@@ -602,9 +602,15 @@ def decide(
     if keywords:
         return said(False, "keyword matches: no vectors yet to weigh the lines' meaning")
     if best_line < opts.min_line and not whole_line and not on_day and not more:
-        return said(True, f"no line is similar enough ({best_line:.2f} < {opts.min_line})")
-    if not opts.ordinary_missing:  # the ordinary-word rule: an answer does not say them
-        unsaid = [t for t in missing if t not in names and is_common(t, common)]
+        return said(True, f"no line is similar enough ({best_line:.3f} < {opts.min_line})")
+    if not opts.ordinary_missing:  # the ordinary-word rule: an answer does not say them,
+        # nor a small bare number ("paper 1" of notes that write "P1": "don't mention 1" says
+        # nothing; "issue #1500" is an item's number, said)
+        unsaid = [
+            t
+            for t in missing
+            if t not in names and (is_common(t, common) or (t.isdigit() and len(t) <= 2))
+        ]
         unsaid = [t for t in unsaid if t not in named_missing]
         missing = [t for t in missing if t not in unsaid]
     if named_missing:  # "Your notes don't mention lisinopril", not "lisinopril, take"

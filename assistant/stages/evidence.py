@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from assistant.options import AnswerOptions
+from assistant.output import span_label
 from assistant.stages.source import NotesSource
 from corpus.dates import month_names
 from corpus.lines import LineRoles
@@ -187,7 +188,7 @@ def matching_lines(lines: Sequence[str], terms: Sequence[str]) -> list[set[str]]
                     if term in line.lower():
                         hits[row].add(term)
                 continue
-            q = '"' + term.replace('"', "") + '"'
+            q = term_queries(term)[0]  # the term as written ("10k" in "10kΩ")
             for (row,) in db.execute("SELECT rowid FROM l WHERE l MATCH ?", (q,)):
                 hits[row].add(term)
     finally:
@@ -496,6 +497,7 @@ def line_evidence(
     opts: AnswerOptions,
     embed_lines: Callable[[list[str]], list[np.ndarray]],
     pooled: bool = False,
+    unsaid: list[str] | None = None,
 ) -> dict[int, dict[int, float]]:
     """Cosine of the question to the `scored_lines`: chunk id -> {line: cos}. A long
     section's best line may sit in a piece ranked below another piece of it ("idle timeout
@@ -510,7 +512,11 @@ def line_evidence(
 
     The title rule: a note's title alone in a piece of its own (`title_alone`, the note going
     on after it) is no evidence: "Gift ideas" scored 0.72 for "gift idea for Dad" and was
-    quoted alone, the ideas in the 2,876-character line below it left out."""
+    quoted alone, the ideas in the 2,876-character line below it left out.
+
+    The property rule: a line of a note's front-matter properties is no evidence where, on its
+    own (embedded now, without the note's title), it scores under `property_line`; each such
+    section is added to `unsaid`, for --explain."""
     titles = frozenset(
         int(h.chunk.id)
         for h in hits
@@ -545,6 +551,19 @@ def line_evidence(
         own = embed_lines([texts_of[n] for n in best]) if best else []
         for n, v in zip(best, own, strict=True):
             sims[n] = float(v @ qvec)
+    props = {cid: h.chunk for cid, h, _ in chosen if h.chunk.properties}
+    dropped: set[int] = set()
+    if props and opts.property_line > 0:  # the property rule: each line scored alone too
+        at = [n for n, (cid, _) in enumerate(keys) if cid in props]
+        alone = {cid: dict(props[cid].body_lines(titled=False)) for cid in props}
+        vecs_alone = embed_lines([alone[keys[n][0]][keys[n][1]] for n in at])
+        for n, v in zip(at, vecs_alone, strict=True):
+            if float(v @ qvec) < opts.property_line:
+                sims[n] = np.nan
+                dropped.add(keys[n][0])
     for (cid, i), v in zip(keys, sims, strict=True):
-        out[cid][i] = float(v)
+        if not np.isnan(v):
+            out[cid][i] = float(v)
+    if unsaid is not None:
+        unsaid.extend(span_label(props[cid]) for cid in sorted(dropped))
     return out

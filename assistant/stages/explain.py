@@ -33,6 +33,7 @@ def trace(
     unnamed: Sequence[str] = (),
     coded: str = "",
     beside: Sequence[str] = (),
+    unsaid_props: Sequence[str] = (),
 ) -> Explain:
     """The `--explain` trace of one answer, from what the pipeline already computed.
     `dated`: the sections the date rule put first; `passed_over`: the sections the more rule
@@ -41,7 +42,8 @@ def trace(
     the one the together rule quoted first; `code_lines`: the lines the code-line rule
     scored as their section's best; `newest`: the one the latest rule quoted first;
     `unnamed`: those the named-quotes rule left out; `coded`: the one the code rule quoted
-    first; `beside`: those the sibling-heading rule left out."""
+    first; `beside`: those the sibling-heading rule left out; `unsaid_props`: the properties
+    whose lines the property rule took for no evidence."""
     quoted = {h.chunk.id for h in picked}
     quotes = []
     for c in citations:  # a merged quote carries the rules of every piece inside it
@@ -130,6 +132,12 @@ def trace(
             f"; sibling-heading rule: left out {', '.join(beside)}, under a heading beside one "
             "naming what the question asks about, which they do not write"
             if beside
+            else ""
+        )
+        + (
+            f"; property rule: lines of {', '.join(unsaid_props)} are no evidence, saying "
+            f"nothing of the question without their note's title (< {opts.property_line})"
+            if unsaid_props
             else ""
         )
         + (

@@ -27,12 +27,14 @@ def pick_sections(
 ) -> list[Hit]:
     """The hits worth quoting, best first: the section of the best line overall, plus any whose
     best line clears `companion_floor`, and the first retrieved if its best line is within
-    twice `line_margin` of the top, at most k. With `pieces` (the piece rule), a piece of a
-    long table is quoted only if its best row is within `quote_window` of the table's best,
-    as lines of a section too long to quote whole are: "what is the key to join lines in
-    vim?" quoted twelve rows of a 52-row table (0.63) above the `J` row (0.73). (For every
-    long section, calibration lost key phrases the other pieces held: AWS docs 0.671 →
-    0.646, til 0.702 → 0.681.)"""
+    twice `line_margin` of the top, at most k, the best line's own never cut off for the
+    others ("Which ESP32 GPIO is SDA wired to?" lost the pinout table, the best line's, to
+    three sections of a cheat sheet whose file name says "esp32", found before it). With
+    `pieces` (the piece rule), a piece of a long table is quoted only if its best row is
+    within `quote_window` of the table's best, as lines of a section too long to quote whole
+    are: "what is the key to join lines in vim?" quoted twelve rows of a 52-row table (0.63)
+    above the `J` row (0.73). (For every long section, calibration lost key phrases the
+    other pieces held: AWS docs 0.671 → 0.646, til 0.702 → 0.681.)"""
     if not hits:
         return []
     scored = [h for h in hits if h.chunk.id in section_best]
@@ -55,7 +57,11 @@ def pick_sections(
             or not _rows(h.chunk)
             or best[h.chunk.id] >= most[h.chunk.section] - opts.quote_window
         ]
-    return chosen[:k]
+    out = chosen[:k]
+    if k > 0 and not any(best.get(h.chunk.id) == top for h in out):  # never cut off the best
+        first = next((h for h in chosen if best.get(h.chunk.id) == top), None)  # line's section
+        out = [h for h in chosen if h in chosen[: k - 1] or h is first]
+    return out
 
 
 RARE_SHARE = 0.1
@@ -581,7 +587,10 @@ def _called(title: str, name: str) -> bool:
 
 
 def of_siblings(
-    hits: Sequence[Hit], names: Collection[str], opts: AnswerOptions = DEFAULT_OPTIONS
+    hits: Sequence[Hit],
+    names: Collection[str],
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+    asked: Collection[str] = (),
 ) -> list[Hit]:
     """The sibling-heading rule: where headings side by side (the same note, the same headings
     above), or notes side by side (the same folder, their file names), are told apart by a
@@ -594,7 +603,9 @@ def of_siblings(
     Load balancer integration`), nor does an ordinary word ("battery" of `UPS › Battery`
     beside `UPS › Runtime`, which says how long the UPS lasts on it), nor a note's top
     headings, its topics ("Kubernetes" of `Elastic Kubernetes Service - EKS` beside `Intro`,
-    whose `Fargate Launch Type` says "serverless"). Read among the hits alone."""
+    whose `Fargate Launch Type` says "serverless"), nor a heading that writes another of the
+    question's words (`asked`), which says it is what is asked about ("Which ESP32 pins should
+    I avoid?" of `Pins to avoid` beside `ESP32 to peripherals`). Read among the hits alone."""
     from assistant.stages.evidence import matching_lines, named_as
 
     names = sorted(names)
@@ -609,6 +620,8 @@ def of_siblings(
         groups.setdefault(("/", folder), []).append((h, note_title(h.chunk.path)))
     heads = sorted({head for g in groups.values() for _, head in g})
     named = dict(zip(heads, matching_lines(heads, names), strict=True))
+    others = sorted(set(asked) - set(names))
+    topical = dict(zip(heads, matching_lines(heads, others), strict=True)) if others else {}
     texts: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for h in hits:  # a section's retrieved pieces write what it writes
         texts.setdefault(h.chunk.section, [named_as(h.chunk)]).append(h.chunk.text)
@@ -631,6 +644,9 @@ def of_siblings(
         out |= {
             id(h)
             for h, head in members
-            if apart and not named[head] & naming and not writes[h.chunk.section] & apart
+            if apart
+            and not named[head] & naming
+            and not writes[h.chunk.section] & apart
+            and not topical.get(head)
         }
     return [h for h in hits if id(h) in out]
