@@ -221,6 +221,9 @@ def front_matter_end(lines: Sequence[str]) -> int:
 
 
 _LABEL_KEYS = frozenset(("title", "tags", "tag", "aliases", "alias"))
+_SUMMARY_KEYS = frozenset(("desc", "description", "summary", "excerpt", "abstract"))
+"""Fields holding a note's summary of itself, which its body says at length (Dendron's
+`desc: Create a daily journal note`): as a section they drew answers from the note's own."""
 _YAML_KEY = re.compile(r"^([^\s#:\-\[{][^:]*?)\s*:(?:\s|$)(.*)$")
 _TOML_KEY = re.compile(r"^([A-Za-z_][\w.-]*)\s*=\s*(.*)$")
 _SAYS_NOTHING = re.compile(
@@ -269,7 +272,9 @@ def property_span(lines: Sequence[str], path: str = "") -> tuple[int, int] | Non
     worth = [
         (first, last)
         for key, first, last, values in fields
-        if key not in _LABEL_KEYS and any(says(v) for v in values) and not _prose(values)
+        if key not in _LABEL_KEYS | _SUMMARY_KEYS
+        and any(says(v) for v in values)
+        and not _prose(values)
     ]
     return (worth[0][0], worth[-1][1]) if worth else None
 

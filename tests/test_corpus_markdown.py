@@ -237,7 +237,9 @@ def test_front_matter_properties_are_a_section_from_the_first_that_says_somethin
     assert property_span(split_lines(dendron)) is None
     assert spans(chunk_note("d.md", dendron, words, 256)) == [(9, 9, "")]
     described = dendron.replace("desc: ''", "desc: >-\n  Preview a note as it is published.")
-    assert property_span(split_lines(described)) == (3, 4)  # 0-based: the desc block
+    assert property_span(split_lines(described)) is None  # a summary of the note: no property
+    ordered = dendron.replace("desc: ''", "desc: Preview a note.\nnav_order: 3")
+    assert property_span(split_lines(ordered)) == (4, 4)  # 0-based: nav_order alone
     assert property_span(split_lines("# No front matter\nkey: value\n")) is None
     # what the note's path writes is no news: a daily note's date, a person's name
     daily = split_lines("---\ndate: 2026-11-24\nmood: 8\nsleep: 3h\n---\n# Tuesday\n")
