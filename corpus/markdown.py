@@ -222,8 +222,17 @@ def front_matter_end(lines: Sequence[str]) -> int:
 
 _LABEL_KEYS = frozenset(("title", "tags", "tag", "aliases", "alias"))
 _SUMMARY_KEYS = frozenset(("desc", "description", "summary", "excerpt", "abstract"))
+_DATING_KEYS = frozenset(
+    "date created updated modified lastmod last_modified published publishdate pubdate "
+    "expirydate created_at updated_at".split()
+)
+"""Fields dating the note itself (a blog post's `date:`): as a section, "Building My First
+Mechanical Keyboard / date: 2021-06-20" ranked among the post's sections for any question
+about it, and pushed its parts list out of the quotes."""
 """Fields holding a note's summary of itself, which its body says at length (Dendron's
-`desc: Create a daily journal note`): as a section they drew answers from the note's own."""
+`desc: Create a daily journal note`): as a section they drew answers from the note's own.
+These, `_DATING_KEYS` and the labels are kept inside a span between fields that say
+something, never the reason for one."""
 _YAML_KEY = re.compile(r"^([^\s#:\-\[{][^:]*?)\s*:(?:\s|$)(.*)$")
 _TOML_KEY = re.compile(r"^([A-Za-z_][\w.-]*)\s*=\s*(.*)$")
 _SAYS_NOTHING = re.compile(
@@ -272,7 +281,7 @@ def property_span(lines: Sequence[str], path: str = "") -> tuple[int, int] | Non
     worth = [
         (first, last)
         for key, first, last, values in fields
-        if key not in _LABEL_KEYS | _SUMMARY_KEYS
+        if key not in _LABEL_KEYS | _SUMMARY_KEYS | _DATING_KEYS
         and any(says(v) for v in values)
         and not _prose(values)
     ]

@@ -225,14 +225,16 @@ def test_a_notes_front_matter_properties_are_quoted(real_embedder, tmp_path: Pat
     how = eng.ask("How do I make carbonara?")
     assert how.citations[0].heading_path == ["Carbonara", "Method"], how.text
     # the property rule: under its note's title a property scores high for any question
-    # about the note ("marathon: date: 2023-10-22", 0.64, quoted first for the finish
-    # time); a line that says nothing of the question on its own is no evidence
-    post = notes / "posts/yorkshire-marathon-recap.md"
-    post.parent.mkdir()
-    post.write_text("---\ntitle: Marathon recap\ndate: 2023-10-22\n---\n\nI ran the "
-                    "Yorkshire Marathon last Sunday and finished in 4:21:08.\n")  # fmt: skip
+    # about the note (a flash-card deck's "monotonic stack: ease: 2.5", 0.78, quoted for
+    # "when should I use a monotonic stack?"); a line that says nothing of the question on
+    # its own is no evidence
+    card = notes / "algo/monotonic-stack.md"
+    card.parent.mkdir()
+    card.write_text("---\ntags: [stack]\nease: 2.5\ninterval_days: 7\n---\n# Monotonic "
+                    "Stack\n\nUse it for any next greater element question: each index is "
+                    "pushed and popped once, O(n).\n")  # fmt: skip
     eng.refresh()
-    finish = "What was my finish time in the Yorkshire Marathon?"
-    assert [c.start_line for c in eng.ask(finish).citations] == [6], eng.ask(finish).text
+    when = "when should I use a monotonic stack?"
+    assert [c.start_line for c in eng.ask(when).citations] == [8], eng.ask(when).text
     eng.options = AnswerOptions(property_line=0.0)
-    assert 3 in [c.start_line for c in eng.ask(finish).citations]
+    assert 3 in [c.start_line for c in eng.ask(when).citations], eng.ask(when).text

@@ -202,12 +202,13 @@ def test_front_matter():
 def test_toml_front_matter():
     """Hugo's TOML front matter ("+++") was chunked whole as the note's first section, and
     quoted as the answer to "How do I make carbonara?" (title, date and tags, not the
-    recipe). Its properties (`date`) are a section of their own, its title and tags none."""
+    recipe). Its properties (`servings`) are a section of their own; its title, tags and
+    the post's own date make none."""
     text = '+++\ntitle = "Carbonara"\ndate = 2022-10-02\ntags = ["pasta"]\n+++\n\nIntro.\n'
     nc = chunk_note("n.md", text, words, 256)
-    assert (nc.title, nc.tags, spans(nc)) == ("Carbonara", ["pasta"], [(3, 3, ""), (7, 7, "")])
-    labelled = '+++\ntitle = "Carbonara"\ntags = ["pasta"]\n+++\n\nIntro.\n'
-    assert spans(chunk_note("n.md", labelled, words, 256)) == [(6, 6, "")]
+    assert (nc.title, nc.tags, spans(nc)) == ("Carbonara", ["pasta"], [(7, 7, "")])
+    served = text.replace("date = 2022-10-02", "servings = 2")
+    assert spans(chunk_note("n.md", served, words, 256)) == [(3, 3, ""), (7, 7, "")]
     # Malformed TOML is still front matter, with no fields; "---" does not close "+++".
     nc = chunk_note("n.md", "+++\ntitle = [\n+++\nbody\n", words, 256)
     assert (nc.title, spans(nc)) == (None, [(4, 4, "")])
@@ -241,10 +242,12 @@ def test_front_matter_properties_are_a_section_from_the_first_that_says_somethin
     ordered = dendron.replace("desc: ''", "desc: Preview a note.\nnav_order: 3")
     assert property_span(split_lines(ordered)) == (4, 4)  # 0-based: nav_order alone
     assert property_span(split_lines("# No front matter\nkey: value\n")) is None
-    # what the note's path writes is no news: a daily note's date, a person's name
+    # the note's own date is no property; what its path writes is no news (a person's name)
     daily = split_lines("---\ndate: 2026-11-24\nmood: 8\nsleep: 3h\n---\n# Tuesday\n")
     assert property_span(daily, "Daily/2026-11-24.md") == (2, 3)
-    assert property_span(daily, "Daily/today.md") == (1, 3)
+    person = split_lines("---\nname: Anna Keller\ncity: Berlin\n---\n# Anna\n")
+    assert property_span(person, "people/anna-keller.md") == (2, 2)
+    assert property_span(person, "people/ak.md") == (1, 2)
     nested = split_lines("---\npods:\n  airtable:\n    features: recAuJ7JgBtNuPZ3n\n---\nx\n")
     assert property_span(nested) is None  # a nested id says nothing either
     long = "---\n" + "\n".join(f"k{i}: value number {i}" for i in range(200)) + "\n---\n# T\n"
