@@ -221,7 +221,10 @@ def front_matter_end(lines: Sequence[str]) -> int:
 
 
 _LABEL_KEYS = frozenset(("title", "tags", "tag", "aliases", "alias"))
+"""Fields read as the note's labels (`front_matter_fields`), not as its properties."""
 _SUMMARY_KEYS = frozenset(("desc", "description", "summary", "excerpt", "abstract"))
+"""Fields holding a note's summary of itself, which its body says at length (Dendron's
+`desc: Create a daily journal note`): as a section they drew answers from the note's own."""
 _DATING_KEYS = frozenset(
     "date created updated modified lastmod last_modified published publishdate pubdate "
     "expirydate created_at updated_at".split()
@@ -229,14 +232,14 @@ _DATING_KEYS = frozenset(
 """Fields dating the note itself (a blog post's `date:`): as a section, "Building My First
 Mechanical Keyboard / date: 2021-06-20" ranked among the post's sections for any question
 about it, and pushed its parts list out of the quotes."""
-"""Fields holding a note's summary of itself, which its body says at length (Dendron's
-`desc: Create a daily journal note`): as a section they drew answers from the note's own.
-These, `_DATING_KEYS` and the labels are kept inside a span between fields that say
-something, never the reason for one."""
+_NO_PROPERTY_KEYS = _LABEL_KEYS | _SUMMARY_KEYS | _DATING_KEYS
+"""Fields kept inside a span between fields that say something, never the reason for one."""
+_BLOCK_MARKER = r"[>|][+-]?"
+"""A YAML block scalar's marker (`desc: >-`), its text on the lines under it."""
 _YAML_KEY = re.compile(r"^([^\s#:\-\[{][^:]*?)\s*:(?:\s|$)(.*)$")
 _TOML_KEY = re.compile(r"^([A-Za-z_][\w.-]*)\s*=\s*(.*)$")
 _SAYS_NOTHING = re.compile(
-    r"|null|~|\[\]|\{\}|true|false|[>|][+-]?"  # empty, or a block's marker alone
+    rf"|null|~|\[\]|\{{\}}|true|false|{_BLOCK_MARKER}"  # empty, or a block's marker alone
     r"|\d{10,13}"  # a timestamp in seconds or ms (Dendron's `updated: 1639999999999`)
     r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # a UUID
     # an opaque id, letters and digits or letters of both cases mixed (Dendron's `id:`,
@@ -249,12 +252,12 @@ _SAYS_NOTHING = re.compile(
 
 def property_span(lines: Sequence[str], path: str = "") -> tuple[int, int] | None:
     """0-based first and last line of the front matter's properties worth quoting: from the
-    first field (a key and its indented or listed lines) other than title, tags and aliases
-    whose value says something (`_SAYS_NOTHING`; nor what the note's `path` writes: a daily
-    note's `date: 2026-11-24` in `Daily/2026-11-24.md`, `name: Anna Keller` in
-    `anna-keller.md`) to the last. "When is Anna Keller's birthday?" quoted her Family and
-    Interests sections, her `birthday: 1990-03-14` never searched; Dendron's `id`, `created`
-    and `updated` alone make none. None if no field does."""
+    first field (a key and its indented or listed lines) other than its labels, summary and
+    dates (`_NO_PROPERTY_KEYS`) whose value says something (`_SAYS_NOTHING`; nor what the
+    note's `path` writes: `name: Anna Keller` in `anna-keller.md`) to the last. "When is
+    Anna Keller's birthday?" quoted her Family and Interests sections, her `birthday:
+    1990-03-14` never searched; Dendron's `id`, `created` and `updated` alone make none. None
+    if no field does."""
     end = front_matter_end(lines)
     if not end:
         return None
@@ -281,9 +284,7 @@ def property_span(lines: Sequence[str], path: str = "") -> tuple[int, int] | Non
     worth = [
         (first, last)
         for key, first, last, values in fields
-        if key not in _LABEL_KEYS | _SUMMARY_KEYS | _DATING_KEYS
-        and any(says(v) for v in values)
-        and not _prose(values)
+        if key not in _NO_PROPERTY_KEYS and any(says(v) for v in values) and not _prose(values)
     ]
     return (worth[0][0], worth[-1][1]) if worth else None
 
@@ -302,7 +303,7 @@ body says at length: as a section it drew answers from the note's own sections."
 def _prose(values: Sequence[str]) -> bool:
     """Whether a field's value is prose (`PROSE_WORDS`): one of its values, or a block
     scalar's lines (`desc: >-` and the lines under it) together."""
-    block = values[0].strip() in (">", "|", ">-", "|-", ">+", "|+")
+    block = re.fullmatch(_BLOCK_MARKER, values[0].strip()) is not None
     texts = [" ".join(values[1:])] if block else values
     return any(len(t.split()) > PROSE_WORDS for t in texts)
 
@@ -369,7 +370,7 @@ def front_matter_names(data: dict) -> list[str]:
     (docs/evaluating.md, "The front matter's other text fields")."""
     out: list[str] = []
     for key, value in data.items():
-        if str(key).lower() in ("title", "tags", "tag", "aliases", "alias"):
+        if str(key).lower() in _LABEL_KEYS:
             continue
         for v in value if isinstance(value, list) else [value]:
             words = v.split() if isinstance(v, str) else []

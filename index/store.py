@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from corpus.models import HEADING_SEP, Chunk, labels_text
+from corpus.models import HEADING_SEP, PROPERTIES, Chunk, labels_text
 from index import vectors
 from index.models import IndexInfo, Manifest
 
@@ -434,11 +434,10 @@ class Store:
         heading at all (its "**Author:**", "**Read:** … Kindle" lines), else ''; after its
         front-matter properties (`corpus.markdown.property_span`), those and that section."""
         rows = self.conn.execute(
-            "SELECT heading_path, text, start_line FROM chunks WHERE path=? ORDER BY ord LIMIT 2",
+            "SELECT heading_path, text, context FROM chunks WHERE path=? ORDER BY ord LIMIT 2",
             (path,),
         ).fetchall()
-        props = bool(rows) and rows[0][0] == "[]" and rows[0][2] > 1
-        top = rows[: 2 if props else 1]
+        top = rows[: 2 if rows and rows[0][2] == PROPERTIES else 1]
         return "\n".join(r[1] for r in top if len(json.loads(r[0])) <= 1)
 
     def set_note_labels(self, path: str, labels: str) -> None:

@@ -552,18 +552,15 @@ def line_evidence(
         for n, v in zip(best, own, strict=True):
             sims[n] = float(v @ qvec)
     props = {cid: h.chunk for cid, h, _ in chosen if h.chunk.properties}
-    dropped: set[int] = set()
+    no_evidence: set[int] = set()  # the property rule's lines, by their place in `keys`
     if props and opts.property_line > 0:  # the property rule: each line scored alone too
         at = [n for n, (cid, _) in enumerate(keys) if cid in props]
         alone = {cid: dict(props[cid].body_lines(titled=False)) for cid in props}
-        vecs_alone = embed_lines([alone[keys[n][0]][keys[n][1]] for n in at])
-        for n, v in zip(at, vecs_alone, strict=True):
-            if float(v @ qvec) < opts.property_line:
-                sims[n] = np.nan
-                dropped.add(keys[n][0])
-    for (cid, i), v in zip(keys, sims, strict=True):
-        if not np.isnan(v):
+        own = embed_lines([alone[keys[n][0]][keys[n][1]] for n in at])
+        no_evidence = {n for n, v in zip(at, own, strict=True) if v @ qvec < opts.property_line}
+    for n, ((cid, i), v) in enumerate(zip(keys, sims, strict=True)):
+        if n not in no_evidence:
             out[cid][i] = float(v)
     if unsaid is not None:
-        unsaid.extend(span_label(props[cid]) for cid in sorted(dropped))
+        unsaid.extend(span_label(props[c]) for c in sorted({keys[n][0] for n in no_evidence}))
     return out

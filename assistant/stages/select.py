@@ -60,7 +60,7 @@ def pick_sections(
     out = chosen[:k]
     if k > 0 and not any(best.get(h.chunk.id) == top for h in out):  # never cut off the best
         first = next((h for h in chosen if best.get(h.chunk.id) == top), None)  # line's section
-        out = [h for h in chosen if h in chosen[: k - 1] or h is first]
+        out = [h for n, h in enumerate(chosen) if n < k - 1 or h is first]
     return out
 
 
