@@ -392,7 +392,8 @@ class AnswerOptions(BaseModel):
         "line above (a hard-wrapped paragraph) starts after that line when it only ends the "
         "sentence and comes before the best line, else where that sentence does (if the quote "
         "stays within its length limit); a quote cut for the command rule ends where a "
-        "sentence does.",
+        "sentence does, and one its length limit cuts mid-sentence where that sentence ends "
+        "(within code_after_paragraph lines), else after the last sentence it holds whole.",
     )
     one_line: float = Field(
         0.0,
@@ -413,7 +414,7 @@ class AnswerOptions(BaseModel):
         "#tags too), or of words that only point to them ('see: [[…]]', a label over a "
         "transclusion: 'Decisions: ![[…]]'), are no evidence, and a quote does not end on a list "
         "of links or a line of #tags (a list of wiki links is kept: in a wiki its items are "
-        "the content).",
+        "the content; a link ending the sentence the line above began is part of it).",
     )
     bookmarks: bool = Field(
         True,

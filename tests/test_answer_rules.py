@@ -1536,8 +1536,9 @@ def test_a_quote_leaves_room_for_the_rest_of_its_best_lines_paragraph() -> None:
     assert "start: line 6, room for the best line's paragraph" in why
     plain = AnswerOptions(best_paragraph=False, sentence_start=False)
     assert quote_span(c, scores, opts=plain) == (4, 15)
-    # The sentence rule alone: line 4 only ends the sentence line 3 begins, so it starts at 6.
-    assert quote_span(c, scores, opts=AnswerOptions(best_paragraph=False)) == (6, 15)
+    # The sentence rule alone: line 4 only ends the sentence line 3 begins, so it starts at 6,
+    # and it ends where the sentence of line 15 does ("with a filter:").
+    assert quote_span(c, scores, opts=AnswerOptions(best_paragraph=False)) == (6, 16)
     # the best line's paragraph and its block fit already: the start stays where it was
     assert quote_span(c, {7: 0.80, 14: 0.81}) == (8, 20)
 
@@ -2264,6 +2265,50 @@ def test_a_quote_cut_for_the_command_rule_ends_where_a_sentence_does() -> None:
     assert command_piece(c, scores, roles, (3, 7)) == ((3, 4), (9, 17))
     off = AnswerOptions(sentence_start=False)
     assert command_piece(c, scores, roles, (3, 7), off) == ((3, 5), (9, 17))
+
+
+def test_a_quote_its_length_limit_cuts_ends_where_a_sentence_does() -> None:
+    """The sentence rule at a quote's end: the twelve-line limit cut a paragraph mid-sentence
+    ("... you'll see there is only one commit in the"). The quote runs on to where that
+    sentence ends; if it ends too far on, the quote ends after the last sentence it holds
+    whole, never before its best line. Off: cut where the limit falls."""
+    from assistant.options import AnswerOptions
+
+    head = [f"Line {i} says one thing." for i in range(9)]  # file lines 3-11
+    text = "\n".join(
+        ["# Clone", "", *head, "", "After a clone you will see only one commit in the",
+         "history. Depending on the size of the repo,", "the clone is quicker."]
+    )  # fmt: skip
+    c = chunk(text, ["Clone"])
+    why: list[str] = []
+    assert quote_span(c, {2: 0.9, 13: 0.85}, why=why) == (3, 15)
+    assert why[-1] == "end: line 15, where the last line's sentence ends"
+    off = AnswerOptions(sentence_start=False)
+    assert quote_span(c, {2: 0.9, 13: 0.85}, opts=off) == (3, 14)
+    short = AnswerOptions(code_after_paragraph=12)  # no room to end the sentence: cut back
+    why = []
+    assert quote_span(c, {2: 0.9, 13: 0.85}, opts=short, why=why) == (3, 11)
+    assert why[-1] == "end: line 11, after the last sentence it holds whole"
+
+
+def test_a_link_that_ends_a_sentence_is_no_trailing_link() -> None:
+    """The link rule leaves out a trailing line of links, but not one that ends the sentence
+    the line above began ("Its base offering is a state hook --" over "[`useState`](…)."):
+    that link is what the sentence names."""
+    lines = [
+        "# Hooks",
+        "",
+        "Projects using React 16.8+ have hooks. The Hooks",
+        "API's base offering is a state hook --",
+        "[`useState`](https://reactjs.org/hooks).",
+    ]
+    assert quote_span(chunk("\n".join(lines), ["Hooks"]), {}) == (3, 5)
+    ended = [
+        *lines[:3],
+        "API's base offering is a state hook.",
+        "[useState](https://reactjs.org/hooks)",
+    ]
+    assert quote_span(chunk("\n".join(ended), ["Hooks"]), {}) == (3, 4)  # a link after it
 
 
 def test_the_repeat_rule_says_where_else_a_quote_is() -> None:

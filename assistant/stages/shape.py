@@ -233,7 +233,9 @@ def quote_span(
         why.append(f"whole: {whole} fits in {n} lines" if fits else f"first {n} lines")
         e = _through_code(lines, roles, lo, min(hi, lo + n - 1), hi, opts, why)
         e = _complete(lines, roles, lo, e, hi, opts, why)
-        return chunk.start_line + lo, chunk.start_line + _trim_links(lines, roles, lo, e, opts, why)
+        e = _trim_links(lines, roles, lo, e, opts, why)
+        e = _sentence_end(lines, roles, lo, e, lo, hi, opts, why, chunk.start_line)
+        return chunk.start_line + lo, chunk.start_line + e
     best_i = max(line_scores, key=lambda i: line_scores[i])
     if hi - lo + 1 <= n:
         why.append(f"one-line rule: the best line leads the next by {opts.one_line} or more")
@@ -304,6 +306,7 @@ def quote_span(
                     "begins, after the end of another"
                 )
                 s = m
+    e = _sentence_end(lines, roles, s, e, best_i, hi, opts, why, chunk.start_line)
     return chunk.start_line + s, chunk.start_line + e
 
 
@@ -318,6 +321,42 @@ def ends_sentence(line: str) -> bool:
 
 
 _SENTENCE_END = re.compile(r"[.!?:;][\"')\]*_`]*$")
+
+
+def _sentence_end(
+    lines: Sequence[str],
+    roles: LineRoles,
+    s: int,
+    e: int,
+    floor: int,
+    hi: int,
+    opts: AnswerOptions,
+    why: list[str],
+    at: int,
+) -> int:
+    """The sentence rule at a quote's end: a quote `s`..`e` whose last line is prose stopping
+    mid-sentence while its paragraph goes on (the length limit cut it: "...you'll see there is
+    only one commit in the") ends where that sentence does, while the quote stays within
+    `code_after_paragraph` lines; else after the last line at or past `floor` (its best line)
+    that ends a sentence or a block; else as it was. `at`: the file's number of line 0."""
+    if not opts.sentence_start or e >= hi or _structural(roles, e) or ends_sentence(lines[e]):
+        return e
+    if says_nothing(lines[e]) or not lines[e + 1].strip() or _structural(roles, e + 1):
+        return e
+    cap = max(opts.max_quote_lines, opts.code_after_paragraph)
+    j = e + 1
+    while j <= hi and j - s < cap and lines[j].strip() and not _structural(roles, j):
+        if ends_sentence(lines[j]):
+            why.append(f"end: line {at + j}, where the last line's sentence ends")
+            return j
+        j += 1
+    for k in range(e - 1, max(floor, s) - 1, -1):
+        if says_nothing(lines[k]):
+            continue
+        if ends_sentence(lines[k]) or roles.is_fence(k) or not lines[k + 1].strip():
+            why.append(f"end: line {at + k}, after the last sentence it holds whole")
+            return k
+    return e
 
 
 def _sentence_start(lines: Sequence[str], roles: LineRoles, i: int, floor: int) -> int:
@@ -663,7 +702,7 @@ def _drop_trailing_links(lines: Sequence[str], roles: LineRoles, s: int, e: int)
     e = e if link_definition(lines[end]) else end
     end = e
     while end > s and (
-        only_links(lines[end])
+        (only_links(lines[end]) and not _ends_sentence_above(lines, roles, end))
         or only_tags(lines[end])
         or points_elsewhere(lines[end], wiki=True)
         or says_nothing(lines[end])
@@ -676,6 +715,20 @@ def _drop_trailing_links(lines: Sequence[str], roles: LineRoles, s: int, e: int)
         while end > s and says_nothing(lines[end]):
             end -= 1
     return end
+
+
+def _ends_sentence_above(lines: Sequence[str], roles: LineRoles, i: int) -> bool:
+    """Line `i`, a link, ends a sentence the prose line above began (a hard-wrapped "...its
+    base offering is a state hook --" over "[`useState`](…)."): part of that sentence, not
+    a trailing link."""
+    above = lines[i - 1] if i > 0 else ""
+    return (
+        ends_sentence(lines[i])
+        and bool(above.strip())
+        and not _structural(roles, i - 1)
+        and not ends_sentence(above)
+        and not only_links(above)
+    )
 
 
 def _complete(
