@@ -539,6 +539,10 @@ def path_terms(query: str, terms: Sequence[str]) -> list[str]:
     return [t for t in terms if not (t.isdigit() and t in inside and t not in loose)]
 
 
+_YEAR = re.compile(r"(19|20)\d\d")
+"""A year ("2024"), which a note's path and a question write as a date, not as an ID."""
+
+
 def named_by_path(store: Store, terms: Sequence[str]) -> list[str]:
     """The notes a question names by a word only their path holds: no section writes it, and
     at most `NAMED_BY_PATH` notes' paths do (a Zettelkasten note asked for by the ID that is
@@ -547,12 +551,13 @@ def named_by_path(store: Store, terms: Sequence[str]) -> list[str]:
     only reorders what the searches found. A word of four digits or more (an ID) names them
     even where sections write it: the notes linking to `[[202306021030]]` ranked first, the
     note itself not at all ("v4" of three til notes on v4 UUIDs is written by others too,
-    and names them no more than its other words do)."""
+    and names them no more than its other words do). A year is no ID: "the week of 17 June
+    2024" named `postmortems/2024-04-vpn-outage.md`, not the rota whose table writes it."""
     by_word = _notes_by_path_word(store)
     out: list[str] = []
     for t in terms:
         paths = by_word.get(plain(t), [])
-        an_id = sum(c.isdigit() for c in t) >= 4
+        an_id = sum(c.isdigit() for c in t) >= 4 and not _YEAR.fullmatch(t)
         if paths and len(paths) <= NAMED_BY_PATH and (an_id or not store.term_count(t, cap=1)):
             out.extend(p for p in paths if p not in out)
     return out

@@ -710,6 +710,13 @@ def test_pick_sections_keeps_near_best_lines_and_reinserts_a_close_top_hit() -> 
     assert [h.chunk.id for h in pick_sections(hits, 3, best, tight)] == [2]
     assert [h.chunk.id for h in pick_sections(hits, 3, {})] == [1]  # nothing scored: top hit
     assert pick_sections([], 3, best) == []
+    # the top hit within twice the margin of a weak best line, but under min_line (0.29):
+    # "Adding a new printer" (0.23) quoted first for a question about distribution lists
+    weak = {1: 0.23, 2: 0.40, 3: 0.20, 4: 0.10}
+    assert [h.chunk.id for h in pick_sections(hits, 3, weak)] == [2]
+    assert [h.chunk.id for h in pick_sections(hits, 3, {**weak, 1: 0.30})] == [1, 2]
+    low = AnswerOptions(min_line=0.2)
+    assert [h.chunk.id for h in pick_sections(hits, 3, weak, low)] == [1, 2]
 
 
 def test_a_further_section_needs_a_line_close_in_itself() -> None:
@@ -1376,6 +1383,42 @@ def test_confidence_reads_the_outcome_and_the_best_line() -> None:
     assert confidence(Decision(False, ["Loki"], "partly", names=["Loki"]), 0.9) == "medium"
     assert confidence(Decision(False, ["pricing"], "answered"), 0.62) == "high"
     assert confidence(Decision(True, [], "no line"), 0.9) == "low"
+
+
+def test_a_piece_of_a_short_section_is_quoted_as_the_whole_section(tmp_path) -> None:
+    """A section of ten lines whose table has too many tokens for the model is embedded in
+    pieces; whichever piece is retrieved (here the line under the table), the section is
+    quoted whole, as any section that fits in `max_quote_lines` is. A longer section keeps
+    its piece's quote."""
+    from pathlib import Path
+
+    from assistant.stages.shape import NoteReader, cite
+    from corpus.markdown import chunk_note
+
+    rows = [
+        f"| Appliance {i} | Model X{i}00-{i}B | 2023-1{i % 3}-04 | 2025-11-04 |" for i in range(6)
+    ]
+    text = "\n".join(
+        ["# Appliances", "", "| Appliance | Model | Bought | Warranty |", "|---|---|---|---|",
+         *rows, "", "Receipts in the blue folder.", ""]
+    )  # fmt: skip
+    note = tmp_path / "appliances.md"
+    note.write_text(text, encoding="utf-8")
+    chunks = chunk_note("appliances.md", text, lambda t: len(t.split()), 40).chunks
+    assert len(chunks) >= 2 and chunks[-1].text == "Receipts in the blue folder."
+    last = chunks[-1].model_copy(update={"id": 1})
+    why: list[list[str]] = []
+    (c,) = cite(
+        1, Hit(chunk=last, score=1.0), {0: 0.4}, NoteReader(), lambda r: Path(note), why=why
+    )
+    assert (c.start_line, c.end_line) == (3, 12)
+    assert why[0][0] == "whole section: lines 1-12, embedded in pieces, fit in 12 lines"
+    longer = text.replace("| Appliance 0 |", "| Appliance 0 |\n" + "\n".join(rows))
+    note.write_text(longer, encoding="utf-8")
+    piece = chunk_note("appliances.md", longer, lambda t: len(t.split()), 40).chunks[-1]
+    hit = Hit(chunk=piece.model_copy(update={"id": 1}), score=1.0)
+    (c,) = cite(1, hit, {0: 0.4}, NoteReader(), lambda r: Path(note))
+    assert (c.start_line, c.end_line) == (piece.start_line, piece.end_line)
 
 
 def test_a_line_too_long_to_embed_is_quoted_whole_once_and_not_flagged_changed(

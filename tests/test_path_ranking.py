@@ -158,3 +158,22 @@ def test_a_note_named_by_a_word_only_its_path_holds_is_found(tmp_path: Path) -> 
     off = engine(notes, tmp_path / "off", AnswerOptions(path_weight=0))
     found = off.search("What does 202401151030 say?", k=3, mode="bm25")
     assert [h.chunk.path for h in found] == ["zettel/202401010900.md"]  # only the index links
+
+
+def test_a_year_in_a_path_names_no_note_a_section_writes_it_in(tmp_path: Path) -> None:
+    """A year is no ID: "the week of 17 June 2024" put the two postmortems whose file names
+    start "2024-" first among the keyword matches, ahead of the rota whose table writes the
+    day, and the rota's lines were never scored (the answer declined)."""
+    notes = tmp_path / "notes"
+    (notes / "postmortems").mkdir(parents=True)
+    for name in ("2024-02-email-delay", "2024-04-vpn-outage"):
+        (notes / "postmortems" / f"{name}.md").write_text(
+            f"# {name[8:]}\n\nWhat broke and why; on call that week: Sam.\n", "utf-8"
+        )
+    (notes / "rota.md").write_text(
+        "# On-call rota\n\n| Week | Primary |\n|---|---|\n| 17 June 2024 | Priya |\n", "utf-8"
+    )
+    (notes / "filler.md").write_text(f"# Filler\n\n{FILLER}\n", encoding="utf-8")
+    eng = engine(notes, tmp_path, AnswerOptions())
+    found = eng.search("who is on call the week of 17 June 2024", k=3, mode="bm25")
+    assert found[0].chunk.path == "rota.md"

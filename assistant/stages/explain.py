@@ -8,7 +8,7 @@ from assistant.models import CandidateTrace, Citation, Explain, QuoteTrace
 from assistant.options import AnswerOptions
 from assistant.output import span_label
 from assistant.stages.decide import Decision
-from assistant.stages.select import companion_floor
+from assistant.stages.select import companion_floor, first_floor
 from index.models import Hit
 
 
@@ -165,8 +165,8 @@ def _selection_text(
         f"the best line's section, and any whose best line scores >= {floor:.2f} (within "
         f"line_margin {opts.line_margin} of {top:.2f}, and at least min_companion_line "
         f"{opts.min_companion_line}), and the first one retrieved if its best line scores "
-        f">= {top - 2 * opts.line_margin:.2f} (within twice line_margin)"
-        + (", closest first" if opts.best_first else ", in retrieval order")
+        f">= {first_floor(top, opts):.2f} (within twice line_margin, and at least min_line "
+        f"{opts.min_line})" + (", closest first" if opts.best_first else ", in retrieval order")
     )
     kept_out = [
         f"{span_label(h.chunk)} ({best:.2f})"

@@ -26,8 +26,8 @@ def pick_sections(
     opts: AnswerOptions = DEFAULT_OPTIONS,
 ) -> list[Hit]:
     """The hits worth quoting, best first: the section of the best line overall, plus any whose
-    best line clears `companion_floor`, and the first retrieved if its best line is within
-    twice `line_margin` of the top, at most k, the best line's own never cut off for the
+    best line clears `companion_floor`, and the first retrieved if its best line clears
+    `first_floor`, at most k, the best line's own never cut off for the
     others ("Which ESP32 GPIO is SDA wired to?" lost the pinout table, the best line's, to
     three sections of a cheat sheet whose file name says "esp32", found before it). With
     `pieces` (the piece rule), a piece of a long table is quoted only if its best row is
@@ -44,7 +44,7 @@ def pick_sections(
     best = {h.chunk.id: section_best[h.chunk.id] for h in scored}  # type: ignore[index]
     floor = companion_floor(top, opts)
     chosen = [h for h in scored if best[h.chunk.id] >= floor or best[h.chunk.id] == top]
-    if hits[0] not in chosen and best.get(hits[0].chunk.id, -1.0) >= top - 2 * opts.line_margin:
+    if hits[0] not in chosen and best.get(hits[0].chunk.id, -1.0) >= first_floor(top, opts):
         chosen.insert(0, hits[0])
     if opts.pieces:  # a long table's pieces, as its rows: within quote_window of its best
         most: dict[tuple[str, tuple[str, ...]], float] = {}
@@ -178,6 +178,14 @@ def companion_floor(top: float, opts: AnswerOptions = DEFAULT_OPTIONS) -> float:
     (`min_companion_line`). In a small folder, or for a weak best line, the margin alone let
     in sections sharing nothing with the question but a faint likeness."""
     return max(top - opts.line_margin, opts.min_companion_line)
+
+
+def first_floor(top: float, opts: AnswerOptions = DEFAULT_OPTIONS) -> float:
+    """How close to the question the first section retrieved must be to be quoted beside the
+    best line's: within twice `line_margin` of it, and no less than `min_line`, the least a
+    line answering alone needs ("Adding a new printer", 0.23, was quoted first for a question
+    about distribution lists)."""
+    return max(top - 2 * opts.line_margin, opts.min_line)
 
 
 def reading_order(hits: Sequence[Hit], section_best: dict[int, float] | None = None) -> list[Hit]:
