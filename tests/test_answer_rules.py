@@ -2332,6 +2332,9 @@ def test_a_quote_its_length_limit_cuts_ends_where_a_sentence_does() -> None:
     why = []
     assert quote_span(c, {2: 0.9, 13: 0.85}, opts=short, why=why) == (3, 11)
     assert why[-1] == "end: line 11, after the last sentence it holds whole"
+    # no sentence ends in the rest of the paragraph (a recipe's unpunctuated method): as cut
+    bare = text.replace("the clone is quicker.", "clone is quicker")
+    assert quote_span(chunk(bare, ["Clone"]), {2: 0.9, 13: 0.85}, opts=short) == (3, 14)
 
 
 def test_a_link_that_ends_a_sentence_is_no_trailing_link() -> None:

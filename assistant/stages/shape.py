@@ -339,18 +339,24 @@ def _sentence_end(
     mid-sentence while its paragraph goes on (the length limit cut it: "...you'll see there is
     only one commit in the") ends where that sentence does, while the quote stays within
     `code_after_paragraph` lines; else after the last line at or past `floor` (its best line)
-    that ends a sentence or a block; else as it was. `at`: the file's number of line 0."""
+    that ends a sentence or a block; else as it was, and where no sentence ends in the rest of
+    the paragraph (notes of unpunctuated lines: "melt butter, soften veg 10 min").
+    `at`: the file's number of line 0."""
     if not opts.sentence_start or e >= hi or _structural(roles, e) or ends_sentence(lines[e]):
         return e
     if says_nothing(lines[e]) or not lines[e + 1].strip() or _structural(roles, e + 1):
         return e
     cap = max(opts.max_quote_lines, opts.code_after_paragraph)
     j = e + 1
-    while j <= hi and j - s < cap and lines[j].strip() and not _structural(roles, j):
+    while j <= hi and lines[j].strip() and not _structural(roles, j):
         if ends_sentence(lines[j]):
-            why.append(f"end: line {at + j}, where the last line's sentence ends")
-            return j
+            break
         j += 1
+    else:
+        return e  # no sentence ends in the rest of the paragraph: no prose of sentences
+    if j - s < cap:
+        why.append(f"end: line {at + j}, where the last line's sentence ends")
+        return j
     for k in range(e - 1, max(floor, s) - 1, -1):
         if says_nothing(lines[k]):
             continue
