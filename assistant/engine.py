@@ -658,6 +658,7 @@ class Engine:
         citations: list[Citation] = []
         pieces: list[tuple[Citation, list[str]]] = []
         picked: list[Hit] = []
+        answering: list[Hit] = []  # the problem rule's
         newest: Hit | None = None  # the latest rule's section
         part_notes: list[str] = []
         date_notes: list[str] = []
@@ -665,6 +666,7 @@ class Engine:
         coded: Hit | None = None  # the code rule's section
         if not decision.abstain:
             picked = select.pick_sections(hits, k, section_best, opts)
+            picked, answering = select.with_answers(picked, section_best, self.store(), k, opts)
             named_only = select.naming_only(
                 picked,
                 [t for t in local if t.term in capitals],
@@ -795,6 +797,7 @@ class Engine:
                 coded_label,
                 [span_label(h.chunk) for h in beside],
                 unsaid_props,
+                [span_label(h.chunk) for h in answering if h in picked],
             )
             if explain
             else None,

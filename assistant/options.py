@@ -323,6 +323,13 @@ class AnswerOptions(BaseModel):
         "(daily/2024-04-23.md, a journal's '## 2024-04-23'), as many as k allows; a line "
         "never says the day a daily note's name does.",
     )
+    problem_answers: bool = Field(
+        True,
+        description="Problem rule: when the best line's section is headed as a problem "
+        "('Symptom', 'Error: …'), the sections after it headed as its answer ('Cause', 'Fix', "
+        "'Workaround'), beside it or under it, are quoted right after it: a helpdesk note's "
+        "Symptom repeats the question, its Cause and Fix answer it.",
+    )
     # shape quotes
     max_quote_lines: int = Field(12, ge=1, description="Most lines in one quote.")
     piece_words: int = Field(

@@ -1412,7 +1412,9 @@ def test_a_piece_of_a_short_section_is_quoted_as_the_whole_section(tmp_path) -> 
         1, Hit(chunk=last, score=1.0), {0: 0.4}, NoteReader(), lambda r: Path(note), why=why
     )
     assert (c.start_line, c.end_line) == (3, 12)
-    assert why[0][0] == "whole section: lines 1-12, embedded in pieces, fit in 12 lines"
+    assert (
+        why[0][0] == "whole section: lines 1-12, embedded in pieces, fit in 12 lines and 150 words"
+    )
     longer = text.replace("| Appliance 0 |", "| Appliance 0 |\n" + "\n".join(rows))
     note.write_text(longer, encoding="utf-8")
     piece = chunk_note("appliances.md", longer, lambda t: len(t.split()), 40).chunks[-1]

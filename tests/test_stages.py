@@ -61,6 +61,32 @@ def test_a_lead_in_hands_its_place_to_its_subsections() -> None:
     assert [h.chunk.id for h in again] == [3, 2, 4]  # a subsection keeps its own higher place
 
 
+def test_the_sections_that_answer_a_problem_are_quoted_after_it() -> None:
+    """The problem rule: "user account locks out every morning" quoted the Symptom section
+    that repeats it (0.90), not the Cause and Fix under the companion floor. The sections
+    headed as a problem's answer, beside the problem or under it, come right after it, up to
+    the next problem; not after a section headed otherwise, nor with the rule off."""
+    from assistant.stages.select import with_answers
+
+    t = ["Account locked"]
+    symptom = chunk(1, [*t, "Symptom"], "## Symptom\nLocks out every morning.", 3)
+    cause = chunk(2, [*t, "Cause"], "## Cause\nAn old phone keeps the password.", 6)
+    fix = chunk(3, [*t, "Fix"], "## Fix\nRemove the account from the phone.", 9)
+    other = chunk(4, [*t, "Symptom: VPN"], "## Symptom: VPN\nNo connect.", 12)
+    its_fix = chunk(5, [*t, "Symptom: VPN", "Fix"], "### Fix\nReinstall.", 15)
+    notes = chunk(6, ["Other"], "# Other\nUnrelated.", 18)
+    src = DictSource([symptom, cause, fix, other, its_fix, notes])
+    picked = [Hit(chunk=symptom, score=1.0), Hit(chunk=notes, score=0.5)]
+    best = {1: 0.90, 6: 0.80}
+    out, added = with_answers(picked, best, src, 3, AnswerOptions())
+    assert [h.chunk.id for h in out] == [1, 2, 3] and [h.chunk.id for h in added] == [2, 3]
+    out, _ = with_answers([Hit(chunk=other, score=1.0)], {4: 0.9}, src, 3, AnswerOptions())
+    assert [h.chunk.id for h in out] == [4, 5]  # the fix under it, not another problem's
+    off = AnswerOptions(problem_answers=False)
+    assert with_answers(picked, best, src, 3, off) == (picked, [])
+    assert with_answers([Hit(chunk=cause, score=1.0)], {2: 0.9}, src, 3, AnswerOptions())[1] == []
+
+
 def test_lexical_only_hits_get_their_cosine() -> None:
     q = np.array([1.0, 0.0], dtype=np.float32)
     src = DictSource([], vectors={4: np.array([0.6, 0.8], dtype=np.float32)})

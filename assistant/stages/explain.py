@@ -34,6 +34,7 @@ def trace(
     coded: str = "",
     beside: Sequence[str] = (),
     unsaid_props: Sequence[str] = (),
+    answering: Sequence[str] = (),
 ) -> Explain:
     """The `--explain` trace of one answer, from what the pipeline already computed.
     `dated`: the sections the date rule put first; `passed_over`: the sections the more rule
@@ -43,7 +44,8 @@ def trace(
     scored as their section's best; `newest`: the one the latest rule quoted first;
     `unnamed`: those the named-quotes rule left out; `coded`: the one the code rule quoted
     first; `beside`: those the sibling-heading rule left out; `unsaid_props`: the properties
-    whose lines the property rule took for no evidence."""
+    whose lines the property rule took for no evidence; `answering`: the sections the problem
+    rule quoted after the problem they answer."""
     quoted = {h.chunk.id for h in picked}
     quotes = []
     for c in citations:  # a merged quote carries the rules of every piece inside it
@@ -138,6 +140,12 @@ def trace(
             f"; property rule: lines of {', '.join(unsaid_props)} are no evidence, saying "
             f"nothing of the question without their note's title (< {opts.property_line})"
             if unsaid_props
+            else ""
+        )
+        + (
+            f"; problem rule: {', '.join(answering)} quoted after the section headed as the "
+            "problem they answer"
+            if answering
             else ""
         )
         + (

@@ -188,6 +188,56 @@ def first_floor(top: float, opts: AnswerOptions = DEFAULT_OPTIONS) -> float:
     return max(top - 2 * opts.line_margin, opts.min_line)
 
 
+PROBLEM_HEADING = re.compile(r"^\W*(symptoms?|problems?|issues?|errors?)\b", re.IGNORECASE)
+"""A heading that states a problem ("Symptom", 'Error: "Authentication failed"'): its section
+repeats what the user asks, and the sections after it answer."""
+ANSWER_HEADING = re.compile(
+    r"^\W*(causes?|root cause|fix(es)?|solutions?|resolution|workarounds?|remedy)\b",
+    re.IGNORECASE,
+)
+"""A heading over what answers a problem ("Cause", "Fix", "Workaround")."""
+
+
+def with_answers(
+    picked: Sequence[Hit],
+    section_best: dict[int, float],
+    source: NotesSource,
+    k: int,
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+) -> tuple[list[Hit], list[Hit]]:
+    """The problem rule: when the best line's section is headed as a problem ("Symptom",
+    'Error: "Authentication failed"'), the sections after it in its note headed as its
+    answer ("Cause", "Fix", "Workaround"), beside it or under it, are quoted right after it,
+    up to the next problem beside it, at most k in all: "user account locks out every
+    morning" quoted the Symptom line that repeats it (0.90) and not the Cause (0.60) and
+    Fix (0.46) under the companion floor. Returns the sections to quote and those it added."""
+    top = max(section_best.values(), default=None)
+    lead = next((h for h in picked if section_best.get(h.chunk.id or -1) == top), None)
+    if not opts.problem_answers or lead is None or not lead.chunk.heading_path:
+        return list(picked), []
+    path = lead.chunk.heading_path
+    if not PROBLEM_HEADING.match(path[-1]):
+        return list(picked), []
+    found: list[Chunk] = []
+    for c in source.chunks_after(lead.chunk.path, lead.chunk.start_line, 20):
+        if c.heading_path == path:
+            continue  # a later piece of the problem's own section
+        if not c.heading_path:
+            break
+        beside = c.heading_path[:-1] == path[:-1]
+        if beside and c.heading_path and PROBLEM_HEADING.match(c.heading_path[-1]):
+            break  # the next problem's
+        if (beside or c.heading_path[:-1] == path) and ANSWER_HEADING.match(c.heading_path[-1]):
+            found.append(c)
+        elif len(c.heading_path) < len(path):
+            break  # past the heading the problem is under
+    have = {h.chunk.id: h for h in picked}
+    answers = [have.get(c.id) or Hit(chunk=c, score=0.0) for c in found if c.id is not None]
+    added = [h for h in answers if h.chunk.id not in have]
+    rest = [h for h in picked if h is not lead and h not in answers]
+    return [lead, *answers, *rest][: max(k, 1)], added
+
+
 def reading_order(hits: Sequence[Hit], section_best: dict[int, float] | None = None) -> list[Hit]:
     """Pieces of one section together, in file order: a long section's pieces picked as lines
     44, 39 and 41-43 read as 39, 41-43, 44. The sections where their best piece ranked, or,

@@ -985,7 +985,7 @@ def cite(
             chunk, in_chunk = section, roles.shifted(section.start_line - 1)
             shaped.append(
                 f"whole section: lines {chunk.start_line}-{chunk.end_line}, embedded in pieces, "
-                f"fit in {opts.max_quote_lines} lines"
+                f"fit in {opts.max_quote_lines} lines and {opts.piece_words} words"
             )
     # The next-command rule is for the answer's first section: a further one, quoted beside
     # it, keeps its shortest quote (on calibration its commands grew quotes and found nothing).
