@@ -332,14 +332,6 @@ class AnswerOptions(BaseModel):
     )
     # shape quotes
     max_quote_lines: int = Field(12, ge=1, description="Most lines in one quote.")
-    piece_words: int = Field(
-        150,
-        ge=0,
-        description="Whole-section rule: a section embedded in pieces (too many tokens for the "
-        "model, not too many lines: a table of model numbers) is quoted whole, whichever piece "
-        "was retrieved, when it fits in max_quote_lines and holds at most this many words, as "
-        "a short section is (0: off, the piece alone).",
-    )
     code_after_paragraph: int = Field(
         20,
         ge=0,

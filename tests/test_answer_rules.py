@@ -719,6 +719,26 @@ def test_pick_sections_keeps_near_best_lines_and_reinserts_a_close_top_hit() -> 
     assert [h.chunk.id for h in pick_sections(hits, 3, weak, low)] == [1, 2]
 
 
+def test_a_piece_of_the_best_lines_section_needs_only_the_margin() -> None:
+    """A section embedded in pieces (an appliance table of model numbers, too many tokens
+    for one): "When does the washing machine warranty run out?" scored the line under the
+    table 0.40 and the table's piece 0.34, under the companion floor (0.45), so only the line
+    was quoted. A further piece of the best line's own section needs only `line_margin`; a
+    piece of another section still needs the floor."""
+    from assistant.stages.select import pick_sections
+
+    def piece(cid: int, heading: str, start: int) -> Hit:
+        c = chunk(f"text {cid}", [heading]).model_copy(
+            update={"id": cid, "path": "house.md", "start_line": start, "end_line": start}
+        )
+        return Hit(chunk=c, score=1.0 / cid)
+
+    hits = [piece(1, "Appliances", 12), piece(2, "Appliances", 3), piece(3, "Boiler", 20)]
+    best = {1: 0.40, 2: 0.34, 3: 0.38}
+    assert [h.chunk.id for h in pick_sections(hits, 3, best)] == [1, 2]
+    assert [h.chunk.id for h in pick_sections(hits, 3, {**best, 2: 0.27})] == [1]
+
+
 def test_a_further_section_needs_a_line_close_in_itself() -> None:
     """Asked "What does the VPN use?" of four notes, the WireGuard line (0.42) came with a
     firewall rule scored 0.30: within the margin of a weak best line, but like the question in
@@ -1383,44 +1403,6 @@ def test_confidence_reads_the_outcome_and_the_best_line() -> None:
     assert confidence(Decision(False, ["Loki"], "partly", names=["Loki"]), 0.9) == "medium"
     assert confidence(Decision(False, ["pricing"], "answered"), 0.62) == "high"
     assert confidence(Decision(True, [], "no line"), 0.9) == "low"
-
-
-def test_a_piece_of_a_short_section_is_quoted_as_the_whole_section(tmp_path) -> None:
-    """A section of ten lines whose table has too many tokens for the model is embedded in
-    pieces; whichever piece is retrieved (here the line under the table), the section is
-    quoted whole, as any section that fits in `max_quote_lines` is. A longer section keeps
-    its piece's quote."""
-    from pathlib import Path
-
-    from assistant.stages.shape import NoteReader, cite
-    from corpus.markdown import chunk_note
-
-    rows = [
-        f"| Appliance {i} | Model X{i}00-{i}B | 2023-1{i % 3}-04 | 2025-11-04 |" for i in range(6)
-    ]
-    text = "\n".join(
-        ["# Appliances", "", "| Appliance | Model | Bought | Warranty |", "|---|---|---|---|",
-         *rows, "", "Receipts in the blue folder.", ""]
-    )  # fmt: skip
-    note = tmp_path / "appliances.md"
-    note.write_text(text, encoding="utf-8")
-    chunks = chunk_note("appliances.md", text, lambda t: len(t.split()), 40).chunks
-    assert len(chunks) >= 2 and chunks[-1].text == "Receipts in the blue folder."
-    last = chunks[-1].model_copy(update={"id": 1})
-    why: list[list[str]] = []
-    (c,) = cite(
-        1, Hit(chunk=last, score=1.0), {0: 0.4}, NoteReader(), lambda r: Path(note), why=why
-    )
-    assert (c.start_line, c.end_line) == (3, 12)
-    assert (
-        why[0][0] == "whole section: lines 1-12, embedded in pieces, fit in 12 lines and 150 words"
-    )
-    longer = text.replace("| Appliance 0 |", "| Appliance 0 |\n" + "\n".join(rows))
-    note.write_text(longer, encoding="utf-8")
-    piece = chunk_note("appliances.md", longer, lambda t: len(t.split()), 40).chunks[-1]
-    hit = Hit(chunk=piece.model_copy(update={"id": 1}), score=1.0)
-    (c,) = cite(1, hit, {0: 0.4}, NoteReader(), lambda r: Path(note))
-    assert (c.start_line, c.end_line) == (piece.start_line, piece.end_line)
 
 
 def test_a_line_too_long_to_embed_is_quoted_whole_once_and_not_flagged_changed(

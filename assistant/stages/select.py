@@ -26,10 +26,13 @@ def pick_sections(
     opts: AnswerOptions = DEFAULT_OPTIONS,
 ) -> list[Hit]:
     """The hits worth quoting, best first: the section of the best line overall, plus any whose
-    best line clears `companion_floor`, and the first retrieved if its best line clears
-    `first_floor`, at most k, the best line's own never cut off for the
-    others ("Which ESP32 GPIO is SDA wired to?" lost the pinout table, the best line's, to
-    three sections of a cheat sheet whose file name says "esp32", found before it). With
+    best line clears `companion_floor` (a further piece of the best line's own section,
+    split for the model, only `line_margin`: "When does the washing machine warranty run
+    out?" quoted the line under an appliance table, not the table's piece, 0.34 to 0.40),
+    and the first retrieved if its best line clears `first_floor`, at most k, the best
+    line's own never cut off for the others ("Which ESP32 GPIO is SDA wired to?" lost the
+    pinout table, the best line's, to three sections of a cheat sheet whose file name says
+    "esp32", found before it). With
     `pieces` (the piece rule), a piece of a long table is quoted only if its best row is
     within `quote_window` of the table's best, as lines of a section too long to quote whole
     are: "what is the key to join lines in vim?" quoted twelve rows of a 52-row table (0.63)
@@ -43,7 +46,14 @@ def pick_sections(
     top = max(section_best.values())
     best = {h.chunk.id: section_best[h.chunk.id] for h in scored}  # type: ignore[index]
     floor = companion_floor(top, opts)
-    chosen = [h for h in scored if best[h.chunk.id] >= floor or best[h.chunk.id] == top]
+    lead = next(h for h in scored if best[h.chunk.id] == top).chunk.section
+    chosen = [
+        h
+        for h in scored
+        if best[h.chunk.id] >= floor
+        or best[h.chunk.id] == top
+        or (h.chunk.section == lead and best[h.chunk.id] >= top - opts.line_margin)
+    ]
     if hits[0] not in chosen and best.get(hits[0].chunk.id, -1.0) >= first_floor(top, opts):
         chosen.insert(0, hits[0])
     if opts.pieces:  # a long table's pieces, as its rows: within quote_window of its best

@@ -21,7 +21,6 @@ from assistant.stages.evidence import is_navigation
 from corpus.dates import stamped_days
 from corpus.lines import LineRoles
 from corpus.markdown import (
-    front_matter_end,
     introduces,
     link_definition,
     only_links,
@@ -977,16 +976,6 @@ def cite(
     if in_chunk is None:  # the chunk's own text, as `quote_span` would parse it
         in_chunk = LineRoles.of(chunk.text.split("\n"), front_matter=False)
     shaped: list[str] = []
-    if same is not None and roles is not None and not is_window(same, chunk):
-        section = whole_section(chunk, same, roles, opts)
-        if section is not None:  # a piece of a short section: quoted as the section
-            shift = chunk.start_line - section.start_line
-            line_scores = {i + shift: v for i, v in line_scores.items()}
-            chunk, in_chunk = section, roles.shifted(section.start_line - 1)
-            shaped.append(
-                f"whole section: lines {chunk.start_line}-{chunk.end_line}, embedded in pieces, "
-                f"fit in {opts.max_quote_lines} lines and {opts.piece_words} words"
-            )
     # The next-command rule is for the answer's first section: a further one, quoted beside
     # it, keeps its shortest quote (on calibration its commands grew quotes and found nothing).
     if n > 1 and opts.next_command:
@@ -1036,44 +1025,6 @@ def cite(
             )
         )
     return out
-
-
-_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)\s*$")
-"""A setext heading's underline."""
-
-
-def whole_section(
-    chunk: Chunk, lines: Sequence[str], roles: LineRoles, opts: AnswerOptions
-) -> Chunk | None:
-    """The whole-section rule: a piece of a section split for the model (too many tokens, not
-    too many lines: a table of model numbers) as the whole section, when that fits in
-    `max_quote_lines` and `piece_words` as a short section does; whichever piece was
-    retrieved, the section is quoted whole ("when does the washing machine warranty run out"
-    quoted the receipts line under the table, not the table's row). `lines`, `roles`: the
-    file's. None for a whole section, a longer one, a note's properties, a piece split off
-    for its structure (a list item under its parent) or with the rule off."""
-    if chunk.context or not opts.piece_words:
-        return None
-    first = chunk.start_line - 1
-    while first > 0 and not roles.is_heading(first):
-        first -= 1
-    if not roles.is_heading(first):
-        first = front_matter_end(lines)
-    if first > 0 and roles.is_heading(first - 1) and _UNDERLINE.match(lines[first]):
-        first -= 1  # a setext heading's text above its underline
-    last = chunk.end_line
-    while last < len(lines) and not roles.is_heading(last):
-        last += 1
-    last -= 1
-    body = [i for i in range(first, last + 1) if lines[i].strip() and not roles.is_heading(i)]
-    if not body or body[-1] - body[0] + 1 > opts.max_quote_lines:
-        return None
-    if sum(len(lines[i].split()) for i in body) > opts.piece_words:
-        return None  # long lines: no short section (documentation's paragraph per line)
-    if chunk.start_line - 1 <= body[0] and body[-1] <= chunk.end_line - 1:
-        return None  # the chunk holds the whole section
-    text = "\n".join(lines[first : last + 1])
-    return chunk.model_copy(update={"start_line": first + 1, "end_line": last + 1, "text": text})
 
 
 def holds(lines: list[str], chunk: Chunk) -> bool:
