@@ -313,6 +313,12 @@ class AnswerOptions(BaseModel):
         description="Lead-in rule, quotes: a quote ending on a line that introduces what "
         "follows runs on through it.",
     )
+    question_run_on: bool = Field(
+        True,
+        description="Question rule: a quote ending on a line that asks a question (outside "
+        "code) runs on through the block after it, its answer: an interview's next turn, the "
+        "paragraph after a FAQ's question.",
+    )
     lead_in_parts: int = Field(
         3, ge=1, description="Most subsections quoted in place of a lead-in section."
     )

@@ -2321,6 +2321,32 @@ def test_a_quote_its_length_limit_cuts_ends_where_a_sentence_does() -> None:
     assert quote_span(chunk(bare, ["Clone"]), {2: 0.9, 13: 0.85}, opts=short) == (3, 14)
 
 
+def test_a_quote_ending_on_a_question_runs_on_through_its_answer() -> None:
+    """The question rule: "What does Tom want from the app for handover?" of an interview
+    quoted the interviewer's line that repeats it, not Tom's answer in the next turn. A
+    quote ending on a line that asks a question runs on through the block after it; not a
+    question in code, nor with the rule off."""
+    from assistant.options import AnswerOptions
+
+    turns = [
+        "**Interviewer:** What do you want from the app for handover?",  # 16
+        "",
+        "**Tom:** Reporting. I want to see who handed over,",  # 18
+        "and whether anything was flagged.",
+        "",
+        "**Interviewer:** How long do you keep the sheets?",  # 21
+        "",
+        "**Tom:** They are shredded at the end of the shift.",
+    ]
+    c = long_section("Interview", ["", *turns])
+    why: list[str] = []
+    assert quote_span(c, {16: 0.9}, why=why) == (17, 20)
+    assert "end: ran on through the answer to the question it ends on" in why
+    assert quote_span(c, {16: 0.9}, opts=AnswerOptions(question_run_on=False)) == (17, 17)
+    code = long_section("Shell", ["", "```", "read -p 'Continue?'", "echo yes", "```"])
+    assert quote_span(code, {17: 0.9})[1] == 20  # the block closed, no more
+
+
 def test_a_link_that_ends_a_sentence_is_no_trailing_link() -> None:
     """The link rule leaves out a trailing line of links, but not one that ends the sentence
     the line above began ("Its base offering is a state hook --" over "[`useState`](…)."):

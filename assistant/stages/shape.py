@@ -813,18 +813,34 @@ def run_on_lead_in(
     """The lead-in rule, the one place a quote runs on: a quote `s`..`e` (0-based) whose last
     line introduces what follows ("Run the following commands:", or titles the indented block
     under it: `=== "PostgreSQL"`, `!!! warning "Port change"`) runs on through the block it
-    introduces, up to the next heading (a `# comment` in a code block is none), `upto` and
-    `max_quote_lines` in all. Returns (end, the bound it ran to); `e` unchanged if the last
-    line is no lead-in, or with the rule off."""
+    introduces (the question rule: or asks a question, outside code, which the block after
+    it answers: an interview's next turn), up to the next heading (a `# comment` in a code
+    block is none), `upto` and `max_quote_lines` in all. Returns (end, the bound it ran to);
+    `e` unchanged if the last line is no lead-in, or with the rule off."""
     stop = min(upto, s + opts.max_quote_lines - 1)
-    if not opts.lead_in_run_on or not (introduces(lines[e]) or titles_block(lines[e])) or stop <= e:
+    leads = opts.lead_in_run_on and (introduces(lines[e]) or titles_block(lines[e]))
+    asks = opts.question_run_on and not roles.in_code(e) and asks_question(lines[e])
+    if not (leads or asks) or stop <= e:
         return e, stop
     stop = next((i - 1 for i in range(e + 1, stop + 1) if roles.is_heading(i)), stop)
     if stop <= e:
         return e, stop
     if why is not None:
-        why.append("end: ran on through what a lead-in line introduces")
+        why.append(
+            "end: ran on through what a lead-in line introduces"
+            if leads
+            else "end: ran on through the answer to the question it ends on"
+        )
     return _block_end(lines, roles, e + 1, stop, e), stop
+
+
+_QUESTION_END = re.compile(r"\?[\"')\]*_`]*$")
+
+
+def asks_question(line: str) -> bool:
+    """A line of prose ending with a question ("**Interviewer:** What do you want from the app
+    for handover?"): what follows it answers."""
+    return bool(_QUESTION_END.search(line.rstrip())) and not line.lstrip().startswith(("|", "#"))
 
 
 def header_above(
