@@ -1111,6 +1111,8 @@ def test_an_ordinary_word_naming_one_of_several_siblings_is_a_missing_name() -> 
     assert sibling_names(q, cov, COMMON | {"boat"}, {"insurance": {"car"}}) == []  # one
     apart = "is the boat covered by my insurance?"  # not side by side
     assert sibling_names(apart, cov, COMMON | {"boat"}, mods) == []
+    for owned in ("when does the boat's insurance renew?", "when does the boat’s insurance renew"):
+        assert sibling_names(owned, cov, COMMON | {"boat"}, mods) == ["boat"]  # a possessive
     c = chunk("## Renewal\nRenewal date: 14 September 2025", ["Car insurance", "Renewal"])
     h = [Hit(chunk=c, score=1.0)]
     d = decide(q, cov, h, 0.6, COMMON | {"boat"}, siblings=["boat"])

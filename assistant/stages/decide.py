@@ -396,6 +396,10 @@ SIBLINGS_MIN = 2
 """Fewest other words the notes' headings write before a word for the sibling rule."""
 
 
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
+"""A possessive's "'s" ("the cat's insurance")."""
+
+
 def sibling_names(
     question: str,
     coverage: Sequence[TermInfo],
@@ -408,10 +412,11 @@ def sibling_names(
     "Car insurance", "Travel insurance", "Home insurance" asks about a boat's, which they
     lack; it was answered with the car's renewal date. Such a word is a missing name, as a
     capitalised one is. Only words side by side in the question ("hosts when the service"
-    is no pair); `modifiers`: `index.retrieve.heading_modifiers`."""
+    is no pair; a possessive's "s" is none of them: "the cat's insurance"); `modifiers`:
+    `index.retrieve.heading_modifiers`."""
     info = {t.term: t for t in coverage}
     out: list[str] = []
-    words = re.findall(r"[^\W_]+", question.lower())
+    words = re.findall(r"[^\W_]+", _POSSESSIVE.sub("", question.lower()))
     for word, after in pairwise(words):
         t, nxt = info.get(word), info.get(after)
         if t is None or nxt is None or t.covered or not nxt.covered:
