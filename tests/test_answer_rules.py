@@ -719,24 +719,28 @@ def test_pick_sections_keeps_near_best_lines_and_reinserts_a_close_top_hit() -> 
     assert [h.chunk.id for h in pick_sections(hits, 3, weak, low)] == [1, 2]
 
 
-def test_a_piece_of_the_best_lines_section_needs_only_the_margin() -> None:
-    """A section embedded in pieces (an appliance table of model numbers, too many tokens
-    for one): "When does the washing machine warranty run out?" scored the line under the
-    table 0.40 and the table's piece 0.34, under the companion floor (0.45), so only the line
-    was quoted. A further piece of the best line's own section needs only `line_margin`; a
-    piece of another section still needs the floor."""
+def test_the_other_piece_of_a_short_section_needs_only_the_quote_window() -> None:
+    """A short section embedded in two pieces (an appliance table of model numbers, too many
+    tokens for one): "When does the washing machine warranty run out?" scored the line under
+    the table 0.40 and the table's piece 0.34, under the companion floor (0.45), so only the
+    line was quoted. The other piece of a section that fits in `max_quote_lines` needs only
+    to be within `quote_window`; a piece of a longer section (a long table, a list of links)
+    or of another section still needs the floor."""
     from assistant.stages.select import pick_sections
 
-    def piece(cid: int, heading: str, start: int) -> Hit:
+    def piece(cid: int, heading: str, start: int, end: int) -> Hit:
         c = chunk(f"text {cid}", [heading]).model_copy(
-            update={"id": cid, "path": "house.md", "start_line": start, "end_line": start}
+            update={"id": cid, "path": "house.md", "start_line": start, "end_line": end}
         )
         return Hit(chunk=c, score=1.0 / cid)
 
-    hits = [piece(1, "Appliances", 12), piece(2, "Appliances", 3), piece(3, "Boiler", 20)]
+    line, table = piece(1, "Appliances", 12, 12), piece(2, "Appliances", 1, 10)
+    hits = [line, table, piece(3, "Boiler", 20, 24)]
     best = {1: 0.40, 2: 0.34, 3: 0.38}
     assert [h.chunk.id for h in pick_sections(hits, 3, best)] == [1, 2]
-    assert [h.chunk.id for h in pick_sections(hits, 3, {**best, 2: 0.27})] == [1]
+    assert [h.chunk.id for h in pick_sections(hits, 3, {**best, 2: 0.31})] == [1]
+    longer = [line, piece(4, "Appliances", 13, 26)]  # 15 lines together: no short section
+    assert [h.chunk.id for h in pick_sections(longer, 3, {1: 0.40, 4: 0.36})] == [1]
 
 
 def test_a_further_section_needs_a_line_close_in_itself() -> None:

@@ -26,9 +26,10 @@ def pick_sections(
     opts: AnswerOptions = DEFAULT_OPTIONS,
 ) -> list[Hit]:
     """The hits worth quoting, best first: the section of the best line overall, plus any whose
-    best line clears `companion_floor` (a further piece of the best line's own section,
-    split for the model, only `line_margin`: "When does the washing machine warranty run
-    out?" quoted the line under an appliance table, not the table's piece, 0.34 to 0.40),
+    best line clears `companion_floor` (the other piece of a short section the model read in
+    two, `_short_pair`, needs only to be within `quote_window` of the best line's piece:
+    "When does the washing machine warranty run out?" quoted the line under an appliance
+    table, not the table's piece, 0.34 to 0.40),
     and the first retrieved if its best line clears `first_floor`, at most k, the best
     line's own never cut off for the others ("Which ESP32 GPIO is SDA wired to?" lost the
     pinout table, the best line's, to three sections of a cheat sheet whose file name says
@@ -46,13 +47,13 @@ def pick_sections(
     top = max(section_best.values())
     best = {h.chunk.id: section_best[h.chunk.id] for h in scored}  # type: ignore[index]
     floor = companion_floor(top, opts)
-    lead = next(h for h in scored if best[h.chunk.id] == top).chunk.section
+    lead = next(h for h in scored if best[h.chunk.id] == top).chunk
     chosen = [
         h
         for h in scored
         if best[h.chunk.id] >= floor
         or best[h.chunk.id] == top
-        or (h.chunk.section == lead and best[h.chunk.id] >= top - opts.line_margin)
+        or (_short_pair(h.chunk, lead, opts) and best[h.chunk.id] >= top - opts.quote_window)
     ]
     if hits[0] not in chosen and best.get(hits[0].chunk.id, -1.0) >= first_floor(top, opts):
         chosen.insert(0, hits[0])
@@ -109,6 +110,21 @@ def naming_only(
     if not naming:
         return list(picked)
     return [h for n, h in enumerate(picked) if n == 0 or h in naming]
+
+
+def _short_pair(chunk: Chunk, lead: Chunk, opts: AnswerOptions) -> bool:
+    """`chunk` and `lead` are the two pieces of one short section, split for the model (too
+    many tokens, not too many lines: a table of model numbers): next to each other, and
+    together no longer than `max_quote_lines` and the heading line. A long section's other
+    pieces (a long table, a list of links) are not: quoted beside the best one, they were
+    noise."""
+    first, last = sorted((chunk, lead), key=lambda c: c.start_line)
+    return (
+        chunk is not lead
+        and first.section == last.section
+        and last.start_line - first.end_line <= 2
+        and last.end_line - first.start_line + 1 <= opts.max_quote_lines + 1
+    )
 
 
 def _rows(chunk: Chunk) -> bool:
