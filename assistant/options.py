@@ -386,6 +386,12 @@ class AnswerOptions(BaseModel):
         "to a later paragraph (never past the best line's) to stay within the paragraph "
         "rule's limits; unchanged if it cannot.",
     )
+    attribution: bool = Field(
+        True,
+        description="Attribution rule: a quote of a block-quoted passage keeps the line that "
+        "attributes it, right below ('— Seneca, Letter 1'), and one starting at that line "
+        "starts at the passage.",
+    )
     latest: bool = Field(
         True,
         description="Latest rule: a question about the last (or first) time of something "

@@ -2353,6 +2353,35 @@ def test_a_quote_ending_on_a_question_runs_on_through_its_answer() -> None:
     assert quote_span(code, {17: 0.9})[1] == 20  # the block closed, no more
 
 
+def test_a_passage_and_its_attribution_are_quoted_together() -> None:
+    """The attribution rule: "what quote did Hemingway write about defeat?" of a commonplace
+    book quoted "— Hemingway, [[The Old Man and the Sea]]" without the passage above it, and a
+    passage's quote stopped before its "— Author" line. A quote starting at an attribution
+    starts at its passage; one ending on a passage keeps the attribution below it."""
+    from assistant.options import AnswerOptions
+
+    tail = [
+        "",
+        "> We suffer more often in imagination than in reality.",  # 17
+        "— Seneca, Letters from a Stoic, Letter 13",
+        "",
+        "> But man is not made for defeat.",  # 20
+        "> A man can be destroyed but not defeated.",
+        "— Hemingway, The Old Man and the Sea",  # 22
+        "",
+        "Thought: most of these are about fear.",
+    ]
+    c = long_section("On courage", tail)
+    why: list[str] = []
+    assert quote_span(c, {21: 0.9}, why=why) == (20, 22)
+    assert "start: the passage it attributes, line 20" in why
+    assert quote_span(c, {16: 0.9}, why=why) == (17, 18)
+    assert why[-1] == "end: line 18, the passage's attribution"
+    off = AnswerOptions(attribution=False)
+    assert quote_span(c, {21: 0.9}, opts=off) == (22, 22)
+    assert quote_span(c, {16: 0.9}, opts=off) == (17, 18)  # the paragraph rule's, there
+
+
 def test_a_link_that_ends_a_sentence_is_no_trailing_link() -> None:
     """The link rule leaves out a trailing line of links, but not one that ends the sentence
     the line above began ("Its base offering is a state hook --" over "[`useState`](…)."):

@@ -273,10 +273,15 @@ def quote_span(
         head, kind = roles.callout_title(s), "callout title"
     if head is None:
         head, kind = question_above(lines, s, lo), "question of the answer"
+    if head is None and opts.attribution:
+        head, kind = quoted_above(lines, s, lo), "the passage it attributes"
     if head is not None and lo <= head < s and best_i - head < n:
         s = head
         why.append(f"start: {kind}, line {chunk.start_line + s}")
     e = min(max(e, s), s + n - 1, hi)
+    if opts.attribution and e < hi and e - s + 1 < n and attributes(lines, e + 1):
+        e += 1
+        why.append(f"end: line {chunk.start_line + e}, the passage's attribution")
     if opts.block_body and e == best_i and (b := _body_end(lines, roles, best_i, s + n - 1)):
         e = min(b, hi)
         why.append(f"end: line {chunk.start_line + e}, the block indented under the best line")
@@ -403,6 +408,33 @@ def question_above(lines: Sequence[str], i: int, lo: int) -> int | None:
     while j >= lo and not lines[j].strip():
         j -= 1
     return j if j >= lo and _QUESTION.match(lines[j]) else None
+
+
+_ATTRIBUTION = re.compile(r"\s*(?:—|–|―|--|~)\s*\S")
+"""A line attributing a passage ("— Seneca, *Letters from a Stoic*, p. 43")."""
+_BLOCK_QUOTE = re.compile(r" {0,3}>")
+
+
+def attributes(lines: Sequence[str], i: int) -> bool:
+    """Line `i` attributes the block-quoted passage right above it (a commonplace book's
+    "> Nothing is ours, except time." over "— Seneca, Letter 1")."""
+    return (
+        0 < i < len(lines)
+        and bool(_ATTRIBUTION.match(lines[i]))
+        and bool(_BLOCK_QUOTE.match(lines[i - 1]))
+    )
+
+
+def quoted_above(lines: Sequence[str], i: int, lo: int) -> int | None:
+    """The first line of the block-quoted passage that line `i` attributes (the attribution
+    rule: "what did Hemingway write about defeat?" quoted "— Hemingway, [[The Old Man and the
+    Sea]]" without the passage above it), or None."""
+    if not attributes(lines, i):
+        return None
+    j = i - 1
+    while j > lo and _BLOCK_QUOTE.match(lines[j - 1]):
+        j -= 1
+    return j
 
 
 def stands_out(line_scores: dict[int, float], opts: AnswerOptions) -> bool:
