@@ -1411,6 +1411,31 @@ def test_confidence_reads_the_outcome_and_the_best_line() -> None:
     assert confidence(Decision(True, [], "no line"), 0.9) == "low"
 
 
+def test_a_question_ending_a_piece_makes_room_for_its_answer_in_the_next(tmp_path) -> None:
+    """The question rule across pieces: a transcript embedded in pieces ended one on the
+    interviewer's "What goes in the free-text box?", the answer opening the next; the quote
+    of eleven lines ending on the question had no room to run on. It starts at a later
+    paragraph instead, leaving room for the answer (never past the question's own)."""
+    from pathlib import Path
+
+    from assistant.stages.shape import NoteReader, cite
+
+    turn = [f"Line {i} of a long turn about the morning." for i in range(9)]
+    lines = ["# Interview", "", "**Q:** Tell me about the morning?", "", *turn, "",
+             "**Q:** What goes in the free-text box?", "",  # file line 15
+             "**Maria:** Everything. Family contacts,", "tea with two sugars.", ""]  # fmt: skip
+    note = tmp_path / "maria.md"
+    note.write_text("\n".join(lines), encoding="utf-8")
+    text = "\n".join(lines[:15])  # file lines 1-15, ending on the question
+    c = Chunk(path="maria.md", heading_path=["Interview"], start_line=1, end_line=15,
+              text=text, content_hash=text_hash(text), id=1)  # fmt: skip
+    scores = {4: 0.58, 14: 0.62}
+    why: list[list[str]] = []
+    (q,) = cite(1, Hit(chunk=c, score=1.0), scores, NoteReader(), lambda r: Path(note), why=why)
+    assert (q.start_line, q.end_line) == (15, 18)
+    assert "start: line 15, room for the answer to the question it ends on" in why[0]
+
+
 def test_a_line_too_long_to_embed_is_quoted_whole_once_and_not_flagged_changed(
     tmp_path,
 ) -> None:
@@ -2349,6 +2374,9 @@ def test_a_quote_ending_on_a_question_runs_on_through_its_answer() -> None:
     assert quote_span(c, {16: 0.9}, why=why) == (17, 20)
     assert "end: ran on through the answer to the question it ends on" in why
     assert quote_span(c, {16: 0.9}, opts=AnswerOptions(question_run_on=False)) == (17, 17)
+    # lines as close before it leave no room for the answer: the quote starts at the question
+    assert quote_span(c, {6: 0.85, 16: 0.9}) == (17, 20)
+    assert quote_span(c, {6: 0.85, 16: 0.9}, opts=AnswerOptions(question_run_on=False)) == (7, 17)
     code = long_section("Shell", ["", "```", "read -p 'Continue?'", "echo yes", "```"])
     assert quote_span(code, {17: 0.9})[1] == 20  # the block closed, no more
 

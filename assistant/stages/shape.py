@@ -537,7 +537,9 @@ def _room_for_paragraph(
     start moves on to a later paragraph, never past the best line's own. A best line in a
     fenced code block needs its whole block within `max_quote_lines` (else the block, best
     line and all, is left out), the start going no further than the block's lead-in or fence;
-    from there the block may close within `code_after_paragraph`, as a paragraph's may.
+    from there the block may close within `code_after_paragraph`, as a paragraph's may. A
+    best line ending a paragraph with a question (the question rule) needs room for the
+    block after it, its answer, within `max_quote_lines`.
     `s` if it fits already, if no later start makes it fit, for a best line in a list or a
     table, or with the rule off."""
     cap = opts.code_after_paragraph
@@ -560,6 +562,11 @@ def _room_for_paragraph(
         end = _paragraph_end(lines, roles, best_i, hi)
         block = _block_after(lines, roles, end, hi)
         want = end if block is None else block
+        if opts.question_run_on and block is None and asks_question(lines[end]):
+            reply = next((j for j in range(end + 1, hi + 1) if lines[j].strip()), None)
+            if reply is not None and not roles.is_heading(reply):  # room for its answer too,
+                want = _block_end(lines, roles, reply, hi, reply)  # within max_quote_lines
+                cap = min(cap, opts.max_quote_lines)
 
     def fits(t: int) -> bool:
         if code and t == first:  # a block from its lead-in or fence: the paragraph rule's cap
@@ -895,6 +902,36 @@ def header_above(
     return head + 1
 
 
+def answer_room(
+    file_lines: Sequence[str],
+    roles: LineRoles,
+    start: int,
+    end: int,
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+    why: list[str] | None = None,
+) -> int:
+    """The start (1-based) of a quote of lines `start`..`end` of a file that ends on a
+    question whose answer, the block after it (often the next chunk: a transcript's next
+    turn), would not fit after it within `max_quote_lines`: a later paragraph's start that
+    leaves room for it (the question rule), never past the question's own paragraph.
+    `start` if it fits already, if nothing later does, or with the rule off."""
+    e, n = end - 1, opts.max_quote_lines
+    if not opts.question_run_on or roles.in_code(e) or not asks_question(file_lines[e]):
+        return start
+    reply = next((j for j in range(e + 1, len(file_lines)) if file_lines[j].strip()), None)
+    if reply is None or roles.is_heading(reply):
+        return start
+    want = _block_end(file_lines, roles, reply, min(len(file_lines) - 1, e + n), reply)
+    first = _paragraph_start(file_lines, roles, e, start - 1)
+    for t in range(start - 1, first + 1):
+        opens = t == first or (not file_lines[t - 1].strip() and not roles.open_after(t - 1))
+        if opens and file_lines[t].strip() and want - t + 1 <= n:
+            if t != start - 1 and why is not None:
+                why.append(f"start: line {t + 1}, room for the answer to the question it ends on")
+            return t + 1
+    return start
+
+
 def run_on(
     file_lines: Sequence[str],
     start: int,
@@ -1044,6 +1081,7 @@ def cite(
         quote = slice_lines(chunk, start, end)
         if same is not None and roles is not None:
             start = header_above(roles, start, end, opts, rules)
+            start = answer_room(same, roles, start, end, opts, rules)
             end = run_on(same, start, end, opts, rules, roles)
             quote = "\n".join(same[start - 1 : end])
         whole = quote.split("\n")
