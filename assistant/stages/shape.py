@@ -576,10 +576,15 @@ def _room_for_paragraph(
     if fits(s):
         return s
     for t in range(s + 1, first + 1):
-        opens = t == first or (not lines[t - 1].strip() and not roles.open_after(t - 1))
+        opens = t == first or _after_blank(lines, roles, t)
         if opens and lines[t].strip() and not roles.in_code(t) and fits(t):
             return t
     return s
+
+
+def _after_blank(lines: Sequence[str], roles: LineRoles, t: int) -> bool:
+    """Line `t` follows a blank line outside code: where a paragraph, and a quote, may open."""
+    return not lines[t - 1].strip() and not roles.open_after(t - 1)
 
 
 def _next_command(
@@ -625,7 +630,7 @@ def _next_command(
         return prose_end - t + 1 <= opts.max_quote_lines and end - t + 1 <= cap
 
     for t in range(s, first + 1):
-        opens = t in (s, first) or (not lines[t - 1].strip() and not roles.open_after(t - 1))
+        opens = t in (s, first) or _after_blank(lines, roles, t)
         if opens and lines[t].strip() and not roles.in_code(t) and fits(t):
             why.append(
                 "next command: the block after the best line's paragraph holds code"
@@ -924,7 +929,7 @@ def answer_room(
     want = _block_end(file_lines, roles, reply, min(len(file_lines) - 1, e + n), reply)
     first = _paragraph_start(file_lines, roles, e, start - 1)
     for t in range(start - 1, first + 1):
-        opens = t == first or (not file_lines[t - 1].strip() and not roles.open_after(t - 1))
+        opens = t == first or _after_blank(file_lines, roles, t)
         if opens and file_lines[t].strip() and want - t + 1 <= n:
             if t != start - 1 and why is not None:
                 why.append(f"start: line {t + 1}, room for the answer to the question it ends on")
