@@ -1434,6 +1434,9 @@ def test_a_question_ending_a_piece_makes_room_for_its_answer_in_the_next(tmp_pat
     (q,) = cite(1, Hit(chunk=c, score=1.0), scores, NoteReader(), lambda r: Path(note), why=why)
     assert (q.start_line, q.end_line) == (15, 18)
     assert "start: line 15, room for the answer to the question it ends on" in why[0]
+    # a question after the best line (the transcript's next one) keeps the quote's start
+    (q,) = cite(1, Hit(chunk=c, score=1.0), {4: 0.62, 14: 0.58}, NoteReader(), lambda r: Path(note))
+    assert q.start_line == 5
 
 
 def test_a_line_too_long_to_embed_is_quoted_whole_once_and_not_flagged_changed(

@@ -912,16 +912,21 @@ def answer_room(
     roles: LineRoles,
     start: int,
     end: int,
+    best: int,
     opts: AnswerOptions = DEFAULT_OPTIONS,
     why: list[str] | None = None,
 ) -> int:
-    """The start (1-based) of a quote of lines `start`..`end` of a file that ends on a
-    question whose answer, the block after it (often the next chunk: a transcript's next
-    turn), would not fit after it within `max_quote_lines`: a later paragraph's start that
-    leaves room for it (the question rule), never past the question's own paragraph.
-    `start` if it fits already, if nothing later does, or with the rule off."""
+    """The start (1-based) of a quote of lines `start`..`end` of a file that ends on its best
+    line (`best`, 1-based), a question whose answer, the block after it (often the next
+    chunk: a transcript's next turn), would not fit after it within `max_quote_lines`: a
+    later paragraph's start that leaves room for it (the question rule), never past the
+    question's own paragraph. `start` if it fits already, if nothing later does, for a
+    question that is not the best line (a transcript's next question, after the answer
+    asked for), or with the rule off."""
     e, n = end - 1, opts.max_quote_lines
-    if not opts.question_run_on or roles.in_code(e) or not asks_question(file_lines[e]):
+    if not opts.question_run_on or best != end or roles.in_code(e):
+        return start
+    if not asks_question(file_lines[e]):
         return start
     reply = next((j for j in range(e + 1, len(file_lines)) if file_lines[j].strip()), None)
     if reply is None or roles.is_heading(reply):
@@ -1079,6 +1084,7 @@ def cite(
     kept = [r for r in shaped if not r.startswith("end:")] if pieces else shaped
     reasons = [kept + split, list(split)] if pieces else [shaped]
     window = same is not None and is_window(same, chunk)  # a piece of a line too long to embed
+    best_at = chunk.start_line + max(line_scores, key=lambda i: line_scores[i], default=-1)
     out = []
     for (start, end), rules in zip(spans, reasons, strict=True):
         if why is not None:
@@ -1086,7 +1092,7 @@ def cite(
         quote = slice_lines(chunk, start, end)
         if same is not None and roles is not None:
             start = header_above(roles, start, end, opts, rules)
-            start = answer_room(same, roles, start, end, opts, rules)
+            start = answer_room(same, roles, start, end, best_at, opts, rules)
             end = run_on(same, start, end, opts, rules, roles)
             quote = "\n".join(same[start - 1 : end])
         whole = quote.split("\n")
