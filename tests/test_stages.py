@@ -85,6 +85,13 @@ def test_the_sections_that_answer_a_problem_are_quoted_after_it() -> None:
     off = AnswerOptions(problem_answers=False)
     assert with_answers(picked, best, src, 3, off) == (picked, [])
     assert with_answers([Hit(chunk=cause, score=1.0)], {2: 0.9}, src, 3, AnswerOptions())[1] == []
+    alone = [Hit(chunk=notes, score=1.0), Hit(chunk=other, score=0.5)]  # a problem, no answer
+    assert with_answers(
+        alone, {6: 0.5, 4: 0.9}, DictSource([other, notes]), 3, AnswerOptions()
+    ) == (
+        alone,
+        [],
+    )
 
 
 def test_lexical_only_hits_get_their_cosine() -> None:

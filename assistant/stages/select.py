@@ -29,11 +29,10 @@ def pick_sections(
     best line clears `companion_floor` (the other piece of a short section the model read in
     two, `_short_pair`, needs only to be within `quote_window` of the best line's piece:
     "When does the washing machine warranty run out?" quoted the line under an appliance
-    table, not the table's piece, 0.34 to 0.40),
-    and the first retrieved if its best line clears `first_floor`, at most k, the best
-    line's own never cut off for the others ("Which ESP32 GPIO is SDA wired to?" lost the
-    pinout table, the best line's, to three sections of a cheat sheet whose file name says
-    "esp32", found before it). With
+    table, not the table's piece, 0.34 to 0.40), and the first retrieved if its best line
+    clears `first_floor`, at most k, the best line's own never cut off for the others
+    ("Which ESP32 GPIO is SDA wired to?" lost the pinout table, the best line's, to three
+    sections of a cheat sheet whose file name says "esp32", found before it). With
     `pieces` (the piece rule), a piece of a long table is quoted only if its best row is
     within `quote_window` of the table's best, as lines of a section too long to quote whole
     are: "what is the key to join lines in vim?" quoted twelve rows of a 52-row table (0.63)
@@ -251,12 +250,14 @@ def with_answers(
         if not c.heading_path:
             break
         beside = c.heading_path[:-1] == path[:-1]
-        if beside and c.heading_path and PROBLEM_HEADING.match(c.heading_path[-1]):
+        if beside and PROBLEM_HEADING.match(c.heading_path[-1]):
             break  # the next problem's
         if (beside or c.heading_path[:-1] == path) and ANSWER_HEADING.match(c.heading_path[-1]):
             found.append(c)
         elif len(c.heading_path) < len(path):
             break  # past the heading the problem is under
+    if not found:
+        return list(picked), []
     have = {h.chunk.id: h for h in picked}
     answers = [have.get(c.id) or Hit(chunk=c, score=0.0) for c in found if c.id is not None]
     added = [h for h in answers if h.chunk.id not in have]
