@@ -351,12 +351,9 @@ def _sentence_end(
     if says_nothing(lines[e]) or not lines[e + 1].strip() or _structural(roles, e + 1):
         return e
     cap = max(opts.max_quote_lines, opts.code_after_paragraph)
-    j = e + 1
-    while j <= hi and lines[j].strip() and not _structural(roles, j):
-        if ends_sentence(lines[j]):
-            break
-        j += 1
-    else:
+    rest = range(e + 1, _paragraph_end(lines, roles, e, hi) + 1)
+    j = next((k for k in rest if ends_sentence(lines[k])), None)
+    if j is None:
         return e  # no sentence ends in the rest of the paragraph: no prose of sentences
     if j - s < cap:
         why.append(f"end: line {at + j}, where the last line's sentence ends")
@@ -563,10 +560,9 @@ def _room_for_paragraph(
         block = _block_after(lines, roles, end, hi)
         want = end if block is None else block
         if opts.question_run_on and block is None and asks_question(lines[end]):
-            reply = next((j for j in range(end + 1, hi + 1) if lines[j].strip()), None)
-            if reply is not None and not roles.is_heading(reply):  # room for its answer too,
-                want = _block_end(lines, roles, reply, hi, reply)  # within max_quote_lines
-                cap = min(cap, opts.max_quote_lines)
+            answer = _answer_end(lines, roles, end, hi)
+            if answer is not None:  # room for its answer too, within max_quote_lines
+                want, cap = answer, min(cap, opts.max_quote_lines)
 
     def fits(t: int) -> bool:
         if code and t == first:  # a block from its lead-in or fence: the paragraph rule's cap
@@ -907,6 +903,15 @@ def header_above(
     return head + 1
 
 
+def _answer_end(lines: Sequence[str], roles: LineRoles, i: int, hi: int) -> int | None:
+    """The last line, at most `hi`, of the block after question line `i`, its answer; None
+    if nothing but blank lines or a heading follows it."""
+    reply = next((j for j in range(i + 1, hi + 1) if lines[j].strip()), None)
+    if reply is None or roles.is_heading(reply):
+        return None
+    return _block_end(lines, roles, reply, hi, reply)
+
+
 def answer_room(
     file_lines: Sequence[str],
     roles: LineRoles,
@@ -928,10 +933,9 @@ def answer_room(
         return start
     if not asks_question(file_lines[e]):
         return start
-    reply = next((j for j in range(e + 1, len(file_lines)) if file_lines[j].strip()), None)
-    if reply is None or roles.is_heading(reply):
+    want = _answer_end(file_lines, roles, e, min(len(file_lines) - 1, e + n))
+    if want is None:
         return start
-    want = _block_end(file_lines, roles, reply, min(len(file_lines) - 1, e + n), reply)
     first = _paragraph_start(file_lines, roles, e, start - 1)
     for t in range(start - 1, first + 1):
         opens = t == first or _after_blank(file_lines, roles, t)
