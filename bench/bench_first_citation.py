@@ -11,7 +11,6 @@ the answered questions whose first citation is expected, out of those answered.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -35,12 +34,9 @@ def main() -> None:
     ap.add_argument("--set", choices=("calibration", "gold"), default="calibration")
     ap.add_argument("--folders", nargs="*", default=list(bench_realnotes.FOLDERS))
     args = ap.parse_args()
-    precision = os.environ.get("ASSISTANT_PRECISION", "auto")
     for name in args.folders:
         notes, gold_file, calibration = bench_realnotes.FOLDERS[name]
-        index = bench_realnotes.CACHE / f"{name}-{precision}"
-        if not (index / "manifest.json").exists():
-            sys.exit(f"{name}: no index at {index}: run bench/bench_realnotes.py first")
+        index = bench_realnotes.built_index(name)
         qfile = gold_file if args.set == "gold" else calibration
         questions = [q for q in gold.load_questions(qfile) if q.expected]
         figures = []

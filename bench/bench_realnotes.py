@@ -67,6 +67,16 @@ FOLDERS: dict[str, tuple[Path, Path, Path]] = {
 CACHE = common.OUT / "realnotes"
 
 
+def built_index(name: str) -> Path:
+    """The index this bench built for folder `name` at `ASSISTANT_PRECISION`, for the benches
+    that ask its questions again (`bench_first_citation.py`, `bench_quote_ends.py`); exits
+    saying so if there is none yet."""
+    index = CACHE / f"{name}-{os.environ.get('ASSISTANT_PRECISION', 'auto')}"
+    if not (index / "manifest.json").exists():
+        sys.exit(f"{name}: no index at {index}: run bench/bench_realnotes.py first")
+    return index
+
+
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
