@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -62,6 +62,7 @@ from index.retrieve import (
     retrieve,
     share_a_path,
     term_coverage,
+    text_modifiers,
     unmatched_globs,
     words_alone,
 )
@@ -532,7 +533,7 @@ class Engine:
                 hits = select.with_heading_scored(hits, coverage, opts, items)
             hits, by_name = select.with_keyword_names(
                 hits, coverage, searched, common, opts, self._labels,
-                self.store().chunk_total(),
+                self.store().chunk_total(), lambda names: self._naming(names, paths),
             )  # fmt: skip
             if by_name is None and not items:
                 hits = select.with_heading_scored(hits, coverage, opts, items)
@@ -622,8 +623,17 @@ class Engine:
         more_of = any(
             h.chunk.path in quoted_notes for h in evidence.first_units(hits, opts.evidence_sections)
         )
+        store = self.store()
         siblings = (
-            decide.sibling_names(searched, coverage, common, heading_modifiers(self.store()))
+            decide.sibling_names(
+                searched,
+                coverage,
+                common,
+                heading_modifiers(store),
+                (lambda w: text_modifiers(store, w))
+                if opts.text_siblings and best_line < opts.uncovered_phrase_line
+                else None,
+            )
             if opts.siblings and any(not t.covered for t in coverage)
             else []
         )
@@ -818,6 +828,15 @@ class Engine:
             '"' + " ".join(re.findall(r"[^\W_]+", c.lower().removeprefix("v"))) + '"' for c in codes
         ]
         found = store.lexical_search(" AND ".join(phrases), 20, allowed_ids(store, paths))
+        chunks = store.chunks([cid for cid, _ in found])
+        return [chunks[cid] for cid, _ in found if cid in chunks]
+
+    def _naming(self, names: Collection[str], paths: Sequence[str] | None) -> list[Chunk]:
+        """The keyword-names rule's search beyond the candidates: sections mentioning every
+        one of `names`, best first by keywords, at most `select.HEADING_REACH`."""
+        store = self.store()
+        match = " AND ".join(store.term_query(n) for n in names)
+        found = store.lexical_search(match, select.HEADING_REACH, allowed_ids(store, paths))
         chunks = store.chunks([cid for cid, _ in found])
         return [chunks[cid] for cid, _ in found if cid in chunks]
 

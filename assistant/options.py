@@ -72,6 +72,15 @@ class AnswerOptions(BaseModel):
         "their headings or file names write after two or more others ('boat insurance' of "
         "notes headed 'Car insurance', 'Travel insurance'), is a missing name.",
     )
+    text_siblings: bool = Field(
+        True,
+        description="Text-sibling rule: the sibling rule reads the notes' text too, not only "
+        "their headings and file names ('flood damage' of notes writing 'water damage' and "
+        "'accidental damage', never 'flood'), while the best line scores under "
+        "uncovered_phrase_line: a line that close says it in other words ('what internal "
+        "temperature should the roast chicken reach?' of notes writing 'room temperature', "
+        "0.64).",
+    )
     names: bool = Field(
         True,
         description="Name rule: a name the user capitalised that the notes lack needs a covered "
@@ -238,7 +247,9 @@ class AnswerOptions(BaseModel):
         "those mentioning every name of the question the evidence_sections first sections "
         "lack, when it is not among them, takes the last of their places (a terse note's "
         "'- SOC2 audit fieldwork Jul 7-18' ranked fifth, and the question was declined); "
-        "among them already but alone in naming those names, it is quoted first.",
+        "among them already but alone in naming those names, it is quoted first. Where no "
+        "section found mentions them all, a keyword search for the names alone looks "
+        "beyond them.",
     )
     headings: bool = Field(
         True,

@@ -99,9 +99,11 @@ __all__ = [
     "web_link",
 ]
 
-CHUNKER_VERSION: int = 14
-"""14 (2026-12-07): a note's front-matter properties are a section (`property_span`); 12
-(2026-12-06): a section under no heading is embedded under its note's title (`head`)."""
+CHUNKER_VERSION: int = 15
+"""15 (2026-12-07): a site generator's layout fields (`weight`, `sidebar_position`) are no
+property (`_LAYOUT_KEYS`); 14 (2026-12-07): a note's front-matter properties are a section
+(`property_span`); 12 (2026-12-06): a section under no heading is embedded under its note's
+title (`head`)."""
 
 CountTokens = Callable[[str], int]
 
@@ -232,7 +234,18 @@ _DATING_KEYS = frozenset(
 """Fields dating the note itself (a blog post's `date:`): as a section, "Building My First
 Mechanical Keyboard / date: 2021-06-20" ranked among the post's sections for any question
 about it, and pushed its parts list out of the quotes."""
-_NO_PROPERTY_KEYS = _LABEL_KEYS | _SUMMARY_KEYS | _DATING_KEYS
+_LAYOUT_KEYS = frozenset(
+    "weight sidebar_position sidebar_label sidebar_class_name displayed_sidebar slug "
+    "permalink layout nav_order nav_exclude has_children has_toc toc toc_min_heading_level "
+    "toc_max_heading_level hide_title hide_table_of_contents pagination_label "
+    "pagination_next pagination_prev custom_edit_url linktitle search_exclude sitemap "
+    "excerpt_separator render_with_liquid".split()
+)
+"""Fields laying out a site's page (Hugo's `weight`, Docusaurus' `sidebar_position`, Jekyll's
+`permalink`, `nav_order`), which say nothing of what the note is about: as a section, `weight
+= 60` was the first match for "how much traffic does the canary get?" and took one of the
+three sections whose lines answer it."""
+_NO_PROPERTY_KEYS = _LABEL_KEYS | _SUMMARY_KEYS | _DATING_KEYS | _LAYOUT_KEYS
 """Fields kept inside a span between fields that say something, never the reason for one."""
 _BLOCK_MARKER = r"[>|][+-]?"
 """A YAML block scalar's marker (`desc: >-`), its text on the lines under it."""
@@ -906,6 +919,8 @@ def says_nothing(line: str) -> bool:
 _LABEL = re.compile(r"(\*\*|__)(?=[^\s*_]).*(\*\*|__):?")  # "**Custom schedulers**"
 
 
+_SUMMARY = re.compile(r"<summary\b[^>]*>.*</summary>$", re.IGNORECASE)
+"""An HTML `<details>` element's summary line, what its folded body is about."""
 _FOLLOWING = re.compile(
     r"(?:\bthe following\b"  # "The following use cases are supported\."
     r"|^(?:to\b[^,]*,\s*)?(?:follow|complete|use|perform)\s+(?:these|the)\s+steps\b)"
@@ -930,12 +945,16 @@ def titles_block(line: str) -> bool:
 def introduces(text: str) -> bool:
     """Text whose last line introduces what follows: it ends with a colon ("... consists of
     the following:"), is a sentence about "the following" ("The following use cases are
-    supported\\.") or one asking to follow steps ("Follow these steps to ..."), or is a bold
-    label alone ("**To view your scheduled tasks**"). The chunker keeps it with what follows;
-    answers quote on past it. (English, like the stemmer.)"""
+    supported\\.") or one asking to follow steps ("Follow these steps to ..."), is a bold
+    label alone ("**To view your scheduled tasks**") or an HTML `<details>` element's
+    summary (`<summary>Why not use a personal token in CI?</summary>`, over the body it
+    folds away). The chunker keeps it with what follows; answers quote on past it.
+    (English, like the stemmer.)"""
     last = text.rstrip()
     last = last[last.rfind("\n") + 1 :].strip()
-    return last.endswith(":") or bool(_LABEL.fullmatch(last) or _FOLLOWING.search(last))
+    return last.endswith(":") or bool(
+        _LABEL.fullmatch(last) or _FOLLOWING.search(last) or _SUMMARY.search(last)
+    )
 
 
 _LINKS = re.compile(

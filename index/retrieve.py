@@ -33,7 +33,7 @@ STOPWORDS = frozenset(
     its itself just me more most my myself no nor not now of off on once only or other our ours
     ourselves out over own same she should so some such than that the their theirs them
     themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself
+    what when where which while who whom why will with would you your yours yourself another
     yourselves tell explain describe show give list summarize summarise recap mean means use
     used using get got does
     thing things way ways kind kinds also vs versus much many whats hows across along among
@@ -618,6 +618,15 @@ def heading_modifiers(store: Store) -> dict[str, frozenset[str]]:
         return {w: frozenset(b) for w, b in out.items()}
 
     return _per_generation(store, "modifiers", build)
+
+
+def text_modifiers(store: Store, word: str) -> frozenset[str]:
+    """The ordinary words the notes' text writes just before `word` ("binary tree", "spanning
+    tree": tree -> binary, spanning), written in lower case (not a name: "AWS App Runner"), a
+    plural's s dropped, function words left out."""
+    return frozenset(
+        plain(w) for w in store.words_before(word) if w.islower() and w not in STOPWORDS
+    )
 
 
 def note_days(store: Store) -> dict[str, frozenset[Day]]:

@@ -813,6 +813,24 @@ class Store:
         except sqlite3.OperationalError:
             return 0
 
+    def words_before(self, word: str, cap: int = 500) -> list[str]:
+        """The words written just before `word` (or its plural) in the sections' headings and
+        text, as written, one per occurrence, read from at most `cap` sections holding it."""
+        forms = [word, word + "s", word + "es"]
+        query = " OR ".join('"' + f.replace('"', "") + '"' for f in forms)
+        pair = re.compile(
+            rf"([^\W\d_]+)[ \t-]+(?:{'|'.join(map(re.escape, forms))})\b", re.IGNORECASE
+        )
+        try:
+            rows = self.conn.execute(
+                "SELECT c.heading, c.text FROM chunks_raw JOIN chunks c "
+                "ON c.id = chunks_raw.rowid WHERE chunks_raw MATCH ? LIMIT ?",
+                (query, cap),
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        return [m.group(1) for row in rows for t in row for m in pair.finditer(t or "")]
+
     def raw_terms(self, prefix: str) -> list[str]:
         """Unstemmed vocabulary terms starting with `prefix` (for typo-tolerant matching)."""
         hi = prefix + "\U0010ffff"

@@ -388,6 +388,29 @@ def test_a_quote_ending_on_a_bold_label_runs_on_through_what_it_labels() -> None
     assert introduces("Follow these steps to check stopped tasks for errors\\.")
     assert introduces("To create a service using defined parameters, follow these steps\\.")
     assert not introduces("After you complete these steps, the service is ready\\.")
+    assert introduces("<summary>Why not use a personal token in CI?</summary>")
+    assert introduces("<details><summary>E3001: build failed</summary>")
+    assert not introduces("<summary>")  # its text on the lines under it: not this line
+
+
+def test_a_quote_ending_on_a_details_summary_runs_on_through_its_body() -> None:
+    """ "Why shouldn't we use a personal token in CI?" quoted `<details>` and its
+    `<summary>Why not use a personal token in CI?</summary>` alone: the summary restates the
+    question, the body folded under it answers."""
+    c = long_section(
+        "Tokens",
+        [
+            "<details>",
+            "<summary>Why not use a personal token in CI?</summary>",
+            "",
+            "Personal tokens are revoked when you leave the company.",
+            "</details>",
+            "",
+            "Another paragraph.",
+        ],
+    )
+    start, end = quote_span(c, {15: 0.5, 16: 0.9})
+    assert (start, end) == (16, 20)  # through the body and the closing tag
 
 
 def test_a_quote_never_stops_inside_a_code_block() -> None:
@@ -1122,6 +1145,26 @@ def test_an_ordinary_word_naming_one_of_several_siblings_is_a_missing_name() -> 
     d = decide(q, cov, h, 0.6, COMMON | {"boat"}, siblings=["boat"])
     assert d.abstain and d.missing == ["boat"] and d.siblings == ["boat"]
     assert not decide(q, cov, h, 0.6, COMMON | {"boat"}).abstain  # the rule's doing
+
+
+def test_the_sibling_rule_reads_the_notes_text_for_ordinary_words() -> None:
+    """ "Does my home insurance cover flood damage?" of notes writing "water damage" and
+    "accidental damage", never "flood", quoted the policy's cover list (the text-sibling
+    rule). Only ordinary words written before it count ("AWS App Runner" names no kind of
+    app), and only before an ordinary word the user did not capitalise ("try ECS")."""
+    from assistant.stages.decide import sibling_names
+
+    cov = [TermInfo(term="flood", chunks=0), TermInfo(term="damage", chunks=4),
+           TermInfo(term="cover", chunks=3)]  # fmt: skip
+    q = "Does my home insurance cover flood damage?"
+    common = COMMON | {"flood", "water", "accidental", "damage"}
+    text = {"damage": {"water", "accidental"}}
+    assert sibling_names(q, cov, common, {}, lambda w: text.get(w, set())) == ["flood"]
+    assert sibling_names(q, cov, common, {}) == []  # headings alone: none
+    assert sibling_names(q, cov, common, {}, lambda w: {"water", "xyzzy"}) == []  # no word
+    ecs = [TermInfo(term="try", chunks=0), TermInfo(term="ecs", chunks=9)]
+    to_try = "Is there somewhere to try ECS hands on?"
+    assert sibling_names(to_try, ecs, common | {"try", "ecs"}, {}, lambda w: {"a", "b"}) == []
 
 
 def test_a_number_of_a_series_no_top_section_writes_is_a_missing_name() -> None:
@@ -2768,6 +2811,20 @@ def test_the_keyword_search_s_first_section_holding_the_names_the_top_lack_is_qu
     second = [*hits[:4], at(5, "- SOC2 audit fieldwork Jul 7-18", 2), at(7, "Audit audit.", 1)]
     moved, named = with_keyword_names(second, cov, q, {"audit", "fieldwork"})
     assert named is second[4] and [h.chunk.id for h in moved][:3] == [1, 2, 5]
+    # no candidate writes them: a keyword search for the names alone finds one beyond them
+    # ("my P87 working from home claim": `home-aviva.md`'s sections took every place)
+    found = [*(h.model_copy(update={"lexical_rank": None}) for h in hits[:3]), hits[3]]
+    far = [at(8, "Audit audit.", None).chunk, at(9, "Claimed via SOC2 fieldwork.", None).chunk]
+    asked: list[list[str]] = []
+    moved, named = with_keyword_names(
+        found, cov, q, {"audit", "fieldwork"}, beyond=lambda n: asked.append(list(n)) or far
+    )
+    assert asked == [["soc2"]] and named is not None and named.chunk.id == 9
+    assert [h.chunk.id for h in moved] == [1, 2, 9, 3, 4]
+    assert with_keyword_names(found, cov, q, {"audit", "fieldwork"}, beyond=lambda n: []) == (
+        found,
+        None,
+    )
 
 
 def test_a_section_whose_headings_name_the_question_is_quoted_first() -> None:

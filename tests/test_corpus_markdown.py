@@ -239,8 +239,13 @@ def test_front_matter_properties_are_a_section_from_the_first_that_says_somethin
     assert spans(chunk_note("d.md", dendron, words, 256)) == [(9, 9, "")]
     described = dendron.replace("desc: ''", "desc: >-\n  Preview a note as it is published.")
     assert property_span(split_lines(described)) is None  # a summary of the note: no property
-    ordered = dendron.replace("desc: ''", "desc: Preview a note.\nnav_order: 3")
-    assert property_span(split_lines(ordered)) == (4, 4)  # 0-based: nav_order alone
+    owned = dendron.replace("desc: ''", "desc: Preview a note.\nowner: Docs team")
+    assert property_span(split_lines(owned)) == (4, 4)  # 0-based: owner alone
+    # a site's layout fields say nothing of the note (Hugo's weight, Docusaurus', Jekyll's)
+    laid = split_lines("---\nsidebar_position: 2\nslug: /deploy\nnav_order: 3\n---\n# D\n")
+    assert property_span(laid) is None
+    hugo = split_lines('+++\ntitle = "Rotate"\nweight = 30\nowner = "Platform team"\n+++\n')
+    assert property_span(hugo) == (3, 3)
     assert property_span(split_lines("# No front matter\nkey: value\n")) is None
     # the note's own date is no property; what its path writes is no news (a person's name)
     daily = split_lines("---\ndate: 2026-11-24\nmood: 8\nsleep: 3h\n---\n# Tuesday\n")

@@ -1800,6 +1800,39 @@ def test_the_sibling_rule_reads_the_notes_headings_and_file_names(tmp_path: Path
     assert not eng.ask("when does the car insurance renew?").abstained
 
 
+def test_the_text_sibling_rule_reads_the_words_written_before_a_word(tmp_path: Path) -> None:
+    """The text-sibling rule's words: those the notes' text writes just before a word, in
+    lower case (ordinary words, not "AWS"), function words left out; "flood damage" is then
+    not covered by a policy that lists water and accidental damage, and with the rule off the
+    sibling rule reads headings alone."""
+    from index.retrieve import text_modifiers
+
+    files = {
+        "home.md": "# Home policy\n\n## Cover\n\nWater damage from burst pipes is covered.\n"
+        "Cover for accidental damage is an add-on.\nThe damage excess is £350.\n"
+        "AWS damage is none.\n",
+    }
+    eng = engine_over(tmp_path, files)
+    assert text_modifiers(eng.store(), "damage") == {
+        "accidental"
+    }  # "Water" opens a line, "AWS" a name
+    files["home.md"] += "\nWe had water damage in 2023 and storm damages in 2021.\n"
+    (tmp_path / "notes" / "home.md").write_text(files["home.md"])
+    near = AnswerOptions(uncovered_phrase_line=1.0)  # the fake model's lines score high
+    eng = engine_over(tmp_path, files, near)
+    assert text_modifiers(eng.store(), "damage") == {"accidental", "water", "storm"}
+    flood = eng.ask("Does my home policy cover flood damage?", explain=True)
+    assert "flood" in flood.missing_terms
+    assert flood.explain is not None and "sibling rule: flood" in flood.explain.decision
+    # off, or a line as close as uncovered_phrase_line (it says it in other words): none
+    for opts in (
+        near.model_copy(update={"text_siblings": False}),
+        AnswerOptions(uncovered_phrase_line=-1),
+    ):
+        off = make_engine(tmp_path / "notes", tmp_path / "idx", options=opts)
+        assert "flood" not in off.ask("Does my home policy cover flood damage?").missing_terms
+
+
 def test_yesterday_is_the_day_before_today(tmp_path: Path, monkeypatch) -> None:
     """ "What did I do yesterday?" in a folder of daily notes quotes yesterday's note, and
     says when there is none, rather than quote another day's."""

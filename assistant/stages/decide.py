@@ -405,6 +405,7 @@ def sibling_names(
     coverage: Sequence[TermInfo],
     common: set[str],
     modifiers: Mapping[str, Collection[str]],
+    in_text: Callable[[str], Collection[str]] | None = None,
 ) -> list[str]:
     """The sibling rule: an ordinary word the notes never write, said just before a word
     their headings or file names write after `SIBLINGS_MIN` or more other words, names
@@ -413,9 +414,11 @@ def sibling_names(
     lack; it was answered with the car's renewal date. Such a word is a missing name, as a
     capitalised one is. Only words side by side in the question ("hosts when the service"
     is no pair; a possessive's "s" is none of them: "the cat's insurance"); `modifiers`:
-    `index.retrieve.heading_modifiers`."""
+    `index.retrieve.heading_modifiers`; `in_text` (the text-sibling rule): the ordinary
+    words the notes' text writes before a word (`index.retrieve.text_modifiers`)."""
     info = {t.term: t for t in coverage}
     out: list[str] = []
+    capitals = names_in(question)
     words = re.findall(r"[^\W_]+", _POSSESSIVE.sub("", question.lower()))
     for word, after in pairwise(words):
         t, nxt = info.get(word), info.get(after)
@@ -423,7 +426,13 @@ def sibling_names(
             continue
         if not is_common(word, common):
             continue  # no ordinary word: the name rule reads it already
-        others = set(modifiers.get(plain(after), ())) - {plain(word)}
+        others = set(modifiers.get(plain(after), ()))
+        if in_text and is_common(after, common) and after not in capitals:
+            # the text-sibling rule: "flood damage" of notes writing "water damage" and
+            # "accidental damage"; of ordinary words alone, not "try ECS", nor "web app" of
+            # notes on "AWS App Runner"
+            others |= {m for m in in_text(plain(after)) if is_common(m, common)}
+        others -= {plain(word)}
         if len(others) >= SIBLINGS_MIN:
             out.append(word)
     return out

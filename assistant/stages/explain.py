@@ -204,7 +204,8 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
     if decision.siblings:
         local += (
             f"; sibling rule: {', '.join(decision.siblings)} (an ordinary word the notes lack, "
-            "before a word their headings write after several others) read as a name"
+            "before a word their headings, file names or text write after several others) read as "
+            "a name"
         )
     if decision.clippings:
         local += f"; clipping rule: {', '.join(decision.clippings)}"

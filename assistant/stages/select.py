@@ -339,6 +339,7 @@ def with_keyword_names(
     opts: AnswerOptions = DEFAULT_OPTIONS,
     labels: Callable[[str], str] | None = None,
     sections_total: int = 0,
+    beyond: Callable[[Collection[str]], Sequence[Chunk]] | None = None,
 ) -> tuple[list[Hit], Hit | None]:
     """The keyword-names rule: the section the keyword search ranks first among those
     mentioning every name of the question (`decide.is_name`) the first `evidence_sections`
@@ -355,8 +356,12 @@ def with_keyword_names(
     quoted a day's note that names nothing the question asks, ranked first by meaning, not
     the one note that writes "nucleofection"). A name in `ubiquitous_share` of a folder's
     `sections_total` sections (50 or more) names nothing in particular there ("Dendron" in
-    Dendron's notes, left out of a note about hashtags), as for the name rule. Returns the
-    hits and the section it moved, if any."""
+    Dendron's notes, left out of a note about hashtags), as for the name rule. Where no
+    candidate mentions them all, `beyond` (a keyword search for the names alone, best first)
+    finds the section beyond them: "What was the reference for my P87 working from home
+    claim?" was declined, "don't mention P87", the one section writing it ranked out of the
+    candidates by the eight sections of `home-aviva.md`. Returns the hits and the section it
+    moved, if any."""
     from assistant.stages.decide import is_name, reading, ubiquitous
     from assistant.stages.evidence import first_units, terms_in
 
@@ -396,9 +401,18 @@ def with_keyword_names(
         ),
         None,
     )
+    if naming is None and beyond is not None:  # beyond the candidates
+        naming = next(
+            (
+                h
+                for h in (Hit(chunk=c, score=0.0) for c in beyond(sorted(lacking)))
+                if all(h.unit != t.unit for t in top) and lacking <= terms_in([h], asked, 1, labels)
+            ),
+            None,
+        )
     if naming is None:
         return list(hits), None
-    return _in_last_place(hits, top, naming), naming
+    return _in_last_place([h for h in hits if h.chunk.id != naming.chunk.id], top, naming), naming
 
 
 def names_together(
