@@ -101,9 +101,9 @@ __all__ = [
 
 CHUNKER_VERSION: int = 15
 """15 (2026-12-07): a site generator's layout fields (`weight`, `sidebar_position`) are no
-property (`_LAYOUT_KEYS`); 14 (2026-12-07): a note's front-matter properties are a section
-(`property_span`); 12 (2026-12-06): a section under no heading is embedded under its note's
-title (`head`)."""
+property (`_LAYOUT_KEYS`), nor a field and value the note's path writes (`session: 12`); 14
+(2026-12-07): a note's front-matter properties are a section (`property_span`); 12
+(2026-12-06): a section under no heading is embedded under its note's title (`head`)."""
 
 CountTokens = Callable[[str], int]
 
@@ -267,7 +267,9 @@ def property_span(lines: Sequence[str], path: str = "") -> tuple[int, int] | Non
     """0-based first and last line of the front matter's properties worth quoting: from the
     first field (a key and its indented or listed lines) other than its labels, summary and
     dates (`_NO_PROPERTY_KEYS`) whose value says something (`_SAYS_NOTHING`; nor what the
-    note's `path` writes: `name: Anna Keller` in `anna-keller.md`) to the last. "When is
+    note's `path` writes: `name: Anna Keller` in `anna-keller.md`, `session: 12` in
+    `Session 12 — The Drowned Abbey.md`, which was quoted for "What happened in session
+    12?" and its Recap not) to the last. "When is
     Anna Keller's birthday?" quoted her Family and Interests sections, her `birthday:
     1990-03-14` never searched; Dendron's `id`, `created` and `updated` alone make none. None
     if no field does."""
@@ -288,16 +290,17 @@ def property_span(lines: Sequence[str], path: str = "") -> tuple[int, int] | Non
             fields[-1] = (k, first, i, [*values, nested.group(2) if nested else item])
     named = f" {_words(path)} "
 
-    def says(value: str) -> bool:
+    def says(key: str, value: str) -> bool:
         v = value.strip().strip("'\"").strip()
         said = _words(v)
         in_path = (" " in said or len(said) >= 6) and f" {said} " in named
-        return not _SAYS_NOTHING.fullmatch(v) and not in_path
+        keyed = bool(said) and f" {_words(key)} {said} " in named  # `session: 12`, "Session 12"
+        return not _SAYS_NOTHING.fullmatch(v) and not in_path and not keyed
 
     worth = [
         (first, last)
         for key, first, last, values in fields
-        if key not in _NO_PROPERTY_KEYS and any(says(v) for v in values) and not _prose(values)
+        if key not in _NO_PROPERTY_KEYS and any(says(key, v) for v in values) and not _prose(values)
     ]
     return (worth[0][0], worth[-1][1]) if worth else None
 

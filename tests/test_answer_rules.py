@@ -1997,6 +1997,27 @@ def test_a_name_joined_by_an_apostrophe_is_one_name() -> None:
     assert names_in("Is Ysène's cane a wand?") == {"ysène", "s"}
 
 
+def test_a_title_before_a_name_is_no_name() -> None:
+    """ "What did Professor Delgado say would be on the final?" was partly covered, "Your notes
+    don't mention Professor Delgado", of notes writing "Prof. Delgado"; "Justice Black" of
+    "Black, J., concurring". A title is said before a name, and notes abbreviate it: the
+    name alone is one. A title with no name after it is a word as any other."""
+    from assistant.stages.decide import decide, names_in
+
+    assert names_in("What did Professor Delgado say?") == {"delgado"}
+    assert names_in("What did Justice Black write in International Shoe?") == {
+        "black", "international", "shoe"
+    }  # fmt: skip
+    assert names_in("Is Dr Patel in on Monday?") == {"patel", "monday"}
+    assert names_in("Which Professor taught Torts?") == {"professor", "torts"}  # no name after
+    cov = [TermInfo(term="professor", chunks=0), TermInfo(term="delgado", chunks=2),
+           TermInfo(term="final", chunks=2)]  # fmt: skip
+    hits = [Hit(chunk=chunk("Prof. Delgado said easements are on the final.", ["L"]), score=1)]
+    q = "What did Professor Delgado say would be on the final?"
+    d = decide(q, cov, hits, 0.6, COMMON | {"professor", "final"})
+    assert not d.abstain and d.names == [] and d.outcome == "answered"
+
+
 def test_a_path_word_is_read_without_its_accents() -> None:
     """ "and ysene?" (no accent on a keyboard without one) was named by no note's path, though
     `NPCs/Ysène Varlow.md` is hers: paths are matched as BM25 reads words, accents aside; and
@@ -3080,7 +3101,7 @@ def test_a_year_or_a_form_the_notes_lack_is_missing() -> None:
     under "Your notes don't mention 1099-SA.". A number before a word the notes number in
     series is an item of it ("taxes 2021"), and a form's number with its letters is a
     compound."""
-    from assistant.stages.decide import coded, series_in
+    from assistant.stages.decide import coded, series_in, writes
 
     assert series_in("What did I deduct on my 2021 taxes?", {"taxes"}) == ["taxes 2021"]
     # not where the number completes a code before it: "problem 3(b) on the STAT 610 problem
@@ -3090,6 +3111,13 @@ def test_a_year_or_a_form_the_notes_lack_is_missing() -> None:
     assert series_in("Taxes 2021", {"taxes"}) == ["Taxes 2021"]
     assert series_in("my 2021 taxes", {"lecture"}) == []
     assert coded("Did I get a 1099-SA?") == ["1099-SA"] and coded("a 1099-K") == ["1099-K"]
+    # a statute's or rule's section with its subsections; not a problem's part, "3(b)"
+    assert coded("what does § 2-201(3)(a) say?") == ["2-201(3)(a)"]
+    assert coded("1332(a) or Rule 12(b)(6)?") == ["1332(a)", "12(b)(6)"]
+    assert coded("problem 3(b) of f(x)") == []
+    assert writes("- **Specially manufactured goods — § 2-201(3)(a):** goods", "2-201(3)(a)")
+    assert not writes("§ 2-201(3)(b); § 12-201(3)(a)", "2-201(3)(a)")
+    assert writes("Rule 12 (b)(6) motions", "12(b)(6)")
     assert coded("on python 3.11, e.g. at 3pm") == [] and coded("GPT-3 or GPT-4?") == [
         "GPT-3",
         "GPT-4",

@@ -253,6 +253,9 @@ def test_front_matter_properties_are_a_section_from_the_first_that_says_somethin
     person = split_lines("---\nname: Anna Keller\ncity: Berlin\n---\n# Anna\n")
     assert property_span(person, "people/anna-keller.md") == (2, 2)
     assert property_span(person, "people/ak.md") == (1, 2)
+    numbered = split_lines("---\nsession: 12\nin_game_date: 3 Frostmoot\n---\n# Recap\n")
+    assert property_span(numbered, "sessions/Session 12 — The Drowned Abbey.md") == (2, 2)
+    assert property_span(numbered, "sessions/Session 13 — Ashes.md") == (1, 2)
     nested = split_lines("---\npods:\n  airtable:\n    features: recAuJ7JgBtNuPZ3n\n---\nx\n")
     assert property_span(nested) is None  # a nested id says nothing either
     long = "---\n" + "\n".join(f"k{i}: value number {i}" for i in range(200)) + "\n---\n# T\n"

@@ -237,15 +237,27 @@ def names_in(question: str, first: bool = False) -> set[str]:
     or with `first`, any capitalised first word: "Tableau pricing" for the typo rule, which
     reads a name as a typo only one letter from a frequent notes word, not "tablet"): names,
     not plain words. A capitalised word joined by an apostrophe is one name, all its parts
-    ("Thrall'ek": thrall, ek; "O'Brien")."""
+    ("Thrall'ek": thrall, ek; "O'Brien"). A title before a name ("Professor Delgado",
+    "Justice Black") is none: notes write it otherwise ("Prof. Delgado", "Black, J."), and
+    "What did Professor Delgado say would be on the final?" was partly covered, "Your notes
+    don't mention Professor Delgado"."""
     words = re.findall(r"[^\W_]+(?:['’][^\W_]+)*", question)
     return {
         part.lower()
         for i, w in enumerate(words)
         if capitalised(re.split("['’]", w)[0], first=i == 0 and not first)
         and not (i == 0 and w[1:].islower() and slip_of_stopword(w.lower()))  # "Wht is…"
+        and not (
+            w.lower() in TITLES and i + 1 < len(words) and words[i + 1][:1].isupper()
+        )  # the title of a name
         for part in re.split("['’]", w)
     }
+
+
+TITLES = frozenset(
+    "mr mrs ms miss mx dr doctor prof professor justice chief judge sir dame rev reverend".split()
+)
+"""Titles said before a person's name, which notes abbreviate or leave out."""
 
 
 def phrase_covered(
@@ -676,7 +688,8 @@ COMPOUND = re.compile(
     r"(?<![\w.^{\\-])(?:[^\W\d_]{2,}(?:[_.][^\W\d_]{2,})+|--[^\W\d_][\w-]*[^\W_]"
     r"|[^\W\d_]{2,}(?:-[^\W\d_]{2,})*-\d+(?:-\d+)*|v?\d+(?:\.\d+){2,}"
     r"|[^\W\d_]{2,4}\d+(?:\.\d+)+|\d{3,}-[^\W\d_]{1,4}"
-    r"|[B-HJ-Z][ -][a-z]{3,}|[A-Z](?:\+\+|#|\*))(?![\w-])"
+    r"|[B-HJ-Z][ -][a-z]{3,}|[A-Z](?:\+\+|#|\*)"
+    r"|(?:\d+-\d+|\d{3,})(?:\([0-9a-z]{1,4}\))+|\d+(?:\([0-9a-z]{1,4}\)){2,})(?![\w-])"
 )
 """An identifier built of words joined by "_" or "." ("pg_advisory_lock", "lazy.nvim",
 "asyncio.TaskGroup"; parts of two letters or more, no digits: not "e.g."), a command-line
@@ -688,7 +701,10 @@ nor a day, "19.03.2024", which the date rule reads), or a code of a few letters 
 number ("KR2.3", an OKR's key result), or a form's number and a few letters ("1099-SA"), or
 a one-letter name ("the Z algorithm", "R language", "B-tree", "A*", "C++", "C#": query
 terms leave single letters out, so "how does A* search work" was answered about binary
-search; not "A" or "I", words of their own).
+search; not "A" or "I", words of their own), or a statute's or rule's section with its
+subsections ("2-201(3)(b)", "1332(a)", "12(b)(6)"; not a problem's part, "3(b)", which
+notes write "Problem 3" over "(b)": "what does 2-201(3)(a) cover" was
+declined, its line scoring 0.288, and "§ 2-209(2)" of notes on § 2-207 quoted § 2-207(2)).
 Other words joined by "-" are left to the term rules: most are ordinary
 ("latency-sensitive", "slimmed-down"), and a name among their parts is already judged on
 its own."""
@@ -856,6 +872,8 @@ def full_names(question: str) -> list[str]:
             words = words[1:]  # a sentence's first word
         group: list[str] = []
         for w in [*words, ""]:  # a month's or weekday's name splits them ("Tuesday March 5")
+            if w.lower() in TITLES:
+                continue  # "Professor Delgado" is Delgado: notes write "Prof. Delgado"
             if w and not calendar_word(w):
                 group.append(w)
                 continue
@@ -1090,6 +1108,9 @@ def _written(compound: str) -> str:
         return rf"(?<![\w#]){re.escape(name)}(?!\d)"
     if re.fullmatch(r"[a-z](?:\+\+|#|\*)", name):  # "A*" is not the end of "data*"
         return r"(?<![\w.])" + re.escape(name)
+    if "(" in name:  # a section and its subsections, "2-201(3)(a)", "2-201 (3)(a)"
+        parts = [re.escape(p) for p in re.split(r"\s*(?=\()", name)]
+        return r"(?<![\w.-])" + r"[ \t]*".join(parts)
     if re.match(r"v?\d", name):
         parts = re.split(r"\.", name.removeprefix("v"))
         return r"(?<![\d.])v?" + r"[-_.]".join(parts) + r"(?!\d|\.\d)"
