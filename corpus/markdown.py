@@ -102,9 +102,9 @@ __all__ = [
 CHUNKER_VERSION: int = 16
 """16 (2026-12-07): nor is a field and value the note's path writes (`session: 12`); 15
 (2026-12-07): a site generator's layout fields (`weight`, `sidebar_position`) are no
-property (`_LAYOUT_KEYS`); 14
-(2026-12-07): a note's front-matter properties are a section (`property_span`); 12
-(2026-12-06): a section under no heading is embedded under its note's title (`head`)."""
+property (`_LAYOUT_KEYS`); 14 (2026-12-07): a note's front-matter properties are a section
+(`property_span`); 12 (2026-12-06): a section under no heading is embedded under its note's
+title (`head`)."""
 
 CountTokens = Callable[[str], int]
 
