@@ -696,10 +696,9 @@ def term_coverage(
     left out, added or two swapped is a slip: "confgure Nginx", "squat wieght"):
     "Which async runtime do I use in Rust, tokio?" is not about "tokyo" of a travel note;
     "How do I make a blockqoute?" names nothing else.
-    A term the notes hold only by its crude-stem prefix ("thrasing": "thras"*) or its porter
-    stem, never as written ("negligance": "neglig", answered from another elements list),
-    is a typo when a notes word is that near (`closest_word`: "thrashing", "negligence"),
-    not a form porter leaves apart ("autoscaling" where the notes write "autoscale")."""
+    A term the notes hold only by its crude-stem prefix ("thrasing": "thras"*) is a typo when
+    a notes word is that near (`closest_word`: "thrashing"), not a form porter leaves apart
+    ("autoscaling" where the notes write "autoscale")."""
     out = []
     common_at = max(COMMON_MIN_CHUNKS, int(COMMON_SHARE * store.chunk_total())) if terms else 0
     paths = note_path_words(store) if terms else frozenset()
@@ -716,12 +715,8 @@ def term_coverage(
 
     for at, t in enumerate(terms):
         n = counts[t]
-        if (
-            n
-            and not (known and known(t))
-            and (store.term_query(t).endswith("*") or not store.raw_count(t))
-        ):  # "thrasing": "thras"* found "thrashing"; "negligance": porter's "neglig"
-            n = 0 if closest_word(store, t) else n
+        if n and not (known and known(t)) and store.term_query(t).endswith("*"):
+            n = 0 if closest_word(store, t) else n  # "thrasing": "thras"* found "thrashing"
         unread = None
         in_path = not n and plain(t) in paths  # no typo, named by the user's own paths
         typed = not n and not in_path and t not in names and known is not None and not known(t)

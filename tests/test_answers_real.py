@@ -152,31 +152,6 @@ def test_a_comparison_of_two_notes_names_neither_missing(real_embedder, tmp_path
     assert {c.path for c in answer.citations} >= {"docker.md", "podman.md"}
 
 
-def test_a_typo_porter_stems_as_the_notes_word_is_read_as_it(real_embedder, tmp_path: Path) -> None:
-    """ "What are the elments of negligance?" was answered with a note's adverse-possession
-    elements: "negligance" and the notes' "negligence" share porter's stem "neglig", so the
-    word counted as in the notes and was searched, and embedded, as misspelt."""
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    for name, text in {
-        "torts.md": "# Torts\n\n## Negligence\n\nElements of negligence: duty, breach, "
-        "causation and damages.\n",
-        "property.md": "# Property\n\n## Adverse possession\n\nElements: actual, open and "
-        "notorious, exclusive, hostile, continuous for the statutory period.\n",
-        "duty.md": "# Duty\n\nA duty of care is owed; negligence needs a breach of it.\n",
-        **{
-            f"case{i}.md": f"# Case {i}\n\nThe court held for the plaintiff ({i}).\n"
-            for i in range(8)
-        },
-    }.items():
-        (notes / name).write_text(text, encoding="utf-8")
-    eng = Engine(load_settings(notes=notes, index=tmp_path / "idx"), embedder=real_embedder)
-    eng.refresh()
-    answer = eng.ask("What are the elments of negligance?")
-    assert "negligence" in answer.searched_query
-    assert answer.citations[0].path == "torts.md" and answer.missing_terms == []
-
-
 def test_an_item_of_a_series_is_read_as_the_notes_number_it(real_embedder, tmp_path: Path) -> None:
     """A PhD student's notes: run 16 written only as "runs 15 and 16" and a table's row was
     declined; run 19, which no note has, was "partly covered" from a jogging log's "Long
