@@ -533,7 +533,7 @@ class Engine:
                 hits = select.with_heading_scored(hits, coverage, opts, items)
             hits, by_name = select.with_keyword_names(
                 hits, coverage, searched, common, opts, self._labels,
-                self.store().chunk_total(), lambda names: self._naming(names, paths),
+                self.store().chunk_total(), lambda n, o: self._naming(n, o, paths),
             )  # fmt: skip
             if by_name is None and not items:
                 hits = select.with_heading_scored(hits, coverage, opts, items)
@@ -831,11 +831,15 @@ class Engine:
         chunks = store.chunks([cid for cid, _ in found])
         return [chunks[cid] for cid, _ in found if cid in chunks]
 
-    def _naming(self, names: Collection[str], paths: Sequence[str] | None) -> list[Chunk]:
+    def _naming(
+        self, names: Collection[str], others: Collection[str], paths: Sequence[str] | None
+    ) -> list[Chunk]:
         """The keyword-names rule's search beyond the candidates: sections mentioning every
-        one of `names`, best first by keywords, at most `select.HEADING_REACH`."""
+        one of `names` and one of the question's `others` words, best first by keywords, at
+        most `select.HEADING_REACH`."""
         store = self.store()
-        match = " AND ".join(store.term_query(n) for n in names)
+        other = " OR ".join(store.term_query(o) for o in others)
+        match = " AND ".join([*(store.term_query(n) for n in names), f"({other})"])
         found = store.lexical_search(match, select.HEADING_REACH, allowed_ids(store, paths))
         chunks = store.chunks([cid for cid, _ in found])
         return [chunks[cid] for cid, _ in found if cid in chunks]

@@ -101,8 +101,8 @@ __all__ = [
 
 CHUNKER_VERSION: int = 16
 """16 (2026-12-07): nor is a field and value the note's path writes (`session: 12`); 15
-(2026-12-07): a site generator's layout fields (`weight`, `sidebar_position`) are no
-property (`_LAYOUT_KEYS`); 14 (2026-12-07): a note's front-matter properties are a section
+(2026-12-07): a site generator's layout fields (`sidebar_position`; `weight` in TOML) are
+no property (`_LAYOUT_KEYS`); 14 (2026-12-07): a note's front-matter properties are a section
 (`property_span`); 12 (2026-12-06): a section under no heading is embedded under its note's
 title (`head`)."""
 
@@ -236,7 +236,7 @@ _DATING_KEYS = frozenset(
 Mechanical Keyboard / date: 2021-06-20" ranked among the post's sections for any question
 about it, and pushed its parts list out of the quotes."""
 _LAYOUT_KEYS = frozenset(
-    "weight sidebar_position sidebar_label sidebar_class_name displayed_sidebar slug "
+    "sidebar_position sidebar_label sidebar_class_name displayed_sidebar slug "
     "permalink layout nav_order nav_exclude has_children has_toc toc toc_min_heading_level "
     "toc_max_heading_level hide_title hide_table_of_contents pagination_label "
     "pagination_next pagination_prev custom_edit_url linktitle search_exclude sitemap "
@@ -245,7 +245,8 @@ _LAYOUT_KEYS = frozenset(
 """Fields laying out a site's page (Hugo's `weight`, Docusaurus' `sidebar_position`, Jekyll's
 `permalink`, `nav_order`), which say nothing of what the note is about: as a section, `weight
 = 60` was the first match for "how much traffic does the canary get?" and took one of the
-three sections whose lines answer it."""
+three sections whose lines answer it. `weight` only in Hugo's TOML: in YAML it is as often a
+person's (`weight: 78.4` of a daily note)."""
 _NO_PROPERTY_KEYS = _LABEL_KEYS | _SUMMARY_KEYS | _DATING_KEYS | _LAYOUT_KEYS
 """Fields kept inside a span between fields that say something, never the reason for one."""
 _BLOCK_MARKER = r"[>|][+-]?"
@@ -301,7 +302,10 @@ def property_span(lines: Sequence[str], path: str = "") -> tuple[int, int] | Non
     worth = [
         (first, last)
         for key, first, last, values in fields
-        if key not in _NO_PROPERTY_KEYS and any(says(key, v) for v in values) and not _prose(values)
+        if key not in _NO_PROPERTY_KEYS
+        and not (toml and key == "weight")
+        and any(says(key, v) for v in values)
+        and not _prose(values)
     ]
     return (worth[0][0], worth[-1][1]) if worth else None
 

@@ -246,6 +246,8 @@ def test_front_matter_properties_are_a_section_from_the_first_that_says_somethin
     assert property_span(laid) is None
     hugo = split_lines('+++\ntitle = "Rotate"\nweight = 30\nowner = "Platform team"\n+++\n')
     assert property_span(hugo) == (3, 3)
+    weighed = split_lines("---\nmood: 6\nweight: 78.4\n---\n# Day\n")  # a person's, in YAML
+    assert property_span(weighed) == (1, 2)
     assert property_span(split_lines("# No front matter\nkey: value\n")) is None
     # the note's own date is no property; what its path writes is no news (a person's name)
     daily = split_lines("---\ndate: 2026-11-24\nmood: 8\nsleep: 3h\n---\n# Tuesday\n")

@@ -339,7 +339,7 @@ def with_keyword_names(
     opts: AnswerOptions = DEFAULT_OPTIONS,
     labels: Callable[[str], str] | None = None,
     sections_total: int = 0,
-    beyond: Callable[[Collection[str]], Sequence[Chunk]] | None = None,
+    beyond: Callable[[Collection[str], Collection[str]], Sequence[Chunk]] | None = None,
 ) -> tuple[list[Hit], Hit | None]:
     """The keyword-names rule: the section the keyword search ranks first among those
     mentioning every name of the question (`decide.is_name`) the first `evidence_sections`
@@ -357,10 +357,12 @@ def with_keyword_names(
     the one note that writes "nucleofection"). A name in `ubiquitous_share` of a folder's
     `sections_total` sections (50 or more) names nothing in particular there ("Dendron" in
     Dendron's notes, left out of a note about hashtags), as for the name rule. Where no
-    candidate mentions them all, `beyond` (a keyword search for the names alone, best first)
-    finds the section beyond them: "What was the reference for my P87 working from home
-    claim?" was declined, "don't mention P87", the one section writing it ranked out of the
-    candidates by the eight sections of `home-aviva.md`. Returns the hits and the section it
+    candidate mentions them all, `beyond` (a keyword search for sections writing the names
+    and another of the question's words, best first) finds the section beyond them: "What
+    was the reference for my P87 working from home claim?" was declined, "don't mention
+    P87", the one section writing it ranked out of the candidates by the eight sections of
+    `home-aviva.md`; not one writing the name alone ("the root cause of the January
+    outage?" of a release freeze table's "3 January"). Returns the hits and the section it
     moved, if any."""
     from assistant.stages.decide import is_name, reading, ubiquitous
     from assistant.stages.evidence import first_units, terms_in
@@ -401,11 +403,12 @@ def with_keyword_names(
         ),
         None,
     )
-    if naming is None and beyond is not None:  # beyond the candidates
+    others = sorted({t.term for t in subject if not t.term.isdigit()} - lacking)
+    if naming is None and beyond is not None and others:  # beyond the candidates
         naming = next(
             (
                 h
-                for h in (Hit(chunk=c, score=0.0) for c in beyond(sorted(lacking)))
+                for h in (Hit(chunk=c, score=0.0) for c in beyond(sorted(lacking), others))
                 if all(h.unit != t.unit for t in top) and lacking <= terms_in([h], asked, 1, labels)
             ),
             None,
