@@ -33,7 +33,7 @@ STOPWORDS = frozenset(
     its itself just me more most my myself no nor not now of off on once only or other our ours
     ourselves out over own same she should so some such than that the their theirs them
     themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself another
+    what when where which while who whom why will with would you your yours yourself
     yourselves tell explain describe show give list summarize summarise recap mean means use
     used using get got does
     thing things way ways kind kinds also vs versus much many whats hows across along among

@@ -1165,6 +1165,12 @@ def test_the_sibling_rule_reads_the_notes_text_for_ordinary_words() -> None:
     ecs = [TermInfo(term="try", chunks=0), TermInfo(term="ecs", chunks=9)]
     to_try = "Is there somewhere to try ECS hands on?"
     assert sibling_names(to_try, ecs, common | {"try", "ecs"}, {}, lambda w: {"a", "b"}) == []
+    hops = [TermInfo(term="hops", chunks=0), TermInfo(term="away", chunks=9)]
+    far = "notes two or three hops away"  # "right away", "far away": no kinds of "away"
+    assert sibling_names(far, hops, common | {"hops", "away"}, {}, lambda w: {"right", "far"}) == []
+    other = [TermInfo(term="another", chunks=0), TermInfo(term="branch", chunks=9)]
+    onto = "cherry-pick onto another branch"  # "another" names no kind of branch
+    assert sibling_names(onto, other, common | {"another"}, {"branch": {"main", "dev"}}) == []
 
 
 def test_a_number_of_a_series_no_top_section_writes_is_a_missing_name() -> None:

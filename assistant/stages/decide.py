@@ -406,6 +406,12 @@ def reading(
 
 SIBLINGS_MIN = 2
 """Fewest other words the notes' headings write before a word for the sibling rule."""
+NO_KIND = frozenset("another other same own next last".split())
+"""Words before a noun that name no kind of it ("onto another branch")."""
+PARTICLES = frozenset("away apart ahead aside together ago back forward forth".split())
+"""Adverbs of place and time that the text writes after verbs and adverbs ("right away", "go
+back"), never a noun whose kinds those would be: "two or three hops away" is no kind of
+"away" the notes lack (the text-sibling rule declined it)."""
 
 
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
@@ -439,7 +445,14 @@ def sibling_names(
         if not is_common(word, common):
             continue  # no ordinary word: the name rule reads it already
         others = set(modifiers.get(plain(after), ()))
-        if in_text and is_common(after, common) and after not in capitals:
+        if word in NO_KIND:
+            continue  # "onto another branch" names no kind of branch
+        if (
+            in_text
+            and is_common(after, common)
+            and after not in capitals
+            and after not in PARTICLES
+        ):
             # the text-sibling rule: "flood damage" of notes writing "water damage" and
             # "accidental damage"; of ordinary words alone, not "try ECS", nor "web app" of
             # notes on "AWS App Runner"
