@@ -1168,6 +1168,9 @@ def test_the_sibling_rule_reads_the_notes_text_for_ordinary_words() -> None:
     hops = [TermInfo(term="hops", chunks=0), TermInfo(term="away", chunks=9)]
     far = "notes two or three hops away"  # "right away", "far away": no kinds of "away"
     assert sibling_names(far, hops, common | {"hops", "away"}, {}, lambda w: {"right", "far"}) == []
+    owned = [TermInfo(term="friend", chunks=0), TermInfo(term="car", chunks=9)]
+    drive = "Am I insured to drive my friend's car?"  # an owner names no kind of car
+    assert sibling_names(drive, owned, common | {"friend", "car"}, {}, lambda w: {"a", "b"}) == []
     other = [TermInfo(term="another", chunks=0), TermInfo(term="branch", chunks=9)]
     onto = "cherry-pick onto another branch"  # "another" names no kind of branch
     assert sibling_names(onto, other, common | {"another"}, {"branch": {"main", "dev"}}) == []

@@ -437,6 +437,7 @@ def sibling_names(
     info = {t.term: t for t in coverage}
     out: list[str] = []
     capitals = names_in(question)
+    owners = {m.group(1) for m in re.finditer(r"([^\W_]+)['’]s\b", question.lower())}
     words = re.findall(r"[^\W_]+", _POSSESSIVE.sub("", question.lower()))
     for word, after in pairwise(words):
         t, nxt = info.get(word), info.get(after)
@@ -452,10 +453,12 @@ def sibling_names(
             and is_common(after, common)
             and after not in capitals
             and after not in PARTICLES
+            and word not in owners
         ):
             # the text-sibling rule: "flood damage" of notes writing "water damage" and
             # "accidental damage"; of ordinary words alone, not "try ECS", nor "web app" of
-            # notes on "AWS App Runner"
+            # notes on "AWS App Runner"; nor an owner ("my friend's car" of notes writing
+            # "courtesy car" and "other cars" is a car, whosever)
             others |= {m for m in in_text(plain(after)) if is_common(m, common)}
         others -= {plain(word)}
         if len(others) >= SIBLINGS_MIN:
