@@ -248,8 +248,8 @@ class AnswerOptions(BaseModel):
         "lack, when it is not among them, takes the last of their places (a terse note's "
         "'- SOC2 audit fieldwork Jul 7-18' ranked fifth, and the question was declined); "
         "among them already but alone in naming those names, it is quoted first. Where no "
-        "section found mentions them all, a keyword search for the names alone looks "
-        "beyond them.",
+        "section found mentions them all, a keyword search for sections writing the names "
+        "and another of the question's words looks beyond them.",
     )
     headings: bool = Field(
         True,

@@ -443,11 +443,9 @@ def sibling_names(
         t, nxt = info.get(word), info.get(after)
         if t is None or nxt is None or t.covered or not nxt.covered:
             continue
-        if not is_common(word, common):
-            continue  # no ordinary word: the name rule reads it already
+        if not is_common(word, common) or word in NO_KIND:
+            continue  # no ordinary word: the name rule reads it already; "another branch"
         others = set(modifiers.get(plain(after), ()))
-        if word in NO_KIND:
-            continue  # "onto another branch" names no kind of branch
         if (
             in_text
             and is_common(after, common)
@@ -719,8 +717,9 @@ a one-letter name ("the Z algorithm", "R language", "B-tree", "A*", "C++", "C#":
 terms leave single letters out, so "how does A* search work" was answered about binary
 search; not "A" or "I", words of their own), or a statute's or rule's section with its
 subsections ("2-201(3)(b)", "1332(a)", "12(b)(6)"; not a problem's part, "3(b)", which
-notes write "Problem 3" over "(b)": "what does 2-201(3)(a) cover" was
-declined, its line scoring 0.288, and "§ 2-209(2)" of notes on § 2-207 quoted § 2-207(2)).
+notes write "Problem 3" over "(b)": "what does 2-201(3)(a) cover" was declined, its line
+scoring 0.288, "what does 2-201(3)(b) say" quoted § 2-207(2), and "§ 1367(d)", in no note,
+was answered from § 1332(a)).
 Other words joined by "-" are left to the term rules: most are ordinary
 ("latency-sensitive", "slimmed-down"), and a name among their parts is already judged on
 its own."""
