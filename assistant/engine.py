@@ -823,13 +823,10 @@ class Engine:
     def _writing(self, codes: Sequence[str], paths: Sequence[str] | None) -> list[Chunk]:
         """The code rule's keyword search: sections holding the codes' numbers side by side,
         best first (`select.with_code_section` keeps those writing them as asked)."""
-        store = self.store()
         phrases = [
             '"' + " ".join(re.findall(r"[^\W_]+", c.lower().removeprefix("v"))) + '"' for c in codes
         ]
-        found = store.lexical_search(" AND ".join(phrases), 20, allowed_ids(store, paths))
-        chunks = store.chunks([cid for cid, _ in found])
-        return [chunks[cid] for cid, _ in found if cid in chunks]
+        return self._found(" AND ".join(phrases), 20, paths)
 
     def _naming(
         self, names: Collection[str], others: Collection[str], paths: Sequence[str] | None
@@ -840,7 +837,12 @@ class Engine:
         store = self.store()
         other = " OR ".join(store.term_query(o) for o in others)
         match = " AND ".join([*(store.term_query(n) for n in names), f"({other})"])
-        found = store.lexical_search(match, select.HEADING_REACH, allowed_ids(store, paths))
+        return self._found(match, select.HEADING_REACH, paths)
+
+    def _found(self, match: str, k: int, paths: Sequence[str] | None) -> list[Chunk]:
+        """The sections a keyword search (FTS5 `match`) finds, best first, at most `k`."""
+        store = self.store()
+        found = store.lexical_search(match, k, allowed_ids(store, paths))
         chunks = store.chunks([cid for cid, _ in found])
         return [chunks[cid] for cid, _ in found if cid in chunks]
 

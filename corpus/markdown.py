@@ -248,6 +248,8 @@ _LAYOUT_KEYS = frozenset(
 three sections whose lines answer it. `weight` only in Hugo's TOML: in YAML it is as often a
 person's (`weight: 78.4` of a daily note)."""
 _NO_PROPERTY_KEYS = _LABEL_KEYS | _SUMMARY_KEYS | _DATING_KEYS | _LAYOUT_KEYS
+_NO_TOML_PROPERTY_KEYS = _NO_PROPERTY_KEYS | {"weight"}
+"""The same in Hugo's TOML front matter, where `weight` orders the site's pages."""
 """Fields kept inside a span between fields that say something, never the reason for one."""
 _BLOCK_MARKER = r"[>|][+-]?"
 """A YAML block scalar's marker (`desc: >-`), its text on the lines under it."""
@@ -302,8 +304,7 @@ def property_span(lines: Sequence[str], path: str = "") -> tuple[int, int] | Non
     worth = [
         (first, last)
         for key, first, last, values in fields
-        if key not in _NO_PROPERTY_KEYS
-        and not (toml and key == "weight")
+        if key not in (_NO_TOML_PROPERTY_KEYS if toml else _NO_PROPERTY_KEYS)
         and any(says(key, v) for v in values)
         and not _prose(values)
     ]

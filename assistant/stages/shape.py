@@ -572,15 +572,16 @@ def _room_for_paragraph(
     if fits(s):
         return s
     for t in range(s + 1, first + 1):
-        opens = t == first or _after_blank(lines, roles, t)
-        if opens and lines[t].strip() and not roles.in_code(t) and fits(t):
+        if _opens(lines, roles, t, first) and not roles.in_code(t) and fits(t):
             return t
     return s
 
 
-def _after_blank(lines: Sequence[str], roles: LineRoles, t: int) -> bool:
-    """Line `t` follows a blank line outside code: where a paragraph, and a quote, may open."""
-    return not lines[t - 1].strip() and not roles.open_after(t - 1)
+def _opens(lines: Sequence[str], roles: LineRoles, t: int, *starts: int) -> bool:
+    """A quote may open at line `t`: one of `starts`, or a line after a blank one outside
+    code, where a paragraph opens; never a blank line."""
+    after_blank = not lines[t - 1].strip() and not roles.open_after(t - 1)
+    return (t in starts or after_blank) and bool(lines[t].strip())
 
 
 def _next_command(
@@ -626,8 +627,7 @@ def _next_command(
         return prose_end - t + 1 <= opts.max_quote_lines and end - t + 1 <= cap
 
     for t in range(s, first + 1):
-        opens = t in (s, first) or _after_blank(lines, roles, t)
-        if opens and lines[t].strip() and not roles.in_code(t) and fits(t):
+        if _opens(lines, roles, t, s, first) and not roles.in_code(t) and fits(t):
             why.append(
                 "next command: the block after the best line's paragraph holds code"
                 + (", start moved to a later paragraph" if t != s else "")
@@ -938,8 +938,7 @@ def answer_room(
         return start
     first = _paragraph_start(file_lines, roles, e, start - 1)
     for t in range(start - 1, first + 1):
-        opens = t == first or _after_blank(file_lines, roles, t)
-        if opens and file_lines[t].strip() and want - t + 1 <= n:
+        if _opens(file_lines, roles, t, first) and want - t + 1 <= n:
             if t != start - 1 and why is not None:
                 why.append(f"start: line {t + 1}, room for the answer to the question it ends on")
             return t + 1
