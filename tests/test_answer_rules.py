@@ -1486,6 +1486,14 @@ def test_a_question_ending_a_piece_makes_room_for_its_answer_in_the_next(tmp_pat
     (q,) = cite(1, Hit(chunk=c, score=1.0), scores, NoteReader(), lambda r: Path(note), why=why)
     assert (q.start_line, q.end_line) == (15, 18)
     assert "start: line 15, room for the answer to the question it ends on" in why[0]
+    # room enough already: the start stays, even mid-paragraph (it moved to the question's
+    # paragraph, the lines before it lost)
+    from assistant.stages.shape import answer_room
+    from corpus.lines import LineRoles
+
+    para = ["# Notes", "", "A paragraph's first line,", "its second, where the quote starts,",
+            "and its last.", "", "Another one.", "Is it the question?", "", "Yes."]  # fmt: skip
+    assert answer_room(para, LineRoles.of(para), 4, 8, 8) == 4
     # a question after the best line (the transcript's next one) keeps the quote's start
     (q,) = cite(1, Hit(chunk=c, score=1.0), {4: 0.62, 14: 0.58}, NoteReader(), lambda r: Path(note))
     assert q.start_line == 5

@@ -938,7 +938,7 @@ def answer_room(
         return start
     first = _paragraph_start(file_lines, roles, e, start - 1)
     for t in range(start - 1, first + 1):
-        if _opens(file_lines, roles, t, first) and want - t + 1 <= n:
+        if _opens(file_lines, roles, t, start - 1, first) and want - t + 1 <= n:
             if t != start - 1 and why is not None:
                 why.append(f"start: line {t + 1}, room for the answer to the question it ends on")
             return t + 1
