@@ -630,3 +630,7 @@ def main(engine_factory: EngineFactory | None = None) -> None:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
     _ENGINE_FACTORY = engine_factory
     cli(prog_name="assistant")
+
+
+if __name__ == "__main__":  # `python -m assistant.cli`, as `python -m assistant`
+    main()

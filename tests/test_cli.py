@@ -33,6 +33,16 @@ def test_help_and_version() -> None:
     assert v.returncode == 0 and "assistant" in v.stdout
 
 
+@pytest.mark.parametrize("module", ["assistant", "assistant.cli"])
+def test_python_dash_m_runs_the_command(module: str) -> None:
+    """`python -m assistant` (or `assistant.cli`) in a checkout is the `assistant` command,
+    not a silent exit 0 that builds nothing."""
+    r = subprocess.run(
+        [sys.executable, "-m", module, "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 0 and r.stdout.startswith("assistant, version")
+
+
 def test_help_does_not_import_heavy_modules() -> None:
     code = (
         "import sys\n"
