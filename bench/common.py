@@ -27,7 +27,7 @@ GOLD = REPO / "assistant" / "eval" / "data" / "gold.jsonl"
 NOTE_SUFFIXES = (".md", ".markdown", ".txt")
 
 if str(REPO) not in sys.path:  # allow `python bench/x.py` without installing
-    sys.path.insert(0, str(REPO))
+    sys.path.append(str(REPO))  # after PYTHONPATH: a snapshot of other code can be measured
 
 FALLBACK_QUESTIONS = [
     "Which load balancer is preferred for ECS?",

@@ -1,0 +1,112 @@
+"""Answer regressions on the testers' folders: which answers a change moved, question by question.
+
+bench/qa/<folder>/ holds a notes folder written by a tester in one style (LaTeX lecture notes, a
+Zettelkasten, a Logseq graph, ...; `notes/`) and the questions the tester asked of it before
+seeing any answer (`questions.json`: id, q, answerable, expect, and the tester's verdict on the
+answer of the commit the folder was added at). These are not gold sets: the verdicts say how a
+user judged one commit's answers. What this bench gives is the diff: every question whose outcome,
+missing subject or cited lines differ from `bench/qa/baseline.json`, printed beside what the
+tester expected, for a person to judge before accepting (`--accept` rewrites the baseline).
+
+    python bench/bench_regress.py                  # all folders; diff against the baseline
+    python bench/bench_regress.py --folders math   # some of them
+    python bench/bench_regress.py --accept         # the diff is judged: make this the baseline
+
+Indexes are fp32 (`ASSISTANT_PRECISION` unless set), cached under bench/out/qa/, so the same
+commit gives the same answers on every CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common
+from common import log
+
+QA = common.REPO / "bench" / "qa"
+BASELINE = QA / "baseline.json"
+
+
+def folders() -> list[str]:
+    return sorted(p.parent.name for p in QA.glob("*/questions.json"))
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--folders", nargs="+", choices=folders(), default=folders())
+    p.add_argument("--accept", action="store_true", help="write these answers as the baseline")
+    p.add_argument("--out", default="qa-answers.json", help="file under bench/out/")
+    return p.parse_args()
+
+
+def record(answer) -> dict:
+    """What a person judges an answer by: its outcome, the subject it names missing, and the
+    lines it quotes (or, declined, the closest sections it lists)."""
+    return {
+        "outcome": answer.outcome,
+        "missing": list(answer.missing_terms),
+        "cites": [f"{c.path}:{c.start_line}-{c.end_line}" for c in answer.citations],
+    }
+
+
+def run_folder(name: str) -> dict[str, dict]:
+    from assistant.engine import Engine
+    from assistant.settings import load_settings
+
+    questions = json.loads((QA / name / "questions.json").read_text())
+    index = common.OUT / "qa" / f"{name}-{os.environ['ASSISTANT_PRECISION']}"
+    settings = load_settings(notes=QA / name / "notes", index=index)
+    engine = Engine(settings)
+    try:
+        if engine.stale_reason() is not None:
+            log(f"{name}: indexing ...")
+            engine.refresh()
+        log(f"{name}: {len(questions)} questions")
+        return {q["id"]: record(engine.ask(q["q"])) for q in questions}
+    finally:
+        engine.close()
+
+
+def show(name: str, q: dict, old: dict | None, new: dict) -> None:
+    print(f"\n{q['id']} ({'answerable' if q['answerable'] else 'uncovered'}; tester: "
+          f"{q.get('verdict', '?')}) {q['q']}")  # fmt: skip
+    print(f"  expect: {q.get('expect', '')}")
+    for label, r in (("was", old), ("now", new)):
+        if r is None:
+            print(f"  {label}: (new question)")
+            continue
+        missing = f" missing {r['missing']}" if r["missing"] else ""
+        print(f"  {label}: {r['outcome']}{missing} {' '.join(r['cites'])}")
+
+
+def main() -> None:
+    args = parse_args()
+    os.environ.setdefault("ASSISTANT_PRECISION", "fp32")
+    baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+    now: dict[str, dict] = {}
+    moved = total = 0
+    for name in args.folders:
+        now[name] = run_folder(name)
+        questions = json.loads((QA / name / "questions.json").read_text())
+        for q in questions:
+            total += 1
+            old = baseline.get(name, {}).get(q["id"])
+            if old != now[name][q["id"]]:
+                moved += 1
+                show(name, q, old, now[name][q["id"]])
+    print(f"\n{moved} of {total} answers differ from {BASELINE.relative_to(common.REPO)}")
+    out = common.OUT / args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(now, indent=1, sort_keys=True) + "\n")
+    if args.accept:
+        BASELINE.write_text(json.dumps({**baseline, **now}, indent=1, sort_keys=True) + "\n")
+        print(f"baseline updated: {BASELINE.relative_to(common.REPO)}")
+
+
+if __name__ == "__main__":
+    main()
