@@ -52,6 +52,7 @@ from index.retrieve import (
     clipped_words,
     heading_modifiers,
     joined_codes,
+    joined_pairs,
     joined_words,
     note_days,
     notes_with_path_word,
@@ -163,6 +164,7 @@ class Engine:
             unclip=self.options.clippings,
             context=self.options.typo_context,
             alone=words_alone(text),
+            joined=joined_pairs(self.store(), text) if self.options.joined_words else None,
         )
 
     # ---------------------------------------------------------------- index lifecycle

@@ -34,6 +34,13 @@ class AnswerOptions(BaseModel):
         "one about a missing name is: 'What is my insulin dose?' of notes on metformin's dose. "
         "Several words in no note are the user's own wording of what the notes say otherwise.",
     )
+    uncovered_all: bool = Field(
+        True,
+        description="With the phrase rule: a question none of whose subject words is in any "
+        "note is declined too, however many they are ('Who is our pest control contractor?' "
+        "of a bakery's notes was answered from the oven's service contract). Several missing "
+        "words beside one the notes write are still read as the user's own wording.",
+    )
     uncovered_phrase_line: float = Field(
         0.6,
         ge=-1.0,
@@ -175,7 +182,9 @@ class AnswerOptions(BaseModel):
     joined_words: bool = Field(
         True,
         description="Joined-words rule: the keyword search looks for a verb and its particle "
-        "as the one word the notes write too ('failing over': 'failover'; 'set up': 'setup').",
+        "as the one word the notes write too ('failing over': 'failover'; 'set up': 'setup'), "
+        "and a word of the pair the notes never write is read as that word, not said to be "
+        "missing ('How do I back up my notes?' of notes on their 'Backup').",
     )
     split_words: bool = Field(
         True,

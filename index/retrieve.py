@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from itertools import pairwise
 from pathlib import PurePosixPath
 from typing import Any, TypeVar
@@ -395,6 +395,9 @@ class TermInfo(BaseModel):
     unread: str | None = None
     """A notes word a letter away that the typo-context rule did not read the term as: no
     note writes it beside the question's other names ("tokio" is not "tokyo")."""
+    joined: bool = False
+    """`near` is the one word the notes write for the term and the word beside it ("back" of
+    "back up" as "backup"; `joined_pairs`), not a typo."""
     full: tuple[str, ...] = ()
     """The words a clipped word stands for (`CLIPPINGS`: "auth" -> authentication,
     authorization), when the question writes it on its own: a section writing one of them
@@ -578,11 +581,14 @@ NUMBERED = re.compile(r"(?<![\w.])([^\W\d_]+)[ \t_#-]*0*(\d{1,4})(?![\w.]|-\d)")
 """A word and the number that follows it: "Session 12", "Lecture 01", "week3", "PS #4",
 "LC 146"."""
 _NUMBER = re.compile(r"\d+$")
+_NUMBER_FIRST = re.compile(r"(\d{1,4})[ _-]+[^\W\d_]")
+"""A file name that starts with its number in a series: `0002-event-bus.md`, `07 Memory.md`."""
 
 
 def numbered_words(store: Store) -> dict[str, frozenset[str]]:
     """Words the notes number in series in their headings or file names, written with two
-    numbers or more ("Session 12", "Session 13"; `Lecture 01 - Processes.md`, `Lecture 02 …`),
+    numbers or more ("Session 12", "Session 13"; `Lecture 01 - Processes.md`, `Lecture 02 …`;
+    a folder of files named by number first: `adr/0001-use-postgres.md`, `adr/0002-…`),
     lower-cased without accents, each with its numbers as written there ("01", "02": how a
     question's "lecture 7" is searched, `term_coverage`); kept per index generation. One
     number is a name's ("Python 3"), not a series."""
@@ -593,6 +599,16 @@ def numbered_words(store: Store) -> dict[str, frozenset[str]]:
             for m in NUMBERED.finditer(text):
                 if m.group(1).lower() not in STOPWORDS:  # "Plans for 2024", "Notes in 2023"
                     seen.setdefault(fold(m.group(1)), set()).add(_NUMBER.search(m.group(0))[0])
+        for path in store.file_rows():  # `adr/0002-event-bus.md`: "ADR 2" (adr-tools' layout)
+            parts = PurePosixPath(path).parts
+            first = _NUMBER_FIRST.match(parts[-1])
+            if (
+                first
+                and len(parts) > 1
+                and parts[-2].isalpha()
+                and parts[-2].lower() not in STOPWORDS
+            ):
+                seen.setdefault(fold(parts[-2]), set()).add(first.group(1))
         return {
             w: frozenset(written)
             for w, written in seen.items()
@@ -667,6 +683,7 @@ def term_coverage(
     unclip: bool = False,
     context: bool = False,
     alone: Collection[str] | None = None,
+    joined: Mapping[str, str] | None = None,
 ) -> list[TermInfo]:
     """For each term: how many chunks mention it, or else the closest notes word (typos) or
     the heading phrase it abbreviates.
@@ -698,7 +715,9 @@ def term_coverage(
     "How do I make a blockqoute?" names nothing else.
     A term the notes hold only by its crude-stem prefix ("thrasing": "thras"*) is a typo when
     a notes word is that near (`closest_word`: "thrashing"), not a form porter leaves apart
-    ("autoscaling" where the notes write "autoscale")."""
+    ("autoscaling" where the notes write "autoscale").
+    A word of a verb and its particle the notes never write but write joined (`joined`, from
+    `joined_pairs`: "back" of "back up" where they write "backup") is read as that word."""
     out = []
     common_at = max(COMMON_MIN_CHUNKS, int(COMMON_SHARE * store.chunk_total())) if terms else 0
     paths = note_path_words(store) if terms else frozenset()
@@ -724,7 +743,10 @@ def term_coverage(
             continue  # "wht was the xgboost rmse": no subject "wht" for the notes to lack
         near = split_word(store, t) if splits and not n else None
         split = near is not None
-        if not split and t.isdigit():  # "lecture 7" of `Lecture 07 - Memory.md`
+        together = not n and near is None and t in (joined or {})
+        if together:  # "back" of "back up", where the notes write "backup"
+            near = (joined or {})[t]
+        if not split and not together and t.isdigit():  # "lecture 7" of `Lecture 07 - Memory.md`
             near = _number_as_written(store, t, terms[at - 1] if at else "", n, paths)
         if not n and near is None and not split and not in_path and not (known and known(t)):
             near = closest_word(store, t, [*terms[max(0, at - 1) : at], *terms[at + 1 : at + 2]])
@@ -774,6 +796,7 @@ def term_coverage(
                 common=not rare,
                 full=full,
                 split=split,
+                joined=together,
             )
         )
     return out
@@ -831,7 +854,7 @@ def joined_codes(store: Store, question: str) -> str:
     return _SPACED_CODE.sub(join, question)
 
 
-_PARTICLE = re.compile(
+PARTICLE = re.compile(
     r"\b([A-Za-z]{2,}?)(?:ing|ed|s)?[ \t]+(over|up|down|in|out|back|off)\b", re.IGNORECASE
 )
 """A verb and its particle ("failing over", "set up", "roll back")."""
@@ -842,14 +865,22 @@ def joined_words(store: Store, question: str) -> list[str]:
     keyword search: "what should I watch out for before failing over the billing database?"
     of a runbook on "failover" (BM25 found "failing" and nothing of the runbook) searches
     "failover" too; "set up" "setup", "roll back" "rollback". The verb is read without its
-    ending ("failing", "rolled") or a doubled letter ("setting"). Only searched: the words
-    the question is read by (coverage, the decision, its embedding) stay as written."""
-    out: list[str] = []
-    for m in _PARTICLE.finditer(question):
+    ending ("failing", "rolled") or a doubled letter ("setting")."""
+    return list(dict.fromkeys(joined_pairs(store, question).values()))
+
+
+def joined_pairs(store: Store, question: str) -> dict[str, str]:
+    """`joined_words` by the question's words they join (lower-cased: "back" and "up" ->
+    "backup"): a word of the pair the notes never write is read as the one word they do
+    (`term_coverage`), not said to be missing ("How do I back up my notes?" of notes with
+    "Backup:" was declined, "Your notes don't mention back")."""
+    out: dict[str, str] = {}
+    for m in PARTICLE.finditer(question):
         for verb in dict.fromkeys([m.group(1), m.group(1)[:-1], m.group(0).split()[0]]):
             word = (verb + m.group(2)).lower()
             if len(verb) >= 2 and word not in question.lower() and store.raw_count(word):
-                out.append(word)
+                for part in (m.group(0).split()[0], m.group(2)):
+                    out.setdefault(part.lower(), word)
                 break
     return out
 

@@ -68,6 +68,9 @@ class Decision:
     splits: list[str] = field(default_factory=list)
     """Words of the question the notes write hyphenated, as they write them ("wifi: wi-fi";
     `TermInfo.split`)."""
+    joined: list[str] = field(default_factory=list)
+    """Words of the question the notes write joined to the word beside them ("back: backup";
+    `TermInfo.joined`, the joined-words rule)."""
     whole_line: bool = False
     """Answered under `min_line` by the whole-line rule: a line holds every subject term."""
     other_language: bool = False
@@ -581,6 +584,7 @@ def decide(
             clause=by_clause and not abstain,
             clippings=[f"{t.term}: {' or '.join(t.full)}" for t in subject if t.full],
             splits=[f"{t.term}: {t.near}" for t in subject if t.split],
+            joined=[f"{t.term}: {t.near}" for t in subject if t.joined],
             unread=[f"{t.term}: {t.unread}" for t in coverage if t.unread],
             unsaid=unsaid,
             whole_line=whole_line and not abstain and not keywords and best_line < opts.min_line,
@@ -619,12 +623,14 @@ def decide(
             and not more  # the note was found to answer: its other sections are more of it
             and best_line < opts.uncovered_phrase_line  # a line that close says it otherwise
             and not covered
-            and sum(not t.covered for t in subject) == 1  # one thing asked of that the notes lack
+            and (
+                sum(not t.covered for t in subject) == 1  # one thing asked of that the notes lack
+                or (opts.uncovered_all and not any(t.covered for t in subject))
+            )
             and all(is_common(t.term, common) for t in subject if t.covered)
         ):  # no name, code or rare word the notes write holds it up ("What caused INC2099?")
-            return said(
-                True, "no phrase of the question is covered: one of its words is in no note"
-            )
+            lacking = "one of its words" if any(t.covered for t in subject) else "each word"
+            return said(True, f"no phrase of the question is covered: {lacking} is in no note")
         proper = [t for t in missing if t in names and not is_neutral(t)]  # not "VM"
         if (
             opts.names
@@ -1014,7 +1020,7 @@ def another_item(text: str, item: str) -> bool:
     if numbered := NUMBERED.fullmatch(item):
         if numbers_of(text, numbered.group(1)) - {int(numbered.group(2))}:
             return True
-        kind = rf"(?<!\w){re.escape(numbered.group(1).lower())}[ \t_#-]*\d"
+        kind = rf"(?<!\w){re.escape(numbered.group(1).lower())}[ \t_#/-]*\d"
     elif re.match(r"v?\d", item.lower()):
         kind = r"(?<![\d.])v?\d+(?:\.\d+){2,}(?!\d|\.\d)"
     elif dotted := re.fullmatch(r"([^\W\d_]+)\d+(?:\.\d+)+", item.lower()):
@@ -1109,7 +1115,8 @@ def _written(compound: str) -> str:
     """How the notes may write `compound`: its parts with any joiner or none; a passage its
     words in order, with any punctuation or line break between; a version or
     an address number by number, whole ("2.5.0" is not in "12.5.0" nor "250"; "v1.4.2" is
-    "1.4.2"); a numbered word with its number ("Session #14", "lecture 07"); a full name
+    "1.4.2"); a numbered word with its number ("Session #14", "lecture 07", the folder
+    `adr/0002-event-bus.md` of "ADR 2"); a full name
     with a middle name or initial between its words, or none ("Magistrate Penrake" of
     "Magistrate Hollis Penrake" was said to be missing)."""
     if is_passage(compound):  # its words, in order, any joiner
@@ -1117,7 +1124,7 @@ def _written(compound: str) -> str:
         return r"(?<!\w)" + r"[\W_]+".join(map(re.escape, words)) + r"(?!\w)"
     if numbered := NUMBERED.fullmatch(compound):
         word, n = numbered.groups()
-        return rf"(?<!\w){re.escape(word.lower())}[ \t_#-]*0*{n}(?![\d]|\.\d)"
+        return rf"(?<!\w){re.escape(word.lower())}[ \t_#/-]*0*{n}(?![\d]|\.\d)"
     name = compound.lower().lstrip("-")
     if re.fullmatch(r"#\d+", name):  # an issue's "#1423", not "1423 ms"
         return rf"(?<![\w#]){re.escape(name)}(?!\d)"

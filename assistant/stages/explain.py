@@ -211,6 +211,8 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
         local += f"; clipping rule: {', '.join(decision.clippings)}"
     if decision.splits:
         local += f"; split-word rule: {', '.join(decision.splits)} (as the notes write it)"
+    if decision.joined:
+        local += f"; joined-words rule: {', '.join(decision.joined)} (as the notes write it)"
     if decision.no_day:
         local += f"; date rule: no note is of {', '.join(decision.no_day)}"
     if decision.unread:

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from assistant.errors import UsageError
 from assistant.output import ESCAPES, cut
-from index.retrieve import NUMBERED, TermInfo, query_terms
+from index.retrieve import NUMBERED, PARTICLE, TermInfo, query_terms
 
 
 class Turn(BaseModel):
@@ -155,8 +155,17 @@ def correct_spelling(text: str, fixes: dict[str, str]) -> str:
 
 def as_notes_write_it(text: str, coverage: Sequence[TermInfo]) -> str:
     """`text` with misspelt words ("fargte") and abbreviations ("lb") as the notes write them:
-    what is embedded for dense search."""
-    return correct_spelling(text, {t.term: t.near for t in coverage if t.near})
+    what is embedded for dense search. A verb and its particle the notes write as one word
+    are that word ("back up my notes" -> "backup my notes"; `TermInfo.joined`)."""
+    joined = {t.term: t.near for t in coverage if t.joined and t.near}
+    if joined:
+        text = PARTICLE.sub(
+            lambda m: next(
+                (joined[w.lower()] for w in m.group(0).split() if w.lower() in joined), m.group(0)
+            ),
+            text,
+        )
+    return correct_spelling(text, {t.term: t.near for t in coverage if t.near and not t.joined})
 
 
 def lexical_query(coverage: Sequence[TermInfo]) -> str:
