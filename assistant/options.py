@@ -377,6 +377,15 @@ class AnswerOptions(BaseModel):
         "file, its entries lines that start with a day ('[2025-03-14 09:12] Pi day…'), is "
         "quoted by whole entries the same way.",
     )
+    outline_sections: bool = Field(
+        True,
+        description="With the outline rule: a piece of a section under a heading, too long "
+        "to embed whole, that is such a list is quoted by whole top-level items too, not only "
+        "a note of no heading but its title (Readwise's '## Highlights' of a book: the piece "
+        "of twelve highlights was quoted whole for one). A short section under a heading stays "
+        "whole: its first item often sums up the rest ('Accommodate ECS Service Scaling by "
+        "adding underlying EC2 Instances' was left out).",
+    )
     best_paragraph: bool = Field(
         True,
         description="Best-paragraph rule: a quote whose earlier lines leave no room for the "
@@ -411,6 +420,13 @@ class AnswerOptions(BaseModel):
         description="Attribution rule: a quote of a block-quoted passage keeps the line that "
         "attributes it, right below ('— Seneca, Letter 1'), and one starting at that line "
         "starts at the passage.",
+    )
+    labels: bool = Field(
+        True,
+        description="Label rule: a quote starting under a short label line ending in ':' "
+        "(a plain-text note's 'KAREN:' over its indented lines, 'Ingredients:' over a list), in "
+        "the same block, starts at the label: 'What are Karen's allergies?' quoted the lines "
+        "under 'ME:' without it, the writer's allergy read as Karen's.",
     )
     latest: bool = Field(
         True,

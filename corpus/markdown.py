@@ -99,12 +99,13 @@ __all__ = [
     "web_link",
 ]
 
-CHUNKER_VERSION: int = 16
-"""16 (2026-12-07): nor is a field and value the note's path writes (`session: 12`); 15
-(2026-12-07): a site generator's layout fields (`sidebar_position`; `weight` in TOML) are
-no property (`_LAYOUT_KEYS`); 14 (2026-12-07): a note's front-matter properties are a section
-(`property_span`); 12 (2026-12-06): a section under no heading is embedded under its note's
-title (`head`)."""
+CHUNKER_VERSION: int = 17
+"""17 (2026-12-07): a top-level list item that is a heading ("- ## Croissant", Logseq's
+outline) heads a section (`_outline_headings`); 16 (2026-12-07): nor is a field and value
+the note's path writes (`session: 12`); 15 (2026-12-07): a site generator's layout fields
+(`sidebar_position`; `weight` in TOML) are no property (`_LAYOUT_KEYS`); 14 (2026-12-07): a
+note's front-matter properties are a section (`property_span`); 12 (2026-12-06): a section
+under no heading is embedded under its note's title (`head`)."""
 
 CountTokens = Callable[[str], int]
 
@@ -536,6 +537,43 @@ def _first_nonblank(lines: list[str], start: int, end: int) -> int:
     return -1
 
 
+def _item_heading(item: _Node) -> _Node | None:
+    """The heading a list item opens with ("- ## Croissant"), if it does."""
+    first = item.children[0] if item.children else None
+    return first if first is not None and first.type == "heading_open" else None
+
+
+def _outline_headings(roots: list[_Node]) -> list[_Node]:
+    """`roots` with each top-level list item that is a heading read as that heading, its
+    nested items as the blocks under it: an outliner (Logseq) writes every line as a list
+    item, its headings too ("- ## Croissant"), so a page was one section, cut by length, with
+    no heading in its citations. The items after a heading item's own are the page's again
+    (an `outline_break` before them), not the heading's."""
+    out: list[_Node] = []
+    for node in roots:
+        if node.type != "bullet_list_open" or not any(map(_item_heading, node.children)):
+            out.append(node)
+            continue
+        run: list[_Node] = []
+        headed = False  # a heading item came before the run
+        for item in [*node.children, None]:
+            heading = _item_heading(item) if item is not None else None
+            if item is not None and heading is None:
+                run.append(item)
+                continue
+            if run:  # the items before it: a list of their own
+                if headed:
+                    out.append(_Node("outline_break", run[0].start, run[0].start))
+                out.append(_Node(node.type, run[0].start, run[-1].end, children=run))
+                run = []
+            if item is not None and heading is not None:
+                out.append(_Node(heading.type, item.start, heading.end, heading.level,
+                                 heading.content))  # fmt: skip
+                out.extend(item.children[1:])
+                headed = True
+    return out
+
+
 @dataclass
 class _RawSection:
     start: int  # 0-based first line
@@ -549,7 +587,7 @@ class _RawSection:
 
 def _sections(lines: list[str], path: str = "") -> list[_RawSection]:
     body_start = front_matter_end(lines)
-    roots = _parse(lines, body_start)
+    roots = _outline_headings(_parse(lines, body_start))
     out: list[_RawSection] = []
     if (props := property_span(lines, path)) is not None:  # the note's properties: a section
         out.append(_RawSection(props[0], props[1], body_start - 1, [], None, [], True))
@@ -572,6 +610,11 @@ def _sections(lines: list[str], path: str = "") -> list[_RawSection]:
         out.append(_RawSection(first, last, region_end, list(cur_path), cur_head, cur_blocks))
 
     for node in roots:
+        if node.type == "outline_break":  # an outline's page-level items after a heading's
+            flush(node.start)
+            stack, cur_head, cur_blocks, cur_path = [], None, [], []
+            region_start = node.start
+            continue
         if node.type != "heading_open":
             cur_blocks.append(node)
             continue
@@ -1106,7 +1149,9 @@ def points_elsewhere(line: str, wiki: bool = False) -> bool:
     topic and says where to read about it, not what it is, so, like `only_links`, it is no
     evidence. Its words end on a colon and say "see", "learn", "read", "refer" and the like
     (in "supports one source code repository provider: [GitHub](…)" the link is the answer),
-    or are "see" alone, or after a label and its colon ("Marco's conditions: see [[…]]").
+    or are "see" alone, or after a label and its colon ("Marco's conditions: see [[…]]"), or
+    only label the notes it draws on ("Sources: [[Atomic Habits]], [[Deep Work]]", a
+    synthesis note's line quoted first for "Which habit strategies worked for me?"; "up::").
     With `wiki`, wiki links count as links."""
     links = _LINKS.pattern + (("|" + _WIKI_LINKS.pattern) if wiki else "")
     first = re.search(links, line, re.IGNORECASE)
@@ -1116,11 +1161,13 @@ def points_elsewhere(line: str, wiki: bool = False) -> bool:
     rest = line[first.start() :]
     if wiki and words.endswith(":") and _EMBEDS.fullmatch(rest):
         return True  # "Embed of the decisions: ![[Meeting#Decisions]]": shown from elsewhere
-    if _SEE.fullmatch(words) and only_links(rest, wiki):
+    if (_SEE.fullmatch(words) or _SOURCES.fullmatch(words)) and only_links(rest, wiki):
         return True  # "See [[Note]]", "- Marco's conditions: see [[Marco Bellini#Q3 budget]]"
     return words.endswith(":") and bool(_POINTER.search(words)) and only_links(rest, wiki)
 
 
+_SOURCES = re.compile(r"[-*+>\s]*(?:\*\*|__)?(?:sources?|backlinks?|up)(?:\*\*|__)?\s*::?", re.I)
+"""A label that only lists the notes a note draws on or sits under ("Sources:", "up::")."""
 _SEE = re.compile(r"[-*+>\s]*(?:[^:\n]{0,60}:\s*)?(?:see(?:\s+also)?|cf\.?|refer\s+to)", re.I)
 """Words that only say "see" the links after them, alone or after a label and its colon."""
 

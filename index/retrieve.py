@@ -839,11 +839,12 @@ def joined_codes(store: Store, question: str) -> str:
     joined and never apart: "what is KR 2.3?" of notes writing "KR2.3" (searched "kr2",
     "3"; "kr" and "2" apart found every other quarter's KR2.1 and KR2.2). A number they
     never write after the word is joined too where they join it to others ("KR 4.2" where
-    they write KR1.1 to KR3.2): a code of theirs they do not have."""
+    they write KR1.1 to KR3.2): a code of theirs they do not have. A function word is never
+    a code's ("when e is 3" of notes holding `Is64BitProcess` searched "is3")."""
 
     def join(m: re.Match[str]) -> str:
         word, number = m.group(1).lower(), m.group(2)
-        if store.has_phrase((word, number)):
+        if word in STOPWORDS or store.has_phrase((word, number)):
             return m.group(0)
         if store.raw_count(word + number) or (
             len(word) >= 2 and any(store.raw_terms(word + d) for d in "0123456789")

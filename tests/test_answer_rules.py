@@ -164,6 +164,9 @@ def test_a_line_that_only_points_to_its_links_is_no_evidence() -> None:
     assert not points_elsewhere(pointer)  # a wiki link only counts as one in wiki mode
     assert points_elsewhere("Reference: [API docs](https://example.com/api)")
     assert points_elsewhere("- See also: [A](a.md), [B](b.md)")
+    # a synthesis note's sources, quoted first for "Which habit strategies worked for me?"
+    assert points_elsewhere("Sources: [[Atomic Habits]], [[Deep Work]]", wiki=True)
+    assert points_elsewhere("up:: [[Habits MOC]]", wiki=True)
     assert points_elsewhere("- Marco's conditions: see [[Marco Bellini#Q3 budget]]", True)
     assert points_elsewhere("See [[Q3 Budget]].", True) and points_elsewhere("cf. [x](x.md)")
     # a label over a transclusion: the text shown is another note's (an Obsidian vault's
@@ -2066,6 +2069,9 @@ def test_a_question_in_another_language_names_only_by_its_long_words() -> None:
     assert not in_another_language("ecs svc scaling metric")  # too short to tell
     assert not in_another_language("can tasks share a network file system")
     assert not in_another_language("problem 7 of problem set 4")  # numbers are no words
+    # English keywords: no word of another language ("AES256" went unsaid as missing)
+    assert not in_another_language("hashcat mode for Kerberos AES256 etype 18 hashes?")
+    assert in_another_language("Welche Ports braucht der Ingress Controller im Cluster?")
     c = chunk("## Rechencluster\nMaximal 48 Stunden pro Job.", ["Rechencluster"])
     h = [Hit(chunk=c, score=1.0)]
 
@@ -2679,8 +2685,10 @@ def test_an_outline_is_quoted_by_whole_top_level_items() -> None:
     the bathroom and the standup with the rate-limit decision; and a quote from its parent
     bullet ("Design review: …") left out the child that answers ("decision: …"). An outline
     is quoted by whole top-level items: the best line's item with its children, and the
-    items beside it holding a line nearly as close. A flat list, a section under a heading
-    of its own, or the rule off: as before."""
+    items beside it holding a line nearly as close. A later piece of a long section under a
+    heading likewise (`outline_sections`: a piece of twelve of a book's highlights under
+    Readwise's "## Highlights" was quoted whole for one). A short section under a heading of
+    its own, a flat list, or the rule off: as before."""
     c = chunk(JOURNAL, [])
     assert quote_span(c, {2: 0.7, 0: 0.2, 7: 0.1}) == (3, 7)  # the item whole, its child too
     assert quote_span(c, {8: 0.6, 2: 0.2}) == (8, 10)  # "paid by bank transfer" with it
@@ -2691,6 +2699,10 @@ def test_an_outline_is_quoted_by_whole_top_level_items() -> None:
     assert quote_span(flat, {0: 0.7, 2: 0.3}) == (1, 3)
     headed = chunk("## Journal\n### Tuesday\n" + JOURNAL, ["Journal", "Tuesday"])
     assert quote_span(headed, {4: 0.7, 2: 0.2}) == (3, 12)
+    piece = chunk(JOURNAL, ["Book", "Highlights"])  # no heading line: a later piece
+    assert quote_span(piece, {2: 0.7, 0: 0.2, 7: 0.1}) == (3, 7)
+    whole = AnswerOptions(outline_sections=False)
+    assert quote_span(piece, {2: 0.7, 0: 0.2, 7: 0.1}, opts=whole) == (1, 10)
 
 
 def test_an_outline_page_s_properties_are_an_item_of_their_own() -> None:
@@ -3050,6 +3062,10 @@ def test_the_together_rule_reads_only_names_the_user_capitalised() -> None:
     cov = [TermInfo(term=t, chunks=3) for t in ("serverless", "kubernetes", "worker", "figma")]
     q = "Is there a serverless option for running Kubernetes worker capacity at Figma?"
     assert asked_names(q, cov, COMMON | {"worker", "option"}) == {"kubernetes", "figma"}
+    # a day's or month's name is no one's: the shop's hours write "Sat 7:30–14:00"
+    days = [TermInfo(term=t, chunks=2) for t in ("opening", "hours", "saturday", "priya")]
+    q = "What are the opening hours on Saturday, Priya?"
+    assert asked_names(q, days, COMMON | {"opening", "hours"}) == {"priya"}
 
 
 def test_a_dotted_code_is_a_compound_and_an_item_of_its_kind() -> None:
@@ -3232,6 +3248,40 @@ def test_the_one_line_rule_quotes_a_short_sections_standout_line_alone() -> None
     assert quote_span(c, scores, opts=on, why=why) == (11, 12)
     assert any(r.startswith("one-line rule") for r in why)
     assert quote_span(c, scores | {5: 0.7}, opts=on) == (2, 12)  # a close second
+
+
+def test_a_quote_under_a_label_line_starts_at_the_label() -> None:
+    """A plain-text medication note: "What are Karen's allergies?" quoted the lines under
+    "ME:" without it, the writer's penicillin allergy read as Karen's. A quote starting under
+    a short label ending in ":" in the same block starts at the label (the label rule); a
+    list under "Ingredients:" likewise; a sentence ending in ":" two blocks up is no label."""
+    text = (
+        "MEDS\n"
+        "\n"
+        "ME:\n"
+        "  lisinopril 10mg morning\n"
+        "  allergies: penicillin\n"
+        "KAREN:\n"
+        "  levothyroxine 50mcg\n"
+        "  allergies: sulfa\n"
+        "\n"
+        "DR. PATEL (both of us):\n"
+        "  clinic on Elm St, Tuesdays\n"
+    ) + "\nrefill reminder set\n" * 5
+    c = chunk(text, [])
+    scores = {3: 0.5, 4: 0.55, 6: 0.4, 7: 0.56}  # ME's lines within quote_window of the best
+    why: list[str] = []
+    assert quote_span(c, scores, opts=AnswerOptions(outline=False), why=why)[0] == 3
+    assert any("the label it is under" in r for r in why)
+    off = AnswerOptions(outline=False, labels=False)
+    assert quote_span(c, scores, opts=off)[0] == 4
+    recipe = "# Bread\n\nIngredients:\n- flour 500g\n- water 350g\n- salt 10g\n\nBake at 230C."
+    long = chunk("\n".join([recipe] + ["", "Some more text here."] * 6), ["Bread"])
+    assert quote_span(long, {4: 0.6, 5: 0.3, 1: 0.1})[0] == 3
+    prose = "## Notes\n\nThe plan was as follows:\n\nWe met on Monday.\nIt went well." + (
+        "\n\nFiller line." * 8
+    )
+    assert quote_span(chunk(prose, ["Notes"]), {4: 0.6, 5: 0.3, 7: 0.1})[0] == 5
 
 
 def test_a_best_line_opening_an_indented_block_in_code_takes_its_body() -> None:

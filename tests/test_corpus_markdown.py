@@ -124,6 +124,40 @@ def test_nested_list_items_keep_parent_as_context():
     assert c.heading_path == ["Elastic Kubernetes Service - EKS"]
 
 
+def test_an_outline_item_that_is_a_heading_heads_a_section():
+    """Logseq writes every line as a list item, its headings too: a bakery's `Recipe
+    Costing.md` was one section cut by length, its citations under no heading, and "How much
+    does a croissant cost to make?" never reached the croissant's costing. A top-level item
+    that is a heading heads a section of its nested items; the page's items after them are
+    the page's again; a heading nested deeper, or a list without one, is as before."""
+    text = (
+        "tags:: admin, money\n"
+        "\n"
+        "- how I cost: ingredients only\n"
+        "\t- target: food cost under 30%\n"
+        "- ## Sourdough loaf\n"
+        "\t- batch = £13.36 / 24 = £0.56/loaf\n"
+        "- ## Croissant\n"
+        "\t- batch = £32.70 / 60 = £0.55 each\n"
+        "\t\t- ### Butter\n"
+        "\t\t- 2.75kg at £8.40\n"
+        "- Overall food cost last month: 27%\n"
+        "- TODO redo all costings in April\n"
+    )
+    got = [(s.start, s.end, s.heading_path) for s in sections(text, "Recipe Costing.md")]
+    assert got == [
+        (1, 4, []),
+        (5, 6, ["Sourdough loaf"]),
+        (7, 10, ["Croissant"]),
+        (11, 12, []),
+    ]
+    nc = chunk_note("Recipe Costing.md", text, big, 256)
+    check_text(text, nc)
+    assert ("Croissant", 7) in [(HEADING_SEP.join(c.heading_path), c.start_line) for c in nc.chunks]
+    plain = "- one\n- two\n  - ## nested heading\n"
+    assert [s.heading_path for s in sections(plain, "p.md")] == [[]]
+
+
 def test_preamble_setext_code_fence():
     text = "\n".join(
         [

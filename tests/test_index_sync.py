@@ -1757,9 +1757,11 @@ def test_a_code_written_joined_is_searched_joined(tmp_path: Path) -> None:
         "okrs/2025-Q2.md": "# 2025-Q2 OKRs\n\n1. KR2.3 Onboarding checklist above 25%\n",
         "lc/LC 146 LRU Cache.md": "# LC 146 LRU Cache\n\n## Approach\n\nHash map and a list.\n",
         "py.md": "# Python\n\nUse Python 3 for scripts.\n",
+        "ps.md": "# PowerShell\n\n`[Environment]::Is64BitProcess` says which.\n",
     }
     eng = engine_over(tmp_path, files)
     store = eng.store()
+    assert joined_codes(store, "how do I attack RSA when e is 3?").endswith("e is 3?")
     assert joined_codes(store, "what is KR 2.3?") == "what is KR2.3?"
     assert joined_codes(store, "what is KR 4.2?") == "what is KR4.2?"  # their convention
     assert joined_codes(store, "Python 3 scripts") == "Python 3 scripts"  # written apart

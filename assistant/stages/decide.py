@@ -477,7 +477,9 @@ def asked_names(
     """The names the user capitalised (`names_in`) that the notes write, not ubiquitous in the
     folder nor too short to tell (`is_neutral`): what the together rule reads. A word only
     rare in English ("serverless", "timezone") is left out: a section answers about it in
-    other words as often as not."""
+    other words as often as not. So is a weekday's or month's name (`calendar_word`), no
+    one's name: "What are the opening hours on Saturday?" quoted a baker's "kouign-amann on
+    Saturdays" first, the shop's hours writing "Sat 7:30–14:00"."""
     subject, _, _ = reading(question, coverage, common, opts)
     capitals = names_in(question)
     return {
@@ -487,6 +489,7 @@ def asked_names(
         and t.term in capitals
         and not is_neutral(t.term)
         and not ubiquitous(t, sections_total, opts)
+        and not calendar_word(t.term)
     }
 
 
@@ -505,14 +508,31 @@ def names_written(
     }
 
 
+FOREIGN_FUNCTION_WORDS = frozenset(
+    """der die das und ist ein eine einen dem den des mit auf für von zu im wie nicht auch
+    le la les un une des du et est pour sur avec dans pas qui que il elle
+    el los las una y es por para con en del lo se al
+    il gli della di che non è
+    os um uma não com em da do
+    het een van en niet op met voor""".split()
+)
+"""Function words of other languages written in Latin letters (German, French, Spanish,
+Italian, Portuguese, Dutch): a long question with none is English keywords."""
+
+
 def in_another_language(question: str) -> bool:
     """A question of six words or more (of two letters or more; numbers aside), under 15% of
-    them English function words (`STOPWORDS`): "Wie lange darf ein Job auf dem Cluster
-    maximal laufen?" (none of ten). English questions that long have more ("can tasks share a
-    network file system": one of six; "problem 7 of problem set 4" is four words); the
-    shortest are left as English."""
+    them English function words (`STOPWORDS`), with a function word of another language
+    (`FOREIGN_FUNCTION_WORDS`) or a letter English does not write: "Wie lange darf ein Job
+    auf dem Cluster maximal laufen?" (none of ten English, "wie", "ein", "auf", "dem").
+    English questions that long have more ("can tasks share a network file system": one of
+    six; "problem 7 of problem set 4" is four words); the shortest are left as English, and
+    so are keywords ("hashcat mode for Kerberos AES256 etype 18 hashes?": one of seven, but
+    no word of another language; read as foreign, "AES256" went unsaid as missing)."""
     words = [w for w in re.findall(r"[^\W\d_]+", question.lower()) if len(w) > 1]
-    return len(words) >= 6 and sum(w in STOPWORDS for w in words) < 0.15 * len(words)
+    if len(words) < 6 or sum(w in STOPWORDS for w in words) >= 0.15 * len(words):
+        return False
+    return any(w in FOREIGN_FUNCTION_WORDS or not w.isascii() for w in words)
 
 
 def decide(

@@ -209,7 +209,12 @@ def quote_span(
         lo += 1
     while hi > lo and silent(hi):
         hi -= 1
-    if opts.outline and line_scores and len(chunk.heading_path) <= 1:  # no heading but a title
+    piece = bool(lines) and not roles.is_heading(0)  # a later piece of a long section
+    if (
+        opts.outline
+        and line_scores
+        and (len(chunk.heading_path) <= 1 or (opts.outline_sections and piece))
+    ):
         items = _outline_items(lines, roles, lo, hi)
         what = "top-level items" if items else "journal entries"
         items = items or _entries(lines, lo, hi)
@@ -275,6 +280,8 @@ def quote_span(
         head, kind = question_above(lines, s, lo), "question of the answer"
     if head is None and opts.attribution:
         head, kind = quoted_above(lines, s, lo), "the passage it attributes"
+    if head is None and opts.labels:
+        head, kind = label_above(lines, roles, s, lo), "the label it is under"
     if head is not None and lo <= head < s and best_i - head < n:
         s = head
         why.append(f"start: {kind}, line {chunk.start_line + s}")
@@ -432,6 +439,29 @@ def quoted_above(lines: Sequence[str], i: int, lo: int) -> int | None:
     while j > lo and _BLOCK_QUOTE.match(lines[j - 1]):
         j -= 1
     return j
+
+
+_LABEL_WORDS = 5
+"""The most words of a label line ("KAREN:", "Ingredients for the dough:")."""
+
+
+def label_above(lines: Sequence[str], roles: LineRoles, i: int, lo: int) -> int | None:
+    """The label line that line `i` is written under, if any: the nearest line above it, in
+    the same block (no blank line between), less indented than it (or, for a list item, not
+    a list item), that is a short label ending in ":" ("KAREN:" over "  levothyroxine 50mcg";
+    "Ingredients:" over "- flour"). The label rule: "What are Karen's allergies?" quoted a
+    plain-text medication note's lines from the one under "ME:", the penicillin allergy
+    read as Karen's."""
+    if not lines[i].strip() or roles.in_code(i) or roles.is_heading(i):
+        return None
+    deep, item = _indent(lines[i]), roles.is_item(i)
+    for j in range(i - 1, lo - 1, -1):
+        if not lines[j].strip() or roles.in_code(j) or roles.is_heading(j) or roles.in_table(j):
+            return None
+        if _indent(lines[j]) < deep or (item and not roles.is_item(j)):
+            text = lines[j].strip()
+            return j if text.endswith(":") and len(text.split()) <= _LABEL_WORDS else None
+    return None
 
 
 def stands_out(line_scores: dict[int, float], opts: AnswerOptions) -> bool:
