@@ -469,8 +469,9 @@ class AnswerOptions(BaseModel):
         True,
         description="Link rule: lines of nothing but links (wiki links, transclusions and "
         "#tags too), or of words that only point to them ('see: [[…]]', a label over a "
-        "transclusion: 'Decisions: ![[…]]'), are no evidence, and a quote does not end on a list "
-        "of links or a line of #tags (a list of wiki links is kept: in a wiki its items are "
+        "transclusion: 'Decisions: ![[…]]'; 'Sources: [[…]]'), are no evidence, and a quote "
+        "does not end on a list of links or a line of #tags, nor start on a line of #tags "
+        "(Bear's under a note's title; a list of wiki links is kept: in a wiki its items are "
         "the content; a link ending the sentence the line above began is part of it).",
     )
     bookmarks: bool = Field(

@@ -99,13 +99,14 @@ __all__ = [
     "web_link",
 ]
 
-CHUNKER_VERSION: int = 17
-"""17 (2026-12-07): a top-level list item that is a heading ("- ## Croissant", Logseq's
-outline) heads a section (`_outline_headings`); 16 (2026-12-07): nor is a field and value
-the note's path writes (`session: 12`); 15 (2026-12-07): a site generator's layout fields
-(`sidebar_position`; `weight` in TOML) are no property (`_LAYOUT_KEYS`); 14 (2026-12-07): a
-note's front-matter properties are a section (`property_span`); 12 (2026-12-06): a section
-under no heading is embedded under its note's title (`head`)."""
+CHUNKER_VERSION: int = 19
+"""19 (2026-12-07): a blog's `categories` are tags, its `image` no property; 18: a property's
+value listing short items is no prose (`_listed`); 17: a top-level list item that is a
+heading ("- ## Croissant", Logseq's outline) heads a section (`_outline_headings`); 16: nor is
+a field and value the note's path writes (`session: 12`); 15: a site generator's layout
+fields (`sidebar_position`; `weight` in TOML) are no property (`_LAYOUT_KEYS`); 14: a note's
+front-matter properties are a section (`property_span`); 12 (2026-12-06): a section under no
+heading is embedded under its note's title (`head`)."""
 
 CountTokens = Callable[[str], int]
 
@@ -224,8 +225,9 @@ def front_matter_end(lines: Sequence[str]) -> int:
     return 0
 
 
-_LABEL_KEYS = frozenset(("title", "tags", "tag", "aliases", "alias"))
-"""Fields read as the note's labels (`front_matter_fields`), not as its properties."""
+_LABEL_KEYS = frozenset(("title", "tags", "tag", "aliases", "alias", "categories", "category"))
+"""Fields read as the note's labels (`front_matter_fields`; a blog's categories as its tags),
+not as its properties."""
 _SUMMARY_KEYS = frozenset(("desc", "description", "summary", "excerpt", "abstract"))
 """Fields holding a note's summary of itself, which its body says at length (Dendron's
 `desc: Create a daily journal note`): as a section they drew answers from the note's own."""
@@ -241,13 +243,14 @@ _LAYOUT_KEYS = frozenset(
     "permalink layout nav_order nav_exclude has_children has_toc toc toc_min_heading_level "
     "toc_max_heading_level hide_title hide_table_of_contents pagination_label "
     "pagination_next pagination_prev custom_edit_url linktitle search_exclude sitemap "
-    "excerpt_separator render_with_liquid".split()
+    "excerpt_separator render_with_liquid image images cover thumbnail banner featured_image "
+    "header_image og_image".split()
 )
 """Fields laying out a site's page (Hugo's `weight`, Docusaurus' `sidebar_position`, Jekyll's
-`permalink`, `nav_order`), which say nothing of what the note is about: as a section, `weight
-= 60` was the first match for "how much traffic does the canary get?" and took one of the
-three sections whose lines answer it. `weight` only in Hugo's TOML: in YAML it is as often a
-person's (`weight: 78.4` of a daily note)."""
+`permalink`, `nav_order`; a post's cover `image`), which say nothing of what the note is
+about: as a section, `weight = 60` was the first match for "how much traffic does the canary
+get?" and took one of the three sections whose lines answer it. `weight` only in Hugo's TOML:
+in YAML it is as often a person's (`weight: 78.4` of a daily note)."""
 _NO_PROPERTY_KEYS = _LABEL_KEYS | _SUMMARY_KEYS | _DATING_KEYS | _LAYOUT_KEYS
 _NO_TOML_PROPERTY_KEYS = _NO_PROPERTY_KEYS | {"weight"}
 """The same in Hugo's TOML front matter, where `weight` orders the site's pages."""
@@ -323,12 +326,25 @@ PROSE_WORDS = 8
 body says at length: as a section it drew answers from the note's own sections."""
 
 
+LIST_ITEM_WORDS = 4
+"""Most words of an item of a value written as a list ("Jane Smith, Kenton Lee, …")."""
+
+
 def _prose(values: Sequence[str]) -> bool:
     """Whether a field's value is prose (`PROSE_WORDS`): one of its values, or a block
-    scalar's lines (`desc: >-` and the lines under it) together."""
+    scalar's lines (`desc: >-` and the lines under it) together. A list written on one line,
+    items of a few words between commas or semicolons, is no prose however long: a paper's
+    `authors: Jane Smith, Kenton Lee, Maria Garcia, Wei Chen, Tom Brown` was left out, and
+    "Which paper is by Kenton Lee?" told "Your notes don't mention Kenton Lee"."""
     block = re.fullmatch(_BLOCK_MARKER, values[0].strip()) is not None
     texts = [" ".join(values[1:])] if block else values
-    return any(len(t.split()) > PROSE_WORDS for t in texts)
+    return any(len(t.split()) > PROSE_WORDS and not _listed(t) for t in texts)
+
+
+def _listed(text: str) -> bool:
+    """`text` is a list of short items: two or more, between commas or semicolons."""
+    items = [i for i in re.split(r"\s*[,;]\s*", text.strip().strip("[]")) if i]
+    return len(items) >= 2 and all(len(i.split()) <= LIST_ITEM_WORDS for i in items)
 
 
 def front_matter(lines: Sequence[str]) -> dict[str, object]:
@@ -363,13 +379,15 @@ def front_matter_fields(block: str, toml: bool = False) -> dict[str, object]:
             data = _tiny_yaml(block)
     if not isinstance(data, dict):
         return {"title": None, "tags": [], "aliases": [], "names": []}
-    raw_tags = data.get("tags", data.get("tag"))
     tags: list[str] = []
-    if isinstance(raw_tags, str):
-        tags = [t for t in re.split(r"[,\s]+", raw_tags) if t]
-    elif isinstance(raw_tags, list | tuple):
-        tags = [str(t).strip() for t in raw_tags if isinstance(t, str | int | float)]
-        tags = [t for t in tags if t]
+    for key in ("tags", "tag", "categories", "category"):  # a blog's categories: tags too
+        raw_tags = data.get(key)
+        if isinstance(raw_tags, str):
+            tags += [t for t in re.split(r"[,\s]+", raw_tags) if t]
+        elif isinstance(raw_tags, list | tuple):
+            found = [str(t).strip() for t in raw_tags if isinstance(t, str | int | float)]
+            tags += [t for t in found if t]
+    tags = list(dict.fromkeys(tags))
     raw_aliases = data.get("aliases", data.get("alias"))
     aliases = [raw_aliases] if isinstance(raw_aliases, str) else raw_aliases
     return {

@@ -80,15 +80,22 @@ def query_terms(text: str) -> list[str]:
     """Lower-cased content words of a question, in order, without duplicates or stopwords
     (nor `_NO_SUBJECT`'s, while "well" alone may name something: "Well-Architected"; nor a
     note file name's suffix: "x.md" asks about "x"; a Japanese phrase as its words,
-    `_words_of`)."""
+    `_words_of`). A capital letter on its own is a word too ("the normal range for K?",
+    "the H's and T's", "Plan B"), not "A" or "I"."""
     out: list[str] = []
     text = _CONTRACTION.sub(lambda m: "nt" if m[0][0] in "nN" else "", text)
+    letters = {m.lower() for m in _LETTER.findall(text)}
     tokens = _TOKEN.findall(_NOTE_SUFFIX.sub(" ", _NO_SUBJECT.sub(" ", text.lower())))
     for t in (w for token in tokens for w in _words_of(token)):
-        if t in STOPWORDS or (len(t) < 2 and not t.isdigit() and not CJK.match(t)) or t in out:
+        short = len(t) < 2 and not t.isdigit() and not CJK.match(t) and t not in letters
+        if (t in STOPWORDS and t not in letters) or short or t in out:
             continue
         out.append(t)
     return out
+
+
+_LETTER = re.compile(r"(?<![\w'’.-])([B-HJ-Z])(?=['’]s\b|(?![\w'’.-]))")
+"""A capital letter standing alone (a possessive's or plural's "'s" after it aside): "K", "B"."""
 
 
 _JOINED = re.compile(r"[^\W_]+(?:[-.][^\W_]+)+")

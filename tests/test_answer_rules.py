@@ -1001,6 +1001,9 @@ def test_an_identifier_no_top_section_writes_is_missing_though_its_words_are_the
     # about binary search): missing unless a top section writes them
     letters = "How does A* compare to the Z algorithm, C++ and a B-tree? A good one?"
     assert missing_compounds(letters, [], 3) == ["A*", "Z algorithm", "C++", "B-tree"]
+    # no letter of "A/B test", nor a letter before a function word ("vitamin K for bleeding"
+    # was partly covered, "Your notes don't mention K for")
+    assert missing_compounds("the checkout A/B test; vitamin K for bleeding", [], 3) == []
     binary = [Hit(chunk=chunk("## Search\nSELECT data* FROM t; a z-algorithm", ["S"]), score=1)]
     assert missing_compounds("how does A* or the Z algorithm work", binary, 3) == ["A*"]
     # a letter of a formula is no name ("what is H = X(X^TX)^{-1}X^T called…" said "Your
@@ -1200,6 +1203,17 @@ def test_the_sibling_rule_reads_the_notes_text_for_ordinary_words() -> None:
     other = [TermInfo(term="another", chunks=0), TermInfo(term="branch", chunks=9)]
     onto = "cherry-pick onto another branch"  # "another" names no kind of branch
     assert sibling_names(onto, other, common | {"another"}, {"branch": {"main", "dev"}}) == []
+    # a quantifier names no kind ("after every rate change" beside "slower rate"): "How do I
+    # calculate the drip rate?" was declined, "drip" read as a missing name
+    drip = [TermInfo(term="drip", chunks=0), TermInfo(term="rate", chunks=2)]
+    words = common | {"drip", "rate", "slower", "every", "faster"}
+    q = "How do I calculate the drip rate?"
+    assert sibling_names(q, drip, words, {}, lambda w: {"slower", "every"}) == []
+    assert sibling_names(q, drip, words, {}, lambda w: {"slower", "faster"}) == ["drip"]
+    # a verb after "I", "to", "can": "How do I treat low blood sugar?" of "bed low", "use low"
+    low = [TermInfo(term="treat", chunks=0), TermInfo(term="low", chunks=2)]
+    q = "How do I treat low blood sugar?"
+    assert sibling_names(q, low, words | {"treat", "low"}, {}, lambda w: {"bed", "use"}) == []
 
 
 def test_a_number_of_a_series_no_top_section_writes_is_a_missing_name() -> None:
@@ -2128,6 +2142,11 @@ def test_as_well_as_names_no_subject() -> None:
         "ec2",
     ]
     assert query_terms("Is logging covered as well?") == ["logging", "covered"]
+    # a capital letter standing alone is a word ("What are the H's and T's?" was a usage
+    # error, "names nothing to search for"; "the normal range for K?" searched no K)
+    assert query_terms("What are the H's and T's?") == ["h", "t"]
+    assert query_terms("What's the normal range for K?") == ["normal", "range", "k"]
+    assert query_terms("Is A faster than I? a t-test") == ["faster", "test"]
     assert "well" in query_terms("What is the AWS Well-Architected Framework?")
     # nor is "et al." a name the notes lack ("What does Guo et al. say about calibration?")
     assert query_terms("What does Guo et al. say about calibration?") == [
@@ -3273,6 +3292,17 @@ def test_the_one_line_rule_quotes_a_short_sections_standout_line_alone() -> None
     assert quote_span(c, scores, opts=on, why=why) == (11, 12)
     assert any(r.startswith("one-line rule") for r in why)
     assert quote_span(c, scores | {5: 0.7}, opts=on) == (2, 12)  # a close second
+
+
+def test_a_line_of_tags_alone_is_no_part_of_a_quote() -> None:
+    """Bear writes a note's tags on the line under its title: "How often do I water the
+    monstera?" was quoted from "#home/plants", the tag line first. A line of nothing but
+    #tags files the note and says nothing: a quote does not start on it (nor end: the link
+    rule)."""
+    text = "# Plants\n#home/plants\n\nMy plants, Sundays.\nmonstera: water when dry\npothos: trim"
+    c = chunk(text, ["Plants"])
+    assert quote_span(c, {4: 0.7, 5: 0.3}) == (4, 6)
+    assert quote_span(c, {4: 0.7, 5: 0.3}, opts=AnswerOptions(links=False)) == (2, 6)
 
 
 def test_a_quote_under_a_label_line_starts_at_the_label() -> None:

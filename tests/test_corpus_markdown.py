@@ -275,6 +275,25 @@ def test_front_matter_properties_are_a_section_from_the_first_that_says_somethin
     assert property_span(split_lines(described)) is None  # a summary of the note: no property
     owned = dendron.replace("desc: ''", "desc: Preview a note.\nowner: Docs team")
     assert property_span(split_lines(owned)) == (4, 4)  # 0-based: owner alone
+    # a list on one line is no prose however long ("Which paper is by Kenton Lee?" was told
+    # the notes never mention him): a paper's five authors are a property
+    authors = "Jane Smith, Kenton Lee, Maria Garcia, Wei Chen, Tom Brown"
+    paper = dendron.replace("desc: ''", f"authors: {authors}")
+    assert property_span(split_lines(paper)) == (3, 3)
+    flow = dendron.replace("desc: ''", f"authors: [{authors}]")
+    assert property_span(split_lines(flow)) == (3, 3)
+    said = dendron.replace("desc: ''", "desc: Notes on caching, with examples of what goes wrong")
+    assert property_span(split_lines(said)) is None  # a sentence with a comma is still prose
+    # a Jekyll post's categories are its tags and its cover image no property: "How do I get
+    # my sourdough starter to rise faster?" quoted `categories: [cooking]` … `image: …`
+    post = (
+        "---\nlayout: post\ntitle: Sourdough starter diary\ndate: 2020-05-01\n"
+        "categories: [cooking]\ntags: [sourdough, starter]\nimage: /assets/img/starter.jpg\n"
+        "---\n\nThird attempt at a starter.\n"
+    )
+    assert property_span(split_lines(post)) is None
+    nc = chunk_note("_posts/2020-05-01-starter.md", post, words, 256)
+    assert nc.tags == ["sourdough", "starter", "cooking"]
     # a site's layout fields say nothing of the note (Hugo's weight, Docusaurus', Jekyll's)
     laid = split_lines("---\nsidebar_position: 2\nslug: /deploy\nnav_order: 3\n---\n# D\n")
     assert property_span(laid) is None

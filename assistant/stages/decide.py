@@ -409,8 +409,15 @@ def reading(
 
 SIBLINGS_MIN = 2
 """Fewest other words the notes' headings write before a word for the sibling rule."""
-NO_KIND = frozenset("another other same own next last".split())
-"""Words before a noun that name no kind of it ("onto another branch")."""
+NO_KIND = frozenset(
+    """another other same own next last every each any all some no more less most least much
+    many few several both either neither such""".split()
+)
+"""Words before a noun that name no kind of it ("onto another branch", "after every rate
+change": not a kind of rate beside "slower rate")."""
+VERB_BEFORE = frozenset("i you we they to can could should would will must do does did".split())
+"""Words after which the question's next word is a verb, no kind of the word after it ("How do
+I treat low blood sugar?" of notes writing "bed low" and "use low")."""
 PARTICLES = frozenset("away apart ahead aside together ago back forward forth".split())
 """Adverbs of place and time that the text writes after verbs and adverbs ("right away", "go
 back"), never a noun whose kinds those would be: "two or three hops away" is no kind of
@@ -442,12 +449,14 @@ def sibling_names(
     capitals = names_in(question)
     owners = {m.group(1) for m in re.finditer(r"([^\W_]+)['’]s\b", question.lower())}
     words = re.findall(r"[^\W_]+", _POSSESSIVE.sub("", question.lower()))
-    for word, after in pairwise(words):
+    for at, (word, after) in enumerate(pairwise(words)):
         t, nxt = info.get(word), info.get(after)
         if t is None or nxt is None or t.covered or not nxt.covered:
             continue
         if not is_common(word, common) or word in NO_KIND:
             continue  # no ordinary word: the name rule reads it already; "another branch"
+        if at and words[at - 1] in VERB_BEFORE:
+            continue  # a verb: "do I treat low blood sugar", no kind of "low"
         others = set(modifiers.get(plain(after), ()))
         if (
             in_text
@@ -460,7 +469,9 @@ def sibling_names(
             # "accidental damage"; of ordinary words alone, not "try ECS", nor "web app" of
             # notes on "AWS App Runner"; nor an owner ("my friend's car" of notes writing
             # "courtesy car" and "other cars" is a car, whosever)
-            others |= {m for m in in_text(plain(after)) if is_common(m, common)}
+            others |= {
+                m for m in in_text(plain(after)) if is_common(m, common) and m not in NO_KIND
+            }
         others -= {plain(word)}
         if len(others) >= SIBLINGS_MIN:
             out.append(word)
@@ -728,7 +739,8 @@ COMPOUND = re.compile(
     r"(?<![\w.^{\\-])(?:[^\W\d_]{2,}(?:[_.][^\W\d_]{2,})+|--[^\W\d_][\w-]*[^\W_]"
     r"|[^\W\d_]{2,}(?:-[^\W\d_]{2,})*-\d+(?:-\d+)*|v?\d+(?:\.\d+){2,}"
     r"|[^\W\d_]{2,4}\d+(?:\.\d+)+|\d{3,}-[^\W\d_]{1,4}"
-    r"|[B-HJ-Z][ -][a-z]{3,}|[A-Z](?:\+\+|#|\*)"
+    r"|(?<!/)[B-HJ-Z][ -](?!(?:for|and|the|with|from|into|then|than|when|that|this)\b)[a-z]{3,}"
+    r"|[A-Z](?:\+\+|#|\*)"
     r"|(?:\d+-\d+|\d{3,})(?:\([0-9a-z]{1,4}\))+|\d+(?:\([0-9a-z]{1,4}\)){2,})(?![\w-])"
 )
 """An identifier built of words joined by "_" or "." ("pg_advisory_lock", "lazy.nvim",
@@ -741,7 +753,8 @@ nor a day, "19.03.2024", which the date rule reads), or a code of a few letters 
 number ("KR2.3", an OKR's key result), or a form's number and a few letters ("1099-SA"), or
 a one-letter name ("the Z algorithm", "R language", "B-tree", "A*", "C++", "C#": query
 terms leave single letters out, so "how does A* search work" was answered about binary
-search; not "A" or "I", words of their own), or a statute's or rule's section with its
+search; not "A" or "I", words of their own, nor the B of "A/B test", nor a letter and a
+function word, "vitamin K for bleeding"), or a statute's or rule's section with its
 subsections ("2-201(3)(b)", "1332(a)", "12(b)(6)"; not a problem's part, "3(b)", which
 notes write "Problem 3" over "(b)": "what does 2-201(3)(a) cover" was declined, its line
 scoring 0.288, "what does 2-201(3)(b) say" quoted § 2-207(2), and "§ 1367(d)", in no note,
@@ -1031,6 +1044,11 @@ def section_writes(chunk: Chunk, code: str) -> bool:
     return writes(section_text(chunk), code)
 
 
+SERIES_JOINER = r"[ \t_#/-]*"
+"""What may stand between a series' word and its number: "Session 14", "lecture_07", "PS #4",
+"ADR-0006", the folder of `adr/0002-event-bus.md`."""
+
+
 def another_item(text: str, item: str) -> bool:
     """Whether `text` writes an item of `item`'s kind but not `item` itself: another
     numbered word of its series ("ADR-0009" for "adr 6"), another version ("[2.3.0]" for
@@ -1040,7 +1058,7 @@ def another_item(text: str, item: str) -> bool:
     if numbered := NUMBERED.fullmatch(item):
         if numbers_of(text, numbered.group(1)) - {int(numbered.group(2))}:
             return True
-        kind = rf"(?<!\w){re.escape(numbered.group(1).lower())}[ \t_#/-]*\d"
+        kind = rf"(?<!\w){re.escape(numbered.group(1).lower())}{SERIES_JOINER}\d"
     elif re.match(r"v?\d", item.lower()):
         kind = r"(?<![\d.])v?\d+(?:\.\d+){2,}(?!\d|\.\d)"
     elif dotted := re.fullmatch(r"([^\W\d_]+)\d+(?:\.\d+)+", item.lower()):
@@ -1144,7 +1162,7 @@ def _written(compound: str) -> str:
         return r"(?<!\w)" + r"[\W_]+".join(map(re.escape, words)) + r"(?!\w)"
     if numbered := NUMBERED.fullmatch(compound):
         word, n = numbered.groups()
-        return rf"(?<!\w){re.escape(word.lower())}[ \t_#/-]*0*{n}(?![\d]|\.\d)"
+        return rf"(?<!\w){re.escape(word.lower())}{SERIES_JOINER}0*{n}(?![\d]|\.\d)"
     name = compound.lower().lstrip("-")
     if re.fullmatch(r"#\d+", name):  # an issue's "#1423", not "1423 ms"
         return rf"(?<![\w#]){re.escape(name)}(?!\d)"

@@ -205,7 +205,10 @@ def quote_span(
             or (opts.markup and only_markup(lines[i]) and not roles.in_code(i))
         )
 
-    while lo < hi and silent(lo):
+    def tags(i: int) -> bool:  # a line of #tags alone (Bear's, under the title): no start
+        return opts.links and only_tags(lines[i]) and not roles.in_code(i)
+
+    while lo < hi and (silent(lo) or tags(lo)):
         lo += 1
     while hi > lo and silent(hi):
         hi -= 1
