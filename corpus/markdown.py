@@ -56,6 +56,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import groupby
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
@@ -572,23 +573,20 @@ def _outline_headings(roots: list[_Node]) -> list[_Node]:
         if node.type != "bullet_list_open" or not any(map(_item_heading, node.children)):
             out.append(node)
             continue
-        run: list[_Node] = []
-        headed = False  # a heading item came before the run
-        for item in [*node.children, None]:
-            heading = _item_heading(item) if item is not None else None
-            if item is not None and heading is None:
-                run.append(item)
+        headed = False  # a heading item came before
+        for is_heading, group in groupby(node.children, key=lambda n: _item_heading(n) is not None):
+            items = list(group)
+            if not is_heading:  # the items between heading items: a list of their own
+                if headed:  # the page's items again, not the heading's
+                    out.append(_Node("outline_break", items[0].start, items[0].start))
+                out.append(_Node(node.type, items[0].start, items[-1].end, children=items))
                 continue
-            if run:  # the items before it: a list of their own
-                if headed:
-                    out.append(_Node("outline_break", run[0].start, run[0].start))
-                out.append(_Node(node.type, run[0].start, run[-1].end, children=run))
-                run = []
-            if item is not None and heading is not None:
+            for item in items:
+                heading = item.children[0]
                 out.append(_Node(heading.type, item.start, heading.end, heading.level,
                                  heading.content))  # fmt: skip
                 out.extend(item.children[1:])
-                headed = True
+            headed = True
     return out
 
 

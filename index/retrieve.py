@@ -726,6 +726,7 @@ def term_coverage(
     A word of a verb and its particle the notes never write but write joined (`joined`, from
     `joined_pairs`: "back" of "back up" where they write "backup") is read as that word."""
     out = []
+    joined = joined or {}
     common_at = max(COMMON_MIN_CHUNKS, int(COMMON_SHARE * store.chunk_total())) if terms else 0
     paths = note_path_words(store) if terms else frozenset()
     counts = {t: store.term_count(t, cap=common_at) for t in terms}
@@ -750,9 +751,9 @@ def term_coverage(
             continue  # "wht was the xgboost rmse": no subject "wht" for the notes to lack
         near = split_word(store, t) if splits and not n else None
         split = near is not None
-        together = not n and near is None and t in (joined or {})
+        together = not n and near is None and t in joined
         if together:  # "back" of "back up", where the notes write "backup"
-            near = (joined or {})[t]
+            near = joined[t]
         if not split and not together and t.isdigit():  # "lecture 7" of `Lecture 07 - Memory.md`
             near = _number_as_written(store, t, terms[at - 1] if at else "", n, paths)
         if not n and near is None and not split and not in_path and not (known and known(t)):

@@ -803,15 +803,21 @@ class Store:
         hyphen is checked in the text of those chunks."""
         phrase = f'"{first.replace(chr(34), "")} {second.replace(chr(34), "")}"'
         joined = re.compile(rf"\b{re.escape(first)}-{re.escape(second)}\b", re.IGNORECASE)
+        rows = self._raw_texts(phrase, cap)
+        return sum(1 for row in rows if any(joined.search(t or "") for t in row))
+
+    def _raw_texts(self, query: str, cap: int) -> list[tuple[str | None, str | None, str | None]]:
+        """(heading, text, meta) of at most `cap` chunks the unstemmed index matches for the
+        FTS5 `query`, for checks FTS5 cannot make (a hyphen, the word before); none for a
+        query it cannot parse."""
         try:
-            rows = self.conn.execute(
+            return self.conn.execute(
                 "SELECT c.heading, c.text, c.meta FROM chunks_raw JOIN chunks c "
                 "ON c.id = chunks_raw.rowid WHERE chunks_raw MATCH ? LIMIT ?",
-                (phrase, cap),
-            )
-            return sum(1 for row in rows if any(joined.search(t or "") for t in row))
+                (query, cap),
+            ).fetchall()
         except sqlite3.OperationalError:
-            return 0
+            return []
 
     def words_before(self, word: str, cap: int = 500) -> list[str]:
         """The words written just before `word` (or its plural) in the sections' headings and
@@ -821,15 +827,8 @@ class Store:
         pair = re.compile(
             rf"([^\W\d_]+)[ \t-]+(?:{'|'.join(map(re.escape, forms))})\b", re.IGNORECASE
         )
-        try:
-            rows = self.conn.execute(
-                "SELECT c.heading, c.text FROM chunks_raw JOIN chunks c "
-                "ON c.id = chunks_raw.rowid WHERE chunks_raw MATCH ? LIMIT ?",
-                (query, cap),
-            ).fetchall()
-        except sqlite3.OperationalError:
-            return []
-        return [m.group(1) for row in rows for t in row for m in pair.finditer(t or "")]
+        rows = self._raw_texts(query, cap)
+        return [m.group(1) for row in rows for t in row[:2] for m in pair.finditer(t or "")]
 
     def raw_terms(self, prefix: str) -> list[str]:
         """Unstemmed vocabulary terms starting with `prefix` (for typo-tolerant matching)."""
