@@ -754,7 +754,9 @@ class Engine:
                 picked = select.with_dated(picked, dated, k, other_day, reading.day_only, entries)
                 date_notes = [span_label(c) for c in (h.chunk for h in dated if h in picked)]
             picked = select.reading_order(picked, section_best if opts.best_first else None)
-            citations, pieces = shape.quote_sections(picked, line_scores, self.abs_path, opts)
+            citations, pieces = shape.quote_sections(
+                picked, line_scores, self.abs_path, opts, terms
+            )
         by_name_label, headed_label, together_label, newest_label, coded_label = (  # --explain
             span_label(h.chunk) if h is not None and h in picked else ""
             for h in (by_name, headed, together, newest, coded)

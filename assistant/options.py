@@ -30,8 +30,10 @@ class AnswerOptions(BaseModel):
         True,
         description="Phrase rule: a question none of whose phrases the notes cover (each has "
         "more than max_missing_in_phrase of its words in no note) for want of one word, whose "
-        "words the notes do write are all ordinary English (no name or code), is declined as "
-        "one about a missing name is: 'What is my insulin dose?' of notes on metformin's dose. "
+        "words the notes do write are all ordinary English (no name or code) or ubiquitous (in "
+        "ubiquitous_share of a folder's sections: a tool's name in its own docs), is declined "
+        "as one about a missing name is: 'What is my insulin dose?' of notes on metformin's "
+        "dose; 'How do I uninstall rivet?' of rivet's docs. "
         "Several words in no note are the user's own wording of what the notes say otherwise.",
     )
     uncovered_all: bool = Field(
@@ -77,7 +79,8 @@ class AnswerOptions(BaseModel):
         True,
         description="Sibling rule: an ordinary word the notes never write, just before a word "
         "their headings or file names write after two or more others ('boat insurance' of "
-        "notes headed 'Car insurance', 'Travel insurance'), is a missing name.",
+        "notes headed 'Car insurance', 'Travel insurance'), is a missing name; a quantifier "
+        "or a superlative names no kind ('every rate', 'the lowest rate').",
     )
     text_siblings: bool = Field(
         True,
@@ -190,8 +193,8 @@ class AnswerOptions(BaseModel):
         True,
         description="Split-word rule: a word the notes never write whole but write as two "
         "words joined by a hyphen ('wifi' for Wi-Fi, 'ebook' for e-book, 'inc2099' for "
-        "INC-2099) is read as those two words, searched and counted as covered, not said to "
-        "be missing.",
+        "INC-2099), or a verb and its particle they write apart ('login' for 'log in'), is read "
+        "as those two words, searched and counted as covered, not said to be missing.",
     )
     typo_context: bool = Field(
         True,
@@ -465,12 +468,21 @@ class AnswerOptions(BaseModel):
         description="In a section too long to quote whole, lines within this of its best "
         "line's score are quoted with it.",
     )
+    tabs: bool = Field(
+        True,
+        description="Tab rule: a docs page's content tabs (Hugo's '{{< tab \"macOS\" >}}', "
+        "Docusaurus's '<TabItem>', MkDocs's '=== \"macOS\"') are ways of doing one thing, one "
+        "per platform: the quote keeps to the tab holding the best line when every line "
+        "nearly as close is in it ('How do I install rivet on macOS?' quoted the Linux tab's "
+        "apt command after brew).",
+    )
     links: bool = Field(
         True,
         description="Link rule: lines of nothing but links (wiki links, transclusions and "
         "#tags too), or of words that only point to them ('see: [[…]]', a label over a "
         "transclusion: 'Decisions: ![[…]]'; 'Sources: [[…]]'), are no evidence, and a quote "
-        "does not end on a list of links or a line of #tags, nor start on a line of #tags "
+        "does not end on a list of links (not a footer under a list either: 'Links: [[…]]' a "
+        "blank line below its last item) or a line of #tags, nor start on a line of #tags "
         "(Bear's under a note's title; a list of wiki links is kept: in a wiki its items are "
         "the content; a link ending the sentence the line above began is part of it).",
     )
@@ -494,8 +506,8 @@ class AnswerOptions(BaseModel):
         "own (tags alone: '<Tabs>', '</TabItem>', '<details>'; macros: '{{query …}}', "
         "'{{embed …}}', '{{< figure >}}'; an MDX import or export; an outliner's block state: "
         "'collapsed:: true', 'id:: <uuid>', a bare '((<uuid>))', ':LOGBOOK:') are no evidence, "
-        "and a quote "
-        "does not start or end on one.",
+        "and a quote does not start or end on one, nor on a notes app's query block ('```"
+        "dataview' … '```': the app shows its results there, never its words).",
     )
     titles: bool = Field(
         True,

@@ -52,15 +52,16 @@ def note_title(path: str) -> str:
     return " ".join(w for w in words if w and not _ID_WORD.match(w))
 
 
-def head(heading_path: Sequence[str], path: str) -> list[str]:
-    """What stands above a section's text where it is embedded: its heading path, or, under
-    no heading, its note's title. An outliner's page ("pages/Lena.md": "- Allergic to
-    hazelnuts") or a note with no heading is about what its file name says, and its lines
-    never say it: "What is Lena allergic to?" was answered by the one line naming Lena,
-    "alias:: Lena Hoffmann" (a Logseq graph, docs/evaluating.md). Never shown: citations keep
-    the heading path as the file has it."""
+def head(heading_path: Sequence[str], path: str, title: str = "") -> list[str]:
+    """What stands above a section's text where it is embedded: its heading path (under
+    `title`, a note's title its headings do not give, `Chunk.title`), or, under no heading, its
+    note's title. An outliner's page ("pages/Lena.md": "- Allergic to hazelnuts") or a note
+    with no heading is about what its file name says, and its lines never say it: "What is
+    Lena allergic to?" was answered by the one line naming Lena, "alias:: Lena Hoffmann" (a
+    Logseq graph, docs/evaluating.md). Never shown: citations keep the heading path as the
+    file has it."""
     if heading_path:
-        return list(heading_path)
+        return [title, *heading_path] if title else list(heading_path)
     title = note_title(path)
     return [title] if title else []
 
@@ -96,6 +97,9 @@ class Chunk(BaseModel):
     content_hash: str
     context: str = ""
     """Extra text embedded but never quoted (e.g. the parent list item of a split-off child)."""
+    title: str = ""
+    """The note's title, embedded above the heading path of a note whose headings start below
+    level 1 (`corpus.markdown.untitled_head`); never shown."""
 
     @property
     def heading(self) -> str:
@@ -109,7 +113,7 @@ class Chunk(BaseModel):
     def embed_text(self) -> str:
         """What the embedder sees: the heading path (or the note's title, `head`) gives a
         section its context."""
-        return embed_text(head(self.heading_path, self.path), self.context, self.text)
+        return embed_text(head(self.heading_path, self.path, self.title), self.context, self.text)
 
     @property
     def properties(self) -> bool:
@@ -125,7 +129,7 @@ class Chunk(BaseModel):
         ("Carbonara: Serves 2.") had, so "carbonara ingredients" was answered "Serves 2."
         (`LINE_TEXT_VERSION`). Not `titled`: the lines alone."""
         lines = self.text.split("\n")
-        above = HEADING_SEP.join(head(self.heading_path, self.path)) if titled else ""
+        above = HEADING_SEP.join(head(self.heading_path, self.path, self.title)) if titled else ""
         out: list[tuple[int, str]] = []
         for i, raw in enumerate(lines):
             if not raw.strip() or (i == 0 and self.heading_path and raw.lstrip().startswith("#")):

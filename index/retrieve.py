@@ -902,8 +902,10 @@ def split_word(store: Store, term: str) -> str | None:
     A ticket's number written whole ("inc2099") splits where its letters end ("INC-2099"),
     and so does a code the notes write with a space ("lc146" of `LC 146 LRU Cache.md`), or a
     number and its unit the notes write apart ("350F" of "350 °F", "1.6kg" of "1.6 kg": "Your
-    notes don't mention 6kg"), or thousands written out ("96k" of "$96,000"). None when there
-    is none."""
+    notes don't mention 6kg"), or thousands written out ("96k" of "$96,000"); a verb and its
+    particle written as one ("login", "setup", "checkout") splits into the two words the notes
+    write ("log in": "Your notes don't mention login" of "Kevin would log in at /admin"), the
+    joined-words rule's other way round. None when there is none."""
     ticket = re.fullmatch(r"([^\W\d_]{2,})(\d{2,})", term)
     if ticket:
         a, b = ticket.groups()
@@ -922,6 +924,10 @@ def split_word(store: Store, term: str) -> str | None:
         return f"{a}-{b}" if found else None
     if not term.isalpha() or len(term) < 4:
         return None
+    verb = re.fullmatch(r"([a-z]{2,}?)(up|in|out|down|off|over|back)", term)
+    if verb and verb.group(1) not in STOPWORDS and store.has_phrase(verb.groups()):
+        # a verb and its particle the notes write apart: "login" of "Kevin would log in"
+        return " ".join(verb.groups())
     best, most = None, 0
     for i in range(1, len(term) - 1):
         a, b = term[:i], term[i:]

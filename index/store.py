@@ -71,6 +71,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     end_line INTEGER NOT NULL,
     text TEXT NOT NULL,
     context TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL DEFAULT '',
     meta TEXT NOT NULL DEFAULT '',
     content_hash TEXT NOT NULL,
     vec BLOB NOT NULL
@@ -1028,7 +1029,7 @@ class Store:
             heading = HEADING_SEP.join(c.heading_path)
             cur = self.conn.execute(
                 "INSERT INTO chunks(id, path, ord, heading_path, heading, start_line, end_line, "
-                "text, context, meta, content_hash, vec) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                "text, context, title, meta, content_hash, vec) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     next_id + ord_,
                     path,
@@ -1039,6 +1040,7 @@ class Store:
                     c.end_line,
                     c.text,
                     c.context,
+                    c.title,
                     meta,
                     c.content_hash,
                     _vec_blob(v),
@@ -1195,6 +1197,9 @@ def _migrate(conn: sqlite3.Connection) -> None:
     cols = {r[1] for r in conn.execute("PRAGMA table_info(files)")}
     if "skip_reason" not in cols:
         conn.execute("ALTER TABLE files ADD COLUMN skip_reason TEXT")
+    if "title" not in {r[1] for r in conn.execute("PRAGMA table_info(chunks)")}:
+        # `Chunk.title` (chunker 20); the index's older chunks are re-chunked at its refresh
+        conn.execute("ALTER TABLE chunks ADD COLUMN title TEXT NOT NULL DEFAULT ''")
     if not _fts_reads_context(conn):
         # BM25 reads a piece's context since: the full-text index is rebuilt from the chunks
         # table (seconds at 100k sections; nothing embedded again)
@@ -1222,12 +1227,12 @@ def dir_size(path: Path) -> int:
     return total
 
 
-_CHUNK_COLUMNS = "id, path, heading_path, start_line, end_line, text, content_hash, context"
+_CHUNK_COLUMNS = "id, path, heading_path, start_line, end_line, text, content_hash, context, title"
 """The columns `_row_chunk` reads, in its order."""
 
 
 def _row_chunk(row: tuple) -> Chunk:
-    cid, path, hp, start, end, text, h, context = row
+    cid, path, hp, start, end, text, h, context, title = row
     return Chunk(
         id=cid,
         path=path,
@@ -1237,6 +1242,7 @@ def _row_chunk(row: tuple) -> Chunk:
         text=text,
         content_hash=h,
         context=context,
+        title=title,
     )
 
 

@@ -586,6 +586,11 @@ def test_a_quote_does_not_end_on_a_list_of_links() -> None:
     assert quote_span(chunk(said, ["Agent"]), {}) == (2, 4)  # a list only partly of links
     topics = "# Managing\n**Topics**\n+ [Creating](create.md)\n+ [Deleting](delete.md)"
     assert quote_span(chunk(topics, ["Managing"]), {}) == (2, 4)  # never a lone "**Topics**"
+    # a footer of links under a note's last bullet is no item of its list (a Foam note)
+    foam = (
+        "# Broadcast join\n- auto under 10MB\n- force it: broadcast(small)\n\nLinks: [[moc-spark]]"
+    )
+    assert quote_span(chunk(foam, ["Broadcast join"]), {}) == (2, 3)
     kept = evidence_texts(chunk(text, ["Troubleshooting"]), [])
     assert kept == ["ECS Anywhere registers external instances."]  # the label is no evidence
 
@@ -1210,6 +1215,16 @@ def test_the_sibling_rule_reads_the_notes_text_for_ordinary_words() -> None:
     q = "How do I calculate the drip rate?"
     assert sibling_names(q, drip, words, {}, lambda w: {"slower", "every"}) == []
     assert sibling_names(q, drip, words, {}, lambda w: {"slower", "faster"}) == ["drip"]
+    # a superlative names no kind: "Which account has the lowest rate?" of notes writing
+    # "bonus rate" and "variable rate" was declined, "lowest" read as a missing name
+    lowest = [TermInfo(term="lowest", chunks=0), TermInfo(term="rate", chunks=2)]
+    q = "Which account has the lowest rate?"
+    words |= {"lowest", "lower", "bonus", "variable", "forest", "fire", "bush", "house"}
+    assert sibling_names(q, lowest, words, {}, lambda w: {"bonus", "variable"}) == []
+    assert sibling_names(q, lowest, words, {"rate": {"bonus", "variable"}}) == []  # headings
+    fire = [TermInfo(term="forest", chunks=0), TermInfo(term="fire", chunks=2)]
+    q = "What caused the forest fire?"  # no superlative: no "forester" beside it
+    assert sibling_names(q, fire, words, {}, lambda w: {"bush", "house"}) == ["forest"]
     # a verb after "I", "to", "can": "How do I treat low blood sugar?" of "bed low", "use low"
     low = [TermInfo(term="treat", chunks=0), TermInfo(term="low", chunks=2)]
     q = "How do I treat low blood sugar?"
@@ -2296,6 +2311,11 @@ def test_lines_of_tags_or_macros_alone_are_no_evidence() -> None:
     assert evidence_texts(chunk(home, ["Open tasks"]), ["tasks"]) == ["See shed."]
     code = home.replace("dataview", "sql")
     assert evidence_texts(chunk(code, ["Open tasks"]), ["tasks"])[1].startswith("TASK")
+    # ... nor does a quote start or end on one ("When is the Q1 tax payment due?" quoted the
+    # dashboard's query above the reminder)
+    assert quote_span(chunk(home, ["Open tasks"]), {}) == (5, 5)
+    assert quote_span(chunk(code, ["Open tasks"]), {}) == (2, 5)  # code of its own: kept
+    assert quote_span(chunk(home, ["Open tasks"]), {}, opts=AnswerOptions(markup=False)) == (2, 5)
 
 
 UPGRADING = """## From 1.x to 2.x
@@ -2324,7 +2344,10 @@ def test_a_content_tab_or_admonition_title_runs_on_through_its_block() -> None:
     leads in: the quote runs on through the block (the lead-in rule)."""
     c = chunk(UPGRADING, ["Upgrading", "From 1.x to 2.x"])
     assert quote_span(c, {4: 0.85, 6: 0.6, 13: 0.3}) == (5, 10)
-    assert quote_span(c, {4: 0.85, 6: 0.6}, opts=AnswerOptions(lead_in_run_on=False)) == (5, 5)
+    neither = AnswerOptions(lead_in_run_on=False, tabs=False)
+    assert quote_span(c, {4: 0.85, 6: 0.6}, opts=neither) == (5, 5)
+    # the tab rule alone quotes the tab whole, its title and the steps under it
+    assert quote_span(c, {4: 0.85, 6: 0.6}, opts=AnswerOptions(lead_in_run_on=False)) == (5, 10)
     assert quote_span(c, {15: 0.8, 16: 0.5, 6: 0.2}) == (16, 17)  # an admonition's title
 
 
@@ -3394,6 +3417,12 @@ def test_a_question_none_of_whose_phrases_the_notes_cover_is_declined() -> None:
     # a code the notes write: "What caused INC2099?" of notes that never say "caused"
     inc = [TermInfo(term="caused", chunks=0), TermInfo(term="inc2099", chunks=1)]
     assert not decide("What caused INC2099?", inc, hits, 0.6, COMMON | {"caused"}).abstain
+    # ... but not a name on most of the folder's pages: "How do I uninstall rivet?" of a CLI's
+    # docs ("rivet" in 82 of 108 sections) quoted "Prints the rivet cache dir."
+    rivet = [TermInfo(term="uninstall", chunks=0), TermInfo(term="rivet", chunks=82)]
+    q, words = "How do I uninstall rivet?", COMMON | {"uninstall"}
+    assert decide(q, rivet, hits, 0.5, words, sections_total=108).abstain
+    assert not decide(q, rivet, hits, 0.5, words, sections_total=500).abstain  # under 1 in 5
 
 
 def test_a_question_none_of_whose_subject_words_the_notes_write_is_declined() -> None:
@@ -3501,3 +3530,40 @@ def test_a_full_name_is_written_with_a_middle_name_between() -> None:
     assert writes("John A. Smith", "John Smith") and writes("anna-schmidt.md", "Anna Schmidt")
     assert not writes("Umbrella and Acme Health", "Umbrella Health")
     assert not writes("Johnny Smithers", "John Smith")
+
+
+TABS = """## Package managers
+
+{{< tabs >}}
+{{< tab "macOS" >}}
+```sh
+brew install rivet
+```
+{{< /tab >}}
+{{< tab "Linux" >}}
+```sh
+sudo apt install rivet
+```
+{{< /tab >}}
+{{< /tabs >}}"""
+
+
+def test_a_quote_keeps_to_the_content_tab_asked_of() -> None:
+    """ "How do I install rivet on macOS?" of a Hugo page quoted brew, then the Linux tab's
+    apt command (the tab rule): a tab whose title the question names is quoted alone, else
+    the tab holding the best line when no line nearly as close is in another; MkDocs's and
+    Docusaurus's tabs alike. Off, or a question naming no tab, the section as before."""
+    from assistant.stages.shape import tab_spans
+
+    c = chunk(TABS, ["Package managers"])
+    assert quote_span(c, {}, terms=["install", "macos"]) == (5, 7)
+    assert quote_span(c, {}, terms=["linux"]) == (10, 12)
+    assert quote_span(c, {}, terms=["install"]) == (5, 12)
+    assert quote_span(c, {5: 0.7, 10: 0.6}) == (5, 7)  # the best line's tab, none as close
+    assert quote_span(c, {5: 0.7, 10: 0.65}) == (5, 12)  # a line as close in the other
+    off = AnswerOptions(tabs=False)
+    assert quote_span(c, {}, opts=off, terms=["macos"]) == (5, 12)
+    mkdocs = '=== "macOS"\n\n    brew install rivet\n\n=== "Linux"\n\n    apt install rivet\nAfter.'
+    assert tab_spans(mkdocs.split("\n")) == [(0, 2), (4, 6)]
+    docusaurus = '<Tabs>\n<TabItem value="mac" label="macOS">\nbrew\n</TabItem>\n</Tabs>'
+    assert tab_spans(docusaurus.split("\n")) == [(1, 3)]

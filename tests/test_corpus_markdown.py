@@ -721,3 +721,33 @@ def test_a_lead_in_stays_with_a_long_table_it_introduces() -> None:
     lead = next(c for c in nc.chunks if lead_in in c.text)
     assert header in lead.text
     check_text(text, nc)
+
+
+def test_a_note_whose_headings_start_below_level_one_has_its_title_above_them() -> None:
+    """A Jekyll post's "## Feeding schedule" is about the sourdough starter its front-matter
+    title names; a Dendron note's "## Summary" about what its file name says. Such a note's
+    sections are embedded, and their lines read, under its title (the front matter's, then
+    the file name's words it does not repeat); citations keep the file's own headings."""
+    post = "---\ntitle: Keeping a starter alive\n---\n\n## Feeding schedule\n\nFeed 1:1:1 daily.\n"
+    [c] = chunk_note("_posts/2024-03-01-sourdough-starter.md", post, big, 256).chunks
+    assert c.title == "Keeping a starter alive 2024 03 01 sourdough"  # "starter" once
+    assert c.heading_path == ["Feeding schedule"] and c.heading == "Feeding schedule"
+    assert c.embed_text().startswith(f"{c.title}{HEADING_SEP}Feeding schedule\n")
+    assert c.body_lines()[0][1].startswith(f"{c.title}{HEADING_SEP}Feeding schedule: Feed")
+    dendron = "---\ntitle: Preview\n---\n## Summary\n\nShows a note.\n"
+    [d] = chunk_note("dendron.topic.preview.md", dendron, big, 256).chunks
+    assert d.title == "Preview dendron topic"  # the file name's words it does not repeat
+    # no front-matter title: a file of "###" sections stands under its headings alone
+    [o] = chunk_note("aws-containers.md", "### Intro\n\nECS runs tasks.\n", big, 256).chunks
+    assert o.title == "" and o.embed_text() == "Intro\n### Intro\n\nECS runs tasks."
+    # a note with a level-1 heading (setext too) has its title in its heading path
+    for text in (
+        "# Starter\n\n## Feeding\n\nDaily.\n",
+        "Starter\n=======\n\n## Feeding\n\nDaily.\n",
+    ):
+        assert {c.title for c in chunk_note("s.md", text, big, 256).chunks} == {""}
+    # a section under no heading stands under the file name's title alone (`head`)
+    pre, _ = chunk_note(
+        "notes/starter.md", "Intro line.\n\n## Feeding\n\nDaily.\n", big, 256
+    ).chunks
+    assert pre.title == "" and pre.embed_text() == "starter\nIntro line."

@@ -2372,3 +2372,35 @@ def test_a_name_of_two_words_some_note_writes_is_not_said_to_be_in_none(tmp_path
     eng = engine_over(tmp_path / "print", files, AnswerOptions(min_line=0.0))
     c = eng.ask("What Z-hop do I use for PLA?", paths=["print/pla.md"])
     assert "Z-hop" in c.missing_terms and "Z-hop" in c.missing_elsewhere, c
+
+
+def test_a_sections_title_above_its_headings_is_stored(tmp_path: Path) -> None:
+    """What a section was embedded as is what the store gives back: a note whose headings
+    start at "##" keeps its title (`Chunk.title`) through the index, so evidence embedded
+    again at question time reads the same text."""
+    text = "---\ntitle: Keeping a starter alive\n---\n\n## Feeding\n\nFeed it daily.\n"
+    eng = engine_over(tmp_path, {"starter.md": text})
+    [stored] = eng.store().chunks_for_path("starter.md")
+    assert stored.title == "Keeping a starter alive"
+    assert stored.embed_text().startswith("Keeping a starter alive › Feeding\n")
+    eng.close()
+
+
+def test_a_verb_and_particle_written_as_one_word_are_the_notes_two_words(tmp_path: Path) -> None:
+    """ "How do I set up login for Decap CMS?" of notes writing "Kevin would log in at /admin"
+    was "Partly covered … don't mention login": a word of a verb and its particle the notes
+    write apart reads as those words (the joined-words rule the other way round); not a
+    function word and a particle ("within"), nor a pair the notes never write."""
+    from index.retrieve import split_word
+
+    files = {
+        "cms.md": "# Decap CMS\n\nUse Netlify Identity for auth. Kevin would log in at /admin.\n",
+        "misc.md": "# Misc\n\nWithin a week, check out the shop.\n",
+    }
+    eng = engine_over(tmp_path, files)
+    store = eng.store()
+    assert split_word(store, "login") == "log in" and split_word(store, "checkout") == "check out"
+    assert split_word(store, "within") is None and split_word(store, "signup") is None
+    answer = eng.ask("How do I set up login for Decap CMS?")
+    assert "login" not in answer.missing_terms and answer.citations[0].path == "cms.md"
+    eng.close()

@@ -415,6 +415,19 @@ NO_KIND = frozenset(
 )
 """Words before a noun that name no kind of it ("onto another branch", "after every rate
 change": not a kind of rate beside "slower rate")."""
+
+
+def no_kind(word: str, common: set[str]) -> bool:
+    """A word before a noun that names no kind of it: a quantifier or determiner (`NO_KIND`),
+    or a superlative ("Which account has the lowest rate?" of notes writing "bonus rate" and
+    "variable rate" was declined, "lowest" a missing name): "lowest", "cheapest", "biggest",
+    "easiest", "best", "worst", an ordinary word in "-est" whose "-er" is one too ("lower";
+    not "forest", "digest", "interest")."""
+    if word in NO_KIND or word in ("best", "worst"):
+        return True
+    return len(word) >= 6 and word.endswith("est") and word[:-3] + "er" in common
+
+
 VERB_BEFORE = frozenset("i you we they to can could should would will must do does did".split())
 """Words after which the question's next word is a verb, no kind of the word after it ("How do
 I treat low blood sugar?" of notes writing "bed low" and "use low")."""
@@ -453,7 +466,7 @@ def sibling_names(
         t, nxt = info.get(word), info.get(after)
         if t is None or nxt is None or t.covered or not nxt.covered:
             continue
-        if not is_common(word, common) or word in NO_KIND:
+        if not is_common(word, common) or no_kind(word, common):
             continue  # no ordinary word: the name rule reads it already; "another branch"
         if at and words[at - 1] in VERB_BEFORE:
             continue  # a verb: "do I treat low blood sugar", no kind of "low"
@@ -470,7 +483,7 @@ def sibling_names(
             # notes on "AWS App Runner"; nor an owner ("my friend's car" of notes writing
             # "courtesy car" and "other cars" is a car, whosever)
             others |= {
-                m for m in in_text(plain(after)) if is_common(m, common) and m not in NO_KIND
+                m for m in in_text(plain(after)) if is_common(m, common) and not no_kind(m, common)
             }
         others -= {plain(word)}
         if len(others) >= SIBLINGS_MIN:
@@ -658,8 +671,9 @@ def decide(
                 sum(not t.covered for t in subject) == 1  # one thing asked of that the notes lack
                 or (opts.uncovered_all and not any(t.covered for t in subject))
             )
-            and all(is_common(t.term, common) for t in subject if t.covered)
-        ):  # no name, code or rare word the notes write holds it up ("What caused INC2099?")
+            and all(is_common(t.term, common) or everywhere(t) for t in subject if t.covered)
+        ):  # no name, code or rare word the notes write holds it up ("What caused INC2099?"),
+            # but one on every other page (a tool's docs: "How do I uninstall rivet?")
             lacking = "one of its words" if any(t.covered for t in subject) else "each word"
             return said(True, f"no phrase of the question is covered: {lacking} is in no note")
         proper = [t for t in missing if t in names and not is_neutral(t)]  # not "VM"

@@ -44,6 +44,17 @@ _QUERY_FENCE = re.compile(
 )
 """The opening fence of a notes app's query (Obsidian's Dataview, Tasks and search blocks)."""
 
+
+def query_lines(lines: Sequence[str], roles: LineRoles) -> set[int]:
+    """The lines of a notes app's query blocks (`_QUERY_FENCE`), fences included: the app
+    shows the query's results in their place, never its words."""
+    out: set[int] = set()
+    for start, close in roles.fences.items():
+        if 0 <= start < len(lines) and _QUERY_FENCE.match(lines[start]):
+            out |= set(range(start, len(lines) if close is None else close + 1))
+    return out
+
+
 _BLANK_ITEM = re.compile(r"\s*(?:(?:[-*+]|\d+[.)])(?:\s+\[[ xX]\])?)?[^\w]*")
 """A line with no word of its own: an empty list item or task ("1. ", "- [ ] "), as a
 template's blanks are, or punctuation alone."""
@@ -115,9 +126,7 @@ def evidence_lines(
         else None
     )
     if queries and roles is not None:  # a notes app's query block: its lines are no text
-        for start, close in roles.fences.items():
-            if _QUERY_FENCE.match(lines[start]):
-                bare |= set(range(start, len(lines) if close is None else close + 1))
+        bare |= query_lines(lines, roles)
     if markup and roles is not None:  # a callout's title over its lines: their heading
         bare |= {t for i in range(len(lines)) if (t := roles.callout_title(i)) is not None}
     top = 0  # the section's own heading lines, at its start (a later piece has none)

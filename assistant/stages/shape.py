@@ -17,7 +17,7 @@ from pathlib import Path
 
 from assistant.models import Citation
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
-from assistant.stages.evidence import is_navigation
+from assistant.stages.evidence import is_navigation, query_lines
 from corpus.dates import stamped_days
 from corpus.lines import LineRoles
 from corpus.markdown import (
@@ -175,6 +175,7 @@ def quote_span(
     roles: LineRoles | None = None,
     opts: AnswerOptions = DEFAULT_OPTIONS,
     why: list[str] | None = None,
+    terms: Sequence[str] = (),
 ) -> tuple[int, int]:
     """1-based inclusive line span of the quote inside `chunk`: whole lines, one run.
 
@@ -198,11 +199,15 @@ def quote_span(
         lo += 1  # the heading: ATX, or a setext heading's text and underline
     hi = len(lines) - 1
 
-    def silent(i: int) -> bool:  # blank, a thematic break ("------"), an HTML comment, markup
+    queries = query_lines(lines, roles) if opts.markup and "`" in chunk.text else set()
+
+    def silent(i: int) -> bool:  # blank, a thematic break ("------"), an HTML comment, markup,
+        # a notes app's query block ("```dataview" … "```": its results show there, not it)
         return (
             says_nothing(lines[i])
             or (opts.comments and roles.is_comment(i))
             or (opts.markup and only_markup(lines[i]) and not roles.in_code(i))
+            or i in queries
         )
 
     def tags(i: int) -> bool:  # a line of #tags alone (Bear's, under the title): no start
@@ -212,6 +217,16 @@ def quote_span(
         lo += 1
     while hi > lo and silent(hi):
         hi -= 1
+    tab = _tab_of(lines, line_scores, lo, hi, opts, terms) if opts.tabs else None
+    if tab is not None:  # the tab rule: the content tab asked of or holding the best line
+        (lo, hi), what = tab
+        while lo < hi and silent(lo):
+            lo += 1
+        while hi > lo and silent(hi):
+            hi -= 1
+        why.append(
+            f"tab: the content tab {what}, lines {chunk.start_line + lo}-{chunk.start_line + hi}"
+        )
     piece = bool(lines) and not roles.is_heading(0)  # a later piece of a long section
     if (
         opts.outline
@@ -768,6 +783,78 @@ def _trim_links(
     return end
 
 
+_TAB_OPEN = re.compile(r"[ \t]*(?:\{\{[<%][ \t]*tab\b(?!s)[^}]*[>%]\}\}|<TabItem\b[^>]*>)[ \t]*")
+"""A content tab's opening: Hugo's `{{< tab "macOS" >}}`, Docusaurus's `<TabItem value="mac">`."""
+_TAB_CLOSE = re.compile(r"[ \t]*(?:\{\{[<%][ \t]*/tab[ \t]*[>%]\}\}|</TabItem>)[ \t]*")
+_MKDOCS_TAB = re.compile(r"([ \t]*)===[+!]?[ \t]+\"")
+"""MkDocs's content tab, `=== "macOS"` over the lines indented under it."""
+
+
+def tab_spans(lines: Sequence[str]) -> list[tuple[int, int]]:
+    """Each content tab of a docs page (Hugo's, Docusaurus's, MkDocs's): (first, last) line,
+    its title line first: one of several ways of doing one thing, one per platform."""
+    out: list[tuple[int, int]] = []
+    for i, line in enumerate(lines):
+        if _TAB_OPEN.fullmatch(line):
+            end = next(
+                (j for j in range(i + 1, len(lines)) if _TAB_CLOSE.fullmatch(lines[j])),
+                None,
+            )
+            if end is not None:
+                out.append((i, end))
+        elif m := _MKDOCS_TAB.match(line):
+            depth, end = len(m.group(1).expandtabs(4)), i
+            for j in range(i + 1, len(lines)):
+                if lines[j].strip():
+                    if _indent(lines[j].expandtabs(4)) <= depth:
+                        break
+                    end = j
+            if end > i:
+                out.append((i, end))
+    return out
+
+
+def _tab_title(line: str) -> str:
+    """A tab's title, as its opening line quotes it (`=== "macOS"`, `{{< tab "macOS" >}}`,
+    `<TabItem value="mac" label="macOS">`), lower-cased."""
+    return " ".join(re.findall(r'"([^"]*)"', line)).lower()
+
+
+def _tab_of(
+    lines: Sequence[str],
+    line_scores: dict[int, float],
+    lo: int,
+    hi: int,
+    opts: AnswerOptions,
+    terms: Sequence[str] = (),
+) -> tuple[tuple[int, int], str] | None:
+    """The tab rule: of a section's content tabs (`tab_spans`), the one whose title alone
+    names a word of the question ("macOS" of `{{< tab "macOS" >}}`), else the one holding
+    the best line when every line nearly as close (`quote_window`) is in it too: "How do I
+    install rivet on macOS?" quoted `brew install rivet`, then the Linux tab's `sudo apt
+    install rivet`. None otherwise."""
+    titled = {
+        (max(a, lo), min(b, hi)): _tab_title(lines[a])
+        for a, b in tab_spans(lines)
+        if a <= hi and b >= lo
+    }
+    tabs = [t for t in titled if t != (lo, hi)]
+    if not tabs:
+        return None
+    wanted = {t.lower() for t in terms}
+    named = [t for t in tabs if wanted & set(re.findall(r"[^\W_]+", titled[t]))]
+    if len(named) == 1:
+        return named[0], "whose title the question names"
+    if not line_scores:
+        return None
+    best = max(line_scores, key=lambda i: line_scores[i])
+    near = [i for i, v in line_scores.items() if v >= line_scores[best] - opts.quote_window]
+    for a, b in tabs:
+        if a <= best <= b:
+            return ((a, b), "holding the best line") if all(a <= i <= b for i in near) else None
+    return None
+
+
 def _drop_trailing_links(lines: Sequence[str], roles: LineRoles, s: int, e: int) -> int:
     """The end of a quote without a trailing list of links (a "Topics" list) and the label
     that introduces it, a line that only points to links ("Links: [[Spacing effect]]",
@@ -787,13 +874,21 @@ def _drop_trailing_links(lines: Sequence[str], roles: LineRoles, s: int, e: int)
         or says_nothing(lines[end])
     ):
         end -= 1
-    if end == e or is_navigation(lines, s) or roles.is_item(end):
+    if end == e or is_navigation(lines, s) or _same_list(lines, roles, end, e):
         return e  # no links, nothing but navigation, or a list only partly of links
     if end > s and introduces(lines[end]):
         end -= 1  # "**Topics**"
         while end > s and says_nothing(lines[end]):
             end -= 1
     return end
+
+
+def _same_list(lines: Sequence[str], roles: LineRoles, end: int, e: int) -> bool:
+    """The links after line `end` are the last items of the list `end` is an item of (a
+    list only partly of links, kept whole), not a footer under it ("Links: [[moc-spark]]"
+    a blank line below a note's last bullet, a Foam note's way of ending)."""
+    after = next((i for i in range(end + 1, e + 1) if lines[i].strip()), e)
+    return roles.is_item(end) and roles.is_item(after)
 
 
 def _ends_sentence_above(lines: Sequence[str], roles: LineRoles, i: int) -> bool:
@@ -1099,6 +1194,7 @@ def cite(
     abs_path_of: Callable[[str], Path],
     opts: AnswerOptions = DEFAULT_OPTIONS,
     why: list[list[str]] | None = None,
+    terms: Sequence[str] = (),
 ) -> list[Citation]:
     """A section's citations: the quote's span shaped in the chunk (and the command rule's
     second quote), run on in the file, re-read from it (`read` reads a file by absolute path;
@@ -1121,7 +1217,7 @@ def cite(
     # it, keeps its shortest quote (on calibration its commands grew quotes and found nothing).
     if n > 1 and opts.next_command:
         opts = opts.model_copy(update={"next_command": False})
-    span = quote_span(chunk, line_scores, in_chunk, opts, shaped)
+    span = quote_span(chunk, line_scores, in_chunk, opts, shaped, terms)
     split: list[str] = []
     pieces = command_piece(chunk, line_scores, in_chunk, span, opts, split)
     spans = pieces or (span,)
@@ -1285,16 +1381,17 @@ def quote_sections(
     line_scores: dict[int, dict[int, float]],
     abs_path_of: Callable[[str], Path],
     opts: AnswerOptions = DEFAULT_OPTIONS,
+    terms: Sequence[str] = (),
 ) -> tuple[list[Citation], list[tuple[Citation, list[str]]]]:
     """The picked sections as numbered citations (`cite`, then `merge_adjacent`), each cited
     file read and parsed once; with each quote before merging and the rules behind it, for
-    `--explain`."""
+    `--explain`. `terms`: the question's (the tab rule reads them in tabs' titles)."""
     read = NoteReader()
     citations: list[Citation] = []
     rules: list[list[str]] = []
     for n, h in enumerate(picked, 1):
         scores = line_scores.get(h.chunk.id or -1, {})
-        citations += cite(n, h, scores, read, abs_path_of, opts, rules)
+        citations += cite(n, h, scores, read, abs_path_of, opts, rules, terms)
     if opts.repeats:
         citations, rules = _without_repeats(citations, rules)
     return merge_adjacent(citations, read, opts.merge_gap), list(zip(citations, rules, strict=True))
