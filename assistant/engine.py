@@ -618,6 +618,7 @@ class Engine:
                     )
                 )  # fmt: skip
             dated = [h for h in dated if not h.chunk.properties or line_scores.get(h.chunk.id)]
+            dated = select.best_piece_first(dated, section_best)
             daily = bool(days) and not dated and self._keeps_days()
             reading = dates.read_days(day_text, local, hits, dated, daily)
             local, dated = reading.coverage, reading.dated

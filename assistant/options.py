@@ -349,8 +349,10 @@ class AnswerOptions(BaseModel):
         True,
         description="Date rule: a question naming a day ('what happened on 2024-04-23', "
         "'on April 23rd') quotes first the sections whose note or heading is that day "
-        "(daily/2024-04-23.md, a journal's '## 2024-04-23'), as many as k allows; a line "
-        "never says the day a daily note's name does.",
+        "(daily/2024-04-23.md, a journal's '## 2024-04-23'; a month's note, budget/2024-01.md "
+        "or '# Budget Jan 2024', is each of its days), by the piece holding the best line, "
+        "as many as k allows, and leaves out other days'; a line never says the day a daily "
+        "note's name does.",
     )
     problem_answers: bool = Field(
         True,

@@ -298,8 +298,28 @@ def any_same_day(written: Iterable[Day], days: Iterable[Day]) -> bool:
 def names_day(text: str, days: set[Day]) -> bool:
     """Whether `text` (a note's path, a heading) writes one of `days`; a day written without
     its year in a text that writes one year is of that year ("garden/journal/2023.md › 3
-    September" is of 2023: "what was the pH of bed 4 in 2024?" quoted it first)."""
-    return any_same_day(days_in_year(text), days)
+    September" is of 2023: "what was the pH of bed 4 in 2024?" quoted it first); a month
+    written with its year and no day is each of its days (`month_days`)."""
+    return any_same_day(days_in_year(text) | month_days(text), days)
+
+
+_MONTH_YEAR = re.compile(rf"\b({_MONTH})\.?,?\s+((?:19|20)\d\d)(?![\w-]|\.\d)", re.IGNORECASE)
+"""A month and its year ("Jan 2024", "March, 2023")."""
+
+
+def month_days(text: str) -> set[Day]:
+    """Every day of each month `text` writes with its year and no day: a monthly note's
+    `budget/2024-01.md` or its heading "Budget Jan 2024" is of every day of January 2024
+    ("How much did we spend on groceries in January 2024?" quoted February's and March's
+    budgets, no January day written anywhere). Not the month of a day ("15 Jan 2024")."""
+    taken = {i for _, w, at in _matches(text) for i in range(at, at + len(w))}
+    out: set[Day] = set()
+    for m in _MONTH_YEAR.finditer(text):
+        if m.start(1) not in taken:
+            out.update(_days_of(int(m[2]), _MONTHS[m[1].lower()]))
+    for m in _YEAR_MONTH.finditer(text):
+        out.update(_days_of(int(m[1]), int(m[2])))
+    return out
 
 
 _YEAR = re.compile(r"(?<![\w.-])((?:19|20)\d\d)(?![\w-]|\.\d)")
@@ -323,7 +343,7 @@ def days_in_year(text: str) -> set[Day]:
 def names_other_day(text: str, days: set[Day]) -> bool:
     """Whether `text` writes a day, none of them one of `days` (a daily note of 2024-04-27
     is no answer to "what happened on 2024-04-23")."""
-    written = days_in(text)
+    written = days_in(text) | month_days(text)
     return bool(written) and not any_same_day(written, days)
 
 

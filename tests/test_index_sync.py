@@ -1504,6 +1504,31 @@ def test_a_question_naming_a_month_quotes_that_months_sections_first(tmp_path: P
     assert "June" not in eng.ask("What happens in June?").missing_terms
 
 
+def test_a_note_of_a_month_is_of_each_of_its_days(tmp_path: Path) -> None:
+    """ "How much did we spend on groceries in January 2024?" of monthly budget notes
+    (`budget/2024-01.md`, "# Budget Jan 2024") quoted February's and March's tables: a month
+    written with its year and no day, in a path or a heading, is each of its days, so the date
+    rule quotes January's note and leaves out the other months' (`month_days`)."""
+    from corpus.dates import _days_of, month_days, names_day, names_other_day
+
+    jan = set(_days_of(2024, 1))
+    assert len(month_days("budget/2024-01.md")) == len(month_days("Budget Jan 2024")) == 31
+    assert month_days("journals/2024-01-15.md") == month_days("15 Jan 2024") == set()
+    assert names_day("budget/2024-01.md Budget Jan 2024", jan)
+    assert names_other_day("budget/2024-02.md Budget Feb 2024", jan)
+    assert not names_other_day("budget/rules.md How we budget", jan)
+    row = "| Category | Budget | Actual |\n|---|---|---|\n| Groceries | 650 | {} |\n"
+    files = {
+        f"budget/2024-0{n}.md": f"# Budget {m} 2024\n\n{row.format(a)}"
+        for n, m, a in ((1, "Jan", 731), (2, "Feb", 612), (3, "Mar", 668))
+    }
+    eng = engine_over(tmp_path, files, AnswerOptions(min_line=0.05))
+    answer = eng.ask("How much did we spend on groceries in January 2024?")
+    assert [c.path for c in answer.citations] == ["budget/2024-01.md"]
+    assert "| Groceries | 650 | 731 |" in answer.citations[0].quote
+    eng.close()
+
+
 def test_a_month_is_mentioned_by_the_dates_a_section_writes(tmp_path: Path) -> None:
     """ "What was my gas meter reading in July?" was declined, "The sections found don't
     mention July", over a table of readings dated 2024-07-01: a day a top section writes is

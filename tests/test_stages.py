@@ -257,6 +257,14 @@ def test_the_days_of_a_week_take_turns_for_the_quotes() -> None:
     tue = [day(3, "Daily/11-24.md", "Log"), day(4, "Daily/11-24.md", "Tasks")]
     assert [h.chunk.id for h in by_turns([*mon, *tue])] == [1, 3, 2, 4]
     assert [h.chunk.id for h in with_dated([], [*mon, *tue], 3, day_only=True)] == [1, 3, 2]
+    # a section in pieces is quoted by its first: the one holding its best line comes first
+    from assistant.stages.select import best_piece_first
+
+    jan = [day(5, "budget/2024-01.md", "Budget"), day(6, "budget/2024-01.md", "Budget")]
+    best = {5: 0.63, 6: 0.71, 1: 0.9}
+    got = best_piece_first([*jan, mon[0]], best)
+    assert [h.chunk.id for h in got] == [6, 5, 1]
+    assert [h.chunk.id for h in best_piece_first([*jan, mon[0]], {})] == [5, 6, 1]
 
 
 def test_a_journal_s_entries_are_read_by_the_days_they_start_with() -> None:

@@ -7,7 +7,7 @@ engine opens them); the rest are chosen by how close their best line is to the b
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import PurePosixPath
 
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
@@ -159,6 +159,21 @@ def by_turns(hits: Sequence[Hit]) -> list[Hit]:
         notes.setdefault(h.chunk.path, []).append(h)
     rounds = max((len(v) for v in notes.values()), default=0)
     return [v[i] for i in range(rounds) for v in notes.values() if i < len(v)]
+
+
+def best_piece_first(hits: Sequence[Hit], best: Mapping[int, float]) -> list[Hit]:
+    """The hits grouped by section in the order their sections come, each section's pieces
+    the one holding its best line (`best`: chunk id -> best line score) first: the date rule
+    quotes a section once, by its first piece, and "How much did we spend on groceries in
+    January 2024?" quoted the month's closing notes, ranked above the piece with its table."""
+    pieces: dict[tuple[str, tuple[str, ...]], list[Hit]] = {}
+    for h in hits:
+        pieces.setdefault(h.chunk.section, []).append(h)
+    return [
+        h
+        for group in pieces.values()
+        for h in sorted(group, key=lambda h: -best.get(h.chunk.id or -1, -2.0))
+    ]
 
 
 def with_dated(
