@@ -643,6 +643,7 @@ class Engine:
         decision = decide.decide(
             searched, local, hits, best_line, common, opts, total, by_keywords, whole,
             reading.on_day, reading.no_day, numbered, more_of, siblings,
+            None if by_keywords else self._said_otherwise(searched, hits, opts),
         )  # fmt: skip
         if shown and decision.abstain:  # the more rule: nothing further, not a word lacking
             decision.missing, decision.names = [], []
@@ -850,6 +851,30 @@ class Engine:
         found = store.lexical_search(match, k, allowed_ids(store, paths))
         chunks = store.chunks([cid for cid, _ in found])
         return [chunks[cid] for cid, _ in found if cid in chunks]
+
+    def _said_otherwise(
+        self, question: str, hits: Sequence[Hit], opts: AnswerOptions
+    ) -> Callable[[str], float]:
+        """For the asked-noun rule: how close a word alone comes to a line of the top sections
+        (`local_sections`), each line alone, at most 60: a word the notes say in other words
+        ("temperature" of "375g water (~30°C)") is no missing thing; nor is a typo of an
+        ordinary word ("temprature", `decide.misspelt_ordinary`: 1.0)."""
+        typos = decide.misspelt_ordinary(question, self.common_words())
+
+        def closest(word: str) -> float:
+            if word in typos:
+                return 1.0
+            lines = [
+                text
+                for h in evidence.first_units(hits, opts.local_sections)
+                for _, text in h.chunk.body_lines(titled=False)
+            ][:60]
+            if not lines:
+                return 0.0
+            vecs = np.stack(self.models.embed_lines(lines))
+            return float((vecs @ self.models.embed_lines([word])[0]).max())
+
+        return closest
 
     def _dated_sections(
         self, days: set[Day], hits: Sequence[Hit], paths: Sequence[str] | None

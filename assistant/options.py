@@ -204,6 +204,22 @@ class AnswerOptions(BaseModel):
         "question's other rare names (capitalised, or no ordinary word; when it has any): "
         "'tokio' in a Rust question is not 'tokyo' of a travel note.",
     )
+    asked_nouns: bool = Field(
+        True,
+        description="Asked-noun rule: an ordinary word no note writes, where the question "
+        'names the thing it asks for (what a possessive owns, "Tyler\'s phone"; the thing of '
+        "'what' or 'which' before its verb, 'What language do people speak in Veyle?'), is "
+        "said missing and makes the answer partly covered, as a missing name does; unless a "
+        "line of the top sections says it in other words (asked_noun_line).",
+    )
+    asked_noun_line: float = Field(
+        0.35,
+        ge=0.0,
+        le=1.0,
+        description="With the asked-noun rule: a line of the top sections at least this close "
+        "to the asked word alone says it in other words ('What temperature do I bake "
+        "sourdough at?' of '375g water (~30°C)', 0.45), and the word is not said missing.",
+    )
     ordinary_missing: bool = Field(
         False,
         description="Ordinary-word rule, off: an answer (partly covered too) does not say "

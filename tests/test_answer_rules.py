@@ -3567,3 +3567,38 @@ def test_a_quote_keeps_to_the_content_tab_asked_of() -> None:
     assert tab_spans(mkdocs.split("\n")) == [(0, 2), (4, 6)]
     docusaurus = '<Tabs>\n<TabItem value="mac" label="macOS">\nbrew\n</TabItem>\n</Tabs>'
     assert tab_spans(docusaurus.split("\n")) == [(1, 3)]
+
+
+def test_the_thing_a_question_asks_of_a_named_thing_is_said_missing() -> None:
+    """ "What's Tyler's phone number?" of a client note naming Tyler, no phone, was answered
+    from it, "high": "phone" is an ordinary word, and the ordinary-word rule leaves such words
+    unsaid (the notes may put them otherwise). The asked-noun rule says it, and the answer is
+    partly covered, where the question asks for what a possessive owns or the thing of "what"
+    before its verb, of a name the notes write; not where a line of the top sections comes
+    `asked_noun_line` close to the word alone (said otherwise), nor of no name."""
+    from assistant.options import AnswerOptions
+    from assistant.stages.decide import noun_slot
+
+    assert noun_slot("What's Tyler's phone number?", "phone")
+    assert noun_slot("What language do people speak in Veyle?", "language")
+    assert noun_slot("What car does Anna Keller drive?", "car")
+    assert not noun_slot("How do I roll back after it's fully rolled out?", "fully")  # "it is"
+    assert not noun_slot("Is there a way to avoid provisioning machines?", "avoid")
+    assert not noun_slot("What caused INC2099?", "caused")
+    acme = chunk("## Acme Bakery\n- contact: Rosa\n- her nephew Tyler does the Instagram", ["A"])
+    hits = [Hit(chunk=acme, score=1.0)]
+    cov = [TermInfo(term="tyler", chunks=1), TermInfo(term="phone", chunks=0),
+           TermInfo(term="number", chunks=2)]  # fmt: skip
+    words = COMMON | {"phone", "number"}
+    q = "What's Tyler's phone number?"
+    d = decide(q, cov, hits, 0.5, words, otherwise=lambda w: 0.19)
+    assert not d.abstain and d.names == ["phone"] and d.missing == ["phone"]
+    said = decide(q, cov, hits, 0.5, words, otherwise=lambda w: 0.45)  # a line says it
+    assert said.names == [] and said.unsaid == ["phone"]
+    off = decide(q, cov, hits, 0.5, words, AnswerOptions(asked_nouns=False))
+    assert off.names == [] and off.unsaid == ["phone"]
+    nobody = [TermInfo(term="childminder", chunks=1), *cov[1:]]
+    plain = decide(
+        "What's the childminder's phone number?", nobody, hits, 0.5, words | {"childminder"}
+    )
+    assert plain.names == []  # no name the notes write: the notes may put it otherwise

@@ -161,6 +161,35 @@ def anchored(
     return any(info[t].covered and not t.isdigit() and not ubiquitous(info[t]) for t in named)
 
 
+_ASKED_THING = re.compile(
+    r"\b(?:what|which)\s+([^\W\d_]+)(?:\s+([^\W\d_]+))?\s+"
+    r"(?:do|does|did|is|are|was|were|can|could|should|will|would|has|have|had)\b",
+    re.IGNORECASE,
+)
+"""A thing the question asks which of: "What car does …", "What time zone does …"."""
+
+
+_NOT_OWNERS = frozenset("it that what there here who where how let he she this".split())
+"""Words whose "'s" is "is" or "us", no owner's: "after it's fully rolled out"."""
+
+
+def noun_slot(question: str, term: str) -> bool:
+    """Whether `term` names the thing the question asks for (the asked-noun rule): what a
+    possessive owns ("the dentist's phone number", "Tyler's email"; one word between at
+    most), or the thing of "what" or "which" before its verb ("What car does Anna Keller
+    drive?", "What time zone does the scheduler use?"). Not a word of the user's own
+    description ("a way to avoid provisioning machines", "the managed web app runner"):
+    those are as often the notes' subject in other words."""
+    words = re.findall(r"[^\W_]+(?:['’]s\b)?", question.lower())
+    for i, w in enumerate(words):
+        owners = [p for p in words[max(0, i - 2) : i] if p.endswith(("'s", "’s"))]
+        if w == term and any(p[:-2] not in _NOT_OWNERS for p in owners):
+            return True
+    return any(
+        term in (m[1].lower(), (m[2] or "").lower()) for m in _ASKED_THING.finditer(question)
+    )
+
+
 def is_name(term: str, names: Collection[str], common: set[str]) -> bool:
     """A term that names something: capitalised by the user (three letters or more: "IP" of
     notes that write "192.168.1.2" names no subject they lack), or not an ordinary word; a
@@ -574,6 +603,7 @@ def decide(
     numbered: Sequence[str] = (),
     more: bool = False,
     siblings: Sequence[str] = (),
+    otherwise: Callable[[str], float] | None = None,
 ) -> Decision:
     """Abstain or answer, and which question terms the notes never mention.
 
@@ -703,6 +733,25 @@ def decide(
             if t not in names and (is_common(t, common) or (t.isdigit() and len(t) <= 2))
         ]
         unsaid = [t for t in unsaid if t not in named_missing]
+        full = {t.term: t.full for t in subject}
+
+        def said_as(term: str, closest: Callable[[str], float]) -> float:
+            """How close the notes' top lines come to the word, or to the full word of a
+            clipping ("temp": temperature, of "Bake at 250 °C")."""
+            return max(closest(w) for w in (term, *full.get(term, ())))
+
+        named_thing = any(t.covered and t.term in names for t in subject)
+        if opts.asked_nouns and named_thing:  # the asked-noun rule: "What language do people
+            # speak in Veyle?"; of a thing the question names, which the notes write
+            nouns = [
+                t
+                for t in unsaid
+                if t.isalpha()
+                and noun_slot(question, t)
+                and (otherwise is None or said_as(t, otherwise) < opts.asked_noun_line)
+            ]
+            unsaid = [t for t in unsaid if t not in nouns]
+            named_missing = named_missing + nouns
         missing = [t for t in missing if t not in unsaid]
     if named_missing:  # "Your notes don't mention lisinopril", not "lisinopril, take"
         return said(False, "partly covered: the notes never mention a name it uses")
