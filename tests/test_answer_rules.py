@@ -3593,6 +3593,7 @@ def test_the_thing_a_question_asks_of_a_named_thing_is_said_missing() -> None:
     q = "What's Tyler's phone number?"
     d = decide(q, cov, hits, 0.5, words, otherwise=lambda w: 0.19)
     assert not d.abstain and d.names == ["phone"] and d.missing == ["phone"]
+    assert d.asked == ["phone"]  # --explain: "asked-noun rule: phone, …"
     said = decide(q, cov, hits, 0.5, words, otherwise=lambda w: 0.45)  # a line says it
     assert said.names == [] and said.unsaid == ["phone"]
     off = decide(q, cov, hits, 0.5, words, AnswerOptions(asked_nouns=False))

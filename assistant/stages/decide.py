@@ -89,6 +89,9 @@ class Decision:
     unread: list[str] = field(default_factory=list)
     """Words not read as a typo of the notes word a letter away ("tokio: tokyo";
     `TermInfo.unread`, the typo-context rule)."""
+    asked: list[str] = field(default_factory=list)
+    """Ordinary words said missing by the asked-noun rule ("phone" of "What's Tyler's phone
+    number?"), for --explain."""
     unsaid: list[str] = field(default_factory=list)
     """Ordinary words the notes lack, left out of `missing` in an answer (`ordinary_missing`
     off): "Your notes don't mention look." was mostly the question's wording of what the
@@ -645,6 +648,7 @@ def decide(
 
     by_clause = False
     unsaid: list[str] = []
+    asked: list[str] = []
 
     def said(abstain: bool, reason: str) -> Decision:
         parts = compound_parts(compounds)  # "KR4.2" said once, not as "kr4" and "KR4.2"
@@ -661,6 +665,7 @@ def decide(
             joined=[f"{t.term}: {t.near}" for t in subject if t.joined],
             unread=[f"{t.term}: {t.unread}" for t in coverage if t.unread],
             unsaid=unsaid,
+            asked=asked,
             whole_line=whole_line and not abstain and not keywords and best_line < opts.min_line,
             other_language=foreign,
             on_day=on_day and not abstain and not keywords and best_line < opts.min_line,
@@ -751,7 +756,7 @@ def decide(
                 and (otherwise is None or said_as(t, otherwise) < opts.asked_noun_line)
             ]
             unsaid = [t for t in unsaid if t not in nouns]
-            named_missing = named_missing + nouns
+            named_missing, asked = named_missing + nouns, nouns
         missing = [t for t in missing if t not in unsaid]
     if named_missing:  # "Your notes don't mention lisinopril", not "lisinopril, take"
         return said(False, "partly covered: the notes never mention a name it uses")

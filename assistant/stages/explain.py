@@ -246,6 +246,12 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
             f"; compound rule: none of the top {opts.local_sections} sections writes "
             f"{', '.join(decision.compounds)}"
         )
+    if decision.asked:
+        local += (
+            f"; asked-noun rule: {', '.join(decision.asked)}, the thing the question asks of a "
+            f"name the notes write, is in no note and no top line says it (asked_noun_line "
+            f"{opts.asked_noun_line})"
+        )
     if decision.names:
         covered = (
             "another question it joins uses only words the notes have (clause rule)"
