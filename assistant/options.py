@@ -436,7 +436,9 @@ class AnswerOptions(BaseModel):
         "when the next block holds code (inline or a code block: how-to notes state the "
         "problem, then the command that solves it), takes that block too, its start moving "
         "to a later paragraph (never past the best line's) to stay within the paragraph "
-        "rule's limits; unchanged if it cannot.",
+        "rule's limits; unchanged if it cannot. A quote ending on a comment inside code "
+        "takes the command under it ('# delete branches gone on remote' over 'git fetch -p "
+        "&& …').",
     )
     attribution: bool = Field(
         True,

@@ -218,10 +218,14 @@ def _days_of(year: int | None, month: int) -> list[Day]:
 
 
 _LATEST = re.compile(
-    r"\b(?:last|latest|most\s+recent(?:ly)?|recently|newest)\b(?!\s+(?:week|month|year|night|"
+    r"\b(?:last(?!\s*(?:[?!.]|$)|\s+(?:before|for|longer|until|till|through|over)\b)|latest"
+    r"|most\s+recent(?:ly)?|recently|newest)\b(?!\s+(?:week|month|year|night|"
     rf"weekend|{_WEEKDAY})\b)",
     re.IGNORECASE,
 )
+"""The latest rule's words: not "last" the verb, at a question's end or before "before",
+"for", "longer" ("How long do idempotency keys last before they expire?" quoted the newest
+1:1 notes mentioning them)."""
 _EARLIEST = re.compile(r"\b(?:first|earliest|oldest)\b", re.IGNORECASE)
 WHEN_WORDS = frozenset("last latest most recent recently newest first earliest oldest".split())
 """The words `asks_when` reads: no subject of the question."""

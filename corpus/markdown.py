@@ -1174,8 +1174,9 @@ def points_elsewhere(line: str, wiki: bool = False) -> bool:
     (in "supports one source code repository provider: [GitHub](…)" the link is the answer),
     or are "see" alone, or after a label and its colon ("Marco's conditions: see [[…]]"), or
     only label the notes it draws on ("Sources: [[Atomic Habits]], [[Deep Work]]", a
-    synthesis note's line quoted first for "Which habit strategies worked for me?"; "up::").
-    With `wiki`, wiki links count as links."""
+    synthesis note's line quoted first for "Which habit strategies worked for me?"; "up::"),
+    or point at them with an arrow ("does she know how to swim?? → [[continuity-fixes]]", the
+    one line quoted for "Can Maren swim?"). With `wiki`, wiki links count as links."""
     links = _LINKS.pattern + (("|" + _WIKI_LINKS.pattern) if wiki else "")
     first = re.search(links, line, re.IGNORECASE)
     if first is None:
@@ -1186,9 +1187,13 @@ def points_elsewhere(line: str, wiki: bool = False) -> bool:
         return True  # "Embed of the decisions: ![[Meeting#Decisions]]": shown from elsewhere
     if (_SEE.fullmatch(words) or _SOURCES.fullmatch(words)) and only_links(rest, wiki):
         return True  # "See [[Note]]", "- Marco's conditions: see [[Marco Bellini#Q3 budget]]"
+    if words.endswith(_ARROWS) and only_links(rest, wiki):
+        return True  # "- does she know how to swim?? → [[continuity-fixes]]": asked elsewhere
     return words.endswith(":") and bool(_POINTER.search(words)) and only_links(rest, wiki)
 
 
+_ARROWS = ("→", "->", "=>", "⇒", "⟶")
+"""An arrow pointing a line's words at the links after it."""
 _SOURCES = re.compile(r"[-*+>\s]*(?:\*\*|__)?(?:sources?|backlinks?|up)(?:\*\*|__)?\s*::?", re.I)
 """A label that only lists the notes a note draws on or sits under ("Sources:", "up::")."""
 _SEE = re.compile(r"[-*+>\s]*(?:[^:\n]{0,60}:\s*)?(?:see(?:\s+also)?|cf\.?|refer\s+to)", re.I)

@@ -428,7 +428,7 @@ CLIPPINGS: dict[str, tuple[str, ...]] = {
     "app": ("application",),
     "arg": ("argument",),
     "async": ("asynchronous",),
-    "auth": ("authentication", "authorization"),
+    "auth": ("authentication", "authorization", "authorisation"),
     "cert": ("certificate",),
     "cmd": ("command",),
     "config": ("configuration",),

@@ -164,6 +164,10 @@ def test_a_line_that_only_points_to_its_links_is_no_evidence() -> None:
     assert not points_elsewhere(pointer)  # a wiki link only counts as one in wiki mode
     assert points_elsewhere("Reference: [API docs](https://example.com/api)")
     assert points_elsewhere("- See also: [A](a.md), [B](b.md)")
+    # an arrow at the links: "Can Maren swim?" was answered by the question the author left
+    assert points_elsewhere("- does she know how to swim?? → [[continuity-fixes]]", wiki=True)
+    assert points_elsewhere("- travel time -> [[continuity-fixes]]", wiki=True)
+    assert not points_elsewhere("- Harrowgate → Veyle: 4 days by road", wiki=True)
     # a synthesis note's sources, quoted first for "Which habit strategies worked for me?"
     assert points_elsewhere("Sources: [[Atomic Habits]], [[Deep Work]]", wiki=True)
     assert points_elsewhere("up:: [[Habits MOC]]", wiki=True)
@@ -1225,6 +1229,12 @@ def test_the_sibling_rule_reads_the_notes_text_for_ordinary_words() -> None:
     fire = [TermInfo(term="forest", chunks=0), TermInfo(term="fire", chunks=2)]
     q = "What caused the forest fire?"  # no superlative: no "forester" beside it
     assert sibling_names(q, fire, words, {}, lambda w: {"bush", "house"}) == ["forest"]
+    # a word before a particle is a verb: "authorisation times out" of "lead time", "capture
+    # time" is no kind of time
+    times = [TermInfo(term="authorisation", chunks=0), TermInfo(term="times", chunks=2)]
+    q = "What happens if a payment authorisation times out?"
+    both = words | {"authorisation", "times", "lead", "capture"}
+    assert sibling_names(q, times, both, {}, lambda w: {"lead", "capture"}) == []
     # a verb after "I", "to", "can": "How do I treat low blood sugar?" of "bed low", "use low"
     low = [TermInfo(term="treat", chunks=0), TermInfo(term="low", chunks=2)]
     q = "How do I treat low blood sugar?"
@@ -3603,3 +3613,20 @@ def test_the_thing_a_question_asks_of_a_named_thing_is_said_missing() -> None:
         "What's the childminder's phone number?", nobody, hits, 0.5, words | {"childminder"}
     )
     assert plain.names == []  # no name the notes write: the notes may put it otherwise
+
+
+def test_a_quote_ending_on_a_code_comment_takes_the_command_under_it() -> None:
+    """ "How do I delete local git branches that are gone on the remote?" of a cheat sheet's
+    24-line block ended on "# delete local branches that are gone on remote", the command
+    under it left out: a quote ending on a comment in code runs on through the command to the
+    next blank or comment line (the next-command rule)."""
+    pairs = [("undo last commit", "git reset --soft HEAD~1"),
+             ("delete local branches that are gone", "git fetch -p && git branch -D x"),
+             *[(f"tip {n}", f"git tip{n}") for n in range(8)]]  # fmt: skip
+    body = "\n\n".join(f"# {c}\n{cmd}" for c, cmd in pairs)
+    c = chunk(f"### git\n```bash\n{body}\n```", ["git"])
+    # line 5 (0-based) is the comment "# delete local branches that are gone"
+    assert c.text.split("\n")[5] == "# delete local branches that are gone"
+    assert quote_span(c, {5: 0.8, 2: 0.72}) == (2, 7)
+    off = AnswerOptions(next_command=False)
+    assert quote_span(c, {5: 0.8, 2: 0.72}, opts=off) == (2, 6)

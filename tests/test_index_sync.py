@@ -890,11 +890,15 @@ def test_a_word_only_a_note_path_holds_is_mentioned_and_a_full_word_read_as_its_
     from assistant.options import AnswerOptions
 
     md = "# kubectl cheatsheet\n\nRestart a deployment: `kubectl rollout restart deploy/x`.\n"
-    eng = engine_over(tmp_path, {"k8s/kubectl.md": md, "git.md": "# Git\nThe repo is big.\n"})
+    pay = "# Checkout\n\nTimeout during auth: the order is held.\n"
+    files = {"k8s/kubectl.md": md, "git.md": "# Git\nThe repo is big.\n", "pay.md": pay}
+    eng = engine_over(tmp_path, files)
     cov = {t.term: t for t in eng.coverage("k8s deployment in kubernetes, repository")}
     assert cov["k8s"].covered and cov["k8s"].chunks == 1 and cov["k8s"].near is None
     assert cov["kubernetes"].near == "k8s" and cov["kubernetes"].covered
     assert cov["repository"].near == "repo"  # written in a section's text
+    british = {t.term: t for t in eng.coverage("payment authorisation")}["authorisation"]
+    assert british.near == "auth"  # British spelling too: it was said missing of "auth"
     a = eng.ask("How do I restart a deployment in kubernetes?", explain=True)
     assert a.outcome == "answered" and a.citations[0].path == "k8s/kubectl.md"
     assert a.explain is not None and "clipping rule: kubernetes: k8s" in a.explain.decision

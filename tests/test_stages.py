@@ -443,6 +443,9 @@ def test_a_question_about_the_last_time_quotes_the_newest_dated_section_first() 
     assert asks_when("when did I last change the oil?") == "latest"
     assert asks_when("when was the first oil change?") == "earliest"
     assert asks_when("what did I do last Friday?") is None and asks_when("oil change?") is None
+    for verb in ("How long do idempotency keys last before they expire?",
+                 "how long did the tyres last?", "How long does a battery last for?"):  # fmt: skip
+        assert asks_when(verb) is None, verb  # "last" the verb
     newest = newest_or_oldest("when did I last change the oil?", log, cov, 10)
     assert newest is log[2]  # not the tyres of 2025: they hold no word of the question
     assert newest_or_oldest("when was the first oil change?", log, cov, 10) is log[0]

@@ -463,6 +463,8 @@ def no_kind(word: str, common: set[str]) -> bool:
 VERB_BEFORE = frozenset("i you we they to can could should would will must do does did".split())
 """Words after which the question's next word is a verb, no kind of the word after it ("How do
 I treat low blood sugar?" of notes writing "bed low" and "use low")."""
+_VERB_PARTICLES = frozenset("out up down off over back".split())
+"""Particles after which the word before is a verb ("times out", "backs up"), no noun."""
 PARTICLES = frozenset("away apart ahead aside together ago back forward forth".split())
 """Adverbs of place and time that the text writes after verbs and adverbs ("right away", "go
 back"), never a noun whose kinds those would be: "two or three hops away" is no kind of
@@ -502,6 +504,8 @@ def sibling_names(
             continue  # no ordinary word: the name rule reads it already; "another branch"
         if at and words[at - 1] in VERB_BEFORE:
             continue  # a verb: "do I treat low blood sugar", no kind of "low"
+        if at + 2 < len(words) and words[at + 2] in _VERB_PARTICLES:
+            continue  # the word after is a verb: "if a payment authorisation times out"
         others = set(modifiers.get(plain(after), ()))
         if (
             in_text

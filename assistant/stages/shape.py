@@ -312,6 +312,7 @@ def quote_span(
         why.append(f"end: line {chunk.start_line + e}, the block indented under the best line")
     while e > s and silent(e):
         e -= 1
+    e = _comment_command(lines, roles, s, e, hi, opts, why)
     e = _through_code(lines, roles, s, e, hi, opts, why)
     e = _complete(lines, roles, s, e, hi, opts, why)
     e = _trim_links(lines, roles, s, e, opts, why)
@@ -630,6 +631,39 @@ def _opens(lines: Sequence[str], roles: LineRoles, t: int, *starts: int) -> bool
     code, where a paragraph opens; never a blank line."""
     after_blank = not lines[t - 1].strip() and not roles.open_after(t - 1)
     return (t in starts or after_blank) and bool(lines[t].strip())
+
+
+_CODE_COMMENT = re.compile(r"[ \t]*(?:#(?![!#])|//|--(?!-)|;|%|REM\b|rem\b)")
+"""A comment line of code: "# delete local branches that are gone on remote"."""
+
+
+def _comment_command(
+    lines: Sequence[str],
+    roles: LineRoles,
+    s: int,
+    e: int,
+    hi: int,
+    opts: AnswerOptions,
+    why: list[str],
+) -> int:
+    """The next-command rule inside code: a quote ending on a comment in a code block runs on
+    through the command under it, to the next blank or comment line ("How do I delete local
+    git branches that are gone on the remote?" of a cheat sheet's 24-line block ended on "#
+    delete local branches that are gone on remote", its `git fetch -p && …` left out)."""
+    if not opts.next_command or not roles.in_code(e) or not _CODE_COMMENT.match(lines[e]):
+        return e
+    end = e
+    while (
+        end < hi
+        and end + 1 - s < opts.max_quote_lines
+        and roles.in_code(end + 1)
+        and lines[end + 1].strip()
+        and not _CODE_COMMENT.match(lines[end + 1])
+    ):
+        end += 1
+    if end != e:
+        why.append("end: the command under the code comment it ended on")
+    return end
 
 
 def _next_command(
