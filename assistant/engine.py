@@ -691,7 +691,7 @@ class Engine:
             )
             unnamed = [span_label(h.chunk) for h in picked if h not in named_only]
             picked = named_only
-            picked = select.with_named(picked, by_name or together, k)
+            picked = select.with_named(picked, by_name or together, k, section_best, opts.min_line)
             coded = select.code_first(hits, refs, opts)  # the code rule
             if coded is not None:
                 every = decide.asks_of_codes(local, refs, common)

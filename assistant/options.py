@@ -275,7 +275,8 @@ class AnswerOptions(BaseModel):
         "those mentioning every name of the question the evidence_sections first sections "
         "lack, when it is not among them, takes the last of their places (a terse note's "
         "'- SOC2 audit fieldwork Jul 7-18' ranked fifth, and the question was declined); "
-        "among them already but alone in naming those names, it is quoted first. Where no "
+        "among them already but alone in naming those names, it is quoted first (as the "
+        "together rule's section is), where its best line scores min_line or more. Where no "
         "section found mentions them all, a keyword search for sections writing the names "
         "and another of the question's words looks beyond them.",
     )

@@ -481,3 +481,18 @@ def test_a_question_about_the_last_time_quotes_the_newest_dated_section_first() 
                    end_line=4, text=log, content_hash=text_hash(log))  # fmt: skip
     sungold = [TermInfo(term="sungold", chunks=2), TermInfo(term="ripen", chunks=0)]
     assert latest_entry("When did the first Sungold ripen?", garden, {}, sungold) == {3: 1.0}
+
+
+def test_a_named_section_is_quoted_first_only_where_a_line_of_it_is_close() -> None:
+    """ "How much is the Year 4 residential?" quoted Mia's class and teacher first, her school
+    note headed "Year 4" (the keyword-names rule), its best line 0.20 under min_line, above
+    the trip list's "Y4 residential … total £245": a named section goes first only where its
+    best line scores min_line or more."""
+    from assistant.stages.select import with_named
+
+    trips = Hit(chunk=chunk(1, ["Trips"], "## Trips\n- Y4 residential: total £245", 1), score=1.0)
+    mia = Hit(chunk=chunk(2, ["Mia (Year 4)"], "## Mia (Year 4)\nClass: Willow", 10), score=0.9)
+    best = {1: 0.44, 2: 0.20}
+    assert with_named([trips], mia, 3) == [mia, trips]  # no scores given: first, as before
+    assert with_named([trips], mia, 3, best, 0.29) == [trips]
+    assert with_named([trips], mia, 3, {**best, 2: 0.31}, 0.29) == [mia, trips]

@@ -645,10 +645,19 @@ def with_more_of(
     return [*picked, *(h for h in rest if h not in picked)][:k]
 
 
-def with_named(picked: Sequence[Hit], named: Hit | None, k: int) -> list[Hit]:
+def with_named(
+    picked: Sequence[Hit],
+    named: Hit | None,
+    k: int,
+    best: Mapping[int, float] | None = None,
+    floor: float = 0.0,
+) -> list[Hit]:
     """The keyword-names rule's section (`with_keyword_names`) quoted first, at most k in all:
-    it holds the names the question asks about, which the others lack."""
-    if named is None:
+    it holds the names the question asks about, which the others lack. With `best` (chunk id
+    -> its best line's score), only where that line scores `floor` (`min_line`) or more: "How
+    much is the Year 4 residential?" quoted Mia's class and teacher first (her school note is
+    headed "Year 4"; its best line 0.20), above the trip list's "Y4 residential … £245"."""
+    if named is None or (best is not None and best.get(named.chunk.id or -1, -1.0) < floor):
         return list(picked)
     return [named, *(h for h in picked if h is not named)][:k]
 
