@@ -30,7 +30,8 @@ class AnswerOptions(BaseModel):
         True,
         description="Phrase rule: a question none of whose phrases the notes cover (each has "
         "more than max_missing_in_phrase of its words in no note) for want of one word, whose "
-        "words the notes do write are all ordinary English (no name or code) or ubiquitous (in "
+        "words the notes do write are all ordinary English (no name the user capitalised, no "
+        "code) or ubiquitous (in "
         "ubiquitous_share of a folder's sections: a tool's name in its own docs), is declined "
         "as one about a missing name is: 'What is my insulin dose?' of notes on metformin's "
         "dose; 'How do I uninstall rivet?' of rivet's docs. "
@@ -194,7 +195,8 @@ class AnswerOptions(BaseModel):
         description="Split-word rule: a word the notes never write whole but write as two "
         "words joined by a hyphen ('wifi' for Wi-Fi, 'ebook' for e-book, 'inc2099' for "
         "INC-2099), or a verb and its particle they write apart ('login' for 'log in'), is read "
-        "as those two words, searched and counted as covered, not said to be missing.",
+        "as those two words, searched and counted as covered, not said to be missing; and a "
+        "CamelCase name mentions its words ('KafkaConsumerLagHigh': Kafka).",
     )
     typo_context: bool = Field(
         True,
@@ -208,9 +210,11 @@ class AnswerOptions(BaseModel):
         True,
         description="Asked-noun rule: an ordinary word no note writes, where the question "
         'names the thing it asks for (what a possessive owns, "Tyler\'s phone"; the thing of '
-        "'what' or 'which' before its verb, 'What language do people speak in Veyle?'), is "
-        "said missing and makes the answer partly covered, as a missing name does; unless a "
-        "line of the top sections says it in other words (asked_noun_line).",
+        "'what' or 'which' before its verb, 'What language do people speak in Veyle?') of a "
+        "name the notes write, is said missing and makes the answer partly covered, as a "
+        "missing name does; unless a line of the top sections says it in other words "
+        "(asked_noun_line), or it is a measure ('size', 'cost', 'temperature') the top "
+        "sections write a number for ('312 bp').",
     )
     asked_noun_line: float = Field(
         0.35,

@@ -3630,3 +3630,49 @@ def test_a_quote_ending_on_a_code_comment_takes_the_command_under_it() -> None:
     assert quote_span(c, {5: 0.8, 2: 0.72}) == (2, 7)
     off = AnswerOptions(next_command=False)
     assert quote_span(c, {5: 0.8, 2: 0.72}, opts=off) == (2, 6)
+
+
+def test_a_measure_the_top_sections_give_a_number_for_is_no_asked_thing() -> None:
+    """ "What size is the empty vector band in colony PCR?" of "Expected empty vector band =
+    312 bp" was partly covered, "Your notes don't mention size": a measure's word (size,
+    temperature, cost, …) the top sections write as a number is left unsaid by the asked-noun
+    rule; without a number there, said."""
+    band = chunk("## Colony PCR\nExpected empty vector band = 312 bp.", ["Colony PCR"])
+    cov = [TermInfo(term="size", chunks=0), TermInfo(term="band", chunks=2),
+           TermInfo(term="pcr", chunks=2)]  # fmt: skip
+    q = "What size is the empty vector band in colony PCR?"
+    words = COMMON | {"size", "band", "empty", "vector", "colony"}
+    d = decide(q, cov, [Hit(chunk=band, score=1.0)], 0.6, words, otherwise=lambda w: 0.1)
+    assert d.names == [] and d.unsaid == ["size"]
+    vague = chunk("## Colony PCR\nExpected empty vector band is short.", ["Colony PCR"])
+    d = decide(q, cov, [Hit(chunk=vague, score=1.0)], 0.6, words, otherwise=lambda w: 0.1)
+    assert d.names == ["size"]
+
+
+def test_a_name_the_user_capitalised_holds_up_an_uncovered_phrase() -> None:
+    """ "What does Maya's husband do?" of "Partner: Tunde, a structural engineer" was
+    declined by the phrase rule, "husband" in no note and "maya" an ordinary word to the
+    model's vocabulary: a name the user capitalised holds the question up as a rarer word
+    does. "fiancé" is "fiance", an ordinary word, its accent aside."""
+    from assistant.stages.decide import is_common
+
+    note = chunk("## Family\n- Partner: Tunde, a structural engineer", ["Maya Okafor", "Family"])
+    cov = [TermInfo(term="maya", chunks=3), TermInfo(term="husband", chunks=0)]
+    words = COMMON | {"maya", "husband"}
+    hits = [Hit(chunk=note, score=1.0)]
+    assert not decide("What does Maya's husband do?", cov, hits, 0.45, words).abstain
+    assert decide("what does maya's husband do?", cov, hits, 0.45, words).abstain  # a word
+    assert is_common("fiancé", {"fiance"}) and not is_common("fiancé", set())
+
+
+def test_a_camelcase_name_mentions_its_words() -> None:
+    """ "What is the default Kafka topic retention?" of a runbook `# KafkaConsumerLagHigh`
+    quoted its Fix section first (the together rule found no section naming Kafka): with the
+    split-word rule a CamelCase name mentions each of its words."""
+    from assistant.stages.evidence import terms_in
+
+    c = chunk("## retention\ntopics default to 7 days", ["KafkaConsumerLagHigh", "retention"])
+    cov = [TermInfo(term="kafka", chunks=2), TermInfo(term="retention", chunks=1)]
+    hits = [Hit(chunk=c, score=1.0)]
+    assert terms_in(hits, cov, 1, joined=True) == {"kafka", "retention"}
+    assert terms_in(hits, cov, 1) == {"retention"}

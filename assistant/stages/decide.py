@@ -164,6 +164,14 @@ def anchored(
     return any(info[t].covered and not t.isdigit() and not ubiquitous(info[t]) for t in named)
 
 
+MEASURES = frozenset(
+    "size length width height depth weight mass volume capacity temperature temp time duration "
+    "age cost price fee rate speed distance dose dosage amount quantity count total "
+    "percentage ratio concentration voltage pressure frequency".split()
+)
+"""Words for a measure, which notes write as its number and unit ("Expected empty vector band
+= 312 bp" answers "What size is the empty vector band?"): where the top sections write a
+number, the asked-noun rule leaves them unsaid."""
 _ASKED_THING = re.compile(
     r"\b(?:what|which)\s+([^\W\d_]+)(?:\s+([^\W\d_]+))?\s+"
     r"(?:do|does|did|is|are|was|were|can|could|should|will|would|has|have|had)\b",
@@ -351,7 +359,10 @@ def is_common(term: str, common: set[str], min_stem: int = 1) -> bool:
     adjective in -e and British spelling ("passwords", "deploying", "cheapest", "ripen",
     "practise", "optimised"), and for a negating
     prefix ("unchecked", "nonblocking"), so that it is never mistaken for a name. An
-    inflection counts only of a word of `min_stem` letters or more."""
+    inflection counts only of a word of `min_stem` letters or more. Accents aside ("fiancé"
+    is "fiance", as the index reads it)."""
+    if not term.isascii() and (bare := fold(term)) != term and bare.isascii():
+        return is_common(bare, common, min_stem)
     for prefix in _NEGATIONS:
         rest = term.removeprefix(prefix).lstrip("-")
         if rest != term and len(rest) >= 4 and is_common(rest, common, min_stem):
@@ -710,9 +721,15 @@ def decide(
                 sum(not t.covered for t in subject) == 1  # one thing asked of that the notes lack
                 or (opts.uncovered_all and not any(t.covered for t in subject))
             )
-            and all(is_common(t.term, common) or everywhere(t) for t in subject if t.covered)
+            and all(
+                (is_common(t.term, common) and t.term not in names) or everywhere(t)
+                for t in subject
+                if t.covered
+            )
         ):  # no name, code or rare word the notes write holds it up ("What caused INC2099?"),
-            # but one on every other page (a tool's docs: "How do I uninstall rivet?")
+            # but one on every other page (a tool's docs: "How do I uninstall rivet?"); a name
+            # the user capitalised does, an ordinary word or not ("What does Maya's husband
+            # do?" of "Partner: Tunde, a structural engineer" was declined: "maya" is a word)
             lacking = "one of its words" if any(t.covered for t in subject) else "each word"
             return said(True, f"no phrase of the question is covered: {lacking} is in no note")
         proper = [t for t in missing if t in names and not is_neutral(t)]  # not "VM"
@@ -750,6 +767,7 @@ def decide(
             return max(closest(w) for w in (term, *full.get(term, ())))
 
         named_thing = any(t.covered and t.term in names for t in subject)
+        top_text = "".join(h.chunk.text for h in first_units(hits, opts.local_sections))
         if opts.asked_nouns and named_thing:  # the asked-noun rule: "What language do people
             # speak in Veyle?"; of a thing the question names, which the notes write
             nouns = [
@@ -757,6 +775,7 @@ def decide(
                 for t in unsaid
                 if t.isalpha()
                 and noun_slot(question, t)
+                and not (t in MEASURES and any(c.isdigit() for c in top_text))  # "312 bp"
                 and (otherwise is None or said_as(t, otherwise) < opts.asked_noun_line)
             ]
             unsaid = [t for t in unsaid if t not in nouns]

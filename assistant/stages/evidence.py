@@ -321,6 +321,8 @@ _WEB_WORDS = " ".join(sorted(WEB_WORDS))
 """What a web address written in a section is, as a question names it."""
 _HYPHEN = re.compile(r"(?<=[^\W_])-(?=[^\W_])")
 """A hyphen inside a word ("Pi-hole", "e-mail")."""
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+"""Where a CamelCase name's words join ("KafkaConsumerLagHigh", an alert's runbook)."""
 _NUMBERED_NAME = re.compile(r"(?<![\w.])([^\W\d_]{2,})(?=\d+\b)")
 """A name numbered at its end, a host's or a device's ("nas01", "pve2")."""
 
@@ -344,16 +346,19 @@ def terms_in(
     `TermInfo.full`). `joined` (the split-word rule): a hyphenated word mentions the word
     written whole, "Pi-hole" mentions "pihole", and a name numbered at its end its name,
     "nas01" a NAS ("At what battery percentage does the NAS shut down?" said "The sections
-    found don't mention NAS" over "At 30% battery: pve1, pve2 and nas01 shut down")."""
+    found don't mention NAS" over "At 30% battery: pve1, pve2 and nas01 shut down"), and a
+    CamelCase name its words ("KafkaConsumerLagHigh" mentions Kafka: the together rule quoted
+    the runbook's Fix first for "What is the default Kafka topic retention?")."""
     top = first_units(hits, sections)
     texts = [h.chunk.embed_text() for h in top]
     texts += [months for t in texts if (months := month_names(t))]  # July of "2024-07-01"
     texts += [_WEB_WORDS for t in texts if _WEB_ADDRESS.search(t)]
     for path in dict.fromkeys(h.unit[0] for h in top):  # each note's path and labels once
         texts.append(f"{PurePosixPath(path).with_suffix('')}\n{labels(path) if labels else ''}")
-    if joined:  # "Pi-hole" mentions "pihole"; "nas01", a NAS
+    if joined:  # "Pi-hole" mentions "pihole"; "nas01", a NAS; "KafkaConsumerLagHigh", Kafka
         texts += [_HYPHEN.sub("", t) for t in texts if _HYPHEN.search(t)]
         texts += [_NUMBERED_NAME.sub(r"\1 ", t) for t in texts if _NUMBERED_NAME.search(t)]
+        texts += [_CAMEL.sub(" ", t) for t in texts if _CAMEL.search(t)]
     found: set[str] = set()
     if not texts:
         return found
