@@ -214,7 +214,8 @@ class AnswerOptions(BaseModel):
         "name the notes write, is said missing and makes the answer partly covered, as a "
         "missing name does; unless a line of the top sections says it in other words "
         "(asked_noun_line), or it is a measure ('size', 'cost', 'temperature') the top "
-        "sections write a number for ('312 bp').",
+        "sections write a number for ('312 bp'), or a word for kinds ('policies', 'types', "
+        "'steps'), which notes list by name.",
     )
     asked_noun_line: float = Field(
         0.35,

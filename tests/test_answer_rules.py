@@ -3647,6 +3647,15 @@ def test_a_measure_the_top_sections_give_a_number_for_is_no_asked_thing() -> Non
     vague = chunk("## Colony PCR\nExpected empty vector band is short.", ["Colony PCR"])
     d = decide(q, cov, [Hit(chunk=vague, score=1.0)], 0.6, words, otherwise=lambda w: 0.1)
     assert d.names == ["size"]
+    # a word for the kinds of a thing, which notes list by name: "what scaling policies can a
+    # service use?" of notes listing "Target Tracking", "Step Scaling"
+    kinds = [TermInfo(term="scaling", chunks=2), TermInfo(term="policies", chunks=0),
+             TermInfo(term="ecs", chunks=3)]  # fmt: skip
+    listed = chunk("## ECS Service Autoscaling\n- Target Tracking\n- Step Scaling", ["A"])
+    q = "What scaling policies can an ECS service use?"
+    d = decide(q, kinds, [Hit(chunk=listed, score=1.0)], 0.6, words | {"policies", "scaling"},
+               otherwise=lambda w: 0.1)  # fmt: skip
+    assert d.names == [] and d.unsaid == ["policies"]
 
 
 def test_a_name_the_user_capitalised_holds_up_an_uncovered_phrase() -> None:

@@ -172,6 +172,13 @@ MEASURES = frozenset(
 """Words for a measure, which notes write as its number and unit ("Expected empty vector band
 = 312 bp" answers "What size is the empty vector band?"): where the top sections write a
 number, the asked-noun rule leaves them unsaid."""
+KINDS = frozenset(
+    "type kind sort option method way policy strategy mode step tool example feature setting "
+    "choice alternative approach thing item category".split()
+)
+"""Words for the kinds of a thing, which notes list by name without saying the word ("what
+scaling policies can a service use?" of notes listing "Target Tracking", "Step Scaling"):
+the asked-noun rule leaves them unsaid, singular or plural."""
 _ASKED_THING = re.compile(
     r"\b(?:what|which)\s+([^\W\d_]+)(?:\s+([^\W\d_]+))?\s+"
     r"(?:do|does|did|is|are|was|were|can|could|should|will|would|has|have|had)\b",
@@ -776,6 +783,7 @@ def decide(
                 if t.isalpha()
                 and noun_slot(question, t)
                 and not (t in MEASURES and any(c.isdigit() for c in top_text))  # "312 bp"
+                and not {t, t[:-1], t[:-3] + "y"} & KINDS  # "what scaling policies": listed
                 and (otherwise is None or said_as(t, otherwise) < opts.asked_noun_line)
             ]
             unsaid = [t for t in unsaid if t not in nouns]
