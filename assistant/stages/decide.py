@@ -208,6 +208,40 @@ def noun_slot(question: str, term: str) -> bool:
     )
 
 
+def asked_nouns(
+    question: str,
+    unsaid: Sequence[str],
+    subject: Sequence[TermInfo],
+    names: Collection[str],
+    hits: Sequence[Hit],
+    opts: AnswerOptions = DEFAULT_OPTIONS,
+    otherwise: Callable[[str], float] | None = None,
+) -> list[str]:
+    """The asked-noun rule: of the ordinary words no note writes (`unsaid`), those naming the
+    thing the question asks of a name it writes that the notes cover (`noun_slot`: "What's
+    Tyler's phone number?"), to be said missing; not a measure the top sections write a
+    number for (`MEASURES`), nor a word for kinds (`KINDS`), nor one a top line comes
+    `asked_noun_line` close to on its own (`otherwise`: how close, for a word; a clipping's
+    full words count too: "temp", temperature)."""
+    if not any(t.covered and t.term in names for t in subject):
+        return []  # no name the notes write: the notes may put the word otherwise
+    full = {t.term: t.full for t in subject}
+    top = "".join(h.chunk.text for h in first_units(hits, opts.local_sections))
+    numbers = any(c.isdigit() for c in top)
+    return [
+        t
+        for t in unsaid
+        if t.isalpha()
+        and noun_slot(question, t)
+        and not (t in MEASURES and numbers)  # "What size is the band?" of "312 bp"
+        and not {t, t[:-1], t[:-3] + "y"} & KINDS  # "what scaling policies": listed by name
+        and (
+            otherwise is None
+            or max(otherwise(w) for w in (t, *full.get(t, ()))) < opts.asked_noun_line
+        )
+    ]
+
+
 def is_name(term: str, names: Collection[str], common: set[str]) -> bool:
     """A term that names something: capitalised by the user (three letters or more: "IP" of
     notes that write "192.168.1.2" names no subject they lack), or not an ordinary word; a
@@ -766,28 +800,10 @@ def decide(
             if t not in names and (is_common(t, common) or (t.isdigit() and len(t) <= 2))
         ]
         unsaid = [t for t in unsaid if t not in named_missing]
-        full = {t.term: t.full for t in subject}
-
-        def said_as(term: str, closest: Callable[[str], float]) -> float:
-            """How close the notes' top lines come to the word, or to the full word of a
-            clipping ("temp": temperature, of "Bake at 250 °C")."""
-            return max(closest(w) for w in (term, *full.get(term, ())))
-
-        named_thing = any(t.covered and t.term in names for t in subject)
-        top_text = "".join(h.chunk.text for h in first_units(hits, opts.local_sections))
-        if opts.asked_nouns and named_thing:  # the asked-noun rule: "What language do people
-            # speak in Veyle?"; of a thing the question names, which the notes write
-            nouns = [
-                t
-                for t in unsaid
-                if t.isalpha()
-                and noun_slot(question, t)
-                and not (t in MEASURES and any(c.isdigit() for c in top_text))  # "312 bp"
-                and not {t, t[:-1], t[:-3] + "y"} & KINDS  # "what scaling policies": listed
-                and (otherwise is None or said_as(t, otherwise) < opts.asked_noun_line)
-            ]
-            unsaid = [t for t in unsaid if t not in nouns]
-            named_missing, asked = named_missing + nouns, nouns
+        if opts.asked_nouns:  # the asked-noun rule: "What language do people speak in Veyle?"
+            asked = asked_nouns(question, unsaid, subject, names, hits, opts, otherwise)
+            unsaid = [t for t in unsaid if t not in asked]
+            named_missing = named_missing + asked
         missing = [t for t in missing if t not in unsaid]
     if named_missing:  # "Your notes don't mention lisinopril", not "lisinopril, take"
         return said(False, "partly covered: the notes never mention a name it uses")
