@@ -213,20 +213,14 @@ def quote_span(
     def tags(i: int) -> bool:  # a line of #tags alone (Bear's, under the title): no start
         return opts.links and only_tags(lines[i]) and not roles.in_code(i)
 
+    tab = _tab_of(lines, line_scores, lo, hi, opts, terms) if opts.tabs else None
+    if tab is not None:  # the tab rule: the content tab asked of or holding the best line
+        (lo, hi), what = tab
+        why.append(f"tab: the content tab {what}")
     while lo < hi and (silent(lo) or tags(lo)):
         lo += 1
     while hi > lo and silent(hi):
         hi -= 1
-    tab = _tab_of(lines, line_scores, lo, hi, opts, terms) if opts.tabs else None
-    if tab is not None:  # the tab rule: the content tab asked of or holding the best line
-        (lo, hi), what = tab
-        while lo < hi and silent(lo):
-            lo += 1
-        while hi > lo and silent(hi):
-            hi -= 1
-        why.append(
-            f"tab: the content tab {what}, lines {chunk.start_line + lo}-{chunk.start_line + hi}"
-        )
     piece = bool(lines) and not roles.is_heading(0)  # a later piece of a long section
     if (
         opts.outline
