@@ -494,6 +494,14 @@ class AnswerOptions(BaseModel):
         description="In a section too long to quote whole, lines within this of its best "
         "line's score are quoted with it.",
     )
+    piece_window: bool = Field(
+        True,
+        description="Piece-window rule: a quote from a piece that is no whole headed section "
+        "(a later piece of a section split for the model, or a note, or its start, under no "
+        "heading) keeps to its best line and the lines nearly as close (quote_window), as a "
+        "long section's does, not the whole piece because it fits in max_quote_lines: 'What "
+        "is lexical priority?' quoted six definitions of a glossary's split piece.",
+    )
     tabs: bool = Field(
         True,
         description="Tab rule: a docs page's content tabs (Hugo's '{{< tab \"macOS\" >}}', "

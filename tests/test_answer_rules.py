@@ -535,7 +535,8 @@ def test_a_chunk_that_starts_inside_a_long_code_block_is_quoted_with_its_fences_
     c = chunk(text, ["Policy"])  # a later piece: no heading line
     file = ["# Policy", "```json", "{", '    "a": 1,', *text.split("\n")]
     in_file = LineRoles.of(file).shifted(4)  # the chunk's lines as the file's parse reads them
-    assert quote_span(c, {0: 0.9}, in_file) == (1, 8)  # whole, both blocks closed
+    whole = AnswerOptions(piece_window=False)  # the piece whole, as before that rule
+    assert quote_span(c, {0: 0.9}, in_file, whole) == (1, 8)  # whole, both blocks closed
     lines = ["# Policy", "```json", "{", '    "b": 2', "}", "```", "After."]
     assert [LineRoles.of(lines).open_after(i - 1) for i in range(len(lines))] == [
         False, False, True, True, True, True, False
@@ -2738,7 +2739,7 @@ def test_a_whole_piece_of_a_long_section_is_explained_as_a_piece() -> None:
     piece = chunk(rows, ["Body Metrics", "Measurements"]).model_copy(
         update={"start_line": 43, "end_line": 47}
     )
-    quote_span(piece, {0: 0.5}, why=why)
+    quote_span(piece, {0: 0.5}, opts=AnswerOptions(piece_window=False), why=why)
     assert why[0] == "whole: this piece (lines 43-47) of a longer section fits in 12 lines"
     why = []
     quote_span(chunk("## Measurements\n" + rows, ["Measurements"]), {1: 0.5}, why=why)
@@ -2770,15 +2771,16 @@ def test_an_outline_is_quoted_by_whole_top_level_items() -> None:
     assert quote_span(c, {2: 0.7, 0: 0.2, 7: 0.1}) == (3, 7)  # the item whole, its child too
     assert quote_span(c, {8: 0.6, 2: 0.2}) == (8, 10)  # "paid by bank transfer" with it
     assert quote_span(c, {2: 0.7, 8: 0.66}) == (3, 10)  # the next item holds a close line
-    off = AnswerOptions(outline=False)
+    off = AnswerOptions(outline=False, piece_window=False)
     assert quote_span(c, {2: 0.7, 0: 0.2}, opts=off) == (1, 10)  # the whole short section
     flat = chunk("- ALB - Preferred\n- NLB - Exceptional cases\n- ELB - not recommended", [])
-    assert quote_span(flat, {0: 0.7, 2: 0.3}) == (1, 3)
+    assert quote_span(flat, {0: 0.7, 2: 0.3}, opts=AnswerOptions(piece_window=False)) == (1, 3)
+    assert quote_span(flat, {0: 0.7, 2: 0.3}) == (1, 1)  # under no heading: its best item
     headed = chunk("## Journal\n### Tuesday\n" + JOURNAL, ["Journal", "Tuesday"])
     assert quote_span(headed, {4: 0.7, 2: 0.2}) == (3, 12)
     piece = chunk(JOURNAL, ["Book", "Highlights"])  # no heading line: a later piece
     assert quote_span(piece, {2: 0.7, 0: 0.2, 7: 0.1}) == (3, 7)
-    whole = AnswerOptions(outline_sections=False)
+    whole = AnswerOptions(outline_sections=False, piece_window=False)
     assert quote_span(piece, {2: 0.7, 0: 0.2, 7: 0.1}, opts=whole) == (1, 10)
 
 
@@ -2829,7 +2831,7 @@ def test_an_outline_of_one_top_item_is_quoted_by_the_items_below_it() -> None:
     phase3 = lines.index("    - Phase 3")
     assert quote_span(w, {phase3 + 2: 0.6, 0: 0.3}) == (phase3 + 1, phase3 + 5)  # in Billing
     assert quote_span(w, {len(lines) - 1: 0.6}) == (len(lines) - 2, len(lines))  # Hiring whole
-    off = AnswerOptions(outline=False)
+    off = AnswerOptions(outline=False, piece_window=False)
     assert quote_span(c, {2: 0.6, 4: 0.5, 0: 0.7}, opts=off) == (1, 8)  # the short section
 
 
@@ -2890,7 +2892,7 @@ def test_a_quote_among_a_long_tables_rows_starts_at_its_header_in_an_earlier_pie
     piece = Chunk(path="catalog.md", heading_path=["Catalog"], start_line=10, end_line=14,
                   text=text, content_hash=text_hash(text), id=1)  # fmt: skip
     cited = cite(1, Hit(chunk=piece, score=1.0), {1: 0.6}, NoteReader(), lambda rel: Path(note))
-    assert (cited[0].start_line, cited[0].end_line) == (3, 14)
+    assert (cited[0].start_line, cited[0].end_line) == (3, 11)  # down to the best row
     assert cited[0].quote.startswith("| Service | Owner | Port |")
 
 
@@ -3685,3 +3687,20 @@ def test_a_camelcase_name_mentions_its_words() -> None:
     hits = [Hit(chunk=c, score=1.0)]
     assert terms_in(hits, cov, 1, joined=True) == {"kafka", "retention"}
     assert terms_in(hits, cov, 1) == {"retention"}
+
+
+def test_a_piece_of_no_whole_headed_section_is_quoted_near_its_best_line() -> None:
+    """ "What is lexical priority?" of a glossary of twenty definitions under one heading
+    quoted six of them, lines 20-30: the piece the chunker cut them into fits in 12 lines and
+    was quoted whole. A piece that is no whole headed section (a later piece of a long
+    section, or a note under no heading) is quoted at its best line and the lines nearly as
+    close (the piece-window rule); a whole section that fits, whole, as before; the rule off,
+    the piece whole."""
+    defs = "\n\n".join(f"**Term {i}** — definition {i}." for i in range(6))
+    piece = chunk(defs, ["Glossary"])  # a later piece: no heading line of its own
+    assert quote_span(piece, {8: 0.83, 0: 0.4}) == (9, 9)
+    assert quote_span(piece, {8: 0.83, 0: 0.4}, opts=AnswerOptions(piece_window=False)) == (1, 11)
+    journal = chunk("- Standup\n- Lunch with Ana\n- Fixed the billing bug", [])  # no heading
+    assert quote_span(journal, {2: 0.7, 0: 0.3}) == (3, 3)
+    whole = chunk("## Glossary\n" + defs, ["Glossary"])
+    assert quote_span(whole, {10: 0.83, 2: 0.4}) == (2, 12)  # a whole section: whole

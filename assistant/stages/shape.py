@@ -240,7 +240,8 @@ def quote_span(
                 f"{chunk.start_line + s}-{chunk.start_line + e}"
             )
             return chunk.start_line + s, chunk.start_line + e
-    if (hi - lo + 1 <= n and not stands_out(line_scores, opts)) or not line_scores:
+    windowed = opts.piece_window and piece  # no whole headed section: near its best line
+    if (hi - lo + 1 <= n and not stands_out(line_scores, opts) and not windowed) or not line_scores:
         fits = hi - lo + 1 <= n
         whole = (  # a later piece of a section split for the model starts under no heading
             "the section"
@@ -254,7 +255,9 @@ def quote_span(
         e = _sentence_end(lines, roles, lo, e, lo, hi, opts, why, chunk.start_line)
         return chunk.start_line + lo, chunk.start_line + e
     best_i = max(line_scores, key=lambda i: line_scores[i])
-    if hi - lo + 1 <= n:
+    if hi - lo + 1 <= n and windowed:
+        why.append("piece-window rule: a piece of no whole headed section, quoted near its best")
+    elif hi - lo + 1 <= n:
         why.append(f"one-line rule: the best line leads the next by {opts.one_line} or more")
     good = [i for i, v in line_scores.items() if v >= line_scores[best_i] - opts.quote_window]
     why.append(
