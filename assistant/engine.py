@@ -860,19 +860,21 @@ class Engine:
         ("temperature" of "375g water (~30°C)") is no missing thing; nor is a typo of an
         ordinary word ("temprature", `decide.misspelt_ordinary`: 1.0)."""
         typos = decide.misspelt_ordinary(question, self.common_words())
+        top: list[np.ndarray] = []  # the top lines' vectors, embedded at the first word asked
 
         def closest(word: str) -> float:
             if word in typos:
                 return 1.0
-            lines = [
-                text
-                for h in evidence.first_units(hits, opts.local_sections)
-                for _, text in h.chunk.body_lines(titled=False)
-            ][:60]
-            if not lines:
+            if not top:
+                lines = [
+                    text
+                    for h in evidence.first_units(hits, opts.local_sections)
+                    for _, text in h.chunk.body_lines(titled=False)
+                ][:60]
+                top.append(np.stack(self.models.embed_lines(lines)) if lines else np.empty(0))
+            if not top[0].size:
                 return 0.0
-            vecs = np.stack(self.models.embed_lines(lines))
-            return float((vecs @ self.models.embed_lines([word])[0]).max())
+            return float((top[0] @ self.models.embed_lines([word])[0]).max())
 
         return closest
 

@@ -863,10 +863,14 @@ def joined_codes(store: Store, question: str) -> str:
     return _SPACED_CODE.sub(join, question)
 
 
+VERB_PARTICLES = ("over", "up", "down", "in", "out", "back", "off")
+"""The particles a verb takes ("fail over", "set up", "log in")."""
 PARTICLE = re.compile(
-    r"\b([A-Za-z]{2,}?)(?:ing|ed|s)?[ \t]+(over|up|down|in|out|back|off)\b", re.IGNORECASE
+    rf"\b([A-Za-z]{{2,}}?)(?:ing|ed|s)?[ \t]+({'|'.join(VERB_PARTICLES)})\b", re.IGNORECASE
 )
 """A verb and its particle ("failing over", "set up", "roll back")."""
+_JOINED_VERB = re.compile(rf"([a-z]{{2,}}?)({'|'.join(VERB_PARTICLES)})")
+"""A verb and its particle written as one word ("login", "setup", "checkout")."""
 
 
 def joined_words(store: Store, question: str) -> list[str]:
@@ -924,7 +928,7 @@ def split_word(store: Store, term: str) -> str | None:
         return f"{a}-{b}" if found else None
     if not term.isalpha() or len(term) < 4:
         return None
-    verb = re.fullmatch(r"([a-z]{2,}?)(up|in|out|down|off|over|back)", term)
+    verb = _JOINED_VERB.fullmatch(term)
     if verb and verb.group(1) not in STOPWORDS and store.has_phrase(verb.groups()):
         # a verb and its particle the notes write apart: "login" of "Kevin would log in"
         return " ".join(verb.groups())

@@ -22,6 +22,7 @@ from index.models import Hit
 from index.retrieve import (
     NUMBERED,
     STOPWORDS,
+    VERB_PARTICLES,
     TermInfo,
     clipping,
     fold,
@@ -515,8 +516,9 @@ def no_kind(word: str, common: set[str]) -> bool:
 VERB_BEFORE = frozenset("i you we they to can could should would will must do does did".split())
 """Words after which the question's next word is a verb, no kind of the word after it ("How do
 I treat low blood sugar?" of notes writing "bed low" and "use low")."""
-_VERB_PARTICLES = frozenset("out up down off over back".split())
-"""Particles after which the word before is a verb ("times out", "backs up"), no noun."""
+_VERB_PARTICLES = frozenset(VERB_PARTICLES) - {"in"}
+"""Particles after which the word before is a verb ("times out", "backs up"), no noun; not
+"in", which follows nouns as often ("the time in Lisbon")."""
 PARTICLES = frozenset("away apart ahead aside together ago back forward forth".split())
 """Adverbs of place and time that the text writes after verbs and adverbs ("right away", "go
 back"), never a noun whose kinds those would be: "two or three hops away" is no kind of
