@@ -30,6 +30,7 @@ from assistant.stages.query import (
     all_common,
     as_notes_write_it,
     asks_for_more,
+    chords,
     clean_question,
     contextual_query,
     empty_input,
@@ -506,7 +507,7 @@ class Engine:
         searched = joined_codes(self.store(), searched)  # "KR 2.3" as the notes' "KR2.3"
         joined = joined_words(self.store(), searched) if opts.joined_words else []
         terms = query_terms(searched)
-        if not terms:
+        if not terms and not chords(searched):  # a key chord is searched for as written
             raise UsageError(nothing_to_search("question", q))
         by_keywords = self.store().keywords_only  # a first build's preview: no vectors yet
         series = numbered_words(self.store()) if any(c.isdigit() for c in searched) else ()
@@ -564,12 +565,13 @@ class Engine:
         timings["retrieve_ms"] = (time.perf_counter() - t0) * 1000  # reading + searching
         t2 = time.perf_counter()
         unsaid_props: list[str] = []  # the property rule's sections, for --explain
+        todo_sections: list[Chunk] = []  # the to-do rule's, for --explain
         if by_keywords:
             line_scores = evidence.keyword_evidence(hits, terms, opts)
         else:
             line_scores = evidence.line_evidence(
                 self.store(), hits, terms, qvec, opts, self.models.embed_lines,
-                kind == "pooled", unsaid_props,
+                kind == "pooled", unsaid_props, todo_sections,
             )  # fmt: skip
         code_notes: list[str] = []
         if opts.code_lines:  # the code-line rule: "KR2.3" quoted at the line that writes it
@@ -696,7 +698,7 @@ class Engine:
             if coded is not None:
                 every = decide.asks_of_codes(local, refs, common)
                 also = select.code_sections(hits, refs, writing) if every else []
-                picked = select.with_codes(picked, coded, also, refs, k)
+                picked = select.with_codes(picked, coded, also, refs, k, hits, opts)
                 for h in picked:  # one not scored is quoted at the lines writing them
                     if not line_scores.get(h.chunk.id or -1):
                         line_scores[h.chunk.id or -1] = evidence.code_line_scores(h.chunk, refs)
@@ -755,7 +757,11 @@ class Engine:
                 ]
                 picked = select.with_dated(picked, dated, k, other_day, reading.day_only, entries)
                 date_notes = [span_label(c) for c in (h.chunk for h in dated if h in picked)]
-            picked = select.reading_order(picked, section_best if opts.best_first else None)
+            picked = select.reading_order(
+                picked,
+                section_best if opts.best_first or opts.first_margin < 1 else None,
+                None if opts.best_first else opts.first_margin,
+            )
             citations, pieces = shape.quote_sections(
                 picked, line_scores, self.abs_path, opts, terms
             )
@@ -814,6 +820,7 @@ class Engine:
                 [span_label(h.chunk) for h in beside],
                 unsaid_props,
                 [span_label(h.chunk) for h in answering if h in picked],
+                [span_label(c) for c in todo_sections],
             )
             if explain
             else None,

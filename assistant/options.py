@@ -115,13 +115,29 @@ class AnswerOptions(BaseModel):
         True,
         description="Code rule: where none of the top evidence_sections sections writes "
         "every clause, version or issue number the question names ('3.2.2', '2.4.1', "
-        "'#1423') or passage it quotes (four words or more), the first section that does "
+        "'#1423'), key chord ('C-x C-e', '⌘⇧L', '<leader>hs') or passage it quotes (four "
+        "words or more), the first section that does "
         "(among the first ten found, or else by keyword search) takes the last of their "
         "places; the top section writing them is "
         "quoted first, no section that does not, and the others found writing them when "
         "the question asks about nothing else; and a line of a top section writing them all "
         "answers however far its cosine falls short ('What does clause 3.2.2 say?' was "
         "declined, its line scoring 0.23).",
+    )
+    todo_lines: bool = Field(
+        True,
+        description="To-do rule: a line opening with TODO or FIXME names what its writer has "
+        "yet to find out or do, and is no evidence, unless the question asks about to-dos "
+        "('todo', 'task', 'left', 'need', 'pending'...): 'TODO: what's the difference btwn "
+        "flippase and scramblase?? look up' was quoted, 'high', as that question's answer.",
+    )
+    code_notes: bool = Field(
+        True,
+        description="Note-context code rule: for the code rule, a section writes a code its "
+        "note writes above it, in its properties or a section it sits under ('What "
+        "connectors do I use on the RG-213?' quoted 'Main run is RG-213' alone, not the "
+        "'## Connectors' below it); a note's properties are quoted first only when no other "
+        "top section writes it.",
     )
     sibling_headings: bool = Field(
         True,
@@ -174,6 +190,13 @@ class AnswerOptions(BaseModel):
         "none of the top local_sections sections writes is missing, so the answer is partly "
         "covered, though each of its words is in the notes; a question of nothing else is "
         "not covered.",
+    )
+    name_headings: bool = Field(
+        True,
+        description="Headed-name rule: for the compound rule, a full name the user "
+        "capitalised is written by a top section holding each of its words, one or more in "
+        "its headings or note path ('Which firmware is on the Heltec Meshtastic boards?' of "
+        "'# Meshtastic' over 'Two Heltec V3 boards' said Heltec Meshtastic was missing).",
     )
     clippings: bool = Field(
         True,
@@ -347,6 +370,12 @@ class AnswerOptions(BaseModel):
         description="Order rule, off: the quoted sections in order of their best line, the "
         "closest to the question first, not in retrieval order. On the gold sets it put an "
         "expected section first less often (docs/evaluating.md, 'Order rule').",
+    )
+    first_margin: float = Field(
+        1.0,
+        description="First-margin rule (with best_first off): the sections quoted keep "
+        "retrieval order, but the one holding the best line comes first when the first "
+        "section's best line falls more than this below it (1.0: never).",
     )
     lead_in_sections: bool = Field(
         True,

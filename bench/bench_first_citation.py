@@ -2,6 +2,7 @@
 (`AnswerOptions.best_first`: quoted sections closest line first) and without (retrieval order).
 
     ASSISTANT_PRECISION=fp32 python bench/bench_first_citation.py [--set gold] [--folders ...]
+        [--margin 0.12 ...]
 
 Uses the indexes `bench_realnotes.py` builds (run it first). Only the order of the citations
 differs between the two runs: ranks, outcomes and quotes are the same. Prints, per folder,
@@ -33,15 +34,26 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", choices=("calibration", "gold"), default="calibration")
     ap.add_argument("--folders", nargs="*", default=list(bench_realnotes.FOLDERS))
+    ap.add_argument(
+        "--margin",
+        type=float,
+        action="append",
+        default=[],
+        help="also measure the first-margin rule at this margin (repeatable)",
+    )
     args = ap.parse_args()
+    variants = [
+        ("retrieval order", AnswerOptions(best_first=False)),
+        ("closest first", AnswerOptions(best_first=True)),
+        *((f"first margin {m}", AnswerOptions(first_margin=m)) for m in args.margin),
+    ]
     for name in args.folders:
         notes, gold_file, calibration = bench_realnotes.FOLDERS[name]
         index = bench_realnotes.built_index(name)
         qfile = gold_file if args.set == "gold" else calibration
         questions = [q for q in gold.load_questions(qfile) if q.expected]
         figures = []
-        for label, opts in (("retrieval order", AnswerOptions(best_first=False)),
-                            ("closest first", AnswerOptions(best_first=True))):  # fmt: skip
+        for label, opts in variants:
             eng = Engine(load_settings(notes=notes, index=index), options=opts)
             answers = [eng.ask(q.question) for q in questions]
             firsts = [

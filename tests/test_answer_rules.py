@@ -352,6 +352,10 @@ def test_quoted_sections_come_closest_line_first() -> None:
     ids = [h.chunk.id for h in reading_order([intro, ingredients, method, piece], best)]
     assert ids == [2, 4, 1, 3]
     assert [h.chunk.id for h in reading_order([intro, method, ingredients])] == [1, 3, 2]
+    # the first-margin rule: retrieval order, unless the first falls far below the best line
+    order = [intro, method, ingredients, piece]
+    assert [h.chunk.id for h in reading_order(order, best, 0.05)] == [2, 4, 1, 3]
+    assert [h.chunk.id for h in reading_order(order, best, 0.12)] == [1, 3, 2, 4]
 
 
 def test_a_quote_ending_on_a_lead_in_runs_on_through_what_it_introduces() -> None:
@@ -3704,3 +3708,84 @@ def test_a_piece_of_no_whole_headed_section_is_quoted_near_its_best_line() -> No
     assert quote_span(journal, {2: 0.7, 0: 0.3}) == (3, 3)
     whole = chunk("## Glossary\n" + defs, ["Glossary"])
     assert quote_span(whole, {10: 0.83, 2: 0.4}) == (2, 12)  # a whole section: whole
+
+
+def test_a_section_writes_the_code_its_note_names_above_it() -> None:
+    """The note-context code rule. "What connectors do I use on the RG-213?" quoted "Main
+    run is RG-213, 100 ft." alone: "## Connectors" below it never repeats the cable's name;
+    "What USB MOD level do I use on the IC-7300?" quoted the front matter naming the rig,
+    not "## FT8" under it."""
+    from assistant.stages.select import code_first, with_codes
+    from corpus.models import PROPERTIES
+
+    def sec(text: str, heading: list[str], n: int, path: str = "coax.md", **kw: str) -> Hit:
+        c = chunk(text, heading).model_copy(update={"id": n, "path": path, **kw})
+        return Hit(chunk=c, score=1.0 / n)
+
+    top = sec("# Shack wiring\n\nMain run is RG-213, 100 ft.", ["Shack wiring"], 1)
+    below = sec("## Connectors\nPL-259 crimp ones.", ["Shack wiring", "Connectors"], 2)
+    other = sec("## Connectors\nN-type.", ["Dish", "Connectors"], 3, path="dish.md")
+    codes, on = ["RG-213"], DEFAULT_OPTIONS
+    off = AnswerOptions(code_notes=False)
+    hits = [top, below, other]
+    assert code_first(hits, codes, on) is top
+    assert with_codes([below, other], top, [], codes, 3, hits, on) == [top, below]
+    assert with_codes([below, other], top, [], codes, 3, hits, off) == [top]
+    props = sec("rig: Icom IC-7300", [], 1, path="rig.md", context=PROPERTIES)
+    ft8 = sec("## FT8\n- USB MOD level 30%", ["Rig settings", "FT8"], 2, path="rig.md")
+    hits = [props, ft8]
+    assert code_first(hits, ["IC-7300"], on) is ft8  # the properties name the rig, no more
+    assert code_first(hits, ["IC-7300"], off) is props
+    assert code_first([props], ["IC-7300"], on) is props  # nothing else writes it
+
+
+def test_a_to_do_line_is_no_evidence_unless_the_question_asks_about_to_dos() -> None:
+    """The to-do rule. "TODO: what's the difference btwn flippase and scramblase?? look up"
+    scored 0.82 for "What's the difference between flippase and scramblase?" and was quoted,
+    "high", as the answer: it says the notes lack one."""
+    from assistant.stages.evidence import line_with_every_term, scored_lines
+
+    text = "\n".join(
+        [
+            "## Lipid rafts",
+            "cholesterol + sphingolipid rich patches, more ordered.",
+            "TODO: what's the difference btwn flippase and scramblase?? look up",
+            "- [ ] **FIXME**: redraw the raft diagram",
+            "- todo list for the week is in the other note",
+        ]
+    )
+    c = chunk(text, ["Lipid rafts"])
+    assert evidence_texts(c, []) == text.split("\n")[1:]
+    lines = text.split("\n")
+    kept = [lines[c.body_lines()[n][0]] for n in evidence_lines(c, [], 10, todos=False)]
+    assert kept == [lines[1], lines[4]]
+    hits = [Hit(chunk=c, score=1.0)]
+    found: list[Chunk] = []
+    chosen = scored_lines(hits, ["flippase", "scramblase"], DEFAULT_OPTIONS, todo_out=found)
+    assert len(chosen[0][2]) == 2 and found == [c]
+    assert len(scored_lines(hits, ["todos", "left"], DEFAULT_OPTIONS)[0][2]) == 4  # asked
+    off = AnswerOptions(todo_lines=False)
+    assert len(scored_lines(hits, ["flippase"], off)[0][2]) == 4
+    cover = [
+        TermInfo(term=t, covered=True, chunks=1, common=False) for t in ("flippase", "scramblase")
+    ]
+    assert not line_with_every_term(hits, cover, DEFAULT_OPTIONS)  # the whole-line rule too
+    assert line_with_every_term(hits, cover, off)
+
+
+def test_a_full_name_is_written_by_a_section_heading_some_of_its_words() -> None:
+    """The headed-name rule. "What firmware is on the Heltec Meshtastic boards?" of
+    "# Meshtastic" over "Two Heltec V3 boards" was partly covered, "Your notes don't mention
+    Heltec Meshtastic", while quoting that line; a team list writing "Anna Keller" and
+    "Hannah Schmidt" still writes no Anna Schmidt."""
+    from assistant.stages.decide import missing_compounds
+
+    mesh = chunk("# Meshtastic\n\nTwo Heltec V3 boards. Firmware 2.3.2.", ["Meshtastic"])
+    team = chunk("## Team\n- Anna Keller\n- Hannah Schmidt", ["Team"])
+    q = "What firmware is on the Heltec Meshtastic boards?"
+    assert missing_compounds(q, [Hit(chunk=mesh, score=1.0)], 3) == []
+    assert missing_compounds(q, [Hit(chunk=mesh, score=1.0)], 3, headed=False) == [
+        "Heltec Meshtastic"
+    ]
+    asked = "When did I last talk to Anna Schmidt?"
+    assert missing_compounds(asked, [Hit(chunk=team, score=1.0)], 3) == ["Anna Schmidt"]

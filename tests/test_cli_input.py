@@ -488,3 +488,46 @@ def test_a_large_note_is_named_with_how_to_leave_it_out(
     assert len(warned) == 1 and warned[0].startswith("assistant: warning: chat.txt (")
     assert "`.assistantignore`" in warned[0]
     assert "large note" not in invoke(*args).stderr
+
+
+def test_a_question_naming_a_key_chord_searches_for_it_as_written(tmp_path: Path) -> None:
+    """ "What does C-x C-e do?" was a usage error ("names nothing to search for": single
+    letters and symbols are no search term) and "what does ⌘⇧L do?" was declined, though a
+    cheat sheet's line writes each: a key chord is what the question names, quoted where the
+    notes write it (the code rule)."""
+    from fakes import indexed_engine
+
+    from assistant.stages.decide import references, writes
+    from assistant.stages.query import chords, is_follow_up
+
+    asked = {
+        "What does C-x C-e do?": ["C-x C-e"],
+        "what does ⌘⇧L do in vs code?": ["⌘⇧L"],
+        "What does <leader>hs do?": ["<leader>hs"],
+        "How do I open the palette, Ctrl+Shift+P?": ["Ctrl+Shift+P"],
+        "what about C-M-f and M-x": ["C-M-f", "M-x"],
+        "Who is in the C-suite?": [],
+        "What size T-shirt did I order?": [],
+    }
+    for q, want in asked.items():
+        assert chords(q) == want and references(q)[: len(want)] == want, q
+    assert writes("- `C-x C-e` edit line", "C-x C-e")
+    assert not writes("- `C-x C-f` find file", "C-x C-e")
+    assert not writes("- `<leader>hsx` other", "<leader>hs")
+    assert not is_follow_up("what does C-x C-e do?")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "emacs.md").write_text(
+        "# Emacs\n\n## Files\n- `C-x C-f` find file\n- `C-x C-s` save\n\n"
+        "## Lisp\n- `C-x C-e` eval last sexp\n- `M-:` eval expression\n"
+    )
+    (notes / "vscode.md").write_text(
+        "# VS Code\n\n## Cursors\n- ⌘D add next occurrence\n- ⌘⇧L select all occurrences\n"
+    )
+    eng = indexed_engine(notes, tmp_path / "idx")
+    for q, line in (
+        ("What does C-x C-e do?", "- `C-x C-e` eval last sexp"),
+        ("what does ⌘⇧L do?", "- ⌘⇧L select all occurrences"),
+    ):
+        a = eng.ask(q)
+        assert a.outcome == "answered" and line in a.citations[0].quote.split("\n"), q

@@ -16,6 +16,7 @@ from typing import Literal
 from assistant.models import Outcome
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.evidence import first_units, named_as, terms_in
+from assistant.stages.query import CHORDS, chords
 from corpus.dates import calendar_word, days_in
 from corpus.models import Chunk
 from index.models import Hit
@@ -696,7 +697,12 @@ def decide(
     named_missing = [t for t in missing if is_name(t, names, common)]
     compounds = (
         missing_compounds(
-            question, hits, opts.local_sections, numbered, {t.term: t.near for t in coverage}
+            question,
+            hits,
+            opts.local_sections,
+            numbered,
+            {t.term: t.near for t in coverage},
+            opts.name_headings,
         )
         if opts.compounds and not foreign
         else []
@@ -899,6 +905,7 @@ def missing_compounds(
     sections: int,
     numbered: Sequence[str] = (),
     fixes: dict[str, str | None] | None = None,
+    headed: bool = True,
 ) -> list[str]:
     """The compound rule: compound names of the question (`COMPOUND`) that none of the first
     `sections` sections among the `hits` (`first_units`) writes, in its text, headings or
@@ -911,7 +918,8 @@ def missing_compounds(
     Keller's), or, in order, the words of a top section's note path (`dendron.topic.preview.md`
     is of the "Dendron Preview"). So is an item's number (`ITEM`: "what was my status on
     problem 560?" was answered with a log table holding no 560) that no top section writes,
-    in any words."""
+    in any words. With `headed` (`name_headings`), a full name a section holds, some of its
+    words in its headings, is no missing one (`headed_name`)."""
     compounds = [c for c in COMPOUND.findall(question.rstrip("?.!")) if not days_in(c)]
     names = full_names(question)
     compounds += names + list(numbered)
@@ -946,8 +954,26 @@ def missing_compounds(
             continue  # "Dendron Preview" of `dendron.topic.preview.md`, "Tom Beckers"
         if found in names and two_names(found, bare):
             continue  # "Python App Runner": Python's App Runner
+        if headed and found in names and any(headed_name(found, h.chunk) for h in top):
+            continue  # "Heltec Meshtastic" of "# Meshtastic" over "Two Heltec V3 boards"
         out.append(found)
     return out
+
+
+def headed_name(name: str, chunk: Chunk) -> bool:
+    """Whether a section holds each word of a full name, one or more in its headings or note
+    path and the rest in its text ("Which firmware is on the Heltec Meshtastic boards?" of
+    "# Meshtastic" over "Two Heltec V3 boards": said to be missing; "Tom Becker" of "# The
+    Beckers" over "Tom starts school in May"), so the note is of it; not of words its text
+    alone holds ("Anna Schmidt" of a team list writing "Anna Keller, Hannah Schmidt")."""
+    head = " ".join([*chunk.heading_path, chunk.path]).lower()
+    text = re.sub(r"['’]", "", chunk.text.lower())
+    words = [re.sub(r"['’]", "", w) for w in name.lower().split()]
+
+    def has(w: str, where: str) -> bool:
+        return re.search(rf"(?<![^\W_]){re.escape(w)}(?![^\W_])", where) is not None
+
+    return any(has(w, head) for w in words) and all(has(w, head) or has(w, text) for w in words)
 
 
 ITEM = re.compile(
@@ -1125,6 +1151,11 @@ def passages(question: str) -> list[str]:
     return [f'"{q.strip()}"' for q in quoted if len(re.findall(r"[^\W_]+", q)) >= PASSAGE_WORDS]
 
 
+def is_chord(code: str) -> bool:
+    """Whether a code rule's reference is a key chord (`chords`)."""
+    return CHORDS.fullmatch(code) is not None
+
+
 def references(question: str) -> list[str]:
     """The question's codes and issue numbers (`coded`, `_REFERENCE`: "#1423") and the
     passages it quotes (`passages`): what the code rule finds the sections of. A version of a
@@ -1132,7 +1163,14 @@ def references(question: str) -> list[str]:
     said = passages(question)
     rest = _PASSAGE.sub(" ", question) if said else question
     named = {v: f"{n} {v}" for n, v in versions_of_names(rest)}
-    return [*said, *(named.get(c, c) for c in coded(rest)), *_REFERENCE.findall(rest)]
+    keys = chords(rest)  # "C-x C-e", "⌘⇧L": the key chord rule
+    rest = CHORDS.sub(" ", rest) if keys else rest
+    return [
+        *said,
+        *keys,
+        *(named.get(c, c) for c in coded(rest)),
+        *_REFERENCE.findall(rest),
+    ]
 
 
 def asks_of_codes(coverage: Sequence[TermInfo], codes: Sequence[str], common: set[str]) -> bool:
@@ -1274,6 +1312,9 @@ def _written(compound: str) -> str:
     `adr/0002-event-bus.md` of "ADR 2"); a full name
     with a middle name or initial between its words, or none ("Magistrate Penrake" of
     "Magistrate Hollis Penrake" was said to be missing)."""
+    if is_chord(compound):  # as written, any space between its chords
+        chord = r"[ \t]+".join(map(re.escape, compound.lower().split()))
+        return r"(?<![\w+<>-])" + chord + r"(?![\w+-])"
     if is_passage(compound):  # its words, in order, any joiner
         words = re.findall(r"[^\W_]+", compound.lower())
         return r"(?<!\w)" + r"[\W_]+".join(map(re.escape, words)) + r"(?!\w)"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import PurePosixPath
 
 import numpy as np
@@ -67,6 +67,27 @@ _PLACEHOLDER = re.compile(
 )
 """A line that only marks a note as unwritten ("TODO", "_TBD_", "- WIP", "Coming soon…")."""
 
+_TODO = re.compile(
+    r"\s*(?:(?:[-*+>]|\d+[.)])\s+)?(?:\[ \]\s+)?[*_~]*(?:TODO|FIXME|(?i:todo|fixme)(?=[*_~]*\s*:))"
+    r"(?![\w-])"
+)
+"""A to-do line: one opening with "TODO" or "FIXME" (as written in capitals, or "todo:"), a
+list item's or unticked box's aside ("TODO: what's the difference btwn flippase and
+scramblase?? look up")."""
+TODO_WORDS = frozenset(
+    "todo todos task tasks fixme need needs left pending outstanding unfinished remaining "
+    "review plan planned".split()
+)
+"""Question terms that ask about to-dos ("What TODOs are left?", "What do I still need to do
+for the move?"): a to-do line answers them."""
+
+
+def to_dos_count(terms: Iterable[str], opts: AnswerOptions) -> bool:
+    """Whether to-do lines are evidence for a question of `terms` (the to-do rule,
+    `todo_lines`: only for a question about to-dos)."""
+    return not opts.todo_lines or any(t in TODO_WORDS for t in terms)
+
+
 _BREADCRUMB = re.compile(r"[ \t]*[^/>›»\n]{1,60}?(?:[ \t]+[/>›»][ \t]+[^/>›»\n]{1,60}?)+[ \t]*")
 """A wiki export's breadcrumb above a page's title ("Engineering / Runbooks / Postgres
 failover"): where the page is filed."""
@@ -82,6 +103,7 @@ def evidence_lines(
     comments: bool = True,
     markup: bool = True,
     bookmarks: bool = False,
+    todos: bool = True,
 ) -> list[int]:
     """Positions in `chunk.body_lines()` worth scoring, at most `limit`: lexical matches first.
     Navigation is never evidence: lines that only link elsewhere (`only_links`), and the label
@@ -109,7 +131,10 @@ def evidence_lines(
     app shows its results in its place, never its words; nor the title of a callout over
     lines of its own ("> [!todo] Before the contract ends" scored 0.67 for "When does my
     internet contract end?", above the contract's end date): it heads them, as a heading
-    does, and a quote of them starts at it."""
+    does, and a quote of them starts at it. Nor, unless `todos`, is a to-do line (`_TODO`):
+    it names what its writer has yet to find out or do, no fact ("TODO: what's the
+    difference btwn flippase and scramblase?? look up" scored 0.82 for that question and was
+    quoted, "high", as its answer)."""
     lines = chunk.text.split("\n")
     bare = {i for i, x in enumerate(lines) if only_markup(x)} if markup else set()
     setext = bool(chunk.heading_path) and not lines[0].lstrip().startswith("#")
@@ -142,6 +167,7 @@ def evidence_lines(
         and not (roles is not None and (roles.is_table_rule(i) or roles.is_table_head(i)))
         and not _BLANK_ITEM.fullmatch(lines[i])
         and not _PLACEHOLDER.fullmatch(lines[i])
+        and (todos or not _TODO.match(lines[i]))
         and not (not chunk.heading_path and _BREADCRUMB.fullmatch(lines[i]))
         and not _EDITED.match(lines[i])
         and not (roles is not None and i in bare and (queries or not roles.in_code(i)))
@@ -291,8 +317,12 @@ def line_with_every_term(
         return True
     if not specific(terms):
         return False
+    todos = to_dos_count((t.term for t in coverage), opts)
     lines = [
-        f"{' '.join(h.chunk.heading_path)} {ln}" for h in top for ln in h.chunk.text.split("\n")
+        f"{' '.join(h.chunk.heading_path)} {ln}"
+        for h in top
+        for ln in h.chunk.text.split("\n")
+        if todos or not _TODO.match(ln)  # the to-do rule
     ]
     lines += [row for h in top for row in rows_read_whole(h.chunk)]
     return any(len(m) == len(terms) for m in matching_lines(lines, terms))
@@ -446,12 +476,16 @@ def scored_lines(
     terms: Sequence[str],
     opts: AnswerOptions,
     titles: frozenset[int] = frozenset(),
+    todo_out: list[Chunk] | None = None,
 ) -> list[tuple[int, Hit, list[int]]]:
     """The lines compared with the question: (chunk id, hit, positions in its `body_lines()`)
     for every retrieved piece of the first `evidence_sections` sections among the hits that
     have lines worth scoring (`evidence_lines`; a list of links has none, nor has a note's
     title alone, a chunk id in `titles`). The subsections a lead-in handed its place to count
-    as one section (`Hit.unit`)."""
+    as one section (`Hit.unit`). With `todo_lines`, to-do lines are scored only for a
+    question about to-dos (`TODO_WORDS`); the sections whose to-do lines were left out are
+    added to `todo_out`, for --explain."""
+    todos = to_dos_count(terms, opts)
     chosen: list[tuple[int, Hit, list[int]]] = []
     sections: set[tuple[str, tuple[str, ...]]] = set()
     for h in hits:
@@ -467,7 +501,14 @@ def scored_lines(
             opts.comments,
             opts.markup,
             opts.bookmarks,
+            todos,
         )
+        if (
+            todo_out is not None
+            and not todos
+            and any(_TODO.match(line) for line in h.chunk.text.split("\n"))
+        ):
+            todo_out.append(h.chunk)
         if h.chunk.id is not None and picked:
             chosen.append((h.chunk.id, h, picked))
             sections.add(h.unit)
@@ -512,6 +553,7 @@ def line_evidence(
     embed_lines: Callable[[list[str]], list[np.ndarray]],
     pooled: bool = False,
     unsaid: list[str] | None = None,
+    todo_out: list[Chunk] | None = None,
 ) -> dict[int, dict[int, float]]:
     """Cosine of the question to the `scored_lines`: chunk id -> {line: cos}. A long
     section's best line may sit in a piece ranked below another piece of it ("idle timeout
@@ -530,7 +572,7 @@ def line_evidence(
 
     The property rule: a line of a note's front-matter properties is no evidence where, on its
     own (embedded now, without the note's title), it scores under `property_line`; each such
-    section is added to `unsaid`, for --explain."""
+    section is added to `unsaid`, for --explain, as the to-do rule's are to `todo_out`."""
     titles = frozenset(
         int(h.chunk.id)
         for h in hits
@@ -539,7 +581,7 @@ def line_evidence(
         and title_alone(h.chunk)
         and source.chunks_after(h.chunk.path, h.chunk.end_line, 1)
     )
-    chosen = scored_lines(hits, terms, opts, titles)
+    chosen = scored_lines(hits, terms, opts, titles, todo_out)
     out: dict[int, dict[int, float]] = {cid: {} for cid, _, _ in chosen}
     stored = source.line_vectors(h.chunk.content_hash for _, h, _ in chosen)
     keys: list[tuple[int, int]] = []

@@ -35,6 +35,7 @@ def trace(
     beside: Sequence[str] = (),
     unsaid_props: Sequence[str] = (),
     answering: Sequence[str] = (),
+    todos: Sequence[str] = (),
 ) -> Explain:
     """The `--explain` trace of one answer, from what the pipeline already computed.
     `dated`: the sections the date rule put first; `passed_over`: the sections the more rule
@@ -45,7 +46,8 @@ def trace(
     `unnamed`: those the named-quotes rule left out; `coded`: the one the code rule quoted
     first; `beside`: those the sibling-heading rule left out; `unsaid_props`: the properties
     whose lines the property rule took for no evidence; `answering`: the sections the problem
-    rule quoted after the problem they answer."""
+    rule quoted after the problem they answer; `todos`: the sections whose to-do lines the
+    to-do rule took for no evidence."""
     quoted = {h.chunk.id for h in picked}
     quotes = []
     for c in citations:  # a merged quote carries the rules of every piece inside it
@@ -65,7 +67,13 @@ def trace(
             )
         )
     return Explain(
-        decision=_decision_text(decision, best_line, opts),
+        decision=_decision_text(decision, best_line, opts)
+        + (
+            f"; to-do rule: to-do lines of {', '.join(todos)} are no evidence (the question "
+            "asks about no to-dos)"
+            if todos
+            else ""
+        ),
         line_score=round(best_line, 4),
         candidates=[
             CandidateTrace(
@@ -108,7 +116,8 @@ def trace(
         )
         + (
             f"; code rule: first {coded}, the top section writing every clause, version, "
-            "issue number or passage the question names"
+            "issue number, key chord or passage the question names (or, the note-context "
+            "code rule, under a section of its note, or its properties, that does)"
             if coded
             else ""
         )

@@ -41,6 +41,25 @@ _FOLLOW_UP = re.compile(
 _PRONOUN = re.compile(r"\b(it|its|this|that|they|them|those|these|there|one|ones)\b", re.I)
 
 
+_MODIFIER = r"(?:ctrl|cmd|alt|shift|opt|option|meta|super|command|control|win|fn|hyper)"
+_KEY = r"(?:<[\w-]+>|spc|ret|tab|del|esc|f\d{1,2}|[a-z0-9](?![\w])|[^\w\s<>\"'`])"
+_CHORD = (
+    rf"(?:(?:[cmsh]|{_MODIFIER})-)+{_KEY}"  # Emacs's "C-x", "M-%", "C-M-f", "Ctrl-a"
+    rf"|(?:{_MODIFIER}\+)+(?:[a-z0-9](?![\w])|[a-z]{{2,}}|[^\w\s\"'`])"  # "Ctrl+Shift+P"
+    r"|[⌘⌥⇧⌃]+[^\s\"'`]"  # a Mac's "⌘⇧L", "⌘,"
+    r"|<(?:leader|localleader|[cmas]-[^>\s]+|cr|esc|tab|space|bs|f\d{1,2})>[^\s\"'`,?]*"  # vim
+)
+CHORDS = re.compile(rf"(?<![\w+<>-])(?:{_CHORD})(?:[ \t]+(?:{_CHORD}))*(?![\w+-])", re.IGNORECASE)
+"""A key chord, or a run of them, as a cheat sheet writes one: "C-x C-e", "M-y",
+"Ctrl+Shift+P", "⌘⇧L", "<leader>hs", "<C-w>"; not "C-suite" nor "T-shirt"."""
+
+
+def chords(question: str) -> list[str]:
+    """The question's key chords (`CHORDS`): "What does C-x C-e do?" asks where the notes
+    write them, which no word of it names (single letters and symbols are no search term)."""
+    return [m.group(0) for m in CHORDS.finditer(question)]
+
+
 def empty_input(what: str) -> str:
     """The usage error for a question or query `clean_question` leaves empty ("", "   ",
     "???"): `what` is "question" or "query"."""
@@ -63,7 +82,7 @@ def searchable(text: str, what: str, max_chars: int) -> tuple[str, list[str]]:
     q, notices = clean_question(text, max_chars, what)
     if not q:
         raise UsageError(empty_input(what))
-    if not query_terms(q):
+    if not query_terms(q) and not chords(q):  # "What does C-x C-e do?" names its chord
         raise UsageError(nothing_to_search(what, q))
     return q, notices
 
@@ -92,6 +111,8 @@ def clean_question(text: str, max_chars: int, what: str = "question") -> tuple[s
 def is_follow_up(question: str) -> bool:
     """A question that leans on the previous turn ("and for Fargate?", "what about EKS?",
     "why?": one that names nothing of its own)."""
+    if chords(question):  # "What does C-x C-e do?" names what it asks about
+        return False
     if _FOLLOW_UP.match(question) or set(query_terms(question)) <= MORE_WORDS:
         return True
     return len(query_terms(question)) <= 2 and bool(_PRONOUN.search(question))

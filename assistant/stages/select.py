@@ -280,7 +280,11 @@ def with_answers(
     return [lead, *answers, *rest][: max(k, 1)], added
 
 
-def reading_order(hits: Sequence[Hit], section_best: dict[int, float] | None = None) -> list[Hit]:
+def reading_order(
+    hits: Sequence[Hit],
+    section_best: dict[int, float] | None = None,
+    margin: float | None = None,
+) -> list[Hit]:
     """Pieces of one section together, in file order: a long section's pieces picked as lines
     44, 39 and 41-43 read as 39, 41-43, 44. The sections where their best piece ranked, or,
     given `section_best` (the order rule, `best_first`), by their best line, the closest to
@@ -292,7 +296,16 @@ def reading_order(hits: Sequence[Hit], section_best: dict[int, float] | None = N
     order = list(groups.values())
     if section_best is not None:
         best = section_best
-        order.sort(key=lambda g: -max(best.get(h.chunk.id or -1, -1.0) for h in g))  # stable
+
+        def line(g: list[Hit]) -> float:
+            return max(best.get(h.chunk.id or -1, -1.0) for h in g)
+
+        if margin is None:
+            order.sort(key=lambda g: -line(g))  # stable
+        else:  # the first-margin rule: only a first section far below the best line gives way
+            top = max(order, key=line)
+            if line(top) - line(order[0]) > margin:
+                order = [top, *(g for g in order if g is not top)]
     return [h for g in order for h in sorted(g, key=lambda h: h.chunk.start_line)]
 
 
@@ -563,25 +576,62 @@ def writes_codes(chunk: Chunk, codes: Sequence[str]) -> bool:
     return bool(codes) and all(section_writes(chunk, c) for c in codes)
 
 
+def under(chunk: Chunk, above: Chunk) -> bool:
+    """Whether `above` is a section of the same note that `chunk` sits under: its properties
+    (front matter) or a section whose headings lead to `chunk`'s."""
+    if above.path != chunk.path or above.section == chunk.section:
+        return False
+    return above.properties or (
+        0 < len(above.heading_path) < len(chunk.heading_path)
+        and chunk.heading_path[: len(above.heading_path)] == above.heading_path
+    )
+
+
+def writes_in_note(
+    chunk: Chunk, codes: Sequence[str], around: Sequence[Hit], opts: AnswerOptions
+) -> bool:
+    """Whether a section writes every one of `codes`, or (`code_notes`) a section of its
+    note it sits under, among `around`, does: a note names its rig, cable or model once, at
+    its top ("Main run is RG-213" over "## Connectors"; "rig: Icom IC-7300" in its front
+    matter over "## FT8"), and what its sections say is of it."""
+    if writes_codes(chunk, codes):
+        return True
+    return opts.code_notes and any(
+        under(chunk, h.chunk) and writes_codes(h.chunk, codes) for h in around
+    )
+
+
 def code_first(hits: Sequence[Hit], codes: Sequence[str], opts: AnswerOptions) -> Hit | None:
     """The code rule's first quote: the first of the top `evidence_sections` sections writing
-    every one of `codes` (a heading over nothing aside)."""
+    every one of `codes` (`writes_in_note`; a heading over nothing aside, and with
+    `code_notes`, a note's properties, which name its subject and answer nothing, unless no
+    other section does)."""
     from assistant.stages.evidence import first_units
 
     if not codes:
         return None
-    top = first_units(hits, opts.evidence_sections)
-    return next((h for h in top if not leads_in(h.chunk) and writes_codes(h.chunk, codes)), None)
+    top = [h for h in first_units(hits, opts.evidence_sections) if not leads_in(h.chunk)]
+    writing = [h for h in top if writes_in_note(h.chunk, codes, top, opts)]
+    sections = [h for h in writing if not (opts.code_notes and h.chunk.properties)]
+    return next(iter(sections or writing), None)
 
 
 def with_codes(
-    picked: Sequence[Hit], first: Hit, also: Sequence[Hit], codes: Sequence[str], k: int
+    picked: Sequence[Hit],
+    first: Hit,
+    also: Sequence[Hit],
+    codes: Sequence[str],
+    k: int,
+    around: Sequence[Hit] = (),
+    opts: AnswerOptions = DEFAULT_OPTIONS,
 ) -> list[Hit]:
-    """The code rule's quotes: `first`, the picked sections writing every one of `codes` (no
-    section that writes none: "What was issue #1423 about?" also quoted a whistleblowing
-    clause), then `also` (`code_sections`); one hit per section, at most k."""
+    """The code rule's quotes: `first`, the picked sections writing every one of `codes`
+    (`writes_in_note`, of the sections `around`; no section that writes none: "What was issue
+    #1423 about?" also quoted a whistleblowing clause), then `also` (`code_sections`); one hit
+    per section, at most k."""
     out: list[Hit] = []
-    for h in [first, *(p for p in picked if writes_codes(p.chunk, codes)), *also]:
+    near = [*around, *picked]
+    for h in [first, *(p for p in picked if writes_in_note(p.chunk, codes, near, opts)), *also]:
         if all(o.chunk.section != h.chunk.section for o in out):
             out.append(h)
     return out[:k]
