@@ -718,9 +718,10 @@ class Engine:
                 if at is not None:
                     line_scores[newest.chunk.id] = at
             if opts.parts and not by_keywords:
-                part_picks, part_notes = self._part_sections(
+                part_picks, part_notes, unanswered = self._part_sections(
                     searched, lacking, picked, k, mode, paths, kind == "pooled"
                 )
+                decide.with_unanswered_parts(decision, original_words(q, unanswered, fixes))
                 picked = select.with_part_sections(picked, [h for h, _ in part_picks], k)
                 for h, scores in part_picks:  # a part's section is quoted at the part's lines
                     if h in picked:
@@ -921,21 +922,24 @@ class Engine:
         mode: Mode,
         paths: Sequence[str] | None,
         pooled: bool,
-    ) -> tuple[list[tuple[Hit, dict[int, float]]], list[str]]:
+    ) -> tuple[list[tuple[Hit, dict[int, float]]], list[str], list[str]]:
         """The parts rule: for each question the question joins (`decide.clauses`) that names
         nothing the notes lack, the section whose best line answers that part best, with its
         line scores against the part, if that line clears `min_companion_line` and the section
-        is not `quoted` already; and what each part found, for `--explain`.
+        is not `quoted` already; what each part found, for `--explain`; and (`part_missing`,
+        the part-missing rule) the words the notes lack of each part no line answers, under
+        `min_line` ("What's the shower valve model and how much does it cost?": cost).
 
         Not "a quoted section nearly as close to the part answers it": asked "…, and how do I
         stop tracking a file altogether while keeping it on disk?", a note on ignoring files
         scored 0.52 beside the untracking note's 0.57 (calibration, docs/evaluating.md)."""
         parts = decide.clauses(question)
         if len(parts) < 2:
-            return [], []
+            return [], [], []
         opts, store = self.options, self.store()
         picks: list[tuple[Hit, dict[int, float]]] = []
         notes: list[str] = []
+        unanswered: list[str] = []
         for part in parts:
             terms = query_terms(part)
             if not terms or lacking & set(terms):
@@ -952,6 +956,14 @@ class Engine:
             best = {cid: max(v.values()) for cid, v in scores.items() if v}
             top = max(best, key=best.__getitem__, default=None)
             if top is None or best[top] < opts.min_companion_line:
+                lack = [t.term for t in decide.subject_terms(coverage) if not t.covered]
+                if opts.part_missing and lack and (top is None or best[top] < opts.min_line):
+                    unanswered += lack
+                    notes.append(
+                        f"{part!r}: no line scores >= min_line, and no note writes "
+                        f"{', '.join(lack)} (part-missing rule)"
+                    )
+                    continue
                 notes.append(f"{part!r}: no line scores >= min_companion_line")
                 continue
             hit = next(h for h in hits if h.chunk.id == top)
@@ -961,7 +973,7 @@ class Engine:
                 continue
             picks.append((hit, scores[top]))
             notes.append(f"{part!r}: {label} ({best[top]:.2f})")
-        return picks, notes
+        return picks, notes, unanswered
 
     def _subject(self, term: str, text: str) -> str | None:
         """The new-subject rule's test: what kind of subject `term` names in `text`, a name

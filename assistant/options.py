@@ -359,6 +359,13 @@ class AnswerOptions(BaseModel):
         "a part is quoted even when the whole question's best line outscores it; not for a "
         "part naming something the notes lack.",
     )
+    part_missing: bool = Field(
+        True,
+        description="Part-missing rule: a part of a two-part question that no line answers "
+        "(under min_line, searched on its own) and that names a word no note writes makes "
+        "the answer partly covered, that word missing ('What's the shower valve model and "
+        "how much does it cost?' quoted the model, 'answered').",
+    )
     more: bool = Field(
         True,
         description="More rule: a follow-up that asks only for more ('tell me more', 'what "

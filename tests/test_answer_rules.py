@@ -3787,5 +3787,8 @@ def test_a_full_name_is_written_by_a_section_heading_some_of_its_words() -> None
     assert missing_compounds(q, [Hit(chunk=mesh, score=1.0)], 3, headed=False) == [
         "Heltec Meshtastic"
     ]
+    lisbon = chunk("# Lisbon\n\nMetro: pay by card at the gates.", ["Lisbon"])
+    card = "How much does the Lisbon Card cost?"  # a card the notes never name
+    assert missing_compounds(card, [Hit(chunk=lisbon, score=1.0)], 3) == ["Lisbon Card"]
     asked = "When did I last talk to Anna Schmidt?"
     assert missing_compounds(asked, [Hit(chunk=team, score=1.0)], 3) == ["Anna Schmidt"]

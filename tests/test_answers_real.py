@@ -238,3 +238,35 @@ def test_a_notes_front_matter_properties_are_quoted(real_embedder, tmp_path: Pat
     assert [c.start_line for c in eng.ask(when).citations] == [8], eng.ask(when).text
     eng.options = AnswerOptions(property_line=0.0)
     assert 3 in [c.start_line for c in eng.ask(when).citations], eng.ask(when).text
+
+
+def test_a_part_of_a_question_no_line_answers_is_named_missing(
+    real_embedder, tmp_path: Path
+) -> None:
+    """The part-missing rule. "What's the shower valve model and how much does it cost?"
+    quoted the valve's model, "answered", though no note says what it costs: the part no
+    line answers, naming a word no note writes, makes it partly covered. A part some line
+    answers does not."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "Bathroom.md").write_text(
+        "# Bathroom\n\n## Fixtures\n- toilet: Toto Drake II\n"
+        "- shower valve: Grohe thermostatic, rough-in model 34 726\n- fan: Panasonic 80 CFM\n"
+    )
+    (notes / "Marco.md").write_text(
+        "# Marco\n\nphone:: 555-0142\n\nSent proof of insurance (liability + workers comp).\n"
+    )
+    eng = Engine(load_settings(notes=notes, index=tmp_path / "idx"), embedder=real_embedder)
+    eng.refresh()
+    q = "What's the shower valve model and how much does it cost?"
+    a = eng.ask(q)
+    assert a.outcome == "partly_covered" and a.missing_terms == ["cost"], a.text
+    assert "34 726" in a.citations[0].quote
+    off = Engine(
+        load_settings(notes=notes, index=tmp_path / "idx"),
+        embedder=real_embedder,
+        options=AnswerOptions(part_missing=False),
+    )
+    assert off.ask(q).outcome == "answered"
+    both = eng.ask("What's the shower valve model and what is Marco's phone number?")
+    assert both.outcome == "answered", both.text

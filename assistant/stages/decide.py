@@ -108,6 +108,23 @@ class Decision:
         return "partly_covered" if self.names else "answered"
 
 
+def with_unanswered_parts(decision: Decision, words: Sequence[str]) -> None:
+    """The part-missing rule: the words the notes lack of a part of the question that no
+    line answers (`Engine._part_sections`) are missing names, so the answer is partly
+    covered: "What's the shower valve model and how much does it cost?" quoted the valve's
+    model, "answered", though nothing says what it costs."""
+    new = [w for w in words if w not in decision.missing]
+    if decision.abstain or not new:
+        return
+    decision.missing += new
+    decision.names += new
+    decision.unsaid = [t for t in decision.unsaid if t not in {w.lower() for w in new}]
+    decision.reason = (
+        f"partly covered: no line answers a part of the question, and no note writes "
+        f"{', '.join(new)} (part-missing rule)"
+    )
+
+
 def subject_terms(coverage: Sequence[TermInfo]) -> list[TermInfo]:
     return [t for t in coverage if t.term not in PHRASING]
 
@@ -964,16 +981,20 @@ def headed_name(name: str, chunk: Chunk) -> bool:
     """Whether a section holds each word of a full name, one or more in its headings or note
     path and the rest in its text ("Which firmware is on the Heltec Meshtastic boards?" of
     "# Meshtastic" over "Two Heltec V3 boards": said to be missing; "Tom Becker" of "# The
-    Beckers" over "Tom starts school in May"), so the note is of it; not of words its text
-    alone holds ("Anna Schmidt" of a team list writing "Anna Keller, Hannah Schmidt")."""
+    Beckers" over "Tom starts school in May"), so the note is of it: the text writing them
+    as names, capitalised ("How much does the Lisbon Card cost?" of "# Lisbon" over "pay by
+    card" asks of a card the notes never name); not of words its text alone holds ("Anna
+    Schmidt" of a team list writing "Anna Keller, Hannah Schmidt")."""
     head = " ".join([*chunk.heading_path, chunk.path]).lower()
-    text = re.sub(r"['’]", "", chunk.text.lower())
-    words = [re.sub(r"['’]", "", w) for w in name.lower().split()]
+    text = re.sub(r"['’]", "", chunk.text)
+    words = [re.sub(r"['’]", "", w) for w in name.split()]
 
     def has(w: str, where: str) -> bool:
         return re.search(rf"(?<![^\W_]){re.escape(w)}(?![^\W_])", where) is not None
 
-    return any(has(w, head) for w in words) and all(has(w, head) or has(w, text) for w in words)
+    return any(has(w.lower(), head) for w in words) and all(
+        has(w.lower(), head) or has(w[0].upper() + w[1:], text) for w in words
+    )
 
 
 ITEM = re.compile(
