@@ -758,10 +758,14 @@ class Engine:
                 ]
                 picked = select.with_dated(picked, dated, k, other_day, reading.day_only, entries)
                 date_notes = [span_label(c) for c in (h.chunk for h in dated if h in picked)]
+            ruled = any(  # a rule's own first section stays first
+                h is not None and h in picked for h in (by_name, headed, together, newest, coded)
+            ) or bool(date_notes)
+            margin = opts.first_margin if opts.first_margin < 1 and not ruled else None
             picked = select.reading_order(
                 picked,
-                section_best if opts.best_first or opts.first_margin < 1 else None,
-                None if opts.best_first else opts.first_margin,
+                section_best if opts.best_first or margin is not None else None,
+                None if opts.best_first else margin,
             )
             citations, pieces = shape.quote_sections(
                 picked, line_scores, self.abs_path, opts, terms

@@ -1,5 +1,7 @@
 """How often an answer's first citation is a section the question expects, with the order rule
-(`AnswerOptions.best_first`: quoted sections closest line first) and without (retrieval order).
+(`AnswerOptions.best_first`: quoted sections closest line first), in retrieval order, and with
+the first-margin rule (`first_margin`: retrieval order unless the first falls that far below
+the best line).
 
     ASSISTANT_PRECISION=fp32 python bench/bench_first_citation.py [--set gold] [--folders ...]
         [--margin 0.12 ...]
@@ -43,8 +45,9 @@ def main() -> None:
     )
     args = ap.parse_args()
     variants = [
-        ("retrieval order", AnswerOptions(best_first=False)),
+        ("retrieval order", AnswerOptions(first_margin=1.0)),
         ("closest first", AnswerOptions(best_first=True)),
+        (f"first margin {AnswerOptions().first_margin} (default)", AnswerOptions()),
         *((f"first margin {m}", AnswerOptions(first_margin=m)) for m in args.margin),
     ]
     for name in args.folders:

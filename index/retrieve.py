@@ -81,10 +81,13 @@ def query_terms(text: str) -> list[str]:
     (nor `_NO_SUBJECT`'s, while "well" alone may name something: "Well-Architected"; nor a
     note file name's suffix: "x.md" asks about "x"; a Japanese phrase as its words,
     `_words_of`). A capital letter on its own is a word too ("the normal range for K?",
-    "the H's and T's", "Plan B"), not "A" or "I"."""
+    "the H's and T's", "Plan B"), not "A" or "I", unless "I" is a numeral (`_NUMERAL_I`:
+    "meiosis I")."""
     out: list[str] = []
     text = _CONTRACTION.sub(lambda m: "nt" if m[0][0] in "nN" else "", text)
     letters = {m.lower() for m in _LETTER.findall(text)}
+    if _NUMERAL_I.search(text):  # "meiosis I", "Type I and Type II": a numeral, no pronoun
+        letters.add("i")
     tokens = _TOKEN.findall(_NOTE_SUFFIX.sub(" ", _NO_SUBJECT.sub(" ", text.lower())))
     for t in (w for token in tokens for w in _words_of(token)):
         short = len(t) < 2 and not t.isdigit() and not CJK.match(t) and t not in letters
@@ -97,6 +100,15 @@ def query_terms(text: str) -> list[str]:
 _LETTER = re.compile(r"(?<![\w'’.-])([B-HJ-Z])(?=['’]s\b|(?![\w'’.-]))")
 """A capital letter standing alone (a possessive's or plural's "'s" after it aside): "K", "B"."""
 
+
+_NUMERAL_I = re.compile(
+    r"(?<![\w'’.-])(?!(?:" + "|".join(sorted(STOPWORDS, key=len, reverse=True)) + r")\s)"
+    r"[^\W\d_]{2,}\s+I(?=\s*(?:[?.!,;:)]|$)|\s+(?:and|or|vs|versus)\b)",
+    re.IGNORECASE,
+)
+"""A capital "I" after a word that is no stopword, ending the question or a phrase of it:
+the numeral of "What happens in meiosis I?", "Type I and Type II errors", "World War I",
+not the pronoun of "How do I…", "Sarah and I", "the party I went to"."""
 
 _JOINED = re.compile(r"[^\W_]+(?:[-.][^\W_]+)+")
 """Words written joined by "-" or ".": "t-test", "Pi-hole", "2.3.0"."""
@@ -460,6 +472,20 @@ CLIPPINGS: dict[str, tuple[str, ...]] = {
     "tmp": ("temporary",),
     "util": ("utility",),
     "var": ("variable",),
+    "nvim": ("neovim",),
+    # everyday writing's, as addresses, travel plans and lists write them ("Mt Fuji")
+    "appt": ("appointment",),
+    "approx": ("approximately",),
+    "apt": ("apartment",),
+    "ave": ("avenue",),
+    "dept": ("department",),
+    "govt": ("government",),
+    "mgmt": ("management",),
+    "mt": ("mount", "mountain"),
+    "rd": ("road",),
+    "st": ("street", "saint"),
+    "xfmr": ("transformer",),
+    "yr": ("year",),
     # months, as tables and logs abbreviate them ("| Mar 2025 | 347 | £91.12 |"); not "may"
     "jan": ("january",),
     "feb": ("february",),
@@ -477,7 +503,9 @@ CLIPPINGS: dict[str, tuple[str, ...]] = {
 """Clipped words of technical writing and the words they stand for: a user asks about "the
 repo's auth config" of notes that write "repository", "authentication", "configuration". A
 plural ("repos") is read as its singular: the notes are searched with porter stems. Month
-names too: "what did we pay for electricity in March 2025?" of a table of "Mar 2025" rows."""
+names too: "what did we pay for electricity in March 2025?" of a table of "Mar 2025" rows;
+and everyday writing's: "Which side should I sit on to see Mount Fuji?" of "Mt Fuji is on
+the right side" was declined, "Your notes don't mention Mount Fuji"."""
 
 
 def clipping(word: str) -> tuple[str, ...]:

@@ -2177,6 +2177,12 @@ def test_as_well_as_names_no_subject() -> None:
     assert query_terms("What are the H's and T's?") == ["h", "t"]
     assert query_terms("What's the normal range for K?") == ["normal", "range", "k"]
     assert query_terms("Is A faster than I? a t-test") == ["faster", "test"]
+    # a numeral "I" after a word, ending a phrase ("What happens in meiosis I?" quoted
+    # Meiosis II first: the "I" was dropped), not the pronoun
+    assert query_terms("What happens in meiosis I?") == ["happens", "meiosis", "i"]
+    assert query_terms("Type I and Type II errors") == ["type", "i", "ii", "errors"]
+    assert query_terms("What did Sarah and I do?") == ["sarah"]
+    assert query_terms("Where was the party I went to?") == ["party", "went"]
     assert "well" in query_terms("What is the AWS Well-Architected Framework?")
     # nor is "et al." a name the notes lack ("What does Guo et al. say about calibration?")
     assert query_terms("What does Guo et al. say about calibration?") == [

@@ -913,6 +913,10 @@ def test_a_word_only_a_note_path_holds_is_mentioned_and_a_full_word_read_as_its_
     march = {t.term: t for t in power.coverage("electricity in March 2025")}["march"]
     assert march.near == "mar" and march.covered
     assert "Mar 2025 | 347" in power.ask("kWh of electricity in March 2025?").citations[0].quote
+    # and everyday writing's: "Mount Fuji" of "Mt Fuji" was said missing, and declined
+    trip = engine_over(tmp_path / "trip", {"transit.md": "# Transit\n- Mt Fuji: right side\n"})
+    mount = {t.term: t for t in trip.coverage("see Mount Fuji")}["mount"]
+    assert mount.near == "mt" and mount.covered
 
 
 def test_a_word_the_notes_write_in_two_is_read_as_the_two(tmp_path: Path) -> None:
