@@ -166,6 +166,7 @@ class Engine:
             context=self.options.typo_context,
             alone=words_alone(text),
             joined=joined_pairs(self.store(), text) if self.options.joined_words else None,
+            suffixed=self.options.part_suffixes,
         )
 
     # ---------------------------------------------------------------- index lifecycle

@@ -213,6 +213,13 @@ class AnswerOptions(BaseModel):
         "and a word of the pair the notes never write is read as that word, not said to be "
         "missing ('How do I back up my notes?' of notes on their 'Backup').",
     )
+    part_suffixes: bool = Field(
+        True,
+        description="Part-suffix rule: a code of letters then digits the notes never write is "
+        "read as the code they write with a letter or two after it, a part's package ('How "
+        "is the output of the LM317 set?' of notes writing 'LM317T' was declined, 'Your "
+        "notes don't mention LM317').",
+    )
     split_words: bool = Field(
         True,
         description="Split-word rule: a word the notes never write whole but write as two "

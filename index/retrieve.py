@@ -719,9 +719,14 @@ def term_coverage(
     context: bool = False,
     alone: Collection[str] | None = None,
     joined: Mapping[str, str] | None = None,
+    suffixed: bool = False,
 ) -> list[TermInfo]:
     """For each term: how many chunks mention it, or else the closest notes word (typos) or
     the heading phrase it abbreviates.
+
+    With `suffixed` (the part-suffix rule), a code of letters then digits the notes never
+    write is read as the code they write with a letter or two after it (`suffixed_code`: a
+    part's package, "LM317" of "LM317T", "NE555" of "NE555P").
 
     A term `known` to be a correctly spelt word is not corrected: when the notes lack
     "peering" it is absent, not a typo of "pending" (nor "talks" one of "tasks"). Short words
@@ -802,6 +807,8 @@ def term_coverage(
         full = clipping(t) if t in clipped and not split else ()
         if not n and near is None and full:
             near = next((f for f in full if store.term_count(f, cap=1)), None)
+        if suffixed and not n and near is None and not in_path:  # "lm317" of "LM317T"
+            near = suffixed_code(store, t)
         if unclip and not n and not in_path and near is None and not full:  # of k8s/ notes
             near = next(
                 (
@@ -1017,6 +1024,20 @@ def number_forms(number: str) -> list[str]:
     if len(number) > 2 or number.startswith("0"):
         return []
     return ["0" * z + number for z in range(1, 5 - len(number))]
+
+
+_PART_CODE = re.compile(r"[a-z]+\d+")
+"""A part's or model's code, letters then digits: "lm317", "ne555", "esp32"."""
+
+
+def suffixed_code(store: Store, term: str) -> str | None:
+    """The notes word that is `term`, a code of letters then digits (`_PART_CODE`), with one
+    or two letters after it (a part's package or grade: "lm317t", "ne555p"), the one the
+    notes write most; None for any other term."""
+    if not _PART_CODE.fullmatch(term):
+        return None
+    found = [w for w in store.raw_terms(term) if re.fullmatch(re.escape(term) + r"[a-z]{1,2}", w)]
+    return max(found, key=lambda w: (store.raw_count(w), w), default=None)
 
 
 def closest_word(store: Store, term: str, beside: Sequence[str] = ()) -> str | None:

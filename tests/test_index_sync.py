@@ -2437,3 +2437,21 @@ def test_a_verb_and_particle_written_as_one_word_are_the_notes_two_words(tmp_pat
     answer = eng.ask("How do I set up login for Decap CMS?")
     assert "login" not in answer.missing_terms and answer.citations[0].path == "cms.md"
     eng.close()
+
+
+def test_a_part_code_is_read_as_the_notes_code_with_its_package_suffix(tmp_path: Path) -> None:
+    """The part-suffix rule. "How is the output voltage of the LM317 supply set?" of notes
+    writing "LM317T on a heatsink" was declined, "Your notes don't mention voltage, LM317":
+    a code of letters then digits is the code the notes write with a letter or two after
+    it; not one with more, nor a word ("lm3170" is another part; off with the rule)."""
+    from assistant.options import AnswerOptions
+
+    psu = "# Bench supply\n\nLM317T on a heatsink. Output set by R1=240Ω and R2=2.2kΩ.\n"
+    eng = engine_over(tmp_path, {"psu.md": psu, "other.md": "# Parts\n- LM3170X spare\n"})
+    cov = {t.term: t for t in eng.coverage("LM317 supply, NE555")}
+    assert cov["lm317"].near == "lm317t" and cov["lm317"].covered
+    assert not cov["ne555"].covered
+    off = make_engine(
+        tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(part_suffixes=False)
+    )
+    assert not {t.term: t for t in off.coverage("LM317 supply")}["lm317"].covered
