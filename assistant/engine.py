@@ -577,6 +577,10 @@ class Engine:
         code_notes: list[str] = []
         if opts.code_lines:  # the code-line rule: "KR2.3" quoted at the line that writes it
             line_scores, code_notes = evidence.with_code_lines(line_scores, hits, refs or codes)
+        row_notes: list[str] = []
+        if opts.row_labels:  # the row-label rule: "total" quoted at the "| **total** |" row
+            subject = [t.term for t in decide.subject_terms(coverage)]
+            line_scores, row_notes = evidence.with_row_labels(line_scores, hits, subject)
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
         in_top = evidence.terms_in(  # another item's sections answer nothing of this one's,
@@ -827,6 +831,7 @@ class Engine:
                 unsaid_props,
                 [span_label(h.chunk) for h in answering if h in picked],
                 [span_label(c) for c in todo_sections],
+                row_notes,
             )
             if explain
             else None,

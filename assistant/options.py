@@ -111,6 +111,13 @@ class AnswerOptions(BaseModel):
         "'2.3.1', 'INC-2041') scores as its section's best line, so its quote is of it "
         "('what is KR 2.3?' quoted KR2.1 and KR2.2, the lines the model read closer).",
     )
+    row_labels: bool = Field(
+        True,
+        description="Row-label rule: a table row whose first cell holds only words of the "
+        "question ('| **total** | …' for 'What's the total budget?') scores as its section's "
+        "best line, so a long table's quote is of it (the total row of a 13-row budget was "
+        "left out, 'IC top-ups' scoring closer).",
+    )
     codes: bool = Field(
         True,
         description="Code rule: where none of the top evidence_sections sections writes "

@@ -3798,3 +3798,25 @@ def test_a_full_name_is_written_by_a_section_heading_some_of_its_words() -> None
     assert missing_compounds(card, [Hit(chunk=lisbon, score=1.0)], 3) == ["Lisbon Card"]
     asked = "When did I last talk to Anna Schmidt?"
     assert missing_compounds(asked, [Hit(chunk=team, score=1.0)], 3) == ["Anna Schmidt"]
+
+
+def test_a_table_row_labelled_with_the_questions_words_scores_as_its_sections_best() -> None:
+    """The row-label rule. "What's the total budget for Japan in dollars?" quoted a 13-row
+    budget table from its header to the food row: the "| **total** |" row below scored 0.69
+    to "IC top-ups" 0.78 and was left out. A row whose first cell holds only words of the
+    question is the row asked about; "trains (total)" names more than "total"."""
+    from assistant.stages.evidence import ROW_LEAD, row_label, with_row_labels
+
+    rows = [
+        "| item | USD |",
+        "|---|---:|",
+        "| trains (total) | 267 |",
+        "| IC top-ups/local | 133 |",
+        "| **total** | **7,280** |",
+    ]
+    c = chunk("\n".join(["## Budget", *rows]), ["Budget"])
+    assert row_label(rows[4]) == {"total"} and row_label("total: 7,280") == set()
+    scores = {c.id: {3: 0.60, 4: 0.78, 5: 0.69}}
+    out, raised = with_row_labels(scores, [Hit(chunk=c, score=1.0)], ["total", "budget"])
+    assert out[c.id][5] == 0.78 + ROW_LEAD and out[c.id][3] == 0.60 and raised == ["n.md:6"]
+    assert with_row_labels(scores, [Hit(chunk=c, score=1.0)], ["budget"])[0] == scores

@@ -437,6 +437,50 @@ def with_code_lines(
     return out, raised
 
 
+_CELL_WORD = re.compile(r"[^\W_]+")
+
+
+def row_label(line: str) -> set[str]:
+    """The words of a table row's first cell, lower-cased, markup aside ("| **total** | …":
+    total); none for a line that is no row."""
+    if not line.lstrip().startswith("|"):
+        return set()
+    cells = line.strip().strip("|").split("|")
+    return {w.lower() for w in _CELL_WORD.findall(cells[0])} if len(cells) > 1 else set()
+
+
+ROW_LEAD = 1e-4
+"""How far a labelled row scores above its section's best line (the row-label rule): the
+quote is drawn around it, not around the first line it ties with."""
+
+
+def with_row_labels(
+    line_scores: dict[int, dict[int, float]], hits: Sequence[Hit], terms: Sequence[str]
+) -> tuple[dict[int, dict[int, float]], list[str]]:
+    """The row-label rule: in each scored section, a table row whose first cell holds only
+    words of the question (`terms`, a plural as its singular) scores as the section's best
+    line (`ROW_LEAD` above it), so the quote is of it: "What's the total budget for Japan in
+    dollars?" quoted a 13-row budget table from its header to the food row, the "| **total**
+    | **741,000** | **7,280** |" row below, scoring 0.69 to "IC top-ups" 0.78, left out.
+    Returns the scores
+    and, for --explain, the rows it raised ("path:line")."""
+    asked = {t for t in terms} | {t[:-1] for t in terms if t.endswith("s")}
+    raised: list[str] = []
+    out = dict(line_scores)
+    for h in hits:
+        scores = line_scores.get(h.chunk.id or -1)
+        if not scores or not asked:
+            continue
+        lines = h.chunk.text.split("\n")
+        top = max(scores.values())
+        for i, score in scores.items():
+            label = row_label(lines[i])
+            if score < top and label and label <= asked:  # above a tie: the quote's anchor
+                out[h.chunk.id] = {**out[h.chunk.id], i: top + ROW_LEAD}  # type: ignore[index]
+                raised.append(f"{h.chunk.path}:{h.chunk.start_line + i}")
+    return out, raised
+
+
 def first_units(hits: Sequence[Hit], n: int) -> list[Hit]:
     """The hits of the first `n` sections among `hits` (`Hit.unit`: the subsections a lead-in
     handed its place to count as one)."""

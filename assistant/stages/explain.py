@@ -36,6 +36,7 @@ def trace(
     unsaid_props: Sequence[str] = (),
     answering: Sequence[str] = (),
     todos: Sequence[str] = (),
+    rows: Sequence[str] = (),
 ) -> Explain:
     """The `--explain` trace of one answer, from what the pipeline already computed.
     `dated`: the sections the date rule put first; `passed_over`: the sections the more rule
@@ -112,6 +113,12 @@ def trace(
             f"; code-line rule: {', '.join(code_lines)} scored as their section's best line, "
             "writing the code the question names"
             if code_lines
+            else ""
+        )
+        + (
+            f"; row-label rule: {', '.join(rows)} scored as their section's best line, "
+            "their first cell naming only words of the question"
+            if rows
             else ""
         )
         + (
