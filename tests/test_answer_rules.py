@@ -286,7 +286,8 @@ def test_a_british_spelling_does_not_make_a_question_unanswerable() -> None:
     assert d5.outcome == "answered" and d5.missing == [] and "1" in d5.unsaid, d5
     cov6 = [TermInfo(term="fix", chunks=2), TermInfo(term="1500", chunks=0)]  # an item's number
     d6 = decide("What did issue #1500 fix?", cov6, [hit], best_line=0.6, common=COMMON | {"fix"})
-    assert d6.missing == ["1500"] and d6.unsaid == [], d6
+    assert d6.missing == ["#1500"] and d6.unsaid == [], d6  # an issue the lab says nothing of
+    assert d6.abstain
     # ... while a question about a name the notes never mention still abstains
     cov2 = [TermInfo(term="nomad", chunks=0), TermInfo(term="jobs", chunks=0)]
     d2 = decide("How do Nomad jobs work?", cov2, [hit], best_line=0.6, common=COMMON | {"jobs"})
@@ -3820,3 +3821,30 @@ def test_a_table_row_labelled_with_the_questions_words_scores_as_its_sections_be
     out, raised = with_row_labels(scores, [Hit(chunk=c, score=1.0)], ["total", "budget"])
     assert out[c.id][5] == 0.78 + ROW_LEAD and out[c.id][3] == 0.60 and raised == ["n.md:6"]
     assert with_row_labels(scores, [Hit(chunk=c, score=1.0)], ["budget"])[0] == scores
+
+
+def test_an_issue_or_a_names_version_no_top_section_writes_is_missing() -> None:
+    """ "What did we decide about #430?" quoted #419's decision, "answered" (a bare number is
+    too ambiguous to count, and "#430" had no word before it); "When will we support Python
+    3.14?" was answered from "drop 3.8 in 3.0", a two-part version read as no compound. And
+    the code rule quotes first the section headed by the issue, not a roadmap listing it."""
+    from assistant.stages.decide import missing_compounds
+    from assistant.stages.select import code_first
+
+    triage = chunk("## #419 max_attempts off by one\n- decided: confirmed, P1.", ["#419"])
+    hits = [Hit(chunk=triage, score=1.0)]
+    assert missing_compounds("What did we decide about #430?", hits, 3) == ["#430"]
+    assert missing_compounds("What did we decide about #419?", hits, 3) == []
+    cov = [TermInfo(term="decide", chunks=2), TermInfo(term="430", chunks=0)]
+    d = decide("What did we decide about #430?", cov, hits, best_line=0.6, common=COMMON)
+    assert d.abstain and d.missing == ["#430"], d
+    roadmap = chunk("## Python support\n- drop 3.8 in 3.0, min 3.9", ["Python support"])
+    q = "When will we support Python 3.14?"
+    assert missing_compounds(q, [Hit(chunk=roadmap, score=1.0)], 3) == ["Python 3.14"]
+    listing = chunk("## 2.6\n- fix #412, #415", ["Roadmap", "2.6"])
+    headed = chunk("## #412 retry storm\nJana takes it.", ["Triage", "#412 retry storm"])
+    picks = [
+        Hit(chunk=listing, score=1.0),
+        Hit(chunk=headed.model_copy(update={"id": 2}), score=0.9),
+    ]
+    assert code_first(picks, ["#412"], DEFAULT_OPTIONS) is picks[1]

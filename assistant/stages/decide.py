@@ -759,7 +759,11 @@ def decide(
         return said(True, "no section matched")
     if compounds and all(t.term in compound_parts(compounds) for t in subject if t.covered):
         return said(True, "the question names nothing but what no top section writes")
-    asked = [c for c in compounds if c in numbered or c in coded(question)]
+    asked = [
+        c
+        for c in compounds
+        if c in numbered or c in coded(question) or c in _REFERENCE.findall(question)
+    ]
     if asked and all(
         says_nothing_of(h, asked, question, subject) for h in first_units(hits, opts.local_sections)
     ):
@@ -934,8 +938,10 @@ def missing_compounds(
     last talk to Anna Schmidt?" was answered from Hannah Schmidt's note, Anna's being Anna
     Keller's), or, in order, the words of a top section's note path (`dendron.topic.preview.md`
     is of the "Dendron Preview"). So is an item's number (`ITEM`: "what was my status on
-    problem 560?" was answered with a log table holding no 560) that no top section writes,
-    in any words. With `headed` (`name_headings`), a full name a section holds, some of its
+    problem 560?" was answered with a log table holding no 560), or an issue's "#430" ("What
+    did we decide about #430?" quoted #419's decision, "answered"), that no top section
+    writes, in any words. So is a two-part version of a name ("When will we support Python
+    3.14?"). With `headed` (`name_headings`), a full name a section holds, some of its
     words in its headings, is no missing one (`headed_name`)."""
     compounds = [c for c in COMPOUND.findall(question.rstrip("?.!")) if not days_in(c)]
     names = full_names(question)
@@ -945,8 +951,14 @@ def missing_compounds(
         for m in ITEM.finditer(question)
         if m.group(1).lower() not in STOPWORDS and m.group(1).lower() not in _APPROXIMATE
     ]
+    items += [  # an issue's "#430", not an example's ("a ticket number like #123")
+        m[0]
+        for m in _REFERENCE.finditer(question)
+        if not any(m[0] in i for i in items)
+        and not re.search(r"\b(?:like|e\.g|such as|say)\W*$", question[: m.start()], re.I)
+    ]
     items = [i for i in items if i not in compounds and not is_year(i.split()[-1].lstrip("#"))]
-    if not compounds and not items:
+    if not compounds and not items and not versions_of_names(question):
         return []
     top = first_units(hits, sections)
     # its headings and note path too: "INC-2077" heads its postmortem
@@ -1228,13 +1240,16 @@ SERIES_JOINER = r"[ \t_#/-]*"
 def another_item(text: str, item: str) -> bool:
     """Whether `text` writes an item of `item`'s kind but not `item` itself: another
     numbered word of its series ("ADR-0009" for "adr 6"), another version ("[2.3.0]" for
-    "2.3.1"), another number after its prefix ("INC-2040" for "INC-2041")."""
+    "2.3.1"), another number after its prefix ("INC-2040" for "INC-2041"), another issue
+    ("#419" for "#430")."""
     if writes(text, item):
         return False
     if numbered := NUMBERED.fullmatch(item):
         if numbers_of(text, numbered.group(1)) - {int(numbered.group(2))}:
             return True
         kind = rf"(?<!\w){re.escape(numbered.group(1).lower())}{SERIES_JOINER}\d"
+    elif item.startswith("#"):  # an issue's "#430": another issue, "#419"
+        kind = _REFERENCE.pattern
     elif re.match(r"v?\d", item.lower()):
         kind = r"(?<![\d.])v?\d+(?:\.\d+){2,}(?!\d|\.\d)"
     elif dotted := re.fullmatch(r"([^\W\d_]+)\d+(?:\.\d+)+", item.lower()):
