@@ -580,7 +580,9 @@ class Engine:
         row_notes: list[str] = []
         if opts.row_labels:  # the row-label rule: "total" quoted at the "| **total** |" row
             subject = [t.term for t in decide.subject_terms(coverage)]
-            line_scores, row_notes = evidence.with_row_labels(line_scores, hits, subject)
+            line_scores, row_notes = evidence.with_row_labels(
+                line_scores, hits, subject, words_alone(searched)
+            )
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
         in_top = evidence.terms_in(  # another item's sections answer nothing of this one's,

@@ -3302,6 +3302,8 @@ def test_a_misspelt_ordinary_word_is_no_name() -> None:
         "comit",
     }
     assert misspelt_ordinary("the hotl", {"hotel"}) == set()  # another slip: no
+    # or a letter typed twice ("How offten do the dogs get NexGard?": "don't mention offten")
+    assert misspelt_ordinary("How offten, or rarely?", {"often"}) == {"offten"}
 
 
 def test_a_flashcards_answer_is_quoted_with_its_question() -> None:
@@ -3807,6 +3809,7 @@ def test_a_table_row_labelled_with_the_questions_words_scores_as_its_sections_be
     to "IC top-ups" 0.78 and was left out. A row whose first cell holds only words of the
     question is the row asked about; "trains (total)" names more than "total"."""
     from assistant.stages.evidence import ROW_LEAD, row_label, with_row_labels
+    from index.retrieve import words_alone
 
     rows = [
         "| item | USD |",
@@ -3821,6 +3824,14 @@ def test_a_table_row_labelled_with_the_questions_words_scores_as_its_sections_be
     out, raised = with_row_labels(scores, [Hit(chunk=c, score=1.0)], ["total", "budget"])
     assert out[c.id][5] == 0.78 + ROW_LEAD and out[c.id][3] == 0.60 and raised == ["n.md:6"]
     assert with_row_labels(scores, [Hit(chunk=c, score=1.0)], ["budget"])[0] == scores
+    # a word inside an identifier labels no row ("pro" of "legacy_pro")
+    pro = chunk(
+        "## By plan\n| plan | AUC |\n|---|---|\n| pro | 0.83 |\n| legacy_pro | 0.70 |", ["P"]
+    )
+    hit, ranks = [Hit(chunk=pro, score=1.0)], {pro.id: {3: 0.5, 4: 0.7}}
+    alone = words_alone("How does it do on legacy_pro customers?")
+    assert with_row_labels(ranks, hit, ["legacy", "pro", "customers"], alone)[1] == []
+    assert with_row_labels(ranks, hit, ["legacy", "pro", "customers"])[1] == ["n.md:4"]
 
 
 def test_an_issue_or_a_names_version_no_top_section_writes_is_missing() -> None:
@@ -3848,3 +3859,55 @@ def test_an_issue_or_a_names_version_no_top_section_writes_is_missing() -> None:
         Hit(chunk=headed.model_copy(update={"id": 2}), score=0.9),
     ]
     assert code_first(picks, ["#412"], DEFAULT_OPTIONS) is picks[1]
+
+
+def test_a_names_word_for_its_kind_is_left_out_where_the_notes_write_the_rest() -> None:
+    """ "How long are the breaks in the Pomodoro Technique?" of "## Pomodoro" was declined,
+    "Your notes don't mention Pomodoro Technique" (and "How do I avoid the Marshall Attack?"
+    of "## Marshall (8...d5)"); a word that ends a name saying what kind of thing it is may be
+    left out, not a thing of its own ("Lisbon Card"). A typo in an identifier is read as the
+    notes write it ("evnts_raw" of "events_raw" was said missing while quoted)."""
+    from assistant.stages.decide import kind_words, missing_compounds
+
+    pom = chunk("## Pomodoro\n25 min work, 5 min break.", ["Pomodoro"])
+    q = "How long are the breaks in the Pomodoro Technique?"
+    assert missing_compounds(q, [Hit(chunk=pom, score=1.0)], 3) == []
+    assert kind_words(q) == {"technique"}
+    cov = [
+        TermInfo(term=t, chunks=n) for t, n in (("breaks", 1), ("pomodoro", 1), ("technique", 0))
+    ]
+    d = decide(q, cov, [Hit(chunk=pom, score=1.0)], best_line=0.7, common=COMMON | {"technique"})
+    assert d.outcome == "answered", d
+    lisbon = chunk("# Lisbon\nMetro: pay by card.", ["Lisbon"])
+    card = "How much does the Lisbon Card cost?"
+    assert missing_compounds(card, [Hit(chunk=lisbon, score=1.0)], 3) == ["Lisbon Card"]
+    raw = chunk("## Gotchas\nthe events_raw full scan is ~4 TB", ["Gotchas"])
+    typo = "how much does a scan of evnts_raw cost?"
+    hits = [Hit(chunk=raw, score=1.0)]
+    assert missing_compounds(typo, hits, 3, fixes={"evnts": "events"}) == []
+    assert missing_compounds(typo, hits, 3) == ["evnts_raw"]
+
+
+def test_a_word_for_what_a_value_is_is_no_asked_thing_the_notes_lack() -> None:
+    """ "What job did John Brown have?" of "1911: labourer at the gasworks" was partly
+    covered, "Your notes don't mention job": notes write the value, not the word for it."""
+    from assistant.stages.decide import asked_nouns
+
+    c = chunk("## John Brown\n- 1911: labourer at the gasworks", ["John Brown"])
+    subject = [TermInfo(term="john", chunks=1), TermInfo(term="brown", chunks=1)]
+    names = {"john", "brown"}
+    q = "What job did John Brown have?"
+    assert asked_nouns(q, ["job"], subject, names, [Hit(chunk=c, score=1.0)]) == []
+    asked = "What instrument did John Brown play?"
+    assert asked_nouns(asked, ["instrument"], subject, names, [Hit(chunk=c, score=1.0)]) == [
+        "instrument"
+    ]
+
+
+def test_a_placeholder_in_words_is_no_evidence() -> None:
+    """ "What are the advantages of the bishop pair?" quoted "## Bishop pair" over "Not written
+    up yet.", "high": a placeholder in words, as "TODO" is one in a word."""
+    for line in ("Not written up yet.", "not yet written", "TODO", "_TBD_"):
+        assert evidence_texts(chunk(f"## Bishop pair\n{line}", ["Bishop pair"]), []) == []
+    said = "Not written up in detail: the pair wins open positions."
+    assert evidence_texts(chunk(f"## Bishop pair\n{said}", ["Bishop pair"]), []) == [said]

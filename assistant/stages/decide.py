@@ -191,6 +191,13 @@ MEASURES = frozenset(
 """Words for a measure, which notes write as its number and unit ("Expected empty vector band
 = 312 bp" answers "What size is the empty vector band?"): where the top sections write a
 number, the asked-noun rule leaves them unsaid."""
+VALUES = frozenset(
+    """job occupation profession career trade role rank title name nickname colour color breed
+    religion nationality hours results result grade status""".split()
+)
+"""Words for what a value is, which notes write as the value alone ("What job did John Brown
+have?" of "1911: labourer at the gasworks"; "What are Riverside's opening hours?" of "Mon-Fri
+8:30-7"): the asked-noun rule leaves them unsaid."""
 KINDS = frozenset(
     "type kind sort option method way policy strategy mode step tool example feature setting "
     "choice alternative approach thing item category".split()
@@ -239,7 +246,8 @@ def asked_nouns(
     """The asked-noun rule: of the ordinary words no note writes (`unsaid`), those naming the
     thing the question asks of a name it writes that the notes cover (`noun_slot`: "What's
     Tyler's phone number?"), to be said missing; not a measure the top sections write a
-    number for (`MEASURES`), nor a word for kinds (`KINDS`), nor one a top line comes
+    number for (`MEASURES`), nor a word for kinds (`KINDS`) or for what a value is
+    (`VALUES`), nor one a top line comes
     `asked_noun_line` close to on its own (`otherwise`: how close, for a word; a clipping's
     full words count too: "temp", temperature)."""
     if not any(t.covered and t.term in names for t in subject):
@@ -254,6 +262,7 @@ def asked_nouns(
         and noun_slot(question, t)
         and not (t in MEASURES and numbers)  # "What size is the band?" of "312 bp"
         and not {t, t[:-1], t[:-3] + "y"} & KINDS  # "what scaling policies": listed by name
+        and t not in VALUES  # "What job did he have?" of "labourer"
         and (
             otherwise is None
             or max(otherwise(w) for w in (t, *full.get(t, ()))) < opts.asked_noun_line
@@ -454,7 +463,8 @@ def misspelt_ordinary(question: str, common: set[str]) -> set[str]:
     words, no names. "whats the booking refernce for hotel kanra" was partly covered, "Your
     notes don't mention refernce", where the notes never write "reference". Shorter words
     (`DOUBLED_MIN_LETTERS`) only with a doubled letter typed once ("whats the adress of the
-    hotel" was partly covered, "Your notes don't mention adress")."""
+    hotel" was partly covered, "Your notes don't mention adress") or a letter typed twice
+    ("How offten do the dogs get NexGard?": "Your notes don't mention offten")."""
     letters = "abcdefghijklmnopqrstuvwxyz"
     capitals = names_in(question, first=True)
     out: set[str] = set()
@@ -463,8 +473,10 @@ def misspelt_ordinary(question: str, common: set[str]) -> set[str]:
             continue
         if is_common(w, common):
             continue
-        if len(w) < MISSPELT_MIN_LETTERS:  # a doubled letter typed once: "adress", "comit"
-            if {w[:i] + w[i] + w[i:] for i in range(len(w))} & common:
+        if len(w) < MISSPELT_MIN_LETTERS:  # a doubled letter typed once, "adress", "comit",
+            once = {w[:i] + w[i] + w[i:] for i in range(len(w))}  # or twice: "offten"
+            twice = {w[:i] + w[i + 1 :] for i in range(1, len(w)) if w[i] == w[i - 1]}
+            if (once | twice) & common:
                 out.add(w)
             continue
         splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
@@ -710,6 +722,7 @@ def decide(
     foreign = opts.other_languages and in_another_language(question)
     subject, names, common = reading(question, coverage, common, opts)
     names = names | set(siblings)  # the sibling rule: "boat" of "boat insurance"
+    names -= kind_words(question)  # "Technique" of "the Pomodoro Technique": no name
     missing = [t.term for t in subject if not t.covered]
     named_missing = [t for t in missing if is_name(t, names, common)]
     compounds = (
@@ -965,6 +978,7 @@ def missing_compounds(
     text = "\n".join(section_text(h.chunk) for h in top).lower()
     paths = [re.findall(r"[^\W_]+", h.chunk.path.lower()) for h in top]
     bare = re.sub(r"['’]", "", text)  # "Dont Look Back" of "Don't Look Back in Anger"
+    cased = "\n".join(section_text(h.chunk) for h in top)  # names as written
     out: list[str] = []
     for item in items:  # "problem 560": its number, anywhere in a top section
         if not re.search(rf"(?<![\d.]){_number(item)}(?!\d|\.\d)", text):
@@ -976,6 +990,11 @@ def missing_compounds(
     for found in compounds:
         if found in out or writes(text, found):
             continue
+        fixed = re.sub(r"[^\W\d_]+", lambda m: (fixes or {}).get(m[0].lower()) or m[0], found)
+        if fixed != found and writes(text, fixed):
+            continue  # "evnts_raw" read as the notes' "events_raw"
+        if found in names and generic_head(found, cased):
+            continue  # "Marshall Attack" of "## Marshall (8...d5)"
         if found in names and any(
             writes(bare, form) or any(in_order(form.lower().split(), p) for p in paths)
             for form in name_forms(found, fixes or {})
@@ -987,6 +1006,36 @@ def missing_compounds(
             continue  # "Heltec Meshtastic" of "# Meshtastic" over "Two Heltec V3 boards"
         out.append(found)
     return out
+
+
+GENERIC_HEADS = frozenset(
+    """technique method system attack defence defense gambit variation opening matrix principle
+    rule theorem law effect model framework approach strategy diet protocol algorithm
+    pattern""".split()
+)
+"""Words that end a name by saying what kind of thing it is, which notes leave out: "the
+Pomodoro Technique" is "Pomodoro", "the Marshall Attack" "Marshall"."""
+
+
+def kind_words(question: str) -> set[str]:
+    """The words for a kind that end the question's full names (`GENERIC_HEADS`): ordinary
+    words, though capitalised ("Technique" of "the Pomodoro Technique")."""
+    return {
+        last.lower()
+        for name in full_names(question)
+        if (last := name.split()[-1]).lower() in GENERIC_HEADS
+    }
+
+
+def generic_head(name: str, text: str) -> bool:
+    """Whether a full name ends in a word for its kind (`GENERIC_HEADS`) and `text` writes
+    the rest of it, as a name, capitalised ("How long are the breaks in the Pomodoro
+    Technique?" of "## Pomodoro" was declined, "Your notes don't mention Pomodoro
+    Technique"); not "Lisbon Card", whose card is a thing of its own."""
+    *rest, last = name.split()
+    if last.lower() not in GENERIC_HEADS or not rest:
+        return False
+    return re.search(rf"(?<![^\W_]){re.escape(' '.join(rest))}(?![^\W_])", text) is not None
 
 
 def headed_name(name: str, chunk: Chunk) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import PurePosixPath
 
 import numpy as np
@@ -62,10 +62,12 @@ template's blanks are, or punctuation alone."""
 _PLACEHOLDER = re.compile(
     r"\s*(?:(?:[-*+>]|\d+[.)])(?:\s+\[[ xX]\])?\s*)?[\W_]*"
     r"(?:todo|tbd|tba|wip|fixme|xxx|stub|placeholder|coming soon|work in progress"
-    r"|to (?:do|be (?:written|done|continued|filled in))|nothing (?:here )?yet)[\W_]*",
+    r"|to (?:do|be (?:written|done|continued|filled in))|nothing (?:here )?yet"
+    r"|not (?:yet )?(?:written|filled in|done)(?: up)?(?: yet)?)[\W_]*",
     re.IGNORECASE,
 )
-"""A line that only marks a note as unwritten ("TODO", "_TBD_", "- WIP", "Coming soon…")."""
+"""A line that only marks a note as unwritten ("TODO", "_TBD_", "- WIP", "Coming soon…", "Not
+written up yet.")."""
 
 _TODO = re.compile(
     r"\s*(?:(?:[-*+>]|\d+[.)])\s+)?(?:\[ \]\s+)?[*_~]*(?:TODO|FIXME|(?i:todo|fixme)(?=[*_~]*\s*:))"
@@ -455,7 +457,10 @@ quote is drawn around it, not around the first line it ties with."""
 
 
 def with_row_labels(
-    line_scores: dict[int, dict[int, float]], hits: Sequence[Hit], terms: Sequence[str]
+    line_scores: dict[int, dict[int, float]],
+    hits: Sequence[Hit],
+    terms: Sequence[str],
+    alone: Collection[str] | None = None,
 ) -> tuple[dict[int, dict[int, float]], list[str]]:
     """The row-label rule: in each scored section, a table row whose first cell holds only
     words of the question (`terms`, a plural as its singular) scores as the section's best
@@ -464,6 +469,7 @@ def with_row_labels(
     | **741,000** | **7,280** |" row below, scoring 0.69 to "IC top-ups" 0.78, left out.
     Returns the scores
     and, for --explain, the rows it raised ("path:line")."""
+    terms = [t for t in terms if alone is None or t in alone]
     asked = {t for t in terms} | {t[:-1] for t in terms if t.endswith("s")}
     raised: list[str] = []
     out = dict(line_scores)
