@@ -3,8 +3,11 @@
 the first-margin rule (`first_margin`: retrieval order unless the first falls that far below
 the best line).
 
-    ASSISTANT_PRECISION=fp32 python bench/bench_first_citation.py [--set gold] [--folders ...]
+    ASSISTANT_PRECISION=fp32 python bench/bench_first_citation.py [--set gold|qa] [--folders ...]
         [--margin 0.12 ...]
+
+`--set qa` reads the testers' folders in `bench/qa` instead (their expected lines; indexes as
+`bench_regress.py` builds them).
 
 Uses the indexes `bench_realnotes.py` builds (run it first). Only the order of the citations
 differs between the two runs: ranks, outcomes and quotes are the same. Prints, per folder,
@@ -14,11 +17,15 @@ the answered questions whose first citation is expected, out of those answered.
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_realnotes
+import common
 
 from assistant.engine import Engine
 from assistant.eval import gold
@@ -32,9 +39,64 @@ def expected_first(citation, expected: tuple[str, ...]) -> bool:
     return any(e in (path, f"{citation.path} › {path}") for e in expected)
 
 
+SPAN = re.compile(r"([\w./ ,()-]+?\.(?:md|txt|markdown)):(\d+)(?:-(\d+))?")
+"""A tester's expected lines as `bench/qa` writes them: "people/anna.md:10-12"."""
+
+
+def on_expected_lines(citation, spans: list[tuple[str, int, int]]) -> bool:
+    """The citation overlaps lines a tester expected (a file's path, or its end)."""
+    return any(
+        (citation.path.endswith(f.strip()) or f.strip().endswith(citation.path))
+        and citation.start_line <= end
+        and start <= citation.end_line
+        for f, start, end in spans
+    )
+
+
+def testers_folders(variants: list[tuple[str, AnswerOptions]]) -> None:
+    """`--set qa`: over the testers' folders (`bench/qa`, indexes as `bench_regress.py` builds
+    them), the answerable questions whose expected lines parse: how many answers' first
+    citation overlaps them, per variant, and the questions that differ."""
+    import bench_regress
+
+    totals = dict.fromkeys([label for label, _ in variants], 0)
+    asked, moved = 0, []
+    for folder in bench_regress.folders():
+        qs = json.loads((bench_regress.QA / folder / "questions.json").read_text())
+        spans = {
+            q["id"]: [(f, int(a), int(b or a)) for f, a, b in SPAN.findall(q.get("expect", ""))]
+            for q in qs
+            if q["answerable"]
+        }
+        qs = [q for q in qs if spans.get(q["id"])]
+        index = common.OUT / "qa" / f"{folder}-{os.environ.get('ASSISTANT_PRECISION', 'fp32')}"
+        notes = bench_regress.QA / folder / "notes"
+        engines = {
+            label: Engine(load_settings(notes=notes, index=index), options=opts)
+            for label, opts in variants
+        }
+        next(iter(engines.values())).ensure_ready()
+        for q in qs:
+            got = {}
+            for label, eng in engines.items():
+                a = eng.ask(q["q"])
+                got[label] = bool(a.citations) and on_expected_lines(a.citations[0], spans[q["id"]])
+                totals[label] += got[label]
+            asked += 1
+            if len(set(got.values())) > 1:
+                moved.append(f"  {q['id']}: " + ", ".join(f"{k} {v}" for k, v in got.items()))
+        for eng in engines.values():
+            eng.close()
+    print(
+        f"testers' folders: first citation on the expected lines, of {asked}: "
+        + ", ".join(f"{label} {n}" for label, n in totals.items())
+    )
+    print("\n".join(moved))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--set", choices=("calibration", "gold"), default="calibration")
+    ap.add_argument("--set", choices=("calibration", "gold", "qa"), default="calibration")
     ap.add_argument("--folders", nargs="*", default=list(bench_realnotes.FOLDERS))
     ap.add_argument(
         "--margin",
@@ -50,6 +112,9 @@ def main() -> None:
         (f"first margin {AnswerOptions().first_margin} (default)", AnswerOptions()),
         *((f"first margin {m}", AnswerOptions(first_margin=m)) for m in args.margin),
     ]
+    if args.set == "qa":
+        testers_folders(variants)
+        return
     for name in args.folders:
         notes, gold_file, calibration = bench_realnotes.FOLDERS[name]
         index = bench_realnotes.built_index(name)
