@@ -3911,3 +3911,15 @@ def test_a_placeholder_in_words_is_no_evidence() -> None:
         assert evidence_texts(chunk(f"## Bishop pair\n{line}", ["Bishop pair"]), []) == []
     said = "Not written up in detail: the pair wins open positions."
     assert evidence_texts(chunk(f"## Bishop pair\n{said}", ["Bishop pair"]), []) == [said]
+
+
+def test_a_first_name_and_an_initial_is_a_person_not_a_letters_name() -> None:
+    """ "What target grade does Ollie B have?" said "Your notes don't mention B have": a class
+    list's "Ollie B" is a first name and a surname's initial; "B-tree" and "R language" stay
+    a letter's names."""
+    from assistant.stages.decide import missing_compounds
+
+    assert missing_compounds("What target grade does Ollie B have?", [], 3) == []
+    assert missing_compounds("Where does Jack T sit?", [], 3) == []
+    assert missing_compounds("Is R language good?", [], 3) == ["R language"]
+    assert missing_compounds("How does a B-tree split?", [], 3) == ["B-tree"]

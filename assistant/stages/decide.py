@@ -933,6 +933,19 @@ def opens_sentence(question: str, at: int) -> bool:
     return not before.strip() or re.search(r"[.!?:]\s*$", before) is not None
 
 
+_INITIAL = re.compile(r"\b([A-Z][a-z]+)[ \t][B-HJ-Z]$")
+"""A first name and a surname's initial ("Ollie B", "Jack T"): a person, whose letter and
+the word after it are no name of a letter ("What target grade does Ollie B have?" said "Your
+notes don't mention B have"; "B-tree", "R language" stay names)."""
+
+
+def initial_of(before: str) -> bool:
+    """Whether `before` ends in a first name and a capital letter (`_INITIAL`), the name no
+    stopword ("Is R language…" is no one's initial)."""
+    m = _INITIAL.search(before)
+    return m is not None and m[1].lower() not in STOPWORDS
+
+
 def missing_compounds(
     question: str,
     hits: Sequence[Hit],
@@ -956,7 +969,11 @@ def missing_compounds(
     writes, in any words. So is a two-part version of a name ("When will we support Python
     3.14?"). With `headed` (`name_headings`), a full name a section holds, some of its
     words in its headings, is no missing one (`headed_name`)."""
-    compounds = [c for c in COMPOUND.findall(question.rstrip("?.!")) if not days_in(c)]
+    compounds = [
+        m[0]
+        for m in COMPOUND.finditer(question.rstrip("?.!"))
+        if not days_in(m[0]) and not initial_of(question[: m.start() + 1])
+    ]
     names = full_names(question)
     compounds += names + list(numbered)
     items = [
