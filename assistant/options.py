@@ -133,8 +133,9 @@ class AnswerOptions(BaseModel):
     )
     todo_lines: bool = Field(
         True,
-        description="To-do rule: a line opening with TODO or FIXME names what its writer has "
-        "yet to find out or do, and is no evidence, unless the question asks about to-dos "
+        description="To-do rule: a line opening with TODO or FIXME that asks a question or "
+        "marks what its writer does not know ('look up', 'find out') is no evidence, unless "
+        "the question asks about to-dos "
         "('todo', 'task', 'left', 'need', 'pending'...): 'TODO: what's the difference btwn "
         "flippase and scramblase?? look up' was quoted, 'high', as that question's answer.",
     )

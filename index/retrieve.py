@@ -482,6 +482,8 @@ CLIPPINGS: dict[str, tuple[str, ...]] = {
     "govt": ("government",),
     "mgmt": ("management",),
     "mt": ("mount", "mountain"),
+    "mtn": ("mountain",),
+    "kcal": ("calorie", "calories"),
     "rd": ("road",),
     "st": ("street", "saint"),
     "xfmr": ("transformer",),

@@ -3759,22 +3759,23 @@ def test_a_to_do_line_is_no_evidence_unless_the_question_asks_about_to_dos() -> 
             "## Lipid rafts",
             "cholesterol + sphingolipid rich patches, more ordered.",
             "TODO: what's the difference btwn flippase and scramblase?? look up",
-            "- [ ] **FIXME**: redraw the raft diagram",
+            "- [ ] **FIXME**: find out why the raft diagram is wrong",
             "- todo list for the week is in the other note",
+            "TODO certs expiring: vpn.contoso.com (2024-11), wildcard (2025-01)",
         ]
     )
     c = chunk(text, ["Lipid rafts"])
     assert evidence_texts(c, []) == text.split("\n")[1:]
     lines = text.split("\n")
     kept = [lines[c.body_lines()[n][0]] for n in evidence_lines(c, [], 10, todos=False)]
-    assert kept == [lines[1], lines[4]]
+    assert kept == [lines[1], lines[4], lines[5]]  # a to-do holding a fact stays evidence
     hits = [Hit(chunk=c, score=1.0)]
     found: list[Chunk] = []
     chosen = scored_lines(hits, ["flippase", "scramblase"], DEFAULT_OPTIONS, todo_out=found)
-    assert len(chosen[0][2]) == 2 and found == [c]
-    assert len(scored_lines(hits, ["todos", "left"], DEFAULT_OPTIONS)[0][2]) == 4  # asked
+    assert len(chosen[0][2]) == 3 and found == [c]
+    assert len(scored_lines(hits, ["todos", "left"], DEFAULT_OPTIONS)[0][2]) == 5  # asked
     off = AnswerOptions(todo_lines=False)
-    assert len(scored_lines(hits, ["flippase"], off)[0][2]) == 4
+    assert len(scored_lines(hits, ["flippase"], off)[0][2]) == 5
     cover = [
         TermInfo(term=t, covered=True, chunks=1, common=False) for t in ("flippase", "scramblase")
     ]
@@ -3824,6 +3825,11 @@ def test_a_table_row_labelled_with_the_questions_words_scores_as_its_sections_be
     out, raised = with_row_labels(scores, [Hit(chunk=c, score=1.0)], ["total", "budget"])
     assert out[c.id][5] == 0.78 + ROW_LEAD and out[c.id][3] == 0.60 and raised == ["n.md:6"]
     assert with_row_labels(scores, [Hit(chunk=c, score=1.0)], ["budget"])[0] == scores
+    # the best over the section's pieces: a cut list split from the prose below it
+    prose = c.model_copy(update={"id": 2, "text": "Drawer opening ended up 23 1/2."})
+    both = {**scores, 2: {0: 0.90}}
+    pieces = [Hit(chunk=c, score=1.0), Hit(chunk=prose, score=0.9)]
+    assert with_row_labels(both, pieces, ["total"])[0][c.id][5] == 0.90 + ROW_LEAD
     # a word inside an identifier labels no row ("pro" of "legacy_pro")
     pro = chunk(
         "## By plan\n| plan | AUC |\n|---|---|\n| pro | 0.83 |\n| legacy_pro | 0.70 |", ["P"]
@@ -3923,3 +3929,16 @@ def test_a_first_name_and_an_initial_is_a_person_not_a_letters_name() -> None:
     assert missing_compounds("Where does Jack T sit?", [], 3) == []
     assert missing_compounds("Is R language good?", [], 3) == ["R language"]
     assert missing_compounds("How does a B-tree split?", [], 3) == ["B-tree"]
+
+
+def test_an_items_number_before_its_verb_and_not_in_a_thousands_group() -> None:
+    """ "How many downloads did episode 39 get?" was answered from a stats table of episodes
+    41 and 44: the item's number has its verb after it, and "2,040" writes no episode 40."""
+    from assistant.stages.decide import missing_compounds
+
+    stats = chunk("| ep | downloads |\n| 41 | 2,140 |\n| 44 | 2,040 |", ["Stats"])
+    hits = [Hit(chunk=stats, score=1.0)]
+    assert missing_compounds("How many downloads did episode 39 get?", hits, 3) == ["episode 39"]
+    assert missing_compounds("How many downloads did episode 40 get?", hits, 3) == ["episode 40"]
+    assert missing_compounds("How many downloads did episode 41 get?", hits, 3) == []
+    assert missing_compounds("How do I scale to 10 replicas?", hits, 3) == []  # a count

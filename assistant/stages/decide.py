@@ -367,9 +367,11 @@ def names_in(question: str, first: bool = False) -> set[str]:
 
 
 TITLES = frozenset(
-    "mr mrs ms miss mx dr doctor prof professor justice chief judge sir dame rev reverend".split()
+    """mr mrs ms miss mx dr doctor prof professor justice chief judge sir dame rev reverend
+    mt mount mtn""".split()
 )
-"""Titles said before a person's name, which notes abbreviate or leave out."""
+"""Titles said before a person's name, which notes abbreviate or leave out; and a mountain's
+("Mt Rainier" of notes writing "Rainier")."""
 
 
 def phrase_covered(
@@ -998,7 +1000,7 @@ def missing_compounds(
     cased = "\n".join(section_text(h.chunk) for h in top)  # names as written
     out: list[str] = []
     for item in items:  # "problem 560": its number, anywhere in a top section
-        if not re.search(rf"(?<![\d.]){_number(item)}(?!\d|\.\d)", text):
+        if not re.search(rf"(?<![\d.])(?<!\d,){_number(item)}(?!\d|\.\d)", text):
             out.append(item)
     for name, version in versions_of_names(question):  # "Orbit 3.1.0", not Quill's
         if not any(_holds_version(h.chunk, name, version) for h in top):
@@ -1077,10 +1079,13 @@ def headed_name(name: str, chunk: Chunk) -> bool:
 
 ITEM = re.compile(
     r"(?<![\w.#-])([A-Za-z]{2,})[ \t]+#?(\d{2,6})(?![\w.,:/%-]"
-    r"|[ \t]+(?!(?:and|or|in|on|at|for|to|of|from|with|is|was|the)\b)[A-Za-z])"
+    r"|[ \t]+(?!(?:and|or|in|on|at|for|to|of|from|with|is|was|the|get|got|use|used|cover|"
+    r"covered|say|said|have|had|do|did|make|made|take|took|need|mean|cost|happen|go|went|"
+    r"come|came|run|ran|air|aired|start|end)\b)[A-Za-z])"
 )
-"""A word and the number that names one of its kind, the number ending the phrase ("what was
-my status on problem 560?", "port 3000"; not a count, "10 replicas", nor "5432:5432")."""
+"""A word and the number that names one of its kind, the number ending the phrase or before
+its verb ("what was my status on problem 560?", "port 3000", "How many downloads did episode
+39 get?"; not a count, "10 replicas", nor "5432:5432")."""
 
 
 _APPROXIMATE = frozenset(
@@ -1090,7 +1095,8 @@ _APPROXIMATE = frozenset(
 
 
 def _number(item: str) -> str:
-    """The pattern of an item's number as notes may write it, leading zeros aside."""
+    """The pattern of an item's number as notes may write it, leading zeros aside (not a
+    thousands group: "2,040" writes no episode 40)."""
     return "0*" + item.split()[-1].lstrip("#").lstrip("0")
 
 

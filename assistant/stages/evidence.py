@@ -71,11 +71,14 @@ written up yet.")."""
 
 _TODO = re.compile(
     r"\s*(?:(?:[-*+>]|\d+[.)])\s+)?(?:\[ \]\s+)?[*_~]*(?:TODO|FIXME|(?i:todo|fixme)(?=[*_~]*\s*:))"
-    r"(?![\w-])"
+    r"(?![\w-])(?=.*(?:\?|(?i:\b(?:look(?:ed)? (?:it |this |that )?up|find out|figure out|"
+    r"go over|read up|not sure|no idea|unclear|ask \w+)\b)))"
 )
-"""A to-do line: one opening with "TODO" or "FIXME" (as written in capitals, or "todo:"), a
-list item's or unticked box's aside ("TODO: what's the difference btwn flippase and
-scramblase?? look up")."""
+"""A to-do line that asks: one opening with "TODO" or "FIXME" (as written in capitals, or
+"todo:"), a list item's or unticked box's aside, and asking a question or marking what its
+writer does not know ("TODO: what's the difference btwn flippase and scramblase?? look up",
+"TODO: she mentioned the Lerner index, didn't define it. look up?"); not one that holds a
+fact ("TODO certs expiring: vpn.contoso.com (2024-11), wildcard (2025-01)")."""
 TODO_WORDS = frozenset(
     "todo todos task tasks fixme need needs left pending outstanding unfinished remaining "
     "review plan planned".split()
@@ -133,8 +136,8 @@ def evidence_lines(
     app shows its results in its place, never its words; nor the title of a callout over
     lines of its own ("> [!todo] Before the contract ends" scored 0.67 for "When does my
     internet contract end?", above the contract's end date): it heads them, as a heading
-    does, and a quote of them starts at it. Nor, unless `todos`, is a to-do line (`_TODO`):
-    it names what its writer has yet to find out or do, no fact ("TODO: what's the
+    does, and a quote of them starts at it. Nor, unless `todos`, is a to-do line that asks
+    (`_TODO`): it names what its writer has yet to find out, no fact ("TODO: what's the
     difference btwn flippase and scramblase?? look up" scored 0.82 for that question and was
     quoted, "high", as its answer)."""
     lines = chunk.text.split("\n")
@@ -473,12 +476,16 @@ def with_row_labels(
     asked = {t for t in terms} | {t[:-1] for t in terms if t.endswith("s")}
     raised: list[str] = []
     out = dict(line_scores)
+    tops: dict[tuple[str, tuple[str, ...]], float] = {}  # a section's best, over its pieces
+    for h in hits:
+        if scores := line_scores.get(h.chunk.id or -1):
+            tops[h.chunk.section] = max(tops.get(h.chunk.section, -1.0), max(scores.values()))
     for h in hits:
         scores = line_scores.get(h.chunk.id or -1)
         if not scores or not asked:
             continue
         lines = h.chunk.text.split("\n")
-        top = max(scores.values())
+        top = tops[h.chunk.section]
         for i, score in scores.items():
             label = row_label(lines[i])
             if score < top and label and label <= asked:  # above a tie: the quote's anchor
