@@ -1042,6 +1042,11 @@ def suffixed_code(store: Store, term: str) -> str | None:
     return max(found, key=lambda w: (store.raw_count(w), w), default=None)
 
 
+_TWO_EDITS = 9
+"""Fewest letters a word has for a typo of two edits of any kind ("trnsfektion" of
+"transfection"); shorter, only two letters left out ("corkage" is no typo of "corsages")."""
+
+
 def closest_word(store: Store, term: str, beside: Sequence[str] = ()) -> str | None:
     """A vocabulary word within edit distance 1 (2 for words of 7+ letters) that shares the
     term's first two letters, the one the notes write most among equally near ones, unless
@@ -1055,7 +1060,8 @@ def closest_word(store: Store, term: str, beside: Sequence[str] = ()) -> str | N
     a word one with two of its letters changed, however long (`_two_letters_changed`:
     "transduction" is another method than "transfection"), nor one two edits away that is
     longer than it: a typo drops letters more than it adds them, and "measles" is not "meals",
-    nor "statins" "status". Words
+    nor "statins" "status"; and of fewer than `_TWO_EDITS` letters, two edits away only for
+    two letters left out ("corkage" is not "corsages", a letter changed and one added). Words
     are compared as BM25 matches them, accents aside, and case-folded: "grosse" and "grösse"
     (Swiss German, or a keyboard without ß) are "große"."""
     if len(term) < 4 or term.isdigit():
@@ -1070,6 +1076,7 @@ def closest_word(store: Store, term: str, beside: Sequence[str] = ()) -> str | N
         and (spelt == typed or not _last_letter_apart(typed, spelt))
         and (d := damerau_levenshtein(typed, spelt, limit)) <= limit
         and not (d == 2 and (_two_letters_changed(typed, spelt) or len(typed) > len(spelt)))
+        and not (d == 2 and len(typed) < _TWO_EDITS and len(spelt) != len(typed) + 2)
     ]
     if near:  # of the nearest, the word the notes write most ("taks": task, not tabs)
         least = min(d for d, _ in near)

@@ -3381,6 +3381,10 @@ def test_a_quote_under_a_label_line_starts_at_the_label() -> None:
     recipe = "# Bread\n\nIngredients:\n- flour 500g\n- water 350g\n- salt 10g\n\nBake at 230C."
     long = chunk("\n".join([recipe] + ["", "Some more text here."] * 6), ["Bread"])
     assert quote_span(long, {4: 0.6, 5: 0.3, 1: 0.1})[0] == 3
+    # a bold line is a label too ("**Cooper's (COHA)**" over its list: which hawk it tells of)
+    hawks = "# ID\n\n**Cooper's (COHA)**\n- big head\n- tail **rounded**\n\nOther notes."
+    bold = chunk("\n".join([hawks] + ["", "Some more text here."] * 6), ["ID"])
+    assert quote_span(bold, {4: 0.6, 3: 0.3, 1: 0.1})[0] == 3
     prose = "## Notes\n\nThe plan was as follows:\n\nWe met on Monday.\nIt went well." + (
         "\n\nFiller line." * 8
     )
@@ -3904,6 +3908,8 @@ def test_a_word_for_what_a_value_is_is_no_asked_thing_the_notes_lack() -> None:
     names = {"john", "brown"}
     q = "What job did John Brown have?"
     assert asked_nouns(q, ["job"], subject, names, [Hit(chunk=c, score=1.0)]) == []
+    bortle = "What Bortle class is Crickley Hill?"  # "Bortle 4"
+    assert asked_nouns(bortle, ["class"], subject, names, [Hit(chunk=c, score=1.0)]) == []
     asked = "What instrument did John Brown play?"
     assert asked_nouns(asked, ["instrument"], subject, names, [Hit(chunk=c, score=1.0)]) == [
         "instrument"
@@ -3942,3 +3948,26 @@ def test_an_items_number_before_its_verb_and_not_in_a_thousands_group() -> None:
     assert missing_compounds("How many downloads did episode 40 get?", hits, 3) == ["episode 40"]
     assert missing_compounds("How many downloads did episode 41 get?", hits, 3) == []
     assert missing_compounds("How do I scale to 10 replicas?", hits, 3) == []  # a count
+
+
+def test_a_language_the_answer_is_in_is_no_name() -> None:
+    """ "What's the French word for saucepan?" quoted a README's "Coffee Break French podcast"
+    first (the together rule: the one section writing the name "French"), and "How do I tell
+    the time in French?" was answered from it, the name covered; a language after "in",
+    "the" or "a" names the answer's language, no subject."""
+    from assistant.stages.decide import names_in
+
+    assert names_in("What's the French word for saucepan?") == set()
+    assert names_in("How do I tell the time in French?") == {"i"}
+    assert "french" in names_in("Is French press coffee better?")
+
+
+def test_a_number_and_its_unit_written_apart_mention_them_as_one() -> None:
+    """ "What's the SKU for the 4oz tins?" of "4 oz black tin, SKU 4TINBLK" said "The
+    sections found don't mention 4oz"."""
+    from assistant.stages.evidence import terms_in
+
+    c = chunk("## Tins\n- 4 oz black tin, SKU 4TINBLK", ["Tins"])
+    cover = [TermInfo(term="4oz", chunks=1), TermInfo(term="sku", chunks=2)]
+    assert terms_in([Hit(chunk=c, score=1.0)], cover, 3, joined=True) == {"4oz", "sku"}
+    assert terms_in([Hit(chunk=c, score=1.0)], cover, 3) == {"sku"}

@@ -807,6 +807,10 @@ def test_a_word_with_two_letters_changed_is_another_word_not_a_typo(tmp_path: Pa
     near = {t.term: t.near for t in eng.coverage("transduction trnsfektion recovry")}
     assert near["transduction"] is None
     assert near["trnsfektion"] == "transfection" and near["recovry"] == "recovery"
+    # a shorter word two edits away is another word ("Does the venue charge a corkage fee?"
+    # searched "corsages" of a florist's table and said "don't mention corsages")
+    florist = engine_over(tmp_path / "f", {"florist.md": "# Florist\n| corsages | 3 | 35 |\n"})
+    assert {t.term: t.near for t in florist.coverage("corkage fee")}["corkage"] is None
     assert "transduction" in eng.ask("How did I do the transduction of RPE1 cells?").missing_terms
 
 

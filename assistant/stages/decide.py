@@ -193,11 +193,13 @@ MEASURES = frozenset(
 number, the asked-noun rule leaves them unsaid."""
 VALUES = frozenset(
     """job occupation profession career trade role rank title name nickname colour color breed
-    religion nationality hours results result grade status""".split()
+    religion nationality hours results result grade status class level tier number score
+    rating""".split()
 )
 """Words for what a value is, which notes write as the value alone ("What job did John Brown
 have?" of "1911: labourer at the gasworks"; "What are Riverside's opening hours?" of "Mon-Fri
-8:30-7"): the asked-noun rule leaves them unsaid."""
+8:30-7"; "What Bortle class is Crickley Hill?" of "Bortle 4"): the asked-noun rule leaves
+them unsaid."""
 KINDS = frozenset(
     "type kind sort option method way policy strategy mode step tool example feature setting "
     "choice alternative approach thing item category".split()
@@ -352,7 +354,8 @@ def names_in(question: str, first: bool = False) -> set[str]:
     ("Thrall'ek": thrall, ek; "O'Brien"). A title before a name ("Professor Delgado",
     "Justice Black") is none: notes write it otherwise ("Prof. Delgado", "Black, J."), and
     "What did Professor Delgado say would be on the final?" was partly covered, "Your notes
-    don't mention Professor Delgado"."""
+    don't mention Professor Delgado". Nor is a language after "in", "the" or "a" (`LANGUAGES`:
+    "in French", "the French word for")."""
     words = re.findall(r"[^\W_]+(?:['’][^\W_]+)*", question)
     return {
         part.lower()
@@ -362,8 +365,20 @@ def names_in(question: str, first: bool = False) -> set[str]:
         and not (
             w.lower() in TITLES and i + 1 < len(words) and words[i + 1][:1].isupper()
         )  # the title of a name
+        and not (w.lower() in LANGUAGES and words[i - 1 : i] in (["in"], ["the"], ["a"]))
         for part in re.split("['’]", w)
     }
+
+
+LANGUAGES = frozenset(
+    """english french spanish german italian portuguese dutch swedish norwegian danish finnish
+    polish czech russian ukrainian greek turkish arabic hebrew hindi japanese chinese mandarin
+    cantonese korean vietnamese thai indonesian latin""".split()
+)
+"""Languages, capitalised in English though the question names by them the language of what
+it asks ("How do I tell the time in French?", "What's the French word for saucepan?"): no
+subject of a folder of French notes, which would quote first the one section that writes the
+word, a README's "Coffee Break French podcast"."""
 
 
 TITLES = frozenset(

@@ -358,6 +358,10 @@ _HYPHEN = re.compile(r"(?<=[^\W_])-(?=[^\W_])")
 """A hyphen inside a word ("Pi-hole", "e-mail")."""
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 """Where a CamelCase name's words join ("KafkaConsumerLagHigh", an alert's runbook)."""
+_SPACED_UNIT = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)[ \t]+([A-Za-z]{1,3})\b")
+"""A number and its unit written apart ("4 oz", "10 mg"), which mention the two as one
+("4oz": "What's the SKU for the 4oz tins?" of "4 oz black tin, SKU 4TINBLK" said "The sections
+found don't mention 4oz")."""
 _NUMBERED_NAME = re.compile(r"(?<![\w.])([^\W\d_]{2,})(?=\d+\b)")
 """A name numbered at its end, a host's or a device's ("nas01", "pve2")."""
 
@@ -383,7 +387,8 @@ def terms_in(
     "nas01" a NAS ("At what battery percentage does the NAS shut down?" said "The sections
     found don't mention NAS" over "At 30% battery: pve1, pve2 and nas01 shut down"), and a
     CamelCase name its words ("KafkaConsumerLagHigh" mentions Kafka: the together rule quoted
-    the runbook's Fix first for "What is the default Kafka topic retention?")."""
+    the runbook's Fix first for "What is the default Kafka topic retention?"), and a number
+    and its unit written apart the two as one ("4 oz" mentions "4oz")."""
     top = first_units(hits, sections)
     texts = [h.chunk.embed_text() for h in top]
     texts += [months for t in texts if (months := month_names(t))]  # July of "2024-07-01"
@@ -394,6 +399,7 @@ def terms_in(
         texts += [_HYPHEN.sub("", t) for t in texts if _HYPHEN.search(t)]
         texts += [_NUMBERED_NAME.sub(r"\1 ", t) for t in texts if _NUMBERED_NAME.search(t)]
         texts += [_CAMEL.sub(" ", t) for t in texts if _CAMEL.search(t)]
+        texts += [_SPACED_UNIT.sub(r"\1\2", t) for t in texts if _SPACED_UNIT.search(t)]
     found: set[str] = set()
     if not texts:
         return found

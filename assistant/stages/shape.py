@@ -458,6 +458,9 @@ def quoted_above(lines: Sequence[str], i: int, lo: int) -> int | None:
 
 
 _LABEL_WORDS = 5
+_BOLD_LINE = re.compile(r"(\*\*|__)[^*_\n]+\1:?")
+"""A line of nothing but bold text: a label as a heading is ("**Cooper's (COHA)**" over "- tail
+**rounded**"), which the label rule reads as one ending in ":"."""
 """The most words of a label line ("KAREN:", "Ingredients for the dough:")."""
 
 
@@ -465,9 +468,10 @@ def label_above(lines: Sequence[str], roles: LineRoles, i: int, lo: int) -> int 
     """The label line that line `i` is written under, if any: the nearest line above it, in
     the same block (no blank line between), less indented than it (or, for a list item, not
     a list item), that is a short label ending in ":" ("KAREN:" over "  levothyroxine 50mcg";
-    "Ingredients:" over "- flour"). The label rule: "What are Karen's allergies?" quoted a
-    plain-text medication note's lines from the one under "ME:", the penicillin allergy
-    read as Karen's."""
+    "Ingredients:" over "- flour") or all bold ("**Cooper's (COHA)**" over "- tail rounded":
+    the quote started at the tail, which hawk it tells of left out). The label rule: "What
+    are Karen's allergies?" quoted a plain-text medication note's lines from the one under
+    "ME:", the penicillin allergy read as Karen's."""
     if not lines[i].strip() or roles.in_code(i) or roles.is_heading(i):
         return None
     deep, item = _indent(lines[i]), roles.is_item(i)
@@ -476,7 +480,8 @@ def label_above(lines: Sequence[str], roles: LineRoles, i: int, lo: int) -> int 
             return None
         if _indent(lines[j]) < deep or (item and not roles.is_item(j)):
             text = lines[j].strip()
-            return j if text.endswith(":") and len(text.split()) <= _LABEL_WORDS else None
+            short = len(text.split()) <= _LABEL_WORDS
+            return j if short and (text.endswith(":") or _BOLD_LINE.fullmatch(text)) else None
     return None
 
 
