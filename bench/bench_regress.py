@@ -54,6 +54,17 @@ def record(answer) -> dict:
     }
 
 
+def ask(engine, question: str) -> dict:
+    """The answer's record, or a usage error's ("When should I use dont?": a question the CLI
+    rejects is an outcome a person judges too)."""
+    from assistant.errors import UsageError
+
+    try:
+        return record(engine.ask(question))
+    except UsageError as e:
+        return {"outcome": "usage_error", "missing": [], "cites": [str(e)[:80]]}
+
+
 def run_folder(name: str) -> dict[str, dict]:
     from assistant.engine import Engine
     from assistant.settings import load_settings
@@ -67,7 +78,7 @@ def run_folder(name: str) -> dict[str, dict]:
             log(f"{name}: indexing ...")
             engine.refresh()
         log(f"{name}: {len(questions)} questions")
-        return {q["id"]: record(engine.ask(q["q"])) for q in questions}
+        return {q["id"]: ask(engine, q["q"]) for q in questions}
     finally:
         engine.close()
 
