@@ -768,12 +768,7 @@ class Engine:
             ruled = any(  # a rule's own first section stays first
                 h is not None and h in picked for h in (by_name, headed, together, newest, coded)
             ) or bool(date_notes)
-            margin = opts.first_margin if opts.first_margin < 1 and not ruled else None
-            picked = select.reading_order(
-                picked,
-                section_best if opts.best_first or margin is not None else None,
-                None if opts.best_first else margin,
-            )
+            picked = select.quote_order(picked, section_best, opts, ruled)
             citations, pieces = shape.quote_sections(
                 picked, line_scores, self.abs_path, opts, terms
             )

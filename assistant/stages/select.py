@@ -309,6 +309,19 @@ def reading_order(
     return [h for g in order for h in sorted(g, key=lambda h: h.chunk.start_line)]
 
 
+def quote_order(
+    hits: Sequence[Hit], section_best: dict[int, float], opts: AnswerOptions, ruled: bool
+) -> list[Hit]:
+    """The quoted sections' order (`reading_order`): closest line first with `best_first`;
+    else retrieval order, the first giving way to the best line's section when it falls
+    `first_margin` below it (the first-margin rule), unless a rule put it first (`ruled`)."""
+    if opts.best_first:
+        return reading_order(hits, section_best)
+    if opts.first_margin < 1 and not ruled:
+        return reading_order(hits, section_best, opts.first_margin)
+    return reading_order(hits)
+
+
 def leads_in(chunk: Chunk) -> bool:
     """A section whose own text only introduces its subsections: a heading with nothing under
     it, or with one line that introduces what follows (`introduces`: "Manage auto scaling
