@@ -921,6 +921,12 @@ def test_a_word_only_a_note_path_holds_is_mentioned_and_a_full_word_read_as_its_
     trip = engine_over(tmp_path / "trip", {"transit.md": "# Transit\n- Mt Fuji: right side\n"})
     mount = {t.term: t for t in trip.coverage("see Mount Fuji")}["mount"]
     assert mount.near == "mt" and mount.covered
+    # "Which binoculars do I use?" of "Binocs: Vortex 8x42" was declined; "microphone" of "mic"
+    gear = engine_over(
+        tmp_path / "gear", {"gear.md": "# Gear\n- Binocs: Vortex 8x42\n- mic: SM7B\n"}
+    )
+    cov = {t.term: t for t in gear.coverage("binoculars and microphone")}
+    assert cov["binoculars"].near == "binocs" and cov["microphone"].near == "mic"
 
 
 def test_a_word_the_notes_write_in_two_is_read_as_the_two(tmp_path: Path) -> None:
