@@ -399,7 +399,7 @@ class AnswerOptions(BaseModel):
         "retrieval order, but the one holding the best line comes first when the first "
         "section's best line falls more than this below it (1.0: never), unless a rule "
         "chose the first (heading, code, together, date...); the testers' "
-        "folders' first citations on the expected lines 659 -> 679 of 932 (docs/"
+        "folders' first citations on the expected lines 728 -> 751 of 1,044 (docs/"
         "evaluating.md, 'Order rule').",
     )
     lead_in_sections: bool = Field(

@@ -71,3 +71,11 @@ def indexed_engine(notes: Any, index: Any, options: Any = None) -> Any:
     e = Engine(load_settings(notes=notes, index=index), FakeEmbedder(), options)
     e.ensure_ready()
     return e
+
+
+def write_notes(root: Any, files: dict[str, str]) -> Any:
+    """A notes folder at `root` of these files (relative path -> text); returns `root`."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root

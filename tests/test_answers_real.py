@@ -247,14 +247,15 @@ def test_a_part_of_a_question_no_line_answers_is_named_missing(
     quoted the valve's model, "answered", though no note says what it costs: the part no
     line answers, naming a word no note writes, makes it partly covered. A part some line
     answers does not."""
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "Bathroom.md").write_text(
-        "# Bathroom\n\n## Fixtures\n- toilet: Toto Drake II\n"
-        "- shower valve: Grohe thermostatic, rough-in model 34 726\n- fan: Panasonic 80 CFM\n"
-    )
-    (notes / "Marco.md").write_text(
-        "# Marco\n\nphone:: 555-0142\n\nSent proof of insurance (liability + workers comp).\n"
+    from fakes import write_notes
+
+    notes = write_notes(
+        tmp_path / "notes",
+        {
+            "Bathroom.md": "# Bathroom\n\n## Fixtures\n- toilet: Toto Drake II\n"
+            "- shower valve: Grohe thermostatic, rough-in model 34 726\n- fan: Panasonic 80 CFM\n",
+            "Marco.md": "# Marco\n\nphone:: 555-0142\n\nSent proof of insurance.\n",
+        },
     )
     eng = Engine(load_settings(notes=notes, index=tmp_path / "idx"), embedder=real_embedder)
     eng.refresh()

@@ -495,7 +495,7 @@ def test_a_question_naming_a_key_chord_searches_for_it_as_written(tmp_path: Path
     letters and symbols are no search term) and "what does ⌘⇧L do?" was declined, though a
     cheat sheet's line writes each: a key chord is what the question names, quoted where the
     notes write it (the code rule)."""
-    from fakes import indexed_engine
+    from fakes import indexed_engine, write_notes
 
     from assistant.stages.decide import references, writes
     from assistant.stages.query import chords, is_follow_up
@@ -515,14 +515,14 @@ def test_a_question_naming_a_key_chord_searches_for_it_as_written(tmp_path: Path
     assert not writes("- `C-x C-f` find file", "C-x C-e")
     assert not writes("- `<leader>hsx` other", "<leader>hs")
     assert not is_follow_up("what does C-x C-e do?")
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "emacs.md").write_text(
-        "# Emacs\n\n## Files\n- `C-x C-f` find file\n- `C-x C-s` save\n\n"
-        "## Lisp\n- `C-x C-e` eval last sexp\n- `M-:` eval expression\n"
-    )
-    (notes / "vscode.md").write_text(
-        "# VS Code\n\n## Cursors\n- ⌘D add next occurrence\n- ⌘⇧L select all occurrences\n"
+    notes = write_notes(
+        tmp_path / "notes",
+        {
+            "emacs.md": "# Emacs\n\n## Files\n- `C-x C-f` find file\n- `C-x C-s` save\n\n"
+            "## Lisp\n- `C-x C-e` eval last sexp\n- `M-:` eval expression\n",
+            "vscode.md": "# VS Code\n\n## Cursors\n- ⌘D add next occurrence\n"
+            "- ⌘⇧L select all occurrences\n",
+        },
     )
     eng = indexed_engine(notes, tmp_path / "idx")
     for q, line in (

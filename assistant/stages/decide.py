@@ -789,15 +789,12 @@ def decide(
         return said(True, "no section matched")
     if compounds and all(t.term in compound_parts(compounds) for t in subject if t.covered):
         return said(True, "the question names nothing but what no top section writes")
-    asked = [
-        c
-        for c in compounds
-        if c in numbered or c in coded(question) or c in _REFERENCE.findall(question)
-    ]
-    if asked and all(
-        says_nothing_of(h, asked, question, subject) for h in first_units(hits, opts.local_sections)
+    named = {*numbered, *coded(question), *_REFERENCE.findall(question)}
+    items = [c for c in compounds if c in named]  # the items it names (no asked noun)
+    if items and all(
+        says_nothing_of(h, items, question, subject) for h in first_units(hits, opts.local_sections)
     ):
-        return said(True, f"the top sections are of other items of the kind of {', '.join(asked)}")
+        return said(True, f"the top sections are of other items of the kind of {', '.join(items)}")
 
     def everywhere(t: TermInfo) -> bool:
         return ubiquitous(t, sections_total, opts)

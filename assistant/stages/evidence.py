@@ -475,11 +475,13 @@ def with_row_labels(
     words of the question (`terms`, a plural as its singular) scores as the section's best
     line (`ROW_LEAD` above it), so the quote is of it: "What's the total budget for Japan in
     dollars?" quoted a 13-row budget table from its header to the food row, the "| **total**
-    | **741,000** | **7,280** |" row below, scoring 0.69 to "IC top-ups" 0.78, left out.
-    Returns the scores
-    and, for --explain, the rows it raised ("path:line")."""
+    | **741,000** | **7,280** |" row below, scoring 0.69 to "IC top-ups" 0.78, left out. The
+    section's best over all its pieces: a cut list split from the prose below it ("Drawer
+    opening ended up 23 1/2…", 0.72) lost its "| Drawer front |" row (0.53). Only the terms
+    written `alone` in the question count: "pro" of "legacy_pro" labels no "| pro |" row.
+    Returns the scores and, for --explain, the rows it raised ("path:line")."""
     terms = [t for t in terms if alone is None or t in alone]
-    asked = {t for t in terms} | {t[:-1] for t in terms if t.endswith("s")}
+    asked = set(terms) | {t[:-1] for t in terms if t.endswith("s")}
     raised: list[str] = []
     out = dict(line_scores)
     tops: dict[tuple[str, tuple[str, ...]], float] = {}  # a section's best, over its pieces

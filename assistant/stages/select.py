@@ -620,12 +620,11 @@ def code_first(hits: Sequence[Hit], codes: Sequence[str], opts: AnswerOptions) -
     `code_notes`, a note's properties, which name its subject and answer nothing, unless no
     other section does), one whose headings write them first: "Who is fixing #412?" quoted a
     roadmap listing "#412" among others before the triage notes' "## #412 …" section."""
+    from assistant.stages.decide import writes
     from assistant.stages.evidence import first_units
 
     if not codes:
         return None
-    from assistant.stages.decide import writes
-
     top = [h for h in first_units(hits, opts.evidence_sections) if not leads_in(h.chunk)]
     writing = [h for h in top if writes_in_note(h.chunk, codes, top, opts)]
     sections = [h for h in writing if not (opts.code_notes and h.chunk.properties)] or writing

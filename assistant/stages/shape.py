@@ -458,10 +458,10 @@ def quoted_above(lines: Sequence[str], i: int, lo: int) -> int | None:
 
 
 _LABEL_WORDS = 5
+"""The most words of a label line ("KAREN:", "Ingredients for the dough:")."""
 _BOLD_LINE = re.compile(r"(\*\*|__)[^*_\n]+\1:?")
 """A line of nothing but bold text: a label as a heading is ("**Cooper's (COHA)**" over "- tail
 **rounded**"), which the label rule reads as one ending in ":"."""
-"""The most words of a label line ("KAREN:", "Ingredients for the dough:")."""
 
 
 def label_above(lines: Sequence[str], roles: LineRoles, i: int, lo: int) -> int | None:
