@@ -3971,3 +3971,14 @@ def test_a_number_and_its_unit_written_apart_mention_them_as_one() -> None:
     cover = [TermInfo(term="4oz", chunks=1), TermInfo(term="sku", chunks=2)]
     assert terms_in([Hit(chunk=c, score=1.0)], cover, 3, joined=True) == {"4oz", "sku"}
     assert terms_in([Hit(chunk=c, score=1.0)], cover, 3) == {"sku"}
+
+
+def test_a_mountains_title_is_left_out_of_its_name() -> None:
+    """ "How much is the Mt Rainier park entrance fee?" said "Your notes don't mention Mt
+    Rainier" over a quote writing "Rainier": "Mt", like "Prof.", is a title notes leave out."""
+    from assistant.stages.decide import full_names, missing_compounds
+
+    park = chunk("## Permits\n- Rainier: annual pass covers entry", ["Permits"])
+    q = "How much is the Mt Rainier park entrance fee?"
+    assert full_names(q) == [] and missing_compounds(q, [Hit(chunk=park, score=1.0)], 3) == []
+    assert full_names("When did Anna Schmidt call?") == ["Anna Schmidt"]
