@@ -701,7 +701,8 @@ class Engine:
             unnamed = [span_label(h.chunk) for h in picked if h not in named_only]
             picked = named_only
             picked = select.with_named(picked, by_name or together, k, section_best, opts.min_line)
-            coded = select.code_first(hits, refs, opts)  # the code rule
+            subject = [t.near or t.term for t in decide.subject_terms(local)]
+            coded = select.code_first(hits, refs, opts, subject)  # the code rule
             if coded is not None:
                 every = decide.asks_of_codes(local, refs, common)
                 also = select.code_sections(hits, refs, writing) if every else []

@@ -434,8 +434,9 @@ class AnswerOptions(BaseModel):
         True,
         description="Problem rule: when the best line's section is headed as a problem "
         "('Symptom', 'Error: …'), the sections after it headed as its answer ('Cause', 'Fix', "
-        "'Workaround'), beside it or under it, are quoted right after it: a helpdesk note's "
-        "Symptom repeats the question, its Cause and Fix answer it.",
+        "'Workaround'; a case brief's 'Holding' after its 'Issue'), beside it or under it, "
+        "are quoted right after it: a helpdesk note's Symptom repeats the question, its "
+        "Cause and Fix answer it.",
     )
     # shape quotes
     max_quote_lines: int = Field(12, ge=1, description="Most lines in one quote.")
@@ -524,7 +525,9 @@ class AnswerOptions(BaseModel):
         True,
         description="Body rule: a quote whose best line is in code and opens an indented "
         "block (an ssh config's 'Host docker01', a YAML key, 'server {') takes the lines "
-        "indented under it too, within max_quote_lines: its value is there ('User me').",
+        "indented under it too, within max_quote_lines: its value is there ('User me'); "
+        "so does a quote in code that starts at such a line and ends inside its block "
+        "(a compose file's 'radarr:' service, its 'ports:' last).",
     )
     sentence_start: bool = Field(
         True,

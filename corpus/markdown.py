@@ -1176,7 +1176,9 @@ def points_elsewhere(line: str, wiki: bool = False) -> bool:
     only label the notes it draws on ("Sources: [[Atomic Habits]], [[Deep Work]]", a
     synthesis note's line quoted first for "Which habit strategies worked for me?"; "up::"),
     or point at them with an arrow ("does she know how to swim?? → [[continuity-fixes]]", the
-    one line quoted for "Can Maren swim?"). With `wiki`, wiki links count as links."""
+    one line quoted for "Can Maren swim?"), unless a sentence ends before the arrow's words
+    ("led by Mayor Osric Fenn. Watch → [[Captain Harrow]].": the mayor's line is a fact, and
+    was never quoted for "Who is the mayor?"). With `wiki`, wiki links count as links."""
     links = _LINKS.pattern + (("|" + _WIKI_LINKS.pattern) if wiki else "")
     first = re.search(links, line, re.IGNORECASE)
     if first is None:
@@ -1187,13 +1189,15 @@ def points_elsewhere(line: str, wiki: bool = False) -> bool:
         return True  # "Embed of the decisions: ![[Meeting#Decisions]]": shown from elsewhere
     if (_SEE.fullmatch(words) or _SOURCES.fullmatch(words)) and only_links(rest, wiki):
         return True  # "See [[Note]]", "- Marco's conditions: see [[Marco Bellini#Q3 budget]]"
-    if words.endswith(_ARROWS) and only_links(rest, wiki):
+    if words.endswith(_ARROWS) and only_links(rest, wiki) and not _SENTENCE_BEFORE.search(words):
         return True  # "- does she know how to swim?? → [[continuity-fixes]]": asked elsewhere
     return words.endswith(":") and bool(_POINTER.search(words)) and only_links(rest, wiki)
 
 
 _ARROWS = ("→", "->", "=>", "⇒", "⟶")
 """An arrow pointing a line's words at the links after it."""
+_SENTENCE_BEFORE = re.compile(r"[.!?;]\S*\s+\w")
+"""A sentence ending before the last one, whose words an arrow points at its links."""
 _SOURCES = re.compile(r"[-*+>\s]*(?:\*\*|__)?(?:sources?|backlinks?|up)(?:\*\*|__)?\s*::?", re.I)
 """A label that only lists the notes a note draws on or sits under ("Sources:", "up::")."""
 _SEE = re.compile(r"[-*+>\s]*(?:[^:\n]{0,60}:\s*)?(?:see(?:\s+also)?|cf\.?|refer\s+to)", re.I)

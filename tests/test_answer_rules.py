@@ -168,6 +168,9 @@ def test_a_line_that_only_points_to_its_links_is_no_evidence() -> None:
     assert points_elsewhere("- does she know how to swim?? → [[continuity-fixes]]", wiki=True)
     assert points_elsewhere("- travel time -> [[continuity-fixes]]", wiki=True)
     assert not points_elsewhere("- Harrowgate → Veyle: 4 days by road", wiki=True)
+    # a fact before the arrow's words: "Who is the mayor of Thornwick?" never quoted this
+    mayor = "Council of 5, led by Mayor Osric Fenn (useless). Watch → [[Captain Harrow]]."
+    assert not points_elsewhere(mayor, wiki=True)
     # a synthesis note's sources, quoted first for "Which habit strategies worked for me?"
     assert points_elsewhere("Sources: [[Atomic Habits]], [[Deep Work]]", wiki=True)
     assert points_elsewhere("up:: [[Habits MOC]]", wiki=True)
@@ -3026,6 +3029,47 @@ def test_a_section_whose_headings_name_the_question_is_quoted_first() -> None:
     assert with_heading([due, p1], [due, p1, p4], scores, asked, 3)[1] is None
 
 
+def test_a_series_item_in_a_sections_text_names_it_by_the_other_words_asked() -> None:
+    """ "What went wrong on web-02 during the Debian upgrade?" quoted the host list's
+    "## web-02" (its hardware) first, and never "Debian 12 upgrade › What went wrong", whose
+    text says "web-02: network did not come back": both the heading rule and the code rule
+    went by the section headed by the host. A section whose text writes the item comes first
+    where its headings name more of the question's other words; an item's own section still
+    comes before another one's that mentions it."""
+    from assistant.stages.select import code_first, with_heading
+
+    def sec(cid: int, path: str, heading: list[str], text: str) -> Hit:
+        c = chunk(text, heading).model_copy(update={"id": cid, "path": path})
+        return Hit(chunk=c, score=1.0)
+
+    host = sec(1, "nodes.md", ["Nodes", "web-02"], "## web-02\n- Dell R630, 64GB RAM")
+    log = sec(2, "upgrade.md", ["Debian 12 upgrade", "What went wrong"],
+              "## What went wrong\n- web-02: network did not come back, eth0 -> eno1")  # fmt: skip
+    words = ("went", "wrong", "web", "02", "debian", "upgrade")
+    asked = [TermInfo(term=t, chunks=2) for t in words]
+    scores = {1: 0.38, 2: 0.56}
+    items = ["web-02"]
+    assert with_heading([host, log], [host, log], scores, asked, 3, items=items)[1] is log
+    assert code_first([host, log], items, DEFAULT_OPTIONS, list(words)) is log
+    assert code_first([host, log], items, DEFAULT_OPTIONS) is host  # no other word: its own
+    # with no section of its own, a mention puts nothing first ("Why did traefik refuse to
+    # start after restoring dock-01?": the note's intro "Reverse proxy on dock-01" came first)
+    intro = sec(3, "traefik.md", ["traefik"], "# traefik\nReverse proxy on dock-01.")
+    gotcha = sec(4, "traefik.md", ["traefik", "gotchas"], "## gotchas\n- acme.json 600")
+    start = [TermInfo(term=t, chunks=2) for t in ("traefik", "start", "dock", "01")]
+    assert with_heading([gotcha, intro], [gotcha, intro], {4: 0.6, 3: 0.5}, start, 3,
+                        items=["dock-01"])[1] is None  # fmt: skip
+    # "What is the status of ADR 6?": ADR-0009's Status, superseding it, is not ADR 6's
+    own = sec(6, "ADR-0006-auth.md", ["ADR-0006: Auth", "Status"], "## Status\nAccepted.")
+    other = sec(9, "ADR-0009-oidc.md", ["ADR-0009: OIDC", "Status"],
+                "## Status\nAccepted. Supersedes ADR-0006.")  # fmt: skip
+    status = [TermInfo(term=t, chunks=2) for t in ("status", "adr", "6")]
+    picked = with_heading(
+        [other, own], [other, own], {9: 0.6, 6: 0.5}, status, 3, items=["ADR-0006"]
+    )
+    assert picked[1] is own
+
+
 def test_a_version_or_code_names_its_sections_and_no_other_ones() -> None:
     """ "What changed in 2.3.1?" quoted the changelog's "[2.3.0] › Changed" alone (its line
     read closer), and "what changed in version 2.0.0" its "Added" before its "Changed". A
@@ -3406,6 +3450,14 @@ def test_a_best_line_opening_an_indented_block_in_code_takes_its_body() -> None:
     )
     # a line indented under nothing: as before
     assert quote_span(c, {at + 2: 0.7, 2: 0.3}) == (at + 3, at + 3)
+    # a quote from a block's first line into its body runs to the block's end ("Which port
+    # does radarr use?" quoted "radarr:" down to its volumes, not its "ports:" after them)
+    service = "  radarr:\n    image: radarr\n    volumes:\n      - ./radarr:/config\n    ports:\n"
+    others = "".join(f"  app{i}:\n    image: app{i}\n" for i in range(8))
+    compose = "## compose\n```yaml\nservices:\n" + service + "      - 7878:7878\n" + others + "```"
+    c = chunk(compose, ["compose"])
+    assert quote_span(c, {6: 0.6, 3: 0.55, 1: 0.1}) == (2, 9)  # from its fence
+    assert quote_span(c, {6: 0.6, 3: 0.55, 1: 0.1}, opts=AnswerOptions(block_body=False)) == (2, 7)
 
 
 def test_a_question_none_of_whose_phrases_the_notes_cover_is_declined() -> None:

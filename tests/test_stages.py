@@ -85,6 +85,17 @@ def test_the_sections_that_answer_a_problem_are_quoted_after_it() -> None:
     off = AnswerOptions(problem_answers=False)
     assert with_answers(picked, best, src, 3, off) == (picked, [])
     assert with_answers([Hit(chunk=cause, score=1.0)], {2: 0.9}, src, 3, AnswerOptions())[1] == []
+    # a case brief's Issue, answered by its Holding ("What is the measure of damages in
+    # Hawkins v. McGee?" quoted the Issue that asks it, and the Rule, not the Holding)
+    b = ["Hawkins v. McGee"]
+    issue = chunk(7, [*b, "Issue"], "## Issue\nWhat is the measure of damages?", 8)
+    facts = chunk(8, [*b, "Facts"], "## Facts\nA hairy hand.", 5)
+    holding = chunk(9, [*b, "Holding"], "## Holding\nExpectation damages.", 11)
+    rule = chunk(10, [*b, "Rule"], "## Rule\nPut him where the K would have.", 14)
+    brief = DictSource([facts, issue, holding, rule])
+    out, _ = with_answers([Hit(chunk=issue, score=1.0), Hit(chunk=rule, score=0.5)],
+                          {7: 0.74, 10: 0.67}, brief, 3, AnswerOptions())  # fmt: skip
+    assert [h.chunk.id for h in out] == [7, 9, 10]
     alone = [Hit(chunk=notes, score=1.0), Hit(chunk=other, score=0.5)]  # a problem, no answer
     assert with_answers(
         alone, {6: 0.5, 4: 0.9}, DictSource([other, notes]), 3, AnswerOptions()
@@ -196,6 +207,12 @@ def test_a_missing_word_is_said_as_the_user_wrote_it_hyphenated_word_whole() -> 
     flag = "What does the --auto-heal-containers flag of aws ecs create-service do?"
     assert original_words(flag, ["heal", "--auto-heal-containers"]) == ["--auto-heal-containers"]
     assert original_words("How do I use Karpenter with EKS?", ["karpenter"]) == ["Karpenter"]
+    insanity = "What is the M'Naghten test, and what's O'Brien's view?"
+    assert original_words(insanity, ["naghten", "brien", "test"]) == [
+        "M'Naghten",
+        "O'Brien",
+        "test",
+    ]
 
 
 def test_a_missing_misspelt_word_is_said_as_the_notes_write_it() -> None:

@@ -202,7 +202,9 @@ def all_common(coverage: Sequence[TermInfo]) -> bool:
     return bool(coverage) and all(t.common for t in coverage)
 
 
-_HYPHENATED = re.compile(r"-*[^\W_]+(?:-[^\W_]+)+")
+_HYPHENATED = re.compile(r"-*[^\W_]+(?:-[^\W_]+)+|[^\W\d_]{1,2}['’][^\W\d_]{3,}")
+"""A hyphenated word, an option, or a name joined at an apostrophe ("M'Naghten", "O'Brien";
+not "don't", "Harrow's", "they'll": three letters at least after it)."""
 
 
 def original_words(
@@ -213,10 +215,11 @@ def original_words(
     don't mention retry", not "retyr": that they lack the typo says nothing). A word the user
     wrote only inside a hyphenated one is that whole word: "Your notes don't mention
     display-popup", not "popup" (the question's subject is the tmux command), and a part of
-    an option is the option (`--auto-heal-containers`)."""
+    an option is the option (`--auto-heal-containers`), and a part of a name joined at an
+    apostrophe is the name ("M'Naghten", not "Naghten")."""
     fixes = fixes or {}
     words = {w.lower(): w for w in re.findall(r"[^\W_]+", question)}
-    alone = {w.lower() for w in re.findall(r"(?<![\w-])[^\W_]+(?![\w-])", question)}
+    alone = {w.lower() for w in re.findall(r"(?<![\w'’-])[^\W_]+(?![\w-])", question)}
     for whole in _HYPHENATED.findall(question):
         for part in re.findall(r"[^\W_]+", whole):
             if part.lower() not in alone:

@@ -232,10 +232,12 @@ PROBLEM_HEADING = re.compile(r"^\W*(symptoms?|problems?|issues?|errors?)\b", re.
 """A heading that states a problem ("Symptom", 'Error: "Authentication failed"'): its section
 repeats what the user asks, and the sections after it answer."""
 ANSWER_HEADING = re.compile(
-    r"^\W*(causes?|root cause|fix(es)?|solutions?|resolution|workarounds?|remedy)\b",
+    r"^\W*(causes?|root cause|fix(es)?|solutions?|resolution|workarounds?|remedy"
+    r"|holdings?|held|answers?|conclusions?|rulings?)\b",
     re.IGNORECASE,
 )
-"""A heading over what answers a problem ("Cause", "Fix", "Workaround")."""
+"""A heading over what answers a problem ("Cause", "Fix", "Workaround"), or a case brief's
+"Issue" ("Holding", "Conclusion")."""
 
 
 def with_answers(
@@ -512,7 +514,13 @@ def _heading_names(
     before the ADR's title section, "[2.0.0] › Changed" for "what changed in 2.0.0"; a code
     other than a series' item may be in its text, the itinerary row of booking "HX-55821"), and a
     hundredth more for each other term its text writes ("The trick: …" of "LC 146 ›
-    Approach" for "what's the trick for LC 146?", before its "Difficulty: Medium")."""
+    Approach" for "what's the trick for LC 146?", before its "Difficulty: Medium"). Beside a
+    section named so, one whose text alone writes a series' item scores a half more than the
+    terms its headings name, so it comes first only where they name more than the item's own
+    sections do ("Debian
+    12 upgrade › What went wrong", whose text says "web-02: network did not come back", for
+    "What went wrong on web-02 during the Debian upgrade?", not the host list's "## web-02";
+    "ADR-0009 › Status", superseding ADR-0006, never before "ADR-0006 › Status")."""
     from assistant.stages.decide import numbers_of, writes
     from assistant.stages.evidence import matching_lines, named_as
 
@@ -529,9 +537,13 @@ def _heading_names(
             for label, h in zip(labels, hits, strict=True)
         ]
         said = matching_lines([h.chunk.text for h in hits], terms)  # ties: by the text
+        mentioned = [  # a series' item in the text only, beside its own section: by the
+            any(written) and all(writes(f"{label}\n{h.chunk.text}", c) for c in items)
+            for label, h in zip(labels, hits, strict=True)  # other words its headings name
+        ]
         return [
-            1 + len(m) + len(t - m) / 100 if w else 0
-            for w, m, t in zip(written, matched, said, strict=True)
+            1 + len(m) + len(t - m) / 100 if w else len(m) + 0.5 if said_too else 0
+            for w, said_too, m, t in zip(written, mentioned, matched, said, strict=True)
         ]
     return [int(len(m) == len(terms)) for m in matched]
 
@@ -614,24 +626,32 @@ def writes_in_note(
     )
 
 
-def code_first(hits: Sequence[Hit], codes: Sequence[str], opts: AnswerOptions) -> Hit | None:
+def code_first(
+    hits: Sequence[Hit], codes: Sequence[str], opts: AnswerOptions, terms: Sequence[str] = ()
+) -> Hit | None:
     """The code rule's first quote: the first of the top `evidence_sections` sections writing
     every one of `codes` (`writes_in_note`; a heading over nothing aside, and with
     `code_notes`, a note's properties, which name its subject and answer nothing, unless no
-    other section does), one whose headings write them first: "Who is fixing #412?" quoted a
-    roadmap listing "#412" among others before the triage notes' "## #412 …" section."""
+    other section does), the one whose note and headings (`named_as`) name most of the
+    question's other `terms`, then one whose headings write the codes: "Who is fixing #412?"
+    quoted a roadmap listing "#412" among others before the triage notes' "## #412 …" section,
+    but "What went wrong on web-02 during the Debian upgrade?" is "Debian 12 upgrade › What
+    went wrong", not the host list's "## web-02"."""
     from assistant.stages.decide import writes
-    from assistant.stages.evidence import first_units
+    from assistant.stages.evidence import first_units, matching_lines, named_as
 
     if not codes:
         return None
     top = [h for h in first_units(hits, opts.evidence_sections) if not leads_in(h.chunk)]
     writing = [h for h in top if writes_in_note(h.chunk, codes, top, opts)]
     sections = [h for h in writing if not (opts.code_notes and h.chunk.properties)] or writing
-    headed = [  # "## #412 retry storm" before a roadmap listing "#412" among others
-        h for h in sections if all(writes(" ".join(h.chunk.heading_path), c) for c in codes)
-    ]
-    return next(iter(headed or sections), None)
+    others = [t for t in terms if not any(writes(t, c) or writes(c, t) for c in codes)]
+    named = matching_lines([named_as(h.chunk) for h in sections], others)
+    headed = [all(writes(" ".join(h.chunk.heading_path), c) for c in codes) for h in sections]
+    ranked = sorted(
+        range(len(sections)), key=lambda i: (-len(named[i]), not headed[i], i)
+    )  # "## #412 retry storm" before a roadmap listing "#412" among others
+    return sections[ranked[0]] if sections else None
 
 
 def with_codes(

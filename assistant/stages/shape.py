@@ -57,6 +57,19 @@ def _body_end(lines: Sequence[str], roles: LineRoles, i: int, last: int) -> int 
     return end
 
 
+def _open_block_end(
+    lines: Sequence[str], roles: LineRoles, s: int, e: int, hi: int, last: int
+) -> int | None:
+    """The end of the first block in code, opened by a line from `s` to `e`, that `e` ends
+    inside and that ends by line `last` (a compose file's service quoted from its name down to
+    its volumes, its "ports:" after them); None for none."""
+    for j in range(s, e):
+        b = _body_end(lines, roles, j, hi)
+        if b is not None and e < b <= last:
+            return b
+    return None
+
+
 def parent_start(roles: LineRoles, i: int, floor: int) -> int:
     """The first line of the outermost list item that list item `i` is nested in, at or
     after `floor` (within the chunk); `i` itself if it is no nested item."""
@@ -307,6 +320,9 @@ def quote_span(
     if opts.block_body and e == best_i and (b := _body_end(lines, roles, best_i, s + n - 1)):
         e = min(b, hi)
         why.append(f"end: line {chunk.start_line + e}, the block indented under the best line")
+    elif opts.block_body and (b := _open_block_end(lines, roles, s, e, hi, s + n - 1)):
+        e = b  # "radarr:" down to "./radarr:/config" stopped short of its "ports:"
+        why.append(f"end: line {chunk.start_line + e}, the block indented under a quoted line")
     while e > s and silent(e):
         e -= 1
     e = _comment_command(lines, roles, s, e, hi, opts, why)
