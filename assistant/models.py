@@ -24,6 +24,12 @@ class Citation(BaseModel):
     changed_since_indexed: bool = Field(
         default=False, description="The file's lines at this span differ from the indexed text."
     )
+    continues_to: int | None = Field(
+        default=None,
+        description="The last line of the table, list or code block the quote stops inside, "
+        "when it goes on past end_line (shown as '(goes on to line N)'); None: the quote ends "
+        "where its block does, or is no part of one.",
+    )
     excerpt: str | None = Field(
         default=None,
         description="The quote as shown when one of its lines is too long to read whole: the "

@@ -583,6 +583,38 @@ def test_quotes_of_one_section_that_nearly_touch_are_shown_as_one() -> None:
     assert got[0].quote == "\n".join(file[37:54]) and got[0].score == 0.7
     changed = cite(47, 54).model_copy(update={"changed_since_indexed": True})
     assert len(merge_adjacent([cite(38, 45), changed], lambda p: file)) == 2
+    # a merged quote goes on where its last piece did, if past its end
+    on = [cite(38, 45).model_copy(update={"continues_to": 50}), cite(47, 54)]
+    assert merge_adjacent(on, lambda p: file)[0].continues_to is None
+    on[1] = on[1].model_copy(update={"continues_to": 57})
+    assert merge_adjacent(on, lambda p: file)[0].continues_to == 57
+
+
+def test_a_quote_cut_inside_a_table_list_or_code_block_says_it_goes_on() -> None:
+    """ "What random encounters can happen in the fen?" quoted 10 of a d12 table's 12 rows,
+    and nothing said the table went on: the citation names the block's last line, "(goes on to
+    line 19)"; a quote ending where its block does, or in a paragraph, says nothing."""
+    from assistant.models import Citation
+    from assistant.stages.render import render_text
+    from assistant.stages.shape import goes_on
+
+    rows = [f"| {i} | thing {i} |" for i in range(1, 6)]
+    note = ["# Fen", "", "| d6 | what |", "|---|---|", *rows, "", "Prose.", "More prose.", ""]
+    note += ["- a", "  - a1", "- b", "", "- c", "", "After.", "```", "x = 1", "y = 2", "```"]
+    roles = LineRoles.of(note)
+    assert goes_on(note, roles, 6) == 9  # the table's row 2 of 5: it goes on to row 5
+    assert goes_on(note, roles, 9) is None  # its last row
+    assert goes_on(note, roles, 11) is None  # a paragraph
+    assert goes_on(note, roles, 15) == 18  # a list, nested items and a loose one
+    assert goes_on(note, roles, 18) is None
+    assert goes_on(note, roles, 22) == 23 and goes_on(note, roles, 23) is None  # code
+    c = Citation(n=1, path="Fen.md", absolute_path="/x/Fen.md", heading_path=["Fen"],
+                 start_line=3, end_line=6, quote="\n".join(note[2:6]), score=0.5,
+                 continues_to=9)  # fmt: skip
+    assert (
+        render_text([c], False, [], []).split("\n")[-1]
+        == "[1] Fen.md:3-6 › Fen (goes on to line 9)"
+    )
 
 
 def test_a_quote_does_not_end_on_a_list_of_links() -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from assistant.output import HEADING_SEP, safe, span_label
-from assistant.stages.render import KEYWORDS_NOTE, NOTHING_MORE, missing_sentence
+from assistant.stages.render import KEYWORDS_NOTE, NOTHING_MORE, goes_on_note, missing_sentence
 
 if TYPE_CHECKING:
     from assistant.models import Answer, Citation
@@ -142,6 +142,7 @@ def answer_parts(answer: Answer) -> list[Part]:
         parts.append(Part("quote", Text(clean(c.excerpt or c.quote), overflow="fold")))
         label = Text(f"[{c.n}] ", style="bold")
         label.append(clean(span_label(c)))
+        label.append(goes_on_note(c), style="italic")
         if c.changed_since_indexed:
             gone = note_gone(c)
             label.append(

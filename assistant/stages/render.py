@@ -88,5 +88,11 @@ def render_text(
             out.append("")
         out.append(f"From your notes, {head}:")
         out.extend(f"> {line}" for line in (c.excerpt or c.quote).split("\n"))
-        out.append(f"[{c.n}] {span_label(c)}")
+        out.append(f"[{c.n}] {span_label(c)}{goes_on_note(c)}")
     return "\n".join(out)
+
+
+def goes_on_note(c: Citation) -> str:
+    """What a citation's label adds when its quote stops inside a table, list or code block
+    that goes on (`Citation.continues_to`)."""
+    return f" (goes on to line {c.continues_to})" if c.continues_to else ""

@@ -1200,8 +1200,15 @@ def merge_adjacent(
                 quote = "\n".join(lines[prev.start_line - 1 : end])
                 score = max(prev.score, c.score)
                 excerpt = _merge_excerpts(quote, prev.excerpt, c.excerpt)
+                on = c.continues_to if c.end_line >= prev.end_line else prev.continues_to
                 out[-1] = prev.model_copy(
-                    update={"end_line": end, "quote": quote, "score": score, "excerpt": excerpt}
+                    update={
+                        "end_line": end,
+                        "quote": quote,
+                        "score": score,
+                        "excerpt": excerpt,
+                        "continues_to": on if on is not None and on > end else None,
+                    }
                 )
                 continue
         out.append(c)
@@ -1312,10 +1319,48 @@ def cite(
                 quote=quote,
                 score=round(hit.dense_score if hit.dense_score is not None else 0.0, 4),
                 changed_since_indexed=quote_differs(lines, start, end, quote),
+                continues_to=goes_on(same, roles, end) if same and roles else None,
                 excerpt=excerpt,
             )
         )
     return out
+
+
+def goes_on(lines: Sequence[str], roles: LineRoles, end: int) -> int | None:
+    """The last line (1-based) of the table, code block or list that a quote ending at line
+    `end` stops inside, when there is more of it after `end`: a cut quote says so ("What
+    random encounters can happen in the fen?" quoted 10 of a d12 table's 12 rows, and read as
+    the whole table). `roles`: the file's."""
+    i, n = end - 1, len(lines)
+    last = i
+    if roles.in_table(i):
+        while last + 1 < n and roles.in_table(last + 1) and not roles.is_table_head(last + 1):
+            last += 1
+    elif roles.in_code(i):
+        block = roles.fence_open(i)
+        while last + 1 < n and roles.in_code(last + 1) and roles.fence_open(last + 1) == block:
+            last += 1
+    elif _in_list(lines, roles, i):
+        k = i + 1
+        while k < n and not roles.is_heading(k):
+            if roles.is_item(k) or (lines[k][:1].isspace() and lines[k].strip()):
+                last = k
+            elif lines[k].strip():
+                break  # a paragraph after the list
+            k += 1
+    while last > i and not lines[last].strip():
+        last -= 1
+    return last + 1 if last > i else None
+
+
+def _in_list(lines: Sequence[str], roles: LineRoles, i: int) -> bool:
+    """Line `i` is a list item's first line or a line of one (no blank line between)."""
+    j = i
+    while j >= 0 and lines[j].strip() and not roles.is_heading(j):
+        if roles.is_item(j):
+            return True
+        j -= 1
+    return False
 
 
 def holds(lines: list[str], chunk: Chunk) -> bool:
