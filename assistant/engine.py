@@ -49,8 +49,10 @@ from index.models import Hit, IndexInfo, Skipped, SyncReport
 from index.retrieve import (
     NAMED_BY_PATH,
     TermInfo,
+    abbreviated,
     allowed_ids,
     clipped_words,
+    defines,
     heading_modifiers,
     joined_codes,
     joined_pairs,
@@ -506,6 +508,9 @@ class Engine:
             lambda a, b: share_a_path(self.store(), a, b),
         )
         searched = joined_codes(self.store(), searched)  # "KR 2.3" as the notes' "KR2.3"
+        abbreviations: dict[str, str] = {}  # "oxalic acid" written "OA" (the abbreviation rule)
+        if opts.abbreviations:
+            searched, abbreviations = abbreviated(self.store(), searched)
         joined = joined_words(self.store(), searched) if opts.joined_words else []
         terms = query_terms(searched)
         if not terms and not chords(searched):  # a key chord is searched for as written
@@ -572,7 +577,7 @@ class Engine:
         else:
             line_scores = evidence.line_evidence(
                 self.store(), hits, terms, qvec, opts, self.models.embed_lines,
-                kind == "pooled", unsaid_props, todo_sections,
+                kind == "pooled", unsaid_props, todo_sections, defines(abbreviations),
             )  # fmt: skip
         code_notes: list[str] = []
         if opts.code_lines:  # the code-line rule: "KR2.3" quoted at the line that writes it
@@ -591,6 +596,10 @@ class Engine:
             ),
             coverage, opts.local_sections, self._mentions, joined=opts.split_words,
         )  # fmt: skip
+        in_top = set(in_top) | {  # a top section writing "OA" mentions "oxalic", "acid"
+            w for phrase, a in abbreviations.items() if a.lower() in in_top
+            for w in query_terms(phrase)
+        }  # fmt: skip
         # the names the user capitalised: the together rule's and the named-quotes rule's
         capitals = decide.asked_names(searched, coverage, common, opts, total)
         together: Hit | None = None  # the together rule's section
@@ -662,12 +671,16 @@ class Engine:
         named = decide.names_in(q)  # a name stays as written: "ClickUp", not "click"
         fixes = {t.term: t.near for t in coverage if t.near and t.term not in named}
         anywhere |= {  # a compound some note writes as written ("Umbrella Health", "Z-hop"),
-            c  # its words side by side: in the notes, only not in the sections found
-            for c in decision.compounds
-            if len(words := re.findall(r"[^\W_]+", c.lower())) > 1
-            and self.store().has_phrase(words)
+            c  # its words side by side, or as one word ("P3"): in the notes, only not in
+            for c in decision.compounds  # the sections found
+            if (
+                (words := re.findall(r"[^\W_]+", c.lower())) == [c.lower()]
+                and c.lower() in anywhere
+            )
+            or (len(words) > 1 and self.store().has_phrase(words))
         }
         nowhere = original_words(q, [t for t in decision.missing if t not in anywhere], fixes)
+        decision.abbreviations = [f"{p}: {a}" for p, a in abbreviations.items()]
         decision.elsewhere = [  # a hyphenated word with a part in no note is in none
             w  # ("English-Romanian": "Romanian" is in no note, though "English" is)
             for w in original_words(q, [t for t in decision.missing if t in anywhere], fixes)

@@ -214,6 +214,13 @@ class AnswerOptions(BaseModel):
         "as that word where the notes never write the clipping; one whose full words are all "
         "ordinary ('temp': temperature, temporary) is an ordinary word, never a missing name.",
     )
+    abbreviations: bool = Field(
+        True,
+        description="Abbreviation rule: a phrase of the question that a line of the notes "
+        "writes beside its initials in capitals (a glossary's '| OA | oxalic acid |') is "
+        "searched with that abbreviation too, and a section writing the abbreviation mentions "
+        "the phrase's words: 'oxalic acid trickle' finds, and is answered by, '## OA trickle'.",
+    )
     joined_words: bool = Field(
         True,
         description="Joined-words rule: the keyword search looks for a verb and its particle "

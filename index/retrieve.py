@@ -511,11 +511,23 @@ CLIPPINGS: dict[str, tuple[str, ...]] = {
     "oct": ("october",),
     "nov": ("november",),
     "dec": ("december",),
+    # weekdays, as meal plans and timetables write them ("| Wed | Ramen |")
+    "mon": ("monday",),
+    "tue": ("tuesday",),
+    "tues": ("tuesday",),
+    "wed": ("wednesday",),
+    "thu": ("thursday",),
+    "thur": ("thursday",),
+    "thurs": ("thursday",),
+    "fri": ("friday",),
+    "sat": ("saturday",),
+    "sun": ("sunday",),
 }
 """Clipped words of technical writing and the words they stand for: a user asks about "the
 repo's auth config" of notes that write "repository", "authentication", "configuration". A
 plural ("repos") is read as its singular: the notes are searched with porter stems. Month
-names too: "what did we pay for electricity in March 2025?" of a table of "Mar 2025" rows;
+names too: "what did we pay for electricity in March 2025?" of a table of "Mar 2025" rows
+(and weekdays': "What's for dinner on Wednesday?" of a meal plan's "| Wed | Ramen |");
 and everyday writing's: "Which side should I sit on to see Mount Fuji?" of "Mt Fuji is on
 the right side" was declined, "Your notes don't mention Mount Fuji"."""
 
@@ -887,6 +899,73 @@ def substituted(a: str, b: str) -> bool:
 
 
 _SPACED_CODE = re.compile(r"(?<![\w.])([^\W\d_]{1,5})[ \t]+(\d+)(?=[.\d]*(?![\w-]))")
+
+
+def abbreviated(store: Store, question: str) -> tuple[str, dict[str, str]]:
+    """The abbreviation rule: the question with the abbreviation the notes define for a phrase
+    of it written after that phrase, in brackets, and each such phrase with its abbreviation.
+    A phrase of two to four words, none a function word, is abbreviated where a line of the
+    notes writes it beside its initials in capitals ("| OA | oxalic acid |" in a glossary, "the
+    Model Penal Code (MPC)"; a word's own capitals count, "QBO" of "QuickBooks Online"): "How
+    do I do the oxalic acid trickle?" was declined, "The sections found don't mention oxalic",
+    of a hive log whose "## OA trickle" answers it. Longer phrases first; none the question
+    writes abbreviated already."""
+    words = list(re.finditer(r"[^\W\d_]+", question))
+    asked = {m.group(0).lower() for m in words}
+    found: dict[str, str] = {}
+    after: dict[int, str] = {}  # the end of each phrase -> its abbreviation
+    used: set[int] = set()
+    for size in (4, 3, 2):
+        for i in range(len(words) - size + 1):
+            run = words[i : i + size]
+            if used & set(range(i, i + size)) or any(
+                m.group(0).lower() in STOPWORDS or len(m.group(0)) < 2 for m in run
+            ):
+                continue
+            abbr = _defined_abbreviation(store, [m.group(0) for m in run], asked)
+            if abbr is not None:
+                found[" ".join(m.group(0) for m in run)] = abbr
+                after[run[-1].end()] = abbr
+                used |= set(range(i, i + size))
+    if not after:
+        return question, {}
+    out, last = [], 0
+    for end in sorted(after):
+        out += [question[last:end], f" ({after[end]})"]
+        last = end
+    return "".join([*out, question[last:]]), found
+
+
+def defines(found: Mapping[str, str]) -> Callable[[str], bool] | None:
+    """Whether a line defines one of the abbreviations `abbreviated` found: it writes the
+    phrase and its abbreviation ("| OA | oxalic acid |"); None for none found."""
+    if not found:
+        return None
+    pairs = [
+        (
+            re.compile(r"\W+".join(map(re.escape, phrase.split())), re.IGNORECASE),
+            re.compile(rf"(?<![\w-]){re.escape(abbr)}(?![\w-])"),
+        )
+        for phrase, abbr in found.items()
+    ]
+    return lambda line: any(p.search(line) and a.search(line) for p, a in pairs)
+
+
+def _defined_abbreviation(store: Store, phrase: Sequence[str], asked: set[str]) -> str | None:
+    """The capitals a line of the notes writes beside `phrase` that are its initials (each
+    word's first letter, or its own capitals), if any and the question does not write them."""
+    firsts = "".join(w[0] for w in phrase).upper()
+    camel = "".join(w[0] + "".join(c for c in w[1:] if c.isupper()) for w in phrase).upper()
+    said = re.compile(r"\W+".join(map(re.escape, phrase)), re.IGNORECASE)
+    for abbr in dict.fromkeys((camel, firsts)):
+        if len(abbr) < 2 or abbr.lower() in asked:
+            continue
+        query = '"' + " ".join(w.lower() for w in phrase) + '" AND ' + abbr.lower()
+        beside = re.compile(rf"(?<![\w-]){abbr}(?![\w-])")
+        for text in store.texts_matching(query):
+            if any(said.search(line) and beside.search(line) for line in text.split("\n")):
+                return abbr
+    return None
 
 
 def joined_codes(store: Store, question: str) -> str:

@@ -820,6 +820,11 @@ class Store:
         except sqlite3.OperationalError:
             return []
 
+    def texts_matching(self, query: str, cap: int = 50) -> list[str]:
+        """The heading and text of at most `cap` sections the unstemmed index matches for the
+        FTS5 `query`, for what FTS5 cannot check itself (the case a word is written in)."""
+        return [f"{h or ''}\n{t or ''}" for h, t, _ in self._raw_texts(query, cap)]
+
     def words_before(self, word: str, cap: int = 500) -> list[str]:
         """The words written just before `word` (or its plural) in the sections' headings and
         text, as written, one per occurrence, read from at most `cap` sections holding it."""

@@ -1366,6 +1366,30 @@ def test_a_numbered_item_missing_where_the_rest_is_only_another_items_is_not_cov
     assert d.outcome == "partly_covered" and d.names == ["run 19"]
 
 
+def test_two_items_asked_about_keep_both_their_sections() -> None:
+    """ "What did P1 and P2 say about parking?" was declined, "don't mention P1, P2", its
+    closest matches both participants' Parking sections: P1's note was another item's than
+    P2 and P2's than P1. A section writing one of the items asked about is its own; one
+    writing only others' (P3's) is not."""
+    from assistant.stages.decide import of_another_item
+    from assistant.stages.select import own_sections
+
+    def note(p: str, text: str) -> Hit:
+        c = chunk(f"## Parking\n{text}", [f"{p} — rep", "Parking"])
+        return Hit(chunk=c.model_copy(update={"path": f"{p.lower()}.md"}), score=1)
+
+    p1, p2, p3 = (
+        note("P1", "- loses receipts"),
+        note("P2", "- company card"),
+        note("P3", "- 6 days"),
+    )
+    items = ["P1", "P2"]
+    assert not of_another_item(p1, items) and not of_another_item(p2, items)
+    assert of_another_item(p3, items)
+    assert own_sections([p1, p3, p2], items) == [p1, p2]
+    assert own_sections([p1, p3], ["P2"]) == [p1, p3]  # all another's: all kept, as before
+
+
 def test_a_command_line_option_no_top_section_writes_is_a_missing_name() -> None:
     """ "What does the --auto-heal-containers flag of aws ecs create-service do?" (the AWS
     docs have no such flag) was answered from sections about containers and services: an
@@ -2975,6 +2999,15 @@ def test_the_keyword_search_s_first_section_holding_the_names_the_top_lack_is_qu
     # a subject word no note writes: no section answers it all, nothing moves
     azure = [*cov, TermInfo(term="azure", chunks=0)]
     assert with_keyword_names(hits, azure, q + " on Azure", {"audit"}) == (hits, None)
+    # a year is no name to look for: "How much was the property tax in 2024?" quoted first a
+    # condo's HOA section, "went up in Jan 2024"
+    tax = [at(1, "Property tax 2023: $3,900.", 2), at(2, "Tax notes.", 3),
+           at(3, "Insurance.", None), at(4, "HOA dues went up in Jan 2024.", 1)]  # fmt: skip
+    years = [TermInfo(term=t, chunks=3) for t in ("property", "tax", "2024")]
+    assert with_keyword_names(tax, years, "property tax in 2024?", {"property", "tax"}) == (
+        tax,
+        None,
+    )
     # among the top sections already, alone in naming the names: quoted first, nothing moves
     # ("what nucleofection program did I use?" quoted a day's note naming nothing asked)
     top = [hits[0], hits[4], *hits[1:4]]
@@ -4017,6 +4050,8 @@ def test_a_first_name_and_an_initial_is_a_person_not_a_letters_name() -> None:
 
     assert missing_compounds("What target grade does Ollie B have?", [], 3) == []
     assert missing_compounds("Where does Jack T sit?", [], 3) == []
+    # a letter naming a unit, then a verb ("Does unit B have a cosigner?": "B have")
+    assert missing_compounds("Does unit B have a cosigner? Does C take cash?", [], 3) == []
     assert missing_compounds("Is R language good?", [], 3) == ["R language"]
     assert missing_compounds("How does a B-tree split?", [], 3) == ["B-tree"]
 

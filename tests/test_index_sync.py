@@ -917,6 +917,11 @@ def test_a_word_only_a_note_path_holds_is_mentioned_and_a_full_word_read_as_its_
     march = {t.term: t for t in power.coverage("electricity in March 2025")}["march"]
     assert march.near == "mar" and march.covered
     assert "Mar 2025 | 347" in power.ask("kWh of electricity in March 2025?").citations[0].quote
+    # a weekday's ("What's for dinner on Wednesday?" of "| Wed | Ramen |" was declined)
+    plan = engine_over(tmp_path / "plan", {"plan.md": "# Plan\n\n| Day | Dinner |\n|---|---|\n"
+                       "| Mon | Dal |\n| Wed | Ramen |\n"})  # fmt: skip
+    wednesday = {t.term: t for t in plan.coverage("dinner on Wednesday")}["wednesday"]
+    assert wednesday.near == "wed" and wednesday.covered
     # and everyday writing's: "Mount Fuji" of "Mt Fuji" was said missing, and declined
     trip = engine_over(tmp_path / "trip", {"transit.md": "# Transit\n- Mt Fuji: right side\n"})
     mount = {t.term: t for t in trip.coverage("see Mount Fuji")}["mount"]
@@ -2415,6 +2420,17 @@ def test_a_name_of_two_words_some_note_writes_is_not_said_to_be_in_none(tmp_path
     eng = engine_over(tmp_path / "print", files, AnswerOptions(min_line=0.0))
     c = eng.ask("What Z-hop do I use for PLA?", paths=["print/pla.md"])
     assert "Z-hop" in c.missing_terms and "Z-hop" in c.missing_elsewhere, c
+    # one word, an item of a series ("How does P3 handle policy exceptions?" said "Your notes
+    # don't mention P3", of a folder with P3's session note)
+    files = {
+        "p3.md": "# P3 — controller\n\n## Month-end\n\nClose takes 6 days.\n",
+        "p1.md": "# P1 — sales rep\n\n## Parking\n\nLoses parking receipts.\n",
+        "p2.md": "# P2 — manager\n\n## Parking\n\nPays with the company card.\n",
+        "guide.md": "# Discussion guide\n\n## Exceptions\n\nAsk how policy exceptions go.\n",
+    }
+    eng = engine_over(tmp_path / "uxr", files, AnswerOptions(min_line=0.0))
+    d = eng.ask("How does P3 handle policy exceptions?", paths=["guide.md"])
+    assert "P3" in d.missing_terms and "P3" in d.missing_elsewhere, d
 
 
 def test_a_sections_title_above_its_headings_is_stored(tmp_path: Path) -> None:
@@ -2465,3 +2481,38 @@ def test_a_part_code_is_read_as_the_notes_code_with_its_package_suffix(tmp_path:
         tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(part_suffixes=False)
     )
     assert not {t.term: t for t in off.coverage("LM317 supply")}["lm317"].covered
+
+
+def test_a_phrase_the_notes_abbreviate_is_searched_as_its_abbreviation(tmp_path: Path) -> None:
+    """ "How do I do the oxalic acid trickle?" was declined, "The sections found don't mention
+    oxalic", of a hive log whose glossary writes "| OA | oxalic acid |" and whose "## OA
+    trickle" answers it: a phrase a line of the notes writes beside its initials in capitals
+    is searched with them too (the abbreviation rule), and a section writing them mentions
+    the phrase's words."""
+    from index.retrieve import abbreviated
+
+    files = {
+        "glossary.md": "# Abbreviations\n\n| abbr | meaning |\n|---|---|\n| OA | oxalic acid |\n",
+        "treatments.md": "# Treatments\n\n## OA trickle\n\n1. warm the syrup\n"
+        "2. 5 ml per seam of bees\n\n## Apivar\n\nStrips in for 6 weeks.\n",
+        "sync.md": "# Sync\n\nQBO (QuickBooks Online) sync fails when the token expires.\n",
+    }
+    opts = AnswerOptions(min_line=0.0)
+    eng = engine_over(tmp_path, files, opts)
+    store = eng.store()
+    q = "How do I do the oxalic acid trickle?"
+    assert abbreviated(store, q) == (
+        "How do I do the oxalic acid (OA) trickle?",
+        {"oxalic acid": "OA"},
+    )
+    assert abbreviated(store, "Why does the QuickBooks Online sync fail?")[1] == {
+        "QuickBooks Online": "QBO"  # a word's own capitals
+    }
+    assert abbreviated(store, "Is OA the oxalic acid one?")[1] == {}  # written already
+    assert abbreviated(store, "How do I mix the acid trickle?")[1] == {}  # not defined
+    a = eng.ask(q, explain=True)
+    assert a.outcome != "not_covered" and a.citations[0].path == "treatments.md", a.text
+    assert a.explain is not None and "abbreviation rule: oxalic acid: OA" in a.explain.decision
+    off = engine_over(tmp_path / "off", files, AnswerOptions(min_line=0.0, abbreviations=False))
+    b = off.ask(q)
+    assert b.outcome == "not_covered" or b.citations[0].path != "treatments.md", b.text

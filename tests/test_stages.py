@@ -430,6 +430,19 @@ def test_the_days_sections_holding_no_other_word_give_way_to_one_holding_the_day
     once = chunk(11, ["2023-07-03"], "## 2023-07-03\nA birthday party, in August maybe.", 20)
     hits5 = [Hit(chunk=c, score=1.0) for c in (once, aug, aug2)]
     assert read_days(q4, gift, hits5, hits5[1:], False).dated == hits5[1:]
+    # the day's sections holding every other word, where one does: "How many frames of
+    # brood did Bramble have on 19 May?" quoted the day's "Note to self" and "Clover" too,
+    # first, each under the day's title naming Bramble
+    day = ["2024-05-19 — queen cells in Bramble"]
+    note = chunk(12, [*day, "Note to self"], "## Note to self\n9 FoB on 4 May was the sign.", 18)
+    bramble = chunk(13, [*day, "Bramble"], "## Bramble\n- QS. 10 frames of brood.", 4)
+    clover = chunk(14, [*day, "Clover"], "## Clover\n5 FoB. fine.", 14)
+    hits6 = [Hit(chunk=c, score=1.0) for c in (note, bramble, clover)]
+    fob = [TermInfo(term=w, chunks=2) for w in ("frames", "brood", "bramble")]
+    q6 = "How many frames of brood did Bramble have on 19 May?"
+    assert read_days(q6, fob, hits6, hits6, False).dated == [hits6[1]]
+    hits7 = [hits6[0], hits6[2]]  # none holds them all: the day's sections, as before
+    assert read_days(q6, fob, hits7, hits7, False).dated == hits7
 
 
 def test_a_question_about_the_last_time_quotes_the_newest_dated_section_first() -> None:

@@ -146,6 +146,11 @@ def read_days(
         counts = [len(terms_in([h], rest, 1)) if rest else 0 for h in held]
         top = len(wanted) if rival else max(counts, default=0)
         held = [h for h, n in zip(held, counts, strict=True) if n and n == top]
+    elif rest and len(held) > 1 and len(wanted) in (counts := [count(h) for h in held]):
+        # the day's sections holding every other word, where one does ("How many frames of
+        # brood did Bramble have on 19 May?": the day's "## Bramble", not its "## Clover" and
+        # "## Note to self", each under the day's title naming Bramble, quoted before it)
+        held = [h for h, n in zip(held, counts, strict=True) if n == len(wanted)]
     on_day = bool(held) and {t.term for t in rest} <= terms_in(held, rest, len(held))
     return DayReading(local, on_day=on_day, day_only=not rest and not year, dated=held)
 

@@ -88,6 +88,9 @@ class Decision:
     """Ordinary words the sibling rule read as missing names (`sibling_names`)."""
     no_day: list[str] = field(default_factory=list)
     """Days the question names that no note is of, in a folder of dated notes (date rule)."""
+    abbreviations: list[str] = field(default_factory=list)
+    """Phrases of the question searched with the abbreviation the notes define for them too
+    ("oxalic acid: OA"; `index.retrieve.abbreviated`), for --explain."""
     unread: list[str] = field(default_factory=list)
     """Words not read as a typo of the notes word a letter away ("tokio: tokyo";
     `TermInfo.unread`, the typo-context rule)."""
@@ -910,7 +913,9 @@ COMPOUND = re.compile(
     r"(?<![\w.^{\\-])(?:[^\W\d_]{2,}(?:[_.][^\W\d_]{2,})+|--[^\W\d_][\w-]*[^\W_]"
     r"|[^\W\d_]{2,}(?:-[^\W\d_]{2,})*-\d+(?:-\d+)*|v?\d+(?:\.\d+){2,}"
     r"|[^\W\d_]{2,4}\d+(?:\.\d+)+|\d{3,}-[^\W\d_]{1,4}"
-    r"|(?<!/)[B-HJ-Z][ -](?!(?:for|and|the|with|from|into|then|than|when|that|this)\b)[a-z]{3,}"
+    r"|(?<!/)[B-HJ-Z][ -](?!(?:for|and|the|with|from|into|then|than|when|that|this|have|has|"
+    r"had|was|were|will|would|can|could|does|did|should|must|need|needs|take|takes|get|gets|"
+    r"pay|pays|use|uses|still|also|only|just|want|wants|owe|owes)\b)[a-z]{3,}"
     r"|[A-Z](?:\+\+|#|\*)"
     r"|(?:\d+-\d+|\d{3,})(?:\([0-9a-z]{1,4}\))+|\d+(?:\([0-9a-z]{1,4}\)){2,})(?![\w-])"
 )
@@ -918,18 +923,18 @@ COMPOUND = re.compile(
 "asyncio.TaskGroup"; parts of two letters or more, no digits: not "e.g."), a command-line
 option ("--auto-heal-containers", "--link-dest"), a ticket's, incident's or host's number
 ("INC-2099", "CVE-2024-3094", "db-prod-04" of "db-prod-04.internal"), a model's ("GPT-3":
-"How many parameters does GPT-3 have?" was answered from GPT-2's notes), or a
-version or an address of three numbers or more ("2.5.0", "v1.4.2", "10.20.4.99"; not "3.11",
-nor a day, "19.03.2024", which the date rule reads), or a code of a few letters and a dotted
-number ("KR2.3", an OKR's key result), or a form's number and a few letters ("1099-SA"), or
-a one-letter name ("the Z algorithm", "R language", "B-tree", "A*", "C++", "C#": query
-terms leave single letters out, so "how does A* search work" was answered about binary
-search; not "A" or "I", words of their own, nor the B of "A/B test", nor a letter and a
-function word, "vitamin K for bleeding"), or a statute's or rule's section with its
-subsections ("2-201(3)(b)", "1332(a)", "12(b)(6)"; not a problem's part, "3(b)", which
-notes write "Problem 3" over "(b)": "what does 2-201(3)(a) cover" was declined, its line
-scoring 0.288, "what does 2-201(3)(b) say" quoted § 2-207(2), and "§ 1367(d)", in no note,
-was answered from § 1332(a)).
+"How many parameters does GPT-3 have?" was answered from GPT-2's notes), or a version or an
+address of three numbers or more ("2.5.0", "v1.4.2", "10.20.4.99"; not "3.11", nor a day,
+"19.03.2024", which the date rule reads), or a code of a few letters and a dotted number
+("KR2.3", an OKR's key result), or a form's number and a few letters ("1099-SA"), or a one-
+letter name ("the Z algorithm", "R language", "B-tree", "A*", "C++", "C#": query terms leave
+single letters out, so "how does A* search work" was answered about binary search; not "A"
+or "I", words of their own, nor the B of "A/B test", nor a letter and a function word or a
+verb, "vitamin K for bleeding", "Does unit B have a cosigner?"), or a statute's or rule's
+section with its subsections ("2-201(3)(b)", "1332(a)", "12(b)(6)"; not a problem's part,
+"3(b)", which notes write "Problem 3" over "(b)": "what does 2-201(3)(a) cover" was
+declined, its line scoring 0.288, "what does 2-201(3)(b) say" quoted § 2-207(2), and "§
+1367(d)", in no note, was answered from § 1332(a)).
 Other words joined by "-" are left to the term rules: most are ordinary
 ("latency-sensitive", "slimmed-down"), and a name among their parts is already judged on
 its own."""
@@ -1346,10 +1351,14 @@ def another_item(text: str, item: str) -> bool:
 
 def of_another_item(h: Hit, items: Sequence[str]) -> bool:
     """The section (its note's name, headings and text) writes another item of the kind of
-    one of `items` and not it (`another_item`: `ADR-0009` for "ADR 6", "[2.3.0]" for
-    "2.3.1", last quarter's "KR2.1" and "KR2.2" for "KR2.3")."""
+    one of `items` and none of them (`another_item`: `ADR-0009` for "ADR 6", "[2.3.0]" for
+    "2.3.1", last quarter's "KR2.1" and "KR2.2" for "KR2.3"); one writing an item asked about
+    is its section, though of another's kind ("What did P1 and P2 say about parking?" was
+    declined: P1's note is another participant's than P2, and P2's than P1)."""
     label = f"{named_as(h.chunk)}\n{h.chunk.text}"
-    return any(another_item(label, item) for item in items)
+    return any(another_item(label, item) for item in items) and not any(
+        writes(label, item) for item in items
+    )
 
 
 def says_nothing_of(

@@ -109,8 +109,12 @@ def evidence_lines(
     markup: bool = True,
     bookmarks: bool = False,
     todos: bool = True,
+    defines: Callable[[str], bool] | None = None,
 ) -> list[int]:
     """Positions in `chunk.body_lines()` worth scoring, at most `limit`: lexical matches first.
+    Nor is a line that only `defines` an abbreviation of a phrase the question writes (the
+    abbreviation rule: "| OA | oxalic acid |" says what the letters stand for, not how to do
+    the trickle).
     Navigation is never evidence: lines that only link elsewhere (`only_links`), and the label
     that introduces them ("**Topics**"). Nor, with `comments`, is a line of nothing but HTML
     comment ("<!-- TODO: write the rollback plan -->"): a reader of the note never sees it.
@@ -176,6 +180,7 @@ def evidence_lines(
         and not (not chunk.heading_path and _BREADCRUMB.fullmatch(lines[i]))
         and not _EDITED.match(lines[i])
         and not (roles is not None and i in bare and (queries or not roles.in_code(i)))
+        and not (defines is not None and defines(lines[i]))
     ]
     if len(body) <= limit:
         return [n for n, _ in body]
@@ -542,6 +547,7 @@ def scored_lines(
     opts: AnswerOptions,
     titles: frozenset[int] = frozenset(),
     todo_out: list[Chunk] | None = None,
+    defines: Callable[[str], bool] | None = None,
 ) -> list[tuple[int, Hit, list[int]]]:
     """The lines compared with the question: (chunk id, hit, positions in its `body_lines()`)
     for every retrieved piece of the first `evidence_sections` sections among the hits that
@@ -567,6 +573,7 @@ def scored_lines(
             opts.markup,
             opts.bookmarks,
             todos,
+            defines,
         )
         if (
             todo_out is not None
@@ -619,6 +626,7 @@ def line_evidence(
     pooled: bool = False,
     unsaid: list[str] | None = None,
     todo_out: list[Chunk] | None = None,
+    defines: Callable[[str], bool] | None = None,
 ) -> dict[int, dict[int, float]]:
     """Cosine of the question to the `scored_lines`: chunk id -> {line: cos}. A long
     section's best line may sit in a piece ranked below another piece of it ("idle timeout
@@ -646,7 +654,7 @@ def line_evidence(
         and title_alone(h.chunk)
         and source.chunks_after(h.chunk.path, h.chunk.end_line, 1)
     )
-    chosen = scored_lines(hits, terms, opts, titles, todo_out)
+    chosen = scored_lines(hits, terms, opts, titles, todo_out, defines)
     out: dict[int, dict[int, float]] = {cid: {} for cid, _, _ in chosen}
     stored = source.line_vectors(h.chunk.content_hash for _, h, _ in chosen)
     keys: list[tuple[int, int]] = []

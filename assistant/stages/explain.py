@@ -225,6 +225,11 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
         )
     if decision.clippings:
         local += f"; clipping rule: {', '.join(decision.clippings)}"
+    if decision.abbreviations:
+        local += (
+            f"; abbreviation rule: {', '.join(decision.abbreviations)} (as a line of the "
+            "notes abbreviates it)"
+        )
     if decision.splits:
         local += f"; split-word rule: {', '.join(decision.splits)} (as the notes write it)"
     if decision.joined:

@@ -374,6 +374,11 @@ def open_lead_ins(source: NotesSource, hits: list[Hit], opts: AnswerOptions) -> 
     return list(firsts.values())
 
 
+YEAR = re.compile(r"(?:19|20)\d\d")
+"""A year: "How much was the Maple property tax in 2023 and what will it be in 2024?" quoted
+first a condo's HOA section, "went up from $260 in Jan 2024", as the one naming "2024"."""
+
+
 def with_keyword_names(
     hits: Sequence[Hit],
     coverage: Sequence[TermInfo],
@@ -425,6 +430,7 @@ def with_keyword_names(
         if t.covered
         and is_name(t.term, names, common)
         and not ubiquitous(t, sections_total, opts)  # "dendron" in Dendron's notes
+        and not YEAR.fullmatch(t.term)  # a year is a day, the date rule's
     ]
     if any(h.unit == first.unit for h in top):  # scored already: first if alone in naming
         alone = (
