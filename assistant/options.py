@@ -452,7 +452,9 @@ class AnswerOptions(BaseModel):
         ge=0,
         description="Paragraph rule: a quote ends at the end of its paragraph and, when a code "
         "block follows it (the command the prose introduces), runs on through that block, if "
-        "the whole quote stays within this many lines; a quote of one paragraph that ends "
+        "the whole quote stays within this many lines, with a line or two written right "
+        "under the block's closing fence (a caveat on the command); a quote of one paragraph "
+        "that ends "
         "inside the block after it, or that ends on a lead-in to the block ('make a service "
         "that runs as root:' after a writeup's finding), closes the block within as many "
         "(0: off).",

@@ -19,7 +19,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from corpus import HEADING_SEP
-from corpus.dates import Day, days_in
+from corpus.dates import Day, calendar_word, days_in
 from index.models import Hit
 from index.modes import RRF_K, Mode
 from index.store import CJK, Store
@@ -459,6 +459,10 @@ CLIPPINGS: dict[str, tuple[str, ...]] = {
     "k8s": ("kubernetes",),
     "lib": ("library",),
     "msg": ("message",),
+    "conn": ("connection",),
+    "idx": ("index",),
+    "repl": ("replication",),
+    "txn": ("transaction",),
     "param": ("parameter",),
     "perf": ("performance",),
     "pkg": ("package",),
@@ -481,6 +485,7 @@ CLIPPINGS: dict[str, tuple[str, ...]] = {
     "bday": ("birthday",),
     "binocs": ("binoculars",),
     "intro": ("introduction",),
+    "mgr": ("manager",),
     "mic": ("microphone",),
     "qty": ("quantity",),
     "specs": ("specifications",),
@@ -533,8 +538,12 @@ the right side" was declined, "Your notes don't mention Mount Fuji"."""
 
 
 def clipping(word: str) -> tuple[str, ...]:
-    """The words `word` stands for if it is a clipping ("repo", or its plural "repos"), else ()."""
-    return CLIPPINGS.get(word) or (CLIPPINGS.get(word[:-1], ()) if word.endswith("s") else ())
+    """The words `word` stands for if it is a clipping ("repo", or its plural "repos"), else
+    (). A month's or weekday's has no plural: "Mars" is no "mar" ("Terraforming Mars")."""
+    if found := CLIPPINGS.get(word):
+        return found
+    single = CLIPPINGS.get(word[:-1], ()) if word.endswith("s") else ()
+    return () if single and calendar_word(single[0]) else single
 
 
 def words_alone(text: str) -> set[str]:

@@ -953,6 +953,13 @@ def test_local_coverage_a_clipped_word_is_mentioned_by_its_full_word() -> None:
     assert terms_in(hits, [auth.model_copy(update={"full": ()})], sections=3) == set()
     q = "How do I turn on auth for the vault?"
     assert localise([auth], q, COMMON, {"auth"})[0].covered
+    # the other way round: a clipping the section writes mentions its full word ("What time
+    # is the Saturday shift?" of "| Sat | 8-11am | Jen |" said "don't mention Saturday")
+    shifts = [
+        Hit(chunk=chunk("## Shifts\n| Day | Time |\n|---|---|\n| Sat | 8-11am |", ["S"]), score=1)
+    ]
+    saturday = TermInfo(term="saturday", chunks=2)
+    assert terms_in(shifts, [saturday], sections=3) == {"saturday"}
 
 
 def test_local_coverage_a_hyphenated_word_mentions_the_word_written_whole() -> None:
@@ -1280,6 +1287,11 @@ def test_the_sibling_rule_reads_the_notes_text_for_ordinary_words() -> None:
     low = [TermInfo(term="treat", chunks=0), TermInfo(term="low", chunks=2)]
     q = "How do I treat low blood sugar?"
     assert sibling_names(q, low, words | {"treat", "low"}, {}, lambda w: {"bed", "use"}) == []
+    # and after "who": "How do I thank a donor who gave food?" of "baby food", "canned food"
+    gave = [TermInfo(term="gave", chunks=0), TermInfo(term="food", chunks=2)]
+    q = "How do I thank a donor who gave food?"
+    foods = words | {"gave", "food", "baby", "canned"}
+    assert sibling_names(q, gave, foods, {}, lambda w: {"baby", "canned"}) == []
 
 
 def test_a_number_of_a_series_no_top_section_writes_is_a_missing_name() -> None:
@@ -1745,6 +1757,17 @@ def test_a_quote_ends_at_its_paragraph_and_runs_on_through_the_code_it_introduce
     assert "end: through the code block that follows the paragraph" in why
     off = AnswerOptions(code_after_paragraph=0)
     assert quote_span(c, scores, opts=off) == (16, 16)
+    # a line written right under the block's fence goes with it ("careful, on an idle
+    # primary this grows forever" under the replica's lag query was left out)
+    body[7] = "careful: it counts every number, line numbers too."
+    why = []
+    assert quote_span(long_section("Increment", body), scores, why=why) == (16, 22)
+    assert "end: the lines written right under the code block" not in why  # a paragraph
+    body.insert(8, "")  # of its own, the remarks after it; alone, it goes with the block
+    assert quote_span(long_section("Increment", body), scores, why=why) == (16, 23)
+    assert "end: the lines written right under the code block" in why
+    body[7] = "to decrement them instead:"  # a lead-in to another block is that block's
+    assert quote_span(long_section("Increment", body), scores) == (16, 22)
 
 
 def test_a_quote_leaves_room_for_the_rest_of_its_best_lines_paragraph() -> None:

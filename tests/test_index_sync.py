@@ -922,6 +922,9 @@ def test_a_word_only_a_note_path_holds_is_mentioned_and_a_full_word_read_as_its_
                        "| Mon | Dal |\n| Wed | Ramen |\n"})  # fmt: skip
     wednesday = {t.term: t for t in plan.coverage("dinner on Wednesday")}["wednesday"]
     assert wednesday.near == "wed" and wednesday.covered
+    from index.retrieve import clipping
+
+    assert clipping("mars") == () and clipping("repos") == ("repository",)  # "Terraforming Mars"
     # and everyday writing's: "Mount Fuji" of "Mt Fuji" was said missing, and declined
     trip = engine_over(tmp_path / "trip", {"transit.md": "# Transit\n- Mt Fuji: right side\n"})
     mount = {t.term: t for t in trip.coverage("see Mount Fuji")}["mount"]

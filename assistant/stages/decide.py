@@ -563,9 +563,13 @@ def no_kind(word: str, common: set[str]) -> bool:
     return len(word) >= 6 and word.endswith("est") and word[:-3] + "er" in common
 
 
-VERB_BEFORE = frozenset("i you we they to can could should would will must do does did".split())
+VERB_BEFORE = frozenset(
+    "i you we they he she who to can could should would will must do does did".split()
+)
 """Words after which the question's next word is a verb, no kind of the word after it ("How do
-I treat low blood sugar?" of notes writing "bed low" and "use low")."""
+I treat low blood sugar?" of notes writing "bed low" and "use low"; "How do I thank a donor
+who gave food?" was declined, "don't mention gave", of notes writing "baby food" and "canned
+food")."""
 _VERB_PARTICLES = frozenset(VERB_PARTICLES) - {"in"}
 """Particles after which the word before is a verb ("times out", "backs up"), no noun; not
 "in", which follows nouns as often ("the time in Lisbon")."""

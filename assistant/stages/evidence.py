@@ -30,7 +30,7 @@ from corpus.markdown import (
 )
 from corpus.models import Chunk
 from index.models import Hit
-from index.retrieve import WEB_WORDS, TermInfo
+from index.retrieve import CLIPPINGS, WEB_WORDS, TermInfo
 from index.store import CJK, term_queries
 
 _HTML_HEADING = re.compile(r"^[ \t]*<h([1-6])\b[^>]*>.*</h\1>[ \t]*$", re.IGNORECASE | re.MULTILINE)
@@ -371,6 +371,14 @@ _NUMBERED_NAME = re.compile(r"(?<![\w.])([^\W\d_]{2,})(?=\d+\b)")
 """A name numbered at its end, a host's or a device's ("nas01", "pve2")."""
 
 
+def _clipped_in(text: str) -> str:
+    """The words the clippings `text` writes stand for (`CLIPPINGS`): a section writing "| Sat
+    | 8-11am |" mentions Saturday ("What time is the Saturday shift?" said "The sections found
+    don't mention Saturday", another note writing the word), "repo" a repository."""
+    words = set(re.findall(r"[^\W\d_]+", text.lower()))
+    return " ".join(f for w in sorted(words & CLIPPINGS.keys()) for f in CLIPPINGS[w])
+
+
 def terms_in(
     hits: Sequence[Hit],
     coverage: Sequence[TermInfo],
@@ -387,7 +395,8 @@ def terms_in(
     said "Your notes don't mention URL"), matched as BM25
     matches them (porter stems, a typo as the word the notes use, a crude-stem prefix as
     `Store.term_count`, a clipped word as itself or a full word it stands for:
-    `TermInfo.full`). `joined` (the split-word rule): a hyphenated word mentions the word
+    `TermInfo.full`; a clipping the section writes as the words it stands for, "Sat" as
+    Saturday). `joined` (the split-word rule): a hyphenated word mentions the word
     written whole, "Pi-hole" mentions "pihole", and a name numbered at its end its name,
     "nas01" a NAS ("At what battery percentage does the NAS shut down?" said "The sections
     found don't mention NAS" over "At 30% battery: pve1, pve2 and nas01 shut down"), and a
@@ -397,6 +406,7 @@ def terms_in(
     top = first_units(hits, sections)
     texts = [h.chunk.embed_text() for h in top]
     texts += [months for t in texts if (months := month_names(t))]  # July of "2024-07-01"
+    texts += [full for t in texts if (full := _clipped_in(t))]  # Saturday of "| Sat |"
     texts += [_WEB_WORDS for t in texts if _WEB_ADDRESS.search(t)]
     for path in dict.fromkeys(h.unit[0] for h in top):  # each note's path and labels once
         texts.append(f"{PurePosixPath(path).with_suffix('')}\n{labels(path) if labels else ''}")

@@ -788,6 +788,12 @@ def _structural(roles: LineRoles, i: int) -> bool:
     )
 
 
+_UNDER_CODE = 2
+"""Most lines written right under a code block's closing fence, no blank line between, that
+go with it (a caveat on the command); more are a paragraph of their own, and a line that
+introduces the next block ("after sunset (blue hour):") is that block's."""
+
+
 def _through_code(
     lines: Sequence[str],
     roles: LineRoles,
@@ -800,8 +806,10 @@ def _through_code(
     """The paragraph rule: a quote ending in prose ends at its paragraph's end, and runs on
     through a code block that follows the paragraph (a note's prose usually introduces the
     command that answers): the paragraph within `max_quote_lines`, the block while the quote
-    stays within `code_after_paragraph` lines. Not in a chunk that starts inside a code block
-    (a later piece of a long one: its quotes are code), nor for a quote ending in code."""
+    stays within `code_after_paragraph` lines, and a line or two written right under its
+    closing fence, no blank line between (`_UNDER_CODE`: a caveat on the command). Not in a
+    chunk that starts inside a code block (a later piece of a long one: its quotes are
+    code), nor for a quote ending in code."""
     cap = opts.code_after_paragraph
     if not cap or roles.open_after(-1) or roles.open_after(e) or roles.is_fence(e):
         return e
@@ -817,6 +825,18 @@ def _through_code(
     close = _block_after(lines, roles, end, hi)
     if close is not None and close - s + 1 <= cap:
         why.append("end: through the code block that follows the paragraph")
+        after = close  # and a line or two written right under it ("careful, on an idle
+        while (  # primary this grows forever" under the replica's lag query)
+            after < hi
+            and not says_nothing(lines[after + 1])
+            and not roles.is_heading(after + 1)
+            and not roles.is_fence(after + 1)
+        ):
+            after += 1
+        under = "\n".join(lines[close + 1 : after + 1])
+        if close < after <= close + _UNDER_CODE and after - s + 1 <= cap and not introduces(under):
+            why.append("end: the lines written right under the code block")
+            return after
         return close
     if end != e:
         why.append("end: the paragraph's end")
