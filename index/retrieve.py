@@ -950,14 +950,15 @@ def defines(found: Mapping[str, str]) -> Callable[[str], bool] | None:
     phrase and its abbreviation ("| OA | oxalic acid |"); None for none found."""
     if not found:
         return None
-    pairs = [
-        (
-            re.compile(r"\W+".join(map(re.escape, phrase.split())), re.IGNORECASE),
-            re.compile(rf"(?<![\w-]){re.escape(abbr)}(?![\w-])"),
-        )
-        for phrase, abbr in found.items()
-    ]
-    return lambda line: any(p.search(line) and a.search(line) for p, a in pairs)
+    tests = [_definition(phrase.split(), abbr) for phrase, abbr in found.items()]
+    return lambda line: any(t(line) for t in tests)
+
+
+def _definition(phrase: Sequence[str], abbr: str) -> Callable[[str], bool]:
+    """Whether a line writes `phrase` (any case, any joiner) beside `abbr` in capitals."""
+    said = re.compile(r"\W+".join(map(re.escape, phrase)), re.IGNORECASE)
+    beside = re.compile(rf"(?<![\w-]){re.escape(abbr)}(?![\w-])")
+    return lambda line: bool(said.search(line) and beside.search(line))
 
 
 def _defined_abbreviation(store: Store, phrase: Sequence[str], asked: set[str]) -> str | None:
@@ -965,14 +966,13 @@ def _defined_abbreviation(store: Store, phrase: Sequence[str], asked: set[str]) 
     word's first letter, or its own capitals), if any and the question does not write them."""
     firsts = "".join(w[0] for w in phrase).upper()
     camel = "".join(w[0] + "".join(c for c in w[1:] if c.isupper()) for w in phrase).upper()
-    said = re.compile(r"\W+".join(map(re.escape, phrase)), re.IGNORECASE)
     for abbr in dict.fromkeys((camel, firsts)):
         if len(abbr) < 2 or abbr.lower() in asked:
             continue
         query = '"' + " ".join(w.lower() for w in phrase) + '" AND ' + abbr.lower()
-        beside = re.compile(rf"(?<![\w-]){abbr}(?![\w-])")
+        defining = _definition(phrase, abbr)
         for text in store.texts_matching(query):
-            if any(said.search(line) and beside.search(line) for line in text.split("\n")):
+            if any(defining(line) for line in text.split("\n")):
                 return abbr
     return None
 

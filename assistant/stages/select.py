@@ -523,10 +523,10 @@ def _heading_names(
     Approach" for "what's the trick for LC 146?", before its "Difficulty: Medium"). Beside a
     section named so, one whose text alone writes a series' item scores a half more than the
     terms its headings name, so it comes first only where they name more than the item's own
-    sections do ("Debian
-    12 upgrade › What went wrong", whose text says "web-02: network did not come back", for
-    "What went wrong on web-02 during the Debian upgrade?", not the host list's "## web-02";
-    "ADR-0009 › Status", superseding ADR-0006, never before "ADR-0006 › Status")."""
+    sections do ("Debian 12 upgrade › What went wrong", whose text says "web-02: network did
+    not come back", for "What went wrong on web-02 during the Debian upgrade?", not the host
+    list's "## web-02"; "ADR-0009 › Status", superseding ADR-0006, never before "ADR-0006 ›
+    Status")."""
     from assistant.stages.decide import numbers_of, writes
     from assistant.stages.evidence import matching_lines, named_as
 
@@ -654,10 +654,12 @@ def code_first(
     others = [t for t in terms if not any(writes(t, c) or writes(c, t) for c in codes)]
     named = matching_lines([named_as(h.chunk) for h in sections], others)
     headed = [all(writes(" ".join(h.chunk.heading_path), c) for c in codes) for h in sections]
-    ranked = sorted(
+    if not sections:
+        return None
+    best = min(  # "## #412 retry storm" before a roadmap listing "#412" among others
         range(len(sections)), key=lambda i: (-len(named[i]), not headed[i], i)
-    )  # "## #412 retry storm" before a roadmap listing "#412" among others
-    return sections[ranked[0]] if sections else None
+    )
+    return sections[best]
 
 
 def with_codes(
