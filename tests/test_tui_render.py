@@ -39,6 +39,10 @@ def test_a_quote_is_shown_exactly_as_its_lines() -> None:
     assert parts[0].text.plain == quote.replace("\t", "    ")
     assert "\u2800" not in parts[0].text.plain and not parts[0].text.spans
     assert parts[1].text.plain == "[1] p.md:3-9 › Pause"
+    # a quote cut inside its list says so under it, as the text answer does
+    cut = c.model_copy(update={"continues_to": 14})
+    parts = answer_parts(Answer(question="q", searched_query="q", text=quote, citations=[cut]))
+    assert parts[1].text.plain == "[1] p.md:3-9 › Pause (goes on to line 14)"
 
 
 def test_a_citation_whose_note_is_gone_says_deleted_under_the_answer(tmp_path) -> None:
