@@ -196,8 +196,8 @@ class AnswerOptions(BaseModel):
         "host's number (INC-2099), a version (2.5.0), or a word the notes number in series "
         "with its number ('session 14' where headings hold 'Session 12', 'Session 13'), that "
         "none of the top local_sections sections writes is missing, so the answer is partly "
-        "covered, though each of its words is in the notes; a question of nothing else is "
-        "not covered.",
+        "covered, though each of its words is in the notes; a question of nothing else (but "
+        "the word before it naming its kind: 'bug LF-045') is not covered.",
     )
     name_headings: bool = Field(
         True,

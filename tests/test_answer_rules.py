@@ -4011,6 +4011,28 @@ def test_an_issue_or_a_names_version_no_top_section_writes_is_missing() -> None:
     assert code_first(picks, ["#412"], DEFAULT_OPTIONS) is picks[1]
 
 
+def test_a_code_and_the_word_for_its_kind_before_it_are_one_name() -> None:
+    """ "What was bug LF-045 about?" was partly covered, "don't mention LF-045", quoting a bug
+    list's "Format: ID — summary — status", the one top section writing "bug": the word just
+    before a code names its kind, no other subject, and a question of nothing else is not
+    covered ("What is LF-045?" was declined already)."""
+    from assistant.stages.decide import kinds_of
+
+    assert kinds_of("What was bug LF-045 about?", ["LF-045"]) == {"bug"}
+    assert kinds_of("What is LF-045?", ["LF-045"]) == set()  # "is": a function word
+    intro = chunk("# Bug list\nFormat: ID — summary — status", ["Bug list"])
+    fixed = chunk("## Fixed\n- **LF-014** — GC spike — FIXED 0.4", ["Bug list", "Fixed"])
+    hits = [Hit(chunk=intro, score=1.0), Hit(chunk=fixed, score=0.9)]
+    cov = [TermInfo(term="bug", chunks=3), TermInfo(term="lf", chunks=2)]
+    cov += [TermInfo(term="045", chunks=0)]
+    d = decide("What was bug LF-045 about?", cov, hits, best_line=0.5, common=COMMON)
+    assert d.abstain and d.names == ["LF-045"], d
+    # another subject beside it still answers, partly
+    cov += [TermInfo(term="spike", chunks=2)]
+    d = decide("Was bug LF-045 a spike?", cov, hits, best_line=0.5, common=COMMON)
+    assert not d.abstain and d.names == ["LF-045"], d
+
+
 def test_a_names_word_for_its_kind_is_left_out_where_the_notes_write_the_rest() -> None:
     """ "How long are the breaks in the Pomodoro Technique?" of "## Pomodoro" was declined,
     "Your notes don't mention Pomodoro Technique" (and "How do I avoid the Marshall Attack?"

@@ -794,7 +794,8 @@ def decide(
 
     if not hits:
         return said(True, "no section matched")
-    if compounds and all(t.term in compound_parts(compounds) for t in subject if t.covered):
+    named_parts = compound_parts(compounds) | kinds_of(question, compounds)
+    if compounds and all(t.term in named_parts for t in subject if t.covered):
         return said(True, "the question names nothing but what no top section writes")
     named = {*numbered, *coded(question), *_REFERENCE.findall(question)}
     items = [c for c in compounds if c in named]  # the items it names (no asked noun)
@@ -1214,6 +1215,19 @@ def compound_parts(compounds: Sequence[str]) -> set[str]:
         for c in compounds
         for t in (*query_terms(c.removeprefix("v").replace(".", " ")), *query_terms(c))
     }
+
+
+def kinds_of(question: str, compounds: Sequence[str]) -> set[str]:
+    """The word the question writes just before each compound, naming its kind ("bug" of "bug
+    LF-045", "ticket" of "ticket INC-2041"): with the compound, one name, no other subject
+    ("What was bug LF-045 about?" was partly covered, quoting a bug list's "Format: ID —
+    summary — status" as the one section writing "bug")."""
+    out: set[str] = set()
+    for c in compounds:
+        for m in re.finditer(rf"([^\W\d_]+)[ \t]+{re.escape(c)}(?![\w-])", question, re.I):
+            if m.group(1).lower() not in STOPWORDS:
+                out |= set(query_terms(m.group(1)))
+    return out
 
 
 def series_in(question: str, series: Collection[str]) -> list[str]:
