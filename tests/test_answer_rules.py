@@ -4097,6 +4097,10 @@ def test_a_first_name_and_an_initial_is_a_person_not_a_letters_name() -> None:
     assert missing_compounds("Where does Jack T sit?", [], 3) == []
     # a letter naming a unit, then a verb ("Does unit B have a cosigner?": "B have")
     assert missing_compounds("Does unit B have a cosigner? Does C take cash?", [], 3) == []
+    # a letter a word before it names ("What was my vitamin D level?" said "don't mention D
+    # level"; "hepatitis B vaccine" said "B vaccine")
+    labs = "What was my vitamin D level, and when was my hepatitis B vaccine?"
+    assert missing_compounds(labs, [], 3) == []
     assert missing_compounds("Is R language good?", [], 3) == ["R language"]
     assert missing_compounds("How does a B-tree split?", [], 3) == ["B-tree"]
 

@@ -918,7 +918,8 @@ COMPOUND = re.compile(
     r"(?<![\w.^{\\-])(?:[^\W\d_]{2,}(?:[_.][^\W\d_]{2,})+|--[^\W\d_][\w-]*[^\W_]"
     r"|[^\W\d_]{2,}(?:-[^\W\d_]{2,})*-\d+(?:-\d+)*|v?\d+(?:\.\d+){2,}"
     r"|[^\W\d_]{2,4}\d+(?:\.\d+)+|\d{3,}-[^\W\d_]{1,4}"
-    r"|(?<!/)[B-HJ-Z][ -](?!(?:for|and|the|with|from|into|then|than|when|that|this|have|has|"
+    r"|(?<!/)(?<!vitamin )(?<!hepatitis )(?<!type )(?<!plan )(?<!unit )(?<!grade )"
+    r"[B-HJ-Z][ -](?!(?:for|and|the|with|from|into|then|than|when|that|this|have|has|"
     r"had|was|were|will|would|can|could|does|did|should|must|need|needs|take|takes|get|gets|"
     r"pay|pays|use|uses|still|also|only|just|want|wants|owe|owes)\b)[a-z]{3,}"
     r"|[A-Z](?:\+\+|#|\*)"
@@ -935,7 +936,8 @@ address of three numbers or more ("2.5.0", "v1.4.2", "10.20.4.99"; not "3.11", n
 letter name ("the Z algorithm", "R language", "B-tree", "A*", "C++", "C#": query terms leave
 single letters out, so "how does A* search work" was answered about binary search; not "A"
 or "I", words of their own, nor the B of "A/B test", nor a letter and a function word or a
-verb, "vitamin K for bleeding", "Does unit B have a cosigner?"), or a statute's or rule's
+verb, "vitamin K for bleeding", "Does unit B have a cosigner?", nor a letter a word before
+it names, "vitamin D level", "hepatitis B vaccine", "type A personality"), or a statute's or rule's
 section with its subsections ("2-201(3)(b)", "1332(a)", "12(b)(6)"; not a problem's part,
 "3(b)", which notes write "Problem 3" over "(b)": "what does 2-201(3)(a) cover" was
 declined, its line scoring 0.288, "what does 2-201(3)(b) say" quoted § 2-207(2), and "§
