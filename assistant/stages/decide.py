@@ -918,8 +918,7 @@ COMPOUND = re.compile(
     r"(?<![\w.^{\\-])(?:[^\W\d_]{2,}(?:[_.][^\W\d_]{2,})+|--[^\W\d_][\w-]*[^\W_]"
     r"|[^\W\d_]{2,}(?:-[^\W\d_]{2,})*-\d+(?:-\d+)*|v?\d+(?:\.\d+){2,}"
     r"|[^\W\d_]{2,4}\d+(?:\.\d+)+|\d{3,}-[^\W\d_]{1,4}"
-    r"|(?<!/)(?<!vitamin )(?<!hepatitis )(?<!type )(?<!plan )(?<!unit )(?<!grade )"
-    r"[B-HJ-Z][ -](?!(?:for|and|the|with|from|into|then|than|when|that|this|have|has|"
+    r"|(?<!/)[B-HJ-Z][ -](?!(?:for|and|the|with|from|into|then|than|when|that|this|have|has|"
     r"had|was|were|will|would|can|could|does|did|should|must|need|needs|take|takes|get|gets|"
     r"pay|pays|use|uses|still|also|only|just|want|wants|owe|owes)\b)[a-z]{3,}"
     r"|[A-Z](?:\+\+|#|\*)"
@@ -937,7 +936,7 @@ letter name ("the Z algorithm", "R language", "B-tree", "A*", "C++", "C#": query
 single letters out, so "how does A* search work" was answered about binary search; not "A"
 or "I", words of their own, nor the B of "A/B test", nor a letter and a function word or a
 verb, "vitamin K for bleeding", "Does unit B have a cosigner?", nor a letter a word before
-it names, "vitamin D level", "hepatitis B vaccine", "type A personality"), or a statute's or rule's
+it names, "vitamin D level", "Ollie B": `named_letter`), or a statute's or rule's
 section with its subsections ("2-201(3)(b)", "1332(a)", "12(b)(6)"; not a problem's part,
 "3(b)", which notes write "Problem 3" over "(b)": "what does 2-201(3)(a) cover" was
 declined, its line scoring 0.288, "what does 2-201(3)(b) say" quoted § 2-207(2), and "§
@@ -959,17 +958,24 @@ def opens_sentence(question: str, at: int) -> bool:
     return not before.strip() or re.search(r"[.!?:]\s*$", before) is not None
 
 
-_INITIAL = re.compile(r"\b([A-Z][a-z]+)[ \t][B-HJ-Z]$")
-"""A first name and a surname's initial ("Ollie B", "Jack T"): a person, whose letter and
-the word after it are no name of a letter ("What target grade does Ollie B have?" said "Your
-notes don't mention B have"; "B-tree", "R language" stay names)."""
+_WORD_AND_LETTER = re.compile(r"\b([A-Za-z]+)[ \t][B-HJ-Z]$")
+"""A word and a capital letter after it, ending the text."""
+LETTER_KINDS = frozenset("vitamin hepatitis type plan unit grade".split())
+"""Words that a letter after them labels ("vitamin D", "hepatitis B", "unit B")."""
 
 
-def initial_of(before: str) -> bool:
-    """Whether `before` ends in a first name and a capital letter (`_INITIAL`), the name no
-    stopword ("Is R language…" is no one's initial)."""
-    m = _INITIAL.search(before)
-    return m is not None and m[1].lower() not in STOPWORDS
+def named_letter(before: str) -> bool:
+    """Whether `before` ends in a capital letter that the word before it makes no name of a
+    letter (`_WORD_AND_LETTER`): a first name, the letter a surname's initial ("What target
+    grade does Ollie B have?" said "Your notes don't mention B have"; a stopword is no name:
+    "Is R language…"), or a word the letter labels (`LETTER_KINDS`: "What was my vitamin D
+    level?" said "don't mention D level"). "B-tree", "R language" stay names."""
+    m = _WORD_AND_LETTER.search(before)
+    if m is None:
+        return False
+    word = m[1]
+    first_name = word[0].isupper() and word[1:].islower() and word.lower() not in STOPWORDS
+    return first_name or word in LETTER_KINDS
 
 
 def missing_compounds(
@@ -998,7 +1004,7 @@ def missing_compounds(
     compounds = [
         m[0]
         for m in COMPOUND.finditer(question.rstrip("?.!"))
-        if not days_in(m[0]) and not initial_of(question[: m.start() + 1])
+        if not days_in(m[0]) and not named_letter(question[: m.start() + 1])
     ]
     names = full_names(question)
     compounds += names + list(numbered)

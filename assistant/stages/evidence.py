@@ -112,9 +112,6 @@ def evidence_lines(
     defines: Callable[[str], bool] | None = None,
 ) -> list[int]:
     """Positions in `chunk.body_lines()` worth scoring, at most `limit`: lexical matches first.
-    Nor is a line that only `defines` an abbreviation of a phrase the question writes (the
-    abbreviation rule: "| OA | oxalic acid |" says what the letters stand for, not how to do
-    the trickle).
     Navigation is never evidence: lines that only link elsewhere (`only_links`), and the label
     that introduces them ("**Topics**"). Nor, with `comments`, is a line of nothing but HTML
     comment ("<!-- TODO: write the rollback plan -->"): a reader of the note never sees it.
@@ -143,7 +140,9 @@ def evidence_lines(
     does, and a quote of them starts at it. Nor, unless `todos`, is a to-do line that asks
     (`_TODO`): it names what its writer has yet to find out, no fact ("TODO: what's the
     difference btwn flippase and scramblase?? look up" scored 0.82 for that question and was
-    quoted, "high", as its answer)."""
+    quoted, "high", as its answer). Nor is a line that `defines` an abbreviation of a phrase
+    the question writes (the abbreviation rule: "| OA | oxalic acid |" says what the letters
+    stand for, not how to do the trickle)."""
     lines = chunk.text.split("\n")
     bare = {i for i, x in enumerate(lines) if only_markup(x)} if markup else set()
     setext = bool(chunk.heading_path) and not lines[0].lstrip().startswith("#")

@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.source import NotesSource
+from corpus.dates import years_in
 from corpus.lines import LineRoles
 from corpus.markdown import introduces, says_nothing
 from corpus.models import Chunk, note_title
@@ -374,11 +375,6 @@ def open_lead_ins(source: NotesSource, hits: list[Hit], opts: AnswerOptions) -> 
     return list(firsts.values())
 
 
-YEAR = re.compile(r"(?:19|20)\d\d")
-"""A year: "How much was the Maple property tax in 2023 and what will it be in 2024?" quoted
-first a condo's HOA section, "went up from $260 in Jan 2024", as the one naming "2024"."""
-
-
 def with_keyword_names(
     hits: Sequence[Hit],
     coverage: Sequence[TermInfo],
@@ -430,7 +426,8 @@ def with_keyword_names(
         if t.covered
         and is_name(t.term, names, common)
         and not ubiquitous(t, sections_total, opts)  # "dendron" in Dendron's notes
-        and not YEAR.fullmatch(t.term)  # a year is a day, the date rule's
+        and not years_in(t.term)  # a year is a day, the date rule's ("tax in 2024?" quoted
+        # first a condo's HOA section, "went up from $260 in Jan 2024", as naming "2024")
     ]
     if any(h.unit == first.unit for h in top):  # scored already: first if alone in naming
         alone = (
@@ -543,9 +540,10 @@ def _heading_names(
             for label, h in zip(labels, hits, strict=True)
         ]
         said = matching_lines([h.chunk.text for h in hits], terms)  # ties: by the text
-        mentioned = [  # a series' item in the text only, beside its own section: by the
-            any(written) and all(writes(f"{label}\n{h.chunk.text}", c) for c in items)
-            for label, h in zip(labels, hits, strict=True)  # other words its headings name
+        beside = any(written)  # a series' item in the text only, beside its own section:
+        mentioned = [  # by the other words its headings name
+            beside and all(writes(f"{label}\n{h.chunk.text}", c) for c in items)
+            for label, h in zip(labels, hits, strict=True)
         ]
         return [
             1 + len(m) + len(t - m) / 100 if w else len(m) + 0.5 if said_too else 0
@@ -651,11 +649,11 @@ def code_first(
     top = [h for h in first_units(hits, opts.evidence_sections) if not leads_in(h.chunk)]
     writing = [h for h in top if writes_in_note(h.chunk, codes, top, opts)]
     sections = [h for h in writing if not (opts.code_notes and h.chunk.properties)] or writing
+    if not sections:
+        return None
     others = [t for t in terms if not any(writes(t, c) or writes(c, t) for c in codes)]
     named = matching_lines([named_as(h.chunk) for h in sections], others)
     headed = [all(writes(" ".join(h.chunk.heading_path), c) for c in codes) for h in sections]
-    if not sections:
-        return None
     best = min(  # "## #412 retry storm" before a roadmap listing "#412" among others
         range(len(sections)), key=lambda i: (-len(named[i]), not headed[i], i)
     )
