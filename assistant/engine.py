@@ -65,6 +65,7 @@ from index.retrieve import (
     query_terms,
     retrieve,
     share_a_path,
+    spelled_out,
     term_coverage,
     text_modifiers,
     unmatched_globs,
@@ -509,8 +510,10 @@ class Engine:
         )
         searched = joined_codes(self.store(), searched)  # "KR 2.3" as the notes' "KR2.3"
         abbreviations: dict[str, str] = {}  # "oxalic acid" written "OA" (the abbreviation rule)
+        spelled: dict[str, str] = {}  # "DH" asked of, written "dry hop" (its other way)
         if opts.abbreviations:
             searched, abbreviations = abbreviated(self.store(), searched)
+            searched, spelled = spelled_out(self.store(), searched)
         joined = joined_words(self.store(), searched) if opts.joined_words else []
         terms = query_terms(searched)
         if not terms and not chords(searched):  # a key chord is searched for as written
@@ -597,8 +600,8 @@ class Engine:
             coverage, opts.local_sections, self._mentions, joined=opts.split_words,
         )  # fmt: skip
         in_top = set(in_top) | {  # a top section writing "OA" mentions "oxalic", "acid"
-            w for phrase, a in abbreviations.items() if a.lower() in in_top
-            for w in query_terms(phrase)
+            w for phrase, a in [*abbreviations.items(), *((p, a) for a, p in spelled.items())]
+            if a.lower() in in_top for w in query_terms(phrase)
         }  # fmt: skip
         # the names the user capitalised: the together rule's and the named-quotes rule's
         capitals = decide.asked_names(searched, coverage, common, opts, total)
@@ -680,7 +683,9 @@ class Engine:
             or (len(words) > 1 and self.store().has_phrase(words))
         }
         nowhere = original_words(q, [t for t in decision.missing if t not in anywhere], fixes)
-        decision.abbreviations = [f"{p}: {a}" for p, a in abbreviations.items()]
+        decision.abbreviations = [f"{p}: {a}" for p, a in abbreviations.items()] + [
+            f"{a}: {p}" for a, p in spelled.items()
+        ]
         decision.elsewhere = [  # a hyphenated word with a part in no note is in none
             w  # ("English-Romanian": "Romanian" is in no note, though "English" is)
             for w in original_words(q, [t for t in decision.missing if t in anywhere], fixes)

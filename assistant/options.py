@@ -219,7 +219,9 @@ class AnswerOptions(BaseModel):
         description="Abbreviation rule: a phrase of the question that a line of the notes "
         "writes beside its initials in capitals (a glossary's '| OA | oxalic acid |') is "
         "searched with that abbreviation too, and a section writing the abbreviation mentions "
-        "the phrase's words: 'oxalic acid trickle' finds, and is answered by, '## OA trickle'.",
+        "the phrase's words: 'oxalic acid trickle' finds, and is answered by, '## OA trickle'. "
+        "The other way round, a question asking only what an abbreviation means ('What does "
+        "DH mean?') is searched with the phrase a line writes beside it ('**DH** = dry hop').",
     )
     joined_words: bool = Field(
         True,
@@ -239,9 +241,10 @@ class AnswerOptions(BaseModel):
         True,
         description="Split-word rule: a word the notes never write whole but write as two "
         "words joined by a hyphen ('wifi' for Wi-Fi, 'ebook' for e-book, 'inc2099' for "
-        "INC-2099), or a verb and its particle they write apart ('login' for 'log in'), is read "
-        "as those two words, searched and counted as covered, not said to be missing; and a "
-        "CamelCase name mentions its words ('KafkaConsumerLagHigh': Kafka).",
+        "INC-2099, 'hcsr04' for HC-SR04), or a verb and its particle they write apart "
+        "('login' for 'log in'), is read as those two words, searched and counted as "
+        "covered, not said to be missing; and a CamelCase name mentions its words "
+        "('KafkaConsumerLagHigh': Kafka).",
     )
     typo_context: bool = Field(
         True,

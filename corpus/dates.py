@@ -356,14 +356,35 @@ _STAMP = re.compile(r"[ \t]*(?:[-*+][ \t]+)?\[?(\d{4})-(\d{1,2})-(\d{1,2})(?=[\s
 (jrnl), "2025-09-28 16:00 Half marathon…", "- 2024-05-01: released 2.0"."""
 
 
+_BOLD_STAMP = re.compile(r"[ \t]*(?:[-*+][ \t]+)?(\*\*|__)([^*_\n]{3,32}?)\1")
+"""A line that starts with a day in bold, as a log's entry does: "**jan 14** ordered…",
+"**2024-01-20:** relay boot loop", "- __Mon, March 4__ — met Sam"."""
+_DATE_ONLY = re.compile(rf"[\W\d_]*(?:(?:{_WEEKDAY}|{_MONTH}|st|nd|rd|th|of)\b[\W\d_]*)*", re.I)
+"""Bold words that write a day and nothing else: numbers, months, weekdays, "of"."""
+
+
 def stamped_days(lines: Sequence[str]) -> list[tuple[int, Day]]:
-    """(line, day) of each of `lines` that starts with a day (`_STAMP`): the entries of a
-    journal kept in one file."""
+    """(line, day) of each of `lines` that starts with a day (`_STAMP`), or with a day in
+    bold and nothing else (`_BOLD_STAMP`: a log of "**jan 14** …" paragraphs was quoted
+    whole, six entries for a one-line answer): the entries of a journal kept in one file."""
     out: list[tuple[int, Day]] = []
     for i, line in enumerate(lines):
         if (m := _STAMP.match(line)) and 1 <= int(m[2]) <= 12 and 1 <= int(m[3]) <= 31:
             out.append((i, (int(m[1]), int(m[2]), int(m[3]))))
+        elif (b := _BOLD_STAMP.match(line)) and _DATE_ONLY.fullmatch(b[2]):
+            days = days_in(b[2].title())  # "jan 14": in bold, a month, no verb
+            if len(days) == 1:
+                out.append((i, next(iter(days))))
     return out
+
+
+def day_stamp(day: Day) -> str:
+    """A day as a stamp that `days_in` reads back: "2024-01-14", or "January 14" without
+    its year."""
+    y, m, d = day
+    if y is None:
+        return f"{next(n for n, k in _MONTHS.items() if k == m).title()} {d}"
+    return f"{y}-{m:02d}-{d:02d}"
 
 
 def entry_lines(lines: Sequence[str], days: Iterable[Day]) -> list[int]:

@@ -503,6 +503,9 @@ CLIPPINGS: dict[str, tuple[str, ...]] = {
     "st": ("street", "saint"),
     "xfmr": ("transformer",),
     "yr": ("year",),
+    "yd": ("yard",),
+    "hr": ("hour",),
+    "mod": ("modification",),
     # months, as tables and logs abbreviate them ("| Mar 2025 | 347 | £91.12 |"); not "may"
     "jan": ("january",),
     "feb": ("february",),
@@ -813,8 +816,9 @@ def term_coverage(
         unread = None
         in_path = not n and plain(t) in paths  # no typo, named by the user's own paths
         typed = not n and not in_path and t not in names and known is not None and not known(t)
-        if typed and slip_of_stopword(t):
-            continue  # "wht was the xgboost rmse": no subject "wht" for the notes to lack
+        if (typed or (n and t not in names and known and not known(t))) and slip_of_stopword(t):
+            continue  # "wht was the xgboost rmse": no subject "wht" for the notes to lack; nor
+            # "befor", which the index stems as it does "before" ("befor printing" found it)
         near = split_word(store, t) if splits and not n else None
         split = near is not None
         together = not n and near is None and t in joined
@@ -907,7 +911,9 @@ def substituted(a: str, b: str) -> bool:
     return bool(diff) and not swapped
 
 
-_SPACED_CODE = re.compile(r"(?<![\w.])([^\W\d_]{1,5})[ \t]+(\d+)(?=[.\d]*(?![\w-]))")
+_SPACED_CODE = re.compile(
+    r"(?<![\w.-])(\d{0,3}[^\W\d_]{1,5})(?:[ \t]+|-(?=\d+(?![.\w-])))(\d+)(?=[.\d]*(?![\w-]))"
+)
 
 
 def abbreviated(store: Store, question: str) -> tuple[str, dict[str, str]]:
@@ -945,6 +951,70 @@ def abbreviated(store: Store, question: str) -> tuple[str, dict[str, str]]:
     return "".join([*out, question[last:]]), found
 
 
+MEANING_WORDS = frozenset(
+    "mean means meaning meant stand stands definition define defined abbreviation acronym "
+    "short note notes".split()
+)
+"""Words that ask what an abbreviation means ("What does DH mean in my notes?", "what does
+BIAB stand for", "definition of DME"), beside it and the question's function words."""
+_CAPITALS = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]{1,5})(?![\w-])")
+
+
+def spelled_out(store: Store, question: str) -> tuple[str, dict[str, str]]:
+    """The abbreviation rule read the other way: a question asking only what an abbreviation
+    means ("What does DH mean?", "what is BIAB?"), with the phrase a line of the notes writes
+    beside it, whose initials it is, after it in brackets; and the abbreviation with that
+    phrase. "What does DH mean in my notes?" was declined (best line 0.265) of a folder
+    whose README writes "**DH** = dry hop" and whose brew logs write "DH 2 oz Citra" five
+    times: the letters alone find the logs, the phrase finds the line that says it."""
+    asked = _CAPITALS.findall(question)
+    rest = {t for t in query_terms(question) if t not in MEANING_WORDS}
+    if len(asked) != 1 or rest - {asked[0].lower()} or sum(c.isalpha() for c in asked[0]) < 2:
+        return question, {}
+    abbr = asked[0]
+    for text in store.texts_matching(abbr.lower()):
+        for line in text.split("\n"):
+            phrase = _phrase_of(line, abbr)
+            if phrase:
+                at = _CAPITALS.search(question)
+                assert at is not None
+                return f"{question[: at.end()]} ({phrase}){question[at.end() :]}", {abbr: phrase}
+    return question, {}
+
+
+def _phrase_of(line: str, abbr: str) -> str | None:
+    """The words of `line` beside `abbr` whose initials it is ("**DH** = dry hop", "BIAB:
+    brew in a bag", "dry malt extract (DME)"), counting function words or not, or None."""
+    for m in re.finditer(rf"(?<![\w-]){re.escape(abbr)}(?![\w-])", line):
+        after = re.match(r"[\W_]{1,6}?([^\W\d_][\w' -]*)", line[m.end() :])
+        before = re.search(r"([\w' -]*[^\W\d_])\s*[(\[]\W{0,2}$", line[: m.start()])
+        for words, forward in ((after, True), (before, False)):
+            if words is None:
+                continue
+            run = re.findall(r"[^\W\d_]+", words.group(1))
+            for n in range(2, min(len(run), len(abbr) + 4) + 1):
+                part = run[:n] if forward else run[-n:]
+                if _initials(part, abbr):
+                    return " ".join(part)
+    return None
+
+
+def _initials(words: Sequence[str], abbr: str) -> bool:
+    """Whether `abbr` is the first letters of `words`, with their function words or without
+    them (and a word's own capitals: "QuickBooks Online", QBO), the phrase starting and
+    ending on a word of its own."""
+    if words[0].lower() in STOPWORDS or words[-1].lower() in STOPWORDS:
+        return False
+    want = abbr.upper()
+    own = [w for w in words if w.lower() not in STOPWORDS]
+    for kept in (words, own):
+        firsts = "".join(w[0] for w in kept).upper()
+        camel = "".join(w[0] + "".join(c for c in w[1:] if c.isupper()) for w in kept).upper()
+        if want in (firsts, camel):
+            return True
+    return False
+
+
 def defines(found: Mapping[str, str]) -> Callable[[str], bool] | None:
     """Whether a line defines one of the abbreviations `abbreviated` found: it writes the
     phrase and its abbreviation ("| OA | oxalic acid |"); None for none found."""
@@ -980,7 +1050,9 @@ def _defined_abbreviation(store: Store, phrase: Sequence[str], asked: set[str]) 
 def joined_codes(store: Store, question: str) -> str:
     """The question with a word and the number after it joined where the notes write them
     joined and never apart: "what is KR 2.3?" of notes writing "KR2.3" (searched "kr2",
-    "3"; "kr" and "2" apart found every other quarter's KR2.1 and KR2.2). A number they
+    "3"; "kr" and "2" apart found every other quarter's KR2.1 and KR2.2), a part's number
+    written with a hyphen ("DHT-22" of notes writing "DHT22": "Your notes don't mention
+    DHT-22" over the DHT22's own section). A number they
     never write after the word is joined too where they join it to others ("KR 4.2" where
     they write KR1.1 to KR3.2): a code of theirs they do not have. A function word is never
     a code's ("when e is 3" of notes holding `Is64BitProcess` searched "is3")."""
@@ -989,8 +1061,9 @@ def joined_codes(store: Store, question: str) -> str:
         word, number = m.group(1).lower(), m.group(2)
         if word in STOPWORDS or store.has_phrase((word, number)):
             return m.group(0)
+        hyphen = "-" in m.group(0)  # "MO-13" of primers "MO-10" to "MO-12": as the notes write
         if store.raw_count(word + number) or (
-            len(word) >= 2 and any(store.raw_terms(word + d) for d in "0123456789")
+            not hyphen and len(word) >= 2 and any(store.raw_terms(word + d) for d in "0123456789")
         ):
             return m.group(1) + number
         return m.group(0)
@@ -1044,8 +1117,9 @@ def split_word(store: Store, term: str) -> str | None:
     notes don't mention 6kg"), or thousands written out ("96k" of "$96,000"); a verb and its
     particle written as one ("login", "setup", "checkout") splits into the two words the notes
     write ("log in": "Your notes don't mention login" of "Kevin would log in at /admin"), the
-    joined-words rule's other way round. None when there is none."""
-    ticket = re.fullmatch(r"([^\W\d_]{2,})(\d{2,})", term)
+    joined-words rule's other way round; and a part's number the notes hyphenate anywhere
+    ("hcsr04" of "HC-SR04", "28byj48" of "28BYJ-48"). None when there is none."""
+    ticket = re.fullmatch(r"(\d{0,3}[^\W\d_]{2,})(\d{2,})", term)
     if ticket:
         a, b = ticket.groups()
         found = (
@@ -1053,7 +1127,8 @@ def split_word(store: Store, term: str) -> str | None:
             and store.raw_count(b)
             and (store.hyphenated_count(a, b) or store.has_phrase((a, b)))
         )
-        return f"{a}-{b}" if found else None
+        if found:
+            return f"{a}-{b}"
     unit = re.fullmatch(r"(\d+)([^\W\d_]{1,3})", term)
     if unit:  # a number and its unit written together ("350f", "6kg" of "1.6kg")
         a, b = unit.groups()
@@ -1061,7 +1136,7 @@ def split_word(store: Store, term: str) -> str | None:
         if not found and b == "k" and store.has_phrase((a, "000")):  # "96k" of "$96,000"
             return f"{a},000"
         return f"{a}-{b}" if found else None
-    if not term.isalpha() or len(term) < 4:
+    if not term.isalnum() or term.isdigit() or len(term) < 4:
         return None
     verb = _JOINED_VERB.fullmatch(term)
     if verb and verb.group(1) not in STOPWORDS and store.has_phrase(verb.groups()):
@@ -1112,7 +1187,8 @@ def slip_of_stopword(term: str) -> bool:
 
 _SLIP_STOPWORDS = ("what", "which", "where", "when", "does", "that", "this", "there",
                    "their", "these", "those", "have", "from", "about", "with", "would",
-                   "could", "should")  # fmt: skip
+                   "could", "should", "before", "after", "because", "between", "without",
+                   "during")  # fmt: skip
 """The question's own words, four letters or more: a slip of a shorter one ("hwo", "teh") is
 as likely a name the notes lack ("aws" is one from "was")."""
 

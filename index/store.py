@@ -207,7 +207,8 @@ def term_queries(term: str) -> list[str]:
     if _VALUE.fullmatch(term):  # "10k" of "10kΩ", "470" of "470µF": a unit's symbol is a letter
         units = ['"' + term + u + '"*' for u in UNIT_SYMBOLS]
         queries[0] = "(" + " OR ".join([queries[0], *units]) + ")"
-    stem = re.sub(r"(ing|ed|es|e|s)$", "", term)
+    stem = re.sub(r"(ing|ed|es|e|(?<!s)s)$", "", term)  # not "compass": porter reads "compas"*
+    # as "compa"*, and "compacts" and "companionway" wrote it
     if len(stem) >= 5 and stem != term:
         queries.append('"' + stem + '"*')
     elif len(stem := re.sub(r"(ic|ists?)$", "", term)) >= 6 and stem != term:

@@ -1292,6 +1292,12 @@ def test_the_sibling_rule_reads_the_notes_text_for_ordinary_words() -> None:
     q = "How do I thank a donor who gave food?"
     foods = words | {"gave", "food", "baby", "canned"}
     assert sibling_names(q, gave, foods, {}, lambda w: {"baby", "canned"}) == []
+    # but "do" after "I" is the verb itself, and what it does is its object: "How do I do
+    # duplicate stitch?" of notes headed "Kitchener stitch", "Dropped stitch" quoted both
+    dup = [TermInfo(term="duplicate", chunks=0), TermInfo(term="stitch", chunks=2)]
+    stitches = {"stitch": {"kitchener", "dropped"}}
+    for q in ("How do I do duplicate stitch?", "how to do duplicate stitch"):
+        assert sibling_names(q, dup, words | {"duplicate", "stitch"}, stitches) == ["duplicate"]
 
 
 def test_a_number_of_a_series_no_top_section_writes_is_a_missing_name() -> None:

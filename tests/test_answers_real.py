@@ -236,6 +236,9 @@ def test_a_notes_front_matter_properties_are_quoted(real_embedder, tmp_path: Pat
     eng.refresh()
     when = "when should I use a monotonic stack?"
     assert [c.start_line for c in eng.ask(when).citations] == [8], eng.ask(when).text
+    told = eng.ask(when, explain=True).explain
+    assert told is not None and "property rule: front-matter lines " in told.selection
+    assert told.selection.count("algo/monotonic-stack.md:3,4") == 1, told.selection  # not 2
     eng.options = AnswerOptions(property_line=0.0)
     assert 3 in [c.start_line for c in eng.ask(when).citations], eng.ask(when).text
 

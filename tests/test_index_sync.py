@@ -752,6 +752,8 @@ def test_a_slip_typing_a_question_word_is_that_word(tmp_path: Path) -> None:
     from index.retrieve import slip_of_stopword
 
     assert all(slip_of_stopword(w) for w in ("wht", "waht", "whta", "wiht", "thier", "shuold"))
+    # "how do i clean the PEI sheet befor printing": "The sections found don't mention befor"
+    assert all(slip_of_stopword(w) for w in ("befor", "aftr", "becuase", "wihtout"))
     assert not any(slip_of_stopword(w) for w in ("aws", "teh", "hwo", "what", "xgboost"))
     eng = engine_over(tmp_path, {"w.md": "# Workers\nThe wait before a retry is 30 s.\n"})
     terms = [t.term for t in eng.coverage("wht is the waht for a retry, in the form")]
@@ -760,6 +762,9 @@ def test_a_slip_typing_a_question_word_is_that_word(tmp_path: Path) -> None:
     # the question's first word, capitalised as any first word is: a slip of "What"
     assert [t.term for t in eng.coverage("Wht is the retry wait?")] == ["retry", "wait"]
     assert "wht" not in eng.ask("wht is the retry wait?").missing_terms
+    # one the index stems as its word ("befor" as "before", which the notes write) is it too
+    assert [t.term for t in eng.coverage("retry wait befor printing")] == ["retry", "wait",
+                                                                        "printing"]  # fmt: skip
 
 
 def test_of_equally_near_notes_words_a_typo_reads_as_the_one_written_most(
@@ -935,6 +940,12 @@ def test_a_word_only_a_note_path_holds_is_mentioned_and_a_full_word_read_as_its_
     )
     cov = {t.term: t for t in gear.coverage("binoculars and microphone")}
     assert cov["binoculars"].near == "binocs" and cov["microphone"].near == "mic"
+    # "What modifications did I make to Flax?": "Your notes don't mention modifications", of
+    # a pattern's "## Mods I made"; "yards" of "420 yds", "hours" of "2 hrs"
+    flax = engine_over(tmp_path / "flax", {"flax.md": "# Flax\n## Mods I made\n- 420 yds\n"
+                       "- blocked 2 hrs\n"})  # fmt: skip
+    cov = {t.term: t for t in flax.coverage("modifications, yards, hours")}
+    assert all(cov[w].covered for w in ("modifications", "yards", "hours")), cov
 
 
 def test_a_word_the_notes_write_in_two_is_read_as_the_two(tmp_path: Path) -> None:
@@ -2484,6 +2495,79 @@ def test_a_part_code_is_read_as_the_notes_code_with_its_package_suffix(tmp_path:
         tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(part_suffixes=False)
     )
     assert not {t.term: t for t in off.coverage("LM317 supply")}["lm317"].covered
+
+
+def test_a_part_number_is_read_with_or_without_its_hyphen_as_the_notes_write_it(
+    tmp_path: Path,
+) -> None:
+    """Part numbers are written both ways: "How long between DHT-22 reads?" said "Your notes
+    don't mention DHT-22" over the DHT22's section, and "What's the range of the HCSR04?"
+    and "…the 28BYJ48?" were declined of notes headed "HC-SR04" and "28BYJ-48"."""
+    from index.retrieve import joined_codes, split_word
+
+    files = {
+        "sensors.md": "# Sensors\n\n## DHT22\n\n- min 2s between reads\n\n"
+        "## HC-SR04 ultrasonic\n\n- range 2cm-400cm\n\n## 28BYJ-48 stepper\n\n- 2048 steps\n",
+        "log.md": "# Log\n\nGPT-3 wrote it. COVID 19 week.\n",
+    }
+    eng = engine_over(tmp_path, files)
+    store = eng.store()
+    assert joined_codes(store, "How long between DHT-22 reads?") == "How long between DHT22 reads?"
+    assert joined_codes(store, "what did GPT-3 say") == "what did GPT-3 say"  # written apart
+    assert joined_codes(store, "COVID-19 rules") == "COVID-19 rules"
+    assert joined_codes(store, "the DHT-11?") == "the DHT-11?"  # no "DHT11": as written
+    assert split_word(store, "hcsr04") == "hc-sr04" and split_word(store, "28byj48") == "28byj-48"
+    assert split_word(store, "esp32") is None  # written nowhere
+    for q, line in [
+        ("How long between DHT-22 reads?", "min 2s between reads"),
+        ("What's the range of the HCSR04?", "range 2cm-400cm"),
+    ]:
+        a = eng.ask(q)
+        assert a.outcome == "answered" and line in a.citations[0].quote, a.text
+
+
+def test_a_word_ending_in_ss_is_not_searched_as_a_shorter_prefix(tmp_path: Path) -> None:
+    """ "compass" counted as written in a boat's notes that write "compacts" and
+    "companionway": its crude stem "compas"* is stemmed again by the index, to "compa"*. A
+    word's double "s" is its own; its plural still finds it."""
+    files = {"boat.md": "# Boat\n\nThe bilge pump compacts nothing. Companionway steps.\n"}
+    eng = engine_over(tmp_path, files, AnswerOptions())
+    cov = {t.term: t for t in eng.coverage("compass bearings, companionways")}
+    assert not cov["compass"].covered
+    assert cov["companionways"].covered
+    other = engine_over(tmp_path / "b", {"nav.md": "# Nav\n\nHand bearing compass.\n"})
+    assert {t.term: t for t in other.coverage("compasses")}["compasses"].covered
+
+
+def test_an_abbreviation_asked_of_is_searched_as_the_phrase_the_notes_spell_it(
+    tmp_path: Path,
+) -> None:
+    """ "What does DH mean in my notes?" was declined (best line 0.265) of a brew log whose
+    README writes "**DH** = dry hop" and whose batches write "DH 2 oz Citra": a question
+    asking only what an abbreviation means is searched with the phrase a line writes beside
+    it, whose initials it is (the abbreviation rule read the other way)."""
+    from index.retrieve import spelled_out
+
+    files = {
+        "README.md": "# Brew log\n\n## Abbrevs\n\n- **BIAB** = brew in a bag\n"
+        "- **FWH** = first wort hop, **DH** = dry hop\n- **KS** = kettle sour\n",
+        "b05.md": "# B05 NEIPA\n\n## Hops\n\n- DH #1: 2 oz Citra day 2\n- DH #2: 2 oz Mosaic\n",
+        "b09.md": "# B09 APA\n\nCascade 2 oz WP 20 min; DH 2 oz Centennial day 4.\n",
+        "b12.md": "# B12 Hazy\n\n- DH 4 oz Citra + 2 oz Nelson day 7\n",
+        "sync.md": "# Sync\n\nQuickBooks Online (QBO) sync fails when the token expires.\n",
+    }
+    eng = engine_over(tmp_path, files, AnswerOptions())
+    store = eng.store()
+    q = "What does DH mean in my notes?"
+    assert spelled_out(store, q) == ("What does DH (dry hop) mean in my notes?", {"DH": "dry hop"})
+    assert spelled_out(store, "what does BIAB stand for")[1] == {"BIAB": "brew in a bag"}
+    assert spelled_out(store, "What is QBO?")[1] == {"QBO": "QuickBooks Online"}  # before it
+    assert spelled_out(store, "How much DH in B05?")[1] == {}  # asks more than its meaning
+    assert spelled_out(store, "What does WP mean?")[1] == {}  # no phrase of its initials
+    a = eng.ask(q, explain=True)
+    assert a.outcome == "answered" and a.citations[0].path == "README.md", a.text
+    assert "**DH** = dry hop" in a.citations[0].quote
+    assert a.explain is not None and "abbreviation rule: DH: dry hop" in a.explain.decision
 
 
 def test_a_phrase_the_notes_abbreviate_is_searched_as_its_abbreviation(tmp_path: Path) -> None:

@@ -301,6 +301,21 @@ def test_a_journal_s_entries_are_read_by_the_days_they_start_with() -> None:
     assert entry_lines(lines, [(2025, 3, 14)]) == [0, 1, 3]
     assert entry_lines(lines, [(None, 3, 15)]) == [5, 6, 7, 8, 9]  # to the next stamp
     assert entry_lines(lines, [(2024, 3, 14)]) == []
+    # a day in bold and nothing else starts an entry too: a log of "**jan 14** …" paragraphs
+    # was quoted whole, six entries, for "What temperature should I set the soldering iron to?"
+    bold = [
+        "**jan 14** ordered 10x AO3400", "", "**mar 2** soldering iron tip pitted. 330°C",
+        "- __Mon, March 4__ — met Sam", "**2024-01-20:** relay boot loop",
+        "**Due: March 5** pay rent", "**Note** jan 3 is late", "**important** read this",
+    ]  # fmt: skip
+    assert stamped_days(bold) == [
+        (0, (None, 1, 14)), (2, (None, 3, 2)), (3, (None, 3, 4)), (4, (2024, 1, 20))
+    ]  # fmt: skip
+    assert entry_lines(bold, [(None, 1, 14)]) == [0]
+    from corpus.dates import day_stamp, days_in
+
+    assert days_in(day_stamp((None, 1, 14))) == {(None, 1, 14)}
+    assert day_stamp((2024, 1, 14)) == "2024-01-14"
 
 
 def test_days_are_read_in_the_forms_notes_and_questions_write_them() -> None:

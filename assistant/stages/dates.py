@@ -22,6 +22,7 @@ from corpus.dates import (
     asks_when,
     date_words,
     day_phrases,
+    day_stamp,
     day_words,
     days_in,
     entry_lines,
@@ -237,7 +238,7 @@ def day_text(chunk: Chunk) -> str:
     the entries it holds, a journal kept in one file ("[2025-03-14 09:12] Pi day…": "what
     did I write on March 14 2025?" quoted other days' entries, the file's name and headings
     naming none)."""
-    stamps = (f"{y}-{m:02d}-{d:02d}" for _, (y, m, d) in stamped_days(chunk.text.split("\n")))
+    stamps = (day_stamp(d) for _, d in stamped_days(chunk.text.split("\n")))
     return " ".join([_named(chunk), *stamps])
 
 

@@ -570,6 +570,14 @@ VERB_BEFORE = frozenset(
 I treat low blood sugar?" of notes writing "bed low" and "use low"; "How do I thank a donor
 who gave food?" was declined, "don't mention gave", of notes writing "baby food" and "canned
 food")."""
+
+
+def _does_it(words: Sequence[str], at: int) -> bool:
+    """Whether `words[at]` is the verb "do" itself, after its subject or "to": what follows is
+    what it does, no verb ("How do I do duplicate stitch?", "how to do a backup")."""
+    return words[at] in ("do", "does", "did") and at > 0 and words[at - 1] in VERB_BEFORE
+
+
 _VERB_PARTICLES = frozenset(VERB_PARTICLES) - {"in"}
 """Particles after which the word before is a verb ("times out", "backs up"), no noun; not
 "in", which follows nouns as often ("the time in Lisbon")."""
@@ -610,7 +618,7 @@ def sibling_names(
             continue
         if not is_common(word, common) or no_kind(word, common):
             continue  # no ordinary word: the name rule reads it already; "another branch"
-        if at and words[at - 1] in VERB_BEFORE:
+        if at and words[at - 1] in VERB_BEFORE and not _does_it(words, at - 1):
             continue  # a verb: "do I treat low blood sugar", no kind of "low"
         if at + 2 < len(words) and words[at + 2] in _VERB_PARTICLES:
             continue  # the word after is a verb: "if a payment authorisation times out"

@@ -16,7 +16,6 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from assistant.options import AnswerOptions
-from assistant.output import span_label
 from assistant.stages.source import NotesSource
 from corpus.dates import month_names
 from corpus.lines import LineRoles
@@ -653,8 +652,8 @@ def line_evidence(
     quoted alone, the ideas in the 2,876-character line below it left out.
 
     The property rule: a line of a note's front-matter properties is no evidence where, on its
-    own (embedded now, without the note's title), it scores under `property_line`; each such
-    section is added to `unsaid`, for --explain, as the to-do rule's are to `todo_out`."""
+    own (embedded now, without the note's title), it scores under `property_line`; such lines
+    are added to `unsaid` ("path:4,5"), for --explain, as the to-do rule's are to `todo_out`."""
     titles = frozenset(
         int(h.chunk.id)
         for h in hits
@@ -699,6 +698,8 @@ def line_evidence(
     for n, ((cid, i), v) in enumerate(zip(keys, sims, strict=True)):
         if n not in no_evidence:
             out[cid][i] = float(v)
-    if unsaid is not None:
-        unsaid.extend(span_label(props[c]) for c in sorted({keys[n][0] for n in no_evidence}))
+    if unsaid is not None:  # each section's such lines, not its others: "from: Falmouth" is
+        for c in sorted({keys[n][0] for n in no_evidence}):  # evidence beside "crew: me"
+            lines = sorted(props[c].start_line + keys[n][1] for n in no_evidence if keys[n][0] == c)
+            unsaid.append(f"{props[c].path}:{','.join(map(str, lines))}")
     return out

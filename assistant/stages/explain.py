@@ -153,8 +153,9 @@ def trace(
             else ""
         )
         + (
-            f"; property rule: lines of {', '.join(unsaid_props)} are no evidence, saying "
-            f"nothing of the question without their note's title (< {opts.property_line})"
+            f"; property rule: front-matter lines {', '.join(dict.fromkeys(unsaid_props))} are "
+            "no evidence, "
+            f"saying nothing of the question without their note's title (< {opts.property_line})"
             if unsaid_props
             else ""
         )
