@@ -138,8 +138,10 @@ class Embedders:
     def spelt_right(self, term: str) -> bool:
         """An ordinary word (inflected or British forms too): never "corrected" to a notes word.
         Not as an inflection of a word of three letters: the vocabulary's short words ("tak")
-        would make a typo ("taks" for "tasks") a plural."""
-        return decide.is_common(term, self.common_words(), min_stem=4)
+        would make a typo ("taks" for "tasks") a plural; nor with its last consonant left
+        undoubled ("snaped", `decide.undoubled`)."""
+        common = self.common_words()
+        return not decide.undoubled(term, common) and decide.is_common(term, common, min_stem=4)
 
     def forget_lines(self) -> None:
         """Empty the line cache (a bench timing questions about lines not seen yet)."""

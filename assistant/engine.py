@@ -613,13 +613,15 @@ class Engine:
             )
         # No section found (a --path matching no note): none to lack a word the notes use.
         local = decide.localise(coverage, searched, common, in_top) if hits else coverage
-        whole = (  # the whole-line rule, only where the best line falls short
+        whole_hit = (  # the whole-line rule, only where the best line falls short
+            evidence.section_with_every_term(hits, local, opts, self._labels)
+            if opts.whole_line and best_line < opts.min_line
+            else None
+        )
+        whole = whole_hit is not None or (
             opts.whole_line
             and best_line < opts.min_line
-            and (
-                evidence.line_with_every_term(hits, local, opts, self._labels)
-                or evidence.line_with_every_code(hits, refs, opts)  # the code rule
-            )
+            and evidence.line_with_every_code(hits, refs, opts)  # the code rule
         )
         dated: list[Hit] = []
         days: set[Day] = set()
@@ -719,6 +721,7 @@ class Engine:
             unnamed = [span_label(h.chunk) for h in picked if h not in named_only]
             picked = named_only
             picked = select.with_named(picked, by_name or together, k, section_best, opts.min_line)
+            picked = select.with_named(picked, whole_hit, k)  # the line the answer rests on
             subject = [t.near or t.term for t in decide.subject_terms(local)]
             coded = select.code_first(hits, refs, opts, subject)  # the code rule
             if coded is not None:
@@ -785,15 +788,16 @@ class Engine:
                 picked = select.with_dated(picked, dated, k, other_day, reading.day_only, entries)
                 date_notes = [span_label(c) for c in (h.chunk for h in dated if h in picked)]
             ruled = any(  # a rule's own first section stays first
-                h is not None and h in picked for h in (by_name, headed, together, newest, coded)
+                h is not None and h in picked
+                for h in (by_name, headed, together, newest, coded, whole_hit)
             ) or bool(date_notes)
             picked = select.quote_order(picked, section_best, opts, ruled)
             citations, pieces = shape.quote_sections(
                 picked, line_scores, self.abs_path, opts, terms
             )
-        by_name_label, headed_label, together_label, newest_label, coded_label = (  # --explain
-            span_label(h.chunk) if h is not None and h in picked else ""
-            for h in (by_name, headed, together, newest, coded)
+        by_name_label, headed_label, together_label, newest_label, coded_label, whole_label = (
+            span_label(h.chunk) if h is not None and h in picked else ""  # for --explain
+            for h in (by_name, headed, together, newest, coded, whole_hit)
         )
         answer_text = render.render_text(
             citations,
@@ -848,6 +852,7 @@ class Engine:
                 [span_label(h.chunk) for h in answering if h in picked],
                 [span_label(c) for c in todo_sections],
                 row_notes,
+                whole_label,
             )
             if explain
             else None,

@@ -66,7 +66,7 @@ class AnswerOptions(BaseModel):
         True,
         description="Whole-line rule: a question is answered under min_line when a line of a "
         "top section holds every one of its subject terms (two or more, or one with a digit), "
-        "or its note's file name or front-matter labels do.",
+        "or its note's file name or front-matter labels do; that section is quoted first.",
     )
     other_languages: bool = Field(
         True,
@@ -95,7 +95,9 @@ class AnswerOptions(BaseModel):
     names: bool = Field(
         True,
         description="Name rule: a name the user capitalised that the notes lack needs a covered "
-        "phrase that names something, or the assistant abstains.",
+        "phrase that names something, or the assistant abstains; a capitalised word of two or "
+        "three letters counts as a name only as an acronym the model's vocabulary lacks "
+        "('TSH'), where the question lacks nothing else.",
     )
     local_sections: int = Field(
         3,
@@ -212,7 +214,9 @@ class AnswerOptions(BaseModel):
         "auth, config; index.retrieve.CLIPPINGS) is covered by a section that writes a word it "
         "stands for (repository; authentication or authorization; configuration), and read "
         "as that word where the notes never write the clipping; one whose full words are all "
-        "ordinary ('temp': temperature, temporary) is an ordinary word, never a missing name.",
+        "ordinary ('temp': temperature, temporary) is an ordinary word, never a missing name; "
+        "and shorthand out of the model's vocabulary that begins one word the notes write is "
+        "read as it ('nitro': nitroglycerin).",
     )
     abbreviations: bool = Field(
         True,

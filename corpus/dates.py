@@ -217,16 +217,19 @@ def _days_of(year: int | None, month: int) -> list[Day]:
     return [(year, month, d) for d in range(1, _MONTH_DAYS[month - 1] + 1)]
 
 
+_NOT_WHEN = r"(?:name|names|aid|floor|class|person|minute)\b"
+"""Words after "first" or "last" that make a name of them, no time: "first-time buyers",
+"first aid", "last name", "first floor"."""
 _LATEST = re.compile(
     r"\b(?:last(?!\s*(?:[?!.]|$)|\s+(?:before|for|longer|until|till|through|over)\b)|latest"
     r"|most\s+recent(?:ly)?|recently|newest)\b(?!\s+(?:week|month|year|night|"
-    rf"weekend|{_WEEKDAY})\b)",
+    rf"weekend|{_WEEKDAY})\b)(?!-|\s+{_NOT_WHEN})",
     re.IGNORECASE,
 )
 """The latest rule's words: not "last" the verb, at a question's end or before "before",
 "for", "longer" ("How long do idempotency keys last before they expire?" quoted the newest
 1:1 notes mentioning them)."""
-_EARLIEST = re.compile(r"\b(?:first|earliest|oldest)\b", re.IGNORECASE)
+_EARLIEST = re.compile(rf"\b(?:first|earliest|oldest)\b(?!-|\s+{_NOT_WHEN})", re.IGNORECASE)
 WHEN_WORDS = frozenset("last latest most recent recently newest first earliest oldest".split())
 """The words `asks_when` reads: no subject of the question."""
 

@@ -500,6 +500,9 @@ CLIPPINGS: dict[str, tuple[str, ...]] = {
     "mtn": ("mountain",),
     "kcal": ("calorie", "calories"),
     "rd": ("road",),
+    "ln": ("lane",),
+    "blvd": ("boulevard",),
+    "hwy": ("highway",),
     "st": ("street", "saint"),
     "xfmr": ("transformer",),
     "yr": ("year",),
@@ -846,6 +849,9 @@ def term_coverage(
             near = next((f for f in full if store.term_count(f, cap=1)), None)
         if suffixed and not n and near is None and not in_path:  # "lm317" of "LM317T"
             near = suffixed_code(store, t)
+        if unclip and not n and near is None and not in_path and t not in names and known:
+            near = None if known(t) else clipped_of(store, t)  # "nitro" of "nitroglycerin"
+            full = (near,) if near else full
         if unclip and not n and not in_path and near is None and not full:  # of k8s/ notes
             near = next(
                 (
@@ -1214,6 +1220,30 @@ def suffixed_code(store: Store, term: str) -> str | None:
         return None
     found = [w for w in store.raw_terms(term) if re.fullmatch(re.escape(term) + r"[a-z]{1,2}", w)]
     return max(found, key=lambda w: (store.raw_count(w), w), default=None)
+
+
+CLIPPED_MIN = 5
+"""Fewest letters a clipped word the notes write in full has (`clipped_of`): "nitro", not
+"mara" of "marathon"."""
+
+
+def clipped_of(store: Store, term: str) -> str | None:
+    """The one word the notes write that `term`, no word of the model's vocabulary, begins and
+    that is three letters longer or more: the word it clips, as shorthand does ("nitro" of
+    "nitroglycerin", "benzo" of "benzodiazepines"; "What are the contraindications for
+    nitro?" said "Your notes don't mention nitro" above the card that answers it). None where
+    no such word is written, or several are (their plurals aside)."""
+    if len(term) < CLIPPED_MIN or not term.isalpha():
+        return None
+    found = {
+        w.removesuffix("s")
+        for w in store.raw_terms(term)
+        if w.isalpha() and len(w) >= len(term) + 3
+    }
+    if len(found) != 1:
+        return None
+    word = found.pop()
+    return word if store.raw_count(word) else word + "s"
 
 
 _TWO_EDITS = 9

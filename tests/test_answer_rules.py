@@ -724,13 +724,14 @@ def test_a_question_about_a_name_the_notes_lack_needs_a_named_subject_they_have(
         "EKS with Karpenter", cov(eks=3, karpenter=0), [hit], best_line=0.6, common=common | {"eks"}
     )
     assert not eks.abstain and eks.missing == ["karpenter"]
-    # a short capitalised token ("VM") is too ambiguous to count as a name
+    # a short capitalised token the vocabulary holds ("VM") is too ambiguous to count as a
+    # name (one it lacks is an acronym: test_an_acronym_the_notes_never_write_is_a_missing…)
     vm = decide(
         "What may the host VM do for the container?",
         cov(host=3, vm=0, container=9),
         [hit],
         best_line=0.6,
-        common=common | {"host"},
+        common=common | {"host", "vm"},
     )
     assert not vm.abstain
 
@@ -2828,6 +2829,13 @@ def test_a_line_holding_every_term_of_the_question_answers_it() -> None:
     assert d.outcome == "answered" and d.whole_line
     assert decide(q, cov, [h], best_line=0.28, common=COMMON).abstain
     assert not decide(q, cov, [h], best_line=0.5, common=COMMON, whole_line=True).whole_line
+    # the section holding that line is the one the rule found, quoted first: "What did Jonas
+    # say about süffig?" quoted another client's section (0.27) and left out Jonas's line
+    from assistant.stages.evidence import section_with_every_term
+
+    other_note = Hit(chunk=chunk("## Imperatives\nUse the imperative.", ["Brandt"]), score=1.0)
+    assert section_with_every_term([other_note, h], cov, DEFAULT_OPTIONS) is h
+    assert section_with_every_term([other_note], cov, DEFAULT_OPTIONS) is None
 
 
 def test_a_whole_piece_of_a_long_section_is_explained_as_a_piece() -> None:
@@ -4156,3 +4164,28 @@ def test_a_mountains_title_is_left_out_of_its_name() -> None:
     q = "How much is the Mt Rainier park entrance fee?"
     assert full_names(q) == [] and missing_compounds(q, [Hit(chunk=park, score=1.0)], 3) == []
     assert full_names("When did Anna Schmidt call?") == ["Anna Schmidt"]
+
+
+def test_an_acronym_the_notes_never_write_is_a_missing_name() -> None:
+    """ "What's the normal range for TSH?" of a nurse's lab values that never write "TSH" was
+    partly covered, quoting the other labs: a word of two or three letters is too short to
+    be a name unless the question writes it in capitals and the model's vocabulary lacks it,
+    an acronym ("TSH", "NPS", "RTO"); where the question lacks nothing else and names nothing
+    the notes cover, it is not in them. Not a vocabulary word ("What's the IP of the
+    printer?" of notes writing its address), nor beside ordinary words the notes lack too."""
+    from assistant.stages.decide import acronym
+
+    h = Hit(chunk=chunk("## Labs\n- Na 135-145\n- K 3.5-5.0", ["Lab values"]), score=1.0)
+    cov = [TermInfo(term="normal", chunks=4), TermInfo(term="range", chunks=4),
+           TermInfo(term="tsh", chunks=0)]  # fmt: skip
+    words = COMMON | {"normal", "range", "behalf", "ip", "printer"}
+    q = "What's the normal range for TSH?"
+    assert acronym("tsh", q, words) and not acronym("tsh", q.lower(), words)
+    d = decide(q, cov, [h], best_line=0.34, common=words)
+    assert d.abstain and "tsh" in d.missing
+    assert not decide(q.lower(), cov, [h], best_line=0.34, common=words).abstain  # lowercase
+    # beside ordinary words the notes lack too, as likely said otherwise (an "EC2 instance")
+    more = [*cov, TermInfo(term="behalf", chunks=0)]
+    assert not decide(q + " on behalf of", more, [h], best_line=0.34, common=words).abstain
+    ip = [TermInfo(term="ip", chunks=0), TermInfo(term="printer", chunks=3)]
+    assert not decide("What's the IP of the printer?", ip, [h], best_line=0.5, common=words).abstain

@@ -785,6 +785,11 @@ def test_a_typo_is_no_plural_of_a_three_letter_word(tmp_path: Path) -> None:
     assert "tak" in eng.common_words() and not eng.models.spelt_right("taks")
     assert eng.models.spelt_right("deploying") and eng.models.spelt_right("uses")
     assert {t.term: t.near for t in eng.coverage("run ECS taks")}["taks"] == "tasks"
+    # nor is an "-ed" form missing its doubled consonant ("snaped" of notes writing "snapped")
+    assert not eng.models.spelt_right("snaped") and not eng.models.spelt_right("stoping")
+    assert all(eng.models.spelt_right(w) for w in ("snapped", "hoped", "opened", "helped"))
+    chain = engine_over(tmp_path / "c", {"fix.md": "# Fixes\n## Snapped chain\nQuick link.\n"})
+    assert {t.term: t.near for t in chain.coverage("fix a snaped chain")}["snaped"] == "snapped"
 
 
 def test_a_word_that_differs_from_a_notes_word_only_at_its_end_is_no_typo(
@@ -934,6 +939,16 @@ def test_a_word_only_a_note_path_holds_is_mentioned_and_a_full_word_read_as_its_
     trip = engine_over(tmp_path / "trip", {"transit.md": "# Transit\n- Mt Fuji: right side\n"})
     mount = {t.term: t for t in trip.coverage("see Mount Fuji")}["mount"]
     assert mount.near == "mt" and mount.covered
+    # shorthand no clipping list holds: a word out of the model's vocabulary that begins one
+    # word the notes write ("What are the contraindications for nitro?" said "Your notes
+    # don't mention nitro" above the nitroglycerin card); not where it begins several
+    card = engine_over(tmp_path / "card", {"ntg.md": "# Nitroglycerin\nNo PDE5 inhibitors.\n",
+                       "o2.md": "# Oxygen\nmarathons and marathoners\n"})  # fmt: skip
+    nitro = {t.term: t for t in card.coverage("contraindications for nitro")}["nitro"]
+    assert nitro.near == "nitroglycerin" and nitro.covered
+    assert {t.term: t for t in card.coverage("what did Marat say")}["marat"].near is None
+    # a street's kind ("Why did 5 Pine Lane sit?" dropped the note headed "5 Pine Ln")
+    assert clipping("ln") == ("lane",) and clipping("blvd") == ("boulevard",)
     # "Which binoculars do I use?" of "Binocs: Vortex 8x42" was declined; "microphone" of "mic"
     gear = engine_over(
         tmp_path / "gear", {"gear.md": "# Gear\n- Binocs: Vortex 8x42\n- mic: SM7B\n"}

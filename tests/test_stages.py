@@ -491,6 +491,12 @@ def test_a_question_about_the_last_time_quotes_the_newest_dated_section_first() 
     for verb in ("How long do idempotency keys last before they expire?",
                  "how long did the tyres last?", "How long does a battery last for?"):  # fmt: skip
         assert asks_when(verb) is None, verb  # "last" the verb
+    # nor "first" or "last" making a name ("Which lender is good for first-time buyers with
+    # FHA?" quoted a dated rates log first)
+    for name in ("Which lender is good for first-time buyers?", "What's Dave's last name?",
+                 "Where is the first aid kit?", "Who lives on the first floor?"):  # fmt: skip
+        assert asks_when(name) is None, name
+    assert asks_when("when was the first time I changed it?") == "earliest"
     newest = newest_or_oldest("when did I last change the oil?", log, cov, 10)
     assert newest is log[2]  # not the tyres of 2025: they hold no word of the question
     assert newest_or_oldest("when was the first oil change?", log, cov, 10) is log[0]

@@ -337,6 +337,21 @@ def is_neutral(term: str) -> bool:
     return (len(term) <= 3 and not coded) or (term.isdigit() and not is_year(term))
 
 
+def acronym(term: str, question: str, common: set[str]) -> bool:
+    """A short word the question writes in capitals, letters only, no word of the model's
+    vocabulary ("TSH", "NPS", "RTO"): an acronym, one thing, as a longer name is, where the
+    question lacks nothing else ("What's the normal range for TSH?" of a nurse's lab values
+    was partly covered, quoting the other labs). Not one the vocabulary holds ("IP", "ID",
+    "PIN": "What's the IP of the printer?" of notes writing its address); nor beside ordinary
+    words the notes lack too, as likely said otherwise: "What is the host VM allowed to do
+    on behalf of the agent…?" of notes on EC2 instances."""
+    return (
+        term.isalpha()
+        and not is_common(term, common)
+        and bool(re.search(rf"(?<![\w-]){term.upper()}(?![\w-])", question))
+    )
+
+
 def is_year(term: str) -> bool:
     """A year ("2021"): one thing, as a code is; notes without it do not answer of it ("What
     did I deduct on my 2021 taxes?" quoted 2022's to 2024's deductions)."""
@@ -437,6 +452,25 @@ _INFLECTIONS = (
     # "ripen" read as a name the notes lack (not "-en" of any stem: "Jensen", "Bergen")
 )
 """(suffix, what replaces it, the fewest letters the word it inflects may have)."""
+
+
+def undoubled(term: str, common: set[str]) -> bool:
+    """An "-ed" or "-ing" form of a one-syllable word ending in one vowel and one consonant,
+    written without the consonant doubled ("snaped", "stoping"): a misspelling, though its
+    stem is a word ("How to fix a snaped chain?" was declined, "Your notes don't mention
+    snaped", of notes writing "snapped"). Not where the stem with an "e" is a word ("hoped",
+    "planed")."""
+    for suffix in ("ed", "ing"):
+        stem = term.removesuffix(suffix)
+        if (
+            stem != term
+            and term not in common
+            and re.fullmatch(r"[^aeiouy]+[aeiou][bdgklmnprt]", stem)
+            and stem in common
+            and stem + "e" not in common
+        ):
+            return True
+    return False
 
 
 _NEGATIONS = ("un", "non", "in", "dis")
@@ -845,7 +879,9 @@ def decide(
             # do?" of "Partner: Tunde, a structural engineer" was declined: "maya" is a word)
             lacking = "one of its words" if any(t.covered for t in subject) else "each word"
             return said(True, f"no phrase of the question is covered: {lacking} is in no note")
-        proper = [t for t in missing if t in names and not is_neutral(t)]  # not "VM"
+        proper = [t for t in missing if t in names and not is_neutral(t)]  # not "VM", but an
+        if all(t in proper or acronym(t, question, common) for t in missing):  # acronym where
+            proper = list(missing)  # nothing else is lacking: "What's the normal TSH range?"
         if (
             opts.names
             and proper

@@ -300,6 +300,16 @@ def line_with_every_term(
     opts: AnswerOptions,
     labels: Callable[[str], str] | None = None,
 ) -> bool:
+    """Whether the whole-line rule holds (`section_with_every_term`)."""
+    return section_with_every_term(hits, coverage, opts, labels) is not None
+
+
+def section_with_every_term(
+    hits: Sequence[Hit],
+    coverage: Sequence[TermInfo],
+    opts: AnswerOptions,
+    labels: Callable[[str], str] | None = None,
+) -> Hit | None:
     """The whole-line rule: some line of the top `evidence_sections` sections holds every
     subject term of the question (two or more, as the notes write them, or one with a digit
     in it: a code, "137", "5xx", whose vector says little of it), a fact matching the
@@ -312,28 +322,40 @@ def line_with_every_term(
     model as little; "Did we itemize in 2022?" of "not enough to itemize" in "Taxes 2022".
     A table's row is read with its header row and headings (`rows_read_whole`): "What voltage
     was used for the FITC channel on the FACSCanto?" of "| FITC | 480 |" under "| Channel |
-    Voltage |" in "Cytometer settings (BD FACSCanto II)", a row scoring 0.20."""
+    Voltage |" in "Cytometer settings (BD FACSCanto II)", a row scoring 0.20. Returns the first
+    such section (of a note so named, its first among them), or None: it is quoted first, as
+    the answer the rule found ("What did Jonas say about süffig?" answered by the whole-line
+    rule quoted another client's section, its cosine 0.27, and left out the line saying it)."""
     terms = subject_as_written(coverage)
     if not terms:
-        return False
+        return None
     top = first_units(hits, opts.evidence_sections)
-    named = [
-        f"{PurePosixPath(p).stem}\n{labels(p) if labels else ''}"
-        for p in dict.fromkeys(h.chunk.path for h in top)
-    ]
-    if any(len(m) == len(terms) for m in matching_lines([t for t in named if t], terms)):
-        return True
+    paths = list(dict.fromkeys(h.chunk.path for h in top))
+    named = [f"{PurePosixPath(p).stem}\n{labels(p) if labels else ''}" for p in paths]
+    for p, m in zip(paths, matching_lines(named, terms), strict=True):
+        if len(m) == len(terms):
+            return next(h for h in top if h.chunk.path == p)
     if not specific(terms):
-        return False
+        return None
     todos = to_dos_count((t.term for t in coverage), opts)
-    lines = [
-        f"{' '.join(h.chunk.heading_path)} {ln}"
-        for h in top
-        for ln in h.chunk.text.split("\n")
-        if todos or not _TODO.match(ln)  # the to-do rule
-    ]
-    lines += [row for h in top for row in rows_read_whole(h.chunk)]
-    return any(len(m) == len(terms) for m in matching_lines(lines, terms))
+    owners: list[Hit] = []
+    lines: list[str] = []
+    for h in top:
+        mine = [
+            f"{' '.join(h.chunk.heading_path)} {ln}"
+            for ln in h.chunk.text.split("\n")
+            if todos or not _TODO.match(ln)  # the to-do rule
+        ] + rows_read_whole(h.chunk)
+        lines += mine
+        owners += [h] * len(mine)
+    return next(
+        (
+            h
+            for h, m in zip(owners, matching_lines(lines, terms), strict=True)
+            if len(m) == len(terms)
+        ),
+        None,
+    )
 
 
 def rows_read_whole(chunk: Chunk) -> list[str]:

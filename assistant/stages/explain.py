@@ -37,6 +37,7 @@ def trace(
     answering: Sequence[str] = (),
     todos: Sequence[str] = (),
     rows: Sequence[str] = (),
+    whole: str = "",
 ) -> Explain:
     """The `--explain` trace of one answer, from what the pipeline already computed.
     `dated`: the sections the date rule put first; `passed_over`: the sections the more rule
@@ -48,7 +49,7 @@ def trace(
     first; `beside`: those the sibling-heading rule left out; `unsaid_props`: the properties
     whose lines the property rule took for no evidence; `answering`: the sections the problem
     rule quoted after the problem they answer; `todos`: the sections whose to-do lines the
-    to-do rule took for no evidence."""
+    to-do rule took for no evidence; `whole`: the one the whole-line rule quoted first."""
     quoted = {h.chunk.id for h in picked}
     quotes = []
     for c in citations:  # a merged quote carries the rules of every piece inside it
@@ -107,6 +108,11 @@ def trace(
         + (
             f"; heading rule: first {headed}, whose headings name every subject word"
             if headed
+            else ""
+        )
+        + (
+            f"; whole-line rule: first {whole}, a line of which holds every subject word"
+            if whole
             else ""
         )
         + (
