@@ -821,7 +821,7 @@ def term_coverage(
         typed = not n and not in_path and t not in names and known is not None and not known(t)
         if (typed or (n and t not in names and known and not known(t))) and slip_of_stopword(t):
             continue  # "wht was the xgboost rmse": no subject "wht" for the notes to lack; nor
-            # "befor", which the index stems as it does "before" ("befor printing" found it)
+            # "befor", which the index stems as "before" and so finds ("befor printing")
         near = split_word(store, t) if splits and not n else None
         split = near is not None
         together = not n and near is None and t in joined
@@ -849,8 +849,8 @@ def term_coverage(
             near = next((f for f in full if store.term_count(f, cap=1)), None)
         if suffixed and not n and near is None and not in_path:  # "lm317" of "LM317T"
             near = suffixed_code(store, t)
-        if unclip and not n and near is None and not in_path and t not in names and known:
-            near = None if known(t) else clipped_of(store, t)  # "nitro" of "nitroglycerin"
+        if unclip and typed and near is None:
+            near = clipped_of(store, t)  # "nitro" of "nitroglycerin"
             full = (near,) if near else full
         if unclip and not n and not in_path and near is None and not full:  # of k8s/ notes
             near = next(
@@ -973,18 +973,15 @@ def spelled_out(store: Store, question: str) -> tuple[str, dict[str, str]]:
     phrase. "What does DH mean in my notes?" was declined (best line 0.265) of a folder
     whose README writes "**DH** = dry hop" and whose brew logs write "DH 2 oz Citra" five
     times: the letters alone find the logs, the phrase finds the line that says it."""
-    asked = _CAPITALS.findall(question)
+    asked = list(_CAPITALS.finditer(question))
     rest = {t for t in query_terms(question) if t not in MEANING_WORDS}
-    if len(asked) != 1 or rest - {asked[0].lower()} or sum(c.isalpha() for c in asked[0]) < 2:
+    if len(asked) != 1 or rest - {asked[0][1].lower()} or sum(map(str.isalpha, asked[0][1])) < 2:
         return question, {}
-    abbr = asked[0]
+    abbr, end = asked[0][1], asked[0].end()
     for text in store.texts_matching(abbr.lower()):
         for line in text.split("\n"):
-            phrase = _phrase_of(line, abbr)
-            if phrase:
-                at = _CAPITALS.search(question)
-                assert at is not None
-                return f"{question[: at.end()]} ({phrase}){question[at.end() :]}", {abbr: phrase}
+            if phrase := _phrase_of(line, abbr):
+                return f"{question[:end]} ({phrase}){question[end:]}", {abbr: phrase}
     return question, {}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
 from assistant.stages.decide import decide, is_common, phrases
 from assistant.stages.evidence import evidence_lines
@@ -785,6 +787,13 @@ def test_options_switch_rules_off_without_patching() -> None:
     why: list[str] = []
     quote_span(chunk(long, ["L"]), scores, why=why)
     assert why and why[0].startswith("best line 16")
+
+
+def line_with_every_term(*args: Any) -> bool:
+    """Whether the whole-line rule holds (`evidence.section_with_every_term`)."""
+    from assistant.stages.evidence import section_with_every_term
+
+    return section_with_every_term(*args) is not None
 
 
 def hit(cid: int, path: str = "n.md") -> Hit:
@@ -2795,7 +2804,7 @@ def test_a_line_holding_every_term_of_the_question_answers_it() -> None:
     0.29)") though a row of the notes' table reads "| 2026-11-16 | … | sick, flu |": a table
     row reads to the model as numbers. A line of a top section that holds every subject term
     (two or more, each covered) answers under `min_line` (the whole-line rule)."""
-    from assistant.stages.evidence import line_with_every_term
+    from assistant.stages.evidence import section_with_every_term
 
     table = (
         "## Log\n| date | weight | note |\n| --- | --- | --- |\n| 2026-11-16 | 78.1 | sick, flu |"
@@ -2831,8 +2840,6 @@ def test_a_line_holding_every_term_of_the_question_answers_it() -> None:
     assert not decide(q, cov, [h], best_line=0.5, common=COMMON, whole_line=True).whole_line
     # the section holding that line is the one the rule found, quoted first: "What did Jonas
     # say about süffig?" quoted another client's section (0.27) and left out Jonas's line
-    from assistant.stages.evidence import section_with_every_term
-
     other_note = Hit(chunk=chunk("## Imperatives\nUse the imperative.", ["Brandt"]), score=1.0)
     assert section_with_every_term([other_note, h], cov, DEFAULT_OPTIONS) is h
     assert section_with_every_term([other_note], cov, DEFAULT_OPTIONS) is None
@@ -3222,7 +3229,6 @@ def test_a_version_or_code_names_its_sections_and_no_other_ones() -> None:
     assert not d.abstain and d.names == ["2.4.0"]  # partly covered: the intro is no version
     # the whole-line rule reads a section's headings too: "what was added in 1.4.0?" of
     # "[1.4.0] › Added", whose list items read to the model as little
-    from assistant.stages.evidence import line_with_every_term
 
     added14 = entry(5, "1.4.0", "Added")
     asked = [TermInfo(term=t, chunks=3) for t in ("added", "1", "4", "0")]
@@ -3235,7 +3241,7 @@ def test_a_table_row_is_read_with_its_header_and_headings() -> None:
     row "| FITC | 480 |" scored 0.20): the row says FITC, its header "Channel | Voltage",
     the heading "BD FACSCanto II". The whole-line rule reads a row with both, and a later
     piece of a long table with the header row it carries as context."""
-    from assistant.stages.evidence import line_with_every_term, rows_read_whole
+    from assistant.stages.evidence import rows_read_whole
 
     text = (
         "## Cytometer settings (BD FACSCanto II)\n\n| Channel | Voltage |\n| --- | --- |\n"
@@ -3402,7 +3408,6 @@ def test_a_year_or_a_form_the_notes_lack_is_missing() -> None:
 def test_the_whole_line_rule_reads_a_line_with_its_headings() -> None:
     """ "Did we itemize in 2022?" was declined (0.27 < 0.29) though "not enough to itemize"
     is under "Taxes 2022": a line is read with its section's headings."""
-    from assistant.stages.evidence import line_with_every_term
 
     c = chunk("## Deductions\nTook the standard deduction: not enough to itemize.", ["Taxes 2022",
               "Deductions"])  # fmt: skip
@@ -3910,7 +3915,7 @@ def test_a_to_do_line_is_no_evidence_unless_the_question_asks_about_to_dos() -> 
     """The to-do rule. "TODO: what's the difference btwn flippase and scramblase?? look up"
     scored 0.82 for "What's the difference between flippase and scramblase?" and was quoted,
     "high", as the answer: it says the notes lack one."""
-    from assistant.stages.evidence import line_with_every_term, scored_lines
+    from assistant.stages.evidence import scored_lines
 
     text = "\n".join(
         [

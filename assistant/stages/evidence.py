@@ -294,16 +294,6 @@ def line_with_every_code(hits: Sequence[Hit], codes: Sequence[str], opts: Answer
     )
 
 
-def line_with_every_term(
-    hits: Sequence[Hit],
-    coverage: Sequence[TermInfo],
-    opts: AnswerOptions,
-    labels: Callable[[str], str] | None = None,
-) -> bool:
-    """Whether the whole-line rule holds (`section_with_every_term`)."""
-    return section_with_every_term(hits, coverage, opts, labels) is not None
-
-
 def section_with_every_term(
     hits: Sequence[Hit],
     coverage: Sequence[TermInfo],
