@@ -1277,6 +1277,11 @@ def test_the_sibling_rule_reads_the_notes_text_for_ordinary_words() -> None:
     q = "How do I calculate the drip rate?"
     assert sibling_names(q, drip, words, {}, lambda w: {"slower", "every"}) == []
     assert sibling_names(q, drip, words, {}, lambda w: {"slower", "faster"}) == ["drip"]
+    # nor an adverb: "is it worth running?" of "long running txns", "images running"
+    worth = [TermInfo(term="worth", chunks=0), TermInfo(term="running", chunks=2)]
+    q = "How many consumer replicas is it worth running?"
+    run = words | {"worth", "running", "long", "images"}
+    assert sibling_names(q, worth, run, {}, lambda w: {"long", "images"}) == []
     # a superlative names no kind: "Which account has the lowest rate?" of notes writing
     # "bonus rate" and "variable rate" was declined, "lowest" read as a missing name
     lowest = [TermInfo(term="lowest", chunks=0), TermInfo(term="rate", chunks=2)]
@@ -3770,6 +3775,7 @@ def test_the_thing_a_question_asks_of_a_named_thing_is_said_missing() -> None:
     assert noun_slot("What's Tyler's phone number?", "phone")
     assert noun_slot("What language do people speak in Veyle?", "language")
     assert noun_slot("What car does Anna Keller drive?", "car")
+    assert noun_slot("How many Kafka brokers do we run?", "brokers")
     assert not noun_slot("How do I roll back after it's fully rolled out?", "fully")  # "it is"
     assert not noun_slot("Is there a way to avoid provisioning machines?", "avoid")
     assert not noun_slot("What caused INC2099?", "caused")

@@ -211,11 +211,12 @@ KINDS = frozenset(
 scaling policies can a service use?" of notes listing "Target Tracking", "Step Scaling"):
 the asked-noun rule leaves them unsaid, singular or plural."""
 _ASKED_THING = re.compile(
-    r"\b(?:what|which)\s+([^\W\d_]+)(?:\s+([^\W\d_]+))?\s+"
+    r"\b(?:what|which|how\s+many)\s+([^\W\d_]+)(?:\s+([^\W\d_]+))?\s+"
     r"(?:do|does|did|is|are|was|were|can|could|should|will|would|has|have|had)\b",
     re.IGNORECASE,
 )
-"""A thing the question asks which of: "What car does …", "What time zone does …"."""
+"""A thing the question asks which of, or how many of: "What car does …", "What time zone
+does …", "How many Kafka brokers do we run?" (answered from a note's consumer replicas)."""
 
 
 _NOT_OWNERS = frozenset("it that what there here who where how let he she this".split())
@@ -455,20 +456,15 @@ _INFLECTIONS = (
 
 
 def undoubled(term: str, common: set[str]) -> bool:
-    """An "-ed" or "-ing" form of a one-syllable word ending in one vowel and one consonant,
-    written without the consonant doubled ("snaped", "stoping"): a misspelling, though its
-    stem is a word ("How to fix a snaped chain?" was declined, "Your notes don't mention
-    snaped", of notes writing "snapped"). Not where the stem with an "e" is a word ("hoped",
-    "planed")."""
-    for suffix in ("ed", "ing"):
+    """An "-ed", "-ing" or "-en" form, no word of the vocabulary, whose consonant doubled is one
+    ("snaped": "snapped", "writen": "written", "stoping"): a misspelling, though its stem is a
+    word ("How to fix a snaped chain?" was declined, "Your notes don't mention snaped", of
+    notes writing "snapped"; "what score did I get on the writen test?" likewise)."""
+    if term in common:
+        return False
+    for suffix in ("ed", "ing", "en"):
         stem = term.removesuffix(suffix)
-        if (
-            stem != term
-            and term not in common
-            and re.fullmatch(r"[^aeiouy]+[aeiou][bdgklmnprt]", stem)
-            and stem in common
-            and stem + "e" not in common
-        ):
+        if stem != term and len(stem) >= 3 and stem + stem[-1] + suffix in common:
             return True
     return False
 
@@ -580,10 +576,13 @@ SIBLINGS_MIN = 2
 """Fewest other words the notes' headings write before a word for the sibling rule."""
 NO_KIND = frozenset(
     """another other same own next last every each any all some no more less most least much
-    many few several both either neither such""".split()
+    many few several both either neither such enough worth very really too quite rather just
+    still also only even ever already always never often""".split()
 )
 """Words before a noun that name no kind of it ("onto another branch", "after every rate
-change": not a kind of rate beside "slower rate")."""
+change": not a kind of rate beside "slower rate"), and adverbs, which name none of the word
+after them ("How many consumer replicas is it worth running?" was declined, "don't mention
+worth", of notes writing "long running txns" and "images running")."""
 
 
 def no_kind(word: str, common: set[str]) -> bool:
