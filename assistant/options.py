@@ -262,7 +262,8 @@ class AnswerOptions(BaseModel):
         True,
         description="Asked-noun rule: an ordinary word no note writes, where the question "
         'names the thing it asks for (what a possessive owns, "Tyler\'s phone"; the thing of '
-        "'what' or 'which' before its verb, 'What language do people speak in Veyle?') of a "
+        "'what', 'which' or 'how many' before its verb, 'What language do people speak in "
+        "Veyle?') of a "
         "name the notes write, is said missing and makes the answer partly covered, as a "
         "missing name does; unless a line of the top sections says it in other words "
         "(asked_noun_line), or it is a measure ('size', 'cost', 'temperature') the top "
