@@ -425,7 +425,8 @@ class AnswerOptions(BaseModel):
     lead_in_run_on: bool = Field(
         True,
         description="Lead-in rule, quotes: a quote ending on a line that introduces what "
-        "follows runs on through it.",
+        "follows runs on through it, as does one ending inside the list a lead-in of its own "
+        "introduces.",
     )
     question_run_on: bool = Field(
         True,

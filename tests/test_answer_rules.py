@@ -381,6 +381,19 @@ def test_a_quote_ending_on_a_lead_in_runs_on_through_what_it_introduces() -> Non
     assert (start, end) == (lead + 1, lead + 3)  # the lead-in and its two items, 1-based
 
 
+def test_a_quote_ending_inside_the_list_its_lead_in_introduces_runs_on_through_it() -> None:
+    """ "How do we deaccession an object?" quoted "Process:" and step 1 of 5, its window
+    holding no other step: a quote ending on an item of a list that a lead-in of its own
+    introduces runs on to the list's end. Not a quote whose list has no lead-in in it."""
+    steps = ["Process:", "1. Curator writes a proposal", "2. Board votes", "3. Offer it first",
+             "", "Cooling-off: two months."]  # fmt: skip
+    c = long_section("Deaccessioning", steps)
+    lead = 15  # index of "Process:" in c.text
+    assert quote_span(c, {lead + 1: 0.9, lead: 0.85, 1: 0.1}) == (lead + 1, lead + 4)
+    bare = long_section("Deaccessioning", steps[1:])
+    assert quote_span(bare, {lead: 0.9, 1: 0.1}) == (lead + 1, lead + 1)  # no lead-in
+
+
 def test_a_quote_ending_on_a_bold_label_runs_on_through_what_it_labels() -> None:
     """AWS docs title each procedure with a bold line ("**Custom schedulers**", "**To view
     your scheduled tasks**"); a quote ending on one showed the title without its text."""

@@ -1068,7 +1068,11 @@ def run_on_lead_in(
     block is none), `upto` and `max_quote_lines` in all. Returns (end, the bound it ran to);
     `e` unchanged if the last line is no lead-in, or with the rule off."""
     stop = min(upto, s + opts.max_quote_lines - 1)
-    leads = opts.lead_in_run_on and (introduces(lines[e]) or titles_block(lines[e]))
+    leads = opts.lead_in_run_on and (
+        introduces(lines[e])
+        or titles_block(lines[e])
+        or _inside_list_of_lead_in(lines, roles, s, e)
+    )
     asks = opts.question_run_on and not roles.in_code(e) and asks_question(lines[e])
     if not (leads or asks) or stop <= e:
         return e, stop
@@ -1082,6 +1086,18 @@ def run_on_lead_in(
             else "end: ran on through the answer to the question it ends on"
         )
     return _block_end(lines, roles, e + 1, stop, e), stop
+
+
+def _inside_list_of_lead_in(lines: Sequence[str], roles: LineRoles, s: int, e: int) -> bool:
+    """Whether the quote `s`..`e` ends on an item of a list that a lead-in line of its own
+    introduces, the list going on after it: "How do we deaccession an object?" quoted
+    "Process:" and step 1 of 5, its window (`quote_window`) holding no other step."""
+    if not (roles.is_item(e) and e + 1 < len(lines) and roles.is_item(e + 1)):
+        return False
+    for i in range(e - 1, s - 1, -1):
+        if not roles.is_item(i) and lines[i].strip():
+            return not roles.in_code(i) and introduces(lines[i])
+    return False
 
 
 _QUESTION_END = re.compile(r"\?[\"')\]*_`]*$")
