@@ -4213,3 +4213,16 @@ def test_an_acronym_the_notes_never_write_is_a_missing_name() -> None:
     assert not decide(q + " on behalf of", more, [h], best_line=0.34, common=words).abstain
     ip = [TermInfo(term="ip", chunks=0), TermInfo(term="printer", chunks=3)]
     assert not decide("What's the IP of the printer?", ip, [h], best_line=0.5, common=words).abstain
+
+
+def test_dated_lines_in_a_code_block_are_no_journal_entries() -> None:
+    """ "What were my practice scores?" quoted a note down to the first line of its fenced log
+    of "2026-10-04  39/50" lines, no score in it: the lines were read as a journal's entries,
+    the lines before the first an item of their own. Lines of code are one block."""
+    text = (
+        "# Driving theory test\n\n- 50 questions, pass mark 43\n- £23, book online\n\n"
+        "practice scores:\n```\n2026-10-04  39/50\n2026-10-11  44/50\n2026-10-19  46/50\n```"
+    )
+    c = chunk(text, ["Driving theory test"])
+    scores = {2: 0.5, 3: 0.45, 5: 0.6, 7: 0.55, 8: 0.5, 9: 0.5}
+    assert quote_span(c, scores) == (3, 11)

@@ -118,11 +118,14 @@ def _outline_items(
     return _spans(starts, lo, hi)
 
 
-def _entries(lines: Sequence[str], lo: int, hi: int) -> list[tuple[int, int]]:
+def _entries(lines: Sequence[str], roles: LineRoles, lo: int, hi: int) -> list[tuple[int, int]]:
     """The entries (first line, last line) of a journal kept in one file: two or more lines
     from `lo` to `hi` that start with a day ("[2025-03-14 09:12] Pi day…"), each entry up to
-    the next; any lines before the first are an item of their own. [] for any other text."""
-    starts = [lo + i for i, _ in stamped_days(lines[lo : hi + 1])]
+    the next; any lines before the first are an item of their own. [] for any other text. Not
+    lines of code: a fenced log of "2026-10-04  39/50" lines is one block ("What were my
+    practice scores?" quoted the note down to the fence's first line, no score)."""
+    stamped = stamped_days(lines[lo : hi + 1])
+    starts = [lo + i for i, _ in stamped if not roles.in_code(lo + i)]
     return _spans(starts, lo, hi) if len(starts) >= 2 else []
 
 
@@ -242,7 +245,7 @@ def quote_span(
     ):
         items = _outline_items(lines, roles, lo, hi)
         what = "top-level items" if items else "journal entries"
-        items = items or _entries(lines, lo, hi)
+        items = items or _entries(lines, roles, lo, hi)
         span = _outline_span(lines, roles, items, line_scores, opts) if items else None
         if span is not None:
             s, e = span
