@@ -2618,3 +2618,18 @@ def test_a_phrase_the_notes_abbreviate_is_searched_as_its_abbreviation(tmp_path:
     off = engine_over(tmp_path / "off", files, AnswerOptions(min_line=0.0, abbreviations=False))
     b = off.ask(q)
     assert b.outcome == "not_covered" or b.citations[0].path != "treatments.md", b.text
+
+
+def test_the_whole_line_rule_s_section_is_quoted_first(tmp_path: Path) -> None:
+    """ "What did Jonas say about süffig?" was answered by the whole-line rule (one line writes
+    both) but quoted first another client's section, whose cosine was higher, and left the
+    line out: the section the rule found is the one the answer rests on, quoted first."""
+    files = {
+        "clients.md": "# Clients\n\n## Brandt\n\nJonas prefers the imperative. Jonas again.\n\n"
+        "## Lumen\n\nJonas wants short copy, Jonas says.\n",
+        "queries.md": "# Queries\n\n## Q-02\n\nHopfenhaus: süffig? Jonas: easy-drinking.\n",
+    }
+    eng = engine_over(tmp_path, files, AnswerOptions(min_line=0.99))
+    a = eng.ask("What did Jonas say about süffig?", explain=True)
+    assert a.outcome == "answered" and a.citations[0].path == "queries.md", a.text
+    assert a.explain is not None and "whole-line rule: first queries.md" in a.explain.selection
