@@ -613,15 +613,12 @@ class Engine:
             )
         # No section found (a --path matching no note): none to lack a word the notes use.
         local = decide.localise(coverage, searched, common, in_top) if hits else coverage
-        whole_hit = (  # the whole-line rule, only where the best line falls short
-            evidence.section_with_every_term(hits, local, opts, self._labels)
-            if opts.whole_line and best_line < opts.min_line
-            else None
+        short = opts.whole_line and best_line < opts.min_line  # the whole-line rule, only
+        whole_hit = (  # where the best line falls short
+            evidence.section_with_every_term(hits, local, opts, self._labels) if short else None
         )
         whole = whole_hit is not None or (
-            opts.whole_line
-            and best_line < opts.min_line
-            and evidence.line_with_every_code(hits, refs, opts)  # the code rule
+            short and evidence.line_with_every_code(hits, refs, opts)  # the code rule
         )
         dated: list[Hit] = []
         days: set[Day] = set()
