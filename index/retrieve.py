@@ -1008,14 +1008,15 @@ def _initials(words: Sequence[str], abbr: str) -> bool:
     ending on a word of its own."""
     if words[0].lower() in STOPWORDS or words[-1].lower() in STOPWORDS:
         return False
-    want = abbr.upper()
     own = [w for w in words if w.lower() not in STOPWORDS]
-    for kept in (words, own):
-        firsts = "".join(w[0] for w in kept).upper()
-        camel = "".join(w[0] + "".join(c for c in w[1:] if c.isupper()) for w in kept).upper()
-        if want in (firsts, camel):
-            return True
-    return False
+    return any(abbr.upper() in _initials_of(kept) for kept in (words, own))
+
+
+def _initials_of(words: Sequence[str]) -> tuple[str, ...]:
+    """The capitals that abbreviate `words`: each word's own capitals after its first letter
+    ("QuickBooks Online": QBO), then each word's first letter alone (QO); once if the same."""
+    camel = "".join(w[0] + "".join(c for c in w[1:] if c.isupper()) for w in words).upper()
+    return tuple(dict.fromkeys((camel, "".join(w[0] for w in words).upper())))
 
 
 def defines(found: Mapping[str, str]) -> Callable[[str], bool] | None:
@@ -1037,9 +1038,7 @@ def _definition(phrase: Sequence[str], abbr: str) -> Callable[[str], bool]:
 def _defined_abbreviation(store: Store, phrase: Sequence[str], asked: set[str]) -> str | None:
     """The capitals a line of the notes writes beside `phrase` that are its initials (each
     word's first letter, or its own capitals), if any and the question does not write them."""
-    firsts = "".join(w[0] for w in phrase).upper()
-    camel = "".join(w[0] + "".join(c for c in w[1:] if c.isupper()) for w in phrase).upper()
-    for abbr in dict.fromkeys((camel, firsts)):
+    for abbr in _initials_of(phrase):
         if len(abbr) < 2 or abbr.lower() in asked:
             continue
         query = '"' + " ".join(w.lower() for w in phrase) + '" AND ' + abbr.lower()
