@@ -170,6 +170,7 @@ class Engine:
             alone=words_alone(text),
             joined=joined_pairs(self.store(), text) if self.options.joined_words else None,
             suffixed=self.options.part_suffixes,
+            variants=self.options.spelling_variants,
         )
 
     # ---------------------------------------------------------------- index lifecycle

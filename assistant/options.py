@@ -241,6 +241,14 @@ class AnswerOptions(BaseModel):
         "is the output of the LM317 set?' of notes writing 'LM317T' was declined, 'Your "
         "notes don't mention LM317').",
     )
+    spelling_variants: bool = Field(
+        True,
+        description="Spelling-variant rule: a word the notes never write is read as its "
+        "American or British spelling where they write that ('How much is the harbor "
+        "permit?' of notes writing 'Harbour' was declined, 'Your notes don't mention "
+        "harbor'; color/colour, center/centre, organize/organise, license/licence, "
+        "traveled/travelled, anemia/anaemia, gray/grey).",
+    )
     split_words: bool = Field(
         True,
         description="Split-word rule: a word the notes never write whole but write as two "
@@ -633,8 +641,9 @@ class AnswerOptions(BaseModel):
         "`birthday:` from Tom's) is evidence only where it scores at least this on its own: "
         "under its title `date: 2023-10-22` scored 0.64 for 'What was my finish time at the "
         "York marathon?' and was quoted first, 0.22 alone; `rating: 5`, the least of the "
-        "answers seen, 0.26 alone for 'How many stars did I give Project Hail Mary?'. 0 "
-        "switches it off.",
+        "answers seen, 0.26 alone for 'How many stars did I give Project Hail Mary?'. Nor is "
+        "a line whose value is a number or code the question writes ('code: E1042', 0.81, was "
+        "quoted alone for 'What does error E1042 mean?'). 0 switches it off.",
     )
     merge_gap: int = Field(
         2, ge=0, description="Quotes of one section at most this many lines apart become one."

@@ -417,6 +417,9 @@ class TermInfo(BaseModel):
     joined: bool = False
     """`near` is the one word the notes write for the term and the word beside it ("back" of
     "back up" as "backup"; `joined_pairs`), not a typo."""
+    variant: bool = False
+    """`near` is the term as the notes spell it, American or British ("harbor" as
+    "harbour"; `spelling_variant`), not a typo."""
     full: tuple[str, ...] = ()
     """The words a clipped word stands for (`CLIPPINGS`: "auth" -> authentication,
     authorization), when the question writes it on its own: a section writing one of them
@@ -759,9 +762,14 @@ def term_coverage(
     alone: Collection[str] | None = None,
     joined: Mapping[str, str] | None = None,
     suffixed: bool = False,
+    variants: bool = False,
 ) -> list[TermInfo]:
     """For each term: how many chunks mention it, or else the closest notes word (typos) or
     the heading phrase it abbreviates.
+
+    With `variants` (the spelling-variant rule), a word the notes never write is read as
+    its other spelling, American or British, where they write that (`spelling_variant`:
+    "harbor" of "harbour"), before any clipping.
 
     With `suffixed` (the part-suffix rule), a code of letters then digits the notes never
     write is read as the code they write with a letter or two after it (`suffixed_code`: a
@@ -844,6 +852,10 @@ def term_coverage(
                 named = [u for u in context_names if u != t]
                 if named and not store.cooccurs(near, named):
                     near, unread = None, near
+        variant = variants and not n and near is None and not split and not in_path
+        if variant:  # "harbor" of notes writing "harbour"
+            near = spelling_variant(store, t)
+            variant = near is not None
         full = clipping(t) if t in clipped and not split else ()
         if not n and near is None and full:
             near = next((f for f in full if store.term_count(f, cap=1)), None)
@@ -883,6 +895,7 @@ def term_coverage(
                 full=full,
                 split=split,
                 joined=together,
+                variant=variant,
             )
         )
     return out
@@ -1240,6 +1253,68 @@ def clipped_of(store: Store, term: str) -> str | None:
         return None
     word = found.pop()
     return word if store.raw_count(word) else word + "s"
+
+
+SPELLINGS: dict[str, str] = {
+    "gray": "grey", "tire": "tyre", "aluminum": "aluminium", "mold": "mould",
+    "plow": "plough", "jewelry": "jewellery", "pajamas": "pyjamas", "program": "programme",
+    "cozy": "cosy", "skeptic": "sceptic", "skeptical": "sceptical", "artifact": "artefact",
+    "mustache": "moustache", "curb": "kerb", "sulfur": "sulphur", "yogurt": "yoghurt",
+    "whiskey": "whisky", "donut": "doughnut", "airplane": "aeroplane", "math": "maths",
+    "inquiry": "enquiry", "judgment": "judgement", "aging": "ageing", "omelet": "omelette",
+    "maneuver": "manoeuvre", "ax": "axe",
+}  # fmt: skip
+"""American and British spellings no pattern of `_SPELLING_PATTERNS` makes, each way."""
+
+_SPELLING_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"(?<=[a-z]{3})o(?=rs?$|r(?:ed|ing|ite|ites|ful|hood|less|ist|ists|able|al)$)", "ou"),
+    (r"(?<=[a-z]{3})ou(?=rs?$|r(?:ed|ing|ite|ites|ful|hood|less|ist|ists|able|al)$)", "o"),
+    (r"(?<=[a-z]{3})er(?=s?$)", "re"),  # center, centre; meter, metre
+    (r"(?<=[a-z]{3})re(?=s?$)", "er"),
+    (r"(?<=[a-z]{2}[iy])z(?=e|es|ed|ing|ation|ations|er|ers$)", "s"),  # organize, analyze
+    (r"(?<=[a-z]{2}[iy])s(?=e|es|ed|ing|ation|ations|er|ers$)", "z"),
+    (r"(?<=[a-z]{3})og(?=s?$)", "ogue"),  # catalog, catalogue
+    (r"(?<=[a-z]{3})ogue(?=s?$)", "og"),
+    (r"(?<=[a-z]{3}en)s(?=es?$)", "c"),  # license, licence; defense, defence
+    (r"(?<=[a-z]{3}en)c(?=es?$)", "s"),
+    (r"^([a-z]*[aeiou][a-z]*[aeiou])l(ed|ing|ers?)$", r"\1ll\2"),  # traveled, travelled
+    (r"^([a-z]*[aeiou][a-z]*[aeiou])ll(ed|ing|ers?)$", r"\1l\2"),  # not "filled", "filed"
+    (r"(?:(?<=[^aeiou])|^)[ao]e(?=[b-df-hj-np-tv-z][a-z])", "e"),  # paediatric, pediatric
+)
+"""Where American and British spelling differ by a rule: -or/-our, -er/-re, -ize/-ise,
+-og/-ogue, -ense/-ence, a doubled "l" before an ending in a word of two syllables or more,
+"ae"/"oe" for "e" before a consonant. A stem before each keeps short words apart ("four" is
+no "for", "size" no "sise", "canoe" no "cane")."""
+
+
+def spelling_variant(store: Store, term: str) -> str | None:
+    """The notes' spelling of `term`, a word they never write, where the two are American and
+    British spellings of one word ("harbor" of notes writing "harbour": "How much is the
+    harbor permit?" was declined, "Your notes don't mention harbor", though a British or an
+    American may write either, and the model reads both as words): a pair of `SPELLINGS`,
+    or a rule of `_SPELLING_PATTERNS`, or "e" written "ae" or "oe" ("anemia", "anaemia").
+    The first the notes write, as written or in the plural or singular; None when none is."""
+    if not term.isalpha() or (len(term) < 4 and term not in SPELLINGS):
+        return None
+    single = term.removesuffix("s")
+    pairs = {**SPELLINGS, **{b: a for a, b in SPELLINGS.items()}}
+    forms = [pairs[term]] if term in pairs else []
+    forms += [pairs[single] + "s"] if single != term and single in pairs else []
+    forms += [re.sub(p, r, term, count=1) for p, r in _SPELLING_PATTERNS]
+    if len(term) >= 5:  # "anemia" of "anaemia", "estrogen" of "oestrogen"; "pets" no "poets"
+        forms += [
+            term[:i] + v + term[i + 1 :]
+            for i in range(len(term) - 1)
+            if term[i] == "e"
+            and (i == 0 or term[i - 1] not in "aeiou")
+            and term[i + 1] not in "aeiou"
+            for v in ("ae", "oe")
+        ]
+    for form in dict.fromkeys(f for f in forms if f != term):
+        for written in (form, form + "s", form.removesuffix("s")):
+            if written != term and store.raw_count(written):
+                return written
+    return None
 
 
 _TWO_EDITS = 9

@@ -4226,3 +4226,17 @@ def test_dated_lines_in_a_code_block_are_no_journal_entries() -> None:
     c = chunk(text, ["Driving theory test"])
     scores = {2: 0.5, 3: 0.45, 5: 0.6, 7: 0.55, 8: 0.5, 9: 0.5}
     assert quote_span(c, scores) == (3, 11)
+
+
+def test_a_property_naming_only_the_code_asked_about_is_no_evidence() -> None:
+    """ "What does error E1042 mean and how do I fix it?" quoted `code: E1042` alone (0.81),
+    over the error's description and steps: a front-matter value that is a number or code
+    of the question's own words names what is asked about and says nothing of it; a value
+    without a digit may answer, and one the question does not write does."""
+    from assistant.stages.evidence import echoes
+
+    asked = {"error", "e1042", "fix", "version", "4", "3", "done"}
+    assert echoes("code: E1042", asked) and echoes('version: "4.3"', asked)
+    assert not echoes("status: done", asked) and not echoes("version: 4.2", asked)
+    assert not echoes("released: 2024-01-23", asked) and not echoes("code:", asked)
+    assert not echoes("- E1042", asked)

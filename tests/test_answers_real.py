@@ -239,6 +239,19 @@ def test_a_notes_front_matter_properties_are_quoted(real_embedder, tmp_path: Pat
     told = eng.ask(when, explain=True).explain
     assert told is not None and "property rule: front-matter lines " in told.selection
     assert told.selection.count("algo/monotonic-stack.md:3,4") == 1, told.selection  # not 2
+    # nor is a property whose value is the code the question names: "code: E1042" scored
+    # 0.81 and was quoted alone for "What does error E1042 mean and how do I fix it?"
+    err = notes / "errors/E1042.md"
+    err.parent.mkdir()
+    err.write_text("---\ncode: E1042\narea: desktop sync\n---\n# E1042 — sync conflict\n\n"
+                   'Customer sees "E1042: This file was changed in two places". The client '
+                   "made a conflicted copy next to the original.\n\n## Troubleshooting\n\n"
+                   "1. Ask which version they want to keep.\n2. Delete or rename the "
+                   "conflicted copy.\n")  # fmt: skip
+    eng.refresh()
+    fix = eng.ask("What does error E1042 mean and how do I fix it?", explain=True)
+    assert fix.citations and all(c.start_line > 4 for c in fix.citations), fix.text
+    assert fix.explain is not None and "errors/E1042.md:2" in fix.explain.selection
     eng.options = AnswerOptions(property_line=0.0)
     assert 3 in [c.start_line for c in eng.ask(when).citations], eng.ask(when).text
 

@@ -2512,6 +2512,38 @@ def test_a_part_code_is_read_as_the_notes_code_with_its_package_suffix(tmp_path:
     assert not {t.term: t for t in off.coverage("LM317 supply")}["lm317"].covered
 
 
+def test_a_word_is_read_as_the_notes_spell_it_american_or_british(tmp_path: Path) -> None:
+    """The spelling-variant rule. "How much is the harbor permit?" of notes writing
+    "Harbour" was declined, "Your notes don't mention harbor": a word the notes never write
+    is read as its other spelling where they write that, each way, in the plural too; not a
+    short word as another ("four" is no "for"), nor a word the notes write; off with the rule.
+    """
+    from assistant.options import AnswerOptions
+
+    files = {
+        "harbour.md": "# Harbour scout\n\n- Permit: Harbour Commissioners, £150 for the day.\n",
+        "post.md": "# Post\n\nThe colorist grades in the center bay. Gray card first.\n"
+        "Anaemia card. We travelled by canoe. Organised the catalogue. Cane for props.\n",
+    }
+    eng = engine_over(tmp_path, files)
+    cov = {t.term: t for t in eng.coverage("harbors colourist centre grey anemia canoe")}
+    assert cov["harbors"].near == "harbour" and cov["harbors"].variant
+    assert cov["colourist"].near == "colorist" and cov["centre"].near == "center"
+    assert cov["grey"].near == "gray" and cov["anemia"].near == "anaemia"
+    assert {t.term: t for t in eng.coverage("traveled organized catalog")}["catalog"].near == (
+        "catalogue"
+    )
+    assert cov["canoe"].near is None and not cov["canoe"].variant  # the notes write it
+    answer = eng.ask("How much is the harbor permit?", explain=True)
+    assert not answer.abstained and answer.citations[0].path == "harbour.md"
+    assert "harbor" not in answer.missing_terms and answer.explain is not None
+    assert "spelling-variant rule: harbor: harbour" in answer.explain.decision
+    off = make_engine(
+        tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(spelling_variants=False)
+    )
+    assert not {t.term: t for t in off.coverage("harbor")}["harbor"].covered
+
+
 def test_a_part_number_is_read_with_or_without_its_hyphen_as_the_notes_write_it(
     tmp_path: Path,
 ) -> None:

@@ -70,6 +70,9 @@ class Decision:
     splits: list[str] = field(default_factory=list)
     """Words of the question the notes write hyphenated, as they write them ("wifi: wi-fi";
     `TermInfo.split`)."""
+    variants: list[str] = field(default_factory=list)
+    """Words of the question the notes spell otherwise, American or British, as they spell
+    them ("harbor: harbour"; `TermInfo.variant`, the spelling-variant rule)."""
     joined: list[str] = field(default_factory=list)
     """Words of the question the notes write joined to the word beside them ("back: backup";
     `TermInfo.joined`, the joined-words rule)."""
@@ -822,6 +825,7 @@ def decide(
             clippings=[f"{t.term}: {' or '.join(t.full)}" for t in subject if t.full],
             splits=[f"{t.term}: {t.near}" for t in subject if t.split],
             joined=[f"{t.term}: {t.near}" for t in subject if t.joined],
+            variants=[f"{t.term}: {t.near}" for t in subject if t.variant],
             unread=[f"{t.term}: {t.unread}" for t in coverage if t.unread],
             unsaid=unsaid,
             asked=asked,

@@ -636,6 +636,21 @@ def fill_dense_scores(source: NotesSource, hits: list[Hit], qvec: np.ndarray) ->
             h.dense_score = float(np.dot(vec, qvec))
 
 
+_PROPERTY_VALUE = re.compile(r"[ \t]*[\w\"' .-]+:[ \t]*(.*)")
+
+
+def echoes(line: str, asked: Collection[str]) -> bool:
+    """Whether a front-matter line's value is a number or code of the question's own words
+    (`code: E1042` for "What does error E1042 mean?", `version: 4.3` for "What changed in
+    version 4.3?"): it names what is asked about and says nothing of it, though the model
+    reads it closest ("code: E1042" scored 0.81 and was quoted alone, over the error's
+    description and its troubleshooting steps). A value without a digit may answer ("status:
+    done" for "Which projects are done?")."""
+    m = _PROPERTY_VALUE.fullmatch(line)
+    words = re.findall(r"[^\W_]+", m.group(1).lower()) if m else []
+    return bool(words) and any(c.isdigit() for c in m.group(1)) and all(w in asked for w in words)
+
+
 def line_evidence(
     source: NotesSource,
     hits: Sequence[Hit],
@@ -665,7 +680,8 @@ def line_evidence(
 
     The property rule: a line of a note's front-matter properties is no evidence where, on its
     own (embedded now, without the note's title), it scores under `property_line`; such lines
-    are added to `unsaid` ("path:4,5"), for --explain, as the to-do rule's are to `todo_out`."""
+    are added to `unsaid` ("path:4,5"), for --explain, as the to-do rule's are to `todo_out`.
+    Nor is one whose value is a number or code the question writes (`echoes`)."""
     titles = frozenset(
         int(h.chunk.id)
         for h in hits
@@ -707,6 +723,8 @@ def line_evidence(
         alone = {cid: dict(props[cid].body_lines(titled=False)) for cid in props}
         own = embed_lines([alone[keys[n][0]][keys[n][1]] for n in at])
         no_evidence = {n for n, v in zip(at, own, strict=True) if v @ qvec < opts.property_line}
+        asked = {w.lower() for w in terms}
+        no_evidence |= {n for n in at if echoes(alone[keys[n][0]][keys[n][1]], asked)}
     for n, ((cid, i), v) in enumerate(zip(keys, sims, strict=True)):
         if n not in no_evidence:
             out[cid][i] = float(v)

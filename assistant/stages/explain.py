@@ -161,7 +161,8 @@ def trace(
         + (
             f"; property rule: front-matter lines {', '.join(dict.fromkeys(unsaid_props))} are "
             "no evidence, "
-            f"saying nothing of the question without their note's title (< {opts.property_line})"
+            f"saying nothing of the question without their note's title (< {opts.property_line}"
+            ", or a number or code it writes)"
             if unsaid_props
             else ""
         )
@@ -239,6 +240,8 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
         )
     if decision.splits:
         local += f"; split-word rule: {', '.join(decision.splits)} (as the notes write it)"
+    if decision.variants:
+        local += f"; spelling-variant rule: {', '.join(decision.variants)} (as the notes spell it)"
     if decision.joined:
         local += f"; joined-words rule: {', '.join(decision.joined)} (as the notes write it)"
     if decision.no_day:
