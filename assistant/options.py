@@ -434,7 +434,8 @@ class AnswerOptions(BaseModel):
         True,
         description="Lead-in rule, quotes: a quote ending on a line that introduces what "
         "follows runs on through it, as does one ending inside the list a lead-in of its own "
-        "introduces.",
+        "introduces; a short line of its own directly over a list, no sentence, is one ('Part "
+        "2 — strength/balance (pick 3)' ended a quote, none of its exercises quoted).",
     )
     question_run_on: bool = Field(
         True,

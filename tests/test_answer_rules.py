@@ -394,6 +394,28 @@ def test_a_quote_ending_inside_the_list_its_lead_in_introduces_runs_on_through_i
     assert quote_span(bare, {lead: 0.9, 1: 0.1}) == (lead + 1, lead + 1)  # no lead-in
 
 
+def test_a_quote_ending_on_a_label_line_over_a_list_runs_on_through_the_list() -> None:
+    """ "what are the fifa 11+ warmup exercises" quoted Part 1's list and ended on "Part 2 —
+    strength/balance (pick 3)", none of Part 2's exercises quoted: a short line of its own
+    directly over a list labels it, as a colon would. Not a label with a blank line before
+    its list, nor a clause, an item or a table row."""
+    from assistant.stages.shape import labels_list
+    from corpus.lines import LineRoles
+
+    tail = ["Part 1 — running (pairs)", "- jog", "- hip out", "- hip in", "- circling",
+            "- contact", "- quick", "", "Part 2 — strength/balance (pick 3)", "- plank",
+            "- nordics", "- squats", "- jumping", "", "Key: knees over toes."]  # fmt: skip
+    scores = {15: 0.9, 16: 0.85, 17: 0.85, 23: 0.85, 1: 0.1}  # indexes in c.text
+    assert quote_span(long_section("Warm-up", tail), scores) == (16, 27)  # to the cap
+    apart = [*tail[:9], "", *tail[9:]]  # a blank line between the label and its list
+    assert quote_span(long_section("Warm-up", apart), scores) == (16, 24)
+    lines = ["Part 2", "", "- plank", "Once warm,", "- jog", "- b", "  SCHEDULED: <2024-03-18>",
+             "- c", "The end."]  # fmt: skip
+    roles = LineRoles.of(lines)
+    assert not any(labels_list(lines, roles, i) for i in (0, 3, 4, 6, 8))
+    assert labels_list(["Part 2", "- plank"], LineRoles.of(["Part 2", "- plank"]), 0)
+
+
 def test_a_quote_ending_on_a_bold_label_runs_on_through_what_it_labels() -> None:
     """AWS docs title each procedure with a bold line ("**Custom schedulers**", "**To view
     your scheduled tasks**"); a quote ending on one showed the title without its text."""
@@ -1295,6 +1317,21 @@ def test_the_sibling_rule_reads_the_notes_text_for_ordinary_words() -> None:
     q = "How many consumer replicas is it worth running?"
     run = words | {"worth", "running", "long", "images"}
     assert sibling_names(q, worth, run, {}, lambda w: {"long", "images"}) == []
+    # nor a state anything of the kind may be in: "How do I roll back a broken release?"
+    # was declined, "don't mention broken", of notes writing "minor" and "patch release";
+    # nor an adverb of degree: "significantly better" of "confidence better"
+    broken = [TermInfo(term="broken", chunks=0), TermInfo(term="release", chunks=2)]
+    q = "How do I roll back a broken release?"
+    rel = words | {"broken", "release", "minor", "patch", "roll"}
+    assert sibling_names(q, broken, rel, {}, lambda w: {"minor", "patch"}) == []
+    assert sibling_names(q.replace("broken", "hotfix"), [TermInfo(term="hotfix", chunks=0),
+                         broken[1]], rel | {"hotfix"}, {}, lambda w: {"minor", "patch"}) == [
+        "hotfix"
+    ]  # fmt: skip
+    much = [TermInfo(term="significantly", chunks=0), TermInfo(term="better", chunks=2)]
+    q = "Was CTC-align significantly better than co-teaching?"
+    more = words | {"significantly", "better", "confidence", "loss"}
+    assert sibling_names(q, much, more, {}, lambda w: {"confidence", "loss"}) == []
     # a superlative names no kind: "Which account has the lowest rate?" of notes writing
     # "bonus rate" and "variable rate" was declined, "lowest" read as a missing name
     lowest = [TermInfo(term="lowest", chunks=0), TermInfo(term="rate", chunks=2)]

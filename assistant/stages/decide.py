@@ -580,12 +580,18 @@ SIBLINGS_MIN = 2
 NO_KIND = frozenset(
     """another other same own next last every each any all some no more less most least much
     many few several both either neither such enough worth very really too quite rather just
-    still also only even ever already always never often""".split()
+    still also only even ever already always never often significantly clearly noticeably
+    slightly substantially considerably marginally broken bad failed failing faulty wrong
+    stuck corrupt corrupted flaky hung crashed""".split()
 )
 """Words before a noun that name no kind of it ("onto another branch", "after every rate
-change": not a kind of rate beside "slower rate"), and adverbs, which name none of the word
+change": not a kind of rate beside "slower rate"), adverbs, which name none of the word
 after them ("How many consumer replicas is it worth running?" was declined, "don't mention
-worth", of notes writing "long running txns" and "images running")."""
+worth", of notes writing "long running txns" and "images running"; "Was CTC-align
+significantly better than co-teaching?", "don't mention significantly", of notes writing
+"confidence better"), and a state anything of the kind may be in ("How do I roll back a
+broken release?" was declined, "don't mention broken", of notes writing "minor release"
+and "patch release")."""
 
 
 def no_kind(word: str, common: set[str]) -> bool:

@@ -1074,6 +1074,7 @@ def run_on_lead_in(
     leads = opts.lead_in_run_on and (
         introduces(lines[e])
         or titles_block(lines[e])
+        or labels_list(lines, roles, e)
         or _inside_list_of_lead_in(lines, roles, s, e)
     )
     asks = opts.question_run_on and not roles.in_code(e) and asks_question(lines[e])
@@ -1099,8 +1100,34 @@ def _inside_list_of_lead_in(lines: Sequence[str], roles: LineRoles, s: int, e: i
         return False
     for i in range(e - 1, s - 1, -1):
         if not roles.is_item(i) and lines[i].strip():
-            return not roles.in_code(i) and introduces(lines[i])
+            return not roles.in_code(i) and (introduces(lines[i]) or labels_list(lines, roles, i))
     return False
+
+
+LABEL_WORDS = 12
+"""Most words of a line that labels the list under it (`labels_list`)."""
+
+
+def labels_list(lines: Sequence[str], roles: LineRoles, i: int) -> bool:
+    """Whether line `i` is a label of its own directly over a list, no sentence, as a colon
+    would make it a lead-in: "Part 2 — strength/balance (pick 3)" over its five exercises
+    ended a quote of the warm-up, none of them quoted ("what are the fifa 11+ warmup
+    exercises"). Not an item or an item's indented line (Logseq's "SCHEDULED: <…>"), a
+    heading, a table row or code, nor a line ending a sentence or a clause (",")."""
+    line = lines[i].strip()
+    return (
+        bool(line)
+        and not lines[i][:1].isspace()
+        and i + 1 < len(lines)
+        and roles.is_item(i + 1)
+        and not roles.is_item(i)
+        and not roles.is_heading(i)
+        and not roles.in_code(i)
+        and not roles.in_table(i)
+        and not ends_sentence(line)
+        and not line.endswith(",")
+        and len(line.split()) <= LABEL_WORDS
+    )
 
 
 _QUESTION_END = re.compile(r"\?[\"')\]*_`]*$")
