@@ -435,7 +435,8 @@ COMMON_SHARE = 0.05
 
 
 NAME_TYPO_MIN_CHUNKS = 3
-"""A word the user capitalised is read as a typo only of a word this many sections use."""
+"""A word the user capitalised is read as a typo only of a word this many sections use, or
+of one it writes with two letters side by side swapped (`swapped`: "Zhnag", "Zhang")."""
 
 
 CLIPPINGS: dict[str, tuple[str, ...]] = {
@@ -779,8 +780,9 @@ def term_coverage(
     "peering" it is absent, not a typo of "pending" (nor "talks" one of "tasks"). Short words
     may still abbreviate a heading phrase ("lb" is a word too). One of the `names` the user
     capitalised is a typo only of a word the notes use often, as written ("Fargte" of
-    "fargate"): "Nomad" is a name they lack, not a typo of "nomand", itself a typo once in the
-    AWS docs, and "Redis" is not "reds", once in til's notes (though "red" is in dozens).
+    "fargate"), or of one it swaps two letters of ("Zhnag" of "Zhang", in one note):
+    "Nomad" is a name they lack, not a typo of "nomand", itself a typo once in the AWS docs,
+    and "Redis" is not "reds", once in til's notes (though "red" is in dozens).
     A `clipped` term (`clipped_words`) the notes never write is read as the full word they
     do ("repo" as "repository"), and carries its full words for the local coverage rule.
     With `splits`, a term the notes never write but hyphenate ("wifi" as "Wi-Fi") is read as
@@ -844,8 +846,9 @@ def term_coverage(
                 near
                 and t in names
                 and (store.raw_count(near) < few or damerau_levenshtein(fold(t), fold(near), 2) > 1)
+                and not swapped(fold(t), fold(near))
             ):
-                near = None  # "Tableau" is no "table", two letters away
+                near = None  # "Tableau" is no "table", two letters away; "Zhnag" is "Zhang"
             if near and context and substituted(t, near):
                 if context_names is None:
                     context_names = [u for u in terms if counts[u] < common_at and named_(u)]
@@ -919,15 +922,24 @@ def substituted(a: str, b: str) -> bool:
     """`b` is `a` with letters changed ("tokio", "tokyo"; "endnote", "enddate"): as often
     another word as a slip, unlike a letter left out or added, or two swapped side by side
     ("confgure", "wieght")."""
+    return len(a) == len(b) and a != b and not swapped(a, b)
+
+
+def swapped(a: str, b: str) -> bool:
+    """`b` is `a` with two letters side by side swapped ("wieght", "weight"; "Zhnag",
+    "Zhang"): a slip of the fingers, not another word. So a name the user capitalised is
+    read as a typo of a notes word this near however rarely the notes write it: an author
+    named in one literature note ("what did Zhnag et al show…" was declined, "Your notes
+    don't mention Zhnag"), where a letter left out, added or changed may be another name
+    ("Nomad" is not "nomand")."""
     if len(a) != len(b):
         return False
     diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-    swapped = (
+    return (
         len(diff) == 2
         and diff[1] == diff[0] + 1
         and (a[diff[0]], a[diff[1]]) == (b[diff[1]], b[diff[0]])
     )
-    return bool(diff) and not swapped
 
 
 _SPACED_CODE = re.compile(

@@ -700,6 +700,12 @@ def test_a_capitalised_word_is_a_name_not_a_typo_of_a_rare_notes_word(tmp_path: 
     named = {t.term: t for t in eng.coverage("How do I run batch jobs on Zorbax?")}
     assert named["zorbax"].near is None and not named["zorbax"].covered
     assert "Zorbax" in eng.ask("How do I run batch jobs on Zorbax?").missing_terms
+    # ... but two letters side by side swapped are a slip however rare the word: "what did
+    # Zhnag et al show…" was declined of one literature note on "Zhang et al. 2017"
+    write(notes / "zhang.md", "# Zhang et al. 2017\n- DNNs can fit random labels\n")
+    eng.refresh()
+    assert {t.term: t for t in eng.coverage("What did Zhnag show?")}["zhnag"].near == "zhang"
+    assert {t.term: t for t in eng.coverage("What did Zhag show?")}["zhag"].near is None
     # ... but a capitalised typo of a word the notes use often is still read as one
     for i in range(3):
         write(notes / f"fargate{i}.md", f"# Fargate {i}\nFargate runs tasks without servers.\n")
