@@ -933,6 +933,12 @@ def test_a_word_only_a_note_path_holds_is_mentioned_and_a_full_word_read_as_its_
     march = {t.term: t for t in power.coverage("electricity in March 2025")}["march"]
     assert march.near == "mar" and march.covered
     assert "Mar 2025 | 347" in power.ask("kWh of electricity in March 2025?").citations[0].quote
+    # shorthand of personal notes: "When are we allowed to make substitutions?" was declined,
+    # "don't mention substitutions", of a league's "**Unlimited subs** at: throw-ins, …"
+    rules = "# League rules\n\n- **Unlimited subs** at: throw-ins, goal kicks, halftime\n"
+    league = engine_over(tmp_path / "league", {"rules.md": rules})
+    subs = {t.term: t for t in league.coverage("make substitutions")}["substitutions"]
+    assert subs.near == "sub" and subs.covered
     # a weekday's ("What's for dinner on Wednesday?" of "| Wed | Ramen |" was declined)
     plan = engine_over(tmp_path / "plan", {"plan.md": "# Plan\n\n| Day | Dinner |\n|---|---|\n"
                        "| Mon | Dal |\n| Wed | Ramen |\n"})  # fmt: skip
