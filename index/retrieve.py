@@ -1284,7 +1284,8 @@ SPELLINGS: dict[str, str] = {
     "inquiry": "enquiry", "judgment": "judgement", "aging": "ageing", "omelet": "omelette",
     "maneuver": "manoeuvre", "ax": "axe",
 }  # fmt: skip
-"""American and British spellings no pattern of `_SPELLING_PATTERNS` makes, each way."""
+"""American and British spellings no pattern of `_SPELLING_PATTERNS` makes."""
+_SPELLING_PAIRS = {**SPELLINGS, **{b: a for a, b in SPELLINGS.items()}}  # each way
 
 _SPELLING_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"(?<=[a-z]{3})o(?=rs?$|r(?:ed|ing|ite|ites|ful|hood|less|ist|ists|able|al)$)", "ou"),
@@ -1314,10 +1315,10 @@ def spelling_variant(store: Store, term: str) -> str | None:
     American may write either, and the model reads both as words): a pair of `SPELLINGS`,
     or a rule of `_SPELLING_PATTERNS`, or "e" written "ae" or "oe" ("anemia", "anaemia").
     The first the notes write, as written or in the plural or singular; None when none is."""
-    if not term.isalpha() or (len(term) < 4 and term not in SPELLINGS):
+    if not term.isalpha() or (len(term) < 4 and term not in _SPELLING_PAIRS):
         return None
     single = term.removesuffix("s")
-    pairs = {**SPELLINGS, **{b: a for a, b in SPELLINGS.items()}}
+    pairs = _SPELLING_PAIRS
     forms = [pairs[term]] if term in pairs else []
     forms += [pairs[single] + "s"] if single != term and single in pairs else []
     forms += [re.sub(p, r, term, count=1) for p, r in _SPELLING_PATTERNS]
