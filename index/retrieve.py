@@ -1287,13 +1287,16 @@ SPELLINGS: dict[str, str] = {
 """American and British spellings no pattern of `_SPELLING_PATTERNS` makes."""
 _SPELLING_PAIRS = {**SPELLINGS, **{b: a for a, b in SPELLINGS.items()}}  # each way
 
+_OR_ENDING = r"(?=rs?$|r(?:ed|ing|ite|ites|ful|hood|less|ist|ists|able|al)$)"
+"""What may follow the "o"/"ou" of -or/-our: "harbor", "colourist", "favorite"."""
+
 _SPELLING_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"(?<=[a-z]{3})o(?=rs?$|r(?:ed|ing|ite|ites|ful|hood|less|ist|ists|able|al)$)", "ou"),
-    (r"(?<=[a-z]{3})ou(?=rs?$|r(?:ed|ing|ite|ites|ful|hood|less|ist|ists|able|al)$)", "o"),
+    (r"(?<=[a-z]{3})o" + _OR_ENDING, "ou"),  # harbor, harbour
+    (r"(?<=[a-z]{3})ou" + _OR_ENDING, "o"),
     (r"(?<=[a-z]{3})er(?=s?$)", "re"),  # center, centre; meter, metre
     (r"(?<=[a-z]{3})re(?=s?$)", "er"),
-    (r"(?<=[a-z]{2}[iy])z(?=e|es|ed|ing|ation|ations|er|ers$)", "s"),  # organize, analyze
-    (r"(?<=[a-z]{2}[iy])s(?=e|es|ed|ing|ation|ations|er|ers$)", "z"),
+    (r"(?<=[a-z]{2}[iy])z(?=e|ing|ation)", "s"),  # organize, analyze
+    (r"(?<=[a-z]{2}[iy])s(?=e|ing|ation)", "z"),
     (r"(?<=[a-z]{3})og(?=s?$)", "ogue"),  # catalog, catalogue
     (r"(?<=[a-z]{3})ogue(?=s?$)", "og"),
     (r"(?<=[a-z]{3}en)s(?=es?$)", "c"),  # license, licence; defense, defence
@@ -1318,9 +1321,9 @@ def spelling_variant(store: Store, term: str) -> str | None:
     if not term.isalpha() or (len(term) < 4 and term not in _SPELLING_PAIRS):
         return None
     single = term.removesuffix("s")
-    pairs = _SPELLING_PAIRS
-    forms = [pairs[term]] if term in pairs else []
-    forms += [pairs[single] + "s"] if single != term and single in pairs else []
+    forms = [_SPELLING_PAIRS[term]] if term in _SPELLING_PAIRS else []
+    if single != term and single in _SPELLING_PAIRS:
+        forms.append(_SPELLING_PAIRS[single] + "s")
     forms += [re.sub(p, r, term, count=1) for p, r in _SPELLING_PATTERNS]
     if len(term) >= 5:  # "anemia" of "anaemia", "estrogen" of "oestrogen"; "pets" no "poets"
         forms += [

@@ -723,7 +723,7 @@ def line_evidence(
         alone = {cid: dict(props[cid].body_lines(titled=False)) for cid in props}
         own = embed_lines([alone[keys[n][0]][keys[n][1]] for n in at])
         no_evidence = {n for n, v in zip(at, own, strict=True) if v @ qvec < opts.property_line}
-        asked = {w.lower() for w in terms}
+        asked = set(terms)  # query terms, lower-cased
         no_evidence |= {n for n in at if echoes(alone[keys[n][0]][keys[n][1]], asked)}
     for n, ((cid, i), v) in enumerate(zip(keys, sims, strict=True)):
         if n not in no_evidence:
