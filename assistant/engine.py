@@ -51,7 +51,6 @@ from index.retrieve import (
     TermInfo,
     abbreviated,
     allowed_ids,
-    clipped_words,
     defines,
     heading_modifiers,
     joined_codes,
@@ -150,14 +149,14 @@ class Engine:
         ordinary word ("refernce", `decide.misspelt_ordinary`)."""
         common = self.common_words()
         if self.options.clippings:
-            common = common | decide.ordinary_clippings(common, clipped_words(question))
+            common = common | decide.ordinary_clippings(common, decide.clippings_asked(question))
         return common | decide.misspelt_ordinary(question, common)
 
     def coverage(self, text: str) -> list[TermInfo]:
         """The question's terms read against the notes (counts, typos, abbreviations, clipped
         words). A word the user capitalised is a name: a typo only of a word the notes use
         often."""
-        clipped = clipped_words(text) if self.options.clippings else ()
+        clipped = decide.clippings_asked(text) if self.options.clippings else ()
         return term_coverage(
             self.store(),
             query_terms(text),
@@ -590,7 +589,7 @@ class Engine:
         if opts.row_labels:  # the row-label rule: "total" quoted at the "| **total** |" row
             subject = [t.term for t in decide.subject_terms(coverage)]
             line_scores, row_notes = evidence.with_row_labels(
-                line_scores, hits, subject, words_alone(searched)
+                line_scores, hits, subject, words_alone(searched), evidence.measured(q)
             )
         section_best = {cid: max(v.values()) for cid, v in line_scores.items() if v}
         best_line = max(section_best.values(), default=-1.0)
@@ -665,6 +664,7 @@ class Engine:
             searched, local, hits, best_line, common, opts, total, by_keywords, whole,
             reading.on_day, reading.no_day, numbered, more_of, siblings,
             None if by_keywords else self._said_otherwise(searched, hits, opts),
+            {t.term for t in coverage if t.covered and t.term not in in_top},
         )  # fmt: skip
         if shown and decision.abstain:  # the more rule: nothing further, not a word lacking
             decision.missing, decision.names = [], []
@@ -705,6 +705,7 @@ class Engine:
         date_notes: list[str] = []
         unnamed: list[str] = []  # the named-quotes rule's
         coded: Hit | None = None  # the code rule's section
+        again: dict[int, dict[int, float]] = {}  # the parts rule's, of sections quoted already
         if not decision.abstain:
             picked = select.pick_sections(hits, k, section_best, opts)
             picked, answering = select.with_answers(picked, section_best, self.store(), k, opts)
@@ -749,9 +750,12 @@ class Engine:
                     searched, lacking, picked, k, mode, paths, kind == "pooled"
                 )
                 decide.with_unanswered_parts(decision, original_words(q, unanswered, fixes))
-                picked = select.with_part_sections(picked, [h for h, _ in part_picks], k)
+                quoted_ids = {h.chunk.id for h in picked}
+                again = {h.chunk.id or -1: s for h, s in part_picks if h.chunk.id in quoted_ids}
+                new = [h for h, _ in part_picks if h.chunk.id not in quoted_ids]
+                picked = select.with_part_sections(picked, new, k)
                 for h, scores in part_picks:  # a part's section is quoted at the part's lines
-                    if h in picked:
+                    if h in picked and h.chunk.id not in quoted_ids:
                         line_scores[h.chunk.id] = scores  # type: ignore[index]
             if reading.day_only:  # each of the day's sections quoted from its start
                 line_scores.update({h.chunk.id or 0: {} for h in dated})
@@ -791,7 +795,7 @@ class Engine:
             ) or bool(date_notes)
             picked = select.quote_order(picked, section_best, opts, ruled)
             citations, pieces = shape.quote_sections(
-                picked, line_scores, self.abs_path, opts, terms
+                picked, line_scores, self.abs_path, opts, terms, again
             )
         by_name_label, headed_label, together_label, newest_label, coded_label, whole_label = (
             span_label(h.chunk) if h is not None and h in picked else ""  # for --explain
@@ -997,10 +1001,13 @@ class Engine:
                 continue
             hit = next(h for h in hits if h.chunk.id == top)
             label = span_label(hit.chunk)  # fmt: skip
-            if any(h.chunk.section == hit.chunk.section for h in quoted):
-                notes.append(f"{part!r}: {label} ({best[top]:.2f}), quoted already")
-                continue
             picks.append((hit, scores[top]))
+            if any(h.chunk.id == hit.chunk.id for h in quoted):
+                notes.append(
+                    f"{part!r}: {label} ({best[top]:.2f}), quoted already; "
+                    "its own lines too, where the quote leaves them out"
+                )
+                continue
             notes.append(f"{part!r}: {label} ({best[top]:.2f})")
         return picks, notes, unanswered
 

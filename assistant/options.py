@@ -118,7 +118,8 @@ class AnswerOptions(BaseModel):
         description="Row-label rule: a table row whose first cell holds only words of the "
         "question ('| **total** | …' for 'What's the total budget?') scores as its section's "
         "best line, so a long table's quote is of it (the total row of a 13-row budget was "
-        "left out, 'IC top-ups' scoring closer).",
+        "left out, 'IC top-ups' scoring closer); and a number the question writes with a "
+        "unit ('at 60ft', '12 AWG', '#12') labels a lookup table's row of that number.",
     )
     codes: bool = Field(
         True,
@@ -215,6 +216,8 @@ class AnswerOptions(BaseModel):
         "stands for (repository; authentication or authorization; configuration), and read "
         "as that word where the notes never write the clipping; one whose full words are all "
         "ordinary ('temp': temperature, temporary) is an ordinary word, never a missing name; "
+        "one the question capitalises mid-sentence is a name ('how much did I pay Dev?'), "
+        "unless a month's or weekday's ('Mar 2025'); "
         "and shorthand out of the model's vocabulary that begins one word the notes write is "
         "read as it ('nitro': nitroglycerin).",
     )
@@ -285,6 +288,14 @@ class AnswerOptions(BaseModel):
         description="With the asked-noun rule: a line of the top sections at least this close "
         "to the asked word alone says it in other words ('What temperature do I bake "
         "sourdough at?' of '375g water (~30°C)', 0.45), and the word is not said missing.",
+    )
+    asked_nouns_here: bool = Field(
+        True,
+        description="Asked-noun rule in the sections found: a word the asked-noun rule would "
+        "say missing that some note writes, but none of the top local_sections sections, is "
+        "said missing too ('whats Priya's phone number?' of a buddy list naming Priya, where "
+        "only a packing list writes 'phone'), unless a line of those sections says it in "
+        "other words (asked_noun_line) or it is a measure, kind or value word, as above.",
     )
     ordinary_missing: bool = Field(
         False,

@@ -2849,9 +2849,10 @@ def test_each_part_of_a_joined_question_keeps_its_best_section() -> None:
     # the whole question's best section keeps its place; a needed one is never displaced
     assert ids(with_part_sections([one, two], [two, four], 2)) == [1, 2]
     assert ids(with_part_sections([one], [four], 1)) == [1]
-    # a piece of a section already quoted counts as that section
+    # a piece of a section already quoted is quoted too: its lines are another piece's
+    # ("how many dives do I have now and what's my deepest?" of one "Running totals")
     piece = hit(5).model_copy(update={"chunk": two.chunk.model_copy(update={"id": 5})})
-    assert ids(with_part_sections([one, two], [piece], 3)) == [1, 2]
+    assert ids(with_part_sections([one, two], [piece], 3)) == [1, 2, 5]
 
 
 def test_a_line_holding_every_term_of_the_question_answers_it() -> None:
@@ -3847,6 +3848,16 @@ def test_the_thing_a_question_asks_of_a_named_thing_is_said_missing() -> None:
         "What's the childminder's phone number?", nobody, hits, 0.5, words | {"childminder"}
     )
     assert plain.names == []  # no name the notes write: the notes may put it otherwise
+    # "whats Priya's phone number" of a buddy list, where a packing list writes "phone": a
+    # word some note writes, but none of the top sections, is said too (`asked_nouns_here`)
+    there = [cov[0], TermInfo(term="phone", chunks=1), cov[2]]
+    here = decide(q, there, hits, 0.5, words, otherwise=lambda w: 0.19, not_here={"phone"})
+    assert here.names == ["phone"] and here.outcome == "partly_covered"
+    assert here.asked_here == ["phone"] and here.asked == []  # --explain tells them apart
+    assert decide(q, there, hits, 0.5, words, otherwise=lambda w: 0.19).names == []
+    off = AnswerOptions(asked_nouns_here=False)
+    was = decide(q, there, hits, 0.5, words, off, otherwise=lambda w: 0.19, not_here={"phone"})
+    assert was.names == [] and was.outcome == "answered"
 
 
 def test_a_quote_ending_on_a_code_comment_takes_the_command_under_it() -> None:
@@ -4057,6 +4068,15 @@ def test_a_table_row_labelled_with_the_questions_words_scores_as_its_sections_be
     alone = words_alone("How does it do on legacy_pro customers?")
     assert with_row_labels(ranks, hit, ["legacy", "pro", "customers"], alone)[1] == []
     assert with_row_labels(ranks, hit, ["legacy", "pro", "customers"])[1] == ["n.md:4"]
+    # a number written with a unit labels a lookup table's row ("no deco limit at 60ft?")
+    from assistant.stages.evidence import measured
+
+    assert measured("no deco limit at 60ft on the rdp table?") == {"60", "ft"}
+    assert measured("#12 THHN in 3/4 EMT, 2 kg, v2.5, 60x") == {"12", "2", "kg"}
+    rdp = chunk("## RDP\n| depth ft | NDL min |\n|---|---|\n| 50 | 80 |\n| 60 | 55 |", ["R"])
+    hit, ranks = [Hit(chunk=rdp, score=1.0)], {rdp.id: {1: 0.5, 3: 0.3, 4: 0.3}}
+    assert with_row_labels(ranks, hit, ["deco", "limit"], None, {"60", "ft"})[1] == ["n.md:5"]
+    assert with_row_labels(ranks, hit, ["deco", "limit"])[1] == []
 
 
 def test_an_issue_or_a_names_version_no_top_section_writes_is_missing() -> None:

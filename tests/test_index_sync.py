@@ -796,6 +796,11 @@ def test_a_typo_is_no_plural_of_a_three_letter_word(tmp_path: Path) -> None:
     assert all(eng.models.spelt_right(w) for w in ("snapped", "hoped", "opened", "helped"))
     chain = engine_over(tmp_path / "c", {"fix.md": "# Fixes\n## Snapped chain\nQuick link.\n"})
     assert {t.term: t.near for t in chain.coverage("fix a snaped chain")}["snaped"] == "snapped"
+    # ... nor a word with a consonant doubled inside it ("carying": "cary" is a word)
+    assert not any(eng.models.spelt_right(w) for w in ("carying", "begining", "occured"))
+    assert all(eng.models.spelt_right(w) for w in ("caring", "filed", "hoping", "taped"))
+    wire = engine_over(tmp_path / "w", {"w.md": "# Derating\nFor 4-6 current-carrying: 80%.\n"})
+    assert {t.term: t.near for t in wire.coverage("current carying")}["carying"] == "carrying"
 
 
 def test_a_word_that_differs_from_a_notes_word_only_at_its_end_is_no_typo(
@@ -875,6 +880,28 @@ def test_a_clipped_word_is_covered_by_the_full_word_the_notes_write(tmp_path: Pa
     off = make_engine(tmp_path / "notes", tmp_path / "idx", options=AnswerOptions(clippings=False))
     assert not {t.term: t for t in off.coverage("set up auth")}["auth"].covered
     assert "auth" in off.ask("How do I set up auth for a private vault?").missing_terms
+
+
+def test_a_clipping_capitalised_mid_sentence_is_a_name(tmp_path: Path) -> None:
+    """ "how much did i pay Dev in 2023" was read as "development" (the clipping rule) and quoted
+    a contract clause and expense categories, not "Dev Ramos ... paid him $7,400 in 2023": a
+    clipping the question capitalises mid-sentence is a name; the first word, a month's
+    abbreviation ("Mar 2025") and a lower-case "dev" are still clippings."""
+    from assistant.stages.decide import clippings_asked
+
+    assert clippings_asked("how much did i pay Dev in 2023") == set()
+    assert clippings_asked("Dev server: which port?") == {"dev"}
+    assert clippings_asked("what was the bill in Mar 2025 on the dev box") == {"mar", "dev"}
+    md = {
+        "tax/1099s.md": "Sending: Dev Ramos (subcontractor) - paid him $7,400 in 2023.\n",
+        "dev.md": "# Development setup\n\nThe development server pays no rent in 2023.\n",
+    }
+    eng = engine_over(tmp_path, md)
+    dev = {t.term: t for t in eng.coverage("how much did i pay Dev in 2023")}["dev"]
+    assert dev.full == () and dev.near is None and dev.covered
+    assert {t.term: t for t in eng.coverage("set up the dev server")}["dev"].full == (
+        "development",
+    )
 
 
 def test_a_clipping_of_ordinary_words_the_notes_lack_is_no_missing_name(tmp_path: Path) -> None:

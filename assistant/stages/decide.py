@@ -25,6 +25,7 @@ from index.retrieve import (
     STOPWORDS,
     VERB_PARTICLES,
     TermInfo,
+    clipped_words,
     clipping,
     fold,
     plain,
@@ -100,6 +101,8 @@ class Decision:
     asked: list[str] = field(default_factory=list)
     """Ordinary words said missing by the asked-noun rule ("phone" of "What's Tyler's phone
     number?"), for --explain."""
+    asked_here: list[str] = field(default_factory=list)
+    """Those of them some note writes, but none of the top sections (`asked_nouns_here`)."""
     unsaid: list[str] = field(default_factory=list)
     """Ordinary words the notes lack, left out of `missing` in an answer (`ordinary_missing`
     off): "Your notes don't mention look." was mostly the question's wording of what the
@@ -192,7 +195,8 @@ def anchored(
 MEASURES = frozenset(
     "size length width height depth weight mass volume capacity temperature temp time duration "
     "age cost price fee rate speed distance dose dosage amount quantity count total "
-    "percentage ratio concentration voltage pressure frequency".split()
+    "percentage ratio concentration voltage pressure frequency quote estimate budget bill "
+    "salary rent balance".split()
 )
 """Words for a measure, which notes write as its number and unit ("Expected empty vector band
 = 312 bp" answers "What size is the empty vector band?"): where the top sections write a
@@ -200,7 +204,7 @@ number, the asked-noun rule leaves them unsaid."""
 VALUES = frozenset(
     """job occupation profession career trade role rank title name nickname colour color breed
     religion nationality hours results result grade status class level tier number score
-    rating""".split()
+    rating version date day year""".split()
 )
 """Words for what a value is, which notes write as the value alone ("What job did John Brown
 have?" of "1911: labourer at the gasworks"; "What are Riverside's opening hours?" of "Mon-Fri
@@ -208,7 +212,7 @@ have?" of "1911: labourer at the gasworks"; "What are Riverside's opening hours?
 them unsaid."""
 KINDS = frozenset(
     "type kind sort option method way policy strategy mode step tool example feature setting "
-    "choice alternative approach thing item category".split()
+    "choice alternative approach thing item category order metric parameter".split()
 )
 """Words for the kinds of a thing, which notes list by name without saying the word ("what
 scaling policies can a service use?" of notes listing "Target Tracking", "Step Scaling"):
@@ -232,7 +236,10 @@ def noun_slot(question: str, term: str) -> bool:
     most), or the thing of "what" or "which" before its verb ("What car does Anna Keller
     drive?", "What time zone does the scheduler use?"). Not a word of the user's own
     description ("a way to avoid provisioning machines", "the managed web app runner"):
-    those are as often the notes' subject in other words."""
+    those are as often the notes' subject in other words. Nor a verb's past form ("What's Tom
+    Nowak's wife called?")."""
+    if len(term) > 4 and term.endswith("ed") and not term.endswith("eed"):
+        return False
     words = re.findall(r"[^\W_]+(?:['’]s\b)?", question.lower())
     for i, w in enumerate(words):
         owners = [p for p in words[max(0, i - 2) : i] if p.endswith(("'s", "’s"))]
@@ -241,6 +248,11 @@ def noun_slot(question: str, term: str) -> bool:
     return any(
         term in (m[1].lower(), (m[2] or "").lower()) for m in _ASKED_THING.finditer(question)
     )
+
+
+def singular(word: str) -> set[str]:
+    """The word and what it is the plural of, if it is one ("policies": policy)."""
+    return {word, word[:-1], word[:-2], word[:-3] + "y"} if word.endswith("s") else {word}
 
 
 def asked_nouns(
@@ -269,9 +281,9 @@ def asked_nouns(
         for t in unsaid
         if t.isalpha()
         and noun_slot(question, t)
-        and not (t in MEASURES and numbers)  # "What size is the band?" of "312 bp"
-        and not {t, t[:-1], t[:-3] + "y"} & KINDS  # "what scaling policies": listed by name
-        and t not in VALUES  # "What job did he have?" of "labourer"
+        and not (singular(t) & MEASURES and numbers)  # "What size is the band?" of "312 bp"
+        and not singular(t) & KINDS  # "what scaling policies": listed by name
+        and not singular(t) & VALUES  # "What job did he have?" of "labourer"
         and (
             otherwise is None
             or max(otherwise(w) for w in (t, *full.get(t, ()))) < opts.asked_noun_line
@@ -462,14 +474,22 @@ def undoubled(term: str, common: set[str]) -> bool:
     """An "-ed", "-ing" or "-en" form, no word of the vocabulary, whose consonant doubled is one
     ("snaped": "snapped", "writen": "written", "stoping"): a misspelling, though its stem is a
     word ("How to fix a snaped chain?" was declined, "Your notes don't mention snaped", of
-    notes writing "snapped"; "what score did I get on the writen test?" likewise)."""
+    notes writing "snapped"; "what score did I get on the writen test?" likewise). So is a
+    word of DOUBLED_MIN_LETTERS or more with a consonant doubled anywhere ("derating for 8
+    current carying conductors" was declined, "don't mention carying": "cary" is a word)."""
     if term in common:
         return False
     for suffix in ("ed", "ing", "en"):
         stem = term.removesuffix(suffix)
         if stem != term and len(stem) >= 3 and stem + stem[-1] + suffix in common:
             return True
-    return False
+    if len(term) < DOUBLED_MIN_LETTERS:
+        return False
+    # a consonant doubled inside the word ("carying": "carrying", though "cary" is a word)
+    return any(
+        term[i - 1] not in "aeiouy" and term[:i] + term[i - 1] + term[i:] in common
+        for i in range(1, len(term))
+    )
 
 
 _NEGATIONS = ("un", "non", "in", "dis")
@@ -540,6 +560,15 @@ def misspelt_ordinary(question: str, common: set[str]) -> set[str]:
         if near & common:
             out.add(w)
     return out
+
+
+def clippings_asked(question: str) -> set[str]:
+    """The clippings the question writes (`index.retrieve.clipped_words`), less one it
+    capitalises mid-sentence as a name (`names_in`): "how much did I pay Dev in 2023?" asks of
+    a person the notes call Dev, not of development, and "Config" is a conference. A month's
+    or weekday's name ("Mar 2025", "on Sat") is capitalised anyway and stays a clipping."""
+    names = {n for n in names_in(question) if not calendar_word(n)}
+    return {w for w in clipped_words(question) if w not in names and w.rstrip("s") not in names}
 
 
 def ordinary_clippings(common: Collection[str], clipped: Collection[str]) -> set[str]:
@@ -769,6 +798,7 @@ def decide(
     more: bool = False,
     siblings: Sequence[str] = (),
     otherwise: Callable[[str], float] | None = None,
+    not_here: Collection[str] = (),
 ) -> Decision:
     """Abstain or answer, and which question terms the notes never mention.
 
@@ -792,6 +822,8 @@ def decide(
     `more` (the more rule: a "tell me more" whose top sections left are of a note the last
     answer quoted, "what else?" after the physio note's first lines) answers under `min_line`
     too: the note was found to answer; its other sections are what more there is.
+    `not_here`: terms some note writes that the top sections do not (the asked-noun rule
+    in the sections found).
     """
     foreign = opts.other_languages and in_another_language(question)
     subject, names, common = reading(question, coverage, common, opts)
@@ -817,6 +849,7 @@ def decide(
     by_clause = False
     unsaid: list[str] = []
     asked: list[str] = []
+    asked_here: list[str] = []
 
     def said(abstain: bool, reason: str) -> Decision:
         parts = compound_parts(compounds)  # "KR4.2" said once, not as "kr4" and "KR4.2"
@@ -835,6 +868,7 @@ def decide(
             unread=[f"{t.term}: {t.unread}" for t in coverage if t.unread],
             unsaid=unsaid,
             asked=asked,
+            asked_here=asked_here,
             whole_line=whole_line and not abstain and not keywords and best_line < opts.min_line,
             other_language=foreign,
             on_day=on_day and not abstain and not keywords and best_line < opts.min_line,
@@ -922,6 +956,12 @@ def decide(
             unsaid = [t for t in unsaid if t not in asked]
             named_missing = named_missing + asked
         missing = [t for t in missing if t not in unsaid]
+        if opts.asked_nouns and opts.asked_nouns_here:  # "Priya's phone" of another note's
+            here = [t.term for t in subject if t.term in not_here]  # the question's order
+            here = [t for t in here if t not in missing and t not in names]
+            here = asked_nouns(question, here, subject, names, hits, opts, otherwise)
+            asked_here.extend(here)
+            missing, named_missing = missing + here, named_missing + here
     if named_missing:  # "Your notes don't mention lisinopril", not "lisinopril, take"
         return said(False, "partly covered: the notes never mention a name it uses")
     return said(False, "answered")

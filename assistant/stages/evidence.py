@@ -485,6 +485,26 @@ def row_label(line: str) -> set[str]:
     return {w.lower() for w in _CELL_WORD.findall(cells[0])} if len(cells) > 1 else set()
 
 
+UNITS = (
+    "ft feet foot m metres meters km mi miles cm mm in inch inches yd kg g lb lbs oz l ml gal "
+    "psi bar v a w kw kwh hz mhz khz mph kph kmh knots c f mg mcg kcal cal gb mb tb min mins "
+    "minutes h hr hrs hours s sec secs seconds days awg"
+).split()
+"""Units a number is written with ("60ft", "2 kg", "12 awg"): the number is a lookup table's
+row label (the row-label rule)."""
+_MEASURED = re.compile(
+    rf"(?<![\w.])(\d+)\s?-?\s?({'|'.join(UNITS)})(?![\w.])|(?<![\w.])#(\d+)(?![\w.])",
+    re.IGNORECASE,
+)
+
+
+def measured(text: str) -> set[str]:
+    """The numbers `text` writes with a unit ("at 60ft", "12 AWG") or as a gauge ("#12"), and
+    those units, lower-cased: the row-label rule's labels of a lookup table ("| 60 | 55 |"
+    under "| depth ft | NDL min |" for "no deco limit at 60ft?")."""
+    return {w.lower() for m in _MEASURED.finditer(text) for w in m.groups() if w}
+
+
 ROW_LEAD = 1e-4
 """How far a labelled row scores above its section's best line (the row-label rule): the
 quote is drawn around it, not around the first line it ties with."""
@@ -495,6 +515,7 @@ def with_row_labels(
     hits: Sequence[Hit],
     terms: Sequence[str],
     alone: Collection[str] | None = None,
+    numbers: Collection[str] = (),
 ) -> tuple[dict[int, dict[int, float]], list[str]]:
     """The row-label rule: in each scored section, a table row whose first cell holds only
     words of the question (`terms`, a plural as its singular) scores as the section's best
@@ -504,9 +525,11 @@ def with_row_labels(
     section's best over all its pieces: a cut list split from the prose below it ("Drawer
     opening ended up 23 1/2…", 0.72) lost its "| Drawer front |" row (0.53). Only the terms
     written `alone` in the question count: "pro" of "legacy_pro" labels no "| pro |" row.
-    Returns the scores and, for --explain, the rows it raised ("path:line")."""
+    `numbers`: the question's numbers written with a unit and their units (`measured`): "no
+    deco limit at 60ft?" is of a lookup table's "| 60 | 55 |" row, not the quiz line under
+    it. Returns the scores and, for --explain, the rows it raised ("path:line")."""
     terms = [t for t in terms if alone is None or t in alone]
-    asked = set(terms) | {t[:-1] for t in terms if t.endswith("s")}
+    asked = set(terms) | {t[:-1] for t in terms if t.endswith("s")} | set(numbers)
     raised: list[str] = []
     out = dict(line_scores)
     tops: dict[tuple[str, tuple[str, ...]], float] = {}  # a section's best, over its pieces

@@ -283,6 +283,12 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
             f"name the notes write, is in no note and no top line says it (asked_noun_line "
             f"{opts.asked_noun_line})"
         )
+    if decision.asked_here:
+        local += (
+            f"; asked-noun rule in the sections found: {', '.join(decision.asked_here)}, the "
+            f"thing the question asks of a name the notes write, is in other notes but none of "
+            f"the top {opts.local_sections} sections, and no top line says it"
+        )
     if decision.names:
         covered = (
             "another question it joins uses only words the notes have (clause rule)"

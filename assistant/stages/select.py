@@ -135,15 +135,17 @@ def _rows(chunk: Chunk) -> bool:
 
 def with_part_sections(picked: Sequence[Hit], part_picks: Sequence[Hit], k: int) -> list[Hit]:
     """The parts rule: each part's best section (`part_picks`) among those quoted, at most k in
-    all. One not yet quoted takes the place of the last quoted section no part needs (never
+    all; a piece of a long section is a section of its own here ("how many dives do I have
+    and what's my deepest?": two pieces of one "Running totals"). One not yet quoted takes
+    the place of the last quoted section no part needs (never
     the first: the whole question's best); where every place is needed, it is left out."""
     out = list(picked)
-    needed = {h.chunk.section for h in part_picks}
+    needed = {h.chunk.id for h in part_picks}
     for hit in part_picks:
-        if any(p.chunk.section == hit.chunk.section for p in out):
+        if any(p.chunk.id == hit.chunk.id for p in out):
             continue
         if len(out) >= k:
-            spare = [i for i, p in enumerate(out) if i > 0 and p.chunk.section not in needed]
+            spare = [i for i, p in enumerate(out) if i > 0 and p.chunk.id not in needed]
             if not spare:
                 continue
             del out[spare[-1]]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from assistant.models import Citation
@@ -1545,16 +1545,33 @@ def quote_sections(
     abs_path_of: Callable[[str], Path],
     opts: AnswerOptions = DEFAULT_OPTIONS,
     terms: Sequence[str] = (),
+    again: Mapping[int, dict[int, float]] | None = None,
 ) -> tuple[list[Citation], list[tuple[Citation, list[str]]]]:
     """The picked sections as numbered citations (`cite`, then `merge_adjacent`), each cited
     file read and parsed once; with each quote before merging and the rules behind it, for
-    `--explain`. `terms`: the question's (the tab rule reads them in tabs' titles)."""
+    `--explain`. `terms`: the question's (the tab rule reads them in tabs' titles). `again`:
+    the parts rule's line scores of a part whose best section is quoted for the whole
+    question ("…, and who signed it?"): quoted at that part's lines too, unless its quote
+    holds them ("how many dives" beside "deepest" in one section of running totals)."""
     read = NoteReader()
     citations: list[Citation] = []
     rules: list[list[str]] = []
     for n, h in enumerate(picked, 1):
         scores = line_scores.get(h.chunk.id or -1, {})
-        citations += cite(n, h, scores, read, abs_path_of, opts, rules, terms)
+        why: list[list[str]] = []
+        got = cite(n, h, scores, read, abs_path_of, opts, why, terms)
+        part = (again or {}).get(h.chunk.id or -1)
+        if part:  # the parts rule: a part's own lines, where this section's quote lacks them
+            more: list[list[str]] = []
+            cited = cite(n + 1, h, part, read, abs_path_of, opts, more, terms)
+            for c, r in zip(cited, more, strict=True):
+                if not any(o.start_line <= c.start_line and c.end_line <= o.end_line for o in got):
+                    got.append(c)
+                    why.append([*r, "parts rule: a part's best lines, which the quote left out"])
+            order = sorted(range(len(got)), key=lambda i: got[i].start_line)
+            got, why = [got[i] for i in order], [why[i] for i in order]
+        citations += got
+        rules += why
     if opts.repeats:
         citations, rules = _without_repeats(citations, rules)
     return merge_adjacent(citations, read, opts.merge_gap), list(zip(citations, rules, strict=True))
