@@ -170,6 +170,7 @@ class Engine:
             joined=joined_pairs(self.store(), text) if self.options.joined_words else None,
             suffixed=self.options.part_suffixes,
             variants=self.options.spelling_variants,
+            derived=self.options.derived_words,
         )
 
     # ---------------------------------------------------------------- index lifecycle

@@ -119,7 +119,9 @@ class AnswerOptions(BaseModel):
         "question ('| **total** | …' for 'What's the total budget?') scores as its section's "
         "best line, so a long table's quote is of it (the total row of a 13-row budget was "
         "left out, 'IC top-ups' scoring closer); and a number the question writes with a "
-        "unit ('at 60ft', '12 AWG', '#12') labels a lookup table's row of that number.",
+        "unit ('at 60ft', '12 AWG', '#12') labels a lookup table's row of that number; and a "
+        "row whose first cell holds a question word, under a header holding another, is the "
+        "cell asked for ('deductible for hail?' of '| Wind/hail |' under '| … | Deductible |').",
     )
     codes: bool = Field(
         True,
@@ -251,6 +253,13 @@ class AnswerOptions(BaseModel):
         "permit?' of notes writing 'Harbour' was declined, 'Your notes don't mention "
         "harbor'; color/colour, center/centre, organize/organise, license/licence, "
         "traveled/travelled, anemia/anaemia, gray/grey).",
+    )
+    derived_words: bool = Field(
+        True,
+        description="Derived-word rule: a word out of the model's vocabulary that the notes "
+        "never write, made of a word they do write with '-y' or '-ish' (endings the stemmer "
+        "leaves on), is read as that word: 'getting mouldy' of notes writing 'no mould', "
+        "'fleshy' of 'flesh', 'bluish' of 'blue'.",
     )
     split_words: bool = Field(
         True,
@@ -531,7 +540,8 @@ class AnswerOptions(BaseModel):
     next_command: bool = Field(
         True,
         description="Next-command rule, the answer's first section: a quote that ends with "
-        "its best line's paragraph, "
+        "its best line's paragraph (or list, its best line the last item: '4. Monthly: rclone "
+        "to the external SSD' over the commands), "
         "when the next block holds code (inline or a code block: how-to notes state the "
         "problem, then the command that solves it), takes that block too, its start moving "
         "to a later paragraph (never past the best line's) to stay within the paragraph "

@@ -420,6 +420,9 @@ class TermInfo(BaseModel):
     variant: bool = False
     """`near` is the term as the notes spell it, American or British ("harbor" as
     "harbour"; `spelling_variant`), not a typo."""
+    derived: bool = False
+    """`near` is the word the term is made of with an ending the stemmer leaves ("mouldy" of
+    "mould"; `derived_from`), not a typo."""
     full: tuple[str, ...] = ()
     """The words a clipped word stands for (`CLIPPINGS`: "auth" -> authentication,
     authorization), when the question writes it on its own: a section writing one of them
@@ -490,6 +493,7 @@ CLIPPINGS: dict[str, tuple[str, ...]] = {
     "binocs": ("binoculars",),
     "intro": ("introduction",),
     "mgr": ("manager",),
+    "ppl": ("people",),
     "mic": ("microphone",),
     "qty": ("quantity",),
     "specs": ("specifications",),
@@ -772,13 +776,16 @@ def term_coverage(
     joined: Mapping[str, str] | None = None,
     suffixed: bool = False,
     variants: bool = False,
+    derived: bool = False,
 ) -> list[TermInfo]:
     """For each term: how many chunks mention it, or else the closest notes word (typos) or
     the heading phrase it abbreviates.
 
     With `variants` (the spelling-variant rule), a word the notes never write is read as
     its other spelling, American or British, where they write that (`spelling_variant`:
-    "harbor" of "harbour"), before any clipping.
+    "harbor" of "harbour"), before any clipping. With `derived` (the derived-word rule), a
+    word out of the model's vocabulary (`known`) the notes never write is read as the word
+    it is made of with "-y" or "-ish" (`derived_from`: "mouldy" of "mould").
 
     With `suffixed` (the part-suffix rule), a code of letters then digits the notes never
     write is read as the code they write with a letter or two after it (`suffixed_code`: a
@@ -867,6 +874,10 @@ def term_coverage(
         if variant:  # "harbor" of notes writing "harbour"
             near = spelling_variant(store, t)
             variant = near is not None
+        made = derived and not n and near is None and not split and not in_path
+        if made and not (known and known(t)):  # "mouldy" of notes writing "mould"
+            near = derived_from(store, t)
+        made = made and near is not None
         full = clipping(t) if t in clipped and not split else ()
         if not n and near is None and full:
             near = next((f for f in full if store.term_count(f, cap=1)), None)
@@ -907,6 +918,7 @@ def term_coverage(
                 split=split,
                 joined=together,
                 variant=variant,
+                derived=made,
             )
         )
     return out
@@ -1309,6 +1321,20 @@ _SPELLING_PATTERNS: tuple[tuple[str, str], ...] = (
 -og/-ogue, -ense/-ence, a doubled "l" before an ending in a word of two syllables or more,
 "ae"/"oe" for "e" before a consonant. A stem before each keeps short words apart ("four" is
 no "for", "size" no "sise", "canoe" no "cane")."""
+
+
+def derived_from(store: Store, term: str) -> str | None:
+    """The word the notes write that `term` is made of with "-y" or "-ish", endings the
+    porter stemmer leaves on ("mouldy": mould, "fleshy": flesh, "bluish": blue, "muddy": mud):
+    "how do I stop the wet palette getting mouldy" was declined, "don't mention mouldy", of
+    notes writing "no mould". Five letters or more; None when the notes write none."""
+    if not term.isalpha() or len(term) < 5:
+        return None
+    stem = term[:-1] if term.endswith("y") else term[:-3] if term.endswith("ish") else ""
+    if len(stem) < 3:
+        return None
+    forms = [stem, stem + "e"] + ([stem[:-1]] if stem[-1] == stem[-2] else [])
+    return next((f for f in forms if store.raw_count(f)), None)
 
 
 def spelling_variant(store: Store, term: str) -> str | None:

@@ -2828,6 +2828,17 @@ def test_the_next_command_rule_quotes_the_command_after_the_problem() -> None:
     assert any(w.startswith("next command") for w in why)
     no_code = TMUX_NOTE.replace("`tmux choose-buffer`", "the chooser")
     assert quote_span(chunk(no_code, ["Access"]), scores) == (3, 11)
+    # a list's last item, then the block it describes ("rclone command for the monthly ssd
+    # backup" quoted the list, not the commands under it)
+    backup = (
+        "# Backups\n\n3-2-1-ish:\n1. Laptop\n2. Dropbox\n3. Monthly: rclone to the SSD\n\n"
+        "```sh\nrclone sync ~/Biz /Volumes/T7/Biz\n```\n\nRestore test: April.\n"
+        + "\n".join(f"- old drive {n}: wiped" for n in range(6))
+    )
+    ranks = {5: 0.74, 2: 0.5, 8: 0.6, 11: 0.3, 12: 0.2}
+    assert quote_span(chunk(backup, ["Backups"]), ranks) == (3, 10)
+    off = AnswerOptions(next_command=False)
+    assert quote_span(chunk(backup, ["Backups"]), ranks, opts=off) == (3, 6)
 
 
 def test_each_part_of_a_joined_question_keeps_its_best_section() -> None:
@@ -4077,6 +4088,18 @@ def test_a_table_row_labelled_with_the_questions_words_scores_as_its_sections_be
     hit, ranks = [Hit(chunk=rdp, score=1.0)], {rdp.id: {1: 0.5, 3: 0.3, 4: 0.3}}
     assert with_row_labels(ranks, hit, ["deco", "limit"], None, {"60", "ft"})[1] == ["n.md:5"]
     assert with_row_labels(ranks, hit, ["deco", "limit"])[1] == []
+    # a cell asked for by row and column: a word of the first cell and one of the header
+    policy = chunk(
+        "## Cover\n| Coverage | Limit | Deductible |\n|---|---|---|\n| Property | $21M | $25k |\n"
+        "| Wind/hail | incl. | 2% of value |",
+        ["C"],
+    )
+    hit, ranks = [Hit(chunk=policy, score=1.0)], {policy.id: {1: 0.44, 3: 0.3, 4: 0.38}}
+    assert with_row_labels(ranks, hit, ["deductible", "hail", "damage"])[1] == ["n.md:5"]
+    assert with_row_labels(ranks, hit, ["hail", "damage"])[1] == []  # the header names neither
+    week = chunk("## Wk\n| day | longest stretch |\n|---|---|\n| Mon 13 | 4h10 |", ["W"])
+    hit, ranks = [Hit(chunk=week, score=1.0)], {week.id: {1: 0.5, 3: 0.3}}
+    assert with_row_labels(ranks, hit, ["longest", "stretch", "may", "13"])[1] == []  # a day
 
 
 def test_an_issue_or_a_names_version_no_top_section_writes_is_missing() -> None:

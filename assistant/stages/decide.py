@@ -72,6 +72,8 @@ class Decision:
     """Words of the question the notes write hyphenated, as they write them ("wifi: wi-fi";
     `TermInfo.split`)."""
     variants: list[str] = field(default_factory=list)
+    derived: list[str] = field(default_factory=list)
+    """Words read as the word they are made of ("mouldy: mould"), for --explain."""
     """Words of the question the notes spell otherwise, American or British, as they spell
     them ("harbor: harbour"; `TermInfo.variant`, the spelling-variant rule)."""
     joined: list[str] = field(default_factory=list)
@@ -865,6 +867,7 @@ def decide(
             splits=[f"{t.term}: {t.near}" for t in subject if t.split],
             joined=[f"{t.term}: {t.near}" for t in subject if t.joined],
             variants=[f"{t.term}: {t.near}" for t in subject if t.variant],
+            derived=[f"{t.term}: {t.near}" for t in subject if t.derived],
             unread=[f"{t.term}: {t.unread}" for t in coverage if t.unread],
             unsaid=unsaid,
             asked=asked,

@@ -505,6 +505,17 @@ def measured(text: str) -> set[str]:
     return {w.lower() for m in _MEASURED.finditer(text) for w in m.groups() if w}
 
 
+def header_words(lines: Sequence[str], i: int) -> set[str]:
+    """The words of the header row of the table row `lines[i]` is in (the row above the
+    table's `|---|` rule), lower-cased; none if there is no such row."""
+    j = i
+    while j > 0 and lines[j - 1].lstrip().startswith("|"):
+        j -= 1
+    if j + 1 > i or not re.fullmatch(r"\s*\|?[\s:|-]+\|?\s*", lines[j + 1]):
+        return set()
+    return {w.lower() for w in _CELL_WORD.findall(lines[j])}
+
+
 ROW_LEAD = 1e-4
 """How far a labelled row scores above its section's best line (the row-label rule): the
 quote is drawn around it, not around the first line it ties with."""
@@ -527,7 +538,10 @@ def with_row_labels(
     written `alone` in the question count: "pro" of "legacy_pro" labels no "| pro |" row.
     `numbers`: the question's numbers written with a unit and their units (`measured`): "no
     deco limit at 60ft?" is of a lookup table's "| 60 | 55 |" row, not the quiz line under
-    it. Returns the scores and, for --explain, the rows it raised ("path:line")."""
+    it. A row whose first cell holds a word of the question, under a header holding another
+    ("what's our deductible for hail damage?" of "| Wind/hail | … | 2% of bldg value |" under
+    "| Coverage | Carrier | Limit | Deductible |"), is the cell asked for by row and column.
+    Returns the scores and, for --explain, the rows it raised ("path:line")."""
     terms = [t for t in terms if alone is None or t in alone]
     asked = set(terms) | {t[:-1] for t in terms if t.endswith("s")} | set(numbers)
     raised: list[str] = []
@@ -544,7 +558,10 @@ def with_row_labels(
         top = tops[h.chunk.section]
         for i, score in scores.items():
             label = row_label(lines[i])
-            if score < top and label and label <= asked:  # above a tie: the quote's anchor
+            asked_row = bool(label) and label <= asked
+            if not asked_row and any(not w.isdigit() for w in label & asked):  # a cell asked
+                asked_row = bool((header_words(lines, i) & asked) - label)  # by row and column
+            if score < top and asked_row:  # above a tie: the quote's anchor
                 out[h.chunk.id] = {**out[h.chunk.id], i: top + ROW_LEAD}  # type: ignore[index]
                 raised.append(f"{h.chunk.path}:{h.chunk.start_line + i}")
     return out, raised

@@ -242,6 +242,8 @@ def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) ->
         local += f"; split-word rule: {', '.join(decision.splits)} (as the notes write it)"
     if decision.variants:
         local += f"; spelling-variant rule: {', '.join(decision.variants)} (as the notes spell it)"
+    if decision.derived:
+        local += f"; derived-word rule: {', '.join(decision.derived)} (the word it is made of)"
     if decision.joined:
         local += f"; joined-words rule: {', '.join(decision.joined)} (as the notes write it)"
     if decision.no_day:

@@ -701,8 +701,10 @@ def _next_command(
     line's paragraph, and the block after it when that holds code (a paragraph with inline
     code, and the code block it introduces, or a code block), the start moved to a later
     paragraph if needed to fit the paragraph rule's limits. (`s`, `e`) if not."""
-    if not opts.next_command or e >= hi or not s <= best_i <= e or _structural(roles, best_i):
+    if not opts.next_command or e >= hi or not s <= best_i <= e:
         return s, e
+    if _structural(roles, best_i) and not roles.is_item(best_i):  # a list's last item may
+        return s, e  # say what the block after the list does ("4. Monthly: rclone to the SSD")
     if _paragraph_end(lines, roles, best_i, hi) != e or lines[e + 1].strip():
         return s, e
     j = e + 1
