@@ -1658,6 +1658,29 @@ def test_a_url_is_mentioned_by_the_web_address_a_section_writes(tmp_path: Path) 
     assert none.ask("What's the staging URL?").missing_terms == ["URL"]  # no address anywhere
 
 
+def test_an_email_address_or_phone_number_mentions_an_email_or_a_phone() -> None:
+    """ "whats Alejandro's email for orders" was partly covered, "don't mention email", over
+    "contact Alejandro Ruiz, 509-555-0143, orders@mesakitchen.example": a section writing an
+    email address mentions an email (and an address), one writing a phone number a phone
+    (and a number, a cell); a date, an IP address or a version is no phone number."""
+    from assistant.stages.evidence import terms_in
+    from corpus.models import Chunk, text_hash
+    from index.models import Hit
+    from index.retrieve import TermInfo
+
+    def mentions(text: str, words: str) -> set[str]:
+        c = Chunk(path="c.md", heading_path=["C"], start_line=1, end_line=1, text=text,
+                  content_hash=text_hash(text), id=1)  # fmt: skip
+        cov = [TermInfo(term=w, chunks=1) for w in words.split()]
+        return terms_in([Hit(chunk=c, score=1.0)], cov, 1)
+
+    line = "contact Alejandro Ruiz, 509-555-0143, orders@mesakitchen.example"
+    assert mentions(line, "email phone cell fax") == {"email", "phone", "cell"}
+    others = ("2024-05-13 to 2024-05-20", "host 10.10.10.51", "v1.2.3", "811 ticket 24-0409-77310")
+    for other in others:
+        assert mentions(other, "email phone") == set(), other
+
+
 def test_a_verb_and_its_particle_are_searched_as_the_word_the_notes_write(
     tmp_path: Path,
 ) -> None:

@@ -369,6 +369,29 @@ def rows_read_whole(chunk: Chunk) -> list[str]:
 _WEB_ADDRESS = re.compile(r"\bhttps?://\S", re.IGNORECASE)
 _WEB_WORDS = " ".join(sorted(WEB_WORDS))
 """What a web address written in a section is, as a question names it."""
+_EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b", re.IGNORECASE)
+_EMAIL_WORDS = "email emails e-mail mail address contact"
+"""What an email address written in a section is, as a question names it ("whats
+Alejandro's email for orders" of "orders: alejandro@figandthistle.com" was partly covered,
+"don't mention email")."""
+_PHONE_NUMBER = re.compile(r"(?<![\w.:/-])\+?\(?\d[\d ()-]{7,}\d(?![\w.:/-])")
+_PHONE_WORDS = "phone phones number cell mobile tel telephone contact"
+"""What a phone number written in a section is ("717-555-0198", "+353 87 214 6630"; no
+dots: not a date, an IP address or a version; `_phone`)."""
+
+
+def _phone(text: str) -> bool:
+    """Whether `text` writes a phone number: 9 to 13 digits in groups of at most four, the
+    last of three or four ("717-555-0198"; not a ticket's "24-0409-77310")."""
+    for m in _PHONE_NUMBER.finditer(text):
+        groups = [g for g in re.split(r"[ ()+-]+", m[0]) if g]
+        grouped = all(len(g) <= 4 for g in groups) and len(groups[-1]) >= 3
+        if grouped and 9 <= sum(map(len, groups)) <= 13 and not DATE_LIKE.search(m[0]):
+            return True
+    return False
+
+
+DATE_LIKE = re.compile(r"\b(?:19|20)\d\d-\d\d-\d\d\b")
 _HYPHEN = re.compile(r"(?<=[^\W_])-(?=[^\W_])")
 """A hyphen inside a word ("Pi-hole", "e-mail")."""
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
@@ -402,7 +425,8 @@ def terms_in(
     tags: Dendron keeps a note's title there; all their retrieved pieces; the months of the
     days they write: "2024-07-01" mentions July; a web address they write mentions a URL, a
     link and a website: "What's the staging URL?" of "Staging runs at https://staging…"
-    said "Your notes don't mention URL"), matched as BM25
+    said "Your notes don't mention URL"; an email address an email, a phone number a phone
+    and a number), matched as BM25
     matches them (porter stems, a typo as the word the notes use, a crude-stem prefix as
     `Store.term_count`, a clipped word as itself or a full word it stands for:
     `TermInfo.full`; a clipping the section writes as the words it stands for, "Sat" as
@@ -418,6 +442,8 @@ def terms_in(
     texts += [months for t in texts if (months := month_names(t))]  # July of "2024-07-01"
     texts += [full for t in texts if (full := _clipped_in(t))]  # Saturday of "| Sat |"
     texts += [_WEB_WORDS for t in texts if _WEB_ADDRESS.search(t)]
+    texts += [_EMAIL_WORDS for t in texts if _EMAIL_ADDRESS.search(t)]
+    texts += [_PHONE_WORDS for t in texts if _phone(t)]
     for path in dict.fromkeys(h.unit[0] for h in top):  # each note's path and labels once
         texts.append(f"{PurePosixPath(path).with_suffix('')}\n{labels(path) if labels else ''}")
     if joined:  # "Pi-hole" mentions "pihole"; "nas01", a NAS; "KafkaConsumerLagHigh", Kafka
