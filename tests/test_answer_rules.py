@@ -1592,6 +1592,7 @@ def test_a_two_letter_capitalised_word_is_no_missing_name() -> None:
 
     assert not any(is_neutral(c) for c in ("q4", "w12", "ec2", "s3"))
     assert all(is_neutral(c) for c in ("ip", "lb", "53", "1099"))
+    assert all(is_neutral(c) for c in ("22nd", "1st", "3rd", "4th"))  # "on the 22nd"
     # a year names one thing too: "What did I deduct on my 2021 taxes?" quoted 2022-2024's
     assert not is_neutral("2021") and not is_neutral("1999")
     okrs = [Hit(chunk=chunk("## Q1 OKRs\n- Activation to 40%", ["Q1 OKRs"]), score=1)]
@@ -4215,6 +4216,7 @@ def test_a_first_name_and_an_initial_is_a_person_not_a_letters_name() -> None:
     assert missing_compounds("Where does Jack T sit?", [], 3) == []
     # a letter naming a unit, then a verb ("Does unit B have a cosigner?": "B have")
     assert missing_compounds("Does unit B have a cosigner? Does C take cash?", [], 3) == []
+    assert missing_compounds("and what total N came out of it?", [], 3) == []  # "N came"
     # a letter a word before it names ("What was my vitamin D level?" said "don't mention D
     # level"; "hepatitis B vaccine" said "B vaccine")
     labs = "What was my vitamin D level, and when was my hepatitis B vaccine?"

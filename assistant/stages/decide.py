@@ -348,8 +348,12 @@ def ubiquitous(t: TermInfo, sections_total: int, opts: AnswerOptions = DEFAULT_O
 def is_neutral(term: str) -> bool:
     """Short tokens and numbers ("lb", "svc", "53") are too ambiguous to decide coverage; a
     short code of letters and digits ("q4", "w12", "ec2") is not: it names one thing ("What
-    are our Q4 OKRs?" was answered from Q1's, high confidence)."""
+    are our Q4 OKRs?" was answered from Q1's, high confidence). An ordinal ("22nd") is a day
+    of some month or a place in some order: "what did Sam water on the 22nd?" was partly
+    covered, "don't mention 22nd", of a log of rows dated 2024-09-22."""
     coded = term.isalnum() and not term.isalpha() and not term.isdigit()
+    if re.fullmatch(r"\d{1,3}(?:st|nd|rd|th)", term):  # "on the 22nd": a day or a place
+        return True
     if CJK.search(term):  # a Chinese or Japanese word of two characters names one thing: 豚汁
         return False
     return (len(term) <= 3 and not coded) or (term.isdigit() and not is_year(term))
@@ -1016,7 +1020,8 @@ COMPOUND = re.compile(
     r"|[^\W\d_]{2,4}\d+(?:\.\d+)+|\d{3,}-[^\W\d_]{1,4}"
     r"|(?<!/)[B-HJ-Z][ -](?!(?:for|and|the|with|from|into|then|than|when|that|this|have|has|"
     r"had|was|were|will|would|can|could|does|did|should|must|need|needs|take|takes|get|gets|"
-    r"pay|pays|use|uses|still|also|only|just|want|wants|owe|owes)\b)[a-z]{3,}"
+    r"pay|pays|use|uses|still|also|only|just|want|wants|owe|owes|came|come|comes|went|goes|"
+    r"gave|made|said|says)\b)[a-z]{3,}"
     r"|[A-Z](?:\+\+|#|\*)"
     r"|(?:\d+-\d+|\d{3,})(?:\([0-9a-z]{1,4}\))+|\d+(?:\([0-9a-z]{1,4}\)){2,})(?![\w-])"
 )
