@@ -72,10 +72,11 @@ class Decision:
     """Words of the question the notes write hyphenated, as they write them ("wifi: wi-fi";
     `TermInfo.split`)."""
     variants: list[str] = field(default_factory=list)
-    derived: list[str] = field(default_factory=list)
-    """Words read as the word they are made of ("mouldy: mould"), for --explain."""
     """Words of the question the notes spell otherwise, American or British, as they spell
     them ("harbor: harbour"; `TermInfo.variant`, the spelling-variant rule)."""
+    derived: list[str] = field(default_factory=list)
+    """Words read as the word they are made of ("mouldy: mould"; `TermInfo.derived`, the
+    derived-word rule)."""
     joined: list[str] = field(default_factory=list)
     """Words of the question the notes write joined to the word beside them ("back: backup";
     `TermInfo.joined`, the joined-words rule)."""

@@ -386,12 +386,12 @@ def _phone(text: str) -> bool:
     for m in _PHONE_NUMBER.finditer(text):
         groups = [g for g in re.split(r"[ ()+-]+", m[0]) if g]
         grouped = all(len(g) <= 4 for g in groups) and len(groups[-1]) >= 3
-        if grouped and 9 <= sum(map(len, groups)) <= 13 and not DATE_LIKE.search(m[0]):
+        if grouped and 9 <= sum(map(len, groups)) <= 13 and not _DATE_LIKE.search(m[0]):
             return True
     return False
 
 
-DATE_LIKE = re.compile(r"\b(?:19|20)\d\d-\d\d-\d\d\b")
+_DATE_LIKE = re.compile(r"\b(?:19|20)\d\d-\d\d-\d\d\b")
 _HYPHEN = re.compile(r"(?<=[^\W_])-(?=[^\W_])")
 """A hyphen inside a word ("Pi-hole", "e-mail")."""
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")

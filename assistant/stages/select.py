@@ -137,8 +137,8 @@ def with_part_sections(picked: Sequence[Hit], part_picks: Sequence[Hit], k: int)
     """The parts rule: each part's best section (`part_picks`) among those quoted, at most k in
     all; a piece of a long section is a section of its own here ("how many dives do I have
     and what's my deepest?": two pieces of one "Running totals"). One not yet quoted takes
-    the place of the last quoted section no part needs (never
-    the first: the whole question's best); where every place is needed, it is left out."""
+    the place of the last quoted section no part needs (never the first: the whole
+    question's best); where every place is needed, it is left out."""
     out = list(picked)
     needed = {h.chunk.id for h in part_picks}
     for hit in part_picks:
