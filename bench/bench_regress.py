@@ -6,7 +6,8 @@ seeing any answer (`questions.json`: id, q, answerable, expect, and the tester's
 answer of the commit the folder was added at). These are not gold sets: the verdicts say how a
 user judged one commit's answers. What this bench gives is the diff: every question whose outcome,
 missing subject or cited lines differ from `bench/qa/baseline.json`, printed beside what the
-tester expected, for a person to judge before accepting (`--accept` rewrites the baseline).
+tester expected, for a person to judge before accepting (`--accept` rewrites the baseline),
+and a rough agreement figure (`agreement`) for the baseline and this run.
 
     python bench/bench_regress.py                  # all folders; diff against the baseline
     python bench/bench_regress.py --folders math   # some of them
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -95,6 +97,54 @@ def show(name: str, q: dict, old: dict | None, new: dict) -> None:
         print(f"  {label}: {r['outcome']}{missing} {' '.join(r['cites'])}")
 
 
+_SPAN = re.compile(r"([^\s:;,()/][^:;,()]*?\.(?:md|txt|markdown|mdx|tex|org)):(\d+)(?:-(\d+))?")
+
+
+def expected_spans(expect: str) -> list[tuple[str, int, int]]:
+    """The "path:start-end" spans a tester's free-text expectation names ("a.md:12 or
+    b.md:3-5 (row 4)"); a path may be given without its folder."""
+    out = []
+    for m in _SPAN.finditer(expect):
+        path = m[1].strip().split(" / ")[-1].split(" or ")[-1].split(" + ")[-1]
+        out.append((path, int(m[2]), int(m[3] or m[2])))
+    return out
+
+
+def agrees(q: dict, r: dict) -> bool | None:
+    """Whether an answer does what the tester expected, roughly: an answerable question's
+    answer cites a line of a span its expectation names (None when it names none), an
+    uncovered one is declined or partly covered."""
+    if not q["answerable"]:
+        return r["outcome"] in ("not_covered", "partly_covered")
+    spans = expected_spans(q.get("expect", ""))
+    if not spans:
+        return None
+    for cite in r["cites"] if r["outcome"] in ("answered", "partly_covered") else []:
+        m = re.match(r"(.+):(\d+)-(\d+)$", cite)
+        for path, s, e in spans if m else []:
+            same = m[1] == path or m[1].endswith("/" + path)
+            if same and int(m[2]) <= e and int(m[3]) >= s:
+                return True
+    return False
+
+
+def agreement(answers: dict[str, dict], folders: list[str]) -> str:
+    """One line: answerable questions whose answer cites an expected line, uncovered ones
+    declined or partly covered (a rough figure: expectations are the testers' free text)."""
+    counts = {True: [0, 0], False: [0, 0]}
+    for name in folders:
+        for q in json.loads((QA / name / "questions.json").read_text()):
+            ok = agrees(q, answers[name][q["id"]])
+            if ok is not None:
+                counts[q["answerable"]][0] += ok
+                counts[q["answerable"]][1] += 1
+    (a, an), (u, un) = counts[True], counts[False]
+    return (
+        f"answerable citing an expected line: {a} of {an}; "
+        f"uncovered declined or partly covered: {u} of {un}"
+    )
+
+
 def main() -> None:
     args = parse_args()
     os.environ.setdefault("ASSISTANT_PRECISION", "fp32")
@@ -111,6 +161,9 @@ def main() -> None:
                 moved += 1
                 show(name, q, old, now[name][q["id"]])
     print(f"\n{moved} of {total} answers differ from {BASELINE.relative_to(common.REPO)}")
+    if all(f in baseline for f in args.folders):
+        print(f"baseline: {agreement(baseline, args.folders)}")
+    print(f"now:      {agreement(now, args.folders)}")
     out = common.OUT / args.out
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(now, indent=1, sort_keys=True) + "\n")
