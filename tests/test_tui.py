@@ -275,6 +275,25 @@ async def test_section_is_marked_when_note_changed_since_indexed(engine, tmp_pat
 
 
 @run_async
+async def test_enter_on_the_question_asks_the_keys_typed_at_its_end_before_it(engine):
+    """A burst typed on the sources list ("n", "l", "b", Enter) was asked as "Where is the ELB?
+    en" on a loaded machine: the focus reached the question before Enter did, so Enter
+    submitted at once, while "l" and "b", typed at the line's end on the way (after the focus,
+    two queues later), were still waiting. Enter asks them too."""
+    app = new_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        line = app.chat_screen.question_input
+        line.type_at_end("Where is the ELB? en")
+        await pilot.pause()
+        line.type_at_end("lb")  # still queued when Enter reaches the focused line
+        line.post_message(events.Key("enter", "\r"))
+        await wait_for(pilot, lambda: bool(app.chat_screen.query(QuestionBubble)))
+        asked = [q.question for q in app.chat_screen.query(QuestionBubble)]
+        assert asked == ["Where is the ELB? enlb"] and line.value == "", (asked, line.value)
+
+
+@run_async
 async def test_a_burst_typed_on_the_sources_list_is_all_in_the_question(engine, monkeypatch):
     """Keys arriving in one burst (a fast typist, a terminal over SSH) while the sources list
     had the focus lost their spaces and `e`s ("WhatisthGAElambda"), and an `e` opened the

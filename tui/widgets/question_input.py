@@ -50,6 +50,7 @@ class QuestionInput(Input):
     def __init__(self, history: Callable[[], list[str]], **kwargs) -> None:
         super().__init__(**kwargs)
         self._history = history
+        self._typed: list[str] = []  # `type_at_end`'s text, until it is in the line
         self._pos: int | None = None
         self._draft = ""
 
@@ -84,17 +85,23 @@ class QuestionInput(Input):
         """Focus the line and add `text` at its end, after the focus (whose select-all would
         otherwise let the next key replace the question typed so far)."""
         self.focus()
+        self._typed.append(text)
+        # focus() takes effect on the app's queue, and posts the focus event to this widget's:
+        # queued behind both, the text goes in after the select-all and before any later key.
+        self.app.call_later(self.call_later, self._add_typed)
 
-        def add() -> None:
+    def _add_typed(self) -> None:
+        """Add the text `type_at_end` holds at the line's end (once: Enter may have already)."""
+        if self._typed:
+            text, self._typed = "".join(self._typed), []
             self.cursor_position = len(self.value)
             self.insert_text_at_cursor(text)
 
-        # focus() takes effect on the app's queue, and posts the focus event to this widget's:
-        # queued behind both, `add` runs after the select-all and before any later key.
-        self.app.call_later(self.call_later, add)
-
     def submit_now(self) -> None:
-        """Post `Submitted` with the current text, then empty the line and leave history."""
+        """Post `Submitted` with the current text, then empty the line and leave history. Text
+        typed at the end and still queued goes in first: an Enter that reached the focused
+        line before it asked "Where is the ELB? en" of a burst ending "…nlb⏎"."""
+        self._add_typed()
         value = self.value
         self.post_message(self.Submitted(self, value))
         self.value = ""
