@@ -870,14 +870,14 @@ def term_coverage(
                 named = [u for u in context_names if u != t]
                 if named and not store.cooccurs(near, named):
                     near, unread = None, near
-        variant = variants and not n and near is None and not split and not in_path
-        if variant:  # "harbor" of notes writing "harbour"
+        absent = not n and near is None and not split and not in_path  # no reading yet
+        variant = made = False
+        if variants and absent:  # "harbor" of notes writing "harbour"
             near = spelling_variant(store, t)
             variant = near is not None
-        made = derived and not n and near is None and not split and not in_path
-        if made and not (known and known(t)):  # "mouldy" of notes writing "mould"
-            near = derived_from(store, t)
-        made = made and near is not None
+        if derived and absent and near is None and not (known and known(t)):
+            near = derived_from(store, t)  # "mouldy" of notes writing "mould"
+            made = near is not None
         full = clipping(t) if t in clipped and not split else ()
         if not n and near is None and full:
             near = next((f for f in full if store.term_count(f, cap=1)), None)

@@ -253,9 +253,12 @@ def noun_slot(question: str, term: str) -> bool:
     )
 
 
-def singular(word: str) -> set[str]:
-    """The word and what it is the plural of, if it is one ("policies": policy)."""
-    return {word, word[:-1], word[:-2], word[:-3] + "y"} if word.endswith("s") else {word}
+def said_as_values(word: str, numbers: bool) -> bool:
+    """A word notes say by giving its values, not the word (the asked-noun rule's
+    exceptions), singular or plural ("policies": policy): a kind (`KINDS`), what a value is
+    (`VALUES`), or a measure (`MEASURES`) where the top sections write `numbers`."""
+    forms = {word, word[:-1], word[:-2], word[:-3] + "y"} if word.endswith("s") else {word}
+    return bool(forms & KINDS or forms & VALUES or (numbers and forms & MEASURES))
 
 
 def asked_nouns(
@@ -284,9 +287,8 @@ def asked_nouns(
         for t in unsaid
         if t.isalpha()
         and noun_slot(question, t)
-        and not (singular(t) & MEASURES and numbers)  # "What size is the band?" of "312 bp"
-        and not singular(t) & KINDS  # "what scaling policies": listed by name
-        and not singular(t) & VALUES  # "What job did he have?" of "labourer"
+        and not said_as_values(t, numbers)  # "What size is the band?" of "312 bp", "what
+        # scaling policies" listed by name, "What job did he have?" of "labourer"
         and (
             otherwise is None
             or max(otherwise(w) for w in (t, *full.get(t, ()))) < opts.asked_noun_line
@@ -575,7 +577,7 @@ def clippings_asked(question: str) -> set[str]:
     a person the notes call Dev, not of development, and "Config" is a conference. A month's
     or weekday's name ("Mar 2025", "on Sat") is capitalised anyway and stays a clipping."""
     names = {n for n in names_in(question) if not calendar_word(n)}
-    return {w for w in clipped_words(question) if w not in names and w.rstrip("s") not in names}
+    return {w for w in clipped_words(question) if not {w, w.removesuffix("s")} & names}
 
 
 def ordinary_clippings(common: Collection[str], clipped: Collection[str]) -> set[str]:
@@ -965,8 +967,11 @@ def decide(
             named_missing = named_missing + asked
         missing = [t for t in missing if t not in unsaid]
         if opts.asked_nouns and opts.asked_nouns_here:  # "Priya's phone" of another note's
-            here = [t.term for t in subject if t.term in not_here]  # the question's order
-            here = [t for t in here if t not in missing and t not in names]
+            here = [  # in the question's order
+                t.term
+                for t in subject
+                if t.term in not_here and t.term not in missing and t.term not in names
+            ]
             here = asked_nouns(question, here, subject, names, hits, opts, otherwise)
             asked_here.extend(here)
             missing, named_missing = missing + here, named_missing + here

@@ -531,15 +531,11 @@ def measured(text: str) -> set[str]:
     return {w.lower() for m in _MEASURED.finditer(text) for w in m.groups() if w}
 
 
-def header_words(lines: Sequence[str], i: int) -> set[str]:
-    """The words of the header row of the table row `lines[i]` is in (the row above the
-    table's `|---|` rule), lower-cased; none if there is no such row."""
-    j = i
-    while j > 0 and lines[j - 1].lstrip().startswith("|"):
-        j -= 1
-    if j + 1 > i or not re.fullmatch(r"\s*\|?[\s:|-]+\|?\s*", lines[j + 1]):
-        return set()
-    return {w.lower() for w in _CELL_WORD.findall(lines[j])}
+def header_words(lines: Sequence[str], roles: LineRoles, i: int) -> set[str]:
+    """The words of the header row of the table that row `i` is a body row of, lower-cased;
+    none if it is no such row."""
+    head = roles.table_header(i)
+    return set() if head is None else {w.lower() for w in _CELL_WORD.findall(lines[head])}
 
 
 ROW_LEAD = 1e-4
@@ -581,12 +577,14 @@ def with_row_labels(
         if not scores or not asked:
             continue
         lines = h.chunk.text.split("\n")
+        roles: LineRoles | None = None  # parsed for the first row asked by row and column
         top = tops[h.chunk.section]
         for i, score in scores.items():
             label = row_label(lines[i])
             asked_row = bool(label) and label <= asked
             if not asked_row and any(not w.isdigit() for w in label & asked):  # a cell asked
-                asked_row = bool((header_words(lines, i) & asked) - label)  # by row and column
+                roles = roles or LineRoles.of(lines, front_matter=False)  # by row and column
+                asked_row = bool((header_words(lines, roles, i) & asked) - label)
             if score < top and asked_row:  # above a tie: the quote's anchor
                 out[h.chunk.id] = {**out[h.chunk.id], i: top + ROW_LEAD}  # type: ignore[index]
                 raised.append(f"{h.chunk.path}:{h.chunk.start_line + i}")
