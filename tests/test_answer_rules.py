@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from assistant.options import DEFAULT_OPTIONS, AnswerOptions
@@ -2840,6 +2841,31 @@ def test_the_next_command_rule_quotes_the_command_after_the_problem() -> None:
     assert quote_span(chunk(backup, ["Backups"]), ranks) == (3, 10)
     off = AnswerOptions(next_command=False)
     assert quote_span(chunk(backup, ["Backups"]), ranks, opts=off) == (3, 6)
+
+
+def test_a_parts_best_lines_in_a_section_quoted_already_are_quoted_too(tmp_path: Path) -> None:
+    """ "why did I need a doctor to sign my dive medical form, and who signed it?" quoted lines
+    9-12 (who signed) and not line 8 (the asthma "YES" that needed it): the part's best section
+    was "quoted already", though not at its lines. The part's lines (`again`) are quoted
+    too, in file order, unless the section's quote holds them."""
+    from assistant.stages.shape import quote_sections
+
+    body = [f"- filler line {n}" for n in range(20)]
+    body[3] = "- answered YES to asthma: needed a physician to sign"
+    body[16] = "- Dr. Reyes signed it 2023-01-30"
+    text = "\n".join(["## Medical", *body])
+    note = tmp_path / "medical.md"
+    note.write_text(text + "\n")
+    c = chunk(text, ["Medical"]).model_copy(update={"path": "medical.md"})
+    h = Hit(chunk=c, score=1.0)
+    whole = {17: 0.8, 4: 0.3}  # the whole question's best: who signed
+    part = {4: 0.7, 17: 0.2}  # the part's: why it was needed
+    cited, _ = quote_sections([h], {c.id: whole}, lambda p: tmp_path / p)
+    assert [(q.start_line, q.end_line) for q in cited] == [(18, 18)]
+    both, _ = quote_sections([h], {c.id: whole}, lambda p: tmp_path / p, again={c.id: part})
+    assert [(q.start_line, q.end_line) for q in both] == [(5, 5), (18, 18)]
+    held, _ = quote_sections([h], {c.id: whole}, lambda p: tmp_path / p, again={c.id: whole})
+    assert [(q.start_line, q.end_line) for q in held] == [(18, 18)]  # its quote holds them
 
 
 def test_each_part_of_a_joined_question_keeps_its_best_section() -> None:
