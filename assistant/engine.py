@@ -798,6 +798,8 @@ class Engine:
             citations, pieces = shape.quote_sections(
                 picked, line_scores, self.abs_path, opts, terms, again
             )
+            if opts.prices and decide.unpriced(q, [c.quote for c in citations]):
+                decide.with_missing_price(decision)
         by_name_label, headed_label, together_label, newest_label, coded_label, whole_label = (
             span_label(h.chunk) if h is not None and h in picked else ""  # for --explain
             for h in (by_name, headed, together, newest, coded, whole_hit)
@@ -991,6 +993,8 @@ class Engine:
             top = max(best, key=best.__getitem__, default=None)
             if top is None or best[top] < opts.min_companion_line:
                 lack = [t.term for t in decide.subject_terms(coverage) if not t.covered]
+                numbers = any(c.isdigit() for h in quoted for c in h.chunk.text)
+                lack = decide.part_lacking(part, lack, numbers)
                 if opts.part_missing and lack and (top is None or best[top] < opts.min_line):
                     unanswered += lack
                     notes.append(

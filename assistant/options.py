@@ -257,9 +257,9 @@ class AnswerOptions(BaseModel):
     derived_words: bool = Field(
         True,
         description="Derived-word rule: a word out of the model's vocabulary that the notes "
-        "never write, made of a word they do write with '-y' or '-ish' (endings the stemmer "
-        "leaves on), is read as that word: 'getting mouldy' of notes writing 'no mould', "
-        "'fleshy' of 'flesh', 'bluish' of 'blue'.",
+        "never write, made of a word they do write with '-y', '-ish' or '-age' (endings the "
+        "stemmer leaves on), is read as that word: 'getting mouldy' of notes writing 'no "
+        "mould', 'fleshy' of 'flesh', 'bluish' of 'blue', 'shrinkage' of 'shrink'.",
     )
     split_words: bool = Field(
         True,
@@ -417,12 +417,23 @@ class AnswerOptions(BaseModel):
         "a part is quoted even when the whole question's best line outscores it; not for a "
         "part naming something the notes lack.",
     )
+    prices: bool = Field(
+        True,
+        description="Price rule: a one-part question asking what a thing it names costs, "
+        "answered by quotes that name the thing but write no amount of money ('$45', "
+        "'£700', '12.99', 'free', or a number in a table with a price column), is partly "
+        "covered: 'The sections found don't mention price.' ('How much did I pay for the "
+        "Shimpo wheel?' quoted the wheel's row of an equipment table, bought 2023-01, as "
+        "if it answered).",
+    )
     part_missing: bool = Field(
         True,
         description="Part-missing rule: a part of a two-part question that no line answers "
         "(under min_line, searched on its own) and that names a word no note writes makes "
         "the answer partly covered, that word missing ('What's the shower valve model and "
-        "how much does it cost?' quoted the model, 'answered').",
+        "how much does it cost?' quoted the model, 'answered'); not a lowercase two-letter "
+        "word ('…and where do they go'), nor, where the quoted sections write numbers, the "
+        "degree a 'how' asks ('…and how precise is it' of a scale's '0.1g').",
     )
     more: bool = Field(
         True,

@@ -785,7 +785,7 @@ def term_coverage(
     its other spelling, American or British, where they write that (`spelling_variant`:
     "harbor" of "harbour"), before any clipping. With `derived` (the derived-word rule), a
     word out of the model's vocabulary (`known`) the notes never write is read as the word
-    it is made of with "-y" or "-ish" (`derived_from`: "mouldy" of "mould").
+    it is made of with "-y", "-ish" or "-age" (`derived_from`: "mouldy" of "mould").
 
     With `suffixed` (the part-suffix rule), a code of letters then digits the notes never
     write is read as the code they write with a letter or two after it (`suffixed_code`: a
@@ -1324,13 +1324,14 @@ no "for", "size" no "sise", "canoe" no "cane")."""
 
 
 def derived_from(store: Store, term: str) -> str | None:
-    """The word the notes write that `term` is made of with "-y" or "-ish", endings the
-    porter stemmer leaves on ("mouldy": mould, "fleshy": flesh, "bluish": blue, "muddy": mud):
-    "how do I stop the wet palette getting mouldy" was declined, "don't mention mouldy", of
-    notes writing "no mould". Five letters or more; None when the notes write none."""
+    """The word the notes write that `term` is made of with "-y", "-ish" or "-age", endings
+    the porter stemmer leaves on ("mouldy": mould, "fleshy": flesh, "bluish": blue, "muddy":
+    mud, "shrinkage": shrink): "how do I stop the wet palette getting mouldy" was declined,
+    "don't mention mouldy", of notes writing "no mould", and "B-Mix shrinkage" of "shrink:
+    12%". Five letters or more; None when the notes write none."""
     if not term.isalpha() or len(term) < 5:
         return None
-    stem = term[:-1] if term.endswith("y") else term[:-3] if term.endswith("ish") else ""
+    stem = term[:-1] if term.endswith("y") else term[:-3] if term.endswith(("ish", "age")) else ""
     if len(stem) < 3:
         return None
     forms = [stem, stem + "e"] + ([stem[:-1]] if stem[-1] == stem[-2] else [])

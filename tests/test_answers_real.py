@@ -287,3 +287,34 @@ def test_a_part_of_a_question_no_line_answers_is_named_missing(
     assert off.ask(q).outcome == "answered"
     both = eng.ask("What's the shower valve model and what is Marco's phone number?")
     assert both.outcome == "answered", both.text
+
+
+def test_a_price_the_quotes_do_not_write_is_named_missing(real_embedder, tmp_path: Path) -> None:
+    """The price rule, end to end: the equipment table is quoted for the wheel, the answer is
+    partly covered ("The sections found don't mention price."), --explain names the rule,
+    and with the rule off it is answered as before."""
+    from fakes import write_notes
+
+    notes = write_notes(
+        tmp_path / "notes",
+        {
+            "equipment.md": "# Equipment\n\n| item | model | bought | notes |\n|---|---|---|---|\n"
+            "| kiln | Skutt KM-1027 | 2023-02, used, $1,400 | 3 elements replaced |\n"
+            "| wheel | Shimpo VL-Whisper | 2023-01 | quiet, splash pan cracked |\n"
+            "| scale | My Weigh iBalance 5500 | 2023-05 | 0.1g |\n",
+        },
+    )
+    q = "How much did I pay for the Shimpo wheel?"
+    eng = Engine(load_settings(notes=notes, index=tmp_path / "idx"), embedder=real_embedder)
+    eng.refresh()
+    a = eng.ask(q, explain=True)
+    assert a.outcome == "partly_covered" and a.missing_terms == ["price"], a.text
+    assert "The sections found don't mention price." in a.text
+    assert a.explain is not None and "price rule" in a.explain.decision
+    assert eng.ask("How much did I pay for the Skutt kiln?").outcome == "answered"
+    off = Engine(
+        load_settings(notes=notes, index=tmp_path / "idx"),
+        embedder=real_embedder,
+        options=AnswerOptions(prices=False),
+    )
+    assert off.ask(q).outcome == "answered"

@@ -2610,14 +2610,18 @@ def test_a_word_made_with_y_or_ish_is_read_as_the_word_the_notes_write(tmp_path:
     """The derived-word rule. "how do I stop the wet palette getting mouldy" was declined,
     "don't mention mouldy", of notes writing "no mould": the stemmer leaves "-y" on, and a
     word that differs from a notes word only at its end is no typo. A word out of the model's
-    vocabulary made of a notes word with "-y" or "-ish" is read as it; not a vocabulary word
-    ("party" is no "part"), nor with the rule off."""
+    vocabulary made of a notes word with "-y", "-ish" or "-age" is read as it ("shrinkage");
+    not a vocabulary word ("party" is no "part"), nor with the rule off."""
     from assistant.options import AnswerOptions
 
-    md = "# Wet palette\n\n- a drop of Milton in the water = no mould\n- part: blue sponge\n"
+    md = (
+        "# Wet palette\n\n- a drop of Milton in the water = no mould\n- part: blue sponge\n"
+        "- shrink: 12%\n"
+    )
     eng = engine_over(tmp_path, {"wet.md": md})
-    cov = {t.term: t for t in eng.coverage("getting mouldy with a bluish party")}
+    cov = {t.term: t for t in eng.coverage("getting mouldy with a bluish party shrinkage")}
     assert cov["mouldy"].near == "mould" and cov["mouldy"].derived
+    assert cov["shrinkage"].near == "shrink" and cov["shrinkage"].derived
     assert cov["bluish"].near == "blue" and cov["party"].near is None
     answer = eng.ask("how do I stop the wet palette getting mouldy", explain=True)
     assert "mouldy" not in answer.missing_terms and answer.explain is not None

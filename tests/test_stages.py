@@ -547,3 +547,55 @@ def test_a_named_section_is_quoted_first_only_where_a_line_of_it_is_close() -> N
     assert with_named([trips], mia, 3) == [mia, trips]  # no scores given: first, as before
     assert with_named([trips], mia, 3, best, 0.29) == [trips]
     assert with_named([trips], mia, 3, {**best, 2: 0.31}, 0.29) == [mia, trips]
+
+
+def test_the_part_missing_rule_names_no_short_verb_nor_a_degree_the_notes_give_as_a_number() -> (
+    None
+):
+    """ "wich cones go in the witness pack and where do they go" said "Your notes don't mention
+    go", and "what scale do i have and how precise is it" said "don't mention precise" of a
+    scale's "0.1g": a two-letter word names no subject, and a "how" degree is said by its
+    value where the quoted sections write numbers. "…how much does it cost?" still names
+    "cost", and a capitalised two-letter name ("UI") stays."""
+    from assistant.stages.decide import part_lacking
+
+    assert part_lacking("where do they go", ["go"], numbers=True) == []
+    assert part_lacking("how precise is it", ["precise"], numbers=True) == []
+    assert part_lacking("how precise is it", ["precise"], numbers=False) == ["precise"]
+    assert part_lacking("how much does it cost", ["cost"], numbers=True) == ["cost"]
+    assert part_lacking("and what about the UI", ["ui"], numbers=True) == ["ui"]
+
+
+def test_the_price_rule_reads_a_price_only_where_the_quotes_write_one_for_the_thing() -> None:
+    """ "How much did I pay for the Shimpo wheel?" quoted an equipment table whose wheel row
+    writes no price, beside a kiln row's "$1,400", as if it answered: a table's row is one
+    thing's. Prose writing an amount answers; a quote naming nothing the question names is
+    no ruling; a two-part question is the part-missing rule's."""
+    from assistant.stages.decide import unpriced
+
+    table = (
+        "| item | model | bought |\n|---|---|---|\n| kiln | Skutt | 2023-02, $1,400 |\n"
+        "| wheel | Shimpo VL-Whisper | 2023-01 |"
+    )
+    q = "How much did I pay for the Shimpo wheel?"
+    assert unpriced(q, [table])
+    assert not unpriced(q, [table.replace("2023-01 |", "2023-01, $900 |")])
+    assert not unpriced(q, ["- Shimpo wheel from the studio sale", "- paid £350 cash"])
+    assert not unpriced(q, ["- the wheel is quiet"])  # names nothing the question names
+    costs = "| Upgrade | Cost |\n|---|---|\n| Saddlebags | 45 |"
+    assert not unpriced("How much does the Saddlebags upgrade cost?", [costs])
+    assert unpriced("What did the KX2 cost?", ["- KX2 + EFHW + 6 m mast"])
+    assert not unpriced("What's the KX2 and how much did it cost?", ["- KX2 + 6 m mast"])
+    assert not unpriced("What's the KX2 used for?", ["- KX2 + 6 m mast"])
+
+
+def test_the_price_rule_reads_a_table_whose_column_the_thing_heads() -> None:
+    """ "What was the median single-family sale price in Q1 2024?" of a table headed
+    "| metric | Q1 2024 |": the quarter heads a column, so its rows' amounts are its own."""
+    from assistant.stages.decide import unpriced
+
+    stats = (
+        "| metric | Q1 2024 | Q1 2023 |\n|---|---|---|\n| median sale price | $542,000 | $515,000 |"
+    )
+    assert not unpriced("What was the median sale price in Q1 2024?", [stats])
+    assert unpriced("What was the median sale price in Q1 2024?", [stats.replace("$", "")])

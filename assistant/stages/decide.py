@@ -106,6 +106,8 @@ class Decision:
     number?"), for --explain."""
     asked_here: list[str] = field(default_factory=list)
     """Those of them some note writes, but none of the top sections (`asked_nouns_here`)."""
+    unpriced: bool = False
+    """Partly covered by the price rule (`unpriced`): the quotes write no price."""
     unsaid: list[str] = field(default_factory=list)
     """Ordinary words the notes lack, left out of `missing` in an answer (`ordinary_missing`
     off): "Your notes don't mention look." was mostly the question's wording of what the
@@ -135,6 +137,21 @@ def with_unanswered_parts(decision: Decision, words: Sequence[str]) -> None:
         f"partly covered: no line answers a part of the question, and no note writes "
         f"{', '.join(new)} (part-missing rule)"
     )
+
+
+_HOW_DEGREE = re.compile(r"\bhow\s+([^\W\d_]+)", re.IGNORECASE)
+"""The degree a "how" asks: "precise" of "how precise is it"."""
+
+
+def part_lacking(part: str, lack: Sequence[str], numbers: bool) -> list[str]:
+    """The words the part-missing rule may say missing, of those no note writes (`lack`) of a
+    part no line answers: not a lowercase two-letter word ("wich cones go in the witness pack
+    and where do they go" said "Your notes don't mention go"), nor, where the quoted sections
+    write numbers (`numbers`), the degree a "how" asks ("what scale do i have and how precise
+    is it" said "don't mention precise" of a scale's "0.1g"): notes say it by its value."""
+    degree = {m[1].lower() for m in _HOW_DEGREE.finditer(part)} if numbers else set()
+    names = names_in(part)
+    return [t for t in lack if (len(t) > 2 or t in names) and t not in degree]
 
 
 def subject_terms(coverage: Sequence[TermInfo]) -> list[TermInfo]:
@@ -1599,6 +1616,66 @@ def _written(compound: str) -> str:
         return r"(?<!\w)" + between.join(map(re.escape, name.split())) + r"(?!\w)"
     joined = r"[-_. ]?".join(map(re.escape, re.split(r"[-_. ]", name)))
     return joined + r"(?!\d|\.\d)" if name[-1].isdigit() else joined  # GPT-3.5 is not GPT-3
+
+
+_ASKS_PRICE = re.compile(
+    r"\bhow\s+much\b.*\b(?:pay|paid|cost|costs|spend|spent|charge|charges|price)\b"
+    r"|\bwhat(?:['’]s|\s+is|\s+was|\s+did|\s+does)\b.*\b(?:cost|costs|price)\b|\bprice\s+of\b",
+    re.IGNORECASE,
+)
+"""A question asking what something costs: "How much did I pay for the KX2?", "What's the
+price of 12/4 hard maple?", "What did the rewire cost?"."""
+
+MONEY = re.compile(
+    r"[$£€¥₹]\s?\d|\d\s?(?:[$£€¥₹]|(?:usd|eur|gbp|chf|aud|cad|jpy|inr|dollars?|euros?|pounds?"
+    r"|quid|bucks|cents?|pence|p|k)\b|/(?:hr|h|hour|mo|month|yr|year|night|seat|wk|week|day"
+    r"|person|pp|user)\b)|\b\d+\.\d\d\b(?![°%\w])|\bfree\b",
+    re.IGNORECASE,
+)
+"""An amount of money as notes write it: "$4.10", "£700", "120 EUR", "45/hr", "5k", "12.99",
+"free"."""
+
+_PRICE_COLUMN = re.compile(r"cost|price|paid|fee|rate|amount|total|[$£€]", re.IGNORECASE)
+
+
+def unpriced(question: str, quotes: Sequence[str]) -> bool:
+    """The price rule: whether a one-part question asks what a thing it names costs, the
+    quotes name that thing, and no quoted line writes an amount of money (`MONEY`; in a
+    table, only the thing's own row counts, or every row where the thing heads a column, and
+    a number in it where the header row names a price): "How much did I pay for the Shimpo
+    wheel?" quoted the equipment table's wheel row, bought "2023-01" and no price, as if it
+    answered. Quotes naming none of its names are no ruling: they may say it otherwise."""
+    if not _ASKS_PRICE.search(question) or len(clauses(question)) > 1:
+        return False
+    names = [n for n in names_in(question) if len(n) > 1]
+    lines = [line for quote in quotes for line in quote.splitlines()]
+    low = [line.lower() for line in lines]
+    if not any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", line) for n in names for line in low):
+        return False
+
+    def naming(line: str) -> bool:
+        return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", line.lower()) for n in names)
+
+    for quote in quotes:
+        rows = [r for r in quote.splitlines() if r.lstrip().startswith("|")]
+        priced = bool(rows) and bool(_PRICE_COLUMN.search(rows[0]))
+        column = bool(rows) and naming(rows[0])  # the thing heads a column: every row is its
+        for line in quote.splitlines():
+            own = line not in rows or column or naming(line)  # a row is one thing's: its own
+            if own and (MONEY.search(line) or (line in rows and priced and re.search(r"\d", line))):
+                return False
+    return True
+
+
+def with_missing_price(decision: Decision) -> None:
+    """The price rule's verdict (`unpriced`): partly covered, the sections found don't
+    mention a price."""
+    if decision.abstain or "price" in decision.missing:
+        return
+    decision.missing.append("price")
+    decision.names.append("price")
+    decision.elsewhere.append("price")
+    decision.unpriced = True
 
 
 def confidence(decision: Decision, best_line: float) -> Literal["high", "medium", "low"]:

@@ -214,12 +214,18 @@ def _selection_text(
 
 def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) -> str:
     """The outcome and the rule that decided it, with the local coverage rule's work."""
+    elsewhere = [t for t in decision.elsewhere if not (decision.unpriced and t == "price")]
     local = (
-        f"; local coverage: {', '.join(decision.elsewhere)} in the notes but in none of the "
+        f"; local coverage: {', '.join(elsewhere)} in the notes but in none of the "
         f"top {opts.local_sections} sections (headings, text or file paths)"
-        if decision.elsewhere
+        if elsewhere
         else ""
     )
+    if decision.unpriced:
+        local += (
+            "; price rule: the question asks what a thing it names costs, and the quotes name "
+            "it but write no amount of money"
+        )
     if decision.other_language:
         local += (
             "; other-language rule: read as a question in another language than English, so "
