@@ -800,6 +800,16 @@ class Engine:
             )
             if opts.prices and decide.unpriced(q, [c.quote for c in citations]):
                 decide.with_missing_price(decision)
+            if opts.quoted_names and citations and capitals:
+                notes_text = [
+                    f"{path}\n{self.abs_path(path).read_text(errors='replace')}"
+                    for path in dict.fromkeys(c.path for c in citations)
+                ]
+                near = {t.term: t.near for t in coverage if t.near}  # "micheal": michael
+                lacking = decide.unquoted_names(
+                    searched, capitals, notes_text, near, decision.missing
+                )
+                decide.with_unquoted(decision, original_words(q, lacking, fixes))
         by_name_label, headed_label, together_label, newest_label, coded_label, whole_label = (
             span_label(h.chunk) if h is not None and h in picked else ""  # for --explain
             for h in (by_name, headed, together, newest, coded, whole_hit)

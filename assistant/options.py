@@ -426,6 +426,13 @@ class AnswerOptions(BaseModel):
         "Shimpo wheel?' quoted the wheel's row of an equipment table, bought 2023-01, as "
         "if it answered).",
     )
+    quoted_names: bool = Field(
+        True,
+        description="Quoted-notes rule: a name the question capitalises that the notes write "
+        "(not in ubiquitous_share of the folder), but none of the quoted notes does, makes "
+        "the answer partly covered: 'The sections found don't mention Patchwork.' ('How "
+        "does button income work in Patchwork?' quoted a games log that never names it).",
+    )
     part_missing: bool = Field(
         True,
         description="Part-missing rule: a part of a two-part question that no line answers "

@@ -318,3 +318,33 @@ def test_a_price_the_quotes_do_not_write_is_named_missing(real_embedder, tmp_pat
         options=AnswerOptions(prices=False),
     )
     assert off.ask(q).outcome == "answered"
+
+
+def test_a_name_no_quoted_note_writes_is_named_missing(real_embedder, tmp_path: Path) -> None:
+    """The quoted-notes rule, end to end: asked about a game the notes name only in a
+    wishlist, the answer quotes the rules of another and says "The sections found don't
+    mention Patchwork."; --explain names the rule; off, it is answered as before."""
+    from fakes import write_notes
+
+    notes = write_notes(
+        tmp_path / "notes",
+        {
+            "azul.md": "# Azul\n\n## Scoring\n- income: each tile placed scores its row and "
+            "column\n- end game bonus for complete rows\n",
+            "wishlist.md": "# Wishlist\n\n- Patchwork (two players)\n- Cascadia\n",
+        },
+    )
+    q = "How does income scoring work in Patchwork?"
+    eng = Engine(load_settings(notes=notes, index=tmp_path / "idx"), embedder=real_embedder)
+    eng.refresh()
+    a = eng.ask(q, explain=True)
+    assert [c.path for c in a.citations] == ["azul.md"], a.text
+    assert a.outcome == "partly_covered" and a.missing_terms == ["Patchwork"], a.text
+    assert "The sections found don't mention Patchwork." in a.text
+    assert a.explain is not None and "quoted-notes rule" in a.explain.decision
+    off = Engine(
+        load_settings(notes=notes, index=tmp_path / "idx"),
+        embedder=real_embedder,
+        options=AnswerOptions(quoted_names=False),
+    )
+    assert off.ask(q).outcome == "answered"

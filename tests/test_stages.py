@@ -599,3 +599,32 @@ def test_the_price_rule_reads_a_table_whose_column_the_thing_heads() -> None:
     )
     assert not unpriced("What was the median sale price in Q1 2024?", [stats])
     assert unpriced("What was the median sale price in Q1 2024?", [stats.replace("$", "")])
+
+
+def test_the_quoted_notes_rule_names_what_no_quoted_note_writes() -> None:
+    """ "How does button income work in Patchwork?" quoted a games log that never names
+    Patchwork: a name no quoted note writes (path or text) is said missing; one written with
+    an ending ("TLEs" of a note on "TLE") or in the note's path is written."""
+    from assistant.stages.decide import unquoted_names
+
+    log = "stats.md\n# stats\n- button income: 5 in the last game of Brass"
+    q = "How does button income work in Patchwork or Brass?"
+    assert unquoted_names(q, {"brass", "patchwork"}, [log]) == ["patchwork"]
+    assert unquoted_names(q, {"patchwork"}, [log, "games/patchwork.md\n# rules"]) == []
+    assert unquoted_names("my TLEs", {"tles"}, ["algo.md\n- a TLE means..."]) == []
+
+
+def test_the_quoted_notes_rule_reads_a_misspelt_name_as_the_notes_spell_it() -> None:
+    """ "What job did Micheal Doyle have?" of a note on Michael Doyle was partly covered,
+    "don't mention Micheal", in a first version; nor is a word of a name said missing already
+    said again, nor a code ("28BYJ48": the code rules')."""
+    from assistant.stages.decide import unquoted_names
+
+    note = "people/doyle.md\n# Doyle, Michael\n- labourer"
+    q = "What job did Micheal Doyle have?"
+    assert unquoted_names(q, {"micheal", "doyle"}, [note], {"micheal": "michael"}) == []
+    assert unquoted_names(q, {"micheal"}, [note]) == ["micheal"]
+    assert (
+        unquoted_names("Gray Catbird?", {"gray", "catbird"}, [note], None, ["Gray Catbird"]) == []
+    )
+    assert unquoted_names("the 28BYJ48?", {"28byj48"}, [note]) == []

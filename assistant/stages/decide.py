@@ -106,6 +106,8 @@ class Decision:
     number?"), for --explain."""
     asked_here: list[str] = field(default_factory=list)
     """Those of them some note writes, but none of the top sections (`asked_nouns_here`)."""
+    unquoted: list[str] = field(default_factory=list)
+    """Names no quoted note writes, said missing by the quoted-notes rule (`unquoted_names`)."""
     unpriced: bool = False
     """Partly covered by the price rule (`unpriced`): the quotes write no price."""
     unsaid: list[str] = field(default_factory=list)
@@ -1676,6 +1678,49 @@ def with_missing_price(decision: Decision) -> None:
     decision.names.append("price")
     decision.elsewhere.append("price")
     decision.unpriced = True
+
+
+def unquoted_names(
+    question: str,
+    names: Collection[str],
+    notes: Sequence[str],
+    fixes: Mapping[str, str] | None = None,
+    missing: Sequence[str] = (),
+) -> list[str]:
+    """The quoted-notes rule: the names the question asks about (`asked_names`: capitalised,
+    written in the notes, not ubiquitous in the folder) that none of the quoted notes writes,
+    in the question's order. "How does button income work in Patchwork?" quoted a games
+    log's stats, a note that never names Patchwork, as if it answered. `notes`: each quoted
+    note's path and text. A name written with an ending ("TLEs" of "TLE") is
+    written, and a misspelt one as the notes spell it (`fixes`: "Micheal", michael). Not a
+    name with a digit (a code: the code rules judge it), nor a word of a name said missing
+    already (`missing`: "Gray Catbird")."""
+    low, texts = question.lower(), [t.lower() for t in notes]
+    said = {w for m in missing for w in re.findall(r"[^\W_]+", m.lower())}
+    lacking = [
+        n
+        for n in names
+        if not any(c.isdigit() for c in n)
+        and n not in said
+        and not any(
+            re.search(rf"(?<![^\W_]){re.escape(form.removesuffix('s'))}", t)
+            for form in (n, (fixes or {}).get(n, n))
+            for t in texts
+        )
+    ]
+    return sorted(lacking, key=lambda n: low.find(n))
+
+
+def with_unquoted(decision: Decision, words: Sequence[str]) -> None:
+    """The quoted-notes rule's verdict (`unquoted_names`): partly covered, the sections found
+    don't mention those names."""
+    new = [w for w in words if w not in decision.missing]
+    if decision.abstain or not new:
+        return
+    decision.missing += new
+    decision.names += new
+    decision.elsewhere += new
+    decision.unquoted = new
 
 
 def confidence(decision: Decision, best_line: float) -> Literal["high", "medium", "low"]:

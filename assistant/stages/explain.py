@@ -214,13 +214,22 @@ def _selection_text(
 
 def _decision_text(decision: Decision, best_line: float, opts: AnswerOptions) -> str:
     """The outcome and the rule that decided it, with the local coverage rule's work."""
-    elsewhere = [t for t in decision.elsewhere if not (decision.unpriced and t == "price")]
+    elsewhere = [
+        t
+        for t in decision.elsewhere
+        if not (decision.unpriced and t == "price") and t not in decision.unquoted
+    ]
     local = (
         f"; local coverage: {', '.join(elsewhere)} in the notes but in none of the "
         f"top {opts.local_sections} sections (headings, text or file paths)"
         if elsewhere
         else ""
     )
+    if decision.unquoted:
+        local += (
+            f"; quoted-notes rule: no quoted note writes {', '.join(decision.unquoted)}, a name "
+            "the question asks about"
+        )
     if decision.unpriced:
         local += (
             "; price rule: the question asks what a thing it names costs, and the quotes name "
