@@ -1692,7 +1692,8 @@ def unquoted_names(
     in the question's order. "How does button income work in Patchwork?" quoted a games
     log's stats, a note that never names Patchwork, as if it answered. `notes`: each quoted
     note's path and text. A name written with an ending ("TLEs" of "TLE") is
-    written, and a misspelt one as the notes spell it (`fixes`: "Micheal", michael). Not a
+    written, and a misspelt or abbreviated one as the notes write it (`fixes`: "Micheal",
+    michael; "DDIA", each word of "designing data intensive applications"). Not a
     name with a digit (a code: the code rules judge it), nor a word of a name said missing
     already (`missing`: "Gray Catbird")."""
     low, texts = question.lower(), [t.lower() for t in notes]
@@ -1703,7 +1704,7 @@ def unquoted_names(
         if not any(c.isdigit() for c in n)
         and n not in said
         and not any(
-            re.search(rf"(?<![^\W_]){re.escape(form.removesuffix('s'))}", t)
+            all(re.search(rf"(?<![^\W_]){re.escape(w.removesuffix('s'))}", t) for w in form.split())
             for form in (n, (fixes or {}).get(n, n))
             for t in texts
         )
