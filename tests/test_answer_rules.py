@@ -1277,6 +1277,13 @@ def test_an_ordinary_word_naming_one_of_several_siblings_is_a_missing_name() -> 
     d = decide(q, cov, h, 0.6, COMMON | {"boat"}, siblings=["boat"])
     assert d.abstain and d.missing == ["boat"] and d.siblings == ["boat"]
     assert not decide(q, cov, h, 0.6, COMMON | {"boat"}).abstain  # the rule's doing
+    rigid = [TermInfo(term="rigid", chunks=1), TermInfo(term="mechanical", chunks=0),
+             TermInfo(term="parts", chunks=3)]  # fmt: skip
+    kinds = {"part": {"rigid", "loose", "moving"}}
+    common = COMMON | {"rigid", "mechanical", "parts", "steel"}
+    assert sibling_names("how do I parent rigid mechanical parts?", rigid, common, kinds) == []
+    steel = [TermInfo(term="steel", chunks=1), *rigid[1:]]  # a word before that is no kind
+    assert sibling_names("steel mechanical parts?", steel, common, kinds) == ["mechanical"]
 
 
 def test_the_sibling_rule_reads_the_notes_text_for_ordinary_words() -> None:

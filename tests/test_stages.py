@@ -204,6 +204,8 @@ def test_a_missing_word_is_said_as_the_user_wrote_it_hyphenated_word_whole() -> 
     q = "How do I open a window in tmux with display-popup?"
     assert original_words(q, ["popup", "display"]) == ["display-popup"]
     assert original_words(q.replace("a window", "a popup"), ["popup"]) == ["popup"]
+    assert original_words("hepatitis B vaccine schedule?", ["b"]) == ["hepatitis B"]
+    assert original_words("what is B?", ["b"]) == ["B"]  # after a function word: alone
     flag = "What does the --auto-heal-containers flag of aws ecs create-service do?"
     assert original_words(flag, ["heal", "--auto-heal-containers"]) == ["--auto-heal-containers"]
     assert original_words("How do I use Karpenter with EKS?", ["karpenter"]) == ["Karpenter"]

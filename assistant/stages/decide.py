@@ -705,7 +705,9 @@ def sibling_names(
     capitalised one is. Only words side by side in the question ("hosts when the service"
     is no pair; a possessive's "s" is none of them: "the cat's insurance"); `modifiers`:
     `index.retrieve.heading_modifiers`; `in_text` (the text-sibling rule): the ordinary
-    words the notes' text writes before a word (`index.retrieve.text_modifiers`)."""
+    words the notes' text writes before a word (`index.retrieve.text_modifiers`). Not a word
+    after one of those kinds: "how do I parent rigid mechanical parts to bones?" was
+    declined, "don't mention mechanical", of notes writing "rigid parts" and "loose parts"."""
     info = {t.term: t for t in coverage}
     out: list[str] = []
     capitals = names_in(question)
@@ -737,6 +739,9 @@ def sibling_names(
                 m for m in in_text(plain(after)) if is_common(m, common) and not no_kind(m, common)
             }
         others -= {plain(word)}
+        if at and plain(words[at - 1]) in others:
+            continue  # the word before is a kind they write: "rigid mechanical parts" of
+            # "rigid parts" names those, the one word more describing them
         if len(others) >= SIBLINGS_MIN:
             out.append(word)
     return out

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from assistant.errors import UsageError
 from assistant.output import ESCAPES, cut
-from index.retrieve import NUMBERED, PARTICLE, TermInfo, query_terms
+from index.retrieve import NUMBERED, PARTICLE, STOPWORDS, TermInfo, query_terms
 
 
 class Turn(BaseModel):
@@ -216,7 +216,8 @@ def original_words(
     wrote only inside a hyphenated one is that whole word: "Your notes don't mention
     display-popup", not "popup" (the question's subject is the tmux command), and a part of
     an option is the option (`--auto-heal-containers`), and a part of a name joined at an
-    apostrophe is the name ("M'Naghten", not "Naghten")."""
+    apostrophe is the name ("M'Naghten", not "Naghten"), and a capital letter is written with
+    the word before it ("hepatitis B vaccine schedule" said "Your notes don't mention B")."""
     fixes = fixes or {}
     words = {w.lower(): w for w in re.findall(r"[^\W_]+", question)}
     alone = {w.lower() for w in re.findall(r"(?<![\w'’-])[^\W_]+(?![\w-])", question)}
@@ -224,5 +225,9 @@ def original_words(
         for part in re.findall(r"[^\W_]+", whole):
             if part.lower() not in alone:
                 words.setdefault(f"-{part.lower()}", whole)
+    for letter in {t for t in terms if len(t) == 1 and t.isalpha()}:  # "hepatitis B"
+        before = re.search(rf"([^\W\d_]{{3,}})\s+{letter.upper()}\b", question)
+        if before and before[1].lower() not in STOPWORDS:
+            words[letter] = f"{before[1]} {letter.upper()}"
     out = [fixes.get(t) or words.get(f"-{t}", words.get(t, t)) for t in terms]
     return list(dict.fromkeys(out))
