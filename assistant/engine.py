@@ -799,7 +799,7 @@ class Engine:
                 picked, line_scores, self.abs_path, opts, terms, again
             )
             if opts.prices and decide.unpriced(q, [c.quote for c in citations]):
-                decide.with_missing_price(decision)
+                decision.unpriced = bool(decide.missing_here(decision, ["price"]))
             if opts.quoted_names and citations and capitals:
                 notes_text = [
                     f"{path}\n{self.abs_path(path).read_text(errors='replace')}"
@@ -809,7 +809,8 @@ class Engine:
                 lacking = decide.unquoted_names(
                     searched, capitals, notes_text, near, decision.missing
                 )
-                decide.with_unquoted(decision, original_words(q, lacking, fixes))
+                said = decide.missing_here(decision, original_words(q, lacking, fixes))
+                decision.unquoted = said
         by_name_label, headed_label, together_label, newest_label, coded_label, whole_label = (
             span_label(h.chunk) if h is not None and h in picked else ""  # for --explain
             for h in (by_name, headed, together, newest, coded, whole_hit)

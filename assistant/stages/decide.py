@@ -1674,15 +1674,17 @@ def unpriced(question: str, quotes: Sequence[str]) -> bool:
     return True
 
 
-def with_missing_price(decision: Decision) -> None:
-    """The price rule's verdict (`unpriced`): partly covered, the sections found don't
-    mention a price."""
-    if decision.abstain or "price" in decision.missing:
-        return
-    decision.missing.append("price")
-    decision.names.append("price")
-    decision.elsewhere.append("price")
-    decision.unpriced = True
+def missing_here(decision: Decision, words: Sequence[str]) -> list[str]:
+    """A verdict of the rules that read the quotes (the price and quoted-notes rules):
+    partly covered, the sections found don't mention `words`. Those said now: none where the
+    answer is declined, nor a word said already."""
+    new = [w for w in words if w not in decision.missing]
+    if decision.abstain or not new:
+        return []
+    decision.missing += new
+    decision.names += new
+    decision.elsewhere += new
+    return new
 
 
 def unquoted_names(
@@ -1715,18 +1717,6 @@ def unquoted_names(
         )
     ]
     return sorted(lacking, key=lambda n: low.find(n))
-
-
-def with_unquoted(decision: Decision, words: Sequence[str]) -> None:
-    """The quoted-notes rule's verdict (`unquoted_names`): partly covered, the sections found
-    don't mention those names."""
-    new = [w for w in words if w not in decision.missing]
-    if decision.abstain or not new:
-        return
-    decision.missing += new
-    decision.names += new
-    decision.elsewhere += new
-    decision.unquoted = new
 
 
 def confidence(decision: Decision, best_line: float) -> Literal["high", "medium", "low"]:
