@@ -525,6 +525,17 @@ CLIPPINGS: dict[str, tuple[str, ...]] = {
     "rep": ("repetition", "representative"),
     "vol": ("volume",),
     "calc": ("calculation", "calculator"),
+    # units, as recipes, logs and tables write them ("1 kg fresh → 120 g dried")
+    "kg": ("kilogram", "kilo"),
+    "km": ("kilometre", "kilometer"),
+    "cm": ("centimetre", "centimeter"),
+    "mm": ("millimetre", "millimeter"),
+    "ml": ("millilitre", "milliliter"),
+    "oz": ("ounce",),
+    "ft": ("foot", "feet"),
+    "gal": ("gallon",),
+    "qt": ("quart",),
+    "wk": ("week",),
     # months, as tables and logs abbreviate them ("| Mar 2025 | 347 | £91.12 |"); not "may"
     "jan": ("january",),
     "feb": ("february",),
@@ -556,7 +567,9 @@ plural ("repos") is read as its singular: the notes are searched with porter ste
 names too: "what did we pay for electricity in March 2025?" of a table of "Mar 2025" rows
 (and weekdays': "What's for dinner on Wednesday?" of a meal plan's "| Wed | Ramen |");
 and everyday writing's: "Which side should I sit on to see Mount Fuji?" of "Mt Fuji is on
-the right side" was declined, "Your notes don't mention Mount Fuji"."""
+the right side" was declined, "Your notes don't mention Mount Fuji"; and units' ("How much
+dried weight do I get from a kilo of fresh ceps?" said "The sections found don't mention
+kilo" over "1 kg fresh → ~100 g dried")."""
 
 
 def clipping(word: str) -> tuple[str, ...]:

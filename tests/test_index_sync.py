@@ -978,6 +978,10 @@ def test_a_word_only_a_note_path_holds_is_mentioned_and_a_full_word_read_as_its_
     trip = engine_over(tmp_path / "trip", {"transit.md": "# Transit\n- Mt Fuji: right side\n"})
     mount = {t.term: t for t in trip.coverage("see Mount Fuji")}["mount"]
     assert mount.near == "mt" and mount.covered
+    # and units': "from a kilo of fresh ceps?" of "1 kg fresh → ~100 g dried"
+    dry = engine_over(tmp_path / "dry", {"drying.md": "# Drying\n- 1 kg fresh → ~100 g dried\n"})
+    kilo = {t.term: t for t in dry.coverage("a kilo of fresh ceps")}["kilo"]
+    assert kilo.near == "kg" and kilo.covered and clipping("kg") == ("kilogram", "kilo")
     # shorthand no clipping list holds: a word out of the model's vocabulary that begins one
     # word the notes write ("What are the contraindications for nitro?" said "Your notes
     # don't mention nitro" above the nitroglycerin card); not where it begins several
