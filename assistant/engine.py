@@ -802,7 +802,7 @@ class Engine:
                 decision.unpriced = bool(decide.missing_here(decision, ["price"]))
             if opts.quoted_names and citations and capitals:
                 notes_text = [
-                    f"{path}\n{self.abs_path(path).read_text(errors='replace')}"
+                    f"{path}\n{self._note_text(path)}"
                     for path in dict.fromkeys(c.path for c in citations)
                 ]
                 near = {t.term: t.near for t in coverage if t.near}  # "micheal": michael
@@ -1075,6 +1075,14 @@ class Engine:
     def section(self, rel: str, line: int) -> tuple[int, int, list[str], list[str]] | None:
         """The note section containing `line` as (start, end, heading_path, all file lines)."""
         return follow.section(self.abs_path(rel), line)
+
+    def _note_text(self, rel: str) -> str:
+        """A quoted note's text as it is on disk now, or nothing where it is gone or unreadable
+        (deleted since it was quoted: the quoted-notes rule then reads its path alone)."""
+        try:
+            return self.abs_path(rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
 
     def _labels(self, path: str) -> str:
         """A note's front-matter title, aliases and tags, as one text (the local coverage

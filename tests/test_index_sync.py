@@ -2757,3 +2757,17 @@ def test_the_whole_line_rule_s_section_is_quoted_first(tmp_path: Path) -> None:
     a = eng.ask("What did Jonas say about süffig?", explain=True)
     assert a.outcome == "answered" and a.citations[0].path == "queries.md", a.text
     assert a.explain is not None and "whole-line rule: first queries.md" in a.explain.selection
+
+
+def test_a_note_deleted_after_indexing_is_no_error_for_the_quoted_notes_rule(
+    tmp_path: Path,
+) -> None:
+    """The quoted-notes rule reads each quoted note's text from disk: a note deleted since
+    the index saw it (no refresh yet) reads as its path alone, never a traceback."""
+    files = {"games.md": "# Games\n\n## Azul\n- income: tiles score their row\n",
+             "wish.md": "# Wishlist\n- Patchwork\n"}  # fmt: skip
+    eng = engine_over(tmp_path, files)
+    (tmp_path / "notes" / "games.md").unlink()
+    answer = eng.ask("How does income scoring work in Patchwork?")
+    assert answer.outcome in ("answered", "partly_covered", "not_covered"), answer.text
+    assert eng._note_text("games.md") == ""
