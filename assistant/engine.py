@@ -987,6 +987,7 @@ class Engine:
         picks: list[tuple[Hit, dict[int, float]]] = []
         notes: list[str] = []
         unanswered: list[str] = []
+        numbers = any(c.isdigit() for h in quoted for c in h.chunk.text)  # part_lacking's
         for part in parts:
             terms = query_terms(part)
             if not terms or lacking & set(terms):
@@ -1004,7 +1005,6 @@ class Engine:
             top = max(best, key=best.__getitem__, default=None)
             if top is None or best[top] < opts.min_companion_line:
                 lack = [t.term for t in decide.subject_terms(coverage) if not t.covered]
-                numbers = any(c.isdigit() for h in quoted for c in h.chunk.text)
                 lack = decide.part_lacking(part, lack, numbers)
                 if opts.part_missing and lack and (top is None or best[top] < opts.min_line):
                     unanswered += lack
@@ -1077,12 +1077,12 @@ class Engine:
         return follow.section(self.abs_path(rel), line)
 
     def _note_text(self, rel: str) -> str:
-        """A quoted note's text as it is on disk now, or nothing where it is gone or unreadable
-        (deleted since it was quoted: the quoted-notes rule then reads its path alone)."""
-        try:
-            return self.abs_path(rel).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
+        """A quoted note as the index holds it, for the quoted-notes rule: its labels and each
+        section's heading path and text. The answer's own snapshot, not the disk: no second
+        read of the file, and a note deleted since is no error."""
+        store = self.store()
+        chunks = store.chunks_for_path(rel)
+        return "\n".join([store.note_labels(rel), *(c.embed_text() for c in chunks)])
 
     def _labels(self, path: str) -> str:
         """A note's front-matter title, aliases and tags, as one text (the local coverage

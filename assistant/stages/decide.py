@@ -1655,21 +1655,20 @@ def unpriced(question: str, quotes: Sequence[str]) -> bool:
     if not _ASKS_PRICE.search(question) or len(clauses(question)) > 1:
         return False
     names = [n for n in names_in(question) if len(n) > 1]
-    lines = [line for quote in quotes for line in quote.splitlines()]
-    low = [line.lower() for line in lines]
-    if not any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", line) for n in names for line in low):
-        return False
 
     def naming(line: str) -> bool:
         return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", line.lower()) for n in names)
 
+    if not any(naming(line) for quote in quotes for line in quote.splitlines()):
+        return False
     for quote in quotes:
         rows = [r for r in quote.splitlines() if r.lstrip().startswith("|")]
         priced = bool(rows) and bool(_PRICE_COLUMN.search(rows[0]))
         column = bool(rows) and naming(rows[0])  # the thing heads a column: every row is its
         for line in quote.splitlines():
-            own = line not in rows or column or naming(line)  # a row is one thing's: its own
-            if own and (MONEY.search(line) or (line in rows and priced and re.search(r"\d", line))):
+            row = line in rows
+            own = not row or column or naming(line)  # a row is one thing's: its own
+            if own and (MONEY.search(line) or (row and priced and re.search(r"\d", line))):
                 return False
     return True
 
